@@ -1,0 +1,103 @@
+// Package blocks defines the Block interface — the unit of work a graph node
+// runs — and the built-in block library. It knows nothing of GraphQL or of
+// the engine's storage: a block gets its input as a JSON object and yields
+// (pin, value) pairs over time, like the seed's async generator.
+package blocks
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Category is the seed's BlockCategory.
+type Category string
+
+const (
+	CategoryInput       Category = "INPUT"
+	CategoryOutput      Category = "OUTPUT"
+	CategoryProcessing  Category = "PROCESSING"
+	CategoryAIML        Category = "AI_ML"
+	CategoryData        Category = "DATA"
+	CategoryIntegration Category = "INTEGRATION"
+	CategoryUtility     Category = "UTILITY"
+	CategoryCustom      Category = "CUSTOM"
+)
+
+// Type is the seed's BlockType.
+type Type string
+
+const (
+	TypeStandard Type = "STANDARD"
+	TypeInput    Type = "INPUT"
+	TypeOutput   Type = "OUTPUT"
+	TypeWebhook  Type = "WEBHOOK"
+	TypeAgent    Type = "AGENT"
+	TypeAI       Type = "AI"
+)
+
+// ErrorPin is the output pin every block has: a failed run routes its message here.
+const ErrorPin = "error"
+
+// Info is a block's static description, as stored in the blocks table and
+// served by the API.
+type Info struct {
+	ID                  string // stable UUID; never changes once released
+	Name                string // AutoGPT's class name, e.g. "StoreValueBlock"
+	Description         string
+	Categories          []Category
+	Type                Type
+	InputSchema         json.RawMessage // JSON Schema (draft 2020-12) of the input object
+	OutputSchema        json.RawMessage // JSON Schema of the outputs: one property per output pin
+	Costs               []Cost
+	CredentialProviders []string // provider names the block needs credentials for
+}
+
+// Emit yields one output value on a pin. It returns an error (the context's)
+// when the run is being stopped; a block must then return promptly.
+type Emit func(pin string, value any) error
+
+// UserContext is the seed's UserContext, carried by every run.
+type UserContext struct {
+	Timezone    string         `json:"timezone"`
+	Locale      string         `json:"locale"`
+	Preferences map[string]any `json:"preferences,omitempty"`
+}
+
+// AgentRunner runs another graph as a child execution of the current run.
+// The engine implements it; the AGENT block calls it.
+type AgentRunner interface {
+	// RunAgent starts graph graphID at version (0 = active version) with
+	// inputs, owned by the same user, waits for it to finish and calls emit
+	// once per AgentOutputBlock value (pin = the output's name, in order).
+	// It returns an error when the child does not complete, and cancels the
+	// child when ctx is cancelled.
+	RunAgent(ctx context.Context, graphID string, version int, inputs map[string]any, emit Emit) error
+}
+
+// RunContext is what a block may know about the run it is part of.
+type RunContext struct {
+	ExecutionID string
+	NodeID      string
+	UserID      string
+	GraphID     string
+	UserContext UserContext
+	// Credentials by provider name; only those the block declared.
+	Credentials map[string]Credential
+	Agents      AgentRunner
+}
+
+// Credential is a decrypted credential handed to a block for one run.
+type Credential struct {
+	Provider string
+	Type     string // OAUTH2 | API_KEY | BASIC_AUTH | CUSTOM
+	Secret   string // access token or API key; never logged
+	Username string
+}
+
+// Block is one kind of node. Run gets the merged, schema-validated input and
+// yields outputs through emit as they are produced; returning an error fails
+// the node (its message is routed on the error pin).
+type Block interface {
+	Info() *Info
+	Run(ctx context.Context, rc *RunContext, input map[string]any, emit Emit) error
+}

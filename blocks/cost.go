@@ -1,0 +1,142 @@
+package blocks
+
+import (
+	"math"
+	"strings"
+)
+
+// CostType is the seed's BlockCostType: what a block's price is per.
+type CostType string
+
+const (
+	CostRun     CostType = "RUN"     // a fixed amount per node execution
+	CostByte    CostType = "BYTE"    // per byte of the JSON-encoded input
+	CostSecond  CostType = "SECOND"  // per second of run time, charged after the run
+	CostToken   CostType = "TOKEN"   // per estimated token of the input text
+	CostRequest CostType = "REQUEST" // per request, input["request_count"] (default 1)
+)
+
+// DefaultCurrency is the seed's default cost_currency.
+const DefaultCurrency = "USD"
+
+// Cost is the seed's BlockCost: one pricing rule of a block, amounts in
+// cents. A rule with a Filter applies only to inputs that match it.
+type Cost struct {
+	Type        CostType       `json:"type"`
+	Amount      int64          `json:"amount"`
+	Currency    string         `json:"currency"`
+	Filter      map[string]any `json:"filter,omitempty"`
+	Description string         `json:"description"`
+}
+
+// CurrencyOrDefault is Currency, or USD when unset.
+func (c Cost) CurrencyOrDefault() string {
+	if c.Currency == "" {
+		return DefaultCurrency
+	}
+	return c.Currency
+}
+
+// Calculate is the seed's calculate_cost, formula for formula. BYTE and the
+// TOKEN fallback measure the input as Python's json.dumps renders it (keys
+// sorted, since Go maps have no order), so the counts match the seed's.
+// SECOND returns the flat amount, as the seed's fallback branch does; the
+// engine charges actual seconds with CalculateSeconds.
+func (c Cost) Calculate(input map[string]any) int64 {
+	switch c.Type {
+	case CostRun:
+		return c.Amount
+	case CostByte:
+		return c.Amount * int64(len(pythonJSON(input)))
+	case CostToken:
+		estimated := float64(len(strings.Fields(tokenText(input)))) * 1.3
+		return int64(float64(c.Amount) * estimated)
+	case CostRequest:
+		return c.Amount * requestCount(input)
+	default:
+		return c.Amount
+	}
+}
+
+// CalculateSeconds prices a finished run of a SECOND cost: every started
+// second is charged. Other cost types cost nothing here.
+func (c Cost) CalculateSeconds(seconds float64) int64 {
+	if c.Type != CostSecond || seconds <= 0 || math.IsNaN(seconds) {
+		return 0
+	}
+	return c.Amount * int64(math.Ceil(seconds))
+}
+
+// Matches is the seed's _matches_filter: every filter key equals the
+// input's value (a missing key is null; 1 equals 1.0).
+func (c Cost) Matches(input map[string]any) bool {
+	for k, want := range c.Filter {
+		if !looseEqual(input[k], want) {
+			return false
+		}
+	}
+	return true
+}
+
+// EstimateCost is the seed's get_cost_estimate: the sum of Calculate over
+// the costs whose filter matches (SECOND counted at its flat amount).
+func EstimateCost(costs []Cost, input map[string]any) int64 {
+	var total int64
+	for _, c := range costs {
+		if c.Matches(input) {
+			total += c.Calculate(input)
+		}
+	}
+	return total
+}
+
+// PreRunCost is what the engine charges before a node runs: every matching
+// cost but SECOND.
+func PreRunCost(costs []Cost, input map[string]any) int64 {
+	var total int64
+	for _, c := range costs {
+		if c.Type != CostSecond && c.Matches(input) {
+			total += c.Calculate(input)
+		}
+	}
+	return total
+}
+
+// PostRunCost is what the engine charges after a node ran for seconds: the
+// matching SECOND costs.
+func PostRunCost(costs []Cost, input map[string]any, seconds float64) int64 {
+	var total int64
+	for _, c := range costs {
+		if c.Type == CostSecond && c.Matches(input) {
+			total += c.CalculateSeconds(seconds)
+		}
+	}
+	return total
+}
+
+// tokenText is the seed's _extract_text_content.
+func tokenText(input map[string]any) string {
+	for _, f := range []string{"text", "content", "message", "prompt", "query"} {
+		if s, ok := input[f].(string); ok {
+			return s
+		}
+	}
+	return pythonJSON(input)
+}
+
+// requestCount reads input["request_count"]: a number (truncated, at least
+// 0); anything else counts as the default 1.
+func requestCount(input map[string]any) int64 {
+	v, ok := input["request_count"]
+	if !ok || v == nil {
+		return 1
+	}
+	f, ok := toFloat(v)
+	if !ok || math.IsNaN(f) {
+		return 1
+	}
+	if f < 0 {
+		return 0
+	}
+	return int64(f)
+}

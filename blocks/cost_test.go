@@ -1,0 +1,78 @@
+package blocks
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestCostCalculate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		cost  Cost
+		input map[string]any
+		want  int64
+	}{
+		{"run", Cost{Type: CostRun, Amount: 7}, map[string]any{"x": 1}, 7},
+		// json.dumps({"a": 1, "b": "x"}) = `{"a": 1, "b": "x"}`: 18 bytes.
+		{"byte", Cost{Type: CostByte, Amount: 2}, map[string]any{"b": "x", "a": 1}, 36},
+		{"byte empty", Cost{Type: CostByte, Amount: 1}, map[string]any{}, 2},
+		// non-ASCII is escaped as json.dumps does: "é" → "\u00e9" (6 bytes + quotes).
+		{"byte non-ascii", Cost{Type: CostByte, Amount: 1}, map[string]any{"t": "é"}, int64(len(`{"t": "\u00e9"}`))},
+		{"byte nested", Cost{Type: CostByte, Amount: 1}, map[string]any{"l": []any{1, 2.5, true, nil}}, int64(len(`{"l": [1, 2.5, true, null]}`))},
+		// 4 words × 1.3 = 5.2 tokens; × 10 = 52.
+		{"token text", Cost{Type: CostToken, Amount: 10}, map[string]any{"text": "one two  three\nfour"}, 52},
+		{"token first text field wins", Cost{Type: CostToken, Amount: 10}, map[string]any{"prompt": "a b", "query": "a b c d e"}, 26},
+		{"token skips non-strings", Cost{Type: CostToken, Amount: 10}, map[string]any{"text": 5, "message": "hi"}, 13},
+		// fallback: `{"a": 1, "b": 2}` splits into 4 words → int(3 × 5.2) = 15.
+		{"token json fallback", Cost{Type: CostToken, Amount: 3}, map[string]any{"a": 1, "b": 2}, 15},
+		{"token truncates", Cost{Type: CostToken, Amount: 1}, map[string]any{"text": "w"}, 1},
+		{"request default", Cost{Type: CostRequest, Amount: 5}, map[string]any{}, 5},
+		{"request count", Cost{Type: CostRequest, Amount: 5}, map[string]any{"request_count": 3}, 15},
+		{"request count float", Cost{Type: CostRequest, Amount: 5}, map[string]any{"request_count": 2.0}, 10},
+		{"request count junk", Cost{Type: CostRequest, Amount: 5}, map[string]any{"request_count": "x"}, 5},
+		{"second flat", Cost{Type: CostSecond, Amount: 4}, map[string]any{"x": 1}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.want, tt.cost.Calculate(tt.input))
+		})
+	}
+}
+
+func TestCostSeconds(t *testing.T) {
+	t.Parallel()
+	c := Cost{Type: CostSecond, Amount: 3}
+	require.Equal(t, int64(0), c.CalculateSeconds(0))
+	require.Equal(t, int64(3), c.CalculateSeconds(0.2), "a started second is charged")
+	require.Equal(t, int64(6), c.CalculateSeconds(2))
+	require.Equal(t, int64(9), c.CalculateSeconds(2.01))
+	require.Equal(t, int64(0), Cost{Type: CostRun, Amount: 3}.CalculateSeconds(5))
+}
+
+func TestEstimateCostFilters(t *testing.T) {
+	t.Parallel()
+	costs := []Cost{
+		{Type: CostRun, Amount: 1},
+		{Type: CostRun, Amount: 10, Filter: map[string]any{"model": "big"}},
+		{Type: CostRun, Amount: 100, Filter: map[string]any{"model": "big", "n": 2}},
+		{Type: CostSecond, Amount: 1000},
+	}
+	require.Equal(t, int64(1001), EstimateCost(costs, map[string]any{"model": "small"}))
+	require.Equal(t, int64(1011), EstimateCost(costs, map[string]any{"model": "big"}))
+	require.Equal(t, int64(1111), EstimateCost(costs, map[string]any{"model": "big", "n": 2.0}), "2 matches 2.0")
+	require.Equal(t, int64(111), PreRunCost(costs, map[string]any{"model": "big", "n": 2}))
+	require.Equal(t, int64(3000), PostRunCost(costs, map[string]any{}, 2.5))
+	require.Equal(t, int64(0), EstimateCost(nil, nil))
+	require.True(t, Cost{Filter: map[string]any{"absent": nil}}.Matches(map[string]any{}), "missing key is null")
+}
+
+func TestCostCurrency(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "USD", Cost{}.CurrencyOrDefault())
+	require.Equal(t, "EUR", Cost{Currency: "EUR"}.CurrencyOrDefault())
+	b, _ := Builtin().ByName("SendWebRequestBlock")
+	require.Equal(t, []Cost{{Type: CostRun, Amount: 1, Currency: "USD", Description: "per request"}}, b.Info().Costs)
+}

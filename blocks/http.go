@@ -1,0 +1,145 @@
+package blocks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxResponseBytes bounds how much of a response body a block keeps, so one
+// node cannot exhaust a worker's memory.
+const maxResponseBytes = 10 << 20
+
+type sendWebRequestIn struct {
+	URL        string            `json:"url" jsonschema:"format=uri" jsonschema_description:"The http(s) URL to send the request to."`
+	Method     string            `json:"method" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=DELETE,enum=PATCH,enum=HEAD,enum=OPTIONS,default=POST" jsonschema_description:"The HTTP method."`
+	Headers    map[string]string `json:"headers,omitempty" jsonschema_description:"Request headers."`
+	JSONFormat bool              `json:"json_format" jsonschema:"default=false" jsonschema_description:"Send the body as JSON: sets Content-Type application/json even for a string body."`
+	Body       any               `json:"body,omitempty" jsonschema_description:"The request body: a string is sent as is, anything else JSON-encoded."`
+	Timeout    float64           `json:"timeout" jsonschema:"default=30,exclusiveMinimum=0" jsonschema_description:"Seconds to wait for the whole request."`
+}
+
+type sendWebRequestOut struct {
+	Response    any               `json:"response" jsonschema_description:"The body of a 2xx/3xx response, JSON-decoded when it is JSON."`
+	ClientError any               `json:"client_error" jsonschema_description:"The body of a 4xx response."`
+	ServerError any               `json:"server_error" jsonschema_description:"The body of a 5xx response."`
+	Status      int               `json:"status" jsonschema_description:"The HTTP status code."`
+	Headers     map[string]string `json:"headers" jsonschema_description:"The response headers (repeated ones joined with \", \")."`
+}
+
+// SendWebRequestBlock makes an HTTP request. An HTTP error status is an
+// answer, not a failure: its body goes out on client_error or server_error
+// so a graph can handle it. A request that gets no answer (connection
+// refused, DNS, timeout) fails the node with the reason.
+func SendWebRequestBlock() Block {
+	return Define[sendWebRequestIn, sendWebRequestOut](Info{
+		ID:          "6595ae1f-b924-42cb-9a41-551a0611c4b4",
+		Name:        "SendWebRequestBlock",
+		Description: "Makes an HTTP request to the given URL and outputs the response.",
+		Categories:  []Category{CategoryIntegration},
+		Type:        TypeStandard,
+		Costs:       []Cost{{Type: CostRun, Amount: 1, Currency: DefaultCurrency, Description: "per request"}},
+	}, func(ctx context.Context, _ *RunContext, in sendWebRequestIn, emit Emit) error {
+		req, cancel, err := buildRequest(ctx, in)
+		if err != nil {
+			return err
+		}
+		defer cancel()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return requestError(ctx, req, in.Timeout, err)
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+		if err != nil {
+			return requestError(ctx, req, in.Timeout, err)
+		}
+		if len(raw) > maxResponseBytes {
+			return fmt.Errorf("%s %s: response body exceeds %d bytes", req.Method, req.URL.Redacted(), maxResponseBytes)
+		}
+		pin := "response"
+		switch {
+		case resp.StatusCode >= 500:
+			pin = "server_error"
+		case resp.StatusCode >= 400:
+			pin = "client_error"
+		}
+		if err := emit(pin, decodeBody(raw)); err != nil {
+			return err
+		}
+		if err := emit("status", resp.StatusCode); err != nil {
+			return err
+		}
+		headers := make(map[string]any, len(resp.Header))
+		for k, v := range resp.Header {
+			headers[k] = strings.Join(v, ", ")
+		}
+		return emit("headers", headers)
+	})
+}
+
+func buildRequest(ctx context.Context, in sendWebRequestIn) (*http.Request, context.CancelFunc, error) {
+	u, err := url.Parse(in.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, nil, fmt.Errorf("url %q is not an absolute http(s) URL", in.URL)
+	}
+	var body io.Reader
+	isJSON := in.JSONFormat
+	switch b := in.Body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return nil, nil, fmt.Errorf("body is not JSON-encodable: %w", err)
+		}
+		body, isJSON = bytes.NewReader(raw), true
+	}
+	timeout := time.Duration(in.Timeout * float64(time.Second))
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	req, err := http.NewRequestWithContext(ctx, in.Method, u.String(), body)
+	if err != nil {
+		cancel()
+		return nil, nil, fmt.Errorf("building request: %w", err)
+	}
+	for k, v := range in.Headers {
+		req.Header.Set(k, v)
+	}
+	if isJSON && body != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, cancel, nil
+}
+
+// requestError says why a request got no answer; the run's own
+// cancellation is returned as is so the engine sees it.
+func requestError(ctx context.Context, req *http.Request, timeout float64, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	target := req.Method + " " + req.URL.Redacted()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: timed out after %vs", target, timeout)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("%s: request failed: %w", target, err)
+}
+
+// decodeBody is the body as JSON when it parses, else as text.
+func decodeBody(raw []byte) any {
+	if v, err := parseJSON(string(raw)); err == nil && len(bytes.TrimSpace(raw)) > 0 {
+		return v
+	}
+	return string(raw)
+}

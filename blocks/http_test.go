@@ -1,0 +1,185 @@
+package blocks
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// echoServer answers /echo with what it received, /text with plain text,
+// /status/4xx|5xx with an error body, and holds /slow until the client
+// gives up.
+func echoServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Add("X-Multi", "a")
+		w.Header().Add("X-Multi", "b")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"method":       r.Method,
+			"body":         string(body),
+			"content_type": r.Header.Get("Content-Type"),
+			"token":        r.Header.Get("X-Token"),
+		})
+	})
+	mux.HandleFunc("/text", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "plain {not json")
+	})
+	mux.HandleFunc("/status/404", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"detail":"nope"}`)
+	})
+	mux.HandleFunc("/status/503", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "down")
+	})
+	mux.HandleFunc("/slow", func(_ http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func pinValue(t *testing.T, got []output, pin string) any {
+	t.Helper()
+	for _, o := range got {
+		if o.Pin == pin {
+			return o.Value
+		}
+	}
+	require.Failf(t, "pin not yielded", "%s in %v", pin, got)
+	return nil
+}
+
+func TestSendWebRequestBlock(t *testing.T) {
+	t.Parallel()
+	srv := echoServer(t)
+	tests := []struct {
+		name    string
+		input   map[string]any
+		pins    []string
+		pin     string
+		want    any
+		headers bool
+	}{
+		{
+			name:  "default POST with JSON body",
+			input: map[string]any{"url": srv.URL + "/echo", "body": map[string]any{"a": 1}, "headers": map[string]any{"X-Token": "t"}},
+			pins:  []string{"response", "status", "headers"},
+			pin:   "response",
+			want:  map[string]any{"method": "POST", "body": `{"a":1}`, "content_type": "application/json", "token": "t"},
+		},
+		{
+			name:  "GET without body",
+			input: map[string]any{"url": srv.URL + "/echo", "method": "GET"},
+			pins:  []string{"response", "status", "headers"},
+			pin:   "response",
+			want:  map[string]any{"method": "GET", "body": "", "content_type": "", "token": ""},
+		},
+		{
+			name:  "string body sent verbatim",
+			input: map[string]any{"url": srv.URL + "/echo", "method": "PUT", "body": "raw text"},
+			pins:  []string{"response", "status", "headers"},
+			pin:   "response",
+			want:  map[string]any{"method": "PUT", "body": "raw text", "content_type": "", "token": ""},
+		},
+		{
+			name:  "json_format marks a string body as JSON",
+			input: map[string]any{"url": srv.URL + "/echo", "body": `{"x":true}`, "json_format": true},
+			pins:  []string{"response", "status", "headers"},
+			pin:   "response",
+			want:  map[string]any{"method": "POST", "body": `{"x":true}`, "content_type": "application/json", "token": ""},
+		},
+		{
+			name:  "text response stays text",
+			input: map[string]any{"url": srv.URL + "/text", "method": "GET"},
+			pins:  []string{"response", "status", "headers"},
+			pin:   "response",
+			want:  "plain {not json",
+		},
+		{
+			name:  "4xx on client_error",
+			input: map[string]any{"url": srv.URL + "/status/404", "method": "GET"},
+			pins:  []string{"client_error", "status", "headers"},
+			pin:   "client_error",
+			want:  map[string]any{"detail": "nope"},
+		},
+		{
+			name:  "5xx on server_error",
+			input: map[string]any{"url": srv.URL + "/status/503", "method": "GET"},
+			pins:  []string{"server_error", "status", "headers"},
+			pin:   "server_error",
+			want:  "down",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := mustRun(t, "SendWebRequestBlock", tt.input)
+			var pins []string
+			for _, o := range got {
+				pins = append(pins, o.Pin)
+			}
+			require.Equal(t, tt.pins, pins)
+			require.Equal(t, tt.want, pinValue(t, got, tt.pin))
+		})
+	}
+}
+
+func TestSendWebRequestStatusAndHeaders(t *testing.T) {
+	t.Parallel()
+	srv := echoServer(t)
+	got := mustRun(t, "SendWebRequestBlock", map[string]any{"url": srv.URL + "/echo", "method": "GET"})
+	require.Equal(t, 200.0, pinValue(t, got, "status"))
+	headers := pinValue(t, got, "headers").(map[string]any)
+	require.Equal(t, "a, b", headers["X-Multi"])
+	require.Equal(t, "application/json", headers["Content-Type"])
+}
+
+func TestSendWebRequestConnectionRefused(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	got, err := run(t, "SendWebRequestBlock", map[string]any{"url": "http://" + addr + "/x", "method": "GET"})
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "GET http://"+addr+"/x: request failed")
+	require.Contains(t, err.Error(), "connection refused")
+	require.Empty(t, got)
+}
+
+func TestSendWebRequestTimeout(t *testing.T) {
+	t.Parallel()
+	srv := echoServer(t)
+	_, err := run(t, "SendWebRequestBlock", map[string]any{"url": srv.URL + "/slow", "method": "GET", "timeout": 0.05})
+	require.ErrorContains(t, err, "timed out after 0.05s")
+}
+
+func TestSendWebRequestCancelled(t *testing.T) {
+	t.Parallel()
+	srv := echoServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := runCtx(t, ctx, &RunContext{}, "SendWebRequestBlock", map[string]any{"url": srv.URL + "/slow", "method": "GET"})
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestSendWebRequestBadInput(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"ftp://example.com/x", "/relative", "http://"} {
+		_, err := run(t, "SendWebRequestBlock", map[string]any{"url": u})
+		require.ErrorContains(t, err, "not an absolute http(s) URL", u)
+	}
+	err := Builtin().Validate(blockID(t, "SendWebRequestBlock"), map[string]any{"url": "http://x", "method": "FETCH"})
+	require.ErrorContains(t, err, `"method"`)
+}

@@ -1,0 +1,45 @@
+package blocks
+
+// BuiltinBlocks constructs the built-in block library, one fresh value per
+// block. Builtin() indexes them; tests and tools may build their own
+// registry from a subset.
+func BuiltinBlocks() []Block {
+	return []Block{
+		// graph interface
+		AgentInputBlock(),
+		AgentOutputBlock(),
+		AgentExecutorBlock(),
+		// basics and logic
+		StoreValueBlock(),
+		NoteBlock(),
+		CalculatorBlock(),
+		ConditionBlock(),
+		StepThroughItemsBlock(),
+		WaitBlock(),
+		RandomNumberBlock(),
+		// text
+		MatchTextPatternBlock(),
+		ExtractTextInformationBlock(),
+		FillTextTemplateBlock(),
+		TextSplitBlock(),
+		CombineTextsBlock(),
+		TextReplaceBlock(),
+		// data
+		JSONParseBlock(),
+		JSONFormatBlock(),
+		GetJSONByPathBlock(),
+		CreateListBlock(),
+		AddToListBlock(),
+		FindInListBlock(),
+		GetListItemBlock(),
+		CreateDictionaryBlock(),
+		AddToDictionaryBlock(),
+		FindInDictionaryBlock(),
+		// time
+		GetCurrentDateAndTimeBlock(),
+		GetCurrentDateBlock(),
+		GetCurrentTimeBlock(),
+		// integrations
+		SendWebRequestBlock(),
+	}
+}

@@ -1,0 +1,70 @@
+package blocks
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestMatchTextPatternBlock(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		input map[string]any
+		want  []output
+	}{
+		// AutoGPT's own test cases.
+		{"case-insensitive", map[string]any{"text": "ABC", "match": "ab", "data": "X", "case_sensitive": false}, outs("positive", "X")},
+		{"case-sensitive", map[string]any{"text": "ABC", "match": "ab", "data": "Y", "case_sensitive": true}, outs("negative", "Y")},
+		{"dot matches newline by default", map[string]any{"text": "Hello\nWorld!", "match": "Hello.World", "data": "Z"}, outs("positive", "Z")},
+		{"dot_all off", map[string]any{"text": "Hello\nWorld!", "match": "Hello.World", "data": "Z", "dot_all": false}, outs("negative", "Z")},
+		{"no match", map[string]any{"text": "Hello World!", "match": "World![a-z]+", "data": "Z"}, outs("negative", "Z")},
+		{"data defaults to text", map[string]any{"text": "abc", "match": "b"}, outs("positive", "abc")},
+		{"non-string text matched as JSON", map[string]any{"text": map[string]any{"k": 1}, "match": `"k": 1`}, outs("positive", map[string]any{"k": 1.0})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.want, mustRun(t, "MatchTextPatternBlock", tt.input))
+		})
+	}
+}
+
+func TestMatchTextPatternInvalidRegexFails(t *testing.T) {
+	t.Parallel()
+	// cases/08 and 09 depend on this: the node fails, nothing is yielded.
+	got, err := run(t, "MatchTextPatternBlock", map[string]any{"text": "abc", "match": "("})
+	require.ErrorContains(t, err, "invalid pattern")
+	require.Empty(t, got)
+}
+
+func TestExtractTextInformationBlock(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		input map[string]any
+		want  []output
+	}{
+		// AutoGPT's own test cases.
+		{"group 1", map[string]any{"text": "Hello, World!", "pattern": "Hello, (.+)", "group": 1},
+			outs("positive", "World!", "matched_results", []any{"World!"}, "matched_count", 1.0)},
+		{"group 0", map[string]any{"text": "Hello, World!", "pattern": "Hello, (.+)", "group": 0},
+			outs("positive", "Hello, World!", "matched_results", []any{"Hello, World!"}, "matched_count", 1.0)},
+		{"missing group", map[string]any{"text": "Hello, World!", "pattern": "Hello, (.+)", "group": 2},
+			outs("negative", "Hello, World!", "matched_results", []any{}, "matched_count", 0.0)},
+		{"case-insensitive", map[string]any{"text": "Hello, World!", "pattern": "hello,", "case_sensitive": false},
+			outs("positive", "Hello,", "matched_results", []any{"Hello,"}, "matched_count", 1.0)},
+		{"first only", map[string]any{"text": "Hello, World!! Hello, Earth!!", "pattern": `Hello, (\S+)`, "group": 1},
+			outs("positive", "World!!", "matched_results", []any{"World!!"}, "matched_count", 1.0)},
+		{"find all yields each", map[string]any{"text": "Hello, World!! Hello, Earth!!", "pattern": `Hello, (\S+)`, "group": 1, "find_all": true},
+			outs("positive", "World!!", "positive", "Earth!!", "matched_results", []any{"World!!", "Earth!!"}, "matched_count", 2.0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.want, mustRun(t, "ExtractTextInformationBlock", tt.input))
+		})
+	}
+	_, err := run(t, "ExtractTextInformationBlock", map[string]any{"text": "x", "pattern": "[a-"})
+	require.ErrorContains(t, err, "invalid pattern")
+}

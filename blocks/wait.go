@@ -1,0 +1,36 @@
+package blocks
+
+import (
+	"context"
+	"time"
+)
+
+type waitIn struct {
+	Seconds float64 `json:"seconds" jsonschema:"minimum=0" jsonschema_description:"How long to wait, in seconds."`
+	Data    any     `json:"data,omitempty" jsonschema_description:"The value to pass on after the wait."`
+}
+
+type waitOut struct {
+	Data any `json:"data" jsonschema_description:"The data, after the wait."`
+}
+
+// WaitBlock delays its data. It waits on the run's context, so a cancelled
+// or timed-out run stops it at once with the context's error.
+func WaitBlock() Block {
+	return Define[waitIn, waitOut](Info{
+		ID:          "46371b47-ed64-47e1-9583-5959e4757de0",
+		Name:        "WaitBlock",
+		Description: "Waits for the given number of seconds, then passes its data on.",
+		Categories:  []Category{CategoryUtility},
+		Type:        TypeStandard,
+	}, func(ctx context.Context, _ *RunContext, in waitIn, emit Emit) error {
+		t := time.NewTimer(time.Duration(in.Seconds * float64(time.Second)))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		return emit("data", in.Data)
+	})
+}

@@ -1,0 +1,22 @@
+// Bundles main.jsx (GraphiQL, React, graphql-ws) into the assets that
+// internal/server embeds. Run `npm ci && npm run build:graphiql` in e2e/ and
+// commit the output; the Go build itself never needs Node.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.resolve(here, '../../internal/server/graphiql');
+
+await build({
+  entryPoints: { graphiql: path.join(here, 'main.jsx') },
+  outdir: out,
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['es2020'],
+  jsx: 'automatic',
+  define: { 'process.env.NODE_ENV': '"production"' },
+  legalComments: 'linked',
+  logLevel: 'info',
+});

@@ -1,0 +1,94 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// agentRunner runs an AGENT node's child execution inside this engine (not
+// through the queue, so a parent never waits for a free slot its own
+// children need). The child is found again by its parent node execution id
+// after a resume, so a re-run AGENT node adopts its child instead of
+// starting a second one.
+type agentRunner struct {
+	e *Engine
+	r *run
+	x *nodeExec
+}
+
+func (a *agentRunner) RunAgent(ctx context.Context, graphID string, version int, inputs map[string]any, emit blocks.Emit) error {
+	e, parent := a.e, a.r
+	gid, err := uuid.Parse(graphID)
+	if err != nil {
+		return fmt.Errorf("graph_id %q is not a graph id", graphID)
+	}
+	child, err := e.store.ExecutionChildOf(ctx, e.store.Pool, a.x.id)
+	if errors.Is(err, model.ErrNotFound) {
+		fg, gerr := e.store.GraphLoad(ctx, e.store.Pool, gid, version)
+		if gerr != nil {
+			return gerr
+		}
+		if fg.UserID != parent.exec.UserID && !fg.IsTemplate {
+			return model.NotFound("graph")
+		}
+		child, err = e.submit(ctx, fg, parent.exec.UserID, inputs, parent.exec.UserContext, &a.x.id)
+	}
+	if err != nil {
+		return err
+	}
+	if !child.Status.IsTerminal() {
+		c, err := e.store.ExecutionClaimByID(ctx, e.store.Pool, e.opts.Owner, e.leaseSeconds(), child.ID, false)
+		if err != nil {
+			return err
+		}
+		r, err := e.startClaimed(ctx, c, parent)
+		if err != nil {
+			return err
+		}
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			r.requestStop(model.StatusCancelled, "parent execution stopped")
+			<-r.done
+			return context.Cause(ctx)
+		}
+		if child, err = e.store.ExecutionGet(context.WithoutCancel(ctx), e.store.Pool, child.ID); err != nil {
+			return err
+		}
+		if !child.Status.IsTerminal() {
+			return fmt.Errorf("child execution %s was interrupted", child.ID)
+		}
+	}
+	if child.Status != model.StatusCompleted {
+		msg := ""
+		if child.ErrorMessage != nil {
+			msg = ": " + *child.ErrorMessage
+		}
+		return fmt.Errorf("child execution %s ended %s%s", child.ID, child.Status, msg)
+	}
+	var outs map[string][]json.RawMessage
+	_ = json.Unmarshal(child.Outputs, &outs)
+	names := make([]string, 0, len(outs))
+	for n := range outs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		for _, raw := range outs[n] {
+			var v any
+			_ = json.Unmarshal(raw, &v)
+			if err := emit(n, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

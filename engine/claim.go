@@ -1,0 +1,204 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// claimLoop takes runnable runs while this engine has room: at once when
+// notified (a local Submit, a NOTIFY from another process, a run ending),
+// else every PollInterval — which is also how runs of dead workers are
+// found once their lease expired.
+func (e *Engine) claimLoop() {
+	t := time.NewTicker(e.opts.PollInterval)
+	defer t.Stop()
+	for {
+		if e.ctx.Err() != nil || e.isDraining() {
+			return
+		}
+		free := e.reserveSlots()
+		if free > 0 {
+			claimed, err := e.store.ExecutionClaim(e.ctx, e.opts.Owner, e.leaseSeconds(), free, e.opts.MaxRunsPerUser)
+			if err != nil && e.ctx.Err() == nil {
+				e.log.Warn("claiming runs", "err", err)
+			}
+			e.unreserve(free - len(claimed))
+			for i := range claimed {
+				c := claimed[i]
+				go func() {
+					if _, err := e.startClaimed(e.ctx, &c, nil); err != nil {
+						e.unreserve(1)
+					}
+				}()
+			}
+			if err == nil && len(claimed) == free {
+				continue
+			}
+		}
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-e.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// reserveSlots counts the free top-level run slots as taken.
+func (e *Engine) reserveSlots() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	free := e.opts.MaxRuns - e.topRuns
+	if free < 0 {
+		free = 0
+	}
+	e.topRuns += free
+	return free
+}
+
+func (e *Engine) reserve() {
+	e.mu.Lock()
+	e.topRuns++
+	e.mu.Unlock()
+}
+
+func (e *Engine) unreserve(n int) {
+	if n <= 0 {
+		return
+	}
+	e.mu.Lock()
+	e.topRuns -= n
+	e.mu.Unlock()
+}
+
+// startClaimed publishes the claim's RUNNING event, loads the run and sets
+// it going. A graph that no longer compiles ends the run FAILED.
+func (e *Engine) startClaimed(ctx context.Context, c *db.Claimed, parent *run) (*run, error) {
+	if c.WasQueued {
+		e.publishNow(ctx, events.Event{ExecutionID: c.Exec.ID.String(), GraphID: c.Exec.GraphID.String(),
+			UserID: c.Exec.UserID.String(), Seq: c.Exec.LastSeq, Kind: events.KindGraphStatus,
+			Status: string(model.StatusRunning), At: e.now().UTC()})
+	}
+	r, err := e.loadRun(ctx, c, parent)
+	if err != nil {
+		var inputErr *model.InputError
+		if !errors.As(err, &inputErr) {
+			e.log.Error("loading run; it resumes after its lease expires", "execution", c.Exec.ID, "err", err)
+			return nil, err
+		}
+		r = newRun(e, c.Exec, &graph{nodes: map[uuid.UUID]*gnode{}}, parent)
+		e.begin(r, false)
+		r.requestStop(model.StatusFailed, err.Error())
+		return r, nil
+	}
+	e.begin(r, c.CancelRequested)
+	return r, nil
+}
+
+// heartbeatLoop extends the leases of held runs. A run whose lease is gone
+// (taken over after a stall) stops locally without writing; a run flagged
+// for cancellation by another process is cancelled.
+func (e *Engine) heartbeatLoop() {
+	t := time.NewTicker(e.opts.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+		}
+		e.heartbeat()
+	}
+}
+
+func (e *Engine) heartbeat() {
+	e.mu.Lock()
+	ids := make([]uuid.UUID, 0, len(e.runs))
+	for id := range e.runs {
+		ids = append(ids, id)
+	}
+	e.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	states, err := e.store.ExecutionHeartbeat(e.ctx, e.opts.Owner, e.leaseSeconds(), ids)
+	if err != nil {
+		if e.ctx.Err() == nil {
+			e.log.Warn("heartbeat", "err", err)
+		}
+		return
+	}
+	held := make(map[uuid.UUID]bool, len(states))
+	for _, s := range states {
+		held[s.ID] = true
+		if s.CancelRequested {
+			if r := e.heldRun(s.ID); r != nil {
+				r.requestStop(model.StatusCancelled, "cancelled by user")
+			}
+		}
+	}
+	for _, id := range ids {
+		if !held[id] {
+			if r := e.heldRun(id); r != nil {
+				r.mu.Lock()
+				closing := r.closed
+				r.mu.Unlock()
+				if !closing {
+					r.abandon("lease lost")
+				}
+			}
+		}
+	}
+}
+
+// listenLoop follows NOTIFY: new runs wake the claimer at once; cancel
+// requests reach the worker holding the run without waiting for a heartbeat.
+func (e *Engine) listenLoop() {
+	for e.ctx.Err() == nil {
+		if err := e.listen(); err != nil && e.ctx.Err() == nil {
+			e.log.Warn("listening for notifications", "err", err)
+			select {
+			case <-e.ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+func (e *Engine) listen() error {
+	conn, err := e.store.Pool.Acquire(e.ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		_ = conn.Conn().Close(context.Background())
+		conn.Release()
+	}()
+	if _, err := conn.Exec(e.ctx, "LISTEN "+db.ChannelExecutionQueued+"; LISTEN "+db.ChannelExecutionCancel); err != nil {
+		return err
+	}
+	e.wakeClaimer() // anything queued while we were not listening
+	for {
+		n, err := conn.Conn().WaitForNotification(e.ctx)
+		if err != nil {
+			return err
+		}
+		switch n.Channel {
+		case db.ChannelExecutionQueued:
+			e.wakeClaimer()
+		case db.ChannelExecutionCancel:
+			if id, err := uuid.Parse(n.Payload); err == nil {
+				if r := e.heldRun(id); r != nil {
+					go r.requestStop(model.StatusCancelled, "cancelled by user")
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,252 @@
+// Package engine runs graphs. A worker claims a run (a lease in Postgres),
+// schedules its nodes in memory, runs their blocks, routes their outputs
+// and writes every change through a group-commit writer; events are
+// published to Redis after the commit that assigned their sequence numbers.
+// Postgres is the only durable state: a run whose worker dies is resumed
+// from it by another worker once the lease expires.
+//
+// Durability invariant (see writer.go): nothing about a node execution
+// becomes durable or visible before the outputs it consumed are durable,
+// because its records are written in the same or a later transaction of the
+// same ordered writer as those outputs, and events are published only after
+// their commit. Side-effect-free blocks may therefore run speculatively on
+// inputs not yet committed (a crash discards the whole uncommitted suffix
+// and resumption recomputes it); blocks with effects outside the run (costs,
+// credentials, integrations, child agents) always wait until their inputs
+// are committed (Options.Strict makes every block wait).
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/events"
+)
+
+// Publisher sends committed events to subscribers (events.Publisher).
+type Publisher interface {
+	Publish(ctx context.Context, evs ...events.Event) error
+}
+
+// Options tune an Engine; zero values take the defaults noted.
+type Options struct {
+	Owner             string        // lease owner id (default host-pid-random)
+	MaxRuns           int           // top-level runs held at once (default 64)
+	MaxRunsPerUser    int           // running runs per user across all workers (0 = no limit)
+	MaxNodes          int           // blocks running at once in this engine (default 128)
+	LeaseDuration     time.Duration // default 10s
+	HeartbeatInterval time.Duration // default LeaseDuration/3
+	PollInterval      time.Duration // claim poll when no notification arrives (default 1s)
+	ShutdownGrace     time.Duration // how long Stop lets running blocks finish (default 15s)
+	RunTimeout        time.Duration // a run's wall-clock limit from its start (default 1h; <0 none)
+	NodeTimeout       time.Duration // one block run's limit (default 10m; <0 none)
+	Writers           int           // group-commit writers, runs sharded by id (default 2)
+	Strict            bool          // every node waits until its inputs are committed
+	Clock             func() time.Time
+}
+
+func (o *Options) defaults() {
+	if o.Owner == "" {
+		host, _ := os.Hostname()
+		b := make([]byte, 4)
+		_, _ = rand.Read(b)
+		o.Owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+	}
+	if o.MaxRuns <= 0 {
+		o.MaxRuns = 64
+	}
+	if o.MaxNodes <= 0 {
+		o.MaxNodes = 128
+	}
+	if o.LeaseDuration <= 0 {
+		o.LeaseDuration = 10 * time.Second
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = o.LeaseDuration / 3
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.ShutdownGrace <= 0 {
+		o.ShutdownGrace = 15 * time.Second
+	}
+	if o.RunTimeout == 0 {
+		o.RunTimeout = time.Hour
+	}
+	if o.NodeTimeout == 0 {
+		o.NodeTimeout = 10 * time.Minute
+	}
+	if o.Writers <= 0 {
+		o.Writers = 2
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+}
+
+// Engine submits, runs and cancels graph executions.
+type Engine struct {
+	store *db.Store
+	reg   *blocks.Registry
+	pub   Publisher
+	log   *slog.Logger
+	opts  Options
+
+	mu       sync.Mutex
+	runs     map[uuid.UUID]*run // every run this engine holds (children included)
+	topRuns  int
+	started  bool
+	stopping bool
+	draining bool // Stop: no new node starts
+
+	writers []*writer
+	events  *eventQueue
+	pool    *nodePool
+
+	wake     chan struct{}
+	ctx      context.Context // engine lifetime (loops)
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+}
+
+// New builds an engine. pub may be nil (events are then dropped).
+func New(store *db.Store, reg *blocks.Registry, pub Publisher, logger *slog.Logger, opts Options) *Engine {
+	opts.defaults()
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	e := &Engine{store: store, reg: reg, pub: pub, log: logger.With("component", "engine", "owner", opts.Owner),
+		opts: opts, runs: map[uuid.UUID]*run{}, wake: make(chan struct{}, 1)}
+	e.events = newEventQueue(e)
+	e.pool = newNodePool(e)
+	for i := 0; i < opts.Writers; i++ {
+		e.writers = append(e.writers, newWriter(e))
+	}
+	return e
+}
+
+// Owner is the engine's lease owner id.
+func (e *Engine) Owner() string { return e.opts.Owner }
+
+// Start launches the writers, the event publisher, the block pool and the
+// claim, heartbeat and notification loops. It returns at once.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.started {
+		return fmt.Errorf("engine: already started")
+	}
+	e.started = true
+	e.ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	for _, w := range e.writers {
+		e.wg.Add(1)
+		go func() { defer e.wg.Done(); w.loop() }()
+	}
+	e.wg.Add(4)
+	go func() { defer e.wg.Done(); e.events.loop(e.ctx) }()
+	go func() { defer e.wg.Done(); e.claimLoop() }()
+	go func() { defer e.wg.Done(); e.heartbeatLoop() }()
+	go func() { defer e.wg.Done(); e.listenLoop() }()
+	e.pool.start(e.opts.MaxNodes)
+	return nil
+}
+
+// Stop shuts the engine down in two stages, riverqueue-style: it stops
+// claiming and starting blocks at once, lets running blocks finish for up to
+// ShutdownGrace (their outputs are committed, so their work is not lost),
+// then cancels what still runs and hands every held run back by clearing
+// its lease, so another worker resumes it immediately. Idempotent.
+func (e *Engine) Stop() {
+	e.stopOnce.Do(func() {
+		e.mu.Lock()
+		if !e.started {
+			e.mu.Unlock()
+			return
+		}
+		e.stopping, e.draining = true, true
+		e.mu.Unlock()
+		deadline := time.After(e.opts.ShutdownGrace)
+	wait:
+		for e.pool.busy() > 0 {
+			select {
+			case <-deadline:
+				break wait
+			case <-e.pool.idleSignal():
+			}
+		}
+		// Hand back: stop every run locally without writing a terminal status.
+		e.mu.Lock()
+		held := make([]*run, 0, len(e.runs))
+		for _, r := range e.runs {
+			held = append(held, r)
+		}
+		e.mu.Unlock()
+		for _, w := range e.writers {
+			w.flushNow()
+		}
+		ids := make([]uuid.UUID, 0, len(held))
+		for _, r := range held {
+			if r.abandon("worker shutting down") {
+				ids = append(ids, r.id)
+			}
+		}
+		if len(ids) > 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := e.store.ExecutionRelease(ctx, e.opts.Owner, ids); err != nil {
+				e.log.Warn("releasing leases", "err", err)
+			}
+			cancel()
+		}
+		e.cancel()
+		for _, w := range e.writers {
+			w.close()
+		}
+		e.pool.stop()
+		e.wg.Wait()
+	})
+}
+
+func (e *Engine) now() time.Time { return e.opts.Clock() }
+
+func (e *Engine) wakeClaimer() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *Engine) writerFor(id uuid.UUID) *writer {
+	return e.writers[int(id[15])%len(e.writers)]
+}
+
+func (e *Engine) leaseSeconds() float64 { return e.opts.LeaseDuration.Seconds() }
+
+func (e *Engine) heldRun(id uuid.UUID) *run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.runs[id]
+}
+
+func (e *Engine) forget(r *run) {
+	e.mu.Lock()
+	if e.runs[r.id] == r {
+		delete(e.runs, r.id)
+		if r.parent == nil {
+			e.topRuns--
+		}
+	}
+	e.mu.Unlock()
+	e.wakeClaimer()
+}

@@ -1,0 +1,148 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// graph is a stored graph version prepared for scheduling: blocks resolved,
+// defaults decoded, links indexed by source pin and sink.
+type graph struct {
+	g     *model.FullGraph
+	nodes map[uuid.UUID]*gnode
+	order []*gnode // graph order (the store's node order)
+	entry []*gnode // no incoming links: they start the run
+}
+
+type gnode struct {
+	id       uuid.UUID
+	key      string
+	label    string
+	blockID  string
+	block    blocks.Block
+	info     *blocks.Info
+	defaults map[string]any
+	linked   []string            // sink pins with an incoming link (static ones included)
+	static   []string            // sink pins fed by a static link
+	out      map[string][]*glink // by source pin
+	barrier  bool                // waits until its inputs are committed before running
+}
+
+type glink struct {
+	sink    *gnode
+	sinkPin string
+	static  bool
+}
+
+// name is how messages name a node: its key, and its label when it has one.
+func (n *gnode) name() string {
+	if n.label != "" && n.label != n.key {
+		return fmt.Sprintf("%q (%s)", n.key, n.label)
+	}
+	return fmt.Sprintf("%q", n.key)
+}
+
+func (n *gnode) is(t blocks.Type) bool { return n.info.Type == t }
+
+// compile resolves a stored graph against the registry. An unknown block is
+// an error naming the node (the graph was saved against another library).
+func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, error) {
+	g := &graph{g: fg, nodes: make(map[uuid.UUID]*gnode, len(fg.Nodes))}
+	for _, n := range fg.Nodes {
+		b, ok := reg.ByID(n.BlockID.String())
+		if !ok {
+			return nil, model.Invalid("graph", "node %q uses unknown block %s", n.Key, n.BlockID)
+		}
+		gn := &gnode{id: n.ID, key: n.Key, label: n.Label, blockID: n.BlockID.String(), block: b, info: b.Info(),
+			defaults: map[string]any{}, out: map[string][]*glink{}}
+		if len(n.InputDefault) > 0 {
+			if err := json.Unmarshal(n.InputDefault, &gn.defaults); err != nil {
+				return nil, model.Invalid("graph", "node %q: input defaults are not a JSON object", n.Key)
+			}
+			if gn.defaults == nil {
+				gn.defaults = map[string]any{}
+			}
+		}
+		gn.barrier = strict || len(gn.info.Costs) > 0 || len(gn.info.CredentialProviders) > 0 ||
+			gn.info.Type == blocks.TypeAgent || gn.info.Type == blocks.TypeAI || gn.info.Type == blocks.TypeWebhook ||
+			slices.Contains(gn.info.Categories, blocks.CategoryIntegration)
+		g.nodes[n.ID] = gn
+		g.order = append(g.order, gn)
+	}
+	hasIn := map[uuid.UUID]bool{}
+	for _, l := range fg.Links {
+		src, sink := g.nodes[l.SourceID], g.nodes[l.SinkID]
+		if src == nil || sink == nil {
+			return nil, model.Invalid("graph", "link %s→%s refers to a missing node", l.SourceID, l.SinkID)
+		}
+		src.out[l.SourceName] = append(src.out[l.SourceName], &glink{sink: sink, sinkPin: l.SinkName, static: l.IsStatic})
+		if !slices.Contains(sink.linked, l.SinkName) {
+			sink.linked = append(sink.linked, l.SinkName)
+		}
+		if l.IsStatic && !slices.Contains(sink.static, l.SinkName) {
+			sink.static = append(sink.static, l.SinkName)
+		}
+		hasIn[sink.id] = true
+	}
+	for _, n := range g.order {
+		if !hasIn[n.id] {
+			g.entry = append(g.entry, n)
+		}
+	}
+	return g, nil
+}
+
+// inputNodes are the graph's AgentInputBlock nodes.
+func (g *graph) inputNodes() []*gnode {
+	var out []*gnode
+	for _, n := range g.order {
+		if n.is(blocks.TypeInput) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// checkInputs validates a run's inputs against the graph's input blocks:
+// every input without a default value must be given, none may be unknown,
+// and each must pass its AgentInputBlock's schema.
+func (g *graph) checkInputs(reg *blocks.Registry, inputs map[string]any) error {
+	known := map[string]bool{}
+	for _, n := range g.inputNodes() {
+		name, _ := n.defaults["name"].(string)
+		known[name] = true
+		v, given := inputs[name]
+		_, hasDefault := n.defaults["value"]
+		if !given && !hasDefault {
+			return model.Invalid("inputs."+name, "required input %q is missing", name)
+		}
+		if !given {
+			continue
+		}
+		merged := make(map[string]any, len(n.defaults)+1)
+		for k, d := range n.defaults {
+			merged[k] = d
+		}
+		merged["value"] = v
+		if err := reg.Validate(n.blockID, merged); err != nil {
+			return model.Invalid("inputs."+name, "%v", err)
+		}
+	}
+	for name := range inputs {
+		if !known[name] {
+			names := make([]string, 0, len(known))
+			for k := range known {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			return model.Invalid("inputs."+name, "the graph has no input named %q (inputs: %v)", name, names)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,286 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+type phase int
+
+const (
+	phaseWaiting  phase = iota // some linked pins have no value yet
+	phaseReady                 // input complete: queued to run
+	phaseCharging              // RUNNING, its pre-run charge is being committed
+	phaseRunning               // its block runs
+	phaseDone                  // terminal
+)
+
+// nodeExec is one node execution of a run (or, while waiting, the partial
+// input of one).
+type nodeExec struct {
+	id         uuid.UUID
+	n          *gnode
+	phase      phase
+	status     model.Status // "" while waiting
+	dbStatus   model.Status // last written status; "" = no row yet
+	linked     map[string]any
+	waitStored bool // its waiting-input row exists
+	waitDirty  bool
+	dirty      bool
+	input      map[string]any
+	inputJSON  json.RawMessage
+	outputs    map[string][]json.RawMessage
+	outputsNew bool
+	replay     map[string]int // outputs already committed before a crash, per pin
+	emitted    map[string]int
+	created    time.Time
+	started    *time.Time
+	ended      *time.Time
+	errMsg     *string
+	cost       int64 // pre-run cost of its input
+	paid       bool
+	charged    int64 // total charged so far
+	outSize    int64
+	runTime    float64
+}
+
+// errNodeTimeout is the cause of a block run's context past NodeTimeout.
+var errNodeTimeout = errors.New("node timed out")
+
+func resumedExec(n *gnode, ne model.NodeExecution) *nodeExec {
+	x := &nodeExec{id: ne.ID, n: n, phase: phaseDone, status: ne.Status, dbStatus: ne.Status, created: ne.CreatedAt,
+		started: ne.StartedAt, ended: ne.EndedAt, errMsg: ne.ErrorMessage, inputJSON: ne.Inputs,
+		outputs: map[string][]json.RawMessage{}, replay: map[string]int{}, emitted: map[string]int{},
+		charged: ne.Stats.Cost, paid: ne.Stats.Cost > 0}
+	_ = json.Unmarshal(ne.Inputs, &x.input)
+	_ = json.Unmarshal(ne.Outputs, &x.outputs)
+	if x.outputs == nil {
+		x.outputs = map[string][]json.RawMessage{}
+	}
+	for pin, vs := range x.outputs {
+		x.replay[pin] = len(vs)
+		x.outSize += int64(sizeOf(vs))
+	}
+	return x
+}
+
+func sizeOf(vs []json.RawMessage) int {
+	n := 0
+	for _, v := range vs {
+		n += len(v)
+	}
+	return n
+}
+
+func (r *run) newExec(n *gnode) *nodeExec {
+	return &nodeExec{id: uuid.New(), n: n, phase: phaseWaiting, linked: map[string]any{}, created: r.nextCreated()}
+}
+
+// setStatus moves x through the state machine, recording the event. An
+// illegal move is a bug: it is logged and refused, never applied.
+func (r *run) setStatus(x *nodeExec, s model.Status, errMsg string) bool {
+	if x.status != "" && !x.status.CanMoveTo(s) {
+		r.e.log.Error("illegal node status move refused", "execution", r.id, "node", x.n.key, "from", x.status, "to", s)
+		return false
+	}
+	if x.status == "" && s != model.StatusQueued {
+		return false
+	}
+	x.status = s
+	now := r.e.now().UTC()
+	switch {
+	case s == model.StatusRunning:
+		t := later(now, x.created)
+		x.started = &t
+	case s.IsTerminal():
+		if x.started == nil {
+			t := later(now, x.created)
+			x.started = &t
+		}
+		t := later(now, *x.started)
+		x.ended = &t
+	}
+	if errMsg != "" {
+		x.errMsg = &errMsg
+	}
+	r.touch(x)
+	r.event(events.Event{Kind: events.KindNodeStatus, Status: string(s), NodeID: x.n.id.String(),
+		NodeExecutionID: x.id.String(), Error: errMsg})
+	return true
+}
+
+func later(t, floor time.Time) time.Time {
+	if t.Before(floor) {
+		return floor
+	}
+	return t
+}
+
+func (r *run) touch(x *nodeExec) {
+	if !x.dirty {
+		x.dirty = true
+		r.dirty = append(r.dirty, x)
+	}
+}
+
+// execute is a pool worker's turn on a ready node execution: mark it
+// RUNNING, get its pre-run charge committed if it costs anything, then run
+// its block.
+func (e *Engine) execute(r *run, x *nodeExec) {
+	r.mu.Lock()
+	if r.stopping || r.closed || x.phase != phaseReady || e.isDraining() {
+		r.mu.Unlock()
+		return
+	}
+	if x.status == model.StatusQueued {
+		r.setStatus(x, model.StatusRunning, "")
+	}
+	if !x.paid {
+		x.cost = blocks.PreRunCost(x.n.info.Costs, x.input)
+	}
+	if x.cost > 0 && !x.paid {
+		x.phase = phaseCharging
+		r.charges = append(r.charges, &pendingCharge{x: x, amount: x.cost, pre: true})
+		r.markPending()
+		r.mu.Unlock()
+		return
+	}
+	x.phase = phaseRunning
+	r.markPending()
+	r.mu.Unlock()
+	if x.n.is(blocks.TypeAgent) {
+		// A child run needs pool workers itself: never hold one while waiting.
+		go e.runBlock(r, x)
+		return
+	}
+	e.runBlock(r, x)
+}
+
+// runBlock runs x's block with the run's context (plus the node timeout),
+// recovering a panic into a failure, and records the outcome.
+func (e *Engine) runBlock(r *run, x *nodeExec) {
+	e.pool.blockStarted()
+	defer e.pool.blockEnded()
+	ctx, cancel := r.ctx, context.CancelFunc(func() {})
+	if d := e.opts.NodeTimeout; d > 0 {
+		ctx, cancel = context.WithTimeoutCause(r.ctx, d, errNodeTimeout)
+	}
+	defer cancel()
+	rc := &blocks.RunContext{ExecutionID: r.id.String(), NodeID: x.n.id.String(), UserID: r.exec.UserID.String(),
+		GraphID: r.exec.GraphID.String(), UserContext: r.userContext(), Agents: &agentRunner{e: e, r: r, x: x}}
+	emit := func(pin string, v any) error {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("output %q is not JSON-encodable: %w", pin, err)
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if x.phase != phaseRunning {
+			return errStopped
+		}
+		r.output(x, pin, v, raw)
+		r.markPending()
+		return nil
+	}
+	start := time.Now()
+	err := safeRun(func() error { return x.n.block.Run(ctx, rc, x.input, emit) })
+	if err != nil && errors.Is(context.Cause(ctx), errNodeTimeout) {
+		err = errNodeTimeout
+	}
+	r.mu.Lock()
+	x.runTime = time.Since(start).Seconds()
+	r.finishNode(x, err)
+	r.markPending()
+	r.mu.Unlock()
+}
+
+func safeRun(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("block panicked: %v", p)
+			_ = debug.Stack
+		}
+	}()
+	return f()
+}
+
+// output records one yielded value and routes it at once. After a resume,
+// values the crashed run already committed are skipped, not routed twice.
+func (r *run) output(x *nodeExec, pin string, v any, raw json.RawMessage) {
+	x.emitted[pin]++
+	if x.emitted[pin] <= x.replay[pin] {
+		return
+	}
+	x.outputs[pin] = append(x.outputs[pin], raw)
+	x.outSize += int64(len(raw))
+	x.outputsNew = true
+	r.touch(x)
+	r.event(events.Event{Kind: events.KindNodeOutput, NodeID: x.n.id.String(), NodeExecutionID: x.id.String(),
+		Pin: pin, Value: raw})
+	if x.n.is(blocks.TypeOutput) && pin == "output" {
+		name, _ := x.input["name"].(string)
+		r.outputs[name] = append(r.outputs[name], raw)
+		r.outputsNew = true
+	}
+	r.route(x, pin, v)
+}
+
+// finishNode records a block's end. A failure is routed on the error pin;
+// with nothing linked there it ends the run, naming the node.
+func (r *run) finishNode(x *nodeExec, err error) {
+	if x.phase != phaseRunning {
+		return // the run stopped meanwhile; its status is already set
+	}
+	x.phase = phaseDone
+	r.inFlight--
+	if post := blocks.PostRunCost(x.n.info.Costs, x.input, x.runTime); post > 0 {
+		r.charges = append(r.charges, &pendingCharge{x: x, amount: post})
+	}
+	if err == nil {
+		r.setStatus(x, model.StatusCompleted, "")
+		r.maybeComplete()
+		return
+	}
+	status, msg := model.StatusFailed, err.Error()
+	if errors.Is(err, errNodeTimeout) {
+		status, msg = model.StatusTimeout, "timed out after "+r.e.opts.NodeTimeout.String()
+	}
+	raw, _ := json.Marshal(msg)
+	r.output(x, blocks.ErrorPin, msg, raw)
+	r.setStatus(x, status, msg)
+	r.logs = append(r.logs, r.logLine("ERROR", x, fmt.Sprintf("node %s (%s): %s", x.n.name(), x.n.info.Name, msg)))
+	if len(x.n.out[blocks.ErrorPin]) == 0 {
+		r.stopForNode(x)
+		return
+	}
+	r.maybeComplete()
+}
+
+func (r *run) logLine(level string, x *nodeExec, msg string) db.LogWrite {
+	l := db.LogWrite{ExecutionID: r.id, UserID: r.exec.UserID, Level: level, Message: msg, LoggedAt: r.e.now().UTC()}
+	if x != nil && x.dbStatus != "" || x != nil && x.dirty {
+		id, nid := x.id, x.n.id
+		l.NodeExecutionID, l.NodeID = &id, &nid
+	}
+	return l
+}
+
+// stats is the seed's NodeExecutionStats of x.
+func (x *nodeExec) stats() model.NodeExecutionStats {
+	return model.NodeExecutionStats{NodeID: x.n.id.String(), BlockName: x.n.info.Name, ExecutionTime: x.runTime,
+		InputSize: int64(len(x.inputJSON)), OutputSize: x.outSize, Cost: x.charged}
+}

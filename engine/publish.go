@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/agentgraph/agentgraph/internal/events"
+)
+
+// eventQueue hands committed events to the Publisher on one goroutine, in
+// commit order, so each execution's events leave in sequence order. A
+// failed publish is logged, not retried: subscribers see the Seq gap and
+// re-read the snapshot from Postgres.
+type eventQueue struct {
+	e      *Engine
+	mu     sync.Mutex
+	q      []events.Event
+	signal chan struct{}
+}
+
+func newEventQueue(e *Engine) *eventQueue {
+	return &eventQueue{e: e, signal: make(chan struct{}, 1)}
+}
+
+func (q *eventQueue) push(evs []events.Event) {
+	if q.e.pub == nil || len(evs) == 0 {
+		return
+	}
+	q.mu.Lock()
+	q.q = append(q.q, evs...)
+	q.mu.Unlock()
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (q *eventQueue) loop(ctx context.Context) {
+	for {
+		select {
+		case <-q.signal:
+			q.publish()
+		case <-ctx.Done():
+			q.publish()
+			return
+		}
+	}
+}
+
+const publishChunk = 2000
+
+func (q *eventQueue) publish() {
+	for {
+		q.mu.Lock()
+		evs := q.q
+		q.q = nil
+		q.mu.Unlock()
+		if len(evs) == 0 {
+			return
+		}
+		for len(evs) > 0 {
+			n := min(len(evs), publishChunk)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := q.e.pub.Publish(ctx, evs[:n]...); err != nil {
+				q.e.log.Warn("publishing events", "err", err, "events", n)
+			}
+			cancel()
+			evs = evs[n:]
+		}
+	}
+}
+
+// publishNow publishes events outside a group commit (Submit, Cancel of a
+// queued run, a claim), after their own commit.
+func (e *Engine) publishNow(ctx context.Context, evs ...events.Event) {
+	if e.pub == nil {
+		return
+	}
+	e.mu.Lock()
+	queued := e.started && !e.stopping
+	e.mu.Unlock()
+	if queued {
+		e.events.push(evs)
+		return
+	}
+	if err := e.pub.Publish(context.WithoutCancel(ctx), evs...); err != nil {
+		e.log.Warn("publishing events", "err", err)
+	}
+}

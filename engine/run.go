@@ -1,0 +1,264 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// run is one graph execution held by this engine. All its scheduling state
+// lives here, guarded by mu; blocks run in the pool and call back in.
+type run struct {
+	e      *Engine
+	id     uuid.UUID
+	exec   *model.GraphExecution // as claimed (static facts: graph, user, inputs)
+	g      *graph
+	inputs map[string]any
+	parent *run // the run whose AGENT node started this one
+	w      *writer
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	done   chan struct{} // closed once the run's end is committed or it was abandoned
+	timer  *time.Timer
+
+	mu          sync.Mutex
+	seq         int64 // last event sequence assigned
+	durableSeq  int64 // last sequence written (prev_seq of the next write)
+	status      model.Status
+	errMsg      *string
+	execs       []*nodeExec
+	waiting     map[uuid.UUID][]*nodeExec // per node, executions waiting for linked pins
+	static      map[uuid.UUID]map[string]any
+	outputs     map[string][]json.RawMessage
+	outputsNew  bool
+	inFlight    int // promoted executions not yet ended
+	stopping    bool
+	finalQueued bool // the terminal write is pending
+	closed      bool // ended or abandoned
+	abandoned   bool
+	lastCreated time.Time
+	stats       model.ExecutionStats
+
+	// pending for the next group commit
+	queued      bool
+	dirty       []*nodeExec
+	dirtyWait   []*nodeExec
+	doneWait    []uuid.UUID
+	evs         []events.Event
+	charges     []*pendingCharge
+	logs        []db.LogWrite
+	afterCommit []*nodeExec
+}
+
+// errStopped is the cause a run's context carries once the run ended.
+var errStopped = errors.New("run stopped")
+
+func newRun(e *Engine, exec *model.GraphExecution, g *graph, parent *run) *run {
+	r := &run{e: e, id: exec.ID, exec: exec, g: g, parent: parent, w: e.writerFor(exec.ID),
+		done: make(chan struct{}), status: model.StatusRunning, seq: exec.LastSeq, durableSeq: exec.LastSeq,
+		waiting: map[uuid.UUID][]*nodeExec{}, static: map[uuid.UUID]map[string]any{},
+		outputs: map[string][]json.RawMessage{}}
+	r.ctx, r.cancel = context.WithCancelCause(context.Background())
+	_ = json.Unmarshal(exec.Inputs, &r.inputs)
+	if len(exec.Outputs) > 0 {
+		_ = json.Unmarshal(exec.Outputs, &r.outputs)
+		if r.outputs == nil {
+			r.outputs = map[string][]json.RawMessage{}
+		}
+	}
+	return r
+}
+
+// event appends an event with the next sequence number (caller holds mu).
+func (r *run) event(ev events.Event) {
+	r.seq++
+	ev.ExecutionID, ev.GraphID, ev.UserID = r.id.String(), r.exec.GraphID.String(), r.exec.UserID.String()
+	ev.Seq = r.seq
+	ev.At = r.e.now().UTC()
+	r.evs = append(r.evs, ev)
+}
+
+// markPending asks the run's writer to include it in the next commit.
+func (r *run) markPending() {
+	if !r.queued && !r.closed {
+		r.queued = true
+		r.w.enqueue(r)
+	}
+}
+
+// nextCreated gives node executions strictly increasing creation times, so
+// (created_at, id) orders a run's node executions as they were created.
+func (r *run) nextCreated() time.Time {
+	t := r.e.now().UTC().Truncate(time.Microsecond)
+	if !t.After(r.lastCreated) {
+		t = r.lastCreated.Add(time.Microsecond)
+	}
+	r.lastCreated = t
+	return t
+}
+
+func (r *run) userContext() blocks.UserContext {
+	uc := r.exec.UserContext
+	return blocks.UserContext{Timezone: uc.Timezone, Locale: uc.Locale, Preferences: uc.Preferences}
+}
+
+// requestStop ends the run from outside (cancel, timeout, lease problems).
+func (r *run) requestStop(status model.Status, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stop(status, msg)
+}
+
+// abandon drops the run locally without writing anything more: its lease
+// lapses (or was lost, or is being released) and whoever claims it next
+// resumes it from what is committed. It reports whether the run was live.
+func (r *run) abandon(reason string) bool {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return false
+	}
+	r.closed, r.abandoned = true, true
+	r.mu.Unlock()
+	r.e.log.Info("run abandoned locally", "execution", r.id, "reason", reason)
+	r.cancel(errStopped)
+	r.end()
+	return true
+}
+
+// end releases local resources once the run is closed.
+func (r *run) end() {
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	r.e.forget(r)
+	close(r.done)
+}
+
+// loadRun rebuilds a claimed run from Postgres: node executions with their
+// statuses and outputs, waiting partial inputs, static link values, graph
+// outputs. Executions that were in flight are scheduled again; completed
+// ones never run again.
+func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run, error) {
+	fg, err := e.store.GraphLoad(ctx, e.store.Pool, c.Exec.GraphID, c.Exec.GraphVersion)
+	if err != nil {
+		return nil, err
+	}
+	g, err := compile(fg, e.reg, e.opts.Strict)
+	if err != nil {
+		return nil, err
+	}
+	nes, err := e.store.NodeExecutionsByExecutions(ctx, e.store.Pool, []uuid.UUID{c.Exec.ID})
+	if err != nil {
+		return nil, err
+	}
+	pend, err := e.store.ExecutionPendingInputs(ctx, e.store.Pool, c.Exec.ID)
+	if err != nil {
+		return nil, err
+	}
+	r := newRun(e, c.Exec, g, parent)
+	for _, ne := range nes[c.Exec.ID] {
+		n := g.nodes[ne.NodeID]
+		if n == nil {
+			continue
+		}
+		x := resumedExec(n, ne)
+		if x.created.After(r.lastCreated) {
+			r.lastCreated = x.created
+		}
+		r.execs = append(r.execs, x)
+	}
+	for _, p := range pend {
+		n := g.nodes[p.NodeID]
+		if n == nil {
+			continue
+		}
+		x := &nodeExec{id: p.ID, n: n, phase: phaseWaiting, linked: map[string]any{}, waitStored: true, created: p.CreatedAt}
+		_ = json.Unmarshal(p.Inputs, &x.linked)
+		r.waiting[n.id] = append(r.waiting[n.id], x)
+	}
+	// Static values: the latest value each static link's source produced.
+	for _, x := range r.execs {
+		for pin, raws := range x.outputs {
+			for _, l := range x.n.out[pin] {
+				if l.static && len(raws) > 0 {
+					var v any
+					_ = json.Unmarshal(raws[len(raws)-1], &v)
+					r.setStatic(l, v)
+				}
+			}
+		}
+	}
+	return r, nil
+}
+
+func (r *run) setStatic(l *glink, v any) {
+	m := r.static[l.sink.id]
+	if m == nil {
+		m = map[string]any{}
+		r.static[l.sink.id] = m
+	}
+	m[l.sinkPin] = v
+}
+
+// begin registers a loaded run and sets it going: a fresh run starts its
+// entry nodes, a resumed one re-schedules what was in flight.
+func (e *Engine) begin(r *run, cancelRequested bool) {
+	e.mu.Lock()
+	e.runs[r.id] = r // a top-level run's slot was reserved by its claim
+	e.mu.Unlock()
+	if d := e.opts.RunTimeout; d > 0 && r.exec.StartedAt != nil {
+		left := time.Until(r.exec.StartedAt.Add(d))
+		r.timer = time.AfterFunc(max(left, 0), func() {
+			r.requestStop(model.StatusTimeout, "run timed out after "+d.String())
+		})
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cancelRequested {
+		r.stop(model.StatusCancelled, "cancelled by user")
+		return
+	}
+	fresh := len(r.execs) == 0 && len(r.waiting) == 0
+	var unhandled *nodeExec
+	for _, x := range r.execs {
+		switch {
+		case x.status.IsTerminal():
+			if (x.status == model.StatusFailed || x.status == model.StatusTimeout) && len(x.n.out[blocks.ErrorPin]) == 0 && unhandled == nil {
+				unhandled = x
+			}
+		default:
+			x.phase = phaseReady
+			r.inFlight++
+		}
+	}
+	switch {
+	case unhandled != nil:
+		r.stopForNode(unhandled)
+	case fresh:
+		for _, n := range r.g.entry {
+			x := r.newExec(n)
+			r.promote(x)
+			if r.stopping {
+				break
+			}
+		}
+	default:
+		for _, x := range r.execs {
+			if x.phase == phaseReady {
+				r.e.pool.submit(r, x)
+			}
+		}
+	}
+	r.maybeComplete()
+	r.markPending()
+}

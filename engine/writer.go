@@ -1,0 +1,311 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// writer is a group-commit writer. Runs with changes queue themselves; the
+// writer takes every queued run, gathers their pending changes (node
+// executions, waiting inputs, outputs, sequence advances, charges, logs)
+// into one transaction of multi-row statements, commits, and only then
+// publishes their events, starts the nodes that had to wait for the commit
+// and answers charges. While one commit is in flight the next batch
+// accumulates, so batches grow with load and an idle writer commits at
+// once. A run always goes to the same writer, whose commits are ordered:
+// whatever a run writes is committed after everything it wrote before —
+// the invariant that makes speculative execution safe (engine.go).
+type writer struct {
+	e      *Engine
+	mu     sync.Mutex
+	queue  []*run
+	signal chan struct{}
+	flush  chan chan struct{}
+	quit   chan struct{}
+	once   sync.Once
+}
+
+// pendingCharge is a charge waiting for its commit; pre: before the block runs.
+type pendingCharge struct {
+	x      *nodeExec
+	amount int64
+	pre    bool
+}
+
+// part is one run's share of a batch.
+type part struct {
+	r        *run
+	run      db.RunWrite
+	nodes    []db.NodeExecutionWrite
+	inputs   []db.PendingInputWrite
+	done     []uuid.UUID
+	clear    bool
+	charges  []*pendingCharge
+	logs     []db.LogWrite
+	evs      []events.Event
+	dispatch []*nodeExec
+	final    bool
+}
+
+func newWriter(e *Engine) *writer {
+	return &writer{e: e, signal: make(chan struct{}, 1), flush: make(chan chan struct{}), quit: make(chan struct{})}
+}
+
+func (w *writer) enqueue(r *run) {
+	w.mu.Lock()
+	w.queue = append(w.queue, r)
+	w.mu.Unlock()
+	select {
+	case w.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (w *writer) loop() {
+	for {
+		select {
+		case <-w.signal:
+			w.drain()
+		case ack := <-w.flush:
+			w.drain()
+			close(ack)
+		case <-w.quit:
+			w.drain()
+			return
+		}
+	}
+}
+
+// flushNow commits what is pending and returns when it is done.
+func (w *writer) flushNow() {
+	ack := make(chan struct{})
+	select {
+	case w.flush <- ack:
+		<-ack
+	case <-w.quit:
+	}
+}
+
+func (w *writer) close() { w.once.Do(func() { close(w.quit) }) }
+
+func (w *writer) drain() {
+	for {
+		w.mu.Lock()
+		runs := w.queue
+		w.queue = nil
+		w.mu.Unlock()
+		if len(runs) == 0 {
+			return
+		}
+		parts := make([]*part, 0, len(runs))
+		for _, r := range runs {
+			if p := r.flush(); p != nil {
+				parts = append(parts, p)
+			}
+		}
+		w.commit(parts)
+	}
+}
+
+func (w *writer) commit(parts []*part) {
+	e := w.e
+	for len(parts) > 0 {
+		b := &db.ExecutionBatch{Owner: e.opts.Owner, LeaseSeconds: e.leaseSeconds()}
+		var charges []db.Charge
+		for _, p := range parts {
+			b.Runs = append(b.Runs, p.run)
+			b.Nodes = append(b.Nodes, p.nodes...)
+			b.Inputs = append(b.Inputs, p.inputs...)
+			b.InputsDone = append(b.InputsDone, p.done...)
+			if p.clear {
+				b.InputsClear = append(b.InputsClear, p.r.id)
+			}
+			for _, c := range p.charges {
+				charges = append(charges, db.Charge{UserID: p.r.exec.UserID, Amount: c.amount,
+					ReferenceID: chargeRef(c), Description: chargeDescription(c)})
+			}
+			b.Logs = append(b.Logs, p.logs...)
+		}
+		b.Charges = charges
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		results, err := e.store.ExecutionApplyBatch(ctx, b)
+		cancel()
+		var lost *db.LeaseLostError
+		if errors.As(err, &lost) {
+			parts = slices.DeleteFunc(parts, func(p *part) bool {
+				if slices.Contains(lost.Runs, p.r.id) {
+					p.r.abandon("lease lost to another worker")
+					return true
+				}
+				return false
+			})
+			continue
+		}
+		if err != nil {
+			e.log.Error("group commit failed; its runs resume from the last commit", "err", err, "runs", len(parts))
+			for _, p := range parts {
+				p.r.abandon("write failed: " + err.Error())
+			}
+			return
+		}
+		var evs []events.Event
+		for _, p := range parts {
+			evs = append(evs, p.evs...)
+		}
+		e.events.push(evs)
+		off := 0
+		for _, p := range parts {
+			p.r.committed(p, results[off:off+len(p.charges)])
+			off += len(p.charges)
+		}
+		return
+	}
+}
+
+func chargeRef(c *pendingCharge) string {
+	if c.pre {
+		return c.x.id.String()
+	}
+	return c.x.id.String() + ":seconds"
+}
+
+func chargeDescription(c *pendingCharge) string {
+	if c.pre {
+		return "node " + c.x.n.key + " (" + c.x.n.info.Name + ")"
+	}
+	return "node " + c.x.n.key + " (" + c.x.n.info.Name + ") run time"
+}
+
+// flush moves the run's pending changes into a batch part (caller: writer).
+func (r *run) flush() *part {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.queued = false
+	if r.closed {
+		return nil
+	}
+	p := &part{r: r}
+	for _, x := range r.dirty {
+		x.dirty = false
+		p.nodes = append(p.nodes, x.write(r.id))
+	}
+	r.dirty = r.dirty[:0]
+	for _, x := range r.dirtyWait {
+		x.waitDirty = false
+		if x.phase != phaseWaiting {
+			continue
+		}
+		raw, _ := json.Marshal(x.linked)
+		p.inputs = append(p.inputs, db.PendingInputWrite{ID: x.id, GraphExecutionID: r.id, NodeID: x.n.id,
+			Inputs: raw, CreatedAt: x.created})
+		x.waitStored = true
+	}
+	r.dirtyWait = r.dirtyWait[:0]
+	p.done, r.doneWait = r.doneWait, nil
+	p.charges, r.charges = r.charges, nil
+	p.logs, r.logs = r.logs, nil
+	p.evs, r.evs = r.evs, nil
+	p.dispatch, r.afterCommit = r.afterCommit, nil
+	p.run = db.RunWrite{ID: r.id, PrevSeq: r.durableSeq, LastSeq: r.seq}
+	if r.outputsNew {
+		p.run.Outputs, _ = json.Marshal(r.outputs)
+		r.outputsNew = false
+	}
+	if r.finalQueued {
+		stats := r.computeStats()
+		p.run.PrevStatus, p.run.Status = model.StatusRunning, r.status
+		p.run.ErrorMessage, p.run.Stats, p.run.Release = r.errMsg, &stats, true
+		p.final, p.clear = true, true
+		r.closed = true
+	}
+	if len(p.nodes) == 0 && len(p.inputs) == 0 && len(p.done) == 0 && len(p.charges) == 0 && len(p.logs) == 0 &&
+		len(p.evs) == 0 && len(p.dispatch) == 0 && p.run.Outputs == nil && !p.final {
+		return nil
+	}
+	r.durableSeq = r.seq
+	return p
+}
+
+// write is x's latest state as a row write; it becomes the last written state.
+func (x *nodeExec) write(runID uuid.UUID) db.NodeExecutionWrite {
+	w := db.NodeExecutionWrite{Insert: x.dbStatus == "", ID: x.id, GraphExecutionID: runID, NodeID: x.n.id,
+		PrevStatus: x.dbStatus, Status: x.status, CreatedAt: x.created, StartedAt: x.started, EndedAt: x.ended,
+		ErrorMessage: x.errMsg}
+	if w.Insert {
+		w.Inputs = x.inputJSON
+	}
+	if w.Insert || x.outputsNew {
+		w.Outputs, _ = json.Marshal(x.outputs)
+		x.outputsNew = false
+	}
+	if x.status.IsTerminal() {
+		st := x.stats()
+		w.Stats = &st
+	}
+	x.dbStatus = x.status
+	return w
+}
+
+// committed runs after the commit holding p: nodes that waited for it start,
+// charges are answered, a finished run ends.
+func (r *run) committed(p *part, results []db.ChargeResult) {
+	r.mu.Lock()
+	for i, c := range p.charges {
+		paid := i < len(results) && results[i].Paid
+		r.charged(c, paid)
+	}
+	if !r.stopping && !r.e.isDraining() {
+		for _, x := range p.dispatch {
+			if x.phase == phaseReady {
+				r.e.pool.submit(r, x)
+			}
+		}
+	}
+	if len(r.dirty) > 0 || len(r.evs) > 0 || r.finalQueued && !r.closed {
+		r.markPending()
+	}
+	r.mu.Unlock()
+	if p.final {
+		r.end()
+	}
+}
+
+// charged applies a committed charge's answer. An unpaid charge stops the
+// run FAILED with a message saying which node could not be paid for.
+func (r *run) charged(c *pendingCharge, paid bool) {
+	x := c.x
+	if paid {
+		x.charged += c.amount
+		if c.pre {
+			x.paid = true
+			if x.phase == phaseCharging && !r.stopping {
+				x.phase = phaseReady
+				r.e.pool.submit(r, x)
+			}
+		} else if !r.closed {
+			r.touch(x)
+		}
+		return
+	}
+	if r.stopping || r.closed {
+		return
+	}
+	msg := "insufficient credits: node " + x.n.name() + " (" + x.n.info.Name + ") costs " + itoa(c.amount) +
+		" and the balance does not cover it"
+	if c.pre && x.phase == phaseCharging {
+		x.phase = phaseDone
+		r.inFlight--
+		r.setStatus(x, model.StatusFailed, msg)
+	}
+	r.stop(model.StatusFailed, msg)
+}

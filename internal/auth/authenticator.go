@@ -1,0 +1,113 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// Authenticator resolves bearer tokens against the store. Every request
+// reads the user afresh, so a deactivated user's tokens stop working at once.
+type Authenticator struct {
+	Store *db.Store
+	JWT   JWTConfig
+}
+
+// Authenticate returns the active user a token belongs to.
+func (a *Authenticator) Authenticate(ctx context.Context, token string) (*model.User, error) {
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return nil, model.ErrUnauthenticated
+	}
+	var user *model.User
+	if IsAPIKey(token) {
+		u, keyID, err := a.Store.APIKeyUser(ctx, a.Store.Pool, HashAPIKey(token))
+		if errors.Is(err, model.ErrNotFound) {
+			return nil, fmt.Errorf("%w: unknown or revoked API key", model.ErrUnauthenticated)
+		}
+		if err != nil {
+			return nil, err
+		}
+		_ = a.Store.APIKeyTouch(ctx, a.Store.Pool, keyID)
+		user = u
+	} else {
+		id, err := a.JWT.Verify(token)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", model.ErrUnauthenticated, err)
+		}
+		u, err := a.Store.UserGet(ctx, a.Store.Pool, id)
+		if errors.Is(err, model.ErrNotFound) {
+			return nil, fmt.Errorf("%w: unknown user", model.ErrUnauthenticated)
+		}
+		if err != nil {
+			return nil, err
+		}
+		user = u
+	}
+	if !user.IsActive {
+		return nil, fmt.Errorf("%w: this account is deactivated", model.ErrUnauthenticated)
+	}
+	// Written at most once a minute per user (the query's condition).
+	if user.LastLoginAt == nil || time.Since(*user.LastLoginAt) > time.Minute {
+		if a.Store.UserTouchLogin(ctx, a.Store.Pool, user.ID) == nil {
+			now := time.Now()
+			user.LastLoginAt = &now
+		}
+	}
+	return user, nil
+}
+
+type ctxKey struct{}
+
+// state is what the middleware learned about the caller.
+type state struct {
+	user *model.User
+	err  error
+}
+
+// WithUser stores the authenticated user (or the authentication error) in ctx.
+func WithUser(ctx context.Context, u *model.User, err error) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &state{user: u, err: err})
+}
+
+// User returns the caller, or an UNAUTHENTICATED error explaining why not.
+func User(ctx context.Context) (*model.User, error) {
+	s, _ := ctx.Value(ctxKey{}).(*state)
+	if s == nil || (s.user == nil && s.err == nil) {
+		return nil, fmt.Errorf("%w: send Authorization: Bearer <API key or JWT>", model.ErrUnauthenticated)
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.user, nil
+}
+
+// BearerToken extracts the token of an Authorization header.
+func BearerToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// Middleware authenticates the request's bearer token, if any. A missing or
+// bad token is not rejected here: fields that need a user say so, and public
+// fields (sharedExecution, introspection) still work.
+func (a *Authenticator) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := BearerToken(r)
+		if tok == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		u, err := a.Authenticate(r.Context(), tok)
+		next.ServeHTTP(w, r.WithContext(WithUser(r.Context(), u, err)))
+	})
+}

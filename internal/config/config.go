@@ -1,0 +1,108 @@
+// Package config reads agentgraph's settings from the environment, with
+// defaults that work on a developer's machine.
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agentgraph/agentgraph/internal/pg"
+)
+
+// Config is every setting of a process.
+type Config struct {
+	DatabaseURL    string
+	RedisURL       string
+	ListenAddr     string
+	EncryptionKey  []byte // 32 bytes (AES-256) for stored credentials
+	JWTSecret      []byte
+	JWTIssuer      string
+	JWTAudience    string
+	AllowedOrigins []string
+	Workers        int           // engine workers in `serve` (concurrent runs per process)
+	LeaseDuration  time.Duration // how long a claim lasts without a heartbeat
+	ShutdownGrace  time.Duration
+	RedisPrefix    string
+	DBMaxConns     int32
+}
+
+// FromEnv reads the environment. Errors name the variable.
+func FromEnv() (Config, error) {
+	c := Config{
+		DatabaseURL:    env("DATABASE_URL", pg.DefaultURL),
+		RedisURL:       env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+		ListenAddr:     env("LISTEN_ADDR", ":8080"),
+		JWTSecret:      []byte(os.Getenv("JWT_SECRET")),
+		JWTIssuer:      os.Getenv("JWT_ISSUER"),
+		JWTAudience:    os.Getenv("JWT_AUDIENCE"),
+		AllowedOrigins: splitList(os.Getenv("ALLOWED_ORIGINS")),
+		RedisPrefix:    env("REDIS_PREFIX", "agentgraph:"),
+	}
+	var err error
+	if c.Workers, err = intEnv("WORKERS", 64); err != nil {
+		return c, err
+	}
+	conns, err := intEnv("DB_MAX_CONNS", 32)
+	if err != nil {
+		return c, err
+	}
+	c.DBMaxConns = int32(conns)
+	if c.LeaseDuration, err = durEnv("LEASE_DURATION", 10*time.Second); err != nil {
+		return c, err
+	}
+	if c.ShutdownGrace, err = durEnv("SHUTDOWN_GRACE", 15*time.Second); err != nil {
+		return c, err
+	}
+	if k := os.Getenv("ENCRYPTION_KEY"); k != "" {
+		c.EncryptionKey, err = hex.DecodeString(k)
+		if err != nil || len(c.EncryptionKey) != 32 {
+			return c, fmt.Errorf("ENCRYPTION_KEY must be 64 hex characters (32 bytes)")
+		}
+	}
+	return c, nil
+}
+
+func env(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func intEnv(k string, def int) (int, error) {
+	v := os.Getenv(k)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s must be a non-negative integer, got %q", k, v)
+	}
+	return n, nil
+}
+
+func durEnv(k string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(k)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s must be a positive duration like 10s, got %q", k, v)
+	}
+	return d, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,82 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
+)
+
+// Credit is a user's balance (the seed's UserCredit).
+type Credit struct {
+	UserID    uuid.UUID
+	Balance   int64
+	Currency  string
+	UpdatedAt time.Time
+}
+
+// CreditTransaction is one ledger entry (the seed's CreditTransaction).
+type CreditTransaction struct {
+	ID           uuid.UUID
+	Amount       int64
+	Type         string
+	Description  string
+	ReferenceID  *string
+	BalanceAfter int64
+	CreatedAt    time.Time
+}
+
+// CreditGet returns a user's balance, creating the zero row on first use.
+func (s *Store) CreditGet(ctx context.Context, ex DBTX, userID uuid.UUID) (*Credit, error) {
+	row, err := s.q.UserCreditEnsure(ctx, ex, userID)
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	return creditFromRow(row), nil
+}
+
+// CreditAdd adds a positive amount and records the ledger entry in one transaction.
+func (s *Store) CreditAdd(ctx context.Context, userID uuid.UUID, amount int64, typ, description string) (*Credit, error) {
+	var out *Credit
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := s.q.UserCreditEnsure(ctx, tx, userID); err != nil {
+			return notFound(err, "user")
+		}
+		row, err := s.q.UserCreditAdd(ctx, tx, dbsqlc.UserCreditAddParams{UserID: userID, Amount: amount})
+		if err != nil {
+			return err
+		}
+		_, err = s.q.CreditTransactionInsert(ctx, tx, dbsqlc.CreditTransactionInsertParams{
+			UserID: userID, Amount: amount, TransactionType: dbsqlc.TransactionType(typ),
+			Description: description, BalanceAfter: row.Balance,
+		})
+		out = creditFromRow(row)
+		return err
+	})
+	return out, err
+}
+
+// CreditTransactions pages through a user's ledger, newest first.
+func (s *Store) CreditTransactions(ctx context.Context, ex DBTX, userID uuid.UUID, before *Cursor, limit int) ([]*CreditTransaction, error) {
+	p := dbsqlc.CreditTransactionListByUserParams{UserID: userID, Lim: int32(limit)}
+	if before != nil {
+		p.BeforeCreated, p.BeforeID = &before.Time, uuid.NullUUID{UUID: before.ID, Valid: true}
+	}
+	rows, err := s.q.CreditTransactionListByUser(ctx, ex, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*CreditTransaction, len(rows))
+	for i, r := range rows {
+		out[i] = &CreditTransaction{ID: r.ID, Amount: r.Amount, Type: string(r.TransactionType), Description: r.Description,
+			ReferenceID: r.ReferenceID, BalanceAfter: r.BalanceAfter, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}
+
+func creditFromRow(r dbsqlc.UserCredit) *Credit {
+	return &Credit{UserID: r.UserID, Balance: r.Balance, Currency: r.Currency, UpdatedAt: r.UpdatedAt}
+}

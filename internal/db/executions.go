@@ -1,0 +1,154 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// ExecutionGet returns a run by id. It does not check ownership: callers do.
+func (s *Store) ExecutionGet(ctx context.Context, ex DBTX, id uuid.UUID) (*model.GraphExecution, error) {
+	row, err := s.q.GraphExecutionGet(ctx, ex, id)
+	if err != nil {
+		return nil, notFound(err, "execution")
+	}
+	return executionFromRow(row), nil
+}
+
+// ExecutionsByIDs returns the runs found among ids (one statement; the
+// execution dataloader). Order is not significant.
+func (s *Store) ExecutionsByIDs(ctx context.Context, ex DBTX, ids []uuid.UUID) ([]*model.GraphExecution, error) {
+	rows, err := s.q.GraphExecutionGetMany(ctx, ex, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.GraphExecution, len(rows))
+	for i, r := range rows {
+		out[i] = executionFromRow(r)
+	}
+	return out, nil
+}
+
+// ExecutionList pages through a user's runs, newest first, optionally of one
+// graph and/or in one status. Keyset on (created_at, id), so a page costs
+// the same at any depth (idx_graph_exec_user / idx_graph_exec_graph).
+func (s *Store) ExecutionList(ctx context.Context, ex DBTX, userID uuid.UUID, graphID *uuid.UUID, status *model.Status, after *Cursor, limit int) ([]*model.GraphExecution, error) {
+	var st dbsqlc.NullExecutionStatus
+	if status != nil {
+		st = dbsqlc.NullExecutionStatus{ExecutionStatus: dbsqlc.ExecutionStatus(*status), Valid: true}
+	}
+	var rows []dbsqlc.GraphExecution
+	var err error
+	if graphID != nil {
+		p := dbsqlc.GraphExecutionListByGraphParams{GraphID: *graphID, UserID: userID, Status: st, Lim: int32(limit)}
+		if after != nil {
+			p.BeforeCreated, p.BeforeID = &after.Time, uuid.NullUUID{UUID: after.ID, Valid: true}
+		}
+		rows, err = s.q.GraphExecutionListByGraph(ctx, ex, p)
+	} else {
+		p := dbsqlc.GraphExecutionListByUserParams{UserID: userID, Status: st, Lim: int32(limit)}
+		if after != nil {
+			p.BeforeCreated, p.BeforeID = &after.Time, uuid.NullUUID{UUID: after.ID, Valid: true}
+		}
+		rows, err = s.q.GraphExecutionListByUser(ctx, ex, p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.GraphExecution, len(rows))
+	for i, r := range rows {
+		out[i] = executionFromRow(r)
+	}
+	return out, nil
+}
+
+// NodeExecutionsByExecutions returns the node executions of many runs in
+// one statement, each run's in creation order.
+func (s *Store) NodeExecutionsByExecutions(ctx context.Context, ex DBTX, ids []uuid.UUID) (map[uuid.UUID][]model.NodeExecution, error) {
+	rows, err := s.q.NodeExecutionListByExecutions(ctx, ex, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID][]model.NodeExecution, len(ids))
+	for _, r := range rows {
+		out[r.GraphExecutionID] = append(out[r.GraphExecutionID], nodeExecutionFromRow(r))
+	}
+	return out, nil
+}
+
+// ExecutionSetShared shares (with a fresh unguessable token) or unshares
+// (dropping the token, so old links stop working) one of the user's runs.
+func (s *Store) ExecutionSetShared(ctx context.Context, ex DBTX, userID, id uuid.UUID, shared bool) (*model.GraphExecution, error) {
+	p := dbsqlc.GraphExecutionSetSharedParams{ID: id, UserID: userID, IsShared: shared}
+	if shared {
+		cur, err := s.q.GraphExecutionGet(ctx, ex, id)
+		if err != nil || cur.UserID != userID {
+			return nil, model.NotFound("execution")
+		}
+		if cur.IsShared && cur.ShareToken != nil {
+			return executionFromRow(cur), nil
+		}
+		b := make([]byte, 24)
+		_, _ = rand.Read(b)
+		tok := base64.RawURLEncoding.EncodeToString(b)
+		p.ShareToken = &tok
+	}
+	row, err := s.q.GraphExecutionSetShared(ctx, ex, p)
+	if err != nil {
+		return nil, notFound(err, "execution")
+	}
+	return executionFromRow(row), nil
+}
+
+// ExecutionGetByShareToken returns the shared run a token opens.
+func (s *Store) ExecutionGetByShareToken(ctx context.Context, ex DBTX, token string) (*model.GraphExecution, error) {
+	if token == "" {
+		return nil, model.NotFound("execution")
+	}
+	row, err := s.q.GraphExecutionGetByShareToken(ctx, ex, &token)
+	if err != nil {
+		return nil, notFound(err, "execution")
+	}
+	return executionFromRow(row), nil
+}
+
+// ExecutionChildOf returns the child run an AGENT node execution started.
+func (s *Store) ExecutionChildOf(ctx context.Context, ex DBTX, nodeExecutionID uuid.UUID) (*model.GraphExecution, error) {
+	row, err := s.q.GraphExecutionGetByParent(ctx, ex, uuid.NullUUID{UUID: nodeExecutionID, Valid: true})
+	if err != nil {
+		return nil, notFound(err, "child execution")
+	}
+	return executionFromRow(row), nil
+}
+
+func executionFromRow(r dbsqlc.GraphExecution) *model.GraphExecution {
+	e := &model.GraphExecution{
+		ID: r.ID, GraphID: r.GraphID, GraphVersion: int(r.GraphVersion), UserID: r.UserID,
+		Status: model.Status(r.Status), Inputs: r.Inputs, Outputs: r.Outputs, CreatedAt: r.CreatedAt,
+		StartedAt: r.StartedAt, EndedAt: r.EndedAt, ErrorMessage: r.ErrorMessage, IsShared: r.IsShared,
+		ShareToken: r.ShareToken, LastSeq: r.LastSeq,
+	}
+	_ = json.Unmarshal(r.Stats, &e.Stats)
+	_ = json.Unmarshal(r.UserContext, &e.UserContext)
+	if r.ParentNodeExecutionID.Valid {
+		id := r.ParentNodeExecutionID.UUID
+		e.ParentNodeExecutionID = &id
+	}
+	return e
+}
+
+func nodeExecutionFromRow(r dbsqlc.NodeExecution) model.NodeExecution {
+	n := model.NodeExecution{
+		ID: r.ID, GraphExecutionID: r.GraphExecutionID, NodeID: r.NodeID, Status: model.Status(r.Status),
+		Inputs: r.Inputs, Outputs: r.Outputs, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt,
+		EndedAt: r.EndedAt, ErrorMessage: r.ErrorMessage,
+	}
+	_ = json.Unmarshal(r.Stats, &n.Stats)
+	return n
+}

@@ -1,0 +1,266 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// ExecutionBatch is one group commit of the engine: every change of many
+// runs gathered over a millisecond or two, written in one transaction with
+// one multi-row statement per kind. Rows travel as one JSON array per
+// statement (jsonb_to_recordset): one parameter, NULLs and enums included.
+type ExecutionBatch struct {
+	Owner        string  // the worker's lease owner id: every run must still be held by it
+	LeaseSeconds float64 // each write also extends the lease
+	Runs         []RunWrite
+	Nodes        []NodeExecutionWrite
+	Inputs       []PendingInputWrite // upserts of waiting partial inputs
+	InputsDone   []uuid.UUID         // waiting inputs that became node executions (or were dropped)
+	InputsClear  []uuid.UUID         // runs whose waiting inputs are all dropped (run ended)
+	Charges      []Charge
+	Logs         []LogWrite
+}
+
+// RunWrite is the change of one run in a batch. Every batch touching a run
+// advances its event sequence from PrevSeq to LastSeq.
+type RunWrite struct {
+	ID           uuid.UUID             `json:"id"`
+	PrevSeq      int64                 `json:"prev_seq"`
+	LastSeq      int64                 `json:"last_seq"`
+	PrevStatus   model.Status          `json:"prev_status,omitempty"`
+	Status       model.Status          `json:"status,omitempty"` // "" = unchanged
+	Outputs      json.RawMessage       `json:"outputs,omitempty"`
+	ErrorMessage *string               `json:"error_message,omitempty"`
+	Stats        *model.ExecutionStats `json:"stats,omitempty"`
+	Release      bool                  `json:"release"` // the run ended: drop the lease
+}
+
+// NodeExecutionWrite is a node execution's latest state. Insert: a new row;
+// otherwise an update conditional on PrevStatus (the last written status).
+type NodeExecutionWrite struct {
+	Insert           bool                      `json:"-"`
+	ID               uuid.UUID                 `json:"id"`
+	GraphExecutionID uuid.UUID                 `json:"graph_execution_id"`
+	NodeID           uuid.UUID                 `json:"node_id"`
+	PrevStatus       model.Status              `json:"prev_status,omitempty"`
+	Status           model.Status              `json:"status"`
+	Inputs           json.RawMessage           `json:"inputs,omitempty"`
+	Outputs          json.RawMessage           `json:"outputs,omitempty"`
+	CreatedAt        time.Time                 `json:"created_at"`
+	StartedAt        *time.Time                `json:"started_at"`
+	EndedAt          *time.Time                `json:"ended_at"`
+	ErrorMessage     *string                   `json:"error_message"`
+	Stats            *model.NodeExecutionStats `json:"stats,omitempty"`
+}
+
+// PendingInputWrite is the partial input of a node execution waiting for linked pins.
+type PendingInputWrite struct {
+	ID               uuid.UUID       `json:"id"`
+	GraphExecutionID uuid.UUID       `json:"graph_execution_id"`
+	NodeID           uuid.UUID       `json:"node_id"`
+	Inputs           json.RawMessage `json:"inputs"`
+	CreatedAt        time.Time       `json:"created_at"`
+}
+
+// Charge is one EXECUTION_COST debit for a node execution (ReferenceID).
+type Charge struct {
+	UserID      uuid.UUID
+	ReferenceID string
+	Amount      int64
+	Description string
+}
+
+// ChargeResult says whether a charge is paid: now, or by an earlier charge
+// with the same reference (a node execution re-run after a crash).
+type ChargeResult struct {
+	Paid         bool
+	BalanceAfter int64 // when charged now
+}
+
+// LogWrite is one execution log line.
+type LogWrite struct {
+	ExecutionID     uuid.UUID  `json:"execution_id"`
+	NodeExecutionID *uuid.UUID `json:"node_execution_id,omitempty"`
+	NodeID          *uuid.UUID `json:"node_id,omitempty"`
+	UserID          uuid.UUID  `json:"user_id"`
+	Level           string     `json:"level"`
+	Message         string     `json:"message"`
+	LoggedAt        time.Time  `json:"logged_at"`
+}
+
+// LeaseLostError: some runs of the batch are no longer held by the batch's
+// owner (another worker took them over). Nothing of the batch was written.
+type LeaseLostError struct{ Runs []uuid.UUID }
+
+func (e *LeaseLostError) Error() string {
+	return fmt.Sprintf("lease lost on %d execution(s)", len(e.Runs))
+}
+
+// ExecutionApplyBatch writes a batch in one transaction, all or nothing.
+// Status moves are conditional (graph and node); a refused move rolls the
+// batch back with an error, never overwrites. Charges are applied in order
+// (sorted by user so concurrent batches lock balances in one order).
+func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]ChargeResult, error) {
+	var results []ChargeResult
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		results = nil
+		if len(b.Runs) > 0 {
+			rows, err := json.Marshal(b.Runs)
+			if err != nil {
+				return err
+			}
+			ids, err := s.q.GraphExecutionApplyMany(ctx, tx, dbsqlc.GraphExecutionApplyManyParams{
+				LeaseSeconds: b.LeaseSeconds, Owner: b.Owner, Rows: rows})
+			if err != nil {
+				return fmt.Errorf("apply runs: %w", err)
+			}
+			if len(ids) != len(b.Runs) {
+				return s.explainRunMismatch(ctx, tx, b, ids)
+			}
+		}
+		var inserts, updates []NodeExecutionWrite
+		for _, n := range b.Nodes {
+			if n.Insert {
+				inserts = append(inserts, n)
+			} else {
+				updates = append(updates, n)
+			}
+		}
+		if len(inserts) > 0 {
+			rows, err := json.Marshal(inserts)
+			if err != nil {
+				return err
+			}
+			if _, err := s.q.NodeExecutionInsertMany(ctx, tx, rows); err != nil {
+				return fmt.Errorf("insert node executions: %w", err)
+			}
+		}
+		if len(updates) > 0 {
+			rows, err := json.Marshal(updates)
+			if err != nil {
+				return err
+			}
+			n, err := s.q.NodeExecutionUpdateMany(ctx, tx, rows)
+			if err != nil {
+				return fmt.Errorf("update node executions: %w", err)
+			}
+			if int(n) != len(updates) {
+				return model.ConflictError("%d of %d node execution status moves refused (illegal or concurrent move)", len(updates)-int(n), len(updates))
+			}
+		}
+		if len(b.Inputs) > 0 {
+			rows, err := json.Marshal(b.Inputs)
+			if err != nil {
+				return err
+			}
+			if err := s.q.NodeInputUpsertMany(ctx, tx, rows); err != nil {
+				return fmt.Errorf("store waiting inputs: %w", err)
+			}
+		}
+		if len(b.InputsDone) > 0 {
+			if err := s.q.NodeInputDeleteMany(ctx, tx, b.InputsDone); err != nil {
+				return err
+			}
+		}
+		if len(b.InputsClear) > 0 {
+			if err := s.q.NodeInputDeleteByExecutions(ctx, tx, b.InputsClear); err != nil {
+				return err
+			}
+		}
+		if len(b.Charges) > 0 {
+			var err error
+			if results, err = s.applyCharges(ctx, tx, b.Charges); err != nil {
+				return err
+			}
+		}
+		if len(b.Logs) > 0 {
+			rows, err := json.Marshal(b.Logs)
+			if err != nil {
+				return err
+			}
+			if err := s.q.ExecutionLogInsertMany(ctx, tx, rows); err != nil {
+				return fmt.Errorf("insert logs: %w", err)
+			}
+		}
+		return nil
+	})
+	return results, err
+}
+
+// explainRunMismatch tells a lost lease (recoverable: drop those runs) from
+// a refused status or sequence move (a bug: reported as a conflict).
+func (s *Store) explainRunMismatch(ctx context.Context, tx pgx.Tx, b *ExecutionBatch, applied []uuid.UUID) error {
+	all := make([]uuid.UUID, len(b.Runs))
+	for i, r := range b.Runs {
+		all[i] = r.ID
+	}
+	owned, err := s.q.GraphExecutionOwnedBy(ctx, tx, dbsqlc.GraphExecutionOwnedByParams{Ids: all, Owner: b.Owner})
+	if err != nil {
+		return err
+	}
+	var lost []uuid.UUID
+	var refused []string
+	for _, r := range b.Runs {
+		switch {
+		case !slices.Contains(owned, r.ID):
+			lost = append(lost, r.ID)
+		case !slices.Contains(applied, r.ID):
+			refused = append(refused, fmt.Sprintf("%s (%s→%s, seq %d)", r.ID, r.PrevStatus, r.Status, r.PrevSeq))
+		}
+	}
+	if len(refused) > 0 {
+		return model.ConflictError("execution status/sequence move refused: %s", strings.Join(refused, ", "))
+	}
+	return &LeaseLostError{Runs: lost}
+}
+
+func (s *Store) applyCharges(ctx context.Context, tx pgx.Tx, charges []Charge) ([]ChargeResult, error) {
+	order := make([]int, len(charges))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return strings.Compare(charges[a].UserID.String(), charges[b].UserID.String())
+	})
+	results := make([]ChargeResult, len(charges))
+	for _, i := range order {
+		c := charges[i]
+		row, err := s.q.NodeExecutionCharge(ctx, tx, dbsqlc.NodeExecutionChargeParams{
+			UserID: c.UserID, Description: c.Description, ReferenceID: c.ReferenceID, Amount: c.Amount})
+		if err == nil {
+			results[i] = ChargeResult{Paid: true, BalanceAfter: row.BalanceAfter}
+			continue
+		}
+		if err != pgx.ErrNoRows {
+			return nil, fmt.Errorf("charge %s: %w", c.ReferenceID, err)
+		}
+		already, err := s.q.NodeExecutionCharged(ctx, tx, c.ReferenceID)
+		if err != nil {
+			return nil, err
+		}
+		results[i] = ChargeResult{Paid: already}
+	}
+	return results, nil
+}
+
+// UserBalance returns a user's credit balance (0 when none was ever set).
+func (s *Store) UserBalance(ctx context.Context, ex DBTX, userID uuid.UUID) (int64, error) {
+	row, err := s.q.UserCreditGet(ctx, ex, userID)
+	if err != nil {
+		if err == pgx.ErrNoRows {
+			return 0, nil
+		}
+		return 0, err
+	}
+	return row.Balance, nil
+}

@@ -1,0 +1,178 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// NewUser is what creating a user needs.
+type NewUser struct {
+	Email    string
+	Name     *string
+	Role     model.Role
+	Timezone string
+	Locale   string
+}
+
+// NormalizeEmail lower-cases and checks an address; the error names the field.
+func NormalizeEmail(email string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	addr, err := mail.ParseAddress(e)
+	if err != nil || addr.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") || len(e) > 254 {
+		return "", model.Invalid("email", "%q is not a valid email address", email)
+	}
+	return e, nil
+}
+
+// UserCreate inserts a user with a zero credit balance. A taken email is a conflict.
+func (s *Store) UserCreate(ctx context.Context, ex DBTX, u NewUser) (*model.User, error) {
+	email, err := NormalizeEmail(u.Email)
+	if err != nil {
+		return nil, err
+	}
+	if u.Role == "" {
+		u.Role = model.RoleUser
+	}
+	if !u.Role.Valid() {
+		return nil, model.Invalid("role", "unknown role %q (USER, ADMIN, MODERATOR, DEVELOPER)", u.Role)
+	}
+	if u.Timezone == "" {
+		u.Timezone = "UTC"
+	}
+	if _, err := time.LoadLocation(u.Timezone); err != nil {
+		return nil, model.Invalid("timezone", "unknown time zone %q", u.Timezone)
+	}
+	if u.Locale == "" {
+		u.Locale = "en-US"
+	}
+	row, err := s.q.UserCreate(ctx, ex, dbsqlc.UserCreateParams{
+		Email: email, Name: u.Name, Role: dbsqlc.UserRole(u.Role), Timezone: u.Timezone, Locale: u.Locale,
+	})
+	if err != nil {
+		if code, _ := constraint(err); code == codeUniqueViolation {
+			return nil, model.ConflictError("a user with email %s already exists", email)
+		}
+		return nil, err
+	}
+	if _, err := s.q.UserCreditEnsure(ctx, ex, row.ID); err != nil {
+		return nil, err
+	}
+	return userFromRow(row), nil
+}
+
+// UserGet returns a user by id.
+func (s *Store) UserGet(ctx context.Context, ex DBTX, id uuid.UUID) (*model.User, error) {
+	row, err := s.q.UserGetByID(ctx, ex, id)
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	return userFromRow(row), nil
+}
+
+// UsersByIDs returns the users found among ids (the owner dataloader).
+func (s *Store) UsersByIDs(ctx context.Context, ex DBTX, ids []uuid.UUID) ([]*model.User, error) {
+	rows, err := s.q.UserGetManyByIDs(ctx, ex, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.User, len(rows))
+	for i, r := range rows {
+		out[i] = userFromRow(r)
+	}
+	return out, nil
+}
+
+// UserList pages through users in creation order after the given cursor.
+func (s *Store) UserList(ctx context.Context, ex DBTX, after *Cursor, limit int) ([]*model.User, error) {
+	p := dbsqlc.UserListParams{Lim: int32(limit)}
+	if after != nil {
+		p.AfterCreated, p.AfterID = &after.Time, uuid.NullUUID{UUID: after.ID, Valid: true}
+	}
+	rows, err := s.q.UserList(ctx, ex, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.User, len(rows))
+	for i, r := range rows {
+		out[i] = userFromRow(r)
+	}
+	return out, nil
+}
+
+// ProfileUpdate is a partial update of the fields a user may change.
+type ProfileUpdate struct {
+	Name        *string
+	Timezone    *string
+	Locale      *string
+	Preferences json.RawMessage
+}
+
+// UserUpdateProfile applies the non-nil fields.
+func (s *Store) UserUpdateProfile(ctx context.Context, ex DBTX, id uuid.UUID, p ProfileUpdate) (*model.User, error) {
+	if p.Timezone != nil {
+		if _, err := time.LoadLocation(*p.Timezone); err != nil || *p.Timezone == "" {
+			return nil, model.Invalid("timezone", "unknown time zone %q", *p.Timezone)
+		}
+	}
+	if p.Name != nil && len([]rune(*p.Name)) > 100 {
+		return nil, model.Invalid("name", "at most 100 characters")
+	}
+	if p.Locale != nil && (len(*p.Locale) == 0 || len(*p.Locale) > 35) {
+		return nil, model.Invalid("locale", "must be a BCP 47 tag like en-US")
+	}
+	if p.Preferences != nil {
+		var m map[string]any
+		if json.Unmarshal(p.Preferences, &m) != nil || m == nil {
+			return nil, model.Invalid("preferences", "must be a JSON object")
+		}
+	}
+	row, err := s.q.UserUpdateProfile(ctx, ex, dbsqlc.UserUpdateProfileParams{
+		ID: id, Name: p.Name, Timezone: p.Timezone, Locale: p.Locale, Preferences: p.Preferences,
+	})
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	return userFromRow(row), nil
+}
+
+// UserSetRole changes a user's role.
+func (s *Store) UserSetRole(ctx context.Context, ex DBTX, id uuid.UUID, role model.Role) (*model.User, error) {
+	if !role.Valid() {
+		return nil, model.Invalid("role", "unknown role %q", role)
+	}
+	row, err := s.q.UserSetRole(ctx, ex, dbsqlc.UserSetRoleParams{ID: id, Role: dbsqlc.UserRole(role)})
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	return userFromRow(row), nil
+}
+
+// UserSetActive activates or deactivates a user.
+func (s *Store) UserSetActive(ctx context.Context, ex DBTX, id uuid.UUID, active bool) (*model.User, error) {
+	row, err := s.q.UserSetActive(ctx, ex, dbsqlc.UserSetActiveParams{ID: id, IsActive: active})
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	return userFromRow(row), nil
+}
+
+// UserTouchLogin records a login; the query writes at most once a minute.
+func (s *Store) UserTouchLogin(ctx context.Context, ex DBTX, id uuid.UUID) error {
+	return s.q.UserTouchLogin(ctx, ex, id)
+}
+
+func userFromRow(r dbsqlc.User) *model.User {
+	return &model.User{
+		ID: r.ID, Email: r.Email, Name: r.Name, Role: model.Role(r.Role), Timezone: r.Timezone,
+		Locale: r.Locale, Preferences: r.Preferences, IsActive: r.IsActive, CreatedAt: r.CreatedAt,
+		UpdatedAt: r.UpdatedAt, LastLoginAt: r.LastLoginAt,
+	}
+}

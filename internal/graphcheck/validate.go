@@ -1,0 +1,142 @@
+// Package graphcheck validates a graph spec the way the seed's
+// validate_structure and validate_graph_integrity describe, but returns every
+// problem found, each naming its nodes, link and pin, instead of a boolean.
+package graphcheck
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// Validate checks spec against the block registry. Node BlockIDs may be a
+// block's id or its name; a name is rewritten to the id in place so that
+// what is stored always refers to blocks by id.
+func Validate(spec *model.GraphSpec, reg *blocks.Registry) []model.Problem {
+	v := &validator{spec: spec, reg: reg, byKey: map[string]int{}}
+	if len(spec.Nodes) == 0 {
+		v.add(model.Problem{Code: model.ProblemNoNodes, Message: "a graph needs at least one node"})
+		return v.problems
+	}
+	v.checkNodes()
+	v.checkLinks()
+	v.checkShape()
+	v.checkInputs()
+	return v.problems
+}
+
+type validator struct {
+	spec     *model.GraphSpec
+	reg      *blocks.Registry
+	byKey    map[string]int // node key → index
+	problems []model.Problem
+}
+
+func (v *validator) add(p model.Problem) {
+	if p.NodeKeys == nil {
+		p.NodeKeys = []string{}
+	}
+	v.problems = append(v.problems, p)
+}
+
+func (v *validator) checkNodes() {
+	for i := range v.spec.Nodes {
+		n := &v.spec.Nodes[i]
+		if _, dup := v.byKey[n.Key]; dup {
+			v.add(model.Problem{Code: model.ProblemDuplicateName, NodeKeys: []string{n.Key},
+				Message: fmt.Sprintf("node key %q is used by more than one node", n.Key)})
+			continue
+		}
+		v.byKey[n.Key] = i
+		b, ok := v.reg.ByID(n.BlockID)
+		if !ok {
+			b, ok = v.reg.ByName(n.BlockID)
+		}
+		if !ok {
+			v.add(model.Problem{Code: model.ProblemUnknownBlock, NodeKeys: []string{n.Key},
+				Message: fmt.Sprintf("node %q uses unknown block %q", n.Key, n.BlockID)})
+			continue
+		}
+		n.BlockID = b.Info().ID
+		for _, msg := range checkDefaults(b, n.InputDefault) {
+			v.add(model.Problem{Code: model.ProblemInvalidDefault, NodeKeys: []string{n.Key}, Pin: msg.pin,
+				Message: fmt.Sprintf("node %q: default input %s", n.Key, msg.text)})
+		}
+	}
+}
+
+func (v *validator) known(key string) bool {
+	i, ok := v.byKey[key]
+	if !ok {
+		return false
+	}
+	_, ok = v.reg.ByID(v.spec.Nodes[i].BlockID)
+	return ok
+}
+
+func (v *validator) checkLinks() {
+	for i, l := range v.spec.Links {
+		idx := i
+		for _, end := range []struct{ key, role string }{{l.SourceKey, "source"}, {l.SinkKey, "sink"}} {
+			if _, ok := v.byKey[end.key]; !ok {
+				v.add(model.Problem{Code: model.ProblemUnknownNode, NodeKeys: []string{end.key}, LinkIndex: &idx,
+					Message: fmt.Sprintf("link %d: %s node %q does not exist", i, end.role, end.key)})
+			}
+		}
+		if v.known(l.SourceKey) {
+			if id := v.spec.Nodes[v.byKey[l.SourceKey]].BlockID; !v.reg.HasOutputPin(id, l.SourceName) {
+				v.add(model.Problem{Code: model.ProblemUnknownPin, NodeKeys: []string{l.SourceKey}, LinkIndex: &idx, Pin: l.SourceName,
+					Message: fmt.Sprintf("link %d: node %q has no output pin %q (outputs: %v)", i, l.SourceKey, l.SourceName, v.reg.OutputPins(id))})
+			}
+		}
+		if v.known(l.SinkKey) {
+			if id := v.spec.Nodes[v.byKey[l.SinkKey]].BlockID; !v.reg.HasInputPin(id, l.SinkName) {
+				v.add(model.Problem{Code: model.ProblemUnknownPin, NodeKeys: []string{l.SinkKey}, LinkIndex: &idx, Pin: l.SinkName,
+					Message: fmt.Sprintf("link %d: node %q has no input pin %q (inputs: %v)", i, l.SinkKey, l.SinkName, v.reg.InputPins(id))})
+			}
+		}
+	}
+}
+
+// checkInputs reports required inputs that neither a default nor a link provides.
+func (v *validator) checkInputs() {
+	linked := map[string]map[string]bool{}
+	for _, l := range v.spec.Links {
+		if linked[l.SinkKey] == nil {
+			linked[l.SinkKey] = map[string]bool{}
+		}
+		linked[l.SinkKey][blocks.BasePin(l.SinkName)] = true
+	}
+	for _, n := range v.spec.Nodes {
+		if !v.known(n.Key) {
+			continue
+		}
+		b, _ := v.reg.ByID(n.BlockID)
+		for _, pin := range v.reg.RequiredInputs(n.BlockID) {
+			if _, ok := n.InputDefault[pin]; ok || linked[n.Key][pin] {
+				continue
+			}
+			// A graph input's value comes from the run's inputs.
+			if b.Info().Type == blocks.TypeInput && pin == "value" {
+				continue
+			}
+			v.add(model.Problem{Code: model.ProblemMissingInput, NodeKeys: []string{n.Key}, Pin: pin,
+				Message: fmt.Sprintf("node %q: required input %q has no default and no link", n.Key, pin)})
+		}
+	}
+}
+
+// RequiredInputs lists a stored node's required pins that neither its
+// defaults nor a link into it provide (the seed's get_required_inputs).
+func RequiredInputs(reg *blocks.Registry, blockID string, defaults map[string]any, linkedPins []string) []string {
+	out := []string{}
+	for _, pin := range reg.RequiredInputs(blockID) {
+		if _, ok := defaults[pin]; ok || slices.Contains(linkedPins, pin) {
+			continue
+		}
+		out = append(out, pin)
+	}
+	return out
+}

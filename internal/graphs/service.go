@@ -1,0 +1,210 @@
+// Package graphs is the graph service: it checks ownership, limits and
+// structure, then stores graphs and their versions through internal/db.
+// Resolvers stay thin by calling it.
+package graphs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/graphcheck"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// Limits on what one graph may hold; beyond them a request is refused
+// before anything is validated or written.
+const (
+	MaxNodes       = 5000
+	MaxLinks       = 20000
+	MaxNameLen     = 100
+	MaxDescLen     = 500
+	MaxKeyLen      = 100
+	MaxPinLen      = 200
+	MaxDefaultJSON = 256 << 10 // bytes of one node's defaults + metadata
+)
+
+// Service implements the graph operations of the API.
+type Service struct {
+	store *db.Store
+	reg   *blocks.Registry
+}
+
+// New builds the service.
+func New(store *db.Store, reg *blocks.Registry) *Service { return &Service{store: store, reg: reg} }
+
+// Validate checks limits and structure without storing anything. Limit
+// violations are an InputError; structural problems come back as a list.
+func (s *Service) Validate(spec *model.GraphSpec) ([]model.Problem, error) {
+	if err := checkLimits(spec); err != nil {
+		return nil, err
+	}
+	return graphcheck.Validate(spec, s.reg), nil
+}
+
+func (s *Service) validOrError(spec *model.GraphSpec) error {
+	problems, err := s.Validate(spec)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return &model.ValidationError{Problems: problems}
+	}
+	return nil
+}
+
+// Create stores a new graph (version 1, active).
+func (s *Service) Create(ctx context.Context, userID uuid.UUID, spec *model.GraphSpec) (*model.FullGraph, error) {
+	if err := s.validOrError(spec); err != nil {
+		return nil, err
+	}
+	var out *model.FullGraph
+	err := s.store.InTx(ctx, func(tx pgx.Tx) (err error) {
+		out, err = s.store.GraphSaveSpec(ctx, tx, userID, spec, db.GraphSave{})
+		return err
+	})
+	return out, err
+}
+
+// Update stores spec as a new version of the user's graph id.
+func (s *Service) Update(ctx context.Context, userID, id uuid.UUID, spec *model.GraphSpec, activate bool) (*model.FullGraph, error) {
+	if err := s.validOrError(spec); err != nil {
+		return nil, err
+	}
+	var out *model.FullGraph
+	err := s.store.InTx(ctx, func(tx pgx.Tx) (err error) {
+		out, err = s.store.GraphSaveSpec(ctx, tx, userID, spec, db.GraphSave{ID: id, Activate: activate})
+		return err
+	})
+	return out, err
+}
+
+// SetActive makes version the active version of the user's graph.
+func (s *Service) SetActive(ctx context.Context, userID, id uuid.UUID, version int) (*model.Graph, error) {
+	var out *model.Graph
+	err := s.store.InTx(ctx, func(tx pgx.Tx) (err error) {
+		out, err = s.store.GraphSetActive(ctx, tx, userID, id, version)
+		return err
+	})
+	return out, err
+}
+
+// Delete removes every version of the user's graph and its runs.
+func (s *Service) Delete(ctx context.Context, userID, id uuid.UUID) error {
+	ok, err := s.store.GraphDelete(ctx, s.store.Pool, userID, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return model.NotFound("graph")
+	}
+	return nil
+}
+
+// Get returns a version (0 = active) the user may read: their own, or a template.
+func (s *Service) Get(ctx context.Context, userID, id uuid.UUID, version int) (*model.Graph, error) {
+	g, err := s.store.GraphGet(ctx, s.store.Pool, id, version)
+	if err != nil {
+		return nil, err
+	}
+	if !Readable(g, userID) {
+		return nil, model.NotFound("graph")
+	}
+	return g, nil
+}
+
+// Readable: owners read every version; others only template versions.
+func Readable(g *model.Graph, userID uuid.UUID) bool {
+	return g.UserID == userID || g.IsTemplate
+}
+
+// Fork copies a readable graph version into a new graph owned by the user.
+func (s *Service) Fork(ctx context.Context, userID, id uuid.UUID, version int, name *string) (*model.FullGraph, error) {
+	src, err := s.Get(ctx, userID, id, version)
+	if err != nil {
+		return nil, err
+	}
+	full, err := s.store.GraphLoad(ctx, s.store.Pool, src.ID, src.Version)
+	if err != nil {
+		return nil, err
+	}
+	spec := SpecFromGraph(full)
+	spec.IsTemplate = false
+	spec.Name = src.Name
+	if name != nil {
+		spec.Name = *name
+	} else if src.UserID == userID {
+		spec.Name = truncate(src.Name+" (copy)", MaxNameLen)
+	}
+	if err := s.validOrError(spec); err != nil {
+		return nil, err
+	}
+	var out *model.FullGraph
+	err = s.store.InTx(ctx, func(tx pgx.Tx) (err error) {
+		out, err = s.store.GraphSaveSpec(ctx, tx, userID, spec, db.GraphSave{ForkedFromID: &src.ID, ForkedFromVersion: &src.Version})
+		return err
+	})
+	return out, err
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// checkLimits refuses oversized or malformed specs with a clear field error.
+func checkLimits(spec *model.GraphSpec) error {
+	spec.Name = strings.TrimSpace(spec.Name)
+	if spec.Name == "" || utf8.RuneCountInString(spec.Name) > MaxNameLen {
+		return model.Invalid("name", "must be 1 to %d characters", MaxNameLen)
+	}
+	if spec.Description != nil && utf8.RuneCountInString(*spec.Description) > MaxDescLen {
+		return model.Invalid("description", "at most %d characters", MaxDescLen)
+	}
+	if len(spec.Nodes) > MaxNodes {
+		return model.Invalid("nodes", "a graph holds at most %d nodes (got %d)", MaxNodes, len(spec.Nodes))
+	}
+	if len(spec.Links) > MaxLinks {
+		return model.Invalid("links", "a graph holds at most %d links (got %d)", MaxLinks, len(spec.Links))
+	}
+	for i, n := range spec.Nodes {
+		if n.Key == "" || utf8.RuneCountInString(n.Key) > MaxKeyLen {
+			return model.Invalid(fmt.Sprintf("nodes[%d].key", i), "must be 1 to %d characters", MaxKeyLen)
+		}
+		if utf8.RuneCountInString(n.Label) > MaxKeyLen {
+			return model.Invalid(fmt.Sprintf("nodes[%d].label", i), "at most %d characters", MaxKeyLen)
+		}
+	}
+	for i, l := range spec.Links {
+		for _, p := range []string{l.SourceName, l.SinkName} {
+			if p == "" || len(p) > MaxPinLen {
+				return model.Invalid(fmt.Sprintf("links[%d]", i), "pin names must be 1 to %d characters", MaxPinLen)
+			}
+		}
+	}
+	return nil
+}
+
+// SpecFromGraph turns a stored graph back into a spec (for forks and re-validation).
+func SpecFromGraph(g *model.FullGraph) *model.GraphSpec {
+	spec := &model.GraphSpec{Name: g.Name, Description: g.Description, IsTemplate: g.IsTemplate}
+	keyOf := make(map[uuid.UUID]string, len(g.Nodes))
+	for _, n := range g.Nodes {
+		keyOf[n.ID] = n.Key
+		spec.Nodes = append(spec.Nodes, model.NodeSpec{Key: n.Key, BlockID: n.BlockID.String(), Label: n.Label,
+			InputDefault: decodeObject(n.InputDefault), Metadata: decodeObject(n.Metadata), X: n.X, Y: n.Y})
+	}
+	for _, l := range g.Links {
+		spec.Links = append(spec.Links, model.LinkSpec{SourceKey: keyOf[l.SourceID], SinkKey: keyOf[l.SinkID],
+			SourceName: l.SourceName, SinkName: l.SinkName, IsStatic: l.IsStatic})
+	}
+	return spec
+}

@@ -1,0 +1,50 @@
+// Package model holds agentgraph's domain types: what the stores return and
+// the engine and resolvers work with. sqlc rows never leave internal/db.
+package model
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Domain errors. The GraphQL error presenter maps each to an extensions.code.
+var (
+	// ErrNotFound: missing, or owned by someone else (the two are never told apart).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the change collides with stored state (duplicate, illegal move).
+	ErrConflict = errors.New("conflict")
+	// ErrForbidden: authenticated but not allowed.
+	ErrForbidden = errors.New("forbidden")
+	// ErrUnauthenticated: no valid credentials.
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrInsufficientCredits: the balance does not cover a charge.
+	ErrInsufficientCredits = errors.New("insufficient credits")
+)
+
+// InputError is bad user input: a clear message naming the field.
+type InputError struct {
+	Field   string
+	Message string
+}
+
+func (e *InputError) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return fmt.Sprintf("%s: %s", e.Field, e.Message)
+}
+
+// Invalid builds an InputError.
+func Invalid(field, format string, args ...any) error {
+	return &InputError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ConflictError wraps ErrConflict with a message for the user.
+func ConflictError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrConflict, fmt.Sprintf(format, args...))
+}
+
+// NotFound wraps ErrNotFound naming what was looked for.
+func NotFound(what string) error {
+	return fmt.Errorf("%s %w", what, ErrNotFound)
+}

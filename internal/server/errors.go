@@ -1,0 +1,105 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// Codes are the extensions.code values of DESIGN.md.
+const (
+	CodeUnauthenticated     = "UNAUTHENTICATED"
+	CodeForbidden           = "FORBIDDEN"
+	CodeNotFound            = "NOT_FOUND"
+	CodeBadUserInput        = "BAD_USER_INPUT"
+	CodeValidationFailed    = "VALIDATION_FAILED"
+	CodeInsufficientCredits = "INSUFFICIENT_CREDITS"
+	CodeConflict            = "CONFLICT"
+	CodeInternal            = "INTERNAL"
+)
+
+// presentError maps a domain error to a GraphQL error with extensions.code.
+// Unknown errors become INTERNAL with a generic message: internals never leak.
+func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		if gerr.Extensions != nil && gerr.Extensions["code"] != nil {
+			return gerr // parser, validation and complexity errors already carry a code
+		}
+		code, msg := classify(err)
+		if code == CodeInternal {
+			logger.Error("internal error", "path", gerr.Path.String(), "err", err)
+			msg = "internal error"
+		}
+		gerr.Message = msg
+		if gerr.Extensions == nil {
+			gerr.Extensions = map[string]any{}
+		}
+		gerr.Extensions["code"] = code
+		var ve *model.ValidationError
+		if errors.As(err, &ve) {
+			gerr.Extensions["problems"] = problemsJSON(ve.Problems)
+		}
+		var ie *model.InputError
+		if errors.As(err, &ie) && ie.Field != "" {
+			gerr.Extensions["field"] = ie.Field
+		}
+		return gerr
+	}
+}
+
+func classify(err error) (code, msg string) {
+	var ve *model.ValidationError
+	var ie *model.InputError
+	switch {
+	case errors.As(err, &ve):
+		return CodeValidationFailed, ve.Error()
+	case errors.As(err, &ie):
+		return CodeBadUserInput, ie.Error()
+	case errors.Is(err, model.ErrUnauthenticated):
+		return CodeUnauthenticated, err.Error()
+	case errors.Is(err, model.ErrForbidden):
+		return CodeForbidden, "forbidden: this needs another role"
+	case errors.Is(err, model.ErrNotFound):
+		return CodeNotFound, err.Error()
+	case errors.Is(err, model.ErrInsufficientCredits):
+		return CodeInsufficientCredits, err.Error()
+	case errors.Is(err, model.ErrConflict):
+		return CodeConflict, err.Error()
+	case errors.Is(err, context.DeadlineExceeded):
+		return CodeInternal, "timeout"
+	}
+	return CodeInternal, err.Error()
+}
+
+func problemsJSON(ps []model.Problem) []map[string]any {
+	out := make([]map[string]any, len(ps))
+	for i, p := range ps {
+		m := map[string]any{"code": string(p.Code), "message": p.Message, "nodeKeys": p.NodeKeys}
+		if p.NodeKeys == nil {
+			m["nodeKeys"] = []string{}
+		}
+		if p.LinkIndex != nil {
+			m["linkIndex"] = *p.LinkIndex
+		}
+		if p.Pin != "" {
+			m["pin"] = p.Pin
+		}
+		out[i] = m
+	}
+	return out
+}
+
+// recoverPanic turns a resolver panic into INTERNAL, logging the detail.
+func recoverPanic(logger *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		logger.Error("resolver panic", "panic", fmt.Sprint(p))
+		return errors.New("internal error")
+	}
+}

@@ -1,0 +1,128 @@
+// Package server assembles the HTTP surface: GraphQL at /graphql (POST, GET
+// and websocket), an offline GraphiQL page at /, /healthz, /readyz and
+// /metrics.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/agentgraph/agentgraph/graph"
+	"github.com/agentgraph/agentgraph/internal/auth"
+	"github.com/agentgraph/agentgraph/internal/wstransport"
+	"github.com/agentgraph/agentgraph/resolvers"
+)
+
+// Limits that protect the server from expensive requests.
+const (
+	MaxBodyBytes      = 4 << 20
+	MaxDepth          = 12
+	MaxComplexity     = 20000
+	MaxParserTokens   = 50000
+	DefaultListFactor = 10
+)
+
+// Options configure the handler.
+type Options struct {
+	Resolver       *resolvers.Resolver
+	Auth           *auth.Authenticator
+	AllowedOrigins []string
+	Ready          func(ctx context.Context) error
+	Logger         *slog.Logger
+	Registry       *prometheus.Registry
+}
+
+// NewGraphQL builds the gqlgen handler with explicit transports and extensions.
+func NewGraphQL(o Options) *handler.Server {
+	cfg := graph.Config{Resolvers: o.Resolver}
+	setComplexity(&cfg.Complexity)
+	srv := handler.New(graph.NewExecutableSchema(cfg))
+	srv.AddTransport(wstransport.New(wstransport.Config{
+		InitFunc: func(ctx context.Context, payload map[string]any) (context.Context, error) {
+			tok := tokenFromPayload(payload)
+			if tok == "" {
+				return ctx, nil // anonymous: only public fields will answer
+			}
+			u, err := o.Auth.Authenticate(ctx, tok)
+			if err != nil {
+				return nil, err
+			}
+			return auth.WithUser(ctx, u, nil), nil
+		},
+		AllowedOrigins: o.AllowedOrigins,
+		Logger:         o.Logger,
+	}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(MaxParserTokens)
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(depthLimit{max: MaxDepth})
+	srv.SetErrorPresenter(presentError(o.Logger))
+	srv.SetRecoverFunc(recoverPanic(o.Logger))
+	return srv
+}
+
+// tokenFromPayload accepts the common shapes clients send in connection_init.
+func tokenFromPayload(p map[string]any) string {
+	for _, k := range []string{"Authorization", "authorization", "token", "authToken"} {
+		if v, ok := p[k].(string); ok {
+			if len(v) > 7 && (v[:7] == "Bearer " || v[:7] == "bearer ") {
+				return v[7:]
+			}
+			return v
+		}
+	}
+	if h, ok := p["headers"].(map[string]any); ok {
+		return tokenFromPayload(h)
+	}
+	return ""
+}
+
+// NewHandler builds the whole HTTP surface.
+func NewHandler(o Options) http.Handler {
+	gql := NewGraphQL(o)
+	mux := http.NewServeMux()
+	var api http.Handler = gql
+	api = resolvers.LoaderMiddleware(o.Resolver.Store, api)
+	api = o.Auth.Middleware(api)
+	api = graphqlHTTP(api)
+	api = http.MaxBytesHandler(api, MaxBodyBytes)
+	mux.Handle("/graphql", api)
+	mux.Handle("/", graphiqlHandler())
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain")
+		if err := o.Ready(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	if o.Registry != nil {
+		mux.Handle("/metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{}))
+	}
+	return mux
+}
+
+var _ graphql.HandlerExtension = depthLimit{}

@@ -1,0 +1,248 @@
+package wstransport
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// operation is one running subscribe/start. Its fields other than stopped
+// are immutable.
+type operation struct {
+	id     string
+	idJSON []byte
+	cancel context.CancelFunc
+	// stopped (guarded by conn.mu) is set once nothing more may be sent for
+	// this operation: the client completed/stopped it, it finished, or the
+	// connection is closing. Checking it under the same lock that queues the
+	// message guarantees nothing for the id follows the client's complete.
+	stopped bool
+}
+
+// admit reports whether a new operation with id may start, answering the
+// client itself when it may not. Reader goroutine only.
+func (c *conn) admit(id string) bool {
+	c.mu.Lock()
+	_, exists := c.ops[id]
+	n := len(c.ops)
+	c.mu.Unlock()
+	idJSON := quoteID(id)
+	switch {
+	case exists && c.proto.duplicateIsFatal:
+		c.closeWith(CloseSubscriberExists, "Subscriber for "+id+" already exists")
+		return false
+	case exists:
+		c.sendOperationError(idJSON, "subscriber for "+id+" already exists")
+		return false
+	case n >= c.cfg.MaxSubscriptions:
+		c.sendOperationError(idJSON, fmt.Sprintf("too many concurrent operations (max %d)", c.cfg.MaxSubscriptions))
+		return false
+	}
+	return true
+}
+
+// sendOperationError rejects one operation with an "error" message while the
+// connection stays up.
+func (c *conn) sendOperationError(idJSON []byte, msg string) {
+	c.sendCtl(encode(msgError, idJSON, errorsPayload(gqlerror.List{{Message: msg}})))
+	if c.proto.completeAfterError {
+		c.sendCtl(encode(msgComplete, idJSON, nil))
+	}
+}
+
+// execute parses and validates an operation on the reader goroutine (so
+// operation-level errors are answered in order) and runs it on its own
+// goroutine. It mirrors gqlgen's websocket transport: trace start, read
+// timing, request headers, DispatchError for pre-execution errors.
+func (c *conn) execute(id string, params *graphql.RawParams, start time.Time) {
+	idJSON := quoteID(id)
+	ctx := graphql.StartOperationTrace(c.ctx)
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	params.Headers = c.headers
+
+	rc, errs := c.exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+			// Parse/validation failures are the "error" message's purpose.
+			c.sendCtl(encode(msgError, idJSON, errorsPayload(resp.Errors)))
+			if c.proto.completeAfterError {
+				c.sendCtl(encode(msgComplete, idJSON, nil))
+			}
+			return
+		}
+		c.sendCtl(encode(c.proto.next, idJSON, c.marshalResponse(resp)))
+		c.sendCtl(encode(msgComplete, idJSON, nil))
+		return
+	}
+
+	ctx, cancel := context.WithCancel(graphql.WithOperationContext(ctx, rc))
+	op := &operation{id: id, idJSON: idJSON, cancel: cancel}
+	c.mu.Lock()
+	if c.ops == nil {
+		c.ops = make(map[string]*operation)
+	}
+	c.ops[id] = op
+	c.mu.Unlock()
+	go c.run(ctx, op, rc)
+}
+
+// run drives the executor's response handler until it is exhausted or the
+// operation is stopped, recovering panics through the executor's recover
+// func and error presenter.
+func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationContext) {
+	failed := false
+	defer func() {
+		if r := recover(); r != nil {
+			failed = true
+			c.emit(op, encode(msgError, op.idJSON, errorsPayload(gqlerror.List{c.recovered(ctx, rc, r)})))
+		}
+		c.finish(op, failed)
+	}()
+
+	responses, ctx := c.exec.DispatchOperation(ctx, rc)
+	for {
+		resp := responses(ctx)
+		if resp == nil {
+			return
+		}
+		b, err := json.Marshal(resp)
+		if err != nil {
+			panic(fmt.Errorf("wstransport: encode response: %w", err))
+		}
+		if !c.emit(op, encode(c.proto.next, op.idJSON, b)) {
+			return
+		}
+	}
+}
+
+// recoverPresenter is implemented by gqlgen's executor: recover func then
+// error presenter, the same path gqlgen's HTTP handler uses for panics.
+type recoverPresenter interface {
+	PresentRecoveredError(ctx context.Context, err any) error
+}
+
+func (c *conn) recovered(ctx context.Context, rc *graphql.OperationContext, r any) *gqlerror.Error {
+	var err error
+	if p, ok := c.exec.(recoverPresenter); ok {
+		err = p.PresentRecoveredError(ctx, r)
+	} else {
+		err = rc.Recover(ctx, r)
+	}
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) {
+		return gqlErr
+	}
+	if err == nil {
+		err = errors.New("internal system error")
+	}
+	return &gqlerror.Error{Message: err.Error()}
+}
+
+// overflowGrace is how long an operation waits for room in a full send
+// queue before the connection is judged a slow consumer. A healthy client
+// can fill the queue for an instant (one event fanned out to all of its
+// subscriptions at once); a client that stopped reading cannot recover.
+// Only the operation goroutine waits: it has already taken the event off
+// the resolver's channel, so producers are unaffected unless they send to
+// that same subscription again within the window.
+const overflowGrace = 100 * time.Millisecond
+
+// emit queues operation output unless the operation was stopped. The
+// stopped check and the enqueue happen under one lock so nothing for an id
+// can follow the client's complete; the lock is never held while waiting.
+func (c *conn) emit(op *operation, b []byte) bool {
+	var deadline time.Time
+	backoff := 50 * time.Microsecond
+	for {
+		c.mu.Lock()
+		if op.stopped || c.closing() {
+			c.mu.Unlock()
+			return false
+		}
+		select {
+		case c.send <- b:
+			c.mu.Unlock()
+			return true
+		default:
+		}
+		c.mu.Unlock()
+		now := time.Now()
+		if deadline.IsZero() {
+			deadline = now.Add(overflowGrace)
+		} else if now.After(deadline) {
+			c.log.Warn("websocket slow consumer, closing", "remote", c.ws.RemoteAddr().String(), "buffer", cap(c.send))
+			c.closeWith(CloseSlowConsumer, "slow consumer")
+			return false
+		}
+		// Polling (rare path) rather than a blocking send keeps the
+		// stopped check atomic with the enqueue.
+		time.Sleep(backoff)
+		backoff = min(2*backoff, 5*time.Millisecond)
+	}
+}
+
+// finish unregisters an operation that ended on its own and tells the
+// client, unless the client stopped it first (then nothing more is sent).
+// Unregistering before queuing complete lets the client reuse the id as
+// soon as it sees complete.
+func (c *conn) finish(op *operation, failed bool) {
+	defer op.cancel()
+	c.mu.Lock()
+	if c.ops[op.id] == op {
+		delete(c.ops, op.id)
+	}
+	notify := !op.stopped && (!failed || c.proto.completeAfterError)
+	c.mu.Unlock()
+	if notify {
+		c.emit(op, encode(msgComplete, op.idJSON, nil))
+	}
+	c.mu.Lock()
+	op.stopped = true
+	c.mu.Unlock()
+}
+
+// stop handles a client complete/stop: output ceases at once and the
+// operation's context is cancelled, which ends its resolver. Unknown ids are
+// ignored, as graphql-ws does (the operation may just have finished).
+func (c *conn) stop(id string) {
+	c.mu.Lock()
+	op := c.ops[id]
+	if op != nil {
+		delete(c.ops, id)
+		op.stopped = true
+	}
+	c.mu.Unlock()
+	if op != nil {
+		op.cancel()
+	}
+}
+
+// stopAll cancels every operation when the connection ends.
+func (c *conn) stopAll() {
+	c.mu.Lock()
+	ops := c.ops
+	c.ops = nil
+	for _, op := range ops {
+		op.stopped = true
+	}
+	c.mu.Unlock()
+	for _, op := range ops {
+		op.cancel()
+	}
+}
+
+func (c *conn) marshalResponse(resp *graphql.Response) []byte {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		c.log.Error("websocket: encode response", "err", err)
+		return []byte(`{"errors":[{"message":"internal server error"}]}`)
+	}
+	return b
+}

@@ -1,0 +1,211 @@
+// Package wstransport is a GraphQL-over-WebSocket transport for gqlgen built
+// on gorilla/websocket.
+//
+// It speaks two sub-protocols, chosen by Sec-WebSocket-Protocol:
+//
+//   - graphql-transport-ws, exactly as graphql-ws' PROTOCOL.md specifies,
+//     including its close codes (gqlgen's own transport deviates from them);
+//   - graphql-ws, the legacy apollo subscriptions-transport-ws protocol.
+//
+// A request offering neither is upgraded and then closed with 4406
+// "Subprotocol not acceptable", which is what the graphql-ws reference server
+// does.
+//
+// Each connection costs one reader goroutine, one writer goroutine fed by a
+// bounded channel, and one goroutine per running operation. Producers never
+// block on a client: a connection whose send buffer stays full is closed
+// with 1013 ("slow consumer").
+package wstransport
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/gorilla/websocket"
+)
+
+// Config tunes a Transport. Every zero value means "use the default"; the
+// defaults are listed on each field.
+type Config struct {
+	// InitFunc authenticates a connection from its connection_init payload
+	// (clients put their token there, since browsers cannot set headers on a
+	// WebSocket). The returned context becomes the parent of every operation
+	// on the connection; a nil context keeps the one passed in. An error
+	// closes the socket with 4403 Forbidden (legacy: connection_error first).
+	// The payload is also reachable later through ContextInitPayload.
+	InitFunc func(ctx context.Context, payload map[string]any) (context.Context, error)
+
+	// AllowedOrigins is checked against the Origin header at upgrade time.
+	// Empty means same-origin only (requests without an Origin header, i.e.
+	// non-browser clients, are always allowed); "*" allows every origin.
+	// Entries are either full origins ("https://app.example.com") or bare
+	// hosts ("app.example.com"), compared case-insensitively. A refused
+	// origin gets HTTP 403 and is never upgraded.
+	AllowedOrigins []string
+
+	// InitTimeout bounds the wait for connection_init; on expiry the socket
+	// is closed with 4408. Default 10s; negative disables.
+	InitTimeout time.Duration
+
+	// KeepAlive is the interval of server keep-alives: a "ping" message on
+	// graphql-transport-ws, a "ka" message on graphql-ws. On
+	// graphql-transport-ws a client that sends nothing (not even the
+	// mandatory pong) for a whole interval after a ping is closed with 1001.
+	// Default 25s; negative disables.
+	KeepAlive time.Duration
+
+	// WriteTimeout bounds every socket write. It is also how long a client
+	// that stopped reading can hold its (already evicted) connection open.
+	// Default 10s; negative disables.
+	WriteTimeout time.Duration
+
+	// SendBuffer is the number of outgoing messages queued per connection
+	// for its single writer goroutine. When operation results find it full
+	// for 100ms (the client is not reading), that connection alone is closed
+	// with 1013 "slow consumer"; resolvers' channels keep being drained
+	// meanwhile, so producers and other clients never wait on it. Default 64.
+	SendBuffer int
+
+	// MaxSubscriptions caps concurrently running operations per connection;
+	// beyond it a subscribe gets an "error" message for its id and the
+	// connection stays up. Default 100.
+	MaxSubscriptions int
+
+	// MaxMessageBytes caps an incoming message. A larger one closes the
+	// socket with 1009 Message Too Big (gorilla sends that frame itself; it
+	// is the RFC 6455 code for exactly this). Default 64 KiB.
+	MaxMessageBytes int64
+
+	// Logger receives connection lifecycle and failure logs; nil discards.
+	Logger *slog.Logger
+}
+
+// Defaults applied by New to zero-valued Config fields.
+const (
+	DefaultInitTimeout      = 10 * time.Second
+	DefaultKeepAlive        = 25 * time.Second
+	DefaultWriteTimeout     = 10 * time.Second
+	DefaultSendBuffer       = 64
+	DefaultMaxSubscriptions = 100
+	DefaultMaxMessageBytes  = 64 << 10
+)
+
+// Sizes of gorilla's buffers. The read buffer lives as long as the
+// connection, so it is kept small; write buffers are pooled and only held
+// while a message is being written, so idle connections hold none.
+const (
+	readBufferSize  = 1 << 10
+	writeBufferSize = 4 << 10
+)
+
+// Transport is a gqlgen graphql.Transport. Add it with
+// handler.New(schema).AddTransport(wstransport.New(cfg)); order relative to
+// the HTTP transports does not matter since Supports only claims upgrade
+// requests.
+type Transport struct {
+	cfg      Config
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+}
+
+var _ graphql.Transport = (*Transport)(nil)
+
+// New returns a Transport with cfg's zero fields set to their defaults.
+func New(cfg Config) *Transport {
+	if cfg.InitTimeout == 0 {
+		cfg.InitTimeout = DefaultInitTimeout
+	}
+	if cfg.KeepAlive == 0 {
+		cfg.KeepAlive = DefaultKeepAlive
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.SendBuffer <= 0 {
+		cfg.SendBuffer = DefaultSendBuffer
+	}
+	if cfg.MaxSubscriptions <= 0 {
+		cfg.MaxSubscriptions = DefaultMaxSubscriptions
+	}
+	if cfg.MaxMessageBytes <= 0 {
+		cfg.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	t := &Transport{cfg: cfg, log: log}
+	t.upgrader = websocket.Upgrader{
+		ReadBufferSize:  readBufferSize,
+		WriteBufferSize: writeBufferSize,
+		WriteBufferPool: &sync.Pool{},
+		// Server preference order: the maintained protocol wins when a
+		// client offers both.
+		Subprotocols: []string{subprotocolTransportWS, subprotocolLegacy},
+		CheckOrigin:  t.checkOrigin,
+		// Keep gorilla from writing its plain-text error bodies with the
+		// wrong content type; the status code is what matters.
+		Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
+			log.Debug("websocket upgrade refused", "status", status, "err", reason)
+			http.Error(w, http.StatusText(status), status)
+		},
+	}
+	return t
+}
+
+// Supports claims WebSocket upgrade requests only, so the transport can sit
+// alongside gqlgen's HTTP transports in any order.
+func (t *Transport) Supports(r *http.Request) bool {
+	return r.Method == http.MethodGet &&
+		strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// Do upgrades the request and hands the connection to its own reader
+// goroutine, returning at once. Returning matters for memory: while the
+// handler runs, net/http keeps the connection's 4 KiB read and write
+// buffers and its deep serve-goroutine stack alive, ~10 KiB per connection
+// that a hijacked socket never uses again.
+func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ws, err := t.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		// gorilla has already answered with an HTTP error status.
+		return
+	}
+	go newConn(t, ws, r, exec).serve()
+}
+
+// checkOrigin implements Config.AllowedOrigins. Origin checks matter for
+// WebSockets because browsers attach cookies to cross-site upgrades and the
+// same-origin policy does not apply to them.
+func (t *Transport) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if len(t.cfg.AllowedOrigins) == 0 {
+		return strings.EqualFold(u.Host, r.Host)
+	}
+	for _, allowed := range t.cfg.AllowedOrigins {
+		switch {
+		case allowed == "*":
+			return true
+		case strings.Contains(allowed, "://"):
+			if strings.EqualFold(strings.TrimSuffix(allowed, "/"), origin) {
+				return true
+			}
+		case strings.EqualFold(allowed, u.Host):
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,157 @@
+-- name: GraphExecutionInsert :one
+-- A new run, QUEUED, with its first event (seq 1) already counted.
+INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
+                              parent_node_execution_id, last_seq, stats)
+VALUES (@id, @graph_id, @graph_version, @user_id, 'QUEUED', @inputs, @user_context,
+        sqlc.narg('parent_node_execution_id'), 1, @stats)
+RETURNING *;
+
+-- name: GraphExecutionGet :one
+SELECT * FROM graph_executions WHERE id = @id;
+
+-- name: GraphExecutionGetMany :many
+SELECT * FROM graph_executions WHERE id = ANY(@ids::uuid[]);
+
+-- name: GraphExecutionGetByShareToken :one
+SELECT * FROM graph_executions WHERE share_token = @share_token AND is_shared;
+
+-- name: GraphExecutionGetByParent :one
+-- The child run an AGENT node execution started (at most one per node execution).
+SELECT * FROM graph_executions WHERE parent_node_execution_id = @parent_id
+ORDER BY created_at LIMIT 1;
+
+-- name: GraphExecutionListByUser :many
+-- Newest first, keyset on (created_at, id): served by idx_graph_exec_user.
+SELECT * FROM graph_executions
+WHERE user_id = @user_id
+  AND (sqlc.narg('status')::execution_status IS NULL OR status = sqlc.narg('status')::execution_status)
+  AND (sqlc.narg('before_created')::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg('before_created')::timestamptz, sqlc.narg('before_id')::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT @lim;
+
+-- name: GraphExecutionListByGraph :many
+-- Newest first, keyset on (created_at, id): served by idx_graph_exec_graph.
+SELECT * FROM graph_executions
+WHERE graph_id = @graph_id AND user_id = @user_id
+  AND (sqlc.narg('status')::execution_status IS NULL OR status = sqlc.narg('status')::execution_status)
+  AND (sqlc.narg('before_created')::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg('before_created')::timestamptz, sqlc.narg('before_id')::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT @lim;
+
+-- name: GraphExecutionSetShared :one
+UPDATE graph_executions SET is_shared = @is_shared, share_token = sqlc.narg('share_token'), updated_at = now()
+WHERE id = @id AND user_id = @user_id
+RETURNING *;
+
+-- name: GraphExecutionClaim :many
+-- Claims up to @lim runnable top-level runs for @owner: QUEUED ones, and
+-- RUNNING ones whose lease expired (their worker died). Rows another worker
+-- is claiming are skipped, not waited for. A user already running
+-- @per_user runs (0 = no limit) gets no more. QUEUED→RUNNING advances the
+-- event sequence by one (the RUNNING event); a resumed run keeps its status.
+WITH running AS (
+    SELECT r.user_id, count(*) AS n FROM graph_executions r
+    WHERE r.status = 'RUNNING' AND r.lease_expires_at > now() AND r.parent_node_execution_id IS NULL
+    GROUP BY r.user_id
+), cand AS (
+    SELECT c.id, c.user_id, c.created_at, c.status FROM graph_executions c
+    WHERE (c.status = 'QUEUED' OR (c.status = 'RUNNING' AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())))
+      AND c.parent_node_execution_id IS NULL
+    ORDER BY c.created_at
+    LIMIT @scan
+    FOR UPDATE SKIP LOCKED
+), ranked AS (
+    SELECT cand.id, cand.created_at, cand.status = 'QUEUED' AS was_queued,
+           row_number() OVER (PARTITION BY cand.user_id ORDER BY cand.created_at) + coalesce(running.n, 0) AS k
+    FROM cand LEFT JOIN running ON running.user_id = cand.user_id
+), pick AS (
+    SELECT ranked.id, ranked.was_queued FROM ranked
+    WHERE @per_user::bigint = 0 OR ranked.k <= @per_user::bigint
+    ORDER BY ranked.created_at
+    LIMIT @lim
+)
+UPDATE graph_executions g SET
+    status = 'RUNNING',
+    started_at = coalesce(g.started_at, greatest(now(), g.created_at)),
+    last_seq = g.last_seq + CASE WHEN pick.was_queued THEN 1 ELSE 0 END,
+    lease_owner = @owner::text,
+    lease_expires_at = now() + make_interval(secs => @lease_seconds::float8),
+    updated_at = now()
+FROM pick
+WHERE g.id = pick.id
+RETURNING g.*, pick.was_queued;
+
+-- name: GraphExecutionClaimByID :one
+-- Claims one run regardless of its lease: used for a child run by the
+-- worker holding its parent (the parent's lease is the authority), and to
+-- finish cancelling a run whose worker is gone.
+UPDATE graph_executions g SET
+    status = 'RUNNING',
+    started_at = coalesce(g.started_at, greatest(now(), g.created_at)),
+    last_seq = g.last_seq + CASE WHEN g.status = 'QUEUED' THEN 1 ELSE 0 END,
+    lease_owner = @owner::text,
+    lease_expires_at = now() + make_interval(secs => @lease_seconds::float8),
+    updated_at = now()
+FROM (SELECT x.id, x.status = 'QUEUED' AS was_queued FROM graph_executions x
+      WHERE x.id = @id AND x.status IN ('QUEUED', 'RUNNING')
+        AND (NOT @require_expired::boolean OR x.status = 'QUEUED'
+             OR x.lease_expires_at IS NULL OR x.lease_expires_at < now() OR x.lease_owner = @owner::text)
+      FOR UPDATE) pick
+WHERE g.id = pick.id
+RETURNING g.*, pick.was_queued;
+
+-- name: GraphExecutionHeartbeat :many
+-- Extends the leases @owner still holds; a run missing from the result was
+-- taken over (or finished) and must stop locally without writing.
+UPDATE graph_executions SET lease_expires_at = now() + make_interval(secs => @lease_seconds::float8)
+WHERE id = ANY(@ids::uuid[]) AND lease_owner = @owner::text AND status = 'RUNNING'
+RETURNING id, (cancel_requested_at IS NOT NULL)::boolean AS cancel_requested;
+
+-- name: GraphExecutionRelease :exec
+-- Hands runs back on shutdown: another worker may claim them at once.
+UPDATE graph_executions SET lease_owner = NULL, lease_expires_at = now(), updated_at = now()
+WHERE id = ANY(@ids::uuid[]) AND lease_owner = @owner::text AND status = 'RUNNING';
+
+-- name: GraphExecutionCancelQueued :one
+-- QUEUED→CANCELLED directly (no worker involved); the move is its own event.
+UPDATE graph_executions SET status = 'CANCELLED', ended_at = greatest(now(), created_at),
+    cancel_requested_at = now(), last_seq = last_seq + 1, updated_at = now(),
+    error_message = 'cancelled by user'
+WHERE id = @id AND user_id = @user_id AND status = 'QUEUED'
+RETURNING *;
+
+-- name: GraphExecutionRequestCancel :one
+-- Flags a RUNNING run; the worker holding its lease notices (notification or
+-- heartbeat) and stops it.
+UPDATE graph_executions SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
+WHERE id = @id AND user_id = @user_id AND status = 'RUNNING'
+RETURNING *;
+
+-- name: GraphExecutionApplyMany :many
+-- One group commit's changes to the runs it touches, fenced by the lease:
+-- a run @owner no longer holds, or whose status or sequence moved under it,
+-- is not returned (the caller then rolls the whole commit back). Status
+-- moves are conditional on the previous status.
+UPDATE graph_executions g SET
+    last_seq = v.last_seq,
+    status = coalesce(v.status, g.status),
+    outputs = coalesce(v.outputs, g.outputs),
+    error_message = coalesce(v.error_message, g.error_message),
+    stats = coalesce(v.stats, g.stats),
+    ended_at = CASE WHEN v.status IS NULL THEN g.ended_at
+                    ELSE greatest(now(), coalesce(g.started_at, g.created_at)) END,
+    lease_owner = CASE WHEN v.release THEN NULL ELSE g.lease_owner END,
+    lease_expires_at = CASE WHEN v.release THEN NULL
+                            ELSE now() + make_interval(secs => @lease_seconds::float8) END,
+    updated_at = now()
+FROM jsonb_to_recordset(@rows::jsonb) AS v(id uuid, prev_status execution_status, status execution_status,
+    prev_seq bigint, last_seq bigint, outputs jsonb, error_message text, stats jsonb, release boolean)
+WHERE g.id = v.id AND g.lease_owner = @owner::text AND g.last_seq = v.prev_seq
+  AND (v.status IS NULL OR g.status = v.prev_status)
+RETURNING g.id;
+
+-- name: GraphExecutionOwnedBy :many
+-- Which of these runs @owner holds (used to tell a lost lease from a bug).
+SELECT id FROM graph_executions WHERE id = ANY(@ids::uuid[]) AND lease_owner = @owner::text;

@@ -1,0 +1,56 @@
+-- name: GraphInsert :one
+INSERT INTO graphs (id, version, user_id, name, description, is_active, is_template,
+                    forked_from_id, forked_from_version)
+VALUES (@id, @version, @user_id, @name, sqlc.narg('description'), @is_active, @is_template,
+        sqlc.narg('forked_from_id'), sqlc.narg('forked_from_version'))
+RETURNING *;
+
+-- name: GraphGetActive :one
+SELECT * FROM graphs WHERE id = @id AND is_active;
+
+-- name: GraphGetVersion :one
+SELECT * FROM graphs WHERE id = @id AND version = @version;
+
+-- name: GraphLockVersions :many
+-- Serialises concurrent updates of one graph (new version numbers, active flag).
+SELECT version, is_active FROM graphs WHERE id = @id AND user_id = @user_id
+ORDER BY version FOR UPDATE;
+
+-- name: GraphDeactivateAll :exec
+UPDATE graphs SET is_active = false, updated_at = now() WHERE id = @id AND is_active;
+
+-- name: GraphActivate :one
+UPDATE graphs SET is_active = true, updated_at = now() WHERE id = @id AND version = @version
+RETURNING *;
+
+-- name: GraphDelete :execrows
+DELETE FROM graphs WHERE id = @id AND user_id = @user_id;
+
+-- name: GraphListByUser :many
+-- The user's graphs, one row per graph (its active version), newest first.
+SELECT * FROM graphs
+WHERE user_id = @user_id AND is_active
+  AND (sqlc.narg('name_like')::text IS NULL OR name ILIKE '%' || sqlc.narg('name_like')::text || '%')
+  AND (sqlc.narg('is_template')::boolean IS NULL OR is_template = sqlc.narg('is_template')::boolean)
+  AND (sqlc.narg('before_created')::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg('before_created')::timestamptz, sqlc.narg('before_id')::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT @lim;
+
+-- name: GraphListTemplates :many
+SELECT * FROM graphs
+WHERE is_template AND is_active
+  AND (sqlc.narg('name_like')::text IS NULL OR name ILIKE '%' || sqlc.narg('name_like')::text || '%')
+  AND (sqlc.narg('before_created')::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg('before_created')::timestamptz, sqlc.narg('before_id')::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT @lim;
+
+-- name: GraphVersionsByIDs :many
+-- All versions of many graphs at once (the versions dataloader).
+SELECT * FROM graphs WHERE id = ANY(@ids::uuid[]) ORDER BY id, version DESC;
+
+-- name: GraphGetVersionsMany :many
+-- Specific (id, version) pairs at once.
+SELECT g.* FROM graphs g
+JOIN (SELECT unnest(@ids::uuid[]) AS id, unnest(@versions::int[]) AS version) k ON g.id = k.id AND g.version = k.version;

@@ -1,0 +1,72 @@
+-- name: NodeExecutionListByExecutions :many
+-- Every node execution of many runs in one statement, in creation order.
+SELECT * FROM node_executions
+WHERE graph_execution_id = ANY(@ids::uuid[])
+ORDER BY graph_execution_id, created_at, id;
+
+-- name: NodeExecutionInsertMany :execrows
+-- New node executions of a group commit (one statement for all runs).
+INSERT INTO node_executions (id, graph_execution_id, node_id, status, inputs, outputs, created_at,
+                             started_at, ended_at, error_message, stats)
+SELECT v.id, v.graph_execution_id, v.node_id, v.status, v.inputs, coalesce(v.outputs, '{}'), v.created_at,
+       v.started_at, v.ended_at, v.error_message, coalesce(v.stats, '{}')
+FROM jsonb_to_recordset(@rows::jsonb) AS v(id uuid, graph_execution_id uuid, node_id uuid,
+    status execution_status, inputs jsonb, outputs jsonb, created_at timestamptz, started_at timestamptz,
+    ended_at timestamptz, error_message text, stats jsonb);
+
+-- name: NodeExecutionUpdateMany :execrows
+-- Changed node executions of a group commit. Each row moves only from the
+-- status it had when last written (prev_status): an illegal or lost move
+-- updates nothing, and the caller compares the count.
+UPDATE node_executions ne SET
+    status = v.status, outputs = coalesce(v.outputs, ne.outputs), started_at = v.started_at,
+    ended_at = v.ended_at, error_message = v.error_message, stats = coalesce(v.stats, ne.stats)
+FROM jsonb_to_recordset(@rows::jsonb) AS v(id uuid, prev_status execution_status, status execution_status,
+    outputs jsonb, started_at timestamptz, ended_at timestamptz, error_message text, stats jsonb)
+WHERE ne.id = v.id AND ne.status = v.prev_status;
+
+-- name: NodeExecutionCharge :one
+-- Charges one node execution: deducts the amount only if the balance covers
+-- it and the execution was not charged before, and records the ledger
+-- transaction (amount negative, balance_after the new balance). No row: not
+-- charged (insufficient balance, or already charged — see
+-- NodeExecutionCharged).
+WITH d AS (
+    UPDATE user_credits SET balance = balance - @amount::bigint, updated_at = now()
+    WHERE user_id = @user_id AND balance >= @amount::bigint
+      AND NOT EXISTS (SELECT 1 FROM credit_transactions t
+                      WHERE t.reference_id = @reference_id::text AND t.transaction_type = 'EXECUTION_COST')
+    RETURNING balance
+)
+INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after)
+SELECT @user_id, -@amount::bigint, 'EXECUTION_COST', @description::text, @reference_id::text, d.balance FROM d
+RETURNING id, balance_after;
+
+-- name: NodeExecutionCharged :one
+SELECT EXISTS (SELECT 1 FROM credit_transactions
+               WHERE reference_id = @reference_id::text AND transaction_type = 'EXECUTION_COST')::boolean;
+
+-- name: NodeExecutionCancelOpen :many
+-- Ends every node execution of a run that is still open (used when a run
+-- whose worker is gone is cancelled).
+UPDATE node_executions SET status = 'CANCELLED', ended_at = greatest(now(), coalesce(started_at, created_at)),
+    error_message = coalesce(error_message, 'cancelled')
+WHERE graph_execution_id = @id AND status IN ('QUEUED', 'RUNNING')
+RETURNING id, node_id;
+
+-- name: NodeInputListByExecution :many
+-- Partial inputs of node executions waiting for linked pins, in creation order.
+SELECT * FROM node_execution_inputs WHERE graph_execution_id = @id ORDER BY created_at, id;
+
+-- name: NodeInputUpsertMany :exec
+INSERT INTO node_execution_inputs (id, graph_execution_id, node_id, inputs, created_at)
+SELECT v.id, v.graph_execution_id, v.node_id, v.inputs, v.created_at
+FROM jsonb_to_recordset(@rows::jsonb) AS v(id uuid, graph_execution_id uuid, node_id uuid, inputs jsonb,
+    created_at timestamptz)
+ON CONFLICT (id) DO UPDATE SET inputs = EXCLUDED.inputs;
+
+-- name: NodeInputDeleteMany :exec
+DELETE FROM node_execution_inputs WHERE id = ANY(@ids::uuid[]);
+
+-- name: NodeInputDeleteByExecutions :exec
+DELETE FROM node_execution_inputs WHERE graph_execution_id = ANY(@ids::uuid[]);

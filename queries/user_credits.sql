@@ -1,0 +1,18 @@
+-- name: UserCreditEnsure :one
+INSERT INTO user_credits (user_id) VALUES (@user_id)
+ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
+RETURNING *;
+
+-- name: UserCreditGet :one
+SELECT * FROM user_credits WHERE user_id = @user_id;
+
+-- name: UserCreditAdd :one
+UPDATE user_credits SET balance = balance + @amount, updated_at = now()
+WHERE user_id = @user_id
+RETURNING *;
+
+-- name: UserCreditDeduct :one
+-- Succeeds only when the balance covers the amount: the balance never goes below zero.
+UPDATE user_credits SET balance = balance - @amount, updated_at = now()
+WHERE user_id = @user_id AND balance >= @amount
+RETURNING *;

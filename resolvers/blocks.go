@@ -1,0 +1,33 @@
+package resolvers
+
+import (
+	"context"
+	"slices"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	gql "github.com/agentgraph/agentgraph/graph/model"
+)
+
+// Blocks are public metadata: no authentication needed to browse them.
+func (r *queryResolver) Blocks(ctx context.Context, category *gql.BlockCategory, typeArg *gql.BlockType) ([]*gql.Block, error) {
+	out := []*gql.Block{}
+	for _, b := range r.Registry.All() {
+		info := b.Info()
+		if category != nil && !slices.Contains(info.Categories, blocks.Category(*category)) {
+			continue
+		}
+		if typeArg != nil && info.Type != blocks.Type(*typeArg) {
+			continue
+		}
+		out = append(out, toBlock(r.Registry, b))
+	}
+	return out, nil
+}
+
+func (r *queryResolver) Block(ctx context.Context, id string) (*gql.Block, error) {
+	b, ok := r.Registry.ByID(id)
+	if !ok {
+		return nil, nil
+	}
+	return toBlock(r.Registry, b), nil
+}

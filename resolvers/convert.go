@@ -1,0 +1,103 @@
+package resolvers
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/gqlscalar"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+func toUser(u *model.User) *gql.User {
+	return &gql.User{
+		ID: u.ID.String(), Email: u.Email, Name: u.Name, Role: gql.UserRole(u.Role), Timezone: u.Timezone,
+		Locale: u.Locale, Preferences: gqlscalar.JSON(u.Preferences), IsActive: u.IsActive, CreatedAt: u.CreatedAt,
+		UpdatedAt: u.UpdatedAt, LastLoginAt: u.LastLoginAt, DisplayName: u.DisplayName(), IsAdmin: u.IsAdmin(),
+		IsNewUser: u.IsNewUser(time.Now()),
+	}
+}
+
+func toAPIKey(k *model.APIKey) *gql.APIKey {
+	return &gql.APIKey{ID: k.ID.String(), Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt,
+		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt, IsRevoked: k.RevokedAt != nil}
+}
+
+func toGraph(g *model.Graph) *gql.Graph {
+	out := &gql.Graph{
+		ID: g.ID.String(), Version: g.Version, Name: g.Name, Description: g.Description, IsActive: g.IsActive,
+		IsTemplate: g.IsTemplate, ForkedFromVersion: g.ForkedFromVersion, CreatedAt: g.CreatedAt,
+		UpdatedAt: g.UpdatedAt, OwnerID: g.UserID.String(),
+	}
+	if g.ForkedFromID != nil {
+		s := g.ForkedFromID.String()
+		out.ForkedFromID = &s
+	}
+	return out
+}
+
+func toNode(n *model.Node) *gql.Node {
+	return &gql.Node{
+		ID: n.ID.String(), Key: n.Key, BlockID: n.BlockID.String(), Label: n.Label,
+		InputDefault: gqlscalar.JSON(n.InputDefault), Metadata: gqlscalar.JSON(n.Metadata),
+		Position: &gql.Position{X: n.X, Y: n.Y}, GraphID: n.GraphID.String(), GraphVersion: n.GraphVersion,
+	}
+}
+
+func toLink(l *model.Link) *gql.Link {
+	return &gql.Link{ID: l.ID.String(), SourceID: l.SourceID.String(), SinkID: l.SinkID.String(),
+		SourceName: l.SourceName, SinkName: l.SinkName, IsStatic: l.IsStatic,
+		GraphID: l.GraphID.String(), GraphVersion: l.GraphVersion}
+}
+
+func toBlock(reg *blocks.Registry, b blocks.Block) *gql.Block {
+	info := b.Info()
+	cats := make([]gql.BlockCategory, len(info.Categories))
+	for i, c := range info.Categories {
+		cats[i] = gql.BlockCategory(c)
+	}
+	costs := make([]*gql.BlockCost, len(info.Costs))
+	for i, c := range info.Costs {
+		filter, _ := json.Marshal(c.Filter)
+		if c.Filter == nil {
+			filter = []byte("{}")
+		}
+		cur := c.Currency
+		if cur == "" {
+			cur = "USD"
+		}
+		costs[i] = &gql.BlockCost{CostType: gql.BlockCostType(c.Type), CostAmount: int(c.Amount), CostCurrency: cur,
+			CostFilter: gqlscalar.JSON(filter), Description: c.Description}
+	}
+	creds := info.CredentialProviders
+	if creds == nil {
+		creds = []string{}
+	}
+	return &gql.Block{
+		ID: info.ID, Name: info.Name, Description: info.Description, Categories: cats,
+		BlockType: gql.BlockType(info.Type), InputSchema: gqlscalar.JSON(info.InputSchema),
+		OutputSchema: gqlscalar.JSON(info.OutputSchema), Costs: costs, CredentialsProviderNames: creds,
+		RequiredInputs: reg.RequiredInputs(info.ID),
+	}
+}
+
+func toProblem(p model.Problem) *gql.GraphProblem {
+	out := &gql.GraphProblem{Code: gql.GraphProblemCode(p.Code), Message: p.Message, NodeKeys: p.NodeKeys, LinkIndex: p.LinkIndex}
+	if out.NodeKeys == nil {
+		out.NodeKeys = []string{}
+	}
+	if p.Pin != "" {
+		pin := p.Pin
+		out.Pin = &pin
+	}
+	return out
+}
+
+func seconds(d *time.Duration) *float64 {
+	if d == nil {
+		return nil
+	}
+	s := d.Seconds()
+	return &s
+}

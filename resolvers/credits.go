@@ -1,0 +1,88 @@
+package resolvers
+
+import (
+	"context"
+
+	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+func toCredit(c *db.Credit) *gql.UserCredit {
+	return &gql.UserCredit{Balance: int(c.Balance), Currency: c.Currency, UpdatedAt: c.UpdatedAt, UserID: c.UserID.String()}
+}
+
+func (r *userResolver) Credit(ctx context.Context, obj *gql.User) (*gql.UserCredit, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Balances are private: only the user and admins read them.
+	if u.ID.String() != obj.ID && u.Role != model.RoleAdmin {
+		return nil, model.ErrForbidden
+	}
+	id, err := parseID("id", obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Store.CreditGet(ctx, r.Store.Pool, id)
+	if err != nil {
+		return nil, err
+	}
+	return toCredit(c), nil
+}
+
+func (r *userCreditResolver) Transactions(ctx context.Context, obj *gql.UserCredit, first *int, after *string) (*gql.CreditTransactionConnection, error) {
+	n, err := db.PageSize(first, 20, 100)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := db.DecodeCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	uid, err := parseID("userId", obj.UserID)
+	if err != nil {
+		return nil, err
+	}
+	txs, err := r.Store.CreditTransactions(ctx, r.Store.Pool, uid, cur, n+1)
+	if err != nil {
+		return nil, err
+	}
+	key := func(t *db.CreditTransaction) db.Cursor { return db.Cursor{Time: t.CreatedAt, ID: t.ID} }
+	page, info := paginate(txs, n, after != nil, key)
+	conn := &gql.CreditTransactionConnection{PageInfo: info, Edges: make([]*gql.CreditTransactionEdge, len(page))}
+	for i, t := range page {
+		conn.Edges[i] = &gql.CreditTransactionEdge{Cursor: key(t).Encode(), Node: &gql.CreditTransaction{
+			ID: t.ID.String(), Amount: int(t.Amount), TransactionType: gql.TransactionType(t.Type), Description: t.Description,
+			ReferenceID: t.ReferenceID, BalanceAfter: int(t.BalanceAfter), CreatedAt: t.CreatedAt,
+			IsDebit: t.Amount < 0, IsCredit: t.Amount > 0,
+		}}
+	}
+	return conn, nil
+}
+
+func (r *mutationResolver) AddCredits(ctx context.Context, userID string, amount int, description *string) (*gql.UserCredit, error) {
+	if _, err := admin(ctx); err != nil {
+		return nil, err
+	}
+	id, err := lookupID("user", userID)
+	if err != nil {
+		return nil, err
+	}
+	if amount <= 0 || amount > 1_000_000_000 {
+		return nil, model.Invalid("amount", "must be between 1 and 1000000000")
+	}
+	desc := "credits added by an admin"
+	if description != nil {
+		desc = *description
+	}
+	if _, err := r.Store.UserGet(ctx, r.Store.Pool, id); err != nil {
+		return nil, err
+	}
+	c, err := r.Store.CreditAdd(ctx, id, int64(amount), "PURCHASE", desc)
+	if err != nil {
+		return nil, err
+	}
+	return toCredit(c), nil
+}

@@ -1,0 +1,326 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/gqlscalar"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// Runs is what the API needs of the engine.
+type Runs interface {
+	Submit(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext) (*model.GraphExecution, error)
+	Cancel(ctx context.Context, userID, executionID uuid.UUID) (*model.GraphExecution, error)
+}
+
+func toExecution(e *model.GraphExecution) *gql.GraphExecution {
+	prefs, _ := json.Marshal(e.UserContext.Preferences)
+	if e.UserContext.Preferences == nil {
+		prefs = []byte("{}")
+	}
+	tz, loc := e.UserContext.Timezone, e.UserContext.Locale
+	if tz == "" {
+		tz = "UTC"
+	}
+	if loc == "" {
+		loc = "en-US"
+	}
+	st := e.Stats
+	return &gql.GraphExecution{
+		ID: e.ID.String(), GraphID: e.GraphID.String(), GraphVersion: e.GraphVersion, UserID: e.UserID.String(),
+		Status: gql.ExecutionStatus(e.Status), Inputs: jsonOr(e.Inputs, "{}"), Outputs: jsonOr(e.Outputs, "{}"),
+		CreatedAt: e.CreatedAt, StartedAt: e.StartedAt, EndedAt: e.EndedAt, ErrorMessage: e.ErrorMessage,
+		Stats: &gql.ExecutionStats{TotalNodes: st.TotalNodes, CompletedNodes: st.CompletedNodes, FailedNodes: st.FailedNodes,
+			TotalCost: int(st.TotalCost), ExecutionTime: st.ExecutionTime, MemoryUsage: int(st.MemoryUsage), SuccessRate: st.SuccessRate()},
+		UserContext: &gql.UserContext{Timezone: tz, Locale: loc, Preferences: gqlscalar.JSON(prefs),
+			LocalTime: e.UserContext.LocalTime(time.Now())},
+		IsShared: e.IsShared, ShareToken: e.ShareToken, Duration: seconds(e.Duration(time.Now())),
+		IsRunning: e.IsRunning(), CanBeCancelled: e.CanBeCancelled(), LastSeq: int(e.LastSeq),
+	}
+}
+
+func toNodeExecution(n *model.NodeExecution) *gql.NodeExecution {
+	s := n.Stats
+	return &gql.NodeExecution{
+		ID: n.ID.String(), GraphExecutionID: n.GraphExecutionID.String(), NodeID: n.NodeID.String(),
+		Status: gql.ExecutionStatus(n.Status), Inputs: jsonOr(n.Inputs, "{}"), Outputs: jsonOr(n.Outputs, "{}"),
+		CreatedAt: n.CreatedAt, StartedAt: n.StartedAt, EndedAt: n.EndedAt, ErrorMessage: n.ErrorMessage,
+		Stats: &gql.NodeExecutionStats{NodeID: n.NodeID.String(), BlockName: s.BlockName, ExecutionTime: s.ExecutionTime,
+			InputSize: int(s.InputSize), OutputSize: int(s.OutputSize), Cost: int(s.Cost), MemoryUsage: int(s.MemoryUsage),
+			CPUUsage: s.CPUUsage},
+		Duration: seconds(n.Duration(time.Now())), Cost: int(n.Cost()),
+	}
+}
+
+func jsonOr(raw json.RawMessage, def string) gqlscalar.JSON {
+	if len(raw) == 0 {
+		return gqlscalar.JSON(def)
+	}
+	return gqlscalar.JSON(raw)
+}
+
+// ownExecution loads a run the caller owns; anything else is NOT_FOUND.
+func (r *Resolver) ownExecution(ctx context.Context, id string) (*model.GraphExecution, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	eid, err := lookupID("execution", id)
+	if err != nil {
+		return nil, err
+	}
+	e, err := r.Store.ExecutionGet(ctx, r.Store.Pool, eid)
+	if err != nil {
+		return nil, err
+	}
+	if e.UserID != u.ID {
+		return nil, model.NotFound("execution")
+	}
+	return e, nil
+}
+
+func (r *queryResolver) Execution(ctx context.Context, id string) (*gql.GraphExecution, error) {
+	e, err := r.ownExecution(ctx, id)
+	if err != nil {
+		return nil, nilIfNotFound(err)
+	}
+	return toExecution(e), nil
+}
+
+func (r *queryResolver) SharedExecution(ctx context.Context, shareToken string) (*gql.GraphExecution, error) {
+	if len(shareToken) == 0 || len(shareToken) > 200 {
+		return nil, nil
+	}
+	e, err := r.Store.ExecutionGetByShareToken(ctx, r.Store.Pool, shareToken)
+	if err != nil {
+		return nil, nilIfNotFound(err)
+	}
+	out := toExecution(e)
+	out.ShareToken = nil // the token holder already has it; nothing else to reveal
+	return out, nil
+}
+
+func (r *queryResolver) Executions(ctx context.Context, graphID *string, status *gql.ExecutionStatus, first *int, after *string) (*gql.GraphExecutionConnection, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var gid *uuid.UUID
+	if graphID != nil {
+		id, err := uuid.Parse(*graphID)
+		if err != nil {
+			return emptyExecutions(), nil // a malformed id has no runs
+		}
+		gid = &id
+	}
+	return r.executionPage(ctx, u.ID, gid, status, first, after)
+}
+
+func emptyExecutions() *gql.GraphExecutionConnection {
+	return &gql.GraphExecutionConnection{Edges: []*gql.GraphExecutionEdge{}, PageInfo: &gql.PageInfo{}}
+}
+
+func (r *Resolver) executionPage(ctx context.Context, userID uuid.UUID, graphID *uuid.UUID, status *gql.ExecutionStatus, first *int, after *string) (*gql.GraphExecutionConnection, error) {
+	n, cur, err := pageArgs(first, after)
+	if err != nil {
+		return nil, err
+	}
+	var st *model.Status
+	if status != nil {
+		s := model.Status(*status)
+		st = &s
+	}
+	es, err := r.Store.ExecutionList(ctx, r.Store.Pool, userID, graphID, st, cur, n+1)
+	if err != nil {
+		return nil, err
+	}
+	key := func(e *model.GraphExecution) db.Cursor { return db.Cursor{Time: e.CreatedAt, ID: e.ID} }
+	page, info := paginate(es, n, after != nil, key)
+	conn := &gql.GraphExecutionConnection{PageInfo: info, Edges: make([]*gql.GraphExecutionEdge, len(page))}
+	for i, e := range page {
+		conn.Edges[i] = &gql.GraphExecutionEdge{Cursor: key(e).Encode(), Node: toExecution(e)}
+	}
+	return conn, nil
+}
+
+// Executions of a graph: only the caller's own runs, also on a template.
+func (r *graphResolver) Executions(ctx context.Context, obj *gql.Graph, first *int, after *string, status *gql.ExecutionStatus) (*gql.GraphExecutionConnection, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gid, err := uuid.Parse(obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.executionPage(ctx, u.ID, &gid, status, first, after)
+}
+
+func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, version *int, inputs gqlscalar.JSON, userContext *gql.UserContextInput) (*gql.GraphExecution, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gid, err := lookupID("graph", graphID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := jsonObjectArg("inputs", inputs)
+	if err != nil {
+		return nil, err
+	}
+	uc := model.UserContext{Timezone: u.Timezone, Locale: u.Locale}
+	if userContext != nil {
+		if userContext.Timezone != nil {
+			if _, err := time.LoadLocation(*userContext.Timezone); err != nil || *userContext.Timezone == "" {
+				return nil, model.Invalid("userContext.timezone", "unknown time zone %q", *userContext.Timezone)
+			}
+			uc.Timezone = *userContext.Timezone
+		}
+		if userContext.Locale != nil {
+			uc.Locale = *userContext.Locale
+		}
+		if uc.Preferences, err = jsonObjectArg("userContext.preferences", userContext.Preferences); err != nil {
+			return nil, err
+		}
+	}
+	v := 0
+	if version != nil {
+		if *version < 1 {
+			return nil, model.Invalid("version", "must be 1 or more")
+		}
+		v = *version
+	}
+	e, err := r.Runs.Submit(ctx, u.ID, gid, v, in, uc)
+	if err != nil {
+		return nil, err
+	}
+	return toExecution(e), nil
+}
+
+func (r *mutationResolver) CancelExecution(ctx context.Context, id string) (*gql.GraphExecution, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	eid, err := lookupID("execution", id)
+	if err != nil {
+		return nil, err
+	}
+	e, err := r.Runs.Cancel(ctx, u.ID, eid)
+	if err != nil {
+		return nil, err
+	}
+	return toExecution(e), nil
+}
+
+func (r *mutationResolver) ShareExecution(ctx context.Context, id string) (*gql.GraphExecution, error) {
+	return r.setShared(ctx, id, true)
+}
+
+func (r *mutationResolver) UnshareExecution(ctx context.Context, id string) (*gql.GraphExecution, error) {
+	return r.setShared(ctx, id, false)
+}
+
+func (r *mutationResolver) setShared(ctx context.Context, id string, shared bool) (*gql.GraphExecution, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	eid, err := lookupID("execution", id)
+	if err != nil {
+		return nil, err
+	}
+	e, err := r.Store.ExecutionSetShared(ctx, r.Store.Pool, u.ID, eid, shared)
+	if err != nil {
+		return nil, err
+	}
+	return toExecution(e), nil
+}
+
+func (r *graphExecutionResolver) Graph(ctx context.Context, obj *gql.GraphExecution) (*gql.Graph, error) {
+	u, err := me(ctx)
+	if err != nil || u.ID.String() != obj.UserID {
+		return nil, nil // a share-token reader sees the run, not the graph
+	}
+	gid, _ := uuid.Parse(obj.GraphID)
+	g, err := r.Store.GraphGet(ctx, r.Store.Pool, gid, obj.GraphVersion)
+	if err != nil {
+		return nil, nilIfNotFound(err)
+	}
+	return toGraph(g), nil
+}
+
+func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.GraphExecution) ([]*gql.NodeExecution, error) {
+	if obj.NodeExecutions != nil {
+		return obj.NodeExecutions, nil // read with a snapshot, consistent with it
+	}
+	id, err := uuid.Parse(obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	nes, err := r.loaders(ctx).nodeExecutions.Load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*gql.NodeExecution, len(nes))
+	for i := range nes {
+		out[i] = toNodeExecution(&nes[i])
+		out[i].GraphID, out[i].GraphVersion = obj.GraphID, obj.GraphVersion
+	}
+	return out, nil
+}
+
+func (r *graphExecutionResolver) Logs(ctx context.Context, obj *gql.GraphExecution, first *int, after *string) (*gql.ExecutionLogConnection, error) {
+	n, cur, err := pageArgs(first, after)
+	if err != nil {
+		return nil, err
+	}
+	id, err := uuid.Parse(obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	logs, err := r.Store.ExecutionLogs(ctx, r.Store.Pool, id, cur, n+1)
+	if err != nil {
+		return nil, err
+	}
+	key := func(l db.ExecutionLog) db.Cursor { return db.Cursor{Time: l.LoggedAt, ID: l.ID} }
+	page, info := paginate(logs, n, after != nil, key)
+	conn := &gql.ExecutionLogConnection{PageInfo: info, Edges: make([]*gql.ExecutionLogEdge, len(page))}
+	for i, l := range page {
+		var nodeID *string
+		if l.NodeID != nil {
+			s := l.NodeID.String()
+			nodeID = &s
+		}
+		scope := fmt.Sprintf("[Execution:%s]", l.ExecutionID)
+		if nodeID != nil {
+			scope = fmt.Sprintf("[Node:%s]", *nodeID)
+		}
+		conn.Edges[i] = &gql.ExecutionLogEdge{Cursor: key(l).Encode(), Node: &gql.ExecutionLog{
+			ID: l.ID.String(), ExecutionID: l.ExecutionID.String(), NodeID: nodeID, Level: gql.LogLevel(l.Level),
+			Message: l.Message, Timestamp: l.LoggedAt, Metadata: jsonOr(l.Metadata, "{}"), UserID: l.UserID.String(),
+			// The seed's get_formatted_message.
+			FormattedMessage: fmt.Sprintf("[%s] %s %s %s", l.LoggedAt.UTC().Format("2006-01-02 15:04:05"), l.Level, scope, l.Message),
+		}}
+	}
+	return conn, nil
+}
+
+func (r *nodeExecutionResolver) Node(ctx context.Context, obj *gql.NodeExecution) (*gql.Node, error) {
+	if obj.GraphID == "" {
+		return nil, nil
+	}
+	n, err := r.graphNode(ctx, obj.GraphID, obj.GraphVersion, obj.NodeID)
+	if err != nil {
+		return nil, nilIfNotFound(err)
+	}
+	return n, nil
+}

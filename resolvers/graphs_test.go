@@ -1,0 +1,139 @@
+package resolvers_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+func TestGraphVersions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var g struct {
+		ID      string
+		Version int
+	}
+	b.ok(tok, createGraph, map[string]any{"in": chainGraph("versions", 3)}, "createGraph", &g)
+	require.Equal(t, 1, g.Version)
+
+	// A new version that is not activated: graph(id) still answers version 1,
+	// the active one, not the highest (AutoGPT's bug).
+	upd := `mutation($id: ID!, $in: GraphInput!, $a: Boolean) { updateGraph(id: $id, input: $in, activate: $a) { id version isActive } }`
+	var v2 struct {
+		Version  int
+		IsActive bool
+	}
+	b.ok(tok, upd, map[string]any{"id": g.ID, "in": chainGraph("versions", 4), "a": false}, "updateGraph", &v2)
+	require.Equal(t, 2, v2.Version)
+	require.False(t, v2.IsActive)
+	var cur struct {
+		Version  int
+		Nodes    []struct{ ID string }
+		Versions []struct{ Version int }
+	}
+	b.ok(tok, `query($id: ID!) { graph(id: $id) { version nodes { id } versions { version } } }`, map[string]any{"id": g.ID}, "graph", &cur)
+	require.Equal(t, 1, cur.Version)
+	require.Len(t, cur.Nodes, 3)
+	require.Equal(t, []struct{ Version int }{{2}, {1}}, cur.Versions)
+
+	b.ok(tok, `mutation($id: ID!) { setActiveGraphVersion(id: $id, version: 2) { version isActive } }`, map[string]any{"id": g.ID}, "", nil)
+	b.ok(tok, `query($id: ID!) { graph(id: $id) { version nodes { id } versions { version } } }`, map[string]any{"id": g.ID}, "graph", &cur)
+	require.Equal(t, 2, cur.Version)
+	require.Len(t, cur.Nodes, 4)
+
+	// Updating activates by default.
+	b.ok(tok, upd, map[string]any{"id": g.ID, "in": chainGraph("versions", 5)}, "updateGraph", &v2)
+	require.Equal(t, 3, v2.Version)
+	require.True(t, v2.IsActive)
+
+	// Fork, then delete the original: the fork stays.
+	var fork struct {
+		ID                string
+		ForkedFromID      string
+		ForkedFromVersion int
+		Name              string
+	}
+	b.ok(tok, `mutation($id: ID!) { forkGraph(id: $id) { id forkedFromId forkedFromVersion name } }`, map[string]any{"id": g.ID}, "forkGraph", &fork)
+	require.Equal(t, g.ID, fork.ForkedFromID)
+	require.Equal(t, 3, fork.ForkedFromVersion)
+	require.Equal(t, "versions (copy)", fork.Name)
+	b.ok(tok, `mutation($id: ID!) { deleteGraph(id: $id) }`, map[string]any{"id": g.ID}, "", nil)
+	r := b.do(tok, `query($id: ID!) { graph(id: $id) { id } }`, map[string]any{"id": g.ID})
+	require.Empty(t, r.Errors)
+	require.Equal(t, "null", string(r.Data["graph"]))
+	b.ok(tok, `query($id: ID!) { graph(id: $id) { id } }`, map[string]any{"id": fork.ID}, "", nil)
+}
+
+func TestGraphValidationErrors(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	cycle := map[string]any{"name": "cycle", "nodes": []map[string]any{
+		{"key": "a", "blockId": "StoreValueBlock", "inputDefault": map[string]any{"input": 1}},
+		{"key": "b", "blockId": "StoreValueBlock"},
+	}, "links": []map[string]any{
+		{"sourceKey": "a", "sourceName": "output", "sinkKey": "b", "sinkName": "input"},
+		{"sourceKey": "b", "sourceName": "output", "sinkKey": "a", "sinkName": "data"},
+	}}
+	r := b.do(tok, createGraph, map[string]any{"in": cycle})
+	require.Equal(t, "VALIDATION_FAILED", r.code())
+	problems, _ := json.Marshal(r.Errors[0].Extensions["problems"])
+	require.Contains(t, string(problems), `"CYCLE"`)
+
+	// validateGraph returns the same list without writing.
+	var ps []struct {
+		Code     string
+		NodeKeys []string
+	}
+	b.ok(tok, `query($in: GraphInput!) { validateGraph(input: $in) { code nodeKeys message pin linkIndex } }`, map[string]any{"in": cycle}, "validateGraph", &ps)
+	require.Equal(t, "CYCLE", ps[0].Code)
+	require.ElementsMatch(t, []string{"a", "b"}, ps[0].NodeKeys)
+
+	bad := []struct {
+		name string
+		in   map[string]any
+		code string
+	}{
+		{"unknown block", map[string]any{"name": "x", "nodes": []map[string]any{{"key": "a", "blockId": "00000000-0000-0000-0000-000000000000"}}, "links": []any{}}, "VALIDATION_FAILED"},
+		{"missing pin", map[string]any{"name": "x", "nodes": []map[string]any{{"key": "a", "blockId": "StoreValueBlock", "inputDefault": map[string]any{"input": 1}}, {"key": "b", "blockId": "StoreValueBlock"}},
+			"links": []map[string]any{{"sourceKey": "a", "sourceName": "nope", "sinkKey": "b", "sinkName": "input"}}}, "VALIDATION_FAILED"},
+		{"10 KB name", map[string]any{"name": strings.Repeat("n", 10240), "nodes": []any{}, "links": []any{}}, "BAD_USER_INPUT"},
+		{"10000 nodes", hugeGraph(10000), "BAD_USER_INPUT"},
+		{"deep defaults", map[string]any{"name": "deep", "nodes": []map[string]any{{"key": "a", "blockId": "StoreValueBlock", "inputDefault": map[string]any{"input": nest(60)}}}, "links": []any{}}, "VALIDATION_FAILED"},
+		{"defaults not an object", map[string]any{"name": "x", "nodes": []map[string]any{{"key": "a", "blockId": "StoreValueBlock", "inputDefault": []int{1}}}, "links": []any{}}, "BAD_USER_INPUT"},
+	}
+	for _, tc := range bad {
+		r := b.do(tok, createGraph, map[string]any{"in": tc.in})
+		require.Equalf(t, tc.code, r.code(), "%s: %+v", tc.name, r.Errors)
+	}
+	// Nothing was written.
+	var list struct{ Edges []any }
+	b.ok(tok, `{ graphs { edges { node { id } } } }`, nil, "graphs", &list)
+	require.Empty(t, list.Edges)
+
+	// A name unique among the owner's active graphs (the seed's index).
+	b.ok(tok, createGraph, map[string]any{"in": chainGraph("same", 3)}, "", nil)
+	r = b.do(tok, createGraph, map[string]any{"in": chainGraph("same", 3)})
+	require.Equal(t, "CONFLICT", r.code())
+}
+
+func hugeGraph(n int) map[string]any {
+	nodes := make([]map[string]any, n)
+	for i := range nodes {
+		nodes[i] = map[string]any{"key": key(i), "blockId": "StoreValueBlock", "inputDefault": map[string]any{"input": i}}
+	}
+	return map[string]any{"name": "huge", "nodes": nodes, "links": []any{}}
+}
+
+func nest(n int) any {
+	var v any = 1
+	for i := 0; i < n; i++ {
+		v = []any{v}
+	}
+	return v
+}

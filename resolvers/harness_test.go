@@ -1,0 +1,190 @@
+package resolvers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/engine"
+	"github.com/agentgraph/agentgraph/internal/auth"
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/graphs"
+	"github.com/agentgraph/agentgraph/internal/model"
+	"github.com/agentgraph/agentgraph/internal/server"
+	"github.com/agentgraph/agentgraph/internal/sysmetrics"
+	"github.com/agentgraph/agentgraph/internal/testenv"
+	"github.com/agentgraph/agentgraph/resolvers"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// counter counts SQL statements sent through its pool.
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// bundle is one test's running API: a real HTTP server on the package's
+// database and Redis, with engine workers.
+type bundle struct {
+	t      testing.TB
+	url    string
+	store  *db.Store
+	stmts  *counter
+	jwt    auth.JWTConfig
+	logger *slog.Logger
+}
+
+func setup(t testing.TB) *bundle {
+	t.Helper()
+	url := testenv.PostgresURL(t)
+	cfg, err := pgxpool.ParseConfig(url)
+	require.NoError(t, err)
+	stmts := &counter{}
+	cfg.ConnConfig.Tracer = stmts
+	cfg.MaxConns = 10
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	store := db.New(pool)
+	reg := blocks.Builtin()
+	require.NoError(t, store.BlockSync(context.Background(), reg.All()))
+	rdb, prefix := testenv.Redis(t)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	hub := events.NewHub(rdb, prefix, logger, events.HubOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, hub.Start(ctx))
+	t.Cleanup(hub.Stop)
+	// The engine gets its own untraced pool: its background statements
+	// (claims, heartbeats, writes) must not count against the API's.
+	eng := engine.New(db.New(testenv.Postgres(t)), reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8})
+	require.NoError(t, eng.Start(context.Background()))
+	t.Cleanup(eng.Stop)
+	jwt := auth.JWTConfig{Secret: []byte("test-secret-0123456789abcdef")}
+	h := server.NewHandler(server.Options{
+		Resolver: &resolvers.Resolver{Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
+			Events: hub, Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger},
+		Auth:   &auth.Authenticator{Store: store, JWT: jwt},
+		Logger: logger,
+		Ready:  func(context.Context) error { return nil },
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &bundle{t: t, url: srv.URL + "/graphql", store: store, stmts: stmts, jwt: jwt, logger: logger}
+}
+
+// user creates a user with credits and returns it with an API key.
+func (b *bundle) user(role model.Role) (*model.User, string) {
+	b.t.Helper()
+	ctx := context.Background()
+	secret, prefix, hash := auth.NewAPIKey()
+	var u *model.User
+	err := b.store.InTx(ctx, func(tx pgx.Tx) (err error) {
+		u, err = b.store.UserCreate(ctx, tx, db.NewUser{Email: "u" + testenv.RandomSuffix(6) + "@example.com", Role: role})
+		if err != nil {
+			return err
+		}
+		_, err = b.store.APIKeyCreate(ctx, tx, u.ID, "test", prefix, hash)
+		return err
+	})
+	require.NoError(b.t, err)
+	_, err = b.store.CreditAdd(ctx, u.ID, 1_000_000, "BONUS", "test credits")
+	require.NoError(b.t, err)
+	return u, secret
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+type response struct {
+	Data   map[string]json.RawMessage `json:"data"`
+	Errors []gqlError                 `json:"errors"`
+	Status int                        `json:"-"`
+}
+
+func (r *response) code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// do sends one GraphQL request.
+func (b *bundle) do(token, query string, vars map[string]any) *response {
+	b.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, b.url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(b.t, err)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out response
+	require.NoErrorf(b.t, json.Unmarshal(raw, &out), "body: %s", raw)
+	out.Status = resp.StatusCode
+	return &out
+}
+
+// ok sends a request that must succeed and decodes field into v.
+func (b *bundle) ok(token, query string, vars map[string]any, field string, v any) {
+	b.t.Helper()
+	r := b.do(token, query, vars)
+	require.Emptyf(b.t, r.Errors, "errors: %+v", r.Errors)
+	if v != nil {
+		require.NoError(b.t, json.Unmarshal(r.Data[field], v))
+	}
+}
+
+// chainGraph is a GraphInput of n nodes: an input, n-2 store-value nodes, an output.
+func chainGraph(name string, n int) map[string]any {
+	nodes := []map[string]any{{"key": "n0", "blockId": "AgentInputBlock", "inputDefault": map[string]any{"name": "x"}}}
+	var links []map[string]any
+	for i := 1; i < n; i++ {
+		blk, def := "StoreValueBlock", map[string]any(nil)
+		if i == n-1 {
+			blk, def = "AgentOutputBlock", map[string]any{"name": "y"}
+		}
+		nodes = append(nodes, map[string]any{"key": key(i), "blockId": blk, "inputDefault": def,
+			"position": map[string]any{"x": float64(i * 10), "y": 0}})
+		sink := "input"
+		if i == n-1 {
+			sink = "value"
+		}
+		src := "output"
+		if i == 1 {
+			src = "result"
+		}
+		links = append(links, map[string]any{"sourceKey": key(i - 1), "sourceName": src, "sinkKey": key(i), "sinkName": sink})
+	}
+	return map[string]any{"name": name, "nodes": nodes, "links": links}
+}
+
+func key(i int) string {
+	b, _ := json.Marshal(i)
+	return "n" + string(b)
+}

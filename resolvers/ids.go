@@ -1,0 +1,44 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/internal/auth"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// parseID parses an ID argument; a malformed id is bad input naming the field.
+func parseID(field, s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, model.Invalid(field, "%q is not a valid id", s)
+	}
+	return id, nil
+}
+
+// lookupID parses an id used to look something up: a malformed id answers
+// NOT_FOUND exactly like a missing object, so ids reveal nothing.
+func lookupID(what, s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, model.NotFound(what)
+	}
+	return id, nil
+}
+
+// me is the authenticated caller.
+func me(ctx context.Context) (*model.User, error) { return auth.User(ctx) }
+
+// admin is the caller when they are an ADMIN (moderators may not change roles).
+func admin(ctx context.Context) (*model.User, error) {
+	u, err := auth.User(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if u.Role != model.RoleAdmin {
+		return nil, model.ErrForbidden
+	}
+	return u, nil
+}

@@ -1,0 +1,98 @@
+package resolvers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// Loaders batch the nested reads of one request so that a query costs a
+// bounded number of SQL statements whatever the size of what it reads.
+type Loaders struct {
+	nodesByGraph   *dataloadgen.Loader[model.GraphKey, []model.Node]
+	linksByGraph   *dataloadgen.Loader[model.GraphKey, []model.Link]
+	versions       *dataloadgen.Loader[uuid.UUID, []*model.Graph]
+	users          *dataloadgen.Loader[uuid.UUID, *model.User]
+	nodes          *dataloadgen.Loader[uuid.UUID, model.Node]
+	nodeExecutions *dataloadgen.Loader[uuid.UUID, []model.NodeExecution]
+}
+
+// batchWait is how long a loader gathers keys before it queries.
+const batchWait = 500 * time.Microsecond
+
+// NewLoaders builds a request's loaders.
+func NewLoaders(store *db.Store) *Loaders {
+	ex := store.Pool
+	opt := dataloadgen.WithWait(batchWait)
+	return &Loaders{
+		nodesByGraph: dataloadgen.NewLoader(filled(func(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Node, error) {
+			return store.NodesByGraphs(ctx, ex, keys)
+		}), opt),
+		linksByGraph: dataloadgen.NewLoader(filled(func(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Link, error) {
+			return store.LinksByGraphs(ctx, ex, keys)
+		}), opt),
+		versions: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*model.Graph, error) {
+			return store.GraphVersions(ctx, ex, ids)
+		}), opt),
+		users: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*model.User, error) {
+			us, err := store.UsersByIDs(ctx, ex, ids)
+			m := make(map[uuid.UUID]*model.User, len(us))
+			for _, u := range us {
+				m[u.ID] = u
+			}
+			return m, err
+		}, opt),
+		nodes: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]model.Node, error) {
+			ns, err := store.NodesByIDs(ctx, ex, ids)
+			m := make(map[uuid.UUID]model.Node, len(ns))
+			for _, n := range ns {
+				m[n.ID] = n
+			}
+			return m, err
+		}, opt),
+		nodeExecutions: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.NodeExecution, error) {
+			return store.NodeExecutionsByExecutions(ctx, ex, ids)
+		}), opt),
+	}
+}
+
+// filled adapts a map-returning batch function: a key with no rows gets the
+// zero value (an empty list), not an error.
+func filled[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error)) func(context.Context, []K) ([]V, []error) {
+	return func(ctx context.Context, keys []K) ([]V, []error) {
+		m, err := fetch(ctx, keys)
+		vals := make([]V, len(keys))
+		errs := make([]error, len(keys))
+		for i, k := range keys {
+			vals[i], errs[i] = m[k], err
+		}
+		return vals, errs
+	}
+}
+
+type loadersKey struct{}
+
+// LoaderMiddleware gives every request fresh loaders.
+func LoaderMiddleware(store *db.Store, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), store)))
+	})
+}
+
+// WithLoaders attaches fresh loaders to ctx (also used per websocket operation).
+func WithLoaders(ctx context.Context, store *db.Store) context.Context {
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(store))
+}
+
+func (r *Resolver) loaders(ctx context.Context) *Loaders {
+	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
+		return l
+	}
+	return NewLoaders(r.Store)
+}

@@ -1,0 +1,67 @@
+// Package resolvers implements the GraphQL schema: each resolver
+// authorizes, calls a service or store, and maps domain types to the
+// generated GraphQL types. Nothing here knows SQL or the engine's internals.
+package resolvers
+
+import (
+	"log/slog"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/graph"
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/graphs"
+)
+
+// Resolver is the dependency-injection root.
+type Resolver struct {
+	Store        *db.Store
+	Registry     *blocks.Registry
+	GraphService *graphs.Service
+	Runs         Runs        // the engine's API (submit, cancel)
+	Events       EventSource // live events for subscriptions
+	Metrics      MetricsSource
+	Logger       *slog.Logger
+}
+
+// Query returns the query resolver.
+func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
+
+// Mutation returns the mutation resolver.
+func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
+
+// Subscription returns the subscription resolver.
+func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
+
+// Graph returns the Graph field resolver.
+func (r *Resolver) Graph() graph.GraphResolver { return &graphResolver{r} }
+
+// GraphExecution returns the GraphExecution field resolver.
+func (r *Resolver) GraphExecution() graph.GraphExecutionResolver { return &graphExecutionResolver{r} }
+
+// Link returns the Link field resolver.
+func (r *Resolver) Link() graph.LinkResolver { return &linkResolver{r} }
+
+// Node returns the Node field resolver.
+func (r *Resolver) Node() graph.NodeResolver { return &nodeResolver{r} }
+
+// NodeExecution returns the NodeExecution field resolver.
+func (r *Resolver) NodeExecution() graph.NodeExecutionResolver { return &nodeExecutionResolver{r} }
+
+// User returns the User field resolver.
+func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
+
+// UserCredit returns the UserCredit field resolver.
+func (r *Resolver) UserCredit() graph.UserCreditResolver { return &userCreditResolver{r} }
+
+type (
+	queryResolver          struct{ *Resolver }
+	mutationResolver       struct{ *Resolver }
+	subscriptionResolver   struct{ *Resolver }
+	graphResolver          struct{ *Resolver }
+	graphExecutionResolver struct{ *Resolver }
+	linkResolver           struct{ *Resolver }
+	nodeResolver           struct{ *Resolver }
+	nodeExecutionResolver  struct{ *Resolver }
+	userResolver           struct{ *Resolver }
+	userCreditResolver     struct{ *Resolver }
+)

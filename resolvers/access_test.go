@@ -75,7 +75,9 @@ func TestNoLeakBetweenUsers(t *testing.T) {
 	require.Empty(t, gl.Edges)
 	b.ok(bob, `query($g: ID) { executions(graphId: $g) { edges { node { id } } } }`, map[string]any{"g": g.ID}, "executions", &el)
 	require.Empty(t, el.Edges)
-	var tl struct{ Edges []struct{ Node struct{ ID string } } }
+	var tl struct {
+		Edges []struct{ Node struct{ ID string } }
+	}
 	b.ok(bob, `{ templates(first: 100) { edges { node { id } } } }`, nil, "templates", &tl)
 	for _, e := range tl.Edges {
 		require.NotEqual(t, g.ID, e.Node.ID, "A's graph is not a template")

@@ -171,4 +171,6 @@ func TestLongChainHasNoStackProblem(t *testing.T) {
 	require.Empty(t, Validate(&spec, reg))
 }
 
-func key(i int) string { return "n" + string(rune('a'+i%26)) + string(rune('a'+(i/26)%26)) + string(rune('a'+(i/676)%26)) }
+func key(i int) string {
+	return "n" + string(rune('a'+i%26)) + string(rune('a'+(i/26)%26)) + string(rune('a'+(i/676)%26))
+}

@@ -225,6 +225,22 @@ type ComplexityRoot struct {
 		Pin       func(childComplexity int) int
 	}
 
+	IntegrationCredential struct {
+		AuthType  func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		IsActive  func(childComplexity int) int
+		IsExpired func(childComplexity int) int
+		IsValid   func(childComplexity int) int
+		Metadata  func(childComplexity int) int
+		Provider  func(childComplexity int) int
+		Scopes    func(childComplexity int) int
+		Title     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Username  func(childComplexity int) int
+	}
+
 	Link struct {
 		ID         func(childComplexity int) int
 		IsStatic   func(childComplexity int) int
@@ -240,8 +256,10 @@ type ComplexityRoot struct {
 		AddCredits            func(childComplexity int, userID string, amount int, description *string) int
 		CancelExecution       func(childComplexity int, id string) int
 		CreateAPIKey          func(childComplexity int, name string) int
+		CreateCredential      func(childComplexity int, input model.IntegrationCredentialInput) int
 		CreateGraph           func(childComplexity int, input model.GraphInput) int
 		DeactivateUser        func(childComplexity int, userID string) int
+		DeleteCredential      func(childComplexity int, id string) int
 		DeleteGraph           func(childComplexity int, id string) int
 		ExecuteGraph          func(childComplexity int, graphID string, version *int, inputs gqlscalar.JSON, userContext *model.UserContextInput) int
 		ForkGraph             func(childComplexity int, id string, version *int, name *string) int
@@ -310,6 +328,7 @@ type ComplexityRoot struct {
 	Query struct {
 		Block           func(childComplexity int, id string) int
 		Blocks          func(childComplexity int, category *model.BlockCategory, typeArg *model.BlockType) int
+		Credentials     func(childComplexity int, provider *string) int
 		Execution       func(childComplexity int, id string) int
 		Executions      func(childComplexity int, graphID *string, status *model.ExecutionStatus, first *int, after *string) int
 		Graph           func(childComplexity int, id string, version *int) int
@@ -424,6 +443,8 @@ type MutationResolver interface {
 	CancelExecution(ctx context.Context, id string) (*model.GraphExecution, error)
 	ShareExecution(ctx context.Context, id string) (*model.GraphExecution, error)
 	UnshareExecution(ctx context.Context, id string) (*model.GraphExecution, error)
+	CreateCredential(ctx context.Context, input model.IntegrationCredentialInput) (*model.IntegrationCredential, error)
+	DeleteCredential(ctx context.Context, id string) (bool, error)
 }
 type NodeResolver interface {
 	Block(ctx context.Context, obj *model.Node) (*model.Block, error)
@@ -448,6 +469,7 @@ type QueryResolver interface {
 	SharedExecution(ctx context.Context, shareToken string) (*model.GraphExecution, error)
 	Executions(ctx context.Context, graphID *string, status *model.ExecutionStatus, first *int, after *string) (*model.GraphExecutionConnection, error)
 	SystemMetrics(ctx context.Context) (*model.SystemMetrics, error)
+	Credentials(ctx context.Context, provider *string) ([]*model.IntegrationCredential, error)
 }
 type SubscriptionResolver interface {
 	ExecutionEvents(ctx context.Context, executionID string) (<-chan *model.ExecutionEvent, error)
@@ -1239,6 +1261,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GraphProblem.Pin(childComplexity), true
 
+	case "IntegrationCredential.authType":
+		if e.ComplexityRoot.IntegrationCredential.AuthType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.AuthType(childComplexity), true
+	case "IntegrationCredential.createdAt":
+		if e.ComplexityRoot.IntegrationCredential.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.CreatedAt(childComplexity), true
+	case "IntegrationCredential.expiresAt":
+		if e.ComplexityRoot.IntegrationCredential.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.ExpiresAt(childComplexity), true
+	case "IntegrationCredential.id":
+		if e.ComplexityRoot.IntegrationCredential.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.ID(childComplexity), true
+	case "IntegrationCredential.isActive":
+		if e.ComplexityRoot.IntegrationCredential.IsActive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.IsActive(childComplexity), true
+	case "IntegrationCredential.isExpired":
+		if e.ComplexityRoot.IntegrationCredential.IsExpired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.IsExpired(childComplexity), true
+	case "IntegrationCredential.isValid":
+		if e.ComplexityRoot.IntegrationCredential.IsValid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.IsValid(childComplexity), true
+	case "IntegrationCredential.metadata":
+		if e.ComplexityRoot.IntegrationCredential.Metadata == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.Metadata(childComplexity), true
+	case "IntegrationCredential.provider":
+		if e.ComplexityRoot.IntegrationCredential.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.Provider(childComplexity), true
+	case "IntegrationCredential.scopes":
+		if e.ComplexityRoot.IntegrationCredential.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.Scopes(childComplexity), true
+	case "IntegrationCredential.title":
+		if e.ComplexityRoot.IntegrationCredential.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.Title(childComplexity), true
+	case "IntegrationCredential.updatedAt":
+		if e.ComplexityRoot.IntegrationCredential.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.UpdatedAt(childComplexity), true
+	case "IntegrationCredential.username":
+		if e.ComplexityRoot.IntegrationCredential.Username == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.Username(childComplexity), true
+
 	case "Link.id":
 		if e.ComplexityRoot.Link.ID == nil {
 			break
@@ -1321,6 +1422,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["name"].(string)), true
+	case "Mutation.createCredential":
+		if e.ComplexityRoot.Mutation.CreateCredential == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCredential_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCredential(childComplexity, args["input"].(model.IntegrationCredentialInput)), true
 	case "Mutation.createGraph":
 		if e.ComplexityRoot.Mutation.CreateGraph == nil {
 			break
@@ -1343,6 +1455,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeactivateUser(childComplexity, args["userId"].(string)), true
+	case "Mutation.deleteCredential":
+		if e.ComplexityRoot.Mutation.DeleteCredential == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCredential_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCredential(childComplexity, args["id"].(string)), true
 	case "Mutation.deleteGraph":
 		if e.ComplexityRoot.Mutation.DeleteGraph == nil {
 			break
@@ -1709,6 +1832,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Blocks(childComplexity, args["category"].(*model.BlockCategory), args["type"].(*model.BlockType)), true
+	case "Query.credentials":
+		if e.ComplexityRoot.Query.Credentials == nil {
+			break
+		}
+
+		args, err := ec.field_Query_credentials_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Credentials(childComplexity, args["provider"].(*string)), true
 	case "Query.execution":
 		if e.ComplexityRoot.Query.Execution == nil {
 			break
@@ -2084,6 +2218,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("GraphFilter", ec.unmarshalInputGraphFilter),
 			graphql.NewInputUnmarshaler("GraphInput", ec.unmarshalInputGraphInput),
+			graphql.NewInputUnmarshaler("IntegrationCredentialInput", ec.unmarshalInputIntegrationCredentialInput),
 			graphql.NewInputUnmarshaler("LinkInput", ec.unmarshalInputLinkInput),
 			graphql.NewInputUnmarshaler("NodeInput", ec.unmarshalInputNodeInput),
 			graphql.NewInputUnmarshaler("PositionInput", ec.unmarshalInputPositionInput),
@@ -2733,6 +2868,61 @@ type Subscription {
   "Status changes of every run of a graph."
   graphExecutions(graphId: ID!): GraphExecution!
 }
+
+# ---------------------------------------------------------------- integrations
+
+enum AuthType {
+  OAUTH2
+  API_KEY
+  BASIC_AUTH
+  CUSTOM
+}
+
+"""
+Credentials for a third-party provider, used by blocks that declare the
+provider. The secret is write-only: no query, event or error ever returns it.
+"""
+type IntegrationCredential {
+  id: ID!
+  provider: String!
+  authType: AuthType!
+  title: String!
+  username: String
+  scopes: [String!]!
+  metadata: JSON!
+  expiresAt: Time
+  isActive: Boolean!
+  createdAt: Time!
+  updatedAt: Time!
+  "expiresAt has passed."
+  isExpired: Boolean!
+  "Active and not expired."
+  isValid: Boolean!
+}
+
+input IntegrationCredentialInput {
+  provider: String!
+  authType: AuthType!
+  title: String
+  "The access token, API key or password. Stored encrypted; never returned."
+  secret: String!
+  "OAuth2 only."
+  refreshToken: String
+  username: String
+  scopes: [String!]
+  metadata: JSON
+  expiresAt: Time
+}
+
+extend type Query {
+  "The caller's integration credentials (without their secrets)."
+  credentials(provider: String): [IntegrationCredential!]!
+}
+
+extend type Mutation {
+  createCredential(input: IntegrationCredentialInput!): IntegrationCredential!
+  deleteCredential(id: ID!): Boolean!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3097,6 +3287,38 @@ func (ec *executionContext) childFields_GraphProblem(ctx context.Context, field 
 		return ec.fieldContext_GraphProblem_pin(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GraphProblem", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationCredential(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IntegrationCredential_id(ctx, field)
+	case "provider":
+		return ec.fieldContext_IntegrationCredential_provider(ctx, field)
+	case "authType":
+		return ec.fieldContext_IntegrationCredential_authType(ctx, field)
+	case "title":
+		return ec.fieldContext_IntegrationCredential_title(ctx, field)
+	case "username":
+		return ec.fieldContext_IntegrationCredential_username(ctx, field)
+	case "scopes":
+		return ec.fieldContext_IntegrationCredential_scopes(ctx, field)
+	case "metadata":
+		return ec.fieldContext_IntegrationCredential_metadata(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_IntegrationCredential_expiresAt(ctx, field)
+	case "isActive":
+		return ec.fieldContext_IntegrationCredential_isActive(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_IntegrationCredential_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_IntegrationCredential_updatedAt(ctx, field)
+	case "isExpired":
+		return ec.fieldContext_IntegrationCredential_isExpired(ctx, field)
+	case "isValid":
+		return ec.fieldContext_IntegrationCredential_isValid(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationCredential", field.Name)
 }
 
 func (ec *executionContext) childFields_Link(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3563,6 +3785,20 @@ func (ec *executionContext) field_Mutation_createAPIKey_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createCredential_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.IntegrationCredentialInput, error) {
+			return ec.unmarshalNIntegrationCredentialInput2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationCredentialInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createGraph_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3588,6 +3824,20 @@ func (ec *executionContext) field_Mutation_deactivateUser_args(ctx context.Conte
 		return nil, err
 	}
 	args["userId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCredential_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3850,6 +4100,20 @@ func (ec *executionContext) field_Query_blocks_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["type"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_credentials_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
 	return args, nil
 }
 
@@ -7234,6 +7498,305 @@ func (ec *executionContext) fieldContext_GraphProblem_pin(_ context.Context, fie
 	return graphql.NewScalarFieldContext("GraphProblem", field, false, false, "String")
 }
 
+func (ec *executionContext) _IntegrationCredential_id(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IntegrationCredential_provider(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "String")
+}
+
+func (ec *executionContext) _IntegrationCredential_authType(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_authType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.AuthType) graphql.Marshaler {
+			return ec.marshalNAuthType2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAuthType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_authType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "AuthType")
+}
+
+func (ec *executionContext) _IntegrationCredential_title(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "String")
+}
+
+func (ec *executionContext) _IntegrationCredential_username(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_username(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Username, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_username(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "String")
+}
+
+func (ec *executionContext) _IntegrationCredential_scopes(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "String")
+}
+
+func (ec *executionContext) _IntegrationCredential_metadata(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_metadata(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metadata, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_metadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _IntegrationCredential_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "Time")
+}
+
+func (ec *executionContext) _IntegrationCredential_isActive(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_isActive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsActive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _IntegrationCredential_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "Time")
+}
+
+func (ec *executionContext) _IntegrationCredential_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "Time")
+}
+
+func (ec *executionContext) _IntegrationCredential_isExpired(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_isExpired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsExpired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_isExpired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _IntegrationCredential_isValid(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_isValid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsValid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_isValid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Link_id(ctx context.Context, field graphql.CollectedField, obj *model.Link) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8090,6 +8653,94 @@ func (ec *executionContext) fieldContext_Mutation_unshareExecution(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unshareExecution_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCredential(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCredential(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCredential(ctx, fc.Args["input"].(model.IntegrationCredentialInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IntegrationCredential) graphql.Marshaler {
+			return ec.marshalNIntegrationCredential2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationCredential(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCredential(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationCredential(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCredential_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCredential(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCredential(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCredential(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCredential(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCredential_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9538,6 +10189,50 @@ func (ec *executionContext) fieldContext_Query_systemMetrics(_ context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SystemMetrics(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_credentials(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_credentials(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Credentials(ctx, fc.Args["provider"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IntegrationCredential) graphql.Marshaler {
+			return ec.marshalNIntegrationCredential2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationCredentialᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_credentials(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationCredential(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_credentials_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -11810,6 +12505,104 @@ func UnmarshalGraphInput(ctx context.Context, raw any) (model.GraphInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputIntegrationCredentialInput(ctx context.Context, obj any) (model.IntegrationCredentialInput, error) {
+	var it model.IntegrationCredentialInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"provider", "authType", "title", "secret", "refreshToken", "username", "scopes", "metadata", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "provider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Provider = data
+		case "authType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authType"))
+			data, err := ec.unmarshalNAuthType2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAuthType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthType = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "secret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Secret = data
+		case "refreshToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshToken"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshToken = data
+		case "username":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("username"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Username = data
+		case "scopes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scopes = data
+		case "metadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metadata = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIntegrationCredentialInput unmarshals raw into the IntegrationCredentialInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIntegrationCredentialInput(ctx context.Context, raw any) (model.IntegrationCredentialInput, error) {
+	var out model.IntegrationCredentialInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IntegrationCredentialInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLinkInput(ctx context.Context, obj any) (model.LinkInput, error) {
 	var it model.LinkInput
 	if obj == nil {
@@ -13289,6 +14082,99 @@ func (ec *executionContext) _GraphProblem(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var integrationCredentialImplementors = []string{"IntegrationCredential"}
+
+func (ec *executionContext) _IntegrationCredential(ctx context.Context, sel ast.SelectionSet, obj *model.IntegrationCredential) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, integrationCredentialImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IntegrationCredential")
+		case "id":
+			out.Values[i] = ec._IntegrationCredential_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "provider":
+			out.Values[i] = ec._IntegrationCredential_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "authType":
+			out.Values[i] = ec._IntegrationCredential_authType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._IntegrationCredential_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "username":
+			out.Values[i] = ec._IntegrationCredential_username(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "scopes":
+			out.Values[i] = ec._IntegrationCredential_scopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "metadata":
+			out.Values[i] = ec._IntegrationCredential_metadata(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._IntegrationCredential_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "isActive":
+			out.Values[i] = ec._IntegrationCredential_isActive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._IntegrationCredential_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._IntegrationCredential_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isExpired":
+			out.Values[i] = ec._IntegrationCredential_isExpired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isValid":
+			out.Values[i] = ec._IntegrationCredential_isValid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var linkImplementors = []string{"Link"}
 
 func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj *model.Link) graphql.Marshaler {
@@ -13479,6 +14365,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unshareExecution":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unshareExecution(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCredential":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCredential(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCredential":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCredential(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -13930,6 +14830,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_systemMetrics(ctx, field)
+				})
+		case "credentials":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_credentials(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -14725,6 +15631,16 @@ func (ec *executionContext) marshalNAPIKey2ᚖgithubᚗcomᚋagentgraphᚋagentg
 	return ec._APIKey(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAuthType2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAuthType(ctx context.Context, v any) (model.AuthType, error) {
+	var res model.AuthType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuthType2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAuthType(ctx context.Context, sel ast.SelectionSet, v model.AuthType) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNBlock2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlockᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Block) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -15146,6 +16062,35 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNIntegrationCredential2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationCredentialᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IntegrationCredential) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIntegrationCredential2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationCredential(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIntegrationCredential2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationCredential(ctx context.Context, sel ast.SelectionSet, v *model.IntegrationCredential) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IntegrationCredential!")
+		return graphql.Null
+	}
+	return ec._IntegrationCredential(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNIntegrationCredentialInput2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationCredentialInput(ctx context.Context, v any) (model.IntegrationCredentialInput, error) {
+	res, err := ec.unmarshalInputIntegrationCredentialInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx context.Context, v any) (gqlscalar.JSON, error) {
@@ -15783,6 +16728,41 @@ func (ec *executionContext) unmarshalOPositionInput2ᚖgithubᚗcomᚋagentgraph
 	}
 	res, err := ec.unmarshalInputPositionInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/engine"
 	"github.com/agentgraph/agentgraph/internal/auth"
+	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/graphs"
@@ -77,9 +78,11 @@ func setup(t testing.TB) *bundle {
 	eng := engine.New(db.New(testenv.Postgres(t)), reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8})
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(eng.Stop)
+	cipher, err := credentials.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
+	require.NoError(t, err)
 	jwt := auth.JWTConfig{Secret: []byte("test-secret-0123456789abcdef")}
 	h := server.NewHandler(server.Options{
-		Resolver: &resolvers.Resolver{Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
+		Resolver: &resolvers.Resolver{CredentialService: credentials.NewService(store, cipher), Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
 			Events: hub, Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger},
 		Auth:   &auth.Authenticator{Store: store, JWT: jwt},
 		Logger: logger,

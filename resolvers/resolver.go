@@ -8,6 +8,7 @@ import (
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/graph"
+	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/graphs"
 )
@@ -17,10 +18,12 @@ type Resolver struct {
 	Store        *db.Store
 	Registry     *blocks.Registry
 	GraphService *graphs.Service
-	Runs         Runs        // the engine's API (submit, cancel)
-	Events       EventSource // live events for subscriptions
-	Metrics      MetricsSource
-	Logger       *slog.Logger
+	// CredentialService stores integration credentials (secrets write-only).
+	CredentialService *credentials.Service
+	Runs              Runs        // the engine's API (submit, cancel)
+	Events            EventSource // live events for subscriptions
+	Metrics           MetricsSource
+	Logger            *slog.Logger
 }
 
 // Query returns the query resolver.

@@ -21,6 +21,7 @@ Usage:
   agentgraph user create --email E [--name N] [--role USER|ADMIN|MODERATOR|DEVELOPER]
                                           create a user and print a new API key (shown once)
   agentgraph bench [flags]                engine throughput/latency benchmark (see BENCHMARKS.md)
+  agentgraph bench-live [flags]           live-update latency and memory per subscription (BENCHMARKS.md)
 
 Configuration comes from the environment: DATABASE_URL, REDIS_URL, LISTEN_ADDR, ENCRYPTION_KEY,
 JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, ALLOWED_ORIGINS, WORKERS, LEASE_DURATION, SHUTDOWN_GRACE.
@@ -48,6 +49,8 @@ func main() {
 		err = userCmd(ctx, args)
 	case "bench":
 		err = benchCmd(ctx, logger, args)
+	case "bench-live":
+		err = benchLiveCmd(ctx, logger, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -16,6 +16,7 @@ import (
 
 	"github.com/agentgraph/agentgraph/engine"
 	"github.com/agentgraph/agentgraph/internal/auth"
+	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/server"
@@ -63,8 +64,16 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerHubMetrics(reg, hub)
+	cipher, err := credentials.NewCipher(d.cfg.EncryptionKey)
+	if err != nil {
+		return err
+	}
+	if cipher == nil {
+		logger.Warn("ENCRYPTION_KEY is not set: integration credentials cannot be stored")
+	}
 	res := &resolvers.Resolver{
-		Store: d.store, Registry: d.reg, GraphService: graphs.New(d.store, d.reg), Runs: eng, Events: hub,
+		CredentialService: credentials.NewService(d.store, cipher),
+		Store:             d.store, Registry: d.reg, GraphService: graphs.New(d.store, d.reg), Runs: eng, Events: hub,
 		Metrics: &sysmetrics.Sampler{Store: d.store}, Logger: logger,
 	}
 	h := server.NewHandler(server.Options{

@@ -229,6 +229,40 @@ type GraphProblem struct {
 	Pin       *string `json:"pin,omitempty"`
 }
 
+// Credentials for a third-party provider, used by blocks that declare the
+// provider. The secret is write-only: no query, event or error ever returns it.
+type IntegrationCredential struct {
+	ID        string         `json:"id"`
+	Provider  string         `json:"provider"`
+	AuthType  AuthType       `json:"authType"`
+	Title     string         `json:"title"`
+	Username  *string        `json:"username,omitempty"`
+	Scopes    []string       `json:"scopes"`
+	Metadata  gqlscalar.JSON `json:"metadata"`
+	ExpiresAt *time.Time     `json:"expiresAt,omitempty"`
+	IsActive  bool           `json:"isActive"`
+	CreatedAt time.Time      `json:"createdAt"`
+	UpdatedAt time.Time      `json:"updatedAt"`
+	// expiresAt has passed.
+	IsExpired bool `json:"isExpired"`
+	// Active and not expired.
+	IsValid bool `json:"isValid"`
+}
+
+type IntegrationCredentialInput struct {
+	Provider string   `json:"provider"`
+	AuthType AuthType `json:"authType"`
+	Title    *string  `json:"title,omitempty"`
+	// The access token, API key or password. Stored encrypted; never returned.
+	Secret string `json:"secret"`
+	// OAuth2 only.
+	RefreshToken *string        `json:"refreshToken,omitempty"`
+	Username     *string        `json:"username,omitempty"`
+	Scopes       []string       `json:"scopes,omitempty"`
+	Metadata     gqlscalar.JSON `json:"metadata,omitempty"`
+	ExpiresAt    *time.Time     `json:"expiresAt,omitempty"`
+}
+
 type Link struct {
 	ID           string `json:"id"`
 	SourceID     string `json:"sourceId"`
@@ -408,6 +442,65 @@ type UserCredit struct {
 type UserEdge struct {
 	Cursor string `json:"cursor"`
 	Node   *User  `json:"node"`
+}
+
+type AuthType string
+
+const (
+	AuthTypeOauth2    AuthType = "OAUTH2"
+	AuthTypeAPIKey    AuthType = "API_KEY"
+	AuthTypeBasicAuth AuthType = "BASIC_AUTH"
+	AuthTypeCustom    AuthType = "CUSTOM"
+)
+
+var AllAuthType = []AuthType{
+	AuthTypeOauth2,
+	AuthTypeAPIKey,
+	AuthTypeBasicAuth,
+	AuthTypeCustom,
+}
+
+func (e AuthType) IsValid() bool {
+	switch e {
+	case AuthTypeOauth2, AuthTypeAPIKey, AuthTypeBasicAuth, AuthTypeCustom:
+		return true
+	}
+	return false
+}
+
+func (e AuthType) String() string {
+	return string(e)
+}
+
+func (e *AuthType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuthType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuthType", str)
+	}
+	return nil
+}
+
+func (e AuthType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuthType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuthType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type BlockCategory string

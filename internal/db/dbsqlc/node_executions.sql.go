@@ -48,22 +48,22 @@ func (q *Queries) NodeExecutionCancelOpen(ctx context.Context, db DBTX, id uuid.
 
 const nodeExecutionCharge = `-- name: NodeExecutionCharge :one
 WITH d AS (
-    UPDATE user_credits SET balance = balance - $4::bigint, updated_at = now()
-    WHERE user_id = $1 AND balance >= $4::bigint
+    UPDATE user_credits SET balance = balance - $2::bigint, updated_at = now()
+    WHERE user_id = $1 AND balance >= $2::bigint
       AND NOT EXISTS (SELECT 1 FROM credit_transactions t
-                      WHERE t.reference_id = $3::text AND t.transaction_type = 'EXECUTION_COST')
+                      WHERE t.reference_id = $4::text AND t.transaction_type = 'EXECUTION_COST')
     RETURNING balance
 )
 INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after)
-SELECT $1, -@amount::bigint, 'EXECUTION_COST', $2::text, $3::text, d.balance FROM d
+SELECT $1, 0 - $2::bigint, 'EXECUTION_COST', $3::text, $4::text, d.balance FROM d
 RETURNING id, balance_after
 `
 
 type NodeExecutionChargeParams struct {
 	UserID      uuid.UUID
+	Amount      int64
 	Description string
 	ReferenceID string
-	Amount      int64
 }
 
 type NodeExecutionChargeRow struct {
@@ -79,9 +79,9 @@ type NodeExecutionChargeRow struct {
 func (q *Queries) NodeExecutionCharge(ctx context.Context, db DBTX, arg NodeExecutionChargeParams) (NodeExecutionChargeRow, error) {
 	row := db.QueryRow(ctx, nodeExecutionCharge,
 		arg.UserID,
+		arg.Amount,
 		arg.Description,
 		arg.ReferenceID,
-		arg.Amount,
 	)
 	var i NodeExecutionChargeRow
 	err := row.Scan(&i.ID, &i.BalanceAfter)

@@ -1,0 +1,73 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/credentials"
+)
+
+func toCredential(c *credentials.Credential) *gql.IntegrationCredential {
+	now := time.Now()
+	return &gql.IntegrationCredential{ID: c.ID.String(), Provider: c.Provider, AuthType: gql.AuthType(c.AuthType),
+		Title: c.Title, Username: c.Username, Scopes: c.Scopes, Metadata: jsonOr(c.Metadata, "{}"), ExpiresAt: c.ExpiresAt,
+		IsActive: c.IsActive, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, IsExpired: c.IsExpired(now), IsValid: c.IsValid(now)}
+}
+
+func (r *queryResolver) Credentials(ctx context.Context, provider *string) ([]*gql.IntegrationCredential, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := r.CredentialService.List(ctx, u.ID, provider)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*gql.IntegrationCredential, len(cs))
+	for i, c := range cs {
+		out[i] = toCredential(c)
+	}
+	return out, nil
+}
+
+func (r *mutationResolver) CreateCredential(ctx context.Context, input gql.IntegrationCredentialInput) (*gql.IntegrationCredential, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := jsonObjectArg("metadata", input.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	n := credentials.New{Provider: input.Provider, AuthType: string(input.AuthType), Secret: input.Secret,
+		Username: input.Username, Scopes: input.Scopes, ExpiresAt: input.ExpiresAt}
+	if input.Title != nil {
+		n.Title = *input.Title
+	}
+	if input.RefreshToken != nil {
+		n.RefreshToken = *input.RefreshToken
+	}
+	if meta != nil {
+		n.Metadata, _ = json.Marshal(meta)
+	}
+	c, err := r.CredentialService.Create(ctx, u.ID, n)
+	if err != nil {
+		return nil, err
+	}
+	return toCredential(c), nil
+}
+
+func (r *mutationResolver) DeleteCredential(ctx context.Context, id string) (bool, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return false, err
+	}
+	cid, err := lookupID("credential", id)
+	if err != nil {
+		return false, err
+	}
+	return true, r.CredentialService.Delete(ctx, u.ID, cid)
+}
+

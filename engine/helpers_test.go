@@ -184,7 +184,11 @@ func (w *watch) until(id uuid.UUID, pred func(events.Event) bool) *model.GraphEx
 			w.e.t.Fatalf("event subscription lost events (resync)")
 		case <-timeout:
 			cur := w.e.exec(id)
-			w.e.t.Fatalf("timed out waiting for execution %s (status %s)", id, cur.Status)
+			var seqs []string
+			for _, ev := range w.evs[id.String()] {
+				seqs = append(seqs, fmt.Sprintf("%d:%s:%s", ev.Seq, ev.Kind, ev.Status))
+			}
+			w.e.t.Fatalf("timed out waiting for execution %s (status %s, last_seq %d); events seen: %v", id, cur.Status, cur.LastSeq, seqs)
 		}
 	}
 }

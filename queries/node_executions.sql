@@ -39,7 +39,7 @@ WITH d AS (
     RETURNING balance
 )
 INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after)
-SELECT @user_id, -@amount::bigint, 'EXECUTION_COST', @description::text, @reference_id::text, d.balance FROM d
+SELECT @user_id, 0 - @amount::bigint, 'EXECUTION_COST', @description::text, @reference_id::text, d.balance FROM d
 RETURNING id, balance_after;
 
 -- name: NodeExecutionCharged :one

@@ -70,4 +70,3 @@ func (r *mutationResolver) DeleteCredential(ctx context.Context, id string) (boo
 	}
 	return true, r.CredentialService.Delete(ctx, u.ID, cid)
 }
-

@@ -30,7 +30,9 @@ type Credential struct {
 }
 
 // IsExpired is the seed's is_expired.
-func (c *Credential) IsExpired(now time.Time) bool { return c.ExpiresAt != nil && now.After(*c.ExpiresAt) }
+func (c *Credential) IsExpired(now time.Time) bool {
+	return c.ExpiresAt != nil && now.After(*c.ExpiresAt)
+}
 
 // IsValid is the seed's is_valid: active and not expired.
 func (c *Credential) IsValid(now time.Time) bool { return c.IsActive && !c.IsExpired(now) }

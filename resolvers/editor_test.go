@@ -1,7 +1,10 @@
 package resolvers_test
 
 import (
+	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -52,19 +55,32 @@ func TestEditorQueryStatementCount(t *testing.T) {
 	require.LessOrEqual(t, large, int64(16), "the editor query should stay a handful of statements")
 }
 
-// BenchmarkEditorQuery500 measures the editor query on a 500-node graph
-// (see BENCHMARKS.md).
-func BenchmarkEditorQuery500(b *testing.B) {
-	bb := setup(b)
-	_, tok := bb.user(model.RoleUser)
-	var g struct{ ID string }
-	bb.ok(tok, createGraph, map[string]any{"in": chainGraph("bench-editor", 500)}, "createGraph", &g)
-	vars := map[string]any{"id": g.ID}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		r := bb.do(tok, editorQuery, vars)
-		if len(r.Errors) > 0 {
-			b.Fatalf("%+v", r.Errors)
-		}
+// BenchmarkEditorQuery measures the editor query on a 10- and a 500-node
+// graph and reports the median latency and the SQL statements per request
+// (see BENCHMARKS.md): `go test -run '^$' -bench EditorQuery ./resolvers/`.
+func BenchmarkEditorQuery(b *testing.B) {
+	for _, n := range []int{10, 500} {
+		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
+			bb := setup(b)
+			_, tok := bb.user(model.RoleUser)
+			var g struct{ ID string }
+			bb.ok(tok, createGraph, map[string]any{"in": chainGraph(fmt.Sprintf("bench-editor-%d", n), n)}, "createGraph", &g)
+			vars := map[string]any{"id": g.ID}
+			lat := make([]time.Duration, 0, b.N)
+			before := bb.stmts.n.Load()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				r := bb.do(tok, editorQuery, vars)
+				lat = append(lat, time.Since(start))
+				if len(r.Errors) > 0 {
+					b.Fatalf("%+v", r.Errors)
+				}
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(bb.stmts.n.Load()-before)/float64(b.N), "stmts/op")
+		})
 	}
 }

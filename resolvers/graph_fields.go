@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/vikstrous/dataloadgen"
 
-	"github.com/agentgraph/agentgraph/blocks"
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/gqlscalar"
 	"github.com/agentgraph/agentgraph/internal/graphcheck"
@@ -55,8 +54,6 @@ func (r *graphResolver) Links(ctx context.Context, obj *gql.Graph) ([]*gql.Link,
 	for i := range links {
 		out[i] = toLink(&links[i])
 	}
-	// Prime the node list this graph's links resolve their ends through.
-	_ = r.loaders(ctx).nodesByGraph.LoadThunk(ctx, k)
 	return out, nil
 }
 
@@ -153,18 +150,16 @@ func (r *nodeResolver) RequiredInputs(ctx context.Context, obj *gql.Node) ([]str
 	if err != nil {
 		return nil, err
 	}
-	links, err := r.loaders(ctx).linksByGraph.Load(ctx, model.GraphKey{ID: gid, Version: obj.GraphVersion})
+	nid, err := uuid.Parse(obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	var linked []string
-	for _, l := range links {
-		if l.SinkID.String() == obj.ID {
-			linked = append(linked, blocks.BasePin(l.SinkName))
-		}
+	idx, err := r.graphIndex(ctx, model.GraphKey{ID: gid, Version: obj.GraphVersion})
+	if err != nil {
+		return nil, err
 	}
 	defaults, _ := jsonObjectArg("inputDefault", obj.InputDefault)
-	return graphcheck.RequiredInputs(r.Registry, obj.BlockID, defaults, linked), nil
+	return graphcheck.RequiredInputs(r.Registry, obj.BlockID, defaults, idx.linked[nid]), nil
 }
 
 func (r *nodeResolver) OutputSchema(ctx context.Context, obj *gql.Node) (gqlscalar.JSON, error) {
@@ -191,14 +186,16 @@ func (r *Resolver) graphNode(ctx context.Context, graphID string, version int, n
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := r.loaders(ctx).nodesByGraph.Load(ctx, model.GraphKey{ID: gid, Version: version})
+	nid, err := uuid.Parse(nodeID)
 	if err != nil {
 		return nil, err
 	}
-	for i := range nodes {
-		if nodes[i].ID.String() == nodeID {
-			return toNode(&nodes[i]), nil
-		}
+	idx, err := r.graphIndex(ctx, model.GraphKey{ID: gid, Version: version})
+	if err != nil {
+		return nil, err
+	}
+	if n, ok := idx.nodes[nid]; ok {
+		return toNode(n), nil
 	}
 	return nil, model.NotFound("node")
 }

@@ -21,6 +21,7 @@ type Loaders struct {
 	users          *dataloadgen.Loader[uuid.UUID, *model.User]
 	nodes          *dataloadgen.Loader[uuid.UUID, model.Node]
 	nodeExecutions *dataloadgen.Loader[uuid.UUID, []model.NodeExecution]
+	indexes        indexes
 }
 
 // batchWait is how long a loader gathers keys before it queries.

@@ -37,19 +37,19 @@ var buildOnce = sync.OnceValues(func() (string, error) {
 
 // startWorker runs `agentgraph worker` against this package's database and
 // the test's Redis prefix, with a short lease so a takeover is quick.
-func startWorker(t *testing.T, prefix string) (*exec.Cmd, *bytes.Buffer) {
+func startWorker(t *testing.T, dbURL, prefix string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	bin, err := buildOnce()
 	require.NoError(t, err)
 	cmd := exec.Command(bin, "worker", "--workers", "4")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+testenv.PostgresURL(t), "REDIS_URL="+testenv.RedisURL(),
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "REDIS_URL="+testenv.RedisURL(),
 		"REDIS_PREFIX="+prefix, "LEASE_DURATION=2s", "SHUTDOWN_GRACE=1s")
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_, _ = cmd.Process.Wait()
+		_ = cmd.Wait() // also waits for the output copy
 		if t.Failed() {
 			t.Logf("worker output:\n%s", out.String())
 		}
@@ -86,7 +86,7 @@ func TestWorkerKilledMidRunResumesElsewhere(t *testing.T) {
 	}
 	w := e.watch(fg.ID)
 
-	first, _ := startWorker(t, prefix)
+	first, _ := startWorker(t, e.url, prefix)
 	ex := e.submit(u, fg, map[string]any{"x": "payload"})
 	// Wait until w1 completed (so w2 is running), then kill -9.
 	completedBefore := map[string]bool{}
@@ -97,11 +97,11 @@ func TestWorkerKilledMidRunResumesElsewhere(t *testing.T) {
 		return completedBefore["w1"]
 	})
 	require.NoError(t, first.Process.Signal(syscall.SIGKILL))
-	_, _ = first.Process.Wait()
+	_ = first.Wait()
 	killedAt := time.Now()
 	require.Equal(t, model.StatusRunning, e.exec(ex.ID).Status)
 
-	startWorker(t, prefix)
+	startWorker(t, e.url, prefix)
 	got := w.until(ex.ID, nil)
 	t.Logf("recovered in %s after kill -9 (lease 2s)", time.Since(killedAt).Round(time.Millisecond))
 	require.Equal(t, model.StatusCompleted, got.Status)

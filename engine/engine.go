@@ -32,6 +32,7 @@ import (
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/model"
 )
 
 // Publisher sends committed events to subscribers (events.Publisher).
@@ -54,6 +55,9 @@ type Options struct {
 	Writers           int           // group-commit writers, runs sharded by id (default 2)
 	Strict            bool          // every node waits until its inputs are committed
 	Clock             func() time.Time
+	// OnRunEnd, if set, is called once a run's terminal status is committed
+	// (not when a run is handed back or abandoned). It must not block.
+	OnRunEnd func(executionID uuid.UUID, status model.Status)
 }
 
 func (o *Options) defaults() {
@@ -105,6 +109,7 @@ type Engine struct {
 
 	mu       sync.Mutex
 	runs     map[uuid.UUID]*run // every run this engine holds (children included)
+	graphs   map[model.GraphKey]*graph
 	topRuns  int
 	started  bool
 	stopping bool
@@ -128,7 +133,7 @@ func New(store *db.Store, reg *blocks.Registry, pub Publisher, logger *slog.Logg
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	e := &Engine{store: store, reg: reg, pub: pub, log: logger.With("component", "engine", "owner", opts.Owner),
-		opts: opts, runs: map[uuid.UUID]*run{}, wake: make(chan struct{}, 1)}
+		opts: opts, runs: map[uuid.UUID]*run{}, graphs: map[model.GraphKey]*graph{}, wake: make(chan struct{}, 1)}
 	e.events = newEventQueue(e)
 	e.pool = newNodePool(e)
 	for i := 0; i < opts.Writers; i++ {

@@ -340,11 +340,10 @@ func TestStopHandsRunsBack(t *testing.T) {
 	var owner *string
 	require.NoError(t, e.store.Pool.QueryRow(context.Background(), "SELECT lease_owner FROM graph_executions WHERE id = $1", ex.ID).Scan(&owner))
 	require.Nil(t, owner, "the lease is handed back")
-	// Another engine resumes it at once; cancel it there.
+	// Another engine takes it over at once (no lease to wait for); cancel it there.
 	e2 := New(e.store, e.reg, e.pub, nil, Options{PollInterval: 100 * time.Millisecond})
 	require.NoError(t, e2.Start(context.Background()))
 	t.Cleanup(e2.Stop)
-	w.until(ex.ID, func(ev events.Event) bool { return ev.Kind == events.KindNodeStatus && ev.Status == "RUNNING" && ev.Seq > got.LastSeq })
 	c, err := e2.Cancel(context.Background(), u.ID, ex.ID)
 	require.NoError(t, err)
 	require.Equal(t, model.StatusCancelled, c.Status)

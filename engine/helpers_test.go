@@ -35,13 +35,37 @@ var testRegistry = sync.OnceValue(func() *blocks.Registry {
 	return reg
 })
 
-var syncOnce sync.Once
+// ownDatabase gives a test its own database: engines claim any runnable
+// run of their database, so tests running in parallel must not share one.
+func ownDatabase(t testing.TB) string {
+	t.Helper()
+	testenv.Postgres(t) // the package database; checks the server is up
+	cfg, err := pgx.ParseConfig(testenv.BaseURL())
+	require.NoError(t, err)
+	name := "agentgraph_engine_" + testenv.RandomSuffix(6)
+	user := cfg.User
+	if cfg.Password != "" {
+		user += ":" + cfg.Password
+	}
+	base := fmt.Sprintf("postgres://%s@%s:%d/", user, cfg.Host, cfg.Port)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base+"postgres?sslmode=disable")
+		if err == nil {
+			_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			_ = conn.Close(ctx)
+		}
+	})
+	return base + name + "?sslmode=disable"
+}
 
 type env struct {
-	t     *testing.T
-	store *db.Store
-	reg   *blocks.Registry
-	eng   *Engine
+	t      testing.TB
+	store  *db.Store
+	reg    *blocks.Registry
+	url    string
+	eng    *Engine
 	hub    *events.Hub
 	pub    *events.Publisher
 	prefix string
@@ -50,17 +74,18 @@ type env struct {
 func (e *env) hubPrefix(*testing.T) string { return e.prefix }
 
 // newEnv gives a test its own pool, Redis prefix, hub and started engine.
-func newEnv(t *testing.T, opts Options) *env {
+func newEnv(t testing.TB, opts Options) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	url := testenv.PostgresURL(t)
+	url := ownDatabase(t)
 	pool, err := pg.Connect(ctx, url, 12)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
+	require.NoError(t, pg.Migrate(ctx, pool))
 	store := db.New(pool)
 	reg := testRegistry()
-	syncOnce.Do(func() { require.NoError(t, store.BlockSync(ctx, reg.All())) })
+	require.NoError(t, store.BlockSync(ctx, reg.All()))
 	rdb, prefix := testenv.Redis(t)
 	hub := events.NewHub(rdb, prefix, nil, events.HubOptions{Buffer: 100000})
 	require.NoError(t, hub.Start(ctx))
@@ -76,7 +101,7 @@ func newEnv(t *testing.T, opts Options) *env {
 	eng := New(store, reg, pub, logger, opts)
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(eng.Stop)
-	return &env{t: t, store: store, reg: reg, eng: eng, hub: hub, pub: pub, prefix: prefix}
+	return &env{t: t, store: store, reg: reg, eng: eng, hub: hub, pub: pub, prefix: prefix, url: url}
 }
 
 func (e *env) user(balance int64) *model.User {

@@ -18,17 +18,18 @@ import (
 // run is one graph execution held by this engine. All its scheduling state
 // lives here, guarded by mu; blocks run in the pool and call back in.
 type run struct {
-	e      *Engine
-	id     uuid.UUID
-	exec   *model.GraphExecution // as claimed (static facts: graph, user, inputs)
-	g      *graph
-	inputs map[string]any
-	parent *run // the run whose AGENT node started this one
-	w      *writer
-	ctx    context.Context
-	cancel context.CancelCauseFunc
-	done   chan struct{} // closed once the run's end is committed or it was abandoned
-	timer  *time.Timer
+	e       *Engine
+	id      uuid.UUID
+	exec    *model.GraphExecution // as claimed (static facts: graph, user, inputs)
+	g       *graph
+	inputs  map[string]any
+	parent  *run // the run whose AGENT node started this one
+	w       *writer
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	done    chan struct{} // closed once the run's end is committed or it was abandoned
+	timer   *time.Timer
+	endOnce sync.Once
 
 	mu          sync.Mutex
 	seq         int64 // last event sequence assigned
@@ -137,11 +138,16 @@ func (r *run) abandon(reason string) bool {
 
 // end releases local resources once the run is closed.
 func (r *run) end() {
-	if r.timer != nil {
-		r.timer.Stop()
-	}
-	r.e.forget(r)
-	close(r.done)
+	r.endOnce.Do(func() {
+		if r.timer != nil {
+			r.timer.Stop()
+		}
+		r.e.forget(r)
+		close(r.done)
+		if f := r.e.opts.OnRunEnd; f != nil && !r.abandoned {
+			f(r.id, r.status)
+		}
+	})
 }
 
 // loadRun rebuilds a claimed run from Postgres: node executions with their
@@ -149,11 +155,7 @@ func (r *run) end() {
 // outputs. Executions that were in flight are scheduled again; completed
 // ones never run again.
 func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run, error) {
-	fg, err := e.store.GraphLoad(ctx, e.store.Pool, c.Exec.GraphID, c.Exec.GraphVersion)
-	if err != nil {
-		return nil, err
-	}
-	g, err := compile(fg, e.reg, e.opts.Strict)
+	g, err := e.compiled(ctx, c.Exec.GraphID, c.Exec.GraphVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +202,34 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run,
 	}
 	return r, nil
 }
+
+// compiled returns a graph version prepared for scheduling. Versions are
+// immutable, so they are cached (bounded) instead of loaded for every run.
+func (e *Engine) compiled(ctx context.Context, id uuid.UUID, version int) (*graph, error) {
+	key := model.GraphKey{ID: id, Version: version}
+	e.mu.Lock()
+	g := e.graphs[key]
+	e.mu.Unlock()
+	if g != nil {
+		return g, nil
+	}
+	fg, err := e.store.GraphLoad(ctx, e.store.Pool, id, version)
+	if err != nil {
+		return nil, err
+	}
+	if g, err = compile(fg, e.reg, e.opts.Strict); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if len(e.graphs) >= maxCachedGraphs {
+		clear(e.graphs)
+	}
+	e.graphs[key] = g
+	e.mu.Unlock()
+	return g, nil
+}
+
+const maxCachedGraphs = 256
 
 func (r *run) setStatic(l *glink, v any) {
 	m := r.static[l.sink.id]

@@ -35,6 +35,9 @@ func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{
 // Subscription returns the subscription resolver.
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
+// AlertRule returns the AlertRule field resolver.
+func (r *Resolver) AlertRule() graph.AlertRuleResolver { return &alertRuleResolver{r} }
+
 // Graph returns the Graph field resolver.
 func (r *Resolver) Graph() graph.GraphResolver { return &graphResolver{r} }
 
@@ -58,6 +61,7 @@ func (r *Resolver) UserCredit() graph.UserCreditResolver { return &userCreditRes
 
 type (
 	queryResolver          struct{ *Resolver }
+	alertRuleResolver      struct{ *Resolver }
 	mutationResolver       struct{ *Resolver }
 	subscriptionResolver   struct{ *Resolver }
 	graphResolver          struct{ *Resolver }

@@ -1,6 +1,6 @@
 // Bundles main.jsx (GraphiQL, React, graphql-ws) into the assets that
-// internal/server embeds. Run `npm ci && npm run build:graphiql` in e2e/ and
-// commit the output; the Go build itself never needs Node.
+// internal/server embeds. Run `npm run build:graphiql` in e2e/ (it installs the
+// dev dependencies first) and commit the output; the Go build never needs Node.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';

@@ -72,8 +72,9 @@ const defaultQuery = `# Welcome to agentgraph.
 #
 # Put your API key in the Headers tab below:
 #   { "Authorization": "Bearer agk_..." }
-# Subscriptions (executionEvents, graphExecutions) run over a websocket
-# that sends the same header in connection_init.
+# Subscriptions (executionEvents, graphExecutions)
+# run over a websocket that sends the same header
+# in its connection_init message.
 
 query Me {
   me {

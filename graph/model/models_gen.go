@@ -24,6 +24,31 @@ type APIKey struct {
 	IsRevoked  bool       `json:"isRevoked"`
 }
 
+// A rule evaluated against SystemMetrics. condition is "<metric> <operator>":
+// metric one of cpu_usage, memory_usage, disk_usage, error_rate, queue_size,
+// active_executions, health_score; operator one of >, >=, <, <=.
+type AlertRule struct {
+	ID                   string        `json:"id"`
+	Name                 string        `json:"name"`
+	Condition            string        `json:"condition"`
+	Threshold            float64       `json:"threshold"`
+	Severity             AlertSeverity `json:"severity"`
+	IsActive             bool          `json:"isActive"`
+	NotificationChannels []string      `json:"notificationChannels"`
+	CreatedAt            time.Time     `json:"createdAt"`
+	// Whether the rule holds for the current system metrics (the seed's evaluate).
+	Triggered bool `json:"triggered"`
+}
+
+type AlertRuleInput struct {
+	Name                 string        `json:"name"`
+	Condition            string        `json:"condition"`
+	Threshold            float64       `json:"threshold"`
+	Severity             AlertSeverity `json:"severity"`
+	IsActive             *bool         `json:"isActive,omitempty"`
+	NotificationChannels []string      `json:"notificationChannels,omitempty"`
+}
+
 type Block struct {
 	ID          string          `json:"id"`
 	Name        string          `json:"name"`
@@ -442,6 +467,65 @@ type UserCredit struct {
 type UserEdge struct {
 	Cursor string `json:"cursor"`
 	Node   *User  `json:"node"`
+}
+
+type AlertSeverity string
+
+const (
+	AlertSeverityLow      AlertSeverity = "LOW"
+	AlertSeverityMedium   AlertSeverity = "MEDIUM"
+	AlertSeverityHigh     AlertSeverity = "HIGH"
+	AlertSeverityCritical AlertSeverity = "CRITICAL"
+)
+
+var AllAlertSeverity = []AlertSeverity{
+	AlertSeverityLow,
+	AlertSeverityMedium,
+	AlertSeverityHigh,
+	AlertSeverityCritical,
+}
+
+func (e AlertSeverity) IsValid() bool {
+	switch e {
+	case AlertSeverityLow, AlertSeverityMedium, AlertSeverityHigh, AlertSeverityCritical:
+		return true
+	}
+	return false
+}
+
+func (e AlertSeverity) String() string {
+	return string(e)
+}
+
+func (e *AlertSeverity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AlertSeverity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AlertSeverity", str)
+	}
+	return nil
+}
+
+func (e AlertSeverity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AlertSeverity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AlertSeverity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type AuthType string

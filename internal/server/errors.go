@@ -33,7 +33,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			return gerr // parser, validation and complexity errors already carry a code
 		}
 		code, msg := classify(err)
-		if code == CodeInternal {
+		if code == CodeInternal && !errors.Is(err, context.Canceled) {
 			logger.Error("internal error", "path", gerr.Path.String(), "err", err)
 			msg = "internal error"
 		}

@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/internal/auth"
@@ -260,4 +262,24 @@ func mustJSON(v any) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// Websocket upgrades must reach the websocket transport untouched: the
+// middleware buffers responses, and a buffered writer cannot be hijacked.
+func TestGraphQLHTTPPassesWebsocketsThrough(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(testHandler())
+	t.Cleanup(srv.Close)
+	dialer := websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}}
+	conn, resp, err := dialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/graphql", nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	require.Equal(t, "graphql-transport-ws", conn.Subprotocol())
+
+	require.NoError(t, conn.WriteJSON(map[string]any{"type": "connection_init"}))
+	var ack struct{ Type string }
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	require.NoError(t, conn.ReadJSON(&ack))
+	require.Equal(t, "connection_ack", ack.Type)
 }

@@ -292,8 +292,9 @@ b`.split(/\n/).length!=3?function(a){for(var u=0,h=[],d=a.length;u<=d;){var g=a.
 #
 # Put your API key in the Headers tab below:
 #   { "Authorization": "Bearer agk_..." }
-# Subscriptions (executionEvents, graphExecutions) run over a websocket
-# that sends the same header in connection_init.
+# Subscriptions (executionEvents, graphExecutions)
+# run over a websocket that sends the same header
+# in its connection_init message.
 
 query Me {
   me {

@@ -1,0 +1,102 @@
+package livebench
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/auth"
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/graphs"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// fixture is the data every phase subscribes to: one user (the runs' owner,
+// the only one allowed to subscribe), one small graph and its RUNNING runs.
+type fixture struct {
+	userID uuid.UUID
+	apiKey string
+	execs  []execRef
+}
+
+// execRef is what the producer needs to make an engine-like event.
+type execRef struct {
+	id              uuid.UUID
+	idStr, graphID  string
+	userID, nodeID  string
+	nodeExecutionID string
+}
+
+// setupFixture creates the user, its API key, a two-node graph (input →
+// output, validated like any user graph) and n runs moved to RUNNING as a
+// worker's claim would, so they are live but no engine touches them.
+func setupFixture(ctx context.Context, store *db.Store, n int) (*fixture, error) {
+	reg := blocks.Builtin()
+	in, _ := reg.ByName("AgentInputBlock")
+	out, _ := reg.ByName("AgentOutputBlock")
+	// The server syncs blocks at start-up too; the graph's nodes reference
+	// them, and the bench sets up before any server runs.
+	if err := store.BlockSync(ctx, reg.All()); err != nil {
+		return nil, fmt.Errorf("sync blocks: %w", err)
+	}
+	f := &fixture{}
+	secret, prefix, hash := auth.NewAPIKey()
+	err := store.InTx(ctx, func(tx pgx.Tx) error {
+		u, err := store.UserCreate(ctx, tx, db.NewUser{Email: "livebench-" + randomHex(6) + "@example.com"})
+		if err != nil {
+			return err
+		}
+		f.userID, f.apiKey = u.ID, secret
+		_, err = store.APIKeyCreate(ctx, tx, u.ID, "agentgraph bench-live", prefix, hash)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	g, err := graphs.New(store, reg).Create(ctx, f.userID, &model.GraphSpec{
+		Name: "bench-live",
+		Nodes: []model.NodeSpec{
+			{Key: "in", BlockID: in.Info().ID, InputDefault: map[string]any{"name": "x"}},
+			{Key: "out", BlockID: out.Info().ID, InputDefault: map[string]any{"name": "y"}},
+		},
+		Links: []model.LinkSpec{{SourceKey: "in", SourceName: "result", SinkKey: "out", SinkName: "value"}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create graph: %w", err)
+	}
+	ids := make([]uuid.UUID, n)
+	err = store.InTx(ctx, func(tx pgx.Tx) error {
+		for i := range ids {
+			e, err := store.ExecutionInsert(ctx, tx, db.NewExecution{ID: uuid.New(), GraphID: g.ID,
+				GraphVersion: g.Version, UserID: f.userID, TotalNodes: len(g.Nodes)})
+			if err != nil {
+				return err
+			}
+			ids[i] = e.ID
+		}
+		// QUEUED→RUNNING is an event too (seq 2), as in the engine's claim.
+		_, err := tx.Exec(ctx, `UPDATE graph_executions SET status = 'RUNNING', started_at = now(),
+			updated_at = now(), last_seq = last_seq + 1 WHERE id = ANY($1)`, ids)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create executions: %w", err)
+	}
+	f.execs = make([]execRef, n)
+	for i, id := range ids {
+		f.execs[i] = execRef{id: id, idStr: id.String(), graphID: g.ID.String(), userID: f.userID.String(),
+			nodeID: g.Nodes[len(g.Nodes)-1].ID.String(), nodeExecutionID: uuid.NewString()}
+	}
+	return f, nil
+}
+
+// cleanup deletes the user and, by cascade, its graph and runs: on a server
+// we were only pointed at, RUNNING runs without a lease would otherwise be
+// picked up by its engine workers as abandoned.
+func (f *fixture) cleanup(ctx context.Context, store *db.Store) error {
+	_, err := store.Pool.Exec(ctx, "DELETE FROM users WHERE id = $1", f.userID)
+	return err
+}

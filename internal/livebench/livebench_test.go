@@ -1,0 +1,57 @@
+package livebench
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentgraph/agentgraph/internal/testenv"
+)
+
+// TestExactlyOnce runs a tiny bench against a real server process (this
+// repository's agentgraph, built here) on real Postgres and Redis: every
+// event must reach every subscriber of its run exactly once, in order.
+// Latency figures are not asserted: this is a correctness test.
+func TestExactlyOnce(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "agentgraph")
+	build := exec.Command("go", "build", "-o", bin, "github.com/agentgraph/agentgraph/cmd/agentgraph")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run(), "build the agentgraph binary")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Config{
+		Subscribers: 20, Executions: 4, Rate: 200, Duration: time.Second, Idle: 20, NoBaseline: true,
+		Binary: bin, DatabaseURL: testenv.BaseURL(), RedisURL: testenv.RedisURL(), RedisPrefix: "unused:",
+	})
+	require.NoError(t, err)
+	l := res.Latency
+	require.EqualValues(t, 200, l.Sent, "1s at 200 events/s")
+	require.EqualValues(t, 5*l.Sent, l.Expected, "5 subscribers per run")
+	require.Equal(t, l.Expected, l.Received)
+	require.Zero(t, l.Lost)
+	require.Zero(t, l.Duplicated)
+	require.Zero(t, l.Failed, "first failure: %v", l.FirstFailure)
+	require.Equal(t, int(l.Received), l.Latency.N, "one latency sample per delivery")
+
+	m := res.Memory
+	require.NotNil(t, m)
+	require.Zero(t, m.Failed)
+	require.Greater(t, m.After.Goroutines, m.Before.Goroutines, "idle subscriptions hold server goroutines")
+}
+
+func TestDistOf(t *testing.T) {
+	var s []time.Duration
+	for i := 100; i >= 1; i-- {
+		s = append(s, time.Duration(i)*time.Millisecond)
+	}
+	d := distOf(s)
+	require.Equal(t, Dist{N: 100, P50: 50 * time.Millisecond, P90: 90 * time.Millisecond,
+		P99: 99 * time.Millisecond, Max: 100 * time.Millisecond}, d)
+	require.Equal(t, Dist{}, distOf(nil))
+}

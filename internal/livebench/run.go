@@ -1,0 +1,130 @@
+package livebench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/pg"
+)
+
+// Result is everything one run measured; a nil part was skipped.
+type Result struct {
+	Config   Config
+	Database string // the bench database (dropped), or "" with an external server
+	Baseline *Dist  // the Redis hop alone
+	Latency  *LatencyResult
+	Memory   *MemoryResult
+}
+
+// Run measures: the Redis-hop baseline, then commit → websocket latency on
+// a fresh server, then idle memory on another fresh server (so the latency
+// phase's garbage and heap growth do not blur the memory delta). The data
+// it creates is removed at the end, its database dropped.
+func Run(ctx context.Context, cfg Config) (res *Result, err error) {
+	if cfg, err = cfg.withDefaults(); err != nil {
+		return nil, err
+	}
+	res = &Result{Config: cfg}
+	if cfg.Idle > 0 {
+		// Before any server starts: children inherit the limit.
+		if err := raiseNoFile(uint64(cfg.Idle) + 1024); err != nil {
+			return nil, err
+		}
+	}
+
+	dbURL, prefix := cfg.DatabaseURL, cfg.RedisPrefix
+	if cfg.URL == "" {
+		name := "agentgraph_bench_" + randomHex(6)
+		res.Database = name
+		if dbURL, err = withDatabase(cfg.DatabaseURL, name); err != nil {
+			return nil, err
+		}
+		prefix = "agbench:" + randomHex(6) + ":"
+		defer func() {
+			if derr := dropDatabase(cfg.DatabaseURL, name); derr != nil {
+				err = errors.Join(err, fmt.Errorf("drop %s: %w", name, derr))
+			}
+		}()
+	}
+	pool, err := pg.Connect(ctx, dbURL, int32(cfg.Producers)+2)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.Close()
+	if err := pg.Migrate(ctx, pool); err != nil {
+		return nil, err
+	}
+	store := db.New(pool)
+	opt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("redis URL: %w", err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+
+	fx, err := setupFixture(ctx, store, cfg.Executions)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if cerr := fx.cleanup(cctx, store); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("delete bench data: %w", cerr))
+		}
+	}()
+	pub := events.NewPublisher(rdb, prefix)
+	newProd := func() *producer { return newProducer(pool, pub, fx.execs, cfg.Rate, cfg.Producers) }
+
+	if !cfg.NoBaseline {
+		cfg.Logger.Info("baseline: redis hop alone", "rate", cfg.Rate, "duration", cfg.Duration)
+		d, _, err := redisHop(ctx, rdb, prefix, newProd(), cfg.Duration)
+		if err != nil {
+			return res, fmt.Errorf("baseline: %w", err)
+		}
+		res.Baseline = &d
+	}
+
+	err = withServer(ctx, cfg, dbURL, prefix, func(srv *server) error {
+		var err error
+		res.Latency, err = runLatency(ctx, cfg, srv, fx, newProd())
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("latency: %w", err)
+	}
+	if cfg.Idle > 0 {
+		err = withServer(ctx, cfg, dbURL, prefix, func(srv *server) error {
+			var err error
+			res.Memory, err = runIdle(ctx, cfg, srv, fx, cfg.Idle)
+			return err
+		})
+		if err != nil {
+			return res, fmt.Errorf("idle memory: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// withServer runs fn against the external server, or a freshly launched one
+// that is stopped afterwards.
+func withServer(ctx context.Context, cfg Config, dbURL, prefix string, fn func(*server) error) error {
+	if cfg.URL != "" {
+		return fn(external(cfg.URL))
+	}
+	srv, err := startServer(ctx, cfg.Binary, map[string]string{
+		"DATABASE_URL": dbURL, "REDIS_URL": cfg.RedisURL, "REDIS_PREFIX": prefix,
+	}, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	cfg.Logger.Info("server up", "addr", srv.base, "pid", srv.pid())
+	return fn(srv)
+}

@@ -1,0 +1,78 @@
+package resolvers
+
+import (
+	"context"
+	"strings"
+
+	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/model"
+	"github.com/agentgraph/agentgraph/internal/sysmetrics"
+)
+
+func toAlertRule(r *db.AlertRule) *gql.AlertRule {
+	return &gql.AlertRule{ID: r.ID.String(), Name: r.Name, Condition: r.Condition, Threshold: r.Threshold,
+		Severity: gql.AlertSeverity(r.Severity), IsActive: r.IsActive, NotificationChannels: r.NotificationChannels,
+		CreatedAt: r.CreatedAt}
+}
+
+func (r *queryResolver) AlertRules(ctx context.Context) ([]*gql.AlertRule, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !u.IsAdmin() {
+		return nil, model.ErrForbidden
+	}
+	rules, err := r.Store.AlertRuleList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*gql.AlertRule, len(rules))
+	for i, a := range rules {
+		out[i] = toAlertRule(a)
+	}
+	return out, nil
+}
+
+func (r *mutationResolver) CreateAlertRule(ctx context.Context, in gql.AlertRuleInput) (*gql.AlertRule, error) {
+	if _, err := admin(ctx); err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" || len([]rune(name)) > 100 {
+		return nil, model.Invalid("name", "must be 1 to 100 characters")
+	}
+	if _, _, err := sysmetrics.ParseCondition(in.Condition); err != nil {
+		return nil, model.Invalid("condition", "%v", err)
+	}
+	rule, err := r.Store.AlertRuleCreate(ctx, db.AlertRule{Name: name, Condition: in.Condition, Threshold: in.Threshold,
+		Severity: string(in.Severity), IsActive: in.IsActive == nil || *in.IsActive, NotificationChannels: in.NotificationChannels})
+	if err != nil {
+		return nil, err
+	}
+	return toAlertRule(rule), nil
+}
+
+func (r *mutationResolver) DeleteAlertRule(ctx context.Context, id string) (bool, error) {
+	if _, err := admin(ctx); err != nil {
+		return false, err
+	}
+	rid, err := lookupID("alert rule", id)
+	if err != nil {
+		return false, err
+	}
+	return true, r.Store.AlertRuleDelete(ctx, rid)
+}
+
+// Triggered evaluates an active rule against a fresh metrics sample.
+func (r *alertRuleResolver) Triggered(ctx context.Context, obj *gql.AlertRule) (bool, error) {
+	if !obj.IsActive {
+		return false, nil
+	}
+	m, err := r.Metrics.Sample(ctx)
+	if err != nil {
+		return false, err
+	}
+	return sysmetrics.Evaluate(m, obj.Condition, obj.Threshold), nil
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# End-to-end suite: runs the real binary against the local PostgreSQL and
+# Redis and drives it with third-party Node clients (e2e/). Each run gets its
+# own database and Redis prefix, so it can run beside other suites; both are
+# removed at the end, whatever happened. Exit code: the tests' result.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+log() { printf 'e2e: %s\n' "$*" >&2; }
+
+GRACE_SECONDS=10
+run_id="$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+db="agentgraph_e2e_${run_id}"
+prefix="agentgraph_e2e_${run_id}:"
+pg_base="postgres://postgres@127.0.0.1:5432"
+work="$(mktemp -d)"
+server_log="$work/server.log"
+pid=""
+
+redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
+
+cleanup() {
+  local status=$?
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  # The Redis-restart test puts Redis back itself; this covers a crash mid-test.
+  if ! redis_up; then
+    log "Redis is down; starting it again"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null || true
+  fi
+  psql "$pg_base/postgres?sslmode=disable" -qAt -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 ||
+    log "could not drop database $db"
+  redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "${prefix}*" 2>/dev/null |
+    xargs -r redis-cli -h 127.0.0.1 -p 6379 del >/dev/null 2>&1 || true
+  if [ "$status" -ne 0 ] && [ -s "$server_log" ]; then
+    log "server log (last 60 lines):"
+    tail -n 60 "$server_log" >&2
+  fi
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+./scripts/services.sh
+go build -o bin/agentgraph ./cmd/agentgraph
+
+# Tests need only the e2e dependencies, not the GraphiQL build's; reinstall
+# only when the lock file changed since the last install.
+stamp="e2e/node_modules/.e2e-installed"
+want="$(sha256sum e2e/package-lock.json | cut -d' ' -f1) omit-dev"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  log "installing e2e dependencies (npm ci)"
+  (cd e2e && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+fi
+
+port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+export DATABASE_URL="$pg_base/$db?sslmode=disable"
+export REDIS_URL="redis://127.0.0.1:6379/0"
+export REDIS_PREFIX="$prefix"
+export LISTEN_ADDR="127.0.0.1:$port"
+export SHUTDOWN_GRACE="${GRACE_SECONDS}s"
+base_url="http://127.0.0.1:$port"
+
+log "serving on $base_url with database $db"
+./bin/agentgraph serve >"$server_log" 2>&1 &
+pid=$!
+
+ready=""
+for _ in $(seq 1 300); do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    log "the server exited during start-up"
+    exit 1
+  fi
+  if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$base_url/readyz"; then
+    ready=1
+    break
+  fi
+  sleep 0.2
+done
+[ -n "$ready" ] || { log "the server was not ready within 60s"; exit 1; }
+
+# Prints the API key of a new user (the last line of `user create`).
+new_user() { ./bin/agentgraph user create "$@" | tail -n 1; }
+E2E_USER_KEY="$(new_user --email "alice-$run_id@example.com" --credits 1000000)"
+E2E_OTHER_USER_KEY="$(new_user --email "bob-$run_id@example.com" --credits 1000000)"
+E2E_ADMIN_KEY="$(new_user --email "admin-$run_id@example.com" --role ADMIN --credits 1000000)"
+export E2E_USER_KEY E2E_OTHER_USER_KEY E2E_ADMIN_KEY
+export AGENTGRAPH_URL="$base_url"
+
+status=0
+# Independent files run side by side; the Redis-restart test disturbs the
+# shared Redis, so it runs alone, after everything else.
+(cd e2e && node --test --test-concurrency=4 test/*.test.js) || status=1
+(cd e2e && node --test --test-concurrency=1 serial/*.test.js) || status=1
+
+log "stopping the server (SIGTERM, grace ${GRACE_SECONDS}s)"
+kill -TERM "$pid"
+deadline=$((SECONDS + GRACE_SECONDS + 2))
+while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then
+  log "the server did not exit within its ${GRACE_SECONDS}s grace period"
+  status=1
+else
+  code=0
+  wait "$pid" || code=$?
+  pid=""
+  if [ "$code" -ne 0 ]; then
+    log "the server exited with status $code after SIGTERM"
+    status=1
+  fi
+fi
+exit "$status"

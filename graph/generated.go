@@ -2710,6 +2710,8 @@ input GraphFilter {
   "Case-insensitive substring of the name."
   nameContains: String
   isTemplate: Boolean
+  "true (the default): each graph's active version; false: the versions that are not active."
+  isActive: Boolean
 }
 
 enum GraphProblemCode {
@@ -13007,7 +13009,7 @@ func (ec *executionContext) unmarshalInputGraphFilter(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"nameContains", "isTemplate"}
+	fieldsInOrder := [...]string{"nameContains", "isTemplate", "isActive"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13028,6 +13030,13 @@ func (ec *executionContext) unmarshalInputGraphFilter(ctx context.Context, obj a
 				return it, err
 			}
 			it.IsTemplate = data
+		case "isActive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsActive = data
 		}
 	}
 	return it, nil

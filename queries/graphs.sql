@@ -27,9 +27,10 @@ RETURNING *;
 DELETE FROM graphs WHERE id = @id AND user_id = @user_id;
 
 -- name: GraphListByUser :many
--- The user's graphs, one row per graph (its active version), newest first.
+-- The user's graphs, newest first: active versions (one row per graph) by
+-- default, or the inactive versions when is_active is false.
 SELECT * FROM graphs
-WHERE user_id = @user_id AND is_active
+WHERE user_id = @user_id AND is_active = coalesce(sqlc.narg('is_active')::boolean, true)
   AND (sqlc.narg('name_like')::text IS NULL OR name ILIKE '%' || sqlc.narg('name_like')::text || '%')
   AND (sqlc.narg('is_template')::boolean IS NULL OR is_template = sqlc.narg('is_template')::boolean)
   AND (sqlc.narg('before_created')::timestamptz IS NULL

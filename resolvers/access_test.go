@@ -25,6 +25,8 @@ func TestNoLeakBetweenUsers(t *testing.T) {
 	b.ok(a, `mutation($g: ID!) { executeGraph(graphId: $g, inputs: {x: 1}) { id } }`, map[string]any{"g": g.ID}, "executeGraph", &ex)
 	var key struct{ APIKey struct{ ID string } }
 	b.ok(a, `mutation { createAPIKey(name: "a's") { apiKey { id } secret } }`, nil, "createAPIKey", &key)
+	var cred struct{ ID string }
+	b.ok(a, `mutation { createCredential(input: {provider: "github", authType: API_KEY, secret: "ghp_x"}) { id } }`, nil, "createCredential", &cred)
 	missing := "7b7b7b7b-0000-4000-8000-000000000000"
 
 	type probe struct {
@@ -55,6 +57,7 @@ func TestNoLeakBetweenUsers(t *testing.T) {
 		{"shareExecution", `mutation($id: ID!) { shareExecution(id: $id) { id } }`, gid, "exec"},
 		{"unshareExecution", `mutation($id: ID!) { unshareExecution(id: $id) { id } }`, gid, "exec"},
 		{"revokeAPIKey", `mutation($id: ID!) { revokeAPIKey(id: $id) { id } }`, gid, "key"},
+		{"deleteCredential", `mutation($id: ID!) { deleteCredential(id: $id) }`, gid, "cred"},
 	}
 	for _, p := range notFound {
 		target := g.ID
@@ -63,6 +66,8 @@ func TestNoLeakBetweenUsers(t *testing.T) {
 			target = ex.ID
 		case "key":
 			target = key.APIKey.ID
+		case "cred":
+			target = cred.ID
 		}
 		for _, id := range []string{target, missing} {
 			r := b.do(bob, p.query, p.vars(id))
@@ -83,6 +88,9 @@ func TestNoLeakBetweenUsers(t *testing.T) {
 		require.NotEqual(t, g.ID, e.Node.ID, "A's graph is not a template")
 	}
 	var keys []struct{ ID string }
+	var creds []any
+	b.ok(bob, `{ credentials { id } }`, nil, "credentials", &creds)
+	require.Empty(t, creds)
 	b.ok(bob, `{ myAPIKeys { id } }`, nil, "myAPIKeys", &keys)
 	for _, k := range keys {
 		require.NotEqual(t, key.APIKey.ID, k.ID)
@@ -91,11 +99,31 @@ func TestNoLeakBetweenUsers(t *testing.T) {
 	for _, q := range []string{`{ users { edges { node { id } } } }`, `{ systemMetrics { healthScore } }`,
 		`mutation { setUserRole(userId: "` + missing + `", role: ADMIN) { id } }`,
 		`mutation { deactivateUser(userId: "` + missing + `") { id } }`,
-		`mutation { addCredits(userId: "` + missing + `", amount: 5) { balance } }`} {
+		`mutation { addCredits(userId: "` + missing + `", amount: 5) { balance } }`,
+		`{ alertRules { id } }`,
+		`mutation { createAlertRule(input: {name: "x", condition: "cpu_usage >", threshold: 1, severity: LOW}) { id } }`,
+		`mutation { deleteAlertRule(id: "` + missing + `") }`} {
 		require.Equal(t, "FORBIDDEN", b.do(bob, q, nil).code(), q)
 	}
 	// The run finished for A regardless.
 	waitStatus(t, b, a, ex.ID, "COMPLETED")
+
+	// A share token reads that one run, without a token and without the graph.
+	var shared struct{ ShareToken string }
+	b.ok(a, `mutation($id: ID!) { shareExecution(id: $id) { shareToken } }`, map[string]any{"id": ex.ID}, "shareExecution", &shared)
+	var viaToken struct {
+		ID     string
+		Status string
+		Graph  *struct{ ID string }
+	}
+	b.ok("", `query($t: String!) { sharedExecution(shareToken: $t) { id status graph { id } nodeExecutions { id } } }`,
+		map[string]any{"t": shared.ShareToken}, "sharedExecution", &viaToken)
+	require.Equal(t, ex.ID, viaToken.ID)
+	require.Nil(t, viaToken.Graph, "a share token shows the run, not the graph")
+	require.Equal(t, "UNAUTHENTICATED", b.do(shared.ShareToken, `{ me { id } }`, nil).code())
+	b.ok(a, `mutation($id: ID!) { unshareExecution(id: $id) { isShared } }`, map[string]any{"id": ex.ID}, "", nil)
+	r := b.do("", `query($t: String!) { sharedExecution(shareToken: $t) { id } }`, map[string]any{"t": shared.ShareToken})
+	require.Equal(t, "null", string(r.Data["sharedExecution"]), "an unshared run's old token reads nothing")
 }
 
 func idFor(name, graphID, execID string) string {

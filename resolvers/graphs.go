@@ -209,7 +209,7 @@ func (r *queryResolver) Graphs(ctx context.Context, first *int, after *string, f
 	}
 	var f db.GraphFilter
 	if filter != nil {
-		f.NameContains, f.IsTemplate = filter.NameContains, filter.IsTemplate
+		f.NameContains, f.IsTemplate, f.IsActive = filter.NameContains, filter.IsTemplate, filter.IsActive
 	}
 	gs, err := r.Store.GraphList(ctx, r.Store.Pool, u.ID, f, cur, n+1)
 	if err != nil {

@@ -46,6 +46,12 @@ func TestGraphVersions(t *testing.T) {
 	require.Equal(t, 2, cur.Version)
 	require.Len(t, cur.Nodes, 4)
 
+	// The version list filters: active versions by default, inactive on request.
+	var inactive struct{ Edges []struct{ Node struct{ Version int } } }
+	b.ok(tok, `{ graphs(filter: {isActive: false}) { edges { node { version } } } }`, nil, "graphs", &inactive)
+	require.Len(t, inactive.Edges, 1)
+	require.Equal(t, 1, inactive.Edges[0].Node.Version)
+
 	// Updating activates by default.
 	b.ok(tok, upd, map[string]any{"id": g.ID, "in": chainGraph("versions", 5)}, "updateGraph", &v2)
 	require.Equal(t, 3, v2.Version)

@@ -233,6 +233,8 @@ type GraphFilter struct {
 	// Case-insensitive substring of the name.
 	NameContains *string `json:"nameContains,omitempty"`
 	IsTemplate   *bool   `json:"isTemplate,omitempty"`
+	// true (the default): each graph's active version; false: the versions that are not active.
+	IsActive *bool `json:"isActive,omitempty"`
 }
 
 type GraphInput struct {

@@ -173,11 +173,12 @@ func (s *Store) GraphDelete(ctx context.Context, ex DBTX, userID, id uuid.UUID) 
 type GraphFilter struct {
 	NameContains *string
 	IsTemplate   *bool
+	IsActive     *bool
 }
 
 // GraphList pages through the user's graphs (active versions), newest first.
 func (s *Store) GraphList(ctx context.Context, ex DBTX, userID uuid.UUID, f GraphFilter, after *Cursor, limit int) ([]*model.Graph, error) {
-	p := dbsqlc.GraphListByUserParams{UserID: userID, NameLike: likeEscape(f.NameContains), IsTemplate: f.IsTemplate, Lim: int32(limit)}
+	p := dbsqlc.GraphListByUserParams{UserID: userID, NameLike: likeEscape(f.NameContains), IsTemplate: f.IsTemplate, IsActive: f.IsActive, Lim: int32(limit)}
 	if after != nil {
 		p.BeforeCreated, p.BeforeID = &after.Time, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}

@@ -212,17 +212,18 @@ func (q *Queries) GraphInsert(ctx context.Context, db DBTX, arg GraphInsertParam
 
 const graphListByUser = `-- name: GraphListByUser :many
 SELECT id, version, user_id, name, description, is_active, is_template, forked_from_id, forked_from_version, created_at, updated_at FROM graphs
-WHERE user_id = $1 AND is_active
-  AND ($2::text IS NULL OR name ILIKE '%' || $2::text || '%')
-  AND ($3::boolean IS NULL OR is_template = $3::boolean)
-  AND ($4::timestamptz IS NULL
-       OR (created_at, id) < ($4::timestamptz, $5::uuid))
+WHERE user_id = $1 AND is_active = coalesce($2::boolean, true)
+  AND ($3::text IS NULL OR name ILIKE '%' || $3::text || '%')
+  AND ($4::boolean IS NULL OR is_template = $4::boolean)
+  AND ($5::timestamptz IS NULL
+       OR (created_at, id) < ($5::timestamptz, $6::uuid))
 ORDER BY created_at DESC, id DESC
-LIMIT $6
+LIMIT $7
 `
 
 type GraphListByUserParams struct {
 	UserID        uuid.UUID
+	IsActive      *bool
 	NameLike      *string
 	IsTemplate    *bool
 	BeforeCreated *time.Time
@@ -230,10 +231,12 @@ type GraphListByUserParams struct {
 	Lim           int32
 }
 
-// The user's graphs, one row per graph (its active version), newest first.
+// The user's graphs, newest first: active versions (one row per graph) by
+// default, or the inactive versions when is_active is false.
 func (q *Queries) GraphListByUser(ctx context.Context, db DBTX, arg GraphListByUserParams) ([]Graph, error) {
 	rows, err := db.Query(ctx, graphListByUser,
 		arg.UserID,
+		arg.IsActive,
 		arg.NameLike,
 		arg.IsTemplate,
 		arg.BeforeCreated,

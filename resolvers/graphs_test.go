@@ -47,7 +47,9 @@ func TestGraphVersions(t *testing.T) {
 	require.Len(t, cur.Nodes, 4)
 
 	// The version list filters: active versions by default, inactive on request.
-	var inactive struct{ Edges []struct{ Node struct{ Version int } } }
+	var inactive struct {
+		Edges []struct{ Node struct{ Version int } }
+	}
 	b.ok(tok, `{ graphs(filter: {isActive: false}) { edges { node { version } } } }`, nil, "graphs", &inactive)
 	require.Len(t, inactive.Edges, 1)
 	require.Equal(t, 1, inactive.Edges[0].Node.Version)

@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/agentgraph/agentgraph/internal/config"
 	"github.com/agentgraph/agentgraph/internal/pg"
 )
 
@@ -16,13 +15,9 @@ func migrateCmd(ctx context.Context, args []string) error {
 	if len(args) != 1 || (args[0] != "up" && args[0] != "status") {
 		return fmt.Errorf("usage: agentgraph migrate up|status")
 	}
-	cfg, err := config.FromEnv()
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	pool, err := pg.Connect(ctx, cfg.DatabaseURL, 2)
+	pool, err := openPool(ctx)
 	if err != nil {
 		return err
 	}

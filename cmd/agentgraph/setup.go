@@ -61,6 +61,16 @@ func connect(ctx context.Context, logger *slog.Logger) (*deps, error) {
 	return d, nil
 }
 
+// openPool opens a small pool on DATABASE_URL for one-shot commands
+// (migrate, user), creating the database when it is missing.
+func openPool(ctx context.Context) (*pgxpool.Pool, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	return pg.Connect(ctx, cfg.DatabaseURL, 2)
+}
+
 func (d *deps) close() {
 	_ = d.rdb.Close()
 	d.pool.Close()

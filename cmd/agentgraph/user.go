@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/agentgraph/agentgraph/internal/auth"
-	"github.com/agentgraph/agentgraph/internal/config"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
 	"github.com/agentgraph/agentgraph/internal/pg"
@@ -44,13 +43,9 @@ func userCmd(ctx context.Context, args []string) error {
 	if *credits < 0 {
 		return fmt.Errorf("--credits must not be negative")
 	}
-	cfg, err := config.FromEnv()
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	pool, err := pg.Connect(ctx, cfg.DatabaseURL, 2)
+	pool, err := openPool(ctx)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/graphs"
+	"github.com/agentgraph/agentgraph/internal/model"
 	"github.com/agentgraph/agentgraph/internal/server"
 	"github.com/agentgraph/agentgraph/internal/sysmetrics"
 	"github.com/agentgraph/agentgraph/resolvers"
@@ -51,8 +53,16 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	}
 	defer hub.Stop()
 
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerHubMetrics(reg, hub)
+	runsFinished := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "agentgraph_runs_finished_total",
+		Help: "Runs this process's engine brought to a terminal status, by status."}, []string{"status"})
+	reg.MustRegister(runsFinished)
+
 	eng := engine.New(d.store, d.reg, events.NewPublisher(d.rdb, d.cfg.RedisPrefix), logger, engine.Options{
 		MaxRuns: d.cfg.Workers, LeaseDuration: d.cfg.LeaseDuration, ShutdownGrace: d.cfg.ShutdownGrace,
+		OnRunEnd: func(_ uuid.UUID, st model.Status) { runsFinished.WithLabelValues(string(st)).Inc() },
 	})
 	if d.cfg.Workers > 0 {
 		if err := eng.Start(ctx); err != nil {
@@ -61,9 +71,6 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		defer eng.Stop()
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	registerHubMetrics(reg, hub)
 	cipher, err := credentials.NewCipher(d.cfg.EncryptionKey)
 	if err != nil {
 		return err

@@ -32,19 +32,28 @@ func Define[In, Out any](info Info, run func(ctx context.Context, rc *RunContext
 	in, defaults := inputSchema(reflect.TypeFor[In]())
 	info.InputSchema = in
 	info.OutputSchema = outputSchema(reflect.TypeFor[Out]())
-	return &definedBlock[In]{info: info, defaults: defaults, run: run}
+	// Defaults as decoded JSON (what they become on the JSON path anyway), so
+	// inputs using them can still take the direct decoding path.
+	if raw, err := json.Marshal(defaults); err == nil {
+		var norm map[string]any
+		if json.Unmarshal(raw, &norm) == nil && norm != nil {
+			defaults = norm
+		}
+	}
+	return &definedBlock[In]{info: info, defaults: defaults, plan: newDecodePlan(reflect.TypeFor[In]()), run: run}
 }
 
 type definedBlock[In any] struct {
 	info     Info
 	defaults map[string]any
+	plan     *decodePlan // nil: always decode through JSON
 	run      func(ctx context.Context, rc *RunContext, in In, emit Emit) error
 }
 
 func (b *definedBlock[In]) Info() *Info { return &b.info }
 
 func (b *definedBlock[In]) Run(ctx context.Context, rc *RunContext, input map[string]any, emit Emit) error {
-	in, err := decodeInput[In](input, b.defaults)
+	in, err := decodeInput[In](input, b.defaults, b.plan)
 	if err != nil {
 		return err
 	}
@@ -54,8 +63,10 @@ func (b *definedBlock[In]) Run(ctx context.Context, rc *RunContext, input map[st
 	return b.run(ctx, rc, in, emit)
 }
 
-// decodeInput applies defaults to the absent keys and decodes into In.
-func decodeInput[In any](input map[string]any, defaults map[string]any) (In, error) {
+// decodeInput applies defaults to the absent keys and decodes into In:
+// directly when the plan applies to these values (see decodePlan), else
+// through JSON, so 3 and 3.0 both decode into an int field.
+func decodeInput[In any](input map[string]any, defaults map[string]any, plan *decodePlan) (In, error) {
 	var in In
 	merged := maps.Clone(defaults)
 	if merged == nil {
@@ -66,6 +77,13 @@ func decodeInput[In any](input map[string]any, defaults map[string]any) (In, err
 			continue // an explicit null means "not given": keep the default
 		}
 		merged[k] = v
+	}
+	if plan != nil {
+		if plan.decode(merged, reflect.ValueOf(&in).Elem()) {
+			return in, nil
+		}
+		var zero In
+		in = zero
 	}
 	raw, err := json.Marshal(merged)
 	if err != nil {

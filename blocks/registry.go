@@ -190,17 +190,21 @@ func (r *Registry) Validate(blockID string, input map[string]any) error {
 	if input == nil {
 		input = map[string]any{}
 	}
-	// Round-trip through JSON so Go ints, typed slices and structs validate
-	// exactly like the JSON they will be stored as.
-	raw, err := json.Marshal(input)
-	if err != nil {
-		return fmt.Errorf("%s: input is not JSON-encodable: %w", e.block.Info().Name, err)
+	// Plain JSON values (what decoding gives, plus Go integers) are validated
+	// as they are; anything else — typed slices, structs, NaN, invalid UTF-8 —
+	// round-trips through JSON first, so it validates exactly like the JSON
+	// it will be stored as.
+	var doc any = input
+	if !schemaValue(input) {
+		raw, err := json.Marshal(input)
+		if err != nil {
+			return fmt.Errorf("%s: input is not JSON-encodable: %w", e.block.Info().Name, err)
+		}
+		if doc, err = jsonschema.UnmarshalJSON(bytes.NewReader(raw)); err != nil {
+			return fmt.Errorf("%s: input: %w", e.block.Info().Name, err)
+		}
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return fmt.Errorf("%s: input: %w", e.block.Info().Name, err)
-	}
-	err = e.schema.Validate(doc)
+	err := e.schema.Validate(doc)
 	var ve *jsonschema.ValidationError
 	if errors.As(err, &ve) {
 		return fmt.Errorf("%s: invalid input: %s", e.block.Info().Name, describe(ve))

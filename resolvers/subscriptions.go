@@ -51,7 +51,7 @@ func (r *subscriptionResolver) ExecutionEvents(ctx context.Context, executionID 
 				if !ok {
 					return
 				}
-				if done := s.event(ev); done {
+				if done := s.event(*ev); done {
 					return
 				}
 			case <-sub.Resync:
@@ -76,6 +76,9 @@ type stream struct {
 	id   uuid.UUID
 	out  chan<- *gql.ExecutionEvent
 	last int64
+	// suspect is the stored seq a quiet check saw ahead of last; a second
+	// check still behind it means events were lost.
+	suspect int64
 }
 
 // snapshot reads the run and its node executions in one consistent read and
@@ -129,14 +132,22 @@ func (s *stream) event(ev events.Event) bool {
 }
 
 // checkQuiet re-reads the run when nothing arrived for a while and the
-// stored sequence has moved on.
+// stored sequence is ahead of what was forwarded on two checks in a row: an
+// event committed but not yet published would otherwise trigger a needless
+// snapshot. A terminal run is re-read at once, so the end is never missed.
 func (s *stream) checkQuiet() bool {
 	e, err := s.r.Store.ExecutionGet(s.ctx, s.r.Store.Pool, s.id)
 	if err != nil {
 		return true
 	}
-	if e.LastSeq > s.last || e.Status.IsTerminal() {
+	behind := e.LastSeq > s.last
+	lost := s.suspect > s.last // seen stored on the previous check, still not received
+	s.suspect = 0
+	if behind && (lost || e.Status.IsTerminal()) {
 		return s.snapshot()
+	}
+	if behind {
+		s.suspect = e.LastSeq
 	}
 	return false
 }

@@ -108,7 +108,7 @@ func recv(t testing.TB, s *Subscription) Event {
 	select {
 	case e, ok := <-s.C:
 		require.True(t, ok, "subscription closed")
-		return e
+		return *e
 	case <-time.After(waitTimeout):
 		t.Fatal("timed out waiting for an event")
 		return Event{}

@@ -250,8 +250,8 @@ func (h *Hub) dispatch(m *redis.Message) {
 	if len(list) == 0 {
 		return
 	}
-	var ev Event
-	if err := json.Unmarshal([]byte(m.Payload), &ev); err != nil {
+	ev := new(Event)
+	if err := json.Unmarshal([]byte(m.Payload), ev); err != nil {
 		h.log.Error("undecodable event", "channel", m.Channel, "err", err)
 		return
 	}

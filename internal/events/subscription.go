@@ -13,15 +13,16 @@ import (
 // On Resync the consumer re-reads the snapshot from Postgres and continues,
 // skipping events whose Seq the snapshot already covers.
 //
-// Events share their Value bytes with every other subscriber: treat them as
-// read-only.
+// Every subscriber of a message receives the same *Event (decoded once):
+// treat it as read-only. Pointers keep an idle subscription's buffer at 8
+// bytes a slot instead of a whole Event, which is most of its memory.
 type Subscription struct {
-	C      <-chan Event
+	C      <-chan *Event
 	Resync <-chan struct{}
 
 	hub     *Hub
 	channel string
-	c       chan Event
+	c       chan *Event
 	resync  chan struct{}
 
 	// mu orders delivery against Close, so the reader never sends on a
@@ -34,7 +35,7 @@ func newSubscription(h *Hub, channel string, buffer int) *Subscription {
 	s := &Subscription{
 		hub:     h,
 		channel: channel,
-		c:       make(chan Event, buffer),
+		c:       make(chan *Event, buffer),
 		resync:  make(chan struct{}, 1),
 	}
 	s.C, s.Resync = s.c, s.resync
@@ -63,7 +64,7 @@ func (s *Subscription) close() {
 // is full the event is dropped for this subscriber only and Resync is raised.
 // The counter is bumped before the event becomes visible, so metrics never
 // lag behind what subscribers have seen.
-func (s *Subscription) deliver(ev Event, delivered, dropped *atomic.Uint64) {
+func (s *Subscription) deliver(ev *Event, delivered, dropped *atomic.Uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

@@ -41,12 +41,16 @@ func (e *Engine) claimLoop() {
 			if err == nil && len(claimed) == free {
 				continue
 			}
+			if err == nil {
+				e.queueDrained.Store(true)
+			}
 		}
 		select {
 		case <-e.ctx.Done():
 			return
 		case <-e.wake:
 		case <-t.C:
+			e.queueDrained.Store(false)
 		}
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -119,11 +120,15 @@ type Engine struct {
 	events  *eventQueue
 	pool    *nodePool
 
-	wake     chan struct{}
-	ctx      context.Context // engine lifetime (loops)
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	stopOnce sync.Once
+	wake chan struct{}
+	// queueDrained: the last claim found fewer runnable runs than it had
+	// room for and no new run was signalled since, so a freed slot need not
+	// trigger a claim (the poll still finds expired leases).
+	queueDrained atomic.Bool
+	ctx          context.Context // engine lifetime (loops)
+	cancel       context.CancelFunc
+	wg           sync.WaitGroup
+	stopOnce     sync.Once
 }
 
 // New builds an engine. pub may be nil (events are then dropped).
@@ -225,7 +230,21 @@ func (e *Engine) Stop() {
 
 func (e *Engine) now() time.Time { return e.opts.Clock() }
 
+// wakeClaimer: new runs may be claimable.
 func (e *Engine) wakeClaimer() {
+	e.queueDrained.Store(false)
+	e.signalClaimer()
+}
+
+// slotFreed: a run ended; claim only if runnable runs may be waiting. With
+// a per-user limit a run left QUEUED may have become claimable, so always.
+func (e *Engine) slotFreed() {
+	if e.opts.MaxRunsPerUser > 0 || !e.queueDrained.Load() {
+		e.signalClaimer()
+	}
+}
+
+func (e *Engine) signalClaimer() {
 	select {
 	case e.wake <- struct{}{}:
 	default:
@@ -253,5 +272,5 @@ func (e *Engine) forget(r *run) {
 		}
 	}
 	e.mu.Unlock()
-	e.wakeClaimer()
+	e.slotFreed()
 }

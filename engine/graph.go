@@ -22,6 +22,7 @@ type graph struct {
 
 type gnode struct {
 	id       uuid.UUID
+	idStr    string
 	key      string
 	label    string
 	blockID  string
@@ -59,7 +60,7 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 		if !ok {
 			return nil, model.Invalid("graph", "node %q uses unknown block %s", n.Key, n.BlockID)
 		}
-		gn := &gnode{id: n.ID, key: n.Key, label: n.Label, blockID: n.BlockID.String(), block: b, info: b.Info(),
+		gn := &gnode{id: n.ID, idStr: n.ID.String(), key: n.Key, label: n.Label, blockID: n.BlockID.String(), block: b, info: b.Info(),
 			defaults: map[string]any{}, out: map[string][]*glink{}}
 		if len(n.InputDefault) > 0 {
 			if err := json.Unmarshal(n.InputDefault, &gn.defaults); err != nil {

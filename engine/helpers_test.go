@@ -28,7 +28,7 @@ const waitFor = 30 * time.Second
 
 // testRegistry is the built-in library plus blocks only tests use.
 var testRegistry = sync.OnceValue(func() *blocks.Registry {
-	reg, err := blocks.NewRegistry(append(blocks.BuiltinBlocks(), gateBlock(), panicBlock(), costBlock(), secondsCostBlock())...)
+	reg, err := blocks.NewRegistry(append(blocks.BuiltinBlocks(), gateBlock(), panicBlock(), costBlock(), secondsCostBlock(), nulBlock())...)
 	if err != nil {
 		panic(err)
 	}
@@ -201,8 +201,8 @@ func (w *watch) until(id uuid.UUID, pred func(events.Event) bool) *model.GraphEx
 		select {
 		case ev, ok := <-w.sub.C:
 			require.True(w.e.t, ok, "subscription closed")
-			w.evs[ev.ExecutionID] = append(w.evs[ev.ExecutionID], ev)
-			if ev.ExecutionID == id.String() && pred(ev) {
+			w.evs[ev.ExecutionID] = append(w.evs[ev.ExecutionID], *ev)
+			if ev.ExecutionID == id.String() && pred(*ev) {
 				return w.e.exec(id)
 			}
 		case <-w.sub.Resync:

@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +32,7 @@ const (
 // input of one).
 type nodeExec struct {
 	id         uuid.UUID
+	idStr      string // id formatted, for events (set on first use)
 	n          *gnode
 	phase      phase
 	status     model.Status // "" while waiting
@@ -53,6 +56,7 @@ type nodeExec struct {
 	charged    int64 // total charged so far
 	outSize    int64
 	runTime    float64
+	emitErr    error // an output that could not be stored: the node fails
 }
 
 // errNodeTimeout is the cause of a block run's context past NodeTimeout.
@@ -75,6 +79,16 @@ func resumedExec(n *gnode, ne model.NodeExecution) *nodeExec {
 	return x
 }
 
+// newID is a time-ordered (v7) UUID: rows written together land on the
+// same index pages instead of random ones (fewer pages dirtied and
+// full-page images per commit).
+func newID() uuid.UUID {
+	if id, err := uuid.NewV7(); err == nil {
+		return id
+	}
+	return uuid.New()
+}
+
 func sizeOf(vs []json.RawMessage) int {
 	n := 0
 	for _, v := range vs {
@@ -84,7 +98,7 @@ func sizeOf(vs []json.RawMessage) int {
 }
 
 func (r *run) newExec(n *gnode) *nodeExec {
-	return &nodeExec{id: uuid.New(), n: n, phase: phaseWaiting, linked: map[string]any{}, created: r.nextCreated()}
+	return &nodeExec{id: newID(), n: n, phase: phaseWaiting, linked: map[string]any{}, created: r.nextCreated()}
 }
 
 // setStatus moves x through the state machine, recording the event. An
@@ -115,8 +129,8 @@ func (r *run) setStatus(x *nodeExec, s model.Status, errMsg string) bool {
 		x.errMsg = &errMsg
 	}
 	r.touch(x)
-	r.event(events.Event{Kind: events.KindNodeStatus, Status: string(s), NodeID: x.n.id.String(),
-		NodeExecutionID: x.id.String(), Error: errMsg})
+	r.event(events.Event{Kind: events.KindNodeStatus, Status: string(s), NodeID: x.n.idStr,
+		NodeExecutionID: x.sid(), Error: errMsg})
 	return true
 }
 
@@ -125,6 +139,13 @@ func later(t, floor time.Time) time.Time {
 		return floor
 	}
 	return t
+}
+
+func (x *nodeExec) sid() string {
+	if x.idStr == "" {
+		x.idStr = x.id.String()
+	}
+	return x.idStr
 }
 
 func (r *run) touch(x *nodeExec) {
@@ -177,8 +198,8 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 		ctx, cancel = context.WithTimeoutCause(r.ctx, d, errNodeTimeout)
 	}
 	defer cancel()
-	rc := &blocks.RunContext{ExecutionID: r.id.String(), NodeID: x.n.id.String(), UserID: r.exec.UserID.String(),
-		GraphID: r.exec.GraphID.String(), UserContext: r.userContext(), Agents: &agentRunner{e: e, r: r, x: x}}
+	rc := &blocks.RunContext{ExecutionID: r.ids[0], NodeID: x.n.idStr, UserID: r.ids[2],
+		GraphID: r.ids[1], UserContext: r.userContext(), Agents: &agentRunner{e: e, r: r, x: x}}
 	emit := func(pin string, v any) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
@@ -186,6 +207,18 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 		raw, err := json.Marshal(v)
 		if err != nil {
 			return fmt.Errorf("output %q is not JSON-encodable: %w", pin, err)
+		}
+		if hasNUL(raw) {
+			// Postgres jsonb refuses \u0000: storing it would fail every
+			// commit of the run. The node fails instead, even if its block
+			// ignores this error.
+			err := fmt.Errorf("output %q contains a NUL character (\\u0000), which cannot be stored", pin)
+			r.mu.Lock()
+			if x.emitErr == nil {
+				x.emitErr = err
+			}
+			r.mu.Unlock()
+			return err
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -203,9 +236,42 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 	}
 	r.mu.Lock()
 	x.runTime = time.Since(start).Seconds()
+	if err == nil {
+		err = x.emitErr
+	}
 	r.finishNode(x, err)
 	r.markPending()
 	r.mu.Unlock()
+}
+
+// hasNUL reports whether encoded JSON holds a NUL character (an unescaped
+// `\u0000`), which Postgres jsonb cannot store.
+func hasNUL(raw []byte) bool {
+	for off := 0; ; {
+		i := bytes.Index(raw[off:], nulEscape)
+		if i < 0 {
+			return false
+		}
+		i += off
+		n := 0 // backslashes before this one: an odd count escapes it
+		for j := i - 1; j >= 0 && raw[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return true
+		}
+		off = i + len(nulEscape)
+	}
+}
+
+var nulEscape = []byte(`\u0000`)
+
+// storable makes a message safe for a text column: NUL becomes U+FFFD.
+func storable(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }
 
 func safeRun(f func() error) (err error) {
@@ -229,7 +295,7 @@ func (r *run) output(x *nodeExec, pin string, v any, raw json.RawMessage) {
 	x.outSize += int64(len(raw))
 	x.outputsNew = true
 	r.touch(x)
-	r.event(events.Event{Kind: events.KindNodeOutput, NodeID: x.n.id.String(), NodeExecutionID: x.id.String(),
+	r.event(events.Event{Kind: events.KindNodeOutput, NodeID: x.n.idStr, NodeExecutionID: x.sid(),
 		Pin: pin, Value: raw})
 	if x.n.is(blocks.TypeOutput) && pin == "output" {
 		name, _ := x.input["name"].(string)
@@ -255,7 +321,7 @@ func (r *run) finishNode(x *nodeExec, err error) {
 		r.maybeComplete()
 		return
 	}
-	status, msg := model.StatusFailed, err.Error()
+	status, msg := model.StatusFailed, storable(err.Error())
 	if errors.Is(err, errNodeTimeout) {
 		status, msg = model.StatusTimeout, "timed out after "+r.e.opts.NodeTimeout.String()
 	}
@@ -281,6 +347,6 @@ func (r *run) logLine(level string, x *nodeExec, msg string) db.LogWrite {
 
 // stats is the seed's NodeExecutionStats of x.
 func (x *nodeExec) stats() model.NodeExecutionStats {
-	return model.NodeExecutionStats{NodeID: x.n.id.String(), BlockName: x.n.info.Name, ExecutionTime: x.runTime,
+	return model.NodeExecutionStats{NodeID: x.n.idStr, BlockName: x.n.info.Name, ExecutionTime: x.runTime,
 		InputSize: int64(len(x.inputJSON)), OutputSize: x.outSize, Cost: x.charged}
 }

@@ -20,6 +20,7 @@ import (
 type run struct {
 	e       *Engine
 	id      uuid.UUID
+	ids     [3]string             // id, graph id, user id as event strings (formatted once)
 	exec    *model.GraphExecution // as claimed (static facts: graph, user, inputs)
 	g       *graph
 	inputs  map[string]any
@@ -68,6 +69,7 @@ func newRun(e *Engine, exec *model.GraphExecution, g *graph, parent *run) *run {
 		done: make(chan struct{}), status: model.StatusRunning, seq: exec.LastSeq, durableSeq: exec.LastSeq,
 		waiting: map[uuid.UUID][]*nodeExec{}, static: map[uuid.UUID]map[string]any{},
 		outputs: map[string][]json.RawMessage{}}
+	r.ids = [3]string{exec.ID.String(), exec.GraphID.String(), exec.UserID.String()}
 	r.ctx, r.cancel = context.WithCancelCause(context.Background())
 	_ = json.Unmarshal(exec.Inputs, &r.inputs)
 	if len(exec.Outputs) > 0 {
@@ -82,7 +84,7 @@ func newRun(e *Engine, exec *model.GraphExecution, g *graph, parent *run) *run {
 // event appends an event with the next sequence number (caller holds mu).
 func (r *run) event(ev events.Event) {
 	r.seq++
-	ev.ExecutionID, ev.GraphID, ev.UserID = r.id.String(), r.exec.GraphID.String(), r.exec.UserID.String()
+	ev.ExecutionID, ev.GraphID, ev.UserID = r.ids[0], r.ids[1], r.ids[2]
 	ev.Seq = r.seq
 	ev.At = r.e.now().UTC()
 	r.evs = append(r.evs, ev)
@@ -159,6 +161,12 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run,
 	if err != nil {
 		return nil, err
 	}
+	r := newRun(e, c.Exec, g, parent)
+	if c.WasQueued {
+		// QUEUED until this claim: no node execution or waiting input can
+		// exist yet (they are only written by the run's lease holder).
+		return r, nil
+	}
 	nes, err := e.store.NodeExecutionsByExecutions(ctx, e.store.Pool, []uuid.UUID{c.Exec.ID})
 	if err != nil {
 		return nil, err
@@ -167,7 +175,6 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run,
 	if err != nil {
 		return nil, err
 	}
-	r := newRun(e, c.Exec, g, parent)
 	for _, ne := range nes[c.Exec.ID] {
 		n := g.nodes[ne.NodeID]
 		if n == nil {

@@ -25,12 +25,19 @@ func (e *Engine) Submit(ctx context.Context, userID uuid.UUID, graphID uuid.UUID
 	if !user.IsActive {
 		return nil, fmt.Errorf("%w: the user is deactivated", model.ErrForbidden)
 	}
-	fg, err := e.store.GraphLoad(ctx, e.store.Pool, graphID, version)
+	// Resolve the version (one row), then take the compiled graph from the
+	// per-version cache: versions are immutable, so a graph run many times
+	// is loaded and compiled once.
+	gv, err := e.store.GraphGet(ctx, e.store.Pool, graphID, version)
 	if err != nil {
 		return nil, err
 	}
-	if fg.UserID != userID {
+	if gv.UserID != userID {
 		return nil, model.NotFound("graph")
+	}
+	g, err := e.compiled(ctx, gv.ID, gv.Version)
+	if err != nil {
+		return nil, err
 	}
 	if uc.Timezone == "" {
 		uc.Timezone = user.Timezone
@@ -38,7 +45,7 @@ func (e *Engine) Submit(ctx context.Context, userID uuid.UUID, graphID uuid.UUID
 	if uc.Locale == "" {
 		uc.Locale = user.Locale
 	}
-	return e.submit(ctx, fg, userID, inputs, uc, nil)
+	return e.submitCompiled(ctx, g, userID, inputs, uc, nil)
 }
 
 func (e *Engine) submit(ctx context.Context, fg *model.FullGraph, userID uuid.UUID, inputs map[string]any, uc model.UserContext, parent *uuid.UUID) (*model.GraphExecution, error) {
@@ -46,6 +53,12 @@ func (e *Engine) submit(ctx context.Context, fg *model.FullGraph, userID uuid.UU
 	if err != nil {
 		return nil, err
 	}
+	return e.submitCompiled(ctx, g, userID, inputs, uc, parent)
+}
+
+func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID, inputs map[string]any, uc model.UserContext, parent *uuid.UUID) (*model.GraphExecution, error) {
+	fg := g.g
+	var err error
 	if inputs == nil {
 		inputs = map[string]any{}
 	}
@@ -54,7 +67,7 @@ func (e *Engine) submit(ctx context.Context, fg *model.FullGraph, userID uuid.UU
 	}
 	var ex *model.GraphExecution
 	err = e.store.InTx(ctx, func(tx pgx.Tx) error {
-		ex, err = e.store.ExecutionInsert(ctx, tx, db.NewExecution{ID: uuid.New(), GraphID: fg.ID,
+		ex, err = e.store.ExecutionInsert(ctx, tx, db.NewExecution{ID: newID(), GraphID: fg.ID,
 			GraphVersion: fg.Version, UserID: userID, Inputs: inputs, UserContext: uc, ParentNodeExecutionID: parent})
 		return err
 	})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
@@ -119,6 +120,7 @@ func (w *writer) drain() {
 
 func (w *writer) commit(parts []*part) {
 	e := w.e
+	retries := 0
 	for len(parts) > 0 {
 		b := &db.ExecutionBatch{Owner: e.opts.Owner, LeaseSeconds: e.leaseSeconds()}
 		var charges []db.Charge
@@ -151,6 +153,12 @@ func (w *writer) commit(parts []*part) {
 			})
 			continue
 		}
+		if err != nil && transient(err) && retries < 3 {
+			// Nothing was written; the same batch is simply tried again.
+			retries++
+			e.log.Warn("group commit conflict; retrying", "err", err, "attempt", retries)
+			continue
+		}
 		if err != nil {
 			e.log.Error("group commit failed; its runs resume from the last commit", "err", err, "runs", len(parts))
 			for _, p := range parts {
@@ -170,6 +178,13 @@ func (w *writer) commit(parts []*part) {
 		}
 		return
 	}
+}
+
+// transient: a deadlock or serialization failure, after which the whole
+// transaction was rolled back and may simply be retried.
+func transient(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
 func chargeRef(c *pendingCharge) string {

@@ -53,7 +53,8 @@ RETURNING *;
 -- event sequence by one (the RUNNING event); a resumed run keeps its status.
 WITH running AS (
     SELECT r.user_id, count(*) AS n FROM graph_executions r
-    WHERE r.status = 'RUNNING' AND r.lease_expires_at > now() AND r.parent_node_execution_id IS NULL
+    WHERE @per_user::bigint > 0 -- only needed with a per-user limit
+      AND r.status = 'RUNNING' AND r.lease_expires_at > now() AND r.parent_node_execution_id IS NULL
     GROUP BY r.user_id
 ), cand AS (
     SELECT c.id, c.user_id, c.created_at, c.status FROM graph_executions c
@@ -104,10 +105,27 @@ RETURNING g.*, pick.was_queued;
 
 -- name: GraphExecutionHeartbeat :many
 -- Extends the leases @owner still holds; a run missing from the result was
--- taken over (or finished) and must stop locally without writing.
-UPDATE graph_executions SET lease_expires_at = now() + make_interval(secs => @lease_seconds::float8)
-WHERE id = ANY(@ids::uuid[]) AND lease_owner = @owner::text AND status = 'RUNNING'
-RETURNING id, (cancel_requested_at IS NOT NULL)::boolean AS cancel_requested;
+-- taken over (or finished) and must stop locally without writing. A row
+-- locked right now (a group commit writing it, which extends the lease
+-- itself) is skipped, not waited for, and reported busy: waiting would
+-- stall the heartbeat behind commits and could deadlock with them.
+WITH free AS (
+    SELECT f.id FROM graph_executions f WHERE f.id = ANY(@ids::uuid[])
+    ORDER BY f.id
+    FOR NO KEY UPDATE SKIP LOCKED
+), upd AS (
+    UPDATE graph_executions g SET lease_expires_at = now() + make_interval(secs => @lease_seconds::float8)
+    FROM free
+    WHERE g.id = free.id AND g.lease_owner = @owner::text AND g.status = 'RUNNING'
+    RETURNING g.id, (g.cancel_requested_at IS NOT NULL)::boolean AS cancel_requested
+)
+SELECT upd.id, upd.cancel_requested, false AS busy FROM upd
+UNION ALL
+SELECT i.id, false AS cancel_requested, true AS busy
+FROM unnest(@ids::uuid[]) AS i(id)
+WHERE NOT EXISTS (SELECT 1 FROM free WHERE free.id = i.id)
+  AND EXISTS (SELECT 1 FROM graph_executions x
+              WHERE x.id = i.id AND x.lease_owner = @owner::text AND x.status = 'RUNNING');
 
 -- name: GraphExecutionRelease :exec
 -- Hands runs back on shutdown: another worker may claim them at once.

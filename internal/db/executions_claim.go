@@ -115,6 +115,7 @@ func (s *Store) ExecutionClaimByID(ctx context.Context, ex DBTX, owner string, l
 type LeaseState struct {
 	ID              uuid.UUID
 	CancelRequested bool
+	Busy            bool // being written right now (its lease is extended by that write); not checked for a cancel
 }
 
 // ExecutionHeartbeat extends owner's leases on ids; runs missing from the
@@ -127,7 +128,7 @@ func (s *Store) ExecutionHeartbeat(ctx context.Context, owner string, leaseSecon
 	}
 	out := make([]LeaseState, len(rows))
 	for i, r := range rows {
-		out[i] = LeaseState{ID: r.ID, CancelRequested: r.CancelRequested}
+		out[i] = LeaseState{ID: r.ID, CancelRequested: r.CancelRequested, Busy: r.Busy}
 	}
 	return out, nil
 }

@@ -109,14 +109,15 @@ func (q *Queries) GraphExecutionCancelQueued(ctx context.Context, db DBTX, arg G
 const graphExecutionClaim = `-- name: GraphExecutionClaim :many
 WITH running AS (
     SELECT r.user_id, count(*) AS n FROM graph_executions r
-    WHERE r.status = 'RUNNING' AND r.lease_expires_at > now() AND r.parent_node_execution_id IS NULL
+    WHERE $3::bigint > 0 -- only needed with a per-user limit
+      AND r.status = 'RUNNING' AND r.lease_expires_at > now() AND r.parent_node_execution_id IS NULL
     GROUP BY r.user_id
 ), cand AS (
     SELECT c.id, c.user_id, c.created_at, c.status FROM graph_executions c
     WHERE (c.status = 'QUEUED' OR (c.status = 'RUNNING' AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())))
       AND c.parent_node_execution_id IS NULL
     ORDER BY c.created_at
-    LIMIT $3
+    LIMIT $4
     FOR UPDATE SKIP LOCKED
 ), ranked AS (
     SELECT cand.id, cand.created_at, cand.status = 'QUEUED' AS was_queued,
@@ -124,7 +125,7 @@ WITH running AS (
     FROM cand LEFT JOIN running ON running.user_id = cand.user_id
 ), pick AS (
     SELECT ranked.id, ranked.was_queued FROM ranked
-    WHERE $4::bigint = 0 OR ranked.k <= $4::bigint
+    WHERE $3::bigint = 0 OR ranked.k <= $3::bigint
     ORDER BY ranked.created_at
     LIMIT $5
 )
@@ -143,8 +144,8 @@ RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.ou
 type GraphExecutionClaimParams struct {
 	Owner        string
 	LeaseSeconds float64
-	Scan         int32
 	PerUser      int64
+	Scan         int32
 	Lim          int32
 }
 
@@ -182,8 +183,8 @@ func (q *Queries) GraphExecutionClaim(ctx context.Context, db DBTX, arg GraphExe
 	rows, err := db.Query(ctx, graphExecutionClaim,
 		arg.Owner,
 		arg.LeaseSeconds,
-		arg.Scan,
 		arg.PerUser,
+		arg.Scan,
 		arg.Lim,
 	)
 	if err != nil {
@@ -462,26 +463,44 @@ func (q *Queries) GraphExecutionGetMany(ctx context.Context, db DBTX, ids []uuid
 }
 
 const graphExecutionHeartbeat = `-- name: GraphExecutionHeartbeat :many
-UPDATE graph_executions SET lease_expires_at = now() + make_interval(secs => $1::float8)
-WHERE id = ANY($2::uuid[]) AND lease_owner = $3::text AND status = 'RUNNING'
-RETURNING id, (cancel_requested_at IS NOT NULL)::boolean AS cancel_requested
+WITH free AS (
+    SELECT f.id FROM graph_executions f WHERE f.id = ANY($1::uuid[])
+    ORDER BY f.id
+    FOR NO KEY UPDATE SKIP LOCKED
+), upd AS (
+    UPDATE graph_executions g SET lease_expires_at = now() + make_interval(secs => $2::float8)
+    FROM free
+    WHERE g.id = free.id AND g.lease_owner = $3::text AND g.status = 'RUNNING'
+    RETURNING g.id, (g.cancel_requested_at IS NOT NULL)::boolean AS cancel_requested
+)
+SELECT upd.id, upd.cancel_requested, false AS busy FROM upd
+UNION ALL
+SELECT i.id, false AS cancel_requested, true AS busy
+FROM unnest($1::uuid[]) AS i(id)
+WHERE NOT EXISTS (SELECT 1 FROM free WHERE free.id = i.id)
+  AND EXISTS (SELECT 1 FROM graph_executions x
+              WHERE x.id = i.id AND x.lease_owner = $3::text AND x.status = 'RUNNING')
 `
 
 type GraphExecutionHeartbeatParams struct {
-	LeaseSeconds float64
 	Ids          []uuid.UUID
+	LeaseSeconds float64
 	Owner        string
 }
 
 type GraphExecutionHeartbeatRow struct {
 	ID              uuid.UUID
 	CancelRequested bool
+	Busy            bool
 }
 
 // Extends the leases @owner still holds; a run missing from the result was
-// taken over (or finished) and must stop locally without writing.
+// taken over (or finished) and must stop locally without writing. A row
+// locked right now (a group commit writing it, which extends the lease
+// itself) is skipped, not waited for, and reported busy: waiting would
+// stall the heartbeat behind commits and could deadlock with them.
 func (q *Queries) GraphExecutionHeartbeat(ctx context.Context, db DBTX, arg GraphExecutionHeartbeatParams) ([]GraphExecutionHeartbeatRow, error) {
-	rows, err := db.Query(ctx, graphExecutionHeartbeat, arg.LeaseSeconds, arg.Ids, arg.Owner)
+	rows, err := db.Query(ctx, graphExecutionHeartbeat, arg.Ids, arg.LeaseSeconds, arg.Owner)
 	if err != nil {
 		return nil, err
 	}
@@ -489,7 +508,7 @@ func (q *Queries) GraphExecutionHeartbeat(ctx context.Context, db DBTX, arg Grap
 	items := []GraphExecutionHeartbeatRow{}
 	for rows.Next() {
 		var i GraphExecutionHeartbeatRow
-		if err := rows.Scan(&i.ID, &i.CancelRequested); err != nil {
+		if err := rows.Scan(&i.ID, &i.CancelRequested, &i.Busy); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

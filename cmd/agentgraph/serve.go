@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"os"
 	"time"
 
 	"github.com/google/uuid"
@@ -100,6 +102,10 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 			return nil
 		},
 	})
+	if addr := os.Getenv("PPROF_ADDR"); addr != "" {
+		// Profiling on its own listener (e.g. 127.0.0.1:6060), never on the public one.
+		go func() { logger.Warn("pprof", "err", http.ListenAndServe(addr, pprofMux())) }()
+	}
 	ln, err := net.Listen("tcp", d.cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", d.cfg.ListenAddr, err)
@@ -134,4 +140,13 @@ func registerHubMetrics(reg *prometheus.Registry, hub *events.Hub) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "agentgraph_redis_reconnects_total",
 			Help: "Redis subscription reconnects."}, func() float64 { return float64(hub.Reconnects()) }),
 	)
+}
+
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

@@ -15,6 +15,12 @@ import (
 // value runs. A static link also remembers the value for every later run of
 // the sink and completes the executions already waiting for it.
 func (r *run) route(src *nodeExec, pin string, v any) {
+	if n := len(src.n.out[pin]); n > 8 {
+		// A wide fan-out queues a status event and a dirty row per sink:
+		// grow once instead of doubling (and copying) repeatedly.
+		r.evs = slices.Grow(r.evs, 2*n)
+		r.dirty = slices.Grow(r.dirty, n)
+	}
 	for _, l := range src.n.out[pin] {
 		if r.stopping {
 			return

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"sync"
@@ -44,6 +45,9 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	strict := fs.Bool("strict", false, "every node waits for its inputs to be committed (no speculation)")
 	writers := fs.Int("writers", 0, "group-commit writers (default 2)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole bench to this file")
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(engine.WorkerGCPercent)
+	}
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: bench [--scenario S] [--chain-runs N] [--chain-nodes N] [--fanout-runs N] [--fanout-nodes N] [--strict])", err)
 	}

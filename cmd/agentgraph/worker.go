@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/debug"
 
 	"github.com/agentgraph/agentgraph/engine"
 	"github.com/agentgraph/agentgraph/internal/events"
@@ -21,6 +23,9 @@ func workerCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	workers := fs.Int("workers", -1, "concurrent runs this process executes (default WORKERS or 64)")
 	maxNodes := fs.Int("max-nodes", 0, "blocks running at once (default 128)")
 	perUser := fs.Int("per-user", 0, "running runs per user across all workers (0 = no limit)")
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(engine.WorkerGCPercent)
+	}
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: worker [--workers N] [--max-nodes N] [--per-user N])", err)
 	}

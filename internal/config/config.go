@@ -28,6 +28,9 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	RedisPrefix    string
 	DBMaxConns     int32
+	MaxRunsPerUser int           // running runs per user across all workers (0 = no limit)
+	RunTimeout     time.Duration // a run's wall-clock limit; it ends TIMEOUT
+	NodeTimeout    time.Duration // one block run's limit; the node ends TIMEOUT
 }
 
 // FromEnv reads the environment. Errors name the variable.
@@ -55,6 +58,15 @@ func FromEnv() (Config, error) {
 		return c, err
 	}
 	if c.ShutdownGrace, err = durEnv("SHUTDOWN_GRACE", 15*time.Second); err != nil {
+		return c, err
+	}
+	if c.MaxRunsPerUser, err = intEnv("MAX_RUNS_PER_USER", 0); err != nil {
+		return c, err
+	}
+	if c.RunTimeout, err = durEnv("RUN_TIMEOUT", time.Hour); err != nil {
+		return c, err
+	}
+	if c.NodeTimeout, err = durEnv("NODE_TIMEOUT", 10*time.Minute); err != nil {
 		return c, err
 	}
 	if k := os.Getenv("ENCRYPTION_KEY"); k != "" {

@@ -312,6 +312,7 @@ func TestAgentChildRunAndCancellation(t *testing.T) {
 	parentNodes[0].Defaults = map[string]any{"graph_id": slow.ID.String()}
 	parent2 := e.graph(u, parentNodes[:1], nil)
 	w2 := e.watch(parent2.ID)
+	wChild := e.watch(slow.ID)
 	ex := e.submit(u, parent2, nil)
 	g.waitEntered(t)
 	c, err := e.eng.Cancel(context.Background(), u.ID, ex.ID)
@@ -321,6 +322,8 @@ func TestAgentChildRunAndCancellation(t *testing.T) {
 	ne = e.nodeRuns(parent2, ex.ID)["agent"][0]
 	kid, err = e.store.ExecutionChildOf(context.Background(), e.store.Pool, ne.ID)
 	require.NoError(t, err)
+	// The child ends in its own commit, which may follow the parent's.
+	kid = wChild.until(kid.ID, nil)
 	require.Equal(t, model.StatusCancelled, kid.Status)
 }
 

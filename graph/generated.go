@@ -155,6 +155,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ExecutionMetric struct {
+		ExecutionID      func(childComplexity int) int
+		MetricName       func(childComplexity int) int
+		MetricUnit       func(childComplexity int) int
+		MetricValue      func(childComplexity int) int
+		NodeID           func(childComplexity int) int
+		PrometheusFormat func(childComplexity int) int
+		Tags             func(childComplexity int) int
+		Timestamp        func(childComplexity int) int
+	}
+
 	ExecutionStats struct {
 		CompletedNodes func(childComplexity int) int
 		ExecutionTime  func(childComplexity int) int
@@ -210,6 +221,7 @@ type ComplexityRoot struct {
 		IsShared       func(childComplexity int) int
 		LastSeq        func(childComplexity int) int
 		Logs           func(childComplexity int, first *int, after *string) int
+		Metrics        func(childComplexity int) int
 		NodeExecutions func(childComplexity int) int
 		Outputs        func(childComplexity int) int
 		ShareToken     func(childComplexity int) int
@@ -441,6 +453,8 @@ type GraphExecutionResolver interface {
 
 	NodeExecutions(ctx context.Context, obj *model.GraphExecution) ([]*model.NodeExecution, error)
 	Logs(ctx context.Context, obj *model.GraphExecution, first *int, after *string) (*model.ExecutionLogConnection, error)
+
+	Metrics(ctx context.Context, obj *model.GraphExecution) ([]*model.ExecutionMetric, error)
 }
 type LinkResolver interface {
 	Source(ctx context.Context, obj *model.Link) (*model.Node, error)
@@ -966,6 +980,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ExecutionLogEdge.Node(childComplexity), true
 
+	case "ExecutionMetric.executionId":
+		if e.ComplexityRoot.ExecutionMetric.ExecutionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionMetric.ExecutionID(childComplexity), true
+	case "ExecutionMetric.metricName":
+		if e.ComplexityRoot.ExecutionMetric.MetricName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionMetric.MetricName(childComplexity), true
+	case "ExecutionMetric.metricUnit":
+		if e.ComplexityRoot.ExecutionMetric.MetricUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionMetric.MetricUnit(childComplexity), true
+	case "ExecutionMetric.metricValue":
+		if e.ComplexityRoot.ExecutionMetric.MetricValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionMetric.MetricValue(childComplexity), true
+	case "ExecutionMetric.nodeId":
+		if e.ComplexityRoot.ExecutionMetric.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionMetric.NodeID(childComplexity), true
+	case "ExecutionMetric.prometheusFormat":
+		if e.ComplexityRoot.ExecutionMetric.PrometheusFormat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionMetric.PrometheusFormat(childComplexity), true
+	case "ExecutionMetric.tags":
+		if e.ComplexityRoot.ExecutionMetric.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionMetric.Tags(childComplexity), true
+	case "ExecutionMetric.timestamp":
+		if e.ComplexityRoot.ExecutionMetric.Timestamp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionMetric.Timestamp(childComplexity), true
+
 	case "ExecutionStats.completedNodes":
 		if e.ComplexityRoot.ExecutionStats.CompletedNodes == nil {
 			break
@@ -1232,6 +1295,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GraphExecution.Logs(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "GraphExecution.metrics":
+		if e.ComplexityRoot.GraphExecution.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphExecution.Metrics(childComplexity), true
 	case "GraphExecution.nodeExecutions":
 		if e.ComplexityRoot.GraphExecution.NodeExecutions == nil {
 			break
@@ -2813,6 +2882,21 @@ type GraphExecution {
   logs(first: Int = 50, after: String): ExecutionLogConnection!
   "The sequence number of the last event of this run."
   lastSeq: Int!
+  "Per-node measurements of this run (the seed's ExecutionMetrics), from its node executions."
+  metrics: [ExecutionMetric!]!
+}
+
+"One measurement of a run or node (the seed's ExecutionMetrics)."
+type ExecutionMetric {
+  executionId: ID!
+  nodeId: ID
+  metricName: String!
+  metricValue: Float!
+  metricUnit: String!
+  timestamp: Time!
+  tags: JSON!
+  "The sample in Prometheus text exposition format."
+  prometheusFormat: String!
 }
 
 type NodeExecution {
@@ -3303,6 +3387,28 @@ func (ec *executionContext) childFields_ExecutionLogEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ExecutionLogEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ExecutionMetric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "executionId":
+		return ec.fieldContext_ExecutionMetric_executionId(ctx, field)
+	case "nodeId":
+		return ec.fieldContext_ExecutionMetric_nodeId(ctx, field)
+	case "metricName":
+		return ec.fieldContext_ExecutionMetric_metricName(ctx, field)
+	case "metricValue":
+		return ec.fieldContext_ExecutionMetric_metricValue(ctx, field)
+	case "metricUnit":
+		return ec.fieldContext_ExecutionMetric_metricUnit(ctx, field)
+	case "timestamp":
+		return ec.fieldContext_ExecutionMetric_timestamp(ctx, field)
+	case "tags":
+		return ec.fieldContext_ExecutionMetric_tags(ctx, field)
+	case "prometheusFormat":
+		return ec.fieldContext_ExecutionMetric_prometheusFormat(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExecutionMetric", field.Name)
+}
+
 func (ec *executionContext) childFields_ExecutionStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "totalNodes":
@@ -3429,6 +3535,8 @@ func (ec *executionContext) childFields_GraphExecution(ctx context.Context, fiel
 		return ec.fieldContext_GraphExecution_logs(ctx, field)
 	case "lastSeq":
 		return ec.fieldContext_GraphExecution_lastSeq(ctx, field)
+	case "metrics":
+		return ec.fieldContext_GraphExecution_metrics(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GraphExecution", field.Name)
 }
@@ -6370,6 +6478,190 @@ func (ec *executionContext) fieldContext_ExecutionLogEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _ExecutionMetric_executionId(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionMetric_executionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExecutionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionMetric_executionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionMetric", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ExecutionMetric_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionMetric_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionMetric_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionMetric", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ExecutionMetric_metricName(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionMetric_metricName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MetricName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionMetric_metricName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionMetric", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExecutionMetric_metricValue(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionMetric_metricValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MetricValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionMetric_metricValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionMetric", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExecutionMetric_metricUnit(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionMetric_metricUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MetricUnit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionMetric_metricUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionMetric", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExecutionMetric_timestamp(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionMetric_timestamp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timestamp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionMetric_timestamp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionMetric", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExecutionMetric_tags(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionMetric_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionMetric_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionMetric", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _ExecutionMetric_prometheusFormat(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionMetric_prometheusFormat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrometheusFormat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionMetric_prometheusFormat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionMetric", field, false, false, "String")
+}
+
 func (ec *executionContext) _ExecutionStats_totalNodes(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7677,6 +7969,38 @@ func (ec *executionContext) _GraphExecution_lastSeq(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_GraphExecution_lastSeq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GraphExecution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GraphExecution_metrics(ctx context.Context, field graphql.CollectedField, obj *model.GraphExecution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphExecution_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GraphExecution().Metrics(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ExecutionMetric) graphql.Marshaler {
+			return ec.marshalNExecutionMetric2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐExecutionMetricᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphExecution_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphExecution",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExecutionMetric(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _GraphExecutionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.GraphExecutionConnection) (ret graphql.Marshaler) {
@@ -14250,6 +14574,74 @@ func (ec *executionContext) _ExecutionLogEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var executionMetricImplementors = []string{"ExecutionMetric"}
+
+func (ec *executionContext) _ExecutionMetric(ctx context.Context, sel ast.SelectionSet, obj *model.ExecutionMetric) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, executionMetricImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExecutionMetric")
+		case "executionId":
+			out.Values[i] = ec._ExecutionMetric_executionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodeId":
+			out.Values[i] = ec._ExecutionMetric_nodeId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "metricName":
+			out.Values[i] = ec._ExecutionMetric_metricName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "metricValue":
+			out.Values[i] = ec._ExecutionMetric_metricValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "metricUnit":
+			out.Values[i] = ec._ExecutionMetric_metricUnit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timestamp":
+			out.Values[i] = ec._ExecutionMetric_timestamp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tags":
+			out.Values[i] = ec._ExecutionMetric_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "prometheusFormat":
+			out.Values[i] = ec._ExecutionMetric_prometheusFormat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var executionStatsImplementors = []string{"ExecutionStats"}
 
 func (ec *executionContext) _ExecutionStats(ctx context.Context, sel ast.SelectionSet, obj *model.ExecutionStats) graphql.Marshaler {
@@ -14633,6 +15025,12 @@ func (ec *executionContext) _GraphExecution(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "metrics":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GraphExecution_metrics(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16623,6 +17021,30 @@ func (ec *executionContext) marshalNExecutionLogEdge2ᚖgithubᚗcomᚋagentgrap
 		return graphql.Null
 	}
 	return ec._ExecutionLogEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNExecutionMetric2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐExecutionMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ExecutionMetric) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExecutionMetric2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐExecutionMetric(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNExecutionMetric2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐExecutionMetric(ctx context.Context, sel ast.SelectionSet, v *model.ExecutionMetric) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExecutionMetric!")
+		return graphql.Null
+	}
+	return ec._ExecutionMetric(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNExecutionStats2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐExecutionStats(ctx context.Context, sel ast.SelectionSet, v *model.ExecutionStats) graphql.Marshaler {

@@ -142,6 +142,19 @@ type ExecutionLogEdge struct {
 	Node   *ExecutionLog `json:"node"`
 }
 
+// One measurement of a run or node (the seed's ExecutionMetrics).
+type ExecutionMetric struct {
+	ExecutionID string         `json:"executionId"`
+	NodeID      *string        `json:"nodeId,omitempty"`
+	MetricName  string         `json:"metricName"`
+	MetricValue float64        `json:"metricValue"`
+	MetricUnit  string         `json:"metricUnit"`
+	Timestamp   time.Time      `json:"timestamp"`
+	Tags        gqlscalar.JSON `json:"tags"`
+	// The sample in Prometheus text exposition format.
+	PrometheusFormat string `json:"prometheusFormat"`
+}
+
 type ExecutionStats struct {
 	TotalNodes     int `json:"totalNodes"`
 	CompletedNodes int `json:"completedNodes"`
@@ -217,6 +230,8 @@ type GraphExecution struct {
 	Logs           *ExecutionLogConnection `json:"logs"`
 	// The sequence number of the last event of this run.
 	LastSeq int `json:"lastSeq"`
+	// Per-node measurements of this run (the seed's ExecutionMetrics), from its node executions.
+	Metrics []*ExecutionMetric `json:"metrics"`
 }
 
 type GraphExecutionConnection struct {

@@ -21,6 +21,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"golang.org/x/sync/singleflight"
 	"io"
 	"log/slog"
 	"os"
@@ -115,13 +116,15 @@ type Engine struct {
 	log   *slog.Logger
 	opts  Options
 
-	mu       sync.Mutex
-	runs     map[uuid.UUID]*run // every run this engine holds (children included)
-	graphs   map[model.GraphKey]*graph
-	topRuns  int
-	started  bool
-	stopping bool
-	draining bool // Stop: no new node starts
+	mu     sync.Mutex
+	runs   map[uuid.UUID]*run // every run this engine holds (children included)
+	graphs map[model.GraphKey]*graph
+	// compiling collapses concurrent loads of one graph version.
+	compiling singleflight.Group
+	topRuns   int
+	started   bool
+	stopping  bool
+	draining  bool // Stop: no new node starts
 
 	writers []*writer
 	events  *eventQueue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -220,20 +221,29 @@ func (e *Engine) compiled(ctx context.Context, id uuid.UUID, version int) (*grap
 	if g != nil {
 		return g, nil
 	}
-	fg, err := e.store.GraphLoad(ctx, e.store.Pool, id, version)
+	// Many runs of a new version arrive together: one of them loads and
+	// compiles it, the others wait for that result instead of each loading.
+	v, err, _ := e.compiling.Do(key.ID.String()+"/"+strconv.Itoa(version), func() (any, error) {
+		fg, err := e.store.GraphLoad(ctx, e.store.Pool, id, version)
+		if err != nil {
+			return nil, err
+		}
+		g, err := compile(fg, e.reg, e.opts.Strict)
+		if err != nil {
+			return nil, err
+		}
+		e.mu.Lock()
+		if len(e.graphs) >= maxCachedGraphs {
+			clear(e.graphs)
+		}
+		e.graphs[key] = g
+		e.mu.Unlock()
+		return g, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if g, err = compile(fg, e.reg, e.opts.Strict); err != nil {
-		return nil, err
-	}
-	e.mu.Lock()
-	if len(e.graphs) >= maxCachedGraphs {
-		clear(e.graphs)
-	}
-	e.graphs[key] = g
-	e.mu.Unlock()
-	return g, nil
+	return v.(*graph), nil
 }
 
 const maxCachedGraphs = 256

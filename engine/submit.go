@@ -66,19 +66,50 @@ func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID,
 		return nil, err
 	}
 	var ex *model.GraphExecution
+	// A top-level run submitted to a started engine with a free slot is
+	// claimed by this engine in the same transaction that stores it: one
+	// commit instead of two, and no trip through the claim loop.
+	local := parent == nil && e.reserveLocal()
+	var claimed *db.Claimed
 	err = e.store.InTx(ctx, func(tx pgx.Tx) error {
 		ex, err = e.store.ExecutionInsert(ctx, tx, db.NewExecution{ID: newID(), GraphID: fg.ID,
 			GraphVersion: fg.Version, UserID: userID, Inputs: inputs, UserContext: uc, ParentNodeExecutionID: parent})
+		if err == nil && local {
+			claimed, err = e.store.ExecutionClaimByID(ctx, tx, e.opts.Owner, e.leaseSeconds(), ex.ID, false)
+		}
 		return err
 	})
 	if err != nil {
+		if local {
+			e.unreserve(1)
+		}
 		return nil, err
 	}
 	e.publishNow(ctx, events.Event{ExecutionID: ex.ID.String(), GraphID: ex.GraphID.String(),
 		UserID: userID.String(), Seq: ex.LastSeq, Kind: events.KindGraphStatus, Status: string(model.StatusQueued),
 		At: ex.CreatedAt.UTC()})
-	if parent == nil {
+	switch {
+	case local:
+		go func() {
+			if _, err := e.startClaimed(e.ctx, claimed, nil); err != nil {
+				e.unreserve(1)
+			}
+		}()
+	case parent == nil:
 		e.wakeClaimer()
 	}
 	return ex, nil
+}
+
+// reserveLocal takes a top-level slot for a run submitted here, when this
+// engine runs workers and has one free. With a per-user limit the claim
+// query must count the user's runs across workers, so the fast path is off.
+func (e *Engine) reserveLocal() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.started || e.stopping || e.draining || e.opts.MaxRunsPerUser > 0 || e.topRuns >= e.opts.MaxRuns {
+		return false
+	}
+	e.topRuns++
+	return true
 }

@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 )
@@ -30,6 +31,19 @@ type Cost struct {
 }
 
 // CurrencyOrDefault is Currency, or USD when unset.
+// FilterJSON is the cost filter as a JSON object ({} when there is none),
+// as stored in block_costs and served by the API.
+func (c Cost) FilterJSON() json.RawMessage {
+	if c.Filter == nil {
+		return json.RawMessage("{}")
+	}
+	b, err := json.Marshal(c.Filter)
+	if err != nil {
+		return json.RawMessage("{}")
+	}
+	return b
+}
+
 func (c Cost) CurrencyOrDefault() string {
 	if c.Currency == "" {
 		return DefaultCurrency

@@ -1,7 +1,6 @@
 package resolvers
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/agentgraph/agentgraph/blocks"
@@ -59,16 +58,8 @@ func toBlock(reg *blocks.Registry, b blocks.Block) *gql.Block {
 	}
 	costs := make([]*gql.BlockCost, len(info.Costs))
 	for i, c := range info.Costs {
-		filter, _ := json.Marshal(c.Filter)
-		if c.Filter == nil {
-			filter = []byte("{}")
-		}
-		cur := c.Currency
-		if cur == "" {
-			cur = "USD"
-		}
-		costs[i] = &gql.BlockCost{CostType: gql.BlockCostType(c.Type), CostAmount: int(c.Amount), CostCurrency: cur,
-			CostFilter: gqlscalar.JSON(filter), Description: c.Description}
+		costs[i] = &gql.BlockCost{CostType: gql.BlockCostType(c.Type), CostAmount: int(c.Amount),
+			CostCurrency: c.CurrencyOrDefault(), CostFilter: gqlscalar.JSON(c.FilterJSON()), Description: c.Description}
 	}
 	creds := info.CredentialProviders
 	if creds == nil {

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -51,17 +50,9 @@ func (s *Store) BlockSync(ctx context.Context, all []blocks.Block) error {
 				return err
 			}
 			for _, c := range info.Costs {
-				filter, _ := json.Marshal(c.Filter)
-				if c.Filter == nil {
-					filter = []byte("{}")
-				}
-				cur := c.Currency
-				if cur == "" {
-					cur = "USD"
-				}
 				err := s.q.BlockCostInsert(ctx, tx, dbsqlc.BlockCostInsertParams{
 					BlockID: id, CostType: dbsqlc.BlockCostType(c.Type), CostAmount: c.Amount,
-					CostCurrency: cur, CostFilter: filter, Description: c.Description,
+					CostCurrency: c.CurrencyOrDefault(), CostFilter: c.FilterJSON(), Description: c.Description,
 				})
 				if err != nil {
 					return fmt.Errorf("block %s cost: %w", info.Name, err)

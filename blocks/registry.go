@@ -238,6 +238,9 @@ func describe(ve *jsonschema.ValidationError) string {
 		parts = append(parts, fmt.Sprintf("%q: %s", field, e.ErrorKind.LocalizedString(printer)))
 	}
 	walk(ve)
+	// The validator walks object properties in map order; sorting keeps the
+	// message the same from one run (and one input representation) to the next.
+	slices.Sort(parts)
 	return strings.Join(parts, "; ")
 }
 

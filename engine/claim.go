@@ -29,7 +29,7 @@ func (e *Engine) claimLoop() {
 			if err != nil && e.ctx.Err() == nil {
 				e.log.Warn("claiming runs", "err", err)
 			}
-			e.unreserve(free - len(claimed))
+			e.endClaim(free - len(claimed))
 			for i := range claimed {
 				c := claimed[i]
 				go func() {
@@ -64,7 +64,18 @@ func (e *Engine) reserveSlots() int {
 		free = 0
 	}
 	e.topRuns += free
+	e.claiming = free > 0
 	return free
+}
+
+// endClaim returns a claim's unused slots and wakes local submits that
+// waited for them (reserveLocal).
+func (e *Engine) endClaim(unused int) {
+	e.mu.Lock()
+	e.topRuns -= max(unused, 0)
+	e.claiming = false
+	e.claimDone.Broadcast()
+	e.mu.Unlock()
 }
 
 func (e *Engine) reserve() {

@@ -122,6 +122,10 @@ type Engine struct {
 	// compiling collapses concurrent loads of one graph version.
 	compiling singleflight.Group
 	topRuns   int
+	// claiming: a claim query holds the free slots it may fill; claimDone
+	// (on mu) is broadcast when it gives the unused ones back.
+	claiming  bool
+	claimDone *sync.Cond
 	started   bool
 	stopping  bool
 	draining  bool // Stop: no new node starts
@@ -149,6 +153,7 @@ func New(store *db.Store, reg *blocks.Registry, pub Publisher, logger *slog.Logg
 	}
 	e := &Engine{store: store, reg: reg, pub: pub, log: logger.With("component", "engine", "owner", opts.Owner),
 		opts: opts, runs: map[uuid.UUID]*run{}, graphs: map[model.GraphKey]*graph{}, wake: make(chan struct{}, 1)}
+	e.claimDone = sync.NewCond(&e.mu)
 	e.events = newEventQueue(e)
 	e.pool = newNodePool(e)
 	for i := 0; i < opts.Writers; i++ {
@@ -196,6 +201,7 @@ func (e *Engine) Stop() {
 			return
 		}
 		e.stopping, e.draining = true, true
+		e.claimDone.Broadcast() // local submits waiting for a claim give up
 		e.mu.Unlock()
 		deadline := time.After(e.opts.ShutdownGrace)
 	wait:

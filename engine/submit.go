@@ -73,7 +73,8 @@ func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID,
 	var claimed *db.Claimed
 	err = e.store.InTx(ctx, func(tx pgx.Tx) error {
 		ex, err = e.store.ExecutionInsert(ctx, tx, db.NewExecution{ID: newID(), GraphID: fg.ID,
-			GraphVersion: fg.Version, UserID: userID, Inputs: inputs, UserContext: uc, ParentNodeExecutionID: parent})
+			GraphVersion: fg.Version, UserID: userID, Inputs: inputs, UserContext: uc, ParentNodeExecutionID: parent,
+			ClaimedHere: local})
 		if err == nil && local {
 			claimed, err = e.store.ExecutionClaimByID(ctx, tx, e.opts.Owner, e.leaseSeconds(), ex.ID, false)
 		}
@@ -107,6 +108,12 @@ func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID,
 func (e *Engine) reserveLocal() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// A claim in flight holds every free slot for a few milliseconds; wait
+	// for it rather than fall back to the slower queued path (whose NOTIFY
+	// serialises commits).
+	for e.claiming && e.started && !e.stopping {
+		e.claimDone.Wait()
+	}
 	if !e.started || e.stopping || e.draining || e.opts.MaxRunsPerUser > 0 || e.topRuns >= e.opts.MaxRuns {
 		return false
 	}

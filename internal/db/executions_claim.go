@@ -37,6 +37,10 @@ type NewExecution struct {
 	UserContext           model.UserContext
 	ParentNodeExecutionID *uuid.UUID
 	TotalNodes            int
+	// ClaimedHere: the inserting worker claims the run in the same
+	// transaction, so no other worker needs waking. Skipping NOTIFY matters:
+	// Postgres serialises the commits of notifying transactions.
+	ClaimedHere bool
 }
 
 // ExecutionInsert stores a QUEUED run (its QUEUED event is seq 1) and
@@ -60,7 +64,7 @@ func (s *Store) ExecutionInsert(ctx context.Context, ex DBTX, n NewExecution) (*
 	if err != nil {
 		return nil, err
 	}
-	if n.ParentNodeExecutionID == nil {
+	if n.ParentNodeExecutionID == nil && !n.ClaimedHere {
 		if _, err := ex.Exec(ctx, "SELECT pg_notify($1, $2)", ChannelExecutionQueued, row.ID.String()); err != nil {
 			return nil, err
 		}

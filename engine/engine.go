@@ -67,6 +67,9 @@ type Options struct {
 	// OnRunEnd, if set, is called once a run's terminal status is committed
 	// (not when a run is handed back or abandoned). It must not block.
 	OnRunEnd func(executionID uuid.UUID, status model.Status)
+	// Credentials, if set, gives a block run the user's decrypted
+	// credentials for the providers its block declares.
+	Credentials func(ctx context.Context, userID uuid.UUID, providers []string) (map[string]blocks.Credential, error)
 }
 
 func (o *Options) defaults() {

@@ -230,7 +230,24 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 		return nil
 	}
 	start := time.Now()
-	err := safeRun(func() error { return x.n.block.Run(ctx, rc, x.input, emit) })
+	var err error
+	if providers := x.n.info.CredentialProviders; len(providers) > 0 {
+		// Decrypted for this run only; a block that declares providers the
+		// user has no valid credential for fails with a clear message.
+		if e.opts.Credentials == nil {
+			err = fmt.Errorf("block %s needs credentials (%v) but this worker has none configured", x.n.info.Name, providers)
+		} else if rc.Credentials, err = e.opts.Credentials(ctx, r.exec.UserID, providers); err == nil {
+			for _, p := range providers {
+				if _, ok := rc.Credentials[p]; !ok {
+					err = fmt.Errorf("no valid %s credentials: add them with createCredential", p)
+					break
+				}
+			}
+		}
+	}
+	if err == nil {
+		err = safeRun(func() error { return x.n.block.Run(ctx, rc, x.input, emit) })
+	}
 	if err != nil && errors.Is(context.Cause(ctx), errNodeTimeout) {
 		err = errNodeTimeout
 	}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/agentgraph/agentgraph/engine"
 	"github.com/agentgraph/agentgraph/internal/auth"
-	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -62,10 +61,15 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		Help: "Runs this process's engine brought to a terminal status, by status."}, []string{"status"})
 	reg.MustRegister(runsFinished)
 
+	creds, err := d.credentials(logger)
+	if err != nil {
+		return err
+	}
 	eng := engine.New(d.store, d.reg, events.NewPublisher(d.rdb, d.cfg.RedisPrefix), logger, engine.Options{
 		MaxRuns: d.cfg.Workers, LeaseDuration: d.cfg.LeaseDuration, ShutdownGrace: d.cfg.ShutdownGrace,
 		MaxRunsPerUser: d.cfg.MaxRunsPerUser, RunTimeout: d.cfg.RunTimeout, NodeTimeout: d.cfg.NodeTimeout,
-		OnRunEnd: func(_ uuid.UUID, st model.Status) { runsFinished.WithLabelValues(string(st)).Inc() },
+		OnRunEnd:    func(_ uuid.UUID, st model.Status) { runsFinished.WithLabelValues(string(st)).Inc() },
+		Credentials: creds.ForRun,
 	})
 	if d.cfg.Workers > 0 {
 		if err := eng.Start(ctx); err != nil {
@@ -74,15 +78,8 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		defer eng.Stop()
 	}
 
-	cipher, err := credentials.NewCipher(d.cfg.EncryptionKey)
-	if err != nil {
-		return err
-	}
-	if cipher == nil {
-		logger.Warn("ENCRYPTION_KEY is not set: integration credentials cannot be stored")
-	}
 	res := &resolvers.Resolver{
-		CredentialService: credentials.NewService(d.store, cipher),
+		CredentialService: creds,
 		Store:             d.store, Registry: d.reg, GraphService: graphs.New(d.store, d.reg), Runs: eng, Events: hub,
 		Metrics: &sysmetrics.Sampler{Store: d.store}, Logger: logger,
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/config"
+	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/pg"
 )
@@ -69,6 +70,19 @@ func openPool(ctx context.Context) (*pgxpool.Pool, error) {
 		return nil, err
 	}
 	return pg.Connect(ctx, cfg.DatabaseURL, 2)
+}
+
+// credentials builds the credential service from ENCRYPTION_KEY (without a
+// key, credentials can be neither stored nor used, and the service says so).
+func (d *deps) credentials(logger *slog.Logger) (*credentials.Service, error) {
+	cipher, err := credentials.NewCipher(d.cfg.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	if cipher == nil {
+		logger.Warn("ENCRYPTION_KEY is not set: integration credentials cannot be stored or used")
+	}
+	return credentials.NewService(d.store, cipher), nil
 }
 
 func (d *deps) close() {

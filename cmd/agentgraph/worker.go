@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -40,9 +41,14 @@ func workerCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	if d.cfg.Workers == 0 {
 		return fmt.Errorf("--workers must be at least 1")
 	}
+	creds, err := d.credentials(logger)
+	if err != nil {
+		return err
+	}
 	eng := engine.New(d.store, d.reg, events.NewPublisher(d.rdb, d.cfg.RedisPrefix), logger, engine.Options{
-		MaxRuns: d.cfg.Workers, MaxNodes: *maxNodes, MaxRunsPerUser: *perUser,
+		MaxRuns: d.cfg.Workers, MaxNodes: *maxNodes, MaxRunsPerUser: cmp.Or(*perUser, d.cfg.MaxRunsPerUser),
 		LeaseDuration: d.cfg.LeaseDuration, ShutdownGrace: d.cfg.ShutdownGrace,
+		RunTimeout: d.cfg.RunTimeout, NodeTimeout: d.cfg.NodeTimeout, Credentials: creds.ForRun,
 	})
 	if err := eng.Start(ctx); err != nil {
 		return fmt.Errorf("engine: %w", err)

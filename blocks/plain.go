@@ -19,35 +19,26 @@ import (
 // integers, with valid UTF-8 strings and keys and finite numbers (encoding
 // would replace invalid UTF-8 and reject NaN/Inf).
 func schemaValue(v any) bool {
-	switch v := v.(type) {
-	case nil, bool, json.Number, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
-		return true
-	case string:
-		return utf8.ValidString(v)
-	case float64:
-		return !math.IsNaN(v) && !math.IsInf(v, 0)
-	case map[string]any:
-		for k, e := range v {
-			if !utf8.ValidString(k) || !schemaValue(e) {
-				return false
-			}
+	return plainTree(v, func(leaf any) bool {
+		switch leaf.(type) {
+		case json.Number, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+			return true
 		}
-		return true
-	case []any:
-		for _, e := range v {
-			if !schemaValue(e) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
+		return false
+	})
 }
 
 // decodedJSON reports whether v is exactly what json.Unmarshal into an
 // interface{} yields for v's own encoding (so no integers or json.Number:
 // those decode to float64).
 func decodedJSON(v any) bool {
+	return plainTree(v, func(any) bool { return false })
+}
+
+// plainTree walks maps and slices of a JSON-shaped value: nil, bool, valid
+// UTF-8 strings (and keys) and finite float64s are accepted everywhere;
+// any other leaf is accepted only if extra says so.
+func plainTree(v any, extra func(any) bool) bool {
 	switch v := v.(type) {
 	case nil, bool:
 		return true
@@ -57,20 +48,20 @@ func decodedJSON(v any) bool {
 		return !math.IsNaN(v) && !math.IsInf(v, 0)
 	case map[string]any:
 		for k, e := range v {
-			if !utf8.ValidString(k) || !decodedJSON(e) {
+			if !utf8.ValidString(k) || !plainTree(e, extra) {
 				return false
 			}
 		}
 		return true
 	case []any:
 		for _, e := range v {
-			if !decodedJSON(e) {
+			if !plainTree(e, extra) {
 				return false
 			}
 		}
 		return true
 	}
-	return false
+	return extra(v)
 }
 
 // deepCopy copies a decodedJSON value, so a block never shares a map or a

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -93,6 +94,10 @@ func (e *Engine) unreserve(n int) {
 	e.mu.Unlock()
 }
 
+// MaxResumes is how many takeovers of one run (from a dead or failing
+// worker) are tried before it ends FAILED.
+const MaxResumes = 5
+
 // startClaimed publishes the claim's RUNNING event, loads the run and sets
 // it going. A graph that no longer compiles ends the run FAILED.
 func (e *Engine) startClaimed(ctx context.Context, c *db.Claimed, parent *run) (*run, error) {
@@ -101,6 +106,12 @@ func (e *Engine) startClaimed(ctx context.Context, c *db.Claimed, parent *run) (
 			UserID: c.Exec.UserID.String(), Seq: c.Exec.LastSeq, Kind: events.KindGraphStatus,
 			Status: string(model.StatusRunning), At: e.now().UTC()})
 	}
+	if c.Resumes > MaxResumes {
+		// Taken over again and again: whatever kills its workers or refuses
+		// its writes will happen again. End it instead of looping forever.
+		return e.failClaimed(c, parent, fmt.Sprintf(
+			"the run was taken over %d times from workers that stopped or could not store it; giving up (see the workers' logs)", c.Resumes)), nil
+	}
 	r, err := e.loadRun(ctx, c, parent)
 	if err != nil {
 		var inputErr *model.InputError
@@ -108,13 +119,24 @@ func (e *Engine) startClaimed(ctx context.Context, c *db.Claimed, parent *run) (
 			e.log.Error("loading run; it resumes after its lease expires", "execution", c.Exec.ID, "err", err)
 			return nil, err
 		}
-		r = newRun(e, c.Exec, &graph{nodes: map[uuid.UUID]*gnode{}}, parent)
-		e.begin(r, false)
-		r.requestStop(model.StatusFailed, err.Error())
-		return r, nil
+		return e.failClaimed(c, parent, err.Error()), nil
 	}
 	e.begin(r, c.CancelRequested)
 	return r, nil
+}
+
+// failClaimed ends a claimed run FAILED without running anything. It must
+// not go through begin: with no nodes to start, begin would complete it.
+func (e *Engine) failClaimed(c *db.Claimed, parent *run, msg string) *run {
+	r := newRun(e, c.Exec, &graph{nodes: map[uuid.UUID]*gnode{}}, parent)
+	e.mu.Lock()
+	e.runs[r.id] = r
+	e.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stop(model.StatusFailed, msg)
+	r.markPending()
+	return r
 }
 
 // heartbeatLoop extends the leases of held runs. A run whose lease is gone

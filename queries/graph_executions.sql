@@ -77,6 +77,9 @@ UPDATE graph_executions g SET
     status = 'RUNNING',
     started_at = coalesce(g.started_at, greatest(now(), g.created_at)),
     last_seq = g.last_seq + CASE WHEN pick.was_queued THEN 1 ELSE 0 END,
+    -- A lease still held when taken over means its worker died or could not
+    -- write; a run handed back on shutdown has no owner and does not count.
+    resumes = g.resumes + CASE WHEN NOT pick.was_queued AND g.lease_owner IS NOT NULL THEN 1 ELSE 0 END,
     lease_owner = @owner::text,
     lease_expires_at = now() + make_interval(secs => @lease_seconds::float8),
     updated_at = now()

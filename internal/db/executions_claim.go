@@ -25,6 +25,9 @@ type Claimed struct {
 	Exec            *model.GraphExecution
 	WasQueued       bool // QUEUED→RUNNING happened in the claim (its event is Exec.LastSeq)
 	CancelRequested bool
+	// Resumes counts takeovers from workers that died or could not write the
+	// run (this claim included).
+	Resumes int
 }
 
 // NewExecution is what submitting a run stores.
@@ -91,7 +94,7 @@ func (s *Store) ExecutionClaim(ctx context.Context, owner string, leaseSeconds f
 				UpdatedAt: r.UpdatedAt, ErrorMessage: r.ErrorMessage, Stats: r.Stats, UserContext: r.UserContext,
 				IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 				LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
-			}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil})
+			}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)})
 		}
 		return nil
 	})
@@ -112,7 +115,7 @@ func (s *Store) ExecutionClaimByID(ctx context.Context, ex DBTX, owner string, l
 		UpdatedAt: r.UpdatedAt, ErrorMessage: r.ErrorMessage, Stats: r.Stats, UserContext: r.UserContext,
 		IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 		LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
-	}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil}, nil
+	}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)}, nil
 }
 
 // LeaseState is a heartbeat's answer for one run owner still holds.

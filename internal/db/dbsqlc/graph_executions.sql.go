@@ -68,7 +68,7 @@ UPDATE graph_executions SET status = 'CANCELLED', ended_at = greatest(now(), cre
     cancel_requested_at = now(), last_seq = last_seq + 1, updated_at = now(),
     error_message = 'cancelled by user'
 WHERE id = $1 AND user_id = $2 AND status = 'QUEUED'
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes
 `
 
 type GraphExecutionCancelQueuedParams struct {
@@ -102,6 +102,7 @@ func (q *Queries) GraphExecutionCancelQueued(ctx context.Context, db DBTX, arg G
 		&i.LeaseExpiresAt,
 		&i.LastSeq,
 		&i.CancelRequestedAt,
+		&i.Resumes,
 	)
 	return i, err
 }
@@ -133,12 +134,15 @@ UPDATE graph_executions g SET
     status = 'RUNNING',
     started_at = coalesce(g.started_at, greatest(now(), g.created_at)),
     last_seq = g.last_seq + CASE WHEN pick.was_queued THEN 1 ELSE 0 END,
+    -- A lease still held when taken over means its worker died or could not
+    -- write; a run handed back on shutdown has no owner and does not count.
+    resumes = g.resumes + CASE WHEN NOT pick.was_queued AND g.lease_owner IS NOT NULL THEN 1 ELSE 0 END,
     lease_owner = $1::text,
     lease_expires_at = now() + make_interval(secs => $2::float8),
     updated_at = now()
 FROM pick
 WHERE g.id = pick.id
-RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, pick.was_queued
+RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, pick.was_queued
 `
 
 type GraphExecutionClaimParams struct {
@@ -171,6 +175,7 @@ type GraphExecutionClaimRow struct {
 	LeaseExpiresAt        *time.Time
 	LastSeq               int64
 	CancelRequestedAt     *time.Time
+	Resumes               int32
 	WasQueued             bool
 }
 
@@ -216,6 +221,7 @@ func (q *Queries) GraphExecutionClaim(ctx context.Context, db DBTX, arg GraphExe
 			&i.LeaseExpiresAt,
 			&i.LastSeq,
 			&i.CancelRequestedAt,
+			&i.Resumes,
 			&i.WasQueued,
 		); err != nil {
 			return nil, err
@@ -242,7 +248,7 @@ FROM (SELECT x.id, x.status = 'QUEUED' AS was_queued FROM graph_executions x
              OR x.lease_expires_at IS NULL OR x.lease_expires_at < now() OR x.lease_owner = $1::text)
       FOR UPDATE) pick
 WHERE g.id = pick.id
-RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, pick.was_queued
+RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, pick.was_queued
 `
 
 type GraphExecutionClaimByIDParams struct {
@@ -274,6 +280,7 @@ type GraphExecutionClaimByIDRow struct {
 	LeaseExpiresAt        *time.Time
 	LastSeq               int64
 	CancelRequestedAt     *time.Time
+	Resumes               int32
 	WasQueued             bool
 }
 
@@ -310,13 +317,14 @@ func (q *Queries) GraphExecutionClaimByID(ctx context.Context, db DBTX, arg Grap
 		&i.LeaseExpiresAt,
 		&i.LastSeq,
 		&i.CancelRequestedAt,
+		&i.Resumes,
 		&i.WasQueued,
 	)
 	return i, err
 }
 
 const graphExecutionGet = `-- name: GraphExecutionGet :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at FROM graph_executions WHERE id = $1
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions WHERE id = $1
 `
 
 func (q *Queries) GraphExecutionGet(ctx context.Context, db DBTX, id uuid.UUID) (GraphExecution, error) {
@@ -344,12 +352,13 @@ func (q *Queries) GraphExecutionGet(ctx context.Context, db DBTX, id uuid.UUID) 
 		&i.LeaseExpiresAt,
 		&i.LastSeq,
 		&i.CancelRequestedAt,
+		&i.Resumes,
 	)
 	return i, err
 }
 
 const graphExecutionGetByParent = `-- name: GraphExecutionGetByParent :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at FROM graph_executions WHERE parent_node_execution_id = $1
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions WHERE parent_node_execution_id = $1
 ORDER BY created_at LIMIT 1
 `
 
@@ -379,12 +388,13 @@ func (q *Queries) GraphExecutionGetByParent(ctx context.Context, db DBTX, parent
 		&i.LeaseExpiresAt,
 		&i.LastSeq,
 		&i.CancelRequestedAt,
+		&i.Resumes,
 	)
 	return i, err
 }
 
 const graphExecutionGetByShareToken = `-- name: GraphExecutionGetByShareToken :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at FROM graph_executions WHERE share_token = $1 AND is_shared
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions WHERE share_token = $1 AND is_shared
 `
 
 func (q *Queries) GraphExecutionGetByShareToken(ctx context.Context, db DBTX, shareToken *string) (GraphExecution, error) {
@@ -412,12 +422,13 @@ func (q *Queries) GraphExecutionGetByShareToken(ctx context.Context, db DBTX, sh
 		&i.LeaseExpiresAt,
 		&i.LastSeq,
 		&i.CancelRequestedAt,
+		&i.Resumes,
 	)
 	return i, err
 }
 
 const graphExecutionGetMany = `-- name: GraphExecutionGetMany :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at FROM graph_executions WHERE id = ANY($1::uuid[])
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) GraphExecutionGetMany(ctx context.Context, db DBTX, ids []uuid.UUID) ([]GraphExecution, error) {
@@ -451,6 +462,7 @@ func (q *Queries) GraphExecutionGetMany(ctx context.Context, db DBTX, ids []uuid
 			&i.LeaseExpiresAt,
 			&i.LastSeq,
 			&i.CancelRequestedAt,
+			&i.Resumes,
 		); err != nil {
 			return nil, err
 		}
@@ -524,7 +536,7 @@ INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inpu
                               parent_node_execution_id, last_seq, stats)
 VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6,
         $7, 1, $8)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes
 `
 
 type GraphExecutionInsertParams struct {
@@ -573,12 +585,13 @@ func (q *Queries) GraphExecutionInsert(ctx context.Context, db DBTX, arg GraphEx
 		&i.LeaseExpiresAt,
 		&i.LastSeq,
 		&i.CancelRequestedAt,
+		&i.Resumes,
 	)
 	return i, err
 }
 
 const graphExecutionListByGraph = `-- name: GraphExecutionListByGraph :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at FROM graph_executions
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions
 WHERE graph_id = $1 AND user_id = $2
   AND ($3::execution_status IS NULL OR status = $3::execution_status)
   AND ($4::timestamptz IS NULL
@@ -635,6 +648,7 @@ func (q *Queries) GraphExecutionListByGraph(ctx context.Context, db DBTX, arg Gr
 			&i.LeaseExpiresAt,
 			&i.LastSeq,
 			&i.CancelRequestedAt,
+			&i.Resumes,
 		); err != nil {
 			return nil, err
 		}
@@ -647,7 +661,7 @@ func (q *Queries) GraphExecutionListByGraph(ctx context.Context, db DBTX, arg Gr
 }
 
 const graphExecutionListByUser = `-- name: GraphExecutionListByUser :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at FROM graph_executions
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions
 WHERE user_id = $1
   AND ($2::execution_status IS NULL OR status = $2::execution_status)
   AND ($3::timestamptz IS NULL
@@ -702,6 +716,7 @@ func (q *Queries) GraphExecutionListByUser(ctx context.Context, db DBTX, arg Gra
 			&i.LeaseExpiresAt,
 			&i.LastSeq,
 			&i.CancelRequestedAt,
+			&i.Resumes,
 		); err != nil {
 			return nil, err
 		}
@@ -762,7 +777,7 @@ func (q *Queries) GraphExecutionRelease(ctx context.Context, db DBTX, arg GraphE
 const graphExecutionRequestCancel = `-- name: GraphExecutionRequestCancel :one
 UPDATE graph_executions SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
 WHERE id = $1 AND user_id = $2 AND status = 'RUNNING'
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes
 `
 
 type GraphExecutionRequestCancelParams struct {
@@ -797,6 +812,7 @@ func (q *Queries) GraphExecutionRequestCancel(ctx context.Context, db DBTX, arg 
 		&i.LeaseExpiresAt,
 		&i.LastSeq,
 		&i.CancelRequestedAt,
+		&i.Resumes,
 	)
 	return i, err
 }
@@ -804,7 +820,7 @@ func (q *Queries) GraphExecutionRequestCancel(ctx context.Context, db DBTX, arg 
 const graphExecutionSetShared = `-- name: GraphExecutionSetShared :one
 UPDATE graph_executions SET is_shared = $1, share_token = $2, updated_at = now()
 WHERE id = $3 AND user_id = $4
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes
 `
 
 type GraphExecutionSetSharedParams struct {
@@ -844,6 +860,7 @@ func (q *Queries) GraphExecutionSetShared(ctx context.Context, db DBTX, arg Grap
 		&i.LeaseExpiresAt,
 		&i.LastSeq,
 		&i.CancelRequestedAt,
+		&i.Resumes,
 	)
 	return i, err
 }

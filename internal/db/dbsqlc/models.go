@@ -662,6 +662,7 @@ type GraphExecution struct {
 	LeaseExpiresAt        *time.Time
 	LastSeq               int64
 	CancelRequestedAt     *time.Time
+	Resumes               int32
 }
 
 type IntegrationCredential struct {

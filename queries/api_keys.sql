@@ -5,7 +5,7 @@ RETURNING *;
 
 -- name: APIKeyGetUserByHash :one
 -- Resolves a presented key to its active owner in one statement.
-SELECT sqlc.embed(u), k.id AS key_id
+SELECT sqlc.embed(u), k.id AS key_id, k.last_used_at AS key_last_used_at
 FROM api_keys k JOIN users u ON u.id = k.user_id
 WHERE k.key_hash = @key_hash AND k.revoked_at IS NULL;
 

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -23,13 +24,14 @@ func (s *Store) APIKeyCreate(ctx context.Context, ex DBTX, userID uuid.UUID, nam
 	return apiKeyFromRow(row), nil
 }
 
-// APIKeyUser resolves a key hash to its owner (active or not: the caller decides) and the key id.
-func (s *Store) APIKeyUser(ctx context.Context, ex DBTX, hash []byte) (*model.User, uuid.UUID, error) {
+// APIKeyUser resolves a key hash to its owner (active or not: the caller
+// decides), the key id and when the key was last used.
+func (s *Store) APIKeyUser(ctx context.Context, ex DBTX, hash []byte) (*model.User, uuid.UUID, *time.Time, error) {
 	row, err := s.q.APIKeyGetUserByHash(ctx, ex, hash)
 	if err != nil {
-		return nil, uuid.Nil, notFound(err, "api key")
+		return nil, uuid.Nil, nil, notFound(err, "api key")
 	}
-	return userFromRow(row.User), row.KeyID, nil
+	return userFromRow(row.User), row.KeyID, row.KeyLastUsedAt, nil
 }
 
 // APIKeyList lists a user's keys, revoked ones included.

@@ -7,6 +7,7 @@ package dbsqlc
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -46,14 +47,15 @@ func (q *Queries) APIKeyCreate(ctx context.Context, db DBTX, arg APIKeyCreatePar
 }
 
 const aPIKeyGetUserByHash = `-- name: APIKeyGetUserByHash :one
-SELECT u.id, u.email, u.name, u.role, u.timezone, u.locale, u.preferences, u.is_active, u.created_at, u.updated_at, u.last_login_at, k.id AS key_id
+SELECT u.id, u.email, u.name, u.role, u.timezone, u.locale, u.preferences, u.is_active, u.created_at, u.updated_at, u.last_login_at, k.id AS key_id, k.last_used_at AS key_last_used_at
 FROM api_keys k JOIN users u ON u.id = k.user_id
 WHERE k.key_hash = $1 AND k.revoked_at IS NULL
 `
 
 type APIKeyGetUserByHashRow struct {
-	User  User
-	KeyID uuid.UUID
+	User          User
+	KeyID         uuid.UUID
+	KeyLastUsedAt *time.Time
 }
 
 // Resolves a presented key to its active owner in one statement.
@@ -73,6 +75,7 @@ func (q *Queries) APIKeyGetUserByHash(ctx context.Context, db DBTX, keyHash []by
 		&i.User.UpdatedAt,
 		&i.User.LastLoginAt,
 		&i.KeyID,
+		&i.KeyLastUsedAt,
 	)
 	return i, err
 }

@@ -96,9 +96,18 @@ func User(ctx context.Context) (*model.User, error) {
 func BearerToken(r *http.Request) string {
 	h := r.Header.Get("Authorization")
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
+		return StripBearer(h)
 	}
 	return ""
+}
+
+// StripBearer takes the token out of "Bearer <token>"; a bare token (as
+// websocket clients often send in connection_init) is returned as is.
+func StripBearer(v string) string {
+	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+		v = v[7:]
+	}
+	return strings.TrimSpace(v)
 }
 
 // Middleware authenticates the request's bearer token, if any. A missing or

@@ -81,10 +81,7 @@ func NewGraphQL(o Options) *handler.Server {
 func tokenFromPayload(p map[string]any) string {
 	for _, k := range []string{"Authorization", "authorization", "token", "authToken"} {
 		if v, ok := p[k].(string); ok {
-			if len(v) > 7 && (v[:7] == "Bearer " || v[:7] == "bearer ") {
-				return v[7:]
-			}
-			return v
+			return auth.StripBearer(v)
 		}
 	}
 	if h, ok := p["headers"].(map[string]any); ok {

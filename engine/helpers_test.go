@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/blocks"
@@ -67,6 +68,7 @@ type env struct {
 	url    string
 	eng    *Engine
 	hub    *events.Hub
+	rdb    *redis.Client
 	pub    *events.Publisher
 	prefix string
 }
@@ -101,7 +103,7 @@ func newEnv(t testing.TB, opts Options) *env {
 	eng := New(store, reg, pub, logger, opts)
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(eng.Stop)
-	return &env{t: t, store: store, reg: reg, eng: eng, hub: hub, pub: pub, prefix: prefix, url: url}
+	return &env{t: t, store: store, reg: reg, eng: eng, hub: hub, rdb: rdb, pub: pub, prefix: prefix, url: url}
 }
 
 func (e *env) user(balance int64) *model.User {
@@ -170,18 +172,22 @@ func (e *env) graph(user *model.User, nodes any, more ...[]lspec) *model.FullGra
 	return fg
 }
 
-// watch subscribes to a graph's events before a run is submitted, so no
-// event can be missed.
+// watch follows every event of a graph's runs, subscribed before a run is
+// submitted so no event can be missed. It listens to the execution channels
+// directly (graph channels carry only GRAPH_STATUS).
 type watch struct {
-	e   *env
-	sub *events.Subscription
-	evs map[string][]events.Event
+	e     *env
+	graph string
+	ps    *redis.PubSub
+	evs   map[string][]events.Event
 }
 
 func (e *env) watch(graphID uuid.UUID) *watch {
-	sub := e.hub.SubscribeGraph(graphID.String())
-	e.t.Cleanup(sub.Close)
-	return &watch{e: e, sub: sub, evs: map[string][]events.Event{}}
+	ps := e.rdb.PSubscribe(context.Background(), e.prefix+"exec:*")
+	e.t.Cleanup(func() { _ = ps.Close() })
+	_, err := ps.Receive(context.Background()) // the subscription is confirmed
+	require.NoError(e.t, err)
+	return &watch{e: e, graph: graphID.String(), ps: ps, evs: map[string][]events.Event{}}
 }
 
 // until collects events until execution id reaches a terminal GRAPH_STATUS
@@ -197,16 +203,22 @@ func (w *watch) until(id uuid.UUID, pred func(events.Event) bool) *model.GraphEx
 			return w.e.exec(id)
 		}
 	}
+	msgs := w.ps.Channel(redis.WithChannelSize(100000))
 	for {
 		select {
-		case ev, ok := <-w.sub.C:
+		case m, ok := <-msgs:
 			require.True(w.e.t, ok, "subscription closed")
-			w.evs[ev.ExecutionID] = append(w.evs[ev.ExecutionID], *ev)
-			if ev.ExecutionID == id.String() && pred(*ev) {
-				return w.e.exec(id)
+			evs, err := events.Decode([]byte(m.Payload))
+			require.NoError(w.e.t, err)
+			for _, ev := range evs {
+				if ev.GraphID != w.graph {
+					continue
+				}
+				w.evs[ev.ExecutionID] = append(w.evs[ev.ExecutionID], *ev)
+				if ev.ExecutionID == id.String() && pred(*ev) {
+					return w.e.exec(id)
+				}
 			}
-		case <-w.sub.Resync:
-			w.e.t.Fatalf("event subscription lost events (resync)")
 		case <-timeout:
 			cur := w.e.exec(id)
 			var seqs []string

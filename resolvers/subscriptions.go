@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,7 +16,7 @@ import (
 
 // EventSource is the process's one Redis subscription, fanned out locally.
 type EventSource interface {
-	SubscribeExecution(executionID string) *events.Subscription
+	SubscribeExecutionFunc(executionID string, fn func(*events.Event)) *events.Subscription
 	SubscribeGraph(graphID string) *events.Subscription
 }
 
@@ -24,66 +25,203 @@ type EventSource interface {
 // is then recovered from the snapshot instead of never arriving.
 const quietCheck = 3 * time.Second
 
+// Bounds of one stream's memory. streamBuffer events wait for the client's
+// operation to take them; a consumer further behind loses its place and
+// gets a fresh snapshot instead (it would be reading stale events anyway).
+// maxHeld events may arrive while a snapshot is being read; more are dropped
+// for the same reason: the snapshot that follows covers them.
+const (
+	streamBuffer = 128
+	maxHeld      = 256
+)
+
 // ExecutionEvents streams a snapshot, then every event in seq order with no
 // gap and no duplicate, and completes after the terminal event. It
 // subscribes to Redis before reading the snapshot, so nothing falls between.
+//
+// A stream owns no goroutine: events are checked and forwarded by the hub's
+// reader through a callback, snapshots are read on short-lived goroutines,
+// and the quiet check is a timer. An idle subscription is then only its
+// operation's goroutine (waiting on the channel) and a few hundred bytes,
+// which is what lets one server hold tens of thousands of them.
 func (r *subscriptionResolver) ExecutionEvents(ctx context.Context, executionID string) (<-chan *gql.ExecutionEvent, error) {
 	e, err := r.ownExecution(ctx, executionID)
 	if err != nil {
 		return nil, err
 	}
-	sub := r.Events.SubscribeExecution(e.ID.String())
-	out := make(chan *gql.ExecutionEvent, 16)
-	go func() {
-		defer close(out)
-		defer sub.Close()
-		s := &stream{r: r.Resolver, ctx: ctx, id: e.ID, out: out}
-		if done := s.snapshot(); done {
-			return
-		}
-		quiet := time.NewTimer(quietCheck)
-		defer quiet.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ev, ok := <-sub.C:
-				if !ok {
-					return
-				}
-				if done := s.event(*ev); done {
-					return
-				}
-			case <-sub.Resync:
-				if done := s.snapshot(); done {
-					return
-				}
-			case <-quiet.C:
-				if done := s.checkQuiet(); done {
-					return
-				}
-			}
-			quiet.Reset(quietCheck)
-		}
-	}()
-	return out, nil
+	s := &stream{r: r.Resolver, ctx: ctx, id: e.ID, out: make(chan *gql.ExecutionEvent, streamBuffer),
+		syncing: true} // events wait in held until the first snapshot is out
+	s.quiet = time.AfterFunc(quietCheck, s.onQuiet)
+	s.quiet.Stop() // armed once the first snapshot is out
+	sub := r.Events.SubscribeExecutionFunc(e.ID.String(), s.onEvent)
+	// The operation's context ends when the client completes the operation,
+	// the connection closes, or the stream itself completed (the transport
+	// then finishes the operation). gqlgen stops reading out on it too.
+	context.AfterFunc(ctx, func() {
+		sub.Close()
+		s.quiet.Stop()
+	})
+	snap, terminal, err := s.read()
+	if err != nil {
+		sub.Close()
+		return nil, err
+	}
+	if s.deliverSnapshot(snap, terminal) {
+		go s.resync()
+	}
+	return s.out, nil
 }
 
-// stream is one executionEvents subscription's position.
+// stream is one executionEvents subscription's position. While syncing, a
+// single goroutine (the one reading the snapshot) owns sending on out and
+// closing it; otherwise both happen under mu, from the hub's callback.
 type stream struct {
-	r    *Resolver
-	ctx  context.Context
-	id   uuid.UUID
-	out  chan<- *gql.ExecutionEvent
-	last int64
+	r     *Resolver
+	ctx   context.Context
+	id    uuid.UUID
+	out   chan *gql.ExecutionEvent
+	quiet *time.Timer
+
+	mu      sync.Mutex
+	last    int64 // seq of the last event or snapshot sent
+	syncing bool  // a snapshot is being read; events wait in held
+	held    []*events.Event
+	again   bool // events were lost while syncing: read once more
+	closed  bool // out is closed: the terminal state was sent
 	// suspect is the stored seq a quiet check saw ahead of last; a second
 	// check still behind it means events were lost.
 	suspect int64
 }
 
-// snapshot reads the run and its node executions in one consistent read and
-// sends them as a SNAPSHOT event; it reports whether the stream is over.
-func (s *stream) snapshot() bool {
+// onEvent is the hub's callback (its reader goroutine): it must not block.
+// A nil event means the Redis subscription was re-established.
+func (s *stream) onEvent(ev *events.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+	case ev == nil:
+		s.resyncLocked()
+	case s.syncing:
+		if len(s.held) < maxHeld {
+			s.held = append(s.held, ev)
+		} else {
+			s.again = true
+		}
+	default:
+		s.applyLocked(ev)
+	}
+}
+
+// applyLocked forwards the next event in sequence; an older one is a
+// duplicate, a newer one means events were lost and the snapshot is read
+// again, as does a consumer too slow to take it.
+func (s *stream) applyLocked(ev *events.Event) {
+	switch {
+	case ev.Seq <= s.last:
+		return
+	case ev.Seq > s.last+1:
+		s.resyncLocked()
+		return
+	}
+	select {
+	case s.out <- toEvent(*ev):
+	default:
+		s.resyncLocked()
+		return
+	}
+	s.last = ev.Seq
+	s.suspect = 0
+	if ev.Terminal() {
+		s.closeLocked()
+		return
+	}
+	s.quiet.Reset(quietCheck)
+}
+
+func (s *stream) closeLocked() {
+	s.closed = true
+	s.quiet.Stop()
+	close(s.out)
+}
+
+// resyncLocked starts a snapshot read unless one is running, in which case
+// that one reads again when it is done.
+func (s *stream) resyncLocked() {
+	if s.syncing {
+		s.again = true
+		return
+	}
+	s.syncing = true
+	go s.resync()
+}
+
+// resync reads and sends snapshots until one was read with nothing lost
+// meanwhile, then replays the events that arrived during the read.
+func (s *stream) resync() {
+	for {
+		snap, terminal, err := s.read()
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.r.Logger.Warn("executionEvents: snapshot read failed; ending the stream", "execution", s.id, "err", err)
+				s.mu.Lock()
+				s.closeLocked()
+				s.mu.Unlock()
+			}
+			return
+		}
+		s.mu.Lock()
+		again := s.again
+		if again {
+			s.again, s.held = false, nil
+		}
+		s.mu.Unlock()
+		if !again && !s.deliverSnapshot(snap, terminal) {
+			return
+		}
+	}
+}
+
+// deliverSnapshot sends a snapshot (waiting for room: the caller owns the
+// stream while syncing), then ends the sync by replaying held events. It
+// reports whether the caller must read again (events were lost while it
+// waited), in which case it still owns the stream.
+func (s *stream) deliverSnapshot(snap *gql.ExecutionEvent, terminal bool) bool {
+	select {
+	case s.out <- snap:
+	case <-s.ctx.Done():
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.last = int64(snap.Seq)
+	s.suspect = 0
+	if terminal {
+		s.closeLocked()
+		return false
+	}
+	if s.again {
+		s.again, s.held = false, nil
+		return true
+	}
+	held := s.held
+	s.held = nil
+	s.syncing = false
+	for _, ev := range held {
+		if s.closed || s.syncing {
+			break // a new snapshot covers the rest
+		}
+		s.applyLocked(ev)
+	}
+	if !s.closed && !s.syncing {
+		s.quiet.Reset(quietCheck)
+	}
+	return false
+}
+
+// read reads the run and its node executions in one consistent read, as a
+// SNAPSHOT event; terminal says the run is over.
+func (s *stream) read() (*gql.ExecutionEvent, bool, error) {
 	var e *model.GraphExecution
 	var nodes []model.NodeExecution
 	err := pgx.BeginTxFunc(s.ctx, s.r.Store.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
@@ -97,9 +235,8 @@ func (s *stream) snapshot() bool {
 			return err
 		})
 	if err != nil {
-		return true
+		return nil, false, err
 	}
-	s.last = e.LastSeq
 	ex := toExecution(e)
 	ex.NodeExecutions = make([]*gql.NodeExecution, len(nodes))
 	for i := range nodes {
@@ -107,58 +244,47 @@ func (s *stream) snapshot() bool {
 		ex.NodeExecutions[i].GraphID, ex.NodeExecutions[i].GraphVersion = ex.GraphID, ex.GraphVersion
 	}
 	st := gql.ExecutionStatus(e.Status)
-	ev := &gql.ExecutionEvent{Seq: int(e.LastSeq), Kind: gql.ExecutionEventKindSnapshot, ExecutionID: ex.ID,
-		GraphID: ex.GraphID, Status: &st, At: time.Now().UTC(), Execution: ex}
-	if !s.send(ev) {
-		return true
-	}
-	return e.Status.IsTerminal()
+	return &gql.ExecutionEvent{Seq: int(e.LastSeq), Kind: gql.ExecutionEventKindSnapshot, ExecutionID: ex.ID,
+		GraphID: ex.GraphID, Status: &st, At: time.Now().UTC(), Execution: ex}, e.Status.IsTerminal(), nil
 }
 
-// event forwards the next event in sequence; an older one is a duplicate, a
-// newer one means events were lost and the snapshot is read again.
-func (s *stream) event(ev events.Event) bool {
-	switch {
-	case ev.Seq <= s.last:
-		return false
-	case ev.Seq > s.last+1:
-		return s.snapshot()
+// onQuiet runs when nothing arrived for quietCheck. It re-reads the run
+// when the stored sequence is ahead of what was forwarded on two checks in a
+// row: an event committed but not yet published would otherwise trigger a
+// needless snapshot. A terminal run is re-read at once, so the end is never
+// missed. A failed read is retried at the next check.
+func (s *stream) onQuiet() {
+	s.mu.Lock()
+	if s.closed || s.syncing {
+		s.mu.Unlock()
+		return // a running sync re-arms the timer when it is done
 	}
-	s.last = ev.Seq
-	if !s.send(toEvent(ev)) {
-		return true
-	}
-	return ev.Terminal()
-}
-
-// checkQuiet re-reads the run when nothing arrived for a while and the
-// stored sequence is ahead of what was forwarded on two checks in a row: an
-// event committed but not yet published would otherwise trigger a needless
-// snapshot. A terminal run is re-read at once, so the end is never missed.
-func (s *stream) checkQuiet() bool {
+	last := s.last
+	s.mu.Unlock()
 	e, err := s.r.Store.ExecutionGet(s.ctx, s.r.Store.Pool, s.id)
-	if err != nil {
-		return true
+	if s.ctx.Err() != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.syncing {
+		return
+	}
+	if err != nil || s.last != last { // failed, or events arrived meanwhile
+		s.quiet.Reset(quietCheck)
+		return
 	}
 	behind := e.LastSeq > s.last
 	lost := s.suspect > s.last // seen stored on the previous check, still not received
 	s.suspect = 0
 	if behind && (lost || e.Status.IsTerminal()) {
-		return s.snapshot()
+		s.resyncLocked()
+		return
 	}
 	if behind {
 		s.suspect = e.LastSeq
 	}
-	return false
-}
-
-func (s *stream) send(ev *gql.ExecutionEvent) bool {
-	select {
-	case s.out <- ev:
-		return true
-	case <-s.ctx.Done():
-		return false
-	}
+	s.quiet.Reset(quietCheck)
 }
 
 func toEvent(ev events.Event) *gql.ExecutionEvent {

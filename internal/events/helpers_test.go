@@ -103,6 +103,13 @@ func ev(exec, graph string, seq int64) Event {
 	}
 }
 
+// graphEv is a GRAPH_STATUS event: the only kind graph channels carry.
+func graphEv(exec, graph string, seq int64, status string) Event {
+	e := ev(exec, graph, seq)
+	e.Kind, e.Status, e.NodeID, e.Pin, e.Value = KindGraphStatus, status, "", "", nil
+	return e
+}
+
 func recv(t testing.TB, s *Subscription) Event {
 	t.Helper()
 	select {

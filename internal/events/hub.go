@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -205,6 +204,19 @@ func (h *Hub) SubscribeExecution(executionID string) *Subscription {
 	return h.subscribe(execChannel(h.prefix, executionID))
 }
 
+// SubscribeExecutionFunc subscribes fn to one execution's events, without a
+// buffer or a goroutine of its own: an idle subscription costs a few hundred
+// bytes, which is what lets one process hold many thousands. fn runs on the
+// hub's reader goroutine, one event at a time in publish order, and is never
+// called again once Close has returned. It must not block and must not call
+// Close (hand such work to another goroutine); fn(nil) means events may have
+// been missed (the Redis subscription was re-established): resync.
+func (h *Hub) SubscribeExecutionFunc(executionID string, fn func(*Event)) *Subscription {
+	s := &Subscription{hub: h, channel: execChannel(h.prefix, executionID), fn: fn}
+	h.add(s)
+	return s
+}
+
 // SubscribeGraph subscribes to the events of every execution of one graph.
 func (h *Hub) SubscribeGraph(graphID string) *Subscription {
 	return h.subscribe(graphChannel(h.prefix, graphID))
@@ -214,14 +226,18 @@ func (h *Hub) SubscribeGraph(graphID string) *Subscription {
 // already closed, so callers need no special case.
 func (h *Hub) subscribe(channel string) *Subscription {
 	s := newSubscription(h, channel, h.opts.Buffer)
+	h.add(s)
+	return s
+}
+
+func (h *Hub) add(s *Subscription) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stopped {
 		s.close()
-		return s
+		return
 	}
-	h.subs[channel] = append(slices.Clip(h.subs[channel]), s)
-	return s
+	h.subs[s.channel] = append(slices.Clip(h.subs[s.channel]), s)
 }
 
 func (h *Hub) remove(s *Subscription) {
@@ -250,24 +266,29 @@ func (h *Hub) dispatch(m *redis.Message) {
 	if len(list) == 0 {
 		return
 	}
-	ev := new(Event)
-	if err := json.Unmarshal([]byte(m.Payload), ev); err != nil {
+	evs, err := Decode([]byte(m.Payload))
+	if err != nil {
 		h.log.Error("undecodable event", "channel", m.Channel, "err", err)
 		return
 	}
-	for _, s := range list {
-		s.deliver(ev, &h.delivered, &h.dropped)
+	for _, ev := range evs {
+		for _, s := range list {
+			s.deliver(ev, &h.delivered, &h.dropped)
+		}
 	}
 }
 
 // resyncAll tells every subscriber that events may have been lost.
 func (h *Hub) resyncAll() {
 	h.mu.RLock()
-	defer h.mu.RUnlock()
+	var all []*Subscription
 	for _, list := range h.subs {
-		for _, s := range list {
-			s.signalResync()
-		}
+		all = append(all, list...)
+	}
+	h.mu.RUnlock()
+	// Outside the lock: a callback may subscribe (it runs on this goroutine).
+	for _, s := range all {
+		s.resyncNow()
 	}
 }
 

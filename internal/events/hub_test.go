@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,27 +48,128 @@ func TestExecutionAndGraphRouting(t *testing.T) {
 	graph1 := f.hub.SubscribeGraph("g1")
 	graph2 := f.hub.SubscribeGraph("g2")
 
-	f.publish(t, ev("e1", "g1", 1), ev("e2", "g1", 1), ev("e3", "g2", 1), ev("e1", "g1", 2))
+	f.publish(t, graphEv("e1", "g1", 1, "RUNNING"), ev("e2", "g1", 1), graphEv("e2", "g1", 2, "RUNNING"),
+		graphEv("e3", "g2", 1, "RUNNING"), ev("e1", "g1", 2), graphEv("e1", "g1", 3, "COMPLETED"))
 
-	require.Equal(t, "e1", recv(t, exec1).ExecutionID)
-	require.Equal(t, int64(2), recv(t, exec1).Seq)
+	for seq := int64(1); seq <= 3; seq++ {
+		got := recv(t, exec1)
+		require.Equal(t, "e1", got.ExecutionID)
+		require.Equal(t, seq, got.Seq)
+	}
 
+	// Graph channels carry status changes only, in publish order.
 	for _, want := range []struct {
 		exec string
 		seq  int64
-	}{{"e1", 1}, {"e2", 1}, {"e1", 2}} {
+	}{{"e1", 1}, {"e2", 2}, {"e1", 3}} {
 		got := recv(t, graph1)
 		require.Equal(t, want.exec, got.ExecutionID)
 		require.Equal(t, want.seq, got.Seq)
+		require.Equal(t, KindGraphStatus, got.Kind)
 	}
 	got := recv(t, graph2)
 	require.Equal(t, "e3", got.ExecutionID)
 
-	// The last event (e1 seq 2) has been received everywhere it belongs, so
+	// The last event (e1 seq 3) has been received everywhere it belongs, so
 	// anything misrouted before it would be buffered by now.
 	requireEmpty(t, exec1)
 	requireEmpty(t, graph1)
 	requireEmpty(t, graph2)
+}
+
+func TestBatchedMessagesKeepOrderAndBounds(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, HubOptions{Buffer: 1024})
+	a := f.hub.SubscribeExecution("ea")
+	b := f.hub.SubscribeExecution("eb")
+
+	// Interleaved executions, more events than one message holds.
+	var batch []Event
+	for i := int64(1); i <= 3*maxMessageEvents; i++ {
+		batch = append(batch, ev("ea", "g1", i), ev("eb", "g1", i))
+	}
+	f.publish(t, batch...)
+	for i := int64(1); i <= 3*maxMessageEvents; i++ {
+		require.Equal(t, i, recv(t, a).Seq)
+		require.Equal(t, i, recv(t, b).Seq)
+	}
+
+	// Raw payloads: a lone event is an object, several are one array, and no
+	// message exceeds its bounds.
+	ps := f.rdb.PSubscribe(context.Background(), f.name+":exec:*")
+	t.Cleanup(func() { _ = ps.Close() })
+	_, err := ps.Receive(context.Background())
+	require.NoError(t, err)
+	big := func(seq int64) Event {
+		e := ev("ec", "g1", seq)
+		e.Value = []byte(`"` + strings.Repeat("x", DefaultMaxInlineValue-2) + `"`)
+		return e
+	}
+	f.publish(t, ev("ec", "g1", 1))
+	f.publish(t, ev("ec", "g1", 2), ev("ec", "g1", 3))
+	var bigs []Event
+	for i := int64(4); i < 24; i++ {
+		bigs = append(bigs, big(i))
+	}
+	f.publish(t, bigs...)
+	next := func() *redis.Message {
+		m, err := ps.ReceiveMessage(context.Background())
+		require.NoError(t, err)
+		return m
+	}
+	require.Equal(t, byte('{'), next().Payload[0])
+	m := next()
+	require.Equal(t, byte('['), m.Payload[0])
+	evs, err := Decode([]byte(m.Payload))
+	require.NoError(t, err)
+	require.Len(t, evs, 2)
+	require.Equal(t, int64(3), evs[1].Seq)
+	seq := int64(4)
+	for seq < 24 {
+		m := next()
+		require.LessOrEqual(t, len(m.Payload), maxMessageBytes+2)
+		evs, err := Decode([]byte(m.Payload))
+		require.NoError(t, err)
+		for _, e := range evs {
+			require.Equal(t, seq, e.Seq)
+			seq++
+		}
+	}
+}
+
+func TestCallbackSubscription(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, HubOptions{})
+	got := make(chan *Event, 100)
+	sub := f.hub.SubscribeExecutionFunc("e1", func(e *Event) { got <- e })
+	f.publish(t, ev("e1", "g1", 1), ev("e2", "g1", 1), ev("e1", "g1", 2))
+	for seq := int64(1); seq <= 2; seq++ {
+		select {
+		case e := <-got:
+			require.Equal(t, seq, e.Seq)
+		case <-time.After(5 * time.Second):
+			t.Fatal("no event")
+		}
+	}
+
+	// A reconnect calls fn(nil).
+	id, ok := f.pubsubConnID(t)
+	require.True(t, ok)
+	require.NoError(t, f.rdb.ClientKillByFilter(context.Background(), "ID", strconv.FormatInt(id, 10)).Err())
+	select {
+	case e := <-got:
+		require.Nil(t, e, "resync")
+	case <-time.After(10 * time.Second):
+		t.Fatal("no resync")
+	}
+
+	// Never called once Close has returned.
+	sub.Close()
+	f.publish(t, ev("e1", "g1", 3))
+	other := f.hub.SubscribeExecution("e1")
+	f.publish(t, ev("e1", "g1", 4))
+	require.Equal(t, int64(4), recv(t, other).Seq)
+	require.Empty(t, got)
 }
 
 func TestNoCrossTalkBetweenExecutions(t *testing.T) {
@@ -145,7 +247,7 @@ func TestReconnectSignalsResyncAndDeliveryContinues(t *testing.T) {
 	exec := f.hub.SubscribeExecution("e1")
 	graph := f.hub.SubscribeGraph("g1")
 
-	f.publish(t, ev("e1", "g1", 1))
+	f.publish(t, graphEv("e1", "g1", 1, "RUNNING"))
 	require.Equal(t, int64(1), recv(t, exec).Seq)
 	require.Equal(t, int64(1), recv(t, graph).Seq)
 
@@ -165,7 +267,7 @@ func TestReconnectSignalsResyncAndDeliveryContinues(t *testing.T) {
 
 	// Resync is raised only once the new subscription is confirmed, so this
 	// publish cannot fall into the gap.
-	f.publish(t, ev("e1", "g1", 2))
+	f.publish(t, graphEv("e1", "g1", 2, "COMPLETED"))
 	require.Equal(t, int64(2), recv(t, exec).Seq)
 	require.Equal(t, int64(2), recv(t, graph).Seq)
 }

@@ -5,7 +5,9 @@ import (
 	"sync/atomic"
 )
 
-// Subscription receives the events of one execution or one graph.
+// Subscription receives the events of one execution or one graph, either
+// on its channels (Hub.SubscribeExecution, Hub.SubscribeGraph) or through a
+// callback (Hub.SubscribeExecutionFunc).
 //
 // C is closed by Close and by Hub.Stop. Resync (capacity 1, never closed)
 // fires when events may have been missed: this subscription's buffer was full
@@ -24,6 +26,7 @@ type Subscription struct {
 	channel string
 	c       chan *Event
 	resync  chan struct{}
+	fn      func(*Event) // callback mode: c and resync are nil
 
 	// mu orders delivery against Close, so the reader never sends on a
 	// closed channel; it is held only for a non-blocking send.
@@ -56,7 +59,9 @@ func (s *Subscription) close() {
 	defer s.mu.Unlock()
 	if !s.closed {
 		s.closed = true
-		close(s.c)
+		if s.c != nil {
+			close(s.c)
+		}
 	}
 }
 
@@ -70,6 +75,11 @@ func (s *Subscription) deliver(ev *Event, delivered, dropped *atomic.Uint64) {
 	if s.closed {
 		return
 	}
+	if s.fn != nil {
+		delivered.Add(1)
+		s.fn(ev)
+		return
+	}
 	if len(s.c) == cap(s.c) {
 		dropped.Add(1)
 		s.signalResync()
@@ -77,6 +87,19 @@ func (s *Subscription) deliver(ev *Event, delivered, dropped *atomic.Uint64) {
 	}
 	delivered.Add(1)
 	s.c <- ev // cannot block: there is room, and deliver (under s.mu) is the only sender
+}
+
+// resync tells the subscriber that events may have been missed.
+func (s *Subscription) resyncNow() {
+	if s.fn == nil {
+		s.signalResync()
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.fn(nil)
+	}
 }
 
 // signalResync raises Resync; one pending signal is enough, since a single

@@ -2,12 +2,13 @@ package livebench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/agentgraph/agentgraph/internal/events"
 )
 
 // redisHop measures the Redis hop alone: the same producer publishing at
@@ -40,14 +41,14 @@ func redisHop(ctx context.Context, rdb *redis.Client, prefix string, p *producer
 				readerDone <- nil
 				return
 			}
-			var ev struct {
-				At time.Time `json:"at"`
-			}
-			if err := json.Unmarshal([]byte(m.Payload), &ev); err != nil {
+			evs, err := events.Decode([]byte(m.Payload))
+			if err != nil {
 				readerDone <- err
 				return
 			}
-			samples = append(samples, recv.Sub(ev.At))
+			for _, ev := range evs {
+				samples = append(samples, recv.Sub(ev.At))
+			}
 		}
 	}()
 	sent, err := p.run(ctx, d)

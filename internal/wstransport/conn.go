@@ -22,9 +22,11 @@ import (
 // (and its code) before the client reads it.
 const closeGrace = time.Second
 
-// conn is one WebSocket connection. One goroutine reads (readLoop), a
-// single writer goroutine owns all data writes (writeLoop), operations run
-// one goroutine each (operation.go).
+// conn is one WebSocket connection. One goroutine reads (readLoop) and
+// operations run one goroutine each (operation.go). There is no writer
+// goroutine: whichever goroutine queues a message while nobody is writing
+// writes it itself (writer.go), which saves a parked stack per connection and
+// a goroutine hop per message.
 type conn struct {
 	cfg     *Config
 	log     *slog.Logger
@@ -42,22 +44,32 @@ type conn struct {
 	acked        bool
 	peerClosed   bool // the close handshake needs no more waiting
 
-	send       chan []byte   // bounded queue drained by writeLoop
-	done       chan struct{} // closed by closeWith: the connection is ending
-	writerDone chan struct{}
-	ackedCh    chan struct{} // closed by ackInit; starts keep-alives
-	closeOnce  sync.Once
-	closeCode  int // 0: no close frame to send (peer closed or socket broke)
-	closeMsg   string
-	closeSent  atomic.Bool
+	done      chan struct{} // closed by closeWith: the connection is ending
+	flushed   chan struct{} // closed once the final writes are over (finishWrites or a failed write)
+	closeOnce sync.Once
+	closeCode int // 0: no close frame to send (peer closed or socket broke)
+	closeMsg  string
+	closeSent atomic.Bool
 
-	reads atomic.Uint64 // messages read; the writer's pong-liveness check
+	reads atomic.Uint64 // messages read; the keep-alive's pong-liveness check
 
 	deadlineMu sync.Mutex
 	draining   bool // read deadline now belongs to the close handshake
 
 	mu  sync.Mutex
 	ops map[string]*operation // running operations by id; allocated lazily
+
+	// Output (writer.go), all guarded by wmu. Lock order: mu, then wmu.
+	wmu     sync.Mutex
+	queue   outQueue  // at most cfg.SendBuffer messages waiting for the writer
+	writing bool      // a goroutine owns data writes; false implies queue is empty
+	room    sync.Cond // on wmu: a waiter in sendWait may find room (or closing)
+	waiters int       // goroutines waiting on room
+	// keepAlive fires every KeepAlive after connection_ack; pinged and
+	// readsAtPing are its pong-liveness state.
+	keepAlive   *time.Timer
+	pinged      bool
+	readsAtPing uint64
 }
 
 func newConn(t *Transport, ws *websocket.Conn, r *http.Request, exec graphql.GraphExecutor) *conn {
@@ -65,26 +77,25 @@ func newConn(t *Transport, ws *websocket.Conn, r *http.Request, exec graphql.Gra
 	// The request context is cancelled when Do returns; keep its values
 	// (loaders, auth from middleware) but not its lifetime.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	return &conn{
-		cfg:        &t.cfg,
-		log:        t.log,
-		ws:         ws,
-		exec:       exec,
-		headers:    r.Header,
-		proto:      dialectFor(ws.Subprotocol()),
-		ctx:        ctx,
-		cancel:     cancel,
-		send:       make(chan []byte, t.cfg.SendBuffer),
-		done:       make(chan struct{}),
-		writerDone: make(chan struct{}),
-		ackedCh:    make(chan struct{}),
+	c := &conn{
+		cfg:     &t.cfg,
+		log:     t.log,
+		ws:      ws,
+		exec:    exec,
+		headers: r.Header,
+		proto:   dialectFor(ws.Subprotocol()),
+		ctx:     ctx,
+		cancel:  cancel,
+		done:    make(chan struct{}),
+		flushed: make(chan struct{}),
 	}
+	c.room.L = &c.wmu
+	return c
 }
 
 // serve runs the connection to completion; it is the reader goroutine.
 func (c *conn) serve() {
 	c.log.Debug("websocket connected", "remote", c.ws.RemoteAddr().String(), "subprotocol", c.ws.Subprotocol())
-	go c.writeLoop()
 	switch {
 	case c.proto == nil:
 		c.closeWith(CloseSubprotocolNotAcceptable, "Subprotocol not acceptable")
@@ -149,12 +160,22 @@ func (c *conn) readFailed(err error) {
 	}
 }
 
-// ackInit records a successful connection_init and lifts the init deadline.
+// ackInit records a successful connection_init, lifts the init deadline and
+// starts keep-alives. They start only now: before the ack InitTimeout guards
+// the connection, and legacy clients must see the ack before any ka. The
+// caller has queued the ack already, and keep-alives go through the same
+// queue, so none can overtake it.
 func (c *conn) ackInit() {
 	c.acked = true
-	close(c.ackedCh)
 	if c.cfg.InitTimeout > 0 {
 		c.setReadDeadline(time.Time{}, false)
+	}
+	if c.cfg.KeepAlive > 0 {
+		c.wmu.Lock()
+		if !c.closing() {
+			c.keepAlive = time.AfterFunc(c.cfg.KeepAlive, c.keepAliveTick)
+		}
+		c.wmu.Unlock()
 	}
 }
 
@@ -169,7 +190,11 @@ func (c *conn) closing() bool {
 
 // closeWith starts closing the connection; the first call wins. code 0
 // means no close frame is owed (the peer closed, or the socket broke).
-// It never blocks, so producers may call it.
+// It never blocks, so any goroutine may call it (operations, the
+// keep-alive timer, a failing writer). The final writes (finishWrites) are
+// left to the active writer, if there is one, after its current write;
+// otherwise a short-lived goroutine does them, since they may block on the
+// socket and the caller may be an operation.
 func (c *conn) closeWith(code int, reason string) {
 	c.closeOnce.Do(func() {
 		c.closeCode, c.closeMsg = code, closeReason(reason)
@@ -177,11 +202,24 @@ func (c *conn) closeWith(code int, reason string) {
 		c.cancel()
 		if code == CloseSlowConsumer {
 			// Unblock a writer stuck on a client that stopped reading; it
-			// could not read our close frame anyway.
-			_ = c.ws.NetConn().SetWriteDeadline(time.Now())
+			// could not read our close frame anyway. Closing rather than
+			// SetWriteDeadline(now): gorilla re-applies its own deadline to
+			// the net.Conn before every frame, which could undo ours.
+			_ = c.ws.NetConn().Close()
 		}
 		if code != 0 {
 			c.log.Debug("websocket closing", "code", code, "reason", c.closeMsg)
+		}
+		c.wmu.Lock()
+		if c.keepAlive != nil {
+			c.keepAlive.Stop()
+		}
+		c.room.Broadcast() // sendWait gives up once closing
+		idle := !c.writing
+		c.writing = true // from now on only the finisher writes
+		c.wmu.Unlock()
+		if idle {
+			go c.finishWrites()
 		}
 	})
 }
@@ -199,138 +237,13 @@ func (c *conn) setReadDeadline(t time.Time, draining bool) {
 	_ = c.ws.SetReadDeadline(t)
 }
 
-// sendCtl queues a message produced by the reader (acks, pongs, errors for
-// rejected subscribes). It blocks while the queue is full: that only stalls
-// reading from the same client, which is ordinary TCP back-pressure.
-func (c *conn) sendCtl(b []byte) bool {
-	select {
-	case c.send <- b:
-		return true
-	case <-c.done:
-		return false
-	}
-}
-
-func (c *conn) writeLoop() {
-	defer close(c.writerDone)
-	// Keep-alives start with connection_ack: before it, InitTimeout guards
-	// the connection, and legacy clients must see the ack before any ka.
-	var ackedCh <-chan struct{}
-	if c.proto != nil && c.cfg.KeepAlive > 0 {
-		ackedCh = c.ackedCh
-	}
-	var ticker *time.Ticker
-	var tick <-chan time.Time
-	defer func() {
-		if ticker != nil {
-			ticker.Stop()
-		}
-	}()
-	var readsAtPing uint64
-	pinged := false
-	for {
-		// Closing takes priority over queued output.
-		select {
-		case <-c.done:
-			c.finishWrites()
-			return
-		default:
-		}
-		select {
-		case b := <-c.send:
-			if !c.write(b) {
-				return
-			}
-		case <-ackedCh:
-			ackedCh = nil
-			ticker = time.NewTicker(c.cfg.KeepAlive)
-			tick = ticker.C
-		case <-tick:
-			if c.proto.expectPong {
-				n := c.reads.Load()
-				if pinged && n == readsAtPing {
-					c.closeWith(CloseGoingAway, "keep-alive timeout")
-					continue
-				}
-				readsAtPing, pinged = n, true
-			}
-			// Whatever was queued before the tick goes first, so a
-			// keep-alive never overtakes e.g. the ack.
-			if !c.flush() || !c.write(c.proto.keepAlive) {
-				return
-			}
-		case <-c.done:
-			c.finishWrites()
-			return
-		}
-	}
-}
-
-// flush writes what is queued right now without waiting for more.
-func (c *conn) flush() bool {
-	for {
-		select {
-		case b := <-c.send:
-			if !c.write(b) {
-				return false
-			}
-		default:
-			return true
-		}
-	}
-}
-
-// write sends one message; on failure it tears the socket down so the
-// reader unblocks too.
-func (c *conn) write(b []byte) bool {
-	if c.cfg.WriteTimeout > 0 {
-		_ = c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
-	}
-	if c.closing() && c.closeCode == CloseSlowConsumer {
-		return c.abort(errSlowConsumer)
-	}
-	if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
-		return c.abort(err)
-	}
-	return true
-}
-
-var errSlowConsumer = errors.New("slow consumer")
-
-func (c *conn) abort(err error) bool {
-	c.log.Debug("websocket write failed", "remote", c.ws.RemoteAddr().String(), "err", err)
-	c.closeWith(0, "")
-	_ = c.ws.NetConn().Close()
-	return false
-}
-
-// finishWrites flushes what is queued (so e.g. a legacy connection_error
-// precedes the close), sends the close frame and hands the read deadline to
-// the close handshake.
-func (c *conn) finishWrites() {
-	if c.closeCode == CloseSlowConsumer {
-		_ = c.ws.NetConn().Close()
-		return
-	}
-	if !c.flush() {
-		return
-	}
-	if c.closeCode != 0 && !c.closeSent.Load() {
-		msg := websocket.FormatCloseMessage(c.closeCode, c.closeMsg)
-		if err := c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace)); err == nil {
-			c.closeSent.Store(true)
-		}
-	}
-	c.setReadDeadline(time.Now().Add(closeGrace), true)
-}
-
 // shutdown runs after the reader has stopped: it stops every operation,
-// waits for the writer, completes the close handshake and releases the
-// socket.
+// waits for the final writes, completes the close handshake and releases
+// the socket.
 func (c *conn) shutdown() {
 	c.closeWith(0, "")
 	c.stopAll()
-	<-c.writerDone
+	<-c.flushed
 	if c.closeSent.Load() && !c.peerClosed {
 		// The reader quit before the peer's close frame (read limit, init
 		// timeout): swallow input until the peer closes so our close frame

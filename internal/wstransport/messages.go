@@ -54,10 +54,10 @@ const (
 type dialect struct {
 	name      string
 	next      string // type of a result message
-	keepAlive []byte // message the writer sends every KeepAlive
-	// expectPong makes the writer close clients that stay silent for a whole
-	// interval after a keep-alive; only graphql-transport-ws clients must
-	// answer (with pong).
+	keepAlive []byte // message sent every KeepAlive (conn.keepAliveTick)
+	// expectPong makes the keep-alive close clients that stay silent for a
+	// whole interval after a keep-alive; only graphql-transport-ws clients
+	// must answer (with pong).
 	expectPong bool
 	// completeAfterError: graphql-transport-ws forbids complete after error;
 	// legacy clients (like gqlgen's own transport) expect both.

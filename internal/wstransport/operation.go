@@ -145,18 +145,21 @@ func (c *conn) recovered(ctx context.Context, rc *graphql.OperationContext, r an
 	return &gqlerror.Error{Message: err.Error()}
 }
 
-// overflowGrace is how long an operation waits for room in a full send
-// queue before the connection is judged a slow consumer. A healthy client
-// can fill the queue for an instant (one event fanned out to all of its
-// subscriptions at once); a client that stopped reading cannot recover.
-// Only the operation goroutine waits: it has already taken the event off
-// the resolver's channel, so producers are unaffected unless they send to
-// that same subscription again within the window.
+// overflowGrace is how long an operation may wait on its client before the
+// connection is judged a slow consumer: for room in a full send queue, or,
+// when the operation goroutine is itself the writer, for one write to
+// complete (writer.go). A healthy client can fill the queue for an instant
+// (one event fanned out to all of its subscriptions at once); a client that
+// stopped reading cannot recover. The operation goroutine has already taken
+// the event off the resolver's channel, so producers are unaffected unless
+// they send to that same subscription again within the window.
 const overflowGrace = 100 * time.Millisecond
 
-// emit queues operation output unless the operation was stopped. The
+// emit queues operation output unless the operation was stopped, and writes
+// it (plus whatever others queue meanwhile) if nobody else is writing. The
 // stopped check and the enqueue happen under one lock so nothing for an id
-// can follow the client's complete; the lock is never held while waiting.
+// can follow the client's complete; the lock is never held while waiting or
+// writing.
 func (c *conn) emit(op *operation, b []byte) bool {
 	var deadline time.Time
 	backoff := 50 * time.Microsecond
@@ -166,22 +169,29 @@ func (c *conn) emit(op *operation, b []byte) bool {
 			c.mu.Unlock()
 			return false
 		}
-		select {
-		case c.send <- b:
-			c.mu.Unlock()
-			return true
-		default:
+		c.wmu.Lock()
+		full := c.queue.n >= c.cfg.SendBuffer
+		var ok, direct bool
+		if !full {
+			ok, direct = c.enqueueLocked(b)
 		}
+		c.wmu.Unlock()
 		c.mu.Unlock()
+		if !full {
+			if direct {
+				c.drain(b, writerOp)
+			}
+			return ok
+		}
 		now := time.Now()
 		if deadline.IsZero() {
 			deadline = now.Add(overflowGrace)
 		} else if now.After(deadline) {
-			c.log.Warn("websocket slow consumer, closing", "remote", c.ws.RemoteAddr().String(), "buffer", cap(c.send))
+			c.log.Warn("websocket slow consumer, closing", "remote", c.ws.RemoteAddr().String(), "buffer", c.cfg.SendBuffer)
 			c.closeWith(CloseSlowConsumer, "slow consumer")
 			return false
 		}
-		// Polling (rare path) rather than a blocking send keeps the
+		// Polling (rare path) rather than waiting on a condition keeps the
 		// stopped check atomic with the enqueue.
 		time.Sleep(backoff)
 		backoff = min(2*backoff, 5*time.Millisecond)

@@ -11,10 +11,17 @@
 // "Subprotocol not acceptable", which is what the graphql-ws reference server
 // does.
 //
-// Each connection costs one reader goroutine, one writer goroutine fed by a
-// bounded channel, and one goroutine per running operation. Producers never
-// block on a client: a connection whose send buffer stays full is closed
-// with 1013 ("slow consumer").
+// Each connection costs one reader goroutine plus one goroutine per running
+// operation. There is no writer goroutine: the goroutine that produces a
+// message (an operation, the reader answering the client, the keep-alive
+// timer) writes it itself when nobody else is writing, and otherwise leaves
+// it in a bounded per-connection queue for whoever is. That keeps an idle
+// connection to the stacks it really needs (a parked goroutine costs several
+// KiB) and saves a goroutine switch per message. Producers never wait on a
+// client for long: when an operation cannot queue or write its output for
+// 100ms the connection is closed with 1013 ("slow consumer"), and a long
+// backlog is handed to a short-lived goroutine rather than holding up the
+// operation (or the reader) that happened to start writing it.
 package wstransport
 
 import (
@@ -60,16 +67,22 @@ type Config struct {
 	// Default 25s; negative disables.
 	KeepAlive time.Duration
 
-	// WriteTimeout bounds every socket write. It is also how long a client
-	// that stopped reading can hold its (already evicted) connection open.
-	// Default 10s; negative disables.
+	// WriteTimeout bounds every socket write. Writes made on an operation's
+	// goroutine are bounded by 100ms as well (see SendBuffer), so this is
+	// how long a client that stopped reading can hold its connection open
+	// when no operation output is pending to evict it. Default 10s;
+	// negative disables.
 	WriteTimeout time.Duration
 
-	// SendBuffer is the number of outgoing messages queued per connection
-	// for its single writer goroutine. When operation results find it full
-	// for 100ms (the client is not reading), that connection alone is closed
-	// with 1013 "slow consumer"; resolvers' channels keep being drained
-	// meanwhile, so producers and other clients never wait on it. Default 64.
+	// SendBuffer is the number of outgoing messages a connection queues
+	// while one of its goroutines is writing (the first producer to find the
+	// socket free writes itself, then drains what others queued meanwhile;
+	// the queue's memory is only allocated once writes overlap). When
+	// operation results find it full for 100ms, or an operation's own write
+	// cannot complete within 100ms (the client is not reading), that
+	// connection alone is closed with 1013 "slow consumer". Resolvers'
+	// channels are thus never left undrained for much longer than that, so
+	// producers and other clients never wait on a stuck client. Default 64.
 	SendBuffer int
 
 	// MaxSubscriptions caps concurrently running operations per connection;

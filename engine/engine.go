@@ -129,6 +129,7 @@ type Engine struct {
 	// (on mu) is broadcast when it gives the unused ones back.
 	claiming  bool
 	claimDone *sync.Cond
+	submits   submitBatch // concurrent local submits share one insert
 	started   bool
 	stopping  bool
 	draining  bool // Stop: no new node starts

@@ -21,13 +21,14 @@ func TestRunTakenOverTooOftenFails(t *testing.T) {
 	fg := e.graph(u, []nspec{{Key: "s", Block: "StoreValueBlock", Defaults: map[string]any{"input": 1}}}, nil)
 	ctx := context.Background()
 	orphan := func(resumes int, owner *string) uuid.UUID {
-		ex, err := e.store.ExecutionInsert(ctx, e.store.Pool, db.NewExecution{ID: uuid.New(), GraphID: fg.ID,
-			GraphVersion: fg.Version, UserID: u.ID, ClaimedHere: true})
+		// Inserted claimed (no NOTIFY wakes a worker before it is set up)...
+		exs, _, err := e.store.ExecutionInsertClaimed(ctx, e.store.Pool, []db.NewExecution{{ID: uuid.New(), GraphID: fg.ID,
+			GraphVersion: fg.Version, UserID: u.ID}}, "setup", 60)
 		require.NoError(t, err)
-		// As a worker that claimed it and then vanished would leave it.
-		_, err = e.store.Pool.Exec(ctx, `UPDATE graph_executions SET status = 'RUNNING', started_at = created_at,
-			last_seq = last_seq + 1, lease_owner = $2, lease_expires_at = now() - interval '1 second', resumes = $3
-			WHERE id = $1`, ex.ID, owner, resumes)
+		ex := exs[0]
+		// ...then left as a worker that claimed it and vanished would leave it.
+		_, err = e.store.Pool.Exec(ctx, `UPDATE graph_executions SET lease_owner = $2,
+			lease_expires_at = now() - interval '1 second', resumes = $3 WHERE id = $1`, ex.ID, owner, resumes)
 		require.NoError(t, err)
 		return ex.ID
 	}

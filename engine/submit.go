@@ -18,32 +18,26 @@ import (
 // each input valid for its AgentInputBlock. The run is stored QUEUED, its
 // event published, and a worker is woken.
 func (e *Engine) Submit(ctx context.Context, userID uuid.UUID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext) (*model.GraphExecution, error) {
-	user, err := e.store.UserGet(ctx, e.store.Pool, userID)
+	// The user and the graph version to run, in one round trip.
+	t, err := e.store.SubmitTarget(ctx, e.store.Pool, userID, graphID, version)
 	if err != nil {
 		return nil, err
 	}
-	if !user.IsActive {
+	if !t.UserActive {
 		return nil, fmt.Errorf("%w: the user is deactivated", model.ErrForbidden)
 	}
-	// Resolve the version (one row), then take the compiled graph from the
-	// per-version cache: versions are immutable, so a graph run many times
-	// is loaded and compiled once.
-	gv, err := e.store.GraphGet(ctx, e.store.Pool, graphID, version)
-	if err != nil {
-		return nil, err
-	}
-	if gv.UserID != userID {
+	if t.GraphOwner != userID {
 		return nil, model.NotFound("graph")
 	}
-	g, err := e.compiled(ctx, gv.ID, gv.Version)
+	g, err := e.compiled(ctx, t.Graph.ID, t.Graph.Version)
 	if err != nil {
 		return nil, err
 	}
 	if uc.Timezone == "" {
-		uc.Timezone = user.Timezone
+		uc.Timezone = t.Timezone
 	}
 	if uc.Locale == "" {
-		uc.Locale = user.Locale
+		uc.Locale = t.Locale
 	}
 	return e.submitCompiled(ctx, g, userID, inputs, uc, nil)
 }
@@ -65,21 +59,22 @@ func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID,
 	if err := g.checkInputs(e.reg, inputs); err != nil {
 		return nil, err
 	}
-	var ex *model.GraphExecution
 	// A top-level run submitted to a started engine with a free slot is
-	// claimed by this engine in the same transaction that stores it: one
-	// commit instead of two, and no trip through the claim loop.
+	// claimed by this engine in the statement that stores it: one round
+	// trip, one commit, and no trip through the claim loop.
 	local := parent == nil && e.reserveLocal()
+	n := db.NewExecution{ID: newID(), GraphID: fg.ID, GraphVersion: fg.Version, UserID: userID, Inputs: inputs,
+		UserContext: uc, ParentNodeExecutionID: parent}
+	var ex *model.GraphExecution
 	var claimed *db.Claimed
-	err = e.store.InTx(ctx, func(tx pgx.Tx) error {
-		ex, err = e.store.ExecutionInsert(ctx, tx, db.NewExecution{ID: newID(), GraphID: fg.ID,
-			GraphVersion: fg.Version, UserID: userID, Inputs: inputs, UserContext: uc, ParentNodeExecutionID: parent,
-			ClaimedHere: local})
-		if err == nil && local {
-			claimed, err = e.store.ExecutionClaimByID(ctx, tx, e.opts.Owner, e.leaseSeconds(), ex.ID, false)
-		}
-		return err
-	})
+	if local {
+		ex, claimed, err = e.insertClaimed(n)
+	} else {
+		err = e.store.InTx(ctx, func(tx pgx.Tx) error { // the insert and its NOTIFY
+			ex, err = e.store.ExecutionInsert(ctx, tx, n)
+			return err
+		})
+	}
 	if err != nil {
 		if local {
 			e.unreserve(1)

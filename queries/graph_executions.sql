@@ -6,6 +6,31 @@ VALUES (@id, @graph_id, @graph_version, @user_id, 'QUEUED', @inputs, @user_conte
         sqlc.narg('parent_node_execution_id'), 1, @stats)
 RETURNING *;
 
+-- name: GraphExecutionInsertClaimed :many
+-- New top-level runs claimed by the worker that stores them, in one
+-- autocommitted statement: QUEUED (seq 1) and RUNNING (seq 2) are both
+-- counted, as an insert followed by GraphExecutionClaimByID would leave
+-- them. @rows is a JSON array of {id, graph_id, graph_version, user_id,
+-- inputs, user_context}.
+INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
+                              last_seq, stats, started_at, lease_owner, lease_expires_at)
+SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'RUNNING', r.inputs, r.user_context,
+       2, @stats, now(), @owner::text, now() + make_interval(secs => @lease_seconds::float8)
+FROM jsonb_to_recordset(@rows::jsonb)
+     AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb)
+RETURNING *;
+
+-- name: SubmitTarget :one
+-- What a submit checks, in one round trip: whether the user is active,
+-- their defaults, and the graph version to run (@version 0: the active
+-- one); graph_id is NULL when there is no such version.
+SELECT u.is_active, u.timezone, u.locale,
+       g.id AS graph_id, g.version AS graph_version, g.user_id AS graph_user_id
+FROM users u
+LEFT JOIN graphs g ON g.id = @graph_id::uuid
+     AND (g.version = @version::int OR (@version::int = 0 AND g.is_active))
+WHERE u.id = @user_id::uuid;
+
 -- name: GraphExecutionGet :one
 SELECT * FROM graph_executions WHERE id = @id;
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,10 +41,6 @@ type NewExecution struct {
 	UserContext           model.UserContext
 	ParentNodeExecutionID *uuid.UUID
 	TotalNodes            int
-	// ClaimedHere: the inserting worker claims the run in the same
-	// transaction, so no other worker needs waking. Skipping NOTIFY matters:
-	// Postgres serialises the commits of notifying transactions.
-	ClaimedHere bool
 }
 
 // ExecutionInsert stores a QUEUED run (its QUEUED event is seq 1) and
@@ -67,12 +64,89 @@ func (s *Store) ExecutionInsert(ctx context.Context, ex DBTX, n NewExecution) (*
 	if err != nil {
 		return nil, err
 	}
-	if n.ParentNodeExecutionID == nil && !n.ClaimedHere {
+	if n.ParentNodeExecutionID == nil {
 		if _, err := ex.Exec(ctx, "SELECT pg_notify($1, $2)", ChannelExecutionQueued, row.ID.String()); err != nil {
 			return nil, err
 		}
 	}
 	return executionFromRow(row), nil
+}
+
+// ExecutionInsertClaimed stores new top-level runs already claimed by
+// owner, in one autocommitted statement: concurrent submits to a worker
+// with free slots share one round trip and one commit, and wake no other
+// worker (no NOTIFY, which matters because Postgres serialises the commits
+// of notifying transactions). For each run, in order, it returns the run as
+// inserted QUEUED (what the submitter answers) and the claim (what the
+// worker starts). One bad row fails the whole statement.
+func (s *Store) ExecutionInsertClaimed(ctx context.Context, ex DBTX, ns []NewExecution, owner string, leaseSeconds float64) ([]*model.GraphExecution, []*Claimed, error) {
+	type row struct {
+		ID           uuid.UUID       `json:"id"`
+		GraphID      uuid.UUID       `json:"graph_id"`
+		GraphVersion int             `json:"graph_version"`
+		UserID       uuid.UUID       `json:"user_id"`
+		Inputs       any             `json:"inputs"`
+		UserContext  json.RawMessage `json:"user_context"`
+	}
+	rows := make([]row, len(ns))
+	for i, n := range ns {
+		uc, _ := json.Marshal(n.UserContext)
+		inputs := any(n.Inputs)
+		if n.Inputs == nil {
+			inputs = map[string]any{}
+		}
+		rows[i] = row{n.ID, n.GraphID, n.GraphVersion, n.UserID, inputs, uc}
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return nil, nil, model.Invalid("inputs", "not JSON-encodable: %v", err)
+	}
+	stats, _ := json.Marshal(model.ExecutionStats{TotalNodes: 0})
+	got, err := s.q.GraphExecutionInsertClaimed(ctx, ex, dbsqlc.GraphExecutionInsertClaimedParams{
+		Stats: stats, Owner: owner, LeaseSeconds: leaseSeconds, Rows: b})
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[uuid.UUID]dbsqlc.GraphExecution, len(got))
+	for _, r := range got {
+		byID[r.ID] = r
+	}
+	queued := make([]*model.GraphExecution, len(ns))
+	claimed := make([]*Claimed, len(ns))
+	for i, n := range ns {
+		r, ok := byID[n.ID]
+		if !ok {
+			return nil, nil, fmt.Errorf("insert claimed: run %s not returned", n.ID)
+		}
+		claimed[i] = &Claimed{Exec: executionFromRow(r), WasQueued: true}
+		q := *claimed[i].Exec
+		q.Status, q.LastSeq, q.StartedAt = model.StatusQueued, 1, nil
+		queued[i] = &q
+	}
+	return queued, claimed, nil
+}
+
+// SubmitTarget is what a submit checks before storing a run.
+type SubmitTarget struct {
+	UserActive       bool
+	Timezone, Locale string
+	Graph            model.GraphKey
+	GraphOwner       uuid.UUID
+}
+
+// SubmitTarget reads the user and the graph version a run would use
+// (version 0: the active one) in one round trip; a missing user or graph
+// version is model.ErrNotFound.
+func (s *Store) SubmitTarget(ctx context.Context, ex DBTX, userID, graphID uuid.UUID, version int) (*SubmitTarget, error) {
+	r, err := s.q.SubmitTarget(ctx, ex, dbsqlc.SubmitTargetParams{UserID: userID, GraphID: graphID, Version: int32(version)})
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	if !r.GraphID.Valid || r.GraphVersion == nil {
+		return nil, model.NotFound("graph")
+	}
+	return &SubmitTarget{UserActive: r.IsActive, Timezone: r.Timezone, Locale: r.Locale,
+		Graph: model.GraphKey{ID: r.GraphID.UUID, Version: int(*r.GraphVersion)}, GraphOwner: r.GraphUserID.UUID}, nil
 }
 
 // ExecutionClaim claims up to limit runnable top-level runs for owner (see

@@ -590,6 +590,76 @@ func (q *Queries) GraphExecutionInsert(ctx context.Context, db DBTX, arg GraphEx
 	return i, err
 }
 
+const graphExecutionInsertClaimed = `-- name: GraphExecutionInsertClaimed :many
+INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
+                              last_seq, stats, started_at, lease_owner, lease_expires_at)
+SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'RUNNING', r.inputs, r.user_context,
+       2, $1, now(), $2::text, now() + make_interval(secs => $3::float8)
+FROM jsonb_to_recordset($4::jsonb)
+     AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb)
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes
+`
+
+type GraphExecutionInsertClaimedParams struct {
+	Stats        json.RawMessage
+	Owner        string
+	LeaseSeconds float64
+	Rows         json.RawMessage
+}
+
+// New top-level runs claimed by the worker that stores them, in one
+// autocommitted statement: QUEUED (seq 1) and RUNNING (seq 2) are both
+// counted, as an insert followed by GraphExecutionClaimByID would leave
+// them. @rows is a JSON array of {id, graph_id, graph_version, user_id,
+// inputs, user_context}.
+func (q *Queries) GraphExecutionInsertClaimed(ctx context.Context, db DBTX, arg GraphExecutionInsertClaimedParams) ([]GraphExecution, error) {
+	rows, err := db.Query(ctx, graphExecutionInsertClaimed,
+		arg.Stats,
+		arg.Owner,
+		arg.LeaseSeconds,
+		arg.Rows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []GraphExecution{}
+	for rows.Next() {
+		var i GraphExecution
+		if err := rows.Scan(
+			&i.ID,
+			&i.GraphID,
+			&i.GraphVersion,
+			&i.UserID,
+			&i.Status,
+			&i.Inputs,
+			&i.Outputs,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.EndedAt,
+			&i.UpdatedAt,
+			&i.ErrorMessage,
+			&i.Stats,
+			&i.UserContext,
+			&i.IsShared,
+			&i.ShareToken,
+			&i.ParentNodeExecutionID,
+			&i.LeaseOwner,
+			&i.LeaseExpiresAt,
+			&i.LastSeq,
+			&i.CancelRequestedAt,
+			&i.Resumes,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const graphExecutionListByGraph = `-- name: GraphExecutionListByGraph :many
 SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions
 WHERE graph_id = $1 AND user_id = $2
@@ -861,6 +931,47 @@ func (q *Queries) GraphExecutionSetShared(ctx context.Context, db DBTX, arg Grap
 		&i.LastSeq,
 		&i.CancelRequestedAt,
 		&i.Resumes,
+	)
+	return i, err
+}
+
+const submitTarget = `-- name: SubmitTarget :one
+SELECT u.is_active, u.timezone, u.locale,
+       g.id AS graph_id, g.version AS graph_version, g.user_id AS graph_user_id
+FROM users u
+LEFT JOIN graphs g ON g.id = $1::uuid
+     AND (g.version = $2::int OR ($2::int = 0 AND g.is_active))
+WHERE u.id = $3::uuid
+`
+
+type SubmitTargetParams struct {
+	GraphID uuid.UUID
+	Version int32
+	UserID  uuid.UUID
+}
+
+type SubmitTargetRow struct {
+	IsActive     bool
+	Timezone     string
+	Locale       string
+	GraphID      uuid.NullUUID
+	GraphVersion *int32
+	GraphUserID  uuid.NullUUID
+}
+
+// What a submit checks, in one round trip: whether the user is active,
+// their defaults, and the graph version to run (@version 0: the active
+// one); graph_id is NULL when there is no such version.
+func (q *Queries) SubmitTarget(ctx context.Context, db DBTX, arg SubmitTargetParams) (SubmitTargetRow, error) {
+	row := db.QueryRow(ctx, submitTarget, arg.GraphID, arg.Version, arg.UserID)
+	var i SubmitTargetRow
+	err := row.Scan(
+		&i.IsActive,
+		&i.Timezone,
+		&i.Locale,
+		&i.GraphID,
+		&i.GraphVersion,
+		&i.GraphUserID,
 	)
 	return i, err
 }

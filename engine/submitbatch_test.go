@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// Concurrent submits share inserts; each submitter still gets its own run,
+// QUEUED as stored, and every run completes.
+func TestConcurrentSubmitsAreBatched(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{MaxRuns: 100})
+	u := e.user(0)
+	fg := e.graph(u, ch(chainOf("StoreValueBlock", nil, 3)))
+	w := e.watch(fg.ID)
+	const n = 40
+	var mu sync.Mutex
+	ids := map[uuid.UUID]bool{}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ex := e.submit(u, fg, map[string]any{"x": i})
+			require.Equal(t, model.StatusQueued, ex.Status)
+			require.EqualValues(t, 1, ex.LastSeq)
+			require.Nil(t, ex.StartedAt)
+			mu.Lock()
+			ids[ex.ID] = true
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	require.Len(t, ids, n)
+	for id := range ids {
+		got := w.until(id, nil)
+		require.Equal(t, model.StatusCompleted, got.Status, "run %s", id)
+		evs := w.evs[id.String()]
+		require.Equal(t, "QUEUED", evs[0].Status)
+		require.Equal(t, "RUNNING", evs[1].Status)
+		require.EqualValues(t, 2, evs[1].Seq)
+	}
+}
+
+// A row that cannot be stored fails its own submit only: the batch is
+// retried run by run.
+func TestSubmitBatchIsolatesABadRow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	u := e.user(0)
+	fg := e.graph(u, ch(chainOf("StoreValueBlock", nil, 1)))
+	good := func() *submitReq {
+		return &submitReq{n: db.NewExecution{ID: newID(), GraphID: fg.ID, GraphVersion: fg.Version, UserID: u.ID},
+			done: make(chan struct{})}
+	}
+	bad := &submitReq{n: db.NewExecution{ID: newID(), GraphID: uuid.New(), GraphVersion: 1, UserID: u.ID},
+		done: make(chan struct{})}
+	reqs := []*submitReq{good(), bad, good()}
+	e.eng.insertBatch(reqs)
+	for i, r := range reqs {
+		<-r.done
+		if r == bad {
+			require.Error(t, r.err, "a run of a graph that does not exist")
+			continue
+		}
+		require.NoError(t, r.err, "request %d", i)
+		require.Equal(t, r.n.ID, r.ex.ID)
+		require.Equal(t, model.StatusRunning, r.claimed.Exec.Status)
+		got, err := e.store.ExecutionGet(context.Background(), e.store.Pool, r.n.ID)
+		require.NoError(t, err)
+		require.Equal(t, model.StatusRunning, got.Status)
+		require.EqualValues(t, 2, got.LastSeq)
+	}
+	_, err := e.store.ExecutionGet(context.Background(), e.store.Pool, bad.n.ID)
+	require.ErrorIs(t, err, model.ErrNotFound)
+}

@@ -98,9 +98,34 @@ func (e *Engine) unreserve(n int) {
 // worker) are tried before it ends FAILED.
 const MaxResumes = 5
 
+// errHeldHere: the claimed run is already held (or being started) here.
+var errHeldHere = errors.New("engine: run already held by this engine")
+
+// startOnce marks id as being started unless this engine holds it already.
+func (e *Engine) startOnce(id uuid.UUID) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.runs[id] != nil || e.starting[id] {
+		return false
+	}
+	e.starting[id] = true
+	return true
+}
+
+// startDone ends startOnce's mark, once the run is in e.runs (or failed).
+func (e *Engine) startDone(id uuid.UUID) {
+	e.mu.Lock()
+	delete(e.starting, id)
+	e.mu.Unlock()
+}
+
 // startClaimed publishes the claim's RUNNING event, loads the run and sets
 // it going. A graph that no longer compiles ends the run FAILED.
 func (e *Engine) startClaimed(ctx context.Context, c *db.Claimed, parent *run) (*run, error) {
+	if !e.startOnce(c.Exec.ID) {
+		return nil, errHeldHere
+	}
+	defer e.startDone(c.Exec.ID)
 	if c.WasQueued {
 		e.publishNow(ctx, events.Event{ExecutionID: c.Exec.ID.String(), GraphID: c.Exec.GraphID.String(),
 			UserID: c.Exec.UserID.String(), Seq: c.Exec.LastSeq, Kind: events.KindGraphStatus,

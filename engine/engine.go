@@ -119,9 +119,13 @@ type Engine struct {
 	log   *slog.Logger
 	opts  Options
 
-	mu     sync.Mutex
-	runs   map[uuid.UUID]*run // every run this engine holds (children included)
-	graphs map[model.GraphKey]*graph
+	mu   sync.Mutex
+	runs map[uuid.UUID]*run // every run this engine holds (children included)
+	// starting holds runs between their claim and their entry in runs: a
+	// run claimed twice here (the claim loop and a cancel's takeover racing
+	// for a handed-back run) must be started once.
+	starting map[uuid.UUID]bool
+	graphs   map[model.GraphKey]*graph
 	// compiling collapses concurrent loads of one graph version.
 	compiling singleflight.Group
 	topRuns   int
@@ -156,7 +160,7 @@ func New(store *db.Store, reg *blocks.Registry, pub Publisher, logger *slog.Logg
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	e := &Engine{store: store, reg: reg, pub: pub, log: logger.With("component", "engine", "owner", opts.Owner),
-		opts: opts, runs: map[uuid.UUID]*run{}, graphs: map[model.GraphKey]*graph{}, wake: make(chan struct{}, 1)}
+		opts: opts, runs: map[uuid.UUID]*run{}, starting: map[uuid.UUID]bool{}, graphs: map[model.GraphKey]*graph{}, wake: make(chan struct{}, 1)}
 	e.claimDone = sync.NewCond(&e.mu)
 	e.events = newEventQueue(e)
 	e.pool = newNodePool(e)

@@ -2,7 +2,7 @@ package resolvers
 
 import (
 	"context"
-	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -79,21 +79,27 @@ func filled[K comparable, V any](fetch func(context.Context, []K) (map[K]V, erro
 
 type loadersKey struct{}
 
-// LoaderMiddleware gives every request fresh loaders.
-func LoaderMiddleware(store *db.Store, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), store)))
-	})
+// lazyLoaders holds one operation's loaders, built on first use: most
+// operations on a websocket (subscriptions) never load anything, and they
+// live as long as the client stays subscribed.
+type lazyLoaders struct {
+	once  sync.Once
+	store *db.Store
+	l     *Loaders
 }
 
-// WithLoaders attaches fresh loaders to ctx (also used per websocket operation).
+// WithLoaders gives the operation run with ctx its own loaders. It is
+// applied per operation (server.NewGraphQL's AroundOperations), not per
+// HTTP request: on a websocket one request carries every operation of the
+// connection, and loaders shared across them would serve stale data.
 func WithLoaders(ctx context.Context, store *db.Store) context.Context {
-	return context.WithValue(ctx, loadersKey{}, NewLoaders(store))
+	return context.WithValue(ctx, loadersKey{}, &lazyLoaders{store: store})
 }
 
 func (r *Resolver) loaders(ctx context.Context) *Loaders {
-	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
-		return l
+	if h, ok := ctx.Value(loadersKey{}).(*lazyLoaders); ok {
+		h.once.Do(func() { h.l = NewLoaders(h.store) })
+		return h.l
 	}
 	return NewLoaders(r.Store)
 }

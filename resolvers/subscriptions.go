@@ -31,7 +31,7 @@ const quietCheck = 3 * time.Second
 // maxHeld events may arrive while a snapshot is being read; more are dropped
 // for the same reason: the snapshot that follows covers them.
 const (
-	streamBuffer = 128
+	streamBuffer = 64
 	maxHeld      = 256
 )
 

@@ -72,6 +72,9 @@ func NewGraphQL(o Options) *handler.Server {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{max: MaxDepth})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(resolvers.WithLoaders(ctx, o.Resolver.Store))
+	})
 	srv.SetErrorPresenter(presentError(o.Logger))
 	srv.SetRecoverFunc(recoverPanic(o.Logger))
 	return srv
@@ -95,7 +98,6 @@ func NewHandler(o Options) http.Handler {
 	gql := NewGraphQL(o)
 	mux := http.NewServeMux()
 	var api http.Handler = gql
-	api = resolvers.LoaderMiddleware(o.Resolver.Store, api)
 	api = o.Auth.Middleware(api)
 	api = graphqlHTTP(api)
 	api = http.MaxBytesHandler(api, MaxBodyBytes)

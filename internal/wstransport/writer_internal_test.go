@@ -2,6 +2,7 @@ package wstransport
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -11,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 func TestOutQueueKeepsOrderAcrossGrowthAndWrap(t *testing.T) {
@@ -273,5 +276,21 @@ func TestLongDrainIsHandedOff(t *testing.T) {
 	case <-c.flushed:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the handed-off writer never finished")
+	}
+}
+
+// The direct envelope says exactly what marshalling the response would.
+func TestEncodeNextMatchesMarshal(t *testing.T) {
+	c := &conn{proto: dialectFor("graphql-transport-ws")}
+	id := quoteID("op-1")
+	for _, resp := range []*graphql.Response{
+		{Data: json.RawMessage(`{"executionEvents":{"seq":3,"value":"a\"b"}}`)},
+		{Data: nil},
+		{Data: json.RawMessage(`{"x":null}`), Errors: gqlerror.List{{Message: "partial"}}},
+		{Data: json.RawMessage(`{}`), Extensions: map[string]any{"cost": 1}},
+	} {
+		b, err := json.Marshal(resp)
+		require.NoError(t, err)
+		require.JSONEq(t, string(encode("next", id, b)), string(c.encodeNext(id, resp)))
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/gqlscalar"
 	"github.com/agentgraph/agentgraph/internal/model"
+	"github.com/agentgraph/agentgraph/internal/opstream"
 )
 
 // EventSource is the process's one Redis subscription, fanned out locally.
@@ -41,16 +42,18 @@ const (
 //
 // A stream owns no goroutine: events are checked and forwarded by the hub's
 // reader through a callback, snapshots are read on short-lived goroutines,
-// and the quiet check is a timer. An idle subscription is then only its
-// operation's goroutine (waiting on the channel) and a few hundred bytes,
-// which is what lets one server hold tens of thousands of them.
+// and the quiet check is a timer. With a transport that drives operations
+// on demand (opstream), an idle subscription holds no goroutine at all,
+// only a few hundred bytes: that is what lets one server hold tens of
+// thousands of them.
 func (r *subscriptionResolver) ExecutionEvents(ctx context.Context, executionID string) (<-chan *gql.ExecutionEvent, error) {
 	e, err := r.ownExecution(ctx, executionID)
 	if err != nil {
 		return nil, err
 	}
 	s := &stream{r: r.Resolver, ctx: ctx, id: e.ID, out: make(chan *gql.ExecutionEvent, streamBuffer),
-		syncing: true} // events wait in held until the first snapshot is out
+		syncing: true, // events wait in held until the first snapshot is out
+		sig: opstream.Claim(ctx)}
 	s.quiet = time.AfterFunc(quietCheck, s.onQuiet)
 	s.quiet.Stop() // armed once the first snapshot is out
 	sub := r.Events.SubscribeExecutionFunc(e.ID.String(), s.onEvent)
@@ -81,6 +84,7 @@ type stream struct {
 	id    uuid.UUID
 	out   chan *gql.ExecutionEvent
 	quiet *time.Timer
+	sig   *opstream.Signal // nil unless the transport drives the operation on demand
 
 	mu      sync.Mutex
 	last    int64 // seq of the last event or snapshot sent
@@ -126,6 +130,7 @@ func (s *stream) applyLocked(ev *events.Event) {
 	}
 	select {
 	case s.out <- toEvent(*ev):
+		s.ready()
 	default:
 		s.resyncLocked()
 		return
@@ -143,6 +148,15 @@ func (s *stream) closeLocked() {
 	s.closed = true
 	s.quiet.Stop()
 	close(s.out)
+	s.ready()
+}
+
+// ready tells a transport that drives the operation on demand that a value
+// (or the close) is waiting on out.
+func (s *stream) ready() {
+	if s.sig != nil {
+		s.sig.Ready()
+	}
 }
 
 // resyncLocked starts a snapshot read unless one is running, in which case
@@ -189,6 +203,7 @@ func (s *stream) resync() {
 func (s *stream) deliverSnapshot(snap *gql.ExecutionEvent, terminal bool) bool {
 	select {
 	case s.out <- snap:
+		s.ready()
 	case <-s.ctx.Done():
 		return false
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/agentgraph/agentgraph/internal/opstream"
 	"github.com/agentgraph/agentgraph/internal/wstransport"
 )
 
@@ -34,6 +35,7 @@ type broker struct {
 	mu     sync.Mutex
 	subs   map[*subscriber]struct{}
 	joined chan *subscriber
+	pushed chan *pushedSub
 	// inFlight counts response-handler calls in progress, i.e. operation
 	// goroutines parked in the executor; maxInFlight is its high-water mark.
 	inFlight, maxInFlight atomic.Int64
@@ -45,7 +47,7 @@ type subscriber struct {
 }
 
 func newBroker() *broker {
-	return &broker{subs: map[*subscriber]struct{}{}, joined: make(chan *subscriber, 20000)}
+	return &broker{subs: map[*subscriber]struct{}{}, joined: make(chan *subscriber, 20000), pushed: make(chan *pushedSub, 20000)}
 }
 
 func (b *broker) add(ctx context.Context) *subscriber {
@@ -60,6 +62,29 @@ func (b *broker) add(ctx context.Context) *subscriber {
 		b.mu.Unlock()
 	})
 	return s
+}
+
+// pushedSub is a `pushed` subscription: its resolver signals each value.
+type pushedSub struct {
+	ctx context.Context
+	ch  chan string
+	sig *opstream.Signal
+}
+
+func (b *broker) addPushed(ctx context.Context, sig *opstream.Signal) *pushedSub {
+	p := &pushedSub{ctx: ctx, ch: make(chan string, 64), sig: sig}
+	b.pushed <- p
+	return p
+}
+
+// push sends v (or, with end, closes the stream) and signals it.
+func (p *pushedSub) push(v string, end bool) {
+	if end {
+		close(p.ch)
+	} else {
+		p.ch <- v
+	}
+	p.sig.Ready()
 }
 
 // waitJoined returns the next subscriber that registered.
@@ -114,7 +139,7 @@ func (b *broker) count() int {
 const testSchema = `
 type Query { name: String! whoami: String! panic: String! }
 type Mutation { name: String! }
-type Subscription { events: String! }
+type Subscription { events: String! pushed: String! }
 `
 
 // newSchema is a hand-written executable schema: enough of an executor to
@@ -134,6 +159,22 @@ func newSchema(b *broker) graphql.ExecutableSchema {
 				return &graphql.Response{Data: raw}
 			}
 			switch {
+			case op.Operation == ast.Subscription && field == "pushed":
+				// Drives the transport through opstream, like executionEvents.
+				p := b.addPushed(ctx, opstream.Claim(ctx))
+				return func(context.Context) *graphql.Response {
+					b.enter()
+					defer b.inFlight.Add(-1)
+					select {
+					case ev, ok := <-p.ch:
+						if !ok {
+							return nil
+						}
+						return data(ev)
+					default:
+						panic("response handler called with nothing signalled")
+					}
+				}
 			case op.Operation == ast.Subscription:
 				s := b.add(ctx)
 				return func(context.Context) *graphql.Response {

@@ -10,6 +10,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/agentgraph/agentgraph/internal/opstream"
 )
 
 // operation is one running subscribe/start. Its fields other than stopped
@@ -93,29 +95,59 @@ func (c *conn) execute(id string, params *graphql.RawParams, start time.Time) {
 	go c.run(ctx, op, rc)
 }
 
-// run drives the executor's response handler until it is exhausted or the
-// operation is stopped, recovering panics through the executor's recover
-// func and error presenter.
+// run dispatches the operation and drives the executor's response handler
+// until it is exhausted or the operation is stopped. A resolver that
+// claimed the operation's opstream.Signal (the subscriptions that matter
+// for scale) says when a result is waiting: the handler is then called
+// only then, on a short-lived goroutine, and an idle subscription costs no
+// goroutine here. Otherwise this goroutine waits on the handler.
 func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationContext) {
-	failed := false
+	sig := &opstream.Signal{}
+	ctx = opstream.With(ctx, sig)
+	var responses graphql.ResponseHandler
+	if !c.guard(ctx, op, rc, func() bool {
+		responses, ctx = c.exec.DispatchOperation(ctx, rc)
+		return true
+	}) {
+		return
+	}
+	next := func() bool { return c.next(ctx, op, responses) }
+	if sig.Claimed() {
+		over := false // touched by one drain at a time (opstream.Signal)
+		sig.Start(func(n int) {
+			for ; n > 0 && !over; n-- {
+				over = !c.guard(ctx, op, rc, next)
+			}
+		})
+		return
+	}
+	for c.guard(ctx, op, rc, next) {
+	}
+}
+
+// next sends the operation's next result; it reports false, having
+// finished the operation, when there is none or it cannot be sent.
+func (c *conn) next(ctx context.Context, op *operation, responses graphql.ResponseHandler) bool {
+	resp := responses(ctx)
+	if resp == nil || !c.emit(op, c.encodeNext(op.idJSON, resp)) {
+		c.finish(op, false)
+		return false
+	}
+	return true
+}
+
+// guard runs fn, recovering a panic (a resolver's, or the executor's)
+// through the executor's recover func and error presenter: the operation
+// then ends with an error message and guard reports false.
+func (c *conn) guard(ctx context.Context, op *operation, rc *graphql.OperationContext, fn func() bool) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			failed = true
 			c.emit(op, encode(msgError, op.idJSON, errorsPayload(gqlerror.List{c.recovered(ctx, rc, r)})))
+			c.finish(op, true)
+			ok = false
 		}
-		c.finish(op, failed)
 	}()
-
-	responses, ctx := c.exec.DispatchOperation(ctx, rc)
-	for {
-		resp := responses(ctx)
-		if resp == nil {
-			return
-		}
-		if !c.emit(op, c.encodeNext(op.idJSON, resp)) {
-			return
-		}
-	}
+	return fn()
 }
 
 // encodeNext renders a result message. The common case (data only, the

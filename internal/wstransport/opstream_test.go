@@ -1,0 +1,66 @@
+package wstransport_test
+
+import (
+	"encoding/json"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentgraph/agentgraph/internal/wstransport"
+)
+
+func (b *broker) waitPushed(t *testing.T) *pushedSub {
+	t.Helper()
+	select {
+	case p := <-b.pushed:
+		return p
+	case <-time.After(waitTimeout):
+		t.Fatal("no pushed subscription reached the resolver")
+		return nil
+	}
+}
+
+// A resolver that claims the operation's opstream.Signal is driven on
+// demand: results arrive in order, the stream's end completes the
+// operation, and an idle subscription holds no goroutine of its own (the
+// handler panics if it is ever called with nothing signalled).
+func TestSignalledSubscriptionIsDrivenOnDemand(t *testing.T) {
+	url, b, _ := newServer(t, wstransport.Config{})
+	c := dialTWS(t, url)
+
+	base := runtime.NumGoroutine()
+	const idle = 50
+	for i := range idle {
+		c.subscribe("subscribe", "idle"+strconv.Itoa(i), "subscription { pushed }")
+		b.waitPushed(t)
+	}
+	require.Eventually(t, func() bool { return runtime.NumGoroutine() <= base+2 }, waitTimeout, 10*time.Millisecond,
+		"idle signalled subscriptions must not park goroutines (%d more)", runtime.NumGoroutine()-base)
+
+	c.subscribe("subscribe", "live", "subscription { pushed }")
+	p := b.waitPushed(t)
+	for i := range 100 {
+		p.push("v"+strconv.Itoa(i), false)
+	}
+	for i := range 100 {
+		m := c.expect("next", "live")
+		var got struct{ Data struct{ Pushed string } }
+		require.NoError(t, json.Unmarshal(m.Payload, &got))
+		require.Equal(t, "v"+strconv.Itoa(i), got.Data.Pushed)
+	}
+	p.push("", true)
+	c.expect("complete", "live")
+
+	// A client's complete ends it too: the resolver's context is cancelled.
+	c.subscribe("subscribe", "stopped", "subscription { pushed }")
+	p = b.waitPushed(t)
+	c.send(`{"type":"complete","id":"stopped"}`)
+	select {
+	case <-p.ctx.Done():
+	case <-time.After(waitTimeout):
+		t.Fatal("resolver context not cancelled by the client's complete")
+	}
+}

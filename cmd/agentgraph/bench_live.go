@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/agentgraph/agentgraph/internal/config"
@@ -31,8 +32,20 @@ func benchLiveCmd(ctx context.Context, logger *slog.Logger, args []string) error
 	idle := fs.Int("idle", 10000, "idle subscriptions for the memory phase (0 skips it)")
 	noBaseline := fs.Bool("no-baseline", false, "skip the Redis-hop baseline")
 	url := fs.String("url", "", "use this running server (on 127.0.0.1) instead of launching one")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the bench process (its clients and producer) to this file")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: %s)", err, benchLiveUsage)
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	cfg, err := config.FromEnv()
 	if err != nil {

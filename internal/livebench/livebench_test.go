@@ -2,6 +2,7 @@ package livebench
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,4 +55,24 @@ func TestDistOf(t *testing.T) {
 	require.Equal(t, Dist{N: 100, P50: 50 * time.Millisecond, P90: 90 * time.Millisecond,
 		P99: 99 * time.Millisecond, Max: 100 * time.Millisecond}, d)
 	require.Equal(t, Dist{}, distOf(nil))
+}
+
+// The bench's fast frame decoder agrees with encoding/json on what the
+// server sends, and declines what it does not recognise.
+func TestFastDecodeMatchesJSON(t *testing.T) {
+	for _, frame := range []string{
+		`{"type":"next","id":"1","payload":{"data":{"executionEvents":{"seq":42,"kind":"NODE_OUTPUT","executionId":"e","nodeId":"n","pin":"out","value":{"at":"x","seq":1,"kind":"y"},"at":"2026-11-25T16:42:44.123456Z"}}}}`,
+		`{"type":"next","id":"7","payload":{"data":{"executionEvents":{"seq":1,"kind":"SNAPSHOT","executionId":"e","nodeId":null,"pin":null,"value":null,"at":"2026-11-25T16:42:44Z"}}}}`,
+	} {
+		var fast, full wsMessage
+		require.True(t, fastDecode([]byte(frame), &fast), frame)
+		require.NoError(t, json.Unmarshal([]byte(frame), &full))
+		require.Equal(t, full.Type, fast.Type)
+		require.Equal(t, *full.Payload.Data.Event, *fast.Payload.Data.Event)
+	}
+	for _, frame := range []string{`{"type":"ping"}`, `{"type":"next","id":"1","payload":{"errors":[{"message":"x"}]}}`,
+		`{"type":"complete","id":"1"}`} {
+		var m wsMessage
+		require.False(t, fastDecode([]byte(frame), &m), frame)
+	}
 }

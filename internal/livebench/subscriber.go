@@ -1,10 +1,12 @@
 package livebench
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -128,9 +130,11 @@ func (s *subscriber) read() {
 			return
 		}
 		m = wsMessage{}
-		if err := json.Unmarshal(data, &m); err != nil {
-			s.failure = fmt.Errorf("undecodable message: %w", err)
-			return
+		if !fastDecode(data, &m) {
+			if err := json.Unmarshal(data, &m); err != nil {
+				s.failure = fmt.Errorf("undecodable message: %w", err)
+				return
+			}
 		}
 		switch m.Type {
 		case "ping":
@@ -188,4 +192,54 @@ func (s *subscriber) close() {
 
 func isClosedByUs(err error) bool {
 	return strings.Contains(err.Error(), "use of closed network connection")
+}
+
+// fastDecode reads a "next" frame's seq, kind and at without a full JSON
+// decode: at 10,000 frames/s the bench's clients share two cores with the
+// server they measure, and encoding/json was a fifth of their CPU. It
+// relies on the subscription's field order (seq and kind come before the
+// user's value, at comes last) and reports false for anything it does not
+// recognise, which then takes the full decode.
+func fastDecode(data []byte, m *wsMessage) bool {
+	const next = `{"type":"next",`
+	if !bytes.HasPrefix(data, []byte(next)) || bytes.Contains(data, []byte(`"errors"`)) {
+		return false
+	}
+	seqAt := bytes.Index(data, []byte(`"seq":`))
+	kindAt := bytes.Index(data, []byte(`"kind":"`))
+	atAt := bytes.LastIndex(data, []byte(`"at":"`))
+	if seqAt < 0 || kindAt < seqAt || atAt < kindAt {
+		return false
+	}
+	rest := data[seqAt+len(`"seq":`):]
+	end := bytes.IndexAny(rest, ",}")
+	if end < 0 {
+		return false
+	}
+	seq, err := strconv.ParseInt(string(rest[:end]), 10, 64)
+	if err != nil {
+		return false
+	}
+	rest = data[kindAt+len(`"kind":"`):]
+	end = bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return false
+	}
+	kind := string(rest[:end])
+	rest = data[atAt+len(`"at":"`):]
+	end = bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return false
+	}
+	at, err := time.Parse(time.RFC3339Nano, string(rest[:end]))
+	if err != nil {
+		return false
+	}
+	m.Type = "next"
+	m.Payload.Data.Event = &struct {
+		Seq  int64     `json:"seq"`
+		Kind string    `json:"kind"`
+		At   time.Time `json:"at"`
+	}{seq, kind, at}
+	return true
 }

@@ -53,7 +53,7 @@ func (r *subscriptionResolver) ExecutionEvents(ctx context.Context, executionID 
 	}
 	s := &stream{r: r.Resolver, ctx: ctx, id: e.ID, out: make(chan *gql.ExecutionEvent, streamBuffer),
 		syncing: true, // events wait in held until the first snapshot is out
-		sig: opstream.Claim(ctx)}
+		sig:     opstream.Claim(ctx)}
 	s.quiet = time.AfterFunc(quietCheck, s.onQuiet)
 	s.quiet.Stop() // armed once the first snapshot is out
 	sub := r.Events.SubscribeExecutionFunc(e.ID.String(), s.onEvent)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
@@ -22,21 +23,8 @@ func TestWebsocketOperationsDoNotShareLoaders(t *testing.T) {
 	var g struct{ ID string }
 	b.ok(tok, createGraph, map[string]any{"in": chainGraph("ws-loaders", 2)}, "createGraph", &g)
 
-	ws, resp, err := (&websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}}).Dial(
-		"ws"+strings.TrimPrefix(b.url, "http"), nil)
-	require.NoError(t, err)
-	_ = resp.Body.Close()
-	t.Cleanup(func() { _ = ws.Close() })
-	send := func(v any) {
-		require.NoError(t, ws.WriteJSON(v))
-	}
-	next := func() map[string]any {
-		var m map[string]any
-		require.NoError(t, ws.ReadJSON(&m))
-		return m
-	}
-	send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + tok}})
-	require.Equal(t, "connection_ack", next()["type"])
+	c := dialWS(t, b, tok)
+	send, next := c.send, c.next
 	versions := func(id string) int {
 		send(map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{
 			"query": `query($id: ID!) { graph(id: $id) { versions { version } } }`, "variables": map[string]any{"id": g.ID}}})
@@ -56,4 +44,66 @@ func TestWebsocketOperationsDoNotShareLoaders(t *testing.T) {
 	upd := `mutation($id: ID!, $in: GraphInput!) { updateGraph(id: $id, input: $in, activate: false) { version } }`
 	b.ok(tok, upd, map[string]any{"id": g.ID, "in": chainGraph("ws-loaders", 3)}, "", nil)
 	require.Equal(t, 2, versions("b"), "the second operation must see the new version")
+}
+
+type wsClient struct {
+	send func(v any)
+	next func() map[string]any
+}
+
+// dialWS opens an acknowledged graphql-transport-ws connection as tok.
+func dialWS(t *testing.T, b *bundle, tok string) wsClient {
+	t.Helper()
+	ws, resp, err := (&websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}}).Dial(
+		"ws"+strings.TrimPrefix(b.url, "http"), nil)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	t.Cleanup(func() { _ = ws.Close() })
+	c := wsClient{
+		send: func(v any) { require.NoError(t, ws.WriteJSON(v)) },
+		next: func() map[string]any {
+			require.NoError(t, ws.SetReadDeadline(time.Now().Add(10*time.Second)))
+			var m map[string]any
+			require.NoError(t, ws.ReadJSON(&m))
+			return m
+		},
+	}
+	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + tok}})
+	require.Equal(t, "connection_ack", c.next()["type"])
+	return c
+}
+
+// graphExecutions streams the status of the caller's runs of a graph, read
+// from Postgres on each GRAPH_STATUS event (the only events graph channels
+// carry), until the run's end.
+func TestGraphExecutionsFollowsRunsToTheirEnd(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": chainGraph("ws-graph-execs", 3)}, "createGraph", &g)
+	c := dialWS(t, b, tok)
+	c.send(map[string]any{"type": "subscribe", "id": "g", "payload": map[string]any{
+		"query":     `subscription($id: ID!) { graphExecutions(graphId: $id) { id status } }`,
+		"variables": map[string]any{"id": g.ID}}})
+	// The subscription is registered once the resolver returned; a query on
+	// the same connection is answered after it, so the run cannot start
+	// before the hub listens.
+	c.send(map[string]any{"type": "subscribe", "id": "q", "payload": map[string]any{"query": `{ me { id } }`}})
+	for m := c.next(); m["id"] != "q" || m["type"] != "complete"; m = c.next() {
+	}
+	var ex struct{ ID string }
+	b.ok(tok, `mutation($g: ID!) { executeGraph(graphId: $g, inputs: {x: 1}) { id } }`, map[string]any{"g": g.ID}, "executeGraph", &ex)
+	var seen []string
+	for {
+		m := c.next()
+		require.Equal(t, "next", m["type"], "%v", m)
+		run := m["payload"].(map[string]any)["data"].(map[string]any)["graphExecutions"].(map[string]any)
+		require.Equal(t, ex.ID, run["id"])
+		seen = append(seen, run["status"].(string))
+		if run["status"] == "COMPLETED" {
+			break
+		}
+		require.Less(t, len(seen), 3, "statuses seen: %v", seen)
+	}
 }

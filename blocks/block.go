@@ -84,6 +84,9 @@ type RunContext struct {
 	// Credentials by provider name; only those the block declared.
 	Credentials map[string]Credential
 	Agents      AgentRunner
+	// AllowPrivateNetwork lets network blocks reach loopback and private
+	// addresses (netguard.go); off unless the deployment turns it on.
+	AllowPrivateNetwork bool
 }
 
 // Credential is a decrypted credential handed to a block for one run.

@@ -46,13 +46,13 @@ func SendWebRequestBlock() Block {
 		Categories:  []Category{CategoryIntegration},
 		Type:        TypeStandard,
 		Costs:       []Cost{{Type: CostRun, Amount: 1, Currency: DefaultCurrency, Description: "per request"}},
-	}, func(ctx context.Context, _ *RunContext, in sendWebRequestIn, emit Emit) error {
+	}, func(ctx context.Context, rc *RunContext, in sendWebRequestIn, emit Emit) error {
 		req, cancel, err := buildRequest(ctx, in)
 		if err != nil {
 			return err
 		}
 		defer cancel()
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := httpClient(rc).Do(req)
 		if err != nil {
 			return requestError(ctx, req, in.Timeout, err)
 		}

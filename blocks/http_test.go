@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -47,6 +48,17 @@ func echoServer(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// local is the run context of a deployment that allows private networks:
+// the test server listens on 127.0.0.1.
+var local = &RunContext{AllowPrivateNetwork: true}
+
+func mustRunLocal(t *testing.T, input map[string]any) []output {
+	t.Helper()
+	outs, err := runCtx(t, context.Background(), local, "SendWebRequestBlock", input)
+	require.NoError(t, err)
+	return outs
 }
 
 func pinValue(t *testing.T, got []output, pin string) any {
@@ -124,7 +136,7 @@ func TestSendWebRequestBlock(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := mustRun(t, "SendWebRequestBlock", tt.input)
+			got := mustRunLocal(t, tt.input)
 			var pins []string
 			for _, o := range got {
 				pins = append(pins, o.Pin)
@@ -138,7 +150,7 @@ func TestSendWebRequestBlock(t *testing.T) {
 func TestSendWebRequestStatusAndHeaders(t *testing.T) {
 	t.Parallel()
 	srv := echoServer(t)
-	got := mustRun(t, "SendWebRequestBlock", map[string]any{"url": srv.URL + "/echo", "method": "GET"})
+	got := mustRunLocal(t, map[string]any{"url": srv.URL + "/echo", "method": "GET"})
 	require.Equal(t, 200.0, pinValue(t, got, "status"))
 	headers := pinValue(t, got, "headers").(map[string]any)
 	require.Equal(t, "a, b", headers["X-Multi"])
@@ -151,7 +163,7 @@ func TestSendWebRequestConnectionRefused(t *testing.T) {
 	require.NoError(t, err)
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
-	got, err := run(t, "SendWebRequestBlock", map[string]any{"url": "http://" + addr + "/x", "method": "GET"})
+	got, err := runCtx(t, context.Background(), local, "SendWebRequestBlock", map[string]any{"url": "http://" + addr + "/x", "method": "GET"})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "GET http://"+addr+"/x: request failed")
 	require.Contains(t, err.Error(), "connection refused")
@@ -161,7 +173,7 @@ func TestSendWebRequestConnectionRefused(t *testing.T) {
 func TestSendWebRequestTimeout(t *testing.T) {
 	t.Parallel()
 	srv := echoServer(t)
-	_, err := run(t, "SendWebRequestBlock", map[string]any{"url": srv.URL + "/slow", "method": "GET", "timeout": 0.05})
+	_, err := runCtx(t, context.Background(), local, "SendWebRequestBlock", map[string]any{"url": srv.URL + "/slow", "method": "GET", "timeout": 0.05})
 	require.ErrorContains(t, err, "timed out after 0.05s")
 }
 
@@ -170,7 +182,7 @@ func TestSendWebRequestCancelled(t *testing.T) {
 	srv := echoServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := runCtx(t, ctx, &RunContext{}, "SendWebRequestBlock", map[string]any{"url": srv.URL + "/slow", "method": "GET"})
+	_, err := runCtx(t, ctx, local, "SendWebRequestBlock", map[string]any{"url": srv.URL + "/slow", "method": "GET"})
 	require.ErrorIs(t, err, context.Canceled)
 }
 
@@ -182,4 +194,43 @@ func TestSendWebRequestBadInput(t *testing.T) {
 	}
 	err := Builtin().Validate(blockID(t, "SendWebRequestBlock"), map[string]any{"url": "http://x", "method": "FETCH"})
 	require.ErrorContains(t, err, `"method"`)
+}
+
+// By default a user's request cannot reach the deployment's own network:
+// loopback, private, link-local (cloud metadata), CGNAT and unspecified
+// addresses are refused at dial time, whether named by IP or by a name
+// that resolves to one; nothing reaches the server.
+func TestSendWebRequestRefusesPrivateAddresses(t *testing.T) {
+	t.Parallel()
+	hit := make(chan struct{}, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hit <- struct{}{} }))
+	t.Cleanup(srv.Close)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	for _, u := range []string{
+		srv.URL + "/x",
+		"http://localhost:" + port + "/x",
+		"http://[::1]:" + port + "/x",
+		"http://0.0.0.0:" + port + "/x",
+		"http://169.254.169.254/latest/meta-data/",
+		"http://10.0.0.1/", "http://192.168.1.1/", "http://172.16.0.1/", "http://100.64.0.1/",
+	} {
+		_, err := run(t, "SendWebRequestBlock", map[string]any{"url": u, "method": "GET", "timeout": 2})
+		require.ErrorIs(t, err, ErrForbiddenAddress, u)
+	}
+	require.Empty(t, hit, "a refused request must not reach the server")
+	// The same deployment with private networks allowed reaches it.
+	mustRunLocal(t, map[string]any{"url": srv.URL + "/x", "method": "GET"})
+	require.Len(t, hit, 1)
+}
+
+func TestPublicAddress(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]bool{
+		"93.184.216.34": true, "2606:4700::1111": true, "8.8.8.8": true,
+		"127.0.0.1": false, "::1": false, "10.1.2.3": false, "172.31.255.255": false, "192.168.0.10": false,
+		"169.254.169.254": false, "fe80::1": false, "fc00::1": false, "100.100.100.100": false,
+		"0.0.0.0": false, "::": false, "224.0.0.1": false, "::ffff:127.0.0.1": false, "::ffff:8.8.8.8": true,
+	} {
+		require.Equal(t, want, publicAddress(netip.MustParseAddr(addr)), addr)
+	}
 }

@@ -63,7 +63,11 @@ type Options struct {
 	NodeTimeout       time.Duration // one block run's limit (default 10m; <0 none)
 	Writers           int           // group-commit writers, runs sharded by id (default 2)
 	Strict            bool          // every node waits until its inputs are committed
-	Clock             func() time.Time
+	// AllowPrivateNetwork lets network blocks reach loopback and private
+	// addresses (blocks/netguard.go); off, users' requests cannot reach the
+	// deployment's own network.
+	AllowPrivateNetwork bool
+	Clock               func() time.Time
 	// OnRunEnd, if set, is called once a run's terminal status is committed
 	// (not when a run is handed back or abandoned). It must not block.
 	OnRunEnd func(executionID uuid.UUID, status model.Status)

@@ -199,7 +199,8 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 	}
 	defer cancel()
 	rc := &blocks.RunContext{ExecutionID: r.ids[0], NodeID: x.n.idStr, UserID: r.ids[2],
-		GraphID: r.ids[1], UserContext: r.userContext(), Agents: &agentRunner{e: e, r: r, x: x}}
+		GraphID: r.ids[1], UserContext: r.userContext(), Agents: &agentRunner{e: e, r: r, x: x},
+		AllowPrivateNetwork: e.opts.AllowPrivateNetwork}
 	emit := func(pin string, v any) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)

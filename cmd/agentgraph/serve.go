@@ -69,7 +69,7 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		MaxRuns: d.cfg.Workers, LeaseDuration: d.cfg.LeaseDuration, ShutdownGrace: d.cfg.ShutdownGrace,
 		MaxRunsPerUser: d.cfg.MaxRunsPerUser, RunTimeout: d.cfg.RunTimeout, NodeTimeout: d.cfg.NodeTimeout,
 		OnRunEnd:    func(_ uuid.UUID, st model.Status) { runsFinished.WithLabelValues(string(st)).Inc() },
-		Credentials: creds.ForRun,
+		Credentials: creds.ForRun, AllowPrivateNetwork: d.cfg.AllowPrivateNetwork,
 	})
 	if d.cfg.Workers > 0 {
 		if err := eng.Start(ctx); err != nil {

@@ -49,6 +49,7 @@ func workerCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		MaxRuns: d.cfg.Workers, MaxNodes: *maxNodes, MaxRunsPerUser: cmp.Or(*perUser, d.cfg.MaxRunsPerUser),
 		LeaseDuration: d.cfg.LeaseDuration, ShutdownGrace: d.cfg.ShutdownGrace,
 		RunTimeout: d.cfg.RunTimeout, NodeTimeout: d.cfg.NodeTimeout, Credentials: creds.ForRun,
+		AllowPrivateNetwork: d.cfg.AllowPrivateNetwork,
 	})
 	if err := eng.Start(ctx); err != nil {
 		return fmt.Errorf("engine: %w", err)

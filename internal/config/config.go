@@ -31,6 +31,9 @@ type Config struct {
 	MaxRunsPerUser int           // running runs per user across all workers (0 = no limit)
 	RunTimeout     time.Duration // a run's wall-clock limit; it ends TIMEOUT
 	NodeTimeout    time.Duration // one block run's limit; the node ends TIMEOUT
+	// AllowPrivateNetwork lets blocks reach loopback and private addresses
+	// (off: users' HTTP requests cannot reach the deployment's network).
+	AllowPrivateNetwork bool
 }
 
 // FromEnv reads the environment. Errors name the variable.
@@ -69,6 +72,9 @@ func FromEnv() (Config, error) {
 	if c.NodeTimeout, err = durEnv("NODE_TIMEOUT", 10*time.Minute); err != nil {
 		return c, err
 	}
+	if c.AllowPrivateNetwork, err = boolEnv("ALLOW_PRIVATE_NETWORK", false); err != nil {
+		return c, err
+	}
 	if k := os.Getenv("ENCRYPTION_KEY"); k != "" {
 		c.EncryptionKey, err = hex.DecodeString(k)
 		if err != nil || len(c.EncryptionKey) != 32 {
@@ -95,6 +101,18 @@ func intEnv(k string, def int) (int, error) {
 		return 0, fmt.Errorf("%s must be a non-negative integer, got %q", k, v)
 	}
 	return n, nil
+}
+
+func boolEnv(k string, def bool) (bool, error) {
+	v := os.Getenv(k)
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s must be true or false, got %q", k, v)
+	}
+	return b, nil
 }
 
 func durEnv(k string, def time.Duration) (time.Duration, error) {

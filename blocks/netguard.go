@@ -1,0 +1,73 @@
+package blocks
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"syscall"
+	"time"
+)
+
+// Blocks that reach the network run on behalf of users, from inside the
+// deployment: without a guard, a graph could read cloud metadata
+// (169.254.169.254), the database, Redis or any internal service (SSRF).
+// Unless the deployment allows private networks (ALLOW_PRIVATE_NETWORK,
+// RunContext.AllowPrivateNetwork), connections to loopback, private,
+// link-local, CGNAT, multicast and unspecified addresses are refused. The
+// check runs on the address actually dialled, after DNS resolution and on
+// every redirect, so a public name resolving to a private address (DNS
+// rebinding) is refused too.
+
+// ErrForbiddenAddress is the error a refused connection wraps.
+var ErrForbiddenAddress = fmt.Errorf("address not allowed (private network; set ALLOW_PRIVATE_NETWORK=true to allow)")
+
+// cgnat is 100.64.0.0/10, shared address space that is not public.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// publicAddress reports whether a may be dialled by a user's block.
+func publicAddress(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsValid() && !a.IsLoopback() && !a.IsPrivate() && !a.IsLinkLocalUnicast() &&
+		!a.IsLinkLocalMulticast() && !a.IsInterfaceLocalMulticast() && !a.IsMulticast() &&
+		!a.IsUnspecified() && !cgnat.Contains(a)
+}
+
+// guardControl is a net.Dialer Control hook refusing non-public addresses.
+func guardControl(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("dial %s: %w", address, err)
+	}
+	if !publicAddress(ap.Addr()) {
+		return fmt.Errorf("dial %s: %w", address, ErrForbiddenAddress)
+	}
+	return nil
+}
+
+func newHTTPClient(guarded bool) *http.Client {
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	if guarded {
+		d.Control = guardControl
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if guarded {
+		t.Proxy = nil // a proxy would dial on our behalf, past the guard
+	}
+	t.DialContext = d.DialContext
+	return &http.Client{Transport: t}
+}
+
+// Clients shared by every run (their connection pools too).
+var (
+	guardedClient   = newHTTPClient(true)
+	unguardedClient = newHTTPClient(false)
+)
+
+// httpClient is the client a block uses for rc's run.
+func httpClient(rc *RunContext) *http.Client {
+	if rc != nil && rc.AllowPrivateNetwork {
+		return unguardedClient
+	}
+	return guardedClient
+}

@@ -42,6 +42,9 @@ type Publisher interface {
 	Publish(ctx context.Context, evs ...events.Event) error
 }
 
+// DefaultMaxNodeExecutions is Options.MaxNodeExecutions's default.
+const DefaultMaxNodeExecutions = 100_000
+
 // WorkerGCPercent is the GOGC the worker and bench commands run with unless
 // GOGC is set: the engine allocates many short-lived objects per node
 // execution (events, row encodings), and at the default 100 the collector
@@ -51,10 +54,14 @@ const WorkerGCPercent = 400
 
 // Options tune an Engine; zero values take the defaults noted.
 type Options struct {
-	Owner             string        // lease owner id (default host-pid-random)
-	MaxRuns           int           // top-level runs held at once (default 64)
-	MaxRunsPerUser    int           // running runs per user across all workers (0 = no limit)
-	MaxNodes          int           // blocks running at once in this engine (default 128)
+	Owner          string // lease owner id (default host-pid-random)
+	MaxRuns        int    // top-level runs held at once (default 64)
+	MaxRunsPerUser int    // running runs per user across all workers (0 = no limit)
+	MaxNodes       int    // blocks running at once in this engine (default 128)
+	// MaxNodeExecutions bounds one run's node executions (default 100,000):
+	// a block yielding without end (or a huge list stepped through) would
+	// otherwise grow the run's memory and its rows until the worker fails.
+	MaxNodeExecutions int
 	LeaseDuration     time.Duration // default 10s
 	HeartbeatInterval time.Duration // default LeaseDuration/3
 	PollInterval      time.Duration // claim poll when no notification arrives (default 1s)
@@ -85,6 +92,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxRuns <= 0 {
 		o.MaxRuns = 64
+	}
+	if o.MaxNodeExecutions <= 0 {
+		o.MaxNodeExecutions = DefaultMaxNodeExecutions
 	}
 	if o.MaxNodes <= 0 {
 		o.MaxNodes = 128

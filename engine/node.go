@@ -98,6 +98,7 @@ func sizeOf(vs []json.RawMessage) int {
 }
 
 func (r *run) newExec(n *gnode) *nodeExec {
+	r.nexecs++
 	return &nodeExec{id: newID(), n: n, phase: phaseWaiting, linked: map[string]any{}, created: r.nextCreated()}
 }
 

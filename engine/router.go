@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 
 	"github.com/agentgraph/agentgraph/blocks"
@@ -36,6 +37,11 @@ func (r *run) route(src *nodeExec, pin string, v any) {
 			}
 		}
 		if x == nil {
+			if limit := r.e.opts.MaxNodeExecutions; r.nexecs >= limit {
+				r.stop(model.StatusFailed, fmt.Sprintf("the run exceeded %d node executions (node %q kept yielding on %q)",
+					limit, src.n.key, pin))
+				return
+			}
 			x = r.newExec(l.sink)
 			r.waiting[l.sink.id] = append(r.waiting[l.sink.id], x)
 		}

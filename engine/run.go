@@ -44,6 +44,7 @@ type run struct {
 	outputs     map[string][]json.RawMessage
 	outputsNew  bool
 	inFlight    int // promoted executions not yet ended
+	nexecs      int // node executions created or resumed (Options.MaxNodeExecutions)
 	stopping    bool
 	finalQueued bool // the terminal write is pending
 	closed      bool // ended or abandoned
@@ -182,6 +183,7 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run,
 			continue
 		}
 		x := resumedExec(n, ne)
+		r.nexecs++
 		if x.created.After(r.lastCreated) {
 			r.lastCreated = x.created
 		}
@@ -193,6 +195,7 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run,
 			continue
 		}
 		x := &nodeExec{id: p.ID, n: n, phase: phaseWaiting, linked: map[string]any{}, waitStored: true, created: p.CreatedAt}
+		r.nexecs++
 		_ = json.Unmarshal(p.Inputs, &x.linked)
 		r.waiting[n.id] = append(r.waiting[n.id], x)
 	}

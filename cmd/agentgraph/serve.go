@@ -67,7 +67,7 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	}
 	eng := engine.New(d.store, d.reg, events.NewPublisher(d.rdb, d.cfg.RedisPrefix), logger, engine.Options{
 		MaxRuns: d.cfg.Workers, LeaseDuration: d.cfg.LeaseDuration, ShutdownGrace: d.cfg.ShutdownGrace,
-		MaxRunsPerUser: d.cfg.MaxRunsPerUser, RunTimeout: d.cfg.RunTimeout, NodeTimeout: d.cfg.NodeTimeout,
+		MaxRunsPerUser: d.cfg.MaxRunsPerUser, MaxNodeExecutions: d.cfg.MaxNodeExecs, RunTimeout: d.cfg.RunTimeout, NodeTimeout: d.cfg.NodeTimeout,
 		OnRunEnd:    func(_ uuid.UUID, st model.Status) { runsFinished.WithLabelValues(string(st)).Inc() },
 		Credentials: creds.ForRun, AllowPrivateNetwork: d.cfg.AllowPrivateNetwork,
 	})

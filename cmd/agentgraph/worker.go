@@ -47,7 +47,8 @@ func workerCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	}
 	eng := engine.New(d.store, d.reg, events.NewPublisher(d.rdb, d.cfg.RedisPrefix), logger, engine.Options{
 		MaxRuns: d.cfg.Workers, MaxNodes: *maxNodes, MaxRunsPerUser: cmp.Or(*perUser, d.cfg.MaxRunsPerUser),
-		LeaseDuration: d.cfg.LeaseDuration, ShutdownGrace: d.cfg.ShutdownGrace,
+		MaxNodeExecutions: d.cfg.MaxNodeExecs,
+		LeaseDuration:     d.cfg.LeaseDuration, ShutdownGrace: d.cfg.ShutdownGrace,
 		RunTimeout: d.cfg.RunTimeout, NodeTimeout: d.cfg.NodeTimeout, Credentials: creds.ForRun,
 		AllowPrivateNetwork: d.cfg.AllowPrivateNetwork,
 	})

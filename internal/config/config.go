@@ -29,6 +29,7 @@ type Config struct {
 	RedisPrefix    string
 	DBMaxConns     int32
 	MaxRunsPerUser int           // running runs per user across all workers (0 = no limit)
+	MaxNodeExecs   int           // node executions per run; past it the run ends FAILED
 	RunTimeout     time.Duration // a run's wall-clock limit; it ends TIMEOUT
 	NodeTimeout    time.Duration // one block run's limit; the node ends TIMEOUT
 	// AllowPrivateNetwork lets blocks reach loopback and private addresses
@@ -64,6 +65,9 @@ func FromEnv() (Config, error) {
 		return c, err
 	}
 	if c.MaxRunsPerUser, err = intEnv("MAX_RUNS_PER_USER", 0); err != nil {
+		return c, err
+	}
+	if c.MaxNodeExecs, err = intEnv("MAX_NODE_EXECUTIONS_PER_RUN", 100_000); err != nil {
 		return c, err
 	}
 	if c.RunTimeout, err = durEnv("RUN_TIMEOUT", time.Hour); err != nil {

@@ -1,0 +1,39 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// A run that would create more node executions than the limit ends FAILED
+// naming the node that kept yielding, instead of growing without bound.
+func TestRunNodeExecutionLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{MaxNodeExecutions: 20})
+	u := e.user(0)
+	items := make([]any, 50)
+	for i := range items {
+		items[i] = i
+	}
+	nodes := []nspec{{Key: "step", Block: "StepThroughItemsBlock", Defaults: map[string]any{"items": items}},
+		{Key: "keep", Block: "StoreValueBlock"}}
+	links := []lspec{{Source: "step", SourceName: "item", Sink: "keep", SinkName: "input"}}
+	fg := e.graph(u, nodes, links)
+	w := e.watch(fg.ID)
+	got := w.until(e.submit(u, fg, nil).ID, nil)
+	require.Equal(t, model.StatusFailed, got.Status)
+	require.Contains(t, *got.ErrorMessage, "exceeded 20 node executions")
+	require.Contains(t, *got.ErrorMessage, `"step"`)
+	runs := e.nodeRuns(fg, got.ID)
+	require.LessOrEqual(t, len(runs["keep"])+len(runs["step"]), 20)
+
+	// Under the limit the same graph completes.
+	e2 := newEnv(t, Options{MaxNodeExecutions: 60})
+	u2 := e2.user(0)
+	fg2 := e2.graph(u2, nodes, links)
+	w2 := e2.watch(fg2.ID)
+	require.Equal(t, model.StatusCompleted, w2.until(e2.submit(u2, fg2, nil).ID, nil).Status)
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -20,8 +21,13 @@ type Config struct {
 	// each) in the latency phase. Default 1000.
 	Subscribers int
 	// Executions is how many RUNNING executions the subscribers are spread
-	// over, round robin. Default Subscribers/10 (at least 1).
+	// over, round robin. Default 0: two latency phases, one subscriber per
+	// run (Rate frames/s: each user follows their own run) and ten per run
+	// (10 × Rate frames/s from the same events).
 	Executions int
+	// Spreads lists the latency phases by execution count; set by
+	// withDefaults from Executions.
+	Spreads []int
 	// Rate is the events per second the producer commits and publishes,
 	// spread round robin over the executions. Default 1000.
 	Rate int
@@ -57,10 +63,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Subscribers <= 0 {
 		c.Subscribers = 1000
 	}
-	if c.Executions <= 0 {
-		c.Executions = max(1, c.Subscribers/10)
+	if c.Executions > 0 {
+		c.Spreads = []int{min(c.Executions, c.Subscribers)}
+	} else {
+		c.Spreads = []int{c.Subscribers, max(1, c.Subscribers/10)}
 	}
-	c.Executions = min(c.Executions, c.Subscribers)
+	c.Executions = slices.Max(c.Spreads) // the fixture's size
 	if c.Rate <= 0 {
 		c.Rate = 1000
 	}

@@ -31,7 +31,8 @@ func TestExactlyOnce(t *testing.T) {
 		Binary: bin, DatabaseURL: testenv.BaseURL(), RedisURL: testenv.RedisURL(), RedisPrefix: "unused:",
 	})
 	require.NoError(t, err)
-	l := res.Latency
+	require.Len(t, res.Latency, 1)
+	l := res.Latency[0]
 	require.EqualValues(t, 200, l.Sent, "1s at 200 events/s")
 	require.EqualValues(t, 5*l.Sent, l.Expected, "5 subscribers per run")
 	require.Equal(t, l.Expected, l.Received)

@@ -20,7 +20,7 @@ const (
 func (r *Result) Print(w io.Writer) {
 	c := r.Config
 	fmt.Fprintf(w, "agentgraph bench-live — %d CPUs, GOMAXPROCS %d, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
-	if l := r.Latency; l != nil {
+	for _, l := range r.Latency {
 		fmt.Fprintf(w, "\nLatency, commit → websocket frame: %d subscribers on %d runs, %d events/s for %s\n",
 			l.Subscribers, l.Executions, l.Rate, l.Duration)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

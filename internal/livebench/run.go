@@ -16,9 +16,9 @@ import (
 // Result is everything one run measured; a nil part was skipped.
 type Result struct {
 	Config   Config
-	Database string // the bench database (dropped), or "" with an external server
-	Baseline *Dist  // the Redis hop alone
-	Latency  *LatencyResult
+	Database string           // the bench database (dropped), or "" with an external server
+	Baseline *Dist            // the Redis hop alone
+	Latency  []*LatencyResult // one per spread (Config.Spreads)
 	Memory   *MemoryResult
 }
 
@@ -80,24 +80,35 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 	}()
 	pub := events.NewPublisher(rdb, prefix)
-	newProd := func() *producer { return newProducer(pool, pub, fx.execs, cfg.Rate, cfg.Producers) }
+	// Each phase uses the first n runs of the fixture.
+	newProd := func(f *fixture) *producer {
+		return newProducer(pool, pub, f.execs, cfg.Rate, min(cfg.Producers, len(f.execs)))
+	}
+	phases := make([]*fixture, len(cfg.Spreads))
+	for i, n := range cfg.Spreads {
+		phases[i] = &fixture{userID: fx.userID, apiKey: fx.apiKey, execs: fx.execs[:n]}
+	}
 
 	if !cfg.NoBaseline {
 		cfg.Logger.Info("baseline: redis hop alone", "rate", cfg.Rate, "duration", cfg.Duration)
-		d, _, err := redisHop(ctx, rdb, prefix, newProd(), cfg.Duration)
+		d, _, err := redisHop(ctx, rdb, prefix, newProd(phases[0]), cfg.Duration)
 		if err != nil {
 			return res, fmt.Errorf("baseline: %w", err)
 		}
 		res.Baseline = &d
 	}
 
-	err = withServer(ctx, cfg, dbURL, prefix, func(srv *server) error {
-		var err error
-		res.Latency, err = runLatency(ctx, cfg, srv, fx, newProd())
-		return err
-	})
-	if err != nil {
-		return res, fmt.Errorf("latency: %w", err)
+	for _, f := range phases {
+		err = withServer(ctx, cfg, dbURL, prefix, func(srv *server) error {
+			l, err := runLatency(ctx, cfg, srv, f, newProd(f))
+			if l != nil {
+				res.Latency = append(res.Latency, l)
+			}
+			return err
+		})
+		if err != nil {
+			return res, fmt.Errorf("latency: %w", err)
+		}
 	}
 	if cfg.Idle > 0 {
 		err = withServer(ctx, cfg, dbURL, prefix, func(srv *server) error {

@@ -26,9 +26,10 @@ type EventSource interface {
 // is then recovered from the snapshot instead of never arriving.
 const quietCheck = 3 * time.Second
 
-// Bounds of one stream's memory. streamBuffer events wait for the client's
-// operation to take them; a consumer further behind loses its place and
-// gets a fresh snapshot instead (it would be reading stale events anyway).
+// Bounds of one stream's memory. streamBuffer events (opstream.Limit with a
+// transport that drives the operation) wait for the client's operation to
+// take them; a consumer further behind loses its place and gets a fresh
+// snapshot instead (it would be reading stale events anyway).
 // maxHeld events may arrive while a snapshot is being read; more are dropped
 // for the same reason: the snapshot that follows covers them.
 const (
@@ -51,9 +52,15 @@ func (r *subscriptionResolver) ExecutionEvents(ctx context.Context, executionID 
 	if err != nil {
 		return nil, err
 	}
-	s := &stream{r: r.Resolver, ctx: ctx, id: e.ID, out: make(chan *gql.ExecutionEvent, streamBuffer),
+	s := &stream{r: r.Resolver, ctx: ctx, id: e.ID,
 		syncing: true, // events wait in held until the first snapshot is out
 		sig:     opstream.Claim(ctx)}
+	if s.sig != nil {
+		// The transport delivers each value right before it reads it.
+		s.out = make(chan *gql.ExecutionEvent, 1)
+	} else {
+		s.out = make(chan *gql.ExecutionEvent, streamBuffer)
+	}
 	s.quiet = time.AfterFunc(quietCheck, s.onQuiet)
 	s.quiet.Stop() // armed once the first snapshot is out
 	sub := r.Events.SubscribeExecutionFunc(e.ID.String(), s.onEvent)
@@ -128,10 +135,7 @@ func (s *stream) applyLocked(ev *events.Event) {
 		s.resyncLocked()
 		return
 	}
-	select {
-	case s.out <- toEvent(*ev):
-		s.ready()
-	default:
+	if !s.offer(ev) {
 		s.resyncLocked()
 		return
 	}
@@ -147,15 +151,27 @@ func (s *stream) applyLocked(ev *events.Event) {
 func (s *stream) closeLocked() {
 	s.closed = true
 	s.quiet.Stop()
+	if s.sig != nil {
+		s.sig.Offer(opstream.Item{Deliver: func() { close(s.out) }, Final: true}, true)
+		return
+	}
 	close(s.out)
-	s.ready()
 }
 
-// ready tells a transport that drives the operation on demand that a value
-// (or the close) is waiting on out.
-func (s *stream) ready() {
+// offer hands an event to the consumer without blocking; false means the
+// consumer is too far behind. With a transport that drives the operation
+// (opstream), the event is converted only if the transport needs it: the
+// hub's *Event, shared by every subscriber of the run in this process, is
+// the key under which one rendering serves them all.
+func (s *stream) offer(ev *events.Event) bool {
 	if s.sig != nil {
-		s.sig.Ready()
+		return s.sig.Offer(opstream.Item{Key: ev, Deliver: func() { s.out <- toEvent(*ev) }}, false)
+	}
+	select {
+	case s.out <- toEvent(*ev):
+		return true
+	default:
+		return false
 	}
 }
 
@@ -201,11 +217,14 @@ func (s *stream) resync() {
 // reports whether the caller must read again (events were lost while it
 // waited), in which case it still owns the stream.
 func (s *stream) deliverSnapshot(snap *gql.ExecutionEvent, terminal bool) bool {
-	select {
-	case s.out <- snap:
-		s.ready()
-	case <-s.ctx.Done():
-		return false
+	if s.sig != nil {
+		s.sig.Offer(opstream.Item{Deliver: func() { s.out <- snap }}, true)
+	} else {
+		select {
+		case s.out <- snap:
+		case <-s.ctx.Done():
+			return false
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -5,10 +5,13 @@
 // response handler, which blocks on the channel the resolver returned. With
 // tens of thousands of idle subscriptions those parked goroutines are most
 // of the server's memory. A resolver that claims the operation's Signal
-// promises to call Ready after every value it sends on its channel and
-// after closing it; the transport then only runs a goroutine while values
-// are waiting (wstransport). Transports without support put no Signal in
-// the context, and resolvers behave as before.
+// hands each value to Offer instead of sending it: the transport runs a
+// goroutine only while values are waiting, and puts each value on the
+// channel (Item.Deliver) right before it calls the handler for it. Because
+// the transport sees a value before gqlgen renders it, it can also reuse the
+// rendering of an identical operation for the same value (Item.Key), which
+// is what a run followed by many subscribers costs most. Transports without
+// support put no Signal in the context, and resolvers send as before.
 package opstream
 
 import (
@@ -16,14 +19,35 @@ import (
 	"sync"
 )
 
-// Signal counts the values a resolver made available and runs the
-// transport's drain whenever some are waiting and none is running.
+// Item is one value offered to the transport.
+type Item struct {
+	// Key identifies the value across subscriptions of this process: two
+	// operations with the same query and variables render the same result
+	// for the same key, so one rendering may serve both. nil: never shared.
+	// The key must stay reachable while the transport may cache it (a
+	// pointer to the shared value is right; a recycled id is not).
+	Key any
+	// Deliver puts the value on the resolver's channel (or closes it). The
+	// transport calls it right before the response handler, one item at a
+	// time and in order, so the channel never needs more than one slot;
+	// a value the transport rendered from its cache is never delivered.
+	Deliver func()
+	// Final marks the channel's close: the operation ends after it.
+	Final bool
+}
+
+// Limit is how many items may wait for the transport; beyond it Offer
+// refuses (the resolver then treats the consumer as too slow).
+const Limit = 64
+
+// Signal queues the items of one operation and runs the transport's drain
+// whenever some are waiting and none is running.
 type Signal struct {
 	mu      sync.Mutex
 	claimed bool
-	pending int
+	queue   []Item
 	running bool
-	drain   func(n int) // set by Start; handles n values, then returns
+	drain   func(items []Item) // set by Start
 }
 
 type key struct{}
@@ -34,8 +58,8 @@ func With(ctx context.Context, s *Signal) context.Context {
 }
 
 // Claim returns the operation's Signal, or nil when the transport does not
-// offer one. By claiming it the caller promises to call Ready once after
-// every send on the channel it returns, and once after closing it.
+// offer one. By claiming it the caller promises to hand every value, and
+// the channel's close, to Offer rather than to the channel.
 func Claim(ctx context.Context) *Signal {
 	s, _ := ctx.Value(key{}).(*Signal)
 	if s != nil {
@@ -53,47 +77,53 @@ func (s *Signal) Claimed() bool {
 	return s.claimed
 }
 
-// Start installs the transport's drain; values signalled before are handed
-// to it at once. drain runs on a goroutine of its own and handles exactly n
-// values (n calls of the response handler, none of which then blocks).
-func (s *Signal) Start(drain func(n int)) {
+// Start installs the transport's drain; items offered before are handed to
+// it at once. drain runs on a goroutine of its own, one call at a time, with
+// the items in the order they were offered.
+func (s *Signal) Start(drain func(items []Item)) {
 	s.mu.Lock()
 	s.drain = drain
 	s.kickLocked()
 	s.mu.Unlock()
 }
 
-// Ready says one more value (or the channel's close) is waiting. It never
-// blocks, so it may be called under the resolver's own locks.
-func (s *Signal) Ready() {
+// Offer queues it. It never blocks, so it may be called under the
+// resolver's own locks. Unless force is set it refuses (false) when Limit
+// items are already waiting; force is for what must not be dropped (a
+// snapshot, the close).
+func (s *Signal) Offer(it Item, force bool) bool {
 	s.mu.Lock()
-	s.pending++
+	defer s.mu.Unlock()
+	if !force && len(s.queue) >= Limit {
+		return false
+	}
+	s.queue = append(s.queue, it)
 	s.kickLocked()
-	s.mu.Unlock()
+	return true
 }
 
 func (s *Signal) kickLocked() {
-	if s.running || s.drain == nil || s.pending == 0 {
+	if s.running || s.drain == nil || len(s.queue) == 0 {
 		return
 	}
 	s.running = true
 	go s.loop()
 }
 
-// loop runs the drain until nothing is pending. One loop at a time keeps
-// the values in channel order.
+// loop runs the drain until nothing is waiting. One loop at a time keeps
+// the items in order.
 func (s *Signal) loop() {
 	for {
 		s.mu.Lock()
-		n := s.pending
-		s.pending = 0
-		if n == 0 {
+		items := s.queue
+		s.queue = nil
+		if len(items) == 0 {
 			s.running = false
 			s.mu.Unlock()
 			return
 		}
 		drain := s.drain
 		s.mu.Unlock()
-		drain(n)
+		drain(items)
 	}
 }

@@ -11,38 +11,42 @@ import (
 
 const waitTimeout = 5 * time.Second
 
-// Values signalled before the transport started draining are not lost,
-// and drains never overlap (the order of a stream is kept).
-func TestSignalOrderAndEarlyReady(t *testing.T) {
+// Items offered before the transport started draining are not lost,
+// drains never overlap, items keep their order, and Limit bounds what waits
+// unless forced.
+func TestSignalOrderLimitAndEarlyOffers(t *testing.T) {
 	t.Parallel()
 	s := &opstream.Signal{}
-	s.Ready()
-	s.Ready()
+	for i := range opstream.Limit {
+		require.True(t, s.Offer(opstream.Item{Key: i}, false))
+	}
+	require.False(t, s.Offer(opstream.Item{Key: -1}, false), "over the limit")
+	require.True(t, s.Offer(opstream.Item{Key: opstream.Limit}, true), "forced")
 	got := make(chan int, 1000)
 	active := make(chan struct{}, 1)
-	s.Start(func(n int) {
+	s.Start(func(items []opstream.Item) {
 		select {
 		case active <- struct{}{}:
 		default:
 			t.Error("two drains at once")
 		}
-		got <- n
+		for _, it := range items {
+			got <- it.Key.(int)
+		}
 		<-active
 	})
-	total := 0
-	for total < 2 {
-		total += <-got
+	for want := 0; want <= opstream.Limit; want++ {
+		require.Equal(t, want, <-got)
 	}
-	for range 500 {
-		go s.Ready()
+	for i := range 500 {
+		require.True(t, s.Offer(opstream.Item{Key: 1000 + i}, true))
 	}
-	for total < 502 {
+	for want := 1000; want < 1500; want++ {
 		select {
-		case n := <-got:
-			total += n
+		case k := <-got:
+			require.Equal(t, want, k)
 		case <-time.After(waitTimeout):
-			t.Fatalf("drained %d of 502", total)
+			t.Fatalf("drained up to %d of 1500", want)
 		}
 	}
-	require.Equal(t, 502, total)
 }

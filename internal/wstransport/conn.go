@@ -29,6 +29,7 @@ const closeGrace = time.Second
 // a goroutine hop per message.
 type conn struct {
 	cfg     *Config
+	cache   *resultCache
 	log     *slog.Logger
 	ws      *websocket.Conn
 	exec    graphql.GraphExecutor
@@ -79,6 +80,7 @@ func newConn(t *Transport, ws *websocket.Conn, r *http.Request, exec graphql.Gra
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c := &conn{
 		cfg:     &t.cfg,
+		cache:   t.cache,
 		log:     t.log,
 		ws:      ws,
 		exec:    exec,

@@ -39,6 +39,7 @@ type broker struct {
 	// inFlight counts response-handler calls in progress, i.e. operation
 	// goroutines parked in the executor; maxInFlight is its high-water mark.
 	inFlight, maxInFlight atomic.Int64
+	renders               atomic.Int64 // response-handler calls of `pushed` subscriptions
 }
 
 type subscriber struct {
@@ -77,14 +78,18 @@ func (b *broker) addPushed(ctx context.Context, sig *opstream.Signal) *pushedSub
 	return p
 }
 
-// push sends v (or, with end, closes the stream) and signals it.
+// push offers v (or, with end, the stream's close) to the transport.
 func (p *pushedSub) push(v string, end bool) {
+	p.offer(nil, v, end)
+}
+
+// offer is push with a key under which the rendering may be shared.
+func (p *pushedSub) offer(key any, v string, end bool) {
 	if end {
-		close(p.ch)
-	} else {
-		p.ch <- v
+		p.sig.Offer(opstream.Item{Deliver: func() { close(p.ch) }, Final: true}, true)
+		return
 	}
-	p.sig.Ready()
+	p.sig.Offer(opstream.Item{Key: key, Deliver: func() { p.ch <- v }}, true)
 }
 
 // waitJoined returns the next subscriber that registered.
@@ -163,6 +168,7 @@ func newSchema(b *broker) graphql.ExecutableSchema {
 				// Drives the transport through opstream, like executionEvents.
 				p := b.addPushed(ctx, opstream.Claim(ctx))
 				return func(context.Context) *graphql.Response {
+					b.renders.Add(1)
 					b.enter()
 					defer b.inFlight.Add(-1)
 					select {

@@ -111,12 +111,38 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 	}) {
 		return
 	}
-	next := func() bool { return c.next(ctx, op, responses) }
+	next := func() bool { return c.next(ctx, op, responses, nil) }
 	if sig.Claimed() {
+		shape := shapeOf(rc)
 		over := false // touched by one drain at a time (opstream.Signal)
-		sig.Start(func(n int) {
-			for ; n > 0 && !over; n-- {
-				over = !c.guard(ctx, op, rc, next)
+		sig.Start(func(items []opstream.Item) {
+			for _, it := range items {
+				if over {
+					return
+				}
+				var shared *rendering // this item's rendering, when this operation renders it
+				if it.Key != nil && shape != "" && !it.Final {
+					r, owner := c.cache.claim(resultKey{shape: shape, key: it.Key})
+					if !owner {
+						<-r.done
+						if r.data != nil {
+							if !c.emit(op, c.encodeData(op.idJSON, r.data)) {
+								c.finish(op, false)
+								over = true
+							}
+							continue
+						}
+					} else {
+						shared = r
+					}
+				}
+				over = !c.guard(ctx, op, rc, func() bool {
+					it.Deliver()
+					return c.next(ctx, op, responses, shared)
+				})
+				if shared != nil && !shared.filled() {
+					shared.fill(nil) // the render failed: waiters render their own
+				}
 			}
 		})
 		return
@@ -127,8 +153,17 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 
 // next sends the operation's next result; it reports false, having
 // finished the operation, when there is none or it cannot be sent.
-func (c *conn) next(ctx context.Context, op *operation, responses graphql.ResponseHandler) bool {
+// With shared, a data-only result is published to the operations of the
+// same shape waiting for it, before it is written.
+func (c *conn) next(ctx context.Context, op *operation, responses graphql.ResponseHandler, shared *rendering) bool {
 	resp := responses(ctx)
+	if shared != nil {
+		if resp != nil && dataOnly(resp) {
+			shared.fill(resp.Data)
+		} else {
+			shared.fill(nil)
+		}
+	}
 	if resp == nil || !c.emit(op, c.encodeNext(op.idJSON, resp)) {
 		c.finish(op, false)
 		return false
@@ -156,23 +191,33 @@ func (c *conn) guard(ctx context.Context, op *operation, rc *graphql.OperationCo
 // re-validates the data) and copying it into the envelope were a tenth of
 // the server's CPU.
 func (c *conn) encodeNext(idJSON []byte, resp *graphql.Response) []byte {
-	if len(resp.Errors) > 0 || resp.Extensions != nil || resp.Label != "" || resp.Path != nil ||
-		resp.HasNext != nil || len(resp.Data) == 0 {
+	if !dataOnly(resp) {
 		b, err := json.Marshal(resp)
 		if err != nil {
 			panic(fmt.Errorf("wstransport: encode response: %w", err))
 		}
 		return encode(c.proto.next, idJSON, b)
 	}
+	return c.encodeData(idJSON, resp.Data)
+}
+
+// dataOnly reports whether resp is just data (the common case).
+func dataOnly(resp *graphql.Response) bool {
+	return len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" && resp.Path == nil &&
+		resp.HasNext == nil && len(resp.Data) > 0
+}
+
+// encodeData renders a result message carrying data only.
+func (c *conn) encodeData(idJSON, data []byte) []byte {
 	const head, mid, tail = `{"type":"`, `","id":`, `,"payload":{"data":`
 	typ := c.proto.next
-	b := make([]byte, 0, len(head)+len(typ)+len(mid)+len(idJSON)+len(tail)+len(resp.Data)+2)
+	b := make([]byte, 0, len(head)+len(typ)+len(mid)+len(idJSON)+len(tail)+len(data)+2)
 	b = append(b, head...)
 	b = append(b, typ...)
 	b = append(b, mid...)
 	b = append(b, idJSON...)
 	b = append(b, tail...)
-	b = append(b, resp.Data...)
+	b = append(b, data...)
 	return append(b, '}', '}')
 }
 

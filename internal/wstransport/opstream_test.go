@@ -64,3 +64,36 @@ func TestSignalledSubscriptionIsDrivenOnDemand(t *testing.T) {
 		t.Fatal("resolver context not cancelled by the client's complete")
 	}
 }
+
+// Operations of the same shape share one rendering of the same keyed
+// value; a different query, or a value without a key, is rendered anew.
+func TestSignalledResultsAreSharedByShape(t *testing.T) {
+	url, b, _ := newServer(t, wstransport.Config{})
+	const q = "subscription { pushed }"
+	var subs []*pushedSub
+	var clients []*client
+	for i, query := range []string{q, q, "subscription { other: pushed }"} {
+		c := dialTWS(t, url)
+		c.subscribe("subscribe", "s"+strconv.Itoa(i), query)
+		subs = append(subs, b.waitPushed(t))
+		clients = append(clients, c)
+	}
+	base := b.renders.Load()
+	ev := new(int) // the shared value's identity
+	for _, p := range subs {
+		p.offer(ev, "shared", false)
+	}
+	for i, c := range clients {
+		m := c.expect("next", "s"+strconv.Itoa(i))
+		require.Contains(t, string(m.Payload), `"shared"`)
+	}
+	require.EqualValues(t, 2, b.renders.Load()-base, "one rendering per shape")
+
+	for _, p := range subs[:2] {
+		p.offer(nil, "own", false)
+	}
+	for i, c := range clients[:2] {
+		c.expect("next", "s"+strconv.Itoa(i))
+	}
+	require.EqualValues(t, 4, b.renders.Load()-base, "no key, no sharing")
+}

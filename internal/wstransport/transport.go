@@ -125,6 +125,7 @@ type Transport struct {
 	cfg      Config
 	log      *slog.Logger
 	upgrader websocket.Upgrader
+	cache    *resultCache // renderings shared between this transport's operations
 }
 
 var _ graphql.Transport = (*Transport)(nil)
@@ -153,7 +154,7 @@ func New(cfg Config) *Transport {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t := &Transport{cfg: cfg, log: log}
+	t := &Transport{cfg: cfg, log: log, cache: newResultCache()}
 	t.upgrader = websocket.Upgrader{
 		ReadBufferSize:  readBufferSize,
 		WriteBufferSize: writeBufferSize,

@@ -1,0 +1,89 @@
+package wstransport
+
+import (
+	"encoding/json"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// resultCache shares rendered results between operations. When a run is
+// followed by many subscribers, each event is rendered by gqlgen once per
+// distinct operation (query, operation name, variables) instead of once per
+// subscriber: on a busy server that rendering and its garbage are most of
+// the CPU spent per frame. Entries are keyed by the resolver's
+// opstream.Item.Key (the shared event), which the cache keeps reachable, so
+// a key is never recycled while cached. It holds the most recent
+// resultCacheSize renderings: subscribers of one event ask within
+// milliseconds of each other.
+type resultCache struct {
+	mu   sync.Mutex
+	m    map[resultKey]*rendering
+	ring []resultKey
+	next int
+}
+
+type resultKey struct {
+	shape string // the operation: query, name and variables
+	key   any    // the value (opstream.Item.Key)
+}
+
+// rendering is one shared result: the first operation to ask renders it,
+// the others wait for done (a few microseconds) instead of rendering it too.
+// data nil after done: not shareable (an error, or the render failed).
+type rendering struct {
+	done chan struct{}
+	data []byte
+}
+
+const resultCacheSize = 1024
+
+func newResultCache() *resultCache {
+	return &resultCache{m: make(map[resultKey]*rendering, resultCacheSize), ring: make([]resultKey, resultCacheSize)}
+}
+
+// claim returns k's rendering; owner means the caller must render it and
+// call fill, whatever happens.
+func (c *resultCache) claim(k resultKey) (r *rendering, owner bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.m[k]; ok {
+		return r, false
+	}
+	if old := c.ring[c.next]; old.key != nil {
+		delete(c.m, old)
+	}
+	c.ring[c.next] = k
+	c.next = (c.next + 1) % len(c.ring)
+	r = &rendering{done: make(chan struct{})}
+	c.m[k] = r
+	return r, true
+}
+
+// filled reports whether fill was called.
+func (r *rendering) filled() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// fill publishes the owner's result (nil: not shareable) to the waiters.
+func (r *rendering) fill(data []byte) {
+	r.data = data
+	close(r.done)
+}
+
+// shapeOf identifies what an operation renders: its document, the
+// operation chosen and its variables (encoding/json sorts map keys, so
+// equal variables encode equally). "" means do not share (the variables
+// did not encode).
+func shapeOf(rc *graphql.OperationContext) string {
+	vars, err := json.Marshal(rc.Variables)
+	if err != nil {
+		return ""
+	}
+	return rc.RawQuery + "\x00" + rc.OperationName + "\x00" + string(vars)
+}

@@ -147,7 +147,8 @@ type Engine struct {
 	// (on mu) is broadcast when it gives the unused ones back.
 	claiming  bool
 	claimDone *sync.Cond
-	submits   submitBatch // concurrent local submits share one insert
+	inserts   batcher[submitReq] // concurrent local submits share one insert
+	targets   batcher[targetReq] // and one read of what they check
 	started   bool
 	stopping  bool
 	draining  bool // Stop: no new node starts
@@ -176,6 +177,8 @@ func New(store *db.Store, reg *blocks.Registry, pub Publisher, logger *slog.Logg
 	e := &Engine{store: store, reg: reg, pub: pub, log: logger.With("component", "engine", "owner", opts.Owner),
 		opts: opts, runs: map[uuid.UUID]*run{}, starting: map[uuid.UUID]bool{}, graphs: map[model.GraphKey]*graph{}, wake: make(chan struct{}, 1)}
 	e.claimDone = sync.NewCond(&e.mu)
+	e.inserts.run = e.insertBatch
+	e.targets.run = e.lookupBatch
 	e.events = newEventQueue(e)
 	e.pool = newNodePool(e)
 	for i := 0; i < opts.Writers; i++ {

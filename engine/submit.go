@@ -18,8 +18,9 @@ import (
 // each input valid for its AgentInputBlock. The run is stored QUEUED, its
 // event published, and a worker is woken.
 func (e *Engine) Submit(ctx context.Context, userID uuid.UUID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext) (*model.GraphExecution, error) {
-	// The user and the graph version to run, in one round trip.
-	t, err := e.store.SubmitTarget(ctx, e.store.Pool, userID, graphID, version)
+	// The user and the graph version to run, in one round trip shared with
+	// the submits made at the same time.
+	t, err := e.submitTarget(userID, graphID, version)
 	if err != nil {
 		return nil, err
 	}

@@ -5,21 +5,65 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
-// submitBatch groups the inserts of runs submitted here at the same time
-// into one statement: 50 concurrent submits cost one or two commits instead
-// of 50, which is most of a burst's start-up time. It has no goroutine of
-// its own: a submitter that finds no insert in flight leads, inserting what
-// is pending (its own run included); submits arriving meanwhile wait for
-// the next insert, which a fresh goroutine leads so the first submitter
-// returns as soon as its own run is stored.
-type submitBatch struct {
+// batcher groups concurrent requests of one kind into one statement: 50
+// concurrent submits cost one or two round trips (and, for inserts,
+// commits) instead of 50, which is most of a burst's start-up time. It has
+// no goroutine of its own: a caller that finds no batch in flight leads,
+// running what is pending (its own request included); requests arriving
+// meanwhile wait for the next batch, which a fresh goroutine leads so the
+// first caller returns as soon as its own request is answered.
+type batcher[R any] struct {
 	mu      sync.Mutex
-	pending []*submitReq
+	pending []*R
 	busy    bool
+	run     func(reqs []*R) // answers every request
+}
+
+// maxBatch bounds one statement.
+const maxBatch = 500
+
+// do queues r and returns once done is closed (by run).
+func (b *batcher[R]) do(r *R, done <-chan struct{}) {
+	b.mu.Lock()
+	b.pending = append(b.pending, r)
+	lead := !b.busy
+	b.busy = true
+	b.mu.Unlock()
+	if lead {
+		b.lead(false)
+	}
+	<-done
+}
+
+// lead runs one batch of pending requests, then hands the lead to a new
+// goroutine if more are waiting (or keeps it when already on one).
+func (b *batcher[R]) lead(own bool) {
+	for {
+		b.mu.Lock()
+		reqs := b.pending
+		if len(reqs) > maxBatch {
+			reqs, b.pending = reqs[:maxBatch], reqs[maxBatch:]
+		} else {
+			b.pending = nil
+		}
+		if len(reqs) == 0 {
+			b.busy = false
+			b.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+		b.run(reqs)
+		if !own {
+			go b.lead(true)
+			return
+		}
+	}
 }
 
 type submitReq struct {
@@ -30,49 +74,46 @@ type submitReq struct {
 	done    chan struct{}
 }
 
-// maxSubmitBatch bounds one insert statement.
-const maxSubmitBatch = 500
-
-// insertClaimed stores a run claimed by this engine, batched with the
+// insertClaimed stores a run claimed by this engine, in one INSERT with the
 // runs submitted concurrently.
 func (e *Engine) insertClaimed(n db.NewExecution) (*model.GraphExecution, *db.Claimed, error) {
 	req := &submitReq{n: n, done: make(chan struct{})}
-	b := &e.submits
-	b.mu.Lock()
-	b.pending = append(b.pending, req)
-	lead := !b.busy
-	b.busy = true
-	b.mu.Unlock()
-	if lead {
-		e.leadSubmits(false)
-	}
-	<-req.done
+	e.inserts.do(req, req.done)
 	return req.ex, req.claimed, req.err
 }
 
-// leadSubmits inserts one batch of pending runs, then hands the lead to a
-// new goroutine if more are waiting (or keeps it when already on one).
-func (e *Engine) leadSubmits(own bool) {
-	b := &e.submits
-	for {
-		b.mu.Lock()
-		reqs := b.pending
-		if len(reqs) > maxSubmitBatch {
-			reqs, b.pending = reqs[:maxSubmitBatch], reqs[maxSubmitBatch:]
+type targetReq struct {
+	q    db.TargetRequest
+	t    *db.SubmitTarget
+	err  error
+	done chan struct{}
+}
+
+// submitTarget reads what a submit checks, in one statement with the
+// submits made concurrently.
+func (e *Engine) submitTarget(userID, graphID uuid.UUID, version int) (*db.SubmitTarget, error) {
+	req := &targetReq{q: db.TargetRequest{UserID: userID, GraphID: graphID, Version: version}, done: make(chan struct{})}
+	e.targets.do(req, req.done)
+	return req.t, req.err
+}
+
+// lookupBatch answers reqs in one statement (their contexts are not used,
+// as in insertBatch).
+func (e *Engine) lookupBatch(reqs []*targetReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	qs := make([]db.TargetRequest, len(reqs))
+	for i, r := range reqs {
+		qs[i] = r.q
+	}
+	ts, errs, err := e.store.SubmitTargets(ctx, e.store.Pool, qs)
+	for i, r := range reqs {
+		if err != nil {
+			r.err = err
 		} else {
-			b.pending = nil
+			r.t, r.err = ts[i], errs[i]
 		}
-		if len(reqs) == 0 {
-			b.busy = false
-			b.mu.Unlock()
-			return
-		}
-		b.mu.Unlock()
-		e.insertBatch(reqs)
-		if !own {
-			go e.leadSubmits(true)
-			return
-		}
+		close(r.done)
 	}
 }
 

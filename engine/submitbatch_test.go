@@ -79,3 +79,43 @@ func TestSubmitBatchIsolatesABadRow(t *testing.T) {
 	_, err := e.store.ExecutionGet(context.Background(), e.store.Pool, bad.n.ID)
 	require.ErrorIs(t, err, model.ErrNotFound)
 }
+
+// Concurrent submits share one read of what they check, yet each gets its
+// own answer: a missing graph, another user's graph and an unknown user
+// are not found, the others run.
+func TestConcurrentSubmitChecksAreBatched(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{MaxRuns: 100})
+	u, other := e.user(0), e.user(0)
+	fg := e.graph(u, ch(chainOf("StoreValueBlock", nil, 1)))
+	type outcome struct {
+		ex  *model.GraphExecution
+		err error
+	}
+	cases := []struct {
+		user, graph uuid.UUID
+		version     int
+		ok          bool
+	}{
+		{u.ID, fg.ID, 0, true}, {u.ID, fg.ID, fg.Version, true}, {u.ID, uuid.New(), 0, false},
+		{other.ID, fg.ID, 0, false}, {uuid.New(), fg.ID, 0, false}, {u.ID, fg.ID, fg.Version + 1, false},
+	}
+	results := make([]outcome, len(cases)*5)
+	var wg sync.WaitGroup
+	for i := range results {
+		c := cases[i%len(cases)]
+		wg.Go(func() {
+			ex, err := e.eng.Submit(context.Background(), c.user, c.graph, c.version, map[string]any{"x": 1}, model.UserContext{})
+			results[i] = outcome{ex, err}
+		})
+	}
+	wg.Wait()
+	for i, r := range results {
+		if cases[i%len(cases)].ok {
+			require.NoError(t, r.err, "case %d", i%len(cases))
+			require.Equal(t, model.StatusQueued, r.ex.Status)
+		} else {
+			require.ErrorIs(t, r.err, model.ErrNotFound, "case %d", i%len(cases))
+		}
+	}
+}

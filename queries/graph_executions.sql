@@ -20,16 +20,20 @@ FROM jsonb_to_recordset(@rows::jsonb)
      AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb)
 RETURNING *;
 
--- name: SubmitTarget :one
--- What a submit checks, in one round trip: whether the user is active,
--- their defaults, and the graph version to run (@version 0: the active
--- one); graph_id is NULL when there is no such version.
-SELECT u.is_active, u.timezone, u.locale,
+-- name: SubmitTargets :many
+-- What concurrent submits check, in one round trip: for the i-th (user,
+-- graph, version) of the three arrays (version 0: the active one), whether
+-- the user is active, their defaults, and the graph version to run, as the
+-- row with ord i. graph_id is NULL when there is no such version, and a
+-- missing user has no row.
+SELECT uu.ord::bigint AS ord, u.is_active, u.timezone, u.locale,
        g.id AS graph_id, g.version AS graph_version, g.user_id AS graph_user_id
-FROM users u
-LEFT JOIN graphs g ON g.id = @graph_id::uuid
-     AND (g.version = @version::int OR (@version::int = 0 AND g.is_active))
-WHERE u.id = @user_id::uuid;
+FROM unnest(@user_ids::uuid[]) WITH ORDINALITY AS uu(user_id, ord)
+JOIN unnest(@graph_ids::uuid[]) WITH ORDINALITY AS gg(graph_id, ord) ON gg.ord = uu.ord
+JOIN unnest(@versions::int[]) WITH ORDINALITY AS vv(version, ord) ON vv.ord = uu.ord
+JOIN users u ON u.id = uu.user_id
+LEFT JOIN graphs g ON g.id = gg.graph_id
+     AND (g.version = vv.version OR (vv.version = 0 AND g.is_active));
 
 -- name: GraphExecutionGet :one
 SELECT * FROM graph_executions WHERE id = @id;

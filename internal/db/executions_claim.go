@@ -134,19 +134,43 @@ type SubmitTarget struct {
 	GraphOwner       uuid.UUID
 }
 
-// SubmitTarget reads the user and the graph version a run would use
-// (version 0: the active one) in one round trip; a missing user or graph
-// version is model.ErrNotFound.
-func (s *Store) SubmitTarget(ctx context.Context, ex DBTX, userID, graphID uuid.UUID, version int) (*SubmitTarget, error) {
-	r, err := s.q.SubmitTarget(ctx, ex, dbsqlc.SubmitTargetParams{UserID: userID, GraphID: graphID, Version: int32(version)})
+// TargetRequest is one submit's question for SubmitTargets.
+type TargetRequest struct {
+	UserID, GraphID uuid.UUID
+	Version         int // 0: the active one
+}
+
+// SubmitTargets answers many submits' checks in one round trip, in order:
+// for each request the user's state and the graph version it would run, or
+// model.ErrNotFound for a missing user or graph version.
+func (s *Store) SubmitTargets(ctx context.Context, ex DBTX, reqs []TargetRequest) ([]*SubmitTarget, []error, error) {
+	p := dbsqlc.SubmitTargetsParams{UserIds: make([]uuid.UUID, len(reqs)), GraphIds: make([]uuid.UUID, len(reqs)),
+		Versions: make([]int32, len(reqs))}
+	for i, r := range reqs {
+		p.UserIds[i], p.GraphIds[i], p.Versions[i] = r.UserID, r.GraphID, int32(r.Version)
+	}
+	rows, err := s.q.SubmitTargets(ctx, ex, p)
 	if err != nil {
-		return nil, notFound(err, "user")
+		return nil, nil, err
 	}
-	if !r.GraphID.Valid || r.GraphVersion == nil {
-		return nil, model.NotFound("graph")
+	out := make([]*SubmitTarget, len(reqs))
+	errs := make([]error, len(reqs))
+	for i := range errs {
+		errs[i] = model.NotFound("user")
 	}
-	return &SubmitTarget{UserActive: r.IsActive, Timezone: r.Timezone, Locale: r.Locale,
-		Graph: model.GraphKey{ID: r.GraphID.UUID, Version: int(*r.GraphVersion)}, GraphOwner: r.GraphUserID.UUID}, nil
+	for _, r := range rows {
+		i := int(r.Ord) - 1
+		if i < 0 || i >= len(reqs) {
+			continue
+		}
+		if !r.GraphID.Valid || r.GraphVersion == nil {
+			errs[i] = model.NotFound("graph")
+			continue
+		}
+		out[i], errs[i] = &SubmitTarget{UserActive: r.IsActive, Timezone: r.Timezone, Locale: r.Locale,
+			Graph: model.GraphKey{ID: r.GraphID.UUID, Version: int(*r.GraphVersion)}, GraphOwner: r.GraphUserID.UUID}, nil
+	}
+	return out, errs, nil
 }
 
 // ExecutionClaim claims up to limit runnable top-level runs for owner (see

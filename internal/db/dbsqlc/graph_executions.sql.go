@@ -935,22 +935,25 @@ func (q *Queries) GraphExecutionSetShared(ctx context.Context, db DBTX, arg Grap
 	return i, err
 }
 
-const submitTarget = `-- name: SubmitTarget :one
-SELECT u.is_active, u.timezone, u.locale,
+const submitTargets = `-- name: SubmitTargets :many
+SELECT uu.ord::bigint AS ord, u.is_active, u.timezone, u.locale,
        g.id AS graph_id, g.version AS graph_version, g.user_id AS graph_user_id
-FROM users u
-LEFT JOIN graphs g ON g.id = $1::uuid
-     AND (g.version = $2::int OR ($2::int = 0 AND g.is_active))
-WHERE u.id = $3::uuid
+FROM unnest($1::uuid[]) WITH ORDINALITY AS uu(user_id, ord)
+JOIN unnest($2::uuid[]) WITH ORDINALITY AS gg(graph_id, ord) ON gg.ord = uu.ord
+JOIN unnest($3::int[]) WITH ORDINALITY AS vv(version, ord) ON vv.ord = uu.ord
+JOIN users u ON u.id = uu.user_id
+LEFT JOIN graphs g ON g.id = gg.graph_id
+     AND (g.version = vv.version OR (vv.version = 0 AND g.is_active))
 `
 
-type SubmitTargetParams struct {
-	GraphID uuid.UUID
-	Version int32
-	UserID  uuid.UUID
+type SubmitTargetsParams struct {
+	UserIds  []uuid.UUID
+	GraphIds []uuid.UUID
+	Versions []int32
 }
 
-type SubmitTargetRow struct {
+type SubmitTargetsRow struct {
+	Ord          int64
 	IsActive     bool
 	Timezone     string
 	Locale       string
@@ -959,19 +962,35 @@ type SubmitTargetRow struct {
 	GraphUserID  uuid.NullUUID
 }
 
-// What a submit checks, in one round trip: whether the user is active,
-// their defaults, and the graph version to run (@version 0: the active
-// one); graph_id is NULL when there is no such version.
-func (q *Queries) SubmitTarget(ctx context.Context, db DBTX, arg SubmitTargetParams) (SubmitTargetRow, error) {
-	row := db.QueryRow(ctx, submitTarget, arg.GraphID, arg.Version, arg.UserID)
-	var i SubmitTargetRow
-	err := row.Scan(
-		&i.IsActive,
-		&i.Timezone,
-		&i.Locale,
-		&i.GraphID,
-		&i.GraphVersion,
-		&i.GraphUserID,
-	)
-	return i, err
+// What concurrent submits check, in one round trip: for the i-th (user,
+// graph, version) of the three arrays (version 0: the active one), whether
+// the user is active, their defaults, and the graph version to run, as the
+// row with ord i. graph_id is NULL when there is no such version, and a
+// missing user has no row.
+func (q *Queries) SubmitTargets(ctx context.Context, db DBTX, arg SubmitTargetsParams) ([]SubmitTargetsRow, error) {
+	rows, err := db.Query(ctx, submitTargets, arg.UserIds, arg.GraphIds, arg.Versions)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SubmitTargetsRow{}
+	for rows.Next() {
+		var i SubmitTargetsRow
+		if err := rows.Scan(
+			&i.Ord,
+			&i.IsActive,
+			&i.Timezone,
+			&i.Locale,
+			&i.GraphID,
+			&i.GraphVersion,
+			&i.GraphUserID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

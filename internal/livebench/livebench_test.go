@@ -35,7 +35,8 @@ func TestExactlyOnce(t *testing.T) {
 	l := res.Latency[0]
 	require.EqualValues(t, 200, l.Sent, "1s at 200 events/s")
 	require.EqualValues(t, 5*l.Sent, l.Expected, "5 subscribers per run")
-	require.Equal(t, l.Expected, l.Received)
+	require.Equal(t, l.Expected, l.Received, "lost %d (recovered %d), resnapshots %d, dup %d, failed %d (%v), hub dropped %d, reconnects %d",
+		l.Lost, l.Recovered, l.Resnapshots, l.Duplicated, l.Failed, l.FirstFailure, l.HubDropped, l.Reconnects)
 	require.Zero(t, l.Lost)
 	require.Zero(t, l.Duplicated)
 	require.Zero(t, l.Failed, "first failure: %v", l.FirstFailure)

@@ -167,6 +167,9 @@ func newSchema(b *broker) graphql.ExecutableSchema {
 			case op.Operation == ast.Subscription && field == "pushed":
 				// Drives the transport through opstream, like executionEvents.
 				p := b.addPushed(ctx, opstream.Claim(ctx))
+				// Like gqlgen's executor, render every result into one
+				// reused buffer: Data is only valid until the next call.
+				var buf []byte
 				return func(context.Context) *graphql.Response {
 					b.renders.Add(1)
 					b.enter()
@@ -176,7 +179,8 @@ func newSchema(b *broker) graphql.ExecutableSchema {
 						if !ok {
 							return nil
 						}
-						return data(ev)
+						buf = append(buf[:0], data(ev).Data...)
+						return &graphql.Response{Data: buf}
 					default:
 						panic("response handler called with nothing signalled")
 					}

@@ -1,6 +1,7 @@
 package wstransport
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -159,7 +160,10 @@ func (c *conn) next(ctx context.Context, op *operation, responses graphql.Respon
 	resp := responses(ctx)
 	if shared != nil {
 		if resp != nil && dataOnly(resp) {
-			shared.fill(resp.Data)
+			// A copy: gqlgen's executor renders every result of an
+			// operation into one reused buffer, so resp.Data is
+			// overwritten by the operation's next result.
+			shared.fill(bytes.Clone(resp.Data))
 		} else {
 			shared.fill(nil)
 		}

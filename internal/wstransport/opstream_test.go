@@ -97,3 +97,21 @@ func TestSignalledResultsAreSharedByShape(t *testing.T) {
 	}
 	require.EqualValues(t, 4, b.renders.Load()-base, "no key, no sharing")
 }
+
+// A shared rendering outlives the next result of the operation that
+// rendered it (gqlgen reuses its output buffer per operation).
+func TestSharedRenderingIsACopy(t *testing.T) {
+	url, b, _ := newServer(t, wstransport.Config{})
+	owner, late := dialTWS(t, url), dialTWS(t, url)
+	owner.subscribe("subscribe", "a", "subscription { pushed }")
+	pa := b.waitPushed(t)
+	late.subscribe("subscribe", "b", "subscription { pushed }")
+	pb := b.waitPushed(t)
+	k1, k2 := new(int), new(int)
+	pa.offer(k1, "the first, longer value", false)
+	require.Contains(t, string(owner.expect("next", "a").Payload), `"the first, longer value"`)
+	pa.offer(k2, "2nd", false) // rendered into the same buffer
+	require.Contains(t, string(owner.expect("next", "a").Payload), `"2nd"`)
+	pb.offer(k1, "the first, longer value", false) // rendered from the cache
+	require.JSONEq(t, `{"data":{"pushed":"the first, longer value"}}`, string(late.expect("next", "b").Payload))
+}

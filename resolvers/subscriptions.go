@@ -19,6 +19,7 @@ import (
 type EventSource interface {
 	SubscribeExecutionFunc(executionID string, fn func(*events.Event)) *events.Subscription
 	SubscribeGraph(graphID string) *events.Subscription
+	SubscribeGraphFunc(graphID string, fn func(*events.Event)) *events.Subscription
 }
 
 // quietCheck is how long a running execution's stream may stay silent
@@ -152,7 +153,7 @@ func (s *stream) closeLocked() {
 	s.closed = true
 	s.quiet.Stop()
 	if s.sig != nil {
-		s.sig.Offer(opstream.Item{Deliver: func() { close(s.out) }, Final: true}, true)
+		s.sig.Offer(opstream.Item{Deliver: func() bool { close(s.out); return true }, Final: true}, true)
 		return
 	}
 	close(s.out)
@@ -165,7 +166,7 @@ func (s *stream) closeLocked() {
 // the key under which one rendering serves them all.
 func (s *stream) offer(ev *events.Event) bool {
 	if s.sig != nil {
-		return s.sig.Offer(opstream.Item{Key: ev, Deliver: func() { s.out <- toEvent(*ev) }}, false)
+		return s.sig.Offer(opstream.Item{Key: ev, Deliver: func() bool { s.out <- toEvent(*ev); return true }}, false)
 	}
 	select {
 	case s.out <- toEvent(*ev):
@@ -218,7 +219,7 @@ func (s *stream) resync() {
 // waited), in which case it still owns the stream.
 func (s *stream) deliverSnapshot(snap *gql.ExecutionEvent, terminal bool) bool {
 	if s.sig != nil {
-		s.sig.Offer(opstream.Item{Deliver: func() { s.out <- snap }}, true)
+		s.sig.Offer(opstream.Item{Deliver: func() bool { s.out <- snap; return true }}, true)
 	} else {
 		select {
 		case s.out <- snap:
@@ -358,6 +359,9 @@ func (r *subscriptionResolver) GraphExecutions(ctx context.Context, graphID stri
 	if _, err := r.GraphService.Get(ctx, u.ID, gid, 0); err != nil {
 		return nil, err
 	}
+	if sig := opstream.Claim(ctx); sig != nil {
+		return r.graphExecutionsDriven(ctx, u.ID, gid, sig), nil
+	}
 	sub := r.Events.SubscribeGraph(gid.String())
 	out := make(chan *gql.GraphExecution, 16)
 	go func() {
@@ -393,4 +397,34 @@ func (r *subscriptionResolver) GraphExecutions(ctx context.Context, graphID stri
 		}
 	}()
 	return out, nil
+}
+
+// graphExecutionsDriven is GraphExecutions for a transport that drives the
+// operation (opstream): no goroutine per subscription. The hub's callback
+// only queues each status change of the user's runs; the run is read from
+// Postgres on the transport's goroutine, one at a time and in order, so the
+// last state sent is the newest. Nothing is dropped (the transport evicts a
+// client that stops reading, which ends the subscription).
+func (r *subscriptionResolver) graphExecutionsDriven(ctx context.Context, userID, graphID uuid.UUID, sig *opstream.Signal) <-chan *gql.GraphExecution {
+	out := make(chan *gql.GraphExecution, 1)
+	user := userID.String()
+	sub := r.Events.SubscribeGraphFunc(graphID.String(), func(ev *events.Event) {
+		if ev == nil || ev.Kind != events.KindGraphStatus || ev.UserID != user {
+			return // a reconnect needs no replay: each event is the run's state
+		}
+		eid, err := uuid.Parse(ev.ExecutionID)
+		if err != nil {
+			return
+		}
+		sig.Offer(opstream.Item{Deliver: func() bool {
+			e, err := r.Store.ExecutionGet(ctx, r.Store.Pool, eid)
+			if err != nil {
+				return false
+			}
+			out <- toExecution(e)
+			return true
+		}}, true)
+	})
+	context.AfterFunc(ctx, sub.Close)
+	return out
 }

@@ -217,6 +217,14 @@ func (h *Hub) SubscribeExecutionFunc(executionID string, fn func(*Event)) *Subsc
 	return s
 }
 
+// SubscribeGraphFunc is SubscribeExecutionFunc for the GRAPH_STATUS events
+// of every execution of one graph.
+func (h *Hub) SubscribeGraphFunc(graphID string, fn func(*Event)) *Subscription {
+	s := &Subscription{hub: h, channel: graphChannel(h.prefix, graphID), fn: fn}
+	h.add(s)
+	return s
+}
+
 // SubscribeGraph subscribes to the events of every execution of one graph.
 func (h *Hub) SubscribeGraph(graphID string) *Subscription {
 	return h.subscribe(graphChannel(h.prefix, graphID))

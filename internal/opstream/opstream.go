@@ -27,11 +27,14 @@ type Item struct {
 	// The key must stay reachable while the transport may cache it (a
 	// pointer to the shared value is right; a recycled id is not).
 	Key any
-	// Deliver puts the value on the resolver's channel (or closes it). The
-	// transport calls it right before the response handler, one item at a
-	// time and in order, so the channel never needs more than one slot;
-	// a value the transport rendered from its cache is never delivered.
-	Deliver func()
+	// Deliver puts the value on the resolver's channel (or closes it) and
+	// reports whether it did; false means there is nothing to render after
+	// all (the transport moves on). The transport calls it right before the
+	// response handler, one item at a time and in order, so the channel never
+	// needs more than one slot, and Deliver may do slow work (a read) that
+	// must not run on the resolver's event source. A value the transport
+	// rendered from its cache is never delivered.
+	Deliver func() bool
 	// Final marks the channel's close: the operation ends after it.
 	Final bool
 }

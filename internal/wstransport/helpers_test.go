@@ -86,10 +86,10 @@ func (p *pushedSub) push(v string, end bool) {
 // offer is push with a key under which the rendering may be shared.
 func (p *pushedSub) offer(key any, v string, end bool) {
 	if end {
-		p.sig.Offer(opstream.Item{Deliver: func() { close(p.ch) }, Final: true}, true)
+		p.sig.Offer(opstream.Item{Deliver: func() bool { close(p.ch); return true }, Final: true}, true)
 		return
 	}
-	p.sig.Offer(opstream.Item{Key: key, Deliver: func() { p.ch <- v }}, true)
+	p.sig.Offer(opstream.Item{Key: key, Deliver: func() bool { p.ch <- v; return true }}, true)
 }
 
 // waitJoined returns the next subscriber that registered.

@@ -138,7 +138,9 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 					}
 				}
 				over = !c.guard(ctx, op, rc, func() bool {
-					it.Deliver()
+					if !it.Deliver() {
+						return true // nothing to render
+					}
 					return c.next(ctx, op, responses, shared)
 				})
 				if shared != nil && !shared.filled() {

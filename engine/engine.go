@@ -78,6 +78,10 @@ type Options struct {
 	// OnRunEnd, if set, is called once a run's terminal status is committed
 	// (not when a run is handed back or abandoned). It must not block.
 	OnRunEnd func(executionID uuid.UUID, status model.Status)
+	// OnNodeEnd, if set, is called when a block run ends (COMPLETED, FAILED
+	// or TIMEOUT), with the block's name and how long it ran: the engine's
+	// per-block metrics. It runs under the run's lock and must not block.
+	OnNodeEnd func(block string, status model.Status, seconds float64)
 	// Credentials, if set, gives a block run the user's decrypted
 	// credentials for the providers its block declares.
 	Credentials func(ctx context.Context, userID uuid.UUID, providers []string) (map[string]blocks.Credential, error)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -36,4 +37,33 @@ func TestRunNodeExecutionLimit(t *testing.T) {
 	fg2 := e2.graph(u2, nodes, links)
 	w2 := e2.watch(fg2.ID)
 	require.Equal(t, model.StatusCompleted, w2.until(e2.submit(u2, fg2, nil).ID, nil).Status)
+}
+
+// OnNodeEnd reports every block run that ends, with its block and status.
+func TestOnNodeEndReportsBlockRuns(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	got := map[string]int{}
+	e := newEnv(t, Options{OnNodeEnd: func(block string, st model.Status, seconds float64) {
+		mu.Lock()
+		defer mu.Unlock()
+		got[block+" "+string(st)]++
+		if seconds < 0 {
+			got["negative"]++
+		}
+	}})
+	u := e.user(0)
+	fg := e.graph(u, ch(chainOf("StoreValueBlock", nil, 3)))
+	w := e.watch(fg.ID)
+	run := w.until(e.submit(u, fg, map[string]any{"x": 1}).ID, nil)
+	require.Equal(t, model.StatusCompleted, run.Status)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, 3, got["StoreValueBlock COMPLETED"], "%v", got)
+	require.Zero(t, got["negative"])
+	total := 0
+	for _, n := range got {
+		total += n
+	}
+	require.Equal(t, run.Stats.TotalNodes, total, "one report per node execution: %v", got)
 }

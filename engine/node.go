@@ -337,6 +337,7 @@ func (r *run) finishNode(x *nodeExec, err error) {
 	}
 	if err == nil {
 		r.setStatus(x, model.StatusCompleted, "")
+		r.nodeEnded(x, model.StatusCompleted)
 		r.maybeComplete()
 		return
 	}
@@ -344,6 +345,7 @@ func (r *run) finishNode(x *nodeExec, err error) {
 	if errors.Is(err, errNodeTimeout) {
 		status, msg = model.StatusTimeout, "timed out after "+r.e.opts.NodeTimeout.String()
 	}
+	r.nodeEnded(x, status)
 	raw, _ := json.Marshal(msg)
 	r.output(x, blocks.ErrorPin, msg, raw)
 	r.setStatus(x, status, msg)
@@ -353,6 +355,12 @@ func (r *run) finishNode(x *nodeExec, err error) {
 		return
 	}
 	r.maybeComplete()
+}
+
+func (r *run) nodeEnded(x *nodeExec, status model.Status) {
+	if f := r.e.opts.OnNodeEnd; f != nil {
+		f(x.n.info.Name, status, x.runTime)
+	}
 }
 
 func (r *run) logLine(level string, x *nodeExec, msg string) db.LogWrite {

@@ -60,6 +60,10 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	runsFinished := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "agentgraph_runs_finished_total",
 		Help: "Runs this process's engine brought to a terminal status, by status."}, []string{"status"})
 	reg.MustRegister(runsFinished)
+	nodeRuns := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "agentgraph_block_run_seconds",
+		Help:    "Block runs this process's engine finished, by block and status, and how long they ran.",
+		Buckets: []float64{.0001, .001, .01, .1, 1, 10, 60, 600}}, []string{"block", "status"})
+	reg.MustRegister(nodeRuns)
 
 	creds, err := d.credentials(logger)
 	if err != nil {
@@ -68,7 +72,10 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	eng := engine.New(d.store, d.reg, events.NewPublisher(d.rdb, d.cfg.RedisPrefix), logger, engine.Options{
 		MaxRuns: d.cfg.Workers, LeaseDuration: d.cfg.LeaseDuration, ShutdownGrace: d.cfg.ShutdownGrace,
 		MaxRunsPerUser: d.cfg.MaxRunsPerUser, MaxNodeExecutions: d.cfg.MaxNodeExecs, RunTimeout: d.cfg.RunTimeout, NodeTimeout: d.cfg.NodeTimeout,
-		OnRunEnd:    func(_ uuid.UUID, st model.Status) { runsFinished.WithLabelValues(string(st)).Inc() },
+		OnRunEnd: func(_ uuid.UUID, st model.Status) { runsFinished.WithLabelValues(string(st)).Inc() },
+		OnNodeEnd: func(block string, st model.Status, seconds float64) {
+			nodeRuns.WithLabelValues(block, string(st)).Observe(seconds)
+		},
 		Credentials: creds.ForRun, AllowPrivateNetwork: d.cfg.AllowPrivateNetwork,
 	})
 	if d.cfg.Workers > 0 {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/internal/testenv"
@@ -98,7 +99,7 @@ func TestBadConfigFailsClearly(t *testing.T) {
 }
 
 // TestServeHealthAndGracefulShutdown: serve answers /healthz and /readyz,
-// and exits 0 on SIGTERM.
+// closes its websockets with 1001 and exits 0 on SIGTERM.
 func TestServeHealthAndGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	bin := binary(t)
@@ -136,7 +137,22 @@ func TestServeHealthAndGracefulShutdown(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode, path)
 	}
+	// An open websocket is closed with 1001 Going Away on shutdown, so its
+	// client reconnects to another instance.
+	ws, resp, err := (&websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}}).Dial("ws://"+addr+"/graphql", nil)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	defer ws.Close()
+	require.NoError(t, ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"connection_init"}`)))
+	_, ack, err := ws.ReadMessage()
+	require.NoError(t, err)
+	require.JSONEq(t, `{"type":"connection_ack"}`, string(ack))
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, _, err = ws.ReadMessage()
+	var ce *websocket.CloseError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, websocket.CloseGoingAway, ce.Code)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {

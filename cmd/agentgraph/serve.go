@@ -128,8 +128,11 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownGrace)
 	defer cancel()
-	// Websocket connections are hijacked and not drained by Shutdown; they
-	// end when the hub stops and their subscriptions close.
+	// Websockets first: Shutdown does not see hijacked connections. 1001
+	// sends their clients to reconnect to another instance.
+	if err := h.CloseWebsockets(sctx); err != nil {
+		logger.Warn("websocket shutdown", "err", err)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		logger.Warn("http shutdown", "err", err)
 	}

@@ -43,12 +43,13 @@ type Options struct {
 	Registry       *prometheus.Registry
 }
 
-// NewGraphQL builds the gqlgen handler with explicit transports and extensions.
-func NewGraphQL(o Options) *handler.Server {
+// NewGraphQL builds the gqlgen handler with explicit transports and
+// extensions, and returns its websocket transport (for Shutdown).
+func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	cfg := graph.Config{Resolvers: o.Resolver}
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
-	srv.AddTransport(wstransport.New(wstransport.Config{
+	ws := wstransport.New(wstransport.Config{
 		InitFunc: func(ctx context.Context, payload map[string]any) (context.Context, error) {
 			tok := tokenFromPayload(payload)
 			if tok == "" {
@@ -62,7 +63,8 @@ func NewGraphQL(o Options) *handler.Server {
 		},
 		AllowedOrigins: o.AllowedOrigins,
 		Logger:         o.Logger,
-	}))
+	})
+	srv.AddTransport(ws)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -77,7 +79,7 @@ func NewGraphQL(o Options) *handler.Server {
 	})
 	srv.SetErrorPresenter(presentError(o.Logger))
 	srv.SetRecoverFunc(recoverPanic(o.Logger))
-	return srv
+	return srv, ws
 }
 
 // tokenFromPayload accepts the common shapes clients send in connection_init.
@@ -93,9 +95,20 @@ func tokenFromPayload(p map[string]any) string {
 	return ""
 }
 
+// Handler is the whole HTTP surface.
+type Handler struct {
+	http.Handler
+	ws *wstransport.Transport
+}
+
+// CloseWebsockets closes every websocket with 1001 Going Away and refuses
+// new ones; net/http's Server.Shutdown does not see hijacked connections.
+// It returns once they have ended, or ctx is done.
+func (h *Handler) CloseWebsockets(ctx context.Context) error { return h.ws.Shutdown(ctx) }
+
 // NewHandler builds the whole HTTP surface.
-func NewHandler(o Options) http.Handler {
-	gql := NewGraphQL(o)
+func NewHandler(o Options) *Handler {
+	gql, ws := NewGraphQL(o)
 	mux := http.NewServeMux()
 	var api http.Handler = gql
 	api = o.Auth.Middleware(api)
@@ -121,7 +134,7 @@ func NewHandler(o Options) http.Handler {
 	if o.Registry != nil {
 		mux.Handle("/metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{}))
 	}
-	return mux
+	return &Handler{Handler: mux, ws: ws}
 }
 
 var _ graphql.HandlerExtension = depthLimit{}

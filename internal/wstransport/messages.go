@@ -18,7 +18,7 @@ const (
 // ones are RFC 6455 codes used where that protocol is silent.
 const (
 	CloseNormal                   = 1000 // client asked to terminate (legacy connection_terminate)
-	CloseGoingAway                = 1001 // keep-alive timeout: no pong within one KeepAlive interval
+	CloseGoingAway                = 1001 // keep-alive timeout (no pong within one KeepAlive interval), or the server shutting down
 	CloseMessageTooBig            = 1009 // incoming message larger than MaxMessageBytes
 	CloseSlowConsumer             = 1013 // "Try Again Later": send buffer overflowed; clients reconnect
 	CloseBadRequest               = 4400 // invalid message

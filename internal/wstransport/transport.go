@@ -29,6 +29,7 @@ package wstransport
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -129,6 +130,12 @@ type Transport struct {
 	log      *slog.Logger
 	upgrader websocket.Upgrader
 	cache    *resultCache // renderings shared between this transport's operations
+
+	// mu guards the live connections, so Shutdown can close them: net/http's
+	// Shutdown does not track hijacked connections.
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	shutdown bool
 }
 
 var _ graphql.Transport = (*Transport)(nil)
@@ -157,7 +164,7 @@ func New(cfg Config) *Transport {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t := &Transport{cfg: cfg, log: log, cache: newResultCache()}
+	t := &Transport{cfg: cfg, log: log, cache: newResultCache(), conns: map[*conn]struct{}{}}
 	t.upgrader = websocket.Upgrader{
 		ReadBufferSize:  readBufferSize,
 		WriteBufferSize: writeBufferSize,
@@ -189,12 +196,68 @@ func (t *Transport) Supports(r *http.Request) bool {
 // buffers and its deep serve-goroutine stack alive, ~10 KiB per connection
 // that a hijacked socket never uses again.
 func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	t.mu.Lock()
+	down := t.shutdown
+	t.mu.Unlock()
+	if down {
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	ws, err := t.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		// gorilla has already answered with an HTTP error status.
 		return
 	}
-	go newConn(t, ws, r, exec).serve()
+	c := newConn(t, ws, r, exec)
+	t.mu.Lock()
+	if t.shutdown {
+		t.mu.Unlock()
+		c.closeWith(CloseGoingAway, shutdownReason)
+	} else {
+		t.conns[c] = struct{}{}
+		t.mu.Unlock()
+	}
+	go func() {
+		c.serve()
+		t.mu.Lock()
+		delete(t.conns, c)
+		t.mu.Unlock()
+	}()
+}
+
+const shutdownReason = "server shutting down"
+
+// Shutdown refuses new connections (HTTP 503) and closes every open one
+// with 1001 Going Away, the code clients take as "reconnect elsewhere", so
+// a rolling deploy moves subscribers to the other instances instead of
+// leaving them on a socket that dies with the process. It returns once the
+// connections have ended or ctx is done.
+func (t *Transport) Shutdown(ctx context.Context) error {
+	t.mu.Lock()
+	t.shutdown = true
+	conns := make([]*conn, 0, len(t.conns))
+	for c := range t.conns {
+		conns = append(conns, c)
+	}
+	t.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(CloseGoingAway, shutdownReason)
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		t.mu.Lock()
+		n := len(t.conns)
+		t.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wstransport: %d connections still open: %w", n, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 // checkOrigin implements Config.AllowedOrigins. Origin checks matter for

@@ -1,11 +1,14 @@
 package wstransport_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/internal/wstransport"
@@ -43,4 +46,33 @@ func TestSupportsOnlyUpgrades(t *testing.T) {
 	r = httptest.NewRequest(http.MethodPost, "/query", nil)
 	r.Header.Set("Upgrade", "websocket")
 	require.False(t, tr.Supports(r))
+}
+
+// Shutdown closes every open connection with 1001 Going Away (clients take
+// it as "reconnect elsewhere") and refuses new ones.
+func TestShutdownClosesConnectionsGoingAway(t *testing.T) {
+	t.Parallel()
+	b := newBroker()
+	tr := wstransport.New(wstransport.Config{})
+	h := handler.New(newSchema(b))
+	h.AddTransport(tr)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+
+	idle := dialTWS(t, url)
+	busy := dialTWS(t, url)
+	busy.subscribe("subscribe", "s", "subscription { events }")
+	b.waitJoined(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	require.NoError(t, tr.Shutdown(ctx))
+	idle.expectClose(1001, "server shutting down")
+	busy.expectClose(1001, "server shutting down")
+
+	_, resp, err := (&websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}}).Dial(url, nil)
+	require.Error(t, err)
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	_ = resp.Body.Close()
 }

@@ -50,7 +50,6 @@ type run struct {
 	closed      bool // ended or abandoned
 	abandoned   bool
 	lastCreated time.Time
-	stats       model.ExecutionStats
 
 	// pending for the next group commit
 	queued      bool

@@ -52,17 +52,11 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: bench [--scenario S] [--chain-runs N] [--chain-nodes N] [--fanout-runs N] [--fanout-nodes N] [--strict])", err)
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d, err := connect(ctx, quiet)
 	if err != nil {
@@ -356,4 +350,24 @@ func warmPool(ctx context.Context, pool *pgxpool.Pool) error {
 		conns = append(conns, c)
 	}
 	return nil
+}
+
+// startCPUProfile profiles this process into path until stop is called;
+// an empty path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }

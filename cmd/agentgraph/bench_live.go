@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/pprof"
 	"time"
 
 	"github.com/agentgraph/agentgraph/internal/config"
@@ -36,17 +35,11 @@ func benchLiveCmd(ctx context.Context, logger *slog.Logger, args []string) error
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: %s)", err, benchLiveUsage)
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return err

@@ -40,8 +40,10 @@ type NewExecution struct {
 	Inputs                map[string]any
 	UserContext           model.UserContext
 	ParentNodeExecutionID *uuid.UUID
-	TotalNodes            int
 }
+
+// newRunStats is the stats column of a run not yet started.
+var newRunStats, _ = json.Marshal(model.ExecutionStats{})
 
 // ExecutionInsert stores a QUEUED run (its QUEUED event is seq 1) and
 // notifies listening workers when the transaction commits.
@@ -54,9 +56,8 @@ func (s *Store) ExecutionInsert(ctx context.Context, ex DBTX, n NewExecution) (*
 		inputs = []byte("{}")
 	}
 	uc, _ := json.Marshal(n.UserContext)
-	stats, _ := json.Marshal(model.ExecutionStats{TotalNodes: 0})
 	p := dbsqlc.GraphExecutionInsertParams{ID: n.ID, GraphID: n.GraphID, GraphVersion: int32(n.GraphVersion),
-		UserID: n.UserID, Inputs: inputs, UserContext: uc, Stats: stats}
+		UserID: n.UserID, Inputs: inputs, UserContext: uc, Stats: newRunStats}
 	if n.ParentNodeExecutionID != nil {
 		p.ParentNodeExecutionID = uuid.NullUUID{UUID: *n.ParentNodeExecutionID, Valid: true}
 	}
@@ -101,9 +102,8 @@ func (s *Store) ExecutionInsertClaimed(ctx context.Context, ex DBTX, ns []NewExe
 	if err != nil {
 		return nil, nil, model.Invalid("inputs", "not JSON-encodable: %v", err)
 	}
-	stats, _ := json.Marshal(model.ExecutionStats{TotalNodes: 0})
 	got, err := s.q.GraphExecutionInsertClaimed(ctx, ex, dbsqlc.GraphExecutionInsertClaimedParams{
-		Stats: stats, Owner: owner, LeaseSeconds: leaseSeconds, Rows: b})
+		Stats: newRunStats, Owner: owner, LeaseSeconds: leaseSeconds, Rows: b})
 	if err != nil {
 		return nil, nil, err
 	}

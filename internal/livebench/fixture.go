@@ -71,7 +71,7 @@ func setupFixture(ctx context.Context, store *db.Store, n int) (*fixture, error)
 	err = store.InTx(ctx, func(tx pgx.Tx) error {
 		for i := range ids {
 			e, err := store.ExecutionInsert(ctx, tx, db.NewExecution{ID: uuid.New(), GraphID: g.ID,
-				GraphVersion: g.Version, UserID: f.userID, TotalNodes: len(g.Nodes)})
+				GraphVersion: g.Version, UserID: f.userID})
 			if err != nil {
 				return err
 			}

@@ -107,3 +107,24 @@ func TestGraphExecutionsFollowsRunsToTheirEnd(t *testing.T) {
 		require.Less(t, len(seen), 3, "statuses seen: %v", seen)
 	}
 }
+
+// Without a transport that drives the operation (here: HTTP POST, which
+// answers one result), executionEvents falls back to its buffered channel:
+// the answer is the run's SNAPSHOT.
+func TestExecutionEventsOverHTTPAnswersTheSnapshot(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": chainGraph("http-sub", 2)}, "createGraph", &g)
+	var ex struct{ ID string }
+	b.ok(tok, `mutation($g: ID!) { executeGraph(graphId: $g, inputs: {x: 1}) { id } }`, map[string]any{"g": g.ID}, "executeGraph", &ex)
+	var ev struct {
+		Kind      string
+		Execution struct{ ID string }
+	}
+	b.ok(tok, `subscription($id: ID!) { executionEvents(executionId: $id) { kind execution { id } } }`,
+		map[string]any{"id": ex.ID}, "executionEvents", &ev)
+	require.Equal(t, "SNAPSHOT", ev.Kind)
+	require.Equal(t, ex.ID, ev.Execution.ID)
+}

@@ -39,12 +39,12 @@ type nodeExec struct {
 	dbStatus   model.Status // last written status; "" = no row yet
 	linked     map[string]any
 	waitStored bool // its waiting-input row exists
-	waitDirty  bool
-	dirty      bool
+	waitDirty  bool // in run.pending.waiting
+	dirty      bool // in run.pending.nodes
 	input      map[string]any
 	inputJSON  json.RawMessage
 	outputs    map[string][]json.RawMessage
-	outputsNew bool
+	outputsNew bool           // outputs changed since its row was last written
 	replay     map[string]int // outputs already committed before a crash, per pin
 	emitted    map[string]int
 	created    time.Time
@@ -129,7 +129,7 @@ func (r *run) setStatus(x *nodeExec, s model.Status, errMsg string) bool {
 	if errMsg != "" {
 		x.errMsg = &errMsg
 	}
-	r.touch(x)
+	r.pending.node(x)
 	r.event(events.Event{Kind: events.KindNodeStatus, Status: string(s), NodeID: x.n.idStr,
 		NodeExecutionID: x.sid(), Error: errMsg})
 	return true
@@ -149,13 +149,6 @@ func (x *nodeExec) sid() string {
 	return x.idStr
 }
 
-func (r *run) touch(x *nodeExec) {
-	if !x.dirty {
-		x.dirty = true
-		r.dirty = append(r.dirty, x)
-	}
-}
-
 // execute is a pool worker's turn on a ready node execution: mark it
 // RUNNING, get its pre-run charge committed if it costs anything, then run
 // its block.
@@ -173,7 +166,7 @@ func (e *Engine) execute(r *run, x *nodeExec) {
 	}
 	if x.cost > 0 && !x.paid {
 		x.phase = phaseCharging
-		r.charges = append(r.charges, &pendingCharge{x: x, amount: x.cost, pre: true})
+		r.pending.charges = append(r.pending.charges, &pendingCharge{x: x, amount: x.cost, pre: true})
 		r.markPending()
 		r.mu.Unlock()
 		return
@@ -313,13 +306,13 @@ func (r *run) output(x *nodeExec, pin string, v any, raw json.RawMessage) {
 	x.outputs[pin] = append(x.outputs[pin], raw)
 	x.outSize += int64(len(raw))
 	x.outputsNew = true
-	r.touch(x)
+	r.pending.node(x)
 	r.event(events.Event{Kind: events.KindNodeOutput, NodeID: x.n.idStr, NodeExecutionID: x.sid(),
 		Pin: pin, Value: raw})
 	if x.n.is(blocks.TypeOutput) && pin == "output" {
 		name, _ := x.input["name"].(string)
 		r.outputs[name] = append(r.outputs[name], raw)
-		r.outputsNew = true
+		r.pending.outputs = true
 	}
 	r.route(x, pin, v)
 }
@@ -333,7 +326,7 @@ func (r *run) finishNode(x *nodeExec, err error) {
 	x.phase = phaseDone
 	r.inFlight--
 	if post := blocks.PostRunCost(x.n.info.Costs, x.input, x.runTime); post > 0 {
-		r.charges = append(r.charges, &pendingCharge{x: x, amount: post})
+		r.pending.charges = append(r.pending.charges, &pendingCharge{x: x, amount: post})
 	}
 	if err == nil {
 		r.setStatus(x, model.StatusCompleted, "")
@@ -349,7 +342,7 @@ func (r *run) finishNode(x *nodeExec, err error) {
 	raw, _ := json.Marshal(msg)
 	r.output(x, blocks.ErrorPin, msg, raw)
 	r.setStatus(x, status, msg)
-	r.logs = append(r.logs, r.logLine("ERROR", x, fmt.Sprintf("node %s (%s): %s", x.n.name(), x.n.info.Name, msg)))
+	r.pending.logs = append(r.pending.logs, r.logLine("ERROR", x, fmt.Sprintf("node %s (%s): %s", x.n.name(), x.n.info.Name, msg)))
 	if len(x.n.out[blocks.ErrorPin]) == 0 {
 		r.stopForNode(x)
 		return

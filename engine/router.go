@@ -17,10 +17,7 @@ import (
 // the sink and completes the executions already waiting for it.
 func (r *run) route(src *nodeExec, pin string, v any) {
 	if n := len(src.n.out[pin]); n > 8 {
-		// A wide fan-out queues a status event and a dirty row per sink:
-		// grow once instead of doubling (and copying) repeatedly.
-		r.evs = slices.Grow(r.evs, 2*n)
-		r.dirty = slices.Grow(r.dirty, n)
+		r.pending.grow(n)
 	}
 	for _, l := range src.n.out[pin] {
 		if r.stopping {
@@ -71,10 +68,7 @@ func (r *run) tryPromote(x *nodeExec) {
 	}
 	for _, p := range x.n.linked {
 		if _, has := x.linked[p]; !has {
-			if !x.waitDirty {
-				x.waitDirty = true
-				r.dirtyWait = append(r.dirtyWait, x)
-			}
+			r.pending.waitingInput(x)
 			return
 		}
 	}
@@ -93,7 +87,7 @@ func (r *run) promote(x *nodeExec) {
 		}
 	}
 	if x.waitStored {
-		r.doneWait = append(r.doneWait, x.id)
+		r.pending.inputsDone = append(r.pending.inputsDone, x.id)
 	}
 	input := make(map[string]any, len(x.n.defaults)+len(x.linked)+1)
 	for k, v := range x.n.defaults {
@@ -131,7 +125,7 @@ func (r *run) promote(x *nodeExec) {
 		return
 	}
 	if x.n.barrier {
-		r.afterCommit = append(r.afterCommit, x)
+		r.pending.afterCommit = append(r.pending.afterCommit, x)
 	} else {
 		r.e.pool.submit(r, x)
 	}
@@ -203,8 +197,8 @@ func (r *run) finalize(status model.Status, msg string) {
 	if msg != "" {
 		line += ": " + msg
 	}
-	r.logs = append(r.logs, r.logLine(level, nil, line))
-	r.finalQueued = true
+	r.pending.logs = append(r.pending.logs, r.logLine(level, nil, line))
+	r.pending.final = true
 	r.markPending()
 }
 

@@ -16,8 +16,10 @@ import (
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
-// run is one graph execution held by this engine. All its scheduling state
-// lives here, guarded by mu; blocks run in the pool and call back in.
+// run is one graph execution held by this engine. Its fields are its
+// scheduling state, guarded by mu; blocks run in the pool and call back in.
+// What changed since the last commit waits apart, in pending, which only
+// the run (filling it) and its writer (emptying it) touch.
 type run struct {
 	e       *Engine
 	id      uuid.UUID
@@ -35,31 +37,20 @@ type run struct {
 
 	mu          sync.Mutex
 	seq         int64 // last event sequence assigned
-	durableSeq  int64 // last sequence written (prev_seq of the next write)
 	status      model.Status
 	errMsg      *string
 	execs       []*nodeExec
 	waiting     map[uuid.UUID][]*nodeExec // per node, executions waiting for linked pins
 	static      map[uuid.UUID]map[string]any
 	outputs     map[string][]json.RawMessage
-	outputsNew  bool
-	inFlight    int // promoted executions not yet ended
-	nexecs      int // node executions created or resumed (Options.MaxNodeExecutions)
-	stopping    bool
-	finalQueued bool // the terminal write is pending
+	inFlight    int  // promoted executions not yet ended
+	nexecs      int  // node executions created or resumed (Options.MaxNodeExecutions)
+	stopping    bool // the run's end is decided (finalize ran); nothing new starts
 	closed      bool // ended or abandoned
 	abandoned   bool
 	lastCreated time.Time
 
-	// pending for the next group commit
-	queued      bool
-	dirty       []*nodeExec
-	dirtyWait   []*nodeExec
-	doneWait    []uuid.UUID
-	evs         []events.Event
-	charges     []*pendingCharge
-	logs        []db.LogWrite
-	afterCommit []*nodeExec
+	pending pendingWrites // the run's share of its writer's next commit (writer.go)
 }
 
 // errStopped is the cause a run's context carries once the run ended.
@@ -67,9 +58,10 @@ var errStopped = errors.New("run stopped")
 
 func newRun(e *Engine, exec *model.GraphExecution, g *graph, parent *run) *run {
 	r := &run{e: e, id: exec.ID, exec: exec, g: g, parent: parent, w: e.writerFor(exec.ID),
-		done: make(chan struct{}), status: model.StatusRunning, seq: exec.LastSeq, durableSeq: exec.LastSeq,
+		done: make(chan struct{}), status: model.StatusRunning, seq: exec.LastSeq,
 		waiting: map[uuid.UUID][]*nodeExec{}, static: map[uuid.UUID]map[string]any{},
 		outputs: map[string][]json.RawMessage{}}
+	r.pending.writtenSeq = exec.LastSeq
 	r.ids = [3]string{exec.ID.String(), exec.GraphID.String(), exec.UserID.String()}
 	r.ctx, r.cancel = context.WithCancelCause(context.Background())
 	_ = json.Unmarshal(exec.Inputs, &r.inputs)
@@ -88,13 +80,13 @@ func (r *run) event(ev events.Event) {
 	ev.ExecutionID, ev.GraphID, ev.UserID = r.ids[0], r.ids[1], r.ids[2]
 	ev.Seq = r.seq
 	ev.At = r.e.now().UTC()
-	r.evs = append(r.evs, ev)
+	r.pending.evs = append(r.pending.evs, ev)
 }
 
 // markPending asks the run's writer to include it in the next commit.
 func (r *run) markPending() {
-	if !r.queued && !r.closed {
-		r.queued = true
+	if !r.pending.queued && !r.closed {
+		r.pending.queued = true
 		r.w.enqueue(r)
 	}
 }

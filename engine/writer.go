@@ -36,6 +36,52 @@ type writer struct {
 	once   sync.Once
 }
 
+// pendingWrites is what one run changed since its writer last took its
+// changes: the content of the run's share of the next commit. The run fills
+// it under its lock while it schedules; the writer empties it into a batch
+// part (run.flush). Nothing in it is visible outside the engine before that
+// commit: its events are published, and its afterCommit nodes started, only
+// once it is durable.
+type pendingWrites struct {
+	queued      bool           // the run is in its writer's queue
+	nodes       []*nodeExec    // node executions whose row changed (nodeExec.dirty)
+	waiting     []*nodeExec    // partial inputs to store (nodeExec.waitDirty)
+	inputsDone  []uuid.UUID    // stored partial inputs that became node executions
+	outputs     bool           // the run's graph outputs changed
+	final       bool           // the run ended: write its terminal status, release its lease
+	evs         []events.Event // the events these writes carry, in sequence order
+	charges     []*pendingCharge
+	logs        []db.LogWrite
+	afterCommit []*nodeExec // QUEUED nodes that may start only once this commit is durable (gnode.barrier)
+	// writtenSeq is the last event sequence handed to the writer: the
+	// prev_seq the next write of the run is fenced on.
+	writtenSeq int64
+}
+
+// node records that x's row must be written (its latest state, once).
+func (pw *pendingWrites) node(x *nodeExec) {
+	if !x.dirty {
+		x.dirty = true
+		pw.nodes = append(pw.nodes, x)
+	}
+}
+
+// waitingInput records that x's partial input must be stored.
+func (pw *pendingWrites) waitingInput(x *nodeExec) {
+	if !x.waitDirty {
+		x.waitDirty = true
+		pw.waiting = append(pw.waiting, x)
+	}
+}
+
+// grow makes room for n more node rows and 2n events at once: a wide
+// fan-out queues a status event and a row per sink, and growing once beats
+// doubling (and copying) repeatedly.
+func (pw *pendingWrites) grow(n int) {
+	pw.evs = slices.Grow(pw.evs, 2*n)
+	pw.nodes = slices.Grow(pw.nodes, n)
+}
+
 // pendingCharge is a charge waiting for its commit; pre: before the block runs.
 type pendingCharge struct {
 	x      *nodeExec
@@ -201,21 +247,22 @@ func chargeDescription(c *pendingCharge) string {
 	return "node " + c.x.n.key + " (" + c.x.n.info.Name + ") run time"
 }
 
-// flush moves the run's pending changes into a batch part (caller: writer).
+// flush moves the run's pending writes into a batch part (caller: writer).
 func (r *run) flush() *part {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.queued = false
+	pw := &r.pending
+	pw.queued = false
 	if r.closed {
 		return nil
 	}
 	p := &part{r: r}
-	for _, x := range r.dirty {
+	for _, x := range pw.nodes {
 		x.dirty = false
 		p.nodes = append(p.nodes, x.write(r.id))
 	}
-	r.dirty = r.dirty[:0]
-	for _, x := range r.dirtyWait {
+	pw.nodes = pw.nodes[:0]
+	for _, x := range pw.waiting {
 		x.waitDirty = false
 		if x.phase != phaseWaiting {
 			continue
@@ -225,29 +272,30 @@ func (r *run) flush() *part {
 			Inputs: raw, CreatedAt: x.created})
 		x.waitStored = true
 	}
-	r.dirtyWait = r.dirtyWait[:0]
-	p.done, r.doneWait = r.doneWait, nil
-	p.charges, r.charges = r.charges, nil
-	p.logs, r.logs = r.logs, nil
-	p.evs, r.evs = r.evs, nil
-	p.dispatch, r.afterCommit = r.afterCommit, nil
-	p.run = db.RunWrite{ID: r.id, PrevSeq: r.durableSeq, LastSeq: r.seq}
-	if r.outputsNew {
+	pw.waiting = pw.waiting[:0]
+	p.done, pw.inputsDone = pw.inputsDone, nil
+	p.charges, pw.charges = pw.charges, nil
+	p.logs, pw.logs = pw.logs, nil
+	p.evs, pw.evs = pw.evs, nil
+	p.dispatch, pw.afterCommit = pw.afterCommit, nil
+	p.run = db.RunWrite{ID: r.id, PrevSeq: pw.writtenSeq, LastSeq: r.seq}
+	if pw.outputs {
 		p.run.Outputs, _ = json.Marshal(r.outputs)
-		r.outputsNew = false
+		pw.outputs = false
 	}
-	if r.finalQueued {
+	if pw.final {
 		stats := r.computeStats()
 		p.run.PrevStatus, p.run.Status = model.StatusRunning, r.status
 		p.run.ErrorMessage, p.run.Stats, p.run.Release = r.errMsg, &stats, true
 		p.final, p.clear = true, true
+		pw.final = false
 		r.closed = true
 	}
 	if len(p.nodes) == 0 && len(p.inputs) == 0 && len(p.done) == 0 && len(p.charges) == 0 && len(p.logs) == 0 &&
 		len(p.evs) == 0 && len(p.dispatch) == 0 && p.run.Outputs == nil && !p.final {
 		return nil
 	}
-	r.durableSeq = r.seq
+	pw.writtenSeq = r.seq
 	return p
 }
 
@@ -286,7 +334,7 @@ func (r *run) committed(p *part, results []db.ChargeResult) {
 			}
 		}
 	}
-	if len(r.dirty) > 0 || len(r.evs) > 0 || r.finalQueued && !r.closed {
+	if len(r.pending.nodes) > 0 || len(r.pending.evs) > 0 || r.pending.final && !r.closed {
 		r.markPending()
 	}
 	r.mu.Unlock()
@@ -308,7 +356,7 @@ func (r *run) charged(c *pendingCharge, paid bool) {
 				r.e.pool.submit(r, x)
 			}
 		} else if !r.closed {
-			r.touch(x)
+			r.pending.node(x)
 		}
 		return
 	}

@@ -32,7 +32,9 @@ type gnode struct {
 	linked   []string            // sink pins with an incoming link (static ones included)
 	static   []string            // sink pins fed by a static link
 	out      map[string][]*glink // by source pin
-	barrier  bool                // waits until its inputs are committed before running
+	// speculative: may run before its inputs are committed
+	// (mayRunSpeculatively, decided once when the graph is compiled).
+	speculative bool
 }
 
 type glink struct {
@@ -50,6 +52,37 @@ func (n *gnode) name() string {
 }
 
 func (n *gnode) is(t blocks.Type) bool { return n.info.Type == t }
+
+// mayRunSpeculatively is the engine's one rule for speculative execution:
+// whether a node of this block may start as soon as its input is complete
+// in memory, before the commit that makes that input (the upstream outputs
+// it consumed, its own QUEUED row) durable.
+//
+// It is safe exactly for blocks whose whole effect is their outputs. The
+// writer commits a run's changes in order and publishes nothing before its
+// commit, so a speculative node's outputs and status become durable and
+// visible only together with, or after, the inputs they came from. If the
+// worker dies first, the whole uncommitted suffix is lost together and the
+// run's next worker recomputes it: nobody saw it, nothing outside the run
+// remembers it. Work that reaches outside the run cannot be taken back
+// that way, so these blocks wait for the commit: a block with a cost (the
+// user pays for its work, which must not be spent on an input a crash could
+// discard), one that uses the user's credentials, calls an integration, an
+// AI model or a webhook, or starts a child run (AGENT). Options.Strict
+// makes every block wait.
+//
+// Nodes resumed after a crash start at once whatever this says: their
+// input was read back from Postgres, so it is committed already.
+func mayRunSpeculatively(info *blocks.Info, strict bool) bool {
+	if strict || len(info.Costs) > 0 || len(info.CredentialProviders) > 0 {
+		return false
+	}
+	switch info.Type {
+	case blocks.TypeAgent, blocks.TypeAI, blocks.TypeWebhook:
+		return false
+	}
+	return !slices.Contains(info.Categories, blocks.CategoryIntegration)
+}
 
 // compile resolves a stored graph against the registry. An unknown block is
 // an error naming the node (the graph was saved against another library).
@@ -70,9 +103,7 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 				gn.defaults = map[string]any{}
 			}
 		}
-		gn.barrier = strict || len(gn.info.Costs) > 0 || len(gn.info.CredentialProviders) > 0 ||
-			gn.info.Type == blocks.TypeAgent || gn.info.Type == blocks.TypeAI || gn.info.Type == blocks.TypeWebhook ||
-			slices.Contains(gn.info.Categories, blocks.CategoryIntegration)
+		gn.speculative = mayRunSpeculatively(gn.info, strict)
 		g.nodes[n.ID] = gn
 		g.order = append(g.order, gn)
 	}

@@ -79,7 +79,8 @@ func (r *run) tryPromote(x *nodeExec) {
 // merged under the linked values, the run's input fed to an input block,
 // dynamic pins merged, the result validated against the block's schema (a
 // failure fails the node). It then runs now, or after the commit that
-// records it when the node must not run on uncommitted inputs.
+// records it when its block may not run on uncommitted inputs
+// (mayRunSpeculatively).
 func (r *run) promote(x *nodeExec) {
 	if ws := r.waiting[x.n.id]; len(ws) > 0 {
 		if i := slices.Index(ws, x); i >= 0 {
@@ -124,10 +125,10 @@ func (r *run) promote(x *nodeExec) {
 		r.finishNode(x, err)
 		return
 	}
-	if x.n.barrier {
-		r.pending.afterCommit = append(r.pending.afterCommit, x)
-	} else {
+	if x.n.speculative {
 		r.e.pool.submit(r, x)
+	} else {
+		r.pending.afterCommit = append(r.pending.afterCommit, x)
 	}
 }
 

@@ -25,7 +25,7 @@ import (
 // accumulates, so batches grow with load and an idle writer commits at
 // once. A run always goes to the same writer, whose commits are ordered:
 // whatever a run writes is committed after everything it wrote before —
-// the invariant that makes speculative execution safe (engine.go).
+// the invariant that makes speculative execution safe (mayRunSpeculatively).
 type writer struct {
 	e      *Engine
 	mu     sync.Mutex
@@ -52,7 +52,7 @@ type pendingWrites struct {
 	evs         []events.Event // the events these writes carry, in sequence order
 	charges     []*pendingCharge
 	logs        []db.LogWrite
-	afterCommit []*nodeExec // QUEUED nodes that may start only once this commit is durable (gnode.barrier)
+	afterCommit []*nodeExec // QUEUED nodes that may start only once this commit is durable (mayRunSpeculatively)
 	// writtenSeq is the last event sequence handed to the writer: the
 	// prev_seq the next write of the run is fenced on.
 	writtenSeq int64

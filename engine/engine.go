@@ -1,19 +1,3 @@
-// Package engine runs graphs. A worker claims a run (a lease in Postgres),
-// schedules its nodes in memory, runs their blocks, routes their outputs
-// and writes every change through a group-commit writer; events are
-// published to Redis after the commit that assigned their sequence numbers.
-// Postgres is the only durable state: a run whose worker dies is resumed
-// from it by another worker once the lease expires.
-//
-// Durability invariant (see writer.go): nothing about a node execution
-// becomes durable or visible before the outputs it consumed are durable,
-// because its records are written in the same or a later transaction of the
-// same ordered writer as those outputs, and events are published only after
-// their commit. Side-effect-free blocks may therefore run speculatively on
-// inputs not yet committed (a crash discards the whole uncommitted suffix
-// and resumption recomputes it); blocks with effects outside the run (costs,
-// credentials, integrations, child agents) always wait until their inputs
-// are committed (Options.Strict makes every block wait).
 package engine
 
 import (

@@ -5,6 +5,7 @@ import (
 
 	"github.com/agentgraph/agentgraph/blocks"
 	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/authz"
 	"github.com/agentgraph/agentgraph/internal/gqlscalar"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
@@ -13,7 +14,8 @@ func toUser(u *model.User) *gql.User {
 	return &gql.User{
 		ID: u.ID.String(), Email: u.Email, Name: u.Name, Role: gql.UserRole(u.Role), Timezone: u.Timezone,
 		Locale: u.Locale, Preferences: gqlscalar.JSON(u.Preferences), IsActive: u.IsActive, CreatedAt: u.CreatedAt,
-		UpdatedAt: u.UpdatedAt, LastLoginAt: u.LastLoginAt, DisplayName: u.DisplayName(), IsAdmin: u.IsAdmin(),
+		UpdatedAt: u.UpdatedAt, LastLoginAt: u.LastLoginAt, DisplayName: u.DisplayName(),
+		IsAdmin:   authz.Allows(u, authz.Moderator), // the seed's is_admin is staff: MODERATOR too
 		IsNewUser: u.IsNewUser(time.Now()),
 	}
 }

@@ -3,7 +3,10 @@ package resolvers
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/authz"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
@@ -17,8 +20,8 @@ func (r *userResolver) Credit(ctx context.Context, obj *gql.User) (*gql.UserCred
 	if err != nil {
 		return nil, err
 	}
-	// Balances are private: only the user and admins read them.
-	if u.ID.String() != obj.ID && u.Role != model.RoleAdmin {
+	// Balances are private (authz.UserCredit).
+	if owner, _ := uuid.Parse(obj.ID); !authz.UserCredit.Allows(u, owner) {
 		return nil, model.ErrForbidden
 	}
 	id, err := parseID("id", obj.ID)
@@ -63,9 +66,6 @@ func (r *userCreditResolver) Transactions(ctx context.Context, obj *gql.UserCred
 }
 
 func (r *mutationResolver) AddCredits(ctx context.Context, userID string, amount int, description *string) (*gql.UserCredit, error) {
-	if _, err := admin(ctx); err != nil {
-		return nil, err
-	}
 	id, err := lookupID("user", userID)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/authz"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/gqlscalar"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -80,7 +81,7 @@ func (r *Resolver) ownExecution(ctx context.Context, id string) (*model.GraphExe
 	if err != nil {
 		return nil, err
 	}
-	if e.UserID != u.ID {
+	if !authz.IsOwner(u, e.UserID) {
 		return nil, model.NotFound("execution")
 	}
 	return e, nil
@@ -246,8 +247,9 @@ func (r *mutationResolver) setShared(ctx context.Context, id string, shared bool
 }
 
 func (r *graphExecutionResolver) Graph(ctx context.Context, obj *gql.GraphExecution) (*gql.Graph, error) {
-	u, err := me(ctx)
-	if err != nil || u.ID.String() != obj.UserID {
+	u, _ := me(ctx)
+	owner, _ := uuid.Parse(obj.UserID)
+	if !authz.ExecutionGraph.Allows(u, owner) {
 		return nil, nil // a share-token reader sees the run, not the graph
 	}
 	gid, _ := uuid.Parse(obj.GraphID)

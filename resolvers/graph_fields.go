@@ -8,6 +8,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/authz"
 	"github.com/agentgraph/agentgraph/internal/gqlscalar"
 	"github.com/agentgraph/agentgraph/internal/graphcheck"
 	"github.com/agentgraph/agentgraph/internal/graphs"
@@ -24,11 +25,11 @@ func (r *graphResolver) Owner(ctx context.Context, obj *gql.Graph) (*gql.User, e
 	if err != nil {
 		return nil, err
 	}
+	id, _ := uuid.Parse(obj.OwnerID)
 	// Other users' templates do not reveal who made them.
-	if caller.ID.String() != obj.OwnerID && !caller.IsAdmin() {
+	if !authz.GraphOwner.Allows(caller, id) {
 		return nil, nil
 	}
-	id, _ := uuid.Parse(obj.OwnerID)
 	u, err := r.loaders(ctx).users.Load(ctx, id)
 	if err != nil {
 		return nil, nilIfNotFound(err)

@@ -42,9 +42,6 @@ type User struct {
 	LastLoginAt *time.Time
 }
 
-// IsAdmin is the seed's is_admin: ADMIN or MODERATOR.
-func (u *User) IsAdmin() bool { return u.Role == RoleAdmin || u.Role == RoleModerator }
-
 // DisplayName is the seed's get_display_name.
 func (u *User) DisplayName() string {
 	if u.Name != nil && *u.Name != "" {

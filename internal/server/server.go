@@ -20,6 +20,7 @@ import (
 
 	"github.com/agentgraph/agentgraph/graph"
 	"github.com/agentgraph/agentgraph/internal/auth"
+	"github.com/agentgraph/agentgraph/internal/authz"
 	"github.com/agentgraph/agentgraph/internal/wstransport"
 	"github.com/agentgraph/agentgraph/resolvers"
 )
@@ -48,7 +49,8 @@ type Options struct {
 func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	cfg := graph.Config{Resolvers: o.Resolver}
 	setComplexity(&cfg.Complexity)
-	srv := handler.New(graph.NewExecutableSchema(cfg))
+	authorized := authorize{rules: authz.Root}
+	srv := handler.New(authorizedSchema{ExecutableSchema: graph.NewExecutableSchema(cfg), authorize: authorized})
 	ws := wstransport.New(wstransport.Config{
 		InitFunc: func(ctx context.Context, payload map[string]any) (context.Context, error) {
 			tok := tokenFromPayload(payload)
@@ -74,6 +76,7 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{max: MaxDepth})
+	srv.Use(authorized)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(resolvers.WithLoaders(ctx, o.Resolver.Store))
 	})

@@ -1,0 +1,99 @@
+package authz
+
+import (
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// Root is the level every root field of the schema needs, as
+// "Type.field". internal/server checks it before any resolver runs, for
+// every operation (HTTP and websocket); a field missing here is refused
+// (INTERNAL: a bug of ours) and fails internal/server's tests, so a new
+// field cannot ship unguarded. Introspection (__schema, __type) is public.
+//
+// Below its level a caller gets UNAUTHENTICATED (no valid credentials) or
+// FORBIDDEN (signed in, role too low). At or above it, what the caller may
+// touch is scoped to what they own where the object is read (the store's
+// queries take the caller's id; ownExecution; graphs.Readable), not here:
+// another user's graph, run, API key or credential answers exactly as a
+// missing one (null or NOT_FOUND), so ids reveal nothing; templates are
+// readable, not writable, by every user; Graph.versions lists the readable
+// versions and Graph.executions the caller's own runs. A role opens no other
+// user's graph, run, key or credential: staff and admins see only what
+// their level's root fields and the field rules below show.
+var Root = map[string]Level{
+	// Public: browsing blocks needs no account; a share token is the
+	// credential for one run, read-only, and for nothing else.
+	"Query.blocks":          Anonymous,
+	"Query.block":           Anonymous,
+	"Query.sharedExecution": Anonymous,
+
+	// Any signed-in user, on their own objects.
+	"Query.me":                       User,
+	"Query.myAPIKeys":                User,
+	"Query.graph":                    User,
+	"Query.graphs":                   User,
+	"Query.templates":                User,
+	"Query.validateGraph":            User,
+	"Query.execution":                User,
+	"Query.executions":               User,
+	"Query.credentials":              User,
+	"Mutation.updateMe":              User,
+	"Mutation.createAPIKey":          User,
+	"Mutation.revokeAPIKey":          User,
+	"Mutation.createGraph":           User,
+	"Mutation.updateGraph":           User,
+	"Mutation.setActiveGraphVersion": User,
+	"Mutation.deleteGraph":           User,
+	"Mutation.forkGraph":             User,
+	"Mutation.executeGraph":          User,
+	"Mutation.cancelExecution":       User,
+	"Mutation.shareExecution":        User,
+	"Mutation.unshareExecution":      User,
+	"Mutation.createCredential":      User,
+	"Mutation.deleteCredential":      User,
+	"Subscription.executionEvents":   User,
+	"Subscription.graphExecutions":   User,
+
+	// Staff watch the platform: load and alert rules, read-only.
+	"Query.systemMetrics": Moderator,
+	"Query.alertRules":    Moderator,
+
+	// Admins alone manage users, money and alerting.
+	"Query.users":              Admin,
+	"Mutation.setUserRole":     Admin,
+	"Mutation.deactivateUser":  Admin,
+	"Mutation.addCredits":      Admin,
+	"Mutation.createAlertRule": Admin,
+	"Mutation.deleteAlertRule": Admin,
+}
+
+// FieldRule says who reads a restricted object field: the object's owner,
+// and anyone holding Level. Its resolver asks Allows; what the others get
+// (null or FORBIDDEN) is said at each rule. Every other object field is
+// readable by whoever could reach its object.
+type FieldRule struct {
+	Field string // "Type.field"
+	Level Level
+}
+
+// Allows reports whether u may read the field of an object owned by ownerID.
+func (r FieldRule) Allows(u *model.User, ownerID uuid.UUID) bool {
+	return IsOwner(u, ownerID) || Allows(u, r.Level)
+}
+
+var (
+	// UserCredit: a balance is private to its user and admins (not
+	// moderators); others get FORBIDDEN.
+	UserCredit = FieldRule{Field: "User.credit", Level: Admin}
+	// GraphOwner: the owner and staff see who made a graph; another user
+	// reading a template gets null.
+	GraphOwner = FieldRule{Field: "Graph.owner", Level: Moderator}
+	// ExecutionGraph: only the run's owner reaches its graph; a share-token
+	// reader (or anyone else) gets null.
+	ExecutionGraph = FieldRule{Field: "GraphExecution.graph", Level: nobody}
+)
+
+// Fields lists the field rules, for the test that each names a real field.
+var Fields = []FieldRule{UserCredit, GraphOwner, ExecutionGraph}

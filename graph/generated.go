@@ -2496,6 +2496,12 @@ var sources = []*ast.Source{
 agentgraph — an AI-agent workflow platform. Build graphs of blocks, run them,
 and watch every node's progress live. Names follow the data model of the
 AutoGPT platform in camelCase.
+
+Authentication: send ` + "`" + `Authorization: Bearer <API key or JWT>` + "`" + ` over HTTP, or the
+same token in the websocket ` + "`" + `connection_init` + "`" + ` payload. Without a token only
+introspection, ` + "`" + `blocks` + "`" + `, ` + "`" + `block` + "`" + ` and ` + "`" + `sharedExecution` + "`" + ` answer; everything else
+answers UNAUTHENTICATED. Errors carry ` + "`" + `extensions.code` + "`" + `. Money is counted in
+credits: one credit is one cent of the balance's currency (USD by default).
 """
 schema {
   query: Query
@@ -2503,82 +2509,128 @@ schema {
   subscription: Subscription
 }
 
-"An RFC 3339 timestamp."
+"An RFC 3339 timestamp, e.g. ` + "`" + `2024-05-01T12:00:00Z` + "`" + `."
 scalar Time
-"Any JSON value."
+"""
+Any JSON value: object, array, string, number, boolean or null. Each field or
+argument of this type says which shape it carries.
+"""
 scalar JSON
 
 # ---------------------------------------------------------------- common
 
 "Relay page information."
 type PageInfo {
+  "Whether more items follow this page: pass endCursor as ` + "`" + `after` + "`" + ` to read them."
   hasNextPage: Boolean!
+  "Whether items come before this page: true when it was requested with ` + "`" + `after` + "`" + `."
   hasPreviousPage: Boolean!
+  "The cursor of the page's first item; null when the page is empty."
   startCursor: String
+  "The cursor of the page's last item; null when the page is empty."
   endCursor: String
 }
 
 # ---------------------------------------------------------------- users
 
+"What a user may do beyond managing their own graphs, runs and credentials, which every role may."
 enum UserRole {
+  "A regular user."
   USER
+  "An administrator: also manages users, roles, credits and alert rules, and reads system metrics."
   ADMIN
+  "A moderator: also reads system metrics and alert rules and sees the owners of templates; changes nothing of other users."
   MODERATOR
+  "A developer: the rights of a regular user in this API."
   DEVELOPER
 }
 
+"""
+A user account (the seed's User). Visible to the user themself, to admins
+(` + "`" + `users` + "`" + `), and to admins and moderators as a graph's owner.
+"""
 type User {
+  "The user's id."
   id: ID!
+  "The email address, lower-cased; unique across users."
   email: String!
+  "The name the user chose (at most 100 characters); null when none."
   name: String
+  "The user's role."
   role: UserRole!
+  "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `; ` + "`" + `UTC` + "`" + ` by default. Runs use it unless told otherwise."
   timezone: String!
+  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + ` (the default). Runs use it unless told otherwise."
   locale: String!
+  "The user's preferences: a JSON object of preference name → value (` + "`" + `{}` + "`" + ` when none)."
   preferences: JSON!
+  "Whether the account may sign in; a deactivated user's tokens stop working at once."
   isActive: Boolean!
+  "When the account was created."
   createdAt: Time!
+  "When the profile, role or active flag last changed."
   updatedAt: Time!
+  "When the user last made an authenticated request (recorded at most once a minute); null if never."
   lastLoginAt: Time
   "The name, or the part of the email before the @ when there is none."
   displayName: String!
   "ADMIN or MODERATOR."
   isAdmin: Boolean!
-  "Registered within the last 7 days."
+  "Registered 7 or fewer whole days ago."
   isNewUser: Boolean!
-  "The user's credit balance."
+  "The user's credit balance. Only the user themself and admins may read it (FORBIDDEN otherwise)."
   credit: UserCredit!
 }
 
+"One user in a page of users."
 type UserEdge {
+  "The cursor of this user: pass it as ` + "`" + `after` + "`" + ` to read the users after it."
   cursor: String!
+  "The user."
   node: User!
 }
 
+"A page of users, in order of registration."
 type UserConnection {
+  "The users of this page."
   edges: [UserEdge!]!
+  "Where this page is in the list."
   pageInfo: PageInfo!
 }
 
+"A change to the caller's profile: omitted fields keep their value."
 input UpdateMeInput {
+  "The display name: at most 100 characters."
   name: String
+  "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `; an unknown zone is refused."
   timezone: String
+  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + `: 1 to 35 characters."
   locale: String
+  "A JSON object of preference name → value. It replaces the stored preferences as a whole."
   preferences: JSON
 }
 
 "A platform API key. The secret is shown once, when it is created."
 type APIKey {
+  "The key's id (use it to revoke the key)."
   id: ID!
+  "The label given when the key was created."
   name: String!
   "The first characters of the key, to tell keys apart."
   prefix: String!
+  "When the key was created."
   createdAt: Time!
+  "When the key last authenticated a request (recorded at most once a minute); null if never."
   lastUsedAt: Time
+  "When the key was revoked; null while it works."
   revokedAt: Time
+  "Whether the key was revoked and no longer authenticates."
   isRevoked: Boolean!
 }
 
+"A newly created API key with its secret."
 type CreatedAPIKey {
+  "The stored key (without its secret)."
   apiKey: APIKey!
   "The full key. It is never shown again."
   secret: String!
@@ -2586,92 +2638,170 @@ type CreatedAPIKey {
 
 # ---------------------------------------------------------------- credits
 
+"Why a ledger entry changed a balance (the seed's TransactionType)."
 enum TransactionType {
+  "Credits bought or added by an admin (addCredits)."
   PURCHASE
+  "Credits charged for running a node."
   EXECUTION_COST
+  "Credits given back for work that was charged and not done."
   REFUND
+  "Credits granted for free."
   BONUS
+  "A manual correction of a balance."
   ADJUSTMENT
 }
 
+"""
+A user's credit balance (the seed's UserCredit). Every change of the balance is
+one CreditTransaction, so the transactions sum to the balance.
+"""
 type UserCredit {
+  "The balance in credits (one credit is one cent of ` + "`" + `currency` + "`" + `); never negative."
   balance: Int!
+  "The currency whose cents the credits count: ` + "`" + `USD` + "`" + ` unless set otherwise."
   currency: String!
+  "When the balance last changed."
   updatedAt: Time!
-  transactions(first: Int = 20, after: String): CreditTransactionConnection!
+  "The ledger of this balance, newest entry first."
+  transactions(
+    "How many entries to return: 0 to 100."
+    first: Int = 20
+    "Return the entries after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + ` of an earlier page)."
+    after: String
+  ): CreditTransactionConnection!
 }
 
+"One entry of a user's credit ledger (the seed's CreditTransaction)."
 type CreditTransaction {
+  "The entry's id."
   id: ID!
+  "Credits added (positive) or taken (negative)."
   amount: Int!
+  "Why the balance changed."
   transactionType: TransactionType!
+  "A sentence saying what the entry is for."
   description: String!
+  "What the entry refers to: for EXECUTION_COST, the charged node execution's id (with ` + "`" + `:seconds` + "`" + ` appended for a charge by run time); null when nothing."
   referenceId: String
+  "The balance in credits right after this entry."
   balanceAfter: Int!
+  "When the entry was made."
   createdAt: Time!
+  "amount is negative: credits were taken."
   isDebit: Boolean!
+  "amount is positive: credits were added."
   isCredit: Boolean!
 }
 
+"One entry in a page of the credit ledger."
 type CreditTransactionEdge {
+  "The cursor of this entry: pass it as ` + "`" + `after` + "`" + ` to read the entries after it."
   cursor: String!
+  "The ledger entry."
   node: CreditTransaction!
 }
 
+"A page of the credit ledger, newest entry first."
 type CreditTransactionConnection {
+  "The entries of this page."
   edges: [CreditTransactionEdge!]!
+  "Where this page is in the ledger."
   pageInfo: PageInfo!
 }
 
 # ---------------------------------------------------------------- blocks
 
+"What a block is for (the seed's BlockCategory). A block may belong to several."
 enum BlockCategory {
+  "Brings values into a graph."
   INPUT
+  "Carries results out of a graph."
   OUTPUT
+  "Transforms values (text, math, conditions)."
   PROCESSING
+  "Uses AI or machine-learning models."
   AI_ML
+  "Handles structured data (lists, dictionaries, JSON)."
   DATA
+  "Talks to external services."
   INTEGRATION
+  "General helpers (time, random values, waiting)."
   UTILITY
+  "Anything else."
   CUSTOM
 }
 
+"How the engine treats a block (the seed's BlockType)."
 enum BlockType {
+  "An ordinary block: runs when its inputs are there and yields outputs."
   STANDARD
+  "A graph input (AgentInputBlock): fed from the run's ` + "`" + `inputs` + "`" + ` by its ` + "`" + `name` + "`" + `."
   INPUT
+  "A graph output (AgentOutputBlock): what it receives becomes the run's ` + "`" + `outputs` + "`" + ` under its ` + "`" + `name` + "`" + `."
   OUTPUT
+  "Started by an incoming webhook."
   WEBHOOK
+  "Runs another graph as a child run and yields that run's outputs."
   AGENT
+  "Calls an AI model."
   AI
 }
 
+"What a block's price is counted per (the seed's BlockCostType)."
 enum BlockCostType {
+  "A fixed amount per node execution, charged before it runs."
   RUN
+  "Per byte of the node's JSON-encoded input, charged before it runs."
   BYTE
+  "Per started second of the block's run time, charged after it ran."
   SECOND
+  "Per estimated token of the input's text (words × 1.3), charged before it runs."
   TOKEN
+  "Per request: the input's ` + "`" + `request_count` + "`" + ` (1 when absent), charged before it runs."
   REQUEST
 }
 
+"""
+One pricing rule of a block (the seed's BlockCost). A node execution is charged
+the sum of the rules whose costFilter matches its input; a run that cannot pay
+ends FAILED.
+"""
 type BlockCost {
+  "What the amount is counted per."
   costType: BlockCostType!
+  "Credits per unit of costType (per run, byte, second, token or request)."
   costAmount: Int!
+  "The currency whose cents the amount counts: ` + "`" + `USD` + "`" + ` unless set otherwise."
   costCurrency: String!
+  "A JSON object of input pin name → value: the rule applies only when each listed input equals its value. ` + "`" + `{}` + "`" + ` applies always."
   costFilter: JSON!
+  "A sentence describing the rule."
   description: String!
 }
 
+"""
+A kind of step a node can run (the seed's Block), built into the server.
+Public: no token is needed to read blocks.
+"""
 type Block {
+  "The block's stable id (a UUID); nodes name their block by it."
   id: ID!
+  "The block's name, e.g. ` + "`" + `CalculatorBlock` + "`" + ` (AutoGPT's class names)."
   name: String!
+  "What the block does."
   description: String!
+  "The categories the block belongs to."
   categories: [BlockCategory!]!
+  "How the engine treats the block."
   blockType: BlockType!
   "JSON Schema of the input object; one property per input pin."
   inputSchema: JSON!
   "JSON Schema of the outputs; one property per output pin (error included)."
   outputSchema: JSON!
+  "The block's pricing rules; empty for a free block."
   costs: [BlockCost!]!
+  "Providers the block needs credentials for (see createCredential); a node of it fails unless the user has a valid credential of each."
   credentialsProviderNames: [String!]!
   "Input pins with no default in the schema that must be given."
   requiredInputs: [String!]!
@@ -2679,207 +2809,364 @@ type Block {
 
 # ---------------------------------------------------------------- graphs
 
+"Where a node sits on the editor's canvas."
 type Position {
+  "The horizontal coordinate, in the editor's canvas units."
   x: Float!
+  "The vertical coordinate, in the editor's canvas units."
   y: Float!
 }
 
+"Where a node sits on the editor's canvas."
 input PositionInput {
+  "The horizontal coordinate, in the editor's canvas units."
   x: Float!
+  "The vertical coordinate, in the editor's canvas units."
   y: Float!
 }
 
+"""
+One version of a graph (the seed's Graph): nodes, each running a block, joined
+by links. Every update stores a new version; one version is the active one.
+Readable by its owner, and by every signed-in user when it is a template.
+"""
 type Graph {
+  "The graph's id, the same for every version of it."
   id: ID!
+  "This version's number: 1 for the first, one more for each update."
   version: Int!
+  "The name: 1 to 100 characters."
   name: String!
+  "What the graph does: at most 500 characters; null when none."
   description: String
+  "Whether this is the graph's active version, the one runs and ` + "`" + `graph(id)` + "`" + ` use by default."
   isActive: Boolean!
+  "Whether this version is a template: every signed-in user may read and fork it."
   isTemplate: Boolean!
+  "The owner. Null unless the caller is the owner, an ADMIN or a MODERATOR: templates do not reveal who made them."
   owner: User
+  "The id of the graph this one was forked from; null when it is not a fork."
   forkedFromId: ID
+  "The version this one was forked from; null when it is not a fork."
   forkedFromVersion: Int
+  "When this version was stored."
   createdAt: Time!
+  "When this version last changed: when it was stored, or became active or inactive."
   updatedAt: Time!
+  "This version's nodes, ordered by key."
   nodes: [Node!]!
+  "This version's links."
   links: [Link!]!
   "Nodes with no incoming link."
   entryNodes: [Node!]!
   "Nodes with no outgoing link."
   exitNodes: [Node!]!
-  "Every version of this graph, newest first."
+  "Every version of this graph the caller may read (all for the owner, templates only for others), newest first."
   versions: [Graph!]!
-  "Runs of this graph (any version), newest first."
-  executions(first: Int = 20, after: String, status: ExecutionStatus): GraphExecutionConnection!
+  "The caller's own runs of this graph (any version), newest first; other users' runs of a template are not shown."
+  executions(
+    "How many runs to return: 0 to 100."
+    first: Int = 20
+    "Return the runs after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + ` of an earlier page)."
+    after: String
+    "Only runs with this status."
+    status: ExecutionStatus
+  ): GraphExecutionConnection!
 }
 
+"One step of a graph version: an instance of a block with its default inputs (the seed's Node)."
 type Node {
+  "The node's id, unique to this graph version: every version has new node ids."
   id: ID!
   "The client-chosen key the node had in the GraphInput."
   key: String!
+  "The id of the block the node runs."
   blockId: ID!
+  "The block the node runs; null when this server no longer has it."
   block: Block
+  "A label to show instead of the key: at most 100 characters; empty when none was given."
   label: String!
+  "Default inputs: a JSON object of input pin name → value. Values arriving on links override them; a linked pin always waits for its link."
   inputDefault: JSON!
+  "Free-form data for clients, such as the editor's styling: a JSON object stored as given. The engine ignores it."
   metadata: JSON!
+  "Where the node sits on the editor's canvas."
   position: Position!
   "Required input pins neither given a default nor fed by a link."
   requiredInputs: [String!]!
+  "JSON Schema of the block's outputs: one property per output pin (error included); ` + "`" + `{}` + "`" + ` when the block is unknown."
   outputSchema: JSON!
 }
 
+"""
+A connection from one node's output pin to another node's input pin (the seed's
+Link): each value the source yields on that pin is handed to the sink.
+"""
 type Link {
+  "The link's id."
   id: ID!
+  "The id of the node the values come from."
   sourceId: ID!
+  "The id of the node the values go to."
   sinkId: ID!
+  "The node the values come from."
   source: Node!
+  "The node the values go to."
   sink: Node!
+  "The source node's output pin."
   sourceName: String!
+  "The sink node's input pin; a dynamic pin feeds one part of it: ` + "`" + `name_$_0` + "`" + ` a list item, ` + "`" + `name_#_key` + "`" + ` a dictionary entry, ` + "`" + `name_@_attr` + "`" + ` an attribute."
   sinkName: String!
+  "Whether the link keeps its last value and feeds it to every later run of the sink, instead of handing each value over once."
   isStatic: Boolean!
 }
 
+"One graph in a page of graphs."
 type GraphEdge {
+  "The cursor of this graph: pass it as ` + "`" + `after` + "`" + ` to read the graphs after it."
   cursor: String!
+  "The graph version."
   node: Graph!
 }
 
+"A page of graphs, newest first."
 type GraphConnection {
+  "The graphs of this page."
   edges: [GraphEdge!]!
+  "Where this page is in the list."
   pageInfo: PageInfo!
 }
 
+"One node of a GraphInput."
 input NodeInput {
   "A key unique within the graph; links refer to nodes by it."
   key: String!
+  "The id of the block the node runs (see ` + "`" + `blocks` + "`" + `); an unknown id is an UNKNOWN_BLOCK problem."
   blockId: ID!
+  "A label to show instead of the key: at most 100 characters."
   label: String
+  "Default inputs: a JSON object of input pin name → value, at most 256 KiB and 32 levels deep, checked against the block's inputSchema (INVALID_DEFAULT)."
   inputDefault: JSON
+  "Free-form data for clients, such as the editor's styling: a JSON object of at most 256 KiB, stored as given."
   metadata: JSON
+  "Where the node sits on the editor's canvas; (0, 0) when omitted."
   position: PositionInput
 }
 
+"One link of a GraphInput, naming its nodes by key."
 input LinkInput {
+  "The key of the node the values come from."
   sourceKey: String!
+  "The key of the node the values go to."
   sinkKey: String!
+  "An output pin of the source node's block: 1 to 200 characters."
   sourceName: String!
+  "An input pin of the sink node's block, optionally dynamic (` + "`" + `name_$_0` + "`" + `, ` + "`" + `name_#_key` + "`" + `, ` + "`" + `name_@_attr` + "`" + `): 1 to 200 characters."
   sinkName: String!
+  "Whether the link keeps its last value for every later run of the sink (see Link.isStatic)."
   isStatic: Boolean = false
 }
 
+"""
+A whole graph as a client submits it; nodes refer to each other by key. At most
+5,000 nodes and 20,000 links: more, or a field over its limit, is refused with
+BAD_USER_INPUT before the graph is checked.
+"""
 input GraphInput {
+  "The name: 1 to 100 characters once spaces are trimmed, unique among the caller's active graphs (CONFLICT otherwise)."
   name: String!
+  "What the graph does: at most 500 characters."
   description: String
+  "The graph's nodes."
   nodes: [NodeInput!]!
+  "The graph's links."
   links: [LinkInput!]!
+  "Whether the graph is a template that every signed-in user may read and fork."
   isTemplate: Boolean = false
 }
 
+"Which of the caller's graphs to list."
 input GraphFilter {
   "Case-insensitive substring of the name."
   nameContains: String
+  "Only templates (true) or only other graphs (false); both when omitted."
   isTemplate: Boolean
   "true (the default): each graph's active version; false: the versions that are not active."
   isActive: Boolean
 }
 
+"The kind of a problem found in a graph."
 enum GraphProblemCode {
+  "The graph has no node."
   NO_NODES
+  "A node's blockId names no known block."
   UNKNOWN_BLOCK
+  "A link names a node key that no node has."
   UNKNOWN_NODE
+  "A link names an output or input pin that its node's block does not have."
   UNKNOWN_PIN
+  "Links form a cycle."
   CYCLE
+  "Every node has an incoming link: there is nowhere to start."
   NO_ENTRY_NODE
+  "No entry node leads to this node."
   UNREACHABLE_NODE
+  "A node's inputDefault does not fit its block's inputSchema, or is nested more than 32 levels deep."
   INVALID_DEFAULT
+  "A required input pin has neither a default nor a link."
   MISSING_INPUT
+  "Two or more nodes share a key."
   DUPLICATE_NAME
 }
 
 "One problem found in a graph. Nodes are named by their keys."
 type GraphProblem {
+  "The kind of problem."
   code: GraphProblemCode!
+  "A sentence saying what is wrong, naming the nodes, link and pin concerned."
   message: String!
   "The keys of the nodes concerned (for CYCLE: the nodes on the cycle)."
   nodeKeys: [String!]!
   "The index of the link concerned in GraphInput.links."
   linkIndex: Int
+  "The pin concerned; null when the problem is not about one pin."
   pin: String
 }
 
 # ---------------------------------------------------------------- executions
 
+"""
+The state of a run or of a node execution (the seed's ExecutionStatus). Moves:
+QUEUED → RUNNING → COMPLETED, FAILED, CANCELLED or TIMEOUT; QUEUED → CANCELLED.
+The last four are final.
+"""
 enum ExecutionStatus {
+  "Waiting to run."
   QUEUED
+  "Running."
   RUNNING
+  "Finished successfully."
   COMPLETED
+  "Ended with an error (see errorMessage). A run also fails when the user cannot pay for a node, or past 100,000 node executions (the default limit)."
   FAILED
+  "Stopped by cancelExecution, or, for a node, because its run ended first."
   CANCELLED
+  "Stopped for running too long: by default 1 hour for a run, 10 minutes for one node."
   TIMEOUT
 }
 
+"The context a run's blocks see: time zone, locale and preferences."
 input UserContextInput {
+  "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `; the caller's own when omitted. An unknown zone is refused."
   timezone: String
+  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + `; the caller's own when omitted."
   locale: String
+  "A JSON object of preference name → value handed to the run's blocks; ` + "`" + `{}` + "`" + ` when omitted."
   preferences: JSON
 }
 
+"The time zone, locale and preferences a run's blocks see (the seed's UserContext)."
 type UserContext {
+  "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `."
   timezone: String!
+  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + `."
   locale: String!
+  "A JSON object of preference name → value."
   preferences: JSON!
   "The current time in this context's time zone."
   localTime: Time!
 }
 
+"Counts and totals of a run (the seed's ExecutionStats), computed when the run ends: all zero before."
 type ExecutionStats {
+  "The number of the run's node executions."
   totalNodes: Int!
+  "The number of the run's node executions that COMPLETED."
   completedNodes: Int!
+  "The number of the run's node executions that FAILED or timed out."
   failedNodes: Int!
+  "Credits charged for the run's node executions."
   totalCost: Int!
-  "Seconds of node run time."
+  "Seconds from the run's start to its end."
   executionTime: Float!
-  "Peak bytes."
+  "Not measured yet: always 0."
   memoryUsage: Int!
   "completedNodes / totalNodes, 0 when there are none."
   successRate: Float!
 }
 
+"Measurements of one node execution (the seed's NodeExecutionStats), recorded when it ends: zero or empty before."
 type NodeExecutionStats {
+  "The id of the node that ran."
   nodeId: ID!
+  "The name of the block the node ran, e.g. ` + "`" + `CalculatorBlock` + "`" + `."
   blockName: String!
+  "Seconds the block ran."
   executionTime: Float!
+  "Bytes of the JSON-encoded input."
   inputSize: Int!
+  "Bytes of the JSON-encoded values yielded, all pins together."
   outputSize: Int!
+  "Credits charged for this node execution."
   cost: Int!
+  "Not measured yet: always 0."
   memoryUsage: Int!
+  "Not measured yet: always 0."
   cpuUsage: Float!
 }
 
+"""
+One run of a graph version (the seed's GraphExecution). Readable by the user who
+started it, and by anyone with its share token once shared.
+"""
 type GraphExecution {
+  "The run's id."
   id: ID!
+  "The id of the graph that ran."
   graphId: ID!
+  "The version of the graph that ran."
   graphVersion: Int!
+  "The graph version that ran; null for readers other than the run's owner (share-token readers see the run, not the graph)."
   graph: Graph
+  "The id of the user who started the run."
   userId: ID!
+  "The run's status."
   status: ExecutionStatus!
+  "The inputs given to executeGraph: a JSON object of graph input name (an AgentInputBlock's ` + "`" + `name` + "`" + `) → value."
   inputs: JSON!
-  "Values received by each AgentOutputBlock, by name, in order."
+  "Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on."
   outputs: JSON!
+  "When the run was submitted."
   createdAt: Time!
+  "When a worker started the run; null while it is queued."
   startedAt: Time
+  "When the run ended; null until then."
   endedAt: Time
+  "Why the run failed, timed out or was cancelled, naming the node concerned; null otherwise."
   errorMessage: String
+  "Counts and totals, computed when the run ends."
   stats: ExecutionStats!
+  "The time zone, locale and preferences the run's blocks see."
   userContext: UserContext!
+  "Whether anyone with the share token may read the run."
   isShared: Boolean!
+  "The token that opens the run through sharedExecution; null when not shared, and never shown to share-token readers."
   shareToken: String
   "Seconds from start to end (or now); null before it started."
   duration: Float
+  "QUEUED or RUNNING."
   isRunning: Boolean!
+  "Whether cancelExecution can stop the run: it is QUEUED or RUNNING."
   canBeCancelled: Boolean!
+  "Every node execution of the run, in the order they were created."
   nodeExecutions: [NodeExecution!]!
-  logs(first: Int = 50, after: String): ExecutionLogConnection!
+  "The run's log, oldest line first."
+  logs(
+    "How many lines to return: 0 to 100."
+    first: Int = 50
+    "Return the lines after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + ` of an earlier page)."
+    after: String
+  ): ExecutionLogConnection!
   "The sequence number of the last event of this run."
   lastSeq: Int!
   "Per-node measurements of this run (the seed's ExecutionMetrics), from its node executions."
@@ -2888,97 +3175,164 @@ type GraphExecution {
 
 "One measurement of a run or node (the seed's ExecutionMetrics)."
 type ExecutionMetric {
+  "The id of the run measured."
   executionId: ID!
+  "The id of the node measured; null for a measurement of the whole run."
   nodeId: ID
+  "What is measured: ` + "`" + `node_execution_time` + "`" + `, ` + "`" + `node_input_size` + "`" + `, ` + "`" + `node_output_size` + "`" + ` or ` + "`" + `node_cost` + "`" + `."
   metricName: String!
+  "The measured value, in metricUnit."
   metricValue: Float!
+  "The value's unit: ` + "`" + `seconds` + "`" + `, ` + "`" + `bytes` + "`" + ` or ` + "`" + `credits` + "`" + `."
   metricUnit: String!
+  "When the value was measured: the node execution's end (or its creation while it has not ended)."
   timestamp: Time!
+  "Labels of the measurement: a JSON object of label → string (` + "`" + `block` + "`" + `, ` + "`" + `status` + "`" + `, ` + "`" + `node_execution_id` + "`" + `)."
   tags: JSON!
   "The sample in Prometheus text exposition format."
   prometheusFormat: String!
 }
 
+"""
+One run of one node within a run (the seed's NodeExecution). A node runs once
+per set of inputs that reaches it, so it may have several executions in a run.
+"""
 type NodeExecution {
+  "The node execution's id."
   id: ID!
+  "The id of the run it belongs to."
   graphExecutionId: ID!
+  "The id of the node that ran."
   nodeId: ID!
+  "The node that ran; null when it cannot be found."
   node: Node
+  "The node execution's status."
   status: ExecutionStatus!
+  "The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links)."
   inputs: JSON!
   "Output values by pin, each a list in the order they were yielded."
   outputs: JSON!
+  "When the node execution was created."
   createdAt: Time!
+  "When the block started; null while it is queued."
   startedAt: Time
+  "When it ended; null until then."
   endedAt: Time
+  "Why it failed, timed out or was cancelled; null otherwise."
   errorMessage: String
+  "Measurements, recorded when it ends."
   stats: NodeExecutionStats!
+  "Seconds from start to end (or now); null before it started."
   duration: Float
+  "Credits charged for this node execution."
   cost: Int!
 }
 
+"One run in a page of runs."
 type GraphExecutionEdge {
+  "The cursor of this run: pass it as ` + "`" + `after` + "`" + ` to read the runs after it."
   cursor: String!
+  "The run."
   node: GraphExecution!
 }
 
+"A page of runs, newest first."
 type GraphExecutionConnection {
+  "The runs of this page."
   edges: [GraphExecutionEdge!]!
+  "Where this page is in the list."
   pageInfo: PageInfo!
 }
 
+"How serious a log line is (the seed's LogLevel)."
 enum LogLevel {
+  "Detail for debugging."
   DEBUG
+  "Normal progress, such as a run's end."
   INFO
+  "Something unexpected that did not stop the run."
   WARNING
+  "A failure of a node or of the run."
   ERROR
+  "A failure of the platform itself."
   CRITICAL
 }
 
+"One line of a run's log (the seed's ExecutionLog)."
 type ExecutionLog {
+  "The line's id."
   id: ID!
+  "The id of the run the line belongs to."
   executionId: ID!
+  "The id of the node concerned; null for a line about the whole run."
   nodeId: ID
+  "How serious the line is."
   level: LogLevel!
+  "The text of the line."
   message: String!
+  "When the line was written."
   timestamp: Time!
+  "Structured details of the line: a JSON object (` + "`" + `{}` + "`" + ` when none)."
   metadata: JSON!
+  "The id of the user who started the run."
   userId: ID!
+  "The line as ` + "`" + `[YYYY-MM-DD HH:MM:SS] LEVEL [Node:<id>] message` + "`" + ` (or ` + "`" + `[Execution:<id>]` + "`" + ` for a run-level line), time in UTC."
   formattedMessage: String!
 }
 
+"One line in a page of a run's log."
 type ExecutionLogEdge {
+  "The cursor of this line: pass it as ` + "`" + `after` + "`" + ` to read the lines after it."
   cursor: String!
+  "The log line."
   node: ExecutionLog!
 }
 
+"A page of a run's log, oldest line first."
 type ExecutionLogConnection {
+  "The lines of this page."
   edges: [ExecutionLogEdge!]!
+  "Where this page is in the log."
   pageInfo: PageInfo!
 }
 
+"What an ExecutionEvent reports."
 enum ExecutionEventKind {
   "The state of the run and its nodes when the subscription started (or re-synced)."
   SNAPSHOT
+  "The run changed status (status; error when it ended badly). A final status is the stream's last event."
   GRAPH_STATUS
+  "A node execution changed status (nodeId, nodeExecutionId, status; error when it ended badly)."
   NODE_STATUS
+  "A node execution yielded a value on an output pin (nodeId, nodeExecutionId, pin, value)."
   NODE_OUTPUT
 }
 
 "One step of a run. seq increases by one per event of the execution."
 type ExecutionEvent {
+  "The event's number in its run: one more than the previous event's. A SNAPSHOT carries the run's lastSeq when it was read."
   seq: Int!
+  "What the event reports; it says which of the optional fields are set."
   kind: ExecutionEventKind!
+  "The id of the run."
   executionId: ID!
+  "The id of the run's graph."
   graphId: ID!
+  "The new status (GRAPH_STATUS, NODE_STATUS) or the run's status (SNAPSHOT); null for NODE_OUTPUT."
   status: ExecutionStatus
+  "The node concerned (NODE_STATUS, NODE_OUTPUT); null otherwise."
   nodeId: ID
+  "The node execution concerned (NODE_STATUS, NODE_OUTPUT); null otherwise."
   nodeExecutionId: ID
+  "The output pin the value was yielded on (NODE_OUTPUT); null otherwise."
   pin: String
+  "The yielded value, any JSON (NODE_OUTPUT); null otherwise and when valueTruncated."
   value: JSON
-  "The value was too large to inline; read it from the node execution."
+  "The value was too large to inline (over 8 KiB of JSON); read it from the node execution."
   valueTruncated: Boolean!
+  "The error message of a status that ended badly (FAILED, TIMEOUT, CANCELLED); null otherwise."
   error: String
+  "When the change happened (for SNAPSHOT: when the run was read)."
   at: Time!
   "For SNAPSHOT: the run as stored when the event was made."
   execution: GraphExecution
@@ -2986,87 +3340,255 @@ type ExecutionEvent {
 
 # ---------------------------------------------------------------- system
 
+"A sample of the platform's load and health (the seed's SystemMetrics). ADMIN or MODERATOR only."
 type SystemMetrics {
+  "When the sample was taken."
   timestamp: Time!
+  "Percent (0–100) of the host's CPU time that was busy since the previous sample (since boot, for the first)."
   cpuUsage: Float!
+  "Percent (0–100) of the host's memory in use."
   memoryUsage: Float!
+  "Percent (0–100) of the root file system in use."
   diskUsage: Float!
+  "Runs RUNNING now, across all workers."
   activeExecutions: Int!
+  "Runs QUEUED now, waiting for a worker."
   queueSize: Int!
+  "Percent (0–100) of the runs ended in the last hour that FAILED or timed out."
   errorRate: Float!
   "Weighted: CPU 0.2, memory 0.3, disk 0.1, errors 0.4; 0–100."
   healthScore: Float!
+  "healthScore is 70 or more."
   isHealthy: Boolean!
+  "Warnings for the metrics past their limits: CPU over 80%, memory over 85%, disk over 90%, error rate over 5%, more than 100 queued runs."
   alerts: [String!]!
 }
 
 # ---------------------------------------------------------------- root
 
+"""
+Reads. A field needs a signed-in user (UNAUTHENTICATED without a valid token)
+unless it says it is public; one marked ADMIN or MODERATOR answers FORBIDDEN to
+other users.
+"""
 type Query {
   "The authenticated user."
   me: User!
-  "All users (ADMIN only)."
-  users(first: Int = 20, after: String): UserConnection!
+  "All users, in order of registration (ADMIN only)."
+  users(
+    "How many users to return: 0 to 100."
+    first: Int = 20
+    "Return the users after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + ` of an earlier page)."
+    after: String
+  ): UserConnection!
+  "The caller's API keys, revoked ones included, oldest first."
   myAPIKeys: [APIKey!]!
 
-  blocks(category: BlockCategory, type: BlockType): [Block!]!
-  block(id: ID!): Block
+  "Every block a node can use, optionally filtered. Public: no token needed."
+  blocks(
+    "Only blocks in this category."
+    category: BlockCategory
+    "Only blocks of this type."
+    type: BlockType
+  ): [Block!]!
+  "A block by id; null when there is none. Public: no token needed."
+  block(
+    "The block's id."
+    id: ID!
+  ): Block
 
-  "A graph; no version means the active version."
-  graph(id: ID!, version: Int): Graph
-  graphs(first: Int = 20, after: String, filter: GraphFilter): GraphConnection!
-  "Templates of all users (read-only to non-owners)."
-  templates(first: Int = 20, after: String, nameContains: String): GraphConnection!
-  validateGraph(input: GraphInput!): [GraphProblem!]!
+  "A graph; no version means the active version. Null when there is no such graph the caller may read (their own, or a template)."
+  graph(
+    "The graph's id."
+    id: ID!
+    "The version number; the active version when omitted."
+    version: Int
+  ): Graph
+  "The caller's own graphs, newest first: by default each graph's active version."
+  graphs(
+    "How many graphs to return: 0 to 100."
+    first: Int = 20
+    "Return the graphs after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + ` of an earlier page)."
+    after: String
+    "Which graphs to list."
+    filter: GraphFilter
+  ): GraphConnection!
+  "Templates of all users (read-only to non-owners): the active version of each, newest first."
+  templates(
+    "How many templates to return: 0 to 100."
+    first: Int = 20
+    "Return the templates after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + ` of an earlier page)."
+    after: String
+    "Case-insensitive substring of the name."
+    nameContains: String
+  ): GraphConnection!
+  "Checks a graph without storing it and returns every problem found; an empty list means it is valid. Any signed-in user."
+  validateGraph(
+    "The graph to check."
+    input: GraphInput!
+  ): [GraphProblem!]!
 
-  execution(id: ID!): GraphExecution
+  "One of the caller's runs; null when there is none of theirs with this id."
+  execution(
+    "The run's id."
+    id: ID!
+  ): GraphExecution
   "A shared run, by its share token; no authentication needed."
-  sharedExecution(shareToken: String!): GraphExecution
-  executions(graphId: ID, status: ExecutionStatus, first: Int = 20, after: String): GraphExecutionConnection!
+  sharedExecution(
+    "The token shareExecution returned; an unknown or withdrawn token (or one over 200 characters) answers null."
+    shareToken: String!
+  ): GraphExecution
+  "The caller's runs, newest first."
+  executions(
+    "Only runs of this graph."
+    graphId: ID
+    "Only runs with this status."
+    status: ExecutionStatus
+    "How many runs to return: 0 to 100."
+    first: Int = 20
+    "Return the runs after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + ` of an earlier page)."
+    after: String
+  ): GraphExecutionConnection!
 
+  "A fresh sample of the platform's load and health (ADMIN or MODERATOR)."
   systemMetrics: SystemMetrics!
 }
 
+"""
+Changes. Every field needs a signed-in user (UNAUTHENTICATED without a valid
+token); one marked ADMIN only answers FORBIDDEN to other users.
+"""
 type Mutation {
-  updateMe(input: UpdateMeInput!): User!
-  createAPIKey(name: String!): CreatedAPIKey!
-  revokeAPIKey(id: ID!): APIKey!
-  "ADMIN only."
-  setUserRole(userId: ID!, role: UserRole!): User!
+  "Changes the caller's profile; omitted fields keep their value."
+  updateMe(
+    "The fields to change."
+    input: UpdateMeInput!
+  ): User!
+  "Creates an API key for the caller. The answer holds the secret; it is never shown again."
+  createAPIKey(
+    "A label to recognise the key by: 1 to 100 characters once spaces are trimmed."
+    name: String!
+  ): CreatedAPIKey!
+  "Revokes one of the caller's API keys: it stops working at once. NOT_FOUND for a key that is not theirs."
+  revokeAPIKey(
+    "The key's id."
+    id: ID!
+  ): APIKey!
+  "Changes a user's role. ADMIN only."
+  setUserRole(
+    "The id of the user whose role changes."
+    userId: ID!
+    "The new role."
+    role: UserRole!
+  ): User!
   "ADMIN only. The user's tokens stop working at once."
-  deactivateUser(userId: ID!): User!
-  "ADMIN only."
-  addCredits(userId: ID!, amount: Int!, description: String): UserCredit!
+  deactivateUser(
+    "The id of the user to deactivate; an admin cannot deactivate their own account."
+    userId: ID!
+  ): User!
+  "Adds credits to a user's balance. ADMIN only."
+  addCredits(
+    "The id of the user who receives the credits."
+    userId: ID!
+    "Credits to add: 1 to 1,000,000,000. They are recorded as a PURCHASE transaction."
+    amount: Int!
+    "The ledger entry's description; ` + "`" + `credits added by an admin` + "`" + ` when omitted."
+    description: String
+  ): UserCredit!
 
-  createGraph(input: GraphInput!): Graph!
+  "Stores a new graph owned by the caller, as version 1 and active. An invalid graph is refused with VALIDATION_FAILED listing its problems."
+  createGraph(
+    "The graph."
+    input: GraphInput!
+  ): Graph!
   "Stores a new version; it becomes the active one unless activate is false."
-  updateGraph(id: ID!, input: GraphInput!, activate: Boolean = true): Graph!
-  setActiveGraphVersion(id: ID!, version: Int!): Graph!
-  "Deletes every version of the graph and its runs."
-  deleteGraph(id: ID!): Boolean!
+  updateGraph(
+    "The id of one of the caller's graphs."
+    id: ID!
+    "The whole new version, checked like createGraph's input."
+    input: GraphInput!
+    "Whether the new version becomes the active one."
+    activate: Boolean = true
+  ): Graph!
+  "Makes a stored version of one of the caller's graphs the active one."
+  setActiveGraphVersion(
+    "The id of one of the caller's graphs."
+    id: ID!
+    "The version to make active; NOT_FOUND when the graph has no such version."
+    version: Int!
+  ): Graph!
+  "Deletes every version of the graph and its runs; true when done."
+  deleteGraph(
+    "The id of one of the caller's graphs."
+    id: ID!
+  ): Boolean!
   "Copies a template or one of one's own graphs into a new graph of one's own."
-  forkGraph(id: ID!, version: Int, name: String): Graph!
+  forkGraph(
+    "The graph to copy: a template, or one of the caller's graphs."
+    id: ID!
+    "The version to copy; the active version when omitted."
+    version: Int
+    "The new graph's name (1 to 100 characters); by default the source's name, with ` + "`" + ` (copy)` + "`" + ` appended when it is the caller's own graph."
+    name: String
+  ): Graph!
 
-  executeGraph(graphId: ID!, version: Int, inputs: JSON, userContext: UserContextInput): GraphExecution!
-  cancelExecution(id: ID!): GraphExecution!
+  """
+  Starts a run of one of the caller's graphs (fork a template to run it). The
+  run is stored QUEUED and returned at once; follow it with executionEvents.
+  Its nodes are charged as they run; a run that cannot pay ends FAILED.
+  """
+  executeGraph(
+    "The id of one of the caller's graphs."
+    graphId: ID!
+    "The version to run (1 or more); the active version when omitted."
+    version: Int
+    "The graph's inputs: a JSON object of graph input name (an AgentInputBlock's ` + "`" + `name` + "`" + `) → value. Inputs without a default must be given; unknown names are refused."
+    inputs: JSON
+    "The time zone, locale and preferences the run's blocks see; the caller's own where omitted."
+    userContext: UserContextInput
+  ): GraphExecution!
+  "Stops one of the caller's runs that is QUEUED or RUNNING and returns it once stopped (or as it is after 10 seconds, if the worker holding it has not stopped it by then). CONFLICT when it already ended."
+  cancelExecution(
+    "The run's id."
+    id: ID!
+  ): GraphExecution!
   "Makes a run readable by anyone with the returned token (read-only)."
-  shareExecution(id: ID!): GraphExecution!
-  unshareExecution(id: ID!): GraphExecution!
+  shareExecution(
+    "The id of one of the caller's runs; sharing a shared run keeps its token."
+    id: ID!
+  ): GraphExecution!
+  "Stops sharing one of the caller's runs: its token stops working."
+  unshareExecution(
+    "The id of one of the caller's runs."
+    id: ID!
+  ): GraphExecution!
 }
 
+"Live updates, over a websocket (graphql-transport-ws or the legacy graphql-ws protocol); authenticate in ` + "`" + `connection_init` + "`" + `."
 type Subscription {
   "A snapshot, then every status change and output of the run, in seq order; completes after the end."
-  executionEvents(executionId: ID!): ExecutionEvent!
-  "Status changes of every run of a graph."
-  graphExecutions(graphId: ID!): GraphExecution!
+  executionEvents(
+    "The id of one of the caller's runs."
+    executionId: ID!
+  ): ExecutionEvent!
+  "Status changes of every run of a graph: each time one of the caller's runs of it changes status, the run as it then is. It starts with the next change and does not complete by itself."
+  graphExecutions(
+    "The id of one of the caller's graphs or of a template; only the caller's own runs of it are sent."
+    graphId: ID!
+  ): GraphExecution!
 }
 
 # ---------------------------------------------------------------- integrations
 
+"How a credential authenticates with its provider (the seed's AuthType)."
 enum AuthType {
+  "An OAuth2 access token, optionally with a refresh token and scopes."
   OAUTH2
+  "An API key."
   API_KEY
+  "A username and password."
   BASIC_AUTH
+  "Any other secret the provider's blocks understand."
   CUSTOM
 }
 
@@ -3075,16 +3597,27 @@ Credentials for a third-party provider, used by blocks that declare the
 provider. The secret is write-only: no query, event or error ever returns it.
 """
 type IntegrationCredential {
+  "The credential's id."
   id: ID!
+  "The provider's name, as blocks list it in credentialsProviderNames."
   provider: String!
+  "How the credential authenticates."
   authType: AuthType!
+  "A label to tell the caller's credentials apart; empty when none was given."
   title: String!
+  "The account name at the provider; null when none."
   username: String
+  "The OAuth2 scopes granted; empty for other kinds."
   scopes: [String!]!
+  "Free-form details: a JSON object stored as given (` + "`" + `{}` + "`" + ` when none)."
   metadata: JSON!
+  "When the credential stops being valid; null when it does not expire."
   expiresAt: Time
+  "Whether the credential may be used."
   isActive: Boolean!
+  "When the credential was stored."
   createdAt: Time!
+  "When the credential last changed."
   updatedAt: Time!
   "expiresAt has passed."
   isExpired: Boolean!
@@ -3092,36 +3625,60 @@ type IntegrationCredential {
   isValid: Boolean!
 }
 
+"A credential to store. A run uses the newest valid credential of each provider its blocks need."
 input IntegrationCredentialInput {
+  "The provider's name, as blocks list it in credentialsProviderNames: 1 to 100 characters."
   provider: String!
+  "How the credential authenticates."
   authType: AuthType!
+  "A label to tell the caller's credentials apart: at most 200 characters."
   title: String
-  "The access token, API key or password. Stored encrypted; never returned."
+  "The access token, API key or password: 1 to 16,384 characters. Stored encrypted; never returned."
   secret: String!
   "OAuth2 only."
   refreshToken: String
+  "The account name at the provider."
   username: String
+  "The OAuth2 scopes granted."
   scopes: [String!]
+  "Free-form details: a JSON object, stored as given."
   metadata: JSON
+  "When the credential stops being valid; never when omitted."
   expiresAt: Time
 }
 
 extend type Query {
-  "The caller's integration credentials (without their secrets)."
-  credentials(provider: String): [IntegrationCredential!]!
+  "The caller's integration credentials (without their secrets), oldest first."
+  credentials(
+    "Only credentials of this provider."
+    provider: String
+  ): [IntegrationCredential!]!
 }
 
 extend type Mutation {
-  createCredential(input: IntegrationCredentialInput!): IntegrationCredential!
-  deleteCredential(id: ID!): Boolean!
+  "Stores a credential for the caller, its secret encrypted. BAD_USER_INPUT when the server has no encryption key configured."
+  createCredential(
+    "The credential."
+    input: IntegrationCredentialInput!
+  ): IntegrationCredential!
+  "Deletes one of the caller's credentials; true when done, NOT_FOUND when it is not theirs."
+  deleteCredential(
+    "The credential's id."
+    id: ID!
+  ): Boolean!
 }
 
 # ---------------------------------------------------------------- alerts
 
+"How urgent an alert rule is (the seed's AlertSeverity)."
 enum AlertSeverity {
+  "Worth knowing; no action needed."
   LOW
+  "Worth a look soon."
   MEDIUM
+  "Needs attention now."
   HIGH
+  "The service is failing or about to."
   CRITICAL
 }
 
@@ -3131,37 +3688,58 @@ metric one of cpu_usage, memory_usage, disk_usage, error_rate, queue_size,
 active_executions, health_score; operator one of >, >=, <, <=.
 """
 type AlertRule {
+  "The rule's id."
   id: ID!
+  "The rule's name: 1 to 100 characters, unique among rules."
   name: String!
+  "What is compared: ` + "`" + `<metric> <operator>` + "`" + `, e.g. ` + "`" + `cpu_usage >` + "`" + `."
   condition: String!
+  "The value the metric is compared with, in the metric's unit (percent for the usages and error_rate, a count for queue_size and active_executions, 0–100 for health_score)."
   threshold: Float!
+  "How urgent the rule is."
   severity: AlertSeverity!
+  "Whether the rule is evaluated; an inactive rule never triggers."
   isActive: Boolean!
+  "Names of the channels to notify, as the operator's alerting knows them; stored, not used by the server itself."
   notificationChannels: [String!]!
+  "When the rule was created."
   createdAt: Time!
   "Whether the rule holds for the current system metrics (the seed's evaluate)."
   triggered: Boolean!
 }
 
+"An alert rule to create."
 input AlertRuleInput {
+  "The rule's name: 1 to 100 characters once spaces are trimmed, unique among rules (CONFLICT otherwise)."
   name: String!
+  "What is compared: ` + "`" + `<metric> <operator>` + "`" + `, e.g. ` + "`" + `cpu_usage >` + "`" + ` (see AlertRule)."
   condition: String!
+  "The value the metric is compared with, in the metric's unit."
   threshold: Float!
+  "How urgent the rule is."
   severity: AlertSeverity!
+  "Whether the rule is evaluated."
   isActive: Boolean = true
+  "Names of the channels to notify; none when omitted."
   notificationChannels: [String!]
 }
 
 extend type Query {
-  "ADMIN or MODERATOR."
+  "Every alert rule, oldest first. ADMIN or MODERATOR."
   alertRules: [AlertRule!]!
 }
 
 extend type Mutation {
-  "ADMIN only."
-  createAlertRule(input: AlertRuleInput!): AlertRule!
-  "ADMIN only."
-  deleteAlertRule(id: ID!): Boolean!
+  "Creates an alert rule. ADMIN only."
+  createAlertRule(
+    "The rule."
+    input: AlertRuleInput!
+  ): AlertRule!
+  "Deletes an alert rule; true when done. ADMIN only."
+  deleteAlertRule(
+    "The rule's id."
+    id: ID!
+  ): Boolean!
 }
 `, BuiltIn: false},
 }

@@ -10,6 +10,11 @@ import {
   findBreakingChanges,
   findDangerousChanges,
   getIntrospectionQuery,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isIntrospectionType,
+  isObjectType,
   lexicographicSortSchema,
   printSchema,
 } from 'graphql';
@@ -57,4 +62,42 @@ test('the served schema equals schema.graphqls', async () => {
   }
   // Descriptions, deprecations and default values too.
   assert.equal(printSchema(lexicographicSortSchema(served)), printSchema(lexicographicSortSchema(committed)));
+});
+
+// Every element a client can see says what it is (DESIGN.md: third parties
+// learn the API from introspection alone). Only the spec's __ types are
+// skipped; built-in scalars and directives carry their spec descriptions.
+function undescribed(schema) {
+  const missing = [];
+  const check = (what, desc) => {
+    if (!desc || !desc.trim()) missing.push(what);
+  };
+  check('schema', schema.description);
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isIntrospectionType(type)) continue;
+    check(`type ${type.name}`, type.description);
+    if (isObjectType(type) || isInterfaceType(type)) {
+      for (const f of Object.values(type.getFields())) {
+        check(`field ${type.name}.${f.name}`, f.description);
+        for (const a of f.args) check(`argument ${type.name}.${f.name}(${a.name})`, a.description);
+      }
+    }
+    if (isInputObjectType(type)) {
+      for (const f of Object.values(type.getFields())) check(`input field ${type.name}.${f.name}`, f.description);
+    }
+    if (isEnumType(type)) {
+      for (const v of type.getValues()) check(`enum value ${type.name}.${v.name}`, v.description);
+    }
+  }
+  for (const d of schema.getDirectives()) {
+    check(`directive @${d.name}`, d.description);
+    for (const a of d.args) check(`argument @${d.name}(${a.name})`, a.description);
+  }
+  return missing;
+}
+
+test('every type, field, argument, input field, enum value and directive is described', async () => {
+  const schema = await servedSchema();
+  assert.ok(Object.keys(schema.getTypeMap()).length > 50, 'introspection returned too few types');
+  assert.deepEqual(undescribed(schema), []);
 });

@@ -14,484 +14,784 @@ import (
 
 // A platform API key. The secret is shown once, when it is created.
 type APIKey struct {
-	ID   string `json:"id"`
+	// The key's id (use it to revoke the key).
+	ID string `json:"id"`
+	// The label given when the key was created.
 	Name string `json:"name"`
 	// The first characters of the key, to tell keys apart.
-	Prefix     string     `json:"prefix"`
-	CreatedAt  time.Time  `json:"createdAt"`
+	Prefix string `json:"prefix"`
+	// When the key was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When the key last authenticated a request (recorded at most once a minute); null if never.
 	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
-	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
-	IsRevoked  bool       `json:"isRevoked"`
+	// When the key was revoked; null while it works.
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	// Whether the key was revoked and no longer authenticates.
+	IsRevoked bool `json:"isRevoked"`
 }
 
 // A rule evaluated against SystemMetrics. condition is "<metric> <operator>":
 // metric one of cpu_usage, memory_usage, disk_usage, error_rate, queue_size,
 // active_executions, health_score; operator one of >, >=, <, <=.
 type AlertRule struct {
-	ID                   string        `json:"id"`
-	Name                 string        `json:"name"`
-	Condition            string        `json:"condition"`
-	Threshold            float64       `json:"threshold"`
-	Severity             AlertSeverity `json:"severity"`
-	IsActive             bool          `json:"isActive"`
-	NotificationChannels []string      `json:"notificationChannels"`
-	CreatedAt            time.Time     `json:"createdAt"`
+	// The rule's id.
+	ID string `json:"id"`
+	// The rule's name: 1 to 100 characters, unique among rules.
+	Name string `json:"name"`
+	// What is compared: `<metric> <operator>`, e.g. `cpu_usage >`.
+	Condition string `json:"condition"`
+	// The value the metric is compared with, in the metric's unit (percent for the usages and error_rate, a count for queue_size and active_executions, 0–100 for health_score).
+	Threshold float64 `json:"threshold"`
+	// How urgent the rule is.
+	Severity AlertSeverity `json:"severity"`
+	// Whether the rule is evaluated; an inactive rule never triggers.
+	IsActive bool `json:"isActive"`
+	// Names of the channels to notify, as the operator's alerting knows them; stored, not used by the server itself.
+	NotificationChannels []string `json:"notificationChannels"`
+	// When the rule was created.
+	CreatedAt time.Time `json:"createdAt"`
 	// Whether the rule holds for the current system metrics (the seed's evaluate).
 	Triggered bool `json:"triggered"`
 }
 
+// An alert rule to create.
 type AlertRuleInput struct {
-	Name                 string        `json:"name"`
-	Condition            string        `json:"condition"`
-	Threshold            float64       `json:"threshold"`
-	Severity             AlertSeverity `json:"severity"`
-	IsActive             *bool         `json:"isActive,omitempty"`
-	NotificationChannels []string      `json:"notificationChannels,omitempty"`
+	// The rule's name: 1 to 100 characters once spaces are trimmed, unique among rules (CONFLICT otherwise).
+	Name string `json:"name"`
+	// What is compared: `<metric> <operator>`, e.g. `cpu_usage >` (see AlertRule).
+	Condition string `json:"condition"`
+	// The value the metric is compared with, in the metric's unit.
+	Threshold float64 `json:"threshold"`
+	// How urgent the rule is.
+	Severity AlertSeverity `json:"severity"`
+	// Whether the rule is evaluated.
+	IsActive *bool `json:"isActive,omitempty"`
+	// Names of the channels to notify; none when omitted.
+	NotificationChannels []string `json:"notificationChannels,omitempty"`
 }
 
+// A kind of step a node can run (the seed's Block), built into the server.
+// Public: no token is needed to read blocks.
 type Block struct {
-	ID          string          `json:"id"`
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	Categories  []BlockCategory `json:"categories"`
-	BlockType   BlockType       `json:"blockType"`
+	// The block's stable id (a UUID); nodes name their block by it.
+	ID string `json:"id"`
+	// The block's name, e.g. `CalculatorBlock` (AutoGPT's class names).
+	Name string `json:"name"`
+	// What the block does.
+	Description string `json:"description"`
+	// The categories the block belongs to.
+	Categories []BlockCategory `json:"categories"`
+	// How the engine treats the block.
+	BlockType BlockType `json:"blockType"`
 	// JSON Schema of the input object; one property per input pin.
 	InputSchema gqlscalar.JSON `json:"inputSchema"`
 	// JSON Schema of the outputs; one property per output pin (error included).
-	OutputSchema             gqlscalar.JSON `json:"outputSchema"`
-	Costs                    []*BlockCost   `json:"costs"`
-	CredentialsProviderNames []string       `json:"credentialsProviderNames"`
+	OutputSchema gqlscalar.JSON `json:"outputSchema"`
+	// The block's pricing rules; empty for a free block.
+	Costs []*BlockCost `json:"costs"`
+	// Providers the block needs credentials for (see createCredential); a node of it fails unless the user has a valid credential of each.
+	CredentialsProviderNames []string `json:"credentialsProviderNames"`
 	// Input pins with no default in the schema that must be given.
 	RequiredInputs []string `json:"requiredInputs"`
 }
 
+// One pricing rule of a block (the seed's BlockCost). A node execution is charged
+// the sum of the rules whose costFilter matches its input; a run that cannot pay
+// ends FAILED.
 type BlockCost struct {
-	CostType     BlockCostType  `json:"costType"`
-	CostAmount   int            `json:"costAmount"`
-	CostCurrency string         `json:"costCurrency"`
-	CostFilter   gqlscalar.JSON `json:"costFilter"`
-	Description  string         `json:"description"`
+	// What the amount is counted per.
+	CostType BlockCostType `json:"costType"`
+	// Credits per unit of costType (per run, byte, second, token or request).
+	CostAmount int `json:"costAmount"`
+	// The currency whose cents the amount counts: `USD` unless set otherwise.
+	CostCurrency string `json:"costCurrency"`
+	// A JSON object of input pin name → value: the rule applies only when each listed input equals its value. `{}` applies always.
+	CostFilter gqlscalar.JSON `json:"costFilter"`
+	// A sentence describing the rule.
+	Description string `json:"description"`
 }
 
+// A newly created API key with its secret.
 type CreatedAPIKey struct {
+	// The stored key (without its secret).
 	APIKey *APIKey `json:"apiKey"`
 	// The full key. It is never shown again.
 	Secret string `json:"secret"`
 }
 
+// One entry of a user's credit ledger (the seed's CreditTransaction).
 type CreditTransaction struct {
-	ID              string          `json:"id"`
-	Amount          int             `json:"amount"`
+	// The entry's id.
+	ID string `json:"id"`
+	// Credits added (positive) or taken (negative).
+	Amount int `json:"amount"`
+	// Why the balance changed.
 	TransactionType TransactionType `json:"transactionType"`
-	Description     string          `json:"description"`
-	ReferenceID     *string         `json:"referenceId,omitempty"`
-	BalanceAfter    int             `json:"balanceAfter"`
-	CreatedAt       time.Time       `json:"createdAt"`
-	IsDebit         bool            `json:"isDebit"`
-	IsCredit        bool            `json:"isCredit"`
+	// A sentence saying what the entry is for.
+	Description string `json:"description"`
+	// What the entry refers to: for EXECUTION_COST, the charged node execution's id (with `:seconds` appended for a charge by run time); null when nothing.
+	ReferenceID *string `json:"referenceId,omitempty"`
+	// The balance in credits right after this entry.
+	BalanceAfter int `json:"balanceAfter"`
+	// When the entry was made.
+	CreatedAt time.Time `json:"createdAt"`
+	// amount is negative: credits were taken.
+	IsDebit bool `json:"isDebit"`
+	// amount is positive: credits were added.
+	IsCredit bool `json:"isCredit"`
 }
 
+// A page of the credit ledger, newest entry first.
 type CreditTransactionConnection struct {
-	Edges    []*CreditTransactionEdge `json:"edges"`
-	PageInfo *PageInfo                `json:"pageInfo"`
+	// The entries of this page.
+	Edges []*CreditTransactionEdge `json:"edges"`
+	// Where this page is in the ledger.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// One entry in a page of the credit ledger.
 type CreditTransactionEdge struct {
-	Cursor string             `json:"cursor"`
-	Node   *CreditTransaction `json:"node"`
+	// The cursor of this entry: pass it as `after` to read the entries after it.
+	Cursor string `json:"cursor"`
+	// The ledger entry.
+	Node *CreditTransaction `json:"node"`
 }
 
 // One step of a run. seq increases by one per event of the execution.
 type ExecutionEvent struct {
-	Seq             int                `json:"seq"`
-	Kind            ExecutionEventKind `json:"kind"`
-	ExecutionID     string             `json:"executionId"`
-	GraphID         string             `json:"graphId"`
-	Status          *ExecutionStatus   `json:"status,omitempty"`
-	NodeID          *string            `json:"nodeId,omitempty"`
-	NodeExecutionID *string            `json:"nodeExecutionId,omitempty"`
-	Pin             *string            `json:"pin,omitempty"`
-	Value           gqlscalar.JSON     `json:"value,omitempty"`
-	// The value was too large to inline; read it from the node execution.
-	ValueTruncated bool      `json:"valueTruncated"`
-	Error          *string   `json:"error,omitempty"`
-	At             time.Time `json:"at"`
+	// The event's number in its run: one more than the previous event's. A SNAPSHOT carries the run's lastSeq when it was read.
+	Seq int `json:"seq"`
+	// What the event reports; it says which of the optional fields are set.
+	Kind ExecutionEventKind `json:"kind"`
+	// The id of the run.
+	ExecutionID string `json:"executionId"`
+	// The id of the run's graph.
+	GraphID string `json:"graphId"`
+	// The new status (GRAPH_STATUS, NODE_STATUS) or the run's status (SNAPSHOT); null for NODE_OUTPUT.
+	Status *ExecutionStatus `json:"status,omitempty"`
+	// The node concerned (NODE_STATUS, NODE_OUTPUT); null otherwise.
+	NodeID *string `json:"nodeId,omitempty"`
+	// The node execution concerned (NODE_STATUS, NODE_OUTPUT); null otherwise.
+	NodeExecutionID *string `json:"nodeExecutionId,omitempty"`
+	// The output pin the value was yielded on (NODE_OUTPUT); null otherwise.
+	Pin *string `json:"pin,omitempty"`
+	// The yielded value, any JSON (NODE_OUTPUT); null otherwise and when valueTruncated.
+	Value gqlscalar.JSON `json:"value,omitempty"`
+	// The value was too large to inline (over 8 KiB of JSON); read it from the node execution.
+	ValueTruncated bool `json:"valueTruncated"`
+	// The error message of a status that ended badly (FAILED, TIMEOUT, CANCELLED); null otherwise.
+	Error *string `json:"error,omitempty"`
+	// When the change happened (for SNAPSHOT: when the run was read).
+	At time.Time `json:"at"`
 	// For SNAPSHOT: the run as stored when the event was made.
 	Execution *GraphExecution `json:"execution,omitempty"`
 }
 
+// One line of a run's log (the seed's ExecutionLog).
 type ExecutionLog struct {
-	ID               string         `json:"id"`
-	ExecutionID      string         `json:"executionId"`
-	NodeID           *string        `json:"nodeId,omitempty"`
-	Level            LogLevel       `json:"level"`
-	Message          string         `json:"message"`
-	Timestamp        time.Time      `json:"timestamp"`
-	Metadata         gqlscalar.JSON `json:"metadata"`
-	UserID           string         `json:"userId"`
-	FormattedMessage string         `json:"formattedMessage"`
+	// The line's id.
+	ID string `json:"id"`
+	// The id of the run the line belongs to.
+	ExecutionID string `json:"executionId"`
+	// The id of the node concerned; null for a line about the whole run.
+	NodeID *string `json:"nodeId,omitempty"`
+	// How serious the line is.
+	Level LogLevel `json:"level"`
+	// The text of the line.
+	Message string `json:"message"`
+	// When the line was written.
+	Timestamp time.Time `json:"timestamp"`
+	// Structured details of the line: a JSON object (`{}` when none).
+	Metadata gqlscalar.JSON `json:"metadata"`
+	// The id of the user who started the run.
+	UserID string `json:"userId"`
+	// The line as `[YYYY-MM-DD HH:MM:SS] LEVEL [Node:<id>] message` (or `[Execution:<id>]` for a run-level line), time in UTC.
+	FormattedMessage string `json:"formattedMessage"`
 }
 
+// A page of a run's log, oldest line first.
 type ExecutionLogConnection struct {
-	Edges    []*ExecutionLogEdge `json:"edges"`
-	PageInfo *PageInfo           `json:"pageInfo"`
+	// The lines of this page.
+	Edges []*ExecutionLogEdge `json:"edges"`
+	// Where this page is in the log.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// One line in a page of a run's log.
 type ExecutionLogEdge struct {
-	Cursor string        `json:"cursor"`
-	Node   *ExecutionLog `json:"node"`
+	// The cursor of this line: pass it as `after` to read the lines after it.
+	Cursor string `json:"cursor"`
+	// The log line.
+	Node *ExecutionLog `json:"node"`
 }
 
 // One measurement of a run or node (the seed's ExecutionMetrics).
 type ExecutionMetric struct {
-	ExecutionID string         `json:"executionId"`
-	NodeID      *string        `json:"nodeId,omitempty"`
-	MetricName  string         `json:"metricName"`
-	MetricValue float64        `json:"metricValue"`
-	MetricUnit  string         `json:"metricUnit"`
-	Timestamp   time.Time      `json:"timestamp"`
-	Tags        gqlscalar.JSON `json:"tags"`
+	// The id of the run measured.
+	ExecutionID string `json:"executionId"`
+	// The id of the node measured; null for a measurement of the whole run.
+	NodeID *string `json:"nodeId,omitempty"`
+	// What is measured: `node_execution_time`, `node_input_size`, `node_output_size` or `node_cost`.
+	MetricName string `json:"metricName"`
+	// The measured value, in metricUnit.
+	MetricValue float64 `json:"metricValue"`
+	// The value's unit: `seconds`, `bytes` or `credits`.
+	MetricUnit string `json:"metricUnit"`
+	// When the value was measured: the node execution's end (or its creation while it has not ended).
+	Timestamp time.Time `json:"timestamp"`
+	// Labels of the measurement: a JSON object of label → string (`block`, `status`, `node_execution_id`).
+	Tags gqlscalar.JSON `json:"tags"`
 	// The sample in Prometheus text exposition format.
 	PrometheusFormat string `json:"prometheusFormat"`
 }
 
+// Counts and totals of a run (the seed's ExecutionStats), computed when the run ends: all zero before.
 type ExecutionStats struct {
-	TotalNodes     int `json:"totalNodes"`
+	// The number of the run's node executions.
+	TotalNodes int `json:"totalNodes"`
+	// The number of the run's node executions that COMPLETED.
 	CompletedNodes int `json:"completedNodes"`
-	FailedNodes    int `json:"failedNodes"`
-	TotalCost      int `json:"totalCost"`
-	// Seconds of node run time.
+	// The number of the run's node executions that FAILED or timed out.
+	FailedNodes int `json:"failedNodes"`
+	// Credits charged for the run's node executions.
+	TotalCost int `json:"totalCost"`
+	// Seconds from the run's start to its end.
 	ExecutionTime float64 `json:"executionTime"`
-	// Peak bytes.
+	// Not measured yet: always 0.
 	MemoryUsage int `json:"memoryUsage"`
 	// completedNodes / totalNodes, 0 when there are none.
 	SuccessRate float64 `json:"successRate"`
 }
 
+// One version of a graph (the seed's Graph): nodes, each running a block, joined
+// by links. Every update stores a new version; one version is the active one.
+// Readable by its owner, and by every signed-in user when it is a template.
 type Graph struct {
-	ID                string    `json:"id"`
-	Version           int       `json:"version"`
-	Name              string    `json:"name"`
-	Description       *string   `json:"description,omitempty"`
-	IsActive          bool      `json:"isActive"`
-	IsTemplate        bool      `json:"isTemplate"`
-	Owner             *User     `json:"owner,omitempty"`
-	ForkedFromID      *string   `json:"forkedFromId,omitempty"`
-	ForkedFromVersion *int      `json:"forkedFromVersion,omitempty"`
-	CreatedAt         time.Time `json:"createdAt"`
-	UpdatedAt         time.Time `json:"updatedAt"`
-	Nodes             []*Node   `json:"nodes"`
-	Links             []*Link   `json:"links"`
+	// The graph's id, the same for every version of it.
+	ID string `json:"id"`
+	// This version's number: 1 for the first, one more for each update.
+	Version int `json:"version"`
+	// The name: 1 to 100 characters.
+	Name string `json:"name"`
+	// What the graph does: at most 500 characters; null when none.
+	Description *string `json:"description,omitempty"`
+	// Whether this is the graph's active version, the one runs and `graph(id)` use by default.
+	IsActive bool `json:"isActive"`
+	// Whether this version is a template: every signed-in user may read and fork it.
+	IsTemplate bool `json:"isTemplate"`
+	// The owner. Null unless the caller is the owner, an ADMIN or a MODERATOR: templates do not reveal who made them.
+	Owner *User `json:"owner,omitempty"`
+	// The id of the graph this one was forked from; null when it is not a fork.
+	ForkedFromID *string `json:"forkedFromId,omitempty"`
+	// The version this one was forked from; null when it is not a fork.
+	ForkedFromVersion *int `json:"forkedFromVersion,omitempty"`
+	// When this version was stored.
+	CreatedAt time.Time `json:"createdAt"`
+	// When this version last changed: when it was stored, or became active or inactive.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// This version's nodes, ordered by key.
+	Nodes []*Node `json:"nodes"`
+	// This version's links.
+	Links []*Link `json:"links"`
 	// Nodes with no incoming link.
 	EntryNodes []*Node `json:"entryNodes"`
 	// Nodes with no outgoing link.
 	ExitNodes []*Node `json:"exitNodes"`
-	// Every version of this graph, newest first.
+	// Every version of this graph the caller may read (all for the owner, templates only for others), newest first.
 	Versions []*Graph `json:"versions"`
-	// Runs of this graph (any version), newest first.
+	// The caller's own runs of this graph (any version), newest first; other users' runs of a template are not shown.
 	Executions *GraphExecutionConnection `json:"executions"`
 	// the owner's user id, for the owner resolver and access checks
 	OwnerID string `json:"-"`
 }
 
+// A page of graphs, newest first.
 type GraphConnection struct {
-	Edges    []*GraphEdge `json:"edges"`
-	PageInfo *PageInfo    `json:"pageInfo"`
+	// The graphs of this page.
+	Edges []*GraphEdge `json:"edges"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// One graph in a page of graphs.
 type GraphEdge struct {
+	// The cursor of this graph: pass it as `after` to read the graphs after it.
 	Cursor string `json:"cursor"`
-	Node   *Graph `json:"node"`
+	// The graph version.
+	Node *Graph `json:"node"`
 }
 
+// One run of a graph version (the seed's GraphExecution). Readable by the user who
+// started it, and by anyone with its share token once shared.
 type GraphExecution struct {
-	ID           string          `json:"id"`
-	GraphID      string          `json:"graphId"`
-	GraphVersion int             `json:"graphVersion"`
-	Graph        *Graph          `json:"graph,omitempty"`
-	UserID       string          `json:"userId"`
-	Status       ExecutionStatus `json:"status"`
-	Inputs       gqlscalar.JSON  `json:"inputs"`
-	// Values received by each AgentOutputBlock, by name, in order.
-	Outputs      gqlscalar.JSON  `json:"outputs"`
-	CreatedAt    time.Time       `json:"createdAt"`
-	StartedAt    *time.Time      `json:"startedAt,omitempty"`
-	EndedAt      *time.Time      `json:"endedAt,omitempty"`
-	ErrorMessage *string         `json:"errorMessage,omitempty"`
-	Stats        *ExecutionStats `json:"stats"`
-	UserContext  *UserContext    `json:"userContext"`
-	IsShared     bool            `json:"isShared"`
-	ShareToken   *string         `json:"shareToken,omitempty"`
+	// The run's id.
+	ID string `json:"id"`
+	// The id of the graph that ran.
+	GraphID string `json:"graphId"`
+	// The version of the graph that ran.
+	GraphVersion int `json:"graphVersion"`
+	// The graph version that ran; null for readers other than the run's owner (share-token readers see the run, not the graph).
+	Graph *Graph `json:"graph,omitempty"`
+	// The id of the user who started the run.
+	UserID string `json:"userId"`
+	// The run's status.
+	Status ExecutionStatus `json:"status"`
+	// The inputs given to executeGraph: a JSON object of graph input name (an AgentInputBlock's `name`) → value.
+	Inputs gqlscalar.JSON `json:"inputs"`
+	// Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on.
+	Outputs gqlscalar.JSON `json:"outputs"`
+	// When the run was submitted.
+	CreatedAt time.Time `json:"createdAt"`
+	// When a worker started the run; null while it is queued.
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+	// When the run ended; null until then.
+	EndedAt *time.Time `json:"endedAt,omitempty"`
+	// Why the run failed, timed out or was cancelled, naming the node concerned; null otherwise.
+	ErrorMessage *string `json:"errorMessage,omitempty"`
+	// Counts and totals, computed when the run ends.
+	Stats *ExecutionStats `json:"stats"`
+	// The time zone, locale and preferences the run's blocks see.
+	UserContext *UserContext `json:"userContext"`
+	// Whether anyone with the share token may read the run.
+	IsShared bool `json:"isShared"`
+	// The token that opens the run through sharedExecution; null when not shared, and never shown to share-token readers.
+	ShareToken *string `json:"shareToken,omitempty"`
 	// Seconds from start to end (or now); null before it started.
-	Duration       *float64                `json:"duration,omitempty"`
-	IsRunning      bool                    `json:"isRunning"`
-	CanBeCancelled bool                    `json:"canBeCancelled"`
-	NodeExecutions []*NodeExecution        `json:"nodeExecutions"`
-	Logs           *ExecutionLogConnection `json:"logs"`
+	Duration *float64 `json:"duration,omitempty"`
+	// QUEUED or RUNNING.
+	IsRunning bool `json:"isRunning"`
+	// Whether cancelExecution can stop the run: it is QUEUED or RUNNING.
+	CanBeCancelled bool `json:"canBeCancelled"`
+	// Every node execution of the run, in the order they were created.
+	NodeExecutions []*NodeExecution `json:"nodeExecutions"`
+	// The run's log, oldest line first.
+	Logs *ExecutionLogConnection `json:"logs"`
 	// The sequence number of the last event of this run.
 	LastSeq int `json:"lastSeq"`
 	// Per-node measurements of this run (the seed's ExecutionMetrics), from its node executions.
 	Metrics []*ExecutionMetric `json:"metrics"`
 }
 
+// A page of runs, newest first.
 type GraphExecutionConnection struct {
-	Edges    []*GraphExecutionEdge `json:"edges"`
-	PageInfo *PageInfo             `json:"pageInfo"`
+	// The runs of this page.
+	Edges []*GraphExecutionEdge `json:"edges"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// One run in a page of runs.
 type GraphExecutionEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   *GraphExecution `json:"node"`
+	// The cursor of this run: pass it as `after` to read the runs after it.
+	Cursor string `json:"cursor"`
+	// The run.
+	Node *GraphExecution `json:"node"`
 }
 
+// Which of the caller's graphs to list.
 type GraphFilter struct {
 	// Case-insensitive substring of the name.
 	NameContains *string `json:"nameContains,omitempty"`
-	IsTemplate   *bool   `json:"isTemplate,omitempty"`
+	// Only templates (true) or only other graphs (false); both when omitted.
+	IsTemplate *bool `json:"isTemplate,omitempty"`
 	// true (the default): each graph's active version; false: the versions that are not active.
 	IsActive *bool `json:"isActive,omitempty"`
 }
 
+// A whole graph as a client submits it; nodes refer to each other by key. At most
+// 5,000 nodes and 20,000 links: more, or a field over its limit, is refused with
+// BAD_USER_INPUT before the graph is checked.
 type GraphInput struct {
-	Name        string       `json:"name"`
-	Description *string      `json:"description,omitempty"`
-	Nodes       []*NodeInput `json:"nodes"`
-	Links       []*LinkInput `json:"links"`
-	IsTemplate  *bool        `json:"isTemplate,omitempty"`
+	// The name: 1 to 100 characters once spaces are trimmed, unique among the caller's active graphs (CONFLICT otherwise).
+	Name string `json:"name"`
+	// What the graph does: at most 500 characters.
+	Description *string `json:"description,omitempty"`
+	// The graph's nodes.
+	Nodes []*NodeInput `json:"nodes"`
+	// The graph's links.
+	Links []*LinkInput `json:"links"`
+	// Whether the graph is a template that every signed-in user may read and fork.
+	IsTemplate *bool `json:"isTemplate,omitempty"`
 }
 
 // One problem found in a graph. Nodes are named by their keys.
 type GraphProblem struct {
-	Code    GraphProblemCode `json:"code"`
-	Message string           `json:"message"`
+	// The kind of problem.
+	Code GraphProblemCode `json:"code"`
+	// A sentence saying what is wrong, naming the nodes, link and pin concerned.
+	Message string `json:"message"`
 	// The keys of the nodes concerned (for CYCLE: the nodes on the cycle).
 	NodeKeys []string `json:"nodeKeys"`
 	// The index of the link concerned in GraphInput.links.
-	LinkIndex *int    `json:"linkIndex,omitempty"`
-	Pin       *string `json:"pin,omitempty"`
+	LinkIndex *int `json:"linkIndex,omitempty"`
+	// The pin concerned; null when the problem is not about one pin.
+	Pin *string `json:"pin,omitempty"`
 }
 
 // Credentials for a third-party provider, used by blocks that declare the
 // provider. The secret is write-only: no query, event or error ever returns it.
 type IntegrationCredential struct {
-	ID        string         `json:"id"`
-	Provider  string         `json:"provider"`
-	AuthType  AuthType       `json:"authType"`
-	Title     string         `json:"title"`
-	Username  *string        `json:"username,omitempty"`
-	Scopes    []string       `json:"scopes"`
-	Metadata  gqlscalar.JSON `json:"metadata"`
-	ExpiresAt *time.Time     `json:"expiresAt,omitempty"`
-	IsActive  bool           `json:"isActive"`
-	CreatedAt time.Time      `json:"createdAt"`
-	UpdatedAt time.Time      `json:"updatedAt"`
+	// The credential's id.
+	ID string `json:"id"`
+	// The provider's name, as blocks list it in credentialsProviderNames.
+	Provider string `json:"provider"`
+	// How the credential authenticates.
+	AuthType AuthType `json:"authType"`
+	// A label to tell the caller's credentials apart; empty when none was given.
+	Title string `json:"title"`
+	// The account name at the provider; null when none.
+	Username *string `json:"username,omitempty"`
+	// The OAuth2 scopes granted; empty for other kinds.
+	Scopes []string `json:"scopes"`
+	// Free-form details: a JSON object stored as given (`{}` when none).
+	Metadata gqlscalar.JSON `json:"metadata"`
+	// When the credential stops being valid; null when it does not expire.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Whether the credential may be used.
+	IsActive bool `json:"isActive"`
+	// When the credential was stored.
+	CreatedAt time.Time `json:"createdAt"`
+	// When the credential last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
 	// expiresAt has passed.
 	IsExpired bool `json:"isExpired"`
 	// Active and not expired.
 	IsValid bool `json:"isValid"`
 }
 
+// A credential to store. A run uses the newest valid credential of each provider its blocks need.
 type IntegrationCredentialInput struct {
-	Provider string   `json:"provider"`
+	// The provider's name, as blocks list it in credentialsProviderNames: 1 to 100 characters.
+	Provider string `json:"provider"`
+	// How the credential authenticates.
 	AuthType AuthType `json:"authType"`
-	Title    *string  `json:"title,omitempty"`
-	// The access token, API key or password. Stored encrypted; never returned.
+	// A label to tell the caller's credentials apart: at most 200 characters.
+	Title *string `json:"title,omitempty"`
+	// The access token, API key or password: 1 to 16,384 characters. Stored encrypted; never returned.
 	Secret string `json:"secret"`
 	// OAuth2 only.
-	RefreshToken *string        `json:"refreshToken,omitempty"`
-	Username     *string        `json:"username,omitempty"`
-	Scopes       []string       `json:"scopes,omitempty"`
-	Metadata     gqlscalar.JSON `json:"metadata,omitempty"`
-	ExpiresAt    *time.Time     `json:"expiresAt,omitempty"`
+	RefreshToken *string `json:"refreshToken,omitempty"`
+	// The account name at the provider.
+	Username *string `json:"username,omitempty"`
+	// The OAuth2 scopes granted.
+	Scopes []string `json:"scopes,omitempty"`
+	// Free-form details: a JSON object, stored as given.
+	Metadata gqlscalar.JSON `json:"metadata,omitempty"`
+	// When the credential stops being valid; never when omitted.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+// A connection from one node's output pin to another node's input pin (the seed's
+// Link): each value the source yields on that pin is handed to the sink.
 type Link struct {
-	ID           string `json:"id"`
-	SourceID     string `json:"sourceId"`
-	SinkID       string `json:"sinkId"`
-	Source       *Node  `json:"source"`
-	Sink         *Node  `json:"sink"`
-	SourceName   string `json:"sourceName"`
-	SinkName     string `json:"sinkName"`
+	// The link's id.
+	ID string `json:"id"`
+	// The id of the node the values come from.
+	SourceID string `json:"sourceId"`
+	// The id of the node the values go to.
+	SinkID string `json:"sinkId"`
+	// The node the values come from.
+	Source *Node `json:"source"`
+	// The node the values go to.
+	Sink *Node `json:"sink"`
+	// The source node's output pin.
+	SourceName string `json:"sourceName"`
+	// The sink node's input pin; a dynamic pin feeds one part of it: `name_$_0` a list item, `name_#_key` a dictionary entry, `name_@_attr` an attribute.
+	SinkName string `json:"sinkName"`
+	// Whether the link keeps its last value and feeds it to every later run of the sink, instead of handing each value over once.
 	IsStatic     bool   `json:"isStatic"`
 	GraphID      string `json:"-"`
 	GraphVersion int    `json:"-"`
 }
 
+// One link of a GraphInput, naming its nodes by key.
 type LinkInput struct {
-	SourceKey  string `json:"sourceKey"`
-	SinkKey    string `json:"sinkKey"`
+	// The key of the node the values come from.
+	SourceKey string `json:"sourceKey"`
+	// The key of the node the values go to.
+	SinkKey string `json:"sinkKey"`
+	// An output pin of the source node's block: 1 to 200 characters.
 	SourceName string `json:"sourceName"`
-	SinkName   string `json:"sinkName"`
-	IsStatic   *bool  `json:"isStatic,omitempty"`
+	// An input pin of the sink node's block, optionally dynamic (`name_$_0`, `name_#_key`, `name_@_attr`): 1 to 200 characters.
+	SinkName string `json:"sinkName"`
+	// Whether the link keeps its last value for every later run of the sink (see Link.isStatic).
+	IsStatic *bool `json:"isStatic,omitempty"`
 }
 
+// Changes. Every field needs a signed-in user (UNAUTHENTICATED without a valid
+// token); one marked ADMIN only answers FORBIDDEN to other users.
 type Mutation struct {
 }
 
+// One step of a graph version: an instance of a block with its default inputs (the seed's Node).
 type Node struct {
+	// The node's id, unique to this graph version: every version has new node ids.
 	ID string `json:"id"`
 	// The client-chosen key the node had in the GraphInput.
-	Key          string         `json:"key"`
-	BlockID      string         `json:"blockId"`
-	Block        *Block         `json:"block,omitempty"`
-	Label        string         `json:"label"`
+	Key string `json:"key"`
+	// The id of the block the node runs.
+	BlockID string `json:"blockId"`
+	// The block the node runs; null when this server no longer has it.
+	Block *Block `json:"block,omitempty"`
+	// A label to show instead of the key: at most 100 characters; empty when none was given.
+	Label string `json:"label"`
+	// Default inputs: a JSON object of input pin name → value. Values arriving on links override them; a linked pin always waits for its link.
 	InputDefault gqlscalar.JSON `json:"inputDefault"`
-	Metadata     gqlscalar.JSON `json:"metadata"`
-	Position     *Position      `json:"position"`
+	// Free-form data for clients, such as the editor's styling: a JSON object stored as given. The engine ignores it.
+	Metadata gqlscalar.JSON `json:"metadata"`
+	// Where the node sits on the editor's canvas.
+	Position *Position `json:"position"`
 	// Required input pins neither given a default nor fed by a link.
-	RequiredInputs []string       `json:"requiredInputs"`
-	OutputSchema   gqlscalar.JSON `json:"outputSchema"`
-	GraphID        string         `json:"-"`
-	GraphVersion   int            `json:"-"`
+	RequiredInputs []string `json:"requiredInputs"`
+	// JSON Schema of the block's outputs: one property per output pin (error included); `{}` when the block is unknown.
+	OutputSchema gqlscalar.JSON `json:"outputSchema"`
+	GraphID      string         `json:"-"`
+	GraphVersion int            `json:"-"`
 }
 
+// One run of one node within a run (the seed's NodeExecution). A node runs once
+// per set of inputs that reaches it, so it may have several executions in a run.
 type NodeExecution struct {
-	ID               string          `json:"id"`
-	GraphExecutionID string          `json:"graphExecutionId"`
-	NodeID           string          `json:"nodeId"`
-	Node             *Node           `json:"node,omitempty"`
-	Status           ExecutionStatus `json:"status"`
-	Inputs           gqlscalar.JSON  `json:"inputs"`
+	// The node execution's id.
+	ID string `json:"id"`
+	// The id of the run it belongs to.
+	GraphExecutionID string `json:"graphExecutionId"`
+	// The id of the node that ran.
+	NodeID string `json:"nodeId"`
+	// The node that ran; null when it cannot be found.
+	Node *Node `json:"node,omitempty"`
+	// The node execution's status.
+	Status ExecutionStatus `json:"status"`
+	// The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links).
+	Inputs gqlscalar.JSON `json:"inputs"`
 	// Output values by pin, each a list in the order they were yielded.
-	Outputs      gqlscalar.JSON      `json:"outputs"`
-	CreatedAt    time.Time           `json:"createdAt"`
-	StartedAt    *time.Time          `json:"startedAt,omitempty"`
-	EndedAt      *time.Time          `json:"endedAt,omitempty"`
-	ErrorMessage *string             `json:"errorMessage,omitempty"`
-	Stats        *NodeExecutionStats `json:"stats"`
-	Duration     *float64            `json:"duration,omitempty"`
-	Cost         int                 `json:"cost"`
-	GraphID      string              `json:"-"`
-	GraphVersion int                 `json:"-"`
+	Outputs gqlscalar.JSON `json:"outputs"`
+	// When the node execution was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When the block started; null while it is queued.
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+	// When it ended; null until then.
+	EndedAt *time.Time `json:"endedAt,omitempty"`
+	// Why it failed, timed out or was cancelled; null otherwise.
+	ErrorMessage *string `json:"errorMessage,omitempty"`
+	// Measurements, recorded when it ends.
+	Stats *NodeExecutionStats `json:"stats"`
+	// Seconds from start to end (or now); null before it started.
+	Duration *float64 `json:"duration,omitempty"`
+	// Credits charged for this node execution.
+	Cost         int    `json:"cost"`
+	GraphID      string `json:"-"`
+	GraphVersion int    `json:"-"`
 }
 
+// Measurements of one node execution (the seed's NodeExecutionStats), recorded when it ends: zero or empty before.
 type NodeExecutionStats struct {
-	NodeID        string  `json:"nodeId"`
-	BlockName     string  `json:"blockName"`
+	// The id of the node that ran.
+	NodeID string `json:"nodeId"`
+	// The name of the block the node ran, e.g. `CalculatorBlock`.
+	BlockName string `json:"blockName"`
+	// Seconds the block ran.
 	ExecutionTime float64 `json:"executionTime"`
-	InputSize     int     `json:"inputSize"`
-	OutputSize    int     `json:"outputSize"`
-	Cost          int     `json:"cost"`
-	MemoryUsage   int     `json:"memoryUsage"`
-	CPUUsage      float64 `json:"cpuUsage"`
+	// Bytes of the JSON-encoded input.
+	InputSize int `json:"inputSize"`
+	// Bytes of the JSON-encoded values yielded, all pins together.
+	OutputSize int `json:"outputSize"`
+	// Credits charged for this node execution.
+	Cost int `json:"cost"`
+	// Not measured yet: always 0.
+	MemoryUsage int `json:"memoryUsage"`
+	// Not measured yet: always 0.
+	CPUUsage float64 `json:"cpuUsage"`
 }
 
+// One node of a GraphInput.
 type NodeInput struct {
 	// A key unique within the graph; links refer to nodes by it.
-	Key          string         `json:"key"`
-	BlockID      string         `json:"blockId"`
-	Label        *string        `json:"label,omitempty"`
+	Key string `json:"key"`
+	// The id of the block the node runs (see `blocks`); an unknown id is an UNKNOWN_BLOCK problem.
+	BlockID string `json:"blockId"`
+	// A label to show instead of the key: at most 100 characters.
+	Label *string `json:"label,omitempty"`
+	// Default inputs: a JSON object of input pin name → value, at most 256 KiB and 32 levels deep, checked against the block's inputSchema (INVALID_DEFAULT).
 	InputDefault gqlscalar.JSON `json:"inputDefault,omitempty"`
-	Metadata     gqlscalar.JSON `json:"metadata,omitempty"`
-	Position     *PositionInput `json:"position,omitempty"`
+	// Free-form data for clients, such as the editor's styling: a JSON object of at most 256 KiB, stored as given.
+	Metadata gqlscalar.JSON `json:"metadata,omitempty"`
+	// Where the node sits on the editor's canvas; (0, 0) when omitted.
+	Position *PositionInput `json:"position,omitempty"`
 }
 
 // Relay page information.
 type PageInfo struct {
-	HasNextPage     bool    `json:"hasNextPage"`
-	HasPreviousPage bool    `json:"hasPreviousPage"`
-	StartCursor     *string `json:"startCursor,omitempty"`
-	EndCursor       *string `json:"endCursor,omitempty"`
+	// Whether more items follow this page: pass endCursor as `after` to read them.
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether items come before this page: true when it was requested with `after`.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the page's first item; null when the page is empty.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the page's last item; null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// Where a node sits on the editor's canvas.
 type Position struct {
+	// The horizontal coordinate, in the editor's canvas units.
 	X float64 `json:"x"`
+	// The vertical coordinate, in the editor's canvas units.
 	Y float64 `json:"y"`
 }
 
+// Where a node sits on the editor's canvas.
 type PositionInput struct {
+	// The horizontal coordinate, in the editor's canvas units.
 	X float64 `json:"x"`
+	// The vertical coordinate, in the editor's canvas units.
 	Y float64 `json:"y"`
 }
 
+// Reads. A field needs a signed-in user (UNAUTHENTICATED without a valid token)
+// unless it says it is public; one marked ADMIN or MODERATOR answers FORBIDDEN to
+// other users.
 type Query struct {
 }
 
+// Live updates, over a websocket (graphql-transport-ws or the legacy graphql-ws protocol); authenticate in `connection_init`.
 type Subscription struct {
 }
 
+// A sample of the platform's load and health (the seed's SystemMetrics). ADMIN or MODERATOR only.
 type SystemMetrics struct {
-	Timestamp        time.Time `json:"timestamp"`
-	CPUUsage         float64   `json:"cpuUsage"`
-	MemoryUsage      float64   `json:"memoryUsage"`
-	DiskUsage        float64   `json:"diskUsage"`
-	ActiveExecutions int       `json:"activeExecutions"`
-	QueueSize        int       `json:"queueSize"`
-	ErrorRate        float64   `json:"errorRate"`
+	// When the sample was taken.
+	Timestamp time.Time `json:"timestamp"`
+	// Percent (0–100) of the host's CPU time that was busy since the previous sample (since boot, for the first).
+	CPUUsage float64 `json:"cpuUsage"`
+	// Percent (0–100) of the host's memory in use.
+	MemoryUsage float64 `json:"memoryUsage"`
+	// Percent (0–100) of the root file system in use.
+	DiskUsage float64 `json:"diskUsage"`
+	// Runs RUNNING now, across all workers.
+	ActiveExecutions int `json:"activeExecutions"`
+	// Runs QUEUED now, waiting for a worker.
+	QueueSize int `json:"queueSize"`
+	// Percent (0–100) of the runs ended in the last hour that FAILED or timed out.
+	ErrorRate float64 `json:"errorRate"`
 	// Weighted: CPU 0.2, memory 0.3, disk 0.1, errors 0.4; 0–100.
-	HealthScore float64  `json:"healthScore"`
-	IsHealthy   bool     `json:"isHealthy"`
-	Alerts      []string `json:"alerts"`
+	HealthScore float64 `json:"healthScore"`
+	// healthScore is 70 or more.
+	IsHealthy bool `json:"isHealthy"`
+	// Warnings for the metrics past their limits: CPU over 80%, memory over 85%, disk over 90%, error rate over 5%, more than 100 queued runs.
+	Alerts []string `json:"alerts"`
 }
 
+// A change to the caller's profile: omitted fields keep their value.
 type UpdateMeInput struct {
-	Name        *string        `json:"name,omitempty"`
-	Timezone    *string        `json:"timezone,omitempty"`
-	Locale      *string        `json:"locale,omitempty"`
+	// The display name: at most 100 characters.
+	Name *string `json:"name,omitempty"`
+	// An IANA time zone name such as `Europe/Paris`; an unknown zone is refused.
+	Timezone *string `json:"timezone,omitempty"`
+	// A BCP 47 language tag such as `en-US`: 1 to 35 characters.
+	Locale *string `json:"locale,omitempty"`
+	// A JSON object of preference name → value. It replaces the stored preferences as a whole.
 	Preferences gqlscalar.JSON `json:"preferences,omitempty"`
 }
 
+// A user account (the seed's User). Visible to the user themself, to admins
+// (`users`), and to admins and moderators as a graph's owner.
 type User struct {
-	ID          string         `json:"id"`
-	Email       string         `json:"email"`
-	Name        *string        `json:"name,omitempty"`
-	Role        UserRole       `json:"role"`
-	Timezone    string         `json:"timezone"`
-	Locale      string         `json:"locale"`
+	// The user's id.
+	ID string `json:"id"`
+	// The email address, lower-cased; unique across users.
+	Email string `json:"email"`
+	// The name the user chose (at most 100 characters); null when none.
+	Name *string `json:"name,omitempty"`
+	// The user's role.
+	Role UserRole `json:"role"`
+	// An IANA time zone name such as `Europe/Paris`; `UTC` by default. Runs use it unless told otherwise.
+	Timezone string `json:"timezone"`
+	// A BCP 47 language tag such as `en-US` (the default). Runs use it unless told otherwise.
+	Locale string `json:"locale"`
+	// The user's preferences: a JSON object of preference name → value (`{}` when none).
 	Preferences gqlscalar.JSON `json:"preferences"`
-	IsActive    bool           `json:"isActive"`
-	CreatedAt   time.Time      `json:"createdAt"`
-	UpdatedAt   time.Time      `json:"updatedAt"`
-	LastLoginAt *time.Time     `json:"lastLoginAt,omitempty"`
+	// Whether the account may sign in; a deactivated user's tokens stop working at once.
+	IsActive bool `json:"isActive"`
+	// When the account was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When the profile, role or active flag last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// When the user last made an authenticated request (recorded at most once a minute); null if never.
+	LastLoginAt *time.Time `json:"lastLoginAt,omitempty"`
 	// The name, or the part of the email before the @ when there is none.
 	DisplayName string `json:"displayName"`
 	// ADMIN or MODERATOR.
 	IsAdmin bool `json:"isAdmin"`
-	// Registered within the last 7 days.
+	// Registered 7 or fewer whole days ago.
 	IsNewUser bool `json:"isNewUser"`
-	// The user's credit balance.
+	// The user's credit balance. Only the user themself and admins may read it (FORBIDDEN otherwise).
 	Credit *UserCredit `json:"credit"`
 }
 
+// A page of users, in order of registration.
 type UserConnection struct {
-	Edges    []*UserEdge `json:"edges"`
-	PageInfo *PageInfo   `json:"pageInfo"`
+	// The users of this page.
+	Edges []*UserEdge `json:"edges"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// The time zone, locale and preferences a run's blocks see (the seed's UserContext).
 type UserContext struct {
-	Timezone    string         `json:"timezone"`
-	Locale      string         `json:"locale"`
+	// An IANA time zone name such as `Europe/Paris`.
+	Timezone string `json:"timezone"`
+	// A BCP 47 language tag such as `en-US`.
+	Locale string `json:"locale"`
+	// A JSON object of preference name → value.
 	Preferences gqlscalar.JSON `json:"preferences"`
 	// The current time in this context's time zone.
 	LocalTime time.Time `json:"localTime"`
 }
 
+// The context a run's blocks see: time zone, locale and preferences.
 type UserContextInput struct {
-	Timezone    *string        `json:"timezone,omitempty"`
-	Locale      *string        `json:"locale,omitempty"`
+	// An IANA time zone name such as `Europe/Paris`; the caller's own when omitted. An unknown zone is refused.
+	Timezone *string `json:"timezone,omitempty"`
+	// A BCP 47 language tag such as `en-US`; the caller's own when omitted.
+	Locale *string `json:"locale,omitempty"`
+	// A JSON object of preference name → value handed to the run's blocks; `{}` when omitted.
 	Preferences gqlscalar.JSON `json:"preferences,omitempty"`
 }
 
+// A user's credit balance (the seed's UserCredit). Every change of the balance is
+// one CreditTransaction, so the transactions sum to the balance.
 type UserCredit struct {
-	Balance      int                          `json:"balance"`
-	Currency     string                       `json:"currency"`
-	UpdatedAt    time.Time                    `json:"updatedAt"`
+	// The balance in credits (one credit is one cent of `currency`); never negative.
+	Balance int `json:"balance"`
+	// The currency whose cents the credits count: `USD` unless set otherwise.
+	Currency string `json:"currency"`
+	// When the balance last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// The ledger of this balance, newest entry first.
 	Transactions *CreditTransactionConnection `json:"transactions"`
 	UserID       string                       `json:"-"`
 }
 
+// One user in a page of users.
 type UserEdge struct {
+	// The cursor of this user: pass it as `after` to read the users after it.
 	Cursor string `json:"cursor"`
-	Node   *User  `json:"node"`
+	// The user.
+	Node *User `json:"node"`
 }
 
+// How urgent an alert rule is (the seed's AlertSeverity).
 type AlertSeverity string
 
 const (
-	AlertSeverityLow      AlertSeverity = "LOW"
-	AlertSeverityMedium   AlertSeverity = "MEDIUM"
-	AlertSeverityHigh     AlertSeverity = "HIGH"
+	// Worth knowing; no action needed.
+	AlertSeverityLow AlertSeverity = "LOW"
+	// Worth a look soon.
+	AlertSeverityMedium AlertSeverity = "MEDIUM"
+	// Needs attention now.
+	AlertSeverityHigh AlertSeverity = "HIGH"
+	// The service is failing or about to.
 	AlertSeverityCritical AlertSeverity = "CRITICAL"
 )
 
@@ -545,13 +845,18 @@ func (e AlertSeverity) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How a credential authenticates with its provider (the seed's AuthType).
 type AuthType string
 
 const (
-	AuthTypeOauth2    AuthType = "OAUTH2"
-	AuthTypeAPIKey    AuthType = "API_KEY"
+	// An OAuth2 access token, optionally with a refresh token and scopes.
+	AuthTypeOauth2 AuthType = "OAUTH2"
+	// An API key.
+	AuthTypeAPIKey AuthType = "API_KEY"
+	// A username and password.
 	AuthTypeBasicAuth AuthType = "BASIC_AUTH"
-	AuthTypeCustom    AuthType = "CUSTOM"
+	// Any other secret the provider's blocks understand.
+	AuthTypeCustom AuthType = "CUSTOM"
 )
 
 var AllAuthType = []AuthType{
@@ -604,17 +909,26 @@ func (e AuthType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What a block is for (the seed's BlockCategory). A block may belong to several.
 type BlockCategory string
 
 const (
-	BlockCategoryInput       BlockCategory = "INPUT"
-	BlockCategoryOutput      BlockCategory = "OUTPUT"
-	BlockCategoryProcessing  BlockCategory = "PROCESSING"
-	BlockCategoryAiMl        BlockCategory = "AI_ML"
-	BlockCategoryData        BlockCategory = "DATA"
+	// Brings values into a graph.
+	BlockCategoryInput BlockCategory = "INPUT"
+	// Carries results out of a graph.
+	BlockCategoryOutput BlockCategory = "OUTPUT"
+	// Transforms values (text, math, conditions).
+	BlockCategoryProcessing BlockCategory = "PROCESSING"
+	// Uses AI or machine-learning models.
+	BlockCategoryAiMl BlockCategory = "AI_ML"
+	// Handles structured data (lists, dictionaries, JSON).
+	BlockCategoryData BlockCategory = "DATA"
+	// Talks to external services.
 	BlockCategoryIntegration BlockCategory = "INTEGRATION"
-	BlockCategoryUtility     BlockCategory = "UTILITY"
-	BlockCategoryCustom      BlockCategory = "CUSTOM"
+	// General helpers (time, random values, waiting).
+	BlockCategoryUtility BlockCategory = "UTILITY"
+	// Anything else.
+	BlockCategoryCustom BlockCategory = "CUSTOM"
 )
 
 var AllBlockCategory = []BlockCategory{
@@ -671,13 +985,19 @@ func (e BlockCategory) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What a block's price is counted per (the seed's BlockCostType).
 type BlockCostType string
 
 const (
-	BlockCostTypeRun     BlockCostType = "RUN"
-	BlockCostTypeByte    BlockCostType = "BYTE"
-	BlockCostTypeSecond  BlockCostType = "SECOND"
-	BlockCostTypeToken   BlockCostType = "TOKEN"
+	// A fixed amount per node execution, charged before it runs.
+	BlockCostTypeRun BlockCostType = "RUN"
+	// Per byte of the node's JSON-encoded input, charged before it runs.
+	BlockCostTypeByte BlockCostType = "BYTE"
+	// Per started second of the block's run time, charged after it ran.
+	BlockCostTypeSecond BlockCostType = "SECOND"
+	// Per estimated token of the input's text (words × 1.3), charged before it runs.
+	BlockCostTypeToken BlockCostType = "TOKEN"
+	// Per request: the input's `request_count` (1 when absent), charged before it runs.
 	BlockCostTypeRequest BlockCostType = "REQUEST"
 )
 
@@ -732,15 +1052,22 @@ func (e BlockCostType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How the engine treats a block (the seed's BlockType).
 type BlockType string
 
 const (
+	// An ordinary block: runs when its inputs are there and yields outputs.
 	BlockTypeStandard BlockType = "STANDARD"
-	BlockTypeInput    BlockType = "INPUT"
-	BlockTypeOutput   BlockType = "OUTPUT"
-	BlockTypeWebhook  BlockType = "WEBHOOK"
-	BlockTypeAgent    BlockType = "AGENT"
-	BlockTypeAi       BlockType = "AI"
+	// A graph input (AgentInputBlock): fed from the run's `inputs` by its `name`.
+	BlockTypeInput BlockType = "INPUT"
+	// A graph output (AgentOutputBlock): what it receives becomes the run's `outputs` under its `name`.
+	BlockTypeOutput BlockType = "OUTPUT"
+	// Started by an incoming webhook.
+	BlockTypeWebhook BlockType = "WEBHOOK"
+	// Runs another graph as a child run and yields that run's outputs.
+	BlockTypeAgent BlockType = "AGENT"
+	// Calls an AI model.
+	BlockTypeAi BlockType = "AI"
 )
 
 var AllBlockType = []BlockType{
@@ -795,14 +1122,18 @@ func (e BlockType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What an ExecutionEvent reports.
 type ExecutionEventKind string
 
 const (
 	// The state of the run and its nodes when the subscription started (or re-synced).
-	ExecutionEventKindSnapshot    ExecutionEventKind = "SNAPSHOT"
+	ExecutionEventKindSnapshot ExecutionEventKind = "SNAPSHOT"
+	// The run changed status (status; error when it ended badly). A final status is the stream's last event.
 	ExecutionEventKindGraphStatus ExecutionEventKind = "GRAPH_STATUS"
-	ExecutionEventKindNodeStatus  ExecutionEventKind = "NODE_STATUS"
-	ExecutionEventKindNodeOutput  ExecutionEventKind = "NODE_OUTPUT"
+	// A node execution changed status (nodeId, nodeExecutionId, status; error when it ended badly).
+	ExecutionEventKindNodeStatus ExecutionEventKind = "NODE_STATUS"
+	// A node execution yielded a value on an output pin (nodeId, nodeExecutionId, pin, value).
+	ExecutionEventKindNodeOutput ExecutionEventKind = "NODE_OUTPUT"
 )
 
 var AllExecutionEventKind = []ExecutionEventKind{
@@ -855,15 +1186,24 @@ func (e ExecutionEventKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The state of a run or of a node execution (the seed's ExecutionStatus). Moves:
+// QUEUED → RUNNING → COMPLETED, FAILED, CANCELLED or TIMEOUT; QUEUED → CANCELLED.
+// The last four are final.
 type ExecutionStatus string
 
 const (
-	ExecutionStatusQueued    ExecutionStatus = "QUEUED"
-	ExecutionStatusRunning   ExecutionStatus = "RUNNING"
+	// Waiting to run.
+	ExecutionStatusQueued ExecutionStatus = "QUEUED"
+	// Running.
+	ExecutionStatusRunning ExecutionStatus = "RUNNING"
+	// Finished successfully.
 	ExecutionStatusCompleted ExecutionStatus = "COMPLETED"
-	ExecutionStatusFailed    ExecutionStatus = "FAILED"
+	// Ended with an error (see errorMessage). A run also fails when the user cannot pay for a node, or past 100,000 node executions (the default limit).
+	ExecutionStatusFailed ExecutionStatus = "FAILED"
+	// Stopped by cancelExecution, or, for a node, because its run ended first.
 	ExecutionStatusCancelled ExecutionStatus = "CANCELLED"
-	ExecutionStatusTimeout   ExecutionStatus = "TIMEOUT"
+	// Stopped for running too long: by default 1 hour for a run, 10 minutes for one node.
+	ExecutionStatusTimeout ExecutionStatus = "TIMEOUT"
 )
 
 var AllExecutionStatus = []ExecutionStatus{
@@ -918,19 +1258,30 @@ func (e ExecutionStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The kind of a problem found in a graph.
 type GraphProblemCode string
 
 const (
-	GraphProblemCodeNoNodes         GraphProblemCode = "NO_NODES"
-	GraphProblemCodeUnknownBlock    GraphProblemCode = "UNKNOWN_BLOCK"
-	GraphProblemCodeUnknownNode     GraphProblemCode = "UNKNOWN_NODE"
-	GraphProblemCodeUnknownPin      GraphProblemCode = "UNKNOWN_PIN"
-	GraphProblemCodeCycle           GraphProblemCode = "CYCLE"
-	GraphProblemCodeNoEntryNode     GraphProblemCode = "NO_ENTRY_NODE"
+	// The graph has no node.
+	GraphProblemCodeNoNodes GraphProblemCode = "NO_NODES"
+	// A node's blockId names no known block.
+	GraphProblemCodeUnknownBlock GraphProblemCode = "UNKNOWN_BLOCK"
+	// A link names a node key that no node has.
+	GraphProblemCodeUnknownNode GraphProblemCode = "UNKNOWN_NODE"
+	// A link names an output or input pin that its node's block does not have.
+	GraphProblemCodeUnknownPin GraphProblemCode = "UNKNOWN_PIN"
+	// Links form a cycle.
+	GraphProblemCodeCycle GraphProblemCode = "CYCLE"
+	// Every node has an incoming link: there is nowhere to start.
+	GraphProblemCodeNoEntryNode GraphProblemCode = "NO_ENTRY_NODE"
+	// No entry node leads to this node.
 	GraphProblemCodeUnreachableNode GraphProblemCode = "UNREACHABLE_NODE"
-	GraphProblemCodeInvalidDefault  GraphProblemCode = "INVALID_DEFAULT"
-	GraphProblemCodeMissingInput    GraphProblemCode = "MISSING_INPUT"
-	GraphProblemCodeDuplicateName   GraphProblemCode = "DUPLICATE_NAME"
+	// A node's inputDefault does not fit its block's inputSchema, or is nested more than 32 levels deep.
+	GraphProblemCodeInvalidDefault GraphProblemCode = "INVALID_DEFAULT"
+	// A required input pin has neither a default nor a link.
+	GraphProblemCodeMissingInput GraphProblemCode = "MISSING_INPUT"
+	// Two or more nodes share a key.
+	GraphProblemCodeDuplicateName GraphProblemCode = "DUPLICATE_NAME"
 )
 
 var AllGraphProblemCode = []GraphProblemCode{
@@ -989,13 +1340,19 @@ func (e GraphProblemCode) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How serious a log line is (the seed's LogLevel).
 type LogLevel string
 
 const (
-	LogLevelDebug    LogLevel = "DEBUG"
-	LogLevelInfo     LogLevel = "INFO"
-	LogLevelWarning  LogLevel = "WARNING"
-	LogLevelError    LogLevel = "ERROR"
+	// Detail for debugging.
+	LogLevelDebug LogLevel = "DEBUG"
+	// Normal progress, such as a run's end.
+	LogLevelInfo LogLevel = "INFO"
+	// Something unexpected that did not stop the run.
+	LogLevelWarning LogLevel = "WARNING"
+	// A failure of a node or of the run.
+	LogLevelError LogLevel = "ERROR"
+	// A failure of the platform itself.
 	LogLevelCritical LogLevel = "CRITICAL"
 )
 
@@ -1050,14 +1407,20 @@ func (e LogLevel) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Why a ledger entry changed a balance (the seed's TransactionType).
 type TransactionType string
 
 const (
-	TransactionTypePurchase      TransactionType = "PURCHASE"
+	// Credits bought or added by an admin (addCredits).
+	TransactionTypePurchase TransactionType = "PURCHASE"
+	// Credits charged for running a node.
 	TransactionTypeExecutionCost TransactionType = "EXECUTION_COST"
-	TransactionTypeRefund        TransactionType = "REFUND"
-	TransactionTypeBonus         TransactionType = "BONUS"
-	TransactionTypeAdjustment    TransactionType = "ADJUSTMENT"
+	// Credits given back for work that was charged and not done.
+	TransactionTypeRefund TransactionType = "REFUND"
+	// Credits granted for free.
+	TransactionTypeBonus TransactionType = "BONUS"
+	// A manual correction of a balance.
+	TransactionTypeAdjustment TransactionType = "ADJUSTMENT"
 )
 
 var AllTransactionType = []TransactionType{
@@ -1111,12 +1474,17 @@ func (e TransactionType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What a user may do beyond managing their own graphs, runs and credentials, which every role may.
 type UserRole string
 
 const (
-	UserRoleUser      UserRole = "USER"
-	UserRoleAdmin     UserRole = "ADMIN"
+	// A regular user.
+	UserRoleUser UserRole = "USER"
+	// An administrator: also manages users, roles, credits and alert rules, and reads system metrics.
+	UserRoleAdmin UserRole = "ADMIN"
+	// A moderator: also reads system metrics and alert rules and sees the owners of templates; changes nothing of other users.
 	UserRoleModerator UserRole = "MODERATOR"
+	// A developer: the rights of a regular user in this API.
 	UserRoleDeveloper UserRole = "DEVELOPER"
 )
 

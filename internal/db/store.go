@@ -30,10 +30,6 @@ type Store struct {
 // New wraps a pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{Pool: pool, q: dbsqlc.New()} }
 
-// Queries exposes the generated queries to sibling store files in other
-// packages that need a statement the Store does not wrap (the engine).
-func (s *Store) Queries() *dbsqlc.Queries { return s.q }
-
 // InTx runs fn in a transaction, committing when it returns nil and rolling
 // back otherwise (also on panic, through the deferred rollback).
 func (s *Store) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {

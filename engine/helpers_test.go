@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
@@ -64,6 +65,7 @@ func ownDatabase(t testing.TB) string {
 type env struct {
 	t      testing.TB
 	store  *db.Store
+	pool   *pgxpool.Pool // for what tests set up or check in SQL
 	reg    *blocks.Registry
 	url    string
 	eng    *Engine
@@ -103,17 +105,17 @@ func newEnv(t testing.TB, opts Options) *env {
 	eng := New(store, reg, pub, logger, opts)
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(eng.Stop)
-	return &env{t: t, store: store, reg: reg, eng: eng, hub: hub, rdb: rdb, pub: pub, prefix: prefix, url: url}
+	return &env{t: t, store: store, pool: pool, reg: reg, eng: eng, hub: hub, rdb: rdb, pub: pub, prefix: prefix, url: url}
 }
 
 func (e *env) user(balance int64) *model.User {
 	ctx := context.Background()
-	u, err := e.store.UserCreate(ctx, e.store.Pool, db.NewUser{Email: fmt.Sprintf("u%s@example.com", uuid.NewString()[:12])})
+	u, err := e.store.UserCreate(ctx, db.NewUser{Email: fmt.Sprintf("u%s@example.com", uuid.NewString()[:12])})
 	require.NoError(e.t, err)
 	if balance > 0 {
-		_, err = e.store.Pool.Exec(ctx, "UPDATE user_credits SET balance = $2 WHERE user_id = $1", u.ID, balance)
+		_, err = e.pool.Exec(ctx, "UPDATE user_credits SET balance = $2 WHERE user_id = $1", u.ID, balance)
 		require.NoError(e.t, err)
-		_, err = e.store.Pool.Exec(ctx, `INSERT INTO credit_transactions (user_id, amount, transaction_type, balance_after)
+		_, err = e.pool.Exec(ctx, `INSERT INTO credit_transactions (user_id, amount, transaction_type, balance_after)
 			VALUES ($1, $2, 'PURCHASE', $2)`, u.ID, balance)
 		require.NoError(e.t, err)
 	}
@@ -162,12 +164,7 @@ func (e *env) graph(user *model.User, nodes any, more ...[]lspec) *model.FullGra
 			links = more[0]
 		}
 	}
-	var fg *model.FullGraph
-	err := e.store.InTx(context.Background(), func(tx pgx.Tx) error {
-		var err error
-		fg, err = e.store.GraphSaveSpec(context.Background(), tx, user.ID, e.modelSpec(ns, links), db.GraphSave{Activate: true})
-		return err
-	})
+	fg, err := e.store.GraphSaveSpec(context.Background(), user.ID, e.modelSpec(ns, links), db.GraphSave{Activate: true})
 	require.NoError(e.t, err)
 	return fg
 }
@@ -231,14 +228,14 @@ func (w *watch) until(id uuid.UUID, pred func(events.Event) bool) *model.GraphEx
 }
 
 func (e *env) exec(id uuid.UUID) *model.GraphExecution {
-	ex, err := e.store.ExecutionGet(context.Background(), e.store.Pool, id)
+	ex, err := e.store.ExecutionGet(context.Background(), id)
 	require.NoError(e.t, err)
 	return ex
 }
 
 // nodeRuns returns the run's node executions by node key.
 func (e *env) nodeRuns(fg *model.FullGraph, id uuid.UUID) map[string][]model.NodeExecution {
-	m, err := e.store.NodeExecutionsByExecutions(context.Background(), e.store.Pool, []uuid.UUID{id})
+	m, err := e.store.NodeExecutionsByExecutions(context.Background(), []uuid.UUID{id})
 	require.NoError(e.t, err)
 	keys := map[uuid.UUID]string{}
 	for _, n := range fg.Nodes {

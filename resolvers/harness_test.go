@@ -99,12 +99,12 @@ func (b *bundle) user(role model.Role) (*model.User, string) {
 	ctx := context.Background()
 	secret, prefix, hash := auth.NewAPIKey()
 	var u *model.User
-	err := b.store.InTx(ctx, func(tx pgx.Tx) (err error) {
-		u, err = b.store.UserCreate(ctx, tx, db.NewUser{Email: "u" + testenv.RandomSuffix(6) + "@example.com", Role: role})
+	err := b.store.InTx(ctx, func(tx *db.Store) (err error) {
+		u, err = tx.UserCreate(ctx, db.NewUser{Email: "u" + testenv.RandomSuffix(6) + "@example.com", Role: role})
 		if err != nil {
 			return err
 		}
-		_, err = b.store.APIKeyCreate(ctx, tx, u.ID, "test", prefix, hash)
+		_, err = tx.APIKeyCreate(ctx, u.ID, "test", prefix, hash)
 		return err
 	})
 	require.NoError(b.t, err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
@@ -18,8 +17,8 @@ const blockSyncLock = 0x6167_626c_6f63 // "agbloc"
 // tables in one transaction; blocks no longer in the code are disabled, not
 // deleted, because stored nodes still reference them.
 func (s *Store) BlockSync(ctx context.Context, all []blocks.Block) error {
-	return s.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", blockSyncLock); err != nil {
+	return s.InTx(ctx, func(tx *Store) error {
+		if _, err := tx.db.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", blockSyncLock); err != nil {
 			return err
 		}
 		ids := make([]uuid.UUID, 0, len(all))
@@ -38,7 +37,7 @@ func (s *Store) BlockSync(ctx context.Context, all []blocks.Block) error {
 			if creds == nil {
 				creds = []string{}
 			}
-			err = s.q.BlockUpsert(ctx, tx, dbsqlc.BlockUpsertParams{
+			err = s.q.BlockUpsert(ctx, tx.db, dbsqlc.BlockUpsertParams{
 				ID: id, Name: info.Name, Description: info.Description, Categories: cats,
 				BlockType: dbsqlc.BlockType(info.Type), InputSchema: info.InputSchema,
 				OutputSchema: info.OutputSchema, CredentialProviders: creds,
@@ -46,11 +45,11 @@ func (s *Store) BlockSync(ctx context.Context, all []blocks.Block) error {
 			if err != nil {
 				return fmt.Errorf("block %s: %w", info.Name, err)
 			}
-			if err := s.q.BlockCostDeleteByBlock(ctx, tx, id); err != nil {
+			if err := s.q.BlockCostDeleteByBlock(ctx, tx.db, id); err != nil {
 				return err
 			}
 			for _, c := range info.Costs {
-				err := s.q.BlockCostInsert(ctx, tx, dbsqlc.BlockCostInsertParams{
+				err := s.q.BlockCostInsert(ctx, tx.db, dbsqlc.BlockCostInsertParams{
 					BlockID: id, CostType: dbsqlc.BlockCostType(c.Type), CostAmount: c.Amount,
 					CostCurrency: c.CurrencyOrDefault(), CostFilter: c.FilterJSON(), Description: c.Description,
 				})
@@ -59,6 +58,6 @@ func (s *Store) BlockSync(ctx context.Context, all []blocks.Block) error {
 				}
 			}
 		}
-		return s.q.BlockDisableMissing(ctx, tx, ids)
+		return s.q.BlockDisableMissing(ctx, tx.db, ids)
 	})
 }

@@ -33,7 +33,7 @@ type SealedCredential struct {
 
 // CredentialCreate stores a credential.
 func (s *Store) CredentialCreate(ctx context.Context, n NewCredential) (*model.Credential, error) {
-	row, err := s.q.CredentialInsert(ctx, s.Pool, dbsqlc.CredentialInsertParams{
+	row, err := s.q.CredentialInsert(ctx, s.db, dbsqlc.CredentialInsertParams{
 		UserID: n.UserID, Provider: n.Provider, AuthType: dbsqlc.AuthType(n.AuthType), Title: n.Title,
 		Username: n.Username, Scopes: n.Scopes, SecretEncrypted: n.SecretEncrypted, Metadata: n.Metadata,
 		ExpiresAt: n.ExpiresAt,
@@ -48,7 +48,7 @@ func (s *Store) CredentialCreate(ctx context.Context, n NewCredential) (*model.C
 // CredentialList returns the user's credentials in creation order,
 // optionally of one provider.
 func (s *Store) CredentialList(ctx context.Context, userID uuid.UUID, provider *string) ([]*model.Credential, error) {
-	rows, err := s.q.CredentialListByUser(ctx, s.Pool, dbsqlc.CredentialListByUserParams{UserID: userID, Provider: provider})
+	rows, err := s.q.CredentialListByUser(ctx, s.db, dbsqlc.CredentialListByUserParams{UserID: userID, Provider: provider})
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func (s *Store) CredentialList(ctx context.Context, userID uuid.UUID, provider *
 
 // CredentialDelete removes one of the user's credentials; another user's is not found.
 func (s *Store) CredentialDelete(ctx context.Context, userID, id uuid.UUID) error {
-	n, err := s.q.CredentialDelete(ctx, s.Pool, dbsqlc.CredentialDeleteParams{ID: id, UserID: userID})
+	n, err := s.q.CredentialDelete(ctx, s.db, dbsqlc.CredentialDeleteParams{ID: id, UserID: userID})
 	if err == nil && n == 0 {
 		return model.NotFound("credential")
 	}
@@ -72,7 +72,7 @@ func (s *Store) CredentialDelete(ctx context.Context, userID, id uuid.UUID) erro
 // CredentialsForRun returns the user's newest active, unexpired credential
 // of each provider, secrets still sealed.
 func (s *Store) CredentialsForRun(ctx context.Context, userID uuid.UUID, providers []string) ([]SealedCredential, error) {
-	rows, err := s.q.CredentialActiveByProviders(ctx, s.Pool, dbsqlc.CredentialActiveByProvidersParams{UserID: userID, Providers: providers})
+	rows, err := s.q.CredentialActiveByProviders(ctx, s.db, dbsqlc.CredentialActiveByProvidersParams{UserID: userID, Providers: providers})
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ type ExecutionCounts struct {
 
 // SystemExecutionCounts counts running/queued runs and recent failures.
 func (s *Store) SystemExecutionCounts(ctx context.Context) (ExecutionCounts, error) {
-	r, err := s.q.SystemExecutionCounts(ctx, s.Pool)
+	r, err := s.q.SystemExecutionCounts(ctx, s.db)
 	return ExecutionCounts{Running: r.Running, Queued: r.Queued, EndedLastHour: r.EndedLastHour,
 		FailedLastHour: r.FailedLastHour}, err
 }

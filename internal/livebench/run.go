@@ -8,7 +8,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/pg"
 )
@@ -60,7 +59,6 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if err := pg.Migrate(ctx, pool); err != nil {
 		return nil, err
 	}
-	store := db.New(pool)
 	opt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis URL: %w", err)
@@ -68,14 +66,14 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 
-	fx, err := setupFixture(ctx, store, cfg.Executions)
+	fx, err := setupFixture(ctx, pool, cfg.Executions)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		if cerr := fx.cleanup(cctx, store); cerr != nil {
+		if cerr := fx.cleanup(cctx, pool); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("delete bench data: %w", cerr))
 		}
 	}()

@@ -19,6 +19,7 @@ import (
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/model"
 	"github.com/agentgraph/agentgraph/internal/pg"
 	"github.com/agentgraph/agentgraph/internal/testenv"
@@ -89,7 +90,7 @@ func newEnv(t testing.TB, opts Options) *env {
 	require.NoError(t, pg.Migrate(ctx, pool))
 	store := db.New(pool)
 	reg := testRegistry()
-	require.NoError(t, store.BlockSync(ctx, reg.All()))
+	require.NoError(t, graphs.New(store, reg).SyncBlocks(ctx))
 	rdb, prefix := testenv.Redis(t)
 	hub := events.NewHub(rdb, prefix, nil, events.HubOptions{Buffer: 100000})
 	require.NoError(t, hub.Start(ctx))

@@ -65,7 +65,7 @@ func setup(t testing.TB) *bundle {
 	t.Cleanup(pool.Close)
 	store := db.New(pool)
 	reg := blocks.Builtin()
-	require.NoError(t, store.BlockSync(context.Background(), reg.All()))
+	require.NoError(t, graphs.New(store, reg).SyncBlocks(context.Background()))
 	rdb, prefix := testenv.Redis(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := events.NewHub(rdb, prefix, logger, events.HubOptions{})

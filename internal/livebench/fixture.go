@@ -40,7 +40,7 @@ func setupFixture(ctx context.Context, pool *pgxpool.Pool, n int) (*fixture, err
 	out, _ := reg.ByName("AgentOutputBlock")
 	// The server syncs blocks at start-up too; the graph's nodes reference
 	// them, and the bench sets up before any server runs.
-	if err := store.BlockSync(ctx, reg.All()); err != nil {
+	if err := graphs.New(store, reg).SyncBlocks(ctx); err != nil {
 		return nil, fmt.Errorf("sync blocks: %w", err)
 	}
 	f := &fixture{}

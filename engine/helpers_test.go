@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
@@ -21,7 +20,6 @@ import (
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/model"
-	"github.com/agentgraph/agentgraph/internal/pg"
 	"github.com/agentgraph/agentgraph/internal/testenv"
 )
 
@@ -37,31 +35,6 @@ var testRegistry = sync.OnceValue(func() *blocks.Registry {
 	}
 	return reg
 })
-
-// ownDatabase gives a test its own database: engines claim any runnable
-// run of their database, so tests running in parallel must not share one.
-func ownDatabase(t testing.TB) string {
-	t.Helper()
-	testenv.Postgres(t) // the package database; checks the server is up
-	cfg, err := pgx.ParseConfig(testenv.BaseURL())
-	require.NoError(t, err)
-	name := "agentgraph_engine_" + testenv.RandomSuffix(6)
-	user := cfg.User
-	if cfg.Password != "" {
-		user += ":" + cfg.Password
-	}
-	base := fmt.Sprintf("postgres://%s@%s:%d/", user, cfg.Host, cfg.Port)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base+"postgres?sslmode=disable")
-		if err == nil {
-			_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			_ = conn.Close(ctx)
-		}
-	})
-	return base + name + "?sslmode=disable"
-}
 
 type env struct {
 	t      testing.TB
@@ -83,11 +56,9 @@ func newEnv(t testing.TB, opts Options) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	url := ownDatabase(t)
-	pool, err := pg.Connect(ctx, url, 12)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, pg.Migrate(ctx, pool))
+	// A database of its own: engines claim any runnable run of their
+	// database, so tests running in parallel must not share one.
+	pool, url := testenv.NewDatabase(t, 12)
 	store := db.New(pool)
 	reg := testRegistry()
 	require.NoError(t, graphs.New(store, reg).SyncBlocks(ctx))

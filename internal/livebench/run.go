@@ -41,12 +41,14 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if cfg.URL == "" {
 		name := "agentgraph_bench_" + randomHex(6)
 		res.Database = name
-		if dbURL, err = withDatabase(cfg.DatabaseURL, name); err != nil {
+		if dbURL, err = pg.WithDatabase(cfg.DatabaseURL, name); err != nil {
 			return nil, err
 		}
 		prefix = "agbench:" + randomHex(6) + ":"
 		defer func() {
-			if derr := dropDatabase(cfg.DatabaseURL, name); derr != nil {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if derr := pg.DropDatabase(dctx, cfg.DatabaseURL, name); derr != nil {
 				err = errors.Join(err, fmt.Errorf("drop %s: %w", name, derr))
 			}
 		}()

@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -295,6 +294,3 @@ func (s *Store) ExecutionPendingInputs(ctx context.Context, id uuid.UUID) ([]Pen
 	}
 	return out, nil
 }
-
-// IsNotFound reports whether err is (or wraps) model.ErrNotFound.
-func IsNotFound(err error) bool { return errors.Is(err, model.ErrNotFound) }

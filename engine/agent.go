@@ -30,9 +30,9 @@ func (a *agentRunner) RunAgent(ctx context.Context, graphID string, version int,
 	if err != nil {
 		return fmt.Errorf("graph_id %q is not a graph id", graphID)
 	}
-	child, err := e.store.ExecutionChildOf(ctx, e.store.Pool, a.x.id)
+	child, err := e.store.ExecutionChildOf(ctx, a.x.id)
 	if errors.Is(err, model.ErrNotFound) {
-		fg, gerr := e.store.GraphLoad(ctx, e.store.Pool, gid, version)
+		fg, gerr := e.store.GraphLoad(ctx, gid, version)
 		if gerr != nil {
 			return gerr
 		}
@@ -45,7 +45,7 @@ func (a *agentRunner) RunAgent(ctx context.Context, graphID string, version int,
 		return err
 	}
 	if !child.Status.IsTerminal() {
-		c, err := e.store.ExecutionClaimByID(ctx, e.store.Pool, e.opts.Owner, e.leaseSeconds(), child.ID, false)
+		c, err := e.store.ExecutionClaimByID(ctx, e.opts.Owner, e.leaseSeconds(), child.ID, false)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (a *agentRunner) RunAgent(ctx context.Context, graphID string, version int,
 			<-r.done
 			return context.Cause(ctx)
 		}
-		if child, err = e.store.ExecutionGet(context.WithoutCancel(ctx), e.store.Pool, child.ID); err != nil {
+		if child, err = e.store.ExecutionGet(context.WithoutCancel(ctx), child.ID); err != nil {
 			return err
 		}
 		if !child.Status.IsTerminal() {

@@ -18,7 +18,7 @@ import (
 // A run whose worker is gone is taken over and cancelled here. A finished
 // run is a conflict naming its status; another user's is not found.
 func (e *Engine) Cancel(ctx context.Context, userID, executionID uuid.UUID) (*model.GraphExecution, error) {
-	ex, err := e.store.ExecutionGet(ctx, e.store.Pool, executionID)
+	ex, err := e.store.ExecutionGet(ctx, executionID)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +29,7 @@ func (e *Engine) Cancel(ctx context.Context, userID, executionID uuid.UUID) (*mo
 		return nil, model.ConflictError("the execution already ended %s", ex.Status)
 	}
 	if ex.Status == model.StatusQueued {
-		got, err := e.store.ExecutionCancelQueued(ctx, e.store.Pool, userID, executionID)
+		got, err := e.store.ExecutionCancelQueued(ctx, userID, executionID)
 		if err == nil {
 			e.publishNow(ctx, events.Event{ExecutionID: got.ID.String(), GraphID: got.GraphID.String(),
 				UserID: userID.String(), Seq: got.LastSeq, Kind: events.KindGraphStatus,
@@ -47,9 +47,9 @@ func (e *Engine) Cancel(ctx context.Context, userID, executionID uuid.UUID) (*mo
 		case <-r.done:
 		case <-ctx.Done():
 		}
-		return e.store.ExecutionGet(ctx, e.store.Pool, executionID)
+		return e.store.ExecutionGet(ctx, executionID)
 	}
-	if _, err := e.store.ExecutionRequestCancel(ctx, e.store.Pool, userID, executionID); err != nil {
+	if _, err := e.store.ExecutionRequestCancel(ctx, userID, executionID); err != nil {
 		if errors.Is(err, model.ErrNotFound) {
 			return e.cancelResult(ctx, executionID)
 		}
@@ -57,7 +57,7 @@ func (e *Engine) Cancel(ctx context.Context, userID, executionID uuid.UUID) (*mo
 	}
 	// A run nobody holds (its worker died) is cancelled here.
 	if e.running() {
-		if c, err := e.store.ExecutionClaimByID(ctx, e.store.Pool, e.opts.Owner, e.leaseSeconds(), executionID, true); err == nil {
+		if c, err := e.store.ExecutionClaimByID(ctx, e.opts.Owner, e.leaseSeconds(), executionID, true); err == nil {
 			e.reserve() // counted like a claimed run until it ends
 			if r, err := e.startClaimed(ctx, c, nil); err != nil {
 				e.unreserve(1)
@@ -74,7 +74,7 @@ func (e *Engine) Cancel(ctx context.Context, userID, executionID uuid.UUID) (*mo
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		cur, err := e.store.ExecutionGet(ctx, e.store.Pool, executionID)
+		cur, err := e.store.ExecutionGet(ctx, executionID)
 		if err != nil || cur.Status.IsTerminal() {
 			return cur, err
 		}
@@ -88,7 +88,7 @@ func (e *Engine) Cancel(ctx context.Context, userID, executionID uuid.UUID) (*mo
 
 // cancelResult answers a cancel that lost a race with the run's end.
 func (e *Engine) cancelResult(ctx context.Context, id uuid.UUID) (*model.GraphExecution, error) {
-	cur, err := e.store.ExecutionGet(ctx, e.store.Pool, id)
+	cur, err := e.store.ExecutionGet(ctx, id)
 	if err != nil {
 		return nil, err
 	}

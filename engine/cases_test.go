@@ -53,7 +53,7 @@ func TestCasesStrict(t *testing.T) {
 }
 
 func runCases(t *testing.T, e *env) {
-	files, err := filepath.Glob("testdata/*.json")
+	files, err := filepath.Glob("testdata/cases/*.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	for _, f := range files {

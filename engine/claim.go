@@ -235,28 +235,22 @@ func (e *Engine) listenLoop() {
 }
 
 func (e *Engine) listen() error {
-	conn, err := e.store.Pool.Acquire(e.ctx)
+	l, err := e.store.Listen(e.ctx, db.ChannelExecutionQueued, db.ChannelExecutionCancel)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		_ = conn.Conn().Close(context.Background())
-		conn.Release()
-	}()
-	if _, err := conn.Exec(e.ctx, "LISTEN "+db.ChannelExecutionQueued+"; LISTEN "+db.ChannelExecutionCancel); err != nil {
-		return err
-	}
+	defer l.Close()
 	e.wakeClaimer() // anything queued while we were not listening
 	for {
-		n, err := conn.Conn().WaitForNotification(e.ctx)
+		channel, payload, err := l.Wait(e.ctx)
 		if err != nil {
 			return err
 		}
-		switch n.Channel {
+		switch channel {
 		case db.ChannelExecutionQueued:
 			e.wakeClaimer()
 		case db.ChannelExecutionCancel:
-			if id, err := uuid.Parse(n.Payload); err == nil {
+			if id, err := uuid.Parse(payload); err == nil {
 				if r := e.heldRun(id); r != nil {
 					go r.requestStop(model.StatusCancelled, "cancelled by user")
 				}

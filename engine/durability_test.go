@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,29 +16,11 @@ import (
 	"github.com/agentgraph/agentgraph/internal/testenv"
 )
 
-var buildOnce = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "agentgraph-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "agentgraph")
-	_, file, _, _ := runtime.Caller(0)
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/agentgraph")
-	cmd.Dir = filepath.Join(filepath.Dir(file), "..")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return bin, nil
-})
-
 // startWorker runs `agentgraph worker` against this package's database and
 // the test's Redis prefix, with a short lease so a takeover is quick.
 func startWorker(t *testing.T, dbURL, prefix string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	bin, err := buildOnce()
-	require.NoError(t, err)
-	cmd := exec.Command(bin, "worker", "--workers", "4")
+	cmd := exec.Command(testenv.BuildBinary(t), "worker", "--workers", "4")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "REDIS_URL="+testenv.RedisURL(),

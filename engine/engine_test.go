@@ -76,7 +76,7 @@ func TestSubmitValidates(t *testing.T) {
 	require.Contains(t, ie.Error(), `"x"`)
 	_, err = e.eng.Submit(ctx, u.ID, fg.ID, 0, map[string]any{"x": 1, "nope": 2}, model.UserContext{})
 	require.ErrorAs(t, err, &ie)
-	_, err = e.store.UserSetActive(ctx, e.store.Pool, u.ID, false)
+	_, err = e.store.UserSetActive(ctx, u.ID, false)
 	require.NoError(t, err)
 	_, err = e.eng.Submit(ctx, u.ID, fg.ID, 0, map[string]any{"x": 1}, model.UserContext{})
 	require.ErrorIs(t, err, model.ErrForbidden)
@@ -100,7 +100,7 @@ func TestIllegalMovesAreRefused(t *testing.T) {
 	// A node execution moved from a status it does not have is refused.
 	runs := e.nodeRuns(fg, ex.ID)
 	ne := runs["n0"][0]
-	_, err = e.store.Pool.Exec(ctx, "UPDATE graph_executions SET lease_owner = $2 WHERE id = $1", ex.ID, e.eng.Owner())
+	_, err = e.pool.Exec(ctx, "UPDATE graph_executions SET lease_owner = $2 WHERE id = $1", ex.ID, e.eng.Owner())
 	require.NoError(t, err)
 	_, err = e.store.ExecutionApplyBatch(ctx, &db.ExecutionBatch{Owner: e.eng.Owner(), LeaseSeconds: 10,
 		Runs:  []db.RunWrite{{ID: ex.ID, PrevSeq: got.LastSeq, LastSeq: got.LastSeq + 1}},
@@ -196,9 +196,9 @@ func TestPanickingBlockFailsNodeWorkerSurvives(t *testing.T) {
 
 func ledger(t *testing.T, e *env, u uuid.UUID) (balance, sum int64) {
 	ctx := context.Background()
-	balance, err := e.store.UserBalance(ctx, e.store.Pool, u)
+	balance, err := e.store.UserBalance(ctx, u)
 	require.NoError(t, err)
-	require.NoError(t, e.store.Pool.QueryRow(ctx, "SELECT coalesce(sum(amount),0) FROM credit_transactions WHERE user_id = $1", u).Scan(&sum))
+	require.NoError(t, e.pool.QueryRow(ctx, "SELECT coalesce(sum(amount),0) FROM credit_transactions WHERE user_id = $1", u).Scan(&sum))
 	return balance, sum
 }
 
@@ -216,7 +216,7 @@ func TestCredits(t *testing.T) {
 		require.Equal(t, int64(85), bal)
 		require.Equal(t, bal, sum, "the ledger sums to the balance")
 		var n int
-		require.NoError(t, e.store.Pool.QueryRow(context.Background(),
+		require.NoError(t, e.pool.QueryRow(context.Background(),
 			"SELECT count(*) FROM credit_transactions WHERE user_id = $1 AND transaction_type = 'EXECUTION_COST'", u.ID).Scan(&n))
 		require.Equal(t, 3, n)
 		for _, ne := range e.nodeRuns(fg, got.ID)["n0"] {
@@ -301,7 +301,7 @@ func TestAgentChildRunAndCancellation(t *testing.T) {
 	require.Equal(t, model.StatusCompleted, got.Status, "%v", got.ErrorMessage)
 	require.JSONEq(t, `{"z":["from child"]}`, string(got.Outputs))
 	ne := e.nodeRuns(parent, got.ID)["agent"][0]
-	kid, err := e.store.ExecutionChildOf(context.Background(), e.store.Pool, ne.ID)
+	kid, err := e.store.ExecutionChildOf(context.Background(), ne.ID)
 	require.NoError(t, err)
 	require.Equal(t, model.StatusCompleted, kid.Status)
 	require.Equal(t, u.ID, kid.UserID)
@@ -320,7 +320,7 @@ func TestAgentChildRunAndCancellation(t *testing.T) {
 	require.Equal(t, model.StatusCancelled, c.Status)
 	w2.until(ex.ID, nil)
 	ne = e.nodeRuns(parent2, ex.ID)["agent"][0]
-	kid, err = e.store.ExecutionChildOf(context.Background(), e.store.Pool, ne.ID)
+	kid, err = e.store.ExecutionChildOf(context.Background(), ne.ID)
 	require.NoError(t, err)
 	// The child ends in its own commit, which may follow the parent's.
 	kid = wChild.until(kid.ID, nil)
@@ -341,7 +341,7 @@ func TestStopHandsRunsBack(t *testing.T) {
 	got := e.exec(ex.ID)
 	require.Equal(t, model.StatusRunning, got.Status)
 	var owner *string
-	require.NoError(t, e.store.Pool.QueryRow(context.Background(), "SELECT lease_owner FROM graph_executions WHERE id = $1", ex.ID).Scan(&owner))
+	require.NoError(t, e.pool.QueryRow(context.Background(), "SELECT lease_owner FROM graph_executions WHERE id = $1", ex.ID).Scan(&owner))
 	require.Nil(t, owner, "the lease is handed back")
 	// Another engine takes it over at once (no lease to wait for); cancel it there.
 	e2 := New(e.store, e.reg, e.pub, nil, Options{PollInterval: 100 * time.Millisecond})

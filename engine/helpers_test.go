@@ -11,15 +11,15 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/model"
-	"github.com/agentgraph/agentgraph/internal/pg"
 	"github.com/agentgraph/agentgraph/internal/testenv"
 )
 
@@ -36,34 +36,10 @@ var testRegistry = sync.OnceValue(func() *blocks.Registry {
 	return reg
 })
 
-// ownDatabase gives a test its own database: engines claim any runnable
-// run of their database, so tests running in parallel must not share one.
-func ownDatabase(t testing.TB) string {
-	t.Helper()
-	testenv.Postgres(t) // the package database; checks the server is up
-	cfg, err := pgx.ParseConfig(testenv.BaseURL())
-	require.NoError(t, err)
-	name := "agentgraph_engine_" + testenv.RandomSuffix(6)
-	user := cfg.User
-	if cfg.Password != "" {
-		user += ":" + cfg.Password
-	}
-	base := fmt.Sprintf("postgres://%s@%s:%d/", user, cfg.Host, cfg.Port)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base+"postgres?sslmode=disable")
-		if err == nil {
-			_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			_ = conn.Close(ctx)
-		}
-	})
-	return base + name + "?sslmode=disable"
-}
-
 type env struct {
 	t      testing.TB
 	store  *db.Store
+	pool   *pgxpool.Pool // for what tests set up or check in SQL
 	reg    *blocks.Registry
 	url    string
 	eng    *Engine
@@ -80,14 +56,12 @@ func newEnv(t testing.TB, opts Options) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	url := ownDatabase(t)
-	pool, err := pg.Connect(ctx, url, 12)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, pg.Migrate(ctx, pool))
+	// A database of its own: engines claim any runnable run of their
+	// database, so tests running in parallel must not share one.
+	pool, url := testenv.NewDatabase(t, 12)
 	store := db.New(pool)
 	reg := testRegistry()
-	require.NoError(t, store.BlockSync(ctx, reg.All()))
+	require.NoError(t, graphs.New(store, reg).SyncBlocks(ctx))
 	rdb, prefix := testenv.Redis(t)
 	hub := events.NewHub(rdb, prefix, nil, events.HubOptions{Buffer: 100000})
 	require.NoError(t, hub.Start(ctx))
@@ -103,17 +77,17 @@ func newEnv(t testing.TB, opts Options) *env {
 	eng := New(store, reg, pub, logger, opts)
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(eng.Stop)
-	return &env{t: t, store: store, reg: reg, eng: eng, hub: hub, rdb: rdb, pub: pub, prefix: prefix, url: url}
+	return &env{t: t, store: store, pool: pool, reg: reg, eng: eng, hub: hub, rdb: rdb, pub: pub, prefix: prefix, url: url}
 }
 
 func (e *env) user(balance int64) *model.User {
 	ctx := context.Background()
-	u, err := e.store.UserCreate(ctx, e.store.Pool, db.NewUser{Email: fmt.Sprintf("u%s@example.com", uuid.NewString()[:12])})
+	u, err := e.store.UserCreate(ctx, db.NewUser{Email: fmt.Sprintf("u%s@example.com", uuid.NewString()[:12])})
 	require.NoError(e.t, err)
 	if balance > 0 {
-		_, err = e.store.Pool.Exec(ctx, "UPDATE user_credits SET balance = $2 WHERE user_id = $1", u.ID, balance)
+		_, err = e.pool.Exec(ctx, "UPDATE user_credits SET balance = $2 WHERE user_id = $1", u.ID, balance)
 		require.NoError(e.t, err)
-		_, err = e.store.Pool.Exec(ctx, `INSERT INTO credit_transactions (user_id, amount, transaction_type, balance_after)
+		_, err = e.pool.Exec(ctx, `INSERT INTO credit_transactions (user_id, amount, transaction_type, balance_after)
 			VALUES ($1, $2, 'PURCHASE', $2)`, u.ID, balance)
 		require.NoError(e.t, err)
 	}
@@ -162,12 +136,7 @@ func (e *env) graph(user *model.User, nodes any, more ...[]lspec) *model.FullGra
 			links = more[0]
 		}
 	}
-	var fg *model.FullGraph
-	err := e.store.InTx(context.Background(), func(tx pgx.Tx) error {
-		var err error
-		fg, err = e.store.GraphSaveSpec(context.Background(), tx, user.ID, e.modelSpec(ns, links), db.GraphSave{Activate: true})
-		return err
-	})
+	fg, err := e.store.GraphSaveSpec(context.Background(), user.ID, e.modelSpec(ns, links), db.GraphSave{Activate: true})
 	require.NoError(e.t, err)
 	return fg
 }
@@ -231,14 +200,14 @@ func (w *watch) until(id uuid.UUID, pred func(events.Event) bool) *model.GraphEx
 }
 
 func (e *env) exec(id uuid.UUID) *model.GraphExecution {
-	ex, err := e.store.ExecutionGet(context.Background(), e.store.Pool, id)
+	ex, err := e.store.ExecutionGet(context.Background(), id)
 	require.NoError(e.t, err)
 	return ex
 }
 
 // nodeRuns returns the run's node executions by node key.
 func (e *env) nodeRuns(fg *model.FullGraph, id uuid.UUID) map[string][]model.NodeExecution {
-	m, err := e.store.NodeExecutionsByExecutions(context.Background(), e.store.Pool, []uuid.UUID{id})
+	m, err := e.store.NodeExecutionsByExecutions(context.Background(), []uuid.UUID{id})
 	require.NoError(e.t, err)
 	keys := map[uuid.UUID]string{}
 	for _, n := range fg.Nodes {

@@ -22,12 +22,12 @@ func TestRunTakenOverTooOftenFails(t *testing.T) {
 	ctx := context.Background()
 	orphan := func(resumes int, owner *string) uuid.UUID {
 		// Inserted claimed (no NOTIFY wakes a worker before it is set up)...
-		exs, _, err := e.store.ExecutionInsertClaimed(ctx, e.store.Pool, []db.NewExecution{{ID: uuid.New(), GraphID: fg.ID,
+		exs, _, err := e.store.ExecutionInsertClaimed(ctx, []db.NewExecution{{ID: uuid.New(), GraphID: fg.ID,
 			GraphVersion: fg.Version, UserID: u.ID}}, "setup", 60)
 		require.NoError(t, err)
 		ex := exs[0]
 		// ...then left as a worker that claimed it and vanished would leave it.
-		_, err = e.store.Pool.Exec(ctx, `UPDATE graph_executions SET lease_owner = $2,
+		_, err = e.pool.Exec(ctx, `UPDATE graph_executions SET lease_owner = $2,
 			lease_expires_at = now() - interval '1 second', resumes = $3 WHERE id = $1`, ex.ID, owner, resumes)
 		require.NoError(t, err)
 		return ex.ID

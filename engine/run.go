@@ -160,11 +160,11 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run,
 		// exist yet (they are only written by the run's lease holder).
 		return r, nil
 	}
-	nes, err := e.store.NodeExecutionsByExecutions(ctx, e.store.Pool, []uuid.UUID{c.Exec.ID})
+	nes, err := e.store.NodeExecutionsByExecutions(ctx, []uuid.UUID{c.Exec.ID})
 	if err != nil {
 		return nil, err
 	}
-	pend, err := e.store.ExecutionPendingInputs(ctx, e.store.Pool, c.Exec.ID)
+	pend, err := e.store.ExecutionPendingInputs(ctx, c.Exec.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +218,7 @@ func (e *Engine) compiled(ctx context.Context, id uuid.UUID, version int) (*grap
 	// Many runs of a new version arrive together: one of them loads and
 	// compiles it, the others wait for that result instead of each loading.
 	v, err, _ := e.compiling.Do(key.ID.String()+"/"+strconv.Itoa(version), func() (any, error) {
-		fg, err := e.store.GraphLoad(ctx, e.store.Pool, id, version)
+		fg, err := e.store.GraphLoad(ctx, id, version)
 		if err != nil {
 			return nil, err
 		}

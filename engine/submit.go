@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
@@ -71,10 +70,7 @@ func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID,
 	if local {
 		ex, claimed, err = e.insertClaimed(n)
 	} else {
-		err = e.store.InTx(ctx, func(tx pgx.Tx) error { // the insert and its NOTIFY
-			ex, err = e.store.ExecutionInsert(ctx, tx, n)
-			return err
-		})
+		ex, err = e.store.ExecutionInsert(ctx, n) // the insert and its NOTIFY, in one transaction
 	}
 	if err != nil {
 		if local {

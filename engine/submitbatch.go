@@ -106,7 +106,7 @@ func (e *Engine) lookupBatch(reqs []*targetReq) {
 	for i, r := range reqs {
 		qs[i] = r.q
 	}
-	ts, errs, err := e.store.SubmitTargets(ctx, e.store.Pool, qs)
+	ts, errs, err := e.store.SubmitTargets(ctx, qs)
 	for i, r := range reqs {
 		if err != nil {
 			r.err = err
@@ -128,7 +128,7 @@ func (e *Engine) insertBatch(reqs []*submitReq) {
 	for i, r := range reqs {
 		ns[i] = r.n
 	}
-	exs, cls, err := e.store.ExecutionInsertClaimed(ctx, e.store.Pool, ns, e.opts.Owner, e.leaseSeconds())
+	exs, cls, err := e.store.ExecutionInsertClaimed(ctx, ns, e.opts.Owner, e.leaseSeconds())
 	if err != nil && len(reqs) > 1 {
 		for _, r := range reqs {
 			e.insertBatch([]*submitReq{r})

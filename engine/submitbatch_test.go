@@ -71,12 +71,12 @@ func TestSubmitBatchIsolatesABadRow(t *testing.T) {
 		require.NoError(t, r.err, "request %d", i)
 		require.Equal(t, r.n.ID, r.ex.ID)
 		require.Equal(t, model.StatusRunning, r.claimed.Exec.Status)
-		got, err := e.store.ExecutionGet(context.Background(), e.store.Pool, r.n.ID)
+		got, err := e.store.ExecutionGet(context.Background(), r.n.ID)
 		require.NoError(t, err)
 		require.Equal(t, model.StatusRunning, got.Status)
 		require.EqualValues(t, 2, got.LastSeq)
 	}
-	_, err := e.store.ExecutionGet(context.Background(), e.store.Pool, bad.n.ID)
+	_, err := e.store.ExecutionGet(context.Background(), bad.n.ID)
 	require.ErrorIs(t, err, model.ErrNotFound)
 }
 

@@ -7,9 +7,10 @@ import (
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/credentials"
+	"github.com/agentgraph/agentgraph/internal/model"
 )
 
-func toCredential(c *credentials.Credential) *gql.IntegrationCredential {
+func toCredential(c *model.Credential) *gql.IntegrationCredential {
 	now := time.Now()
 	return &gql.IntegrationCredential{ID: c.ID.String(), Provider: c.Provider, AuthType: gql.AuthType(c.AuthType),
 		Title: c.Title, Username: c.Username, Scopes: c.Scopes, Metadata: jsonOr(c.Metadata, "{}"), ExpiresAt: c.ExpiresAt,

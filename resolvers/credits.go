@@ -28,7 +28,7 @@ func (r *userResolver) Credit(ctx context.Context, obj *gql.User) (*gql.UserCred
 	if err != nil {
 		return nil, err
 	}
-	c, err := r.Store.CreditGet(ctx, r.Store.Pool, id)
+	c, err := r.Store.CreditGet(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (r *userCreditResolver) Transactions(ctx context.Context, obj *gql.UserCred
 	if err != nil {
 		return nil, err
 	}
-	txs, err := r.Store.CreditTransactions(ctx, r.Store.Pool, uid, cur, n+1)
+	txs, err := r.Store.CreditTransactions(ctx, uid, cur, n+1)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (r *mutationResolver) AddCredits(ctx context.Context, userID string, amount
 	if description != nil {
 		desc = *description
 	}
-	if _, err := r.Store.UserGet(ctx, r.Store.Pool, id); err != nil {
+	if _, err := r.Store.UserGet(ctx, id); err != nil {
 		return nil, err
 	}
 	c, err := r.Store.CreditAdd(ctx, id, int64(amount), "PURCHASE", desc)

@@ -77,7 +77,7 @@ func (r *Resolver) ownExecution(ctx context.Context, id string) (*model.GraphExe
 	if err != nil {
 		return nil, err
 	}
-	e, err := r.Store.ExecutionGet(ctx, r.Store.Pool, eid)
+	e, err := r.Store.ExecutionGet(ctx, eid)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (r *queryResolver) SharedExecution(ctx context.Context, shareToken string) 
 	if len(shareToken) == 0 || len(shareToken) > 200 {
 		return nil, nil
 	}
-	e, err := r.Store.ExecutionGetByShareToken(ctx, r.Store.Pool, shareToken)
+	e, err := r.Store.ExecutionGetByShareToken(ctx, shareToken)
 	if err != nil {
 		return nil, nilIfNotFound(err)
 	}
@@ -138,7 +138,7 @@ func (r *Resolver) executionPage(ctx context.Context, userID uuid.UUID, graphID 
 		s := model.Status(*status)
 		st = &s
 	}
-	es, err := r.Store.ExecutionList(ctx, r.Store.Pool, userID, graphID, st, cur, n+1)
+	es, err := r.Store.ExecutionList(ctx, userID, graphID, st, cur, n+1)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func (r *mutationResolver) setShared(ctx context.Context, id string, shared bool
 	if err != nil {
 		return nil, err
 	}
-	e, err := r.Store.ExecutionSetShared(ctx, r.Store.Pool, u.ID, eid, shared)
+	e, err := r.Store.ExecutionSetShared(ctx, u.ID, eid, shared)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (r *graphExecutionResolver) Graph(ctx context.Context, obj *gql.GraphExecut
 		return nil, nil // a share-token reader sees the run, not the graph
 	}
 	gid, _ := uuid.Parse(obj.GraphID)
-	g, err := r.Store.GraphGet(ctx, r.Store.Pool, gid, obj.GraphVersion)
+	g, err := r.Store.GraphGet(ctx, gid, obj.GraphVersion)
 	if err != nil {
 		return nil, nilIfNotFound(err)
 	}
@@ -289,7 +289,7 @@ func (r *graphExecutionResolver) Logs(ctx context.Context, obj *gql.GraphExecuti
 	if err != nil {
 		return nil, err
 	}
-	logs, err := r.Store.ExecutionLogs(ctx, r.Store.Pool, id, cur, n+1)
+	logs, err := r.Store.ExecutionLogs(ctx, id, cur, n+1)
 	if err != nil {
 		return nil, err
 	}

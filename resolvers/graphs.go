@@ -211,7 +211,7 @@ func (r *queryResolver) Graphs(ctx context.Context, first *int, after *string, f
 	if filter != nil {
 		f.NameContains, f.IsTemplate, f.IsActive = filter.NameContains, filter.IsTemplate, filter.IsActive
 	}
-	gs, err := r.Store.GraphList(ctx, r.Store.Pool, u.ID, f, cur, n+1)
+	gs, err := r.Store.GraphList(ctx, u.ID, f, cur, n+1)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +226,7 @@ func (r *queryResolver) Templates(ctx context.Context, first *int, after *string
 	if err != nil {
 		return nil, err
 	}
-	gs, err := r.Store.TemplateList(ctx, r.Store.Pool, nameContains, cur, n+1)
+	gs, err := r.Store.TemplateList(ctx, nameContains, cur, n+1)
 	if err != nil {
 		return nil, err
 	}

@@ -65,7 +65,7 @@ func setup(t testing.TB) *bundle {
 	t.Cleanup(pool.Close)
 	store := db.New(pool)
 	reg := blocks.Builtin()
-	require.NoError(t, store.BlockSync(context.Background(), reg.All()))
+	require.NoError(t, graphs.New(store, reg).SyncBlocks(context.Background()))
 	rdb, prefix := testenv.Redis(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := events.NewHub(rdb, prefix, logger, events.HubOptions{})
@@ -99,12 +99,12 @@ func (b *bundle) user(role model.Role) (*model.User, string) {
 	ctx := context.Background()
 	secret, prefix, hash := auth.NewAPIKey()
 	var u *model.User
-	err := b.store.InTx(ctx, func(tx pgx.Tx) (err error) {
-		u, err = b.store.UserCreate(ctx, tx, db.NewUser{Email: "u" + testenv.RandomSuffix(6) + "@example.com", Role: role})
+	err := b.store.InTx(ctx, func(tx *db.Store) (err error) {
+		u, err = tx.UserCreate(ctx, db.NewUser{Email: "u" + testenv.RandomSuffix(6) + "@example.com", Role: role})
 		if err != nil {
 			return err
 		}
-		_, err = b.store.APIKeyCreate(ctx, tx, u.ID, "test", prefix, hash)
+		_, err = tx.APIKeyCreate(ctx, u.ID, "test", prefix, hash)
 		return err
 	})
 	require.NoError(b.t, err)

@@ -29,20 +29,19 @@ const batchWait = 500 * time.Microsecond
 
 // NewLoaders builds a request's loaders.
 func NewLoaders(store *db.Store) *Loaders {
-	ex := store.Pool
 	opt := dataloadgen.WithWait(batchWait)
 	return &Loaders{
 		nodesByGraph: dataloadgen.NewLoader(filled(func(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Node, error) {
-			return store.NodesByGraphs(ctx, ex, keys)
+			return store.NodesByGraphs(ctx, keys)
 		}), opt),
 		linksByGraph: dataloadgen.NewLoader(filled(func(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Link, error) {
-			return store.LinksByGraphs(ctx, ex, keys)
+			return store.LinksByGraphs(ctx, keys)
 		}), opt),
 		versions: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*model.Graph, error) {
-			return store.GraphVersions(ctx, ex, ids)
+			return store.GraphVersions(ctx, ids)
 		}), opt),
 		users: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*model.User, error) {
-			us, err := store.UsersByIDs(ctx, ex, ids)
+			us, err := store.UsersByIDs(ctx, ids)
 			m := make(map[uuid.UUID]*model.User, len(us))
 			for _, u := range us {
 				m[u.ID] = u
@@ -50,7 +49,7 @@ func NewLoaders(store *db.Store) *Loaders {
 			return m, err
 		}, opt),
 		nodes: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]model.Node, error) {
-			ns, err := store.NodesByIDs(ctx, ex, ids)
+			ns, err := store.NodesByIDs(ctx, ids)
 			m := make(map[uuid.UUID]model.Node, len(ns))
 			for _, n := range ns {
 				m[n.ID] = n
@@ -58,7 +57,7 @@ func NewLoaders(store *db.Store) *Loaders {
 			return m, err
 		}, opt),
 		nodeExecutions: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.NodeExecution, error) {
-			return store.NodeExecutionsByExecutions(ctx, ex, ids)
+			return store.NodeExecutionsByExecutions(ctx, ids)
 		}), opt),
 	}
 }

@@ -6,12 +6,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/gqlscalar"
-	"github.com/agentgraph/agentgraph/internal/model"
 	"github.com/agentgraph/agentgraph/internal/opstream"
 )
 
@@ -257,18 +255,7 @@ func (s *stream) deliverSnapshot(snap *gql.ExecutionEvent, terminal bool) bool {
 // read reads the run and its node executions in one consistent read, as a
 // SNAPSHOT event; terminal says the run is over.
 func (s *stream) read() (*gql.ExecutionEvent, bool, error) {
-	var e *model.GraphExecution
-	var nodes []model.NodeExecution
-	err := pgx.BeginTxFunc(s.ctx, s.r.Store.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
-		func(tx pgx.Tx) error {
-			var err error
-			if e, err = s.r.Store.ExecutionGet(s.ctx, tx, s.id); err != nil {
-				return err
-			}
-			m, err := s.r.Store.NodeExecutionsByExecutions(s.ctx, tx, []uuid.UUID{s.id})
-			nodes = m[s.id]
-			return err
-		})
+	e, nodes, err := s.r.Store.ExecutionSnapshot(s.ctx, s.id)
 	if err != nil {
 		return nil, false, err
 	}
@@ -296,7 +283,7 @@ func (s *stream) onQuiet() {
 	}
 	last := s.last
 	s.mu.Unlock()
-	e, err := s.r.Store.ExecutionGet(s.ctx, s.r.Store.Pool, s.id)
+	e, err := s.r.Store.ExecutionGet(s.ctx, s.id)
 	if s.ctx.Err() != nil {
 		return
 	}
@@ -384,7 +371,7 @@ func (r *subscriptionResolver) GraphExecutions(ctx context.Context, graphID stri
 				if err != nil {
 					continue
 				}
-				e, err := r.Store.ExecutionGet(ctx, r.Store.Pool, eid)
+				e, err := r.Store.ExecutionGet(ctx, eid)
 				if err != nil {
 					continue
 				}
@@ -417,7 +404,7 @@ func (r *subscriptionResolver) graphExecutionsDriven(ctx context.Context, userID
 			return
 		}
 		sig.Offer(opstream.Item{Deliver: func() bool {
-			e, err := r.Store.ExecutionGet(ctx, r.Store.Pool, eid)
+			e, err := r.Store.ExecutionGet(ctx, eid)
 			if err != nil {
 				return false
 			}

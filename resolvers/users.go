@@ -27,7 +27,7 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 	if err != nil {
 		return nil, err
 	}
-	users, err := r.Store.UserList(ctx, r.Store.Pool, cur, n+1)
+	users, err := r.Store.UserList(ctx, cur, n+1)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func (r *queryResolver) MyAPIKeys(ctx context.Context) ([]*gql.APIKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := r.Store.APIKeyList(ctx, r.Store.Pool, u.ID)
+	keys, err := r.Store.APIKeyList(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (r *mutationResolver) UpdateMe(ctx context.Context, input gql.UpdateMeInput
 	if input.Preferences != nil {
 		upd.Preferences = json.RawMessage(input.Preferences)
 	}
-	nu, err := r.Store.UserUpdateProfile(ctx, r.Store.Pool, u.ID, upd)
+	nu, err := r.Store.UserUpdateProfile(ctx, u.ID, upd)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, name string) (*gql.
 		return nil, err
 	}
 	secret, prefix, hash := auth.NewAPIKey()
-	k, err := r.Store.APIKeyCreate(ctx, r.Store.Pool, u.ID, name, prefix, hash)
+	k, err := r.Store.APIKeyCreate(ctx, u.ID, name, prefix, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*gql.AP
 	if err != nil {
 		return nil, err
 	}
-	k, err := r.Store.APIKeyRevoke(ctx, r.Store.Pool, u.ID, kid)
+	k, err := r.Store.APIKeyRevoke(ctx, u.ID, kid)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (r *mutationResolver) SetUserRole(ctx context.Context, userID string, role 
 	if err != nil {
 		return nil, err
 	}
-	u, err := r.Store.UserSetRole(ctx, r.Store.Pool, id, model.Role(role))
+	u, err := r.Store.UserSetRole(ctx, id, model.Role(role))
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (r *mutationResolver) DeactivateUser(ctx context.Context, userID string) (*
 	if id == a.ID {
 		return nil, model.Invalid("userId", "an admin cannot deactivate their own account")
 	}
-	u, err := r.Store.UserSetActive(ctx, r.Store.Pool, id, false)
+	u, err := r.Store.UserSetActive(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}

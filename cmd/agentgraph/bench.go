@@ -90,7 +90,7 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 	defer eng.Stop()
-	u, err := d.store.UserCreate(ctx, d.pool, db.NewUser{Email: fmt.Sprintf("bench-%s@example.com", uuid.NewString()[:8])})
+	u, err := d.store.UserCreate(ctx, db.NewUser{Email: fmt.Sprintf("bench-%s@example.com", uuid.NewString()[:8])})
 	if err != nil {
 		return err
 	}
@@ -174,13 +174,7 @@ type runEnd struct {
 }
 
 func (b *bencher) save(ctx context.Context, spec *model.GraphSpec) (*model.FullGraph, error) {
-	var fg *model.FullGraph
-	err := b.d.store.InTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		fg, err = b.d.store.GraphSaveSpec(ctx, tx, b.user.ID, spec, db.GraphSave{Activate: true})
-		return err
-	})
-	return fg, err
+	return b.d.store.GraphSaveSpec(ctx, b.user.ID, spec, db.GraphSave{Activate: true})
 }
 
 func (b *bencher) storeValueID() string {
@@ -299,7 +293,7 @@ func (b *bencher) naive(ctx context.Context, runs, nodes int) (float64, error) {
 		go func() {
 			defer wg.Done()
 			step := func(sql string, args ...any) error {
-				return b.d.store.InTx(ctx, func(tx pgx.Tx) error {
+				return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 					if _, err := tx.Exec(ctx, sql, args...); err != nil {
 						return err
 					}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,15 +20,6 @@ import (
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
-
-// binary builds agentgraph once per test run.
-func binary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "agentgraph")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoErrorf(t, err, "build: %s", out)
-	return bin
-}
 
 func run(t *testing.T, bin string, env []string, args ...string) (string, int) {
 	t.Helper()
@@ -49,7 +39,7 @@ func run(t *testing.T, bin string, env []string, args ...string) (string, int) {
 
 func TestCLI(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
+	bin := testenv.BuildBinary(t)
 	env := []string{"DATABASE_URL=" + testenv.PostgresURL(t)}
 
 	out, code := run(t, bin, env, "migrate", "status")
@@ -78,7 +68,7 @@ func TestCLI(t *testing.T) {
 
 func TestBadConfigFailsClearly(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
+	bin := testenv.BuildBinary(t)
 	cases := []struct {
 		env  []string
 		want string
@@ -102,7 +92,7 @@ func TestBadConfigFailsClearly(t *testing.T) {
 // closes its websockets with 1001 and exits 0 on SIGTERM.
 func TestServeHealthAndGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
+	bin := testenv.BuildBinary(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()

@@ -13,6 +13,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/config"
 	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/pg"
 )
 
@@ -48,7 +49,7 @@ func connect(ctx context.Context, logger *slog.Logger) (*deps, error) {
 		return nil, err
 	}
 	d := &deps{cfg: cfg, pool: pool, store: db.New(pool), reg: blocks.Builtin()}
-	if err := d.store.BlockSync(cctx, d.reg.All()); err != nil {
+	if err := graphs.New(d.store, d.reg).SyncBlocks(cctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("syncing blocks: %w", err)
 	}

@@ -7,8 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/agentgraph/agentgraph/internal/auth"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -56,15 +54,15 @@ func userCmd(ctx context.Context, args []string) error {
 	store := db.New(pool)
 	var u *model.User
 	secret, prefix, hash := auth.NewAPIKey()
-	err = store.InTx(ctx, func(tx pgx.Tx) error {
+	err = store.InTx(ctx, func(tx *db.Store) error {
 		nu := db.NewUser{Email: *email, Role: model.Role(*role)}
 		if *name != "" {
 			nu.Name = name
 		}
-		if u, err = store.UserCreate(ctx, tx, nu); err != nil {
+		if u, err = tx.UserCreate(ctx, nu); err != nil {
 			return err
 		}
-		_, err = store.APIKeyCreate(ctx, tx, u.ID, "created by agentgraph user create", prefix, hash)
+		_, err = tx.APIKeyCreate(ctx, u.ID, "created by agentgraph user create", prefix, hash)
 		return err
 	})
 	if err != nil {

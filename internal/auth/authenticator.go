@@ -27,7 +27,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*model.
 	}
 	var user *model.User
 	if IsAPIKey(token) {
-		u, keyID, lastUsed, err := a.Store.APIKeyUser(ctx, a.Store.Pool, HashAPIKey(token))
+		u, keyID, lastUsed, err := a.Store.APIKeyUser(ctx, HashAPIKey(token))
 		if errors.Is(err, model.ErrNotFound) {
 			return nil, fmt.Errorf("%w: unknown or revoked API key", model.ErrUnauthenticated)
 		}
@@ -37,7 +37,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*model.
 		// Like lastLoginAt: at most one write a minute, and no statement at
 		// all on the requests in between.
 		if lastUsed == nil || time.Since(*lastUsed) > time.Minute {
-			_ = a.Store.APIKeyTouch(ctx, a.Store.Pool, keyID)
+			_ = a.Store.APIKeyTouch(ctx, keyID)
 		}
 		user = u
 	} else {
@@ -45,7 +45,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*model.
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", model.ErrUnauthenticated, err)
 		}
-		u, err := a.Store.UserGet(ctx, a.Store.Pool, id)
+		u, err := a.Store.UserGet(ctx, id)
 		if errors.Is(err, model.ErrNotFound) {
 			return nil, fmt.Errorf("%w: unknown user", model.ErrUnauthenticated)
 		}
@@ -59,7 +59,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*model.
 	}
 	// Written at most once a minute per user (the query's condition).
 	if user.LastLoginAt == nil || time.Since(*user.LastLoginAt) > time.Minute {
-		if a.Store.UserTouchLogin(ctx, a.Store.Pool, user.ID) == nil {
+		if a.Store.UserTouchLogin(ctx, user.ID) == nil {
 			now := time.Now()
 			user.LastLoginAt = &now
 		}

@@ -27,7 +27,7 @@ func (s *Store) AlertRuleCreate(ctx context.Context, r AlertRule) (*AlertRule, e
 	if r.NotificationChannels == nil {
 		r.NotificationChannels = []string{}
 	}
-	row, err := s.q.AlertRuleInsert(ctx, s.Pool, dbsqlc.AlertRuleInsertParams{Name: r.Name, Condition: r.Condition,
+	row, err := s.q.AlertRuleInsert(ctx, s.db, dbsqlc.AlertRuleInsertParams{Name: r.Name, Condition: r.Condition,
 		Threshold: r.Threshold, Severity: dbsqlc.AlertSeverity(r.Severity), IsActive: r.IsActive,
 		NotificationChannels: r.NotificationChannels})
 	if err != nil {
@@ -41,7 +41,7 @@ func (s *Store) AlertRuleCreate(ctx context.Context, r AlertRule) (*AlertRule, e
 
 // AlertRuleList lists every rule.
 func (s *Store) AlertRuleList(ctx context.Context) ([]*AlertRule, error) {
-	rows, err := s.q.AlertRuleList(ctx, s.Pool)
+	rows, err := s.q.AlertRuleList(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (s *Store) AlertRuleList(ctx context.Context) ([]*AlertRule, error) {
 
 // AlertRuleDelete deletes a rule.
 func (s *Store) AlertRuleDelete(ctx context.Context, id uuid.UUID) error {
-	n, err := s.q.AlertRuleDelete(ctx, s.Pool, id)
+	n, err := s.q.AlertRuleDelete(ctx, s.db, id)
 	if err == nil && n == 0 {
 		return model.NotFound("alert rule")
 	}

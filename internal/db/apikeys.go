@@ -12,12 +12,12 @@ import (
 )
 
 // APIKeyCreate stores a key's hash and visible prefix.
-func (s *Store) APIKeyCreate(ctx context.Context, ex DBTX, userID uuid.UUID, name, prefix string, hash []byte) (*model.APIKey, error) {
+func (s *Store) APIKeyCreate(ctx context.Context, userID uuid.UUID, name, prefix string, hash []byte) (*model.APIKey, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len([]rune(name)) > 100 {
 		return nil, model.Invalid("name", "must be 1 to 100 characters")
 	}
-	row, err := s.q.APIKeyCreate(ctx, ex, dbsqlc.APIKeyCreateParams{UserID: userID, Name: name, Prefix: prefix, KeyHash: hash})
+	row, err := s.q.APIKeyCreate(ctx, s.db, dbsqlc.APIKeyCreateParams{UserID: userID, Name: name, Prefix: prefix, KeyHash: hash})
 	if err != nil {
 		return nil, err
 	}
@@ -26,8 +26,8 @@ func (s *Store) APIKeyCreate(ctx context.Context, ex DBTX, userID uuid.UUID, nam
 
 // APIKeyUser resolves a key hash to its owner (active or not: the caller
 // decides), the key id and when the key was last used.
-func (s *Store) APIKeyUser(ctx context.Context, ex DBTX, hash []byte) (*model.User, uuid.UUID, *time.Time, error) {
-	row, err := s.q.APIKeyGetUserByHash(ctx, ex, hash)
+func (s *Store) APIKeyUser(ctx context.Context, hash []byte) (*model.User, uuid.UUID, *time.Time, error) {
+	row, err := s.q.APIKeyGetUserByHash(ctx, s.db, hash)
 	if err != nil {
 		return nil, uuid.Nil, nil, notFound(err, "api key")
 	}
@@ -35,8 +35,8 @@ func (s *Store) APIKeyUser(ctx context.Context, ex DBTX, hash []byte) (*model.Us
 }
 
 // APIKeyList lists a user's keys, revoked ones included.
-func (s *Store) APIKeyList(ctx context.Context, ex DBTX, userID uuid.UUID) ([]*model.APIKey, error) {
-	rows, err := s.q.APIKeyListByUser(ctx, ex, userID)
+func (s *Store) APIKeyList(ctx context.Context, userID uuid.UUID) ([]*model.APIKey, error) {
+	rows, err := s.q.APIKeyListByUser(ctx, s.db, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -48,8 +48,8 @@ func (s *Store) APIKeyList(ctx context.Context, ex DBTX, userID uuid.UUID) ([]*m
 }
 
 // APIKeyRevoke revokes one of the user's keys; another user's key is not found.
-func (s *Store) APIKeyRevoke(ctx context.Context, ex DBTX, userID, id uuid.UUID) (*model.APIKey, error) {
-	row, err := s.q.APIKeyRevoke(ctx, ex, dbsqlc.APIKeyRevokeParams{ID: id, UserID: userID})
+func (s *Store) APIKeyRevoke(ctx context.Context, userID, id uuid.UUID) (*model.APIKey, error) {
+	row, err := s.q.APIKeyRevoke(ctx, s.db, dbsqlc.APIKeyRevokeParams{ID: id, UserID: userID})
 	if err != nil {
 		return nil, notFound(err, "api key")
 	}
@@ -57,8 +57,8 @@ func (s *Store) APIKeyRevoke(ctx context.Context, ex DBTX, userID, id uuid.UUID)
 }
 
 // APIKeyTouch records use, at most once a minute.
-func (s *Store) APIKeyTouch(ctx context.Context, ex DBTX, id uuid.UUID) error {
-	return s.q.APIKeyTouch(ctx, ex, id)
+func (s *Store) APIKeyTouch(ctx context.Context, id uuid.UUID) error {
+	return s.q.APIKeyTouch(ctx, s.db, id)
 }
 
 func apiKeyFromRow(r dbsqlc.ApiKey) *model.APIKey {

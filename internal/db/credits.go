@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
 )
@@ -30,8 +29,8 @@ type CreditTransaction struct {
 }
 
 // CreditGet returns a user's balance, creating the zero row on first use.
-func (s *Store) CreditGet(ctx context.Context, ex DBTX, userID uuid.UUID) (*Credit, error) {
-	row, err := s.q.UserCreditEnsure(ctx, ex, userID)
+func (s *Store) CreditGet(ctx context.Context, userID uuid.UUID) (*Credit, error) {
+	row, err := s.q.UserCreditEnsure(ctx, s.db, userID)
 	if err != nil {
 		return nil, notFound(err, "user")
 	}
@@ -41,15 +40,15 @@ func (s *Store) CreditGet(ctx context.Context, ex DBTX, userID uuid.UUID) (*Cred
 // CreditAdd adds a positive amount and records the ledger entry in one transaction.
 func (s *Store) CreditAdd(ctx context.Context, userID uuid.UUID, amount int64, typ, description string) (*Credit, error) {
 	var out *Credit
-	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := s.q.UserCreditEnsure(ctx, tx, userID); err != nil {
+	err := s.InTx(ctx, func(tx *Store) error {
+		if _, err := s.q.UserCreditEnsure(ctx, tx.db, userID); err != nil {
 			return notFound(err, "user")
 		}
-		row, err := s.q.UserCreditAdd(ctx, tx, dbsqlc.UserCreditAddParams{UserID: userID, Amount: amount})
+		row, err := s.q.UserCreditAdd(ctx, tx.db, dbsqlc.UserCreditAddParams{UserID: userID, Amount: amount})
 		if err != nil {
 			return err
 		}
-		_, err = s.q.CreditTransactionInsert(ctx, tx, dbsqlc.CreditTransactionInsertParams{
+		_, err = s.q.CreditTransactionInsert(ctx, tx.db, dbsqlc.CreditTransactionInsertParams{
 			UserID: userID, Amount: amount, TransactionType: dbsqlc.TransactionType(typ),
 			Description: description, BalanceAfter: row.Balance,
 		})
@@ -60,12 +59,12 @@ func (s *Store) CreditAdd(ctx context.Context, userID uuid.UUID, amount int64, t
 }
 
 // CreditTransactions pages through a user's ledger, newest first.
-func (s *Store) CreditTransactions(ctx context.Context, ex DBTX, userID uuid.UUID, before *Cursor, limit int) ([]*CreditTransaction, error) {
+func (s *Store) CreditTransactions(ctx context.Context, userID uuid.UUID, before *Cursor, limit int) ([]*CreditTransaction, error) {
 	p := dbsqlc.CreditTransactionListByUserParams{UserID: userID, Lim: int32(limit)}
 	if before != nil {
 		p.BeforeCreated, p.BeforeID = &before.Time, uuid.NullUUID{UUID: before.ID, Valid: true}
 	}
-	rows, err := s.q.CreditTransactionListByUser(ctx, ex, p)
+	rows, err := s.q.CreditTransactionListByUser(ctx, s.db, p)
 	if err != nil {
 		return nil, err
 	}

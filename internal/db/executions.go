@@ -13,8 +13,8 @@ import (
 )
 
 // ExecutionGet returns a run by id. It does not check ownership: callers do.
-func (s *Store) ExecutionGet(ctx context.Context, ex DBTX, id uuid.UUID) (*model.GraphExecution, error) {
-	row, err := s.q.GraphExecutionGet(ctx, ex, id)
+func (s *Store) ExecutionGet(ctx context.Context, id uuid.UUID) (*model.GraphExecution, error) {
+	row, err := s.q.GraphExecutionGet(ctx, s.db, id)
 	if err != nil {
 		return nil, notFound(err, "execution")
 	}
@@ -23,8 +23,8 @@ func (s *Store) ExecutionGet(ctx context.Context, ex DBTX, id uuid.UUID) (*model
 
 // ExecutionsByIDs returns the runs found among ids (one statement; the
 // execution dataloader). Order is not significant.
-func (s *Store) ExecutionsByIDs(ctx context.Context, ex DBTX, ids []uuid.UUID) ([]*model.GraphExecution, error) {
-	rows, err := s.q.GraphExecutionGetMany(ctx, ex, ids)
+func (s *Store) ExecutionsByIDs(ctx context.Context, ids []uuid.UUID) ([]*model.GraphExecution, error) {
+	rows, err := s.q.GraphExecutionGetMany(ctx, s.db, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (s *Store) ExecutionsByIDs(ctx context.Context, ex DBTX, ids []uuid.UUID) (
 // ExecutionList pages through a user's runs, newest first, optionally of one
 // graph and/or in one status. Keyset on (created_at, id), so a page costs
 // the same at any depth (idx_graph_exec_user / idx_graph_exec_graph).
-func (s *Store) ExecutionList(ctx context.Context, ex DBTX, userID uuid.UUID, graphID *uuid.UUID, status *model.Status, after *Cursor, limit int) ([]*model.GraphExecution, error) {
+func (s *Store) ExecutionList(ctx context.Context, userID uuid.UUID, graphID *uuid.UUID, status *model.Status, after *Cursor, limit int) ([]*model.GraphExecution, error) {
 	var st dbsqlc.NullExecutionStatus
 	if status != nil {
 		st = dbsqlc.NullExecutionStatus{ExecutionStatus: dbsqlc.ExecutionStatus(*status), Valid: true}
@@ -50,13 +50,13 @@ func (s *Store) ExecutionList(ctx context.Context, ex DBTX, userID uuid.UUID, gr
 		if after != nil {
 			p.BeforeCreated, p.BeforeID = &after.Time, uuid.NullUUID{UUID: after.ID, Valid: true}
 		}
-		rows, err = s.q.GraphExecutionListByGraph(ctx, ex, p)
+		rows, err = s.q.GraphExecutionListByGraph(ctx, s.db, p)
 	} else {
 		p := dbsqlc.GraphExecutionListByUserParams{UserID: userID, Status: st, Lim: int32(limit)}
 		if after != nil {
 			p.BeforeCreated, p.BeforeID = &after.Time, uuid.NullUUID{UUID: after.ID, Valid: true}
 		}
-		rows, err = s.q.GraphExecutionListByUser(ctx, ex, p)
+		rows, err = s.q.GraphExecutionListByUser(ctx, s.db, p)
 	}
 	if err != nil {
 		return nil, err
@@ -70,8 +70,8 @@ func (s *Store) ExecutionList(ctx context.Context, ex DBTX, userID uuid.UUID, gr
 
 // NodeExecutionsByExecutions returns the node executions of many runs in
 // one statement, each run's in creation order.
-func (s *Store) NodeExecutionsByExecutions(ctx context.Context, ex DBTX, ids []uuid.UUID) (map[uuid.UUID][]model.NodeExecution, error) {
-	rows, err := s.q.NodeExecutionListByExecutions(ctx, ex, ids)
+func (s *Store) NodeExecutionsByExecutions(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.NodeExecution, error) {
+	rows, err := s.q.NodeExecutionListByExecutions(ctx, s.db, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -84,10 +84,10 @@ func (s *Store) NodeExecutionsByExecutions(ctx context.Context, ex DBTX, ids []u
 
 // ExecutionSetShared shares (with a fresh unguessable token) or unshares
 // (dropping the token, so old links stop working) one of the user's runs.
-func (s *Store) ExecutionSetShared(ctx context.Context, ex DBTX, userID, id uuid.UUID, shared bool) (*model.GraphExecution, error) {
+func (s *Store) ExecutionSetShared(ctx context.Context, userID, id uuid.UUID, shared bool) (*model.GraphExecution, error) {
 	p := dbsqlc.GraphExecutionSetSharedParams{ID: id, UserID: userID, IsShared: shared}
 	if shared {
-		cur, err := s.q.GraphExecutionGet(ctx, ex, id)
+		cur, err := s.q.GraphExecutionGet(ctx, s.db, id)
 		if err != nil || cur.UserID != userID {
 			return nil, model.NotFound("execution")
 		}
@@ -99,7 +99,7 @@ func (s *Store) ExecutionSetShared(ctx context.Context, ex DBTX, userID, id uuid
 		tok := base64.RawURLEncoding.EncodeToString(b)
 		p.ShareToken = &tok
 	}
-	row, err := s.q.GraphExecutionSetShared(ctx, ex, p)
+	row, err := s.q.GraphExecutionSetShared(ctx, s.db, p)
 	if err != nil {
 		return nil, notFound(err, "execution")
 	}
@@ -107,11 +107,11 @@ func (s *Store) ExecutionSetShared(ctx context.Context, ex DBTX, userID, id uuid
 }
 
 // ExecutionGetByShareToken returns the shared run a token opens.
-func (s *Store) ExecutionGetByShareToken(ctx context.Context, ex DBTX, token string) (*model.GraphExecution, error) {
+func (s *Store) ExecutionGetByShareToken(ctx context.Context, token string) (*model.GraphExecution, error) {
 	if token == "" {
 		return nil, model.NotFound("execution")
 	}
-	row, err := s.q.GraphExecutionGetByShareToken(ctx, ex, &token)
+	row, err := s.q.GraphExecutionGetByShareToken(ctx, s.db, &token)
 	if err != nil {
 		return nil, notFound(err, "execution")
 	}
@@ -119,8 +119,8 @@ func (s *Store) ExecutionGetByShareToken(ctx context.Context, ex DBTX, token str
 }
 
 // ExecutionChildOf returns the child run an AGENT node execution started.
-func (s *Store) ExecutionChildOf(ctx context.Context, ex DBTX, nodeExecutionID uuid.UUID) (*model.GraphExecution, error) {
-	row, err := s.q.GraphExecutionGetByParent(ctx, ex, uuid.NullUUID{UUID: nodeExecutionID, Valid: true})
+func (s *Store) ExecutionChildOf(ctx context.Context, nodeExecutionID uuid.UUID) (*model.GraphExecution, error) {
+	row, err := s.q.GraphExecutionGetByParent(ctx, s.db, uuid.NullUUID{UUID: nodeExecutionID, Valid: true})
 	if err != nil {
 		return nil, notFound(err, "child execution")
 	}

@@ -3,12 +3,10 @@ package db
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -45,9 +43,19 @@ type NewExecution struct {
 // newRunStats is the stats column of a run not yet started.
 var newRunStats, _ = json.Marshal(model.ExecutionStats{})
 
-// ExecutionInsert stores a QUEUED run (its QUEUED event is seq 1) and
-// notifies listening workers when the transaction commits.
-func (s *Store) ExecutionInsert(ctx context.Context, ex DBTX, n NewExecution) (*model.GraphExecution, error) {
+// ExecutionInsert stores a QUEUED run (its QUEUED event is seq 1) and, for
+// a top-level run, notifies listening workers when its transaction commits.
+func (s *Store) ExecutionInsert(ctx context.Context, n NewExecution) (*model.GraphExecution, error) {
+	var out *model.GraphExecution
+	err := s.InTx(ctx, func(tx *Store) (err error) {
+		out, err = tx.insertExecution(ctx, n)
+		return err
+	})
+	return out, err
+}
+
+// insertExecution is ExecutionInsert inside its transaction.
+func (s *Store) insertExecution(ctx context.Context, n NewExecution) (*model.GraphExecution, error) {
 	inputs, err := json.Marshal(n.Inputs)
 	if err != nil {
 		return nil, model.Invalid("inputs", "not JSON-encodable: %v", err)
@@ -61,12 +69,12 @@ func (s *Store) ExecutionInsert(ctx context.Context, ex DBTX, n NewExecution) (*
 	if n.ParentNodeExecutionID != nil {
 		p.ParentNodeExecutionID = uuid.NullUUID{UUID: *n.ParentNodeExecutionID, Valid: true}
 	}
-	row, err := s.q.GraphExecutionInsert(ctx, ex, p)
+	row, err := s.q.GraphExecutionInsert(ctx, s.db, p)
 	if err != nil {
 		return nil, err
 	}
 	if n.ParentNodeExecutionID == nil {
-		if _, err := ex.Exec(ctx, "SELECT pg_notify($1, $2)", ChannelExecutionQueued, row.ID.String()); err != nil {
+		if _, err := s.db.Exec(ctx, "SELECT pg_notify($1, $2)", ChannelExecutionQueued, row.ID.String()); err != nil {
 			return nil, err
 		}
 	}
@@ -80,7 +88,7 @@ func (s *Store) ExecutionInsert(ctx context.Context, ex DBTX, n NewExecution) (*
 // of notifying transactions). For each run, in order, it returns the run as
 // inserted QUEUED (what the submitter answers) and the claim (what the
 // worker starts). One bad row fails the whole statement.
-func (s *Store) ExecutionInsertClaimed(ctx context.Context, ex DBTX, ns []NewExecution, owner string, leaseSeconds float64) ([]*model.GraphExecution, []*Claimed, error) {
+func (s *Store) ExecutionInsertClaimed(ctx context.Context, ns []NewExecution, owner string, leaseSeconds float64) ([]*model.GraphExecution, []*Claimed, error) {
 	type row struct {
 		ID           uuid.UUID       `json:"id"`
 		GraphID      uuid.UUID       `json:"graph_id"`
@@ -102,7 +110,7 @@ func (s *Store) ExecutionInsertClaimed(ctx context.Context, ex DBTX, ns []NewExe
 	if err != nil {
 		return nil, nil, model.Invalid("inputs", "not JSON-encodable: %v", err)
 	}
-	got, err := s.q.GraphExecutionInsertClaimed(ctx, ex, dbsqlc.GraphExecutionInsertClaimedParams{
+	got, err := s.q.GraphExecutionInsertClaimed(ctx, s.db, dbsqlc.GraphExecutionInsertClaimedParams{
 		Stats: newRunStats, Owner: owner, LeaseSeconds: leaseSeconds, Rows: b})
 	if err != nil {
 		return nil, nil, err
@@ -143,13 +151,13 @@ type TargetRequest struct {
 // SubmitTargets answers many submits' checks in one round trip, in order:
 // for each request the user's state and the graph version it would run, or
 // model.ErrNotFound for a missing user or graph version.
-func (s *Store) SubmitTargets(ctx context.Context, ex DBTX, reqs []TargetRequest) ([]*SubmitTarget, []error, error) {
+func (s *Store) SubmitTargets(ctx context.Context, reqs []TargetRequest) ([]*SubmitTarget, []error, error) {
 	p := dbsqlc.SubmitTargetsParams{UserIds: make([]uuid.UUID, len(reqs)), GraphIds: make([]uuid.UUID, len(reqs)),
 		Versions: make([]int32, len(reqs))}
 	for i, r := range reqs {
 		p.UserIds[i], p.GraphIds[i], p.Versions[i] = r.UserID, r.GraphID, int32(r.Version)
 	}
-	rows, err := s.q.SubmitTargets(ctx, ex, p)
+	rows, err := s.q.SubmitTargets(ctx, s.db, p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -177,8 +185,8 @@ func (s *Store) SubmitTargets(ctx context.Context, ex DBTX, reqs []TargetRequest
 // the query), respecting perUser (0 = unlimited) running runs per user.
 func (s *Store) ExecutionClaim(ctx context.Context, owner string, leaseSeconds float64, limit, perUser int) ([]Claimed, error) {
 	var out []Claimed
-	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		rows, err := s.q.GraphExecutionClaim(ctx, tx, dbsqlc.GraphExecutionClaimParams{
+	err := s.InTx(ctx, func(tx *Store) error {
+		rows, err := s.q.GraphExecutionClaim(ctx, tx.db, dbsqlc.GraphExecutionClaimParams{
 			Owner: owner, LeaseSeconds: leaseSeconds, Scan: int32(limit * 4), PerUser: int64(perUser), Lim: int32(limit),
 		})
 		if err != nil {
@@ -201,8 +209,8 @@ func (s *Store) ExecutionClaim(ctx context.Context, owner string, leaseSeconds f
 
 // ExecutionClaimByID claims one run for owner. With requireExpired, a run
 // another worker holds a live lease on is not taken (model.ErrNotFound).
-func (s *Store) ExecutionClaimByID(ctx context.Context, ex DBTX, owner string, leaseSeconds float64, id uuid.UUID, requireExpired bool) (*Claimed, error) {
-	r, err := s.q.GraphExecutionClaimByID(ctx, ex, dbsqlc.GraphExecutionClaimByIDParams{
+func (s *Store) ExecutionClaimByID(ctx context.Context, owner string, leaseSeconds float64, id uuid.UUID, requireExpired bool) (*Claimed, error) {
+	r, err := s.q.GraphExecutionClaimByID(ctx, s.db, dbsqlc.GraphExecutionClaimByIDParams{
 		Owner: owner, LeaseSeconds: leaseSeconds, ID: id, RequireExpired: requireExpired})
 	if err != nil {
 		return nil, notFound(err, "claimable execution")
@@ -226,7 +234,7 @@ type LeaseState struct {
 // ExecutionHeartbeat extends owner's leases on ids; runs missing from the
 // answer are no longer owner's.
 func (s *Store) ExecutionHeartbeat(ctx context.Context, owner string, leaseSeconds float64, ids []uuid.UUID) ([]LeaseState, error) {
-	rows, err := s.q.GraphExecutionHeartbeat(ctx, s.Pool, dbsqlc.GraphExecutionHeartbeatParams{
+	rows, err := s.q.GraphExecutionHeartbeat(ctx, s.db, dbsqlc.GraphExecutionHeartbeatParams{
 		LeaseSeconds: leaseSeconds, Ids: ids, Owner: owner})
 	if err != nil {
 		return nil, err
@@ -240,13 +248,13 @@ func (s *Store) ExecutionHeartbeat(ctx context.Context, owner string, leaseSecon
 
 // ExecutionRelease hands owner's runs back (lease cleared) for another worker.
 func (s *Store) ExecutionRelease(ctx context.Context, owner string, ids []uuid.UUID) error {
-	return s.q.GraphExecutionRelease(ctx, s.Pool, dbsqlc.GraphExecutionReleaseParams{Ids: ids, Owner: owner})
+	return s.q.GraphExecutionRelease(ctx, s.db, dbsqlc.GraphExecutionReleaseParams{Ids: ids, Owner: owner})
 }
 
 // ExecutionCancelQueued moves a QUEUED run of the user to CANCELLED;
 // model.ErrNotFound when it is not (or no longer) QUEUED.
-func (s *Store) ExecutionCancelQueued(ctx context.Context, ex DBTX, userID, id uuid.UUID) (*model.GraphExecution, error) {
-	row, err := s.q.GraphExecutionCancelQueued(ctx, ex, dbsqlc.GraphExecutionCancelQueuedParams{ID: id, UserID: userID})
+func (s *Store) ExecutionCancelQueued(ctx context.Context, userID, id uuid.UUID) (*model.GraphExecution, error) {
+	row, err := s.q.GraphExecutionCancelQueued(ctx, s.db, dbsqlc.GraphExecutionCancelQueuedParams{ID: id, UserID: userID})
 	if err != nil {
 		return nil, notFound(err, "queued execution")
 	}
@@ -255,12 +263,12 @@ func (s *Store) ExecutionCancelQueued(ctx context.Context, ex DBTX, userID, id u
 
 // ExecutionRequestCancel flags a RUNNING run of the user for cancellation
 // and notifies the workers; model.ErrNotFound when it is not RUNNING.
-func (s *Store) ExecutionRequestCancel(ctx context.Context, ex DBTX, userID, id uuid.UUID) (*model.GraphExecution, error) {
-	row, err := s.q.GraphExecutionRequestCancel(ctx, ex, dbsqlc.GraphExecutionRequestCancelParams{ID: id, UserID: userID})
+func (s *Store) ExecutionRequestCancel(ctx context.Context, userID, id uuid.UUID) (*model.GraphExecution, error) {
+	row, err := s.q.GraphExecutionRequestCancel(ctx, s.db, dbsqlc.GraphExecutionRequestCancelParams{ID: id, UserID: userID})
 	if err != nil {
 		return nil, notFound(err, "running execution")
 	}
-	if _, err := ex.Exec(ctx, "SELECT pg_notify($1, $2)", ChannelExecutionCancel, id.String()); err != nil {
+	if _, err := s.db.Exec(ctx, "SELECT pg_notify($1, $2)", ChannelExecutionCancel, id.String()); err != nil {
 		return nil, err
 	}
 	return executionFromRow(row), nil
@@ -275,8 +283,8 @@ type PendingInput struct {
 }
 
 // ExecutionPendingInputs lists a run's waiting partial inputs in creation order.
-func (s *Store) ExecutionPendingInputs(ctx context.Context, ex DBTX, id uuid.UUID) ([]PendingInput, error) {
-	rows, err := s.q.NodeInputListByExecution(ctx, ex, id)
+func (s *Store) ExecutionPendingInputs(ctx context.Context, id uuid.UUID) ([]PendingInput, error) {
+	rows, err := s.q.NodeInputListByExecution(ctx, s.db, id)
 	if err != nil {
 		return nil, err
 	}
@@ -286,6 +294,3 @@ func (s *Store) ExecutionPendingInputs(ctx context.Context, ex DBTX, id uuid.UUI
 	}
 	return out, nil
 }
-
-// IsNotFound reports whether err is (or wraps) model.ErrNotFound.
-func IsNotFound(err error) bool { return errors.Is(err, model.ErrNotFound) }

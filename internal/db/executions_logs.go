@@ -26,12 +26,12 @@ type ExecutionLog struct {
 
 // ExecutionLogs pages through a run's log in order (keyset on (logged_at, id)).
 // The cursor's Time is logged_at.
-func (s *Store) ExecutionLogs(ctx context.Context, ex DBTX, executionID uuid.UUID, after *Cursor, limit int) ([]ExecutionLog, error) {
+func (s *Store) ExecutionLogs(ctx context.Context, executionID uuid.UUID, after *Cursor, limit int) ([]ExecutionLog, error) {
 	p := dbsqlc.ExecutionLogListParams{ExecutionID: executionID, Lim: int32(limit)}
 	if after != nil {
 		p.AfterLogged, p.AfterID = &after.Time, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
-	rows, err := s.q.ExecutionLogList(ctx, ex, p)
+	rows, err := s.q.ExecutionLogList(ctx, s.db, p)
 	if err != nil {
 		return nil, err
 	}

@@ -112,20 +112,20 @@ func (e *LeaseLostError) Error() string {
 // (sorted by user so concurrent batches lock balances in one order).
 func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]ChargeResult, error) {
 	var results []ChargeResult
-	err := s.InTx(ctx, func(tx pgx.Tx) error {
+	err := s.InTx(ctx, func(tx *Store) error {
 		results = nil
 		if len(b.Runs) > 0 {
 			rows, err := json.Marshal(b.Runs)
 			if err != nil {
 				return err
 			}
-			ids, err := s.q.GraphExecutionApplyMany(ctx, tx, dbsqlc.GraphExecutionApplyManyParams{
+			ids, err := s.q.GraphExecutionApplyMany(ctx, tx.db, dbsqlc.GraphExecutionApplyManyParams{
 				LeaseSeconds: b.LeaseSeconds, Owner: b.Owner, Rows: rows})
 			if err != nil {
 				return fmt.Errorf("apply runs: %w", err)
 			}
 			if len(ids) != len(b.Runs) {
-				return s.explainRunMismatch(ctx, tx, b, ids)
+				return tx.explainRunMismatch(ctx, b, ids)
 			}
 		}
 		var inserts, updates []NodeExecutionWrite
@@ -141,7 +141,7 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 			if err != nil {
 				return err
 			}
-			if _, err := s.q.NodeExecutionInsertMany(ctx, tx, rows); err != nil {
+			if _, err := s.q.NodeExecutionInsertMany(ctx, tx.db, rows); err != nil {
 				return fmt.Errorf("insert node executions: %w", err)
 			}
 		}
@@ -150,7 +150,7 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 			if err != nil {
 				return err
 			}
-			n, err := s.q.NodeExecutionUpdateMany(ctx, tx, rows)
+			n, err := s.q.NodeExecutionUpdateMany(ctx, tx.db, rows)
 			if err != nil {
 				return fmt.Errorf("update node executions: %w", err)
 			}
@@ -163,23 +163,23 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 			if err != nil {
 				return err
 			}
-			if err := s.q.NodeInputUpsertMany(ctx, tx, rows); err != nil {
+			if err := s.q.NodeInputUpsertMany(ctx, tx.db, rows); err != nil {
 				return fmt.Errorf("store waiting inputs: %w", err)
 			}
 		}
 		if len(b.InputsDone) > 0 {
-			if err := s.q.NodeInputDeleteMany(ctx, tx, b.InputsDone); err != nil {
+			if err := s.q.NodeInputDeleteMany(ctx, tx.db, b.InputsDone); err != nil {
 				return err
 			}
 		}
 		if len(b.InputsClear) > 0 {
-			if err := s.q.NodeInputDeleteByExecutions(ctx, tx, b.InputsClear); err != nil {
+			if err := s.q.NodeInputDeleteByExecutions(ctx, tx.db, b.InputsClear); err != nil {
 				return err
 			}
 		}
 		if len(b.Charges) > 0 {
 			var err error
-			if results, err = s.applyCharges(ctx, tx, b.Charges); err != nil {
+			if results, err = tx.applyCharges(ctx, b.Charges); err != nil {
 				return err
 			}
 		}
@@ -188,7 +188,7 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 			if err != nil {
 				return err
 			}
-			if err := s.q.ExecutionLogInsertMany(ctx, tx, rows); err != nil {
+			if err := s.q.ExecutionLogInsertMany(ctx, tx.db, rows); err != nil {
 				return fmt.Errorf("insert logs: %w", err)
 			}
 		}
@@ -199,12 +199,12 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 
 // explainRunMismatch tells a lost lease (recoverable: drop those runs) from
 // a refused status or sequence move (a bug: reported as a conflict).
-func (s *Store) explainRunMismatch(ctx context.Context, tx pgx.Tx, b *ExecutionBatch, applied []uuid.UUID) error {
+func (s *Store) explainRunMismatch(ctx context.Context, b *ExecutionBatch, applied []uuid.UUID) error {
 	all := make([]uuid.UUID, len(b.Runs))
 	for i, r := range b.Runs {
 		all[i] = r.ID
 	}
-	owned, err := s.q.GraphExecutionOwnedBy(ctx, tx, dbsqlc.GraphExecutionOwnedByParams{Ids: all, Owner: b.Owner})
+	owned, err := s.q.GraphExecutionOwnedBy(ctx, s.db, dbsqlc.GraphExecutionOwnedByParams{Ids: all, Owner: b.Owner})
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (s *Store) explainRunMismatch(ctx context.Context, tx pgx.Tx, b *ExecutionB
 	return &LeaseLostError{Runs: lost}
 }
 
-func (s *Store) applyCharges(ctx context.Context, tx pgx.Tx, charges []Charge) ([]ChargeResult, error) {
+func (s *Store) applyCharges(ctx context.Context, charges []Charge) ([]ChargeResult, error) {
 	order := make([]int, len(charges))
 	for i := range order {
 		order[i] = i
@@ -235,7 +235,7 @@ func (s *Store) applyCharges(ctx context.Context, tx pgx.Tx, charges []Charge) (
 	results := make([]ChargeResult, len(charges))
 	for _, i := range order {
 		c := charges[i]
-		row, err := s.q.NodeExecutionCharge(ctx, tx, dbsqlc.NodeExecutionChargeParams{
+		row, err := s.q.NodeExecutionCharge(ctx, s.db, dbsqlc.NodeExecutionChargeParams{
 			UserID: c.UserID, Description: c.Description, ReferenceID: c.ReferenceID, Amount: c.Amount})
 		if err == nil {
 			results[i] = ChargeResult{Paid: true, BalanceAfter: row.BalanceAfter}
@@ -244,7 +244,7 @@ func (s *Store) applyCharges(ctx context.Context, tx pgx.Tx, charges []Charge) (
 		if err != pgx.ErrNoRows {
 			return nil, fmt.Errorf("charge %s: %w", c.ReferenceID, err)
 		}
-		already, err := s.q.NodeExecutionCharged(ctx, tx, c.ReferenceID)
+		already, err := s.q.NodeExecutionCharged(ctx, s.db, c.ReferenceID)
 		if err != nil {
 			return nil, err
 		}
@@ -254,8 +254,8 @@ func (s *Store) applyCharges(ctx context.Context, tx pgx.Tx, charges []Charge) (
 }
 
 // UserBalance returns a user's credit balance (0 when none was ever set).
-func (s *Store) UserBalance(ctx context.Context, ex DBTX, userID uuid.UUID) (int64, error) {
-	row, err := s.q.UserCreditGet(ctx, ex, userID)
+func (s *Store) UserBalance(ctx context.Context, userID uuid.UUID) (int64, error) {
+	row, err := s.q.UserCreditGet(ctx, s.db, userID)
 	if err != nil {
 		if err == pgx.ErrNoRows {
 			return 0, nil

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -21,16 +20,26 @@ type GraphSave struct {
 }
 
 // GraphSaveSpec stores a validated spec as a new graph or a new version,
-// with its nodes and links (COPY), in the caller's transaction. A name taken
-// by another of the owner's active graphs is a conflict (the seed's index).
-func (s *Store) GraphSaveSpec(ctx context.Context, tx pgx.Tx, userID uuid.UUID, spec *model.GraphSpec, opt GraphSave) (*model.FullGraph, error) {
+// with its nodes and links (COPY), in one transaction. A name taken by
+// another of the owner's active graphs is a conflict (the seed's index).
+func (s *Store) GraphSaveSpec(ctx context.Context, userID uuid.UUID, spec *model.GraphSpec, opt GraphSave) (*model.FullGraph, error) {
+	var out *model.FullGraph
+	err := s.InTx(ctx, func(tx *Store) (err error) {
+		out, err = tx.saveSpec(ctx, userID, spec, opt)
+		return err
+	})
+	return out, err
+}
+
+// saveSpec is GraphSaveSpec inside its transaction.
+func (s *Store) saveSpec(ctx context.Context, userID uuid.UUID, spec *model.GraphSpec, opt GraphSave) (*model.FullGraph, error) {
 	version := int32(1)
 	id := opt.ID
 	if id == uuid.Nil {
 		id = uuid.New()
 		opt.Activate = true
 	} else {
-		rows, err := s.q.GraphLockVersions(ctx, tx, dbsqlc.GraphLockVersionsParams{ID: id, UserID: userID})
+		rows, err := s.q.GraphLockVersions(ctx, s.db, dbsqlc.GraphLockVersionsParams{ID: id, UserID: userID})
 		if err != nil {
 			return nil, err
 		}
@@ -39,7 +48,7 @@ func (s *Store) GraphSaveSpec(ctx context.Context, tx pgx.Tx, userID uuid.UUID, 
 		}
 		version = rows[len(rows)-1].Version + 1
 		if opt.Activate {
-			if err := s.q.GraphDeactivateAll(ctx, tx, id); err != nil {
+			if err := s.q.GraphDeactivateAll(ctx, s.db, id); err != nil {
 				return nil, err
 			}
 		}
@@ -53,7 +62,7 @@ func (s *Store) GraphSaveSpec(ctx context.Context, tx pgx.Tx, userID uuid.UUID, 
 		v := int32(*opt.ForkedFromVersion)
 		p.ForkedFromVersion = &v
 	}
-	row, err := s.q.GraphInsert(ctx, tx, p)
+	row, err := s.q.GraphInsert(ctx, s.db, p)
 	if err != nil {
 		if code, name := constraint(err); code == codeUniqueViolation && name == "idx_graph_active_version" {
 			return nil, model.ConflictError("you already have an active graph named %q", spec.Name)
@@ -75,7 +84,7 @@ func (s *Store) GraphSaveSpec(ctx context.Context, tx pgx.Tx, userID uuid.UUID, 
 		full.Nodes = append(full.Nodes, model.Node{ID: nid, GraphID: id, GraphVersion: int(version), Key: n.Key,
 			BlockID: bid, Label: n.Label, InputDefault: def, Metadata: meta, X: n.X, Y: n.Y})
 	}
-	if _, err := s.q.NodeInsertMany(ctx, tx, nodeRows); err != nil {
+	if _, err := s.q.NodeInsertMany(ctx, s.db, nodeRows); err != nil {
 		return nil, err
 	}
 	linkRows := make([]dbsqlc.LinkInsertManyParams, len(spec.Links))
@@ -89,7 +98,7 @@ func (s *Store) GraphSaveSpec(ctx context.Context, tx pgx.Tx, userID uuid.UUID, 
 			SourceID: keyToID[l.SourceKey], SinkID: keyToID[l.SinkKey], SourceName: l.SourceName,
 			SinkName: l.SinkName, IsStatic: l.IsStatic})
 	}
-	if _, err := s.q.LinkInsertMany(ctx, tx, linkRows); err != nil {
+	if _, err := s.q.LinkInsertMany(ctx, s.db, linkRows); err != nil {
 		return nil, err
 	}
 	return full, nil
@@ -105,13 +114,13 @@ func jsonObject(m map[string]any) json.RawMessage {
 
 // GraphGet returns a version of a graph, or its active version when version is 0.
 // It does not check ownership: callers do (see Readable).
-func (s *Store) GraphGet(ctx context.Context, ex DBTX, id uuid.UUID, version int) (*model.Graph, error) {
+func (s *Store) GraphGet(ctx context.Context, id uuid.UUID, version int) (*model.Graph, error) {
 	var row dbsqlc.Graph
 	var err error
 	if version == 0 {
-		row, err = s.q.GraphGetActive(ctx, ex, id)
+		row, err = s.q.GraphGetActive(ctx, s.db, id)
 	} else {
-		row, err = s.q.GraphGetVersion(ctx, ex, dbsqlc.GraphGetVersionParams{ID: id, Version: int32(version)})
+		row, err = s.q.GraphGetVersion(ctx, s.db, dbsqlc.GraphGetVersionParams{ID: id, Version: int32(version)})
 	}
 	if err != nil {
 		return nil, notFound(err, "graph")
@@ -120,26 +129,36 @@ func (s *Store) GraphGet(ctx context.Context, ex DBTX, id uuid.UUID, version int
 }
 
 // GraphLoad returns a graph version with its nodes and links (three statements).
-func (s *Store) GraphLoad(ctx context.Context, ex DBTX, id uuid.UUID, version int) (*model.FullGraph, error) {
-	g, err := s.GraphGet(ctx, ex, id, version)
+func (s *Store) GraphLoad(ctx context.Context, id uuid.UUID, version int) (*model.FullGraph, error) {
+	g, err := s.GraphGet(ctx, id, version)
 	if err != nil {
 		return nil, err
 	}
 	keys := []model.GraphKey{g.Key()}
-	nodes, err := s.NodesByGraphs(ctx, ex, keys)
+	nodes, err := s.NodesByGraphs(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	links, err := s.LinksByGraphs(ctx, ex, keys)
+	links, err := s.LinksByGraphs(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
 	return &model.FullGraph{Graph: *g, Nodes: nodes[g.Key()], Links: links[g.Key()]}, nil
 }
 
-// GraphSetActive makes one version the active one.
-func (s *Store) GraphSetActive(ctx context.Context, tx pgx.Tx, userID, id uuid.UUID, version int) (*model.Graph, error) {
-	rows, err := s.q.GraphLockVersions(ctx, tx, dbsqlc.GraphLockVersionsParams{ID: id, UserID: userID})
+// GraphSetActive makes one version the active one, in one transaction.
+func (s *Store) GraphSetActive(ctx context.Context, userID, id uuid.UUID, version int) (*model.Graph, error) {
+	var out *model.Graph
+	err := s.InTx(ctx, func(tx *Store) (err error) {
+		out, err = tx.setActive(ctx, userID, id, version)
+		return err
+	})
+	return out, err
+}
+
+// setActive is GraphSetActive inside its transaction.
+func (s *Store) setActive(ctx context.Context, userID, id uuid.UUID, version int) (*model.Graph, error) {
+	rows, err := s.q.GraphLockVersions(ctx, s.db, dbsqlc.GraphLockVersionsParams{ID: id, UserID: userID})
 	if err != nil {
 		return nil, err
 	}
@@ -150,10 +169,10 @@ func (s *Store) GraphSetActive(ctx context.Context, tx pgx.Tx, userID, id uuid.U
 	if !found {
 		return nil, model.NotFound("graph version")
 	}
-	if err := s.q.GraphDeactivateAll(ctx, tx, id); err != nil {
+	if err := s.q.GraphDeactivateAll(ctx, s.db, id); err != nil {
 		return nil, err
 	}
-	row, err := s.q.GraphActivate(ctx, tx, dbsqlc.GraphActivateParams{ID: id, Version: int32(version)})
+	row, err := s.q.GraphActivate(ctx, s.db, dbsqlc.GraphActivateParams{ID: id, Version: int32(version)})
 	if err != nil {
 		if code, name := constraint(err); code == codeUniqueViolation && name == "idx_graph_active_version" {
 			return nil, model.ConflictError("another of your active graphs has this version's name")
@@ -164,8 +183,8 @@ func (s *Store) GraphSetActive(ctx context.Context, tx pgx.Tx, userID, id uuid.U
 }
 
 // GraphDelete deletes every version of the user's graph; false if there was none.
-func (s *Store) GraphDelete(ctx context.Context, ex DBTX, userID, id uuid.UUID) (bool, error) {
-	n, err := s.q.GraphDelete(ctx, ex, dbsqlc.GraphDeleteParams{ID: id, UserID: userID})
+func (s *Store) GraphDelete(ctx context.Context, userID, id uuid.UUID) (bool, error) {
+	n, err := s.q.GraphDelete(ctx, s.db, dbsqlc.GraphDeleteParams{ID: id, UserID: userID})
 	return n > 0, err
 }
 
@@ -177,28 +196,28 @@ type GraphFilter struct {
 }
 
 // GraphList pages through the user's graphs (active versions), newest first.
-func (s *Store) GraphList(ctx context.Context, ex DBTX, userID uuid.UUID, f GraphFilter, after *Cursor, limit int) ([]*model.Graph, error) {
+func (s *Store) GraphList(ctx context.Context, userID uuid.UUID, f GraphFilter, after *Cursor, limit int) ([]*model.Graph, error) {
 	p := dbsqlc.GraphListByUserParams{UserID: userID, NameLike: likeEscape(f.NameContains), IsTemplate: f.IsTemplate, IsActive: f.IsActive, Lim: int32(limit)}
 	if after != nil {
 		p.BeforeCreated, p.BeforeID = &after.Time, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
-	rows, err := s.q.GraphListByUser(ctx, ex, p)
+	rows, err := s.q.GraphListByUser(ctx, s.db, p)
 	return graphsFromRows(rows), err
 }
 
 // TemplateList pages through every user's templates, newest first.
-func (s *Store) TemplateList(ctx context.Context, ex DBTX, nameContains *string, after *Cursor, limit int) ([]*model.Graph, error) {
+func (s *Store) TemplateList(ctx context.Context, nameContains *string, after *Cursor, limit int) ([]*model.Graph, error) {
 	p := dbsqlc.GraphListTemplatesParams{NameLike: likeEscape(nameContains), Lim: int32(limit)}
 	if after != nil {
 		p.BeforeCreated, p.BeforeID = &after.Time, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
-	rows, err := s.q.GraphListTemplates(ctx, ex, p)
+	rows, err := s.q.GraphListTemplates(ctx, s.db, p)
 	return graphsFromRows(rows), err
 }
 
 // GraphVersions returns every version of each graph, newest first (one statement).
-func (s *Store) GraphVersions(ctx context.Context, ex DBTX, ids []uuid.UUID) (map[uuid.UUID][]*model.Graph, error) {
-	rows, err := s.q.GraphVersionsByIDs(ctx, ex, ids)
+func (s *Store) GraphVersions(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*model.Graph, error) {
+	rows, err := s.q.GraphVersionsByIDs(ctx, s.db, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -210,9 +229,9 @@ func (s *Store) GraphVersions(ctx context.Context, ex DBTX, ids []uuid.UUID) (ma
 }
 
 // NodesByGraphs returns the nodes of many graph versions in one statement.
-func (s *Store) NodesByGraphs(ctx context.Context, ex DBTX, keys []model.GraphKey) (map[model.GraphKey][]model.Node, error) {
+func (s *Store) NodesByGraphs(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Node, error) {
 	ids, versions := splitKeys(keys)
-	rows, err := s.q.NodeListByGraphs(ctx, ex, dbsqlc.NodeListByGraphsParams{Ids: ids, Versions: versions})
+	rows, err := s.q.NodeListByGraphs(ctx, s.db, dbsqlc.NodeListByGraphsParams{Ids: ids, Versions: versions})
 	if err != nil {
 		return nil, err
 	}
@@ -225,8 +244,8 @@ func (s *Store) NodesByGraphs(ctx context.Context, ex DBTX, keys []model.GraphKe
 }
 
 // NodesByIDs returns nodes by id (for node executions).
-func (s *Store) NodesByIDs(ctx context.Context, ex DBTX, ids []uuid.UUID) ([]model.Node, error) {
-	rows, err := s.q.NodeGetManyByIDs(ctx, ex, ids)
+func (s *Store) NodesByIDs(ctx context.Context, ids []uuid.UUID) ([]model.Node, error) {
+	rows, err := s.q.NodeGetManyByIDs(ctx, s.db, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -238,9 +257,9 @@ func (s *Store) NodesByIDs(ctx context.Context, ex DBTX, ids []uuid.UUID) ([]mod
 }
 
 // LinksByGraphs returns the links of many graph versions in one statement.
-func (s *Store) LinksByGraphs(ctx context.Context, ex DBTX, keys []model.GraphKey) (map[model.GraphKey][]model.Link, error) {
+func (s *Store) LinksByGraphs(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Link, error) {
 	ids, versions := splitKeys(keys)
-	rows, err := s.q.LinkListByGraphs(ctx, ex, dbsqlc.LinkListByGraphsParams{Ids: ids, Versions: versions})
+	rows, err := s.q.LinkListByGraphs(ctx, s.db, dbsqlc.LinkListByGraphsParams{Ids: ids, Versions: versions})
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,8 @@
 // Package db is the store layer over the sqlc-generated queries in dbsqlc:
 // it converts rows to model types and maps pgx.ErrNoRows to
-// model.ErrNotFound, so callers never see pgtype or sqlc rows. Every method
-// takes the executor explicitly (the pool, or a pgx.Tx from InTx), so one
-// transaction can span several stores.
+// model.ErrNotFound, so callers never see pgtype, sqlc rows or the pool.
+// A Store works on the pool; InTx hands its callback a Store bound to one
+// transaction, with the same methods, so one transaction can span several.
 package db
 
 import (
@@ -18,31 +18,36 @@ import (
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
-// DBTX is a pool or a transaction.
-type DBTX = dbsqlc.DBTX
+// executor is what statements run on: the pool, or a transaction. Both
+// begin a transaction (a savepoint, inside a transaction).
+type executor interface {
+	dbsqlc.DBTX
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
 
-// Store holds the pool and the generated queries.
+// Store is the application's access to Postgres.
 type Store struct {
-	Pool *pgxpool.Pool
+	db   executor      // the pool, or the transaction of InTx
+	pool *pgxpool.Pool // for a connection of its own (Listen) or a transaction with options
+	inTx bool
 	q    *dbsqlc.Queries
 }
 
 // New wraps a pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{Pool: pool, q: dbsqlc.New()} }
+func New(pool *pgxpool.Pool) *Store { return &Store{db: pool, pool: pool, q: dbsqlc.New()} }
 
-// Queries exposes the generated queries to sibling store files in other
-// packages that need a statement the Store does not wrap (the engine).
-func (s *Store) Queries() *dbsqlc.Queries { return s.q }
-
-// InTx runs fn in a transaction, committing when it returns nil and rolling
-// back otherwise (also on panic, through the deferred rollback).
-func (s *Store) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := s.Pool.Begin(ctx)
+// InTx runs fn with a Store bound to a new transaction, committing when fn
+// returns nil and rolling back otherwise (also on panic, through the
+// deferred rollback). Called on a Store already in a transaction, fn runs
+// in a savepoint of it, so methods that need a transaction of their own
+// compose inside a caller's.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if err := fn(tx); err != nil {
+	if err := fn(&Store{db: tx, pool: s.pool, inTx: true, q: s.q}); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)

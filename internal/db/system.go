@@ -2,14 +2,19 @@ package db
 
 import (
 	"context"
-
-	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
 )
 
 // ExecutionCounts is the live load and the last hour's failures.
-type ExecutionCounts = dbsqlc.SystemExecutionCountsRow
+type ExecutionCounts struct {
+	Running        int64
+	Queued         int64
+	EndedLastHour  int64
+	FailedLastHour int64
+}
 
 // SystemExecutionCounts counts running/queued runs and recent failures.
 func (s *Store) SystemExecutionCounts(ctx context.Context) (ExecutionCounts, error) {
-	return s.q.SystemExecutionCounts(ctx, s.Pool)
+	r, err := s.q.SystemExecutionCounts(ctx, s.db)
+	return ExecutionCounts{Running: r.Running, Queued: r.Queued, EndedLastHour: r.EndedLastHour,
+		FailedLastHour: r.FailedLastHour}, err
 }

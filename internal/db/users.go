@@ -33,7 +33,7 @@ func NormalizeEmail(email string) (string, error) {
 }
 
 // UserCreate inserts a user with a zero credit balance. A taken email is a conflict.
-func (s *Store) UserCreate(ctx context.Context, ex DBTX, u NewUser) (*model.User, error) {
+func (s *Store) UserCreate(ctx context.Context, u NewUser) (*model.User, error) {
 	email, err := NormalizeEmail(u.Email)
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func (s *Store) UserCreate(ctx context.Context, ex DBTX, u NewUser) (*model.User
 	if u.Locale == "" {
 		u.Locale = "en-US"
 	}
-	row, err := s.q.UserCreate(ctx, ex, dbsqlc.UserCreateParams{
+	row, err := s.q.UserCreate(ctx, s.db, dbsqlc.UserCreateParams{
 		Email: email, Name: u.Name, Role: dbsqlc.UserRole(u.Role), Timezone: u.Timezone, Locale: u.Locale,
 	})
 	if err != nil {
@@ -62,15 +62,15 @@ func (s *Store) UserCreate(ctx context.Context, ex DBTX, u NewUser) (*model.User
 		}
 		return nil, err
 	}
-	if _, err := s.q.UserCreditEnsure(ctx, ex, row.ID); err != nil {
+	if _, err := s.q.UserCreditEnsure(ctx, s.db, row.ID); err != nil {
 		return nil, err
 	}
 	return userFromRow(row), nil
 }
 
 // UserGet returns a user by id.
-func (s *Store) UserGet(ctx context.Context, ex DBTX, id uuid.UUID) (*model.User, error) {
-	row, err := s.q.UserGetByID(ctx, ex, id)
+func (s *Store) UserGet(ctx context.Context, id uuid.UUID) (*model.User, error) {
+	row, err := s.q.UserGetByID(ctx, s.db, id)
 	if err != nil {
 		return nil, notFound(err, "user")
 	}
@@ -78,8 +78,8 @@ func (s *Store) UserGet(ctx context.Context, ex DBTX, id uuid.UUID) (*model.User
 }
 
 // UsersByIDs returns the users found among ids (the owner dataloader).
-func (s *Store) UsersByIDs(ctx context.Context, ex DBTX, ids []uuid.UUID) ([]*model.User, error) {
-	rows, err := s.q.UserGetManyByIDs(ctx, ex, ids)
+func (s *Store) UsersByIDs(ctx context.Context, ids []uuid.UUID) ([]*model.User, error) {
+	rows, err := s.q.UserGetManyByIDs(ctx, s.db, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -91,12 +91,12 @@ func (s *Store) UsersByIDs(ctx context.Context, ex DBTX, ids []uuid.UUID) ([]*mo
 }
 
 // UserList pages through users in creation order after the given cursor.
-func (s *Store) UserList(ctx context.Context, ex DBTX, after *Cursor, limit int) ([]*model.User, error) {
+func (s *Store) UserList(ctx context.Context, after *Cursor, limit int) ([]*model.User, error) {
 	p := dbsqlc.UserListParams{Lim: int32(limit)}
 	if after != nil {
 		p.AfterCreated, p.AfterID = &after.Time, uuid.NullUUID{UUID: after.ID, Valid: true}
 	}
-	rows, err := s.q.UserList(ctx, ex, p)
+	rows, err := s.q.UserList(ctx, s.db, p)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ type ProfileUpdate struct {
 }
 
 // UserUpdateProfile applies the non-nil fields.
-func (s *Store) UserUpdateProfile(ctx context.Context, ex DBTX, id uuid.UUID, p ProfileUpdate) (*model.User, error) {
+func (s *Store) UserUpdateProfile(ctx context.Context, id uuid.UUID, p ProfileUpdate) (*model.User, error) {
 	if p.Timezone != nil {
 		if _, err := time.LoadLocation(*p.Timezone); err != nil || *p.Timezone == "" {
 			return nil, model.Invalid("timezone", "unknown time zone %q", *p.Timezone)
@@ -134,7 +134,7 @@ func (s *Store) UserUpdateProfile(ctx context.Context, ex DBTX, id uuid.UUID, p 
 			return nil, model.Invalid("preferences", "must be a JSON object")
 		}
 	}
-	row, err := s.q.UserUpdateProfile(ctx, ex, dbsqlc.UserUpdateProfileParams{
+	row, err := s.q.UserUpdateProfile(ctx, s.db, dbsqlc.UserUpdateProfileParams{
 		ID: id, Name: p.Name, Timezone: p.Timezone, Locale: p.Locale, Preferences: p.Preferences,
 	})
 	if err != nil {
@@ -144,11 +144,11 @@ func (s *Store) UserUpdateProfile(ctx context.Context, ex DBTX, id uuid.UUID, p 
 }
 
 // UserSetRole changes a user's role.
-func (s *Store) UserSetRole(ctx context.Context, ex DBTX, id uuid.UUID, role model.Role) (*model.User, error) {
+func (s *Store) UserSetRole(ctx context.Context, id uuid.UUID, role model.Role) (*model.User, error) {
 	if !role.Valid() {
 		return nil, model.Invalid("role", "unknown role %q", role)
 	}
-	row, err := s.q.UserSetRole(ctx, ex, dbsqlc.UserSetRoleParams{ID: id, Role: dbsqlc.UserRole(role)})
+	row, err := s.q.UserSetRole(ctx, s.db, dbsqlc.UserSetRoleParams{ID: id, Role: dbsqlc.UserRole(role)})
 	if err != nil {
 		return nil, notFound(err, "user")
 	}
@@ -156,8 +156,8 @@ func (s *Store) UserSetRole(ctx context.Context, ex DBTX, id uuid.UUID, role mod
 }
 
 // UserSetActive activates or deactivates a user.
-func (s *Store) UserSetActive(ctx context.Context, ex DBTX, id uuid.UUID, active bool) (*model.User, error) {
-	row, err := s.q.UserSetActive(ctx, ex, dbsqlc.UserSetActiveParams{ID: id, IsActive: active})
+func (s *Store) UserSetActive(ctx context.Context, id uuid.UUID, active bool) (*model.User, error) {
+	row, err := s.q.UserSetActive(ctx, s.db, dbsqlc.UserSetActiveParams{ID: id, IsActive: active})
 	if err != nil {
 		return nil, notFound(err, "user")
 	}
@@ -165,8 +165,8 @@ func (s *Store) UserSetActive(ctx context.Context, ex DBTX, id uuid.UUID, active
 }
 
 // UserTouchLogin records a login; the query writes at most once a minute.
-func (s *Store) UserTouchLogin(ctx context.Context, ex DBTX, id uuid.UUID) error {
-	return s.q.UserTouchLogin(ctx, ex, id)
+func (s *Store) UserTouchLogin(ctx context.Context, id uuid.UUID) error {
+	return s.q.UserTouchLogin(ctx, s.db, id)
 }
 
 func userFromRow(r dbsqlc.User) *model.User {

@@ -47,8 +47,8 @@ func (c *caseFile) spec() *model.GraphSpec {
 	return s
 }
 
-// TestCases runs every shared case (engine/testdata holds the copy of
-// ../shared/cases): refused graphs report their listed problems, every other
+// TestCases runs every shared case (engine/testdata/cases, the engine's
+// copy of ../shared/cases): refused graphs report their listed problems, every other
 // graph validates clean.
 func TestCases(t *testing.T) {
 	t.Parallel()

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/db"
@@ -64,12 +63,7 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, spec *model.Grap
 	if err := s.validOrError(spec); err != nil {
 		return nil, err
 	}
-	var out *model.FullGraph
-	err := s.store.InTx(ctx, func(tx pgx.Tx) (err error) {
-		out, err = s.store.GraphSaveSpec(ctx, tx, userID, spec, db.GraphSave{})
-		return err
-	})
-	return out, err
+	return s.store.GraphSaveSpec(ctx, userID, spec, db.GraphSave{})
 }
 
 // Update stores spec as a new version of the user's graph id.
@@ -77,27 +71,17 @@ func (s *Service) Update(ctx context.Context, userID, id uuid.UUID, spec *model.
 	if err := s.validOrError(spec); err != nil {
 		return nil, err
 	}
-	var out *model.FullGraph
-	err := s.store.InTx(ctx, func(tx pgx.Tx) (err error) {
-		out, err = s.store.GraphSaveSpec(ctx, tx, userID, spec, db.GraphSave{ID: id, Activate: activate})
-		return err
-	})
-	return out, err
+	return s.store.GraphSaveSpec(ctx, userID, spec, db.GraphSave{ID: id, Activate: activate})
 }
 
 // SetActive makes version the active version of the user's graph.
 func (s *Service) SetActive(ctx context.Context, userID, id uuid.UUID, version int) (*model.Graph, error) {
-	var out *model.Graph
-	err := s.store.InTx(ctx, func(tx pgx.Tx) (err error) {
-		out, err = s.store.GraphSetActive(ctx, tx, userID, id, version)
-		return err
-	})
-	return out, err
+	return s.store.GraphSetActive(ctx, userID, id, version)
 }
 
 // Delete removes every version of the user's graph and its runs.
 func (s *Service) Delete(ctx context.Context, userID, id uuid.UUID) error {
-	ok, err := s.store.GraphDelete(ctx, s.store.Pool, userID, id)
+	ok, err := s.store.GraphDelete(ctx, userID, id)
 	if err != nil {
 		return err
 	}
@@ -109,7 +93,7 @@ func (s *Service) Delete(ctx context.Context, userID, id uuid.UUID) error {
 
 // Get returns a version (0 = active) the user may read: their own, or a template.
 func (s *Service) Get(ctx context.Context, userID, id uuid.UUID, version int) (*model.Graph, error) {
-	g, err := s.store.GraphGet(ctx, s.store.Pool, id, version)
+	g, err := s.store.GraphGet(ctx, id, version)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +114,7 @@ func (s *Service) Fork(ctx context.Context, userID, id uuid.UUID, version int, n
 	if err != nil {
 		return nil, err
 	}
-	full, err := s.store.GraphLoad(ctx, s.store.Pool, src.ID, src.Version)
+	full, err := s.store.GraphLoad(ctx, src.ID, src.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -145,12 +129,7 @@ func (s *Service) Fork(ctx context.Context, userID, id uuid.UUID, version int, n
 	if err := s.validOrError(spec); err != nil {
 		return nil, err
 	}
-	var out *model.FullGraph
-	err = s.store.InTx(ctx, func(tx pgx.Tx) (err error) {
-		out, err = s.store.GraphSaveSpec(ctx, tx, userID, spec, db.GraphSave{ForkedFromID: &src.ID, ForkedFromVersion: &src.Version})
-		return err
-	})
-	return out, err
+	return s.store.GraphSaveSpec(ctx, userID, spec, db.GraphSave{ForkedFromID: &src.ID, ForkedFromVersion: &src.Version})
 }
 
 func truncate(s string, n int) string {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/auth"
@@ -33,24 +33,25 @@ type execRef struct {
 // setupFixture creates the user, its API key, a two-node graph (input →
 // output, validated like any user graph) and n runs moved to RUNNING as a
 // worker's claim would, so they are live but no engine touches them.
-func setupFixture(ctx context.Context, store *db.Store, n int) (*fixture, error) {
+func setupFixture(ctx context.Context, pool *pgxpool.Pool, n int) (*fixture, error) {
+	store := db.New(pool)
 	reg := blocks.Builtin()
 	in, _ := reg.ByName("AgentInputBlock")
 	out, _ := reg.ByName("AgentOutputBlock")
 	// The server syncs blocks at start-up too; the graph's nodes reference
 	// them, and the bench sets up before any server runs.
-	if err := store.BlockSync(ctx, reg.All()); err != nil {
+	if err := graphs.New(store, reg).SyncBlocks(ctx); err != nil {
 		return nil, fmt.Errorf("sync blocks: %w", err)
 	}
 	f := &fixture{}
 	secret, prefix, hash := auth.NewAPIKey()
-	err := store.InTx(ctx, func(tx pgx.Tx) error {
-		u, err := store.UserCreate(ctx, tx, db.NewUser{Email: "livebench-" + randomHex(6) + "@example.com"})
+	err := store.InTx(ctx, func(tx *db.Store) error {
+		u, err := tx.UserCreate(ctx, db.NewUser{Email: "livebench-" + randomHex(6) + "@example.com"})
 		if err != nil {
 			return err
 		}
 		f.userID, f.apiKey = u.ID, secret
-		_, err = store.APIKeyCreate(ctx, tx, u.ID, "agentgraph bench-live", prefix, hash)
+		_, err = tx.APIKeyCreate(ctx, u.ID, "agentgraph bench-live", prefix, hash)
 		return err
 	})
 	if err != nil {
@@ -68,20 +69,23 @@ func setupFixture(ctx context.Context, store *db.Store, n int) (*fixture, error)
 		return nil, fmt.Errorf("create graph: %w", err)
 	}
 	ids := make([]uuid.UUID, n)
-	err = store.InTx(ctx, func(tx pgx.Tx) error {
+	err = store.InTx(ctx, func(tx *db.Store) error {
 		for i := range ids {
-			e, err := store.ExecutionInsert(ctx, tx, db.NewExecution{ID: uuid.New(), GraphID: g.ID,
+			e, err := tx.ExecutionInsert(ctx, db.NewExecution{ID: uuid.New(), GraphID: g.ID,
 				GraphVersion: g.Version, UserID: f.userID})
 			if err != nil {
 				return err
 			}
 			ids[i] = e.ID
 		}
-		// QUEUED→RUNNING is an event too (seq 2), as in the engine's claim.
-		_, err := tx.Exec(ctx, `UPDATE graph_executions SET status = 'RUNNING', started_at = now(),
-			updated_at = now(), last_seq = last_seq + 1 WHERE id = ANY($1)`, ids)
-		return err
+		return nil
 	})
+	if err == nil {
+		// QUEUED→RUNNING is an event too (seq 2), as in the engine's claim.
+		// The bench's server runs no engine, so nothing claims them between.
+		_, err = pool.Exec(ctx, `UPDATE graph_executions SET status = 'RUNNING', started_at = now(),
+			updated_at = now(), last_seq = last_seq + 1 WHERE id = ANY($1)`, ids)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create executions: %w", err)
 	}
@@ -96,7 +100,7 @@ func setupFixture(ctx context.Context, store *db.Store, n int) (*fixture, error)
 // cleanup deletes the user and, by cascade, its graph and runs: on a server
 // we were only pointed at, RUNNING runs without a lease would otherwise be
 // picked up by its engine workers as abandoned.
-func (f *fixture) cleanup(ctx context.Context, store *db.Store) error {
-	_, err := store.Pool.Exec(ctx, "DELETE FROM users WHERE id = $1", f.userID)
+func (f *fixture) cleanup(ctx context.Context, pool *pgxpool.Pool) error {
+	_, err := pool.Exec(ctx, "DELETE FROM users WHERE id = $1", f.userID)
 	return err
 }

@@ -3,9 +3,6 @@ package livebench
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,15 +11,14 @@ import (
 	"github.com/agentgraph/agentgraph/internal/testenv"
 )
 
+func TestMain(m *testing.M) { testenv.Main(m) }
+
 // TestExactlyOnce runs a tiny bench against a real server process (this
 // repository's agentgraph, built here) on real Postgres and Redis: every
 // event must reach every subscriber of its run exactly once, in order.
 // Latency figures are not asserted: this is a correctness test.
 func TestExactlyOnce(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "agentgraph")
-	build := exec.Command("go", "build", "-o", bin, "github.com/agentgraph/agentgraph/cmd/agentgraph")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run(), "build the agentgraph binary")
+	bin := testenv.BuildBinary(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -8,7 +8,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/pg"
 )
@@ -42,12 +41,14 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if cfg.URL == "" {
 		name := "agentgraph_bench_" + randomHex(6)
 		res.Database = name
-		if dbURL, err = withDatabase(cfg.DatabaseURL, name); err != nil {
+		if dbURL, err = pg.WithDatabase(cfg.DatabaseURL, name); err != nil {
 			return nil, err
 		}
 		prefix = "agbench:" + randomHex(6) + ":"
 		defer func() {
-			if derr := dropDatabase(cfg.DatabaseURL, name); derr != nil {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if derr := pg.DropDatabase(dctx, cfg.DatabaseURL, name); derr != nil {
 				err = errors.Join(err, fmt.Errorf("drop %s: %w", name, derr))
 			}
 		}()
@@ -60,7 +61,6 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if err := pg.Migrate(ctx, pool); err != nil {
 		return nil, err
 	}
-	store := db.New(pool)
 	opt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis URL: %w", err)
@@ -68,14 +68,14 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 
-	fx, err := setupFixture(ctx, store, cfg.Executions)
+	fx, err := setupFixture(ctx, pool, cfg.Executions)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		if cerr := fx.cleanup(cctx, store); cerr != nil {
+		if cerr := fx.cleanup(cctx, pool); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("delete bench data: %w", cerr))
 		}
 	}()

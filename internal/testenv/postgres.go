@@ -1,6 +1,7 @@
 // Package testenv gives each test package its own freshly migrated Postgres
-// database and its own Redis key/channel prefix on the real local services.
-// A service that cannot be reached fails the test with a clear message; it
+// database (and a test its own, when it needs one), its own Redis key and
+// channel prefix on the real local services, and the agentgraph binary. A
+// service that cannot be reached fails the test with a clear message; it
 // never skips.
 package testenv
 
@@ -8,13 +9,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/agentgraph/agentgraph/internal/pg"
@@ -52,17 +51,8 @@ func Postgres(t testing.TB) *pgxpool.Pool {
 	pgOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		if _, err := pgx.ParseConfig(BaseURL()); err != nil {
-			pgErr = fmt.Errorf("test database URL: %w", err)
-			return
-		}
-		pgName = "agentgraph_test_" + RandomSuffix(6)
-		pgURL = replaceDB(BaseURL(), pgName)
-		pgPool, pgErr = pg.Connect(ctx, pgURL, 20)
-		if pgErr != nil {
-			return
-		}
-		pgErr = pg.Migrate(ctx, pgPool)
+		pgName = newDatabaseName()
+		pgPool, pgURL, pgErr = pg.NewDatabase(ctx, BaseURL(), pgName, 20)
 	})
 	if pgErr != nil {
 		t.Fatalf("testenv: Postgres is required (start it with `make services`): %v", pgErr)
@@ -76,40 +66,42 @@ func PostgresURL(t testing.TB) string {
 	return pgURL
 }
 
-// Main runs the package's tests, then drops its database. Use it from TestMain.
+// NewDatabase gives one test a freshly migrated database of its own, for
+// code that acts on every row of its database (an engine claims any
+// runnable run), and returns a pool on it and its URL. Both are closed and
+// dropped when the test ends.
+func NewDatabase(t testing.TB, maxConns int32) (*pgxpool.Pool, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	name := newDatabaseName()
+	pool, url, err := pg.NewDatabase(ctx, BaseURL(), name, maxConns)
+	if err != nil {
+		t.Fatalf("testenv: Postgres is required (start it with `make services`): %v", err)
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		dropDatabase(name)
+	})
+	return pool, url
+}
+
+// Main runs the package's tests, then drops its database and removes the
+// binary BuildBinary built. Use it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
-	dropDatabase()
+	if pgPool != nil {
+		pgPool.Close()
+		dropDatabase(pgName)
+	}
+	removeBinary()
 	os.Exit(code)
 }
 
-func dropDatabase() {
-	if pgPool == nil {
-		return
-	}
-	pgPool.Close()
+func newDatabaseName() string { return "agentgraph_test_" + RandomSuffix(6) }
+
+func dropDatabase(name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, replaceDB(BaseURL(), "postgres"))
-	if err != nil {
-		return
-	}
-	defer conn.Close(ctx)
-	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{pgName}.Sanitize()+" WITH (FORCE)")
-}
-
-// replaceDB swaps the database name in a postgres URL or DSN.
-func replaceDB(url, db string) string {
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		return url
-	}
-	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", userinfo(cfg), cfg.Host, cfg.Port, db)
-}
-
-func userinfo(cfg *pgx.ConnConfig) string {
-	if cfg.Password == "" {
-		return cfg.User
-	}
-	return cfg.User + ":" + cfg.Password
+	_ = pg.DropDatabase(ctx, BaseURL(), name)
 }

@@ -1,0 +1,90 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// NewCredential is a credential to store. The secret arrives sealed:
+// encryption is internal/credentials' business, the store only keeps bytes.
+type NewCredential struct {
+	UserID          uuid.UUID
+	Provider        string
+	AuthType        string
+	Title           string
+	Username        *string
+	Scopes          []string
+	SecretEncrypted []byte
+	Metadata        json.RawMessage
+	ExpiresAt       *time.Time
+}
+
+// SealedCredential is a stored credential with its still-encrypted secret.
+type SealedCredential struct {
+	model.Credential
+	SecretEncrypted []byte
+}
+
+// CredentialCreate stores a credential.
+func (s *Store) CredentialCreate(ctx context.Context, n NewCredential) (*model.Credential, error) {
+	row, err := s.q.CredentialInsert(ctx, s.db, dbsqlc.CredentialInsertParams{
+		UserID: n.UserID, Provider: n.Provider, AuthType: dbsqlc.AuthType(n.AuthType), Title: n.Title,
+		Username: n.Username, Scopes: n.Scopes, SecretEncrypted: n.SecretEncrypted, Metadata: n.Metadata,
+		ExpiresAt: n.ExpiresAt,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := credentialFromRow(row)
+	return &c, nil
+}
+
+// CredentialList returns the user's credentials in creation order,
+// optionally of one provider.
+func (s *Store) CredentialList(ctx context.Context, userID uuid.UUID, provider *string) ([]*model.Credential, error) {
+	rows, err := s.q.CredentialListByUser(ctx, s.db, dbsqlc.CredentialListByUserParams{UserID: userID, Provider: provider})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Credential, len(rows))
+	for i, r := range rows {
+		c := credentialFromRow(r)
+		out[i] = &c
+	}
+	return out, nil
+}
+
+// CredentialDelete removes one of the user's credentials; another user's is not found.
+func (s *Store) CredentialDelete(ctx context.Context, userID, id uuid.UUID) error {
+	n, err := s.q.CredentialDelete(ctx, s.db, dbsqlc.CredentialDeleteParams{ID: id, UserID: userID})
+	if err == nil && n == 0 {
+		return model.NotFound("credential")
+	}
+	return err
+}
+
+// CredentialsForRun returns the user's newest active, unexpired credential
+// of each provider, secrets still sealed.
+func (s *Store) CredentialsForRun(ctx context.Context, userID uuid.UUID, providers []string) ([]SealedCredential, error) {
+	rows, err := s.q.CredentialActiveByProviders(ctx, s.db, dbsqlc.CredentialActiveByProvidersParams{UserID: userID, Providers: providers})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SealedCredential, len(rows))
+	for i, r := range rows {
+		out[i] = SealedCredential{Credential: credentialFromRow(r), SecretEncrypted: r.SecretEncrypted}
+	}
+	return out, nil
+}
+
+func credentialFromRow(r dbsqlc.IntegrationCredential) model.Credential {
+	return model.Credential{ID: r.ID, UserID: r.UserID, Provider: r.Provider, AuthType: string(r.AuthType), Title: r.Title,
+		Username: r.Username, Scopes: r.Scopes, Metadata: r.Metadata, ExpiresAt: r.ExpiresAt, IsActive: r.IsActive,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}

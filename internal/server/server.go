@@ -114,6 +114,7 @@ func NewHandler(o Options) *Handler {
 	api = o.Auth.Middleware(api)
 	api = graphqlHTTP(api)
 	api = http.MaxBytesHandler(api, MaxBodyBytes)
+	api = cors(o.AllowedOrigins, api)
 	mux.Handle("/graphql", api)
 	mux.Handle("/", graphiqlHandler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -32,13 +32,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/gorilla/websocket"
+
+	"github.com/agentgraph/agentgraph/internal/origin"
 )
 
 // Config tunes a Transport. Every zero value means "use the default"; the
@@ -264,28 +265,13 @@ func (t *Transport) Shutdown(ctx context.Context) error {
 // WebSockets because browsers attach cookies to cross-site upgrades and the
 // same-origin policy does not apply to them.
 func (t *Transport) checkOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
+	o := r.Header.Get("Origin")
+	if o == "" {
 		return true
 	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
 	if len(t.cfg.AllowedOrigins) == 0 {
-		return strings.EqualFold(u.Host, r.Host)
+		host, ok := origin.Host(o)
+		return ok && strings.EqualFold(host, r.Host)
 	}
-	for _, allowed := range t.cfg.AllowedOrigins {
-		switch {
-		case allowed == "*":
-			return true
-		case strings.Contains(allowed, "://"):
-			if strings.EqualFold(strings.TrimSuffix(allowed, "/"), origin) {
-				return true
-			}
-		case strings.EqualFold(allowed, u.Host):
-			return true
-		}
-	}
-	return false
+	return origin.Allowed(t.cfg.AllowedOrigins, o)
 }

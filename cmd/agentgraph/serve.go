@@ -94,6 +94,7 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		Resolver: res, Auth: &auth.Authenticator{Store: d.store, JWT: auth.JWTConfig{Secret: d.cfg.JWTSecret,
 			Issuer: d.cfg.JWTIssuer, Audience: d.cfg.JWTAudience}},
 		AllowedOrigins: d.cfg.AllowedOrigins, Logger: logger, Registry: reg,
+		MaxFields: d.cfg.MaxFields, MaxAliases: d.cfg.MaxAliases,
 		Ready: func(ctx context.Context) error {
 			if err := d.pool.Ping(ctx); err != nil {
 				return fmt.Errorf("postgres: %w", err)

@@ -35,6 +35,9 @@ type Config struct {
 	// AllowPrivateNetwork lets blocks reach loopback and private addresses
 	// (off: users' HTTP requests cannot reach the deployment's network).
 	AllowPrivateNetwork bool
+	// MaxFields and MaxAliases cap one GraphQL document (fragment spreads
+	// expanded); larger ones are refused before validation.
+	MaxFields, MaxAliases int
 }
 
 // FromEnv reads the environment. Errors name the variable.
@@ -79,6 +82,9 @@ func FromEnv() (Config, error) {
 	if c.AllowPrivateNetwork, err = boolEnv("ALLOW_PRIVATE_NETWORK", false); err != nil {
 		return c, err
 	}
+	if err := c.readRequestLimits(); err != nil {
+		return c, err
+	}
 	if k := os.Getenv("ENCRYPTION_KEY"); k != "" {
 		c.EncryptionKey, err = hex.DecodeString(k)
 		if err != nil || len(c.EncryptionKey) != 32 {
@@ -86,6 +92,21 @@ func FromEnv() (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// readRequestLimits reads the limits on what one request may ask.
+func (c *Config) readRequestLimits() error {
+	var err error
+	if c.MaxFields, err = intEnv("MAX_FIELDS", 1000); err != nil {
+		return err
+	}
+	if c.MaxAliases, err = intEnv("MAX_ALIASES", 1000); err != nil {
+		return err
+	}
+	if c.MaxFields < 1 || c.MaxAliases < 1 {
+		return fmt.Errorf("MAX_FIELDS and MAX_ALIASES must be at least 1")
+	}
+	return nil
 }
 
 func env(k, def string) string {

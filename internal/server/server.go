@@ -41,6 +41,8 @@ type Options struct {
 	Ready          func(ctx context.Context) error
 	Logger         *slog.Logger
 	Registry       *prometheus.Registry
+	// MaxFields and MaxAliases cap an operation's size (0: the defaults).
+	MaxFields, MaxAliases int
 }
 
 // NewGraphQL builds the gqlgen handler with explicit transports and
@@ -68,10 +70,14 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	validated := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(validated)
 	srv.SetParserTokenLimit(MaxParserTokens)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// After the persisted-query extension, which fills in the query text.
+	srv.Use(sizeLimit{maxFields: orDefault(o.MaxFields, DefaultMaxFields),
+		maxAliases: orDefault(o.MaxAliases, DefaultMaxAliases), validated: validated})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{max: MaxDepth})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
@@ -80,6 +86,13 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	srv.SetErrorPresenter(presentError(o.Logger))
 	srv.SetRecoverFunc(recoverPanic(o.Logger))
 	return srv, ws
+}
+
+func orDefault(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
 }
 
 // tokenFromPayload accepts the common shapes clients send in connection_init.

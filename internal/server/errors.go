@@ -21,6 +21,7 @@ const (
 	CodeValidationFailed    = "VALIDATION_FAILED"
 	CodeInsufficientCredits = "INSUFFICIENT_CREDITS"
 	CodeConflict            = "CONFLICT"
+	CodeRateLimited         = "RATE_LIMITED"
 	CodeInternal            = "INTERNAL"
 )
 

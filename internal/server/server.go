@@ -20,6 +20,7 @@ import (
 
 	"github.com/agentgraph/agentgraph/graph"
 	"github.com/agentgraph/agentgraph/internal/auth"
+	"github.com/agentgraph/agentgraph/internal/ratelimit"
 	"github.com/agentgraph/agentgraph/internal/wstransport"
 	"github.com/agentgraph/agentgraph/resolvers"
 )
@@ -43,6 +44,9 @@ type Options struct {
 	Registry       *prometheus.Registry
 	// MaxFields and MaxAliases cap an operation's size (0: the defaults).
 	MaxFields, MaxAliases int
+	// RateLimiter limits HTTP requests and websocket subscribes per user
+	// (or client address) across instances; nil: no limit.
+	RateLimiter *ratelimit.Limiter
 }
 
 // NewGraphQL builds the gqlgen handler with explicit transports and
@@ -51,7 +55,7 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	cfg := graph.Config{Resolvers: o.Resolver}
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
-	ws := wstransport.New(wstransport.Config{
+	wsCfg := wstransport.Config{
 		InitFunc: func(ctx context.Context, payload map[string]any) (context.Context, error) {
 			tok := tokenFromPayload(payload)
 			if tok == "" {
@@ -65,7 +69,11 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 		},
 		AllowedOrigins: o.AllowedOrigins,
 		Logger:         o.Logger,
-	})
+	}
+	if o.RateLimiter != nil {
+		wsCfg.BeforeOperation = wsRateLimit(o.RateLimiter)
+	}
+	ws := wstransport.New(wsCfg)
 	srv.AddTransport(ws)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -124,6 +132,7 @@ func NewHandler(o Options) *Handler {
 	gql, ws := NewGraphQL(o)
 	mux := http.NewServeMux()
 	var api http.Handler = gql
+	api = rateLimit(o.RateLimiter, api)
 	api = o.Auth.Middleware(api)
 	api = graphqlHTTP(api)
 	api = http.MaxBytesHandler(api, MaxBodyBytes)

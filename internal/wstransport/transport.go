@@ -38,6 +38,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/gorilla/websocket"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/agentgraph/agentgraph/internal/origin"
 )
@@ -94,6 +95,15 @@ type Config struct {
 	// beyond it a subscribe gets an "error" message for its id and the
 	// connection stays up. Default 100.
 	MaxSubscriptions int
+
+	// BeforeOperation, when set, runs for every subscribe (legacy: start)
+	// that passed the checks above, before the operation is parsed, with the
+	// connection's context (as InitFunc left it). A non-nil error refuses
+	// that operation with an "error" message carrying it, extensions
+	// included (a rate limit's code and retryAfter, say); the connection
+	// stays up. It runs on the connection's reader goroutine, so it must be
+	// quick.
+	BeforeOperation func(ctx context.Context) *gqlerror.Error
 
 	// MaxMessageBytes caps an incoming message. A larger one closes the
 	// socket with 1009 Message Too Big (gorilla sends that frame itself; it

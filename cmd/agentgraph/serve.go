@@ -22,6 +22,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/model"
+	"github.com/agentgraph/agentgraph/internal/ratelimit"
 	"github.com/agentgraph/agentgraph/internal/server"
 	"github.com/agentgraph/agentgraph/internal/sysmetrics"
 	"github.com/agentgraph/agentgraph/resolvers"
@@ -94,6 +95,9 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		Resolver: res, Auth: &auth.Authenticator{Store: d.store, JWT: auth.JWTConfig{Secret: d.cfg.JWTSecret,
 			Issuer: d.cfg.JWTIssuer, Audience: d.cfg.JWTAudience}},
 		AllowedOrigins: d.cfg.AllowedOrigins, Logger: logger, Registry: reg,
+		MaxFields: d.cfg.MaxFields, MaxAliases: d.cfg.MaxAliases,
+		RateLimiter: ratelimit.New(d.rdb, d.cfg.RedisPrefix, ratelimit.Options{
+			RPS: d.cfg.RateLimitRPS, Burst: d.cfg.RateLimitBurst, Logger: logger}),
 		Ready: func(ctx context.Context) error {
 			if err := d.pool.Ping(ctx); err != nil {
 				return fmt.Errorf("postgres: %w", err)

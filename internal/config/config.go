@@ -5,6 +5,7 @@ package config
 import (
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -35,6 +36,14 @@ type Config struct {
 	// AllowPrivateNetwork lets blocks reach loopback and private addresses
 	// (off: users' HTTP requests cannot reach the deployment's network).
 	AllowPrivateNetwork bool
+	// MaxFields and MaxAliases cap one GraphQL document (fragment spreads
+	// expanded); larger ones are refused before validation.
+	MaxFields, MaxAliases int
+	// RateLimitRPS (requests per second, 0 = off) and RateLimitBurst size
+	// each user's (or anonymous address's) token bucket, shared in Redis
+	// by every API instance.
+	RateLimitRPS   float64
+	RateLimitBurst int
 }
 
 // FromEnv reads the environment. Errors name the variable.
@@ -79,6 +88,9 @@ func FromEnv() (Config, error) {
 	if c.AllowPrivateNetwork, err = boolEnv("ALLOW_PRIVATE_NETWORK", false); err != nil {
 		return c, err
 	}
+	if err := c.readRequestLimits(); err != nil {
+		return c, err
+	}
 	if k := os.Getenv("ENCRYPTION_KEY"); k != "" {
 		c.EncryptionKey, err = hex.DecodeString(k)
 		if err != nil || len(c.EncryptionKey) != 32 {
@@ -86,6 +98,30 @@ func FromEnv() (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// readRequestLimits reads the limits on what one request may ask.
+func (c *Config) readRequestLimits() error {
+	var err error
+	if c.MaxFields, err = intEnv("MAX_FIELDS", 1000); err != nil {
+		return err
+	}
+	if c.MaxAliases, err = intEnv("MAX_ALIASES", 1000); err != nil {
+		return err
+	}
+	if c.MaxFields < 1 || c.MaxAliases < 1 {
+		return fmt.Errorf("MAX_FIELDS and MAX_ALIASES must be at least 1")
+	}
+	if c.RateLimitRPS, err = floatEnv("RATE_LIMIT_RPS", 50); err != nil {
+		return err
+	}
+	if c.RateLimitBurst, err = intEnv("RATE_LIMIT_BURST", 200); err != nil {
+		return err
+	}
+	if c.RateLimitRPS > 0 && c.RateLimitBurst < 1 {
+		return fmt.Errorf("RATE_LIMIT_BURST must be at least 1 while RATE_LIMIT_RPS is set (RATE_LIMIT_RPS=0 turns rate limiting off)")
+	}
+	return nil
 }
 
 func env(k, def string) string {
@@ -105,6 +141,18 @@ func intEnv(k string, def int) (int, error) {
 		return 0, fmt.Errorf("%s must be a non-negative integer, got %q", k, v)
 	}
 	return n, nil
+}
+
+func floatEnv(k string, def float64) (float64, error) {
+	v := os.Getenv(k)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, fmt.Errorf("%s must be a non-negative number, got %q", k, v)
+	}
+	return f, nil
 }
 
 func boolEnv(k string, def bool) (bool, error) {

@@ -39,7 +39,9 @@ func startServer(ctx context.Context, bin string, env map[string]string, logger 
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Env = append(cmd.Env, "LISTEN_ADDR=127.0.0.1:0", "WORKERS=0", "SHUTDOWN_GRACE=2s")
+	// Rate limiting off: the bench subscribes thousands of times as one user
+	// and measures delivery, not the limiter.
+	cmd.Env = append(cmd.Env, "LISTEN_ADDR=127.0.0.1:0", "WORKERS=0", "SHUTDOWN_GRACE=2s", "RATE_LIMIT_RPS=0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ const (
 	CodeValidationFailed    = "VALIDATION_FAILED"
 	CodeInsufficientCredits = "INSUFFICIENT_CREDITS"
 	CodeConflict            = "CONFLICT"
+	CodeRateLimited         = "RATE_LIMITED"
 	CodeInternal            = "INTERNAL"
 )
 
@@ -32,7 +33,10 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		if gerr.Extensions != nil && gerr.Extensions["code"] != nil {
 			return gerr // parser, validation and complexity errors already carry a code
 		}
-		code, msg := classify(err)
+		// gqlgen hands resolver errors over wrapped in a gqlerror.Error whose
+		// Error() is "input:1:12: path message"; its Message is the bare
+		// message (positions and path have their own members).
+		code, msg := classify(err, gerr.Message)
 		if code == CodeInternal && !errors.Is(err, context.Canceled) {
 			logger.Error("internal error", "path", gerr.Path.String(), "err", err)
 			msg = "internal error"
@@ -54,7 +58,9 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-func classify(err error) (code, msg string) {
+// classify picks the code of err, and the message to show: msg, err's own
+// message, unless a typed error has a better one.
+func classify(err error, msg string) (string, string) {
 	var ve *model.ValidationError
 	var ie *model.InputError
 	switch {
@@ -63,19 +69,19 @@ func classify(err error) (code, msg string) {
 	case errors.As(err, &ie):
 		return CodeBadUserInput, ie.Error()
 	case errors.Is(err, model.ErrUnauthenticated):
-		return CodeUnauthenticated, err.Error()
+		return CodeUnauthenticated, msg
 	case errors.Is(err, model.ErrForbidden):
 		return CodeForbidden, "forbidden: this needs another role"
 	case errors.Is(err, model.ErrNotFound):
-		return CodeNotFound, err.Error()
+		return CodeNotFound, msg
 	case errors.Is(err, model.ErrInsufficientCredits):
-		return CodeInsufficientCredits, err.Error()
+		return CodeInsufficientCredits, msg
 	case errors.Is(err, model.ErrConflict):
-		return CodeConflict, err.Error()
+		return CodeConflict, msg
 	case errors.Is(err, context.DeadlineExceeded):
 		return CodeInternal, "timeout"
 	}
-	return CodeInternal, err.Error()
+	return CodeInternal, msg
 }
 
 func problemsJSON(ps []model.Problem) []map[string]any {

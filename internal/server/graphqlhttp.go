@@ -224,8 +224,9 @@ func checkGet(r *http.Request) (int, string) {
 	if status, msg := checkParams(fields); status != 0 {
 		return status, msg
 	}
-	// A query that does not parse is left to gqlgen, which reports it.
-	if doc, err := parser.ParseQuery(&ast.Source{Input: values.Get("query")}); err == nil {
+	// A query that does not parse is left to gqlgen, which reports it. The
+	// token limit is gqlgen's, so a huge query costs no more here than there.
+	if doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: values.Get("query")}, MaxParserTokens); err == nil {
 		if op := pickOperation(doc, values.Get("operationName")); op != nil && op.Operation != ast.Query {
 			return http.StatusMethodNotAllowed, "GET can only run queries; send " + string(op.Operation) + "s with POST"
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/agentgraph/agentgraph/graph"
 	"github.com/agentgraph/agentgraph/internal/auth"
 	"github.com/agentgraph/agentgraph/internal/authz"
+	"github.com/agentgraph/agentgraph/internal/ratelimit"
 	"github.com/agentgraph/agentgraph/internal/wstransport"
 	"github.com/agentgraph/agentgraph/resolvers"
 )
@@ -42,6 +43,11 @@ type Options struct {
 	Ready          func(ctx context.Context) error
 	Logger         *slog.Logger
 	Registry       *prometheus.Registry
+	// MaxFields and MaxAliases cap an operation's size (0: the defaults).
+	MaxFields, MaxAliases int
+	// RateLimiter limits HTTP requests and websocket subscribes per user
+	// (or client address) across instances; nil: no limit.
+	RateLimiter *ratelimit.Limiter
 }
 
 // NewGraphQL builds the gqlgen handler with explicit transports and
@@ -51,7 +57,7 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	setComplexity(&cfg.Complexity)
 	authorized := authorize{rules: authz.Root}
 	srv := handler.New(authorizedSchema{ExecutableSchema: graph.NewExecutableSchema(cfg), authorize: authorized})
-	ws := wstransport.New(wstransport.Config{
+	wsCfg := wstransport.Config{
 		InitFunc: func(ctx context.Context, payload map[string]any) (context.Context, error) {
 			tok := tokenFromPayload(payload)
 			if tok == "" {
@@ -65,15 +71,23 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 		},
 		AllowedOrigins: o.AllowedOrigins,
 		Logger:         o.Logger,
-	})
+	}
+	if o.RateLimiter != nil {
+		wsCfg.BeforeOperation = wsRateLimit(o.RateLimiter)
+	}
+	ws := wstransport.New(wsCfg)
 	srv.AddTransport(ws)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	validated := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(validated)
 	srv.SetParserTokenLimit(MaxParserTokens)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// After the persisted-query extension, which fills in the query text.
+	srv.Use(sizeLimit{maxFields: orDefault(o.MaxFields, DefaultMaxFields),
+		maxAliases: orDefault(o.MaxAliases, DefaultMaxAliases), validated: validated})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{max: MaxDepth})
 	srv.Use(authorized)
@@ -83,6 +97,13 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	srv.SetErrorPresenter(presentError(o.Logger))
 	srv.SetRecoverFunc(recoverPanic(o.Logger))
 	return srv, ws
+}
+
+func orDefault(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
 }
 
 // tokenFromPayload accepts the common shapes clients send in connection_init.
@@ -114,9 +135,11 @@ func NewHandler(o Options) *Handler {
 	gql, ws := NewGraphQL(o)
 	mux := http.NewServeMux()
 	var api http.Handler = gql
+	api = rateLimit(o.RateLimiter, api)
 	api = o.Auth.Middleware(api)
 	api = graphqlHTTP(api)
 	api = http.MaxBytesHandler(api, MaxBodyBytes)
+	api = cors(o.AllowedOrigins, api)
 	mux.Handle("/graphql", api)
 	mux.Handle("/", graphiqlHandler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -47,13 +47,23 @@ func (c *conn) admit(id string) bool {
 		c.sendOperationError(idJSON, fmt.Sprintf("too many concurrent operations (max %d)", c.cfg.MaxSubscriptions))
 		return false
 	}
+	if c.cfg.BeforeOperation != nil {
+		if err := c.cfg.BeforeOperation(c.ctx); err != nil {
+			c.sendOperationErrors(idJSON, gqlerror.List{err})
+			return false
+		}
+	}
 	return true
 }
 
 // sendOperationError rejects one operation with an "error" message while the
 // connection stays up.
 func (c *conn) sendOperationError(idJSON []byte, msg string) {
-	c.sendCtl(encode(msgError, idJSON, errorsPayload(gqlerror.List{{Message: msg}})))
+	c.sendOperationErrors(idJSON, gqlerror.List{{Message: msg}})
+}
+
+func (c *conn) sendOperationErrors(idJSON []byte, errs gqlerror.List) {
+	c.sendCtl(encode(msgError, idJSON, errorsPayload(errs)))
 	if c.proto.completeAfterError {
 		c.sendCtl(encode(msgComplete, idJSON, nil))
 	}

@@ -32,13 +32,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/gorilla/websocket"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/agentgraph/agentgraph/internal/origin"
 )
 
 // Config tunes a Transport. Every zero value means "use the default"; the
@@ -93,6 +95,15 @@ type Config struct {
 	// beyond it a subscribe gets an "error" message for its id and the
 	// connection stays up. Default 100.
 	MaxSubscriptions int
+
+	// BeforeOperation, when set, runs for every subscribe (legacy: start)
+	// that passed the checks above, before the operation is parsed, with the
+	// connection's context (as InitFunc left it). A non-nil error refuses
+	// that operation with an "error" message carrying it, extensions
+	// included (a rate limit's code and retryAfter, say); the connection
+	// stays up. It runs on the connection's reader goroutine, so it must be
+	// quick.
+	BeforeOperation func(ctx context.Context) *gqlerror.Error
 
 	// MaxMessageBytes caps an incoming message. A larger one closes the
 	// socket with 1009 Message Too Big (gorilla sends that frame itself; it
@@ -264,28 +275,13 @@ func (t *Transport) Shutdown(ctx context.Context) error {
 // WebSockets because browsers attach cookies to cross-site upgrades and the
 // same-origin policy does not apply to them.
 func (t *Transport) checkOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
+	o := r.Header.Get("Origin")
+	if o == "" {
 		return true
 	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
 	if len(t.cfg.AllowedOrigins) == 0 {
-		return strings.EqualFold(u.Host, r.Host)
+		host, ok := origin.Host(o)
+		return ok && strings.EqualFold(host, r.Host)
 	}
-	for _, allowed := range t.cfg.AllowedOrigins {
-		switch {
-		case allowed == "*":
-			return true
-		case strings.Contains(allowed, "://"):
-			if strings.EqualFold(strings.TrimSuffix(allowed, "/"), origin) {
-				return true
-			}
-		case strings.EqualFold(allowed, u.Host):
-			return true
-		}
-	}
-	return false
+	return origin.Allowed(t.cfg.AllowedOrigins, o)
 }

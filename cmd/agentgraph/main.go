@@ -1,6 +1,7 @@
 // Command agentgraph is the whole platform in one binary: the GraphQL API
 // server with in-process engine workers (serve), engine-only workers for
-// scaling out (worker), migrations, user administration and benchmarks.
+// scaling out (worker), migrations and user administration. The benchmarks
+// are a command of their own, cmd/agentgraph-bench.
 package main
 
 import (
@@ -20,8 +21,6 @@ Usage:
   agentgraph migrate up|status            apply or list database migrations
   agentgraph user create --email E [--name N] [--role USER|ADMIN|MODERATOR|DEVELOPER]
                                           create a user and print a new API key (shown once)
-  agentgraph bench [flags]                engine throughput/latency benchmark (see BENCHMARKS.md)
-  agentgraph bench-live [flags]           live-update latency and memory per subscription (BENCHMARKS.md)
 
 Configuration comes from the environment: DATABASE_URL, REDIS_URL, LISTEN_ADDR, ENCRYPTION_KEY,
 JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, ALLOWED_ORIGINS, WORKERS, LEASE_DURATION, SHUTDOWN_GRACE.
@@ -47,10 +46,6 @@ func main() {
 		err = migrateCmd(ctx, args)
 	case "user":
 		err = userCmd(ctx, args)
-	case "bench":
-		err = benchCmd(ctx, logger, args)
-	case "bench-live":
-		err = benchLiveCmd(ctx, logger, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/agentgraph
+BENCH := bin/agentgraph-bench
 
 .PHONY: run test build services generate check-generate vet unit e2e bench clean
 
@@ -39,9 +40,12 @@ check-generate: generate
 	  echo "generated code is stale: run make generate and commit"; \
 	  git status --porcelain -- graph internal/db/dbsqlc; git diff --stat -- graph internal/db/dbsqlc; exit 1; fi
 
+# The benchmarks are their own binary (cmd/agentgraph-bench); `live` launches bin/agentgraph beside it.
 bench: services build
+	$(GO) build -o $(BENCH) ./cmd/agentgraph-bench
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./engine/ ./resolvers/ ./internal/events/
-	./$(BIN) bench
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./cmd/agentgraph-bench/internal/livebench/
+	./$(BENCH) engine
 
 clean:
 	rm -rf bin

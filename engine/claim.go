@@ -126,6 +126,9 @@ func (e *Engine) startClaimed(ctx context.Context, c *db.Claimed, parent *run) (
 		return nil, errHeldHere
 	}
 	defer e.startDone(c.Exec.ID)
+	if f := e.opts.OnRunStart; f != nil {
+		f(c.Exec.ID, !c.WasQueued)
+	}
 	if c.WasQueued {
 		e.publishNow(ctx, events.Event{ExecutionID: c.Exec.ID.String(), GraphID: c.Exec.GraphID.String(),
 			UserID: c.Exec.UserID.String(), Seq: c.Exec.LastSeq, Kind: events.KindGraphStatus,

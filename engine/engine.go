@@ -29,11 +29,12 @@ type Publisher interface {
 // DefaultMaxNodeExecutions is Options.MaxNodeExecutions's default.
 const DefaultMaxNodeExecutions = 100_000
 
-// WorkerGCPercent is the GOGC the worker and bench commands run with unless
-// GOGC is set: the engine allocates many short-lived objects per node
-// execution (events, row encodings), and at the default 100 the collector
-// runs so often that it takes a large share of the CPU and empties the
-// buffer pools between batches. Heap in the bench stays well under 100 MB.
+// WorkerGCPercent is the GOGC every process running engine workers (serve
+// with workers, worker, the benchmarks) runs with unless GOGC is set: the
+// engine allocates many short-lived objects per node execution (events, row
+// encodings), and at the default 100 the collector runs so often that it
+// takes a large share of the CPU and empties the buffer pools between
+// batches. Heap in the bench stays well under 100 MB.
 const WorkerGCPercent = 400
 
 // Options tune an Engine; zero values take the defaults noted.
@@ -59,6 +60,11 @@ type Options struct {
 	// deployment's own network.
 	AllowPrivateNetwork bool
 	Clock               func() time.Time
+	// OnRunStart, if set, is called when this engine starts a run it
+	// claimed (children included): resumed is false for a run it moved from
+	// QUEUED to RUNNING, true for one it took over from another worker (whose
+	// lease expired, or that handed it back on shutdown). It must not block.
+	OnRunStart func(executionID uuid.UUID, resumed bool)
 	// OnRunEnd, if set, is called once a run's terminal status is committed
 	// (not when a run is handed back or abandoned). It must not block.
 	OnRunEnd func(executionID uuid.UUID, status model.Status)

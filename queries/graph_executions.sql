@@ -205,3 +205,12 @@ RETURNING g.id;
 -- name: GraphExecutionOwnedBy :many
 -- Which of these runs @owner holds (used to tell a lost lease from a bug).
 SELECT id FROM graph_executions WHERE id = ANY(@ids::uuid[]) AND lease_owner = @owner::text;
+
+-- name: GraphExecutionQueueDepth :one
+-- Top-level runs waiting for a worker and held by one, across all workers:
+-- the queue-depth gauges every engine process exports. Both statuses are
+-- in the claim index's predicate, so this reads no finished run.
+SELECT count(*) FILTER (WHERE status = 'QUEUED')::bigint AS queued,
+       count(*) FILTER (WHERE status = 'RUNNING')::bigint AS running
+FROM graph_executions
+WHERE status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL;

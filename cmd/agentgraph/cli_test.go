@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,6 +22,24 @@ import (
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
+
+// TestBinary builds agentgraph once and runs the command-line tests on it
+// in parallel: one build, not one per test, is most of this package's time.
+func TestBinary(t *testing.T) {
+	bin := testenv.BuildBinary(t)
+	for name, test := range map[string]func(*testing.T, string){
+		"CLI":                            testCLI,
+		"BadConfigFailsClearly":          testBadConfigFailsClearly,
+		"ServeHealthAndGracefulShutdown": testServeHealthAndGracefulShutdown,
+		"WorkerAdminEndpoints":           testWorkerAdminEndpoints,
+		"HelpListsNoBenchmark":           testHelpListsNoBenchmark,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, bin)
+		})
+	}
+}
 
 func run(t *testing.T, bin string, env []string, args ...string) (string, int) {
 	t.Helper()
@@ -37,9 +57,7 @@ func run(t *testing.T, bin string, env []string, args ...string) (string, int) {
 	return string(out), code
 }
 
-func TestCLI(t *testing.T) {
-	t.Parallel()
-	bin := testenv.BuildBinary(t)
+func testCLI(t *testing.T, bin string) {
 	env := []string{"DATABASE_URL=" + testenv.PostgresURL(t)}
 
 	out, code := run(t, bin, env, "migrate", "status")
@@ -66,9 +84,7 @@ func TestCLI(t *testing.T) {
 	require.Zero(t, n, "refused users were not written")
 }
 
-func TestBadConfigFailsClearly(t *testing.T) {
-	t.Parallel()
-	bin := testenv.BuildBinary(t)
+func testBadConfigFailsClearly(t *testing.T, bin string) {
 	cases := []struct {
 		env  []string
 		want string
@@ -86,13 +102,27 @@ func TestBadConfigFailsClearly(t *testing.T) {
 		last = last[strings.LastIndex(last, "\n")+1:]
 		require.Contains(t, last, c.want, out)
 	}
+	// serve and worker take the same flags, refused the same way.
+	env := []string{"DATABASE_URL=nonsense://"} // flags are checked before connecting
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"worker", "--workers", "0"}, "--workers must be at least 1"},
+		{[]string{"worker", "--max-nodes", "-1"}, "--max-nodes must be a non-negative integer"},
+		{[]string{"serve", "--per-user", "-2"}, "--per-user must be a non-negative integer"},
+		{[]string{"serve", "--workers", "x"}, "usage: serve [--workers N] [--max-nodes N] [--per-user N]"},
+		{[]string{"worker", "--bench"}, "flag provided but not defined: -bench"},
+	} {
+		out, code := run(t, bin, env, c.args...)
+		require.Equal(t, 1, code, out)
+		require.Contains(t, out, c.want, out)
+	}
 }
 
-// TestServeHealthAndGracefulShutdown: serve answers /healthz and /readyz,
+// testServeHealthAndGracefulShutdown: serve answers /healthz and /readyz,
 // closes its websockets with 1001 and exits 0 on SIGTERM.
-func TestServeHealthAndGracefulShutdown(t *testing.T) {
-	t.Parallel()
-	bin := testenv.BuildBinary(t)
+func testServeHealthAndGracefulShutdown(t *testing.T, bin string) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
@@ -152,4 +182,93 @@ func TestServeHealthAndGracefulShutdown(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatal("serve did not stop after SIGTERM")
 	}
+}
+
+// testWorkerAdminEndpoints: a worker with ADMIN_ADDR serves /metrics with
+// the engine's agentgraph_ series, /healthz and /readyz there, and exits 0
+// on SIGTERM.
+func testWorkerAdminEndpoints(t *testing.T, bin string) {
+	_, prefix := testenv.Redis(t)
+	cmd := exec.Command(bin, "worker", "--workers", "2", "--max-nodes", "8", "--per-user", "1")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+testenv.PostgresURL(t), "REDIS_PREFIX="+prefix,
+		"ADMIN_ADDR=127.0.0.1:0", "SHUTDOWN_GRACE=5s")
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	t.Cleanup(func() { _ = cmd.Process.Kill() }) // a no-op once it has exited
+	// The admin address is logged once bound (the kernel picked the port);
+	// "worker running" follows once the engine has started.
+	adminLine := regexp.MustCompile(`msg="admin endpoints" addr=(\S+)`)
+	addr, running := make(chan string, 1), make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := adminLine.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+			if strings.Contains(sc.Text(), "worker running") {
+				close(running)
+			}
+		}
+		done <- cmd.Wait()
+	}()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("worker exited before serving its admin endpoints: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("worker did not serve its admin endpoints")
+	}
+	select {
+	case <-running:
+	case err := <-done:
+		t.Fatalf("worker exited before running: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("worker did not start its engine")
+	}
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get(base + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(body)
+	}
+	code, body := get("/healthz")
+	require.Equal(t, http.StatusOK, code, body)
+	code, body = get("/readyz")
+	require.Equal(t, http.StatusOK, code, body)
+	code, body = get("/metrics")
+	require.Equal(t, http.StatusOK, code)
+	for _, series := range []string{"agentgraph_runs_started_total ", "agentgraph_lease_takeovers_total ",
+		`agentgraph_runs_finished_total{status="COMPLETED"} `, "agentgraph_runs_queued ", "agentgraph_runs_running ",
+		"go_goroutines "} {
+		require.Contains(t, body, "\n"+series, "the worker exports %s", series)
+	}
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-done:
+		require.NoError(t, err, "worker exits 0 after SIGTERM")
+	case <-time.After(20 * time.Second):
+		t.Fatal("worker did not stop after SIGTERM")
+	}
+}
+
+// testHelpListsNoBenchmark: the product binary holds what an operator runs;
+// the benchmarks are agentgraph-bench's.
+func testHelpListsNoBenchmark(t *testing.T, bin string) {
+	out, code := run(t, bin, nil, "--help")
+	require.Equal(t, 0, code, out)
+	for _, cmd := range []string{"serve", "worker", "migrate", "user create", "ADMIN_ADDR"} {
+		require.Contains(t, out, cmd)
+	}
+	require.NotContains(t, strings.ToLower(out), "bench")
+	out, code = run(t, bin, nil, "bench")
+	require.Equal(t, 2, code, out)
+	require.Contains(t, out, `unknown command "bench"`)
 }

@@ -1,6 +1,7 @@
 // Command agentgraph is the whole platform in one binary: the GraphQL API
 // server with in-process engine workers (serve), engine-only workers for
-// scaling out (worker), migrations, user administration and benchmarks.
+// scaling out (worker), migrations and user administration. The benchmarks
+// are a command of their own, cmd/agentgraph-bench.
 package main
 
 import (
@@ -15,16 +16,23 @@ import (
 const usage = `agentgraph — AI-agent workflow platform (GraphQL API + engine)
 
 Usage:
-  agentgraph serve [--workers N]          GraphQL API on LISTEN_ADDR (default :8080) with engine workers
-  agentgraph worker [--workers N]         engine workers only, for scaling out
+  agentgraph serve [--workers N] [--max-nodes N] [--per-user N]
+                                          GraphQL API on LISTEN_ADDR (default :8080) with engine workers
+                                          (--workers 0: API only)
+  agentgraph worker [--workers N] [--max-nodes N] [--per-user N]
+                                          engine workers only, for scaling out
   agentgraph migrate up|status            apply or list database migrations
   agentgraph user create --email E [--name N] [--role USER|ADMIN|MODERATOR|DEVELOPER]
                                           create a user and print a new API key (shown once)
-  agentgraph bench [flags]                engine throughput/latency benchmark (see BENCHMARKS.md)
-  agentgraph bench-live [flags]           live-update latency and memory per subscription (BENCHMARKS.md)
 
-Configuration comes from the environment: DATABASE_URL, REDIS_URL, LISTEN_ADDR, ENCRYPTION_KEY,
-JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, ALLOWED_ORIGINS, WORKERS, LEASE_DURATION, SHUTDOWN_GRACE.
+serve and worker take the same flags (defaults: WORKERS or 64, MAX_NODES or 128, MAX_RUNS_PER_USER or no
+limit). serve answers /metrics, /healthz and /readyz on its API address; with ADMIN_ADDR set (e.g.
+127.0.0.1:9090), serve and worker also answer them there, on a listener of their own.
+
+Configuration comes from the environment: DATABASE_URL, REDIS_URL, REDIS_PREFIX, LISTEN_ADDR, ADMIN_ADDR,
+PPROF_ADDR, ENCRYPTION_KEY, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, ALLOWED_ORIGINS, WORKERS, MAX_NODES,
+MAX_RUNS_PER_USER, MAX_NODE_EXECUTIONS_PER_RUN, RUN_TIMEOUT, NODE_TIMEOUT, LEASE_DURATION, SHUTDOWN_GRACE,
+DB_MAX_CONNS, ALLOW_PRIVATE_NETWORK (README.md, "Configuration").
 `
 
 func main() {
@@ -47,10 +55,6 @@ func main() {
 		err = migrateCmd(ctx, args)
 	case "user":
 		err = userCmd(ctx, args)
-	case "bench":
-		err = benchCmd(ctx, logger, args)
-	case "bench-live":
-		err = benchLiveCmd(ctx, logger, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

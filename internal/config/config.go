@@ -19,12 +19,15 @@ type Config struct {
 	DatabaseURL    string
 	RedisURL       string
 	ListenAddr     string
+	AdminAddr      string // if set: /metrics, /healthz, /readyz on a listener of their own, in any process
+	PprofAddr      string // if set: net/http/pprof on a listener of its own (keep it on loopback)
 	EncryptionKey  []byte // 32 bytes (AES-256) for stored credentials
 	JWTSecret      []byte
 	JWTIssuer      string
 	JWTAudience    string
 	AllowedOrigins []string
-	Workers        int           // engine workers in `serve` (concurrent runs per process)
+	Workers        int           // engine workers (concurrent runs per process; 0 in serve = API only)
+	MaxNodes       int           // blocks running at once per process (0 = the engine's default, 128)
 	LeaseDuration  time.Duration // how long a claim lasts without a heartbeat
 	ShutdownGrace  time.Duration
 	RedisPrefix    string
@@ -52,6 +55,8 @@ func FromEnv() (Config, error) {
 		DatabaseURL:    env("DATABASE_URL", pg.DefaultURL),
 		RedisURL:       env("REDIS_URL", "redis://127.0.0.1:6379/0"),
 		ListenAddr:     env("LISTEN_ADDR", ":8080"),
+		AdminAddr:      os.Getenv("ADMIN_ADDR"),
+		PprofAddr:      os.Getenv("PPROF_ADDR"),
 		JWTSecret:      []byte(os.Getenv("JWT_SECRET")),
 		JWTIssuer:      os.Getenv("JWT_ISSUER"),
 		JWTAudience:    os.Getenv("JWT_AUDIENCE"),
@@ -60,6 +65,9 @@ func FromEnv() (Config, error) {
 	}
 	var err error
 	if c.Workers, err = intEnv("WORKERS", 64); err != nil {
+		return c, err
+	}
+	if c.MaxNodes, err = intEnv("MAX_NODES", 0); err != nil {
 		return c, err
 	}
 	conns, err := intEnv("DB_MAX_CONNS", 32)

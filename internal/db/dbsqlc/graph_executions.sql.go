@@ -828,6 +828,28 @@ func (q *Queries) GraphExecutionOwnedBy(ctx context.Context, db DBTX, arg GraphE
 	return items, nil
 }
 
+const graphExecutionQueueDepth = `-- name: GraphExecutionQueueDepth :one
+SELECT count(*) FILTER (WHERE status = 'QUEUED')::bigint AS queued,
+       count(*) FILTER (WHERE status = 'RUNNING')::bigint AS running
+FROM graph_executions
+WHERE status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL
+`
+
+type GraphExecutionQueueDepthRow struct {
+	Queued  int64
+	Running int64
+}
+
+// Top-level runs waiting for a worker and held by one, across all workers:
+// the queue-depth gauges every engine process exports. Both statuses are
+// in the claim index's predicate, so this reads no finished run.
+func (q *Queries) GraphExecutionQueueDepth(ctx context.Context, db DBTX) (GraphExecutionQueueDepthRow, error) {
+	row := db.QueryRow(ctx, graphExecutionQueueDepth)
+	var i GraphExecutionQueueDepthRow
+	err := row.Scan(&i.Queued, &i.Running)
+	return i, err
+}
+
 const graphExecutionRelease = `-- name: GraphExecutionRelease :exec
 UPDATE graph_executions SET lease_owner = NULL, lease_expires_at = now(), updated_at = now()
 WHERE id = ANY($1::uuid[]) AND lease_owner = $2::text AND status = 'RUNNING'

@@ -19,7 +19,7 @@ const (
 // Print writes the run as a readable table.
 func (r *Result) Print(w io.Writer) {
 	c := r.Config
-	fmt.Fprintf(w, "agentgraph bench-live — %d CPUs, GOMAXPROCS %d, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+	fmt.Fprintf(w, "agentgraph-bench live — %d CPUs, GOMAXPROCS %d, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	for _, l := range r.Latency {
 		fmt.Fprintf(w, "\nLatency, commit → websocket frame: %d subscribers on %d runs, %d events/s for %s\n",
 			l.Subscribers, l.Executions, l.Rate, l.Duration)

@@ -3,7 +3,7 @@
 // zero lost or duplicated events checked per subscription, and the server
 // memory each idle subscription costs. It drives a real `agentgraph serve`
 // process (launched here, or reached at a URL) through real Postgres and
-// Redis; `agentgraph bench-live` is its command line.
+// Redis; `agentgraph-bench live` is its command line.
 package livebench
 
 import (

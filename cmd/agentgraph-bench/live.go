@@ -9,20 +9,20 @@ import (
 	"os"
 	"time"
 
+	"github.com/agentgraph/agentgraph/cmd/agentgraph-bench/internal/livebench"
 	"github.com/agentgraph/agentgraph/internal/config"
-	"github.com/agentgraph/agentgraph/internal/livebench"
 )
 
-const benchLiveUsage = "bench-live [--subscribers 1000] [--executions N] [--rate 1000] [--duration 10s] [--idle 10000] [--no-baseline] [--url http://127.0.0.1:8080]"
+const benchLiveUsage = "live [--server PATH] [--subscribers 1000] [--executions N] [--rate 1000] [--duration 10s] [--idle 10000] [--no-baseline] [--url http://127.0.0.1:8080]"
 
 // benchLiveCmd measures live updates (BENCHMARKS.md, "Live updates"): commit
 // → websocket latency with exactly-once delivery checked, and server memory
-// per idle subscription. It launches this same binary as the server unless
-// --url points at one (which must share DATABASE_URL and REDIS_PREFIX). It
+// per idle subscription. It launches the agentgraph binary (serverBinary) as
+// the server unless --url points at one (which must share DATABASE_URL and REDIS_PREFIX). It
 // fails only when events were lost or duplicated; missed targets are
 // reported, not errors.
 func benchLiveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
-	fs := flag.NewFlagSet("bench-live", flag.ContinueOnError)
+	fs := flag.NewFlagSet("live", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	subs := fs.Int("subscribers", 1000, "websocket subscriptions in the latency phase (one connection each)")
 	execs := fs.Int("executions", 0, "running executions the subscribers are spread over (default: two phases, one and ten subscribers per run)")
@@ -31,6 +31,7 @@ func benchLiveCmd(ctx context.Context, logger *slog.Logger, args []string) error
 	idle := fs.Int("idle", 10000, "idle subscriptions for the memory phase (0 skips it)")
 	noBaseline := fs.Bool("no-baseline", false, "skip the Redis-hop baseline")
 	url := fs.String("url", "", "use this running server (on 127.0.0.1) instead of launching one")
+	server := fs.String("server", "", "the agentgraph binary to launch as the server (default: agentgraph beside this binary, else built from this module)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the bench process (its clients and producer) to this file")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: %s)", err, benchLiveUsage)
@@ -46,9 +47,11 @@ func benchLiveCmd(ctx context.Context, logger *slog.Logger, args []string) error
 	}
 	bin := ""
 	if *url == "" {
-		if bin, err = os.Executable(); err != nil {
-			return fmt.Errorf("locate the agentgraph binary to launch as the server: %w", err)
+		var cleanup func()
+		if bin, cleanup, err = serverBinary(ctx, *server, logger); err != nil {
+			return err
 		}
+		defer cleanup()
 	}
 	res, err := livebench.Run(ctx, livebench.Config{
 		Subscribers: *subs, Executions: *execs, Rate: *rate, Duration: *dur, Idle: *idle, NoBaseline: *noBaseline,

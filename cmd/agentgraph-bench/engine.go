@@ -30,12 +30,12 @@ const (
 	refBatchedRowsPerSec  = 60000.0
 )
 
-// benchCmd measures the engine end to end on the configured database and
+// benchCmd (`agentgraph-bench engine`) measures the engine end to end on the configured database and
 // Redis: node executions per second for concurrent chains and for wide
 // fan-outs, single-run latency, and — in the same process, same database —
 // the naive one-commit-per-change persistence it replaces.
 func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs := flag.NewFlagSet("engine", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	scenario := fs.String("scenario", "all", "chain | fanout | latency | naive | all")
 	chainRuns := fs.Int("chain-runs", 50, "concurrent runs of the chain scenario")
@@ -50,7 +50,7 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		debug.SetGCPercent(engine.WorkerGCPercent)
 	}
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%v (usage: bench [--scenario S] [--chain-runs N] [--chain-nodes N] [--fanout-runs N] [--fanout-nodes N] [--strict])", err)
+		return fmt.Errorf("%v (usage: engine [--scenario S] [--chain-runs N] [--chain-nodes N] [--fanout-runs N] [--fanout-nodes N] [--strict])", err)
 	}
 	stop, err := startCPUProfile(*cpuprofile)
 	if err != nil {
@@ -95,7 +95,7 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 	b := &bencher{d: d, eng: eng, ends: ends, user: u}
-	fmt.Printf("agentgraph bench — synchronous_commit=%s, strict=%v\n", sc, *strict)
+	fmt.Printf("agentgraph-bench engine — synchronous_commit=%s, strict=%v\n", sc, *strict)
 	var naive float64
 	if *scenario == "naive" || *scenario == "all" {
 		naive, err = b.naive(ctx, *chainRuns, *chainNodes)

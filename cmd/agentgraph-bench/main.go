@@ -1,0 +1,53 @@
+// Command agentgraph-bench holds agentgraph's benchmarks, kept out of the
+// product binary (BENCHMARKS.md): `engine` measures the engine's throughput
+// and latency in this process, `live` the live updates' latency and memory
+// per subscription against an `agentgraph serve` it launches.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `agentgraph-bench — agentgraph's benchmarks (see BENCHMARKS.md)
+
+Usage:
+  agentgraph-bench engine [flags]   engine throughput and latency: chains, fan-outs, naive one-commit baseline
+  agentgraph-bench live [flags]     live-update latency (commit → websocket) and server memory per subscription;
+                                    launches the agentgraph beside this binary as the server (or --server PATH)
+
+They use DATABASE_URL, REDIS_URL and REDIS_PREFIX, like agentgraph; BENCHMARKS.md lists their flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	var err error
+	args := os.Args[2:]
+	switch os.Args[1] {
+	case "engine":
+		err = benchCmd(ctx, logger, args)
+	case "live":
+		err = benchLiveCmd(ctx, logger, args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "agentgraph-bench: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "agentgraph-bench %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,131 @@
+// Package app wires an agentgraph process from its config: the connections,
+// the engine (one constructor for every command that runs one), the
+// metrics, and the admin endpoints on ADMIN_ADDR. serve and worker differ
+// only in what they add on top (serve: the live-event hub and the API), so
+// a flag, a GC setting or a metric cannot drift between them again.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime/debug"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/agentgraph/agentgraph/engine"
+	"github.com/agentgraph/agentgraph/internal/config"
+	"github.com/agentgraph/agentgraph/internal/credentials"
+	"github.com/agentgraph/agentgraph/internal/events"
+)
+
+// App is one process: its connections, engine, metrics and readiness.
+type App struct {
+	*Deps
+	Credentials *credentials.Service
+	// Engine submits and cancels runs in every process; it claims and runs
+	// them only when Config.Workers > 0 (Start starts it then).
+	Engine   *engine.Engine
+	Registry *prometheus.Registry
+
+	log         *slog.Logger
+	readyChecks []func(ctx context.Context) error
+	admin       *http.Server
+	started     bool
+}
+
+// New connects and builds the process's engine and metrics; nothing runs
+// until Start. A process that runs engine workers gets the engine's GC
+// setting (engine.WorkerGCPercent) unless GOGC is set.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.CheckEngine(); err != nil {
+		return nil, err
+	}
+	if cfg.Workers > 0 && os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(engine.WorkerGCPercent)
+	}
+	d, err := Connect(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Deps: d, Registry: NewRegistry(), log: logger}
+	if a.Credentials, err = newCredentials(d, logger); err != nil {
+		d.Close()
+		return nil, err
+	}
+	opts := engine.Options{
+		MaxRuns: cfg.Workers, MaxNodes: cfg.MaxNodes, MaxRunsPerUser: cfg.MaxRunsPerUser,
+		MaxNodeExecutions: cfg.MaxNodeExecs, LeaseDuration: cfg.LeaseDuration, ShutdownGrace: cfg.ShutdownGrace,
+		RunTimeout: cfg.RunTimeout, NodeTimeout: cfg.NodeTimeout,
+		Credentials: a.Credentials.ForRun, AllowPrivateNetwork: cfg.AllowPrivateNetwork,
+	}
+	// Engine series come from the processes that run the engine: an
+	// API-only serve would only export zeros that look like an idle worker.
+	if cfg.Workers > 0 {
+		registerEngineMetrics(a.Registry, d.Store, logger).hook(&opts)
+	}
+	a.Engine = engine.New(d.Store, d.Blocks, events.NewPublisher(d.Redis, cfg.RedisPrefix), logger, opts)
+	return a, nil
+}
+
+// newCredentials builds the credential service from ENCRYPTION_KEY (without
+// a key, credentials can be neither stored nor used, and the service says so).
+func newCredentials(d *Deps, logger *slog.Logger) (*credentials.Service, error) {
+	cipher, err := credentials.NewCipher(d.Config.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	if cipher == nil {
+		logger.Warn("ENCRYPTION_KEY is not set: integration credentials cannot be stored or used")
+	}
+	return credentials.NewService(d.Store, cipher), nil
+}
+
+// AddReadyCheck adds a condition /readyz requires besides Postgres and
+// Redis answering (serve: its Redis subscription is live). Call it before
+// Start.
+func (a *App) AddReadyCheck(check func(ctx context.Context) error) {
+	a.readyChecks = append(a.readyChecks, check)
+}
+
+// Ready is /readyz: Postgres and Redis answer, and every added check passes.
+func (a *App) Ready(ctx context.Context) error {
+	if err := a.Deps.Ready(ctx); err != nil {
+		return err
+	}
+	for _, check := range a.readyChecks {
+		if err := check(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Start serves the admin endpoints (ADMIN_ADDR) and pprof (PPROF_ADDR) when
+// configured, and starts the engine's workers when Config.Workers > 0.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.serveAdmin(); err != nil {
+		return err
+	}
+	a.servePprof()
+	if a.Config.Workers > 0 {
+		if err := a.Engine.Start(ctx); err != nil {
+			a.stopAdmin()
+			return fmt.Errorf("engine: %w", err)
+		}
+		a.started = true
+	}
+	return nil
+}
+
+// Stop stops the engine (running blocks get SHUTDOWN_GRACE, then their runs
+// are handed back to other workers), then the admin endpoints, which stay
+// up meanwhile so the drain can be watched.
+func (a *App) Stop() {
+	if a.started {
+		a.Engine.Stop()
+	}
+	a.stopAdmin()
+}

@@ -1,0 +1,49 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/testenv"
+)
+
+// The queue depth counts top-level QUEUED and RUNNING runs only: finished
+// runs and children (started by their parent's worker) are not waiting.
+func TestExecutionQueueDepth(t *testing.T) {
+	t.Parallel()
+	pool := testenv.Postgres(t)
+	ctx := context.Background()
+	store := db.New(pool)
+	var uid, gid, nid string
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO users (email) VALUES ('queue@example.com') RETURNING id`).Scan(&uid))
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO blocks (id, name) VALUES (gen_random_uuid(), 'QueueDepthTestBlock') RETURNING id`).Scan(&nid))
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO graphs (id, version, user_id, name) VALUES (gen_random_uuid(), 1, $1, 'queue') RETURNING id`, uid).Scan(&gid))
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO nodes (graph_id, graph_version, node_key, block_id) VALUES ($1, 1, 'a', $2) RETURNING id`, gid, nid).Scan(&nid))
+	before, err := store.ExecutionQueueDepth(ctx)
+	require.NoError(t, err)
+
+	insert := func(status string) string {
+		var id string
+		require.NoError(t, pool.QueryRow(ctx, `INSERT INTO graph_executions (graph_id, graph_version, user_id, status, started_at)
+			VALUES ($1, 1, $2, $3::execution_status, CASE WHEN $3::execution_status = 'QUEUED' THEN NULL ELSE now() END) RETURNING id`, gid, uid, status).Scan(&id))
+		return id
+	}
+	insert("QUEUED")
+	insert("QUEUED")
+	parent := insert("RUNNING")
+	insert("COMPLETED")
+	insert("FAILED")
+	var ne string
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO node_executions (graph_execution_id, node_id, status) VALUES ($1, $2, 'RUNNING') RETURNING id`,
+		parent, nid).Scan(&ne))
+	_, err = pool.Exec(ctx, `INSERT INTO graph_executions (graph_id, graph_version, user_id, status, parent_node_execution_id)
+		VALUES ($1, 1, $2, 'QUEUED', $3)`, gid, uid, ne)
+	require.NoError(t, err)
+
+	got, err := store.ExecutionQueueDepth(ctx)
+	require.NoError(t, err)
+	require.Equal(t, db.QueueDepth{Queued: before.Queued + 2, Running: before.Running + 1}, got)
+}

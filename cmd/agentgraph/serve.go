@@ -21,6 +21,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/auth"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/graphs"
+	"github.com/agentgraph/agentgraph/internal/livestream"
 	"github.com/agentgraph/agentgraph/internal/model"
 	"github.com/agentgraph/agentgraph/internal/server"
 	"github.com/agentgraph/agentgraph/internal/sysmetrics"
@@ -87,7 +88,8 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 
 	res := &resolvers.Resolver{
 		CredentialService: creds,
-		Store:             d.store, Registry: d.reg, GraphService: graphs.New(d.store, d.reg), Runs: eng, Events: hub,
+		Store:             d.store, Registry: d.reg, GraphService: graphs.New(d.store, d.reg), Runs: eng,
+		Streams: livestream.New(livestream.DBStore{Store: d.store}, hub, livestream.Options{Logger: logger}),
 		Metrics: &sysmetrics.Sampler{Store: d.store}, Logger: logger,
 	}
 	h := server.NewHandler(server.Options{

@@ -23,6 +23,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/graphs"
+	"github.com/agentgraph/agentgraph/internal/livestream"
 	"github.com/agentgraph/agentgraph/internal/model"
 	"github.com/agentgraph/agentgraph/internal/server"
 	"github.com/agentgraph/agentgraph/internal/sysmetrics"
@@ -83,7 +84,7 @@ func setup(t testing.TB) *bundle {
 	jwt := auth.JWTConfig{Secret: []byte("test-secret-0123456789abcdef")}
 	h := server.NewHandler(server.Options{
 		Resolver: &resolvers.Resolver{CredentialService: credentials.NewService(store, cipher), Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
-			Events: hub, Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger},
+			Streams: livestream.New(store, hub, livestream.Options{Logger: logger}), Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger},
 		Auth:   &auth.Authenticator{Store: store, JWT: jwt},
 		Logger: logger,
 		Ready:  func(context.Context) error { return nil },

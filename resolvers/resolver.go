@@ -11,6 +11,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/graphs"
+	"github.com/agentgraph/agentgraph/internal/livestream"
 )
 
 // Resolver is the dependency-injection root.
@@ -20,8 +21,8 @@ type Resolver struct {
 	GraphService *graphs.Service
 	// CredentialService stores integration credentials (secrets write-only).
 	CredentialService *credentials.Service
-	Runs              Runs        // the engine's API (submit, cancel)
-	Events            EventSource // live events for subscriptions
+	Runs              Runs                // the engine's API (submit, cancel)
+	Streams           *livestream.Streams // live streams for subscriptions
 	Metrics           MetricsSource
 	Logger            *slog.Logger
 }

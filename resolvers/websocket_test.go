@@ -128,3 +128,84 @@ func TestExecutionEventsOverHTTPAnswersTheSnapshot(t *testing.T) {
 	require.Equal(t, "SNAPSHOT", ev.Kind)
 	require.Equal(t, ex.ID, ev.Execution.ID)
 }
+
+// executionEvents over the websocket (the transport drives it on demand):
+// the SNAPSHOT, then every event once and in order, and completion after
+// the run's end, for each of one user's two subscriptions of the run. The
+// run waits in a WaitBlock until cancelled, so
+// the snapshot always comes before the end and the end arrives as events.
+func TestExecutionEventsOverWebsocketFollowTheRunToItsEnd(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	in := map[string]any{"name": "ws-exec-events",
+		"nodes": []map[string]any{
+			{"key": "in", "blockId": "AgentInputBlock", "inputDefault": map[string]any{"name": "x"}},
+			{"key": "wait", "blockId": "WaitBlock", "inputDefault": map[string]any{"seconds": 600}}},
+		"links": []map[string]any{{"sourceKey": "in", "sourceName": "result", "sinkKey": "wait", "sinkName": "data"}}}
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": in}, "createGraph", &g)
+	var ex struct{ ID string }
+	b.ok(tok, `mutation($g: ID!) { executeGraph(graphId: $g, inputs: {x: 1}) { id } }`, map[string]any{"g": g.ID}, "executeGraph", &ex)
+
+	c := dialWS(t, b, tok)
+	subs := []string{"a", "b"}
+	for _, id := range subs {
+		c.send(map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{
+			"query":     `subscription($id: ID!) { executionEvents(executionId: $id) { seq kind status executionId } }`,
+			"variables": map[string]any{"id": ex.ID}}})
+	}
+	type event struct {
+		Seq         int
+		Kind        string
+		Status      *string
+		ExecutionID string
+	}
+	read := func() (string, string, *event) {
+		m := c.next()
+		id, _ := m["id"].(string)
+		if m["type"] != "next" {
+			return m["type"].(string), id, nil
+		}
+		var out struct {
+			Data struct{ ExecutionEvents event }
+		}
+		raw, _ := json.Marshal(m["payload"])
+		require.NoError(t, json.Unmarshal(raw, &out), "%s", raw)
+		return "next", id, &out.Data.ExecutionEvents
+	}
+	last := map[string]int{} // seq of the last event (or snapshot) per subscription
+	seen := map[string][]int{}
+	done := map[string]bool{}
+	cancelled := false
+	for len(done) < len(subs) {
+		typ, id, ev := read()
+		require.False(t, done[id], "%s after complete", typ)
+		if typ == "complete" {
+			done[id] = true
+			continue
+		}
+		require.Equal(t, "next", typ)
+		require.Equal(t, ex.ID, ev.ExecutionID)
+		if _, started := last[id]; !started {
+			require.Equal(t, "SNAPSHOT", ev.Kind, "%s: a stream starts with its snapshot", id)
+			require.NotContains(t, []string{"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}, *ev.Status, "the run waits")
+			last[id] = ev.Seq
+		} else {
+			require.NotEqual(t, "SNAPSHOT", ev.Kind, "%s: no resync expected here", id)
+			require.Equal(t, last[id]+1, ev.Seq, "%s: no gap, no duplicate", id)
+			last[id] = ev.Seq
+			seen[id] = append(seen[id], ev.Seq)
+		}
+		if len(last) == len(subs) && !cancelled {
+			b.ok(tok, `mutation($id: ID!) { cancelExecution(id: $id) { id } }`, map[string]any{"id": ex.ID}, "", nil)
+			cancelled = true
+		}
+	}
+	require.Equal(t, last["a"], last["b"], "both subscriptions reached the end")
+	var end struct{ Status string }
+	b.ok(tok, `query($id: ID!) { execution(id: $id) { status } }`, map[string]any{"id": ex.ID}, "execution", &end)
+	require.Equal(t, "CANCELLED", end.Status)
+	require.NotEmpty(t, seen["a"], "the end arrived as events")
+	require.NotEmpty(t, seen["b"], "the end arrived as events")
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/auth"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/graphs"
+	"github.com/agentgraph/agentgraph/internal/livestream"
 	"github.com/agentgraph/agentgraph/internal/ratelimit"
 	"github.com/agentgraph/agentgraph/internal/server"
 	"github.com/agentgraph/agentgraph/internal/sysmetrics"
@@ -54,7 +55,8 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 
 	res := &resolvers.Resolver{
 		CredentialService: a.Credentials,
-		Store:             a.Store, Registry: a.Blocks, GraphService: graphs.New(a.Store, a.Blocks), Runs: a.Engine, Events: hub,
+		Store:             a.Store, Registry: a.Blocks, GraphService: graphs.New(a.Store, a.Blocks), Runs: a.Engine,
+		Streams: livestream.New(a.Store, hub, livestream.Options{Logger: logger}),
 		Metrics: &sysmetrics.Sampler{Store: a.Store}, Logger: logger,
 	}
 	h := server.NewHandler(server.Options{

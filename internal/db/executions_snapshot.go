@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -9,23 +10,23 @@ import (
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
-// snapshotTx is a consistent read: both statements see one committed state.
+// snapshotTx is one consistent view of the database: the run and its node
+// executions must agree with the run's last_seq, or a live stream would skip
+// or repeat the events committed between the two statements.
 var snapshotTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 
-// ExecutionSnapshot reads a run and its node executions (in creation
-// order) in one read-only repeatable-read transaction, so a live stream's
-// snapshot never pairs a run with node executions older or newer than it.
-// Inside InTx it reads in the caller's transaction.
-func (s *Store) ExecutionSnapshot(ctx context.Context, id uuid.UUID) (*model.GraphExecution, []model.NodeExecution, error) {
-	var e *model.GraphExecution
-	var nodes []model.NodeExecution
+// ExecutionSnapshot reads a run and its node executions (in creation order)
+// in one read-only repeatable-read transaction. Inside InTx it reads in the
+// caller's transaction. It does not check ownership: callers do.
+func (s *Store) ExecutionSnapshot(ctx context.Context, id uuid.UUID) (*model.ExecutionSnapshot, error) {
+	snap := &model.ExecutionSnapshot{At: time.Now().UTC()}
 	read := func(tx *Store) error {
 		var err error
-		if e, err = tx.ExecutionGet(ctx, id); err != nil {
+		if snap.Execution, err = tx.ExecutionGet(ctx, id); err != nil {
 			return err
 		}
 		m, err := tx.NodeExecutionsByExecutions(ctx, []uuid.UUID{id})
-		nodes = m[id]
+		snap.NodeExecutions = m[id]
 		return err
 	}
 	var err error
@@ -37,7 +38,7 @@ func (s *Store) ExecutionSnapshot(ctx context.Context, id uuid.UUID) (*model.Gra
 		})
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return e, nodes, nil
+	return snap, nil
 }

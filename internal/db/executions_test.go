@@ -110,8 +110,9 @@ func TestExecutionApplyBatch(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []db.ChargeResult{{Paid: true, BalanceAfter: 4}, {Paid: false}}, res, "the balance never goes negative")
 
-	e, nodes, err := s.ExecutionSnapshot(ctx, ex.ID)
+	snap, err := s.ExecutionSnapshot(ctx, ex.ID)
 	require.NoError(t, err)
+	e, nodes := snap.Execution, snap.NodeExecutions
 	require.EqualValues(t, 4, e.LastSeq)
 	require.Len(t, nodes, 1)
 	require.Equal(t, ne, nodes[0].ID)
@@ -166,8 +167,9 @@ func TestExecutionApplyBatch(t *testing.T) {
 	balance, err := s.UserBalance(ctx, u.ID)
 	require.NoError(t, err)
 	require.EqualValues(t, 4, balance)
-	e, nodes, err = s.ExecutionSnapshot(ctx, ex.ID)
+	snap, err = s.ExecutionSnapshot(ctx, ex.ID)
 	require.NoError(t, err)
+	e, nodes = snap.Execution, snap.NodeExecutions
 	require.Equal(t, model.StatusCompleted, e.Status)
 	require.EqualValues(t, 6, e.LastSeq)
 	require.JSONEq(t, `{"y":[1]}`, string(e.Outputs))

@@ -106,6 +106,16 @@ type GraphExecution struct {
 	LastSeq               int64
 }
 
+// ExecutionSnapshot is a run and its node executions as of one consistent
+// read: what a live stream starts from, and re-reads when it may have
+// missed events. Execution.LastSeq is the sequence number of the last event
+// it covers.
+type ExecutionSnapshot struct {
+	Execution      *GraphExecution
+	NodeExecutions []NodeExecution // in creation order
+	At             time.Time       // when it was read
+}
+
 // Duration is the seed's get_duration; nil before the run started.
 func (e *GraphExecution) Duration(now time.Time) *time.Duration {
 	return duration(e.StartedAt, e.EndedAt, now)

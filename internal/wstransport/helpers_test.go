@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/agentgraph/agentgraph/internal/opstream"
 	"github.com/agentgraph/agentgraph/internal/wstransport"
 )
 
@@ -65,15 +65,18 @@ func (b *broker) add(ctx context.Context) *subscriber {
 	return s
 }
 
-// pushedSub is a `pushed` subscription: its resolver signals each value.
+// pushedSub is a `pushed` subscription: its resolver lets the transport
+// drive it, offering each value.
 type pushedSub struct {
-	ctx context.Context
-	ch  chan string
-	sig *opstream.Signal
+	ctx    context.Context
+	ch     chan string
+	d      *wstransport.Driver
+	viewer string // the connection's user: renderings are shared per viewer
 }
 
-func (b *broker) addPushed(ctx context.Context, sig *opstream.Signal) *pushedSub {
-	p := &pushedSub{ctx: ctx, ch: make(chan string, 64), sig: sig}
+func (b *broker) addPushed(ctx context.Context, d *wstransport.Driver) *pushedSub {
+	user, _ := ctx.Value(ctxKey{}).(string)
+	p := &pushedSub{ctx: ctx, ch: make(chan string, 64), d: d, viewer: "user:" + user}
 	b.pushed <- p
 	return p
 }
@@ -86,10 +89,10 @@ func (p *pushedSub) push(v string, end bool) {
 // offer is push with a key under which the rendering may be shared.
 func (p *pushedSub) offer(key any, v string, end bool) {
 	if end {
-		p.sig.Offer(opstream.Item{Deliver: func() bool { close(p.ch); return true }, Final: true}, true)
+		p.d.Offer(wstransport.Frame{Deliver: func() bool { close(p.ch); return true }, Final: true}, 0)
 		return
 	}
-	p.sig.Offer(opstream.Item{Key: key, Deliver: func() bool { p.ch <- v; return true }}, true)
+	p.d.Offer(wstransport.Frame{Key: key, Viewer: p.viewer, Deliver: func() bool { p.ch <- v; return true }}, 0)
 }
 
 // waitJoined returns the next subscriber that registered.
@@ -144,7 +147,7 @@ func (b *broker) count() int {
 const testSchema = `
 type Query { name: String! whoami: String! panic: String! }
 type Mutation { name: String! }
-type Subscription { events: String! pushed: String! }
+type Subscription { events: String! pushed: String! refused: String! }
 `
 
 // newSchema is a hand-written executable schema: enough of an executor to
@@ -164,9 +167,14 @@ func newSchema(b *broker) graphql.ExecutableSchema {
 				return &graphql.Response{Data: raw}
 			}
 			switch {
+			case op.Operation == ast.Subscription && field == "refused":
+				// Takes the Driver, then fails before offering anything (a
+				// stream that cannot be opened) and hands it back.
+				wstransport.TakeDriver(ctx).Release()
+				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: "refused"}}})
 			case op.Operation == ast.Subscription && field == "pushed":
-				// Drives the transport through opstream, like executionEvents.
-				p := b.addPushed(ctx, opstream.Claim(ctx))
+				// Lets the transport drive it, like executionEvents.
+				p := b.addPushed(ctx, wstransport.TakeDriver(ctx))
 				// Like gqlgen's executor, render every result into one
 				// reused buffer: Data is only valid until the next call.
 				var buf []byte
@@ -221,12 +229,17 @@ func newServer(t *testing.T, cfg wstransport.Config) (string, *broker, *handler.
 	return "ws" + strings.TrimPrefix(srv.URL, "http"), b, h
 }
 
-// authInit accepts token "secret" and rejects anything else.
+// users are the tokens authInit accepts, and whose they are.
+var users = map[string]string{"secret": "alice", "secret-bob": "bob"}
+
+// authInit accepts the tokens of users and rejects anything else.
 func authInit(ctx context.Context, payload map[string]any) (context.Context, error) {
-	if payload["token"] != "secret" {
+	tok, _ := payload["token"].(string)
+	user, ok := users[tok]
+	if !ok {
 		return nil, errors.New("bad token")
 	}
-	return context.WithValue(ctx, ctxKey{}, "alice"), nil
+	return context.WithValue(ctx, ctxKey{}, user), nil
 }
 
 type client struct {
@@ -253,8 +266,14 @@ func dial(t *testing.T, url string, subprotocols ...string) *client {
 // dialTWS dials graphql-transport-ws and completes connection_init.
 func dialTWS(t *testing.T, url string) *client {
 	t.Helper()
+	return dialTWSAs(t, url, "secret")
+}
+
+// dialTWSAs is dialTWS with token as the connection's credentials.
+func dialTWSAs(t *testing.T, url, token string) *client {
+	t.Helper()
 	c := dial(t, url, "graphql-transport-ws")
-	c.send(`{"type":"connection_init","payload":{"token":"secret"}}`)
+	c.send(fmt.Sprintf(`{"type":"connection_init","payload":{"token":%q}}`, token))
 	c.expect("connection_ack", "")
 	return c
 }

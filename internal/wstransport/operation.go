@@ -11,8 +11,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"github.com/agentgraph/agentgraph/internal/opstream"
 )
 
 // operation is one running subscribe/start. Its fields other than stopped
@@ -107,14 +105,14 @@ func (c *conn) execute(id string, params *graphql.RawParams, start time.Time) {
 }
 
 // run dispatches the operation and drives the executor's response handler
-// until it is exhausted or the operation is stopped. A resolver that
-// claimed the operation's opstream.Signal (the subscriptions that matter
-// for scale) says when a result is waiting: the handler is then called
-// only then, on a short-lived goroutine, and an idle subscription costs no
+// until it is exhausted or the operation is stopped. A resolver that took
+// the operation's Driver (driven.go; the subscriptions that matter for
+// scale) says when a result is waiting: the handler is then called only
+// then, on a short-lived goroutine, and an idle subscription costs no
 // goroutine here. Otherwise this goroutine waits on the handler.
 func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationContext) {
-	sig := &opstream.Signal{}
-	ctx = opstream.With(ctx, sig)
+	d := &Driver{}
+	ctx = withDriver(ctx, d)
 	var responses graphql.ResponseHandler
 	if !c.guard(ctx, op, rc, func() bool {
 		responses, ctx = c.exec.DispatchOperation(ctx, rc)
@@ -122,45 +120,52 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 	}) {
 		return
 	}
-	next := func() bool { return c.next(ctx, op, responses, nil) }
-	if sig.Claimed() {
-		shape := shapeOf(rc)
-		over := false // touched by one drain at a time (opstream.Signal)
-		sig.Start(func(items []opstream.Item) {
-			for _, it := range items {
-				if over {
-					return
-				}
-				var shared *rendering // this item's rendering, when this operation renders it
-				if it.Key != nil && shape != "" && !it.Final {
-					r, owner := c.cache.claim(resultKey{shape: shape, key: it.Key})
-					if !owner {
-						<-r.done
-						if r.data != nil {
-							if !c.emit(op, c.encodeData(op.idJSON, r.data)) {
-								c.finish(op, false)
-								over = true
-							}
-							continue
-						}
-					} else {
-						shared = r
-					}
-				}
-				over = !c.guard(ctx, op, rc, func() bool {
-					if !it.Deliver() {
-						return true // nothing to render
-					}
-					return c.next(ctx, op, responses, shared)
-				})
-				if shared != nil && !shared.filled() {
-					shared.fill(nil) // the render failed: waiters render their own
-				}
-			}
-		})
+	if d.wasTaken() {
+		d.Start(c.drainer(ctx, op, rc, responses))
 		return
 	}
+	next := func() bool { return c.next(ctx, op, responses, nil) }
 	for c.guard(ctx, op, rc, next) {
+	}
+}
+
+// drainer returns the drain of a driven operation: each frame is rendered
+// (or taken from the shared renderings of the same shape, viewer and key)
+// and sent, in order, until the operation ends.
+func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.OperationContext, responses graphql.ResponseHandler) func([]Frame) {
+	shape := shapeOf(rc)
+	over := false // touched by one drain at a time (Driver)
+	return func(frames []Frame) {
+		for _, f := range frames {
+			if over {
+				return
+			}
+			var shared *rendering // this frame's rendering, when this operation renders it
+			if f.Key != nil && f.Viewer != "" && shape != "" && !f.Final {
+				r, owner := c.cache.claim(resultKey{shape: shape, viewer: f.Viewer, key: f.Key})
+				if !owner {
+					<-r.done
+					if r.data != nil {
+						if !c.emit(op, c.encodeData(op.idJSON, r.data)) {
+							c.finish(op, false)
+							over = true
+						}
+						continue
+					}
+				} else {
+					shared = r
+				}
+			}
+			over = !c.guard(ctx, op, rc, func() bool {
+				if !f.Deliver() {
+					return true // nothing to render
+				}
+				return c.next(ctx, op, responses, shared)
+			})
+			if shared != nil && !shared.filled() {
+				shared.fill(nil) // the render failed: waiters render their own
+			}
+		}
 	}
 }
 

@@ -9,12 +9,13 @@ import (
 
 // resultCache shares rendered results between operations. When a run is
 // followed by many subscribers, each event is rendered by gqlgen once per
-// distinct operation (query, operation name, variables) instead of once per
-// subscriber: on a busy server that rendering and its garbage are most of
-// the CPU spent per frame. Entries are keyed by the resolver's
-// opstream.Item.Key (the shared event), which the cache keeps reachable, so
-// a key is never recycled while cached. It holds the most recent
-// resultCacheSize renderings: subscribers of one event ask within
+// distinct operation (query, operation name, variables) and viewer instead
+// of once per subscriber: on a busy server that rendering and its garbage
+// are most of the CPU spent per frame. Entries are keyed by the Frame's Key
+// (the shared event), which the cache keeps reachable, so a key is never
+// recycled while cached, and by its Viewer: what a resolver renders may
+// depend on who asks, so two viewers never share bytes. It holds the most
+// recent resultCacheSize renderings: subscribers of one event ask within
 // milliseconds of each other.
 type resultCache struct {
 	mu   sync.Mutex
@@ -24,8 +25,9 @@ type resultCache struct {
 }
 
 type resultKey struct {
-	shape string // the operation: query, name and variables
-	key   any    // the value (opstream.Item.Key)
+	shape  string // the operation: query, name and variables
+	viewer string // who it is rendered for (Frame.Viewer)
+	key    any    // the value (Frame.Key)
 }
 
 // rendering is one shared result: the first operation to ask renders it,

@@ -12,9 +12,10 @@
 // does.
 //
 // Each connection costs one reader goroutine, plus one goroutine per running
-// operation unless its resolver drives the operation through opstream (then
-// a goroutine runs only while results are waiting, and operations of the
-// same shape share one rendering of a shared value: resultcache.go). There
+// operation unless its resolver lets the transport drive the operation
+// (driven.go: then a goroutine runs only while results are waiting, and
+// operations of the same shape and viewer share one rendering of a shared
+// value: resultcache.go). There
 // is no writer goroutine: the goroutine that produces a
 // message (an operation, the reader answering the client, the keep-alive
 // timer) writes it itself when nobody else is writing, and otherwise leaves

@@ -12,6 +12,47 @@ import (
 	"github.com/agentgraph/agentgraph/internal/wstransport"
 )
 
+// Frames offered before the drain started are not lost, drains never
+// overlap, frames keep their order, and a limit bounds what waits (limit 0
+// never refuses). (Moved from the former internal/opstream.)
+func TestDriverOrderLimitAndEarlyOffers(t *testing.T) {
+	t.Parallel()
+	const limit = 64
+	d := &wstransport.Driver{}
+	for i := range limit {
+		require.True(t, d.Offer(wstransport.Frame{Key: i}, limit))
+	}
+	require.False(t, d.Offer(wstransport.Frame{Key: -1}, limit), "over the limit")
+	require.True(t, d.Offer(wstransport.Frame{Key: limit}, 0), "forced")
+	got := make(chan int, 1000)
+	active := make(chan struct{}, 1)
+	d.Start(func(frames []wstransport.Frame) {
+		select {
+		case active <- struct{}{}:
+		default:
+			t.Error("two drains at once")
+		}
+		for _, f := range frames {
+			got <- f.Key.(int)
+		}
+		<-active
+	})
+	for want := 0; want <= limit; want++ {
+		require.Equal(t, want, <-got)
+	}
+	for i := range 500 {
+		require.True(t, d.Offer(wstransport.Frame{Key: 1000 + i}, 0))
+	}
+	for want := 1000; want < 1500; want++ {
+		select {
+		case k := <-got:
+			require.Equal(t, want, k)
+		case <-time.After(waitTimeout):
+			t.Fatalf("drained up to %d of 1500", want)
+		}
+	}
+}
+
 func (b *broker) waitPushed(t *testing.T) *pushedSub {
 	t.Helper()
 	select {
@@ -23,11 +64,10 @@ func (b *broker) waitPushed(t *testing.T) *pushedSub {
 	}
 }
 
-// A resolver that claims the operation's opstream.Signal is driven on
-// demand: results arrive in order, the stream's end completes the
+// A resolver that takes the operation's Driver is driven on demand: results arrive in order, the stream's end completes the
 // operation, and an idle subscription holds no goroutine of its own (the
 // handler panics if it is ever called with nothing signalled).
-func TestSignalledSubscriptionIsDrivenOnDemand(t *testing.T) {
+func TestDrivenSubscriptionIsDrivenOnDemand(t *testing.T) {
 	url, b, _ := newServer(t, wstransport.Config{})
 	c := dialTWS(t, url)
 
@@ -38,7 +78,7 @@ func TestSignalledSubscriptionIsDrivenOnDemand(t *testing.T) {
 		b.waitPushed(t)
 	}
 	require.Eventually(t, func() bool { return runtime.NumGoroutine() <= base+2 }, waitTimeout, 10*time.Millisecond,
-		"idle signalled subscriptions must not park goroutines (%d more)", runtime.NumGoroutine()-base)
+		"idle driven subscriptions must not park goroutines (%d more)", runtime.NumGoroutine()-base)
 
 	c.subscribe("subscribe", "live", "subscription { pushed }")
 	p := b.waitPushed(t)
@@ -65,9 +105,21 @@ func TestSignalledSubscriptionIsDrivenOnDemand(t *testing.T) {
 	}
 }
 
+// A resolver that takes the Driver and then fails hands it back: its error
+// is answered and the operation completes, instead of waiting forever for
+// frames that will never come.
+func TestReleasedDriverAnswersTheResolversError(t *testing.T) {
+	url, _, _ := newServer(t, wstransport.Config{})
+	c := dialTWS(t, url)
+	c.subscribe("subscribe", "r", "subscription { refused }")
+	m := c.expect("next", "r")
+	require.JSONEq(t, `{"data":null,"errors":[{"message":"refused"}]}`, string(m.Payload))
+	c.expect("complete", "r")
+}
+
 // Operations of the same shape share one rendering of the same keyed
 // value; a different query, or a value without a key, is rendered anew.
-func TestSignalledResultsAreSharedByShape(t *testing.T) {
+func TestDrivenResultsAreSharedByShape(t *testing.T) {
 	url, b, _ := newServer(t, wstransport.Config{})
 	const q = "subscription { pushed }"
 	var subs []*pushedSub
@@ -96,6 +148,45 @@ func TestSignalledResultsAreSharedByShape(t *testing.T) {
 		c.expect("next", "s"+strconv.Itoa(i))
 	}
 	require.EqualValues(t, 4, b.renders.Load()-base, "no key, no sharing")
+}
+
+// Renderings are shared per viewer: two users with the same operation on
+// the same value get a rendering each, while one user's two subscriptions
+// (here on two connections) still share one.
+func TestDrivenResultsAreNeverSharedBetweenViewers(t *testing.T) {
+	url, b, _ := newServer(t, wstransport.Config{InitFunc: authInit})
+	const q = "subscription { pushed }"
+	var subs []*pushedSub
+	var clients []*client
+	for i, token := range []string{"secret", "secret", "secret-bob"} {
+		c := dialTWSAs(t, url, token)
+		c.subscribe("subscribe", "s"+strconv.Itoa(i), q)
+		subs = append(subs, b.waitPushed(t))
+		clients = append(clients, c)
+	}
+	require.Equal(t, subs[0].viewer, subs[1].viewer)
+	require.NotEqual(t, subs[0].viewer, subs[2].viewer)
+	base := b.renders.Load()
+	ev := new(int) // the shared value's identity
+	for _, p := range subs {
+		p.offer(ev, "shared", false)
+	}
+	for i, c := range clients {
+		m := c.expect("next", "s"+strconv.Itoa(i))
+		require.JSONEq(t, `{"data":{"pushed":"shared"}}`, string(m.Payload))
+	}
+	require.EqualValues(t, 2, b.renders.Load()-base, "one rendering per viewer: alice's two subscriptions share, bob's is his own")
+
+	// A frame without a viewer is never shared, even with a key.
+	anon := new(int)
+	for _, p := range subs[:2] {
+		p.viewer = ""
+		p.offer(anon, "anonymous", false)
+	}
+	for i, c := range clients[:2] {
+		c.expect("next", "s"+strconv.Itoa(i))
+	}
+	require.EqualValues(t, 4, b.renders.Load()-base, "no viewer, no sharing")
 }
 
 // A shared rendering outlives the next result of the operation that

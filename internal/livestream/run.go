@@ -1,0 +1,239 @@
+package livestream
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// RunSink takes a run stream's values, in order. The stream calls it from
+// the hub's reader goroutine (under the stream's lock), from a snapshot
+// read, or from its quiet-check timer, one call at a time: no method may
+// block.
+type RunSink interface {
+	// Snapshot hands over the run as stored; events follow from
+	// snap.Execution.LastSeq+1. It is never refused.
+	Snapshot(snap *model.ExecutionSnapshot)
+	// Event hands over the next event, unless Buffer events already wait
+	// for the consumer: false means it is too far behind, and the stream
+	// reads the snapshot again instead. ev is the hub's, shared by every
+	// subscriber of the run in this process: read-only, and the same
+	// pointer for all of them (a key under which one rendering may serve
+	// them all).
+	Event(ev *events.Event) bool
+	// End follows the last value: the run is over (or its snapshot could
+	// no longer be read). Nothing follows it.
+	End()
+}
+
+// Run streams run id into sink until ctx is done or the run ended (after
+// sink.End). It subscribes to the hub, reads the first snapshot and hands
+// it over before it returns; on error (the run cannot be read) nothing was
+// handed over and nothing will be.
+func (s *Streams) Run(ctx context.Context, id uuid.UUID, sink RunSink) error {
+	r := &run{s: s, ctx: ctx, id: id, sink: sink,
+		syncing: true} // events wait in held until the first snapshot is out
+	r.quiet = time.AfterFunc(s.quiet, r.onQuiet)
+	r.quiet.Stop() // armed once the first snapshot is out
+	sub := s.hub.SubscribeExecutionFunc(id.String(), r.onEvent)
+	// ctx ends when the consumer goes away, or after End (the consumer
+	// then finishes).
+	stop := context.AfterFunc(ctx, func() {
+		sub.Close()
+		r.quiet.Stop()
+	})
+	snap, err := s.store.ExecutionSnapshot(ctx, id)
+	if err != nil {
+		stop()
+		sub.Close()
+		return err
+	}
+	if r.deliverSnapshot(snap) {
+		go r.resync()
+	}
+	return nil
+}
+
+// run is one run stream's position. While syncing, a single goroutine (the
+// one reading the snapshot) owns the sink; otherwise the sink is called
+// under mu, from the hub's callback or the quiet check.
+type run struct {
+	s     *Streams
+	ctx   context.Context
+	id    uuid.UUID
+	sink  RunSink
+	quiet *time.Timer
+
+	mu      sync.Mutex
+	last    int64 // seq of the last event or snapshot handed over
+	syncing bool  // a snapshot is being read; events wait in held
+	held    []*events.Event
+	again   bool // events were lost while syncing: read once more
+	closed  bool // End was handed over
+	// suspect is the stored seq a quiet check saw ahead of last; a second
+	// check still behind it means events were lost.
+	suspect int64
+}
+
+// onEvent is the hub's callback (its reader goroutine): it must not block.
+// A nil event means the Redis subscription was re-established.
+func (r *run) onEvent(ev *events.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.closed:
+	case ev == nil:
+		r.resyncLocked()
+	case r.syncing:
+		if len(r.held) < MaxHeld {
+			r.held = append(r.held, ev)
+		} else {
+			r.again = true
+		}
+	default:
+		r.applyLocked(ev)
+	}
+}
+
+// applyLocked hands over the next event in sequence; an older one is a
+// duplicate, a newer one means events were lost and the snapshot is read
+// again, as does a consumer too slow to take it.
+func (r *run) applyLocked(ev *events.Event) {
+	switch {
+	case ev.Seq <= r.last:
+		return
+	case ev.Seq > r.last+1:
+		r.resyncLocked()
+		return
+	}
+	if !r.sink.Event(ev) {
+		r.resyncLocked()
+		return
+	}
+	r.last = ev.Seq
+	r.suspect = 0
+	if ev.Terminal() {
+		r.closeLocked()
+		return
+	}
+	r.quiet.Reset(r.s.quiet)
+}
+
+func (r *run) closeLocked() {
+	r.closed = true
+	r.quiet.Stop()
+	r.sink.End()
+}
+
+// resyncLocked starts a snapshot read unless one is running, in which case
+// that one reads again when it is done.
+func (r *run) resyncLocked() {
+	if r.syncing {
+		r.again = true
+		return
+	}
+	r.syncing = true
+	go r.resync()
+}
+
+// resync reads and hands over snapshots until one was read with nothing
+// lost meanwhile, then replays the events that arrived during the read.
+func (r *run) resync() {
+	for {
+		snap, err := r.s.store.ExecutionSnapshot(r.ctx, r.id)
+		if err != nil {
+			if r.ctx.Err() == nil {
+				r.s.log.Warn("snapshot read failed; ending the stream", "execution", r.id, "err", err)
+				r.mu.Lock()
+				r.closeLocked()
+				r.mu.Unlock()
+			}
+			return
+		}
+		r.mu.Lock()
+		again := r.again
+		if again {
+			r.again, r.held = false, nil
+		}
+		r.mu.Unlock()
+		if !again && !r.deliverSnapshot(snap) {
+			return
+		}
+	}
+}
+
+// deliverSnapshot hands over a snapshot, then ends the sync by replaying
+// held events. It reports whether the caller must read again (events were
+// lost while it handed over), in which case it still owns the stream.
+func (r *run) deliverSnapshot(snap *model.ExecutionSnapshot) bool {
+	r.sink.Snapshot(snap)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.last = snap.Execution.LastSeq
+	r.suspect = 0
+	if snap.Execution.Status.IsTerminal() {
+		r.closeLocked()
+		return false
+	}
+	if r.again {
+		r.again, r.held = false, nil
+		return true
+	}
+	held := r.held
+	r.held = nil
+	r.syncing = false
+	for _, ev := range held {
+		if r.closed || r.syncing {
+			break // a new snapshot covers the rest
+		}
+		r.applyLocked(ev)
+	}
+	if !r.closed && !r.syncing {
+		r.quiet.Reset(r.s.quiet)
+	}
+	return false
+}
+
+// onQuiet runs when nothing arrived for the quiet period. It re-reads the
+// run when the stored sequence is ahead of what was handed over on two
+// checks in a row: an event committed but not yet published would
+// otherwise trigger a needless snapshot. A terminal run is re-read at once,
+// so the end is never missed. A failed read is retried at the next check.
+func (r *run) onQuiet() {
+	r.mu.Lock()
+	if r.closed || r.syncing {
+		r.mu.Unlock()
+		return // a running sync re-arms the timer when it is done
+	}
+	last := r.last
+	r.mu.Unlock()
+	e, err := r.s.store.ExecutionGet(r.ctx, r.id)
+	if r.ctx.Err() != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.syncing {
+		return
+	}
+	if err != nil || r.last != last { // failed, or events arrived meanwhile
+		r.quiet.Reset(r.s.quiet)
+		return
+	}
+	behind := e.LastSeq > r.last
+	lost := r.suspect > r.last // seen stored on the previous check, still not received
+	r.suspect = 0
+	if behind && (lost || e.Status.IsTerminal()) {
+		r.resyncLocked()
+		return
+	}
+	if behind {
+		r.suspect = e.LastSeq
+	}
+	r.quiet.Reset(r.s.quiet)
+}

@@ -1,0 +1,97 @@
+// Package livestream hands out the live streams of runs as domain values in
+// order: what a GraphQL subscription (or any other consumer) forwards to a
+// client, without knowing anything of GraphQL.
+//
+// A run's stream is a snapshot (the run and its node executions, read from
+// Postgres) followed by every events.Event of the run in sequence order,
+// with no gap and no duplicate, and it ends after the run's terminal event.
+// Redis pub/sub may lose events, so Postgres stays the source of truth: the
+// stream subscribes to the hub before it reads the snapshot, forwards only
+// events newer than the snapshot, and reads the snapshot again on a
+// sequence gap, a Redis reconnect, or a consumer too slow to keep up. A run
+// that stays quiet is checked against Postgres, so a lost event (even the
+// final one) is recovered instead of never arriving.
+//
+// A graph's stream reports the status changes of one user's runs of a
+// graph; each run is read when the consumer takes the change, so what it
+// sends is the newest state.
+//
+// A stream owns no goroutine: events are checked and handed over by the
+// hub's reader through a callback, snapshots are read on short-lived
+// goroutines, and the quiet check is a timer. Consumers take values through
+// a sink that never blocks (RunSink, GraphSink); with one that delivers on
+// demand (internal/livefeed under the websocket transport) an idle stream
+// costs a few hundred bytes and no goroutine, which is what lets one server
+// hold tens of thousands.
+package livestream
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// Bounds of one run stream's memory. A consumer may leave Buffer events
+// waiting; one further behind loses its place and gets a fresh snapshot
+// instead (it would be reading stale events anyway). MaxHeld events may
+// arrive while a snapshot is being read; more are dropped for the same
+// reason: the snapshot that follows covers them.
+const (
+	Buffer  = 64
+	MaxHeld = 256
+)
+
+// DefaultQuietCheck is how long a running run's stream may stay silent
+// before it is checked against Postgres.
+const DefaultQuietCheck = 3 * time.Second
+
+// Store reads runs from Postgres (db.Store).
+type Store interface {
+	// ExecutionSnapshot reads a run and its node executions in one
+	// consistent read.
+	ExecutionSnapshot(ctx context.Context, id uuid.UUID) (*model.ExecutionSnapshot, error)
+	// ExecutionGet reads a run.
+	ExecutionGet(ctx context.Context, id uuid.UUID) (*model.GraphExecution, error)
+}
+
+// Hub is the process's one Redis subscription, fanned out locally
+// (events.Hub). Callbacks run on its reader goroutine; fn(nil) means events
+// may have been missed.
+type Hub interface {
+	SubscribeExecutionFunc(executionID string, fn func(*events.Event)) *events.Subscription
+	SubscribeGraphFunc(graphID string, fn func(*events.Event)) *events.Subscription
+}
+
+// Options tunes Streams; zero values pick the defaults.
+type Options struct {
+	// QuietCheck is how long a running run's stream may stay silent before
+	// it is checked against Postgres (default DefaultQuietCheck).
+	QuietCheck time.Duration
+	// Logger receives failed re-reads; nil discards.
+	Logger *slog.Logger
+}
+
+// Streams opens live streams on one store and one hub.
+type Streams struct {
+	store Store
+	hub   Hub
+	quiet time.Duration
+	log   *slog.Logger
+}
+
+// New returns Streams reading from store and listening on hub.
+func New(store Store, hub Hub, opts Options) *Streams {
+	if opts.QuietCheck <= 0 {
+		opts.QuietCheck = DefaultQuietCheck
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Streams{store: store, hub: hub, quiet: opts.QuietCheck, log: opts.Logger.With("component", "livestream")}
+}

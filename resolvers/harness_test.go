@@ -99,15 +99,9 @@ func (b *bundle) user(role model.Role) (*model.User, string) {
 	b.t.Helper()
 	ctx := context.Background()
 	secret, prefix, hash := auth.NewAPIKey()
-	var u *model.User
-	err := b.store.InTx(ctx, func(tx *db.Store) (err error) {
-		u, err = tx.UserCreate(ctx, db.NewUser{Email: "u" + testenv.RandomSuffix(6) + "@example.com", Role: role})
-		if err != nil {
-			return err
-		}
-		_, err = tx.APIKeyCreate(ctx, u.ID, "test", prefix, hash)
-		return err
-	})
+	u, err := b.store.UserCreate(ctx, db.NewUser{Email: "u" + testenv.RandomSuffix(6) + "@example.com", Role: role})
+	require.NoError(b.t, err)
+	_, err = b.store.APIKeyCreate(ctx, u.ID, "test", prefix, hash)
 	require.NoError(b.t, err)
 	_, err = b.store.CreditAdd(ctx, u.ID, 1_000_000, "BONUS", "test credits")
 	require.NoError(b.t, err)

@@ -107,8 +107,16 @@
 // dropped with the run's waiting-input rows. It ends FAILED when a node
 // fails (or times out: TIMEOUT) with nothing linked to its error pin, when
 // a charge cannot be paid, or past MaxNodeExecutions; CANCELLED on Cancel;
-// TIMEOUT past RunTimeout. run.stop cancels the run's context, which
-// cancels its running blocks.
+// TIMEOUT past RunTimeout.
+//
+// Once the end is decided (run.decideEnd) nothing new starts, and
+// executions whose block has not started end at once. Blocks already
+// running are let return, so that each records what it really did: the
+// terminal write waits for the last of them. An end from outside (Cancel,
+// RunTimeout, MaxNodeExecutions: run.stop) cancels the run's context, which
+// interrupts them; an end caused by a node (run.fail) lets them finish for
+// up to finishGrace first, since they were started and paid for. A block
+// that ignores its cancelled context is waited for stopGrace at most.
 //
 // # A node execution
 //
@@ -138,8 +146,12 @@
 //	  +--returns an error------> done [FAILED]   the message is routed on the error pin;
 //	  +--past NodeTimeout------> done [TIMEOUT]  with no link there the run ends too
 //
-// When the run ends first (run.stop), every ready, charging or running
-// execution ends CANCELLED (RUNNING ones TIMEOUT when the run timed out).
+// When the run's end is decided first, a ready or charging execution ends
+// at once: CANCELLED (a RUNNING one TIMEOUT when the run timed out), and
+// refunded (see Cost). A running one ends when its block returns
+// (finishStopped): COMPLETED if it returned nil, whatever ended the run;
+// interrupted, CANCELLED (TIMEOUT when the run timed out); otherwise FAILED
+// or TIMEOUT for its own reasons, without routing anything.
 //
 // # Speculative execution
 //
@@ -213,8 +225,16 @@
 // execution id (id+":seconds" after the run), so a node execution re-run
 // after a crash is never charged twice. run.charged applies the answer: a
 // paid pre-run charge lets the block run, an unpaid one fails the node and
-// the run ("insufficient credits"). What a node was charged is its stats'
-// Cost, and the run's stats' TotalCost sums them.
+// the run ("insufficient credits").
+//
+// A charge is kept only for work done. A node charged whose block then
+// never starts (its run ended between the charge's commit and the start)
+// is refunded: run.refund queues a db.Refund, written in the batch that
+// ends the node, which credits back its EXECUTION_COST as a REFUND entry
+// with the same reference; so no commit shows a node ended and charged
+// without having run. A block that started keeps its charge, whatever
+// ended it. What a node kept is its stats' Cost (0 once refunded), and the
+// run's stats' TotalCost sums them.
 //
 // # Resume
 //

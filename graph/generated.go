@@ -2794,6 +2794,13 @@ enum GraphProblemCode {
   INVALID_DEFAULT
   MISSING_INPUT
   DUPLICATE_NAME
+  """
+  A link repeats an earlier one: same source node and output pin, same sink
+  node and input pin (whether static or not). Reported once per repeat, with
+  linkIndex the repeat's index in GraphInput.links, nodeKeys its source and
+  sink, pin its sink pin; the message names the first link it repeats.
+  """
+  DUPLICATE_LINK
 }
 
 "One problem found in a graph. Nodes are named by their keys."

@@ -931,6 +931,11 @@ const (
 	GraphProblemCodeInvalidDefault  GraphProblemCode = "INVALID_DEFAULT"
 	GraphProblemCodeMissingInput    GraphProblemCode = "MISSING_INPUT"
 	GraphProblemCodeDuplicateName   GraphProblemCode = "DUPLICATE_NAME"
+	// A link repeats an earlier one: same source node and output pin, same sink
+	// node and input pin (whether static or not). Reported once per repeat, with
+	// linkIndex the repeat's index in GraphInput.links, nodeKeys its source and
+	// sink, pin its sink pin; the message names the first link it repeats.
+	GraphProblemCodeDuplicateLink GraphProblemCode = "DUPLICATE_LINK"
 )
 
 var AllGraphProblemCode = []GraphProblemCode{
@@ -944,11 +949,12 @@ var AllGraphProblemCode = []GraphProblemCode{
 	GraphProblemCodeInvalidDefault,
 	GraphProblemCodeMissingInput,
 	GraphProblemCodeDuplicateName,
+	GraphProblemCodeDuplicateLink,
 }
 
 func (e GraphProblemCode) IsValid() bool {
 	switch e {
-	case GraphProblemCodeNoNodes, GraphProblemCodeUnknownBlock, GraphProblemCodeUnknownNode, GraphProblemCodeUnknownPin, GraphProblemCodeCycle, GraphProblemCodeNoEntryNode, GraphProblemCodeUnreachableNode, GraphProblemCodeInvalidDefault, GraphProblemCodeMissingInput, GraphProblemCodeDuplicateName:
+	case GraphProblemCodeNoNodes, GraphProblemCodeUnknownBlock, GraphProblemCodeUnknownNode, GraphProblemCodeUnknownPin, GraphProblemCodeCycle, GraphProblemCodeNoEntryNode, GraphProblemCodeUnreachableNode, GraphProblemCodeInvalidDefault, GraphProblemCodeMissingInput, GraphProblemCodeDuplicateName, GraphProblemCodeDuplicateLink:
 		return true
 	}
 	return false

@@ -325,17 +325,37 @@ func (r *run) finalize(status model.Status, msg string) {
 	r.markPending()
 }
 
+// computeStats is the run's stats at its end (model.ExecutionStats says
+// what each count means).
 func (r *run) computeStats() model.ExecutionStats {
-	s := model.ExecutionStats{}
+	s := model.ExecutionStats{TotalNodes: len(r.g.nodes), NodeExecutions: len(r.execs)}
+	type outcome struct{ completed, failed bool }
+	nodes := make(map[*gnode]outcome, len(r.g.nodes))
 	for _, x := range r.execs {
-		s.TotalNodes++
+		o := nodes[x.n]
 		switch x.status {
 		case model.StatusCompleted:
-			s.CompletedNodes++
+			s.CompletedNodeExecutions++
+			o.completed = true
 		case model.StatusFailed, model.StatusTimeout:
-			s.FailedNodes++
+			s.FailedNodeExecutions++
+			o.failed = true
+		case model.StatusCancelled:
+			s.CancelledNodeExecutions++
 		}
+		nodes[x.n] = o
 		s.TotalCost += x.charged
+	}
+	for n, o := range nodes {
+		if r.g.nodes[n.id] != n {
+			continue // a node no longer in the graph (a stub of failClaimed)
+		}
+		switch {
+		case o.failed:
+			s.FailedNodes++
+		case o.completed:
+			s.CompletedNodes++
+		}
 	}
 	if r.exec.StartedAt != nil {
 		s.ExecutionTime = r.e.now().Sub(*r.exec.StartedAt).Seconds()

@@ -155,16 +155,34 @@ type ExecutionMetric struct {
 	PrometheusFormat string `json:"prometheusFormat"`
 }
 
+// What a run did, written when it ends: until then (and for a run cancelled
+// before it started) every field is 0. Node counts are of the graph's nodes;
+// a node runs once per value it receives, so its executions are counted apart
+// (nodeExecutions and the fields after it).
 type ExecutionStats struct {
-	TotalNodes     int `json:"totalNodes"`
+	// The number of nodes in the graph version that was run.
+	TotalNodes int `json:"totalNodes"`
+	// Nodes with at least one COMPLETED execution and none FAILED or TIMEOUT.
+	// A node that never ran (a branch not taken, a run that ended first) or whose
+	// executions were all CANCELLED is neither completed nor failed.
 	CompletedNodes int `json:"completedNodes"`
-	FailedNodes    int `json:"failedNodes"`
-	TotalCost      int `json:"totalCost"`
-	// Seconds of node run time.
+	// Nodes with at least one execution that ended FAILED or TIMEOUT (handled on its error pin or not).
+	FailedNodes int `json:"failedNodes"`
+	// Node executions of the run, however they ended.
+	NodeExecutions int `json:"nodeExecutions"`
+	// Node executions that ended COMPLETED.
+	CompletedNodeExecutions int `json:"completedNodeExecutions"`
+	// Node executions that ended FAILED or TIMEOUT.
+	FailedNodeExecutions int `json:"failedNodeExecutions"`
+	// Node executions that ended CANCELLED: the run ended before or while their block ran.
+	CancelledNodeExecutions int `json:"cancelledNodeExecutions"`
+	// Credits the run cost: what its node executions were charged, less what was refunded (a node charged whose block never ran).
+	TotalCost int `json:"totalCost"`
+	// Wall-clock seconds from the run's start (startedAt) to its end.
 	ExecutionTime float64 `json:"executionTime"`
-	// Peak bytes.
-	MemoryUsage int `json:"memoryUsage"`
-	// completedNodes / totalNodes, 0 when there are none.
+	// completedNodes / totalNodes, in [0, 1]; 0 when the graph has no nodes or the
+	// stats are not written yet. Nodes on a branch not taken count against it, so
+	// a COMPLETED run may have a rate below 1.
 	SuccessRate float64 `json:"successRate"`
 }
 
@@ -366,15 +384,20 @@ type NodeExecution struct {
 	GraphVersion int                 `json:"-"`
 }
 
+// What one node execution did (blocks share the worker's process: no per-node memory or CPU is measured).
 type NodeExecutionStats struct {
-	NodeID        string  `json:"nodeId"`
-	BlockName     string  `json:"blockName"`
+	// The node that ran (Node.id).
+	NodeID string `json:"nodeId"`
+	// The name of the node's block.
+	BlockName string `json:"blockName"`
+	// Seconds its block ran (0 until it ended, and when its block never started).
 	ExecutionTime float64 `json:"executionTime"`
-	InputSize     int     `json:"inputSize"`
-	OutputSize    int     `json:"outputSize"`
-	Cost          int     `json:"cost"`
-	MemoryUsage   int     `json:"memoryUsage"`
-	CPUUsage      float64 `json:"cpuUsage"`
+	// Bytes of its input, as JSON.
+	InputSize int `json:"inputSize"`
+	// Bytes of every value it yielded, as JSON.
+	OutputSize int `json:"outputSize"`
+	// Credits it cost: what it was charged, less what was refunded (0 when its block never ran).
+	Cost int `json:"cost"`
 }
 
 type NodeInput struct {

@@ -32,7 +32,7 @@
 //	              | claim: claimLoop, or a local Submit's own INSERT
 //	              v
 //	     +----> RUNNING, held by a worker ---end decided, then committed---> COMPLETED
-//	     |        |                         (run.stop, maybeComplete)       FAILED
+//	     |        |                    (decideEnd, maybeComplete)          FAILED
 //	     |        |                                                        CANCELLED
 //	     |        | abandon: lease lost, commit failed,                    TIMEOUT
 //	     |        | or Stop (which releases the lease)
@@ -44,16 +44,17 @@
 // A run this worker holds goes through these states in memory (run.go):
 //
 //	claimed --startClaimed--> loadRun --begin--> live --------> stopping --final commit--> closed
-//	                                              |   run.stop or    |   (pending.final)      (end:
+//	                                              |  decideEnd or    |   (pending.final)      (end:
 //	                                              |   maybeComplete  |                         OnRunEnd)
 //	                                              +------------------+--abandon--> closed, abandoned
 //	                                                                              (nothing more written)
 //
 // live: nodes are promoted and run, and every change waits in run.pending
-// for the writer. stopping: the end is decided (run.stopping); running
-// blocks were cancelled, open node executions ended, and the terminal write
-// is pending. closed: the terminal status was taken by a commit, or the run
-// was abandoned; run.done is closed and the engine forgets the run.
+// for the writer. stopping: the end is decided (run.stopping); executions
+// whose block had not started were ended, blocks still running are waited
+// for (see the ready-set below), and then the terminal write is pending.
+// closed: the terminal status was taken by a commit, or the run was
+// abandoned; run.done is closed and the engine forgets the run.
 //
 // # Claim
 //

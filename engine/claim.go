@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -137,8 +138,8 @@ func (e *Engine) startClaimed(ctx context.Context, c *db.Claimed, parent *run) (
 	if c.Resumes > MaxResumes {
 		// Taken over again and again: whatever kills its workers or refuses
 		// its writes will happen again. End it instead of looping forever.
-		return e.failClaimed(c, parent, fmt.Sprintf(
-			"the run was taken over %d times from workers that stopped or could not store it; giving up (see the workers' logs)", c.Resumes)), nil
+		return e.failClaimed(ctx, c, parent, fmt.Sprintf(
+			"the run was taken over %d times from workers that stopped or could not store it; giving up (see the workers' logs)", c.Resumes))
 	}
 	r, err := e.loadRun(ctx, c, parent)
 	if err != nil {
@@ -147,7 +148,7 @@ func (e *Engine) startClaimed(ctx context.Context, c *db.Claimed, parent *run) (
 			e.log.Error("loading run; it resumes after its lease expires", "execution", c.Exec.ID, "err", err)
 			return nil, err
 		}
-		return e.failClaimed(c, parent, err.Error()), nil
+		return e.failClaimed(ctx, c, parent, err.Error())
 	}
 	e.begin(r, c.CancelRequested)
 	return r, nil
@@ -155,8 +156,35 @@ func (e *Engine) startClaimed(ctx context.Context, c *db.Claimed, parent *run) (
 
 // failClaimed ends a claimed run FAILED without running anything. It must
 // not go through begin: with no nodes to start, begin would complete it.
-func (e *Engine) failClaimed(c *db.Claimed, parent *run, msg string) *run {
-	r := newRun(e, c.Exec, &graph{nodes: map[uuid.UUID]*gnode{}}, parent)
+// Node executions a previous worker left open end with it (CANCELLED, and
+// refunded unless they yielded something: run.refund); when the graph
+// cannot be loaded they are named by their node ids.
+func (e *Engine) failClaimed(ctx context.Context, c *db.Claimed, parent *run, msg string) (*run, error) {
+	g, err := e.compiled(ctx, c.Exec.GraphID, c.Exec.GraphVersion)
+	if err != nil {
+		g = &graph{nodes: map[uuid.UUID]*gnode{}}
+	}
+	r := newRun(e, c.Exec, g, parent)
+	if !c.WasQueued {
+		nes, err := e.store.NodeExecutionsByExecutions(ctx, []uuid.UUID{c.Exec.ID})
+		if err != nil {
+			e.log.Error("loading a run to fail it; it resumes after its lease expires", "execution", c.Exec.ID, "err", err)
+			return nil, err
+		}
+		for _, ne := range nes[c.Exec.ID] {
+			if ne.Status.IsTerminal() {
+				continue
+			}
+			n := g.nodes[ne.NodeID]
+			if n == nil {
+				n = &gnode{id: ne.NodeID, idStr: ne.NodeID.String(), key: ne.NodeID.String(), info: &blocks.Info{Name: ne.Stats.BlockName}}
+			}
+			x := resumedExec(n, ne)
+			x.phase = phaseReady
+			r.execs = append(r.execs, x)
+			r.inFlight++
+		}
+	}
 	e.mu.Lock()
 	e.runs[r.id] = r
 	e.mu.Unlock()
@@ -164,7 +192,7 @@ func (e *Engine) failClaimed(c *db.Claimed, parent *run, msg string) *run {
 	defer r.mu.Unlock()
 	r.stop(model.StatusFailed, msg)
 	r.markPending()
-	return r
+	return r, nil
 }
 
 // heartbeatLoop extends the leases of held runs. A run whose lease is gone

@@ -32,7 +32,7 @@
 //	              | claim: claimLoop, or a local Submit's own INSERT
 //	              v
 //	     +----> RUNNING, held by a worker ---end decided, then committed---> COMPLETED
-//	     |        |                         (run.stop, maybeComplete)       FAILED
+//	     |        |                    (decideEnd, maybeComplete)          FAILED
 //	     |        |                                                        CANCELLED
 //	     |        | abandon: lease lost, commit failed,                    TIMEOUT
 //	     |        | or Stop (which releases the lease)
@@ -44,16 +44,17 @@
 // A run this worker holds goes through these states in memory (run.go):
 //
 //	claimed --startClaimed--> loadRun --begin--> live --------> stopping --final commit--> closed
-//	                                              |   run.stop or    |   (pending.final)      (end:
+//	                                              |  decideEnd or    |   (pending.final)      (end:
 //	                                              |   maybeComplete  |                         OnRunEnd)
 //	                                              +------------------+--abandon--> closed, abandoned
 //	                                                                              (nothing more written)
 //
 // live: nodes are promoted and run, and every change waits in run.pending
-// for the writer. stopping: the end is decided (run.stopping); running
-// blocks were cancelled, open node executions ended, and the terminal write
-// is pending. closed: the terminal status was taken by a commit, or the run
-// was abandoned; run.done is closed and the engine forgets the run.
+// for the writer. stopping: the end is decided (run.stopping); executions
+// whose block had not started were ended, blocks still running are waited
+// for (see the ready-set below), and then the terminal write is pending.
+// closed: the terminal status was taken by a commit, or the run was
+// abandoned; run.done is closed and the engine forgets the run.
 //
 // # Claim
 //
@@ -107,8 +108,16 @@
 // dropped with the run's waiting-input rows. It ends FAILED when a node
 // fails (or times out: TIMEOUT) with nothing linked to its error pin, when
 // a charge cannot be paid, or past MaxNodeExecutions; CANCELLED on Cancel;
-// TIMEOUT past RunTimeout. run.stop cancels the run's context, which
-// cancels its running blocks.
+// TIMEOUT past RunTimeout.
+//
+// Once the end is decided (run.decideEnd) nothing new starts, and
+// executions whose block has not started end at once. Blocks already
+// running are let return, so that each records what it really did: the
+// terminal write waits for the last of them. An end from outside (Cancel,
+// RunTimeout, MaxNodeExecutions: run.stop) cancels the run's context, which
+// interrupts them; an end caused by a node (run.fail) lets them finish for
+// up to finishGrace first, since they were started and paid for. A block
+// that ignores its cancelled context is waited for stopGrace at most.
 //
 // # A node execution
 //
@@ -138,8 +147,12 @@
 //	  +--returns an error------> done [FAILED]   the message is routed on the error pin;
 //	  +--past NodeTimeout------> done [TIMEOUT]  with no link there the run ends too
 //
-// When the run ends first (run.stop), every ready, charging or running
-// execution ends CANCELLED (RUNNING ones TIMEOUT when the run timed out).
+// When the run's end is decided first, a ready or charging execution ends
+// at once: CANCELLED (a RUNNING one TIMEOUT when the run timed out), and
+// refunded (see Cost). A running one ends when its block returns
+// (finishStopped): COMPLETED if it returned nil, whatever ended the run;
+// interrupted, CANCELLED (TIMEOUT when the run timed out); otherwise FAILED
+// or TIMEOUT for its own reasons, without routing anything.
 //
 // # Speculative execution
 //
@@ -213,8 +226,16 @@
 // execution id (id+":seconds" after the run), so a node execution re-run
 // after a crash is never charged twice. run.charged applies the answer: a
 // paid pre-run charge lets the block run, an unpaid one fails the node and
-// the run ("insufficient credits"). What a node was charged is its stats'
-// Cost, and the run's stats' TotalCost sums them.
+// the run ("insufficient credits").
+//
+// A charge is kept only for work done. A node charged whose block then
+// never starts (its run ended between the charge's commit and the start)
+// is refunded: run.refund queues a db.Refund, written in the batch that
+// ends the node, which credits back its EXECUTION_COST as a REFUND entry
+// with the same reference; so no commit shows a node ended and charged
+// without having run. A block that started keeps its charge, whatever
+// ended it. What a node kept is its stats' Cost (0 once refunded), and the
+// run's stats' TotalCost sums them.
 //
 // # Resume
 //

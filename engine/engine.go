@@ -69,8 +69,9 @@ type Options struct {
 	// (not when a run is handed back or abandoned). It must not block.
 	OnRunEnd func(executionID uuid.UUID, status model.Status)
 	// OnNodeEnd, if set, is called when a block run ends (COMPLETED, FAILED
-	// or TIMEOUT), with the block's name and how long it ran: the engine's
-	// per-block metrics. It runs under the run's lock and must not block.
+	// or TIMEOUT; CANCELLED when its run's end interrupted it), with the
+	// block's name and how long it ran: the engine's per-block metrics. It
+	// runs under the run's lock and must not block.
 	OnNodeEnd func(block string, status model.Status, seconds float64)
 	// Credentials, if set, gives a block run the user's decrypted
 	// credentials for the providers its block declares.

@@ -58,6 +58,8 @@ func TestEventsAreGapFreeAndEndTerminal(t *testing.T) {
 	require.Len(t, evs, 12*4+3)
 	require.Equal(t, 12, got.Stats.TotalNodes)
 	require.Equal(t, 12, got.Stats.CompletedNodes)
+	require.Equal(t, 12, got.Stats.NodeExecutions)
+	require.Equal(t, 12, got.Stats.CompletedNodeExecutions)
 }
 
 func TestSubmitValidates(t *testing.T) {

@@ -65,5 +65,5 @@ func TestOnNodeEndReportsBlockRuns(t *testing.T) {
 	for _, n := range got {
 		total += n
 	}
-	require.Equal(t, run.Stats.TotalNodes, total, "one report per node execution: %v", got)
+	require.Equal(t, run.Stats.NodeExecutions, total, "one report per node execution: %v", got)
 }

@@ -53,7 +53,9 @@ type nodeExec struct {
 	errMsg     *string
 	cost       int64 // pre-run cost of its input
 	paid       bool
-	charged    int64 // total charged so far
+	charged    int64 // total charged so far (and kept: 0 once refunded)
+	refunded   bool  // ended before its block ran: its pre-run charge is given back (run.refund)
+	resumed    bool  // read back from Postgres: a previous worker may have charged it
 	outSize    int64
 	runTime    float64
 	emitErr    error // an output that could not be stored: the node fails
@@ -66,7 +68,7 @@ func resumedExec(n *gnode, ne model.NodeExecution) *nodeExec {
 	x := &nodeExec{id: ne.ID, n: n, phase: phaseDone, status: ne.Status, dbStatus: ne.Status, created: ne.CreatedAt,
 		started: ne.StartedAt, ended: ne.EndedAt, errMsg: ne.ErrorMessage, inputJSON: ne.Inputs,
 		outputs: map[string][]json.RawMessage{}, replay: map[string]int{}, emitted: map[string]int{},
-		charged: ne.Stats.Cost, paid: ne.Stats.Cost > 0}
+		charged: ne.Stats.Cost, paid: ne.Stats.Cost > 0, resumed: true}
 	_ = json.Unmarshal(ne.Inputs, &x.input)
 	_ = json.Unmarshal(ne.Outputs, &x.outputs)
 	if x.outputs == nil {
@@ -318,15 +320,21 @@ func (r *run) output(x *nodeExec, pin string, v any, raw json.RawMessage) {
 }
 
 // finishNode records a block's end. A failure is routed on the error pin;
-// with nothing linked there it ends the run, naming the node.
+// with nothing linked there it ends the run, naming the node. A block that
+// returns after its run's end was decided records what it did, nothing more
+// (finishStopped).
 func (r *run) finishNode(x *nodeExec, err error) {
-	if x.phase != phaseRunning {
-		return // the run stopped meanwhile; its status is already set
+	if x.phase != phaseRunning || r.closed {
+		return // forced to an end meanwhile (forceEnd), or the run was abandoned
 	}
 	x.phase = phaseDone
 	r.inFlight--
 	if post := blocks.PostRunCost(x.n.info.Costs, x.input, x.runTime); post > 0 {
 		r.pending.charges = append(r.pending.charges, &pendingCharge{x: x, amount: post})
+	}
+	if r.stopping {
+		r.finishStopped(x, err)
+		return
 	}
 	if err == nil {
 		r.setStatus(x, model.StatusCompleted, "")
@@ -348,6 +356,34 @@ func (r *run) finishNode(x *nodeExec, err error) {
 		return
 	}
 	r.maybeComplete()
+}
+
+// finishStopped ends x, whose block returned after the run's end was
+// decided (run.decideEnd). A block that returned nil did its work:
+// COMPLETED, like any other (what it yielded is stored; nothing is routed
+// any more). An error after the run interrupted its blocks is that
+// interruption; before, it is the block's own failure. The last block to
+// return writes the run's end.
+func (r *run) finishStopped(x *nodeExec, err error) {
+	status, msg := model.StatusCompleted, ""
+	switch {
+	case err == nil:
+	case r.interrupted != "":
+		status, msg = r.interruptedStatus(x), "run ended "+string(r.stopStatus)
+	case errors.Is(err, errNodeTimeout):
+		status, msg = model.StatusTimeout, "timed out after "+r.e.opts.NodeTimeout.String()
+	default:
+		status, msg = model.StatusFailed, storable(err.Error())
+	}
+	r.setStatus(x, status, msg)
+	r.nodeEnded(x, status)
+	if status == model.StatusFailed || status == model.StatusTimeout {
+		r.pending.logs = append(r.pending.logs, r.logLine("ERROR", x, fmt.Sprintf("node %s (%s): %s", x.n.name(), x.n.info.Name, msg)))
+	}
+	if r.inFlight == 0 {
+		r.cancel(errStopped)
+		r.finalize(r.stopStatus, r.stopMsg)
+	}
 }
 
 func (r *run) nodeEnded(x *nodeExec, status model.Status) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/events"
@@ -143,36 +144,157 @@ func (r *run) stopForNode(x *nodeExec) {
 	if x.status == model.StatusTimeout {
 		status, verb = model.StatusTimeout, "timed out"
 	}
-	r.stop(status, "node "+x.n.name()+" ("+x.n.info.Name+") "+verb+": "+msg)
+	r.fail(status, "node "+x.n.name()+" ("+x.n.info.Name+") "+verb+": "+msg)
 }
 
-// stop ends the run with status: running blocks are cancelled through their
-// context, open node executions end (RUNNING ones TIMEOUT on a timeout,
-// everything else CANCELLED), and the terminal write is queued.
-func (r *run) stop(status model.Status, msg string) {
-	if r.stopping || r.closed {
+// stop ends the run from outside (a cancel, the run's timeout, a limit):
+// its running blocks are interrupted at once. See decideEnd.
+func (r *run) stop(status model.Status, msg string) { r.decideEnd(status, msg, true) }
+
+// fail ends the run because of a node (a failure or a node timeout nothing
+// handles, a charge the balance does not cover): blocks already running are
+// let finish for up to finishGrace before they are interrupted. They were
+// started, and paid for: what they do is the user's, and a request they
+// were sending is completed rather than torn. See decideEnd.
+func (r *run) fail(status model.Status, msg string) { r.decideEnd(status, msg, false) }
+
+// decideEnd decides the run's end with status. Nothing new starts. Node
+// executions whose block has not started end now (CANCELLED; RUNNING ones
+// TIMEOUT when the run timed out) and give back what they were charged
+// (refund). A node whose block is running stays RUNNING until the block
+// returns, and finishStopped records what it did: a block that returned nil
+// is COMPLETED, whatever ended the run. The last one to return writes the
+// run's end (finalize). A decided end is not changed by a later one, but a
+// later cancel or timeout still interrupts the blocks being let finish.
+func (r *run) decideEnd(status model.Status, msg string, interrupt bool) {
+	if r.closed {
+		return
+	}
+	if r.stopping {
+		if interrupt {
+			r.interrupt(status)
+		}
 		return
 	}
 	r.stopping = true
-	r.cancel(errStopped)
-	nodeStatus := model.StatusCancelled
-	if status == model.StatusTimeout {
-		nodeStatus = model.StatusTimeout
-	}
-	reason := "run ended " + string(status)
+	r.stopStatus, r.stopMsg = status, msg
+	running := 0
 	for _, x := range r.execs {
 		switch x.phase {
-		case phaseReady, phaseCharging, phaseRunning:
-			s := nodeStatus
-			if x.status == model.StatusQueued {
-				s = model.StatusCancelled
-			}
+		case phaseReady, phaseCharging:
+			r.refund(x)
 			x.phase = phaseDone
-			r.setStatus(x, s, reason)
+			s := model.StatusCancelled
+			if status == model.StatusTimeout && x.status == model.StatusRunning {
+				s = model.StatusTimeout
+			}
+			r.setStatus(x, s, "run ended "+string(status))
+		case phaseRunning:
+			running++
+		}
+	}
+	r.inFlight = running
+	switch {
+	case running == 0:
+		r.cancel(errStopped)
+		r.finalize(status, msg)
+	case interrupt:
+		r.interrupt(status)
+	default:
+		r.stopTimer = time.AfterFunc(finishGrace, func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.interrupt(model.StatusCancelled)
+		})
+	}
+}
+
+// finishGrace is how long blocks already running may finish once a node's
+// failure decided their run's end (run.fail).
+const finishGrace = 5 * time.Second
+
+// stopGrace is how long interrupted blocks have to return. Blocks are
+// written to return promptly once their context is cancelled; one that
+// does not is not waited for forever (forceEnd).
+const stopGrace = 10 * time.Second
+
+// interrupt cancels the context of the stopping run's running blocks, with
+// status the reason (CANCELLED, or TIMEOUT for the run's timeout), and
+// bounds the wait for them.
+func (r *run) interrupt(status model.Status) {
+	if r.interrupted != "" || r.closed || r.status.IsTerminal() {
+		return
+	}
+	r.interrupted = status
+	r.cancel(errStopped)
+	if r.stopTimer != nil {
+		r.stopTimer.Stop()
+	}
+	r.stopTimer = time.AfterFunc(stopGrace, r.forceEnd)
+}
+
+// interruptedStatus is the status of x, whose block was interrupted by the
+// run's end: CANCELLED, or TIMEOUT when the run timed out.
+func (r *run) interruptedStatus(x *nodeExec) model.Status {
+	if r.interrupted == model.StatusTimeout && x.status == model.StatusRunning {
+		return model.StatusTimeout
+	}
+	return model.StatusCancelled
+}
+
+// forceEnd writes the run's end although some interrupted blocks did not
+// return within stopGrace: their node executions end as interrupted. Their
+// blocks did start, so what they were charged is kept.
+func (r *run) forceEnd() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.status.IsTerminal() {
+		return
+	}
+	for _, x := range r.execs {
+		if x.phase == phaseRunning {
+			x.phase = phaseDone
+			r.setStatus(x, r.interruptedStatus(x), "run ended "+string(r.stopStatus)+"; its block did not stop within "+stopGrace.String())
 		}
 	}
 	r.inFlight = 0
-	r.finalize(status, msg)
+	r.finalize(r.stopStatus, r.stopMsg)
+}
+
+// refund gives back what x was charged before its block ran, as x ends
+// without its block having run. Two ways were possible: charge a node only
+// once its block starts, or refund it when it ends without starting. The
+// first cannot be made exact: a charge must be committed before the block
+// may start (the balance may not cover it, and a block's effects cannot be
+// taken back), so between that commit and the start there is always a
+// window in which the run may end. So the charge stays where it is and a
+// node that never started is refunded, in the writer's batch that ends it
+// (db.Refund): no commit shows it ended and still charged. A pre-run charge
+// not yet handed to the writer is simply dropped; one being committed right
+// now is refunded in the next batch, which is the one writing x's end (a
+// run's batches are committed in order, and the next one is taken only
+// after this one's charges are answered). A node resumed after a crash may
+// have been charged by the previous worker: it is refunded too unless some
+// output of it was committed (its block then did run, there).
+func (r *run) refund(x *nodeExec) {
+	if len(x.replay) > 0 {
+		return
+	}
+	dropped := false
+	r.pending.charges = slices.DeleteFunc(r.pending.charges, func(c *pendingCharge) bool {
+		if c.x == x && c.pre {
+			dropped = true
+			return true
+		}
+		return false
+	})
+	// Only a node that may hold a charge costs a statement: paid, charged by
+	// a previous worker, or with its charge being committed now.
+	mayBeCharged := x.paid || x.resumed || x.phase == phaseCharging && !dropped
+	x.refunded, x.charged, x.paid = true, 0, false
+	if mayBeCharged {
+		r.pending.refunds = append(r.pending.refunds, x)
+	}
 }
 
 // maybeComplete ends the run COMPLETED once nothing is left to run.
@@ -203,17 +325,37 @@ func (r *run) finalize(status model.Status, msg string) {
 	r.markPending()
 }
 
+// computeStats is the run's stats at its end (model.ExecutionStats says
+// what each count means).
 func (r *run) computeStats() model.ExecutionStats {
-	s := model.ExecutionStats{}
+	s := model.ExecutionStats{TotalNodes: len(r.g.nodes), NodeExecutions: len(r.execs)}
+	type outcome struct{ completed, failed bool }
+	nodes := make(map[*gnode]outcome, len(r.g.nodes))
 	for _, x := range r.execs {
-		s.TotalNodes++
+		o := nodes[x.n]
 		switch x.status {
 		case model.StatusCompleted:
-			s.CompletedNodes++
+			s.CompletedNodeExecutions++
+			o.completed = true
 		case model.StatusFailed, model.StatusTimeout:
-			s.FailedNodes++
+			s.FailedNodeExecutions++
+			o.failed = true
+		case model.StatusCancelled:
+			s.CancelledNodeExecutions++
 		}
+		nodes[x.n] = o
 		s.TotalCost += x.charged
+	}
+	for n, o := range nodes {
+		if r.g.nodes[n.id] != n {
+			continue // a node no longer in the graph (a stub of failClaimed)
+		}
+		switch {
+		case o.failed:
+			s.FailedNodes++
+		case o.completed:
+			s.CompletedNodes++
+		}
 	}
 	if r.exec.StartedAt != nil {
 		s.ExecutionTime = r.e.now().Sub(*r.exec.StartedAt).Seconds()

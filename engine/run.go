@@ -35,18 +35,26 @@ type run struct {
 	timer   *time.Timer
 	endOnce sync.Once
 
-	mu          sync.Mutex
-	seq         int64 // last event sequence assigned
-	status      model.Status
-	errMsg      *string
-	execs       []*nodeExec
-	waiting     map[uuid.UUID][]*nodeExec // per node, executions waiting for linked pins
-	static      map[uuid.UUID]map[string]any
-	outputs     map[string][]json.RawMessage
-	inFlight    int  // promoted executions not yet ended
-	nexecs      int  // node executions created or resumed (Options.MaxNodeExecutions)
-	stopping    bool // the run's end is decided (finalize ran); nothing new starts
-	closed      bool // ended or abandoned
+	mu       sync.Mutex
+	seq      int64 // last event sequence assigned
+	status   model.Status
+	errMsg   *string
+	execs    []*nodeExec
+	waiting  map[uuid.UUID][]*nodeExec // per node, executions waiting for linked pins
+	static   map[uuid.UUID]map[string]any
+	outputs  map[string][]json.RawMessage
+	inFlight int  // promoted executions not yet ended
+	nexecs   int  // node executions created or resumed (Options.MaxNodeExecutions)
+	stopping bool // the run's end is decided; nothing new starts
+	closed   bool // ended or abandoned
+	// While stopping, blocks that were running when the end was decided
+	// are let return so that each node execution records what its block
+	// really did; the terminal write (finalize) waits for the last of them
+	// (run.decideEnd).
+	stopStatus  model.Status
+	stopMsg     string
+	interrupted model.Status // why running blocks were interrupted ("" = not); see run.interrupt
+	stopTimer   *time.Timer
 	abandoned   bool
 	lastCreated time.Time
 
@@ -136,6 +144,9 @@ func (r *run) end() {
 	r.endOnce.Do(func() {
 		if r.timer != nil {
 			r.timer.Stop()
+		}
+		if r.stopTimer != nil {
+			r.stopTimer.Stop()
 		}
 		r.e.forget(r)
 		close(r.done)
@@ -265,12 +276,11 @@ func (e *Engine) begin(r *run, cancelRequested bool) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if cancelRequested {
-		r.stop(model.StatusCancelled, "cancelled by user")
-		return
-	}
 	fresh := len(r.execs) == 0 && len(r.waiting) == 0
 	var unhandled *nodeExec
+	// Executions left open by the previous worker are in flight again before
+	// anything else, so that a cancel or a failure found now ends them (and
+	// refunds what they were charged) instead of leaving their rows open.
 	for _, x := range r.execs {
 		switch {
 		case x.status.IsTerminal():
@@ -283,6 +293,8 @@ func (e *Engine) begin(r *run, cancelRequested bool) {
 		}
 	}
 	switch {
+	case cancelRequested:
+		r.stop(model.StatusCancelled, "cancelled by user")
 	case unhandled != nil:
 		r.stopForNode(unhandled)
 	case fresh:

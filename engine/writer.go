@@ -51,6 +51,7 @@ type pendingWrites struct {
 	final       bool           // the run ended: write its terminal status, release its lease
 	evs         []events.Event // the events these writes carry, in sequence order
 	charges     []*pendingCharge
+	refunds     []*nodeExec // ended before their block ran (run.refund); written with their end
 	logs        []db.LogWrite
 	afterCommit []*nodeExec // QUEUED nodes that may start only once this commit is durable (mayRunSpeculatively)
 	// writtenSeq is the last event sequence handed to the writer: the
@@ -98,6 +99,7 @@ type part struct {
 	done     []uuid.UUID
 	clear    bool
 	charges  []*pendingCharge
+	refunds  []*nodeExec
 	logs     []db.LogWrite
 	evs      []events.Event
 	dispatch []*nodeExec
@@ -181,6 +183,10 @@ func (w *writer) commit(parts []*part) {
 			for _, c := range p.charges {
 				charges = append(charges, db.Charge{UserID: p.r.exec.UserID, Amount: c.amount,
 					ReferenceID: chargeRef(c), Description: chargeDescription(c)})
+			}
+			for _, x := range p.refunds {
+				b.Refunds = append(b.Refunds, db.Refund{UserID: p.r.exec.UserID, ReferenceID: x.id.String(),
+					Description: "node " + x.n.key + " (" + x.n.info.Name + ") did not run: its run ended first"})
 			}
 			b.Logs = append(b.Logs, p.logs...)
 		}
@@ -275,6 +281,7 @@ func (r *run) flush() *part {
 	pw.waiting = pw.waiting[:0]
 	p.done, pw.inputsDone = pw.inputsDone, nil
 	p.charges, pw.charges = pw.charges, nil
+	p.refunds, pw.refunds = pw.refunds, nil
 	p.logs, pw.logs = pw.logs, nil
 	p.evs, pw.evs = pw.evs, nil
 	p.dispatch, pw.afterCommit = pw.afterCommit, nil
@@ -291,7 +298,7 @@ func (r *run) flush() *part {
 		pw.final = false
 		r.closed = true
 	}
-	if len(p.nodes) == 0 && len(p.inputs) == 0 && len(p.done) == 0 && len(p.charges) == 0 && len(p.logs) == 0 &&
+	if len(p.nodes) == 0 && len(p.inputs) == 0 && len(p.done) == 0 && len(p.charges) == 0 && len(p.refunds) == 0 && len(p.logs) == 0 &&
 		len(p.evs) == 0 && len(p.dispatch) == 0 && p.run.Outputs == nil && !p.final {
 		return nil
 	}
@@ -347,6 +354,11 @@ func (r *run) committed(p *part, results []db.ChargeResult) {
 // run FAILED with a message saying which node could not be paid for.
 func (r *run) charged(c *pendingCharge, paid bool) {
 	x := c.x
+	if paid && x.refunded {
+		// Ended before its block ran while this charge was being committed:
+		// the batch writing its end refunds it (run.refund).
+		return
+	}
 	if paid {
 		x.charged += c.amount
 		if c.pre {
@@ -370,5 +382,5 @@ func (r *run) charged(c *pendingCharge, paid bool) {
 		r.inFlight--
 		r.setStatus(x, model.StatusFailed, msg)
 	}
-	r.stop(model.StatusFailed, msg)
+	r.fail(model.StatusFailed, msg)
 }

@@ -167,13 +167,16 @@ type ComplexityRoot struct {
 	}
 
 	ExecutionStats struct {
-		CompletedNodes func(childComplexity int) int
-		ExecutionTime  func(childComplexity int) int
-		FailedNodes    func(childComplexity int) int
-		MemoryUsage    func(childComplexity int) int
-		SuccessRate    func(childComplexity int) int
-		TotalCost      func(childComplexity int) int
-		TotalNodes     func(childComplexity int) int
+		CancelledNodeExecutions func(childComplexity int) int
+		CompletedNodeExecutions func(childComplexity int) int
+		CompletedNodes          func(childComplexity int) int
+		ExecutionTime           func(childComplexity int) int
+		FailedNodeExecutions    func(childComplexity int) int
+		FailedNodes             func(childComplexity int) int
+		NodeExecutions          func(childComplexity int) int
+		SuccessRate             func(childComplexity int) int
+		TotalCost               func(childComplexity int) int
+		TotalNodes              func(childComplexity int) int
 	}
 
 	Graph struct {
@@ -331,11 +334,9 @@ type ComplexityRoot struct {
 
 	NodeExecutionStats struct {
 		BlockName     func(childComplexity int) int
-		CPUUsage      func(childComplexity int) int
 		Cost          func(childComplexity int) int
 		ExecutionTime func(childComplexity int) int
 		InputSize     func(childComplexity int) int
-		MemoryUsage   func(childComplexity int) int
 		NodeID        func(childComplexity int) int
 		OutputSize    func(childComplexity int) int
 	}
@@ -1029,6 +1030,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ExecutionMetric.Timestamp(childComplexity), true
 
+	case "ExecutionStats.cancelledNodeExecutions":
+		if e.ComplexityRoot.ExecutionStats.CancelledNodeExecutions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionStats.CancelledNodeExecutions(childComplexity), true
+	case "ExecutionStats.completedNodeExecutions":
+		if e.ComplexityRoot.ExecutionStats.CompletedNodeExecutions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionStats.CompletedNodeExecutions(childComplexity), true
 	case "ExecutionStats.completedNodes":
 		if e.ComplexityRoot.ExecutionStats.CompletedNodes == nil {
 			break
@@ -1041,18 +1054,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExecutionStats.ExecutionTime(childComplexity), true
+	case "ExecutionStats.failedNodeExecutions":
+		if e.ComplexityRoot.ExecutionStats.FailedNodeExecutions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionStats.FailedNodeExecutions(childComplexity), true
 	case "ExecutionStats.failedNodes":
 		if e.ComplexityRoot.ExecutionStats.FailedNodes == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ExecutionStats.FailedNodes(childComplexity), true
-	case "ExecutionStats.memoryUsage":
-		if e.ComplexityRoot.ExecutionStats.MemoryUsage == nil {
+	case "ExecutionStats.nodeExecutions":
+		if e.ComplexityRoot.ExecutionStats.NodeExecutions == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ExecutionStats.MemoryUsage(childComplexity), true
+		return e.ComplexityRoot.ExecutionStats.NodeExecutions(childComplexity), true
 	case "ExecutionStats.successRate":
 		if e.ComplexityRoot.ExecutionStats.SuccessRate == nil {
 			break
@@ -1897,12 +1916,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NodeExecutionStats.BlockName(childComplexity), true
-	case "NodeExecutionStats.cpuUsage":
-		if e.ComplexityRoot.NodeExecutionStats.CPUUsage == nil {
-			break
-		}
-
-		return e.ComplexityRoot.NodeExecutionStats.CPUUsage(childComplexity), true
 	case "NodeExecutionStats.cost":
 		if e.ComplexityRoot.NodeExecutionStats.Cost == nil {
 			break
@@ -1921,12 +1934,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NodeExecutionStats.InputSize(childComplexity), true
-	case "NodeExecutionStats.memoryUsage":
-		if e.ComplexityRoot.NodeExecutionStats.MemoryUsage == nil {
-			break
-		}
-
-		return e.ComplexityRoot.NodeExecutionStats.MemoryUsage(childComplexity), true
 	case "NodeExecutionStats.nodeId":
 		if e.ComplexityRoot.NodeExecutionStats.NodeID == nil {
 			break
@@ -3017,6 +3024,13 @@ enum GraphProblemCode {
   MISSING_INPUT
   "Two or more nodes share a key."
   DUPLICATE_NAME
+  """
+  A link repeats an earlier one: same source node and output pin, same sink
+  node and input pin (whether static or not). Reported once per repeat, with
+  linkIndex the repeat's index in GraphInput.links, nodeKeys its source and
+  sink, pin its sink pin; the message names the first link it repeats.
+  """
+  DUPLICATE_LINK
 }
 
 "One problem found in a graph. Nodes are named by their keys."
@@ -3077,42 +3091,57 @@ type UserContext {
   localTime: Time!
 }
 
-"Counts and totals of a run (the seed's ExecutionStats), computed when the run ends: all zero before."
+"""
+What a run did, written when it ends: until then (and for a run cancelled
+before it started) every field is 0. Node counts are of the graph's nodes;
+a node runs once per value it receives, so its executions are counted apart
+(nodeExecutions and the fields after it).
+"""
 type ExecutionStats {
-  "The number of the run's node executions."
+  "The number of nodes in the graph version that was run."
   totalNodes: Int!
-  "The number of the run's node executions that COMPLETED."
+  """
+  Nodes with at least one COMPLETED execution and none FAILED or TIMEOUT.
+  A node that never ran (a branch not taken, a run that ended first) or whose
+  executions were all CANCELLED is neither completed nor failed.
+  """
   completedNodes: Int!
-  "The number of the run's node executions that FAILED or timed out."
+  "Nodes with at least one execution that ended FAILED or TIMEOUT (handled on its error pin or not)."
   failedNodes: Int!
-  "Credits charged for the run's node executions."
+  "Node executions of the run, however they ended."
+  nodeExecutions: Int!
+  "Node executions that ended COMPLETED."
+  completedNodeExecutions: Int!
+  "Node executions that ended FAILED or TIMEOUT."
+  failedNodeExecutions: Int!
+  "Node executions that ended CANCELLED: the run ended before or while their block ran."
+  cancelledNodeExecutions: Int!
+  "Credits the run cost: what its node executions were charged, less what was refunded (a node charged whose block never ran)."
   totalCost: Int!
-  "Seconds from the run's start to its end."
+  "Wall-clock seconds from the run's start (startedAt) to its end."
   executionTime: Float!
-  "Not measured yet: always 0."
-  memoryUsage: Int!
-  "completedNodes / totalNodes, 0 when there are none."
+  """
+  completedNodes / totalNodes, in [0, 1]; 0 when the graph has no nodes or the
+  stats are not written yet. Nodes on a branch not taken count against it, so
+  a COMPLETED run may have a rate below 1.
+  """
   successRate: Float!
 }
 
-"Measurements of one node execution (the seed's NodeExecutionStats), recorded when it ends: zero or empty before."
+"What one node execution did (blocks share the worker's process: no per-node memory or CPU is measured)."
 type NodeExecutionStats {
-  "The id of the node that ran."
+  "The node that ran (Node.id)."
   nodeId: ID!
-  "The name of the block the node ran, e.g. ` + "`" + `CalculatorBlock` + "`" + `."
+  "The name of the node's block."
   blockName: String!
-  "Seconds the block ran."
+  "Seconds its block ran (0 until it ended, and when its block never started)."
   executionTime: Float!
-  "Bytes of the JSON-encoded input."
+  "Bytes of its input, as JSON."
   inputSize: Int!
-  "Bytes of the JSON-encoded values yielded, all pins together."
+  "Bytes of every value it yielded, as JSON."
   outputSize: Int!
-  "Credits charged for this node execution."
+  "Credits it cost: what it was charged, less what was refunded (0 when its block never ran)."
   cost: Int!
-  "Not measured yet: always 0."
-  memoryUsage: Int!
-  "Not measured yet: always 0."
-  cpuUsage: Float!
 }
 
 """
@@ -3995,12 +4024,18 @@ func (ec *executionContext) childFields_ExecutionStats(ctx context.Context, fiel
 		return ec.fieldContext_ExecutionStats_completedNodes(ctx, field)
 	case "failedNodes":
 		return ec.fieldContext_ExecutionStats_failedNodes(ctx, field)
+	case "nodeExecutions":
+		return ec.fieldContext_ExecutionStats_nodeExecutions(ctx, field)
+	case "completedNodeExecutions":
+		return ec.fieldContext_ExecutionStats_completedNodeExecutions(ctx, field)
+	case "failedNodeExecutions":
+		return ec.fieldContext_ExecutionStats_failedNodeExecutions(ctx, field)
+	case "cancelledNodeExecutions":
+		return ec.fieldContext_ExecutionStats_cancelledNodeExecutions(ctx, field)
 	case "totalCost":
 		return ec.fieldContext_ExecutionStats_totalCost(ctx, field)
 	case "executionTime":
 		return ec.fieldContext_ExecutionStats_executionTime(ctx, field)
-	case "memoryUsage":
-		return ec.fieldContext_ExecutionStats_memoryUsage(ctx, field)
 	case "successRate":
 		return ec.fieldContext_ExecutionStats_successRate(ctx, field)
 	}
@@ -4283,10 +4318,6 @@ func (ec *executionContext) childFields_NodeExecutionStats(ctx context.Context, 
 		return ec.fieldContext_NodeExecutionStats_outputSize(ctx, field)
 	case "cost":
 		return ec.fieldContext_NodeExecutionStats_cost(ctx, field)
-	case "memoryUsage":
-		return ec.fieldContext_NodeExecutionStats_memoryUsage(ctx, field)
-	case "cpuUsage":
-		return ec.fieldContext_NodeExecutionStats_cpuUsage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NodeExecutionStats", field.Name)
 }
@@ -7309,6 +7340,98 @@ func (ec *executionContext) fieldContext_ExecutionStats_failedNodes(_ context.Co
 	return graphql.NewScalarFieldContext("ExecutionStats", field, false, false, "Int")
 }
 
+func (ec *executionContext) _ExecutionStats_nodeExecutions(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionStats_nodeExecutions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeExecutions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionStats_nodeExecutions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExecutionStats_completedNodeExecutions(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionStats_completedNodeExecutions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedNodeExecutions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionStats_completedNodeExecutions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExecutionStats_failedNodeExecutions(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionStats_failedNodeExecutions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedNodeExecutions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionStats_failedNodeExecutions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExecutionStats_cancelledNodeExecutions(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionStats_cancelledNodeExecutions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancelledNodeExecutions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionStats_cancelledNodeExecutions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionStats", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ExecutionStats_totalCost(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7353,29 +7476,6 @@ func (ec *executionContext) _ExecutionStats_executionTime(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ExecutionStats_executionTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExecutionStats", field, false, false, "Float")
-}
-
-func (ec *executionContext) _ExecutionStats_memoryUsage(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionStats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ExecutionStats_memoryUsage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MemoryUsage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ExecutionStats_memoryUsage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ExecutionStats", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ExecutionStats_successRate(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionStats) (ret graphql.Marshaler) {
@@ -10876,52 +10976,6 @@ func (ec *executionContext) _NodeExecutionStats_cost(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_NodeExecutionStats_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NodeExecutionStats", field, false, false, "Int")
-}
-
-func (ec *executionContext) _NodeExecutionStats_memoryUsage(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionStats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NodeExecutionStats_memoryUsage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MemoryUsage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_NodeExecutionStats_memoryUsage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NodeExecutionStats", field, false, false, "Int")
-}
-
-func (ec *executionContext) _NodeExecutionStats_cpuUsage(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionStats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NodeExecutionStats_cpuUsage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CPUUsage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_NodeExecutionStats_cpuUsage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NodeExecutionStats", field, false, false, "Float")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -15246,6 +15300,26 @@ func (ec *executionContext) _ExecutionStats(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "nodeExecutions":
+			out.Values[i] = ec._ExecutionStats_nodeExecutions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completedNodeExecutions":
+			out.Values[i] = ec._ExecutionStats_completedNodeExecutions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failedNodeExecutions":
+			out.Values[i] = ec._ExecutionStats_failedNodeExecutions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelledNodeExecutions":
+			out.Values[i] = ec._ExecutionStats_cancelledNodeExecutions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "totalCost":
 			out.Values[i] = ec._ExecutionStats_totalCost(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15253,11 +15327,6 @@ func (ec *executionContext) _ExecutionStats(ctx context.Context, sel ast.Selecti
 			}
 		case "executionTime":
 			out.Values[i] = ec._ExecutionStats_executionTime(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "memoryUsage":
-			out.Values[i] = ec._ExecutionStats_memoryUsage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16305,16 +16374,6 @@ func (ec *executionContext) _NodeExecutionStats(ctx context.Context, sel ast.Sel
 			}
 		case "cost":
 			out.Values[i] = ec._NodeExecutionStats_cost(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "memoryUsage":
-			out.Values[i] = ec._NodeExecutionStats_memoryUsage(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "cpuUsage":
-			out.Values[i] = ec._NodeExecutionStats_cpuUsage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

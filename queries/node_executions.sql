@@ -46,6 +46,25 @@ RETURNING id, balance_after;
 SELECT EXISTS (SELECT 1 FROM credit_transactions
                WHERE reference_id = @reference_id::text AND transaction_type = 'EXECUTION_COST')::boolean;
 
+-- name: NodeExecutionRefund :one
+-- Refunds what a node execution was charged before its block ran, when the
+-- block never ran: credits the amount of its EXECUTION_COST back and records
+-- the REFUND entry (same reference, amount positive, balance_after the new
+-- balance). No row: nothing to refund (never charged, or refunded already).
+WITH c AS (
+    SELECT t.user_id, 0 - t.amount AS amount FROM credit_transactions t
+    WHERE t.reference_id = @reference_id::text AND t.transaction_type = 'EXECUTION_COST'
+      AND NOT EXISTS (SELECT 1 FROM credit_transactions r
+                      WHERE r.reference_id = @reference_id::text AND r.transaction_type = 'REFUND')
+), u AS (
+    UPDATE user_credits uc SET balance = uc.balance + c.amount, updated_at = now()
+    FROM c WHERE uc.user_id = c.user_id
+    RETURNING uc.user_id, uc.balance, c.amount
+)
+INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after)
+SELECT u.user_id, u.amount, 'REFUND', @description::text, @reference_id::text, u.balance FROM u
+RETURNING amount, balance_after;
+
 -- name: NodeExecutionCancelOpen :many
 -- Ends every node execution of a run that is still open (used when a run
 -- whose worker is gone is cancelled).

@@ -102,6 +102,35 @@ func TestGraphValidationErrors(t *testing.T) {
 	require.Equal(t, "CYCLE", ps[0].Code)
 	require.ElementsMatch(t, []string{"a", "b"}, ps[0].NodeKeys)
 
+	// Repeated links: each repeat is named by its index.
+	dup := map[string]any{"name": "dup", "nodes": []map[string]any{
+		{"key": "a", "blockId": "StoreValueBlock", "inputDefault": map[string]any{"input": 1}},
+		{"key": "b", "blockId": "StoreValueBlock"},
+	}, "links": []map[string]any{
+		{"sourceKey": "a", "sourceName": "output", "sinkKey": "b", "sinkName": "input"},
+		{"sourceKey": "a", "sourceName": "output", "sinkKey": "b", "sinkName": "input"},
+		{"sourceKey": "a", "sourceName": "output", "sinkKey": "b", "sinkName": "input", "isStatic": true},
+	}}
+	r = b.do(tok, createGraph, map[string]any{"in": dup})
+	require.Equal(t, "VALIDATION_FAILED", r.code())
+	var dupProblems []struct {
+		Code      string
+		LinkIndex int
+		NodeKeys  []string
+	}
+	raw, _ := json.Marshal(r.Errors[0].Extensions["problems"])
+	require.NoError(t, json.Unmarshal(raw, &dupProblems))
+	require.Len(t, dupProblems, 2, "%s", raw)
+	for i, p := range dupProblems {
+		require.Equal(t, "DUPLICATE_LINK", p.Code)
+		require.Equal(t, i+1, p.LinkIndex)
+		require.Equal(t, []string{"a", "b"}, p.NodeKeys)
+	}
+	var vps []struct{ Code string }
+	b.ok(tok, `query($in: GraphInput!) { validateGraph(input: $in) { code linkIndex } }`, map[string]any{"in": dup}, "validateGraph", &vps)
+	require.Len(t, vps, 2)
+	require.Equal(t, "DUPLICATE_LINK", vps[0].Code)
+
 	bad := []struct {
 		name string
 		in   map[string]any

@@ -245,21 +245,34 @@ type ExecutionMetric struct {
 	PrometheusFormat string `json:"prometheusFormat"`
 }
 
-// Counts and totals of a run (the seed's ExecutionStats), computed when the run ends: all zero before.
+// What a run did, written when it ends: until then (and for a run cancelled
+// before it started) every field is 0. Node counts are of the graph's nodes;
+// a node runs once per value it receives, so its executions are counted apart
+// (nodeExecutions and the fields after it).
 type ExecutionStats struct {
-	// The number of the run's node executions.
+	// The number of nodes in the graph version that was run.
 	TotalNodes int `json:"totalNodes"`
-	// The number of the run's node executions that COMPLETED.
+	// Nodes with at least one COMPLETED execution and none FAILED or TIMEOUT.
+	// A node that never ran (a branch not taken, a run that ended first) or whose
+	// executions were all CANCELLED is neither completed nor failed.
 	CompletedNodes int `json:"completedNodes"`
-	// The number of the run's node executions that FAILED or timed out.
+	// Nodes with at least one execution that ended FAILED or TIMEOUT (handled on its error pin or not).
 	FailedNodes int `json:"failedNodes"`
-	// Credits charged for the run's node executions.
+	// Node executions of the run, however they ended.
+	NodeExecutions int `json:"nodeExecutions"`
+	// Node executions that ended COMPLETED.
+	CompletedNodeExecutions int `json:"completedNodeExecutions"`
+	// Node executions that ended FAILED or TIMEOUT.
+	FailedNodeExecutions int `json:"failedNodeExecutions"`
+	// Node executions that ended CANCELLED: the run ended before or while their block ran.
+	CancelledNodeExecutions int `json:"cancelledNodeExecutions"`
+	// Credits the run cost: what its node executions were charged, less what was refunded (a node charged whose block never ran).
 	TotalCost int `json:"totalCost"`
-	// Seconds from the run's start to its end.
+	// Wall-clock seconds from the run's start (startedAt) to its end.
 	ExecutionTime float64 `json:"executionTime"`
-	// Not measured yet: always 0.
-	MemoryUsage int `json:"memoryUsage"`
-	// completedNodes / totalNodes, 0 when there are none.
+	// completedNodes / totalNodes, in [0, 1]; 0 when the graph has no nodes or the
+	// stats are not written yet. Nodes on a branch not taken count against it, so
+	// a COMPLETED run may have a rate below 1.
 	SuccessRate float64 `json:"successRate"`
 }
 
@@ -584,24 +597,20 @@ type NodeExecution struct {
 	GraphVersion int    `json:"-"`
 }
 
-// Measurements of one node execution (the seed's NodeExecutionStats), recorded when it ends: zero or empty before.
+// What one node execution did (blocks share the worker's process: no per-node memory or CPU is measured).
 type NodeExecutionStats struct {
-	// The id of the node that ran.
+	// The node that ran (Node.id).
 	NodeID string `json:"nodeId"`
-	// The name of the block the node ran, e.g. `CalculatorBlock`.
+	// The name of the node's block.
 	BlockName string `json:"blockName"`
-	// Seconds the block ran.
+	// Seconds its block ran (0 until it ended, and when its block never started).
 	ExecutionTime float64 `json:"executionTime"`
-	// Bytes of the JSON-encoded input.
+	// Bytes of its input, as JSON.
 	InputSize int `json:"inputSize"`
-	// Bytes of the JSON-encoded values yielded, all pins together.
+	// Bytes of every value it yielded, as JSON.
 	OutputSize int `json:"outputSize"`
-	// Credits charged for this node execution.
+	// Credits it cost: what it was charged, less what was refunded (0 when its block never ran).
 	Cost int `json:"cost"`
-	// Not measured yet: always 0.
-	MemoryUsage int `json:"memoryUsage"`
-	// Not measured yet: always 0.
-	CPUUsage float64 `json:"cpuUsage"`
 }
 
 // One node of a GraphInput.
@@ -1282,6 +1291,11 @@ const (
 	GraphProblemCodeMissingInput GraphProblemCode = "MISSING_INPUT"
 	// Two or more nodes share a key.
 	GraphProblemCodeDuplicateName GraphProblemCode = "DUPLICATE_NAME"
+	// A link repeats an earlier one: same source node and output pin, same sink
+	// node and input pin (whether static or not). Reported once per repeat, with
+	// linkIndex the repeat's index in GraphInput.links, nodeKeys its source and
+	// sink, pin its sink pin; the message names the first link it repeats.
+	GraphProblemCodeDuplicateLink GraphProblemCode = "DUPLICATE_LINK"
 )
 
 var AllGraphProblemCode = []GraphProblemCode{
@@ -1295,11 +1309,12 @@ var AllGraphProblemCode = []GraphProblemCode{
 	GraphProblemCodeInvalidDefault,
 	GraphProblemCodeMissingInput,
 	GraphProblemCodeDuplicateName,
+	GraphProblemCodeDuplicateLink,
 }
 
 func (e GraphProblemCode) IsValid() bool {
 	switch e {
-	case GraphProblemCodeNoNodes, GraphProblemCodeUnknownBlock, GraphProblemCodeUnknownNode, GraphProblemCodeUnknownPin, GraphProblemCodeCycle, GraphProblemCodeNoEntryNode, GraphProblemCodeUnreachableNode, GraphProblemCodeInvalidDefault, GraphProblemCodeMissingInput, GraphProblemCodeDuplicateName:
+	case GraphProblemCodeNoNodes, GraphProblemCodeUnknownBlock, GraphProblemCodeUnknownNode, GraphProblemCodeUnknownPin, GraphProblemCodeCycle, GraphProblemCodeNoEntryNode, GraphProblemCodeUnreachableNode, GraphProblemCodeInvalidDefault, GraphProblemCodeMissingInput, GraphProblemCodeDuplicateName, GraphProblemCodeDuplicateLink:
 		return true
 	}
 	return false

@@ -13,7 +13,8 @@ import (
 // The queue depth counts top-level QUEUED and RUNNING runs only: finished
 // runs and children (started by their parent's worker) are not waiting.
 func TestExecutionQueueDepth(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it counts every run in the package's database, so it
+	// runs before the parallel tests that insert runs of their own start.
 	pool := testenv.Postgres(t)
 	ctx := context.Background()
 	store := db.New(pool)

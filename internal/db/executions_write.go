@@ -28,6 +28,7 @@ type ExecutionBatch struct {
 	InputsDone   []uuid.UUID         // waiting inputs that became node executions (or were dropped)
 	InputsClear  []uuid.UUID         // runs whose waiting inputs are all dropped (run ended)
 	Charges      []Charge
+	Refunds      []Refund
 	Logs         []LogWrite
 }
 
@@ -77,6 +78,17 @@ type Charge struct {
 	UserID      uuid.UUID
 	ReferenceID string
 	Amount      int64
+	Description string
+}
+
+// Refund gives back what a node execution (ReferenceID) was charged before
+// its block ran, because the block never ran. It is written in the batch
+// that ends the node execution, so a node is never seen ended without its
+// refund (nor refunded while it may still run); with no charge recorded, or
+// one already refunded, it does nothing.
+type Refund struct {
+	UserID      uuid.UUID
+	ReferenceID string
 	Description string
 }
 
@@ -177,9 +189,9 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 				return err
 			}
 		}
-		if len(b.Charges) > 0 {
+		if len(b.Charges) > 0 || len(b.Refunds) > 0 {
 			var err error
-			if results, err = tx.applyCharges(ctx, b.Charges); err != nil {
+			if results, err = tx.applyCredits(ctx, b.Charges, b.Refunds); err != nil {
 				return err
 			}
 		}
@@ -224,21 +236,39 @@ func (s *Store) explainRunMismatch(ctx context.Context, b *ExecutionBatch, appli
 	return &LeaseLostError{Runs: lost}
 }
 
-func (s *Store) applyCharges(ctx context.Context, charges []Charge) ([]ChargeResult, error) {
-	order := make([]int, len(charges))
-	for i := range order {
-		order[i] = i
+// applyCredits applies a batch's charges and refunds, ordered by user so
+// that concurrent batches lock balances in one order (refunds first: credits
+// freed by a node that never ran may pay for one that runs).
+func (s *Store) applyCredits(ctx context.Context, charges []Charge, refunds []Refund) ([]ChargeResult, error) {
+	type op struct {
+		user   string
+		refund bool
+		i      int // in refunds or charges
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		return strings.Compare(charges[a].UserID.String(), charges[b].UserID.String())
-	})
+	ops := make([]op, 0, len(charges)+len(refunds))
+	for i, r := range refunds {
+		ops = append(ops, op{user: r.UserID.String(), refund: true, i: i})
+	}
+	for i, c := range charges {
+		ops = append(ops, op{user: c.UserID.String(), i: i})
+	}
+	slices.SortStableFunc(ops, func(a, b op) int { return strings.Compare(a.user, b.user) })
 	results := make([]ChargeResult, len(charges))
-	for _, i := range order {
-		c := charges[i]
+	for _, o := range ops {
+		if o.refund {
+			r := refunds[o.i]
+			_, err := s.q.NodeExecutionRefund(ctx, s.db, dbsqlc.NodeExecutionRefundParams{
+				ReferenceID: r.ReferenceID, Description: r.Description})
+			if err != nil && err != pgx.ErrNoRows {
+				return nil, fmt.Errorf("refund %s: %w", r.ReferenceID, err)
+			}
+			continue
+		}
+		c := charges[o.i]
 		row, err := s.q.NodeExecutionCharge(ctx, s.db, dbsqlc.NodeExecutionChargeParams{
 			UserID: c.UserID, Description: c.Description, ReferenceID: c.ReferenceID, Amount: c.Amount})
 		if err == nil {
-			results[i] = ChargeResult{Paid: true, BalanceAfter: row.BalanceAfter}
+			results[o.i] = ChargeResult{Paid: true, BalanceAfter: row.BalanceAfter}
 			continue
 		}
 		if err != pgx.ErrNoRows {
@@ -248,7 +278,7 @@ func (s *Store) applyCharges(ctx context.Context, charges []Charge) ([]ChargeRes
 		if err != nil {
 			return nil, err
 		}
-		results[i] = ChargeResult{Paid: already}
+		results[o.i] = ChargeResult{Paid: already}
 	}
 	return results, nil
 }

@@ -77,8 +77,20 @@ func (v *validator) known(key string) bool {
 }
 
 func (v *validator) checkLinks() {
+	// A link repeated (same source pin, same sink pin) would deliver every
+	// value twice: each copy fills its own execution of the sink, so n
+	// copies run the sink n times per value. It is never what was meant.
+	type end struct{ sourceKey, sourceName, sinkKey, sinkName string }
+	first := make(map[end]int, len(v.spec.Links))
 	for i, l := range v.spec.Links {
 		idx := i
+		k := end{l.SourceKey, l.SourceName, l.SinkKey, l.SinkName}
+		if j, dup := first[k]; dup {
+			v.add(model.Problem{Code: model.ProblemDuplicateLink, NodeKeys: []string{l.SourceKey, l.SinkKey}, LinkIndex: &idx, Pin: l.SinkName,
+				Message: fmt.Sprintf("link %d repeats link %d (%q.%s → %q.%s)", i, j, l.SourceKey, l.SourceName, l.SinkKey, l.SinkName)})
+			continue
+		}
+		first[k] = i
 		for _, end := range []struct{ key, role string }{{l.SourceKey, "source"}, {l.SinkKey, "sink"}} {
 			if _, ok := v.byKey[end.key]; !ok {
 				v.add(model.Problem{Code: model.ProblemUnknownNode, NodeKeys: []string{end.key}, LinkIndex: &idx,

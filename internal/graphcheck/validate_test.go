@@ -135,6 +135,10 @@ func TestProblems(t *testing.T) {
 			[]model.ProblemCode{model.ProblemCycle, model.ProblemNoEntryNode, model.ProblemUnreachableNode, model.ProblemUnreachableNode}},
 		{"too deep", model.GraphSpec{Nodes: []model.NodeSpec{node("a", "StoreValueBlock", map[string]any{"input": nest(40)})}},
 			[]model.ProblemCode{model.ProblemInvalidDefault}},
+		{"duplicate links", model.GraphSpec{Nodes: []model.NodeSpec{node("a", "StoreValueBlock", map[string]any{"input": 1}), node("b", "StoreValueBlock", nil)},
+			Links: []model.LinkSpec{link("a", "output", "b", "input"), link("a", "output", "b", "input"), link("a", "output", "b", "data"),
+				link("a", "output", "b", "input")}},
+			[]model.ProblemCode{model.ProblemDuplicateLink, model.ProblemDuplicateLink}},
 		{"dynamic pins ok", model.GraphSpec{Nodes: []model.NodeSpec{node("a", "StoreValueBlock", map[string]any{"input": 1}),
 			node("t", "FillTextTemplateBlock", map[string]any{"format": "{{x}}"})},
 			Links: []model.LinkSpec{link("a", "output", "t", "values_#_x")}}, nil},
@@ -148,6 +152,27 @@ func TestProblems(t *testing.T) {
 				require.NotEmpty(t, p.Message)
 			}
 		})
+	}
+}
+
+// Each repeated link is reported once, by its own index, naming the first
+// link it repeats; the same pins with another sink pin are a different link.
+func TestDuplicateLinks(t *testing.T) {
+	t.Parallel()
+	spec := model.GraphSpec{Nodes: []model.NodeSpec{{Key: "a", BlockID: "StoreValueBlock", InputDefault: map[string]any{"input": 1}},
+		{Key: "b", BlockID: "StoreValueBlock"}}}
+	for range 10000 {
+		spec.Links = append(spec.Links, model.LinkSpec{SourceKey: "a", SourceName: "output", SinkKey: "b", SinkName: "input"})
+	}
+	spec.Links[1].IsStatic = true // a static copy is still a copy
+	got := Validate(&spec, blocks.Builtin())
+	require.Len(t, got, 9999)
+	for i, p := range got {
+		require.Equal(t, model.ProblemDuplicateLink, p.Code)
+		require.Equal(t, i+1, *p.LinkIndex)
+		require.Equal(t, []string{"a", "b"}, p.NodeKeys)
+		require.Equal(t, "input", p.Pin)
+		require.Contains(t, p.Message, "repeats link 0")
 	}
 }
 

@@ -55,17 +55,30 @@ func (c UserContext) LocalTime(now time.Time) time.Time {
 	return now.UTC()
 }
 
-// ExecutionStats is the seed's ExecutionStats (stored as JSON on the run).
+// ExecutionStats is the seed's ExecutionStats (stored as JSON on the run,
+// written when the run ends). Node counts are of the graph's nodes, as the
+// seed means them; one node may run many times (once per value it
+// receives), and its executions are counted apart. A node counts as failed
+// when any of its executions FAILED or timed out, and as completed when at
+// least one COMPLETED and none failed; a node that never ran, or whose
+// executions were all cancelled, counts as neither.
 type ExecutionStats struct {
-	TotalNodes     int     `json:"total_nodes"`
-	CompletedNodes int     `json:"completed_nodes"`
-	FailedNodes    int     `json:"failed_nodes"`
-	TotalCost      int64   `json:"total_cost"`
-	ExecutionTime  float64 `json:"execution_time"`
-	MemoryUsage    int64   `json:"memory_usage"`
+	TotalNodes     int `json:"total_nodes"`     // nodes of the graph version run
+	CompletedNodes int `json:"completed_nodes"` // see above
+	FailedNodes    int `json:"failed_nodes"`    // see above
+	// Node executions by how they ended (failed: FAILED or TIMEOUT).
+	NodeExecutions          int     `json:"node_executions"`
+	CompletedNodeExecutions int     `json:"completed_node_executions"`
+	FailedNodeExecutions    int     `json:"failed_node_executions"`
+	CancelledNodeExecutions int     `json:"cancelled_node_executions"`
+	TotalCost               int64   `json:"total_cost"`     // credits kept: charged less refunded
+	ExecutionTime           float64 `json:"execution_time"` // wall-clock seconds from the run's start to its end
 }
 
-// SuccessRate is the seed's calculate_success_rate, in [0, 1].
+// SuccessRate is the seed's calculate_success_rate, in [0, 1]: the share of
+// the graph's nodes that completed (0 for a graph with no nodes, and before
+// the run's stats are written). Nodes on a branch not taken count against
+// it, so a COMPLETED run may have a rate below 1.
 func (s ExecutionStats) SuccessRate() float64 {
 	if s.TotalNodes == 0 {
 		return 0
@@ -73,7 +86,9 @@ func (s ExecutionStats) SuccessRate() float64 {
 	return float64(s.CompletedNodes) / float64(s.TotalNodes)
 }
 
-// NodeExecutionStats is the seed's NodeExecutionStats.
+// NodeExecutionStats is the seed's NodeExecutionStats. The seed's
+// memory_usage and cpu_usage are not kept: blocks share one process, so no
+// per-node measurement of either exists.
 type NodeExecutionStats struct {
 	NodeID        string  `json:"node_id"`
 	BlockName     string  `json:"block_name"`
@@ -81,8 +96,6 @@ type NodeExecutionStats struct {
 	InputSize     int64   `json:"input_size"`
 	OutputSize    int64   `json:"output_size"`
 	Cost          int64   `json:"cost"`
-	MemoryUsage   int64   `json:"memory_usage"`
-	CPUUsage      float64 `json:"cpu_usage"`
 }
 
 // GraphExecution is the seed's GraphExecution.

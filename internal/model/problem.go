@@ -19,6 +19,7 @@ const (
 	ProblemInvalidDefault  ProblemCode = "INVALID_DEFAULT"
 	ProblemMissingInput    ProblemCode = "MISSING_INPUT"
 	ProblemDuplicateName   ProblemCode = "DUPLICATE_NAME"
+	ProblemDuplicateLink   ProblemCode = "DUPLICATE_LINK"
 )
 
 // Problem is one thing wrong with a graph; nodes are named by their keys.

@@ -158,6 +158,43 @@ func (q *Queries) NodeExecutionListByExecutions(ctx context.Context, db DBTX, id
 	return items, nil
 }
 
+const nodeExecutionRefund = `-- name: NodeExecutionRefund :one
+WITH c AS (
+    SELECT t.user_id, 0 - t.amount AS amount FROM credit_transactions t
+    WHERE t.reference_id = $2::text AND t.transaction_type = 'EXECUTION_COST'
+      AND NOT EXISTS (SELECT 1 FROM credit_transactions r
+                      WHERE r.reference_id = $2::text AND r.transaction_type = 'REFUND')
+), u AS (
+    UPDATE user_credits uc SET balance = uc.balance + c.amount, updated_at = now()
+    FROM c WHERE uc.user_id = c.user_id
+    RETURNING uc.user_id, uc.balance, c.amount
+)
+INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after)
+SELECT u.user_id, u.amount, 'REFUND', $1::text, $2::text, u.balance FROM u
+RETURNING amount, balance_after
+`
+
+type NodeExecutionRefundParams struct {
+	Description string
+	ReferenceID string
+}
+
+type NodeExecutionRefundRow struct {
+	Amount       int64
+	BalanceAfter int64
+}
+
+// Refunds what a node execution was charged before its block ran, when the
+// block never ran: credits the amount of its EXECUTION_COST back and records
+// the REFUND entry (same reference, amount positive, balance_after the new
+// balance). No row: nothing to refund (never charged, or refunded already).
+func (q *Queries) NodeExecutionRefund(ctx context.Context, db DBTX, arg NodeExecutionRefundParams) (NodeExecutionRefundRow, error) {
+	row := db.QueryRow(ctx, nodeExecutionRefund, arg.Description, arg.ReferenceID)
+	var i NodeExecutionRefundRow
+	err := row.Scan(&i.Amount, &i.BalanceAfter)
+	return i, err
+}
+
 const nodeExecutionUpdateMany = `-- name: NodeExecutionUpdateMany :execrows
 UPDATE node_executions ne SET
     status = v.status, outputs = coalesce(v.outputs, ne.outputs), started_at = v.started_at,

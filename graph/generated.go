@@ -300,6 +300,7 @@ type ComplexityRoot struct {
 		UnshareExecution      func(childComplexity int, id string) int
 		UpdateGraph           func(childComplexity int, id string, input model.GraphInput, activate *bool) int
 		UpdateMe              func(childComplexity int, input model.UpdateMeInput) int
+		UpdatePreferences     func(childComplexity int, input model.UserPreferencesInput) int
 	}
 
 	Node struct {
@@ -430,6 +431,15 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	UserPreferences struct {
+		AutoSaveEnabled      func(childComplexity int) int
+		DefaultGraphSettings func(childComplexity int) int
+		Language             func(childComplexity int) int
+		NotificationsEnabled func(childComplexity int) int
+		Other                func(childComplexity int) int
+		Theme                func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -463,6 +473,7 @@ type LinkResolver interface {
 }
 type MutationResolver interface {
 	UpdateMe(ctx context.Context, input model.UpdateMeInput) (*model.User, error)
+	UpdatePreferences(ctx context.Context, input model.UserPreferencesInput) (*model.User, error)
 	CreateAPIKey(ctx context.Context, name string) (*model.CreatedAPIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) (*model.APIKey, error)
 	SetUserRole(ctx context.Context, userID string, role model.UserRole) (*model.User, error)
@@ -1763,6 +1774,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMe(childComplexity, args["input"].(model.UpdateMeInput)), true
+	case "Mutation.updatePreferences":
+		if e.ComplexityRoot.Mutation.UpdatePreferences == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePreferences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePreferences(childComplexity, args["input"].(model.UserPreferencesInput)), true
 
 	case "Node.block":
 		if e.ComplexityRoot.Node.Block == nil {
@@ -2388,6 +2410,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
+	case "UserPreferences.autoSaveEnabled":
+		if e.ComplexityRoot.UserPreferences.AutoSaveEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.AutoSaveEnabled(childComplexity), true
+	case "UserPreferences.defaultGraphSettings":
+		if e.ComplexityRoot.UserPreferences.DefaultGraphSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.DefaultGraphSettings(childComplexity), true
+	case "UserPreferences.language":
+		if e.ComplexityRoot.UserPreferences.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.Language(childComplexity), true
+	case "UserPreferences.notificationsEnabled":
+		if e.ComplexityRoot.UserPreferences.NotificationsEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.NotificationsEnabled(childComplexity), true
+	case "UserPreferences.other":
+		if e.ComplexityRoot.UserPreferences.Other == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.Other(childComplexity), true
+	case "UserPreferences.theme":
+		if e.ComplexityRoot.UserPreferences.Theme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.Theme(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2406,6 +2465,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PositionInput", ec.unmarshalInputPositionInput),
 			graphql.NewInputUnmarshaler("UpdateMeInput", ec.unmarshalInputUpdateMeInput),
 			graphql.NewInputUnmarshaler("UserContextInput", ec.unmarshalInputUserContextInput),
+			graphql.NewInputUnmarshaler("UserPreferencesInput", ec.unmarshalInputUserPreferencesInput),
 		)
 	}
 	first := true
@@ -2567,10 +2627,10 @@ type User {
   role: UserRole!
   "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `; ` + "`" + `UTC` + "`" + ` by default. Runs use it unless told otherwise."
   timezone: String!
-  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + ` (the default). Runs use it unless told otherwise."
+  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + ` (the default), in canonical form. Runs use it unless told otherwise."
   locale: String!
-  "The user's preferences: a JSON object of preference name → value (` + "`" + `{}` + "`" + ` when none)."
-  preferences: JSON!
+  "The user's preferences (the seed's UserPreferences), each at its default until set. Runs see them unless told otherwise."
+  preferences: UserPreferences!
   "Whether the account may sign in; a deactivated user's tokens stop working at once."
   isActive: Boolean!
   "When the account was created."
@@ -2611,10 +2671,76 @@ input UpdateMeInput {
   name: String
   "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `; an unknown zone is refused."
   timezone: String
-  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + `: 1 to 35 characters."
+  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + ` (1 to 35 characters), stored in canonical form (` + "`" + `en_us` + "`" + ` → ` + "`" + `en-US` + "`" + `); a malformed or unknown tag is refused."
   locale: String
-  "A JSON object of preference name → value. It replaces the stored preferences as a whole."
+  """
+  Preferences to change, as a JSON object of preference key → value, merged
+  key by key into the stored ones: keys not named keep their value, a key set
+  to ` + "`" + `null` + "`" + ` is removed (a typed preference goes back to its default). The typed
+  keys are checked as ` + "`" + `updatePreferences` + "`" + ` checks them (` + "`" + `theme` + "`" + `: LIGHT, DARK or
+  SYSTEM, any case; ` + "`" + `language` + "`" + `: a BCP 47 tag; ` + "`" + `notificationsEnabled` + "`" + `,
+  ` + "`" + `autoSaveEnabled` + "`" + `: booleans; ` + "`" + `defaultGraphSettings` + "`" + `: an object, replaced as a
+  whole); other keys hold any JSON without the NUL character, at most 32 levels
+  deep. At most 16 KiB per change and 64 KiB stored in all. A bad value is
+  BAD_USER_INPUT naming the key, and nothing changes.
+  """
   preferences: JSON
+}
+
+"The colour scheme of the user interface (the seed's UserPreferences.theme)."
+enum Theme {
+  "Light backgrounds."
+  LIGHT
+  "Dark backgrounds."
+  DARK
+  "Follow the device's setting (the default)."
+  SYSTEM
+}
+
+"""
+A user's preferences (the seed's UserPreferences). Each typed field shows its
+default until set. Stored as one JSON object whose keys are these fields' names;
+keys that are not typed fields are kept and shown in ` + "`" + `other` + "`" + `. A run's blocks see
+the whole object (typed fields included) as ` + "`" + `UserContext.preferences` + "`" + `.
+"""
+type UserPreferences {
+  "The colour scheme of the user interface; SYSTEM by default."
+  theme: Theme!
+  "The language of the user interface, a canonical BCP 47 tag; the user's locale by default."
+  language: String!
+  "Whether the user wants notifications (run endings, alerts); true by default."
+  notificationsEnabled: Boolean!
+  "Whether the editor saves graphs as they change; true by default."
+  autoSaveEnabled: Boolean!
+  "A JSON object of settings new graphs start with (free-form, set by the editor); ` + "`" + `{}` + "`" + ` by default."
+  defaultGraphSettings: JSON!
+  "A JSON object of the stored preference keys that are not typed fields above, as stored (` + "`" + `{}` + "`" + ` when none)."
+  other: JSON!
+}
+
+"""
+A change to the caller's preferences (the seed's update_preference, for several
+keys at once): each field given is merged into the stored preferences in one
+atomic update; omitted or null fields keep their value. To put a typed preference
+back to its default, send it as ` + "`" + `null` + "`" + ` inside ` + "`" + `updateMe(input: {preferences})` + "`" + `.
+"""
+input UserPreferencesInput {
+  "The colour scheme of the user interface."
+  theme: Theme
+  "The language of the user interface: a BCP 47 tag such as ` + "`" + `fr-CA` + "`" + ` (1 to 35 characters), stored in canonical form."
+  language: String
+  "Whether the user wants notifications."
+  notificationsEnabled: Boolean
+  "Whether the editor saves graphs as they change."
+  autoSaveEnabled: Boolean
+  "A JSON object of settings new graphs start with; replaces the stored object as a whole."
+  defaultGraphSettings: JSON
+  """
+  Other preference keys, as a JSON object of key → value merged key by key (a
+  key set to ` + "`" + `null` + "`" + ` is removed). Any JSON without the NUL character, at most 32
+  levels deep; the typed keys above are refused here (use their fields).
+  """
+  other: JSON
 }
 
 "A platform API key. The secret is shown once, when it is created."
@@ -3069,13 +3195,18 @@ enum ExecutionStatus {
   TIMEOUT
 }
 
-"The context a run's blocks see: time zone, locale and preferences."
+"The context a run's blocks see: time zone, locale and preferences. Whatever is omitted is the caller's own, as stored."
 input UserContextInput {
   "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `; the caller's own when omitted. An unknown zone is refused."
   timezone: String
-  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + `; the caller's own when omitted."
+  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + ` (1 to 35 characters); the caller's own when omitted. A malformed or unknown tag is refused."
   locale: String
-  "A JSON object of preference name → value handed to the run's blocks; ` + "`" + `{}` + "`" + ` when omitted."
+  """
+  Preferences for this run only, as a JSON object of preference key → value
+  merged key by key over the caller's stored preferences (a key set to ` + "`" + `null` + "`" + `
+  is left out, a typed one goes back to its default); nothing is stored. Checked
+  like ` + "`" + `updateMe` + "`" + `'s preferences. When omitted, the run sees the stored ones.
+  """
   preferences: JSON
 }
 
@@ -3085,7 +3216,12 @@ type UserContext {
   timezone: String!
   "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + `."
   locale: String!
-  "A JSON object of preference name → value."
+  """
+  A JSON object of preference key → value: the user's preferences when the run
+  was submitted (every typed key of UserPreferences with its value or default,
+  and any other stored key), with the run's own userContext.preferences merged
+  over them.
+  """
   preferences: JSON!
   "The current time in this context's time zone."
   localTime: Time!
@@ -3492,6 +3628,11 @@ type Mutation {
   updateMe(
     "The fields to change."
     input: UpdateMeInput!
+  ): User!
+  "Changes some of the caller's preferences, merged into the stored ones; answers the caller, so a normalising cache updates ` + "`" + `User.preferences` + "`" + `."
+  updatePreferences(
+    "The preferences to change; omitted fields keep their value."
+    input: UserPreferencesInput!
   ): User!
   "Creates an API key for the caller. The answer holds the secret; it is never shown again."
   createAPIKey(
@@ -4456,6 +4597,24 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_UserPreferences(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "theme":
+		return ec.fieldContext_UserPreferences_theme(ctx, field)
+	case "language":
+		return ec.fieldContext_UserPreferences_language(ctx, field)
+	case "notificationsEnabled":
+		return ec.fieldContext_UserPreferences_notificationsEnabled(ctx, field)
+	case "autoSaveEnabled":
+		return ec.fieldContext_UserPreferences_autoSaveEnabled(ctx, field)
+	case "defaultGraphSettings":
+		return ec.fieldContext_UserPreferences_defaultGraphSettings(ctx, field)
+	case "other":
+		return ec.fieldContext_UserPreferences_other(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserPreferences", field.Name)
+}
+
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -4970,6 +5129,20 @@ func (ec *executionContext) field_Mutation_updateMe_args(ctx context.Context, ra
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateMeInput, error) {
 			return ec.unmarshalNUpdateMeInput2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUpdateMeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePreferences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UserPreferencesInput, error) {
+			return ec.unmarshalNUserPreferencesInput2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUserPreferencesInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9460,6 +9633,50 @@ func (ec *executionContext) fieldContext_Mutation_updateMe(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updatePreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePreferences(ctx, fc.Args["input"].(model.UserPreferencesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePreferences(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePreferences_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createAPIKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12272,15 +12489,24 @@ func (ec *executionContext) _User_preferences(ctx context.Context, field graphql
 			return obj.Preferences, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
-			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPreferences) graphql.Marshaler {
+			return ec.marshalNUserPreferences2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUserPreferences(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_User_preferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "JSON")
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserPreferences(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_isActive(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -12798,6 +13024,144 @@ func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UserPreferences_theme(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_theme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Theme, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Theme) graphql.Marshaler {
+			return ec.marshalNTheme2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_theme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "Theme")
+}
+
+func (ec *executionContext) _UserPreferences_language(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserPreferences_notificationsEnabled(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_notificationsEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotificationsEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_notificationsEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _UserPreferences_autoSaveEnabled(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_autoSaveEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoSaveEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_autoSaveEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _UserPreferences_defaultGraphSettings(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_defaultGraphSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultGraphSettings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_defaultGraphSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _UserPreferences_other(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_other(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Other, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_other(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "JSON")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -14501,6 +14865,83 @@ func UnmarshalUserContextInput(ctx context.Context, raw any) (model.UserContextI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUserPreferencesInput(ctx context.Context, obj any) (model.UserPreferencesInput, error) {
+	var it model.UserPreferencesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"theme", "language", "notificationsEnabled", "autoSaveEnabled", "defaultGraphSettings", "other"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "theme":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("theme"))
+			data, err := ec.unmarshalOTheme2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Theme = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "notificationsEnabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notificationsEnabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotificationsEnabled = data
+		case "autoSaveEnabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoSaveEnabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoSaveEnabled = data
+		case "defaultGraphSettings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultGraphSettings"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultGraphSettings = data
+		case "other":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("other"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Other = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUserPreferencesInput unmarshals raw into the UserPreferencesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUserPreferencesInput(ctx context.Context, raw any) (model.UserPreferencesInput, error) {
+	var out model.UserPreferencesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UserPreferencesInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -16013,6 +16454,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updatePreferences":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePreferences(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createAPIKey":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createAPIKey(ctx, field)
@@ -16977,6 +17425,64 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._UserEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userPreferencesImplementors = []string{"UserPreferences"}
+
+func (ec *executionContext) _UserPreferences(ctx context.Context, sel ast.SelectionSet, obj *model.UserPreferences) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userPreferencesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserPreferences")
+		case "theme":
+			out.Values[i] = ec._UserPreferences_theme(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._UserPreferences_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notificationsEnabled":
+			out.Values[i] = ec._UserPreferences_notificationsEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "autoSaveEnabled":
+			out.Values[i] = ec._UserPreferences_autoSaveEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "defaultGraphSettings":
+			out.Values[i] = ec._UserPreferences_defaultGraphSettings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "other":
+			out.Values[i] = ec._UserPreferences_other(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18117,6 +18623,16 @@ func (ec *executionContext) marshalNSystemMetrics2ᚖgithubᚗcomᚋagentgraph�
 	return ec._SystemMetrics(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTheme2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx context.Context, v any) (model.Theme, error) {
+	var res model.Theme
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTheme2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx context.Context, sel ast.SelectionSet, v model.Theme) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18200,6 +18716,19 @@ func (ec *executionContext) marshalNUserEdge2ᚖgithubᚗcomᚋagentgraphᚋagen
 		return graphql.Null
 	}
 	return ec._UserEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserPreferences2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUserPreferences(ctx context.Context, sel ast.SelectionSet, v *model.UserPreferences) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserPreferences!")
+		return graphql.Null
+	}
+	return ec._UserPreferences(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUserPreferencesInput2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUserPreferencesInput(ctx context.Context, v any) (model.UserPreferencesInput, error) {
+	res, err := ec.unmarshalInputUserPreferencesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUserRole2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUserRole(ctx context.Context, v any) (model.UserRole, error) {
@@ -18596,6 +19125,22 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTheme2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx context.Context, v any) (*model.Theme, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Theme)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTheme2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx context.Context, sel ast.SelectionSet, v *model.Theme) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

@@ -178,20 +178,9 @@ func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, ver
 	if err != nil {
 		return nil, err
 	}
-	uc := model.UserContext{Timezone: u.Timezone, Locale: u.Locale}
-	if userContext != nil {
-		if userContext.Timezone != nil {
-			if _, err := time.LoadLocation(*userContext.Timezone); err != nil || *userContext.Timezone == "" {
-				return nil, model.Invalid("userContext.timezone", "unknown time zone %q", *userContext.Timezone)
-			}
-			uc.Timezone = *userContext.Timezone
-		}
-		if userContext.Locale != nil {
-			uc.Locale = *userContext.Locale
-		}
-		if uc.Preferences, err = jsonObjectArg("userContext.preferences", userContext.Preferences); err != nil {
-			return nil, err
-		}
+	uc, err := runContext(userContext)
+	if err != nil {
+		return nil, err
 	}
 	v := 0
 	if version != nil {
@@ -326,4 +315,35 @@ func (r *nodeExecutionResolver) Node(ctx context.Context, obj *gql.NodeExecution
 		return nil, nilIfNotFound(err)
 	}
 	return n, nil
+}
+
+// runContext checks what the caller chose for a run's UserContext. What is
+// left empty the engine fills from the user's stored settings as it
+// submits (it reads the user then anyway), preferences merged key by key.
+func runContext(in *gql.UserContextInput) (model.UserContext, error) {
+	var uc model.UserContext
+	if in == nil {
+		return uc, nil
+	}
+	if in.Timezone != nil {
+		if err := model.CheckTimezone("userContext.timezone", *in.Timezone); err != nil {
+			return uc, err
+		}
+		uc.Timezone = *in.Timezone
+	}
+	if in.Locale != nil {
+		l, err := model.ParseLocale("userContext.locale", *in.Locale)
+		if err != nil {
+			return uc, err
+		}
+		uc.Locale = l
+	}
+	if given(in.Preferences) {
+		p, err := model.ParsePreferencesPatch("userContext.preferences", in.Preferences)
+		if err != nil {
+			return uc, err
+		}
+		uc.Preferences = p.Overrides()
+	}
+	return uc, nil
 }

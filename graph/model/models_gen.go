@@ -697,9 +697,17 @@ type UpdateMeInput struct {
 	Name *string `json:"name,omitempty"`
 	// An IANA time zone name such as `Europe/Paris`; an unknown zone is refused.
 	Timezone *string `json:"timezone,omitempty"`
-	// A BCP 47 language tag such as `en-US`: 1 to 35 characters.
+	// A BCP 47 language tag such as `en-US` (1 to 35 characters), stored in canonical form (`en_us` → `en-US`); a malformed or unknown tag is refused.
 	Locale *string `json:"locale,omitempty"`
-	// A JSON object of preference name → value. It replaces the stored preferences as a whole.
+	// Preferences to change, as a JSON object of preference key → value, merged
+	// key by key into the stored ones: keys not named keep their value, a key set
+	// to `null` is removed (a typed preference goes back to its default). The typed
+	// keys are checked as `updatePreferences` checks them (`theme`: LIGHT, DARK or
+	// SYSTEM, any case; `language`: a BCP 47 tag; `notificationsEnabled`,
+	// `autoSaveEnabled`: booleans; `defaultGraphSettings`: an object, replaced as a
+	// whole); other keys hold any JSON without the NUL character, at most 32 levels
+	// deep. At most 16 KiB per change and 64 KiB stored in all. A bad value is
+	// BAD_USER_INPUT naming the key, and nothing changes.
 	Preferences gqlscalar.JSON `json:"preferences,omitempty"`
 }
 
@@ -716,10 +724,10 @@ type User struct {
 	Role UserRole `json:"role"`
 	// An IANA time zone name such as `Europe/Paris`; `UTC` by default. Runs use it unless told otherwise.
 	Timezone string `json:"timezone"`
-	// A BCP 47 language tag such as `en-US` (the default). Runs use it unless told otherwise.
+	// A BCP 47 language tag such as `en-US` (the default), in canonical form. Runs use it unless told otherwise.
 	Locale string `json:"locale"`
-	// The user's preferences: a JSON object of preference name → value (`{}` when none).
-	Preferences gqlscalar.JSON `json:"preferences"`
+	// The user's preferences (the seed's UserPreferences), each at its default until set. Runs see them unless told otherwise.
+	Preferences *UserPreferences `json:"preferences"`
 	// Whether the account may sign in; a deactivated user's tokens stop working at once.
 	IsActive bool `json:"isActive"`
 	// When the account was created.
@@ -752,19 +760,25 @@ type UserContext struct {
 	Timezone string `json:"timezone"`
 	// A BCP 47 language tag such as `en-US`.
 	Locale string `json:"locale"`
-	// A JSON object of preference name → value.
+	// A JSON object of preference key → value: the user's preferences when the run
+	// was submitted (every typed key of UserPreferences with its value or default,
+	// and any other stored key), with the run's own userContext.preferences merged
+	// over them.
 	Preferences gqlscalar.JSON `json:"preferences"`
 	// The current time in this context's time zone.
 	LocalTime time.Time `json:"localTime"`
 }
 
-// The context a run's blocks see: time zone, locale and preferences.
+// The context a run's blocks see: time zone, locale and preferences. Whatever is omitted is the caller's own, as stored.
 type UserContextInput struct {
 	// An IANA time zone name such as `Europe/Paris`; the caller's own when omitted. An unknown zone is refused.
 	Timezone *string `json:"timezone,omitempty"`
-	// A BCP 47 language tag such as `en-US`; the caller's own when omitted.
+	// A BCP 47 language tag such as `en-US` (1 to 35 characters); the caller's own when omitted. A malformed or unknown tag is refused.
 	Locale *string `json:"locale,omitempty"`
-	// A JSON object of preference name → value handed to the run's blocks; `{}` when omitted.
+	// Preferences for this run only, as a JSON object of preference key → value
+	// merged key by key over the caller's stored preferences (a key set to `null`
+	// is left out, a typed one goes back to its default); nothing is stored. Checked
+	// like `updateMe`'s preferences. When omitted, the run sees the stored ones.
 	Preferences gqlscalar.JSON `json:"preferences,omitempty"`
 }
 
@@ -788,6 +802,46 @@ type UserEdge struct {
 	Cursor string `json:"cursor"`
 	// The user.
 	Node *User `json:"node"`
+}
+
+// A user's preferences (the seed's UserPreferences). Each typed field shows its
+// default until set. Stored as one JSON object whose keys are these fields' names;
+// keys that are not typed fields are kept and shown in `other`. A run's blocks see
+// the whole object (typed fields included) as `UserContext.preferences`.
+type UserPreferences struct {
+	// The colour scheme of the user interface; SYSTEM by default.
+	Theme Theme `json:"theme"`
+	// The language of the user interface, a canonical BCP 47 tag; the user's locale by default.
+	Language string `json:"language"`
+	// Whether the user wants notifications (run endings, alerts); true by default.
+	NotificationsEnabled bool `json:"notificationsEnabled"`
+	// Whether the editor saves graphs as they change; true by default.
+	AutoSaveEnabled bool `json:"autoSaveEnabled"`
+	// A JSON object of settings new graphs start with (free-form, set by the editor); `{}` by default.
+	DefaultGraphSettings gqlscalar.JSON `json:"defaultGraphSettings"`
+	// A JSON object of the stored preference keys that are not typed fields above, as stored (`{}` when none).
+	Other gqlscalar.JSON `json:"other"`
+}
+
+// A change to the caller's preferences (the seed's update_preference, for several
+// keys at once): each field given is merged into the stored preferences in one
+// atomic update; omitted or null fields keep their value. To put a typed preference
+// back to its default, send it as `null` inside `updateMe(input: {preferences})`.
+type UserPreferencesInput struct {
+	// The colour scheme of the user interface.
+	Theme *Theme `json:"theme,omitempty"`
+	// The language of the user interface: a BCP 47 tag such as `fr-CA` (1 to 35 characters), stored in canonical form.
+	Language *string `json:"language,omitempty"`
+	// Whether the user wants notifications.
+	NotificationsEnabled *bool `json:"notificationsEnabled,omitempty"`
+	// Whether the editor saves graphs as they change.
+	AutoSaveEnabled *bool `json:"autoSaveEnabled,omitempty"`
+	// A JSON object of settings new graphs start with; replaces the stored object as a whole.
+	DefaultGraphSettings gqlscalar.JSON `json:"defaultGraphSettings,omitempty"`
+	// Other preference keys, as a JSON object of key → value merged key by key (a
+	// key set to `null` is removed). Any JSON without the NUL character, at most 32
+	// levels deep; the typed keys above are refused here (use their fields).
+	Other gqlscalar.JSON `json:"other,omitempty"`
 }
 
 // How urgent an alert rule is (the seed's AlertSeverity).
@@ -1417,6 +1471,67 @@ func (e *LogLevel) UnmarshalJSON(b []byte) error {
 }
 
 func (e LogLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The colour scheme of the user interface (the seed's UserPreferences.theme).
+type Theme string
+
+const (
+	// Light backgrounds.
+	ThemeLight Theme = "LIGHT"
+	// Dark backgrounds.
+	ThemeDark Theme = "DARK"
+	// Follow the device's setting (the default).
+	ThemeSystem Theme = "SYSTEM"
+)
+
+var AllTheme = []Theme{
+	ThemeLight,
+	ThemeDark,
+	ThemeSystem,
+}
+
+func (e Theme) IsValid() bool {
+	switch e {
+	case ThemeLight, ThemeDark, ThemeSystem:
+		return true
+	}
+	return false
+}
+
+func (e Theme) String() string {
+	return string(e)
+}
+
+func (e *Theme) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Theme(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Theme", str)
+	}
+	return nil
+}
+
+func (e Theme) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Theme) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Theme) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -958,7 +958,7 @@ func (q *Queries) GraphExecutionSetShared(ctx context.Context, db DBTX, arg Grap
 }
 
 const submitTargets = `-- name: SubmitTargets :many
-SELECT uu.ord::bigint AS ord, u.is_active, u.timezone, u.locale,
+SELECT uu.ord::bigint AS ord, u.is_active, u.timezone, u.locale, u.preferences,
        g.id AS graph_id, g.version AS graph_version, g.user_id AS graph_user_id
 FROM unnest($1::uuid[]) WITH ORDINALITY AS uu(user_id, ord)
 JOIN unnest($2::uuid[]) WITH ORDINALITY AS gg(graph_id, ord) ON gg.ord = uu.ord
@@ -979,6 +979,7 @@ type SubmitTargetsRow struct {
 	IsActive     bool
 	Timezone     string
 	Locale       string
+	Preferences  json.RawMessage
 	GraphID      uuid.NullUUID
 	GraphVersion *int32
 	GraphUserID  uuid.NullUUID
@@ -986,9 +987,9 @@ type SubmitTargetsRow struct {
 
 // What concurrent submits check, in one round trip: for the i-th (user,
 // graph, version) of the three arrays (version 0: the active one), whether
-// the user is active, their defaults, and the graph version to run, as the
-// row with ord i. graph_id is NULL when there is no such version, and a
-// missing user has no row.
+// the user is active, their defaults (time zone, locale, preferences), and
+// the graph version to run, as the row with ord i. graph_id is NULL when
+// there is no such version, and a missing user has no row.
 func (q *Queries) SubmitTargets(ctx context.Context, db DBTX, arg SubmitTargetsParams) ([]SubmitTargetsRow, error) {
 	rows, err := db.Query(ctx, submitTargets, arg.UserIds, arg.GraphIds, arg.Versions)
 	if err != nil {
@@ -1003,6 +1004,7 @@ func (q *Queries) SubmitTargets(ctx context.Context, db DBTX, arg SubmitTargetsP
 			&i.IsActive,
 			&i.Timezone,
 			&i.Locale,
+			&i.Preferences,
 			&i.GraphID,
 			&i.GraphVersion,
 			&i.GraphUserID,

@@ -31,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AlertRule() AlertRuleResolver
+	ExecutionEvent() ExecutionEventResolver
 	Graph() GraphResolver
 	GraphExecution() GraphExecutionResolver
 	Link() LinkResolver
@@ -124,8 +125,10 @@ type ComplexityRoot struct {
 		ExecutionID     func(childComplexity int) int
 		GraphID         func(childComplexity int) int
 		Kind            func(childComplexity int) int
+		Node            func(childComplexity int) int
 		NodeExecutionID func(childComplexity int) int
 		NodeID          func(childComplexity int) int
+		Outputs         func(childComplexity int) int
 		Pin             func(childComplexity int) int
 		Seq             func(childComplexity int) int
 		Status          func(childComplexity int) int
@@ -448,6 +451,10 @@ type ComplexityRoot struct {
 
 type AlertRuleResolver interface {
 	Triggered(ctx context.Context, obj *model.AlertRule) (bool, error)
+}
+type ExecutionEventResolver interface {
+	Node(ctx context.Context, obj *model.ExecutionEvent) (*model.Node, error)
+	Outputs(ctx context.Context, obj *model.ExecutionEvent) (gqlscalar.JSON, error)
 }
 type GraphResolver interface {
 	Owner(ctx context.Context, obj *model.Graph) (*model.User, error)
@@ -868,6 +875,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExecutionEvent.Kind(childComplexity), true
+	case "ExecutionEvent.node":
+		if e.ComplexityRoot.ExecutionEvent.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionEvent.Node(childComplexity), true
 	case "ExecutionEvent.nodeExecutionId":
 		if e.ComplexityRoot.ExecutionEvent.NodeExecutionID == nil {
 			break
@@ -880,6 +893,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExecutionEvent.NodeID(childComplexity), true
+	case "ExecutionEvent.outputs":
+		if e.ComplexityRoot.ExecutionEvent.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionEvent.Outputs(childComplexity), true
 	case "ExecutionEvent.pin":
 		if e.ComplexityRoot.ExecutionEvent.Pin == nil {
 			break
@@ -3501,6 +3520,10 @@ type ExecutionEvent {
   at: Time!
   "For SNAPSHOT: the run as stored when the event was made."
   execution: GraphExecution
+  "The node concerned (NODE_STATUS, NODE_OUTPUT) as the run's graph version holds it, so its key, label and block can be shown without another query; null for other kinds and when the node cannot be found. Read once per graph version by the server, not once per event."
+  node: Node
+  "The run's outputs, as GraphExecution.outputs (a JSON object of AgentOutputBlock name → list of values): the final ones on the GRAPH_STATUS event that ends the run, those so far on a SNAPSHOT (final when the SNAPSHOT shows an ended run); null on the other events."
+  outputs: JSON
 }
 
 # ---------------------------------------------------------------- system
@@ -4087,6 +4110,10 @@ func (ec *executionContext) childFields_ExecutionEvent(ctx context.Context, fiel
 		return ec.fieldContext_ExecutionEvent_at(ctx, field)
 	case "execution":
 		return ec.fieldContext_ExecutionEvent_execution(ctx, field)
+	case "node":
+		return ec.fieldContext_ExecutionEvent_node(ctx, field)
+	case "outputs":
+		return ec.fieldContext_ExecutionEvent_outputs(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ExecutionEvent", field.Name)
 }
@@ -6932,6 +6959,61 @@ func (ec *executionContext) fieldContext_ExecutionEvent_execution(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ExecutionEvent_node(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionEvent_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ExecutionEvent().Node(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Node) graphql.Marshaler {
+			return ec.marshalONode2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionEvent_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExecutionEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Node(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExecutionEvent_outputs(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionEvent_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ExecutionEvent().Outputs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionEvent_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionEvent", field, true, true, "JSON")
 }
 
 func (ec *executionContext) _ExecutionLog_id(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionLog) (ret graphql.Marshaler) {
@@ -15419,68 +15501,80 @@ func (ec *executionContext) _ExecutionEvent(ctx context.Context, sel ast.Selecti
 		case "seq":
 			out.Values[i] = ec._ExecutionEvent_seq(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
 			out.Values[i] = ec._ExecutionEvent_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "executionId":
 			out.Values[i] = ec._ExecutionEvent_executionId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "graphId":
 			out.Values[i] = ec._ExecutionEvent_graphId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._ExecutionEvent_status(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodeId":
 			out.Values[i] = ec._ExecutionEvent_nodeId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodeExecutionId":
 			out.Values[i] = ec._ExecutionEvent_nodeExecutionId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pin":
 			out.Values[i] = ec._ExecutionEvent_pin(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "value":
 			out.Values[i] = ec._ExecutionEvent_value(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "valueTruncated":
 			out.Values[i] = ec._ExecutionEvent_valueTruncated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "error":
 			out.Values[i] = ec._ExecutionEvent_error(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "at":
 			out.Values[i] = ec._ExecutionEvent_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "execution":
 			out.Values[i] = ec._ExecutionEvent_execution(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "node":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ExecutionEvent_node(ctx, field, obj)
+				})
+		case "outputs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ExecutionEvent_outputs(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -49,6 +49,11 @@ SELECT * FROM graph_executions WHERE share_token = @share_token AND is_shared;
 SELECT * FROM graph_executions WHERE parent_node_execution_id = @parent_id
 ORDER BY created_at LIMIT 1;
 
+-- name: GraphExecutionOutputs :one
+-- A run's status and outputs, without the rest of its row (inputs, stats,
+-- context): what a live stream shows when the run ends.
+SELECT status, outputs FROM graph_executions WHERE id = @id;
+
 -- name: GraphExecutionListByUser :many
 -- Newest first, keyset on (created_at, id): served by idx_graph_exec_user.
 SELECT * FROM graph_executions

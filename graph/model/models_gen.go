@@ -185,6 +185,12 @@ type ExecutionEvent struct {
 	At time.Time `json:"at"`
 	// For SNAPSHOT: the run as stored when the event was made.
 	Execution *GraphExecution `json:"execution,omitempty"`
+	// The node concerned (NODE_STATUS, NODE_OUTPUT) as the run's graph version holds it, so its key, label and block can be shown without another query; null for other kinds and when the node cannot be found. Read once per graph version by the server, not once per event.
+	Node *Node `json:"node,omitempty"`
+	// The run's outputs, as GraphExecution.outputs (a JSON object of AgentOutputBlock name → list of values): the final ones on the GRAPH_STATUS event that ends the run, those so far on a SNAPSHOT (final when the SNAPSHOT shows an ended run); null on the other events.
+	Outputs gqlscalar.JSON `json:"outputs,omitempty"`
+	// the version of the run's graph, to find the node of an event
+	GraphVersion int `json:"-"`
 }
 
 // One line of a run's log (the seed's ExecutionLog).

@@ -798,6 +798,24 @@ func (q *Queries) GraphExecutionListByUser(ctx context.Context, db DBTX, arg Gra
 	return items, nil
 }
 
+const graphExecutionOutputs = `-- name: GraphExecutionOutputs :one
+SELECT status, outputs FROM graph_executions WHERE id = $1
+`
+
+type GraphExecutionOutputsRow struct {
+	Status  ExecutionStatus
+	Outputs json.RawMessage
+}
+
+// A run's status and outputs, without the rest of its row (inputs, stats,
+// context): what a live stream shows when the run ends.
+func (q *Queries) GraphExecutionOutputs(ctx context.Context, db DBTX, id uuid.UUID) (GraphExecutionOutputsRow, error) {
+	row := db.QueryRow(ctx, graphExecutionOutputs, id)
+	var i GraphExecutionOutputsRow
+	err := row.Scan(&i.Status, &i.Outputs)
+	return i, err
+}
+
 const graphExecutionOwnedBy = `-- name: GraphExecutionOwnedBy :many
 SELECT id FROM graph_executions WHERE id = ANY($1::uuid[]) AND lease_owner = $2::text
 `

@@ -150,6 +150,9 @@ func (c *OutputCheck) Check(pin string, raw json.RawMessage) error {
 	}
 	if pc.types != 0 {
 		got := typeOf(raw)
+		if got == typeNumber && pc.types&typeNumber == 0 && isInteger(raw) {
+			got = typeInteger // only an integer pin needs to tell them apart
+		}
 		if !accepts(pc.types, got) {
 			return fmt.Errorf("%s yielded %s on %q, which expects %s", c.block, got.name(), pin, pc.types.name())
 		}
@@ -178,8 +181,8 @@ func accepts(allowed, got jsonTypes) bool {
 	return got == typeInteger && allowed&typeNumber != 0
 }
 
-// typeOf reads the JSON type of an encoded value from its first byte; for
-// a number it tells integers (3, 3.0, 1e3) from the others.
+// typeOf reads the JSON type of an encoded value from its first byte; any
+// number is typeNumber.
 func typeOf(raw json.RawMessage) jsonTypes {
 	raw = bytes.TrimLeft(raw, " \t\r\n")
 	if len(raw) == 0 {
@@ -197,14 +200,18 @@ func typeOf(raw json.RawMessage) jsonTypes {
 	case '{':
 		return typeObject
 	}
-	num := bytes.TrimRight(raw, " \t\r\n")
-	if bytes.IndexAny(num, ".eE") < 0 {
-		return typeInteger
-	}
-	if f, err := strconv.ParseFloat(string(num), 64); err == nil && f == math.Trunc(f) && !math.IsInf(f, 0) {
-		return typeInteger
-	}
 	return typeNumber
+}
+
+// isInteger reports whether an encoded number is a whole number, as JSON
+// Schema counts them (3, 3.0 and 1e3 are).
+func isInteger(raw json.RawMessage) bool {
+	num := bytes.TrimSpace(raw)
+	if bytes.IndexAny(num, ".eE") < 0 {
+		return true
+	}
+	f, err := strconv.ParseFloat(string(num), 64)
+	return err == nil && f == math.Trunc(f) && !math.IsInf(f, 0)
 }
 
 // name spells a set of types for a message: "a string", "a number or null".

@@ -76,11 +76,13 @@ type ComplexityRoot struct {
 		Costs                    func(childComplexity int) int
 		CredentialsProviderNames func(childComplexity int) int
 		Description              func(childComplexity int) int
+		Examples                 func(childComplexity int) int
 		ID                       func(childComplexity int) int
 		InputSchema              func(childComplexity int) int
 		Name                     func(childComplexity int) int
 		OutputSchema             func(childComplexity int) int
 		RequiredInputs           func(childComplexity int) int
+		UISchema                 func(childComplexity int) int
 	}
 
 	BlockCost struct {
@@ -190,6 +192,7 @@ type ComplexityRoot struct {
 		ExitNodes         func(childComplexity int) int
 		ForkedFromID      func(childComplexity int) int
 		ForkedFromVersion func(childComplexity int) int
+		GraphID           func(childComplexity int) int
 		ID                func(childComplexity int) int
 		IsActive          func(childComplexity int) int
 		IsTemplate        func(childComplexity int) int
@@ -225,6 +228,7 @@ type ComplexityRoot struct {
 		Inputs         func(childComplexity int) int
 		IsRunning      func(childComplexity int) int
 		IsShared       func(childComplexity int) int
+		IsSuccessful   func(childComplexity int) int
 		LastSeq        func(childComplexity int) int
 		Logs           func(childComplexity int, first *int, after *string) int
 		Metrics        func(childComplexity int) int
@@ -273,14 +277,16 @@ type ComplexityRoot struct {
 	}
 
 	Link struct {
-		ID         func(childComplexity int) int
-		IsStatic   func(childComplexity int) int
-		Sink       func(childComplexity int) int
-		SinkID     func(childComplexity int) int
-		SinkName   func(childComplexity int) int
-		Source     func(childComplexity int) int
-		SourceID   func(childComplexity int) int
-		SourceName func(childComplexity int) int
+		GraphID      func(childComplexity int) int
+		GraphVersion func(childComplexity int) int
+		ID           func(childComplexity int) int
+		IsStatic     func(childComplexity int) int
+		Sink         func(childComplexity int) int
+		SinkID       func(childComplexity int) int
+		SinkName     func(childComplexity int) int
+		Source       func(childComplexity int) int
+		SourceID     func(childComplexity int) int
+		SourceName   func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -309,6 +315,9 @@ type ComplexityRoot struct {
 	Node struct {
 		Block          func(childComplexity int) int
 		BlockID        func(childComplexity int) int
+		Executions     func(childComplexity int, first *int, after *string) int
+		GraphID        func(childComplexity int) int
+		GraphVersion   func(childComplexity int) int
 		ID             func(childComplexity int) int
 		InputDefault   func(childComplexity int) int
 		Key            func(childComplexity int) int
@@ -334,6 +343,16 @@ type ComplexityRoot struct {
 		StartedAt        func(childComplexity int) int
 		Stats            func(childComplexity int) int
 		Status           func(childComplexity int) int
+	}
+
+	NodeExecutionConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	NodeExecutionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	NodeExecutionStats struct {
@@ -425,9 +444,12 @@ type ComplexityRoot struct {
 
 	UserCredit struct {
 		Balance      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
 		Currency     func(childComplexity int) int
+		ID           func(childComplexity int) int
 		Transactions func(childComplexity int, first *int, after *string) int
 		UpdatedAt    func(childComplexity int) int
+		UserID       func(childComplexity int) int
 	}
 
 	UserEdge struct {
@@ -505,6 +527,8 @@ type NodeResolver interface {
 
 	RequiredInputs(ctx context.Context, obj *model.Node) ([]string, error)
 	OutputSchema(ctx context.Context, obj *model.Node) (gqlscalar.JSON, error)
+
+	Executions(ctx context.Context, obj *model.Node, first *int, after *string) (*model.NodeExecutionConnection, error)
 }
 type NodeExecutionResolver interface {
 	Node(ctx context.Context, obj *model.NodeExecution) (*model.Node, error)
@@ -683,6 +707,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Block.Description(childComplexity), true
+	case "Block.examples":
+		if e.ComplexityRoot.Block.Examples == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Block.Examples(childComplexity), true
 	case "Block.id":
 		if e.ComplexityRoot.Block.ID == nil {
 			break
@@ -713,6 +743,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Block.RequiredInputs(childComplexity), true
+	case "Block.uiSchema":
+		if e.ComplexityRoot.Block.UISchema == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Block.UISchema(childComplexity), true
 
 	case "BlockCost.costAmount":
 		if e.ComplexityRoot.BlockCost.CostAmount == nil {
@@ -1168,6 +1204,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Graph.ForkedFromVersion(childComplexity), true
+	case "Graph.graphId":
+		if e.ComplexityRoot.Graph.GraphID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Graph.GraphID(childComplexity), true
 	case "Graph.id":
 		if e.ComplexityRoot.Graph.ID == nil {
 			break
@@ -1327,6 +1369,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GraphExecution.IsShared(childComplexity), true
+	case "GraphExecution.isSuccessful":
+		if e.ComplexityRoot.GraphExecution.IsSuccessful == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphExecution.IsSuccessful(childComplexity), true
 	case "GraphExecution.lastSeq":
 		if e.ComplexityRoot.GraphExecution.LastSeq == nil {
 			break
@@ -1535,6 +1583,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IntegrationCredential.Username(childComplexity), true
 
+	case "Link.graphId":
+		if e.ComplexityRoot.Link.GraphID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Link.GraphID(childComplexity), true
+	case "Link.graphVersion":
+		if e.ComplexityRoot.Link.GraphVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Link.GraphVersion(childComplexity), true
 	case "Link.id":
 		if e.ComplexityRoot.Link.ID == nil {
 			break
@@ -1817,6 +1877,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Node.BlockID(childComplexity), true
+	case "Node.executions":
+		if e.ComplexityRoot.Node.Executions == nil {
+			break
+		}
+
+		args, err := ec.field_Node_executions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Node.Executions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Node.graphId":
+		if e.ComplexityRoot.Node.GraphID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.GraphID(childComplexity), true
+	case "Node.graphVersion":
+		if e.ComplexityRoot.Node.GraphVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.GraphVersion(childComplexity), true
 	case "Node.id":
 		if e.ComplexityRoot.Node.ID == nil {
 			break
@@ -1950,6 +2033,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NodeExecution.Status(childComplexity), true
+
+	case "NodeExecutionConnection.edges":
+		if e.ComplexityRoot.NodeExecutionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeExecutionConnection.Edges(childComplexity), true
+	case "NodeExecutionConnection.pageInfo":
+		if e.ComplexityRoot.NodeExecutionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeExecutionConnection.PageInfo(childComplexity), true
+
+	case "NodeExecutionEdge.cursor":
+		if e.ComplexityRoot.NodeExecutionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeExecutionEdge.Cursor(childComplexity), true
+	case "NodeExecutionEdge.node":
+		if e.ComplexityRoot.NodeExecutionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeExecutionEdge.Node(childComplexity), true
 
 	case "NodeExecutionStats.blockName":
 		if e.ComplexityRoot.NodeExecutionStats.BlockName == nil {
@@ -2392,12 +2501,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserCredit.Balance(childComplexity), true
+	case "UserCredit.createdAt":
+		if e.ComplexityRoot.UserCredit.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserCredit.CreatedAt(childComplexity), true
 	case "UserCredit.currency":
 		if e.ComplexityRoot.UserCredit.Currency == nil {
 			break
 		}
 
 		return e.ComplexityRoot.UserCredit.Currency(childComplexity), true
+	case "UserCredit.id":
+		if e.ComplexityRoot.UserCredit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserCredit.ID(childComplexity), true
 	case "UserCredit.transactions":
 		if e.ComplexityRoot.UserCredit.Transactions == nil {
 			break
@@ -2415,6 +2536,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserCredit.UpdatedAt(childComplexity), true
+	case "UserCredit.userId":
+		if e.ComplexityRoot.UserCredit.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserCredit.UserID(childComplexity), true
 
 	case "UserEdge.cursor":
 		if e.ComplexityRoot.UserEdge.Cursor == nil {
@@ -2978,12 +3105,20 @@ input PositionInput {
 }
 
 """
-One version of a graph (the seed's Graph): nodes, each running a block, joined
-by links. Every update stores a new version; one version is the active one.
-Readable by its owner, and by every signed-in user when it is a template.
+One version of a graph (the seed's Graph and GraphVersion): nodes, each running
+a block, joined by links. Every update stores a new version; one version is the
+active one. Readable by its owner, and by every signed-in user when it is a
+template. ` + "`" + `id` + "`" + ` names this version and ` + "`" + `graphId` + "`" + ` the graph, the same for all of
+its versions: a normalising cache keeps versions apart by ` + "`" + `id` + "`" + `.
 """
 type Graph {
-  "The graph's id, the same for every version of it."
+  """
+  This version's id, unique across every version of every graph, so clients
+  that cache objects by id keep versions apart. It has the form
+  ` + "`" + `<graphId>:v<version>` + "`" + `, but treat it as opaque. Wherever an argument asks for
+  a graph's id, this id is accepted too and names its graph (and this version
+  where a version is meant).
+  """
   id: ID!
   "This version's number: 1 for the first, one more for each update."
   version: Int!
@@ -3306,7 +3441,7 @@ started it, and by anyone with its share token once shared.
 type GraphExecution {
   "The run's id."
   id: ID!
-  "The id of the graph that ran."
+  "The id of the graph that ran (its Graph.graphId, the same for every version)."
   graphId: ID!
   "The version of the graph that ran."
   graphVersion: Int!
@@ -3500,7 +3635,7 @@ type ExecutionEvent {
   kind: ExecutionEventKind!
   "The id of the run."
   executionId: ID!
-  "The id of the run's graph."
+  "The id of the run's graph (its Graph.graphId, the same for every version)."
   graphId: ID!
   "The new status (GRAPH_STATUS, NODE_STATUS) or the run's status (SNAPSHOT); null for NODE_OUTPUT."
   status: ExecutionStatus
@@ -3587,9 +3722,9 @@ type Query {
 
   "A graph; no version means the active version. Null when there is no such graph the caller may read (their own, or a template)."
   graph(
-    "The graph's id."
+    "The graph's id (Graph.graphId), or a version's id (Graph.id), which names that version."
     id: ID!
-    "The version number; the active version when omitted."
+    "The version number; when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
   ): Graph
   "The caller's own graphs, newest first: by default each graph's active version."
@@ -3628,7 +3763,7 @@ type Query {
   ): GraphExecution
   "The caller's runs, newest first."
   executions(
-    "Only runs of this graph."
+    "Only runs of this graph (any version): its Graph.graphId, or the id of one of its versions."
     graphId: ID
     "Only runs with this status."
     status: ExecutionStatus
@@ -3696,7 +3831,7 @@ type Mutation {
   ): Graph!
   "Stores a new version; it becomes the active one unless activate is false."
   updateGraph(
-    "The id of one of the caller's graphs."
+    "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions."
     id: ID!
     "The whole new version, checked like createGraph's input."
     input: GraphInput!
@@ -3705,21 +3840,21 @@ type Mutation {
   ): Graph!
   "Makes a stored version of one of the caller's graphs the active one."
   setActiveGraphVersion(
-    "The id of one of the caller's graphs."
+    "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions."
     id: ID!
     "The version to make active; NOT_FOUND when the graph has no such version."
     version: Int!
   ): Graph!
   "Deletes every version of the graph and its runs; true when done."
   deleteGraph(
-    "The id of one of the caller's graphs."
+    "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions: every version is deleted."
     id: ID!
   ): Boolean!
   "Copies a template or one of one's own graphs into a new graph of one's own."
   forkGraph(
-    "The graph to copy: a template, or one of the caller's graphs."
+    "The graph to copy, a template or one of the caller's graphs: its Graph.graphId, or a version's id (Graph.id), which names that version."
     id: ID!
-    "The version to copy; the active version when omitted."
+    "The version to copy; when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
     "The new graph's name (1 to 100 characters); by default the source's name, with ` + "`" + ` (copy)` + "`" + ` appended when it is the caller's own graph."
     name: String
@@ -3731,9 +3866,9 @@ type Mutation {
   Its nodes are charged as they run; a run that cannot pay ends FAILED.
   """
   executeGraph(
-    "The id of one of the caller's graphs."
+    "The id of one of the caller's graphs (Graph.graphId), or a version's id (Graph.id), which names that version."
     graphId: ID!
-    "The version to run (1 or more); the active version when omitted."
+    "The version to run (1 or more); when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
     "The graph's inputs: a JSON object of graph input name (an AgentInputBlock's ` + "`" + `name` + "`" + `) → value. Inputs without a default must be given; unknown names are refused."
     inputs: JSON
@@ -3766,7 +3901,7 @@ type Subscription {
   ): ExecutionEvent!
   "Status changes of every run of a graph: each time one of the caller's runs of it changes status, the run as it then is. It starts with the next change and does not complete by itself."
   graphExecutions(
-    "The id of one of the caller's graphs or of a template; only the caller's own runs of it are sent."
+    "The id of one of the caller's graphs or of a template (Graph.graphId, or the id of one of its versions); only the caller's own runs of it, of any version, are sent."
     graphId: ID!
   ): GraphExecution!
 }
@@ -3934,6 +4069,83 @@ extend type Mutation {
     id: ID!
   ): Boolean!
 }
+
+# ---------------------------------------------------------------- version ids and the seed's remaining fields
+
+extend type Graph {
+  "The graph's own id, the same for every version of it: what GraphExecution.graphId, Node.graphId, Link.graphId and forkedFromId hold."
+  graphId: ID!
+}
+
+extend type Node {
+  "The id of the graph the node belongs to (Graph.graphId)."
+  graphId: ID!
+  "The version of that graph the node belongs to: every version has its own nodes."
+  graphVersion: Int!
+  "This node's executions across the caller's own runs, newest first (other users' runs of a template are not shown)."
+  executions(
+    "How many node executions to return: 0 to 100."
+    first: Int = 20
+    "Return the node executions after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + ` of an earlier page)."
+    after: String
+  ): NodeExecutionConnection!
+}
+
+extend type Link {
+  "The id of the graph the link belongs to (Graph.graphId)."
+  graphId: ID!
+  "The version of that graph the link belongs to: every version has its own links."
+  graphVersion: Int!
+}
+
+extend type GraphExecution {
+  "Whether the run ended COMPLETED (the seed's is_successful); false while it is queued or running, and when it ended otherwise."
+  isSuccessful: Boolean!
+}
+
+extend type UserCredit {
+  "The balance's id (the seed's UserCredit.id): one balance per user."
+  id: ID!
+  "The id of the user whose balance this is."
+  userId: ID!
+  "When the balance was opened: the first time the user's credits were read or changed."
+  createdAt: Time!
+}
+
+extend type Block {
+  """
+  Hints for a form that edits a node's inputs (the seed's ui_schema), in
+  react-jsonschema-form's uiSchema shape: a JSON object whose ` + "`" + `ui:order` + "`" + ` lists
+  the input pins in declaration order (then ` + "`" + `*` + "`" + `), and, per input pin, an object
+  with ` + "`" + `ui:title` + "`" + ` (a label) and, when the pin needs one, ` + "`" + `ui:widget` + "`" + `:
+  ` + "`" + `password` + "`" + ` for secrets, ` + "`" + `textarea` + "`" + ` for long text, ` + "`" + `select` + "`" + ` for a choice among
+  fixed values, ` + "`" + `updown` + "`" + ` for numbers, ` + "`" + `checkbox` + "`" + ` for flags.
+  """
+  uiSchema: JSON!
+  """
+  Example inputs (the seed's examples and generate_example): a JSON array of
+  objects of input pin name → value that the block accepts, built from the
+  input schema's examples and defaults, with a placeholder of the right type for
+  each required pin that has neither.
+  """
+  examples: JSON!
+}
+
+"One node execution in a page of a node's executions."
+type NodeExecutionEdge {
+  "The cursor of this node execution: pass it as ` + "`" + `after` + "`" + ` to read the ones after it."
+  cursor: String!
+  "The node execution."
+  node: NodeExecution!
+}
+
+"A page of a node's executions, newest first."
+type NodeExecutionConnection {
+  "The node executions of this page."
+  edges: [NodeExecutionEdge!]!
+  "Where this page is in the list."
+  pageInfo: PageInfo!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4008,6 +4220,10 @@ func (ec *executionContext) childFields_Block(ctx context.Context, field graphql
 		return ec.fieldContext_Block_credentialsProviderNames(ctx, field)
 	case "requiredInputs":
 		return ec.fieldContext_Block_requiredInputs(ctx, field)
+	case "uiSchema":
+		return ec.fieldContext_Block_uiSchema(ctx, field)
+	case "examples":
+		return ec.fieldContext_Block_examples(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Block", field.Name)
 }
@@ -4246,6 +4462,8 @@ func (ec *executionContext) childFields_Graph(ctx context.Context, field graphql
 		return ec.fieldContext_Graph_versions(ctx, field)
 	case "executions":
 		return ec.fieldContext_Graph_executions(ctx, field)
+	case "graphId":
+		return ec.fieldContext_Graph_graphId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Graph", field.Name)
 }
@@ -4318,6 +4536,8 @@ func (ec *executionContext) childFields_GraphExecution(ctx context.Context, fiel
 		return ec.fieldContext_GraphExecution_lastSeq(ctx, field)
 	case "metrics":
 		return ec.fieldContext_GraphExecution_metrics(ctx, field)
+	case "isSuccessful":
+		return ec.fieldContext_GraphExecution_isSuccessful(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GraphExecution", field.Name)
 }
@@ -4408,6 +4628,10 @@ func (ec *executionContext) childFields_Link(ctx context.Context, field graphql.
 		return ec.fieldContext_Link_sinkName(ctx, field)
 	case "isStatic":
 		return ec.fieldContext_Link_isStatic(ctx, field)
+	case "graphId":
+		return ec.fieldContext_Link_graphId(ctx, field)
+	case "graphVersion":
+		return ec.fieldContext_Link_graphVersion(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Link", field.Name)
 }
@@ -4434,6 +4658,12 @@ func (ec *executionContext) childFields_Node(ctx context.Context, field graphql.
 		return ec.fieldContext_Node_requiredInputs(ctx, field)
 	case "outputSchema":
 		return ec.fieldContext_Node_outputSchema(ctx, field)
+	case "graphId":
+		return ec.fieldContext_Node_graphId(ctx, field)
+	case "graphVersion":
+		return ec.fieldContext_Node_graphVersion(ctx, field)
+	case "executions":
+		return ec.fieldContext_Node_executions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Node", field.Name)
 }
@@ -4470,6 +4700,26 @@ func (ec *executionContext) childFields_NodeExecution(ctx context.Context, field
 		return ec.fieldContext_NodeExecution_cost(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NodeExecution", field.Name)
+}
+
+func (ec *executionContext) childFields_NodeExecutionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NodeExecutionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NodeExecutionConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NodeExecutionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NodeExecutionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_NodeExecutionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_NodeExecutionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NodeExecutionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_NodeExecutionStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4610,6 +4860,12 @@ func (ec *executionContext) childFields_UserCredit(ctx context.Context, field gr
 		return ec.fieldContext_UserCredit_updatedAt(ctx, field)
 	case "transactions":
 		return ec.fieldContext_UserCredit_transactions(ctx, field)
+	case "id":
+		return ec.fieldContext_UserCredit_id(ctx, field)
+	case "userId":
+		return ec.fieldContext_UserCredit_userId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_UserCredit_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserCredit", field.Name)
 }
@@ -5175,6 +5431,28 @@ func (ec *executionContext) field_Mutation_updatePreferences_args(ctx context.Co
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Node_executions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -6155,6 +6433,52 @@ func (ec *executionContext) _Block_requiredInputs(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Block_requiredInputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Block", field, false, false, "String")
+}
+
+func (ec *executionContext) _Block_uiSchema(ctx context.Context, field graphql.CollectedField, obj *model.Block) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Block_uiSchema(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UISchema, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Block_uiSchema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Block", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _Block_examples(ctx context.Context, field graphql.CollectedField, obj *model.Block) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Block_examples(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Examples, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Block_examples(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Block", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _BlockCost_costType(ctx context.Context, field graphql.CollectedField, obj *model.BlockCost) (ret graphql.Marshaler) {
@@ -8222,6 +8546,29 @@ func (ec *executionContext) fieldContext_Graph_executions(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Graph_graphId(ctx context.Context, field graphql.CollectedField, obj *model.Graph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Graph_graphId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Graph_graphId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Graph", field, false, false, "ID")
+}
+
 func (ec *executionContext) _GraphConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.GraphConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8934,6 +9281,29 @@ func (ec *executionContext) fieldContext_GraphExecution_metrics(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _GraphExecution_isSuccessful(ctx context.Context, field graphql.CollectedField, obj *model.GraphExecution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphExecution_isSuccessful(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsSuccessful, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphExecution_isSuccessful(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphExecution", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _GraphExecutionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.GraphExecutionConnection) (ret graphql.Marshaler) {
@@ -9669,6 +10039,52 @@ func (ec *executionContext) _Link_isStatic(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Link_isStatic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Link", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Link_graphId(ctx context.Context, field graphql.CollectedField, obj *model.Link) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Link_graphId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Link_graphId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Link", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Link_graphVersion(ctx context.Context, field graphql.CollectedField, obj *model.Link) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Link_graphVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Link_graphVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Link", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Mutation_updateMe(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -10799,6 +11215,96 @@ func (ec *executionContext) fieldContext_Node_outputSchema(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Node", field, true, true, "JSON")
 }
 
+func (ec *executionContext) _Node_graphId(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_graphId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Node_graphId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Node", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Node_graphVersion(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_graphVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Node_graphVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Node", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Node_executions(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_executions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Node().Executions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodeExecutionConnection) graphql.Marshaler {
+			return ec.marshalNNodeExecutionConnection2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Node_executions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Node",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeExecutionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Node_executions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NodeExecution_id(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11137,6 +11643,125 @@ func (ec *executionContext) _NodeExecution_cost(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_NodeExecution_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NodeExecution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NodeExecutionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeExecutionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NodeExecutionEdge) graphql.Marshaler {
+			return ec.marshalNNodeExecutionEdge2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeExecutionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodeExecutionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeExecutionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NodeExecutionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeExecutionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeExecutionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodeExecutionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NodeExecutionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeExecutionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeExecutionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeExecutionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _NodeExecutionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeExecutionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodeExecution) graphql.Marshaler {
+			return ec.marshalNNodeExecution2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecution(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeExecutionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodeExecutionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeExecution(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _NodeExecutionStats_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionStats) (ret graphql.Marshaler) {
@@ -13051,6 +13676,75 @@ func (ec *executionContext) fieldContext_UserCredit_transactions(ctx context.Con
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UserCredit_id(ctx context.Context, field graphql.CollectedField, obj *model.UserCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserCredit_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserCredit_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserCredit", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UserCredit_userId(ctx context.Context, field graphql.CollectedField, obj *model.UserCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserCredit_userId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserCredit_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserCredit", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UserCredit_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.UserCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserCredit_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserCredit_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserCredit", field, false, false, "Time")
 }
 
 func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
@@ -15230,6 +15924,16 @@ func (ec *executionContext) _Block(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "uiSchema":
+			out.Values[i] = ec._Block_uiSchema(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "examples":
+			out.Values[i] = ec._Block_examples(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15990,6 +16694,11 @@ func (ec *executionContext) _Graph(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Graph_executions(ctx, field, obj)
 				})
+		case "graphId":
+			out.Values[i] = ec._Graph_graphId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16213,6 +16922,11 @@ func (ec *executionContext) _GraphExecution(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GraphExecution_metrics(ctx, field, obj)
 				})
+		case "isSuccessful":
+			out.Values[i] = ec._GraphExecution_isSuccessful(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16505,6 +17219,16 @@ func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "graphId":
+			out.Values[i] = ec._Link_graphId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "graphVersion":
+			out.Values[i] = ec._Link_graphVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16762,6 +17486,22 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Node_outputSchema(ctx, field, obj)
 				})
+		case "graphId":
+			out.Values[i] = ec._Node_graphId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "graphVersion":
+			out.Values[i] = ec._Node_graphVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "executions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Node_executions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16860,6 +17600,82 @@ func (ec *executionContext) _NodeExecution(ctx context.Context, sel ast.Selectio
 			out.Values[i] = ec._NodeExecution_cost(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nodeExecutionConnectionImplementors = []string{"NodeExecutionConnection"}
+
+func (ec *executionContext) _NodeExecutionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.NodeExecutionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodeExecutionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NodeExecutionConnection")
+		case "edges":
+			out.Values[i] = ec._NodeExecutionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._NodeExecutionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nodeExecutionEdgeImplementors = []string{"NodeExecutionEdge"}
+
+func (ec *executionContext) _NodeExecutionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.NodeExecutionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodeExecutionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NodeExecutionEdge")
+		case "cursor":
+			out.Values[i] = ec._NodeExecutionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._NodeExecutionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17484,6 +18300,21 @@ func (ec *executionContext) _UserCredit(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._UserCredit_transactions(ctx, field, obj)
 				})
+		case "id":
+			out.Values[i] = ec._UserCredit_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "userId":
+			out.Values[i] = ec._UserCredit_userId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._UserCredit_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18621,6 +19452,38 @@ func (ec *executionContext) marshalNNodeExecution2ᚖgithubᚗcomᚋagentgraph�
 		return graphql.Null
 	}
 	return ec._NodeExecution(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNodeExecutionConnection2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionConnection(ctx context.Context, sel ast.SelectionSet, v *model.NodeExecutionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NodeExecutionConnection!")
+		return graphql.Null
+	}
+	return ec._NodeExecutionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNodeExecutionEdge2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NodeExecutionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNodeExecutionEdge2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNodeExecutionEdge2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionEdge(ctx context.Context, sel ast.SelectionSet, v *model.NodeExecutionEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NodeExecutionEdge!")
+		return graphql.Null
+	}
+	return ec._NodeExecutionEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNodeExecutionStats2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionStats(ctx context.Context, sel ast.SelectionSet, v *model.NodeExecutionStats) graphql.Marshaler {

@@ -43,8 +43,8 @@ func toAPIKey(k *model.APIKey) *gql.APIKey {
 
 func toGraph(g *model.Graph) *gql.Graph {
 	out := &gql.Graph{
-		ID: g.ID.String(), Version: g.Version, Name: g.Name, Description: g.Description, IsActive: g.IsActive,
-		IsTemplate: g.IsTemplate, ForkedFromVersion: g.ForkedFromVersion, CreatedAt: g.CreatedAt,
+		ID: versionID(g.ID, g.Version), GraphID: g.ID.String(), Version: g.Version, Name: g.Name,
+		Description: g.Description, IsActive: g.IsActive, IsTemplate: g.IsTemplate, ForkedFromVersion: g.ForkedFromVersion, CreatedAt: g.CreatedAt,
 		UpdatedAt: g.UpdatedAt, OwnerID: g.UserID.String(),
 	}
 	if g.ForkedFromID != nil {
@@ -87,7 +87,8 @@ func toBlock(reg *blocks.Registry, b blocks.Block) *gql.Block {
 		ID: info.ID, Name: info.Name, Description: info.Description, Categories: cats,
 		BlockType: gql.BlockType(info.Type), InputSchema: gqlscalar.JSON(info.InputSchema),
 		OutputSchema: gqlscalar.JSON(info.OutputSchema), Costs: costs, CredentialsProviderNames: creds,
-		RequiredInputs: reg.RequiredInputs(info.ID),
+		RequiredInputs: reg.RequiredInputs(info.ID), UISchema: gqlscalar.JSON(reg.UISchema(info.ID)),
+		Examples: gqlscalar.JSON(reg.Examples(info.ID)),
 	}
 }
 

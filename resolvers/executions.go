@@ -46,6 +46,7 @@ func toExecution(e *model.GraphExecution) *gql.GraphExecution {
 			LocalTime: e.UserContext.LocalTime(time.Now())},
 		IsShared: e.IsShared, ShareToken: e.ShareToken, Duration: seconds(e.Duration(time.Now())),
 		IsRunning: e.IsRunning(), CanBeCancelled: e.CanBeCancelled(), LastSeq: int(e.LastSeq),
+		IsSuccessful: e.Status == model.StatusCompleted,
 	}
 }
 
@@ -116,11 +117,11 @@ func (r *queryResolver) Executions(ctx context.Context, graphID *string, status 
 	}
 	var gid *uuid.UUID
 	if graphID != nil {
-		id, err := uuid.Parse(*graphID)
-		if err != nil {
+		ref, ok := parseGraphRef(*graphID)
+		if !ok {
 			return emptyExecutions(), nil // a malformed id has no runs
 		}
-		gid = &id
+		gid = &ref.id // a version's id names its graph: runs of every version
 	}
 	return r.executionPage(ctx, u.ID, gid, status, first, after)
 }
@@ -158,7 +159,7 @@ func (r *graphResolver) Executions(ctx context.Context, obj *gql.Graph, first *i
 	if err != nil {
 		return nil, err
 	}
-	gid, err := uuid.Parse(obj.ID)
+	gid, err := uuid.Parse(obj.GraphID)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +171,7 @@ func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, ver
 	if err != nil {
 		return nil, err
 	}
-	gid, err := lookupID("graph", graphID)
+	ref, err := lookupGraph(graphID)
 	if err != nil {
 		return nil, err
 	}
@@ -182,14 +183,14 @@ func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, ver
 	if err != nil {
 		return nil, err
 	}
-	v := 0
-	if version != nil {
-		if *version < 1 {
-			return nil, model.Invalid("version", "must be 1 or more")
-		}
-		v = *version
+	if version != nil && *version < 1 {
+		return nil, model.Invalid("version", "must be 1 or more")
 	}
-	e, err := r.Runs.Submit(ctx, u.ID, gid, v, in, uc)
+	v, err := ref.withVersion("version", version)
+	if err != nil {
+		return nil, err
+	}
+	e, err := r.Runs.Submit(ctx, u.ID, ref.id, v, in, uc)
 	if err != nil {
 		return nil, err
 	}

@@ -34,11 +34,13 @@ func (r *subscriptionResolver) GraphExecutions(ctx context.Context, graphID stri
 	if err != nil {
 		return nil, err
 	}
-	gid, err := lookupID("graph", graphID)
+	// A version's id names its graph: runs of every version are sent.
+	ref, err := lookupGraph(graphID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.GraphService.Get(ctx, u.ID, gid, 0); err != nil {
+	gid := ref.id
+	if _, err := r.GraphService.Get(ctx, u.ID, gid, ref.version); err != nil {
 		return nil, err
 	}
 	return livefeed.Graph(ctx, r.Streams, gid, u.ID, toExecution), nil

@@ -93,6 +93,18 @@ type Block struct {
 	CredentialsProviderNames []string `json:"credentialsProviderNames"`
 	// Input pins with no default in the schema that must be given.
 	RequiredInputs []string `json:"requiredInputs"`
+	// Hints for a form that edits a node's inputs (the seed's ui_schema), in
+	// react-jsonschema-form's uiSchema shape: a JSON object whose `ui:order` lists
+	// the input pins in declaration order (then `*`), and, per input pin, an object
+	// with `ui:title` (a label) and, when the pin needs one, `ui:widget`:
+	// `password` for secrets, `textarea` for long text, `select` for a choice among
+	// fixed values, `updown` for numbers, `checkbox` for flags.
+	UISchema gqlscalar.JSON `json:"uiSchema"`
+	// Example inputs (the seed's examples and generate_example): a JSON array of
+	// objects of input pin name → value that the block accepts, built from the
+	// input schema's examples and defaults, with a placeholder of the right type for
+	// each required pin that has neither.
+	Examples gqlscalar.JSON `json:"examples"`
 }
 
 // One pricing rule of a block (the seed's BlockCost). A node execution is charged
@@ -165,7 +177,7 @@ type ExecutionEvent struct {
 	Kind ExecutionEventKind `json:"kind"`
 	// The id of the run.
 	ExecutionID string `json:"executionId"`
-	// The id of the run's graph.
+	// The id of the run's graph (its Graph.graphId, the same for every version).
 	GraphID string `json:"graphId"`
 	// The new status (GRAPH_STATUS, NODE_STATUS) or the run's status (SNAPSHOT); null for NODE_OUTPUT.
 	Status *ExecutionStatus `json:"status,omitempty"`
@@ -282,11 +294,17 @@ type ExecutionStats struct {
 	SuccessRate float64 `json:"successRate"`
 }
 
-// One version of a graph (the seed's Graph): nodes, each running a block, joined
-// by links. Every update stores a new version; one version is the active one.
-// Readable by its owner, and by every signed-in user when it is a template.
+// One version of a graph (the seed's Graph and GraphVersion): nodes, each running
+// a block, joined by links. Every update stores a new version; one version is the
+// active one. Readable by its owner, and by every signed-in user when it is a
+// template. `id` names this version and `graphId` the graph, the same for all of
+// its versions: a normalising cache keeps versions apart by `id`.
 type Graph struct {
-	// The graph's id, the same for every version of it.
+	// This version's id, unique across every version of every graph, so clients
+	// that cache objects by id keep versions apart. It has the form
+	// `<graphId>:v<version>`, but treat it as opaque. Wherever an argument asks for
+	// a graph's id, this id is accepted too and names its graph (and this version
+	// where a version is meant).
 	ID string `json:"id"`
 	// This version's number: 1 for the first, one more for each update.
 	Version int `json:"version"`
@@ -320,6 +338,8 @@ type Graph struct {
 	Versions []*Graph `json:"versions"`
 	// The caller's own runs of this graph (any version), newest first; other users' runs of a template are not shown.
 	Executions *GraphExecutionConnection `json:"executions"`
+	// The graph's own id, the same for every version of it: what GraphExecution.graphId, Node.graphId, Link.graphId and forkedFromId hold.
+	GraphID string `json:"graphId"`
 	// the owner's user id, for the owner resolver and access checks
 	OwnerID string `json:"-"`
 }
@@ -345,7 +365,7 @@ type GraphEdge struct {
 type GraphExecution struct {
 	// The run's id.
 	ID string `json:"id"`
-	// The id of the graph that ran.
+	// The id of the graph that ran (its Graph.graphId, the same for every version).
 	GraphID string `json:"graphId"`
 	// The version of the graph that ran.
 	GraphVersion int `json:"graphVersion"`
@@ -389,6 +409,8 @@ type GraphExecution struct {
 	LastSeq int `json:"lastSeq"`
 	// Per-node measurements of this run (the seed's ExecutionMetrics), from its node executions.
 	Metrics []*ExecutionMetric `json:"metrics"`
+	// Whether the run ended COMPLETED (the seed's is_successful); false while it is queued or running, and when it ended otherwise.
+	IsSuccessful bool `json:"isSuccessful"`
 }
 
 // A page of runs, newest first.
@@ -518,9 +540,11 @@ type Link struct {
 	// The sink node's input pin; a dynamic pin feeds one part of it: `name_$_0` a list item, `name_#_key` a dictionary entry, `name_@_attr` an attribute.
 	SinkName string `json:"sinkName"`
 	// Whether the link keeps its last value and feeds it to every later run of the sink, instead of handing each value over once.
-	IsStatic     bool   `json:"isStatic"`
-	GraphID      string `json:"-"`
-	GraphVersion int    `json:"-"`
+	IsStatic bool `json:"isStatic"`
+	// The id of the graph the link belongs to (Graph.graphId).
+	GraphID string `json:"graphId"`
+	// The version of that graph the link belongs to: every version has its own links.
+	GraphVersion int `json:"graphVersion"`
 }
 
 // One link of a GraphInput, naming its nodes by key.
@@ -564,8 +588,12 @@ type Node struct {
 	RequiredInputs []string `json:"requiredInputs"`
 	// JSON Schema of the block's outputs: one property per output pin (error included); `{}` when the block is unknown.
 	OutputSchema gqlscalar.JSON `json:"outputSchema"`
-	GraphID      string         `json:"-"`
-	GraphVersion int            `json:"-"`
+	// The id of the graph the node belongs to (Graph.graphId).
+	GraphID string `json:"graphId"`
+	// The version of that graph the node belongs to: every version has its own nodes.
+	GraphVersion int `json:"graphVersion"`
+	// This node's executions across the caller's own runs, newest first (other users' runs of a template are not shown).
+	Executions *NodeExecutionConnection `json:"executions"`
 }
 
 // One run of one node within a run (the seed's NodeExecution). A node runs once
@@ -601,6 +629,22 @@ type NodeExecution struct {
 	Cost         int    `json:"cost"`
 	GraphID      string `json:"-"`
 	GraphVersion int    `json:"-"`
+}
+
+// A page of a node's executions, newest first.
+type NodeExecutionConnection struct {
+	// The node executions of this page.
+	Edges []*NodeExecutionEdge `json:"edges"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// One node execution in a page of a node's executions.
+type NodeExecutionEdge struct {
+	// The cursor of this node execution: pass it as `after` to read the ones after it.
+	Cursor string `json:"cursor"`
+	// The node execution.
+	Node *NodeExecution `json:"node"`
 }
 
 // What one node execution did (blocks share the worker's process: no per-node memory or CPU is measured).
@@ -799,7 +843,12 @@ type UserCredit struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	// The ledger of this balance, newest entry first.
 	Transactions *CreditTransactionConnection `json:"transactions"`
-	UserID       string                       `json:"-"`
+	// The balance's id (the seed's UserCredit.id): one balance per user.
+	ID string `json:"id"`
+	// The id of the user whose balance this is.
+	UserID string `json:"userId"`
+	// When the balance was opened: the first time the user's credits were read or changed.
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 // One user in a page of users.

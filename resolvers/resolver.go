@@ -12,6 +12,8 @@ import (
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/livestream"
+	"github.com/agentgraph/agentgraph/internal/schedule"
+	"github.com/agentgraph/agentgraph/internal/webhooks"
 )
 
 // Resolver is the dependency-injection root.
@@ -24,7 +26,10 @@ type Resolver struct {
 	Runs              Runs                // the engine's API (submit, cancel)
 	Streams           *livestream.Streams // live streams for subscriptions
 	Metrics           MetricsSource
-	Logger            *slog.Logger
+	// Schedules validates and stores schedules; Webhooks rotates secrets.
+	Schedules *schedule.Service
+	Webhooks  *webhooks.Service
+	Logger    *slog.Logger
 }
 
 // Query returns the query resolver.

@@ -44,6 +44,7 @@ func toExecution(e *model.GraphExecution) *gql.GraphExecution {
 			LocalTime: e.UserContext.LocalTime(time.Now())},
 		IsShared: e.IsShared, ShareToken: e.ShareToken, Duration: seconds(e.Duration(time.Now())),
 		IsRunning: e.IsRunning(), CanBeCancelled: e.CanBeCancelled(), LastSeq: int(e.LastSeq),
+		Trigger: toTrigger(e.Trigger),
 	}
 }
 

@@ -27,8 +27,10 @@ type Resolver struct {
 	Streams           *livestream.Streams // live streams for subscriptions
 	Metrics           MetricsSource
 	// Schedules validates and stores schedules; Webhooks rotates secrets.
-	Schedules *schedule.Service
-	Webhooks  *webhooks.Service
+	ScheduleService *schedule.Service
+	WebhookService  *webhooks.Service
+	// PublicURL is where webhook URLs point (config PUBLIC_URL).
+	PublicURL string
 	Logger    *slog.Logger
 }
 
@@ -59,6 +61,9 @@ func (r *Resolver) Node() graph.NodeResolver { return &nodeResolver{r} }
 // NodeExecution returns the NodeExecution field resolver.
 func (r *Resolver) NodeExecution() graph.NodeExecutionResolver { return &nodeExecutionResolver{r} }
 
+// Schedule returns the Schedule field resolver.
+func (r *Resolver) Schedule() graph.ScheduleResolver { return &scheduleResolver{r} }
+
 // User returns the User field resolver.
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 
@@ -75,6 +80,7 @@ type (
 	linkResolver           struct{ *Resolver }
 	nodeResolver           struct{ *Resolver }
 	nodeExecutionResolver  struct{ *Resolver }
+	scheduleResolver       struct{ *Resolver }
 	userResolver           struct{ *Resolver }
 	userCreditResolver     struct{ *Resolver }
 )

@@ -58,7 +58,7 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		Store:             a.Store, Registry: a.Blocks, GraphService: graphs.New(a.Store, a.Blocks), Runs: a.Engine,
 		Streams: livestream.New(a.Store, hub, livestream.Options{Logger: logger}),
 		Metrics: &sysmetrics.Sampler{Store: a.Store}, Logger: logger,
-		Schedules: a.Schedules, Webhooks: a.Webhooks,
+		ScheduleService: a.Schedules, WebhookService: a.Webhooks, PublicURL: cfg.PublicURL,
 	}
 	h := server.NewHandler(server.Options{
 		Resolver: res, Auth: &auth.Authenticator{Store: a.Store, JWT: auth.JWTConfig{Secret: cfg.JWTSecret,

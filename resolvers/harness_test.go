@@ -25,9 +25,11 @@ import (
 	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/livestream"
 	"github.com/agentgraph/agentgraph/internal/model"
+	"github.com/agentgraph/agentgraph/internal/schedule"
 	"github.com/agentgraph/agentgraph/internal/server"
 	"github.com/agentgraph/agentgraph/internal/sysmetrics"
 	"github.com/agentgraph/agentgraph/internal/testenv"
+	"github.com/agentgraph/agentgraph/internal/webhooks"
 	"github.com/agentgraph/agentgraph/resolvers"
 )
 
@@ -82,15 +84,25 @@ func setup(t testing.TB) *bundle {
 	cipher, err := credentials.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
 	require.NoError(t, err)
 	jwt := auth.JWTConfig{Secret: []byte("test-secret-0123456789abcdef")}
+	// Every engine process runs a scheduler; the tests' schedulers share
+	// the package's database, as processes share one.
+	sched := schedule.New(store, logger, eng.Queued, schedule.Options{})
+	require.NoError(t, sched.Start(context.Background()))
+	t.Cleanup(sched.Stop)
+	hooks := webhooks.New(store, cipher, 0, eng.Queued)
+	res := &resolvers.Resolver{CredentialService: credentials.NewService(store, cipher), Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
+		Streams: livestream.New(store, hub, livestream.Options{Logger: logger}), Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger,
+		ScheduleService: schedule.NewService(store, eng), WebhookService: hooks}
 	h := server.NewHandler(server.Options{
-		Resolver: &resolvers.Resolver{CredentialService: credentials.NewService(store, cipher), Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
-			Streams: livestream.New(store, hub, livestream.Options{Logger: logger}), Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger},
-		Auth:   &auth.Authenticator{Store: store, JWT: jwt},
-		Logger: logger,
-		Ready:  func(context.Context) error { return nil },
+		Resolver: res,
+		Auth:     &auth.Authenticator{Store: store, JWT: jwt},
+		Logger:   logger,
+		Ready:    func(context.Context) error { return nil },
+		Webhooks: hooks,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	res.PublicURL = srv.URL
 	return &bundle{t: t, url: srv.URL + "/graphql", store: store, stmts: stmts, jwt: jwt, logger: logger}
 }
 

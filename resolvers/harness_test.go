@@ -78,15 +78,17 @@ func setup(t testing.TB) *bundle {
 	t.Cleanup(hub.Stop)
 	// The engine gets its own untraced pool: its background statements
 	// (claims, heartbeats, writes) must not count against the API's.
-	eng := engine.New(db.New(testenv.Postgres(t)), reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8})
+	engStore := db.New(testenv.Postgres(t))
+	eng := engine.New(engStore, reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8})
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(eng.Stop)
 	cipher, err := credentials.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
 	require.NoError(t, err)
 	jwt := auth.JWTConfig{Secret: []byte("test-secret-0123456789abcdef")}
 	// Every engine process runs a scheduler; the tests' schedulers share
-	// the package's database, as processes share one.
-	sched := schedule.New(store, logger, eng.Queued, schedule.Options{})
+	// the package's database, as processes share one. Like the engine,
+	// the scheduler polls in the background, so it too uses the untraced pool.
+	sched := schedule.New(engStore, logger, eng.Queued, schedule.Options{})
 	require.NoError(t, sched.Start(context.Background()))
 	t.Cleanup(sched.Stop)
 	hooks := webhooks.New(store, cipher, 0, eng.Queued)

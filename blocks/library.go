@@ -7,6 +7,7 @@ func BuiltinBlocks() []Block {
 	return []Block{
 		// graph interface
 		AgentInputBlock(),
+		GenericWebhookTriggerBlock(),
 		AgentOutputBlock(),
 		AgentExecutorBlock(),
 		// basics and logic

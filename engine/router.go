@@ -105,6 +105,14 @@ func (r *run) promote(x *nodeExec) {
 			}
 		}
 	}
+	// A webhook delivery's payload is its run's input under the key of the
+	// node whose URL it reached (only in runs a webhook started: a manual
+	// run's input of that name is not a delivery).
+	if x.n.is(blocks.TypeWebhook) && r.exec.Trigger.Kind == model.TriggerWebhook {
+		if v, ok := r.inputs[x.n.key]; ok {
+			input["payload"] = v
+		}
+	}
 	merged, err := blocks.MergeDynamicPins(input)
 	if err != nil {
 		merged = input

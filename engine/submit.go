@@ -119,3 +119,41 @@ func (e *Engine) reserveLocal() bool {
 	e.topRuns++
 	return true
 }
+
+// Queued announces runs stored QUEUED outside Submit (a schedule's
+// occurrence, a webhook delivery: both store the run in their own
+// transaction): their QUEUED events are published for live subscribers,
+// and this engine's claim loop is woken (other processes' loops were woken
+// by the store's NOTIFY).
+func (e *Engine) Queued(ctx context.Context, runs []*model.GraphExecution) {
+	evs := make([]events.Event, 0, len(runs))
+	for _, ex := range runs {
+		evs = append(evs, events.Event{ExecutionID: ex.ID.String(), GraphID: ex.GraphID.String(),
+			UserID: ex.UserID.String(), Seq: ex.LastSeq, Kind: events.KindGraphStatus,
+			Status: string(model.StatusQueued), At: ex.CreatedAt.UTC()})
+	}
+	e.publishNow(ctx, evs...)
+	e.wakeClaimer()
+}
+
+// CheckInputs validates inputs for a run of the user's graph version
+// (0: the active one) as Submit does, storing nothing: a schedule's inputs
+// are checked when it is saved, not at 3 a.m. when it fires. It answers
+// the version it checked.
+func (e *Engine) CheckInputs(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any) (int, error) {
+	t, err := e.submitTarget(userID, graphID, version)
+	if err != nil {
+		return 0, err
+	}
+	if t.GraphOwner != userID {
+		return 0, model.NotFound("graph")
+	}
+	g, err := e.compiled(ctx, t.Graph.ID, t.Graph.Version)
+	if err != nil {
+		return 0, err
+	}
+	if inputs == nil {
+		inputs = map[string]any{}
+	}
+	return t.Graph.Version, g.checkInputs(e.reg, inputs)
+}

@@ -1,9 +1,11 @@
 -- name: GraphExecutionInsert :one
--- A new run, QUEUED, with its first event (seq 1) already counted.
+-- A new run, QUEUED, with its first event (seq 1) already counted. A child
+-- run (of an AGENT block) says so in its trigger.
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
-                              parent_node_execution_id, last_seq, stats)
+                              parent_node_execution_id, last_seq, stats, trigger_kind)
 VALUES (@id, @graph_id, @graph_version, @user_id, 'QUEUED', @inputs, @user_context,
-        sqlc.narg('parent_node_execution_id'), 1, @stats)
+        sqlc.narg('parent_node_execution_id'), 1, @stats,
+        CASE WHEN sqlc.narg('parent_node_execution_id')::uuid IS NULL THEN 'MANUAL' ELSE 'AGENT' END::trigger_kind)
 RETURNING *;
 
 -- name: GraphExecutionInsertClaimed :many
@@ -219,3 +221,17 @@ SELECT count(*) FILTER (WHERE status = 'QUEUED')::bigint AS queued,
        count(*) FILTER (WHERE status = 'RUNNING')::bigint AS running
 FROM graph_executions
 WHERE status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL;
+
+-- name: GraphExecutionInsertTriggered :many
+-- New QUEUED top-level runs started by a schedule or a webhook (seq 1: the
+-- QUEUED event), in one statement. @runs is a JSON array of {id, graph_id,
+-- graph_version, user_id, inputs, user_context, trigger_kind, schedule_id,
+-- webhook_id, delivery_id}.
+INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
+                              last_seq, stats, trigger_kind, schedule_id, webhook_id, delivery_id)
+SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'QUEUED', r.inputs, r.user_context,
+       1, @stats, r.trigger_kind, r.schedule_id, r.webhook_id, r.delivery_id
+FROM jsonb_to_recordset(@runs::jsonb)
+     AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb,
+          trigger_kind trigger_kind, schedule_id uuid, webhook_id uuid, delivery_id text)
+RETURNING *;

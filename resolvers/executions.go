@@ -47,6 +47,7 @@ func toExecution(e *model.GraphExecution) *gql.GraphExecution {
 		IsShared: e.IsShared, ShareToken: e.ShareToken, Duration: seconds(e.Duration(time.Now())),
 		IsRunning: e.IsRunning(), CanBeCancelled: e.CanBeCancelled(), LastSeq: int(e.LastSeq),
 		IsSuccessful: e.Status == model.StatusCompleted,
+		Trigger:      toTrigger(e.Trigger),
 	}
 }
 

@@ -26,9 +26,11 @@ import (
 	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/livestream"
 	"github.com/agentgraph/agentgraph/internal/model"
+	"github.com/agentgraph/agentgraph/internal/schedule"
 	"github.com/agentgraph/agentgraph/internal/server"
 	"github.com/agentgraph/agentgraph/internal/sysmetrics"
 	"github.com/agentgraph/agentgraph/internal/testenv"
+	"github.com/agentgraph/agentgraph/internal/webhooks"
 	"github.com/agentgraph/agentgraph/resolvers"
 )
 
@@ -96,22 +98,34 @@ func setup(t testing.TB) *bundle {
 	t.Cleanup(hub.Stop)
 	// The engine gets its own untraced pool: its background statements
 	// (claims, heartbeats, writes) must not count against the API's.
-	eng := engine.New(db.New(testenv.Postgres(t)), reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8})
+	engStore := db.New(testenv.Postgres(t))
+	eng := engine.New(engStore, reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8})
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(eng.Stop)
 	cipher, err := credentials.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
 	require.NoError(t, err)
 	jwt := auth.JWTConfig{Secret: []byte("test-secret-0123456789abcdef")}
 	reads := &streamStore{Store: store}
+	// Every engine process runs a scheduler; the tests' schedulers share
+	// the package's database, as processes share one. Like the engine,
+	// the scheduler polls in the background, so it too uses the untraced pool.
+	sched := schedule.New(engStore, logger, eng.Queued, schedule.Options{})
+	require.NoError(t, sched.Start(context.Background()))
+	t.Cleanup(sched.Stop)
+	hooks := webhooks.New(store, cipher, 0, eng.Queued)
+	res := &resolvers.Resolver{CredentialService: credentials.NewService(store, cipher), Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
+		Streams: livestream.New(reads, hub, livestream.Options{Logger: logger}), Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger,
+		ScheduleService: schedule.NewService(store, eng), WebhookService: hooks}
 	h := server.NewHandler(server.Options{
-		Resolver: &resolvers.Resolver{CredentialService: credentials.NewService(store, cipher), Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
-			Streams: livestream.New(reads, hub, livestream.Options{Logger: logger}), Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger},
-		Auth:   &auth.Authenticator{Store: store, JWT: jwt},
-		Logger: logger,
-		Ready:  func(context.Context) error { return nil },
+		Resolver: res,
+		Auth:     &auth.Authenticator{Store: store, JWT: jwt},
+		Logger:   logger,
+		Ready:    func(context.Context) error { return nil },
+		Webhooks: hooks,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	res.PublicURL = srv.URL
 	return &bundle{t: t, url: srv.URL + "/graphql", store: store, stmts: stmts, reads: reads, jwt: jwt, logger: logger}
 }
 

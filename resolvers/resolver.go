@@ -12,6 +12,8 @@ import (
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/livestream"
+	"github.com/agentgraph/agentgraph/internal/schedule"
+	"github.com/agentgraph/agentgraph/internal/webhooks"
 )
 
 // Resolver is the dependency-injection root.
@@ -24,7 +26,12 @@ type Resolver struct {
 	Runs              Runs                // the engine's API (submit, cancel)
 	Streams           *livestream.Streams // live streams for subscriptions
 	Metrics           MetricsSource
-	Logger            *slog.Logger
+	// Schedules validates and stores schedules; Webhooks rotates secrets.
+	ScheduleService *schedule.Service
+	WebhookService  *webhooks.Service
+	// PublicURL is where webhook URLs point (config PUBLIC_URL).
+	PublicURL string
+	Logger    *slog.Logger
 }
 
 // Query returns the query resolver.
@@ -57,6 +64,9 @@ func (r *Resolver) Node() graph.NodeResolver { return &nodeResolver{r} }
 // NodeExecution returns the NodeExecution field resolver.
 func (r *Resolver) NodeExecution() graph.NodeExecutionResolver { return &nodeExecutionResolver{r} }
 
+// Schedule returns the Schedule field resolver.
+func (r *Resolver) Schedule() graph.ScheduleResolver { return &scheduleResolver{r} }
+
 // User returns the User field resolver.
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 
@@ -74,6 +84,7 @@ type (
 	linkResolver           struct{ *Resolver }
 	nodeResolver           struct{ *Resolver }
 	nodeExecutionResolver  struct{ *Resolver }
+	scheduleResolver       struct{ *Resolver }
 	userResolver           struct{ *Resolver }
 	userCreditResolver     struct{ *Resolver }
 )

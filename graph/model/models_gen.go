@@ -294,6 +294,18 @@ type ExecutionStats struct {
 	SuccessRate float64 `json:"successRate"`
 }
 
+// Why a run started, with the schedule or webhook delivery that started it.
+type ExecutionTrigger struct {
+	// What started the run.
+	Kind TriggerKind `json:"kind"`
+	// The schedule whose occurrence started the run (SCHEDULE); null otherwise or once the schedule is deleted.
+	ScheduleID *string `json:"scheduleId,omitempty"`
+	// The webhook that received the delivery (WEBHOOK); null otherwise.
+	WebhookID *string `json:"webhookId,omitempty"`
+	// The delivery's id (X-Agentgraph-Delivery, or one generated when the request had none) (WEBHOOK); null otherwise.
+	DeliveryID *string `json:"deliveryId,omitempty"`
+}
+
 // One version of a graph (the seed's Graph and GraphVersion): nodes, each running
 // a block, joined by links. Every update stores a new version; one version is the
 // active one. Readable by its owner, and by every signed-in user when it is a
@@ -340,6 +352,8 @@ type Graph struct {
 	Executions *GraphExecutionConnection `json:"executions"`
 	// The graph's own id, the same for every version of it: what GraphExecution.graphId, Node.graphId, Link.graphId and forkedFromId hold.
 	GraphID string `json:"graphId"`
+	// The webhooks of the active version's GenericWebhookTriggerBlock nodes (the owner's graphs only; empty for others).
+	Webhooks []*Webhook `json:"webhooks"`
 	// the owner's user id, for the owner resolver and access checks
 	OwnerID string `json:"-"`
 }
@@ -411,6 +425,8 @@ type GraphExecution struct {
 	Metrics []*ExecutionMetric `json:"metrics"`
 	// Whether the run ended COMPLETED (the seed's is_successful); false while it is queued or running, and when it ended otherwise.
 	IsSuccessful bool `json:"isSuccessful"`
+	// Why this run started.
+	Trigger *ExecutionTrigger `json:"trigger"`
 }
 
 // A page of runs, newest first.
@@ -713,6 +729,54 @@ type PositionInput struct {
 type Query struct {
 }
 
+// A graph version run with fixed inputs at the occurrences of a cron expression in a time zone.
+type Schedule struct {
+	// The schedule's id.
+	ID string `json:"id"`
+	// The schedule's name.
+	Name string `json:"name"`
+	// The graph the schedule runs.
+	GraphID string `json:"graphId"`
+	// The graph version the schedule runs (pinned when the schedule was saved).
+	GraphVersion int `json:"graphVersion"`
+	// The cron expression: five fields, an optional leading seconds field, or a descriptor (@hourly, @daily, @every 5m, …).
+	Cron string `json:"cron"`
+	// The IANA time zone the cron is read in. A time skipped by a daylight-saving change runs once at the first instant after the gap; a time repeated by one runs once.
+	Timezone string `json:"timezone"`
+	// The inputs each run gets.
+	Inputs gqlscalar.JSON `json:"inputs"`
+	// The next occurrence (while paused: the one it would have been when it was paused).
+	NextRunAt time.Time `json:"nextRunAt"`
+	// The last occurrence fired; null before the first.
+	LastRunAt *time.Time `json:"lastRunAt,omitempty"`
+	// False while paused: a paused schedule never fires.
+	IsActive bool `json:"isActive"`
+	// What happens to occurrences missed while no scheduler ran.
+	MisfirePolicy MisfirePolicy `json:"misfirePolicy"`
+	// When the schedule was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// The runs the schedule started, newest first.
+	Executions []*GraphExecution `json:"executions"`
+}
+
+// A schedule as the caller gives it.
+type ScheduleInput struct {
+	// The graph to run (one of the caller's).
+	GraphID string `json:"graphId"`
+	// The version to run; default: the active version when the schedule is saved.
+	GraphVersion *int `json:"graphVersion,omitempty"`
+	// A name for the schedule (1 to 100 characters).
+	Name string `json:"name"`
+	// The cron expression: five fields, an optional leading seconds field, or a descriptor (@hourly, @daily, @every 5m, …).
+	Cron string `json:"cron"`
+	// An IANA time zone name (Europe/Berlin); default: the caller's time zone.
+	Timezone *string `json:"timezone,omitempty"`
+	// The inputs each run gets, checked against the graph's input blocks.
+	Inputs gqlscalar.JSON `json:"inputs,omitempty"`
+	// What to do with occurrences missed while no scheduler ran; default RUN_ONCE.
+	MisfirePolicy *MisfirePolicy `json:"misfirePolicy,omitempty"`
+}
+
 // Live updates, over a websocket (graphql-transport-ws or the legacy graphql-ws protocol); authenticate in `connection_init`.
 type Subscription struct {
 }
@@ -897,6 +961,28 @@ type UserPreferencesInput struct {
 	// key set to `null` is removed). Any JSON without the NUL character, at most 32
 	// levels deep; the typed keys above are refused here (use their fields).
 	Other gqlscalar.JSON `json:"other,omitempty"`
+}
+
+// The ingress of one GenericWebhookTriggerBlock node of a graph's active version.
+type Webhook struct {
+	// The webhook's id (kept across versions for nodes with the same key).
+	ID string `json:"id"`
+	// Where to POST deliveries: JSON bodies signed with X-Agentgraph-Signature: sha256=<hex HMAC-SHA256 of the body>.
+	URL string `json:"url"`
+	// The key of the node that receives the payload.
+	NodeKey string `json:"nodeKey"`
+	// Who signs the deliveries: agentgraph, or github (X-Hub-Signature-256 accepted too).
+	Provider string `json:"provider"`
+	// Whether a signing secret was set (rotateWebhookSecret); without one every delivery is refused.
+	HasSecret bool `json:"hasSecret"`
+	// When the webhook was created.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// A webhook's new signing secret, shown only in the answer of rotateWebhookSecret.
+type WebhookSecret struct {
+	// The secret: sign each body with HMAC-SHA256 under it. It is never shown again.
+	Secret string `json:"secret"`
 }
 
 // How urgent an alert rule is (the seed's AlertSeverity).
@@ -1531,6 +1617,64 @@ func (e LogLevel) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What a schedule does with occurrences missed while no scheduler was running (more than a minute late).
+type MisfirePolicy string
+
+const (
+	// Missed occurrences never run; the schedule continues with the next one.
+	MisfirePolicySkip MisfirePolicy = "SKIP"
+	// All missed occurrences together run once, as soon as a scheduler runs again (the default).
+	MisfirePolicyRunOnce MisfirePolicy = "RUN_ONCE"
+)
+
+var AllMisfirePolicy = []MisfirePolicy{
+	MisfirePolicySkip,
+	MisfirePolicyRunOnce,
+}
+
+func (e MisfirePolicy) IsValid() bool {
+	switch e {
+	case MisfirePolicySkip, MisfirePolicyRunOnce:
+		return true
+	}
+	return false
+}
+
+func (e MisfirePolicy) String() string {
+	return string(e)
+}
+
+func (e *MisfirePolicy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MisfirePolicy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MisfirePolicy", str)
+	}
+	return nil
+}
+
+func (e MisfirePolicy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MisfirePolicy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MisfirePolicy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The colour scheme of the user interface (the seed's UserPreferences.theme).
 type Theme string
 
@@ -1654,6 +1798,70 @@ func (e *TransactionType) UnmarshalJSON(b []byte) error {
 }
 
 func (e TransactionType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why a run started.
+type TriggerKind string
+
+const (
+	// Started by executeGraph.
+	TriggerKindManual TriggerKind = "MANUAL"
+	// Started by an occurrence of a schedule.
+	TriggerKindSchedule TriggerKind = "SCHEDULE"
+	// Started by a delivery to a webhook.
+	TriggerKindWebhook TriggerKind = "WEBHOOK"
+	// A child run started by an AGENT block of another run.
+	TriggerKindAgent TriggerKind = "AGENT"
+)
+
+var AllTriggerKind = []TriggerKind{
+	TriggerKindManual,
+	TriggerKindSchedule,
+	TriggerKindWebhook,
+	TriggerKindAgent,
+}
+
+func (e TriggerKind) IsValid() bool {
+	switch e {
+	case TriggerKindManual, TriggerKindSchedule, TriggerKindWebhook, TriggerKindAgent:
+		return true
+	}
+	return false
+}
+
+func (e TriggerKind) String() string {
+	return string(e)
+}
+
+func (e *TriggerKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TriggerKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TriggerKind", str)
+	}
+	return nil
+}
+
+func (e TriggerKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TriggerKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TriggerKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -19,6 +19,8 @@ import (
 	"github.com/agentgraph/agentgraph/internal/config"
 	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/schedule"
+	"github.com/agentgraph/agentgraph/internal/webhooks"
 )
 
 // App is one process: its connections, engine, metrics and readiness.
@@ -27,7 +29,14 @@ type App struct {
 	Credentials *credentials.Service
 	// Engine submits and cancels runs in every process; it claims and runs
 	// them only when Config.Workers > 0 (Start starts it then).
-	Engine   *engine.Engine
+	Engine *engine.Engine
+	// Scheduler fires due schedules; it runs wherever the engine's workers
+	// do (they share the firing through Postgres, exactly once).
+	Scheduler *schedule.Scheduler
+	// Schedules validates and stores schedules (the API's side).
+	Schedules *schedule.Service
+	// Webhooks accepts deliveries and rotates signing secrets.
+	Webhooks *webhooks.Service
 	Registry *prometheus.Registry
 
 	log         *slog.Logger
@@ -51,10 +60,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 		return nil, err
 	}
 	a := &App{Deps: d, Registry: NewRegistry(), log: logger}
-	if a.Credentials, err = newCredentials(d, logger); err != nil {
+	cipher, err := credentials.NewCipher(d.Config.EncryptionKey)
+	if err != nil {
 		d.Close()
 		return nil, err
 	}
+	if cipher == nil {
+		logger.Warn("ENCRYPTION_KEY is not set: integration credentials cannot be stored or used, and webhook secrets are stored in clear")
+	}
+	a.Credentials = credentials.NewService(d.Store, cipher)
 	opts := engine.Options{
 		MaxRuns: cfg.Workers, MaxNodes: cfg.MaxNodes, MaxRunsPerUser: cfg.MaxRunsPerUser,
 		MaxNodeExecutions: cfg.MaxNodeExecs, LeaseDuration: cfg.LeaseDuration, ShutdownGrace: cfg.ShutdownGrace,
@@ -67,20 +81,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 		registerEngineMetrics(a.Registry, d.Store, logger).hook(&opts)
 	}
 	a.Engine = engine.New(d.Store, d.Blocks, events.NewPublisher(d.Redis, cfg.RedisPrefix), logger, opts)
+	a.Scheduler = schedule.New(d.Store, logger, a.Engine.Queued, schedule.Options{})
+	a.Schedules = schedule.NewService(d.Store, a.Engine)
+	// Secrets must stay readable to check signatures: sealed under
+	// ENCRYPTION_KEY when set, in clear otherwise (README, Triggers).
+	a.Webhooks = webhooks.New(d.Store, cipher, cfg.MaxRunsPerUser, a.Engine.Queued)
 	return a, nil
-}
-
-// newCredentials builds the credential service from ENCRYPTION_KEY (without
-// a key, credentials can be neither stored nor used, and the service says so).
-func newCredentials(d *Deps, logger *slog.Logger) (*credentials.Service, error) {
-	cipher, err := credentials.NewCipher(d.Config.EncryptionKey)
-	if err != nil {
-		return nil, err
-	}
-	if cipher == nil {
-		logger.Warn("ENCRYPTION_KEY is not set: integration credentials cannot be stored or used")
-	}
-	return credentials.NewService(d.Store, cipher), nil
 }
 
 // AddReadyCheck adds a condition /readyz requires besides Postgres and
@@ -115,6 +121,11 @@ func (a *App) Start(ctx context.Context) error {
 			a.stopAdmin()
 			return fmt.Errorf("engine: %w", err)
 		}
+		if err := a.Scheduler.Start(ctx); err != nil {
+			a.Engine.Stop()
+			a.stopAdmin()
+			return fmt.Errorf("scheduler: %w", err)
+		}
 		a.started = true
 	}
 	return nil
@@ -125,6 +136,7 @@ func (a *App) Start(ctx context.Context) error {
 // up meanwhile so the drain can be watched.
 func (a *App) Stop() {
 	if a.started {
+		a.Scheduler.Stop() // first: no run is queued for an engine on its way out
 		a.Engine.Stop()
 	}
 	a.stopAdmin()

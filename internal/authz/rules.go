@@ -56,6 +56,13 @@ var Root = map[string]Level{
 	"Mutation.deleteCredential":      User,
 	"Subscription.executionEvents":   User,
 	"Subscription.graphExecutions":   User,
+	"Query.schedules":                User,
+	"Mutation.createSchedule":        User,
+	"Mutation.updateSchedule":        User,
+	"Mutation.pauseSchedule":         User,
+	"Mutation.resumeSchedule":        User,
+	"Mutation.deleteSchedule":        User,
+	"Mutation.rotateWebhookSecret":   User,
 
 	// Staff watch the platform: load and alert rules, read-only.
 	"Query.systemMetrics": Moderator,

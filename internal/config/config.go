@@ -47,6 +47,9 @@ type Config struct {
 	// by every API instance.
 	RateLimitRPS   float64
 	RateLimitBurst int
+	// PublicURL is where this deployment is reached from outside (webhook
+	// URLs are built on it); default http://localhost and LISTEN_ADDR's port.
+	PublicURL string
 }
 
 // FromEnv reads the environment. Errors name the variable.
@@ -55,6 +58,7 @@ func FromEnv() (Config, error) {
 		DatabaseURL:    env("DATABASE_URL", pg.DefaultURL),
 		RedisURL:       env("REDIS_URL", "redis://127.0.0.1:6379/0"),
 		ListenAddr:     env("LISTEN_ADDR", ":8080"),
+		PublicURL:      os.Getenv("PUBLIC_URL"),
 		AdminAddr:      os.Getenv("ADMIN_ADDR"),
 		PprofAddr:      os.Getenv("PPROF_ADDR"),
 		JWTSecret:      []byte(os.Getenv("JWT_SECRET")),
@@ -105,6 +109,11 @@ func FromEnv() (Config, error) {
 			return c, fmt.Errorf("ENCRYPTION_KEY must be 64 hex characters (32 bytes)")
 		}
 	}
+	if c.PublicURL == "" {
+		port := c.ListenAddr[strings.LastIndex(c.ListenAddr, ":")+1:]
+		c.PublicURL = "http://localhost:" + port
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c, nil
 }
 

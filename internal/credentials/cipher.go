@@ -65,3 +65,26 @@ func (c *Cipher) open(b []byte) (secret, error) {
 	}
 	return s, json.Unmarshal(plain, &s)
 }
+
+// SealBytes encrypts raw secret bytes (webhook signing secrets), with a
+// random nonce prepended.
+func (c *Cipher) SealBytes(plain []byte) ([]byte, error) {
+	nonce := make([]byte, c.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return c.aead.Seal(nonce, nonce, plain, nil), nil
+}
+
+// OpenBytes decrypts what SealBytes sealed.
+func (c *Cipher) OpenBytes(b []byte) ([]byte, error) {
+	n := c.aead.NonceSize()
+	if len(b) < n {
+		return nil, errors.New("stored secret is corrupt")
+	}
+	plain, err := c.aead.Open(nil, b[:n], b[n:], nil)
+	if err != nil {
+		return nil, errors.New("stored secret cannot be decrypted with the configured ENCRYPTION_KEY")
+	}
+	return plain, nil
+}

@@ -143,6 +143,8 @@ func executionFromRow(r dbsqlc.GraphExecution) *model.GraphExecution {
 		Status: model.Status(r.Status), Inputs: r.Inputs, Outputs: r.Outputs, CreatedAt: r.CreatedAt,
 		StartedAt: r.StartedAt, EndedAt: r.EndedAt, ErrorMessage: r.ErrorMessage, IsShared: r.IsShared,
 		ShareToken: r.ShareToken, LastSeq: r.LastSeq,
+		Trigger: model.Trigger{Kind: model.TriggerKind(r.TriggerKind), ScheduleID: nullID(r.ScheduleID),
+			WebhookID: nullID(r.WebhookID), DeliveryID: r.DeliveryID},
 	}
 	_ = json.Unmarshal(r.Stats, &e.Stats)
 	_ = json.Unmarshal(r.UserContext, &e.UserContext)
@@ -151,6 +153,14 @@ func executionFromRow(r dbsqlc.GraphExecution) *model.GraphExecution {
 		e.ParentNodeExecutionID = &id
 	}
 	return e
+}
+
+func nullID(id uuid.NullUUID) *uuid.UUID {
+	if !id.Valid {
+		return nil
+	}
+	v := id.UUID
+	return &v
 }
 
 func nodeExecutionFromRow(r dbsqlc.NodeExecution) model.NodeExecution {

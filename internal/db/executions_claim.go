@@ -201,6 +201,7 @@ func (s *Store) ExecutionClaim(ctx context.Context, owner string, leaseSeconds f
 				UpdatedAt: r.UpdatedAt, ErrorMessage: r.ErrorMessage, Stats: r.Stats, UserContext: r.UserContext,
 				IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 				LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
+				TriggerKind: r.TriggerKind, ScheduleID: r.ScheduleID, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID,
 			}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)})
 		}
 		return nil
@@ -222,6 +223,7 @@ func (s *Store) ExecutionClaimByID(ctx context.Context, owner string, leaseSecon
 		UpdatedAt: r.UpdatedAt, ErrorMessage: r.ErrorMessage, Stats: r.Stats, UserContext: r.UserContext,
 		IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 		LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
+		TriggerKind: r.TriggerKind, ScheduleID: r.ScheduleID, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID,
 	}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)}, nil
 }
 

@@ -101,6 +101,11 @@ func (s *Store) saveSpec(ctx context.Context, userID uuid.UUID, spec *model.Grap
 	if _, err := s.q.LinkInsertMany(ctx, s.db, linkRows); err != nil {
 		return nil, err
 	}
+	if opt.Activate {
+		if err := s.syncWebhooks(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	return full, nil
 }
 
@@ -178,6 +183,9 @@ func (s *Store) setActive(ctx context.Context, userID, id uuid.UUID, version int
 			return nil, model.ConflictError("another of your active graphs has this version's name")
 		}
 		return nil, notFound(err, "graph")
+	}
+	if err := s.syncWebhooks(ctx, id); err != nil {
+		return nil, err
 	}
 	return graphFromRow(row), nil
 }

@@ -41,7 +41,10 @@ func setup(t *testing.T, ownDatabase bool) *bundle {
 var (
 	blockA     = uuid.MustParse("5e1f0c2a-7d3b-4c1e-9a55-0d7e6b2c1a01")
 	blockB     = uuid.MustParse("5e1f0c2a-7d3b-4c1e-9a55-0d7e6b2c1a02")
+	blockHook  = uuid.MustParse("5e1f0c2a-7d3b-4c1e-9a55-0d7e6b2c1a03")
 	testBlocks = []db.BlockDescriptor{
+		{ID: blockHook, Name: "StoreTestWebhookBlock", Type: "WEBHOOK", Categories: []string{"INPUT"},
+			InputSchema: json.RawMessage(`{}`), OutputSchema: json.RawMessage(`{}`)},
 		{ID: blockA, Name: "StoreTestSourceBlock", Type: "STANDARD", Categories: []string{"BASIC"},
 			InputSchema: json.RawMessage(`{}`), OutputSchema: json.RawMessage(`{}`)},
 		{ID: blockB, Name: "StoreTestSinkBlock", Type: "OUTPUT", Categories: []string{"OUTPUT"},

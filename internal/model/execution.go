@@ -117,6 +117,7 @@ type GraphExecution struct {
 	ShareToken            *string
 	ParentNodeExecutionID *uuid.UUID
 	LastSeq               int64
+	Trigger               Trigger
 }
 
 // ExecutionSnapshot is a run and its node executions as of one consistent

@@ -21,6 +21,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/auth"
 	"github.com/agentgraph/agentgraph/internal/authz"
 	"github.com/agentgraph/agentgraph/internal/ratelimit"
+	"github.com/agentgraph/agentgraph/internal/webhooks"
 	"github.com/agentgraph/agentgraph/internal/wstransport"
 	"github.com/agentgraph/agentgraph/resolvers"
 )
@@ -44,6 +45,8 @@ type Options struct {
 	Registry       *prometheus.Registry
 	// MaxFields and MaxAliases cap an operation's size (0: the defaults).
 	MaxFields, MaxAliases int
+	// Webhooks serves the webhook ingress POST /webhooks/{id}; nil: none.
+	Webhooks *webhooks.Service
 	// RateLimiter limits HTTP requests and websocket subscribes per user
 	// (or client address) across instances; nil: no limit.
 	RateLimiter *ratelimit.Limiter
@@ -140,6 +143,9 @@ func NewHandler(o Options) *Handler {
 	api = http.MaxBytesHandler(api, MaxBodyBytes)
 	api = cors(o.AllowedOrigins, api)
 	mux.Handle("/graphql", api)
+	if o.Webhooks != nil {
+		mux.Handle("/webhooks/{id}", webhookHandler(o.Webhooks, o.Logger))
+	}
 	mux.Handle("/", graphiqlHandler())
 	adminhttp.Mount(mux, adminhttp.Options{Ready: o.Ready, Registry: o.Registry})
 	return &Handler{Handler: mux, ws: ws}

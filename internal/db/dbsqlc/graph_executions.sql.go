@@ -68,7 +68,7 @@ UPDATE graph_executions SET status = 'CANCELLED', ended_at = greatest(now(), cre
     cancel_requested_at = now(), last_seq = last_seq + 1, updated_at = now(),
     error_message = 'cancelled by user'
 WHERE id = $1 AND user_id = $2 AND status = 'QUEUED'
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id
 `
 
 type GraphExecutionCancelQueuedParams struct {
@@ -103,6 +103,10 @@ func (q *Queries) GraphExecutionCancelQueued(ctx context.Context, db DBTX, arg G
 		&i.LastSeq,
 		&i.CancelRequestedAt,
 		&i.Resumes,
+		&i.TriggerKind,
+		&i.ScheduleID,
+		&i.WebhookID,
+		&i.DeliveryID,
 	)
 	return i, err
 }
@@ -142,7 +146,7 @@ UPDATE graph_executions g SET
     updated_at = now()
 FROM pick
 WHERE g.id = pick.id
-RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, pick.was_queued
+RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, pick.was_queued
 `
 
 type GraphExecutionClaimParams struct {
@@ -176,6 +180,10 @@ type GraphExecutionClaimRow struct {
 	LastSeq               int64
 	CancelRequestedAt     *time.Time
 	Resumes               int32
+	TriggerKind           TriggerKind
+	ScheduleID            uuid.NullUUID
+	WebhookID             uuid.NullUUID
+	DeliveryID            *string
 	WasQueued             bool
 }
 
@@ -222,6 +230,10 @@ func (q *Queries) GraphExecutionClaim(ctx context.Context, db DBTX, arg GraphExe
 			&i.LastSeq,
 			&i.CancelRequestedAt,
 			&i.Resumes,
+			&i.TriggerKind,
+			&i.ScheduleID,
+			&i.WebhookID,
+			&i.DeliveryID,
 			&i.WasQueued,
 		); err != nil {
 			return nil, err
@@ -248,7 +260,7 @@ FROM (SELECT x.id, x.status = 'QUEUED' AS was_queued FROM graph_executions x
              OR x.lease_expires_at IS NULL OR x.lease_expires_at < now() OR x.lease_owner = $1::text)
       FOR UPDATE) pick
 WHERE g.id = pick.id
-RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, pick.was_queued
+RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, pick.was_queued
 `
 
 type GraphExecutionClaimByIDParams struct {
@@ -281,6 +293,10 @@ type GraphExecutionClaimByIDRow struct {
 	LastSeq               int64
 	CancelRequestedAt     *time.Time
 	Resumes               int32
+	TriggerKind           TriggerKind
+	ScheduleID            uuid.NullUUID
+	WebhookID             uuid.NullUUID
+	DeliveryID            *string
 	WasQueued             bool
 }
 
@@ -318,13 +334,17 @@ func (q *Queries) GraphExecutionClaimByID(ctx context.Context, db DBTX, arg Grap
 		&i.LastSeq,
 		&i.CancelRequestedAt,
 		&i.Resumes,
+		&i.TriggerKind,
+		&i.ScheduleID,
+		&i.WebhookID,
+		&i.DeliveryID,
 		&i.WasQueued,
 	)
 	return i, err
 }
 
 const graphExecutionGet = `-- name: GraphExecutionGet :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions WHERE id = $1
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id FROM graph_executions WHERE id = $1
 `
 
 func (q *Queries) GraphExecutionGet(ctx context.Context, db DBTX, id uuid.UUID) (GraphExecution, error) {
@@ -353,12 +373,16 @@ func (q *Queries) GraphExecutionGet(ctx context.Context, db DBTX, id uuid.UUID) 
 		&i.LastSeq,
 		&i.CancelRequestedAt,
 		&i.Resumes,
+		&i.TriggerKind,
+		&i.ScheduleID,
+		&i.WebhookID,
+		&i.DeliveryID,
 	)
 	return i, err
 }
 
 const graphExecutionGetByParent = `-- name: GraphExecutionGetByParent :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions WHERE parent_node_execution_id = $1
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id FROM graph_executions WHERE parent_node_execution_id = $1
 ORDER BY created_at LIMIT 1
 `
 
@@ -389,12 +413,16 @@ func (q *Queries) GraphExecutionGetByParent(ctx context.Context, db DBTX, parent
 		&i.LastSeq,
 		&i.CancelRequestedAt,
 		&i.Resumes,
+		&i.TriggerKind,
+		&i.ScheduleID,
+		&i.WebhookID,
+		&i.DeliveryID,
 	)
 	return i, err
 }
 
 const graphExecutionGetByShareToken = `-- name: GraphExecutionGetByShareToken :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions WHERE share_token = $1 AND is_shared
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id FROM graph_executions WHERE share_token = $1 AND is_shared
 `
 
 func (q *Queries) GraphExecutionGetByShareToken(ctx context.Context, db DBTX, shareToken *string) (GraphExecution, error) {
@@ -423,12 +451,16 @@ func (q *Queries) GraphExecutionGetByShareToken(ctx context.Context, db DBTX, sh
 		&i.LastSeq,
 		&i.CancelRequestedAt,
 		&i.Resumes,
+		&i.TriggerKind,
+		&i.ScheduleID,
+		&i.WebhookID,
+		&i.DeliveryID,
 	)
 	return i, err
 }
 
 const graphExecutionGetMany = `-- name: GraphExecutionGetMany :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions WHERE id = ANY($1::uuid[])
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id FROM graph_executions WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) GraphExecutionGetMany(ctx context.Context, db DBTX, ids []uuid.UUID) ([]GraphExecution, error) {
@@ -463,6 +495,10 @@ func (q *Queries) GraphExecutionGetMany(ctx context.Context, db DBTX, ids []uuid
 			&i.LastSeq,
 			&i.CancelRequestedAt,
 			&i.Resumes,
+			&i.TriggerKind,
+			&i.ScheduleID,
+			&i.WebhookID,
+			&i.DeliveryID,
 		); err != nil {
 			return nil, err
 		}
@@ -533,10 +569,11 @@ func (q *Queries) GraphExecutionHeartbeat(ctx context.Context, db DBTX, arg Grap
 
 const graphExecutionInsert = `-- name: GraphExecutionInsert :one
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
-                              parent_node_execution_id, last_seq, stats)
+                              parent_node_execution_id, last_seq, stats, trigger_kind)
 VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6,
-        $7, 1, $8)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes
+        $7, 1, $8,
+        CASE WHEN $7::uuid IS NULL THEN 'MANUAL' ELSE 'AGENT' END::trigger_kind)
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id
 `
 
 type GraphExecutionInsertParams struct {
@@ -550,7 +587,8 @@ type GraphExecutionInsertParams struct {
 	Stats                 json.RawMessage
 }
 
-// A new run, QUEUED, with its first event (seq 1) already counted.
+// A new run, QUEUED, with its first event (seq 1) already counted. A child
+// run (of an AGENT block) says so in its trigger.
 func (q *Queries) GraphExecutionInsert(ctx context.Context, db DBTX, arg GraphExecutionInsertParams) (GraphExecution, error) {
 	row := db.QueryRow(ctx, graphExecutionInsert,
 		arg.ID,
@@ -586,6 +624,10 @@ func (q *Queries) GraphExecutionInsert(ctx context.Context, db DBTX, arg GraphEx
 		&i.LastSeq,
 		&i.CancelRequestedAt,
 		&i.Resumes,
+		&i.TriggerKind,
+		&i.ScheduleID,
+		&i.WebhookID,
+		&i.DeliveryID,
 	)
 	return i, err
 }
@@ -597,7 +639,7 @@ SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'RUNNING', r.inputs, r.user
        2, $1, now(), $2::text, now() + make_interval(secs => $3::float8)
 FROM jsonb_to_recordset($4::jsonb)
      AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id
 `
 
 type GraphExecutionInsertClaimedParams struct {
@@ -649,6 +691,77 @@ func (q *Queries) GraphExecutionInsertClaimed(ctx context.Context, db DBTX, arg 
 			&i.LastSeq,
 			&i.CancelRequestedAt,
 			&i.Resumes,
+			&i.TriggerKind,
+			&i.ScheduleID,
+			&i.WebhookID,
+			&i.DeliveryID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const graphExecutionInsertTriggered = `-- name: GraphExecutionInsertTriggered :many
+INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
+                              last_seq, stats, trigger_kind, schedule_id, webhook_id, delivery_id)
+SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'QUEUED', r.inputs, r.user_context,
+       1, $1, r.trigger_kind, r.schedule_id, r.webhook_id, r.delivery_id
+FROM jsonb_to_recordset($2::jsonb)
+     AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb,
+          trigger_kind trigger_kind, schedule_id uuid, webhook_id uuid, delivery_id text)
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id
+`
+
+type GraphExecutionInsertTriggeredParams struct {
+	Stats json.RawMessage
+	Runs  json.RawMessage
+}
+
+// New QUEUED top-level runs started by a schedule or a webhook (seq 1: the
+// QUEUED event), in one statement. @runs is a JSON array of {id, graph_id,
+// graph_version, user_id, inputs, user_context, trigger_kind, schedule_id,
+// webhook_id, delivery_id}.
+func (q *Queries) GraphExecutionInsertTriggered(ctx context.Context, db DBTX, arg GraphExecutionInsertTriggeredParams) ([]GraphExecution, error) {
+	rows, err := db.Query(ctx, graphExecutionInsertTriggered, arg.Stats, arg.Runs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []GraphExecution{}
+	for rows.Next() {
+		var i GraphExecution
+		if err := rows.Scan(
+			&i.ID,
+			&i.GraphID,
+			&i.GraphVersion,
+			&i.UserID,
+			&i.Status,
+			&i.Inputs,
+			&i.Outputs,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.EndedAt,
+			&i.UpdatedAt,
+			&i.ErrorMessage,
+			&i.Stats,
+			&i.UserContext,
+			&i.IsShared,
+			&i.ShareToken,
+			&i.ParentNodeExecutionID,
+			&i.LeaseOwner,
+			&i.LeaseExpiresAt,
+			&i.LastSeq,
+			&i.CancelRequestedAt,
+			&i.Resumes,
+			&i.TriggerKind,
+			&i.ScheduleID,
+			&i.WebhookID,
+			&i.DeliveryID,
 		); err != nil {
 			return nil, err
 		}
@@ -661,7 +774,7 @@ func (q *Queries) GraphExecutionInsertClaimed(ctx context.Context, db DBTX, arg 
 }
 
 const graphExecutionListByGraph = `-- name: GraphExecutionListByGraph :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id FROM graph_executions
 WHERE graph_id = $1 AND user_id = $2
   AND ($3::execution_status IS NULL OR status = $3::execution_status)
   AND ($4::timestamptz IS NULL
@@ -719,6 +832,10 @@ func (q *Queries) GraphExecutionListByGraph(ctx context.Context, db DBTX, arg Gr
 			&i.LastSeq,
 			&i.CancelRequestedAt,
 			&i.Resumes,
+			&i.TriggerKind,
+			&i.ScheduleID,
+			&i.WebhookID,
+			&i.DeliveryID,
 		); err != nil {
 			return nil, err
 		}
@@ -731,7 +848,7 @@ func (q *Queries) GraphExecutionListByGraph(ctx context.Context, db DBTX, arg Gr
 }
 
 const graphExecutionListByUser = `-- name: GraphExecutionListByUser :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes FROM graph_executions
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id FROM graph_executions
 WHERE user_id = $1
   AND ($2::execution_status IS NULL OR status = $2::execution_status)
   AND ($3::timestamptz IS NULL
@@ -787,6 +904,10 @@ func (q *Queries) GraphExecutionListByUser(ctx context.Context, db DBTX, arg Gra
 			&i.LastSeq,
 			&i.CancelRequestedAt,
 			&i.Resumes,
+			&i.TriggerKind,
+			&i.ScheduleID,
+			&i.WebhookID,
+			&i.DeliveryID,
 		); err != nil {
 			return nil, err
 		}
@@ -887,7 +1008,7 @@ func (q *Queries) GraphExecutionRelease(ctx context.Context, db DBTX, arg GraphE
 const graphExecutionRequestCancel = `-- name: GraphExecutionRequestCancel :one
 UPDATE graph_executions SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
 WHERE id = $1 AND user_id = $2 AND status = 'RUNNING'
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id
 `
 
 type GraphExecutionRequestCancelParams struct {
@@ -923,6 +1044,10 @@ func (q *Queries) GraphExecutionRequestCancel(ctx context.Context, db DBTX, arg 
 		&i.LastSeq,
 		&i.CancelRequestedAt,
 		&i.Resumes,
+		&i.TriggerKind,
+		&i.ScheduleID,
+		&i.WebhookID,
+		&i.DeliveryID,
 	)
 	return i, err
 }
@@ -930,7 +1055,7 @@ func (q *Queries) GraphExecutionRequestCancel(ctx context.Context, db DBTX, arg 
 const graphExecutionSetShared = `-- name: GraphExecutionSetShared :one
 UPDATE graph_executions SET is_shared = $1, share_token = $2, updated_at = now()
 WHERE id = $3 AND user_id = $4
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id
 `
 
 type GraphExecutionSetSharedParams struct {
@@ -971,6 +1096,10 @@ func (q *Queries) GraphExecutionSetShared(ctx context.Context, db DBTX, arg Grap
 		&i.LastSeq,
 		&i.CancelRequestedAt,
 		&i.Resumes,
+		&i.TriggerKind,
+		&i.ScheduleID,
+		&i.WebhookID,
+		&i.DeliveryID,
 	)
 	return i, err
 }

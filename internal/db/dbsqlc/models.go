@@ -415,6 +415,64 @@ func AllLogLevelValues() []LogLevel {
 	}
 }
 
+type MisfirePolicy string
+
+const (
+	MisfirePolicySKIP    MisfirePolicy = "SKIP"
+	MisfirePolicyRUNONCE MisfirePolicy = "RUN_ONCE"
+)
+
+func (e *MisfirePolicy) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = MisfirePolicy(s)
+	case string:
+		*e = MisfirePolicy(s)
+	default:
+		return fmt.Errorf("unsupported scan type for MisfirePolicy: %T", src)
+	}
+	return nil
+}
+
+type NullMisfirePolicy struct {
+	MisfirePolicy MisfirePolicy
+	Valid         bool // Valid is true if MisfirePolicy is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullMisfirePolicy) Scan(value interface{}) error {
+	if value == nil {
+		ns.MisfirePolicy, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.MisfirePolicy.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullMisfirePolicy) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.MisfirePolicy), nil
+}
+
+func (e MisfirePolicy) Valid() bool {
+	switch e {
+	case MisfirePolicySKIP,
+		MisfirePolicyRUNONCE:
+		return true
+	}
+	return false
+}
+
+func AllMisfirePolicyValues() []MisfirePolicy {
+	return []MisfirePolicy{
+		MisfirePolicySKIP,
+		MisfirePolicyRUNONCE,
+	}
+}
+
 type TransactionType string
 
 const (
@@ -479,6 +537,70 @@ func AllTransactionTypeValues() []TransactionType {
 		TransactionTypeREFUND,
 		TransactionTypeBONUS,
 		TransactionTypeADJUSTMENT,
+	}
+}
+
+type TriggerKind string
+
+const (
+	TriggerKindMANUAL   TriggerKind = "MANUAL"
+	TriggerKindSCHEDULE TriggerKind = "SCHEDULE"
+	TriggerKindWEBHOOK  TriggerKind = "WEBHOOK"
+	TriggerKindAGENT    TriggerKind = "AGENT"
+)
+
+func (e *TriggerKind) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = TriggerKind(s)
+	case string:
+		*e = TriggerKind(s)
+	default:
+		return fmt.Errorf("unsupported scan type for TriggerKind: %T", src)
+	}
+	return nil
+}
+
+type NullTriggerKind struct {
+	TriggerKind TriggerKind
+	Valid       bool // Valid is true if TriggerKind is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullTriggerKind) Scan(value interface{}) error {
+	if value == nil {
+		ns.TriggerKind, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.TriggerKind.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullTriggerKind) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.TriggerKind), nil
+}
+
+func (e TriggerKind) Valid() bool {
+	switch e {
+	case TriggerKindMANUAL,
+		TriggerKindSCHEDULE,
+		TriggerKindWEBHOOK,
+		TriggerKindAGENT:
+		return true
+	}
+	return false
+}
+
+func AllTriggerKindValues() []TriggerKind {
+	return []TriggerKind{
+		TriggerKindMANUAL,
+		TriggerKindSCHEDULE,
+		TriggerKindWEBHOOK,
+		TriggerKindAGENT,
 	}
 }
 
@@ -663,6 +785,10 @@ type GraphExecution struct {
 	LastSeq               int64
 	CancelRequestedAt     *time.Time
 	Resumes               int32
+	TriggerKind           TriggerKind
+	ScheduleID            uuid.NullUUID
+	WebhookID             uuid.NullUUID
+	DeliveryID            *string
 }
 
 type IntegrationCredential struct {
@@ -727,6 +853,32 @@ type NodeExecutionInput struct {
 	CreatedAt        time.Time
 }
 
+type Schedule struct {
+	ID            uuid.UUID
+	UserID        uuid.UUID
+	GraphID       uuid.UUID
+	GraphVersion  int32
+	Name          string
+	Cron          string
+	Timezone      string
+	Inputs        json.RawMessage
+	MisfirePolicy MisfirePolicy
+	IsActive      bool
+	NextRunAt     time.Time
+	LastRunAt     *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type ScheduleOccurrence struct {
+	ID           uuid.UUID
+	ScheduleID   uuid.UUID
+	OccurrenceAt time.Time
+	ExecutionID  uuid.NullUUID
+	Error        *string
+	FiredAt      time.Time
+}
+
 type User struct {
 	ID          uuid.UUID
 	Email       string
@@ -748,4 +900,25 @@ type UserCredit struct {
 	Currency  string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+type Webhook struct {
+	ID              uuid.UUID
+	UserID          uuid.UUID
+	GraphID         uuid.UUID
+	NodeKey         string
+	Provider        string
+	Secret          []byte
+	SecretEncrypted bool
+	IsActive        bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+type WebhookDelivery struct {
+	WebhookID   uuid.UUID
+	DeliveryID  string
+	BodySha256  []byte
+	ExecutionID uuid.UUID
+	ReceivedAt  time.Time
 }

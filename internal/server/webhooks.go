@@ -1,0 +1,116 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/internal/model"
+	"github.com/agentgraph/agentgraph/internal/webhooks"
+)
+
+// MaxWebhookBody is the largest delivery accepted (413 above).
+const MaxWebhookBody = 1 << 20
+
+// webhookHandler is the ingress POST /webhooks/{id}: plain HTTP, outside
+// GraphQL (the caller is a third party that signs, not a user that logs
+// in). 202 {"executionId"} means the delivery and its run are committed;
+// every refusal runs nothing.
+func webhookHandler(svc *webhooks.Service, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			webhookError(w, http.StatusMethodNotAllowed, "use POST")
+			return
+		}
+		id, err := uuid.Parse(r.PathValue("id"))
+		if err != nil {
+			webhookError(w, http.StatusNotFound, "unknown webhook")
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil ||
+			(mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			webhookError(w, http.StatusUnsupportedMediaType, "the body must be JSON (Content-Type: application/json)")
+			return
+		}
+		if r.ContentLength > MaxWebhookBody {
+			webhookError(w, http.StatusRequestEntityTooLarge, "the body is over 1 MiB")
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
+		if err != nil {
+			webhookError(w, http.StatusBadRequest, "reading the body failed")
+			return
+		}
+		if len(body) > MaxWebhookBody {
+			webhookError(w, http.StatusRequestEntityTooLarge, "the body is over 1 MiB")
+			return
+		}
+		ctx := r.Context()
+		t, err := svc.Target(ctx, id)
+		if err != nil {
+			if errors.Is(err, model.ErrNotFound) {
+				webhookError(w, http.StatusNotFound, "unknown webhook")
+			} else {
+				log.Error("webhook lookup", "err", err)
+				webhookError(w, http.StatusInternalServerError, "internal error")
+			}
+			return
+		}
+		if err := svc.Verify(t, body, r.Header.Get(webhooks.HeaderSignature), r.Header.Get(webhooks.HeaderGitHubSignature)); err != nil {
+			webhookError(w, http.StatusUnauthorized, "missing or wrong signature ("+webhooks.HeaderSignature+": sha256=<hex HMAC-SHA256 of the body>)")
+			return
+		}
+		var payload any
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(&payload); err != nil || dec.More() {
+			webhookError(w, http.StatusBadRequest, "the body is not valid JSON")
+			return
+		}
+		delivery := r.Header.Get(webhooks.HeaderDelivery)
+		if delivery == "" && t.Provider == "github" {
+			delivery = r.Header.Get(webhooks.HeaderGitHubDelivery)
+		}
+		if delivery == "" {
+			delivery = uuid.NewString() // no idempotency key: every request is its own delivery
+		}
+		if len(delivery) > 200 {
+			webhookError(w, http.StatusBadRequest, webhooks.HeaderDelivery+" is over 200 characters")
+			return
+		}
+		ex, err := svc.Accept(ctx, t, delivery, body, payload)
+		switch {
+		case errors.Is(err, webhooks.ErrTooManyRuns):
+			w.Header().Set("Retry-After", "5")
+			webhookError(w, http.StatusTooManyRequests, "the webhook's owner has too many runs in progress")
+			return
+		case errors.Is(err, model.ErrConflict):
+			webhookError(w, http.StatusConflict, "this delivery id was already received with a different body")
+			return
+		case err != nil:
+			log.Error("webhook delivery", "err", err)
+			webhookError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		_ = json.NewEncoder(w).Encode(map[string]string{"executionId": ex.ID.String()})
+	})
+}
+
+func webhookError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}

@@ -1,0 +1,86 @@
+-- name: ScheduleInsert :one
+INSERT INTO schedules (id, user_id, graph_id, graph_version, name, cron, timezone, inputs, misfire_policy,
+                       is_active, next_run_at)
+VALUES (@id, @user_id, @graph_id, @graph_version, @name, @cron, @timezone, @inputs, @misfire_policy,
+        true, @next_run_at)
+RETURNING *;
+
+-- name: ScheduleGet :one
+-- One of the user's schedules.
+SELECT * FROM schedules WHERE id = @id AND user_id = @user_id;
+
+-- name: ScheduleListByGraph :many
+-- The user's schedules of one graph (any version), oldest first.
+SELECT * FROM schedules WHERE graph_id = @graph_id AND user_id = @user_id
+ORDER BY created_at, id;
+
+-- name: ScheduleUpdate :one
+-- Replaces what a schedule runs and when; next_run_at is recomputed by the caller.
+UPDATE schedules SET name = @name, cron = @cron, timezone = @timezone, inputs = @inputs,
+    misfire_policy = @misfire_policy, next_run_at = @next_run_at, updated_at = now(),
+    graph_version = @graph_version
+WHERE id = @id AND user_id = @user_id
+RETURNING *;
+
+-- name: ScheduleSetActive :one
+-- Pauses or resumes; a resumed schedule starts from its next occurrence
+-- after now (what it missed while paused never runs).
+UPDATE schedules SET is_active = @is_active, next_run_at = @next_run_at, updated_at = now()
+WHERE id = @id AND user_id = @user_id
+RETURNING *;
+
+-- name: ScheduleDelete :execrows
+DELETE FROM schedules WHERE id = @id AND user_id = @user_id;
+
+-- name: ScheduleClaimDue :many
+-- The due active schedules, oldest due first, locked for this transaction;
+-- rows another scheduler holds are skipped, not waited for. Each comes with
+-- what firing checks (owner active, balance, whether the graph has paid
+-- blocks) and the database's clock, which every scheduler shares.
+SELECT s.*, u.is_active AS user_active, u.locale AS user_locale,
+       coalesce(c.balance, 0)::bigint AS balance,
+       EXISTS (SELECT 1 FROM nodes n JOIN block_costs bc ON bc.block_id = n.block_id
+               WHERE n.graph_id = s.graph_id AND n.graph_version = s.graph_version
+                 AND bc.cost_amount > 0) AS has_costs,
+       now()::timestamptz AS db_now
+FROM schedules s
+JOIN users u ON u.id = s.user_id
+LEFT JOIN user_credits c ON c.user_id = s.user_id
+WHERE s.is_active AND s.next_run_at <= now()
+ORDER BY s.next_run_at
+LIMIT @lim
+FOR UPDATE OF s SKIP LOCKED;
+
+-- name: ScheduleNextDue :one
+-- When the earliest active schedule is due (any: false when none is
+-- active), and the database's clock.
+SELECT (count(*) > 0)::boolean AS any,
+       coalesce(min(next_run_at), now())::timestamptz AS next_due, now()::timestamptz AS db_now
+FROM schedules WHERE is_active;
+
+-- name: ScheduleAdvance :exec
+-- Moves fired schedules to their next occurrence (last_run_at: the
+-- occurrence just fired, NULL when it was skipped). @moves is a JSON array
+-- of {id, next_run_at, last_run_at}.
+UPDATE schedules s SET next_run_at = v.next_run_at,
+    last_run_at = coalesce(v.last_run_at, s.last_run_at), updated_at = now()
+FROM jsonb_to_recordset(@moves::jsonb) AS v(id uuid, next_run_at timestamptz, last_run_at timestamptz)
+WHERE s.id = v.id;
+
+-- name: ScheduleOccurrenceInsertMany :many
+-- Takes the occurrences' unique keys; an occurrence already stored (fired
+-- by another transaction) is not returned, and its run must not be stored.
+-- @occurrences is a JSON array of {schedule_id, occurrence_at, execution_id, error}.
+INSERT INTO schedule_occurrences (schedule_id, occurrence_at, execution_id, error)
+SELECT v.schedule_id, v.occurrence_at, v.execution_id, v.error
+FROM jsonb_to_recordset(@occurrences::jsonb)
+     AS v(schedule_id uuid, occurrence_at timestamptz, execution_id uuid, error text)
+ON CONFLICT (schedule_id, occurrence_at) DO NOTHING
+RETURNING *;
+
+-- name: ScheduleOccurrenceList :many
+-- A schedule's latest occurrences, newest first.
+SELECT o.* FROM schedule_occurrences o JOIN schedules s ON s.id = o.schedule_id
+WHERE o.schedule_id = @schedule_id AND s.user_id = @user_id
+ORDER BY o.occurrence_at DESC
+LIMIT @lim;

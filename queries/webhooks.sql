@@ -1,0 +1,58 @@
+-- name: WebhookSyncGraph :exec
+-- Gives every WEBHOOK node of the graph's active version a webhook (keeping
+-- the id of an existing one with the same node key, so its URL survives a
+-- new version) and disables those whose key the active version lacks.
+WITH active AS (
+    SELECT n.node_key, g.user_id,
+           CASE WHEN n.input_default->>'provider' = 'github' THEN 'github' ELSE 'agentgraph' END AS provider
+    FROM graphs g
+    JOIN nodes n ON n.graph_id = g.id AND n.graph_version = g.version
+    JOIN blocks b ON b.id = n.block_id
+    WHERE g.id = @graph_id AND g.is_active AND b.block_type = 'WEBHOOK'
+), up AS (
+    INSERT INTO webhooks (user_id, graph_id, node_key, provider)
+    SELECT a.user_id, @graph_id, a.node_key, a.provider FROM active a
+    ON CONFLICT (graph_id, node_key) DO UPDATE
+        SET is_active = true, provider = EXCLUDED.provider, updated_at = now()
+    RETURNING webhooks.id
+)
+UPDATE webhooks w SET is_active = false, updated_at = now()
+WHERE w.graph_id = @graph_id AND w.is_active
+  AND w.node_key NOT IN (SELECT a.node_key FROM active a)
+  AND (SELECT count(*) FROM up) >= 0;
+
+-- name: WebhookListByGraphs :many
+-- The enabled webhooks of these graphs, by graph then node key.
+SELECT * FROM webhooks WHERE graph_id = ANY(@graph_ids::uuid[]) AND is_active
+ORDER BY graph_id, node_key;
+
+-- name: WebhookGetForDelivery :one
+-- An enabled webhook with what a delivery needs: the graph's active
+-- version and whether its owner is active.
+SELECT w.*, g.version AS graph_version, u.is_active AS user_active
+FROM webhooks w
+JOIN graphs g ON g.id = w.graph_id AND g.is_active
+JOIN users u ON u.id = w.user_id
+WHERE w.id = @id AND w.is_active;
+
+-- name: WebhookSetSecret :one
+UPDATE webhooks SET secret = @secret, secret_encrypted = @secret_encrypted, updated_at = now()
+WHERE id = @id AND user_id = @user_id
+RETURNING *;
+
+-- name: WebhookDeliveryGet :one
+SELECT * FROM webhook_deliveries WHERE webhook_id = @webhook_id AND delivery_id = @delivery_id;
+
+-- name: WebhookDeliveryInsert :one
+-- Takes the delivery's key; no row when another request already took it
+-- (this one then waited for that one's transaction to end).
+INSERT INTO webhook_deliveries (webhook_id, delivery_id, body_sha256, execution_id)
+VALUES (@webhook_id, @delivery_id, @body_sha256, @execution_id)
+ON CONFLICT (webhook_id, delivery_id) DO NOTHING
+RETURNING *;
+
+-- name: WebhookOwnerActiveRuns :one
+-- The owner's top-level runs not yet ended (queued or running), for the
+-- concurrent-run limit of deliveries.
+SELECT count(*)::bigint FROM graph_executions
+WHERE user_id = @user_id AND status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL;

@@ -1,0 +1,255 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/authz"
+	"github.com/agentgraph/agentgraph/internal/model"
+	"github.com/agentgraph/agentgraph/internal/schedule"
+)
+
+func toTrigger(t model.Trigger) *gql.ExecutionTrigger {
+	out := &gql.ExecutionTrigger{Kind: gql.TriggerKind(t.Kind), DeliveryID: t.DeliveryID}
+	if out.Kind == "" {
+		out.Kind = gql.TriggerKindManual
+	}
+	if t.ScheduleID != nil {
+		s := t.ScheduleID.String()
+		out.ScheduleID = &s
+	}
+	if t.WebhookID != nil {
+		s := t.WebhookID.String()
+		out.WebhookID = &s
+	}
+	return out
+}
+
+func toSchedule(s *model.Schedule) *gql.Schedule {
+	return &gql.Schedule{ID: s.ID.String(), Name: s.Name, GraphID: s.GraphID.String(), GraphVersion: s.GraphVersion,
+		Cron: s.Cron, Timezone: s.Timezone, Inputs: jsonOr(s.Inputs, "{}"), NextRunAt: s.NextRunAt,
+		LastRunAt: s.LastRunAt, IsActive: s.IsActive, MisfirePolicy: gql.MisfirePolicy(s.MisfirePolicy),
+		CreatedAt: s.CreatedAt}
+}
+
+// scheduleInput maps the GraphQL input; errors name the input's field.
+func scheduleInput(in gql.ScheduleInput) (schedule.Input, error) {
+	// A version's id names its graph, and that version unless graphVersion says otherwise.
+	ref, err := lookupGraph(in.GraphID)
+	if err != nil {
+		return schedule.Input{}, err
+	}
+	inputs, err := jsonObjectArg("input.inputs", in.Inputs)
+	if err != nil {
+		return schedule.Input{}, err
+	}
+	out := schedule.Input{GraphID: ref.id, GraphVersion: ref.version, Name: in.Name, Cron: in.Cron, Inputs: inputs}
+	if in.GraphVersion != nil {
+		if *in.GraphVersion < 1 {
+			return schedule.Input{}, model.Invalid("input.graphVersion", "must be 1 or more")
+		}
+		out.GraphVersion = *in.GraphVersion
+	}
+	if in.Timezone != nil {
+		if *in.Timezone == "" {
+			return schedule.Input{}, model.Invalid("input.timezone", "give an IANA time zone name, or leave it out for yours")
+		}
+		out.Timezone = *in.Timezone
+	}
+	if in.MisfirePolicy != nil {
+		out.MisfirePolicy = model.MisfirePolicy(*in.MisfirePolicy)
+	}
+	return out, nil
+}
+
+// inputField prefixes a service error's field with "input." (the
+// argument the user wrote), leaving other errors alone.
+func inputField(err error) error {
+	if ie, ok := err.(*model.InputError); ok && ie.Field != "" && ie.Field != "input.graphId" {
+		return model.Invalid("input."+ie.Field, "%s", ie.Message)
+	}
+	return err
+}
+
+func (r *mutationResolver) CreateSchedule(ctx context.Context, input gql.ScheduleInput) (*gql.Schedule, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in, err := scheduleInput(input)
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.ScheduleService.Create(ctx, u, in)
+	if err != nil {
+		return nil, inputField(err)
+	}
+	return toSchedule(s), nil
+}
+
+func (r *mutationResolver) UpdateSchedule(ctx context.Context, id string, input gql.ScheduleInput) (*gql.Schedule, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sid, err := lookupID("schedule", id)
+	if err != nil {
+		return nil, err
+	}
+	in, err := scheduleInput(input)
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.ScheduleService.Update(ctx, u, sid, in)
+	if err != nil {
+		return nil, inputField(err)
+	}
+	return toSchedule(s), nil
+}
+
+func (r *mutationResolver) setScheduleActive(ctx context.Context, id string, active bool) (*gql.Schedule, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sid, err := lookupID("schedule", id)
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.ScheduleService.SetActive(ctx, u.ID, sid, active)
+	if err != nil {
+		return nil, err
+	}
+	return toSchedule(s), nil
+}
+
+func (r *mutationResolver) PauseSchedule(ctx context.Context, id string) (*gql.Schedule, error) {
+	return r.setScheduleActive(ctx, id, false)
+}
+
+func (r *mutationResolver) ResumeSchedule(ctx context.Context, id string) (*gql.Schedule, error) {
+	return r.setScheduleActive(ctx, id, true)
+}
+
+func (r *mutationResolver) DeleteSchedule(ctx context.Context, id string) (bool, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return false, err
+	}
+	sid, err := lookupID("schedule", id)
+	if err != nil {
+		return false, err
+	}
+	if err := r.ScheduleService.Delete(ctx, u.ID, sid); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (r *queryResolver) Schedules(ctx context.Context, graphID string) ([]*gql.Schedule, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := lookupGraph(graphID)
+	if err != nil {
+		return nil, err
+	}
+	gid := ref.id
+	ss, err := r.Store.ScheduleListByGraph(ctx, u.ID, gid)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*gql.Schedule, len(ss))
+	for i, s := range ss {
+		out[i] = toSchedule(s)
+	}
+	return out, nil
+}
+
+// Executions of a schedule: the runs its latest occurrences started.
+func (r *scheduleResolver) Executions(ctx context.Context, obj *gql.Schedule, first *int) ([]*gql.GraphExecution, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := 20
+	if first != nil {
+		if *first < 0 || *first > 100 {
+			return nil, model.Invalid("first", "must be between 0 and 100")
+		}
+		n = *first
+	}
+	sid, err := uuid.Parse(obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	occ, err := r.Store.ScheduleOccurrences(ctx, u.ID, sid, n)
+	if err != nil {
+		return nil, err
+	}
+	var ids []uuid.UUID
+	for _, o := range occ {
+		if o.ExecutionID != nil {
+			ids = append(ids, *o.ExecutionID)
+		}
+	}
+	exs, err := r.Store.ExecutionsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[uuid.UUID]*model.GraphExecution, len(exs))
+	for _, e := range exs {
+		byID[e.ID] = e
+	}
+	out := make([]*gql.GraphExecution, 0, len(ids))
+	for _, id := range ids {
+		if e := byID[id]; e != nil && authz.IsOwner(u, e.UserID) {
+			out = append(out, toExecution(e))
+		}
+	}
+	return out, nil
+}
+
+// Webhooks of a graph: its owner's only (the URLs are the owner's to hand out).
+func (r *graphResolver) Webhooks(ctx context.Context, obj *gql.Graph) ([]*gql.Webhook, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if obj.OwnerID != u.ID.String() {
+		return []*gql.Webhook{}, nil
+	}
+	gid, err := uuid.Parse(obj.GraphID)
+	if err != nil {
+		return nil, err
+	}
+	hooks, err := r.Store.WebhooksByGraphs(ctx, []uuid.UUID{gid})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*gql.Webhook, 0, len(hooks[gid]))
+	for _, w := range hooks[gid] {
+		out = append(out, &gql.Webhook{ID: w.ID.String(), URL: r.PublicURL + "/webhooks/" + w.ID.String(),
+			NodeKey: w.NodeKey, Provider: w.Provider, HasSecret: w.HasSecret, CreatedAt: w.CreatedAt})
+	}
+	return out, nil
+}
+
+func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, id string) (*gql.WebhookSecret, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wid, err := lookupID("webhook", id)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := r.WebhookService.RotateSecret(ctx, u.ID, wid)
+	if err != nil {
+		return nil, err
+	}
+	return &gql.WebhookSecret{Secret: secret}, nil
+}

@@ -1,0 +1,205 @@
+package resolvers_test
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// webhookGraph is GenericWebhookTriggerBlock → AgentOutputBlock "out".
+func webhookGraph(name string) map[string]any {
+	return map[string]any{"name": name,
+		"nodes": []map[string]any{
+			{"key": "hook", "blockId": "GenericWebhookTriggerBlock", "inputDefault": map[string]any{"constants": map[string]any{"src": "test"}}},
+			{"key": "out", "blockId": "AgentOutputBlock", "inputDefault": map[string]any{"name": "out"}}},
+		"links": []map[string]any{{"sourceKey": "hook", "sourceName": "payload", "sinkKey": "out", "sinkName": "value"}}}
+}
+
+func sign(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+type hookAnswer struct {
+	status int
+	execID string
+}
+
+func post(t *testing.T, url, contentType string, body []byte, headers map[string]string) hookAnswer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", contentType)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out struct{ ExecutionID string }
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return hookAnswer{resp.StatusCode, out.ExecutionID}
+}
+
+func TestWebhookDeliveryStartsARunWithThePayload(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	_, other := b.user(model.RoleUser)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": webhookGraph("hooked")}, "createGraph", &g)
+	var got struct {
+		Webhooks []struct{ ID, URL, NodeKey string }
+	}
+	b.ok(tok, `query($id: ID!) { graph(id: $id) { webhooks { id url nodeKey } } }`, map[string]any{"id": g.ID}, "graph", &got)
+	require.Len(t, got.Webhooks, 1)
+	hook := got.Webhooks[0]
+	require.Equal(t, "hook", hook.NodeKey)
+	require.True(t, strings.HasSuffix(hook.URL, "/webhooks/"+hook.ID), hook.URL)
+
+	body := []byte(`{"event":"push","n":3}`)
+	// No secret yet: nothing is accepted.
+	require.Equal(t, http.StatusUnauthorized, post(t, hook.URL, "application/json", body, map[string]string{"X-Agentgraph-Signature": sign("", body)}).status)
+
+	rotate := `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`
+	require.Equal(t, "NOT_FOUND", b.do(other, rotate, map[string]any{"id": hook.ID}).code(), "someone else's webhook")
+	var sec struct{ Secret string }
+	b.ok(tok, rotate, map[string]any{"id": hook.ID}, "rotateWebhookSecret", &sec)
+	require.NotEmpty(t, sec.Secret)
+
+	headers := map[string]string{"X-Agentgraph-Signature": sign(sec.Secret, body), "X-Agentgraph-Delivery": "delivery-1"}
+	a := post(t, hook.URL, "application/json", body, headers)
+	require.Equal(t, http.StatusAccepted, a.status)
+	require.NotEmpty(t, a.execID)
+	waitStatus(t, b, tok, a.execID, "COMPLETED")
+	var ex struct {
+		Outputs map[string][]any
+		Trigger struct{ Kind, WebhookID, DeliveryID string }
+	}
+	b.ok(tok, `query($id: ID!) { execution(id: $id) { outputs trigger { kind webhookId deliveryId } } }`,
+		map[string]any{"id": a.execID}, "execution", &ex)
+	require.Equal(t, []any{map[string]any{"event": "push", "n": 3.0}}, ex.Outputs["out"])
+	require.Equal(t, "WEBHOOK", ex.Trigger.Kind)
+	require.Equal(t, hook.ID, ex.Trigger.WebhookID)
+	require.Equal(t, "delivery-1", ex.Trigger.DeliveryID)
+
+	// The same delivery again: the same run.
+	again := post(t, hook.URL, "application/json", body, headers)
+	require.Equal(t, http.StatusAccepted, again.status)
+	require.Equal(t, a.execID, again.execID)
+	// The same delivery id with another body: refused.
+	other2 := []byte(`{"event":"other"}`)
+	require.Equal(t, http.StatusConflict, post(t, hook.URL, "application/json", other2,
+		map[string]string{"X-Agentgraph-Signature": sign(sec.Secret, other2), "X-Agentgraph-Delivery": "delivery-1"}).status)
+
+	// Refusals create no run.
+	count := func() int {
+		var c struct {
+			Edges []any
+		}
+		b.ok(tok, `query($id: ID!) { executions(graphId: $id, first: 100) { edges { cursor } } }`, map[string]any{"id": g.ID}, "executions", &c)
+		return len(c.Edges)
+	}
+	n := count()
+	require.Equal(t, http.StatusUnauthorized, post(t, hook.URL, "application/json", body,
+		map[string]string{"X-Agentgraph-Signature": sign("wrong", body), "X-Agentgraph-Delivery": "d-2"}).status)
+	require.Equal(t, http.StatusUnauthorized, post(t, hook.URL, "application/json", body, nil).status)
+	big := []byte(`{"x":"` + strings.Repeat("a", 1<<20) + `"}`)
+	require.Equal(t, http.StatusRequestEntityTooLarge, post(t, hook.URL, "application/json", big,
+		map[string]string{"X-Agentgraph-Signature": sign(sec.Secret, big)}).status)
+	require.Equal(t, http.StatusUnsupportedMediaType, post(t, hook.URL, "text/plain", body,
+		map[string]string{"X-Agentgraph-Signature": sign(sec.Secret, body)}).status)
+	require.Equal(t, http.StatusNotFound, post(t, strings.TrimSuffix(hook.URL, hook.ID)+"7d2c5b1e-0000-4000-8000-000000000000",
+		"application/json", body, headers).status)
+	require.Equal(t, n, count(), "no refused delivery started a run")
+}
+
+func TestScheduleEverySecondRunsAndStopsWhenPaused(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": chainGraph("every-second", 3)}, "createGraph", &g)
+	var s struct {
+		ID        string
+		NextRunAt time.Time
+		Timezone  string
+	}
+	b.ok(tok, `mutation($in: ScheduleInput!) { createSchedule(input: $in) { id nextRunAt timezone } }`,
+		map[string]any{"in": map[string]any{"graphId": g.ID, "name": "tick", "cron": "* * * * * *",
+			"timezone": "Europe/Berlin", "inputs": map[string]any{"x": 1}}}, "createSchedule", &s)
+	require.Equal(t, "Europe/Berlin", s.Timezone)
+	// Real time is the behaviour under test here: 3.5 s of an every-second cron.
+	time.Sleep(3500 * time.Millisecond)
+	b.ok(tok, `mutation($id: ID!) { pauseSchedule(id: $id) { id } }`, map[string]any{"id": s.ID}, "pauseSchedule", nil)
+	type run struct {
+		ID      string
+		Trigger struct{ Kind, ScheduleID string }
+	}
+	runs := func() []run {
+		var list []struct{ Executions []run }
+		b.ok(tok, `query($g: ID!) { schedules(graphId: $g) { executions(first: 100) { id trigger { kind scheduleId } } } }`,
+			map[string]any{"g": g.ID}, "schedules", &list)
+		require.Len(t, list, 1)
+		return list[0].Executions
+	}
+	got := runs()
+	require.InDelta(t, 3, len(got), 1, "an every-second schedule runs 3 ± 1 times in 3.5 s")
+	for _, r := range got {
+		require.Equal(t, "SCHEDULE", r.Trigger.Kind)
+		require.Equal(t, s.ID, r.Trigger.ScheduleID)
+	}
+	time.Sleep(1500 * time.Millisecond) // a paused schedule stays silent
+	require.Len(t, runs(), len(got), "a paused schedule never fires")
+}
+
+func TestScheduleBadInputStoresNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	_, other := b.user(model.RoleUser)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": chainGraph("sched-bad", 3)}, "createGraph", &g)
+	create := `mutation($in: ScheduleInput!) { createSchedule(input: $in) { id } }`
+	in := func(mod map[string]any) map[string]any {
+		m := map[string]any{"graphId": g.ID, "name": "s", "cron": "0 9 * * *", "timezone": "UTC", "inputs": map[string]any{"x": 1}}
+		for k, v := range mod {
+			m[k] = v
+		}
+		return map[string]any{"in": m}
+	}
+	cases := []struct {
+		tok   string
+		mod   map[string]any
+		code  string
+		field string
+	}{
+		{tok, map[string]any{"timezone": "Mars/Phobos"}, "BAD_USER_INPUT", "input.timezone"},
+		{tok, map[string]any{"cron": "61 * * * *"}, "BAD_USER_INPUT", "input.cron"},
+		{tok, map[string]any{"inputs": map[string]any{"x": 1, "nope": 1}}, "BAD_USER_INPUT", "input.inputs.nope"},
+		{tok, map[string]any{"inputs": map[string]any{}}, "BAD_USER_INPUT", "input.inputs.x"},
+		{tok, map[string]any{"name": ""}, "BAD_USER_INPUT", "input.name"},
+		{other, nil, "NOT_FOUND", ""},
+	}
+	for _, c := range cases {
+		r := b.do(c.tok, create, in(c.mod))
+		require.Equal(t, c.code, r.code(), "%v: %+v", c.mod, r.Errors)
+		if c.field != "" {
+			require.Contains(t, r.Errors[0].Message, c.field)
+		}
+	}
+	var list []any
+	b.ok(tok, `query($g: ID!) { schedules(graphId: $g) { id } }`, map[string]any{"g": g.ID}, "schedules", &list)
+	require.Empty(t, list, "nothing stored")
+}

@@ -1,6 +1,6 @@
 // Package server assembles the HTTP surface: GraphQL at /graphql (POST, GET
-// and websocket), an offline GraphiQL page at /, /healthz, /readyz and
-// /metrics.
+// and websocket), the web app at / (and its routes), an offline GraphiQL page
+// at /graphiql, /healthz, /readyz and /metrics.
 package server
 
 import (
@@ -140,7 +140,7 @@ func NewHandler(o Options) *Handler {
 	api = http.MaxBytesHandler(api, MaxBodyBytes)
 	api = cors(o.AllowedOrigins, api)
 	mux.Handle("/graphql", api)
-	mux.Handle("/", graphiqlHandler())
+	mux.Handle("/", pagesHandler())
 	adminhttp.Mount(mux, adminhttp.Options{Ready: o.Ready, Registry: o.Registry})
 	return &Handler{Handler: mux, ws: ws}
 }

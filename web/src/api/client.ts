@@ -88,8 +88,12 @@ export function wsClient(): Client {
         wasConnected = true;
         setConn('connected');
       },
-      closed: () => {
-        if (wasConnected) setConn('reconnecting');
+      // A lazy client closes normally (1000) once its last subscription
+      // ends; only another close is a lost connection worth a banner.
+      closed: (e) => {
+        const code = (e as { code?: number } | undefined)?.code;
+        if (wasConnected && code !== 1000) setConn('reconnecting');
+        wasConnected = false;
       },
     },
   });

@@ -172,13 +172,16 @@ function Editor({ id, version, theme }: EditorProps) {
     const key = newKey(b, taken);
     const box = document.querySelector('.ag-canvas')?.getBoundingClientRect();
     const center = box ? rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 }) : { x: 0, y: 0 };
-    const offset = (nodes.length % 6) * 40;
+    // Beside the last node added, so a chain reads left to right; then the
+    // view fits the graph so the new node is in sight.
+    const last = nodes[nodes.length - 1];
+    const position = last ? { x: last.position.x + 300, y: last.position.y } : { x: center.x - 100, y: center.y };
     const inputDefault: Record<string, unknown> = {};
     if (b.name === 'AgentInputBlock' || b.name === 'AgentOutputBlock') inputDefault.name = key;
     const node: BlockFlowNode = {
       id: key,
       type: 'block',
-      position: { x: center.x - 100 + offset, y: center.y + offset },
+      position,
       data: { key, label: '', block: b, blockId: b.id, inputDefault, metadata: {} },
       selected: true,
     };
@@ -186,6 +189,7 @@ function Editor({ id, version, theme }: EditorProps) {
     setSelected({ node: key, edge: null });
     setTab('node');
     setDirty(true);
+    requestAnimationFrame(() => void rf.fitView({ padding: 0.25, maxZoom: 1 }));
   };
 
   const updateNode = (key: string, patch: Partial<BlockFlowNode['data']>) => {

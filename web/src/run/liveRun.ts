@@ -32,11 +32,15 @@ export class LiveRun {
   private dirty = new Set<string>();
   private scheduled = false;
   private summary: RunSummary = emptySummary();
-  /** performance.now() of the last flush that followed an event. */
+  /** performance.now() of the last event received and of the last flush (for the browser test's figures). */
+  lastEventAt = 0;
   lastFlushAt = 0;
 
   /** keyOf maps a node id of the version that ran to the node's key (the canvas id). */
-  constructor(private keyOf: (nodeId: string) => string | undefined, private outputNameOf: (key: string) => string | undefined) {}
+  constructor(private keyOf: (nodeId: string) => string | undefined, private outputNameOf: (key: string) => string | undefined) {
+    // The latest run is reachable from scripts (the browser test reads its timings).
+    (window as unknown as { __agLiveRun?: LiveRun }).__agLiveRun = this;
+  }
 
   node(key: string): NodeState | undefined {
     return this.nodes.get(key);
@@ -90,6 +94,7 @@ export class LiveRun {
   }
 
   apply(ev: ExecutionEvent): void {
+    this.lastEventAt = performance.now();
     const s = (this.summary = { ...this.summary, events: this.summary.events + 1 });
     if (ev.kind === 'SNAPSHOT') {
       if (ev.execution) this.load(ev.execution);

@@ -43,6 +43,21 @@ async function dragPin(fromKey, fromPin, toKey, toPin) {
   await page.mouse.up();
 }
 
+// Waits until the canvas's pan and zoom have not changed for five frames
+// (adding a node fits the view), so pin positions read now stay true.
+async function viewSettled() {
+  await page.waitForFunction(
+    () => {
+      const t = document.querySelector('.react-flow__viewport')?.style.transform;
+      window.__sameT = window.__lastT === t ? (window.__sameT ?? 0) + 1 : 0;
+      window.__lastT = t;
+      return window.__sameT >= 5;
+    },
+    null,
+    { polling: 'raf' },
+  );
+}
+
 async function addBlock(name) {
   await page.fill('#palette-search', name);
   await page.click(`button[data-block="${name}"]`);
@@ -78,11 +93,11 @@ test('build a three-node graph on the canvas, run it, and watch every node compl
   await page.fill('#def-calculator-b', '2');
   await addBlock('AgentOutputBlock');
   await node('agent_output').waitFor();
-  // Let the view settle after the last fit before dragging between pins.
-  await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length === 3);
+  await viewSettled();
   await dragPin('agent_input', 'result', 'calculator', 'a');
+  await page.getByTestId('rf__edge-agent_input:result->calculator:a').waitFor();
   await dragPin('calculator', 'result', 'agent_output', 'value');
-  await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 2);
+  await page.getByTestId('rf__edge-calculator:result->agent_output:value').waitFor();
   await shot(page, '03-built');
 
   await page.click('text=Save');
@@ -172,13 +187,66 @@ test('a 500-node, 600-link graph renders, and a run of it stays responsive', asy
       events: run.state.events,
       p95: f[Math.floor(f.length * 0.95)] ?? 0,
       frames: f.length,
-      settleMs: run.lastFlushAt - run.lastEventAt,
       completed: run.state.counts.COMPLETED,
     };
   });
-  console.log(`figure: run of the 500-node graph: ${m.events} events, ${m.frames} frames, p95 frame ${m.p95.toFixed(1)} ms, final state shown ${m.settleMs.toFixed(1)} ms after the last event`);
+  console.log(`figure: real run of the 500-node graph: ${m.events} events reached the page (the run was done by the SNAPSHOT), ${m.frames} frames from Run to COMPLETED, p95 frame ${m.p95.toFixed(1)} ms`);
   assert.equal(m.completed, 500);
   await shot(page, '07-big-run');
+
+  // The engine finishes this run faster than a browser can watch it (often
+  // before the SNAPSHOT), so the page's load at 1,000 events/s is measured
+  // by feeding it events at that rate through the live run's own entry
+  // point (what the websocket handler calls), 3 seconds of them.
+  const ids = await data(`query($id: ID!) { graph(id: $id) { nodes { id } } }`, { id: g.createGraph.id }, { key: keys.alice });
+  const load = await page.evaluate(async (nodeIds) => {
+    const run = window.__agLiveRun;
+    let seq = run.state.lastSeq;
+    const frames = [];
+    let stop = false;
+    let last = performance.now();
+    const tick = (t) => {
+      frames.push(t - last);
+      last = t;
+      if (!stop) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const kinds = ['RUNNING', 'OUTPUT', 'COMPLETED'];
+    let sent = 0;
+    const started = performance.now();
+    await new Promise((done) => {
+      const timer = setInterval(() => {
+        // Catch up to 1 event per elapsed millisecond.
+        const due = Math.min(3000, Math.floor(performance.now() - started));
+        for (; sent < due; sent++) {
+          const nodeId = nodeIds[sent % nodeIds.length];
+          const k = kinds[Math.floor(sent / nodeIds.length) % 3];
+          seq++;
+          run.apply(
+            k === 'OUTPUT'
+              ? { seq, kind: 'NODE_OUTPUT', nodeId, pin: 'output', value: `v${sent}`, valueTruncated: false, status: null, error: null, execution: null }
+              : { seq, kind: 'NODE_STATUS', nodeId, status: k, pin: null, value: null, valueTruncated: false, error: null, execution: null },
+          );
+        }
+        if (sent >= 3000) {
+          clearInterval(timer);
+          done();
+        }
+      }, 4);
+    });
+    const lastEvent = run.lastEventAt;
+    await new Promise((r) => {
+      const wait = () => (run.lastFlushAt >= lastEvent ? r() : requestAnimationFrame(wait));
+      wait();
+    });
+    stop = true;
+    const f = frames.slice(1).sort((a, b) => a - b);
+    return { events: sent, seconds: (lastEvent - started) / 1000, p95: f[Math.floor(f.length * 0.95)], max: f[f.length - 1], settleMs: run.lastFlushAt - lastEvent };
+  }, ids.graph.nodes.map((n) => n.id));
+  console.log(
+    `figure: 500-node canvas fed ${load.events} events in ${load.seconds.toFixed(2)} s: p95 frame ${load.p95.toFixed(1)} ms (max ${load.max.toFixed(1)} ms), final state shown ${load.settleMs.toFixed(1)} ms after the last event`,
+  );
+  assert.ok(load.settleMs < 100, `final state within 100 ms of the last event (${load.settleMs} ms)`);
 });
 
 test('a shared run opens read-only, signed out', async () => {

@@ -141,6 +141,20 @@ test('/runs/<id> of a completed run shows every node COMPLETED, and the history 
   await page.locator(`[data-run-id="${runId}"]`).waitFor();
 });
 
+test('a dropped websocket shows a banner, reconnects by itself, and the live history keeps updating', async () => {
+  // The History tab is open from the previous test: graphExecutions is subscribed.
+  await page.locator(`[data-run-id="${runId}"]`).waitFor();
+  await page.waitForFunction(() => window.__agWS && window.__agWS.readyState === 1);
+  await page.evaluate(() => window.__agWS.close(4499, 'network drop'));
+  await page.getByTestId('connection-banner').waitFor();
+  await shot(page, '05b-connection-lost');
+  await page.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 15_000 });
+  // Resubscribed: a new run of the graph appears without a reload.
+  await page.waitForFunction(() => window.__agWS && window.__agWS.readyState === 1);
+  const d = await data(`mutation($id: ID!) { executeGraph(graphId: $id, inputs: { agent_input: 5 }) { id } }`, { id: builtGraphId }, { key: keys.alice });
+  await page.locator(`[data-run-id="${d.executeGraph.id}"]`).waitFor({ timeout: 15_000 });
+});
+
 test('a 500-node, 600-link graph renders, and a run of it stays responsive', async () => {
   const blocks = await data(`{ blocks { id name } }`, {});
   const idOf = (n) => blocks.blocks.find((b) => b.name === n).id;

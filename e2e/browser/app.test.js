@@ -129,6 +129,20 @@ test('build a three-node graph on the canvas, run it, and watch every node compl
   await shot(page, '04-run-completed');
 });
 
+test('an invalid graph shows its problems on the canvas and a refused save keeps the edits', async () => {
+  await page.goto(`${baseURL}/graphs/new`);
+  await page.fill('#graph-name', `invalid ${Date.now()}`);
+  await addBlock('CalculatorBlock');
+  // validateGraph runs as you edit: a and b have neither a default nor a link.
+  await page.locator('[data-node-key="calculator"].has-problem').waitFor();
+  await page.getByTestId('problems').filter({ hasText: 'MISSING_INPUT' }).waitFor();
+  await page.click('text=Save');
+  await page.getByTestId('editor-message').filter({ hasText: 'Not saved' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/graphs/new');
+  assert.equal(await node('calculator').count(), 1, 'the node is still on the canvas');
+  await shot(page, '04b-invalid-graph');
+});
+
 test('/runs/<id> of a completed run shows every node COMPLETED, and the history lists it', async () => {
   await page.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
   await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
@@ -265,7 +279,8 @@ test('a 500-node, 600-link graph renders, and a run of it stays responsive', asy
 
 test('a shared run opens read-only, signed out', async () => {
   const d = await data(`mutation($id: ID!) { shareExecution(id: $id) { shareToken } }`, { id: runId }, { key: keys.alice });
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  // A phone-sized screen whose system theme is dark (signed out, the app follows the system).
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
   const p = await ctx.newPage();
   await p.goto(`${baseURL}/shared/${encodeURIComponent(d.shareExecution.shareToken)}`);
   await p.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
@@ -274,7 +289,8 @@ test('a shared run opens read-only, signed out', async () => {
   assert.match(await p.locator('[data-output="agent_output"]').innerText(), /42/);
   assert.equal(await p.locator('#api-key').count(), 0, 'no sign-in needed');
   assert.equal(await p.locator('text=Cancel run').count(), 0, 'read-only');
-  await shot(p, '08-shared-phone');
+  assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  await shot(p, '08-shared-phone-dark');
   await ctx.close();
 });
 

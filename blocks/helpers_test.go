@@ -32,7 +32,13 @@ func runCtx(t *testing.T, ctx context.Context, rc *RunContext, name string, inpu
 	require.NoError(t, err)
 	require.NoError(t, r.Validate(b.Info().ID, merged), "input of %s", name)
 	var outs []output
+	check := r.OutputCheck(b.Info().ID)
 	err = b.Run(ctx, rc, merged, func(pin string, v any) error {
+		// Every value a block test sees is also checked against the block's
+		// output schema, as the engine checks it.
+		raw, err := json.Marshal(v)
+		require.NoError(t, err, "emitted value must be JSON-encodable")
+		require.NoError(t, check.Check(pin, raw))
 		outs = append(outs, output{Pin: pin, Value: jsonValue(t, v)})
 		return ctx.Err()
 	})

@@ -32,6 +32,8 @@ type entry struct {
 	schema *jsonschema.Schema // compiled input schema
 	in     schemaShape
 	out    schemaShape
+	check  *OutputCheck // the output schema, compiled for the engine
+	ui     uiInfo       // the editor's form hints and an example input
 }
 
 // builtin is built on first use rather than in init(), so importing the
@@ -107,7 +109,24 @@ func newEntry(b Block) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("block %s: input schema: %w", info.Name, err)
 	}
-	return &entry{block: b, schema: sch, in: in, out: out}, nil
+	check, err := newOutputCheck(info, out)
+	if err != nil {
+		return nil, fmt.Errorf("block %s: %w", info.Name, err)
+	}
+	ui, err := newUIInfo(info.InputSchema, in)
+	if err != nil {
+		return nil, fmt.Errorf("block %s: input schema: %w", info.Name, err)
+	}
+	return &entry{block: b, schema: sch, in: in, out: out, check: check, ui: ui}, nil
+}
+
+// OutputCheck returns the compiled check of a block's outputs; nil (which
+// checks nothing) for an unknown block.
+func (r *Registry) OutputCheck(id string) *OutputCheck {
+	if e, ok := r.byID[id]; ok {
+		return e.check
+	}
+	return nil
 }
 
 // ByID finds a block by its stable id.

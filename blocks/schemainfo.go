@@ -39,13 +39,22 @@ func parseShape(raw json.RawMessage) (schemaShape, error) {
 		return schemaShape{}, err
 	}
 	shape.properties = names
-	var props map[string]struct {
-		Default any `json:"default"`
-	}
+	var props map[string]json.RawMessage
 	if err := json.Unmarshal(s.Properties, &props); err != nil {
 		return schemaShape{}, fmt.Errorf("schema properties: %w", err)
 	}
-	for name, p := range props {
+	for name, raw := range props {
+		// A property's schema may be the boolean `true` (any value): it has
+		// no default.
+		var p struct {
+			Default any `json:"default"`
+		}
+		if !isObject(raw) {
+			continue
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return schemaShape{}, fmt.Errorf("schema of property %q: %w", name, err)
+		}
 		if p.Default != nil {
 			shape.defaults[name] = p.Default
 		}
@@ -72,4 +81,10 @@ func objectKeys(raw json.RawMessage) ([]string, error) {
 		}
 	}
 	return keys, nil
+}
+
+// isObject reports whether raw JSON is an object (not `true`, `false`, …).
+func isObject(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '{'
 }

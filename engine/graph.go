@@ -28,6 +28,7 @@ type gnode struct {
 	blockID  string
 	block    blocks.Block
 	info     *blocks.Info
+	outCheck *blocks.OutputCheck // what the block yields is checked against (compiled once per block)
 	defaults map[string]any
 	linked   []string            // sink pins with an incoming link (static ones included)
 	static   []string            // sink pins fed by a static link
@@ -94,7 +95,7 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 			return nil, model.Invalid("graph", "node %q uses unknown block %s", n.Key, n.BlockID)
 		}
 		gn := &gnode{id: n.ID, idStr: n.ID.String(), key: n.Key, label: n.Label, blockID: n.BlockID.String(), block: b, info: b.Info(),
-			defaults: map[string]any{}, out: map[string][]*glink{}}
+			outCheck: reg.OutputCheck(n.BlockID.String()), defaults: map[string]any{}, out: map[string][]*glink{}}
 		if len(n.InputDefault) > 0 {
 			if err := json.Unmarshal(n.InputDefault, &gn.defaults); err != nil {
 				return nil, model.Invalid("graph", "node %q: input defaults are not a JSON object", n.Key)

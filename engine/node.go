@@ -205,22 +205,34 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 		if err != nil {
 			return fmt.Errorf("output %q is not JSON-encodable: %w", pin, err)
 		}
+		var bad error
 		if hasNUL(raw) {
 			// Postgres jsonb refuses \u0000: storing it would fail every
-			// commit of the run. The node fails instead, even if its block
-			// ignores this error.
-			err := fmt.Errorf("output %q contains a NUL character (\\u0000), which cannot be stored", pin)
+			// commit of the run.
+			bad = fmt.Errorf("output %q contains a NUL character (\\u0000), which cannot be stored", pin)
+		} else {
+			// The seed's validate_output: a pin the block does not declare,
+			// or a value of the wrong type, would reach sinks that cannot
+			// expect it.
+			bad = x.n.outCheck.Check(pin, raw)
+		}
+		if bad != nil {
+			// The node fails, even if its block ignores this error; the
+			// value is neither stored nor routed.
 			r.mu.Lock()
 			if x.emitErr == nil {
-				x.emitErr = err
+				x.emitErr = bad
 			}
 			r.mu.Unlock()
-			return err
+			return bad
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if x.phase != phaseRunning {
 			return errStopped
+		}
+		if x.emitErr != nil {
+			return x.emitErr // the node is failing: nothing more leaves it
 		}
 		r.output(x, pin, v, raw)
 		r.markPending()

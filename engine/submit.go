@@ -16,6 +16,12 @@ import (
 // like a missing one), the user active, every required input given and
 // each input valid for its AgentInputBlock. The run is stored QUEUED, its
 // event published, and a worker is woken.
+//
+// uc is what the caller chose for this run; the user's stored settings
+// fill the rest: an empty timezone or locale is the user's, and
+// uc.Preferences (checked overrides, a nil value dropping a key; see
+// model.PreferencesPatch.Overrides) is merged over the user's stored
+// preferences, so the run carries every typed preference.
 func (e *Engine) Submit(ctx context.Context, userID uuid.UUID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext) (*model.GraphExecution, error) {
 	// The user and the graph version to run, in one round trip shared with
 	// the submits made at the same time.
@@ -39,6 +45,7 @@ func (e *Engine) Submit(ctx context.Context, userID uuid.UUID, graphID uuid.UUID
 	if uc.Locale == "" {
 		uc.Locale = t.Locale
 	}
+	uc.Preferences = model.RunPreferences(t.Preferences, uc.Locale, uc.Preferences)
 	return e.submitCompiled(ctx, g, userID, inputs, uc, nil)
 }
 

@@ -31,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AlertRule() AlertRuleResolver
+	ExecutionEvent() ExecutionEventResolver
 	Graph() GraphResolver
 	GraphExecution() GraphExecutionResolver
 	Link() LinkResolver
@@ -75,11 +76,13 @@ type ComplexityRoot struct {
 		Costs                    func(childComplexity int) int
 		CredentialsProviderNames func(childComplexity int) int
 		Description              func(childComplexity int) int
+		Examples                 func(childComplexity int) int
 		ID                       func(childComplexity int) int
 		InputSchema              func(childComplexity int) int
 		Name                     func(childComplexity int) int
 		OutputSchema             func(childComplexity int) int
 		RequiredInputs           func(childComplexity int) int
+		UISchema                 func(childComplexity int) int
 	}
 
 	BlockCost struct {
@@ -124,8 +127,10 @@ type ComplexityRoot struct {
 		ExecutionID     func(childComplexity int) int
 		GraphID         func(childComplexity int) int
 		Kind            func(childComplexity int) int
+		Node            func(childComplexity int) int
 		NodeExecutionID func(childComplexity int) int
 		NodeID          func(childComplexity int) int
+		Outputs         func(childComplexity int) int
 		Pin             func(childComplexity int) int
 		Seq             func(childComplexity int) int
 		Status          func(childComplexity int) int
@@ -187,6 +192,7 @@ type ComplexityRoot struct {
 		ExitNodes         func(childComplexity int) int
 		ForkedFromID      func(childComplexity int) int
 		ForkedFromVersion func(childComplexity int) int
+		GraphID           func(childComplexity int) int
 		ID                func(childComplexity int) int
 		IsActive          func(childComplexity int) int
 		IsTemplate        func(childComplexity int) int
@@ -222,6 +228,7 @@ type ComplexityRoot struct {
 		Inputs         func(childComplexity int) int
 		IsRunning      func(childComplexity int) int
 		IsShared       func(childComplexity int) int
+		IsSuccessful   func(childComplexity int) int
 		LastSeq        func(childComplexity int) int
 		Logs           func(childComplexity int, first *int, after *string) int
 		Metrics        func(childComplexity int) int
@@ -270,14 +277,16 @@ type ComplexityRoot struct {
 	}
 
 	Link struct {
-		ID         func(childComplexity int) int
-		IsStatic   func(childComplexity int) int
-		Sink       func(childComplexity int) int
-		SinkID     func(childComplexity int) int
-		SinkName   func(childComplexity int) int
-		Source     func(childComplexity int) int
-		SourceID   func(childComplexity int) int
-		SourceName func(childComplexity int) int
+		GraphID      func(childComplexity int) int
+		GraphVersion func(childComplexity int) int
+		ID           func(childComplexity int) int
+		IsStatic     func(childComplexity int) int
+		Sink         func(childComplexity int) int
+		SinkID       func(childComplexity int) int
+		SinkName     func(childComplexity int) int
+		Source       func(childComplexity int) int
+		SourceID     func(childComplexity int) int
+		SourceName   func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -300,11 +309,15 @@ type ComplexityRoot struct {
 		UnshareExecution      func(childComplexity int, id string) int
 		UpdateGraph           func(childComplexity int, id string, input model.GraphInput, activate *bool) int
 		UpdateMe              func(childComplexity int, input model.UpdateMeInput) int
+		UpdatePreferences     func(childComplexity int, input model.UserPreferencesInput) int
 	}
 
 	Node struct {
 		Block          func(childComplexity int) int
 		BlockID        func(childComplexity int) int
+		Executions     func(childComplexity int, first *int, after *string) int
+		GraphID        func(childComplexity int) int
+		GraphVersion   func(childComplexity int) int
 		ID             func(childComplexity int) int
 		InputDefault   func(childComplexity int) int
 		Key            func(childComplexity int) int
@@ -330,6 +343,16 @@ type ComplexityRoot struct {
 		StartedAt        func(childComplexity int) int
 		Stats            func(childComplexity int) int
 		Status           func(childComplexity int) int
+	}
+
+	NodeExecutionConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	NodeExecutionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	NodeExecutionStats struct {
@@ -421,14 +444,26 @@ type ComplexityRoot struct {
 
 	UserCredit struct {
 		Balance      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
 		Currency     func(childComplexity int) int
+		ID           func(childComplexity int) int
 		Transactions func(childComplexity int, first *int, after *string) int
 		UpdatedAt    func(childComplexity int) int
+		UserID       func(childComplexity int) int
 	}
 
 	UserEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	UserPreferences struct {
+		AutoSaveEnabled      func(childComplexity int) int
+		DefaultGraphSettings func(childComplexity int) int
+		Language             func(childComplexity int) int
+		NotificationsEnabled func(childComplexity int) int
+		Other                func(childComplexity int) int
+		Theme                func(childComplexity int) int
 	}
 }
 
@@ -438,6 +473,10 @@ type ComplexityRoot struct {
 
 type AlertRuleResolver interface {
 	Triggered(ctx context.Context, obj *model.AlertRule) (bool, error)
+}
+type ExecutionEventResolver interface {
+	Node(ctx context.Context, obj *model.ExecutionEvent) (*model.Node, error)
+	Outputs(ctx context.Context, obj *model.ExecutionEvent) (gqlscalar.JSON, error)
 }
 type GraphResolver interface {
 	Owner(ctx context.Context, obj *model.Graph) (*model.User, error)
@@ -463,6 +502,7 @@ type LinkResolver interface {
 }
 type MutationResolver interface {
 	UpdateMe(ctx context.Context, input model.UpdateMeInput) (*model.User, error)
+	UpdatePreferences(ctx context.Context, input model.UserPreferencesInput) (*model.User, error)
 	CreateAPIKey(ctx context.Context, name string) (*model.CreatedAPIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) (*model.APIKey, error)
 	SetUserRole(ctx context.Context, userID string, role model.UserRole) (*model.User, error)
@@ -487,6 +527,8 @@ type NodeResolver interface {
 
 	RequiredInputs(ctx context.Context, obj *model.Node) ([]string, error)
 	OutputSchema(ctx context.Context, obj *model.Node) (gqlscalar.JSON, error)
+
+	Executions(ctx context.Context, obj *model.Node, first *int, after *string) (*model.NodeExecutionConnection, error)
 }
 type NodeExecutionResolver interface {
 	Node(ctx context.Context, obj *model.NodeExecution) (*model.Node, error)
@@ -665,6 +707,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Block.Description(childComplexity), true
+	case "Block.examples":
+		if e.ComplexityRoot.Block.Examples == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Block.Examples(childComplexity), true
 	case "Block.id":
 		if e.ComplexityRoot.Block.ID == nil {
 			break
@@ -695,6 +743,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Block.RequiredInputs(childComplexity), true
+	case "Block.uiSchema":
+		if e.ComplexityRoot.Block.UISchema == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Block.UISchema(childComplexity), true
 
 	case "BlockCost.costAmount":
 		if e.ComplexityRoot.BlockCost.CostAmount == nil {
@@ -857,6 +911,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExecutionEvent.Kind(childComplexity), true
+	case "ExecutionEvent.node":
+		if e.ComplexityRoot.ExecutionEvent.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionEvent.Node(childComplexity), true
 	case "ExecutionEvent.nodeExecutionId":
 		if e.ComplexityRoot.ExecutionEvent.NodeExecutionID == nil {
 			break
@@ -869,6 +929,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExecutionEvent.NodeID(childComplexity), true
+	case "ExecutionEvent.outputs":
+		if e.ComplexityRoot.ExecutionEvent.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutionEvent.Outputs(childComplexity), true
 	case "ExecutionEvent.pin":
 		if e.ComplexityRoot.ExecutionEvent.Pin == nil {
 			break
@@ -1138,6 +1204,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Graph.ForkedFromVersion(childComplexity), true
+	case "Graph.graphId":
+		if e.ComplexityRoot.Graph.GraphID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Graph.GraphID(childComplexity), true
 	case "Graph.id":
 		if e.ComplexityRoot.Graph.ID == nil {
 			break
@@ -1297,6 +1369,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GraphExecution.IsShared(childComplexity), true
+	case "GraphExecution.isSuccessful":
+		if e.ComplexityRoot.GraphExecution.IsSuccessful == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphExecution.IsSuccessful(childComplexity), true
 	case "GraphExecution.lastSeq":
 		if e.ComplexityRoot.GraphExecution.LastSeq == nil {
 			break
@@ -1505,6 +1583,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IntegrationCredential.Username(childComplexity), true
 
+	case "Link.graphId":
+		if e.ComplexityRoot.Link.GraphID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Link.GraphID(childComplexity), true
+	case "Link.graphVersion":
+		if e.ComplexityRoot.Link.GraphVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Link.GraphVersion(childComplexity), true
 	case "Link.id":
 		if e.ComplexityRoot.Link.ID == nil {
 			break
@@ -1763,6 +1853,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMe(childComplexity, args["input"].(model.UpdateMeInput)), true
+	case "Mutation.updatePreferences":
+		if e.ComplexityRoot.Mutation.UpdatePreferences == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePreferences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePreferences(childComplexity, args["input"].(model.UserPreferencesInput)), true
 
 	case "Node.block":
 		if e.ComplexityRoot.Node.Block == nil {
@@ -1776,6 +1877,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Node.BlockID(childComplexity), true
+	case "Node.executions":
+		if e.ComplexityRoot.Node.Executions == nil {
+			break
+		}
+
+		args, err := ec.field_Node_executions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Node.Executions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Node.graphId":
+		if e.ComplexityRoot.Node.GraphID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.GraphID(childComplexity), true
+	case "Node.graphVersion":
+		if e.ComplexityRoot.Node.GraphVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.GraphVersion(childComplexity), true
 	case "Node.id":
 		if e.ComplexityRoot.Node.ID == nil {
 			break
@@ -1909,6 +2033,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NodeExecution.Status(childComplexity), true
+
+	case "NodeExecutionConnection.edges":
+		if e.ComplexityRoot.NodeExecutionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeExecutionConnection.Edges(childComplexity), true
+	case "NodeExecutionConnection.pageInfo":
+		if e.ComplexityRoot.NodeExecutionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeExecutionConnection.PageInfo(childComplexity), true
+
+	case "NodeExecutionEdge.cursor":
+		if e.ComplexityRoot.NodeExecutionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeExecutionEdge.Cursor(childComplexity), true
+	case "NodeExecutionEdge.node":
+		if e.ComplexityRoot.NodeExecutionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeExecutionEdge.Node(childComplexity), true
 
 	case "NodeExecutionStats.blockName":
 		if e.ComplexityRoot.NodeExecutionStats.BlockName == nil {
@@ -2351,12 +2501,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserCredit.Balance(childComplexity), true
+	case "UserCredit.createdAt":
+		if e.ComplexityRoot.UserCredit.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserCredit.CreatedAt(childComplexity), true
 	case "UserCredit.currency":
 		if e.ComplexityRoot.UserCredit.Currency == nil {
 			break
 		}
 
 		return e.ComplexityRoot.UserCredit.Currency(childComplexity), true
+	case "UserCredit.id":
+		if e.ComplexityRoot.UserCredit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserCredit.ID(childComplexity), true
 	case "UserCredit.transactions":
 		if e.ComplexityRoot.UserCredit.Transactions == nil {
 			break
@@ -2374,6 +2536,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserCredit.UpdatedAt(childComplexity), true
+	case "UserCredit.userId":
+		if e.ComplexityRoot.UserCredit.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserCredit.UserID(childComplexity), true
 
 	case "UserEdge.cursor":
 		if e.ComplexityRoot.UserEdge.Cursor == nil {
@@ -2387,6 +2555,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
+
+	case "UserPreferences.autoSaveEnabled":
+		if e.ComplexityRoot.UserPreferences.AutoSaveEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.AutoSaveEnabled(childComplexity), true
+	case "UserPreferences.defaultGraphSettings":
+		if e.ComplexityRoot.UserPreferences.DefaultGraphSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.DefaultGraphSettings(childComplexity), true
+	case "UserPreferences.language":
+		if e.ComplexityRoot.UserPreferences.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.Language(childComplexity), true
+	case "UserPreferences.notificationsEnabled":
+		if e.ComplexityRoot.UserPreferences.NotificationsEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.NotificationsEnabled(childComplexity), true
+	case "UserPreferences.other":
+		if e.ComplexityRoot.UserPreferences.Other == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.Other(childComplexity), true
+	case "UserPreferences.theme":
+		if e.ComplexityRoot.UserPreferences.Theme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPreferences.Theme(childComplexity), true
 
 	}
 	return 0, false
@@ -2406,6 +2611,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PositionInput", ec.unmarshalInputPositionInput),
 			graphql.NewInputUnmarshaler("UpdateMeInput", ec.unmarshalInputUpdateMeInput),
 			graphql.NewInputUnmarshaler("UserContextInput", ec.unmarshalInputUserContextInput),
+			graphql.NewInputUnmarshaler("UserPreferencesInput", ec.unmarshalInputUserPreferencesInput),
 		)
 	}
 	first := true
@@ -2567,10 +2773,10 @@ type User {
   role: UserRole!
   "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `; ` + "`" + `UTC` + "`" + ` by default. Runs use it unless told otherwise."
   timezone: String!
-  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + ` (the default). Runs use it unless told otherwise."
+  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + ` (the default), in canonical form. Runs use it unless told otherwise."
   locale: String!
-  "The user's preferences: a JSON object of preference name → value (` + "`" + `{}` + "`" + ` when none)."
-  preferences: JSON!
+  "The user's preferences (the seed's UserPreferences), each at its default until set. Runs see them unless told otherwise."
+  preferences: UserPreferences!
   "Whether the account may sign in; a deactivated user's tokens stop working at once."
   isActive: Boolean!
   "When the account was created."
@@ -2611,10 +2817,76 @@ input UpdateMeInput {
   name: String
   "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `; an unknown zone is refused."
   timezone: String
-  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + `: 1 to 35 characters."
+  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + ` (1 to 35 characters), stored in canonical form (` + "`" + `en_us` + "`" + ` → ` + "`" + `en-US` + "`" + `); a malformed or unknown tag is refused."
   locale: String
-  "A JSON object of preference name → value. It replaces the stored preferences as a whole."
+  """
+  Preferences to change, as a JSON object of preference key → value, merged
+  key by key into the stored ones: keys not named keep their value, a key set
+  to ` + "`" + `null` + "`" + ` is removed (a typed preference goes back to its default). The typed
+  keys are checked as ` + "`" + `updatePreferences` + "`" + ` checks them (` + "`" + `theme` + "`" + `: LIGHT, DARK or
+  SYSTEM, any case; ` + "`" + `language` + "`" + `: a BCP 47 tag; ` + "`" + `notificationsEnabled` + "`" + `,
+  ` + "`" + `autoSaveEnabled` + "`" + `: booleans; ` + "`" + `defaultGraphSettings` + "`" + `: an object, replaced as a
+  whole); other keys hold any JSON without the NUL character, at most 32 levels
+  deep. At most 16 KiB per change and 64 KiB stored in all. A bad value is
+  BAD_USER_INPUT naming the key, and nothing changes.
+  """
   preferences: JSON
+}
+
+"The colour scheme of the user interface (the seed's UserPreferences.theme)."
+enum Theme {
+  "Light backgrounds."
+  LIGHT
+  "Dark backgrounds."
+  DARK
+  "Follow the device's setting (the default)."
+  SYSTEM
+}
+
+"""
+A user's preferences (the seed's UserPreferences). Each typed field shows its
+default until set. Stored as one JSON object whose keys are these fields' names;
+keys that are not typed fields are kept and shown in ` + "`" + `other` + "`" + `. A run's blocks see
+the whole object (typed fields included) as ` + "`" + `UserContext.preferences` + "`" + `.
+"""
+type UserPreferences {
+  "The colour scheme of the user interface; SYSTEM by default."
+  theme: Theme!
+  "The language of the user interface, a canonical BCP 47 tag; the user's locale by default."
+  language: String!
+  "Whether the user wants notifications (run endings, alerts); true by default."
+  notificationsEnabled: Boolean!
+  "Whether the editor saves graphs as they change; true by default."
+  autoSaveEnabled: Boolean!
+  "A JSON object of settings new graphs start with (free-form, set by the editor); ` + "`" + `{}` + "`" + ` by default."
+  defaultGraphSettings: JSON!
+  "A JSON object of the stored preference keys that are not typed fields above, as stored (` + "`" + `{}` + "`" + ` when none)."
+  other: JSON!
+}
+
+"""
+A change to the caller's preferences (the seed's update_preference, for several
+keys at once): each field given is merged into the stored preferences in one
+atomic update; omitted or null fields keep their value. To put a typed preference
+back to its default, send it as ` + "`" + `null` + "`" + ` inside ` + "`" + `updateMe(input: {preferences})` + "`" + `.
+"""
+input UserPreferencesInput {
+  "The colour scheme of the user interface."
+  theme: Theme
+  "The language of the user interface: a BCP 47 tag such as ` + "`" + `fr-CA` + "`" + ` (1 to 35 characters), stored in canonical form."
+  language: String
+  "Whether the user wants notifications."
+  notificationsEnabled: Boolean
+  "Whether the editor saves graphs as they change."
+  autoSaveEnabled: Boolean
+  "A JSON object of settings new graphs start with; replaces the stored object as a whole."
+  defaultGraphSettings: JSON
+  """
+  Other preference keys, as a JSON object of key → value merged key by key (a
+  key set to ` + "`" + `null` + "`" + ` is removed). Any JSON without the NUL character, at most 32
+  levels deep; the typed keys above are refused here (use their fields).
+  """
+  other: JSON
 }
 
 "A platform API key. The secret is shown once, when it is created."
@@ -2833,12 +3105,20 @@ input PositionInput {
 }
 
 """
-One version of a graph (the seed's Graph): nodes, each running a block, joined
-by links. Every update stores a new version; one version is the active one.
-Readable by its owner, and by every signed-in user when it is a template.
+One version of a graph (the seed's Graph and GraphVersion): nodes, each running
+a block, joined by links. Every update stores a new version; one version is the
+active one. Readable by its owner, and by every signed-in user when it is a
+template. ` + "`" + `id` + "`" + ` names this version and ` + "`" + `graphId` + "`" + ` the graph, the same for all of
+its versions: a normalising cache keeps versions apart by ` + "`" + `id` + "`" + `.
 """
 type Graph {
-  "The graph's id, the same for every version of it."
+  """
+  This version's id, unique across every version of every graph, so clients
+  that cache objects by id keep versions apart. It has the form
+  ` + "`" + `<graphId>:v<version>` + "`" + `, but treat it as opaque. Wherever an argument asks for
+  a graph's id, this id is accepted too and names its graph (and this version
+  where a version is meant).
+  """
   id: ID!
   "This version's number: 1 for the first, one more for each update."
   version: Int!
@@ -3069,13 +3349,18 @@ enum ExecutionStatus {
   TIMEOUT
 }
 
-"The context a run's blocks see: time zone, locale and preferences."
+"The context a run's blocks see: time zone, locale and preferences. Whatever is omitted is the caller's own, as stored."
 input UserContextInput {
   "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `; the caller's own when omitted. An unknown zone is refused."
   timezone: String
-  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + `; the caller's own when omitted."
+  "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + ` (1 to 35 characters); the caller's own when omitted. A malformed or unknown tag is refused."
   locale: String
-  "A JSON object of preference name → value handed to the run's blocks; ` + "`" + `{}` + "`" + ` when omitted."
+  """
+  Preferences for this run only, as a JSON object of preference key → value
+  merged key by key over the caller's stored preferences (a key set to ` + "`" + `null` + "`" + `
+  is left out, a typed one goes back to its default); nothing is stored. Checked
+  like ` + "`" + `updateMe` + "`" + `'s preferences. When omitted, the run sees the stored ones.
+  """
   preferences: JSON
 }
 
@@ -3085,7 +3370,12 @@ type UserContext {
   timezone: String!
   "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + `."
   locale: String!
-  "A JSON object of preference name → value."
+  """
+  A JSON object of preference key → value: the user's preferences when the run
+  was submitted (every typed key of UserPreferences with its value or default,
+  and any other stored key), with the run's own userContext.preferences merged
+  over them.
+  """
   preferences: JSON!
   "The current time in this context's time zone."
   localTime: Time!
@@ -3151,7 +3441,7 @@ started it, and by anyone with its share token once shared.
 type GraphExecution {
   "The run's id."
   id: ID!
-  "The id of the graph that ran."
+  "The id of the graph that ran (its Graph.graphId, the same for every version)."
   graphId: ID!
   "The version of the graph that ran."
   graphVersion: Int!
@@ -3345,7 +3635,7 @@ type ExecutionEvent {
   kind: ExecutionEventKind!
   "The id of the run."
   executionId: ID!
-  "The id of the run's graph."
+  "The id of the run's graph (its Graph.graphId, the same for every version)."
   graphId: ID!
   "The new status (GRAPH_STATUS, NODE_STATUS) or the run's status (SNAPSHOT); null for NODE_OUTPUT."
   status: ExecutionStatus
@@ -3365,6 +3655,10 @@ type ExecutionEvent {
   at: Time!
   "For SNAPSHOT: the run as stored when the event was made."
   execution: GraphExecution
+  "The node concerned (NODE_STATUS, NODE_OUTPUT) as the run's graph version holds it, so its key, label and block can be shown without another query; null for other kinds and when the node cannot be found. Read once per graph version by the server, not once per event."
+  node: Node
+  "The run's outputs, as GraphExecution.outputs (a JSON object of AgentOutputBlock name → list of values): the final ones on the GRAPH_STATUS event that ends the run, those so far on a SNAPSHOT (final when the SNAPSHOT shows an ended run); null on the other events."
+  outputs: JSON
 }
 
 # ---------------------------------------------------------------- system
@@ -3428,9 +3722,9 @@ type Query {
 
   "A graph; no version means the active version. Null when there is no such graph the caller may read (their own, or a template)."
   graph(
-    "The graph's id."
+    "The graph's id (Graph.graphId), or a version's id (Graph.id), which names that version."
     id: ID!
-    "The version number; the active version when omitted."
+    "The version number; when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
   ): Graph
   "The caller's own graphs, newest first: by default each graph's active version."
@@ -3469,7 +3763,7 @@ type Query {
   ): GraphExecution
   "The caller's runs, newest first."
   executions(
-    "Only runs of this graph."
+    "Only runs of this graph (any version): its Graph.graphId, or the id of one of its versions."
     graphId: ID
     "Only runs with this status."
     status: ExecutionStatus
@@ -3492,6 +3786,11 @@ type Mutation {
   updateMe(
     "The fields to change."
     input: UpdateMeInput!
+  ): User!
+  "Changes some of the caller's preferences, merged into the stored ones; answers the caller, so a normalising cache updates ` + "`" + `User.preferences` + "`" + `."
+  updatePreferences(
+    "The preferences to change; omitted fields keep their value."
+    input: UserPreferencesInput!
   ): User!
   "Creates an API key for the caller. The answer holds the secret; it is never shown again."
   createAPIKey(
@@ -3532,7 +3831,7 @@ type Mutation {
   ): Graph!
   "Stores a new version; it becomes the active one unless activate is false."
   updateGraph(
-    "The id of one of the caller's graphs."
+    "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions."
     id: ID!
     "The whole new version, checked like createGraph's input."
     input: GraphInput!
@@ -3541,21 +3840,21 @@ type Mutation {
   ): Graph!
   "Makes a stored version of one of the caller's graphs the active one."
   setActiveGraphVersion(
-    "The id of one of the caller's graphs."
+    "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions."
     id: ID!
     "The version to make active; NOT_FOUND when the graph has no such version."
     version: Int!
   ): Graph!
   "Deletes every version of the graph and its runs; true when done."
   deleteGraph(
-    "The id of one of the caller's graphs."
+    "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions: every version is deleted."
     id: ID!
   ): Boolean!
   "Copies a template or one of one's own graphs into a new graph of one's own."
   forkGraph(
-    "The graph to copy: a template, or one of the caller's graphs."
+    "The graph to copy, a template or one of the caller's graphs: its Graph.graphId, or a version's id (Graph.id), which names that version."
     id: ID!
-    "The version to copy; the active version when omitted."
+    "The version to copy; when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
     "The new graph's name (1 to 100 characters); by default the source's name, with ` + "`" + ` (copy)` + "`" + ` appended when it is the caller's own graph."
     name: String
@@ -3567,9 +3866,9 @@ type Mutation {
   Its nodes are charged as they run; a run that cannot pay ends FAILED.
   """
   executeGraph(
-    "The id of one of the caller's graphs."
+    "The id of one of the caller's graphs (Graph.graphId), or a version's id (Graph.id), which names that version."
     graphId: ID!
-    "The version to run (1 or more); the active version when omitted."
+    "The version to run (1 or more); when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
     "The graph's inputs: a JSON object of graph input name (an AgentInputBlock's ` + "`" + `name` + "`" + `) → value. Inputs without a default must be given; unknown names are refused."
     inputs: JSON
@@ -3602,7 +3901,7 @@ type Subscription {
   ): ExecutionEvent!
   "Status changes of every run of a graph: each time one of the caller's runs of it changes status, the run as it then is. It starts with the next change and does not complete by itself."
   graphExecutions(
-    "The id of one of the caller's graphs or of a template; only the caller's own runs of it are sent."
+    "The id of one of the caller's graphs or of a template (Graph.graphId, or the id of one of its versions); only the caller's own runs of it, of any version, are sent."
     graphId: ID!
   ): GraphExecution!
 }
@@ -3770,6 +4069,83 @@ extend type Mutation {
     id: ID!
   ): Boolean!
 }
+
+# ---------------------------------------------------------------- version ids and the seed's remaining fields
+
+extend type Graph {
+  "The graph's own id, the same for every version of it: what GraphExecution.graphId, Node.graphId, Link.graphId and forkedFromId hold."
+  graphId: ID!
+}
+
+extend type Node {
+  "The id of the graph the node belongs to (Graph.graphId)."
+  graphId: ID!
+  "The version of that graph the node belongs to: every version has its own nodes."
+  graphVersion: Int!
+  "This node's executions across the caller's own runs, newest first (other users' runs of a template are not shown)."
+  executions(
+    "How many node executions to return: 0 to 100."
+    first: Int = 20
+    "Return the node executions after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + ` of an earlier page)."
+    after: String
+  ): NodeExecutionConnection!
+}
+
+extend type Link {
+  "The id of the graph the link belongs to (Graph.graphId)."
+  graphId: ID!
+  "The version of that graph the link belongs to: every version has its own links."
+  graphVersion: Int!
+}
+
+extend type GraphExecution {
+  "Whether the run ended COMPLETED (the seed's is_successful); false while it is queued or running, and when it ended otherwise."
+  isSuccessful: Boolean!
+}
+
+extend type UserCredit {
+  "The balance's id (the seed's UserCredit.id): one balance per user."
+  id: ID!
+  "The id of the user whose balance this is."
+  userId: ID!
+  "When the balance was opened: the first time the user's credits were read or changed."
+  createdAt: Time!
+}
+
+extend type Block {
+  """
+  Hints for a form that edits a node's inputs (the seed's ui_schema), in
+  react-jsonschema-form's uiSchema shape: a JSON object whose ` + "`" + `ui:order` + "`" + ` lists
+  the input pins in declaration order (then ` + "`" + `*` + "`" + `), and, per input pin, an object
+  with ` + "`" + `ui:title` + "`" + ` (a label) and, when the pin needs one, ` + "`" + `ui:widget` + "`" + `:
+  ` + "`" + `password` + "`" + ` for secrets, ` + "`" + `textarea` + "`" + ` for long text, ` + "`" + `select` + "`" + ` for a choice among
+  fixed values, ` + "`" + `updown` + "`" + ` for numbers, ` + "`" + `checkbox` + "`" + ` for flags.
+  """
+  uiSchema: JSON!
+  """
+  Example inputs (the seed's examples and generate_example): a JSON array of
+  objects of input pin name → value that the block accepts, built from the
+  input schema's examples and defaults, with a placeholder of the right type for
+  each required pin that has neither.
+  """
+  examples: JSON!
+}
+
+"One node execution in a page of a node's executions."
+type NodeExecutionEdge {
+  "The cursor of this node execution: pass it as ` + "`" + `after` + "`" + ` to read the ones after it."
+  cursor: String!
+  "The node execution."
+  node: NodeExecution!
+}
+
+"A page of a node's executions, newest first."
+type NodeExecutionConnection {
+  "The node executions of this page."
+  edges: [NodeExecutionEdge!]!
+  "Where this page is in the list."
+  pageInfo: PageInfo!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3844,6 +4220,10 @@ func (ec *executionContext) childFields_Block(ctx context.Context, field graphql
 		return ec.fieldContext_Block_credentialsProviderNames(ctx, field)
 	case "requiredInputs":
 		return ec.fieldContext_Block_requiredInputs(ctx, field)
+	case "uiSchema":
+		return ec.fieldContext_Block_uiSchema(ctx, field)
+	case "examples":
+		return ec.fieldContext_Block_examples(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Block", field.Name)
 }
@@ -3946,6 +4326,10 @@ func (ec *executionContext) childFields_ExecutionEvent(ctx context.Context, fiel
 		return ec.fieldContext_ExecutionEvent_at(ctx, field)
 	case "execution":
 		return ec.fieldContext_ExecutionEvent_execution(ctx, field)
+	case "node":
+		return ec.fieldContext_ExecutionEvent_node(ctx, field)
+	case "outputs":
+		return ec.fieldContext_ExecutionEvent_outputs(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ExecutionEvent", field.Name)
 }
@@ -4078,6 +4462,8 @@ func (ec *executionContext) childFields_Graph(ctx context.Context, field graphql
 		return ec.fieldContext_Graph_versions(ctx, field)
 	case "executions":
 		return ec.fieldContext_Graph_executions(ctx, field)
+	case "graphId":
+		return ec.fieldContext_Graph_graphId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Graph", field.Name)
 }
@@ -4150,6 +4536,8 @@ func (ec *executionContext) childFields_GraphExecution(ctx context.Context, fiel
 		return ec.fieldContext_GraphExecution_lastSeq(ctx, field)
 	case "metrics":
 		return ec.fieldContext_GraphExecution_metrics(ctx, field)
+	case "isSuccessful":
+		return ec.fieldContext_GraphExecution_isSuccessful(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GraphExecution", field.Name)
 }
@@ -4240,6 +4628,10 @@ func (ec *executionContext) childFields_Link(ctx context.Context, field graphql.
 		return ec.fieldContext_Link_sinkName(ctx, field)
 	case "isStatic":
 		return ec.fieldContext_Link_isStatic(ctx, field)
+	case "graphId":
+		return ec.fieldContext_Link_graphId(ctx, field)
+	case "graphVersion":
+		return ec.fieldContext_Link_graphVersion(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Link", field.Name)
 }
@@ -4266,6 +4658,12 @@ func (ec *executionContext) childFields_Node(ctx context.Context, field graphql.
 		return ec.fieldContext_Node_requiredInputs(ctx, field)
 	case "outputSchema":
 		return ec.fieldContext_Node_outputSchema(ctx, field)
+	case "graphId":
+		return ec.fieldContext_Node_graphId(ctx, field)
+	case "graphVersion":
+		return ec.fieldContext_Node_graphVersion(ctx, field)
+	case "executions":
+		return ec.fieldContext_Node_executions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Node", field.Name)
 }
@@ -4302,6 +4700,26 @@ func (ec *executionContext) childFields_NodeExecution(ctx context.Context, field
 		return ec.fieldContext_NodeExecution_cost(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NodeExecution", field.Name)
+}
+
+func (ec *executionContext) childFields_NodeExecutionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NodeExecutionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NodeExecutionConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NodeExecutionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NodeExecutionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_NodeExecutionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_NodeExecutionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NodeExecutionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_NodeExecutionStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4442,6 +4860,12 @@ func (ec *executionContext) childFields_UserCredit(ctx context.Context, field gr
 		return ec.fieldContext_UserCredit_updatedAt(ctx, field)
 	case "transactions":
 		return ec.fieldContext_UserCredit_transactions(ctx, field)
+	case "id":
+		return ec.fieldContext_UserCredit_id(ctx, field)
+	case "userId":
+		return ec.fieldContext_UserCredit_userId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_UserCredit_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserCredit", field.Name)
 }
@@ -4454,6 +4878,24 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 		return ec.fieldContext_UserEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UserPreferences(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "theme":
+		return ec.fieldContext_UserPreferences_theme(ctx, field)
+	case "language":
+		return ec.fieldContext_UserPreferences_language(ctx, field)
+	case "notificationsEnabled":
+		return ec.fieldContext_UserPreferences_notificationsEnabled(ctx, field)
+	case "autoSaveEnabled":
+		return ec.fieldContext_UserPreferences_autoSaveEnabled(ctx, field)
+	case "defaultGraphSettings":
+		return ec.fieldContext_UserPreferences_defaultGraphSettings(ctx, field)
+	case "other":
+		return ec.fieldContext_UserPreferences_other(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserPreferences", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4975,6 +5417,42 @@ func (ec *executionContext) field_Mutation_updateMe_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePreferences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UserPreferencesInput, error) {
+			return ec.unmarshalNUserPreferencesInput2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUserPreferencesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Node_executions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -5957,6 +6435,52 @@ func (ec *executionContext) fieldContext_Block_requiredInputs(_ context.Context,
 	return graphql.NewScalarFieldContext("Block", field, false, false, "String")
 }
 
+func (ec *executionContext) _Block_uiSchema(ctx context.Context, field graphql.CollectedField, obj *model.Block) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Block_uiSchema(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UISchema, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Block_uiSchema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Block", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _Block_examples(ctx context.Context, field graphql.CollectedField, obj *model.Block) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Block_examples(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Examples, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Block_examples(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Block", field, false, false, "JSON")
+}
+
 func (ec *executionContext) _BlockCost_costType(ctx context.Context, field graphql.CollectedField, obj *model.BlockCost) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6759,6 +7283,61 @@ func (ec *executionContext) fieldContext_ExecutionEvent_execution(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ExecutionEvent_node(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionEvent_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ExecutionEvent().Node(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Node) graphql.Marshaler {
+			return ec.marshalONode2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionEvent_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExecutionEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Node(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExecutionEvent_outputs(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutionEvent_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ExecutionEvent().Outputs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutionEvent_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutionEvent", field, true, true, "JSON")
 }
 
 func (ec *executionContext) _ExecutionLog_id(ctx context.Context, field graphql.CollectedField, obj *model.ExecutionLog) (ret graphql.Marshaler) {
@@ -7967,6 +8546,29 @@ func (ec *executionContext) fieldContext_Graph_executions(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Graph_graphId(ctx context.Context, field graphql.CollectedField, obj *model.Graph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Graph_graphId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Graph_graphId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Graph", field, false, false, "ID")
+}
+
 func (ec *executionContext) _GraphConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.GraphConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8679,6 +9281,29 @@ func (ec *executionContext) fieldContext_GraphExecution_metrics(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _GraphExecution_isSuccessful(ctx context.Context, field graphql.CollectedField, obj *model.GraphExecution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphExecution_isSuccessful(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsSuccessful, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphExecution_isSuccessful(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphExecution", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _GraphExecutionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.GraphExecutionConnection) (ret graphql.Marshaler) {
@@ -9416,6 +10041,52 @@ func (ec *executionContext) fieldContext_Link_isStatic(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Link", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Link_graphId(ctx context.Context, field graphql.CollectedField, obj *model.Link) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Link_graphId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Link_graphId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Link", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Link_graphVersion(ctx context.Context, field graphql.CollectedField, obj *model.Link) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Link_graphVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Link_graphVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Link", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Mutation_updateMe(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9454,6 +10125,50 @@ func (ec *executionContext) fieldContext_Mutation_updateMe(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateMe_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePreferences(ctx, fc.Args["input"].(model.UserPreferencesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePreferences(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePreferences_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10500,6 +11215,96 @@ func (ec *executionContext) fieldContext_Node_outputSchema(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Node", field, true, true, "JSON")
 }
 
+func (ec *executionContext) _Node_graphId(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_graphId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Node_graphId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Node", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Node_graphVersion(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_graphVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Node_graphVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Node", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Node_executions(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_executions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Node().Executions(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodeExecutionConnection) graphql.Marshaler {
+			return ec.marshalNNodeExecutionConnection2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Node_executions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Node",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeExecutionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Node_executions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NodeExecution_id(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10838,6 +11643,125 @@ func (ec *executionContext) _NodeExecution_cost(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_NodeExecution_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NodeExecution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NodeExecutionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeExecutionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NodeExecutionEdge) graphql.Marshaler {
+			return ec.marshalNNodeExecutionEdge2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeExecutionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodeExecutionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeExecutionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NodeExecutionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeExecutionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeExecutionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodeExecutionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NodeExecutionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeExecutionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeExecutionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeExecutionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _NodeExecutionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeExecutionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NodeExecution) graphql.Marshaler {
+			return ec.marshalNNodeExecution2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecution(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeExecutionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NodeExecutionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeExecution(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _NodeExecutionStats_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecutionStats) (ret graphql.Marshaler) {
@@ -12272,15 +13196,24 @@ func (ec *executionContext) _User_preferences(ctx context.Context, field graphql
 			return obj.Preferences, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
-			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPreferences) graphql.Marshaler {
+			return ec.marshalNUserPreferences2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUserPreferences(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_User_preferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "JSON")
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserPreferences(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_isActive(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -12745,6 +13678,75 @@ func (ec *executionContext) fieldContext_UserCredit_transactions(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _UserCredit_id(ctx context.Context, field graphql.CollectedField, obj *model.UserCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserCredit_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserCredit_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserCredit", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UserCredit_userId(ctx context.Context, field graphql.CollectedField, obj *model.UserCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserCredit_userId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserCredit_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserCredit", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UserCredit_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.UserCredit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserCredit_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserCredit_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserCredit", field, false, false, "Time")
+}
+
 func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12798,6 +13800,144 @@ func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UserPreferences_theme(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_theme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Theme, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Theme) graphql.Marshaler {
+			return ec.marshalNTheme2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_theme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "Theme")
+}
+
+func (ec *executionContext) _UserPreferences_language(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserPreferences_notificationsEnabled(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_notificationsEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotificationsEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_notificationsEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _UserPreferences_autoSaveEnabled(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_autoSaveEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoSaveEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_autoSaveEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _UserPreferences_defaultGraphSettings(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_defaultGraphSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultGraphSettings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_defaultGraphSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _UserPreferences_other(ctx context.Context, field graphql.CollectedField, obj *model.UserPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPreferences_other(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Other, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserPreferences_other(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPreferences", field, false, false, "JSON")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -14501,6 +15641,83 @@ func UnmarshalUserContextInput(ctx context.Context, raw any) (model.UserContextI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUserPreferencesInput(ctx context.Context, obj any) (model.UserPreferencesInput, error) {
+	var it model.UserPreferencesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"theme", "language", "notificationsEnabled", "autoSaveEnabled", "defaultGraphSettings", "other"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "theme":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("theme"))
+			data, err := ec.unmarshalOTheme2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Theme = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "notificationsEnabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notificationsEnabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotificationsEnabled = data
+		case "autoSaveEnabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoSaveEnabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoSaveEnabled = data
+		case "defaultGraphSettings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultGraphSettings"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultGraphSettings = data
+		case "other":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("other"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Other = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUserPreferencesInput unmarshals raw into the UserPreferencesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUserPreferencesInput(ctx context.Context, raw any) (model.UserPreferencesInput, error) {
+	var out model.UserPreferencesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UserPreferencesInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -14704,6 +15921,16 @@ func (ec *executionContext) _Block(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "requiredInputs":
 			out.Values[i] = ec._Block_requiredInputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uiSchema":
+			out.Values[i] = ec._Block_uiSchema(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "examples":
+			out.Values[i] = ec._Block_examples(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14978,68 +16205,80 @@ func (ec *executionContext) _ExecutionEvent(ctx context.Context, sel ast.Selecti
 		case "seq":
 			out.Values[i] = ec._ExecutionEvent_seq(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
 			out.Values[i] = ec._ExecutionEvent_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "executionId":
 			out.Values[i] = ec._ExecutionEvent_executionId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "graphId":
 			out.Values[i] = ec._ExecutionEvent_graphId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._ExecutionEvent_status(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodeId":
 			out.Values[i] = ec._ExecutionEvent_nodeId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodeExecutionId":
 			out.Values[i] = ec._ExecutionEvent_nodeExecutionId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pin":
 			out.Values[i] = ec._ExecutionEvent_pin(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "value":
 			out.Values[i] = ec._ExecutionEvent_value(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "valueTruncated":
 			out.Values[i] = ec._ExecutionEvent_valueTruncated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "error":
 			out.Values[i] = ec._ExecutionEvent_error(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "at":
 			out.Values[i] = ec._ExecutionEvent_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "execution":
 			out.Values[i] = ec._ExecutionEvent_execution(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "node":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ExecutionEvent_node(ctx, field, obj)
+				})
+		case "outputs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ExecutionEvent_outputs(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15455,6 +16694,11 @@ func (ec *executionContext) _Graph(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Graph_executions(ctx, field, obj)
 				})
+		case "graphId":
+			out.Values[i] = ec._Graph_graphId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15678,6 +16922,11 @@ func (ec *executionContext) _GraphExecution(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GraphExecution_metrics(ctx, field, obj)
 				})
+		case "isSuccessful":
+			out.Values[i] = ec._GraphExecution_isSuccessful(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15970,6 +17219,16 @@ func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "graphId":
+			out.Values[i] = ec._Link_graphId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "graphVersion":
+			out.Values[i] = ec._Link_graphVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16009,6 +17268,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateMe":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateMe(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePreferences":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePreferences(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -16220,6 +17486,22 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Node_outputSchema(ctx, field, obj)
 				})
+		case "graphId":
+			out.Values[i] = ec._Node_graphId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "graphVersion":
+			out.Values[i] = ec._Node_graphVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "executions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Node_executions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16318,6 +17600,82 @@ func (ec *executionContext) _NodeExecution(ctx context.Context, sel ast.Selectio
 			out.Values[i] = ec._NodeExecution_cost(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nodeExecutionConnectionImplementors = []string{"NodeExecutionConnection"}
+
+func (ec *executionContext) _NodeExecutionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.NodeExecutionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodeExecutionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NodeExecutionConnection")
+		case "edges":
+			out.Values[i] = ec._NodeExecutionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._NodeExecutionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nodeExecutionEdgeImplementors = []string{"NodeExecutionEdge"}
+
+func (ec *executionContext) _NodeExecutionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.NodeExecutionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodeExecutionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NodeExecutionEdge")
+		case "cursor":
+			out.Values[i] = ec._NodeExecutionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._NodeExecutionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16942,6 +18300,21 @@ func (ec *executionContext) _UserCredit(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._UserCredit_transactions(ctx, field, obj)
 				})
+		case "id":
+			out.Values[i] = ec._UserCredit_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "userId":
+			out.Values[i] = ec._UserCredit_userId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._UserCredit_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16977,6 +18350,64 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._UserEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userPreferencesImplementors = []string{"UserPreferences"}
+
+func (ec *executionContext) _UserPreferences(ctx context.Context, sel ast.SelectionSet, obj *model.UserPreferences) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userPreferencesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserPreferences")
+		case "theme":
+			out.Values[i] = ec._UserPreferences_theme(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._UserPreferences_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notificationsEnabled":
+			out.Values[i] = ec._UserPreferences_notificationsEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "autoSaveEnabled":
+			out.Values[i] = ec._UserPreferences_autoSaveEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "defaultGraphSettings":
+			out.Values[i] = ec._UserPreferences_defaultGraphSettings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "other":
+			out.Values[i] = ec._UserPreferences_other(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18023,6 +19454,38 @@ func (ec *executionContext) marshalNNodeExecution2ᚖgithubᚗcomᚋagentgraph�
 	return ec._NodeExecution(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNodeExecutionConnection2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionConnection(ctx context.Context, sel ast.SelectionSet, v *model.NodeExecutionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NodeExecutionConnection!")
+		return graphql.Null
+	}
+	return ec._NodeExecutionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNodeExecutionEdge2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NodeExecutionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNodeExecutionEdge2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNodeExecutionEdge2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionEdge(ctx context.Context, sel ast.SelectionSet, v *model.NodeExecutionEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NodeExecutionEdge!")
+		return graphql.Null
+	}
+	return ec._NodeExecutionEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNodeExecutionStats2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionStats(ctx context.Context, sel ast.SelectionSet, v *model.NodeExecutionStats) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "NodeExecutionStats!")
@@ -18117,6 +19580,16 @@ func (ec *executionContext) marshalNSystemMetrics2ᚖgithubᚗcomᚋagentgraph�
 	return ec._SystemMetrics(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTheme2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx context.Context, v any) (model.Theme, error) {
+	var res model.Theme
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTheme2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx context.Context, sel ast.SelectionSet, v model.Theme) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18200,6 +19673,19 @@ func (ec *executionContext) marshalNUserEdge2ᚖgithubᚗcomᚋagentgraphᚋagen
 		return graphql.Null
 	}
 	return ec._UserEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserPreferences2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUserPreferences(ctx context.Context, sel ast.SelectionSet, v *model.UserPreferences) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserPreferences!")
+		return graphql.Null
+	}
+	return ec._UserPreferences(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUserPreferencesInput2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUserPreferencesInput(ctx context.Context, v any) (model.UserPreferencesInput, error) {
+	res, err := ec.unmarshalInputUserPreferencesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUserRole2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUserRole(ctx context.Context, v any) (model.UserRole, error) {
@@ -18596,6 +20082,22 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTheme2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx context.Context, v any) (*model.Theme, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Theme)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTheme2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx context.Context, sel ast.SelectionSet, v *model.Theme) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

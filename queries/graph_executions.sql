@@ -23,10 +23,10 @@ RETURNING *;
 -- name: SubmitTargets :many
 -- What concurrent submits check, in one round trip: for the i-th (user,
 -- graph, version) of the three arrays (version 0: the active one), whether
--- the user is active, their defaults, and the graph version to run, as the
--- row with ord i. graph_id is NULL when there is no such version, and a
--- missing user has no row.
-SELECT uu.ord::bigint AS ord, u.is_active, u.timezone, u.locale,
+-- the user is active, their defaults (time zone, locale, preferences), and
+-- the graph version to run, as the row with ord i. graph_id is NULL when
+-- there is no such version, and a missing user has no row.
+SELECT uu.ord::bigint AS ord, u.is_active, u.timezone, u.locale, u.preferences,
        g.id AS graph_id, g.version AS graph_version, g.user_id AS graph_user_id
 FROM unnest(@user_ids::uuid[]) WITH ORDINALITY AS uu(user_id, ord)
 JOIN unnest(@graph_ids::uuid[]) WITH ORDINALITY AS gg(graph_id, ord) ON gg.ord = uu.ord
@@ -48,6 +48,11 @@ SELECT * FROM graph_executions WHERE share_token = @share_token AND is_shared;
 -- The child run an AGENT node execution started (at most one per node execution).
 SELECT * FROM graph_executions WHERE parent_node_execution_id = @parent_id
 ORDER BY created_at LIMIT 1;
+
+-- name: GraphExecutionOutputs :one
+-- A run's status and outputs, without the rest of its row (inputs, stats,
+-- context): what a live stream shows when the run ends.
+SELECT status, outputs FROM graph_executions WHERE id = @id;
 
 -- name: GraphExecutionListByUser :many
 -- Newest first, keyset on (created_at, id): served by idx_graph_exec_user.

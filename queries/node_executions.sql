@@ -89,3 +89,24 @@ DELETE FROM node_execution_inputs WHERE id = ANY(@ids::uuid[]);
 
 -- name: NodeInputDeleteByExecutions :exec
 DELETE FROM node_execution_inputs WHERE graph_execution_id = ANY(@ids::uuid[]);
+
+-- name: NodeExecutionPageByNodes :many
+-- One page of each node's executions in one user's runs, newest first, for
+-- many nodes in one statement (the Node.executions dataloader): keyset on
+-- (created_at, id) after the cursor, at most @lim per node, each walked in
+-- order on idx_node_exec_node_created.
+SELECT p.id, p.graph_execution_id, p.node_id, p.status, p.inputs, p.outputs, p.created_at, p.started_at,
+       p.ended_at, p.error_message, p.stats
+FROM unnest(@node_ids::uuid[]) AS k(node_id)
+CROSS JOIN LATERAL (
+    SELECT ne.id, ne.graph_execution_id, ne.node_id, ne.status, ne.inputs, ne.outputs, ne.created_at, ne.started_at,
+           ne.ended_at, ne.error_message, ne.stats
+    FROM node_executions ne
+    JOIN graph_executions ge ON ge.id = ne.graph_execution_id
+    WHERE ne.node_id = k.node_id AND ge.user_id = @user_id
+      AND (sqlc.narg('before_created')::timestamptz IS NULL
+           OR (ne.created_at, ne.id) < (sqlc.narg('before_created')::timestamptz, sqlc.narg('before_id')::uuid))
+    ORDER BY ne.created_at DESC, ne.id DESC
+    LIMIT @lim
+) p
+ORDER BY p.node_id, p.created_at DESC, p.id DESC;

@@ -21,13 +21,24 @@ ORDER BY created_at, id
 LIMIT @lim;
 
 -- name: UserUpdateProfile :one
+-- Preferences are merged key by key in this one statement (the seed's
+-- update_preference): the keys of preferences_remove are dropped, then
+-- preferences_set is merged over the rest with jsonb ||. Two changes of
+-- different keys made at the same time both survive, as a read-modify-write
+-- would not promise. A NULL preferences_set leaves preferences alone. No row
+-- is written (none returned) when the merged object would exceed
+-- preferences_max bytes.
 UPDATE users SET
     name        = coalesce(sqlc.narg('name'), name),
     timezone    = coalesce(sqlc.narg('timezone'), timezone),
     locale      = coalesce(sqlc.narg('locale'), locale),
-    preferences = coalesce(sqlc.narg('preferences')::jsonb, preferences),
+    preferences = CASE WHEN sqlc.narg('preferences_set')::jsonb IS NULL THEN preferences
+                       ELSE (preferences - @preferences_remove::text[]) || sqlc.narg('preferences_set')::jsonb END,
     updated_at  = now()
 WHERE id = @id
+  AND (sqlc.narg('preferences_set')::jsonb IS NULL
+       OR octet_length(((preferences - @preferences_remove::text[]) || sqlc.narg('preferences_set')::jsonb)::text)
+          <= @preferences_max::int)
 RETURNING *;
 
 -- name: UserSetRole :one

@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/agentgraph/agentgraph/blocks"
@@ -13,11 +14,26 @@ import (
 func toUser(u *model.User) *gql.User {
 	return &gql.User{
 		ID: u.ID.String(), Email: u.Email, Name: u.Name, Role: gql.UserRole(u.Role), Timezone: u.Timezone,
-		Locale: u.Locale, Preferences: gqlscalar.JSON(u.Preferences), IsActive: u.IsActive, CreatedAt: u.CreatedAt,
+		Locale: u.Locale, Preferences: toPreferences(model.ReadPreferences(u.Preferences, u.Locale)), IsActive: u.IsActive, CreatedAt: u.CreatedAt,
 		UpdatedAt: u.UpdatedAt, LastLoginAt: u.LastLoginAt, DisplayName: u.DisplayName(),
 		IsAdmin:   authz.Allows(u, authz.Moderator), // the seed's is_admin is staff: MODERATOR too
 		IsNewUser: u.IsNewUser(time.Now()),
 	}
+}
+
+func toPreferences(p model.Preferences) *gql.UserPreferences {
+	return &gql.UserPreferences{Theme: gql.Theme(p.Theme), Language: p.Language,
+		NotificationsEnabled: p.NotificationsEnabled, AutoSaveEnabled: p.AutoSaveEnabled,
+		DefaultGraphSettings: mustJSON(p.DefaultGraphSettings), Other: mustJSON(p.Other)}
+}
+
+// mustJSON encodes a value decoded from JSON, which always encodes again.
+func mustJSON(v any) gqlscalar.JSON {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return gqlscalar.JSON(b)
 }
 
 func toAPIKey(k *model.APIKey) *gql.APIKey {
@@ -27,8 +43,8 @@ func toAPIKey(k *model.APIKey) *gql.APIKey {
 
 func toGraph(g *model.Graph) *gql.Graph {
 	out := &gql.Graph{
-		ID: g.ID.String(), Version: g.Version, Name: g.Name, Description: g.Description, IsActive: g.IsActive,
-		IsTemplate: g.IsTemplate, ForkedFromVersion: g.ForkedFromVersion, CreatedAt: g.CreatedAt,
+		ID: versionID(g.ID, g.Version), GraphID: g.ID.String(), Version: g.Version, Name: g.Name,
+		Description: g.Description, IsActive: g.IsActive, IsTemplate: g.IsTemplate, ForkedFromVersion: g.ForkedFromVersion, CreatedAt: g.CreatedAt,
 		UpdatedAt: g.UpdatedAt, OwnerID: g.UserID.String(),
 	}
 	if g.ForkedFromID != nil {
@@ -71,7 +87,8 @@ func toBlock(reg *blocks.Registry, b blocks.Block) *gql.Block {
 		ID: info.ID, Name: info.Name, Description: info.Description, Categories: cats,
 		BlockType: gql.BlockType(info.Type), InputSchema: gqlscalar.JSON(info.InputSchema),
 		OutputSchema: gqlscalar.JSON(info.OutputSchema), Costs: costs, CredentialsProviderNames: creds,
-		RequiredInputs: reg.RequiredInputs(info.ID),
+		RequiredInputs: reg.RequiredInputs(info.ID), UISchema: gqlscalar.JSON(reg.UISchema(info.ID)),
+		Examples: gqlscalar.JSON(reg.Examples(info.ID)),
 	}
 }
 

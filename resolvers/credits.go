@@ -12,7 +12,8 @@ import (
 )
 
 func toCredit(c *db.Credit) *gql.UserCredit {
-	return &gql.UserCredit{Balance: int(c.Balance), Currency: c.Currency, UpdatedAt: c.UpdatedAt, UserID: c.UserID.String()}
+	return &gql.UserCredit{ID: c.ID.String(), UserID: c.UserID.String(), Balance: int(c.Balance), Currency: c.Currency,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 func (r *userResolver) Credit(ctx context.Context, obj *gql.User) (*gql.UserCredit, error) {

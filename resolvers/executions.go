@@ -46,6 +46,7 @@ func toExecution(e *model.GraphExecution) *gql.GraphExecution {
 			LocalTime: e.UserContext.LocalTime(time.Now())},
 		IsShared: e.IsShared, ShareToken: e.ShareToken, Duration: seconds(e.Duration(time.Now())),
 		IsRunning: e.IsRunning(), CanBeCancelled: e.CanBeCancelled(), LastSeq: int(e.LastSeq),
+		IsSuccessful: e.Status == model.StatusCompleted,
 	}
 }
 
@@ -116,11 +117,11 @@ func (r *queryResolver) Executions(ctx context.Context, graphID *string, status 
 	}
 	var gid *uuid.UUID
 	if graphID != nil {
-		id, err := uuid.Parse(*graphID)
-		if err != nil {
+		ref, ok := parseGraphRef(*graphID)
+		if !ok {
 			return emptyExecutions(), nil // a malformed id has no runs
 		}
-		gid = &id
+		gid = &ref.id // a version's id names its graph: runs of every version
 	}
 	return r.executionPage(ctx, u.ID, gid, status, first, after)
 }
@@ -158,7 +159,7 @@ func (r *graphResolver) Executions(ctx context.Context, obj *gql.Graph, first *i
 	if err != nil {
 		return nil, err
 	}
-	gid, err := uuid.Parse(obj.ID)
+	gid, err := uuid.Parse(obj.GraphID)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +171,7 @@ func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, ver
 	if err != nil {
 		return nil, err
 	}
-	gid, err := lookupID("graph", graphID)
+	ref, err := lookupGraph(graphID)
 	if err != nil {
 		return nil, err
 	}
@@ -178,29 +179,18 @@ func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, ver
 	if err != nil {
 		return nil, err
 	}
-	uc := model.UserContext{Timezone: u.Timezone, Locale: u.Locale}
-	if userContext != nil {
-		if userContext.Timezone != nil {
-			if _, err := time.LoadLocation(*userContext.Timezone); err != nil || *userContext.Timezone == "" {
-				return nil, model.Invalid("userContext.timezone", "unknown time zone %q", *userContext.Timezone)
-			}
-			uc.Timezone = *userContext.Timezone
-		}
-		if userContext.Locale != nil {
-			uc.Locale = *userContext.Locale
-		}
-		if uc.Preferences, err = jsonObjectArg("userContext.preferences", userContext.Preferences); err != nil {
-			return nil, err
-		}
+	uc, err := runContext(userContext)
+	if err != nil {
+		return nil, err
 	}
-	v := 0
-	if version != nil {
-		if *version < 1 {
-			return nil, model.Invalid("version", "must be 1 or more")
-		}
-		v = *version
+	if version != nil && *version < 1 {
+		return nil, model.Invalid("version", "must be 1 or more")
 	}
-	e, err := r.Runs.Submit(ctx, u.ID, gid, v, in, uc)
+	v, err := ref.withVersion("version", version)
+	if err != nil {
+		return nil, err
+	}
+	e, err := r.Runs.Submit(ctx, u.ID, ref.id, v, in, uc)
 	if err != nil {
 		return nil, err
 	}
@@ -326,4 +316,35 @@ func (r *nodeExecutionResolver) Node(ctx context.Context, obj *gql.NodeExecution
 		return nil, nilIfNotFound(err)
 	}
 	return n, nil
+}
+
+// runContext checks what the caller chose for a run's UserContext. What is
+// left empty the engine fills from the user's stored settings as it
+// submits (it reads the user then anyway), preferences merged key by key.
+func runContext(in *gql.UserContextInput) (model.UserContext, error) {
+	var uc model.UserContext
+	if in == nil {
+		return uc, nil
+	}
+	if in.Timezone != nil {
+		if err := model.CheckTimezone("userContext.timezone", *in.Timezone); err != nil {
+			return uc, err
+		}
+		uc.Timezone = *in.Timezone
+	}
+	if in.Locale != nil {
+		l, err := model.ParseLocale("userContext.locale", *in.Locale)
+		if err != nil {
+			return uc, err
+		}
+		uc.Locale = l
+	}
+	if given(in.Preferences) {
+		p, err := model.ParsePreferencesPatch("userContext.preferences", in.Preferences)
+		if err != nil {
+			return uc, err
+		}
+		uc.Preferences = p.Overrides()
+	}
+	return uc, nil
 }

@@ -16,7 +16,7 @@ import (
 )
 
 func graphKey(obj *gql.Graph) (model.GraphKey, error) {
-	id, err := uuid.Parse(obj.ID)
+	id, err := uuid.Parse(obj.GraphID)
 	return model.GraphKey{ID: id, Version: obj.Version}, err
 }
 
@@ -121,7 +121,7 @@ func (r *graphResolver) Versions(ctx context.Context, obj *gql.Graph) ([]*gql.Gr
 	if err != nil {
 		return nil, err
 	}
-	id, err := uuid.Parse(obj.ID)
+	id, err := uuid.Parse(obj.GraphID)
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/google/uuid"
-
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/graphs"
@@ -103,10 +101,11 @@ func (r *mutationResolver) UpdateGraph(ctx context.Context, id string, input gql
 	if err != nil {
 		return nil, err
 	}
-	gid, err := lookupID("graph", id)
+	ref, err := lookupGraph(id) // a version's id names its graph
 	if err != nil {
 		return nil, err
 	}
+	gid := ref.id
 	spec, err := specFromInput(input)
 	if err != nil {
 		return nil, err
@@ -123,11 +122,13 @@ func (r *mutationResolver) SetActiveGraphVersion(ctx context.Context, id string,
 	if err != nil {
 		return nil, err
 	}
-	gid, err := lookupID("graph", id)
+	// A version's id names its graph: the version argument says which
+	// version to activate, the id's own may be any other.
+	ref, err := lookupGraph(id)
 	if err != nil {
 		return nil, err
 	}
-	g, err := r.GraphService.SetActive(ctx, u.ID, gid, version)
+	g, err := r.GraphService.SetActive(ctx, u.ID, ref.id, version)
 	if err != nil {
 		return nil, err
 	}
@@ -139,11 +140,11 @@ func (r *mutationResolver) DeleteGraph(ctx context.Context, id string) (bool, er
 	if err != nil {
 		return false, err
 	}
-	gid, err := lookupID("graph", id)
+	ref, err := lookupGraph(id) // a version's id names its graph: all of it goes
 	if err != nil {
 		return false, err
 	}
-	return true, r.GraphService.Delete(ctx, u.ID, gid)
+	return true, r.GraphService.Delete(ctx, u.ID, ref.id)
 }
 
 func (r *mutationResolver) ForkGraph(ctx context.Context, id string, version *int, name *string) (*gql.Graph, error) {
@@ -151,15 +152,15 @@ func (r *mutationResolver) ForkGraph(ctx context.Context, id string, version *in
 	if err != nil {
 		return nil, err
 	}
-	gid, err := lookupID("graph", id)
+	ref, err := lookupGraph(id)
 	if err != nil {
 		return nil, err
 	}
-	v := 0
-	if version != nil {
-		v = *version
+	v, err := ref.withVersion("version", version)
+	if err != nil {
+		return nil, err
 	}
-	g, err := r.GraphService.Fork(ctx, u.ID, gid, v, name)
+	g, err := r.GraphService.Fork(ctx, u.ID, ref.id, v, name)
 	if err != nil {
 		return nil, err
 	}
@@ -183,15 +184,15 @@ func (r *queryResolver) Graph(ctx context.Context, id string, version *int) (*gq
 	if err != nil {
 		return nil, err
 	}
-	gid, err := uuid.Parse(id)
-	if err != nil {
+	ref, ok := parseGraphRef(id)
+	if !ok {
 		return nil, nil // a malformed id names nothing: null, like a missing graph
 	}
-	v := 0
-	if version != nil {
-		v = *version
+	v, err := ref.withVersion("version", version)
+	if err != nil {
+		return nil, err
 	}
-	g, err := r.GraphService.Get(ctx, u.ID, gid, v)
+	g, err := r.GraphService.Get(ctx, u.ID, ref.id, v)
 	if err != nil {
 		return nil, nilIfNotFound(err)
 	}

@@ -16,10 +16,15 @@ func TestGraphVersions(t *testing.T) {
 	_, tok := b.user(model.RoleUser)
 	var g struct {
 		ID      string
+		GraphID string
 		Version int
 	}
-	b.ok(tok, createGraph, map[string]any{"in": chainGraph("versions", 3)}, "createGraph", &g)
+	b.ok(tok, `mutation($in: GraphInput!) { createGraph(input: $in) { id graphId version } }`,
+		map[string]any{"in": chainGraph("versions", 3)}, "createGraph", &g)
 	require.Equal(t, 1, g.Version)
+	// Graph.id names the version; graphId the graph, for every version.
+	require.NotEqual(t, g.GraphID, g.ID)
+	gid := g.GraphID
 
 	// A new version that is not activated: graph(id) still answers version 1,
 	// the active one, not the highest (AutoGPT's bug).
@@ -28,7 +33,7 @@ func TestGraphVersions(t *testing.T) {
 		Version  int
 		IsActive bool
 	}
-	b.ok(tok, upd, map[string]any{"id": g.ID, "in": chainGraph("versions", 4), "a": false}, "updateGraph", &v2)
+	b.ok(tok, upd, map[string]any{"id": gid, "in": chainGraph("versions", 4), "a": false}, "updateGraph", &v2)
 	require.Equal(t, 2, v2.Version)
 	require.False(t, v2.IsActive)
 	var cur struct {
@@ -36,13 +41,13 @@ func TestGraphVersions(t *testing.T) {
 		Nodes    []struct{ ID string }
 		Versions []struct{ Version int }
 	}
-	b.ok(tok, `query($id: ID!) { graph(id: $id) { version nodes { id } versions { version } } }`, map[string]any{"id": g.ID}, "graph", &cur)
+	b.ok(tok, `query($id: ID!) { graph(id: $id) { version nodes { id } versions { version } } }`, map[string]any{"id": gid}, "graph", &cur)
 	require.Equal(t, 1, cur.Version)
 	require.Len(t, cur.Nodes, 3)
 	require.Equal(t, []struct{ Version int }{{2}, {1}}, cur.Versions)
 
-	b.ok(tok, `mutation($id: ID!) { setActiveGraphVersion(id: $id, version: 2) { version isActive } }`, map[string]any{"id": g.ID}, "", nil)
-	b.ok(tok, `query($id: ID!) { graph(id: $id) { version nodes { id } versions { version } } }`, map[string]any{"id": g.ID}, "graph", &cur)
+	b.ok(tok, `mutation($id: ID!) { setActiveGraphVersion(id: $id, version: 2) { version isActive } }`, map[string]any{"id": gid}, "", nil)
+	b.ok(tok, `query($id: ID!) { graph(id: $id) { version nodes { id } versions { version } } }`, map[string]any{"id": gid}, "graph", &cur)
 	require.Equal(t, 2, cur.Version)
 	require.Len(t, cur.Nodes, 4)
 
@@ -55,7 +60,7 @@ func TestGraphVersions(t *testing.T) {
 	require.Equal(t, 1, inactive.Edges[0].Node.Version)
 
 	// Updating activates by default.
-	b.ok(tok, upd, map[string]any{"id": g.ID, "in": chainGraph("versions", 5)}, "updateGraph", &v2)
+	b.ok(tok, upd, map[string]any{"id": gid, "in": chainGraph("versions", 5)}, "updateGraph", &v2)
 	require.Equal(t, 3, v2.Version)
 	require.True(t, v2.IsActive)
 
@@ -66,14 +71,16 @@ func TestGraphVersions(t *testing.T) {
 		ForkedFromVersion int
 		Name              string
 	}
-	b.ok(tok, `mutation($id: ID!) { forkGraph(id: $id) { id forkedFromId forkedFromVersion name } }`, map[string]any{"id": g.ID}, "forkGraph", &fork)
-	require.Equal(t, g.ID, fork.ForkedFromID)
+	b.ok(tok, `mutation($id: ID!) { forkGraph(id: $id) { id forkedFromId forkedFromVersion name } }`, map[string]any{"id": gid}, "forkGraph", &fork)
+	require.Equal(t, gid, fork.ForkedFromID, "the graph's own id")
 	require.Equal(t, 3, fork.ForkedFromVersion)
 	require.Equal(t, "versions (copy)", fork.Name)
-	b.ok(tok, `mutation($id: ID!) { deleteGraph(id: $id) }`, map[string]any{"id": g.ID}, "", nil)
-	r := b.do(tok, `query($id: ID!) { graph(id: $id) { id } }`, map[string]any{"id": g.ID})
-	require.Empty(t, r.Errors)
-	require.Equal(t, "null", string(r.Data["graph"]))
+	b.ok(tok, `mutation($id: ID!) { deleteGraph(id: $id) }`, map[string]any{"id": gid}, "", nil)
+	for _, id := range []string{gid, g.ID} {
+		r := b.do(tok, `query($id: ID!) { graph(id: $id) { id } }`, map[string]any{"id": id})
+		require.Empty(t, r.Errors)
+		require.Equal(t, "null", string(r.Data["graph"]), id)
+	}
 	b.ok(tok, `query($id: ID!) { graph(id: $id) { id } }`, map[string]any{"id": fork.ID}, "", nil)
 }
 

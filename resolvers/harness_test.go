@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
@@ -42,6 +43,24 @@ func (c *counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQ
 }
 func (c *counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// streamStore is the store the live streams read through, counting the
+// reads of what events show beyond themselves: a graph version's nodes, a
+// run's outputs at its end.
+type streamStore struct {
+	*db.Store
+	nodeReads, outputReads atomic.Int64
+}
+
+func (s *streamStore) NodesByGraphs(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Node, error) {
+	s.nodeReads.Add(1)
+	return s.Store.NodesByGraphs(ctx, keys)
+}
+
+func (s *streamStore) ExecutionOutputs(ctx context.Context, id uuid.UUID) (model.Status, json.RawMessage, error) {
+	s.outputReads.Add(1)
+	return s.Store.ExecutionOutputs(ctx, id)
+}
+
 // bundle is one test's running API: a real HTTP server on the package's
 // database and Redis, with engine workers.
 type bundle struct {
@@ -49,6 +68,7 @@ type bundle struct {
 	url    string
 	store  *db.Store
 	stmts  *counter
+	reads  *streamStore // the live streams' store
 	jwt    auth.JWTConfig
 	logger *slog.Logger
 }
@@ -82,16 +102,17 @@ func setup(t testing.TB) *bundle {
 	cipher, err := credentials.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
 	require.NoError(t, err)
 	jwt := auth.JWTConfig{Secret: []byte("test-secret-0123456789abcdef")}
+	reads := &streamStore{Store: store}
 	h := server.NewHandler(server.Options{
 		Resolver: &resolvers.Resolver{CredentialService: credentials.NewService(store, cipher), Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
-			Streams: livestream.New(store, hub, livestream.Options{Logger: logger}), Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger},
+			Streams: livestream.New(reads, hub, livestream.Options{Logger: logger}), Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger},
 		Auth:   &auth.Authenticator{Store: store, JWT: jwt},
 		Logger: logger,
 		Ready:  func(context.Context) error { return nil },
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &bundle{t: t, url: srv.URL + "/graphql", store: store, stmts: stmts, jwt: jwt, logger: logger}
+	return &bundle{t: t, url: srv.URL + "/graphql", store: store, stmts: stmts, reads: reads, jwt: jwt, logger: logger}
 }
 
 // user creates a user with credits and returns it with an API key.

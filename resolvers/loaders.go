@@ -22,6 +22,7 @@ type Loaders struct {
 	nodes          *dataloadgen.Loader[uuid.UUID, model.Node]
 	nodeExecutions *dataloadgen.Loader[uuid.UUID, []model.NodeExecution]
 	indexes        indexes
+	nodePages      nodePages
 }
 
 // batchWait is how long a loader gathers keys before it queries.

@@ -39,6 +39,9 @@ func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscript
 // AlertRule returns the AlertRule field resolver.
 func (r *Resolver) AlertRule() graph.AlertRuleResolver { return &alertRuleResolver{r} }
 
+// ExecutionEvent returns the ExecutionEvent field resolver.
+func (r *Resolver) ExecutionEvent() graph.ExecutionEventResolver { return &executionEventResolver{r} }
+
 // Graph returns the Graph field resolver.
 func (r *Resolver) Graph() graph.GraphResolver { return &graphResolver{r} }
 
@@ -65,6 +68,7 @@ type (
 	alertRuleResolver      struct{ *Resolver }
 	mutationResolver       struct{ *Resolver }
 	subscriptionResolver   struct{ *Resolver }
+	executionEventResolver struct{ *Resolver }
 	graphResolver          struct{ *Resolver }
 	graphExecutionResolver struct{ *Resolver }
 	linkResolver           struct{ *Resolver }

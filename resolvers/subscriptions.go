@@ -3,6 +3,8 @@ package resolvers
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/gqlscalar"
@@ -19,7 +21,11 @@ func (r *subscriptionResolver) ExecutionEvents(ctx context.Context, executionID 
 	if err != nil {
 		return nil, err
 	}
-	return livefeed.Run(ctx, r.Streams, e.ID, livefeed.User(e.UserID), toSnapshotEvent, toEvent)
+	// Every event of the run is of the graph version it runs; the version
+	// lets an event's node be found (ExecutionEvent.node).
+	version := e.GraphVersion
+	return livefeed.Run(ctx, r.Streams, e.ID, livefeed.User(e.UserID), toSnapshotEvent,
+		func(ev *events.Event) *gql.ExecutionEvent { return toEvent(ev, version) })
 }
 
 // GraphExecutions streams the status changes of the caller's runs of a graph.
@@ -28,11 +34,13 @@ func (r *subscriptionResolver) GraphExecutions(ctx context.Context, graphID stri
 	if err != nil {
 		return nil, err
 	}
-	gid, err := lookupID("graph", graphID)
+	// A version's id names its graph: runs of every version are sent.
+	ref, err := lookupGraph(graphID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.GraphService.Get(ctx, u.ID, gid, 0); err != nil {
+	gid := ref.id
+	if _, err := r.GraphService.Get(ctx, u.ID, gid, ref.version); err != nil {
 		return nil, err
 	}
 	return livefeed.Graph(ctx, r.Streams, gid, u.ID, toExecution), nil
@@ -49,12 +57,13 @@ func toSnapshotEvent(snap *model.ExecutionSnapshot) *gql.ExecutionEvent {
 	}
 	st := gql.ExecutionStatus(snap.Execution.Status)
 	return &gql.ExecutionEvent{Seq: int(snap.Execution.LastSeq), Kind: gql.ExecutionEventKindSnapshot, ExecutionID: ex.ID,
-		GraphID: ex.GraphID, Status: &st, At: snap.At, Execution: ex}
+		GraphID: ex.GraphID, GraphVersion: ex.GraphVersion, Status: &st, At: snap.At, Execution: ex, Outputs: ex.Outputs}
 }
 
-func toEvent(ev *events.Event) *gql.ExecutionEvent {
+// toEvent maps one event of a run of graph version version.
+func toEvent(ev *events.Event, version int) *gql.ExecutionEvent {
 	out := &gql.ExecutionEvent{Seq: int(ev.Seq), Kind: gql.ExecutionEventKind(ev.Kind), ExecutionID: ev.ExecutionID,
-		GraphID: ev.GraphID, ValueTruncated: ev.ValueTruncated, At: ev.At}
+		GraphID: ev.GraphID, GraphVersion: version, ValueTruncated: ev.ValueTruncated, At: ev.At}
 	if ev.Status != "" {
 		st := gql.ExecutionStatus(ev.Status)
 		out.Status = &st
@@ -74,4 +83,52 @@ func strPtr(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// Node is the event's node, from the graph version's nodes that the live
+// streams read once per process: showing it costs no read per event, nor
+// per subscriber. It is resolved while the event is rendered, on the
+// transport's delivery path, never on the hub's callback.
+func (r *executionEventResolver) Node(ctx context.Context, obj *gql.ExecutionEvent) (*gql.Node, error) {
+	if obj.NodeID == nil {
+		return nil, nil
+	}
+	gid, err := uuid.Parse(obj.GraphID)
+	if err != nil {
+		return nil, err
+	}
+	nid, err := uuid.Parse(*obj.NodeID)
+	if err != nil {
+		return nil, err
+	}
+	n, err := r.Streams.Node(ctx, model.GraphKey{ID: gid, Version: obj.GraphVersion}, nid)
+	if err != nil {
+		return nil, nilIfNotFound(err)
+	}
+	return toNode(n), nil
+}
+
+// Outputs are a SNAPSHOT's own; the event that ends the run reads them once
+// per process for every subscriber that shows the end (the event does not
+// carry them: it crosses Redis to every API process, wanted or not).
+func (r *executionEventResolver) Outputs(ctx context.Context, obj *gql.ExecutionEvent) (gqlscalar.JSON, error) {
+	if obj.Outputs != nil || !endsRun(obj) {
+		return obj.Outputs, nil
+	}
+	id, err := uuid.Parse(obj.ExecutionID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := r.Streams.EndOutputs(ctx, id)
+	if err != nil {
+		return nil, nilIfNotFound(err) // deleted since it ended: nothing to show
+	}
+	return jsonOr(raw, "{}"), nil
+}
+
+// endsRun reports whether obj is the GRAPH_STATUS event of a final status
+// (events.Event.Terminal).
+func endsRun(obj *gql.ExecutionEvent) bool {
+	return obj.Kind == gql.ExecutionEventKindGraphStatus && obj.Status != nil &&
+		model.Status(*obj.Status).IsTerminal()
 }

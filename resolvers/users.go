@@ -2,11 +2,11 @@ package resolvers
 
 import (
 	"context"
-	"encoding/json"
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/auth"
 	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/gqlscalar"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
@@ -61,8 +61,10 @@ func (r *mutationResolver) UpdateMe(ctx context.Context, input gql.UpdateMeInput
 		return nil, err
 	}
 	upd := db.ProfileUpdate{Name: input.Name, Timezone: input.Timezone, Locale: input.Locale}
-	if input.Preferences != nil {
-		upd.Preferences = json.RawMessage(input.Preferences)
+	if given(input.Preferences) {
+		if upd.Preferences, err = model.ParsePreferencesPatch("preferences", input.Preferences); err != nil {
+			return nil, err
+		}
 	}
 	nu, err := r.Store.UserUpdateProfile(ctx, u.ID, upd)
 	if err != nil {
@@ -70,6 +72,47 @@ func (r *mutationResolver) UpdateMe(ctx context.Context, input gql.UpdateMeInput
 	}
 	return toUser(nu), nil
 }
+
+// UpdatePreferences is updateMe for the typed preferences: the same merge,
+// one key per field given.
+func (r *mutationResolver) UpdatePreferences(ctx context.Context, input gql.UserPreferencesInput) (*gql.User, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := model.NewPreferencesPatch()
+	if given(input.Other) {
+		if err := p.PutOther("other", input.Other); err != nil {
+			return nil, err
+		}
+	}
+	if input.Theme != nil {
+		err = p.Put("", model.PrefTheme, string(*input.Theme))
+	}
+	if err == nil && input.Language != nil {
+		err = p.Put("", model.PrefLanguage, *input.Language)
+	}
+	if err == nil && input.NotificationsEnabled != nil {
+		err = p.Put("", model.PrefNotificationsEnabled, *input.NotificationsEnabled)
+	}
+	if err == nil && input.AutoSaveEnabled != nil {
+		err = p.Put("", model.PrefAutoSaveEnabled, *input.AutoSaveEnabled)
+	}
+	if err == nil && given(input.DefaultGraphSettings) {
+		err = p.PutJSON("", model.PrefDefaultGraphSettings, input.DefaultGraphSettings)
+	}
+	if err != nil {
+		return nil, err
+	}
+	nu, err := r.Store.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Preferences: p})
+	if err != nil {
+		return nil, err
+	}
+	return toUser(nu), nil
+}
+
+// given tells a JSON argument that was sent from one omitted or null.
+func given(j gqlscalar.JSON) bool { return len(j) > 0 && string(j) != "null" }
 
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, name string) (*gql.CreatedAPIKey, error) {
 	u, err := me(ctx)

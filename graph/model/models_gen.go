@@ -93,6 +93,18 @@ type Block struct {
 	CredentialsProviderNames []string `json:"credentialsProviderNames"`
 	// Input pins with no default in the schema that must be given.
 	RequiredInputs []string `json:"requiredInputs"`
+	// Hints for a form that edits a node's inputs (the seed's ui_schema), in
+	// react-jsonschema-form's uiSchema shape: a JSON object whose `ui:order` lists
+	// the input pins in declaration order (then `*`), and, per input pin, an object
+	// with `ui:title` (a label) and, when the pin needs one, `ui:widget`:
+	// `password` for secrets, `textarea` for long text, `select` for a choice among
+	// fixed values, `updown` for numbers, `checkbox` for flags.
+	UISchema gqlscalar.JSON `json:"uiSchema"`
+	// Example inputs (the seed's examples and generate_example): a JSON array of
+	// objects of input pin name → value that the block accepts, built from the
+	// input schema's examples and defaults, with a placeholder of the right type for
+	// each required pin that has neither.
+	Examples gqlscalar.JSON `json:"examples"`
 }
 
 // One pricing rule of a block (the seed's BlockCost). A node execution is charged
@@ -165,7 +177,7 @@ type ExecutionEvent struct {
 	Kind ExecutionEventKind `json:"kind"`
 	// The id of the run.
 	ExecutionID string `json:"executionId"`
-	// The id of the run's graph.
+	// The id of the run's graph (its Graph.graphId, the same for every version).
 	GraphID string `json:"graphId"`
 	// The new status (GRAPH_STATUS, NODE_STATUS) or the run's status (SNAPSHOT); null for NODE_OUTPUT.
 	Status *ExecutionStatus `json:"status,omitempty"`
@@ -185,6 +197,12 @@ type ExecutionEvent struct {
 	At time.Time `json:"at"`
 	// For SNAPSHOT: the run as stored when the event was made.
 	Execution *GraphExecution `json:"execution,omitempty"`
+	// The node concerned (NODE_STATUS, NODE_OUTPUT) as the run's graph version holds it, so its key, label and block can be shown without another query; null for other kinds and when the node cannot be found. Read once per graph version by the server, not once per event.
+	Node *Node `json:"node,omitempty"`
+	// The run's outputs, as GraphExecution.outputs (a JSON object of AgentOutputBlock name → list of values): the final ones on the GRAPH_STATUS event that ends the run, those so far on a SNAPSHOT (final when the SNAPSHOT shows an ended run); null on the other events.
+	Outputs gqlscalar.JSON `json:"outputs,omitempty"`
+	// the version of the run's graph, to find the node of an event
+	GraphVersion int `json:"-"`
 }
 
 // One line of a run's log (the seed's ExecutionLog).
@@ -276,11 +294,17 @@ type ExecutionStats struct {
 	SuccessRate float64 `json:"successRate"`
 }
 
-// One version of a graph (the seed's Graph): nodes, each running a block, joined
-// by links. Every update stores a new version; one version is the active one.
-// Readable by its owner, and by every signed-in user when it is a template.
+// One version of a graph (the seed's Graph and GraphVersion): nodes, each running
+// a block, joined by links. Every update stores a new version; one version is the
+// active one. Readable by its owner, and by every signed-in user when it is a
+// template. `id` names this version and `graphId` the graph, the same for all of
+// its versions: a normalising cache keeps versions apart by `id`.
 type Graph struct {
-	// The graph's id, the same for every version of it.
+	// This version's id, unique across every version of every graph, so clients
+	// that cache objects by id keep versions apart. It has the form
+	// `<graphId>:v<version>`, but treat it as opaque. Wherever an argument asks for
+	// a graph's id, this id is accepted too and names its graph (and this version
+	// where a version is meant).
 	ID string `json:"id"`
 	// This version's number: 1 for the first, one more for each update.
 	Version int `json:"version"`
@@ -314,6 +338,8 @@ type Graph struct {
 	Versions []*Graph `json:"versions"`
 	// The caller's own runs of this graph (any version), newest first; other users' runs of a template are not shown.
 	Executions *GraphExecutionConnection `json:"executions"`
+	// The graph's own id, the same for every version of it: what GraphExecution.graphId, Node.graphId, Link.graphId and forkedFromId hold.
+	GraphID string `json:"graphId"`
 	// the owner's user id, for the owner resolver and access checks
 	OwnerID string `json:"-"`
 }
@@ -339,7 +365,7 @@ type GraphEdge struct {
 type GraphExecution struct {
 	// The run's id.
 	ID string `json:"id"`
-	// The id of the graph that ran.
+	// The id of the graph that ran (its Graph.graphId, the same for every version).
 	GraphID string `json:"graphId"`
 	// The version of the graph that ran.
 	GraphVersion int `json:"graphVersion"`
@@ -383,6 +409,8 @@ type GraphExecution struct {
 	LastSeq int `json:"lastSeq"`
 	// Per-node measurements of this run (the seed's ExecutionMetrics), from its node executions.
 	Metrics []*ExecutionMetric `json:"metrics"`
+	// Whether the run ended COMPLETED (the seed's is_successful); false while it is queued or running, and when it ended otherwise.
+	IsSuccessful bool `json:"isSuccessful"`
 }
 
 // A page of runs, newest first.
@@ -512,9 +540,11 @@ type Link struct {
 	// The sink node's input pin; a dynamic pin feeds one part of it: `name_$_0` a list item, `name_#_key` a dictionary entry, `name_@_attr` an attribute.
 	SinkName string `json:"sinkName"`
 	// Whether the link keeps its last value and feeds it to every later run of the sink, instead of handing each value over once.
-	IsStatic     bool   `json:"isStatic"`
-	GraphID      string `json:"-"`
-	GraphVersion int    `json:"-"`
+	IsStatic bool `json:"isStatic"`
+	// The id of the graph the link belongs to (Graph.graphId).
+	GraphID string `json:"graphId"`
+	// The version of that graph the link belongs to: every version has its own links.
+	GraphVersion int `json:"graphVersion"`
 }
 
 // One link of a GraphInput, naming its nodes by key.
@@ -558,8 +588,12 @@ type Node struct {
 	RequiredInputs []string `json:"requiredInputs"`
 	// JSON Schema of the block's outputs: one property per output pin (error included); `{}` when the block is unknown.
 	OutputSchema gqlscalar.JSON `json:"outputSchema"`
-	GraphID      string         `json:"-"`
-	GraphVersion int            `json:"-"`
+	// The id of the graph the node belongs to (Graph.graphId).
+	GraphID string `json:"graphId"`
+	// The version of that graph the node belongs to: every version has its own nodes.
+	GraphVersion int `json:"graphVersion"`
+	// This node's executions across the caller's own runs, newest first (other users' runs of a template are not shown).
+	Executions *NodeExecutionConnection `json:"executions"`
 }
 
 // One run of one node within a run (the seed's NodeExecution). A node runs once
@@ -595,6 +629,22 @@ type NodeExecution struct {
 	Cost         int    `json:"cost"`
 	GraphID      string `json:"-"`
 	GraphVersion int    `json:"-"`
+}
+
+// A page of a node's executions, newest first.
+type NodeExecutionConnection struct {
+	// The node executions of this page.
+	Edges []*NodeExecutionEdge `json:"edges"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// One node execution in a page of a node's executions.
+type NodeExecutionEdge struct {
+	// The cursor of this node execution: pass it as `after` to read the ones after it.
+	Cursor string `json:"cursor"`
+	// The node execution.
+	Node *NodeExecution `json:"node"`
 }
 
 // What one node execution did (blocks share the worker's process: no per-node memory or CPU is measured).
@@ -697,9 +747,17 @@ type UpdateMeInput struct {
 	Name *string `json:"name,omitempty"`
 	// An IANA time zone name such as `Europe/Paris`; an unknown zone is refused.
 	Timezone *string `json:"timezone,omitempty"`
-	// A BCP 47 language tag such as `en-US`: 1 to 35 characters.
+	// A BCP 47 language tag such as `en-US` (1 to 35 characters), stored in canonical form (`en_us` → `en-US`); a malformed or unknown tag is refused.
 	Locale *string `json:"locale,omitempty"`
-	// A JSON object of preference name → value. It replaces the stored preferences as a whole.
+	// Preferences to change, as a JSON object of preference key → value, merged
+	// key by key into the stored ones: keys not named keep their value, a key set
+	// to `null` is removed (a typed preference goes back to its default). The typed
+	// keys are checked as `updatePreferences` checks them (`theme`: LIGHT, DARK or
+	// SYSTEM, any case; `language`: a BCP 47 tag; `notificationsEnabled`,
+	// `autoSaveEnabled`: booleans; `defaultGraphSettings`: an object, replaced as a
+	// whole); other keys hold any JSON without the NUL character, at most 32 levels
+	// deep. At most 16 KiB per change and 64 KiB stored in all. A bad value is
+	// BAD_USER_INPUT naming the key, and nothing changes.
 	Preferences gqlscalar.JSON `json:"preferences,omitempty"`
 }
 
@@ -716,10 +774,10 @@ type User struct {
 	Role UserRole `json:"role"`
 	// An IANA time zone name such as `Europe/Paris`; `UTC` by default. Runs use it unless told otherwise.
 	Timezone string `json:"timezone"`
-	// A BCP 47 language tag such as `en-US` (the default). Runs use it unless told otherwise.
+	// A BCP 47 language tag such as `en-US` (the default), in canonical form. Runs use it unless told otherwise.
 	Locale string `json:"locale"`
-	// The user's preferences: a JSON object of preference name → value (`{}` when none).
-	Preferences gqlscalar.JSON `json:"preferences"`
+	// The user's preferences (the seed's UserPreferences), each at its default until set. Runs see them unless told otherwise.
+	Preferences *UserPreferences `json:"preferences"`
 	// Whether the account may sign in; a deactivated user's tokens stop working at once.
 	IsActive bool `json:"isActive"`
 	// When the account was created.
@@ -752,19 +810,25 @@ type UserContext struct {
 	Timezone string `json:"timezone"`
 	// A BCP 47 language tag such as `en-US`.
 	Locale string `json:"locale"`
-	// A JSON object of preference name → value.
+	// A JSON object of preference key → value: the user's preferences when the run
+	// was submitted (every typed key of UserPreferences with its value or default,
+	// and any other stored key), with the run's own userContext.preferences merged
+	// over them.
 	Preferences gqlscalar.JSON `json:"preferences"`
 	// The current time in this context's time zone.
 	LocalTime time.Time `json:"localTime"`
 }
 
-// The context a run's blocks see: time zone, locale and preferences.
+// The context a run's blocks see: time zone, locale and preferences. Whatever is omitted is the caller's own, as stored.
 type UserContextInput struct {
 	// An IANA time zone name such as `Europe/Paris`; the caller's own when omitted. An unknown zone is refused.
 	Timezone *string `json:"timezone,omitempty"`
-	// A BCP 47 language tag such as `en-US`; the caller's own when omitted.
+	// A BCP 47 language tag such as `en-US` (1 to 35 characters); the caller's own when omitted. A malformed or unknown tag is refused.
 	Locale *string `json:"locale,omitempty"`
-	// A JSON object of preference name → value handed to the run's blocks; `{}` when omitted.
+	// Preferences for this run only, as a JSON object of preference key → value
+	// merged key by key over the caller's stored preferences (a key set to `null`
+	// is left out, a typed one goes back to its default); nothing is stored. Checked
+	// like `updateMe`'s preferences. When omitted, the run sees the stored ones.
 	Preferences gqlscalar.JSON `json:"preferences,omitempty"`
 }
 
@@ -779,7 +843,12 @@ type UserCredit struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	// The ledger of this balance, newest entry first.
 	Transactions *CreditTransactionConnection `json:"transactions"`
-	UserID       string                       `json:"-"`
+	// The balance's id (the seed's UserCredit.id): one balance per user.
+	ID string `json:"id"`
+	// The id of the user whose balance this is.
+	UserID string `json:"userId"`
+	// When the balance was opened: the first time the user's credits were read or changed.
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 // One user in a page of users.
@@ -788,6 +857,46 @@ type UserEdge struct {
 	Cursor string `json:"cursor"`
 	// The user.
 	Node *User `json:"node"`
+}
+
+// A user's preferences (the seed's UserPreferences). Each typed field shows its
+// default until set. Stored as one JSON object whose keys are these fields' names;
+// keys that are not typed fields are kept and shown in `other`. A run's blocks see
+// the whole object (typed fields included) as `UserContext.preferences`.
+type UserPreferences struct {
+	// The colour scheme of the user interface; SYSTEM by default.
+	Theme Theme `json:"theme"`
+	// The language of the user interface, a canonical BCP 47 tag; the user's locale by default.
+	Language string `json:"language"`
+	// Whether the user wants notifications (run endings, alerts); true by default.
+	NotificationsEnabled bool `json:"notificationsEnabled"`
+	// Whether the editor saves graphs as they change; true by default.
+	AutoSaveEnabled bool `json:"autoSaveEnabled"`
+	// A JSON object of settings new graphs start with (free-form, set by the editor); `{}` by default.
+	DefaultGraphSettings gqlscalar.JSON `json:"defaultGraphSettings"`
+	// A JSON object of the stored preference keys that are not typed fields above, as stored (`{}` when none).
+	Other gqlscalar.JSON `json:"other"`
+}
+
+// A change to the caller's preferences (the seed's update_preference, for several
+// keys at once): each field given is merged into the stored preferences in one
+// atomic update; omitted or null fields keep their value. To put a typed preference
+// back to its default, send it as `null` inside `updateMe(input: {preferences})`.
+type UserPreferencesInput struct {
+	// The colour scheme of the user interface.
+	Theme *Theme `json:"theme,omitempty"`
+	// The language of the user interface: a BCP 47 tag such as `fr-CA` (1 to 35 characters), stored in canonical form.
+	Language *string `json:"language,omitempty"`
+	// Whether the user wants notifications.
+	NotificationsEnabled *bool `json:"notificationsEnabled,omitempty"`
+	// Whether the editor saves graphs as they change.
+	AutoSaveEnabled *bool `json:"autoSaveEnabled,omitempty"`
+	// A JSON object of settings new graphs start with; replaces the stored object as a whole.
+	DefaultGraphSettings gqlscalar.JSON `json:"defaultGraphSettings,omitempty"`
+	// Other preference keys, as a JSON object of key → value merged key by key (a
+	// key set to `null` is removed). Any JSON without the NUL character, at most 32
+	// levels deep; the typed keys above are refused here (use their fields).
+	Other gqlscalar.JSON `json:"other,omitempty"`
 }
 
 // How urgent an alert rule is (the seed's AlertSeverity).
@@ -1417,6 +1526,67 @@ func (e *LogLevel) UnmarshalJSON(b []byte) error {
 }
 
 func (e LogLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The colour scheme of the user interface (the seed's UserPreferences.theme).
+type Theme string
+
+const (
+	// Light backgrounds.
+	ThemeLight Theme = "LIGHT"
+	// Dark backgrounds.
+	ThemeDark Theme = "DARK"
+	// Follow the device's setting (the default).
+	ThemeSystem Theme = "SYSTEM"
+)
+
+var AllTheme = []Theme{
+	ThemeLight,
+	ThemeDark,
+	ThemeSystem,
+}
+
+func (e Theme) IsValid() bool {
+	switch e {
+	case ThemeLight, ThemeDark, ThemeSystem:
+		return true
+	}
+	return false
+}
+
+func (e Theme) String() string {
+	return string(e)
+}
+
+func (e *Theme) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Theme(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Theme", str)
+	}
+	return nil
+}
+
+func (e Theme) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Theme) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Theme) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

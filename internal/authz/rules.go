@@ -40,6 +40,7 @@ var Root = map[string]Level{
 	"Query.executions":               User,
 	"Query.credentials":              User,
 	"Mutation.updateMe":              User,
+	"Mutation.updatePreferences":     User,
 	"Mutation.createAPIKey":          User,
 	"Mutation.revokeAPIKey":          User,
 	"Mutation.createGraph":           User,

@@ -11,9 +11,11 @@ import (
 
 // Credit is a user's balance (the seed's UserCredit).
 type Credit struct {
+	ID        uuid.UUID
 	UserID    uuid.UUID
 	Balance   int64
 	Currency  string
+	CreatedAt time.Time
 	UpdatedAt time.Time
 }
 
@@ -77,5 +79,6 @@ func (s *Store) CreditTransactions(ctx context.Context, userID uuid.UUID, before
 }
 
 func creditFromRow(r dbsqlc.UserCredit) *Credit {
-	return &Credit{UserID: r.UserID, Balance: r.Balance, Currency: r.Currency, UpdatedAt: r.UpdatedAt}
+	return &Credit{ID: r.ID, UserID: r.UserID, Balance: r.Balance, Currency: r.Currency, CreatedAt: r.CreatedAt,
+		UpdatedAt: r.UpdatedAt}
 }

@@ -127,6 +127,16 @@ func (s *Store) ExecutionChildOf(ctx context.Context, nodeExecutionID uuid.UUID)
 	return executionFromRow(row), nil
 }
 
+// ExecutionOutputs returns a run's status and outputs (one narrow read:
+// live streams show the outputs when a run ends).
+func (s *Store) ExecutionOutputs(ctx context.Context, id uuid.UUID) (model.Status, json.RawMessage, error) {
+	row, err := s.q.GraphExecutionOutputs(ctx, s.db, id)
+	if err != nil {
+		return "", nil, notFound(err, "execution")
+	}
+	return model.Status(row.Status), row.Outputs, nil
+}
+
 func executionFromRow(r dbsqlc.GraphExecution) *model.GraphExecution {
 	e := &model.GraphExecution{
 		ID: r.ID, GraphID: r.GraphID, GraphVersion: int(r.GraphVersion), UserID: r.UserID,

@@ -138,6 +138,7 @@ func (s *Store) ExecutionInsertClaimed(ctx context.Context, ns []NewExecution, o
 type SubmitTarget struct {
 	UserActive       bool
 	Timezone, Locale string
+	Preferences      json.RawMessage // as stored: a run's defaults
 	Graph            model.GraphKey
 	GraphOwner       uuid.UUID
 }
@@ -175,7 +176,7 @@ func (s *Store) SubmitTargets(ctx context.Context, reqs []TargetRequest) ([]*Sub
 			errs[i] = model.NotFound("graph")
 			continue
 		}
-		out[i], errs[i] = &SubmitTarget{UserActive: r.IsActive, Timezone: r.Timezone, Locale: r.Locale,
+		out[i], errs[i] = &SubmitTarget{UserActive: r.IsActive, Timezone: r.Timezone, Locale: r.Locale, Preferences: r.Preferences,
 			Graph: model.GraphKey{ID: r.GraphID.UUID, Version: int(*r.GraphVersion)}, GraphOwner: r.GraphUserID.UUID}, nil
 	}
 	return out, errs, nil

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/google/uuid"
@@ -111,7 +112,7 @@ func TestSubmitTargets(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, targets, 6)
 	require.NoError(t, errs[0])
-	require.Equal(t, db.SubmitTarget{UserActive: true, Timezone: "UTC", Locale: "en-US",
+	require.Equal(t, db.SubmitTarget{UserActive: true, Timezone: "UTC", Locale: "en-US", Preferences: json.RawMessage(`{}`),
 		Graph: model.GraphKey{ID: g.ID, Version: 1}, GraphOwner: u.ID}, *targets[0])
 	require.NoError(t, errs[1])
 	require.Equal(t, 2, targets[1].Graph.Version)

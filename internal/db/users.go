@@ -2,12 +2,12 @@ package db
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"net/mail"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -45,13 +45,16 @@ func (s *Store) UserCreate(ctx context.Context, u NewUser) (*model.User, error) 
 		return nil, model.Invalid("role", "unknown role %q (USER, ADMIN, MODERATOR, DEVELOPER)", u.Role)
 	}
 	if u.Timezone == "" {
-		u.Timezone = "UTC"
+		u.Timezone = model.DefaultTimezone
 	}
-	if _, err := time.LoadLocation(u.Timezone); err != nil {
-		return nil, model.Invalid("timezone", "unknown time zone %q", u.Timezone)
+	if err := model.CheckTimezone("timezone", u.Timezone); err != nil {
+		return nil, err
 	}
 	if u.Locale == "" {
-		u.Locale = "en-US"
+		u.Locale = model.DefaultLocale
+	}
+	if u.Locale, err = model.ParseLocale("locale", u.Locale); err != nil {
+		return nil, err
 	}
 	row, err := s.q.UserCreate(ctx, s.db, dbsqlc.UserCreateParams{
 		Email: email, Name: u.Name, Role: dbsqlc.UserRole(u.Role), Timezone: u.Timezone, Locale: u.Locale,
@@ -109,34 +112,46 @@ func (s *Store) UserList(ctx context.Context, after *Cursor, limit int) ([]*mode
 
 // ProfileUpdate is a partial update of the fields a user may change.
 type ProfileUpdate struct {
-	Name        *string
-	Timezone    *string
-	Locale      *string
-	Preferences json.RawMessage
+	Name     *string
+	Timezone *string
+	Locale   *string
+	// Preferences is merged into the stored preferences key by key; nil
+	// leaves them alone.
+	Preferences *model.PreferencesPatch
 }
 
-// UserUpdateProfile applies the non-nil fields.
+// UserUpdateProfile applies the non-nil fields in one statement, so a
+// preferences change is atomic however many run at once. Nothing changes
+// when one field is refused, including when the merged preferences would
+// exceed model.MaxPreferences.
 func (s *Store) UserUpdateProfile(ctx context.Context, id uuid.UUID, p ProfileUpdate) (*model.User, error) {
 	if p.Timezone != nil {
-		if _, err := time.LoadLocation(*p.Timezone); err != nil || *p.Timezone == "" {
-			return nil, model.Invalid("timezone", "unknown time zone %q", *p.Timezone)
+		if err := model.CheckTimezone("timezone", *p.Timezone); err != nil {
+			return nil, err
 		}
 	}
 	if p.Name != nil && len([]rune(*p.Name)) > 100 {
 		return nil, model.Invalid("name", "at most 100 characters")
 	}
-	if p.Locale != nil && (len(*p.Locale) == 0 || len(*p.Locale) > 35) {
-		return nil, model.Invalid("locale", "must be a BCP 47 tag like en-US")
+	if p.Locale != nil {
+		c, err := model.ParseLocale("locale", *p.Locale)
+		if err != nil {
+			return nil, err
+		}
+		p.Locale = &c
 	}
+	params := dbsqlc.UserUpdateProfileParams{ID: id, Name: p.Name, Timezone: p.Timezone, Locale: p.Locale,
+		PreferencesRemove: []string{}, PreferencesMax: model.MaxPreferences}
 	if p.Preferences != nil {
-		var m map[string]any
-		if json.Unmarshal(p.Preferences, &m) != nil || m == nil {
-			return nil, model.Invalid("preferences", "must be a JSON object")
+		params.PreferencesSet, params.PreferencesRemove = p.Preferences.Split()
+	}
+	row, err := s.q.UserUpdateProfile(ctx, s.db, params)
+	if errors.Is(err, pgx.ErrNoRows) && p.Preferences != nil {
+		// No row: either no such user, or the merge would be too large.
+		if _, gerr := s.q.UserGetByID(ctx, s.db, id); gerr == nil {
+			return nil, model.Invalid("preferences", "the stored preferences would exceed %d bytes: remove keys (set them to null) first", model.MaxPreferences)
 		}
 	}
-	row, err := s.q.UserUpdateProfile(ctx, s.db, dbsqlc.UserUpdateProfileParams{
-		ID: id, Name: p.Name, Timezone: p.Timezone, Locale: p.Locale, Preferences: p.Preferences,
-	})
 	if err != nil {
 		return nil, notFound(err, "user")
 	}

@@ -2,6 +2,8 @@ package db_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -28,7 +30,8 @@ func TestUsers(t *testing.T) {
 	_, err = s.UserCreate(ctx, db.NewUser{Email: email})
 	require.ErrorIs(t, err, model.ErrConflict, "emails compare lower-cased")
 	for _, bad := range []db.NewUser{{Email: "not-an-email"}, {Email: "r@example.com", Role: "ROOT"},
-		{Email: "tz@example.com", Timezone: "Mars/Base"}} {
+		{Email: "tz@example.com", Timezone: "Mars/Base"}, {Email: "tz@example.com", Timezone: "Local"},
+		{Email: "l@example.com", Locale: "xx-YY"}, {Email: "l@example.com", Locale: "en US"}} {
 		_, err = s.UserCreate(ctx, bad)
 		require.ErrorAs(t, err, &inputErr, "%+v", bad)
 	}
@@ -48,18 +51,27 @@ func TestUsers(t *testing.T) {
 	require.ElementsMatch(t, []uuid.UUID{u.ID, other.ID}, ids(many, func(u *model.User) uuid.UUID { return u.ID }))
 
 	name, tz := "Ada", "Europe/Paris"
-	u, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Name: &name, Timezone: &tz, Preferences: json.RawMessage(`{"theme":"dark"}`)})
+	u, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Name: &name, Timezone: &tz, Preferences: patch(t, `{"theme":"dark"}`)})
 	require.NoError(t, err)
 	require.Equal(t, "Ada", *u.Name)
 	require.Equal(t, "Europe/Paris", u.Timezone)
 	require.Equal(t, "en-US", u.Locale, "fields left nil are kept")
-	require.JSONEq(t, `{"theme":"dark"}`, string(u.Preferences))
+	require.JSONEq(t, `{"theme":"DARK"}`, string(u.Preferences))
 	bad := "Nowhere/Else"
 	_, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Timezone: &bad})
 	require.ErrorAs(t, err, &inputErr)
-	_, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Preferences: json.RawMessage(`[1]`)})
+	badLocale := "en-"
+	_, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Locale: &badLocale})
 	require.ErrorAs(t, err, &inputErr)
+	_, err = model.ParsePreferencesPatch("preferences", []byte(`[1]`))
+	require.ErrorAs(t, err, &inputErr, "preferences are checked before they reach the store")
+	lower := "fr_ca"
+	u, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Locale: &lower})
+	require.NoError(t, err)
+	require.Equal(t, "fr-CA", u.Locale, "stored in canonical form")
 	_, err = s.UserUpdateProfile(ctx, uuid.New(), db.ProfileUpdate{Name: &name})
+	require.ErrorIs(t, err, model.ErrNotFound)
+	_, err = s.UserUpdateProfile(ctx, uuid.New(), db.ProfileUpdate{Preferences: patch(t, `{"theme":"DARK"}`)})
 	require.ErrorIs(t, err, model.ErrNotFound)
 
 	u, err = s.UserSetRole(ctx, u.ID, model.RoleModerator)
@@ -84,6 +96,80 @@ func TestUsers(t *testing.T) {
 	u, err = s.UserGet(ctx, u.ID)
 	require.NoError(t, err)
 	require.Equal(t, first, *u.LastLoginAt, "written at most once a minute")
+}
+
+func patch(t *testing.T, raw string) *model.PreferencesPatch {
+	t.Helper()
+	p, err := model.ParsePreferencesPatch("preferences", []byte(raw))
+	require.NoError(t, err)
+	return p
+}
+
+// TestUserPreferencesMerge: a change of preferences is merged key by key in
+// SQL, keeps what it does not name (unknown keys stored earlier included),
+// is atomic under concurrent changes, and is refused whole when too large.
+func TestUserPreferencesMerge(t *testing.T) {
+	t.Parallel()
+	b := setup(t, false)
+	s, ctx := b.store, b.ctx
+	u := b.user()
+	// Stored before preferences were typed: a lower-case theme, unknown keys.
+	_, err := b.pool.Exec(ctx, `UPDATE users SET preferences = '{"theme":"dark","legacy":{"x":1},"fontSize":14}' WHERE id = $1`, u.ID)
+	require.NoError(t, err)
+
+	u, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Preferences: patch(t, `{"language":"de"}`)})
+	require.NoError(t, err)
+	require.JSONEq(t, `{"theme":"dark","legacy":{"x":1},"fontSize":14,"language":"de"}`, string(u.Preferences),
+		"earlier keys are kept, as stored")
+	u, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Preferences: patch(t, `{"fontSize":null,"theme":"LIGHT","autoSaveEnabled":false}`)})
+	require.NoError(t, err)
+	require.JSONEq(t, `{"theme":"LIGHT","legacy":{"x":1},"language":"de","autoSaveEnabled":false}`, string(u.Preferences),
+		"null removes a key; the rest is merged")
+
+	// Concurrent changes of different keys all survive: the merge is one
+	// UPDATE, not a read-modify-write.
+	const n = 16
+	errs := make(chan error, n)
+	for i := range n {
+		p := patch(t, fmt.Sprintf(`{"k%d":%d}`, i, i))
+		go func() {
+			_, err := s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Preferences: p})
+			errs <- err
+		}()
+	}
+	for range n {
+		require.NoError(t, <-errs)
+	}
+	u, err = s.UserGet(ctx, u.ID)
+	require.NoError(t, err)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(u.Preferences, &got))
+	for i := range n {
+		require.Equal(t, float64(i), got[fmt.Sprintf("k%d", i)], "key k%d", i)
+	}
+	require.Equal(t, "LIGHT", got["theme"])
+
+	// Each change is under the per-change bound; the fifth would take the
+	// stored object past model.MaxPreferences: refused, nothing changed
+	// (not even the name sent with it).
+	big := strings.Repeat("x", 15<<10)
+	for i := range 4 {
+		_, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Preferences: patch(t, fmt.Sprintf(`{"big%d":%q}`, i, big))})
+		require.NoError(t, err)
+	}
+	before, err := s.UserGet(ctx, u.ID)
+	require.NoError(t, err)
+	name := "Changed"
+	_, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Name: &name, Preferences: patch(t, fmt.Sprintf(`{"big4":%q}`, big))})
+	var inputErr *model.InputError
+	require.ErrorAs(t, err, &inputErr)
+	require.Equal(t, "preferences", inputErr.Field)
+	after, err := s.UserGet(ctx, u.ID)
+	require.NoError(t, err)
+	require.Equal(t, before, after)
+	// Replacing a big key by another of the same size fits.
+	_, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Preferences: patch(t, fmt.Sprintf(`{"big0":null,"big4":%q}`, big))})
+	require.NoError(t, err)
 }
 
 // TestUserList pages through every user (a database of its own: the list

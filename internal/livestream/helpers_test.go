@@ -2,6 +2,7 @@ package livestream_test
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,6 +101,9 @@ type run struct {
 	node  uuid.UUID
 	seq   int64
 	state model.Status
+	// outputs are stored with the final status, as the engine stores the
+	// run's outputs when it ends.
+	outputs json.RawMessage
 }
 
 // start stores a RUNNING run of g by u, claimed by owner: seq 2 (QUEUED
@@ -129,7 +133,7 @@ func (r *run) commit(n int, status model.Status) []events.Event {
 		ev := events.Event{ExecutionID: r.exec.ID.String(), GraphID: r.exec.GraphID.String(), UserID: r.exec.UserID.String(),
 			Seq: seq, At: now}
 		if status != "" && i == n-1 {
-			w.PrevStatus, w.Status, w.Release = r.state, status, true
+			w.PrevStatus, w.Status, w.Release, w.Outputs = r.state, status, true, r.outputs
 			ev.Kind, ev.Status = events.KindGraphStatus, string(status)
 		} else {
 			id := uuid.New()

@@ -23,10 +23,15 @@
 // demand (internal/livefeed under the websocket transport) an idle stream
 // costs a few hundred bytes and no goroutine, which is what lets one server
 // hold tens of thousands.
+//
+// What consumers show with an event beyond the event itself (the node it
+// concerns, the run's outputs at its end) is read through Streams too, once
+// per process for every stream that shows it (Node, EndOutputs; shown.go).
 package livestream
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"time"
@@ -58,6 +63,10 @@ type Store interface {
 	ExecutionSnapshot(ctx context.Context, id uuid.UUID) (*model.ExecutionSnapshot, error)
 	// ExecutionGet reads a run.
 	ExecutionGet(ctx context.Context, id uuid.UUID) (*model.GraphExecution, error)
+	// NodesByGraphs reads the nodes of graph versions.
+	NodesByGraphs(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Node, error)
+	// ExecutionOutputs reads a run's status and outputs.
+	ExecutionOutputs(ctx context.Context, id uuid.UUID) (model.Status, json.RawMessage, error)
 }
 
 // Hub is the process's one Redis subscription, fanned out locally
@@ -75,14 +84,20 @@ type Options struct {
 	QuietCheck time.Duration
 	// Logger receives failed re-reads; nil discards.
 	Logger *slog.Logger
+	// NodesBudget and OutputsBudget bound the bytes held by the shared
+	// reads of graph versions' nodes and of ended runs' outputs (Node,
+	// EndOutputs; defaults DefaultNodesBudget, DefaultOutputsBudget).
+	NodesBudget, OutputsBudget int
 }
 
 // Streams opens live streams on one store and one hub.
 type Streams struct {
-	store Store
-	hub   Hub
-	quiet time.Duration
-	log   *slog.Logger
+	store   Store
+	hub     Hub
+	quiet   time.Duration
+	log     *slog.Logger
+	nodes   *cache[model.GraphKey, graphNodes]
+	outputs *cache[uuid.UUID, json.RawMessage]
 }
 
 // New returns Streams reading from store and listening on hub.
@@ -93,5 +108,14 @@ func New(store Store, hub Hub, opts Options) *Streams {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Streams{store: store, hub: hub, quiet: opts.QuietCheck, log: opts.Logger.With("component", "livestream")}
+	if opts.NodesBudget <= 0 {
+		opts.NodesBudget = DefaultNodesBudget
+	}
+	if opts.OutputsBudget <= 0 {
+		opts.OutputsBudget = DefaultOutputsBudget
+	}
+	s := &Streams{store: store, hub: hub, quiet: opts.QuietCheck, log: opts.Logger.With("component", "livestream")}
+	s.nodes = newCache(opts.NodesBudget, s.readNodes)
+	s.outputs = newCache(opts.OutputsBudget, s.readOutputs)
+	return s
 }

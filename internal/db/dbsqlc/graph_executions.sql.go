@@ -798,6 +798,24 @@ func (q *Queries) GraphExecutionListByUser(ctx context.Context, db DBTX, arg Gra
 	return items, nil
 }
 
+const graphExecutionOutputs = `-- name: GraphExecutionOutputs :one
+SELECT status, outputs FROM graph_executions WHERE id = $1
+`
+
+type GraphExecutionOutputsRow struct {
+	Status  ExecutionStatus
+	Outputs json.RawMessage
+}
+
+// A run's status and outputs, without the rest of its row (inputs, stats,
+// context): what a live stream shows when the run ends.
+func (q *Queries) GraphExecutionOutputs(ctx context.Context, db DBTX, id uuid.UUID) (GraphExecutionOutputsRow, error) {
+	row := db.QueryRow(ctx, graphExecutionOutputs, id)
+	var i GraphExecutionOutputsRow
+	err := row.Scan(&i.Status, &i.Outputs)
+	return i, err
+}
+
 const graphExecutionOwnedBy = `-- name: GraphExecutionOwnedBy :many
 SELECT id FROM graph_executions WHERE id = ANY($1::uuid[]) AND lease_owner = $2::text
 `
@@ -958,7 +976,7 @@ func (q *Queries) GraphExecutionSetShared(ctx context.Context, db DBTX, arg Grap
 }
 
 const submitTargets = `-- name: SubmitTargets :many
-SELECT uu.ord::bigint AS ord, u.is_active, u.timezone, u.locale,
+SELECT uu.ord::bigint AS ord, u.is_active, u.timezone, u.locale, u.preferences,
        g.id AS graph_id, g.version AS graph_version, g.user_id AS graph_user_id
 FROM unnest($1::uuid[]) WITH ORDINALITY AS uu(user_id, ord)
 JOIN unnest($2::uuid[]) WITH ORDINALITY AS gg(graph_id, ord) ON gg.ord = uu.ord
@@ -979,6 +997,7 @@ type SubmitTargetsRow struct {
 	IsActive     bool
 	Timezone     string
 	Locale       string
+	Preferences  json.RawMessage
 	GraphID      uuid.NullUUID
 	GraphVersion *int32
 	GraphUserID  uuid.NullUUID
@@ -986,9 +1005,9 @@ type SubmitTargetsRow struct {
 
 // What concurrent submits check, in one round trip: for the i-th (user,
 // graph, version) of the three arrays (version 0: the active one), whether
-// the user is active, their defaults, and the graph version to run, as the
-// row with ord i. graph_id is NULL when there is no such version, and a
-// missing user has no row.
+// the user is active, their defaults (time zone, locale, preferences), and
+// the graph version to run, as the row with ord i. graph_id is NULL when
+// there is no such version, and a missing user has no row.
 func (q *Queries) SubmitTargets(ctx context.Context, db DBTX, arg SubmitTargetsParams) ([]SubmitTargetsRow, error) {
 	rows, err := db.Query(ctx, submitTargets, arg.UserIds, arg.GraphIds, arg.Versions)
 	if err != nil {
@@ -1003,6 +1022,7 @@ func (q *Queries) SubmitTargets(ctx context.Context, db DBTX, arg SubmitTargetsP
 			&i.IsActive,
 			&i.Timezone,
 			&i.Locale,
+			&i.Preferences,
 			&i.GraphID,
 			&i.GraphVersion,
 			&i.GraphUserID,

@@ -8,6 +8,7 @@ package dbsqlc
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -128,6 +129,74 @@ ORDER BY graph_execution_id, created_at, id
 // Every node execution of many runs in one statement, in creation order.
 func (q *Queries) NodeExecutionListByExecutions(ctx context.Context, db DBTX, ids []uuid.UUID) ([]NodeExecution, error) {
 	rows, err := db.Query(ctx, nodeExecutionListByExecutions, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []NodeExecution{}
+	for rows.Next() {
+		var i NodeExecution
+		if err := rows.Scan(
+			&i.ID,
+			&i.GraphExecutionID,
+			&i.NodeID,
+			&i.Status,
+			&i.Inputs,
+			&i.Outputs,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.EndedAt,
+			&i.ErrorMessage,
+			&i.Stats,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const nodeExecutionPageByNodes = `-- name: NodeExecutionPageByNodes :many
+SELECT p.id, p.graph_execution_id, p.node_id, p.status, p.inputs, p.outputs, p.created_at, p.started_at,
+       p.ended_at, p.error_message, p.stats
+FROM unnest($1::uuid[]) AS k(node_id)
+CROSS JOIN LATERAL (
+    SELECT ne.id, ne.graph_execution_id, ne.node_id, ne.status, ne.inputs, ne.outputs, ne.created_at, ne.started_at,
+           ne.ended_at, ne.error_message, ne.stats
+    FROM node_executions ne
+    JOIN graph_executions ge ON ge.id = ne.graph_execution_id
+    WHERE ne.node_id = k.node_id AND ge.user_id = $2
+      AND ($3::timestamptz IS NULL
+           OR (ne.created_at, ne.id) < ($3::timestamptz, $4::uuid))
+    ORDER BY ne.created_at DESC, ne.id DESC
+    LIMIT $5
+) p
+ORDER BY p.node_id, p.created_at DESC, p.id DESC
+`
+
+type NodeExecutionPageByNodesParams struct {
+	NodeIds       []uuid.UUID
+	UserID        uuid.UUID
+	BeforeCreated *time.Time
+	BeforeID      uuid.NullUUID
+	Lim           int32
+}
+
+// One page of each node's executions in one user's runs, newest first, for
+// many nodes in one statement (the Node.executions dataloader): keyset on
+// (created_at, id) after the cursor, at most @lim per node, each walked in
+// order on idx_node_exec_node_created.
+func (q *Queries) NodeExecutionPageByNodes(ctx context.Context, db DBTX, arg NodeExecutionPageByNodesParams) ([]NodeExecution, error) {
+	rows, err := db.Query(ctx, nodeExecutionPageByNodes,
+		arg.NodeIds,
+		arg.UserID,
+		arg.BeforeCreated,
+		arg.BeforeID,
+		arg.Lim,
+	)
 	if err != nil {
 		return nil, err
 	}

@@ -252,27 +252,42 @@ UPDATE users SET
     name        = coalesce($1, name),
     timezone    = coalesce($2, timezone),
     locale      = coalesce($3, locale),
-    preferences = coalesce($4::jsonb, preferences),
+    preferences = CASE WHEN $4::jsonb IS NULL THEN preferences
+                       ELSE (preferences - $5::text[]) || $4::jsonb END,
     updated_at  = now()
-WHERE id = $5
+WHERE id = $6
+  AND ($4::jsonb IS NULL
+       OR octet_length(((preferences - $5::text[]) || $4::jsonb)::text)
+          <= $7::int)
 RETURNING id, email, name, role, timezone, locale, preferences, is_active, created_at, updated_at, last_login_at
 `
 
 type UserUpdateProfileParams struct {
-	Name        *string
-	Timezone    *string
-	Locale      *string
-	Preferences []byte
-	ID          uuid.UUID
+	Name              *string
+	Timezone          *string
+	Locale            *string
+	PreferencesSet    []byte
+	PreferencesRemove []string
+	ID                uuid.UUID
+	PreferencesMax    int32
 }
 
+// Preferences are merged key by key in this one statement (the seed's
+// update_preference): the keys of preferences_remove are dropped, then
+// preferences_set is merged over the rest with jsonb ||. Two changes of
+// different keys made at the same time both survive, as a read-modify-write
+// would not promise. A NULL preferences_set leaves preferences alone. No row
+// is written (none returned) when the merged object would exceed
+// preferences_max bytes.
 func (q *Queries) UserUpdateProfile(ctx context.Context, db DBTX, arg UserUpdateProfileParams) (User, error) {
 	row := db.QueryRow(ctx, userUpdateProfile,
 		arg.Name,
 		arg.Timezone,
 		arg.Locale,
-		arg.Preferences,
+		arg.PreferencesSet,
+		arg.PreferencesRemove,
 		arg.ID,
+		arg.PreferencesMax,
 	)
 	var i User
 	err := row.Scan(

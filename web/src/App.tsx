@@ -59,10 +59,10 @@ export function App() {
     if (!me) return;
     const order: ThemePref[] = ['system', 'light', 'dark'];
     const next = order[(order.indexOf(themePref(me.preferences)) + 1) % order.length];
-    const prefs = { ...me.preferences, theme: next };
-    setMe({ ...me, preferences: prefs });
+    const theme = next.toUpperCase() as Me['preferences']['theme'];
+    setMe({ ...me, preferences: { ...me.preferences, theme } });
     try {
-      await gql(UPDATE_PREFS, { p: prefs });
+      await gql(UPDATE_PREFS, { p: { theme } });
     } catch {
       /* the choice still applies to this tab */
     }

@@ -1,11 +1,11 @@
 // Light or dark: the user's `theme` preference (User.preferences.theme:
-// "light", "dark" or "system") when signed in, else the system's setting.
+// LIGHT, DARK or SYSTEM) when signed in, else the system's setting.
 import { useEffect, useState } from 'react';
 
 export type ThemePref = 'light' | 'dark' | 'system';
 
-export function themePref(prefs: Record<string, unknown> | undefined): ThemePref {
-  const t = prefs?.theme;
+export function themePref(prefs: { theme?: string } | undefined): ThemePref {
+  const t = prefs?.theme?.toLowerCase();
   return t === 'light' || t === 'dark' ? t : 'system';
 }
 

@@ -3,14 +3,14 @@
 
 /**
  * A graph's stable identity, used in URLs and in every mutation that names a
- * graph. Today Graph.id is the same for every version; if the schema moves
- * to per-version ids with a stable `graphId`, change this function and the
- * GRAPH_REF fragment below, nothing else.
+ * graph: Graph.graphId, the same for every version (Graph.id names one
+ * version). Every place that needs it goes through this function and the
+ * GRAPH_REF selection below.
  */
 export function graphRef(g: { id: string; graphId?: string }): string {
   return g.graphId ?? g.id;
 }
-export const GRAPH_REF = 'id version';
+export const GRAPH_REF = 'id graphId version';
 
 const BLOCK = 'id name description categories blockType inputSchema outputSchema';
 const GRAPH_FULL = `${GRAPH_REF} name description isActive isTemplate updatedAt
@@ -21,8 +21,9 @@ const EXECUTION = `id graphId graphVersion status inputs outputs createdAt ended
   isShared shareToken canBeCancelled lastSeq
   nodeExecutions { id nodeId status outputs errorMessage }`;
 
-export const ME = `query Me { me { id email displayName preferences } }`;
-export const UPDATE_PREFS = `mutation Prefs($p: JSON!) { updateMe(input: { preferences: $p }) { id preferences } }`;
+export const ME = `query Me { me { id email displayName preferences { theme } } }`;
+// updateMe merges the keys given into the stored preferences.
+export const UPDATE_PREFS = `mutation Prefs($p: JSON!) { updateMe(input: { preferences: $p }) { id preferences { theme } } }`;
 
 export const BLOCKS = `query Blocks { blocks { ${BLOCK} } }`;
 

@@ -48,6 +48,7 @@ export interface GraphLink {
 
 export interface Graph {
   id: string;
+  graphId: string;
   version: number;
   name: string;
   description: string | null;
@@ -61,6 +62,7 @@ export interface Graph {
 
 export interface GraphSummary {
   id: string;
+  graphId: string;
   version: number;
   name: string;
   description: string | null;
@@ -118,5 +120,5 @@ export interface Me {
   id: string;
   email: string;
   displayName: string;
-  preferences: Record<string, unknown>;
+  preferences: { theme: 'LIGHT' | 'DARK' | 'SYSTEM' };
 }

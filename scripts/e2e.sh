@@ -46,6 +46,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ./scripts/services.sh
+CHROMIUM_PATH="$(./scripts/browser.sh)"
+export CHROMIUM_PATH
 go build -o bin/agentgraph ./cmd/agentgraph
 
 # Tests need only the e2e dependencies, not the GraphiQL build's; reinstall
@@ -96,6 +98,8 @@ status=0
 # Independent files run side by side; the Redis-restart test disturbs the
 # shared Redis, so it runs alone, after everything else.
 (cd e2e && node --test --test-concurrency=4 test/*.test.js) || status=1
+# The web app in headless Chromium; screenshots land in e2e/artifacts/.
+(cd e2e && node --test --test-timeout=120000 browser/*.test.js) || status=1
 # E2E_SERIAL=0 skips it, for a machine whose Redis others are using.
 if [ "${E2E_SERIAL:-1}" != "0" ]; then
   (cd e2e && node --test --test-concurrency=1 serial/*.test.js) || status=1

@@ -28,7 +28,7 @@ func get(t *testing.T, h http.Handler, path string, header ...string) *httptest.
 func TestGraphiQLPageIsSelfContained(t *testing.T) {
 	t.Parallel()
 	h := testHandler()
-	page := get(t, h, "/")
+	page := get(t, h, "/graphiql")
 	require.Equal(t, http.StatusOK, page.Code)
 	require.Equal(t, "text/html; charset=utf-8", page.Header().Get("Content-Type"))
 	require.Contains(t, page.Header().Get("Content-Security-Policy"), "default-src 'self'")
@@ -88,15 +88,15 @@ func TestGraphiQLUnknownPathsAndMethods(t *testing.T) {
 	h := testHandler()
 	require.Equal(t, http.StatusNotFound, get(t, h, "/nope").Code)
 	require.Equal(t, http.StatusNotFound, get(t, h, "/graphiql/").Code)
-	require.Equal(t, http.StatusNotFound, get(t, h, "/graphiql/index.html").Code, "the page lives at / only")
+	require.Equal(t, http.StatusNotFound, get(t, h, "/graphiql/index.html").Code, "the page lives at /graphiql only")
 
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", strings.NewReader("x")))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/graphiql", strings.NewReader("x")))
 	require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 	require.Equal(t, "GET, HEAD", rec.Header().Get("Allow"))
 
 	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, "/", nil))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, "/graphiql", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Zero(t, rec.Body.Len())
 }

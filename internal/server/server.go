@@ -1,6 +1,6 @@
 // Package server assembles the HTTP surface: GraphQL at /graphql (POST, GET
-// and websocket), an offline GraphiQL page at /, /healthz, /readyz and
-// /metrics.
+// and websocket), the web app at / (and its routes), an offline GraphiQL page
+// at /graphiql, /healthz, /readyz and /metrics.
 package server
 
 import (
@@ -146,7 +146,7 @@ func NewHandler(o Options) *Handler {
 	if o.Webhooks != nil {
 		mux.Handle("/webhooks/{id}", webhookHandler(o.Webhooks, o.Logger))
 	}
-	mux.Handle("/", graphiqlHandler())
+	mux.Handle("/", pagesHandler())
 	adminhttp.Mount(mux, adminhttp.Options{Ready: o.Ready, Registry: o.Registry})
 	return &Handler{Handler: mux, ws: ws}
 }

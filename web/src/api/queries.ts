@@ -1,0 +1,68 @@
+// Every operation the app sends, in one place: the app is a reference client
+// of the public schema, and this file is the list of what it uses.
+
+/**
+ * A graph's stable identity, used in URLs and in every mutation that names a
+ * graph: Graph.graphId, the same for every version (Graph.id names one
+ * version). Every place that needs it goes through this function and the
+ * GRAPH_REF selection below.
+ */
+export function graphRef(g: { id: string; graphId?: string }): string {
+  return g.graphId ?? g.id;
+}
+export const GRAPH_REF = 'id graphId version';
+
+const BLOCK = 'id name description categories blockType inputSchema outputSchema';
+const GRAPH_FULL = `${GRAPH_REF} name description isActive isTemplate updatedAt
+  nodes { id key blockId label inputDefault metadata position { x y } block { ${BLOCK} } }
+  links { id sourceId sinkId sourceName sinkName isStatic }
+  versions { version isActive createdAt }`;
+const EXECUTION = `id graphId graphVersion status inputs outputs createdAt endedAt errorMessage
+  isShared shareToken canBeCancelled lastSeq
+  nodeExecutions { id nodeId status outputs errorMessage }`;
+
+export const ME = `query Me { me { id email displayName preferences { theme } } }`;
+// updateMe merges the keys given into the stored preferences.
+export const UPDATE_PREFS = `mutation Prefs($p: JSON!) { updateMe(input: { preferences: $p }) { id preferences { theme } } }`;
+
+export const BLOCKS = `query Blocks { blocks { ${BLOCK} } }`;
+
+export const GRAPHS = `query Graphs($q: String) {
+  graphs(first: 100, filter: { nameContains: $q }) { edges { node { ${GRAPH_REF} name description isTemplate updatedAt } } }
+}`;
+export const TEMPLATES = `query Templates($q: String) {
+  templates(first: 100, nameContains: $q) { edges { node { ${GRAPH_REF} name description isTemplate updatedAt } } }
+}`;
+export const GRAPH = `query Graph($id: ID!, $version: Int) { graph(id: $id, version: $version) { ${GRAPH_FULL} } }`;
+export const FORK = `mutation Fork($id: ID!) { forkGraph(id: $id) { ${GRAPH_REF} } }`;
+export const CREATE_GRAPH = `mutation Create($input: GraphInput!) { createGraph(input: $input) { ${GRAPH_FULL} } }`;
+export const UPDATE_GRAPH = `mutation Update($id: ID!, $input: GraphInput!) { updateGraph(id: $id, input: $input) { ${GRAPH_FULL} } }`;
+export const SET_ACTIVE = `mutation SetActive($id: ID!, $version: Int!) { setActiveGraphVersion(id: $id, version: $version) { ${GRAPH_REF} isActive } }`;
+export const VALIDATE = `query Validate($input: GraphInput!) { validateGraph(input: $input) { code message nodeKeys linkIndex pin } }`;
+
+export const EXECUTE = `mutation Execute($id: ID!, $version: Int, $inputs: JSON) {
+  executeGraph(graphId: $id, version: $version, inputs: $inputs) { id status }
+}`;
+export const CANCEL = `mutation Cancel($id: ID!) { cancelExecution(id: $id) { id status } }`;
+export const SHARE = `mutation Share($id: ID!) { shareExecution(id: $id) { id isShared shareToken } }`;
+export const EXECUTION_Q = `query Execution($id: ID!) { execution(id: $id) { ${EXECUTION} graph { ${GRAPH_FULL} } } }`;
+export const SHARED = `query Shared($token: String!) {
+  sharedExecution(shareToken: $token) {
+    ${EXECUTION}
+    nodeExecutions { id nodeId status outputs errorMessage
+      node { id key blockId label inputDefault metadata position { x y } block { ${BLOCK} } } }
+  }
+}`;
+export const HISTORY = `query History($id: ID!) {
+  executions(graphId: $id, first: 20) { edges { node { id graphVersion status createdAt endedAt } } }
+}`;
+
+export const EXECUTION_EVENTS = `subscription Events($id: ID!) {
+  executionEvents(executionId: $id) {
+    seq kind status nodeId nodeExecutionId pin value valueTruncated error
+    execution { ${EXECUTION} }
+  }
+}`;
+export const GRAPH_EXECUTIONS = `subscription Runs($id: ID!) {
+  graphExecutions(graphId: $id) { id graphVersion status createdAt endedAt }
+}`;

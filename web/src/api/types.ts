@@ -1,0 +1,124 @@
+// The shapes the app reads from the public schema (schema.graphqls).
+
+export type Status = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMEOUT';
+export const finalStatuses: ReadonlySet<Status> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT']);
+
+export type JSONSchema = {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  properties?: Record<string, JSONSchema>;
+  required?: string[];
+  items?: JSONSchema;
+  anyOf?: JSONSchema[];
+  oneOf?: JSONSchema[];
+};
+
+export interface Block {
+  id: string;
+  name: string;
+  description: string;
+  categories: string[];
+  blockType: string;
+  inputSchema: JSONSchema;
+  outputSchema: JSONSchema;
+}
+
+export interface GraphNode {
+  id: string;
+  key: string;
+  blockId: string;
+  label: string;
+  inputDefault: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  position: { x: number; y: number };
+  block: Block | null;
+}
+
+export interface GraphLink {
+  id: string;
+  sourceId: string;
+  sinkId: string;
+  sourceName: string;
+  sinkName: string;
+  isStatic: boolean;
+}
+
+export interface Graph {
+  id: string;
+  graphId: string;
+  version: number;
+  name: string;
+  description: string | null;
+  isActive: boolean;
+  isTemplate: boolean;
+  updatedAt: string;
+  nodes: GraphNode[];
+  links: GraphLink[];
+  versions?: Array<{ version: number; isActive: boolean; createdAt: string }>;
+}
+
+export interface GraphSummary {
+  id: string;
+  graphId: string;
+  version: number;
+  name: string;
+  description: string | null;
+  isTemplate: boolean;
+  updatedAt: string;
+}
+
+export interface NodeExecution {
+  id: string;
+  nodeId: string;
+  status: Status;
+  outputs: Record<string, unknown[]>;
+  errorMessage: string | null;
+}
+
+export interface Execution {
+  id: string;
+  graphId: string;
+  graphVersion: number;
+  status: Status;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown[]>;
+  createdAt: string;
+  endedAt: string | null;
+  errorMessage: string | null;
+  isShared: boolean;
+  shareToken: string | null;
+  canBeCancelled: boolean;
+  lastSeq: number;
+  nodeExecutions: NodeExecution[];
+}
+
+export interface ExecutionEvent {
+  seq: number;
+  kind: 'SNAPSHOT' | 'GRAPH_STATUS' | 'NODE_STATUS' | 'NODE_OUTPUT';
+  status: Status | null;
+  nodeId: string | null;
+  nodeExecutionId: string | null;
+  pin: string | null;
+  value: unknown;
+  valueTruncated: boolean;
+  error: string | null;
+  execution: Execution | null;
+}
+
+export interface Problem {
+  code: string;
+  message: string;
+  nodeKeys: string[];
+  linkIndex: number | null;
+  pin: string | null;
+}
+
+export interface Me {
+  id: string;
+  email: string;
+  displayName: string;
+  preferences: { theme: 'LIGHT' | 'DARK' | 'SYSTEM' };
+}

@@ -1,0 +1,11 @@
+import { createContext, useContext } from 'react';
+import type { LiveRun } from '../run/liveRun';
+
+/** What every canvas node reads besides its own data: the live run and validation problems. */
+export interface CanvasInfo {
+  run: LiveRun | null;
+  problems: Map<string, string[]>;
+}
+
+export const CanvasContext = createContext<CanvasInfo>({ run: null, problems: new Map() });
+export const useCanvasInfo = () => useContext(CanvasContext);

@@ -1,0 +1,74 @@
+// Between the API's graphs and the canvas's nodes and edges. On the canvas a
+// node's id is its key: keys are stable across versions, node ids are not.
+import type { Edge } from '@xyflow/react';
+import type { Block, GraphNode, GraphLink } from '../api/types';
+import type { BlockFlowNode } from './BlockNode';
+
+export function edgeId(sourceKey: string, sourceName: string, sinkKey: string, sinkName: string): string {
+  return `${sourceKey}:${sourceName}->${sinkKey}:${sinkName}`;
+}
+
+export function toFlow(nodes: GraphNode[], links: GraphLink[]): { nodes: BlockFlowNode[]; edges: Edge[] } {
+  const keyById = new Map(nodes.map((n) => [n.id, n.key]));
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const extra = new Map<string, Set<string>>();
+  const edges: Edge[] = [];
+  for (const l of links) {
+    const s = keyById.get(l.sourceId);
+    const t = keyById.get(l.sinkId);
+    if (!s || !t) continue;
+    edges.push({ id: edgeId(s, l.sourceName, t, l.sinkName), source: s, target: t, sourceHandle: l.sourceName, targetHandle: l.sinkName, data: { isStatic: l.isStatic } });
+    const sink = byId.get(l.sinkId);
+    if (sink && !sink.block?.inputSchema?.properties?.[l.sinkName]) {
+      if (!extra.has(t)) extra.set(t, new Set());
+      extra.get(t)!.add(l.sinkName);
+    }
+  }
+  return {
+    nodes: nodes.map((n) => ({
+      id: n.key,
+      type: 'block',
+      position: { x: n.position.x, y: n.position.y },
+      data: {
+        key: n.key,
+        label: n.label,
+        block: n.block,
+        blockId: n.blockId,
+        inputDefault: n.inputDefault ?? {},
+        metadata: n.metadata ?? {},
+        extraInputs: extra.has(n.key) ? [...extra.get(n.key)!] : undefined,
+      },
+    })),
+    edges,
+  };
+}
+
+/** The GraphInput for createGraph, updateGraph and validateGraph. */
+export function toGraphInput(name: string, description: string | null, nodes: BlockFlowNode[], edges: Edge[]) {
+  return {
+    name,
+    description: description || null,
+    nodes: nodes.map((n) => ({
+      key: n.data.key,
+      blockId: n.data.blockId,
+      label: n.data.label || null,
+      inputDefault: n.data.inputDefault,
+      metadata: n.data.metadata,
+      position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+    })),
+    links: edges.map((e) => ({
+      sourceKey: e.source,
+      sourceName: e.sourceHandle ?? '',
+      sinkKey: e.target,
+      sinkName: e.targetHandle ?? '',
+      isStatic: Boolean((e.data as { isStatic?: boolean } | undefined)?.isStatic),
+    })),
+  };
+}
+
+/** A key for a new node of block b that no node has yet: `calculator`, `calculator_2`, … */
+export function newKey(b: Block, taken: Set<string>): string {
+  const base = b.name.replace(/Block$/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() || 'node';
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}_${i}`)) return `${base}_${i}`;
+}

@@ -1,0 +1,108 @@
+// A run's summary beside the canvas: status, node counters, the graph's
+// outputs, the selected node's outputs and errors, Cancel and Share.
+import { useState } from 'react';
+import { gql } from '../api/client';
+import { CANCEL, SHARE } from '../api/queries';
+import type { LiveRun } from './liveRun';
+import { useNodeState, useRunSummary } from './useLiveRun';
+import { Link } from '../router';
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v, null, 1);
+}
+
+export function NodeDetail({ run, nodeKey }: { run: LiveRun | null; nodeKey: string }) {
+  const st = useNodeState(run, nodeKey);
+  if (!st) return <p className="ag-muted">Node {nodeKey} has not run.</p>;
+  return (
+    <div className="ag-node-detail" data-testid="node-detail">
+      <h3>
+        {nodeKey}: {st.status.toLowerCase()}
+        {st.executions > 1 ? ` (${st.executions} executions)` : ''}
+      </h3>
+      {st.error && <p className="ag-error">{st.error}</p>}
+      {Object.entries(st.outputs).map(([pin, vals]) => (
+        <div key={pin}>
+          <b>{pin}</b>
+          <pre>{vals.map(show).join('\n')}</pre>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function RunSummaryPanel({ run, executionId, readOnly, streamError }: { run: LiveRun | null; executionId: string; readOnly?: boolean; streamError?: string | null }) {
+  const s = useRunSummary(run);
+  const [shareURL, setShareURL] = useState<string | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  if (!s) return null;
+  const cancel = async () => {
+    try {
+      await gql(CANCEL, { id: executionId });
+    } catch (e) {
+      setErr((e as Error).message);
+    }
+  };
+  const share = async () => {
+    try {
+      const d = await gql<{ shareExecution: { shareToken: string } }>(SHARE, { id: executionId });
+      setShareURL(new URL(`/shared/${encodeURIComponent(d.shareExecution.shareToken)}`, location.href).toString());
+    } catch (e) {
+      setErr((e as Error).message);
+    }
+  };
+  return (
+    <section className="ag-run" aria-label="Run" data-testid="run-summary" data-run-status={s.status ?? ''}>
+      <h2>
+        Run <span className={`ag-badge status-${(s.status ?? 'queued').toLowerCase()}`}>{s.status ?? '…'}</span>
+      </h2>
+      {!readOnly && (
+        <p className="ag-muted">
+          <Link to={`/runs/${encodeURIComponent(executionId)}`}>{executionId}</Link>
+        </p>
+      )}
+      <dl className="ag-counters">
+        {(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const).map((k) => (
+          <div key={k}>
+            <dt>{k.toLowerCase()}</dt>
+            <dd data-counter={k}>{s.counts[k]}</dd>
+          </div>
+        ))}
+        <div>
+          <dt>events</dt>
+          <dd>{s.events}</dd>
+        </div>
+      </dl>
+      {s.error && <p className="ag-error">{s.error}</p>}
+      {streamError && <p className="ag-error">Live updates: {streamError}</p>}
+      <h3>Outputs</h3>
+      <div data-testid="run-outputs">
+        {Object.keys(s.outputs).length === 0 ? (
+          <p className="ag-muted">None yet.</p>
+        ) : (
+          Object.entries(s.outputs).map(([name, vals]) => (
+            <div key={name} className="ag-output" data-output={name}>
+              <b>{name}</b>: <code>{vals.map(show).join(', ')}</code>
+            </div>
+          ))
+        )}
+      </div>
+      {!readOnly && (
+        <div className="ag-row">
+          <button type="button" onClick={cancel} disabled={!s.canBeCancelled}>
+            Cancel run
+          </button>
+          <button type="button" onClick={share}>
+            Share
+          </button>
+        </div>
+      )}
+      {shareURL && (
+        <p>
+          Shared: <a href={shareURL} data-testid="share-link">{shareURL}</a>
+        </p>
+      )}
+      {err && <p className="ag-error">{err}</p>}
+    </section>
+  );
+}

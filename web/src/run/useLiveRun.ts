@@ -1,0 +1,53 @@
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { gql, subscribe } from '../api/client';
+import { EXECUTION_EVENTS, EXECUTION_Q } from '../api/queries';
+import type { Execution, ExecutionEvent, GraphNode } from '../api/types';
+import { LiveRun, type NodeState, type RunSummary } from './liveRun';
+
+export function runFor(nodes: GraphNode[]): LiveRun {
+  const keyById = new Map(nodes.map((n) => [n.id, n.key]));
+  const outName = new Map(
+    nodes.filter((n) => n.block?.name === 'AgentOutputBlock').map((n) => [n.key, String(n.inputDefault?.name ?? n.key)]),
+  );
+  return new LiveRun((id) => keyById.get(id), (key) => outName.get(key));
+}
+
+/**
+ * Follows a run live: executionEvents gives a SNAPSHOT then every change.
+ * A dropped websocket is retried by the client, which subscribes again and
+ * gets a new SNAPSHOT, so nothing is missed and nothing needs a reload.
+ * When the stream ends (the run ended), the stored run is read once more
+ * for its final outputs.
+ */
+export function useLiveRun(executionId: string | null, nodes: GraphNode[] | null, opts: { live: boolean } = { live: true }) {
+  const run = useMemo(() => (nodes && executionId ? runFor(nodes) : null), [executionId, nodes]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!run || !executionId || !opts.live) return;
+    setError(null);
+    const unsubscribe = subscribe<{ executionEvents: ExecutionEvent }>(EXECUTION_EVENTS, { id: executionId }, {
+      next: (d) => run.apply(d.executionEvents),
+      error: (e) => setError(e instanceof Error ? e.message : 'the live stream failed'),
+      complete: () => {
+        gql<{ execution: Execution | null }>(EXECUTION_Q, { id: executionId })
+          .then((d) => d.execution && run.load(d.execution))
+          .catch(() => undefined);
+      },
+    });
+    return unsubscribe;
+  }, [run, executionId, opts.live]);
+  return { run, error };
+}
+
+const noop = () => () => undefined;
+
+export function useNodeState(run: LiveRun | null, key: string): NodeState | undefined {
+  return useSyncExternalStore(
+    run ? (l) => run.subscribeNode(key, l) : noop,
+    () => run?.node(key),
+  );
+}
+
+export function useRunSummary(run: LiveRun | null): RunSummary | null {
+  return useSyncExternalStore(run ? (l) => run.subscribe(l) : noop, () => run?.state ?? null);
+}

@@ -56,12 +56,19 @@ func (s *Store) BlockSync(ctx context.Context, all []BlockDescriptor) error {
 			if cats == nil {
 				cats = []string{}
 			}
-			err := s.q.BlockUpsert(ctx, tx.db, dbsqlc.BlockUpsertParams{
+			row := dbsqlc.BlockInsertParams{
 				ID: b.ID, Name: b.Name, Description: b.Description, Categories: cats,
 				BlockType: dbsqlc.BlockType(b.Type), InputSchema: b.InputSchema,
 				OutputSchema: b.OutputSchema, CredentialProviders: creds,
-			})
-			if err != nil {
+			}
+			if err := s.q.BlockInsert(ctx, tx.db, row); err != nil {
+				return fmt.Errorf("block %s: %w", b.Name, err)
+			}
+			if err := s.q.BlockUpdate(ctx, tx.db, dbsqlc.BlockUpdateParams{
+				ID: row.ID, Name: row.Name, Description: row.Description, Categories: row.Categories,
+				BlockType: row.BlockType, InputSchema: row.InputSchema,
+				OutputSchema: row.OutputSchema, CredentialProviders: row.CredentialProviders,
+			}); err != nil {
 				return fmt.Errorf("block %s: %w", b.Name, err)
 			}
 			if err := s.q.BlockCostDeleteByBlock(ctx, tx.db, b.ID); err != nil {

@@ -13,12 +13,46 @@ import (
 )
 
 const blockDisableMissing = `-- name: BlockDisableMissing :exec
-UPDATE blocks SET disabled = true, updated_at = now() WHERE NOT (id = ANY($1::uuid[]))
+UPDATE blocks SET disabled = true, updated_at = now() WHERE NOT (id = ANY($1::uuid[])) AND NOT disabled
 `
 
 // Blocks no longer in the code stay (nodes still reference them) but are disabled.
 func (q *Queries) BlockDisableMissing(ctx context.Context, db DBTX, ids []uuid.UUID) error {
 	_, err := db.Exec(ctx, blockDisableMissing, ids)
+	return err
+}
+
+const blockInsert = `-- name: BlockInsert :exec
+INSERT INTO blocks (id, name, description, categories, block_type, input_schema, output_schema,
+                    credential_providers, disabled, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7,
+        $8, false, now())
+ON CONFLICT (id) DO NOTHING
+`
+
+type BlockInsertParams struct {
+	ID                  uuid.UUID
+	Name                string
+	Description         string
+	Categories          []string
+	BlockType           BlockType
+	InputSchema         json.RawMessage
+	OutputSchema        json.RawMessage
+	CredentialProviders []string
+}
+
+// A block new to the database; an existing one is left to BlockUpdate.
+func (q *Queries) BlockInsert(ctx context.Context, db DBTX, arg BlockInsertParams) error {
+	_, err := db.Exec(ctx, blockInsert,
+		arg.ID,
+		arg.Name,
+		arg.Description,
+		arg.Categories,
+		arg.BlockType,
+		arg.InputSchema,
+		arg.OutputSchema,
+		arg.CredentialProviders,
+	)
 	return err
 }
 
@@ -57,20 +91,19 @@ func (q *Queries) BlockList(ctx context.Context, db DBTX) ([]Block, error) {
 	return items, nil
 }
 
-const blockUpsert = `-- name: BlockUpsert :exec
-INSERT INTO blocks (id, name, description, categories, block_type, input_schema, output_schema,
-                    credential_providers, disabled, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7,
-        $8, false, now())
-ON CONFLICT (id) DO UPDATE SET
-    name = EXCLUDED.name, description = EXCLUDED.description, categories = EXCLUDED.categories,
-    block_type = EXCLUDED.block_type, input_schema = EXCLUDED.input_schema,
-    output_schema = EXCLUDED.output_schema, credential_providers = EXCLUDED.credential_providers,
-    disabled = false, updated_at = now()
+const blockUpdate = `-- name: BlockUpdate :exec
+UPDATE blocks SET
+    name = $1, description = $2, categories = $3,
+    block_type = $4, input_schema = $5, output_schema = $6,
+    credential_providers = $7, disabled = false, updated_at = now()
+WHERE id = $8
+  AND (name, description, categories, block_type, input_schema, output_schema, credential_providers, disabled)
+      IS DISTINCT FROM
+      ($1::text, $2::text, $3::text[], $4::block_type, $5::jsonb,
+       $6::jsonb, $7::text[], false)
 `
 
-type BlockUpsertParams struct {
-	ID                  uuid.UUID
+type BlockUpdateParams struct {
 	Name                string
 	Description         string
 	Categories          []string
@@ -78,11 +111,17 @@ type BlockUpsertParams struct {
 	InputSchema         json.RawMessage
 	OutputSchema        json.RawMessage
 	CredentialProviders []string
+	ID                  uuid.UUID
 }
 
-func (q *Queries) BlockUpsert(ctx context.Context, db DBTX, arg BlockUpsertParams) error {
-	_, err := db.Exec(ctx, blockUpsert,
-		arg.ID,
+// Rewrites a block only when the code changed it. A plain UPDATE skips an
+// unchanged row without locking it, and one that keeps the name (a key
+// column: it is unique) takes a lock that graph saves' foreign-key checks
+// on nodes do not conflict with. An upsert (ON CONFLICT DO UPDATE) locked
+// every row FOR UPDATE, and a process syncing blocks at start-up deadlocked
+// with a concurrent save of a graph using them.
+func (q *Queries) BlockUpdate(ctx context.Context, db DBTX, arg BlockUpdateParams) error {
+	_, err := db.Exec(ctx, blockUpdate,
 		arg.Name,
 		arg.Description,
 		arg.Categories,
@@ -90,6 +129,7 @@ func (q *Queries) BlockUpsert(ctx context.Context, db DBTX, arg BlockUpsertParam
 		arg.InputSchema,
 		arg.OutputSchema,
 		arg.CredentialProviders,
+		arg.ID,
 	)
 	return err
 }

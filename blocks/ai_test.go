@@ -86,7 +86,9 @@ func TestAITextGenerator(t *testing.T) {
 // On the user's own key nothing is reserved nor spent.
 func TestAIOwnKeyIsNotCharged(t *testing.T) {
 	t.Parallel()
-	s := llmstub.New(func(int, llmstub.Seen) llmstub.Reply { return llmstub.Reply{Chunks: []string{"x"}, Input: 5, Output: 1} })
+	s := llmstub.New(func(int, llmstub.Seen) llmstub.Reply {
+		return llmstub.Reply{Chunks: []string{"x"}, Input: 5, Output: 1}
+	})
 	defer s.Close()
 	rc := newAIRC(s, 0, false)
 	in := map[string]any{"prompt": "p", "model": "gpt-4o-mini"}
@@ -101,7 +103,9 @@ func TestAIOwnKeyIsNotCharged(t *testing.T) {
 // A call whose worst case the reservation cannot cover is never made.
 func TestAIBudgetIsNeverExceeded(t *testing.T) {
 	t.Parallel()
-	s := llmstub.New(func(int, llmstub.Seen) llmstub.Reply { return llmstub.Reply{Chunks: []string{"x"}, Input: 5, Output: 1} })
+	s := llmstub.New(func(int, llmstub.Seen) llmstub.Reply {
+		return llmstub.Reply{Chunks: []string{"x"}, Input: 5, Output: 1}
+	})
 	defer s.Close()
 	rc := newAIRC(s, 0, true)
 	_, err := runCtx(t, context.Background(), &rc.RunContext, "AITextGeneratorBlock", map[string]any{"prompt": "p", "model": "gpt-4o"})
@@ -141,7 +145,9 @@ func TestAIStructuredReasks(t *testing.T) {
 
 func TestAIStructuredGivesUp(t *testing.T) {
 	t.Parallel()
-	s := llmstub.New(func(int, llmstub.Seen) llmstub.Reply { return llmstub.Reply{Chunks: []string{"no json here"}, Input: 1, Output: 1} })
+	s := llmstub.New(func(int, llmstub.Seen) llmstub.Reply {
+		return llmstub.Reply{Chunks: []string{"no json here"}, Input: 1, Output: 1}
+	})
 	defer s.Close()
 	rc := newAIRC(s, 1000, true)
 	_, err := runCtx(t, context.Background(), &rc.RunContext, "AIStructuredResponseGeneratorBlock",
@@ -167,7 +173,9 @@ func TestAIListGenerator(t *testing.T) {
 
 func TestAIConversation(t *testing.T) {
 	t.Parallel()
-	s := llmstub.New(func(int, llmstub.Seen) llmstub.Reply { return llmstub.Reply{Chunks: []string{"Arlington"}, Input: 1, Output: 1} })
+	s := llmstub.New(func(int, llmstub.Seen) llmstub.Reply {
+		return llmstub.Reply{Chunks: []string{"Arlington"}, Input: 1, Output: 1}
+	})
 	defer s.Close()
 	rc := newAIRC(s, 1000, true)
 	got, err := runCtx(t, context.Background(), &rc.RunContext, "AIConversationBlock", map[string]any{"model": "claude-haiku-4-5",

@@ -1143,6 +1143,8 @@ const (
 	ExecutionEventKindNodeStatus ExecutionEventKind = "NODE_STATUS"
 	// A node execution yielded a value on an output pin (nodeId, nodeExecutionId, pin, value).
 	ExecutionEventKindNodeOutput ExecutionEventKind = "NODE_OUTPUT"
+	// Live text of an output pin still being written, such as a model's tokens (nodeId, nodeExecutionId, pin, value: the new text as a JSON string), at most about 20 a second per node. Not stored and outside the gap-free sequence: seq repeats the last event's. A subscriber joining mid-stream gets only the text that follows; the pin's whole value comes as a NODE_OUTPUT.
+	ExecutionEventKindNodeOutputDelta ExecutionEventKind = "NODE_OUTPUT_DELTA"
 )
 
 var AllExecutionEventKind = []ExecutionEventKind{
@@ -1150,11 +1152,12 @@ var AllExecutionEventKind = []ExecutionEventKind{
 	ExecutionEventKindGraphStatus,
 	ExecutionEventKindNodeStatus,
 	ExecutionEventKindNodeOutput,
+	ExecutionEventKindNodeOutputDelta,
 }
 
 func (e ExecutionEventKind) IsValid() bool {
 	switch e {
-	case ExecutionEventKindSnapshot, ExecutionEventKindGraphStatus, ExecutionEventKindNodeStatus, ExecutionEventKindNodeOutput:
+	case ExecutionEventKindSnapshot, ExecutionEventKindGraphStatus, ExecutionEventKindNodeStatus, ExecutionEventKindNodeOutput, ExecutionEventKindNodeOutputDelta:
 		return true
 	}
 	return false

@@ -51,7 +51,7 @@ type pendingWrites struct {
 	final       bool           // the run ended: write its terminal status, release its lease
 	evs         []events.Event // the events these writes carry, in sequence order
 	charges     []*pendingCharge
-	refunds     []*nodeExec // ended before their block ran (run.refund); written with their end
+	refunds     []*nodeExec     // ended before their block ran (run.refund); written with their end
 	settles     []pendingSettle // reservations ended (run.settle); written with the node's end
 	logs        []db.LogWrite
 	afterCommit []*nodeExec // QUEUED nodes that may start only once this commit is durable (mayRunSpeculatively)

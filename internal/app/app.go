@@ -15,10 +15,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/agentgraph/agentgraph/engine"
-	"github.com/agentgraph/agentgraph/internal/config"
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/blocks/llm"
+	"github.com/agentgraph/agentgraph/engine"
+	"github.com/agentgraph/agentgraph/internal/config"
 	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/events"
 )

@@ -494,6 +494,24 @@ type IntegrationCredentialInput struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+// A language model of the registry: what an AI block's model pin accepts, and what its tokens cost.
+type LLMModel struct {
+	// The name to give an AI block's model pin, e.g. gpt-4o-mini.
+	Name string `json:"name"`
+	// Other names accepted for the same model (AutoGPT's dated ids).
+	Aliases []string `json:"aliases"`
+	// Who serves it: openai (or any OpenAI-compatible server), anthropic or ollama. A credential of this provider, or the platform's key, is needed to run it.
+	Provider string `json:"provider"`
+	// The most tokens of prompt and answer together the model accepts.
+	ContextWindow int `json:"contextWindow"`
+	// The most tokens the model writes in one answer.
+	MaxOutputTokens int `json:"maxOutputTokens"`
+	// Credits charged per 1,000 prompt tokens on the platform's key (a call's charge is rounded up to a whole credit, at least 1; nothing on the user's own key).
+	InputCreditsPer1k float64 `json:"inputCreditsPer1k"`
+	// Credits charged per 1,000 answer tokens on the platform's key.
+	OutputCreditsPer1k float64 `json:"outputCreditsPer1k"`
+}
+
 // A connection from one node's output pin to another node's input pin (the seed's
 // Link): each value the source yields on that pin is handed to the sink.
 type Link struct {

@@ -476,7 +476,8 @@ func (x *nodeExec) stats() model.NodeExecutionStats {
 // settle ends x's reservation as x ends: what its block spent stays
 // charged, the rest is given back as a REFUND of its pre-run charge, in the
 // batch that writes x's end (so no commit shows x ended with its
-// reservation still held). The ledger line names what was used. A node
+// reservation still held). The ledger line names what was used (a node
+// that used all it reserved keeps its charge line alone). A node
 // cannot spend more than it reserved (the block checks its budget before
 // each call), so nothing is ever charged after the fact.
 func (r *run) settle(x *nodeExec) {
@@ -490,7 +491,9 @@ func (r *run) settle(x *nodeExec) {
 	if len(x.notes) > 0 {
 		note += "; " + strings.Join(x.notes, "; ")
 	}
-	r.pending.settles = append(r.pending.settles, pendingSettle{x: x, amount: back, note: note})
+	if back > 0 { // all of it used: the charge stands as it is
+		r.pending.settles = append(r.pending.settles, pendingSettle{x: x, amount: back, note: note})
+	}
 	x.charged -= back
 	x.reserved = 0
 }

@@ -52,7 +52,7 @@ SELECT EXISTS (SELECT 1 FROM credit_transactions
 -- the REFUND entry (same reference, amount positive, balance_after the new
 -- balance). No row: nothing to refund (never charged, or refunded already).
 -- @amount >= 0 gives back at most that much: the unused part of a
--- reservation (0 still records the line); -1 gives back all of it.
+-- reservation; -1 gives back all of it.
 WITH c AS (
     SELECT t.user_id, CASE WHEN @amount::bigint >= 0 THEN least(@amount::bigint, 0 - t.amount) ELSE 0 - t.amount END AS amount
     FROM credit_transactions t

@@ -87,8 +87,8 @@ type Charge struct {
 // refund (nor refunded while it may still run); with no charge recorded, or
 // one already refunded, it does nothing.
 //
-// With Amount set it gives back at most that much (possibly 0, a ledger line
-// only): the unused part of a reservation, settled in the batch that ends
+// With Amount set it gives back at most that much (0: nothing, no line —
+// the ledger has no zero entries): the unused part of a reservation, settled in the batch that ends
 // the node execution that ran. A node execution has at most one REFUND.
 type Refund struct {
 	UserID      uuid.UUID
@@ -264,7 +264,10 @@ func (s *Store) applyCredits(ctx context.Context, charges []Charge, refunds []Re
 			r := refunds[o.i]
 			amount := int64(-1) // all of it
 			if r.Amount != nil {
-				amount = max(0, *r.Amount)
+				if *r.Amount <= 0 {
+					continue
+				}
+				amount = *r.Amount
 			}
 			_, err := s.q.NodeExecutionRefund(ctx, s.db, dbsqlc.NodeExecutionRefundParams{
 				ReferenceID: r.ReferenceID, Description: r.Description, Amount: amount})

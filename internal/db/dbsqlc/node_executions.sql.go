@@ -191,7 +191,7 @@ type NodeExecutionRefundRow struct {
 // the REFUND entry (same reference, amount positive, balance_after the new
 // balance). No row: nothing to refund (never charged, or refunded already).
 // @amount >= 0 gives back at most that much: the unused part of a
-// reservation (0 still records the line); -1 gives back all of it.
+// reservation; -1 gives back all of it.
 func (q *Queries) NodeExecutionRefund(ctx context.Context, db DBTX, arg NodeExecutionRefundParams) (NodeExecutionRefundRow, error) {
 	row := db.QueryRow(ctx, nodeExecutionRefund, arg.Description, arg.ReferenceID, arg.Amount)
 	var i NodeExecutionRefundRow

@@ -50,6 +50,15 @@ type Info struct {
 	OutputSchema        json.RawMessage // JSON Schema of the outputs: one property per output pin
 	Costs               []Cost
 	CredentialProviders []string // provider names the block needs credentials for
+	// ProvidersFor, if set, says which of CredentialProviders a node with
+	// this input needs (an AI block needs only its model's provider); nil:
+	// all of them.
+	ProvidersFor func(input map[string]any) []string
+	// Reserve, if set, is the most the node's usage-priced work (tokens)
+	// can cost, in credits, given its input and the credentials it gets:
+	// reserved before the block runs (RunContext.Budget), the unused part
+	// released when it ends. An error fails the node before it runs.
+	Reserve func(input map[string]any, creds map[string]Credential) (int64, error)
 }
 
 // Emit yields one output value on a pin. It returns an error (the context's)
@@ -87,6 +96,16 @@ type RunContext struct {
 	// AllowPrivateNetwork lets network blocks reach loopback and private
 	// addresses (netguard.go); off unless the deployment turns it on.
 	AllowPrivateNetwork bool
+	// Budget is what was reserved for the run's usage-priced work
+	// (Info.Reserve); Spend records what the work cost (credits, and a note
+	// for the ledger naming what was used). A block never spends more than
+	// its budget. Both are zero/nil outside the engine.
+	Budget int64
+	Spend  func(credits int64, note string)
+	// Delta, if set, streams partial text of an output pin to live
+	// subscribers as it is produced (a model's tokens). It is not stored:
+	// the pin's final value is emitted as usual.
+	Delta func(pin, text string)
 }
 
 // Credential is a decrypted credential handed to a block for one run.
@@ -95,6 +114,13 @@ type Credential struct {
 	Type     string // OAUTH2 | API_KEY | BASIC_AUTH | CUSTOM
 	Secret   string // access token or API key; never logged
 	Username string
+	// BaseURL is where the credential's API lives, when not the provider's
+	// default (an Ollama server, a gateway). A user's is dialled through the
+	// SSRF guard; an operator's is trusted.
+	BaseURL string
+	// Operator: the platform's own key (configured by the operator), whose
+	// use the platform pays and charges for; false for the user's own.
+	Operator bool
 }
 
 // Block is one kind of node. Run gets the merged, schema-validated input and

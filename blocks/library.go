@@ -42,5 +42,11 @@ func BuiltinBlocks() []Block {
 		GetCurrentTimeBlock(),
 		// integrations
 		SendWebRequestBlock(),
+		// AI (language models, blocks/llm)
+		AITextGeneratorBlock(),
+		AIStructuredResponseGeneratorBlock(),
+		AITextSummarizerBlock(),
+		AIConversationBlock(),
+		AIListGeneratorBlock(),
 	}
 }

@@ -237,6 +237,17 @@
 // ended it. What a node kept is its stats' Cost (0 once refunded), and the
 // run's stats' TotalCost sums them.
 //
+// Usage-priced work (TOKEN: the AI blocks) is reserved: blocks.Info.Reserve
+// gives the node's worst case from its input and whose key it uses
+// (credentials are fetched before the charge, fetchCredentials), added to
+// its pre-run charge. The block reports what each call cost
+// (RunContext.Spend) and never starts a call its remaining budget cannot
+// cover; when the node ends, run.settle gives the unused part back as a
+// REFUND of the same charge, with the amount (db.Refund.Amount), in the
+// batch that writes the node's end. Live text (RunContext.Delta) goes out
+// as NODE_OUTPUT_DELTA events (delta.go), published at once outside the
+// gap-free sequence and never stored.
+//
 // # Resume
 //
 // A run is resumed by whichever worker claims it next, after a crash, a

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -59,6 +60,15 @@ type nodeExec struct {
 	outSize    int64
 	runTime    float64
 	emitErr    error // an output that could not be stored: the node fails
+	// Credentials, fetched once before the pre-run cost (a reservation
+	// depends on whose key is used): creds, or credErr.
+	credOnce sync.Once
+	creds    map[string]blocks.Credential
+	credErr  error
+	reserved int64    // of cost: the reservation for usage-priced work (blocks.Info.Reserve)
+	spent    int64    // what the block reported spending of it (RunContext.Spend)
+	notes    []string // what it spent on, for the ledger
+	deltas   *deltaBuffer
 }
 
 // errNodeTimeout is the cause of a block run's context past NodeTimeout.
@@ -154,7 +164,47 @@ func (x *nodeExec) sid() string {
 // execute is a pool worker's turn on a ready node execution: mark it
 // RUNNING, get its pre-run charge committed if it costs anything, then run
 // its block.
+// fetchCredentials decrypts, once, the user's credentials for the
+// providers x's block needs (blocks.Info.ProvidersFor, else all it
+// declares), for this node execution only. A block that needs a provider
+// nobody has a credential for fails with a clear message when it would run.
+// It runs outside the run's lock: it reads the database.
+func (e *Engine) fetchCredentials(r *run, x *nodeExec) {
+	providers := x.n.info.CredentialProviders
+	if len(providers) == 0 {
+		return
+	}
+	x.credOnce.Do(func() {
+		if f := x.n.info.ProvidersFor; f != nil {
+			providers = f(x.input)
+		}
+		if len(providers) == 0 {
+			x.creds = map[string]blocks.Credential{}
+			return
+		}
+		if e.opts.Credentials == nil {
+			x.credErr = fmt.Errorf("block %s needs credentials (%v) but this worker has none configured", x.n.info.Name, providers)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.ctx, 30*time.Second)
+		defer cancel()
+		creds, err := e.opts.Credentials(ctx, r.exec.UserID, providers)
+		if err != nil {
+			x.credErr = err
+			return
+		}
+		for _, p := range providers {
+			if _, ok := creds[p]; !ok {
+				x.credErr = fmt.Errorf("no valid %s credentials: add them with createCredential", p)
+				return
+			}
+		}
+		x.creds = creds
+	})
+}
+
 func (e *Engine) execute(r *run, x *nodeExec) {
+	e.fetchCredentials(r, x)
 	r.mu.Lock()
 	if r.stopping || r.closed || x.phase != phaseReady || e.isDraining() {
 		r.mu.Unlock()
@@ -165,6 +215,16 @@ func (e *Engine) execute(r *run, x *nodeExec) {
 	}
 	if !x.paid {
 		x.cost = blocks.PreRunCost(x.n.info.Costs, x.input)
+		if reserve := x.n.info.Reserve; reserve != nil && x.credErr == nil {
+			// A failed estimate (a prompt over the model's window) fails
+			// the node when its block would run, before any call.
+			if res, err := reserve(x.input, x.creds); err == nil {
+				x.reserved = res
+				x.cost += res
+			} else {
+				x.credErr = err
+			}
+		}
 	}
 	if x.cost > 0 && !x.paid {
 		x.phase = phaseCharging
@@ -196,10 +256,23 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 	defer cancel()
 	rc := &blocks.RunContext{ExecutionID: r.ids[0], NodeID: x.n.idStr, UserID: r.ids[2],
 		GraphID: r.ids[1], UserContext: r.userContext(), Agents: &agentRunner{e: e, r: r, x: x},
-		AllowPrivateNetwork: e.opts.AllowPrivateNetwork}
+		AllowPrivateNetwork: e.opts.AllowPrivateNetwork, Budget: x.reserved,
+		Spend: func(credits int64, note string) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			x.spent += max(0, credits)
+			x.notes = append(x.notes, note)
+		}}
+	if x.n.is(blocks.TypeAI) {
+		x.deltas = newDeltaBuffer(e, r, x)
+		rc.Delta = x.deltas.add
+	}
 	emit := func(pin string, v any) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
+		}
+		if x.deltas != nil {
+			x.deltas.flush() // live text goes out before the value it ends in
 		}
 		raw, err := json.Marshal(v)
 		if err != nil {
@@ -240,25 +313,17 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 	}
 	start := time.Now()
 	var err error
-	if providers := x.n.info.CredentialProviders; len(providers) > 0 {
-		// Decrypted for this run only; a block that declares providers the
-		// user has no valid credential for fails with a clear message.
-		if e.opts.Credentials == nil {
-			err = fmt.Errorf("block %s needs credentials (%v) but this worker has none configured", x.n.info.Name, providers)
-		} else if rc.Credentials, err = e.opts.Credentials(ctx, r.exec.UserID, providers); err == nil {
-			for _, p := range providers {
-				if _, ok := rc.Credentials[p]; !ok {
-					err = fmt.Errorf("no valid %s credentials: add them with createCredential", p)
-					break
-				}
-			}
-		}
+	if len(x.n.info.CredentialProviders) > 0 {
+		rc.Credentials, err = x.creds, x.credErr
 	}
 	if err == nil {
 		err = safeRun(func() error { return x.n.block.Run(ctx, rc, x.input, emit) })
 	}
 	if err != nil && errors.Is(context.Cause(ctx), errNodeTimeout) {
 		err = errNodeTimeout
+	}
+	if x.deltas != nil {
+		x.deltas.close()
 	}
 	r.mu.Lock()
 	x.runTime = time.Since(start).Seconds()
@@ -344,6 +409,7 @@ func (r *run) finishNode(x *nodeExec, err error) {
 	if post := blocks.PostRunCost(x.n.info.Costs, x.input, x.runTime); post > 0 {
 		r.pending.charges = append(r.pending.charges, &pendingCharge{x: x, amount: post})
 	}
+	r.settle(x)
 	if r.stopping {
 		r.finishStopped(x, err)
 		return
@@ -417,4 +483,29 @@ func (r *run) logLine(level string, x *nodeExec, msg string) db.LogWrite {
 func (x *nodeExec) stats() model.NodeExecutionStats {
 	return model.NodeExecutionStats{NodeID: x.n.idStr, BlockName: x.n.info.Name, ExecutionTime: x.runTime,
 		InputSize: int64(len(x.inputJSON)), OutputSize: x.outSize, Cost: x.charged}
+}
+
+// settle ends x's reservation as x ends: what its block spent stays
+// charged, the rest is given back as a REFUND of its pre-run charge, in the
+// batch that writes x's end (so no commit shows x ended with its
+// reservation still held). The ledger line names what was used (a node
+// that used all it reserved keeps its charge line alone). A node
+// cannot spend more than it reserved (the block checks its budget before
+// each call), so nothing is ever charged after the fact.
+func (r *run) settle(x *nodeExec) {
+	if x.reserved <= 0 || !x.paid || x.refunded {
+		return
+	}
+	used := min(x.spent, x.reserved)
+	back := x.reserved - used
+	note := "node " + x.n.key + " (" + x.n.info.Name + "): used " + itoa(used) + " of " + itoa(x.reserved) +
+		" credits reserved, " + itoa(back) + " released"
+	if len(x.notes) > 0 {
+		note += "; " + strings.Join(x.notes, "; ")
+	}
+	if back > 0 { // all of it used: the charge stands as it is
+		r.pending.settles = append(r.pending.settles, pendingSettle{x: x, amount: back, note: note})
+	}
+	x.charged -= back
+	x.reserved = 0
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -64,6 +65,9 @@ func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID,
 		inputs = map[string]any{}
 	}
 	if err := g.checkInputs(e.reg, inputs); err != nil {
+		return nil, err
+	}
+	if err := e.checkCredentials(ctx, g, userID); err != nil {
 		return nil, err
 	}
 	// A top-level run submitted to a started engine with a free slot is
@@ -156,4 +160,40 @@ func (e *Engine) CheckInputs(ctx context.Context, userID, graphID uuid.UUID, ver
 		inputs = map[string]any{}
 	}
 	return t.Graph.Version, g.checkInputs(e.reg, inputs)
+}
+
+// checkCredentials refuses a run with a node that will need credentials
+// nobody has: for blocks whose provider depends on their input
+// (blocks.Info.ProvidersFor, the AI blocks' model), the node's defaults say
+// which, so a missing key is reported now, naming node and provider, rather
+// than discovered mid-run. (A provider chosen by a linked pin is checked
+// when the node runs.)
+func (e *Engine) checkCredentials(ctx context.Context, g *graph, userID uuid.UUID) error {
+	for _, n := range g.order {
+		if n.info.ProvidersFor == nil {
+			continue
+		}
+		input := e.reg.InputDefaults(n.blockID)
+		for k, v := range n.defaults {
+			input[k] = v
+		}
+		providers := n.info.ProvidersFor(input)
+		if len(providers) == 0 {
+			continue
+		}
+		var have map[string]blocks.Credential
+		if e.opts.Credentials != nil {
+			var err error
+			if have, err = e.opts.Credentials(ctx, userID, providers); err != nil {
+				return err
+			}
+		}
+		for _, p := range providers {
+			if _, ok := have[p]; !ok {
+				return model.Invalid("graph", "node %s (%s) needs %s credentials: add an API_KEY credential for %s (the platform has no %s key configured)",
+					n.name(), n.info.Name, p, p, p)
+			}
+		}
+	}
+	return nil
 }

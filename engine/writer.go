@@ -51,7 +51,8 @@ type pendingWrites struct {
 	final       bool           // the run ended: write its terminal status, release its lease
 	evs         []events.Event // the events these writes carry, in sequence order
 	charges     []*pendingCharge
-	refunds     []*nodeExec // ended before their block ran (run.refund); written with their end
+	refunds     []*nodeExec     // ended before their block ran (run.refund); written with their end
+	settles     []pendingSettle // reservations ended (run.settle); written with the node's end
 	logs        []db.LogWrite
 	afterCommit []*nodeExec // QUEUED nodes that may start only once this commit is durable (mayRunSpeculatively)
 	// writtenSeq is the last event sequence handed to the writer: the
@@ -90,6 +91,13 @@ type pendingCharge struct {
 	pre    bool
 }
 
+// pendingSettle gives back the unused part of a node's reservation.
+type pendingSettle struct {
+	x      *nodeExec
+	amount int64
+	note   string
+}
+
 // part is one run's share of a batch.
 type part struct {
 	r        *run
@@ -100,6 +108,7 @@ type part struct {
 	clear    bool
 	charges  []*pendingCharge
 	refunds  []*nodeExec
+	settles  []pendingSettle
 	logs     []db.LogWrite
 	evs      []events.Event
 	dispatch []*nodeExec
@@ -188,6 +197,11 @@ func (w *writer) commit(parts []*part) {
 				b.Refunds = append(b.Refunds, db.Refund{UserID: p.r.exec.UserID, ReferenceID: x.id.String(),
 					Description: "node " + x.n.key + " (" + x.n.info.Name + ") did not run: its run ended first"})
 			}
+			for _, st := range p.settles {
+				amount := st.amount
+				b.Refunds = append(b.Refunds, db.Refund{UserID: p.r.exec.UserID, ReferenceID: st.x.id.String(),
+					Amount: &amount, Description: st.note})
+			}
 			b.Logs = append(b.Logs, p.logs...)
 		}
 		b.Charges = charges
@@ -247,6 +261,9 @@ func chargeRef(c *pendingCharge) string {
 }
 
 func chargeDescription(c *pendingCharge) string {
+	if c.pre && c.x.reserved > 0 {
+		return "node " + c.x.n.key + " (" + c.x.n.info.Name + "), " + itoa(c.x.reserved) + " credits of it reserved for tokens"
+	}
 	if c.pre {
 		return "node " + c.x.n.key + " (" + c.x.n.info.Name + ")"
 	}
@@ -282,6 +299,7 @@ func (r *run) flush() *part {
 	p.done, pw.inputsDone = pw.inputsDone, nil
 	p.charges, pw.charges = pw.charges, nil
 	p.refunds, pw.refunds = pw.refunds, nil
+	p.settles, pw.settles = pw.settles, nil
 	p.logs, pw.logs = pw.logs, nil
 	p.evs, pw.evs = pw.evs, nil
 	p.dispatch, pw.afterCommit = pw.afterCommit, nil
@@ -298,7 +316,7 @@ func (r *run) flush() *part {
 		pw.final = false
 		r.closed = true
 	}
-	if len(p.nodes) == 0 && len(p.inputs) == 0 && len(p.done) == 0 && len(p.charges) == 0 && len(p.refunds) == 0 && len(p.logs) == 0 &&
+	if len(p.nodes) == 0 && len(p.inputs) == 0 && len(p.done) == 0 && len(p.charges) == 0 && len(p.refunds) == 0 && len(p.settles) == 0 && len(p.logs) == 0 &&
 		len(p.evs) == 0 && len(p.dispatch) == 0 && p.run.Outputs == nil && !p.final {
 		return nil
 	}

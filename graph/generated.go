@@ -286,6 +286,16 @@ type ComplexityRoot struct {
 		Username  func(childComplexity int) int
 	}
 
+	LLMModel struct {
+		Aliases            func(childComplexity int) int
+		ContextWindow      func(childComplexity int) int
+		InputCreditsPer1k  func(childComplexity int) int
+		MaxOutputTokens    func(childComplexity int) int
+		Name               func(childComplexity int) int
+		OutputCreditsPer1k func(childComplexity int) int
+		Provider           func(childComplexity int) int
+	}
+
 	Link struct {
 		GraphID      func(childComplexity int) int
 		GraphVersion func(childComplexity int) int
@@ -401,6 +411,7 @@ type ComplexityRoot struct {
 		Executions      func(childComplexity int, graphID *string, status *model.ExecutionStatus, first *int, after *string) int
 		Graph           func(childComplexity int, id string, version *int) int
 		Graphs          func(childComplexity int, first *int, after *string, filter *model.GraphFilter) int
+		LlmModels       func(childComplexity int) int
 		Me              func(childComplexity int) int
 		MyAPIKeys       func(childComplexity int) int
 		Schedules       func(childComplexity int, graphID string) int
@@ -592,6 +603,7 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	MyAPIKeys(ctx context.Context) ([]*model.APIKey, error)
 	Blocks(ctx context.Context, category *model.BlockCategory, typeArg *model.BlockType) ([]*model.Block, error)
+	LlmModels(ctx context.Context) ([]*model.LLMModel, error)
 	Block(ctx context.Context, id string) (*model.Block, error)
 	Graph(ctx context.Context, id string, version *int) (*model.Graph, error)
 	Graphs(ctx context.Context, first *int, after *string, filter *model.GraphFilter) (*model.GraphConnection, error)
@@ -1678,6 +1690,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IntegrationCredential.Username(childComplexity), true
 
+	case "LLMModel.aliases":
+		if e.ComplexityRoot.LLMModel.Aliases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMModel.Aliases(childComplexity), true
+	case "LLMModel.contextWindow":
+		if e.ComplexityRoot.LLMModel.ContextWindow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMModel.ContextWindow(childComplexity), true
+	case "LLMModel.inputCreditsPer1k":
+		if e.ComplexityRoot.LLMModel.InputCreditsPer1k == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMModel.InputCreditsPer1k(childComplexity), true
+	case "LLMModel.maxOutputTokens":
+		if e.ComplexityRoot.LLMModel.MaxOutputTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMModel.MaxOutputTokens(childComplexity), true
+	case "LLMModel.name":
+		if e.ComplexityRoot.LLMModel.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMModel.Name(childComplexity), true
+	case "LLMModel.outputCreditsPer1k":
+		if e.ComplexityRoot.LLMModel.OutputCreditsPer1k == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMModel.OutputCreditsPer1k(childComplexity), true
+	case "LLMModel.provider":
+		if e.ComplexityRoot.LLMModel.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMModel.Provider(childComplexity), true
+
 	case "Link.graphId":
 		if e.ComplexityRoot.Link.GraphID == nil {
 			break
@@ -2380,6 +2435,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Graphs(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.GraphFilter)), true
 
+	case "Query.llmModels":
+		if e.ComplexityRoot.Query.LlmModels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.LlmModels(childComplexity), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -3916,6 +3977,24 @@ type ExecutionLogConnection {
   pageInfo: PageInfo!
 }
 
+"A language model of the registry: what an AI block's model pin accepts, and what its tokens cost."
+type LLMModel {
+  "The name to give an AI block's model pin, e.g. gpt-4o-mini."
+  name: String!
+  "Other names accepted for the same model (AutoGPT's dated ids)."
+  aliases: [String!]!
+  "Who serves it: openai (or any OpenAI-compatible server), anthropic or ollama. A credential of this provider, or the platform's key, is needed to run it."
+  provider: String!
+  "The most tokens of prompt and answer together the model accepts."
+  contextWindow: Int!
+  "The most tokens the model writes in one answer."
+  maxOutputTokens: Int!
+  "Credits charged per 1,000 prompt tokens on the platform's key (a call's charge is rounded up to a whole credit, at least 1; nothing on the user's own key)."
+  inputCreditsPer1k: Float!
+  "Credits charged per 1,000 answer tokens on the platform's key."
+  outputCreditsPer1k: Float!
+}
+
 "What an ExecutionEvent reports."
 enum ExecutionEventKind {
   "The state of the run and its nodes when the subscription started (or re-synced)."
@@ -3926,6 +4005,8 @@ enum ExecutionEventKind {
   NODE_STATUS
   "A node execution yielded a value on an output pin (nodeId, nodeExecutionId, pin, value)."
   NODE_OUTPUT
+  "Live text of an output pin still being written, such as a model's tokens (nodeId, nodeExecutionId, pin, value: the new text as a JSON string), at most about 20 a second per node. Not stored and outside the gap-free sequence: seq repeats the last event's. A subscriber joining mid-stream gets only the text that follows; the pin's whole value comes as a NODE_OUTPUT."
+  NODE_OUTPUT_DELTA
 }
 
 "One step of a run. seq increases by one per event of the execution."
@@ -4015,6 +4096,8 @@ type Query {
     "Only blocks of this type."
     type: BlockType
   ): [Block!]!
+  "The language models AI blocks can use (the model registry: built-in models plus the operator's LLM_MODELS), for a model picker. Public: no token needed."
+  llmModels: [LLMModel!]!
   "A block by id; null when there is none. Public: no token needed."
   block(
     "The block's id."
@@ -5087,6 +5170,26 @@ func (ec *executionContext) childFields_IntegrationCredential(ctx context.Contex
 		return ec.fieldContext_IntegrationCredential_isValid(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IntegrationCredential", field.Name)
+}
+
+func (ec *executionContext) childFields_LLMModel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_LLMModel_name(ctx, field)
+	case "aliases":
+		return ec.fieldContext_LLMModel_aliases(ctx, field)
+	case "provider":
+		return ec.fieldContext_LLMModel_provider(ctx, field)
+	case "contextWindow":
+		return ec.fieldContext_LLMModel_contextWindow(ctx, field)
+	case "maxOutputTokens":
+		return ec.fieldContext_LLMModel_maxOutputTokens(ctx, field)
+	case "inputCreditsPer1k":
+		return ec.fieldContext_LLMModel_inputCreditsPer1k(ctx, field)
+	case "outputCreditsPer1k":
+		return ec.fieldContext_LLMModel_outputCreditsPer1k(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LLMModel", field.Name)
 }
 
 func (ec *executionContext) childFields_Link(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10652,6 +10755,167 @@ func (ec *executionContext) fieldContext_IntegrationCredential_isValid(_ context
 	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _LLMModel_name(ctx context.Context, field graphql.CollectedField, obj *model.LLMModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LLMModel_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LLMModel_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LLMModel", field, false, false, "String")
+}
+
+func (ec *executionContext) _LLMModel_aliases(ctx context.Context, field graphql.CollectedField, obj *model.LLMModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LLMModel_aliases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aliases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LLMModel_aliases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LLMModel", field, false, false, "String")
+}
+
+func (ec *executionContext) _LLMModel_provider(ctx context.Context, field graphql.CollectedField, obj *model.LLMModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LLMModel_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LLMModel_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LLMModel", field, false, false, "String")
+}
+
+func (ec *executionContext) _LLMModel_contextWindow(ctx context.Context, field graphql.CollectedField, obj *model.LLMModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LLMModel_contextWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContextWindow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LLMModel_contextWindow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LLMModel", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LLMModel_maxOutputTokens(ctx context.Context, field graphql.CollectedField, obj *model.LLMModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LLMModel_maxOutputTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxOutputTokens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LLMModel_maxOutputTokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LLMModel", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LLMModel_inputCreditsPer1k(ctx context.Context, field graphql.CollectedField, obj *model.LLMModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LLMModel_inputCreditsPer1k(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InputCreditsPer1k, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LLMModel_inputCreditsPer1k(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LLMModel", field, false, false, "Float")
+}
+
+func (ec *executionContext) _LLMModel_outputCreditsPer1k(ctx context.Context, field graphql.CollectedField, obj *model.LLMModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LLMModel_outputCreditsPer1k(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutputCreditsPer1k, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LLMModel_outputCreditsPer1k(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LLMModel", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Link_id(ctx context.Context, field graphql.CollectedField, obj *model.Link) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13265,6 +13529,38 @@ func (ec *executionContext) fieldContext_Query_blocks(ctx context.Context, field
 	if fc.Args, err = ec.field_Query_blocks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_llmModels(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_llmModels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().LlmModels(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LLMModel) graphql.Marshaler {
+			return ec.marshalNLLMModel2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLLMModelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_llmModels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LLMModel(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -18911,6 +19207,69 @@ func (ec *executionContext) _IntegrationCredential(ctx context.Context, sel ast.
 	return out
 }
 
+var lLMModelImplementors = []string{"LLMModel"}
+
+func (ec *executionContext) _LLMModel(ctx context.Context, sel ast.SelectionSet, obj *model.LLMModel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lLMModelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LLMModel")
+		case "name":
+			out.Values[i] = ec._LLMModel_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aliases":
+			out.Values[i] = ec._LLMModel_aliases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "provider":
+			out.Values[i] = ec._LLMModel_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contextWindow":
+			out.Values[i] = ec._LLMModel_contextWindow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxOutputTokens":
+			out.Values[i] = ec._LLMModel_maxOutputTokens(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inputCreditsPer1k":
+			out.Values[i] = ec._LLMModel_inputCreditsPer1k(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outputCreditsPer1k":
+			out.Values[i] = ec._LLMModel_outputCreditsPer1k(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var linkImplementors = []string{"Link"}
 
 func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj *model.Link) graphql.Marshaler {
@@ -19667,6 +20026,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_blocks(ctx, field)
+				})
+		case "llmModels":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_llmModels(ctx, field)
 				})
 		case "block":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -21353,6 +21718,30 @@ func (ec *executionContext) marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraph�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNLLMModel2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLLMModelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LLMModel) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLLMModel2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLLMModel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLLMModel2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLLMModel(ctx context.Context, sel ast.SelectionSet, v *model.LLMModel) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LLMModel!")
+		return graphql.Null
+	}
+	return ec._LLMModel(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNLink2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Link) graphql.Marshaler {

@@ -51,8 +51,11 @@ SELECT EXISTS (SELECT 1 FROM credit_transactions
 -- block never ran: credits the amount of its EXECUTION_COST back and records
 -- the REFUND entry (same reference, amount positive, balance_after the new
 -- balance). No row: nothing to refund (never charged, or refunded already).
+-- @amount >= 0 gives back at most that much: the unused part of a
+-- reservation; -1 gives back all of it.
 WITH c AS (
-    SELECT t.user_id, 0 - t.amount AS amount FROM credit_transactions t
+    SELECT t.user_id, CASE WHEN @amount::bigint >= 0 THEN least(@amount::bigint, 0 - t.amount) ELSE 0 - t.amount END AS amount
+    FROM credit_transactions t
     WHERE t.reference_id = @reference_id::text AND t.transaction_type = 'EXECUTION_COST'
       AND NOT EXISTS (SELECT 1 FROM credit_transactions r
                       WHERE r.reference_id = @reference_id::text AND r.transaction_type = 'REFUND')

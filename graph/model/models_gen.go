@@ -538,6 +538,24 @@ type IntegrationCredentialInput struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+// A language model of the registry: what an AI block's model pin accepts, and what its tokens cost.
+type LLMModel struct {
+	// The name to give an AI block's model pin, e.g. gpt-4o-mini.
+	Name string `json:"name"`
+	// Other names accepted for the same model (AutoGPT's dated ids).
+	Aliases []string `json:"aliases"`
+	// Who serves it: openai (or any OpenAI-compatible server), anthropic or ollama. A credential of this provider, or the platform's key, is needed to run it.
+	Provider string `json:"provider"`
+	// The most tokens of prompt and answer together the model accepts.
+	ContextWindow int `json:"contextWindow"`
+	// The most tokens the model writes in one answer.
+	MaxOutputTokens int `json:"maxOutputTokens"`
+	// Credits charged per 1,000 prompt tokens on the platform's key (a call's charge is rounded up to a whole credit, at least 1; nothing on the user's own key).
+	InputCreditsPer1k float64 `json:"inputCreditsPer1k"`
+	// Credits charged per 1,000 answer tokens on the platform's key.
+	OutputCreditsPer1k float64 `json:"outputCreditsPer1k"`
+}
+
 // A connection from one node's output pin to another node's input pin (the seed's
 // Link): each value the source yields on that pin is handed to the sink.
 type Link struct {
@@ -1338,6 +1356,8 @@ const (
 	ExecutionEventKindNodeStatus ExecutionEventKind = "NODE_STATUS"
 	// A node execution yielded a value on an output pin (nodeId, nodeExecutionId, pin, value).
 	ExecutionEventKindNodeOutput ExecutionEventKind = "NODE_OUTPUT"
+	// Live text of an output pin still being written, such as a model's tokens (nodeId, nodeExecutionId, pin, value: the new text as a JSON string), at most about 20 a second per node. Not stored and outside the gap-free sequence: seq repeats the last event's. A subscriber joining mid-stream gets only the text that follows; the pin's whole value comes as a NODE_OUTPUT.
+	ExecutionEventKindNodeOutputDelta ExecutionEventKind = "NODE_OUTPUT_DELTA"
 )
 
 var AllExecutionEventKind = []ExecutionEventKind{
@@ -1345,11 +1365,12 @@ var AllExecutionEventKind = []ExecutionEventKind{
 	ExecutionEventKindGraphStatus,
 	ExecutionEventKindNodeStatus,
 	ExecutionEventKindNodeOutput,
+	ExecutionEventKindNodeOutputDelta,
 }
 
 func (e ExecutionEventKind) IsValid() bool {
 	switch e {
-	case ExecutionEventKindSnapshot, ExecutionEventKindGraphStatus, ExecutionEventKindNodeStatus, ExecutionEventKindNodeOutput:
+	case ExecutionEventKindSnapshot, ExecutionEventKindGraphStatus, ExecutionEventKindNodeStatus, ExecutionEventKindNodeOutput, ExecutionEventKindNodeOutputDelta:
 		return true
 	}
 	return false

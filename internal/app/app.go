@@ -15,6 +15,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/blocks/llm"
 	"github.com/agentgraph/agentgraph/engine"
 	"github.com/agentgraph/agentgraph/internal/config"
 	"github.com/agentgraph/agentgraph/internal/credentials"
@@ -69,11 +71,20 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 		logger.Warn("ENCRYPTION_KEY is not set: integration credentials cannot be stored or used, and webhook secrets are stored in clear")
 	}
 	a.Credentials = credentials.NewService(d.Store, cipher)
+	if err := llm.SetModels(cfg.LLMModels); err != nil {
+		d.Close()
+		return nil, err
+	}
+	operator := credentials.OperatorKeys{}
+	for p, k := range cfg.OperatorModelKeys() {
+		operator[p] = blocks.Credential{Secret: k[0], BaseURL: k[1]}
+	}
 	opts := engine.Options{
 		MaxRuns: cfg.Workers, MaxNodes: cfg.MaxNodes, MaxRunsPerUser: cfg.MaxRunsPerUser,
 		MaxNodeExecutions: cfg.MaxNodeExecs, LeaseDuration: cfg.LeaseDuration, ShutdownGrace: cfg.ShutdownGrace,
 		RunTimeout: cfg.RunTimeout, NodeTimeout: cfg.NodeTimeout,
-		Credentials: a.Credentials.ForRun, AllowPrivateNetwork: cfg.AllowPrivateNetwork,
+		Credentials:         credentials.WithOperatorKeys(a.Credentials.ForRun, operator),
+		AllowPrivateNetwork: cfg.AllowPrivateNetwork,
 	}
 	// Engine series come from the processes that run the engine: an
 	// API-only serve would only export zeros that look like an idle worker.

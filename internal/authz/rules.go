@@ -27,6 +27,7 @@ var Root = map[string]Level{
 	// credential for one run, read-only, and for nothing else.
 	"Query.blocks":          Anonymous,
 	"Query.block":           Anonymous,
+	"Query.llmModels":       Anonymous,
 	"Query.sharedExecution": Anonymous,
 
 	// Any signed-in user, on their own objects.

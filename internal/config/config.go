@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentgraph/agentgraph/blocks/llm"
 	"github.com/agentgraph/agentgraph/internal/pg"
 )
 
@@ -50,6 +51,15 @@ type Config struct {
 	// PublicURL is where this deployment is reached from outside (webhook
 	// URLs are built on it); default http://localhost and LISTEN_ADDR's port.
 	PublicURL string
+
+	// The platform's model provider keys and where they point (operator
+	// settings, trusted): OPENAI_API_KEY, OPENAI_BASE_URL (an OpenAI-compatible
+	// server: Ollama, vLLM, …), ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
+	// OLLAMA_BASE_URL (models of provider "ollama"; no key needed).
+	OpenAIKey, OpenAIBaseURL, AnthropicKey, AnthropicBaseURL, OllamaBaseURL string
+	// LLMModels are the operator's additions to the model registry, from
+	// LLM_MODELS (a JSON array) and LLM_MODELS_FILE (a file holding one).
+	LLMModels []llm.Model
 }
 
 // FromEnv reads the environment. Errors name the variable.
@@ -101,6 +111,9 @@ func FromEnv() (Config, error) {
 		return c, err
 	}
 	if err := c.readRequestLimits(); err != nil {
+		return c, err
+	}
+	if err := c.readModels(); err != nil {
 		return c, err
 	}
 	if k := os.Getenv("ENCRYPTION_KEY"); k != "" {
@@ -204,4 +217,45 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// readModels reads the model providers' settings and the operator's models.
+func (c *Config) readModels() error {
+	c.OpenAIKey, c.OpenAIBaseURL = os.Getenv("OPENAI_API_KEY"), os.Getenv("OPENAI_BASE_URL")
+	c.AnthropicKey, c.AnthropicBaseURL = os.Getenv("ANTHROPIC_API_KEY"), os.Getenv("ANTHROPIC_BASE_URL")
+	c.OllamaBaseURL = os.Getenv("OLLAMA_BASE_URL")
+	if f := os.Getenv("LLM_MODELS_FILE"); f != "" {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("LLM_MODELS_FILE: %w", err)
+		}
+		ms, err := llm.ParseModels(raw)
+		if err != nil {
+			return fmt.Errorf("LLM_MODELS_FILE %s: %w", f, err)
+		}
+		c.LLMModels = append(c.LLMModels, ms...)
+	}
+	if v := os.Getenv("LLM_MODELS"); v != "" {
+		ms, err := llm.ParseModels([]byte(v))
+		if err != nil {
+			return fmt.Errorf("LLM_MODELS: %w", err)
+		}
+		c.LLMModels = append(c.LLMModels, ms...)
+	}
+	return nil
+}
+
+// OperatorModelKeys are the configured provider keys, by provider.
+func (c Config) OperatorModelKeys() map[string][2]string {
+	keys := map[string][2]string{}
+	if c.OpenAIKey != "" {
+		keys["openai"] = [2]string{c.OpenAIKey, c.OpenAIBaseURL}
+	}
+	if c.AnthropicKey != "" {
+		keys["anthropic"] = [2]string{c.AnthropicKey, c.AnthropicBaseURL}
+	}
+	if c.OllamaBaseURL != "" {
+		keys["ollama"] = [2]string{"ollama", c.OllamaBaseURL}
+	}
+	return keys
 }

@@ -3,6 +3,7 @@ package credentials
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"time"
 
@@ -90,11 +91,27 @@ func (s *Service) ForRun(ctx context.Context, userID uuid.UUID, providers []stri
 		if err != nil {
 			return nil, err
 		}
-		c := blocks.Credential{Provider: r.Provider, Type: r.AuthType, Secret: sec.Secret}
+		c := blocks.Credential{Provider: r.Provider, Type: r.AuthType, Secret: sec.Secret, BaseURL: metadataBaseURL(r.Metadata)}
 		if r.Username != nil {
 			c.Username = *r.Username
 		}
 		out[r.Provider] = c
 	}
 	return out, nil
+}
+
+// metadataBaseURL is a credential's metadata.base_url (an Ollama server,
+// an OpenAI-compatible gateway), if it is an absolute http(s) URL. Blocks
+// dial it through the SSRF guard: it is the user's.
+func metadataBaseURL(raw json.RawMessage) string {
+	var m struct {
+		BaseURL string `json:"base_url"`
+	}
+	if json.Unmarshal(raw, &m) != nil || m.BaseURL == "" {
+		return ""
+	}
+	if u, err := url.Parse(m.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return m.BaseURL
 }

@@ -86,9 +86,14 @@ type Charge struct {
 // that ends the node execution, so a node is never seen ended without its
 // refund (nor refunded while it may still run); with no charge recorded, or
 // one already refunded, it does nothing.
+//
+// With Amount set it gives back at most that much (0: nothing, no line —
+// the ledger has no zero entries): the unused part of a reservation, settled in the batch that ends
+// the node execution that ran. A node execution has at most one REFUND.
 type Refund struct {
 	UserID      uuid.UUID
 	ReferenceID string
+	Amount      *int64
 	Description string
 }
 
@@ -257,8 +262,15 @@ func (s *Store) applyCredits(ctx context.Context, charges []Charge, refunds []Re
 	for _, o := range ops {
 		if o.refund {
 			r := refunds[o.i]
+			amount := int64(-1) // all of it
+			if r.Amount != nil {
+				if *r.Amount <= 0 {
+					continue
+				}
+				amount = *r.Amount
+			}
 			_, err := s.q.NodeExecutionRefund(ctx, s.db, dbsqlc.NodeExecutionRefundParams{
-				ReferenceID: r.ReferenceID, Description: r.Description})
+				ReferenceID: r.ReferenceID, Description: r.Description, Amount: amount})
 			if err != nil && err != pgx.ErrNoRows {
 				return nil, fmt.Errorf("refund %s: %w", r.ReferenceID, err)
 			}

@@ -66,3 +66,45 @@ func TestRefunds(t *testing.T) {
 	bal, sum, _ = state()
 	require.Equal(t, []int64{1, 1}, []int64{bal, sum})
 }
+
+// A settled reservation gives back at most its Amount, once (0: nothing and
+// no line, the ledger has no zero entries); more than was charged gives
+// back only the charge.
+func TestPartialRefunds(t *testing.T) {
+	t.Parallel()
+	pool := testenv.Postgres(t)
+	store := db.New(pool)
+	ctx := context.Background()
+	var uid uuid.UUID
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO users (email) VALUES ($1) RETURNING id`,
+		"settle-"+uuid.NewString()[:8]+"@example.com").Scan(&uid))
+	_, err := store.CreditAdd(ctx, uid, 100, "PURCHASE", "test")
+	require.NoError(t, err)
+	n64 := func(v int64) *int64 { return &v }
+	for _, tc := range []struct {
+		charge int64
+		back   *int64
+		want   int64
+		lines  int
+	}{{30, n64(25), 25, 1}, {10, n64(0), 0, 0}, {5, n64(50), 5, 1}} {
+		ref := uuid.NewString()
+		res, err := store.ExecutionApplyBatch(ctx, &db.ExecutionBatch{Charges: []db.Charge{{UserID: uid, ReferenceID: ref, Amount: tc.charge}}})
+		require.NoError(t, err)
+		require.True(t, res[0].Paid)
+		for range 2 { // once only
+			_, err = store.ExecutionApplyBatch(ctx, &db.ExecutionBatch{Refunds: []db.Refund{{UserID: uid, ReferenceID: ref, Amount: tc.back, Description: "settled"}}})
+			require.NoError(t, err)
+		}
+		var amount int64
+		var count int
+		require.NoError(t, pool.QueryRow(ctx, `SELECT coalesce(sum(amount), 0), count(*) FROM credit_transactions
+			WHERE reference_id = $1 AND transaction_type = 'REFUND'`, ref).Scan(&amount, &count))
+		require.Equal(t, tc.want, amount)
+		require.Equal(t, tc.lines, count)
+	}
+	var balance, sum int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT c.balance, (SELECT sum(amount) FROM credit_transactions t WHERE t.user_id = c.user_id)
+		FROM user_credits c WHERE c.user_id = $1`, uid).Scan(&balance, &sum))
+	require.Equal(t, int64(100-30+25-10-5+5), balance)
+	require.Equal(t, balance, sum)
+}

@@ -23,6 +23,9 @@ const (
 	KindGraphStatus Kind = "GRAPH_STATUS" // the execution as a whole changed status
 	KindNodeStatus  Kind = "NODE_STATUS"  // one node execution changed status
 	KindNodeOutput  Kind = "NODE_OUTPUT"  // a node execution produced a value on an output pin
+	// KindNodeOutputDelta is live text of an output pin still being written
+	// (a model's tokens): never stored, Delta set, Seq not its own.
+	KindNodeOutputDelta Kind = "NODE_OUTPUT_DELTA"
 )
 
 // DefaultMaxInlineValue bounds Event.Value on the wire. Pub/sub messages are
@@ -45,6 +48,10 @@ type Event struct {
 	ValueTruncated  bool            `json:"valueTruncated,omitempty"` // value too large to inline: clients read it from the node execution
 	Error           string          `json:"error,omitempty"`
 	At              time.Time       `json:"at"`
+	// Delta: a live-only event (NODE_OUTPUT_DELTA) outside the gap-free
+	// sequence: Seq is the last seq assigned when it was made, and streams
+	// forward it without sequence checks.
+	Delta bool `json:"delta,omitempty"`
 }
 
 // Terminal reports whether e ends its execution: a GRAPH_STATUS event with a

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/blocks/llm"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
@@ -63,6 +64,16 @@ func (v *validator) checkNodes() {
 		for _, msg := range checkDefaults(b, n.InputDefault) {
 			v.add(model.Problem{Code: model.ProblemInvalidDefault, NodeKeys: []string{n.Key}, Pin: msg.pin,
 				Message: fmt.Sprintf("node %q: default input %s", n.Key, msg.text)})
+		}
+		// A model must be one the registry knows (llmModels): the schema
+		// cannot say so, since operators add models without a rebuild.
+		if pin := blocks.ModelInput(b.Info()); pin != "" {
+			if name, ok := n.InputDefault[pin].(string); ok {
+				if _, known := llm.Lookup(name); !known {
+					v.add(model.Problem{Code: model.ProblemInvalidDefault, NodeKeys: []string{n.Key}, Pin: pin,
+						Message: fmt.Sprintf("node %q: unknown model %q (see the llmModels query)", n.Key, name)})
+				}
+			}
 		}
 	}
 }

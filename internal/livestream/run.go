@@ -89,6 +89,13 @@ func (r *run) onEvent(ev *events.Event) {
 	case r.closed:
 	case ev == nil:
 		r.resyncLocked()
+	case ev.Delta:
+		// Live text outside the sequence: forwarded as it comes, never
+		// held nor checked; while a snapshot is being read it is dropped
+		// (the snapshot has no partial text: the final value follows).
+		if !r.syncing && ev.Seq >= r.last {
+			_ = r.sink.Event(ev)
+		}
 	case r.syncing:
 		if len(r.held) < MaxHeld {
 			r.held = append(r.held, ev)

@@ -229,7 +229,8 @@ func (q *Queries) NodeExecutionPageByNodes(ctx context.Context, db DBTX, arg Nod
 
 const nodeExecutionRefund = `-- name: NodeExecutionRefund :one
 WITH c AS (
-    SELECT t.user_id, 0 - t.amount AS amount FROM credit_transactions t
+    SELECT t.user_id, CASE WHEN $3::bigint >= 0 THEN least($3::bigint, 0 - t.amount) ELSE 0 - t.amount END AS amount
+    FROM credit_transactions t
     WHERE t.reference_id = $2::text AND t.transaction_type = 'EXECUTION_COST'
       AND NOT EXISTS (SELECT 1 FROM credit_transactions r
                       WHERE r.reference_id = $2::text AND r.transaction_type = 'REFUND')
@@ -246,6 +247,7 @@ RETURNING amount, balance_after
 type NodeExecutionRefundParams struct {
 	Description string
 	ReferenceID string
+	Amount      int64
 }
 
 type NodeExecutionRefundRow struct {
@@ -257,8 +259,10 @@ type NodeExecutionRefundRow struct {
 // block never ran: credits the amount of its EXECUTION_COST back and records
 // the REFUND entry (same reference, amount positive, balance_after the new
 // balance). No row: nothing to refund (never charged, or refunded already).
+// @amount >= 0 gives back at most that much: the unused part of a
+// reservation; -1 gives back all of it.
 func (q *Queries) NodeExecutionRefund(ctx context.Context, db DBTX, arg NodeExecutionRefundParams) (NodeExecutionRefundRow, error) {
-	row := db.QueryRow(ctx, nodeExecutionRefund, arg.Description, arg.ReferenceID)
+	row := db.QueryRow(ctx, nodeExecutionRefund, arg.Description, arg.ReferenceID, arg.Amount)
 	var i NodeExecutionRefundRow
 	err := row.Scan(&i.Amount, &i.BalanceAfter)
 	return i, err

@@ -1,0 +1,165 @@
+package llm
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/shared"
+)
+
+// openAIProvider speaks Chat Completions, streamed, to OpenAI or any
+// compatible server (the base URL decides which).
+type openAIProvider struct {
+	name   string
+	client openai.Client
+}
+
+func newOpenAI(c Config) *openAIProvider {
+	opts := []option.RequestOption{
+		option.WithAPIKey(c.APIKey),
+		// The client retries 408/409/429/5xx and connection errors with
+		// exponential backoff, waiting what Retry-After(-Ms) says when the
+		// server says it.
+		option.WithMaxRetries(c.MaxRetries),
+		option.WithRequestTimeout(c.Timeout),
+	}
+	if c.BaseURL != "" {
+		opts = append(opts, option.WithBaseURL(c.BaseURL))
+	}
+	if c.HTTPClient != nil {
+		opts = append(opts, option.WithHTTPClient(c.HTTPClient))
+	}
+	return &openAIProvider{name: c.Provider, client: openai.NewClient(opts...)}
+}
+
+func (p *openAIProvider) Stream(ctx context.Context, req Request, onText func(string)) (*Response, error) {
+	params := openai.ChatCompletionNewParams{
+		Model:         shared.ChatModel(req.Model),
+		Messages:      openAIMessages(req),
+		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
+	}
+	if req.MaxTokens > 0 {
+		params.MaxCompletionTokens = openai.Int(req.MaxTokens)
+	}
+	if req.JSON && len(req.Tools) == 0 {
+		params.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONObject: &shared.ResponseFormatJSONObjectParam{}}
+	}
+	for _, t := range req.Tools {
+		params.Tools = append(params.Tools, openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
+			Name: t.Name, Description: openai.String(t.Description), Parameters: shared.FunctionParameters(t.Parameters)}))
+	}
+	stream := p.client.Chat.Completions.NewStreaming(ctx, params)
+	defer stream.Close()
+
+	var (
+		text     strings.Builder
+		calls    []ToolCall // by the chunks' tool-call index
+		usage    Usage
+		gotUsage bool
+		finish   string
+	)
+	for stream.Next() {
+		chunk := stream.Current()
+		if chunk.JSON.Usage.Valid() && (chunk.Usage.PromptTokens > 0 || chunk.Usage.CompletionTokens > 0) {
+			usage = Usage{InputTokens: chunk.Usage.PromptTokens, OutputTokens: chunk.Usage.CompletionTokens}
+			gotUsage = true
+		}
+		for _, ch := range chunk.Choices {
+			if ch.Index != 0 {
+				continue
+			}
+			if d := ch.Delta.Content; d != "" {
+				text.WriteString(d)
+				if onText != nil {
+					onText(d)
+				}
+			}
+			for _, tc := range ch.Delta.ToolCalls {
+				i := int(tc.Index)
+				if i < 0 || i > 128 {
+					continue
+				}
+				for len(calls) <= i {
+					calls = append(calls, ToolCall{})
+				}
+				if tc.ID != "" {
+					calls[i].ID = tc.ID
+				}
+				if tc.Function.Name != "" {
+					calls[i].Name = tc.Function.Name
+				}
+				calls[i].Arguments += tc.Function.Arguments
+			}
+			if ch.FinishReason != "" {
+				finish = ch.FinishReason
+			}
+		}
+	}
+	if err := stream.Err(); err != nil {
+		return nil, p.error(ctx, err)
+	}
+	if finish == "" {
+		return nil, ErrIncomplete
+	}
+	calls = slices.DeleteFunc(calls, func(c ToolCall) bool { return c.Name == "" })
+	resp := &Response{Text: text.String(), ToolCalls: calls, Usage: usage, StopReason: finish}
+	if !gotUsage {
+		est, _ := PromptTokens(req)
+		resp.Usage = Usage{InputTokens: est, OutputTokens: EstimateTokens(resp.Text), Estimated: true}
+	}
+	return resp, nil
+}
+
+// error turns the client's error into one that carries the provider's
+// message and status, and no request headers (the key).
+func (p *openAIProvider) error(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	var apiErr *openai.Error
+	if errors.As(err, &apiErr) {
+		msg := apiErr.Message
+		if msg == "" {
+			msg = http.StatusText(apiErr.StatusCode)
+		}
+		return &APIError{Provider: p.name, Status: apiErr.StatusCode, Message: msg}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return errors.New(p.name + ": the request timed out")
+	}
+	return errors.New(p.name + ": " + err.Error())
+}
+
+func openAIMessages(req Request) []openai.ChatCompletionMessageParamUnion {
+	var out []openai.ChatCompletionMessageParamUnion
+	if req.System != "" {
+		out = append(out, openai.SystemMessage(req.System))
+	}
+	for _, m := range req.Messages {
+		switch m.Role {
+		case RoleAssistant:
+			a := openai.ChatCompletionAssistantMessageParam{}
+			if m.Content != "" {
+				a.Content.OfString = openai.String(m.Content)
+			}
+			for _, tc := range m.ToolCalls {
+				a.ToolCalls = append(a.ToolCalls, openai.ChatCompletionMessageToolCallUnionParam{
+					OfFunction: &openai.ChatCompletionMessageFunctionToolCallParam{ID: tc.ID,
+						Function: openai.ChatCompletionMessageFunctionToolCallFunctionParam{Name: tc.Name, Arguments: tc.Arguments}}})
+			}
+			out = append(out, openai.ChatCompletionMessageParamUnion{OfAssistant: &a})
+		case RoleTool:
+			out = append(out, openai.ToolMessage(m.Content, m.ToolCallID))
+		case "system":
+			out = append(out, openai.SystemMessage(m.Content))
+		default:
+			out = append(out, openai.UserMessage(m.Content))
+		}
+	}
+	return out
+}

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/agentgraph/agentgraph/internal/events"
+)
+
+// deltaInterval is the shortest time between two NODE_OUTPUT_DELTA events
+// of one node: at most about 20 a second, however fast the model writes.
+const deltaInterval = 50 * time.Millisecond
+
+// deltaBuffer coalesces a node's streamed text (blocks.RunContext.Delta)
+// into NODE_OUTPUT_DELTA events. They are live-only: not stored, and not
+// numbered in the run's gap-free sequence — each carries the run's last
+// assigned seq and Delta, and subscribers forward them without sequence
+// checks. They are published at once, from the block's goroutine, in order;
+// emit flushes what is pending before the node's output is recorded, so a
+// pin's deltas always precede its stored value.
+type deltaBuffer struct {
+	e *Engine
+	r *run
+	x *nodeExec
+
+	mu      sync.Mutex
+	pin     string
+	text    []byte
+	last    time.Time
+	timer   *time.Timer
+	closed  bool
+	publish sync.Mutex // one publish at a time keeps the deltas in order
+}
+
+func newDeltaBuffer(e *Engine, r *run, x *nodeExec) *deltaBuffer {
+	return &deltaBuffer{e: e, r: r, x: x}
+}
+
+// add queues text of pin, publishing at once when the last frame is older
+// than deltaInterval, else when it is.
+func (d *deltaBuffer) add(pin, text string) {
+	if text == "" || d.e.pub == nil {
+		return
+	}
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	if d.pin != "" && d.pin != pin {
+		d.mu.Unlock()
+		d.flush()
+		d.mu.Lock()
+	}
+	d.pin = pin
+	d.text = append(d.text, text...)
+	wait := deltaInterval - time.Since(d.last)
+	if wait > 0 {
+		if d.timer == nil {
+			d.timer = time.AfterFunc(wait, d.flush)
+		}
+		d.mu.Unlock()
+		return
+	}
+	d.mu.Unlock()
+	d.flush()
+}
+
+// flush publishes what is pending.
+func (d *deltaBuffer) flush() {
+	d.publish.Lock()
+	defer d.publish.Unlock()
+	d.mu.Lock()
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	if len(d.text) == 0 {
+		d.mu.Unlock()
+		return
+	}
+	pin, text := d.pin, string(d.text)
+	d.text = d.text[:0]
+	d.last = time.Now()
+	d.mu.Unlock()
+	raw, _ := json.Marshal(text)
+	d.r.mu.Lock()
+	ev := events.Event{ExecutionID: d.r.ids[0], GraphID: d.r.ids[1], UserID: d.r.ids[2], Seq: d.r.seq,
+		Kind: events.KindNodeOutputDelta, Delta: true, NodeID: d.x.n.idStr, NodeExecutionID: d.x.sid(),
+		Pin: pin, Value: raw, At: d.e.now().UTC()}
+	d.r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.e.pub.Publish(ctx, ev); err != nil {
+		d.e.log.Warn("publishing a live delta failed (the stored output is unaffected)", "execution", d.r.id, "err", err)
+	}
+}
+
+// close drops what is pending: the block returned (a value it emitted was
+// flushed before it was recorded; text of a failed call is not published).
+func (d *deltaBuffer) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	d.text = nil
+}

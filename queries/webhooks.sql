@@ -26,14 +26,15 @@ WHERE w.graph_id = @graph_id AND w.is_active
 SELECT * FROM webhooks WHERE graph_id = ANY(@graph_ids::uuid[]) AND is_active
 ORDER BY graph_id, node_key;
 
--- name: WebhookGetForDelivery :one
--- An enabled webhook with what a delivery needs: the graph's active
--- version and whether its owner is active.
+-- name: WebhookGetForDeliveryMany :many
+-- These webhooks, when enabled, with what a delivery needs: the graph's
+-- active version and whether its owner is active. One statement for the
+-- lookups of concurrent deliveries; missing or disabled ones are absent.
 SELECT w.*, g.version AS graph_version, u.is_active AS user_active
 FROM webhooks w
 JOIN graphs g ON g.id = w.graph_id AND g.is_active
 JOIN users u ON u.id = w.user_id
-WHERE w.id = @id AND w.is_active;
+WHERE w.id = ANY(@ids::uuid[]) AND w.is_active;
 
 -- name: WebhookSetSecret :one
 UPDATE webhooks SET secret = @secret, secret_encrypted = @secret_encrypted, updated_at = now()

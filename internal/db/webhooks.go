@@ -45,14 +45,31 @@ type WebhookTarget struct {
 // WebhookForDelivery returns an enabled webhook of a graph with an active
 // version; model.ErrNotFound otherwise.
 func (s *Store) WebhookForDelivery(ctx context.Context, id uuid.UUID) (*WebhookTarget, error) {
-	r, err := s.q.WebhookGetForDelivery(ctx, s.db, id)
+	ts, err := s.WebhooksForDelivery(ctx, []uuid.UUID{id})
 	if err != nil {
-		return nil, notFound(err, "webhook")
+		return nil, err
 	}
-	w := webhookFromRow(dbsqlc.Webhook{ID: r.ID, UserID: r.UserID, GraphID: r.GraphID, NodeKey: r.NodeKey,
-		Provider: r.Provider, Secret: r.Secret, IsActive: r.IsActive, CreatedAt: r.CreatedAt})
-	return &WebhookTarget{Webhook: *w, Secret: r.Secret, SecretEncrypted: r.SecretEncrypted,
-		GraphVersion: int(r.GraphVersion), UserActive: r.UserActive}, nil
+	if t := ts[id]; t != nil {
+		return t, nil
+	}
+	return nil, model.NotFound("webhook")
+}
+
+// WebhooksForDelivery is WebhookForDelivery for many ids in one
+// statement; those not found are absent from the map.
+func (s *Store) WebhooksForDelivery(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*WebhookTarget, error) {
+	rows, err := s.q.WebhookGetForDeliveryMany(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]*WebhookTarget, len(rows))
+	for _, r := range rows {
+		w := webhookFromRow(dbsqlc.Webhook{ID: r.ID, UserID: r.UserID, GraphID: r.GraphID, NodeKey: r.NodeKey,
+			Provider: r.Provider, Secret: r.Secret, IsActive: r.IsActive, CreatedAt: r.CreatedAt})
+		out[r.ID] = &WebhookTarget{Webhook: *w, Secret: r.Secret, SecretEncrypted: r.SecretEncrypted,
+			GraphVersion: int(r.GraphVersion), UserActive: r.UserActive}
+	}
+	return out, nil
 }
 
 // WebhookSetSecret stores a new signing secret (sealed by the caller when

@@ -5,11 +5,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
-// maxBatch bounds one transaction's deliveries.
+// maxBatch bounds one statement's rows.
 const maxBatch = 500
 
 // deliveryReq is one delivery waiting for its batch's commit.
@@ -27,15 +29,15 @@ type deliveryReq struct {
 // flight leads, storing what is pending (its own delivery included);
 // deliveries arriving meanwhile wait for the next batch, which a fresh
 // goroutine leads so the first caller returns as soon as it is answered.
-type batcher struct {
+type batcher[R any] struct {
 	mu      sync.Mutex
-	pending []*deliveryReq
+	pending []*R
 	busy    bool
-	run     func(reqs []*deliveryReq) // answers every request
+	run     func(reqs []*R) // answers every request (closes its done)
 }
 
-// do queues r and returns once its batch has committed (or failed).
-func (b *batcher) do(r *deliveryReq) {
+// do queues r and returns once done is closed (by run).
+func (b *batcher[R]) do(r *R, done <-chan struct{}) {
 	b.mu.Lock()
 	b.pending = append(b.pending, r)
 	lead := !b.busy
@@ -44,12 +46,12 @@ func (b *batcher) do(r *deliveryReq) {
 	if lead {
 		b.lead(false)
 	}
-	<-r.done
+	<-done
 }
 
 // lead stores batches of pending deliveries until none are left, handing
 // the lead to a new goroutine after the first (own: already on one).
-func (b *batcher) lead(own bool) {
+func (b *batcher[R]) lead(own bool) {
 	for {
 		b.mu.Lock()
 		reqs := b.pending
@@ -95,6 +97,36 @@ func (s *Service) deliverBatch(reqs []*deliveryReq) {
 	}
 	for i, r := range reqs {
 		r.res = res[i]
+		close(r.done)
+	}
+}
+
+// targetReq is one webhook lookup waiting for its batch.
+type targetReq struct {
+	id   uuid.UUID
+	t    *db.WebhookTarget
+	err  error
+	done chan struct{}
+}
+
+// lookupBatch reads the webhooks of concurrent deliveries in one statement.
+func (s *Service) lookupBatch(reqs []*targetReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ids := make([]uuid.UUID, len(reqs))
+	for i, r := range reqs {
+		ids[i] = r.id
+	}
+	ts, err := s.store.WebhooksForDelivery(ctx, ids)
+	for _, r := range reqs {
+		switch {
+		case err != nil:
+			r.err = err
+		case ts[r.id] == nil:
+			r.err = model.NotFound("webhook")
+		default:
+			r.t = ts[r.id]
+		}
 		close(r.done)
 	}
 }

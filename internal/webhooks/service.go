@@ -39,7 +39,8 @@ type Service struct {
 	// (MAX_RUNS_PER_USER); a delivery over it is refused. 0: none.
 	maxActiveRuns int
 	onQueued      func(ctx context.Context, runs []*model.GraphExecution)
-	batch         batcher
+	deliveries    batcher[deliveryReq]
+	targets       batcher[targetReq]
 }
 
 // New builds the service; onQueued is told of each new run (the engine
@@ -49,7 +50,8 @@ func New(store *db.Store, cipher *credentials.Cipher, maxActiveRuns int, onQueue
 		onQueued = func(context.Context, []*model.GraphExecution) {}
 	}
 	s := &Service{store: store, cipher: cipher, maxActiveRuns: maxActiveRuns, onQueued: onQueued}
-	s.batch.run = s.deliverBatch
+	s.deliveries.run = s.deliverBatch
+	s.targets.run = s.lookupBatch
 	return s
 }
 
@@ -81,9 +83,12 @@ var (
 	ErrTooManyRuns  = db.ErrTooManyRuns
 )
 
-// Target looks up an enabled webhook (model.ErrNotFound otherwise).
+// Target looks up an enabled webhook (model.ErrNotFound otherwise), in
+// one statement with the lookups of concurrent deliveries.
 func (s *Service) Target(ctx context.Context, id uuid.UUID) (*db.WebhookTarget, error) {
-	t, err := s.store.WebhookForDelivery(ctx, id)
+	r := &targetReq{id: id, done: make(chan struct{})}
+	s.targets.do(r, r.done)
+	t, err := r.t, r.err
 	if err == nil && !t.UserActive {
 		err = model.NotFound("webhook")
 	}
@@ -133,6 +138,6 @@ func (s *Service) Accept(ctx context.Context, t *db.WebhookTarget, deliveryID st
 	sum := sha256.Sum256(body)
 	r := &deliveryReq{d: db.Delivery{Target: t, DeliveryID: deliveryID, BodySHA256: sum[:], Payload: payload,
 		MaxActiveRuns: s.maxActiveRuns}, done: make(chan struct{})}
-	s.batch.do(r)
+	s.deliveries.do(r, r.done)
 	return r.res.Execution, r.res.Err
 }

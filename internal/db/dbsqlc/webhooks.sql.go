@@ -123,6 +123,64 @@ func (q *Queries) WebhookGetForDelivery(ctx context.Context, db DBTX, id uuid.UU
 	return i, err
 }
 
+const webhookGetForDeliveryMany = `-- name: WebhookGetForDeliveryMany :many
+SELECT w.id, w.user_id, w.graph_id, w.node_key, w.provider, w.secret, w.secret_encrypted, w.is_active, w.created_at, w.updated_at, g.version AS graph_version, u.is_active AS user_active
+FROM webhooks w
+JOIN graphs g ON g.id = w.graph_id AND g.is_active
+JOIN users u ON u.id = w.user_id
+WHERE w.id = ANY($1::uuid[]) AND w.is_active
+`
+
+type WebhookGetForDeliveryManyRow struct {
+	ID              uuid.UUID
+	UserID          uuid.UUID
+	GraphID         uuid.UUID
+	NodeKey         string
+	Provider        string
+	Secret          []byte
+	SecretEncrypted bool
+	IsActive        bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	GraphVersion    int32
+	UserActive      bool
+}
+
+// WebhookGetForDelivery for many webhooks in one statement (the
+// lookups of concurrent deliveries); missing ones are absent.
+func (q *Queries) WebhookGetForDeliveryMany(ctx context.Context, db DBTX, ids []uuid.UUID) ([]WebhookGetForDeliveryManyRow, error) {
+	rows, err := db.Query(ctx, webhookGetForDeliveryMany, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WebhookGetForDeliveryManyRow{}
+	for rows.Next() {
+		var i WebhookGetForDeliveryManyRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.GraphID,
+			&i.NodeKey,
+			&i.Provider,
+			&i.Secret,
+			&i.SecretEncrypted,
+			&i.IsActive,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.GraphVersion,
+			&i.UserActive,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const webhookListByGraphs = `-- name: WebhookListByGraphs :many
 SELECT id, user_id, graph_id, node_key, provider, secret, secret_encrypted, is_active, created_at, updated_at FROM webhooks WHERE graph_id = ANY($1::uuid[]) AND is_active
 ORDER BY graph_id, node_key

@@ -75,8 +75,19 @@ type bundle struct {
 	logger *slog.Logger
 }
 
-func setup(t testing.TB) *bundle {
+// setupOptions change what setup builds; the zero value is the default.
+type setupOptions struct {
+	// maxRunsPerUser is MAX_RUNS_PER_USER: the engine's and the webhook
+	// ingress's limit of an owner's runs in progress (0: none).
+	maxRunsPerUser int
+}
+
+func setup(t testing.TB, opts ...func(*setupOptions)) *bundle {
 	t.Helper()
+	var o setupOptions
+	for _, f := range opts {
+		f(&o)
+	}
 	url := testenv.PostgresURL(t)
 	cfg, err := pgxpool.ParseConfig(url)
 	require.NoError(t, err)
@@ -99,7 +110,7 @@ func setup(t testing.TB) *bundle {
 	// The engine gets its own untraced pool: its background statements
 	// (claims, heartbeats, writes) must not count against the API's.
 	engStore := db.New(testenv.Postgres(t))
-	eng := engine.New(engStore, reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8})
+	eng := engine.New(engStore, reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8, MaxRunsPerUser: o.maxRunsPerUser})
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(eng.Stop)
 	cipher, err := credentials.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
@@ -112,7 +123,7 @@ func setup(t testing.TB) *bundle {
 	sched := schedule.New(engStore, logger, eng.Queued, schedule.Options{})
 	require.NoError(t, sched.Start(context.Background()))
 	t.Cleanup(sched.Stop)
-	hooks := webhooks.New(store, cipher, 0, eng.Queued)
+	hooks := webhooks.New(store, cipher, o.maxRunsPerUser, eng.Queued)
 	res := &resolvers.Resolver{CredentialService: credentials.NewService(store, cipher), Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
 		Streams: livestream.New(reads, hub, livestream.Options{Logger: logger}), Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger,
 		ScheduleService: schedule.NewService(store, eng), WebhookService: hooks}

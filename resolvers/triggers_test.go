@@ -322,3 +322,48 @@ func TestWebhookRefusesBodiesThatAreNotJSON(t *testing.T) {
 	b.ok(tok, `query($id: ID!) { executions(graphId: $id, first: 10) { edges { cursor } } }`, map[string]any{"id": g.ID}, "executions", &runs)
 	require.Len(t, runs.Edges, 2, "only the JSON deliveries ran")
 }
+
+// A list of graphs with their webhooks, and a list of schedules with their
+// runs, cost the same number of SQL statements for 2 parents as for 10.
+func TestTriggerListsCostBoundedStatements(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	hooks := func(n int) (stmts int64) {
+		_, tok := b.user(model.RoleUser)
+		for i := range n {
+			b.ok(tok, createGraph, map[string]any{"in": webhookGraph(fmt.Sprint("hooks-", i))}, "createGraph", nil)
+		}
+		before := b.stmts.n.Load()
+		var got struct {
+			Edges []struct {
+				Node struct{ Webhooks []struct{ URL string } }
+			}
+		}
+		b.ok(tok, `{ graphs(first: 100) { edges { node { webhooks { url } } } } }`, nil, "graphs", &got)
+		stmts = b.stmts.n.Load() - before
+		require.Len(t, got.Edges, n)
+		for _, e := range got.Edges {
+			require.Len(t, e.Node.Webhooks, 1)
+		}
+		return stmts
+	}
+	require.Equal(t, hooks(2), hooks(10), "Graph.webhooks: statements for 2 graphs vs 10")
+
+	schedules := func(n int) (stmts int64) {
+		_, tok := b.user(model.RoleUser)
+		var g struct{ ID string }
+		b.ok(tok, createGraph, map[string]any{"in": chainGraph(fmt.Sprint("sched-list-", n), 2)}, "createGraph", &g)
+		for i := range n {
+			b.ok(tok, `mutation($in: ScheduleInput!) { createSchedule(input: $in) { id } }`,
+				map[string]any{"in": map[string]any{"graphId": g.ID, "name": fmt.Sprint("s", i), "cron": "0 9 1 1 *",
+					"timezone": "UTC", "inputs": map[string]any{"x": 1}}}, "createSchedule", nil)
+		}
+		before := b.stmts.n.Load()
+		var got []struct{ Executions []struct{ ID string } }
+		b.ok(tok, `query($g: ID!) { schedules(graphId: $g) { executions(first: 5) { id } } }`, map[string]any{"g": g.ID}, "schedules", &got)
+		stmts = b.stmts.n.Load() - before
+		require.Len(t, got, n)
+		return stmts
+	}
+	require.Equal(t, schedules(2), schedules(10), "Schedule.executions: statements for 2 schedules vs 10")
+}

@@ -54,6 +54,12 @@ func TestWebhooksFollowTheActiveVersion(t *testing.T) {
 	require.Equal(t, "one", v2[0].NodeKey)
 	require.Equal(t, v1[1].ID, v2[0].ID, "a node key keeps its webhook across versions")
 	require.Equal(t, "two", v2[1].NodeKey)
+	many, err := b.store.WebhooksForDelivery(b.ctx, []uuid.UUID{v1[0].ID, v2[0].ID, v2[1].ID, uuid.New()})
+	require.NoError(t, err)
+	require.Len(t, many, 2, "the disabled and the unknown webhook are absent")
+	require.Equal(t, "one", many[v2[0].ID].NodeKey)
+	require.Equal(t, "two", many[v2[1].ID].NodeKey)
+	require.Equal(t, g.Version+1, many[v2[1].ID].GraphVersion)
 	_, err = b.store.WebhookForDelivery(b.ctx, v1[0].ID)
 	require.ErrorIs(t, err, model.ErrNotFound, "a webhook whose node left the active version is disabled")
 

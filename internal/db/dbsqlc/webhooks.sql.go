@@ -78,51 +78,6 @@ func (q *Queries) WebhookDeliveryInsertMany(ctx context.Context, db DBTX, arg We
 	return items, nil
 }
 
-const webhookGetForDelivery = `-- name: WebhookGetForDelivery :one
-SELECT w.id, w.user_id, w.graph_id, w.node_key, w.provider, w.secret, w.secret_encrypted, w.is_active, w.created_at, w.updated_at, g.version AS graph_version, u.is_active AS user_active
-FROM webhooks w
-JOIN graphs g ON g.id = w.graph_id AND g.is_active
-JOIN users u ON u.id = w.user_id
-WHERE w.id = $1 AND w.is_active
-`
-
-type WebhookGetForDeliveryRow struct {
-	ID              uuid.UUID
-	UserID          uuid.UUID
-	GraphID         uuid.UUID
-	NodeKey         string
-	Provider        string
-	Secret          []byte
-	SecretEncrypted bool
-	IsActive        bool
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	GraphVersion    int32
-	UserActive      bool
-}
-
-// An enabled webhook with what a delivery needs: the graph's active
-// version and whether its owner is active.
-func (q *Queries) WebhookGetForDelivery(ctx context.Context, db DBTX, id uuid.UUID) (WebhookGetForDeliveryRow, error) {
-	row := db.QueryRow(ctx, webhookGetForDelivery, id)
-	var i WebhookGetForDeliveryRow
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.GraphID,
-		&i.NodeKey,
-		&i.Provider,
-		&i.Secret,
-		&i.SecretEncrypted,
-		&i.IsActive,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.GraphVersion,
-		&i.UserActive,
-	)
-	return i, err
-}
-
 const webhookGetForDeliveryMany = `-- name: WebhookGetForDeliveryMany :many
 SELECT w.id, w.user_id, w.graph_id, w.node_key, w.provider, w.secret, w.secret_encrypted, w.is_active, w.created_at, w.updated_at, g.version AS graph_version, u.is_active AS user_active
 FROM webhooks w
@@ -146,8 +101,9 @@ type WebhookGetForDeliveryManyRow struct {
 	UserActive      bool
 }
 
-// WebhookGetForDelivery for many webhooks in one statement (the
-// lookups of concurrent deliveries); missing ones are absent.
+// These webhooks, when enabled, with what a delivery needs: the graph's
+// active version and whether its owner is active. One statement for the
+// lookups of concurrent deliveries; missing or disabled ones are absent.
 func (q *Queries) WebhookGetForDeliveryMany(ctx context.Context, db DBTX, ids []uuid.UUID) ([]WebhookGetForDeliveryManyRow, error) {
 	rows, err := db.Query(ctx, webhookGetForDeliveryMany, ids)
 	if err != nil {

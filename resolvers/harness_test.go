@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,6 +76,11 @@ type bundle struct {
 	logger *slog.Logger
 }
 
+var (
+	syncBlocks    sync.Once
+	syncBlocksErr error
+)
+
 // setupOptions change what setup builds; the zero value is the default.
 type setupOptions struct {
 	// maxRunsPerUser is MAX_RUNS_PER_USER: the engine's and the webhook
@@ -99,7 +105,12 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *bundle {
 	t.Cleanup(pool.Close)
 	store := db.New(pool)
 	reg := blocks.Builtin()
-	require.NoError(t, graphs.New(store, reg).SyncBlocks(context.Background()))
+	// Once per package (its database is shared): a sync upserts every block
+	// row, locking each, while other tests' graph saves hold key-share
+	// locks on the blocks their nodes reference; run beside them it
+	// deadlocks now and then (createGraph INTERNAL, 40P01).
+	syncBlocks.Do(func() { syncBlocksErr = graphs.New(store, reg).SyncBlocks(context.Background()) })
+	require.NoError(t, syncBlocksErr)
 	rdb, prefix := testenv.Redis(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := events.NewHub(rdb, prefix, logger, events.HubOptions{})

@@ -73,6 +73,8 @@ func (r *ScheduleResult) Print(w io.Writer) {
 	l := r.Lateness
 	fmt.Fprintf(w, "lateness (run created_at − occurrence): p50 %s, p90 %s, p99 %s, max %s (%d runs)\n", ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max), l.N)
 	fmt.Fprintf(w, "runs completed %d of %d after a drain of %s\n", r.Completed, l.N, r.DrainTime.Round(time.Millisecond))
+	fmt.Fprintf(w, "CPU during the window (cores): both workers %.2f (firing and running the runs), whole machine %.2f of %d\n",
+		r.WorkersCPU, r.MachineCPU, runtime.NumCPU())
 	idleOK := len(r.IdleCPU) > 0
 	if len(r.IdleCPU) > 0 {
 		fmt.Fprintf(w, "idle (every schedule yearly, none due) over %s, CPU of each scheduler process:", c.Idle)

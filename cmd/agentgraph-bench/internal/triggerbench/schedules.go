@@ -42,8 +42,11 @@ type ScheduleResult struct {
 	Failed            int64          // recorded as failed (no run)
 	Duplicates        int64          // runs beyond one per occurrence (the unique key forbids them)
 	Lateness          livebench.Dist // run created_at − occurrence time
-	Completed         int64          // runs of the window completed by the end of the drain
-	DrainTime         time.Duration
+	// CPU (cores) while the window ran: the two workers together (firing
+	// and running the runs), and the whole machine (Postgres included).
+	WorkersCPU, MachineCPU float64
+	Completed              int64 // runs of the window completed by the end of the drain
+	DrainTime              time.Duration
 	// Idle: each scheduler process's CPU (cores) with every schedule
 	// yearly (none due) over Config.Idle.
 	IdleCPU []float64
@@ -127,9 +130,15 @@ func RunSchedules(ctx context.Context, cfg ScheduleConfig) (res *ScheduleResult,
 
 	// Wait for the window to pass and its last occurrences to be fired
 	// (a missing one is given 30 s before it counts as missing).
+	if err := waitUntil(ctx, res.Start); err != nil {
+		return res, err
+	}
+	cpu0, all0 := workersCPU(procs), livebench.MachineCPU()
 	if err := waitUntil(ctx, res.End); err != nil {
 		return res, err
 	}
+	res.WorkersCPU = (workersCPU(procs) - cpu0).Seconds() / cfg.Duration.Seconds()
+	res.MachineCPU = (livebench.MachineCPU() - all0).Seconds() / cfg.Duration.Seconds()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
 		var n int64
 		if err := pool.QueryRow(ctx, `SELECT count(*) FROM schedule_occurrences WHERE occurrence_at >= $1 AND occurrence_at < $2`,
@@ -303,6 +312,16 @@ func idleCPU(ctx context.Context, pool *pgxpool.Pool, procs []*livebench.Process
 		res.IdleCPU = append(res.IdleCPU, (after-before[i]).Seconds()/el.Seconds())
 	}
 	return nil
+}
+
+// workersCPU is the CPU time the processes have used so far.
+func workersCPU(procs []*livebench.Process) time.Duration {
+	var sum time.Duration
+	for _, p := range procs {
+		d, _ := p.CPU()
+		sum += d
+	}
+	return sum
 }
 
 func waitUntil(ctx context.Context, t time.Time) error { return sleep(ctx, time.Until(t)) }

@@ -14,7 +14,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/config"
 )
 
-const benchWebhooksUsage = "webhooks [--server PATH] [--clients 64] [--duration 10s] [--workers 64]"
+const benchWebhooksUsage = "webhooks [--server PATH] [--clients 32] [--duration 10s] [--workers 64]"
 
 // benchWebhooksCmd measures webhook ingestion (BENCHMARKS.md, "Triggers"):
 // signed deliveries accepted per second by an `agentgraph serve` it
@@ -23,7 +23,7 @@ const benchWebhooksUsage = "webhooks [--server PATH] [--clients 64] [--duration 
 func benchWebhooksCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("webhooks", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	clients := fs.Int("clients", 64, "concurrent clients, one request in flight each")
+	clients := fs.Int("clients", 32, "concurrent clients, one request in flight each (closed loop: rate = clients / mean latency, so 32 at 2,000/s means a 16 ms mean)")
 	dur := fs.Duration("duration", 10*time.Second, "how long the clients post")
 	workers := fs.Int("workers", 64, "the server's engine workers (they run the delivered runs meanwhile)")
 	server := fs.String("server", "", "the agentgraph binary to launch (default: agentgraph beside this binary, else built from this module)")

@@ -27,7 +27,7 @@ import (
 // WebhookConfig says how hard to push one webhook.
 type WebhookConfig struct {
 	Env
-	Clients  int           // concurrent clients, each one request at a time (default 64)
+	Clients  int           // concurrent clients, each one request at a time (default 32)
 	Duration time.Duration // how long they post (default 10s)
 	Workers  int           // the server's engine workers (default 64)
 	// Drain bounds the wait, after the last post, for every run to end
@@ -71,7 +71,7 @@ func (r *WebhookResult) OK() bool {
 // in Postgres that every 202 is exactly one delivery and one completed run.
 func RunWebhooks(ctx context.Context, cfg WebhookConfig) (res *WebhookResult, err error) {
 	if cfg.Clients <= 0 {
-		cfg.Clients = 64
+		cfg.Clients = 32
 	}
 	if cfg.Duration <= 0 {
 		cfg.Duration = 10 * time.Second

@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -18,4 +19,25 @@ func TestGenericWebhookTriggerBlock(t *testing.T) {
 	require.True(t, ok)
 	require.NoError(t, r.Validate(b.Info().ID, map[string]any{"provider": "github"}))
 	require.Error(t, r.Validate(b.Info().ID, map[string]any{"provider": "gitlab"}), "an unknown provider fails the schema")
+}
+
+// The id and pin names are AutoGPT's (autogpt_platform/backend/backend/
+// blocks/generic_webhook/triggers.py), so AutoGPT graphs that use the
+// block load here unchanged.
+func TestGenericWebhookTriggerBlockMatchesAutoGPT(t *testing.T) {
+	t.Parallel()
+	b, ok := Builtin().ByName("GenericWebhookTriggerBlock")
+	require.True(t, ok)
+	require.Equal(t, "8fa8c167-2002-47ce-aba8-97572fc5d387", b.Info().ID)
+	require.Equal(t, TypeWebhook, b.Info().Type)
+	var schema struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	require.NoError(t, json.Unmarshal(b.Info().InputSchema, &schema))
+	require.Contains(t, schema.Properties, "payload")
+	require.Contains(t, schema.Properties, "constants")
+	schema.Properties = nil
+	require.NoError(t, json.Unmarshal(b.Info().OutputSchema, &schema))
+	require.Contains(t, schema.Properties, "payload")
+	require.Contains(t, schema.Properties, "constants")
 }

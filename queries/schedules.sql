@@ -84,3 +84,19 @@ SELECT o.* FROM schedule_occurrences o JOIN schedules s ON s.id = o.schedule_id
 WHERE o.schedule_id = @schedule_id AND s.user_id = @user_id
 ORDER BY o.occurrence_at DESC
 LIMIT @lim;
+
+-- name: ScheduleRunsMany :many
+-- The runs the latest @lim occurrences of each of these schedules started
+-- (occurrences that failed started none), the user's schedules only:
+-- Schedule.executions for a whole list in one statement.
+SELECT o.schedule_id, sqlc.embed(e)
+FROM schedules s
+CROSS JOIN LATERAL (
+    SELECT so.schedule_id, so.execution_id, so.occurrence_at FROM schedule_occurrences so
+    WHERE so.schedule_id = s.id
+    ORDER BY so.occurrence_at DESC
+    LIMIT @lim
+) o
+JOIN graph_executions e ON e.id = o.execution_id
+WHERE s.id = ANY(@schedule_ids::uuid[]) AND s.user_id = @user_id
+ORDER BY o.schedule_id, o.occurrence_at DESC;

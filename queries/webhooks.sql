@@ -26,14 +26,15 @@ WHERE w.graph_id = @graph_id AND w.is_active
 SELECT * FROM webhooks WHERE graph_id = ANY(@graph_ids::uuid[]) AND is_active
 ORDER BY graph_id, node_key;
 
--- name: WebhookGetForDelivery :one
--- An enabled webhook with what a delivery needs: the graph's active
--- version and whether its owner is active.
+-- name: WebhookGetForDeliveryMany :many
+-- These webhooks, when enabled, with what a delivery needs: the graph's
+-- active version and whether its owner is active. One statement for the
+-- lookups of concurrent deliveries; missing or disabled ones are absent.
 SELECT w.*, g.version AS graph_version, u.is_active AS user_active
 FROM webhooks w
 JOIN graphs g ON g.id = w.graph_id AND g.is_active
 JOIN users u ON u.id = w.user_id
-WHERE w.id = @id AND w.is_active;
+WHERE w.id = ANY(@ids::uuid[]) AND w.is_active;
 
 -- name: WebhookSetSecret :one
 UPDATE webhooks SET secret = @secret, secret_encrypted = @secret_encrypted, updated_at = now()
@@ -43,16 +44,20 @@ RETURNING *;
 -- name: WebhookDeliveryGet :one
 SELECT * FROM webhook_deliveries WHERE webhook_id = @webhook_id AND delivery_id = @delivery_id;
 
--- name: WebhookDeliveryInsert :one
--- Takes the delivery's key; no row when another request already took it
--- (this one then waited for that one's transaction to end).
+-- name: WebhookDeliveryInsertMany :many
+-- Takes the deliveries' keys in one statement; a key another request
+-- already took (this one then waited for that one's transaction to end),
+-- or an earlier row of the same statement took, is not returned.
 INSERT INTO webhook_deliveries (webhook_id, delivery_id, body_sha256, execution_id)
-VALUES (@webhook_id, @delivery_id, @body_sha256, @execution_id)
+-- Parallel unnests in a select list zip their arrays (equal lengths).
+SELECT unnest(@webhook_ids::uuid[]), unnest(@delivery_ids::text[]), unnest(@body_sha256s::bytea[]),
+       unnest(@execution_ids::uuid[])
 ON CONFLICT (webhook_id, delivery_id) DO NOTHING
-RETURNING *;
+RETURNING execution_id;
 
--- name: WebhookOwnerActiveRuns :one
--- The owner's top-level runs not yet ended (queued or running), for the
--- concurrent-run limit of deliveries.
-SELECT count(*)::bigint FROM graph_executions
-WHERE user_id = @user_id AND status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL;
+-- name: WebhookOwnersActiveRuns :many
+-- These owners' top-level runs not yet ended (queued or running), for the
+-- concurrent-run limit of deliveries; owners with none are absent.
+SELECT user_id, count(*)::bigint AS active FROM graph_executions
+WHERE user_id = ANY(@user_ids::uuid[]) AND status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL
+GROUP BY user_id;

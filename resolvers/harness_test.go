@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,8 +76,24 @@ type bundle struct {
 	logger *slog.Logger
 }
 
-func setup(t testing.TB) *bundle {
+var (
+	syncBlocks    sync.Once
+	syncBlocksErr error
+)
+
+// setupOptions change what setup builds; the zero value is the default.
+type setupOptions struct {
+	// maxRunsPerUser is MAX_RUNS_PER_USER: the engine's and the webhook
+	// ingress's limit of an owner's runs in progress (0: none).
+	maxRunsPerUser int
+}
+
+func setup(t testing.TB, opts ...func(*setupOptions)) *bundle {
 	t.Helper()
+	var o setupOptions
+	for _, f := range opts {
+		f(&o)
+	}
 	url := testenv.PostgresURL(t)
 	cfg, err := pgxpool.ParseConfig(url)
 	require.NoError(t, err)
@@ -88,7 +105,12 @@ func setup(t testing.TB) *bundle {
 	t.Cleanup(pool.Close)
 	store := db.New(pool)
 	reg := blocks.Builtin()
-	require.NoError(t, graphs.New(store, reg).SyncBlocks(context.Background()))
+	// Once per package (its database is shared): a sync upserts every block
+	// row, locking each, while other tests' graph saves hold key-share
+	// locks on the blocks their nodes reference; run beside them it
+	// deadlocks now and then (createGraph INTERNAL, 40P01).
+	syncBlocks.Do(func() { syncBlocksErr = graphs.New(store, reg).SyncBlocks(context.Background()) })
+	require.NoError(t, syncBlocksErr)
 	rdb, prefix := testenv.Redis(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := events.NewHub(rdb, prefix, logger, events.HubOptions{})
@@ -99,7 +121,7 @@ func setup(t testing.TB) *bundle {
 	// The engine gets its own untraced pool: its background statements
 	// (claims, heartbeats, writes) must not count against the API's.
 	engStore := db.New(testenv.Postgres(t))
-	eng := engine.New(engStore, reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8})
+	eng := engine.New(engStore, reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8, MaxRunsPerUser: o.maxRunsPerUser})
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(eng.Stop)
 	cipher, err := credentials.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
@@ -112,7 +134,7 @@ func setup(t testing.TB) *bundle {
 	sched := schedule.New(engStore, logger, eng.Queued, schedule.Options{})
 	require.NoError(t, sched.Start(context.Background()))
 	t.Cleanup(sched.Stop)
-	hooks := webhooks.New(store, cipher, 0, eng.Queued)
+	hooks := webhooks.New(store, cipher, o.maxRunsPerUser, eng.Queued)
 	res := &resolvers.Resolver{CredentialService: credentials.NewService(store, cipher), Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
 		Streams: livestream.New(reads, hub, livestream.Options{Logger: logger}), Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger,
 		ScheduleService: schedule.NewService(store, eng), WebhookService: hooks}

@@ -21,6 +21,8 @@ type Loaders struct {
 	users          *dataloadgen.Loader[uuid.UUID, *model.User]
 	nodes          *dataloadgen.Loader[uuid.UUID, model.Node]
 	nodeExecutions *dataloadgen.Loader[uuid.UUID, []model.NodeExecution]
+	webhooks       *dataloadgen.Loader[uuid.UUID, []model.Webhook]
+	scheduleRuns   *dataloadgen.Loader[scheduleRunsKey, []*model.GraphExecution]
 	indexes        indexes
 	nodePages      nodePages
 }
@@ -59,6 +61,12 @@ func NewLoaders(store *db.Store) *Loaders {
 		}, opt),
 		nodeExecutions: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.NodeExecution, error) {
 			return store.NodeExecutionsByExecutions(ctx, ids)
+		}), opt),
+		webhooks: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.Webhook, error) {
+			return store.WebhooksByGraphs(ctx, ids)
+		}), opt),
+		scheduleRuns: dataloadgen.NewLoader(filled(func(ctx context.Context, keys []scheduleRunsKey) (map[scheduleRunsKey][]*model.GraphExecution, error) {
+			return loadScheduleRuns(ctx, store, keys)
 		}), opt),
 	}
 }
@@ -102,4 +110,36 @@ func (r *Resolver) loaders(ctx context.Context) *Loaders {
 		return h.l
 	}
 	return NewLoaders(r.Store)
+}
+
+// scheduleRunsKey asks for the runs of a schedule's latest first
+// occurrences, as user sees them.
+type scheduleRunsKey struct {
+	user, schedule uuid.UUID
+	first          int
+}
+
+// loadScheduleRuns answers keys with one statement per (user, first) pair:
+// one for a list whose items all ask the same.
+func loadScheduleRuns(ctx context.Context, store *db.Store, keys []scheduleRunsKey) (map[scheduleRunsKey][]*model.GraphExecution, error) {
+	type group struct {
+		user  uuid.UUID
+		first int
+	}
+	ids := map[group][]uuid.UUID{}
+	for _, k := range keys {
+		g := group{k.user, k.first}
+		ids[g] = append(ids[g], k.schedule)
+	}
+	out := make(map[scheduleRunsKey][]*model.GraphExecution, len(keys))
+	for g, list := range ids {
+		runs, err := store.ScheduleRuns(ctx, g.user, list, g.first)
+		if err != nil {
+			return nil, err
+		}
+		for id, rs := range runs {
+			out[scheduleRunsKey{g.user, id, g.first}] = rs
+		}
+	}
+	return out, nil
 }

@@ -186,27 +186,16 @@ func (r *scheduleResolver) Executions(ctx context.Context, obj *gql.Schedule, fi
 	if err != nil {
 		return nil, err
 	}
-	occ, err := r.Store.ScheduleOccurrences(ctx, u.ID, sid, n)
+	if n == 0 {
+		return []*gql.GraphExecution{}, nil
+	}
+	exs, err := r.loaders(ctx).scheduleRuns.Load(ctx, scheduleRunsKey{user: u.ID, schedule: sid, first: n})
 	if err != nil {
 		return nil, err
 	}
-	var ids []uuid.UUID
-	for _, o := range occ {
-		if o.ExecutionID != nil {
-			ids = append(ids, *o.ExecutionID)
-		}
-	}
-	exs, err := r.Store.ExecutionsByIDs(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[uuid.UUID]*model.GraphExecution, len(exs))
+	out := make([]*gql.GraphExecution, 0, len(exs))
 	for _, e := range exs {
-		byID[e.ID] = e
-	}
-	out := make([]*gql.GraphExecution, 0, len(ids))
-	for _, id := range ids {
-		if e := byID[id]; e != nil && authz.IsOwner(u, e.UserID) {
+		if authz.IsOwner(u, e.UserID) {
 			out = append(out, toExecution(e))
 		}
 	}
@@ -226,12 +215,12 @@ func (r *graphResolver) Webhooks(ctx context.Context, obj *gql.Graph) ([]*gql.We
 	if err != nil {
 		return nil, err
 	}
-	hooks, err := r.Store.WebhooksByGraphs(ctx, []uuid.UUID{gid})
+	hooks, err := r.loaders(ctx).webhooks.Load(ctx, gid)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*gql.Webhook, 0, len(hooks[gid]))
-	for _, w := range hooks[gid] {
+	out := make([]*gql.Webhook, 0, len(hooks))
+	for _, w := range hooks {
 		out = append(out, &gql.Webhook{ID: w.ID.String(), URL: r.PublicURL + "/webhooks/" + w.ID.String(),
 			NodeKey: w.NodeKey, Provider: w.Provider, HasSecret: w.HasSecret, CreatedAt: w.CreatedAt})
 	}

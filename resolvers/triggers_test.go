@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -202,4 +203,167 @@ func TestScheduleBadInputStoresNothing(t *testing.T) {
 	var list []any
 	b.ok(tok, `query($g: ID!) { schedules(graphId: $g) { id } }`, map[string]any{"g": g.ID}, "schedules", &list)
 	require.Empty(t, list, "nothing stored")
+}
+
+// rotate gives the graph's one webhook a secret and returns it with its URL.
+func rotate(t *testing.T, b *bundle, tok, graphID string) (url, secret, provider string) {
+	t.Helper()
+	var got struct {
+		Webhooks []struct{ ID, URL, Provider string }
+	}
+	b.ok(tok, `query($id: ID!) { graph(id: $id) { webhooks { id url provider } } }`, map[string]any{"id": graphID}, "graph", &got)
+	require.Len(t, got.Webhooks, 1)
+	var sec struct{ Secret string }
+	b.ok(tok, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`, map[string]any{"id": got.Webhooks[0].ID},
+		"rotateWebhookSecret", &sec)
+	return got.Webhooks[0].URL, sec.Secret, got.Webhooks[0].Provider
+}
+
+func TestWebhookOverTheOwnersRunLimitAnswers429(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *setupOptions) { o.maxRunsPerUser = 1 })
+	_, tok := b.user(model.RoleUser)
+	// The delivery's run waits a minute, so it is in progress while the
+	// next delivery arrives, whatever the timing.
+	g := webhookGraph("limited")
+	g["nodes"] = append(g["nodes"].([]map[string]any),
+		map[string]any{"key": "wait", "blockId": "WaitBlock", "inputDefault": map[string]any{"seconds": 60}})
+	g["links"] = []map[string]any{
+		{"sourceKey": "hook", "sourceName": "payload", "sinkKey": "wait", "sinkName": "data"},
+		{"sourceKey": "wait", "sourceName": "data", "sinkKey": "out", "sinkName": "value"}}
+	var gr struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": g}, "createGraph", &gr)
+	url, secret, _ := rotate(t, b, tok, gr.ID)
+	deliver := func(id string) hookAnswer {
+		body := []byte(`{"n":"` + id + `"}`)
+		return post(t, url, "application/json", body, map[string]string{
+			"X-Agentgraph-Signature": sign(secret, body), "X-Agentgraph-Delivery": id})
+	}
+	first := deliver("one")
+	require.Equal(t, http.StatusAccepted, first.status)
+	waitStatus(t, b, tok, first.execID, "RUNNING")
+
+	over := deliver("two")
+	require.Equal(t, http.StatusTooManyRequests, over.status, "the owner has 1 run in progress, the limit is 1")
+	require.Empty(t, over.execID)
+	var runs struct{ Edges []any }
+	b.ok(tok, `query($id: ID!) { executions(graphId: $id, first: 10) { edges { cursor } } }`, map[string]any{"id": gr.ID}, "executions", &runs)
+	require.Len(t, runs.Edges, 1, "the refused delivery started nothing")
+	again := deliver("one")
+	require.Equal(t, http.StatusAccepted, again.status, "a replay answers its run, even over the limit")
+	require.Equal(t, first.execID, again.execID)
+
+	b.ok(tok, `mutation($id: ID!) { cancelExecution(id: $id) { status } }`, map[string]any{"id": first.execID}, "cancelExecution", nil)
+	waitStatus(t, b, tok, first.execID, "CANCELLED")
+	later := deliver("two")
+	require.Equal(t, http.StatusAccepted, later.status, "under the limit again, the refused delivery is accepted")
+	b.ok(tok, `mutation($id: ID!) { cancelExecution(id: $id) { status } }`, map[string]any{"id": later.execID}, "cancelExecution", nil)
+}
+
+func TestGitHubWebhookAcceptsGitHubHeaders(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	gh := webhookGraph("github")
+	gh["nodes"].([]map[string]any)[0]["inputDefault"] = map[string]any{"provider": "github"}
+	var g, plain struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": gh}, "createGraph", &g)
+	b.ok(tok, createGraph, map[string]any{"in": webhookGraph("not-github")}, "createGraph", &plain)
+	url, secret, provider := rotate(t, b, tok, g.ID)
+	require.Equal(t, "github", provider)
+
+	body := []byte(`{"action":"opened","number":7}`)
+	headers := map[string]string{"X-Hub-Signature-256": sign(secret, body), "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+		"X-GitHub-Event": "pull_request"}
+	a := post(t, url, "application/json", body, headers)
+	require.Equal(t, http.StatusAccepted, a.status)
+	waitStatus(t, b, tok, a.execID, "COMPLETED")
+	var ex struct {
+		Outputs map[string][]any
+		Trigger struct{ Kind, DeliveryID string }
+	}
+	b.ok(tok, `query($id: ID!) { execution(id: $id) { outputs trigger { kind deliveryId } } }`, map[string]any{"id": a.execID}, "execution", &ex)
+	require.Equal(t, []any{map[string]any{"action": "opened", "number": 7.0}}, ex.Outputs["out"])
+	require.Equal(t, "WEBHOOK", ex.Trigger.Kind)
+	require.Equal(t, "72d3162e-cc78-11e3-81ab-4c9367dc0958", ex.Trigger.DeliveryID, "X-GitHub-Delivery is the idempotency key")
+	require.Equal(t, a.execID, post(t, url, "application/json", body, headers).execID, "GitHub's redelivery answers the same run")
+
+	// A wrong GitHub signature, and GitHub's header on a webhook not marked
+	// as GitHub's, are refused.
+	require.Equal(t, http.StatusUnauthorized, post(t, url, "application/json", body, map[string]string{
+		"X-Hub-Signature-256": sign("wrong", body), "X-GitHub-Delivery": "other"}).status)
+	plainURL, plainSecret, plainProvider := rotate(t, b, tok, plain.ID)
+	require.Equal(t, "agentgraph", plainProvider)
+	require.Equal(t, http.StatusUnauthorized, post(t, plainURL, "application/json", body, map[string]string{
+		"X-Hub-Signature-256": sign(plainSecret, body), "X-GitHub-Delivery": "gh-on-plain"}).status)
+	var runs struct{ Edges []any }
+	b.ok(tok, `query($id: ID!) { executions(graphId: $id, first: 10) { edges { cursor } } }`, map[string]any{"id": plain.ID}, "executions", &runs)
+	require.Empty(t, runs.Edges, "nothing ran on the refused delivery")
+}
+
+func TestWebhookRefusesBodiesThatAreNotJSON(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": webhookGraph("types")}, "createGraph", &g)
+	url, secret, _ := rotate(t, b, tok, g.ID)
+	body := []byte(`{"a":1}`)
+	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"} {
+		require.Equal(t, http.StatusUnsupportedMediaType, post(t, url, ct, body, map[string]string{
+			"X-Agentgraph-Signature": sign(secret, body), "X-Agentgraph-Delivery": "ct-" + ct}).status, "Content-Type %q", ct)
+	}
+	// JSON under its other names is accepted.
+	for i, ct := range []string{"application/json; charset=utf-8", "application/vnd.github+json"} {
+		a := post(t, url, ct, body, map[string]string{"X-Agentgraph-Signature": sign(secret, body), "X-Agentgraph-Delivery": fmt.Sprint("ok-", i)})
+		require.Equal(t, http.StatusAccepted, a.status, "Content-Type %q", ct)
+	}
+	var runs struct{ Edges []any }
+	b.ok(tok, `query($id: ID!) { executions(graphId: $id, first: 10) { edges { cursor } } }`, map[string]any{"id": g.ID}, "executions", &runs)
+	require.Len(t, runs.Edges, 2, "only the JSON deliveries ran")
+}
+
+// A list of graphs with their webhooks, and a list of schedules with their
+// runs, cost the same number of SQL statements for 2 parents as for 10.
+func TestTriggerListsCostBoundedStatements(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	hooks := func(n int) (stmts int64) {
+		_, tok := b.user(model.RoleUser)
+		for i := range n {
+			b.ok(tok, createGraph, map[string]any{"in": webhookGraph(fmt.Sprint("hooks-", i))}, "createGraph", nil)
+		}
+		before := b.stmts.n.Load()
+		var got struct {
+			Edges []struct {
+				Node struct{ Webhooks []struct{ URL string } }
+			}
+		}
+		b.ok(tok, `{ graphs(first: 100) { edges { node { webhooks { url } } } } }`, nil, "graphs", &got)
+		stmts = b.stmts.n.Load() - before
+		require.Len(t, got.Edges, n)
+		for _, e := range got.Edges {
+			require.Len(t, e.Node.Webhooks, 1)
+		}
+		return stmts
+	}
+	require.Equal(t, hooks(2), hooks(10), "Graph.webhooks: statements for 2 graphs vs 10")
+
+	schedules := func(n int) (stmts int64) {
+		_, tok := b.user(model.RoleUser)
+		var g struct{ ID string }
+		b.ok(tok, createGraph, map[string]any{"in": chainGraph(fmt.Sprint("sched-list-", n), 2)}, "createGraph", &g)
+		for i := range n {
+			b.ok(tok, `mutation($in: ScheduleInput!) { createSchedule(input: $in) { id } }`,
+				map[string]any{"in": map[string]any{"graphId": g.ID, "name": fmt.Sprint("s", i), "cron": "0 9 1 1 *",
+					"timezone": "UTC", "inputs": map[string]any{"x": 1}}}, "createSchedule", nil)
+		}
+		before := b.stmts.n.Load()
+		var got []struct{ Executions []struct{ ID string } }
+		b.ok(tok, `query($g: ID!) { schedules(graphId: $g) { executions(first: 5) { id } } }`, map[string]any{"g": g.ID}, "schedules", &got)
+		stmts = b.stmts.n.Load() - before
+		require.Len(t, got, n)
+		return stmts
+	}
+	require.Equal(t, schedules(2), schedules(10), "Schedule.executions: statements for 2 schedules vs 10")
 }

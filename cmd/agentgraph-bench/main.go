@@ -1,7 +1,8 @@
 // Command agentgraph-bench holds agentgraph's benchmarks, kept out of the
 // product binary (BENCHMARKS.md): `engine` measures the engine's throughput
 // and latency in this process, `live` the live updates' latency and memory
-// per subscription against an `agentgraph serve` it launches.
+// per subscription against an `agentgraph serve` it launches, `webhooks`
+// and `schedules` the triggers against agentgraph processes they launch.
 package main
 
 import (
@@ -19,6 +20,10 @@ Usage:
   agentgraph-bench engine [flags]   engine throughput and latency: chains, fan-outs, naive one-commit baseline
   agentgraph-bench live [flags]     live-update latency (commit → websocket) and server memory per subscription;
                                     launches the agentgraph beside this binary as the server (or --server PATH)
+  agentgraph-bench webhooks [flags] signed webhook deliveries accepted per second (202) and their latency, against
+                                    a launched serve with workers; checks each became exactly one completed run
+  agentgraph-bench schedules [flags] 10,000 every-minute schedules fired by two launched workers: exactly once,
+                                    lateness, and an idle scheduler's CPU
 
 They use DATABASE_URL, REDIS_URL and REDIS_PREFIX, like agentgraph; BENCHMARKS.md lists their flags.
 `
@@ -39,6 +44,10 @@ func main() {
 		err = benchCmd(ctx, logger, args)
 	case "live":
 		err = benchLiveCmd(ctx, logger, args)
+	case "webhooks":
+		err = benchWebhooksCmd(ctx, logger, args)
+	case "schedules":
+		err = benchSchedulesCmd(ctx, logger, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -120,6 +120,21 @@ func (s *Store) ScheduleOccurrences(ctx context.Context, userID, scheduleID uuid
 	return out, nil
 }
 
+// ScheduleRuns returns, for each of the user's schedules among ids, the
+// runs its latest limit occurrences started, newest first (one statement:
+// the Schedule.executions loader). Others' schedules are absent.
+func (s *Store) ScheduleRuns(ctx context.Context, userID uuid.UUID, ids []uuid.UUID, limit int) (map[uuid.UUID][]*model.GraphExecution, error) {
+	rows, err := s.q.ScheduleRunsMany(ctx, s.db, dbsqlc.ScheduleRunsManyParams{Lim: int32(limit), ScheduleIds: ids, UserID: userID})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID][]*model.GraphExecution, len(ids))
+	for _, r := range rows {
+		out[r.ScheduleID] = append(out[r.ScheduleID], executionFromRow(r.GraphExecution))
+	}
+	return out, nil
+}
+
 // ScheduleNextDue says when the earliest active schedule is due (ok false:
 // none is active), with the database's clock, which all schedulers share.
 func (s *Store) ScheduleNextDue(ctx context.Context) (due, now time.Time, ok bool, err error) {

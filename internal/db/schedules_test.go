@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/internal/db"
@@ -136,6 +137,17 @@ func TestScheduleFireStoresOccurrenceRunAndAdvances(t *testing.T) {
 	require.Len(t, occ, 1)
 	require.Nil(t, occ[0].ExecutionID)
 	require.Equal(t, "insufficient credits", *occ[0].Error)
+
+	// The runs of many schedules in one read: the failed occurrence
+	// started none, and someone else sees none of them.
+	byID, err := b.store.ScheduleRuns(b.ctx, u.ID, []uuid.UUID{s.ID, f.ID, future.ID}, 10)
+	require.NoError(t, err)
+	require.Len(t, byID, 1)
+	require.Len(t, byID[s.ID], 1)
+	require.Equal(t, r.ID, byID[s.ID][0].ID)
+	byID, err = b.store.ScheduleRuns(b.ctx, b.user().ID, []uuid.UUID{s.ID, f.ID}, 10)
+	require.NoError(t, err)
+	require.Empty(t, byID)
 }
 
 // Two schedulers firing the same due schedules at once: each occurrence

@@ -45,14 +45,31 @@ type WebhookTarget struct {
 // WebhookForDelivery returns an enabled webhook of a graph with an active
 // version; model.ErrNotFound otherwise.
 func (s *Store) WebhookForDelivery(ctx context.Context, id uuid.UUID) (*WebhookTarget, error) {
-	r, err := s.q.WebhookGetForDelivery(ctx, s.db, id)
+	ts, err := s.WebhooksForDelivery(ctx, []uuid.UUID{id})
 	if err != nil {
-		return nil, notFound(err, "webhook")
+		return nil, err
 	}
-	w := webhookFromRow(dbsqlc.Webhook{ID: r.ID, UserID: r.UserID, GraphID: r.GraphID, NodeKey: r.NodeKey,
-		Provider: r.Provider, Secret: r.Secret, IsActive: r.IsActive, CreatedAt: r.CreatedAt})
-	return &WebhookTarget{Webhook: *w, Secret: r.Secret, SecretEncrypted: r.SecretEncrypted,
-		GraphVersion: int(r.GraphVersion), UserActive: r.UserActive}, nil
+	if t := ts[id]; t != nil {
+		return t, nil
+	}
+	return nil, model.NotFound("webhook")
+}
+
+// WebhooksForDelivery is WebhookForDelivery for many ids in one
+// statement; those not found are absent from the map.
+func (s *Store) WebhooksForDelivery(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*WebhookTarget, error) {
+	rows, err := s.q.WebhookGetForDeliveryMany(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]*WebhookTarget, len(rows))
+	for _, r := range rows {
+		w := webhookFromRow(dbsqlc.Webhook{ID: r.ID, UserID: r.UserID, GraphID: r.GraphID, NodeKey: r.NodeKey,
+			Provider: r.Provider, Secret: r.Secret, IsActive: r.IsActive, CreatedAt: r.CreatedAt})
+		out[r.ID] = &WebhookTarget{Webhook: *w, Secret: r.Secret, SecretEncrypted: r.SecretEncrypted,
+			GraphVersion: int(r.GraphVersion), UserActive: r.UserActive}
+	}
+	return out, nil
 }
 
 // WebhookSetSecret stores a new signing secret (sealed by the caller when
@@ -80,54 +97,160 @@ type Delivery struct {
 // ErrTooManyRuns: the owner is at their concurrent-run limit.
 var ErrTooManyRuns = errors.New("too many runs in progress")
 
-// WebhookDeliver stores a delivery and its QUEUED run in one transaction
-// (committed before it returns, so an accepted delivery is never lost).
-// The same delivery id again answers the run stored the first time
-// (replay true); with a different body it is a conflict.
+// DeliveryResult answers one delivery of WebhookDeliverMany.
+type DeliveryResult struct {
+	Execution *model.GraphExecution
+	Replay    bool // the delivery id was stored before: its run, nothing new
+	Err       error
+}
+
+// WebhookDeliver stores one delivery (WebhookDeliverMany of one).
 func (s *Store) WebhookDeliver(ctx context.Context, d Delivery) (ex *model.GraphExecution, replay bool, err error) {
-	if ex, err := s.replayed(ctx, d); ex != nil || err != nil {
-		return ex, true, err
+	r := s.WebhookDeliverMany(ctx, []Delivery{d})[0]
+	return r.Execution, r.Replay, r.Err
+}
+
+// WebhookDeliverMany stores deliveries and their QUEUED runs in one
+// transaction (committed before it returns, so an accepted delivery is
+// never lost) with one statement per table and one NOTIFY for them all:
+// concurrent deliveries share a commit instead of queueing behind each
+// other's notifying commits. A delivery id stored before (or earlier in
+// the same batch) answers that run (Replay); with a different body it is
+// a conflict. Over its owner's MaxActiveRuns a new delivery is refused
+// (ErrTooManyRuns), counting the batch's earlier ones. If the transaction
+// fails, each delivery is retried alone, so one bad delivery fails only
+// itself. Results are in the order of ds.
+func (s *Store) WebhookDeliverMany(ctx context.Context, ds []Delivery) []DeliveryResult {
+	out := make([]DeliveryResult, len(ds))
+	if len(ds) == 0 {
+		return out
 	}
-	errTaken := errors.New("delivery id taken")
-	err = s.InTx(ctx, func(tx *Store) error {
-		if d.MaxActiveRuns > 0 {
-			n, err := tx.q.WebhookOwnerActiveRuns(ctx, tx.db, d.Target.UserID)
-			if err != nil {
-				return err
-			}
-			if n >= int64(d.MaxActiveRuns) {
-				return ErrTooManyRuns
-			}
+	ids := make([]uuid.UUID, len(ds))
+	for i := range ds {
+		ids[i] = uuid.New()
+	}
+	const (
+		fresh   = iota
+		taken   // the key was taken: a replay or a conflict
+		tooMany // refused unless it is a replay
+	)
+	state := make([]int, len(ds))
+	err := s.InTx(ctx, func(tx *Store) error {
+		for i := range state {
+			state[i] = fresh
 		}
-		id := uuid.New()
-		// The key first: a concurrent request with the same delivery id
-		// waits here for this transaction, then finds the key taken.
-		if _, err := tx.q.WebhookDeliveryInsert(ctx, tx.db, dbsqlc.WebhookDeliveryInsertParams{
-			WebhookID: d.Target.ID, DeliveryID: d.DeliveryID, BodySha256: d.BodySHA256, ExecutionID: id}); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return errTaken
-			}
+		if err := tx.admit(ctx, ds, state, tooMany); err != nil {
 			return err
 		}
-		wid, did := d.Target.ID, d.DeliveryID
-		runs, err := tx.insertTriggered(ctx, []TriggeredRun{{
-			NewExecution: NewExecution{ID: id, GraphID: d.Target.GraphID, GraphVersion: d.Target.GraphVersion,
-				UserID: d.Target.UserID, Inputs: map[string]any{d.Target.NodeKey: d.Payload}},
-			Trigger: model.Trigger{Kind: model.TriggerWebhook, WebhookID: &wid, DeliveryID: &did}}})
+		p := dbsqlc.WebhookDeliveryInsertManyParams{}
+		for i, d := range ds {
+			if state[i] == fresh {
+				p.WebhookIds = append(p.WebhookIds, d.Target.ID)
+				p.DeliveryIds = append(p.DeliveryIds, d.DeliveryID)
+				p.BodySha256s = append(p.BodySha256s, d.BodySHA256)
+				p.ExecutionIds = append(p.ExecutionIds, ids[i])
+			}
+		}
+		if len(p.WebhookIds) == 0 {
+			return nil
+		}
+		// The keys first: a concurrent request with the same delivery id
+		// waits here for this transaction, then finds the key taken.
+		won, err := tx.q.WebhookDeliveryInsertMany(ctx, tx.db, p)
 		if err != nil {
 			return err
 		}
-		ex = runs[0]
+		isWon := make(map[uuid.UUID]bool, len(won))
+		for _, id := range won {
+			isWon[id] = true
+		}
+		var runs []TriggeredRun
+		var at []int
+		for i, d := range ds {
+			if state[i] != fresh {
+				continue
+			}
+			if !isWon[ids[i]] {
+				state[i] = taken
+				continue
+			}
+			wid, did := d.Target.ID, d.DeliveryID
+			runs = append(runs, TriggeredRun{
+				NewExecution: NewExecution{ID: ids[i], GraphID: d.Target.GraphID, GraphVersion: d.Target.GraphVersion,
+					UserID: d.Target.UserID, Inputs: map[string]any{d.Target.NodeKey: d.Payload}},
+				Trigger: model.Trigger{Kind: model.TriggerWebhook, WebhookID: &wid, DeliveryID: &did}})
+			at = append(at, i)
+		}
+		stored, err := tx.insertTriggered(ctx, runs)
+		if err != nil {
+			return err
+		}
+		for j, i := range at {
+			out[i] = DeliveryResult{Execution: stored[j]}
+		}
 		return nil
 	})
-	if errors.Is(err, errTaken) {
-		ex, err = s.replayed(ctx, d)
-		if ex == nil && err == nil {
-			err = errors.New("webhook delivery vanished after its key was taken")
+	if err != nil {
+		if len(ds) == 1 {
+			out[0] = DeliveryResult{Err: err}
+			return out
 		}
-		return ex, true, err
+		for i := range ds {
+			out[i] = s.WebhookDeliverMany(ctx, ds[i:i+1])[0]
+		}
+		return out
 	}
-	return ex, false, err
+	for i, d := range ds {
+		if state[i] == fresh {
+			continue
+		}
+		ex, err := s.replayed(ctx, d)
+		switch {
+		case ex != nil || err != nil:
+			out[i] = DeliveryResult{Execution: ex, Replay: true, Err: err}
+		case state[i] == tooMany:
+			out[i] = DeliveryResult{Err: ErrTooManyRuns}
+		default:
+			out[i] = DeliveryResult{Err: errors.New("webhook delivery vanished after its key was taken")}
+		}
+	}
+	return out
+}
+
+// admit marks the deliveries over their owner's concurrent-run limit
+// (refused is their state), counting the owner's runs in progress once for
+// the batch and each earlier delivery of it as one more.
+func (s *Store) admit(ctx context.Context, ds []Delivery, state []int, refused int) error {
+	var owners []uuid.UUID
+	seen := map[uuid.UUID]bool{}
+	for _, d := range ds {
+		if d.MaxActiveRuns > 0 && !seen[d.Target.UserID] {
+			seen[d.Target.UserID] = true
+			owners = append(owners, d.Target.UserID)
+		}
+	}
+	if len(owners) == 0 {
+		return nil
+	}
+	rows, err := s.q.WebhookOwnersActiveRuns(ctx, s.db, owners)
+	if err != nil {
+		return err
+	}
+	active := make(map[uuid.UUID]int64, len(rows))
+	for _, r := range rows {
+		active[r.UserID] = r.Active
+	}
+	for i, d := range ds {
+		if d.MaxActiveRuns <= 0 {
+			continue
+		}
+		if active[d.Target.UserID] >= int64(d.MaxActiveRuns) {
+			state[i] = refused
+			continue
+		}
+		active[d.Target.UserID]++
+	}
+	return nil
 }
 
 // replayed answers a delivery id already stored: its run, or a conflict

@@ -54,6 +54,12 @@ func TestWebhooksFollowTheActiveVersion(t *testing.T) {
 	require.Equal(t, "one", v2[0].NodeKey)
 	require.Equal(t, v1[1].ID, v2[0].ID, "a node key keeps its webhook across versions")
 	require.Equal(t, "two", v2[1].NodeKey)
+	many, err := b.store.WebhooksForDelivery(b.ctx, []uuid.UUID{v1[0].ID, v2[0].ID, v2[1].ID, uuid.New()})
+	require.NoError(t, err)
+	require.Len(t, many, 2, "the disabled and the unknown webhook are absent")
+	require.Equal(t, "one", many[v2[0].ID].NodeKey)
+	require.Equal(t, "two", many[v2[1].ID].NodeKey)
+	require.Equal(t, g.Version+1, many[v2[1].ID].GraphVersion)
 	_, err = b.store.WebhookForDelivery(b.ctx, v1[0].ID)
 	require.ErrorIs(t, err, model.ErrNotFound, "a webhook whose node left the active version is disabled")
 
@@ -140,4 +146,75 @@ func TestWebhookDeliverIsIdempotent(t *testing.T) {
 	var n int
 	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1`, id).Scan(&n))
 	require.Equal(t, 1, n)
+}
+
+// Concurrent deliveries share one transaction; within it a repeated id
+// answers the first one's run, a different body under a stored id is a
+// conflict, the owner's limit counts the batch's earlier deliveries, and a
+// delivery that cannot be stored fails alone.
+func TestWebhookDeliverManyAnswersEachDelivery(t *testing.T) {
+	t.Parallel()
+	// Its own database: another test's BlockSync beside this one's graph
+	// save can deadlock in a shared one (seen as a rare flake of
+	// TestWebhooksFollowTheActiveVersion).
+	b := setup(t, true)
+	u := b.user()
+	g, err := b.store.GraphSaveSpec(b.ctx, u.ID, hookSpec("m-"+testenv.RandomSuffix(4), "in"), db.GraphSave{})
+	require.NoError(t, err)
+	hooks, err := b.store.WebhooksByGraphs(b.ctx, []uuid.UUID{g.ID})
+	require.NoError(t, err)
+	tg, err := b.store.WebhookForDelivery(b.ctx, hooks[g.ID][0].ID)
+	require.NoError(t, err)
+	del := func(id, body string, payload any) db.Delivery {
+		sum := sha256.Sum256([]byte(body))
+		return db.Delivery{Target: tg, DeliveryID: id, BodySHA256: sum[:], Payload: payload}
+	}
+	first, _, err := b.store.WebhookDeliver(b.ctx, del("old", `{"a":0}`, map[string]any{"a": 0}))
+	require.NoError(t, err)
+
+	res := b.store.WebhookDeliverMany(b.ctx, []db.Delivery{
+		del("a", `{"a":1}`, map[string]any{"a": 1}),
+		del("a", `{"a":1}`, map[string]any{"a": 1}),                // the same delivery twice in one batch
+		del("old", `{"a":0}`, map[string]any{"a": 0}),              // stored before
+		del("old", `{"a":9}`, map[string]any{"a": 9}),              // stored before, another body
+		del("bad", `{"a":2}`, map[string]any{"c": make(chan int)}), // cannot be stored
+		del("b", `{"a":3}`, map[string]any{"a": 3}),
+	})
+	require.Len(t, res, 6)
+	require.NoError(t, res[0].Err)
+	require.False(t, res[0].Replay)
+	require.JSONEq(t, `{"in":{"a":1}}`, string(res[0].Execution.Inputs))
+	require.NoError(t, res[1].Err)
+	require.True(t, res[1].Replay)
+	require.Equal(t, res[0].Execution.ID, res[1].Execution.ID)
+	require.NoError(t, res[2].Err)
+	require.True(t, res[2].Replay)
+	require.Equal(t, first.ID, res[2].Execution.ID)
+	require.ErrorIs(t, res[3].Err, model.ErrConflict)
+	require.Error(t, res[4].Err, "a payload that is not JSON fails its own delivery")
+	require.Nil(t, res[4].Execution)
+	require.NoError(t, res[5].Err)
+	require.False(t, res[5].Replay)
+	require.NotEqual(t, res[0].Execution.ID, res[5].Execution.ID)
+	var n int
+	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1`, tg.ID).Scan(&n))
+	require.Equal(t, 3, n, "old, a and b")
+	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT count(*) FROM graph_executions WHERE webhook_id = $1`, tg.ID).Scan(&n))
+	require.Equal(t, 3, n, "one run each")
+
+	// The limit counts the owner's runs in progress (3 queued) and the
+	// batch's earlier deliveries: with a limit of 5, two more fit.
+	aID := res[0].Execution.ID
+	limited := func(id string) db.Delivery {
+		d := del(id, `{"a":1}`, map[string]any{"a": 1})
+		d.MaxActiveRuns = 5
+		return d
+	}
+	res = b.store.WebhookDeliverMany(b.ctx, []db.Delivery{limited("l1"), limited("l2"), limited("l3"), limited("a")})
+	require.NoError(t, res[0].Err)
+	require.NoError(t, res[1].Err)
+	require.ErrorIs(t, res[2].Err, db.ErrTooManyRuns)
+	require.NoError(t, res[3].Err, "a replay is answered even over the limit")
+	require.True(t, res[3].Replay)
+	require.Equal(t, aID, res[3].Execution.ID)
 }

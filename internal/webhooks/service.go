@@ -39,6 +39,8 @@ type Service struct {
 	// (MAX_RUNS_PER_USER); a delivery over it is refused. 0: none.
 	maxActiveRuns int
 	onQueued      func(ctx context.Context, runs []*model.GraphExecution)
+	deliveries    batcher[deliveryReq]
+	targets       batcher[targetReq]
 }
 
 // New builds the service; onQueued is told of each new run (the engine
@@ -47,7 +49,10 @@ func New(store *db.Store, cipher *credentials.Cipher, maxActiveRuns int, onQueue
 	if onQueued == nil {
 		onQueued = func(context.Context, []*model.GraphExecution) {}
 	}
-	return &Service{store: store, cipher: cipher, maxActiveRuns: maxActiveRuns, onQueued: onQueued}
+	s := &Service{store: store, cipher: cipher, maxActiveRuns: maxActiveRuns, onQueued: onQueued}
+	s.deliveries.run = s.deliverBatch
+	s.targets.run = s.lookupBatch
+	return s
 }
 
 // RotateSecret gives one of the user's webhooks a new random secret and
@@ -78,9 +83,12 @@ var (
 	ErrTooManyRuns  = db.ErrTooManyRuns
 )
 
-// Target looks up an enabled webhook (model.ErrNotFound otherwise).
+// Target looks up an enabled webhook (model.ErrNotFound otherwise), in
+// one statement with the lookups of concurrent deliveries.
 func (s *Service) Target(ctx context.Context, id uuid.UUID) (*db.WebhookTarget, error) {
-	t, err := s.store.WebhookForDelivery(ctx, id)
+	r := &targetReq{id: id, done: make(chan struct{})}
+	s.targets.do(r, r.done)
+	t, err := r.t, r.err
 	if err == nil && !t.UserActive {
 		err = model.NotFound("webhook")
 	}
@@ -124,16 +132,12 @@ func (s *Service) Verify(t *db.WebhookTarget, body []byte, ours, github string) 
 }
 
 // Accept stores a verified delivery and its run (committed when it
-// returns), or answers the run of the same delivery id stored before.
+// returns, in one transaction with the deliveries accepted concurrently),
+// or answers the run of the same delivery id stored before.
 func (s *Service) Accept(ctx context.Context, t *db.WebhookTarget, deliveryID string, body []byte, payload any) (*model.GraphExecution, error) {
 	sum := sha256.Sum256(body)
-	ex, replay, err := s.store.WebhookDeliver(ctx, db.Delivery{Target: t, DeliveryID: deliveryID,
-		BodySHA256: sum[:], Payload: payload, MaxActiveRuns: s.maxActiveRuns})
-	if err != nil {
-		return nil, err
-	}
-	if !replay {
-		s.onQueued(ctx, []*model.GraphExecution{ex})
-	}
-	return ex, nil
+	r := &deliveryReq{d: db.Delivery{Target: t, DeliveryID: deliveryID, BodySHA256: sum[:], Payload: payload,
+		MaxActiveRuns: s.maxActiveRuns}, done: make(chan struct{})}
+	s.deliveries.do(r, r.done)
+	return r.res.Execution, r.res.Err
 }

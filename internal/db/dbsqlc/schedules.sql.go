@@ -360,6 +360,82 @@ func (q *Queries) ScheduleOccurrenceList(ctx context.Context, db DBTX, arg Sched
 	return items, nil
 }
 
+const scheduleRunsMany = `-- name: ScheduleRunsMany :many
+SELECT o.schedule_id, e.id, e.graph_id, e.graph_version, e.user_id, e.status, e.inputs, e.outputs, e.created_at, e.started_at, e.ended_at, e.updated_at, e.error_message, e.stats, e.user_context, e.is_shared, e.share_token, e.parent_node_execution_id, e.lease_owner, e.lease_expires_at, e.last_seq, e.cancel_requested_at, e.resumes, e.trigger_kind, e.schedule_id, e.webhook_id, e.delivery_id
+FROM schedules s
+CROSS JOIN LATERAL (
+    SELECT so.schedule_id, so.execution_id, so.occurrence_at FROM schedule_occurrences so
+    WHERE so.schedule_id = s.id
+    ORDER BY so.occurrence_at DESC
+    LIMIT $1
+) o
+JOIN graph_executions e ON e.id = o.execution_id
+WHERE s.id = ANY($2::uuid[]) AND s.user_id = $3
+ORDER BY o.schedule_id, o.occurrence_at DESC
+`
+
+type ScheduleRunsManyParams struct {
+	Lim         int32
+	ScheduleIds []uuid.UUID
+	UserID      uuid.UUID
+}
+
+type ScheduleRunsManyRow struct {
+	ScheduleID     uuid.UUID
+	GraphExecution GraphExecution
+}
+
+// The runs the latest @lim occurrences of each of these schedules started
+// (occurrences that failed started none), the user's schedules only:
+// Schedule.executions for a whole list in one statement.
+func (q *Queries) ScheduleRunsMany(ctx context.Context, db DBTX, arg ScheduleRunsManyParams) ([]ScheduleRunsManyRow, error) {
+	rows, err := db.Query(ctx, scheduleRunsMany, arg.Lim, arg.ScheduleIds, arg.UserID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScheduleRunsManyRow{}
+	for rows.Next() {
+		var i ScheduleRunsManyRow
+		if err := rows.Scan(
+			&i.ScheduleID,
+			&i.GraphExecution.ID,
+			&i.GraphExecution.GraphID,
+			&i.GraphExecution.GraphVersion,
+			&i.GraphExecution.UserID,
+			&i.GraphExecution.Status,
+			&i.GraphExecution.Inputs,
+			&i.GraphExecution.Outputs,
+			&i.GraphExecution.CreatedAt,
+			&i.GraphExecution.StartedAt,
+			&i.GraphExecution.EndedAt,
+			&i.GraphExecution.UpdatedAt,
+			&i.GraphExecution.ErrorMessage,
+			&i.GraphExecution.Stats,
+			&i.GraphExecution.UserContext,
+			&i.GraphExecution.IsShared,
+			&i.GraphExecution.ShareToken,
+			&i.GraphExecution.ParentNodeExecutionID,
+			&i.GraphExecution.LeaseOwner,
+			&i.GraphExecution.LeaseExpiresAt,
+			&i.GraphExecution.LastSeq,
+			&i.GraphExecution.CancelRequestedAt,
+			&i.GraphExecution.Resumes,
+			&i.GraphExecution.TriggerKind,
+			&i.GraphExecution.ScheduleID,
+			&i.GraphExecution.WebhookID,
+			&i.GraphExecution.DeliveryID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const scheduleSetActive = `-- name: ScheduleSetActive :one
 UPDATE schedules SET is_active = $1, next_run_at = $2, updated_at = now()
 WHERE id = $3 AND user_id = $4

@@ -34,49 +34,59 @@ func (q *Queries) WebhookDeliveryGet(ctx context.Context, db DBTX, arg WebhookDe
 	return i, err
 }
 
-const webhookDeliveryInsert = `-- name: WebhookDeliveryInsert :one
+const webhookDeliveryInsertMany = `-- name: WebhookDeliveryInsertMany :many
 INSERT INTO webhook_deliveries (webhook_id, delivery_id, body_sha256, execution_id)
-VALUES ($1, $2, $3, $4)
+SELECT unnest($1::uuid[]), unnest($2::text[]), unnest($3::bytea[]),
+       unnest($4::uuid[])
 ON CONFLICT (webhook_id, delivery_id) DO NOTHING
-RETURNING webhook_id, delivery_id, body_sha256, execution_id, received_at
+RETURNING execution_id
 `
 
-type WebhookDeliveryInsertParams struct {
-	WebhookID   uuid.UUID
-	DeliveryID  string
-	BodySha256  []byte
-	ExecutionID uuid.UUID
+type WebhookDeliveryInsertManyParams struct {
+	WebhookIds   []uuid.UUID
+	DeliveryIds  []string
+	BodySha256s  [][]byte
+	ExecutionIds []uuid.UUID
 }
 
-// Takes the delivery's key; no row when another request already took it
-// (this one then waited for that one's transaction to end).
-func (q *Queries) WebhookDeliveryInsert(ctx context.Context, db DBTX, arg WebhookDeliveryInsertParams) (WebhookDelivery, error) {
-	row := db.QueryRow(ctx, webhookDeliveryInsert,
-		arg.WebhookID,
-		arg.DeliveryID,
-		arg.BodySha256,
-		arg.ExecutionID,
+// Takes the deliveries' keys in one statement; a key another request
+// already took (this one then waited for that one's transaction to end),
+// or an earlier row of the same statement took, is not returned.
+// Parallel unnests in a select list zip their arrays (equal lengths).
+func (q *Queries) WebhookDeliveryInsertMany(ctx context.Context, db DBTX, arg WebhookDeliveryInsertManyParams) ([]uuid.UUID, error) {
+	rows, err := db.Query(ctx, webhookDeliveryInsertMany,
+		arg.WebhookIds,
+		arg.DeliveryIds,
+		arg.BodySha256s,
+		arg.ExecutionIds,
 	)
-	var i WebhookDelivery
-	err := row.Scan(
-		&i.WebhookID,
-		&i.DeliveryID,
-		&i.BodySha256,
-		&i.ExecutionID,
-		&i.ReceivedAt,
-	)
-	return i, err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var execution_id uuid.UUID
+		if err := rows.Scan(&execution_id); err != nil {
+			return nil, err
+		}
+		items = append(items, execution_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
-const webhookGetForDelivery = `-- name: WebhookGetForDelivery :one
+const webhookGetForDeliveryMany = `-- name: WebhookGetForDeliveryMany :many
 SELECT w.id, w.user_id, w.graph_id, w.node_key, w.provider, w.secret, w.secret_encrypted, w.is_active, w.created_at, w.updated_at, g.version AS graph_version, u.is_active AS user_active
 FROM webhooks w
 JOIN graphs g ON g.id = w.graph_id AND g.is_active
 JOIN users u ON u.id = w.user_id
-WHERE w.id = $1 AND w.is_active
+WHERE w.id = ANY($1::uuid[]) AND w.is_active
 `
 
-type WebhookGetForDeliveryRow struct {
+type WebhookGetForDeliveryManyRow struct {
 	ID              uuid.UUID
 	UserID          uuid.UUID
 	GraphID         uuid.UUID
@@ -91,26 +101,40 @@ type WebhookGetForDeliveryRow struct {
 	UserActive      bool
 }
 
-// An enabled webhook with what a delivery needs: the graph's active
-// version and whether its owner is active.
-func (q *Queries) WebhookGetForDelivery(ctx context.Context, db DBTX, id uuid.UUID) (WebhookGetForDeliveryRow, error) {
-	row := db.QueryRow(ctx, webhookGetForDelivery, id)
-	var i WebhookGetForDeliveryRow
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.GraphID,
-		&i.NodeKey,
-		&i.Provider,
-		&i.Secret,
-		&i.SecretEncrypted,
-		&i.IsActive,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.GraphVersion,
-		&i.UserActive,
-	)
-	return i, err
+// These webhooks, when enabled, with what a delivery needs: the graph's
+// active version and whether its owner is active. One statement for the
+// lookups of concurrent deliveries; missing or disabled ones are absent.
+func (q *Queries) WebhookGetForDeliveryMany(ctx context.Context, db DBTX, ids []uuid.UUID) ([]WebhookGetForDeliveryManyRow, error) {
+	rows, err := db.Query(ctx, webhookGetForDeliveryMany, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WebhookGetForDeliveryManyRow{}
+	for rows.Next() {
+		var i WebhookGetForDeliveryManyRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.GraphID,
+			&i.NodeKey,
+			&i.Provider,
+			&i.Secret,
+			&i.SecretEncrypted,
+			&i.IsActive,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.GraphVersion,
+			&i.UserActive,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const webhookListByGraphs = `-- name: WebhookListByGraphs :many
@@ -150,18 +174,37 @@ func (q *Queries) WebhookListByGraphs(ctx context.Context, db DBTX, graphIds []u
 	return items, nil
 }
 
-const webhookOwnerActiveRuns = `-- name: WebhookOwnerActiveRuns :one
-SELECT count(*)::bigint FROM graph_executions
-WHERE user_id = $1 AND status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL
+const webhookOwnersActiveRuns = `-- name: WebhookOwnersActiveRuns :many
+SELECT user_id, count(*)::bigint AS active FROM graph_executions
+WHERE user_id = ANY($1::uuid[]) AND status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL
+GROUP BY user_id
 `
 
-// The owner's top-level runs not yet ended (queued or running), for the
-// concurrent-run limit of deliveries.
-func (q *Queries) WebhookOwnerActiveRuns(ctx context.Context, db DBTX, userID uuid.UUID) (int64, error) {
-	row := db.QueryRow(ctx, webhookOwnerActiveRuns, userID)
-	var column_1 int64
-	err := row.Scan(&column_1)
-	return column_1, err
+type WebhookOwnersActiveRunsRow struct {
+	UserID uuid.UUID
+	Active int64
+}
+
+// These owners' top-level runs not yet ended (queued or running), for the
+// concurrent-run limit of deliveries; owners with none are absent.
+func (q *Queries) WebhookOwnersActiveRuns(ctx context.Context, db DBTX, userIds []uuid.UUID) ([]WebhookOwnersActiveRunsRow, error) {
+	rows, err := db.Query(ctx, webhookOwnersActiveRuns, userIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WebhookOwnersActiveRunsRow{}
+	for rows.Next() {
+		var i WebhookOwnersActiveRunsRow
+		if err := rows.Scan(&i.UserID, &i.Active); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const webhookSetSecret = `-- name: WebhookSetSecret :one

@@ -34,21 +34,32 @@ var servingLine = regexp.MustCompile(`msg=serving addr=(\S+)`)
 // startServer launches bin with env added to ours and returns once it
 // serves. LISTEN_ADDR is 127.0.0.1:0, so parallel runs never collide.
 func startServer(ctx context.Context, bin string, env map[string]string, logger *slog.Logger) (*server, error) {
-	cmd := exec.Command(bin, "serve", "--workers", "0")
-	cmd.Env = os.Environ()
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
 	// Rate limiting off: the bench subscribes thousands of times as one user
 	// and measures delivery, not the limiter.
-	cmd.Env = append(cmd.Env, "LISTEN_ADDR=127.0.0.1:0", "WORKERS=0", "SHUTDOWN_GRACE=2s", "RATE_LIMIT_RPS=0")
+	defaults := map[string]string{"WORKERS": "0", "RATE_LIMIT_RPS": "0"}
+	for k, v := range env {
+		defaults[k] = v
+	}
+	return launch(ctx, bin, []string{"serve", "--workers", defaults["WORKERS"]}, defaults, servingLine, logger)
+}
+
+// launch starts bin with args and env added to ours (LISTEN_ADDR
+// 127.0.0.1:0 and a short SHUTDOWN_GRACE unless env says otherwise) and
+// returns once a line of its log matches ready; a submatch is the address
+// it serves on.
+func launch(ctx context.Context, bin string, args []string, env map[string]string, ready *regexp.Regexp, logger *slog.Logger) (*server, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "LISTEN_ADDR=127.0.0.1:0", "SHUTDOWN_GRACE=2s")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v) // later entries win
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
 	}
 	cmd.Stdout = io.Discard
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s serve: %w", bin, err)
+		return nil, fmt.Errorf("start %s %s: %w", bin, args[0], err)
 	}
 	s := &server{cmd: cmd, done: make(chan struct{}), tail: &tailBuffer{max: 20}}
 	addr := make(chan string, 1)
@@ -63,9 +74,13 @@ func startServer(ctx context.Context, bin string, env map[string]string, logger 
 				// A reconnect or a slow consumer explains odd figures.
 				logger.Warn("server: " + line)
 			}
-			if m := servingLine.FindStringSubmatch(line); m != nil {
+			if m := ready.FindStringSubmatch(line); m != nil {
+				a := ""
+				if len(m) > 1 {
+					a = m[1]
+				}
 				select {
-				case addr <- m[1]:
+				case addr <- a:
 				default:
 				}
 			}
@@ -77,13 +92,15 @@ func startServer(ctx context.Context, bin string, env map[string]string, logger 
 	defer wait.Stop()
 	select {
 	case a := <-addr:
-		s.base = "http://" + a
+		if a != "" {
+			s.base = "http://" + a
+		}
 		return s, nil
 	case <-s.done:
-		return nil, fmt.Errorf("server exited before serving (%v): %s", s.err, s.tail)
+		return nil, fmt.Errorf("%s exited before it was ready (%v): %s", args[0], s.err, s.tail)
 	case <-wait.C:
 		s.stop()
-		return nil, fmt.Errorf("server not serving after 60s: %s", s.tail)
+		return nil, fmt.Errorf("%s not ready after 60s: %s", args[0], s.tail)
 	case <-ctx.Done():
 		s.stop()
 		return nil, ctx.Err()

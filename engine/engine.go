@@ -76,6 +76,16 @@ type Options struct {
 	// Credentials, if set, gives a block run the user's decrypted
 	// credentials for the providers its block declares.
 	Credentials func(ctx context.Context, userID uuid.UUID, providers []string) (map[string]blocks.Credential, error)
+	// Costs, if set, gives the block costs in force (operator-set ones from
+	// the database); nil: the code's (blocks.Info.Costs).
+	Costs CostSource
+}
+
+// CostSource gives a block's costs in force; code is the block's costs as
+// the code defines them, the answer when nothing overrides them. It is
+// called on the hot path and must answer from memory.
+type CostSource interface {
+	For(blockID string, code []blocks.Cost) []blocks.Cost
 }
 
 func (o *Options) defaults() {

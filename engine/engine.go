@@ -76,8 +76,8 @@ type Options struct {
 	// Credentials, if set, gives a block run the user's decrypted
 	// credentials for the providers its block declares.
 	Credentials func(ctx context.Context, userID uuid.UUID, providers []string) (map[string]blocks.Credential, error)
-	// Costs, if set, gives the block costs in force (operator-set ones from
-	// the database); nil: the code's (blocks.Info.Costs).
+	// Costs, if set, gives the block costs in force; by default the
+	// operator-set ones from the database (costcache.go), else the code's.
 	Costs CostSource
 }
 
@@ -176,6 +176,9 @@ type Engine struct {
 // New builds an engine. pub may be nil (events are then dropped).
 func New(store *db.Store, reg *blocks.Registry, pub Publisher, logger *slog.Logger, opts Options) *Engine {
 	opts.defaults()
+	if opts.Costs == nil && store != nil {
+		opts.Costs = &storeCosts{store: store}
+	}
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

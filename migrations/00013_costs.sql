@@ -22,6 +22,8 @@ CREATE TABLE block_cost_changes (
     changed_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX idx_block_cost_changes_block ON block_cost_changes (block_id, changed_at DESC);
+-- Deleting a user sets their changes' changed_by to NULL: found by index.
+CREATE INDEX idx_block_cost_changes_by ON block_cost_changes (changed_by);
 
 -- What a node execution's charge and refund were for, copied onto the
 -- ledger line so usage groups by graph, block or day without joins.

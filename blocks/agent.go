@@ -23,6 +23,8 @@ func AgentExecutorBlock() Block {
 		Description: "Executes an existing agent (graph) inside this one and outputs its results.",
 		Categories:  []Category{CategoryProcessing},
 		Type:        TypeAgent,
+		Costs: []Cost{{Type: CostRun, Amount: 1, Currency: DefaultCurrency,
+			Description: "per sub-agent run started (the sub-agent's own nodes are priced as usual)"}},
 	}, func(ctx context.Context, rc *RunContext, in agentExecutorIn, emit Emit) error {
 		if rc.Agents == nil {
 			return errors.New("AgentExecutorBlock: nested agent runs are not available here (no agent runner)")

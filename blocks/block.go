@@ -59,6 +59,12 @@ type Info struct {
 	// reserved before the block runs (RunContext.Budget), the unused part
 	// released when it ends. An error fails the node before it runs.
 	Reserve func(input map[string]any, creds map[string]Credential) (int64, error)
+	// Limits, if set, is the most of each usage-priced kind (usage.go) a
+	// node with this input can use. The engine reserves its price before
+	// the block starts; the block reports its usage (RunContext.Use) and
+	// never goes past it. input holds the node's values without the
+	// schema's defaults.
+	Limits func(input map[string]any) Usage
 }
 
 // Emit yields one output value on a pin. It returns an error (the context's)
@@ -102,6 +108,10 @@ type RunContext struct {
 	// its budget. Both are zero/nil outside the engine.
 	Budget int64
 	Spend  func(credits int64, note string)
+	// Use reports usage of a usage-priced kind (bytes moved, requests
+	// made, tokens) priced by the block's costs; an error (ErrOverLimit)
+	// means the reservation does not cover it. Call it through UseUnits.
+	Use func(kind CostType, n int64) error
 	// Delta, if set, streams partial text of an output pin to live
 	// subscribers as it is produced (a model's tokens). It is not stored:
 	// the pin's final value is emitted as usual.

@@ -11,11 +11,14 @@ type CostType string
 
 const (
 	CostRun     CostType = "RUN"     // a fixed amount per node execution
-	CostByte    CostType = "BYTE"    // per byte of the JSON-encoded input
-	CostSecond  CostType = "SECOND"  // per second of run time, charged after the run
-	CostToken   CostType = "TOKEN"   // per estimated token of the input text
-	CostRequest CostType = "REQUEST" // per request, input["request_count"] (default 1)
+	CostByte    CostType = "BYTE"    // per started KiB moved (Info.Limits); else per byte of the JSON-encoded input
+	CostSecond  CostType = "SECOND"  // per started second of run time, reserved and settled
+	CostToken   CostType = "TOKEN"   // per started 1,000 tokens used (Info.Limits); else per estimated token of the input text
+	CostRequest CostType = "REQUEST" // per outbound request (Info.Limits); else input["request_count"] (default 1)
 )
+
+// CostTypes are the five kinds, in the seed's order.
+var CostTypes = []CostType{CostRun, CostByte, CostSecond, CostToken, CostRequest}
 
 // DefaultCurrency is the seed's default cost_currency.
 const DefaultCurrency = "USD"
@@ -104,8 +107,8 @@ func EstimateCost(costs []Cost, input map[string]any) int64 {
 	return total
 }
 
-// PreRunCost is what the engine charges before a node runs: every matching
-// cost but SECOND.
+// PreRunCost is the seed's charge before a node runs: every matching cost
+// but SECOND, priced from the input. (The engine prices with PlanCosts.)
 func PreRunCost(costs []Cost, input map[string]any) int64 {
 	var total int64
 	for _, c := range costs {
@@ -116,7 +119,7 @@ func PreRunCost(costs []Cost, input map[string]any) int64 {
 	return total
 }
 
-// PostRunCost is what the engine charges after a node ran for seconds: the
+// PostRunCost is the seed's charge after a node ran for seconds: the
 // matching SECOND costs.
 func PostRunCost(costs []Cost, input map[string]any, seconds float64) int64 {
 	var total int64

@@ -74,5 +74,46 @@ func TestCostCurrency(t *testing.T) {
 	require.Equal(t, "USD", Cost{}.CurrencyOrDefault())
 	require.Equal(t, "EUR", Cost{Currency: "EUR"}.CurrencyOrDefault())
 	b, _ := Builtin().ByName("SendWebRequestBlock")
-	require.Equal(t, []Cost{{Type: CostRun, Amount: 1, Currency: "USD", Description: "per request"}}, b.Info().Costs)
+	for _, c := range b.Info().Costs {
+		require.Equal(t, "USD", c.Currency)
+		require.Equal(t, int64(1), c.Amount)
+	}
+	require.Equal(t, []CostType{CostRequest, CostByte}, []CostType{b.Info().Costs[0].Type, b.Info().Costs[1].Type})
+}
+
+// Every kind is priced by some built-in block (usage.go lists which).
+func TestBuiltinCostKindsInUse(t *testing.T) {
+	t.Parallel()
+	used := map[CostType]bool{}
+	for _, b := range Builtin().All() {
+		for _, c := range b.Info().Costs {
+			used[c.Type] = true
+		}
+	}
+	for _, k := range CostTypes {
+		require.True(t, used[k], "%s in use", k)
+	}
+}
+
+func TestPlanCosts(t *testing.T) {
+	t.Parallel()
+	costs := []Cost{
+		{Type: CostRun, Amount: 2},
+		{Type: CostRequest, Amount: 3},
+		{Type: CostByte, Amount: 1},
+		{Type: CostSecond, Amount: 5, Filter: map[string]any{"slow": true}},
+		{Type: CostToken, Amount: 10}, // no limit declared: the seed's formula, fixed
+	}
+	p := PlanCosts(costs, Usage{CostRequest: 2, CostByte: 4097}, map[string]any{"text": "a b c d e f g h i j"}, 60)
+	require.Equal(t, int64(2+130), p.Fixed, "RUN, and TOKEN from the input (10 words * 1.3 * 10)")
+	require.Equal(t, int64(3*2+1*5), p.Reserve, "2 requests, 5 started KiB")
+	require.Equal(t, p.Fixed+p.Reserve, p.Total())
+	require.Equal(t, int64(3+2), p.Price(Usage{CostRequest: 1, CostByte: 1025}))
+	require.Equal(t, p.Reserve, p.Price(Usage{CostRequest: 9, CostByte: 1 << 20}), "clamped to the limits")
+	slow := PlanCosts(costs, nil, map[string]any{"slow": true}, 60)
+	require.Equal(t, int64(5*60), slow.Reserve, "SECOND without a declared limit: the default seconds")
+	require.Equal(t, int64(5*3), slow.Price(Usage{CostSecond: SecondsUsed(2.01)}))
+	require.Equal(t, int64(1), Units(CostToken, 1))
+	require.Equal(t, int64(2), Units(CostToken, 1001))
+	require.Zero(t, Units(CostByte, 0))
 }

@@ -14,8 +14,15 @@ import (
 )
 
 // maxResponseBytes bounds how much of a response body a block keeps, so one
-// node cannot exhaust a worker's memory.
+// node cannot exhaust a worker's memory: the most max_response_kib allows.
 const maxResponseBytes = 10 << 20
+
+// defaultResponseKiB is max_response_kib's default: 1 MiB. It is also what
+// is reserved for the body (BYTE) unless a node asks for less or more.
+const defaultResponseKiB = 1024
+
+// maxRetries bounds the retries input: each one is a request paid for.
+const maxRetries = 5
 
 type sendWebRequestIn struct {
 	URL        string            `json:"url" jsonschema:"format=uri" jsonschema_description:"The http(s) URL to send the request to."`
@@ -24,6 +31,8 @@ type sendWebRequestIn struct {
 	JSONFormat bool              `json:"json_format" jsonschema:"default=false" jsonschema_description:"Send the body as JSON: sets Content-Type application/json even for a string body."`
 	Body       any               `json:"body,omitempty" jsonschema_description:"The request body: a string is sent as is, anything else JSON-encoded."`
 	Timeout    float64           `json:"timeout" jsonschema:"default=30,exclusiveMinimum=0" jsonschema_description:"Seconds to wait for the whole request."`
+	MaxKiB     int64             `json:"max_response_kib" jsonschema:"default=1024,minimum=1,maximum=10240" jsonschema_description:"The largest response body accepted, in KiB: a larger one fails the node. Its BYTE price is reserved before the request and the unused part given back."`
+	Retries    int64             `json:"retries" jsonschema:"default=0,minimum=0,maximum=5" jsonschema_description:"How many times to try again after a failed request (no answer, or a 5xx status); every try is a request paid for (REQUEST)."`
 }
 
 type sendWebRequestOut struct {
@@ -45,24 +54,15 @@ func SendWebRequestBlock() Block {
 		Description: "Makes an HTTP request to the given URL and outputs the response.",
 		Categories:  []Category{CategoryIntegration},
 		Type:        TypeStandard,
-		Costs:       []Cost{{Type: CostRun, Amount: 1, Currency: DefaultCurrency, Description: "per request"}},
+		Costs: []Cost{
+			{Type: CostRequest, Amount: 1, Currency: DefaultCurrency, Description: "per request sent, retries included"},
+			{Type: CostByte, Amount: 1, Currency: DefaultCurrency, Description: "per started KiB of response body; max_response_kib is reserved, the unused part given back"},
+		},
+		Limits: httpLimits,
 	}, func(ctx context.Context, rc *RunContext, in sendWebRequestIn, emit Emit) error {
-		req, cancel, err := buildRequest(ctx, in)
+		resp, raw, err := sendWithRetries(ctx, rc, in)
 		if err != nil {
 			return err
-		}
-		defer cancel()
-		resp, err := httpClient(rc).Do(req)
-		if err != nil {
-			return requestError(ctx, req, in.Timeout, err)
-		}
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-		if err != nil {
-			return requestError(ctx, req, in.Timeout, err)
-		}
-		if len(raw) > maxResponseBytes {
-			return fmt.Errorf("%s %s: response body exceeds %d bytes", req.Method, req.URL.Redacted(), maxResponseBytes)
 		}
 		pin := "response"
 		switch {
@@ -142,4 +142,91 @@ func decodeBody(raw []byte) any {
 		return v
 	}
 	return string(raw)
+}
+
+// httpLimits is SendWebRequestBlock's Info.Limits: 1 + retries requests,
+// and max_response_kib of body (the defaults when the node sets none).
+func httpLimits(input map[string]any) Usage {
+	kib, retries := int64(defaultResponseKiB), int64(0)
+	if f, ok := toFloat(input["max_response_kib"]); ok && f >= 1 {
+		kib = min(int64(f), maxResponseBytes/1024)
+	}
+	if f, ok := toFloat(input["retries"]); ok && f > 0 {
+		retries = min(int64(f), maxRetries)
+	}
+	return Usage{CostRequest: 1 + retries, CostByte: kib * 1024}
+}
+
+// sendWithRetries sends the request, and again after no answer or a 5xx
+// (up to in.Retries more times, backing off 200ms, 400ms, …). Every request
+// is reported (REQUEST) before it is sent, and the kept body's bytes
+// (BYTE) as they are read; a 5xx body that is retried is not read.
+func sendWithRetries(ctx context.Context, rc *RunContext, in sendWebRequestIn) (*http.Response, []byte, error) {
+	limit := min(max(in.MaxKiB, 1)*1024, maxResponseBytes)
+	retries := min(max(in.Retries, 0), maxRetries)
+	for try := int64(0); ; try++ {
+		if err := rc.UseUnits(CostRequest, 1); err != nil {
+			return nil, nil, err
+		}
+		req, cancel, err := buildRequest(ctx, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		resp, err := httpClient(rc).Do(req)
+		last := try >= retries
+		if err != nil {
+			cancel()
+			if last || ctx.Err() != nil {
+				return nil, nil, requestError(ctx, req, in.Timeout, err)
+			}
+		} else if resp.StatusCode >= 500 && !last {
+			resp.Body.Close()
+			cancel()
+		} else {
+			raw, err := readBody(rc, resp.Body, limit)
+			resp.Body.Close()
+			cancel()
+			if err != nil {
+				var over *ErrOverLimit
+				if errors.As(err, &over) || errors.Is(err, errBodyTooLarge) {
+					return nil, nil, fmt.Errorf("%s %s: response body exceeds %d KiB (max_response_kib)", req.Method, req.URL.Redacted(), limit/1024)
+				}
+				return nil, nil, requestError(ctx, req, in.Timeout, err)
+			}
+			return resp, raw, nil
+		}
+		t := time.NewTimer(200 * time.Millisecond << try)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+var errBodyTooLarge = errors.New("response body too large")
+
+// readBody reads at most limit bytes, reporting them (BYTE) as they come.
+func readBody(rc *RunContext, body io.Reader, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	chunk := make([]byte, 32<<10)
+	for {
+		n, err := body.Read(chunk)
+		if n > 0 {
+			if int64(buf.Len()+n) > limit {
+				return nil, errBodyTooLarge
+			}
+			if uerr := rc.UseUnits(CostByte, int64(n)); uerr != nil {
+				return nil, uerr
+			}
+			buf.Write(chunk[:n])
+		}
+		if err == io.EOF {
+			return buf.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -233,4 +235,43 @@ func TestPublicAddress(t *testing.T) {
 	} {
 		require.Equal(t, want, publicAddress(netip.MustParseAddr(addr)), addr)
 	}
+}
+
+// The block reports each request (retries included) and the body's bytes,
+// and stops at what its reservation covers.
+func TestSendWebRequestReportsUsage(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(503)
+			return
+		}
+		_, _ = w.Write([]byte(strings.Repeat("x", 3000)))
+	}))
+	t.Cleanup(srv.Close)
+	used := Usage{}
+	rc := &RunContext{AllowPrivateNetwork: true, Use: func(k CostType, n int64) error {
+		used[k] += n
+		return nil
+	}}
+	in := map[string]any{"url": srv.URL, "method": "GET", "retries": 2}
+	outs, err := runCtx(t, context.Background(), rc, "SendWebRequestBlock", in)
+	require.NoError(t, err)
+	require.Equal(t, strings.Repeat("x", 3000), pinValue(t, outs, "response"))
+	require.Equal(t, Usage{CostRequest: 2, CostByte: 3000}, used, "the 503 and the retry; the kept body")
+	require.Equal(t, Usage{CostRequest: 3, CostByte: 1024 * 1024}, httpLimits(in))
+	require.Equal(t, Usage{CostRequest: 1, CostByte: 2048}, httpLimits(map[string]any{"max_response_kib": 2}))
+
+	// A body over max_response_kib fails the node.
+	_, err = runCtx(t, context.Background(), rc, "SendWebRequestBlock", map[string]any{"url": srv.URL, "method": "GET", "max_response_kib": 1})
+	require.ErrorContains(t, err, "exceeds 1 KiB (max_response_kib)")
+	// A request the reservation does not cover is never sent.
+	before := calls.Load()
+	deny := &RunContext{AllowPrivateNetwork: true, Use: func(k CostType, n int64) error {
+		return &ErrOverLimit{Kind: k, Limit: 0}
+	}}
+	_, err = runCtx(t, context.Background(), deny, "SendWebRequestBlock", map[string]any{"url": srv.URL, "method": "GET"})
+	require.ErrorContains(t, err, "cover at most 0 requests")
+	require.Equal(t, before, calls.Load())
 }

@@ -23,6 +23,9 @@ func WaitBlock() Block {
 		Description: "Waits for the given number of seconds, then passes its data on.",
 		Categories:  []Category{CategoryUtility},
 		Type:        TypeStandard,
+		Costs: []Cost{{Type: CostSecond, Amount: 1, Currency: DefaultCurrency,
+			Description: "per started second waited; the wait (plus a second) is reserved, the unused part given back"}},
+		Limits: waitLimits,
 	}, func(ctx context.Context, _ *RunContext, in waitIn, emit Emit) error {
 		t := time.NewTimer(time.Duration(in.Seconds * float64(time.Second)))
 		defer t.Stop()
@@ -33,4 +36,11 @@ func WaitBlock() Block {
 		}
 		return emit("data", in.Data)
 	})
+}
+
+// waitLimits reserves the wait's started seconds plus one, for the time
+// around the wait itself (a run time of 2.001s is 3 started seconds).
+func waitLimits(input map[string]any) Usage {
+	f, _ := toFloat(input["seconds"])
+	return Usage{CostSecond: SecondsUsed(max(f, 0)) + 1}
 }

@@ -128,7 +128,7 @@ func TestChargedNodesThatDidNotRunAreRefunded(t *testing.T) {
 			fg := e.graph(u, nodes, links)
 			w := e.watch(fg.ID)
 			got := w.until(e.submit(u, fg, map[string]any{"x": 1}).ID, nil)
-			checkThreePaid(t, e, u, fg, got, func(key string, ne model.NodeExecution) bool {
+			checkThreePaid(t, e, u, fg, got, 1, func(key string, ne model.NodeExecution) bool {
 				return paidRan(got.ID, ne.NodeID) > 0
 			})
 		}
@@ -149,15 +149,16 @@ func TestChargedNodesThatDidNotRunAreRefunded(t *testing.T) {
 			nodes := []nspec{{Key: "in", Block: "AgentInputBlock", Defaults: map[string]any{"name": "x"}}}
 			var links []lspec
 			for _, k := range []string{"w1", "w2", "w3"} {
+				// 1 request and at most 1 KiB of body reserved: 2 credits, all used.
 				nodes = append(nodes, nspec{Key: k, Block: "SendWebRequestBlock",
-					Defaults: map[string]any{"url": fmt.Sprintf("%s/%d/%s", srv.URL, i, k), "method": "POST"}})
+					Defaults: map[string]any{"url": fmt.Sprintf("%s/%d/%s", srv.URL, i, k), "method": "POST", "max_response_kib": 1}})
 				links = append(links, lspec{Source: "in", SourceName: "result", Sink: k, SinkName: "body"})
 			}
-			u := e.user(2)
+			u := e.user(4)
 			fg := e.graph(u, nodes, links)
 			w := e.watch(fg.ID)
 			got := w.until(e.submit(u, fg, map[string]any{"x": 1}).ID, nil)
-			checkThreePaid(t, e, u, fg, got, func(key string, _ model.NodeExecution) bool {
+			checkThreePaid(t, e, u, fg, got, 2, func(key string, _ model.NodeExecution) bool {
 				mu.Lock()
 				defer mu.Unlock()
 				n := hits[fmt.Sprintf("/%d/%s", i, key)]
@@ -168,10 +169,11 @@ func TestChargedNodesThatDidNotRunAreRefunded(t *testing.T) {
 	})
 }
 
-// checkThreePaid checks a run of three parallel nodes costing 1 each by a
-// user who had 2 credits; ran tells whether a node execution's block ran.
+// checkThreePaid checks a run of three parallel nodes costing price each by
+// a user who had 2*price credits; ran tells whether a node execution's
+// block ran.
 func checkThreePaid(t *testing.T, e *env, u *model.User, fg *model.FullGraph, got *model.GraphExecution,
-	ran func(key string, ne model.NodeExecution) bool) {
+	price int64, ran func(key string, ne model.NodeExecution) bool) {
 	t.Helper()
 	require.Equal(t, model.StatusFailed, got.Status)
 	require.Contains(t, *got.ErrorMessage, "insufficient credits")
@@ -188,8 +190,8 @@ func checkThreePaid(t *testing.T, e *env, u *model.User, fg *model.FullGraph, go
 		if ran(key, ne) {
 			done++
 			require.Equal(t, model.StatusCompleted, ne.Status, "%s ran: its result is kept", key)
-			require.Equal(t, charges{cost: 1}, c, "%s ran: charged once, not refunded", key)
-			require.Equal(t, int64(1), ne.Stats.Cost, key)
+			require.Equal(t, charges{cost: price}, c, "%s ran: charged once, not refunded", key)
+			require.Equal(t, price, ne.Stats.Cost, key)
 			continue
 		}
 		require.Contains(t, []model.Status{model.StatusCancelled, model.StatusFailed}, ne.Status, key)
@@ -197,9 +199,9 @@ func checkThreePaid(t *testing.T, e *env, u *model.User, fg *model.FullGraph, go
 		require.Zero(t, ne.Stats.Cost, key)
 	}
 	bal, sum := ledger(t, e, u.ID)
-	require.Equal(t, 2-done, bal, "credits kept = blocks that ran")
+	require.Equal(t, price*(2-done), bal, "credits kept = blocks that ran")
 	require.Equal(t, bal, sum, "the ledger sums to the balance")
-	require.Equal(t, done, got.Stats.TotalCost)
+	require.Equal(t, price*done, got.Stats.TotalCost)
 }
 
 // Several users with small balances run random graphs of paid nodes at

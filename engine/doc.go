@@ -136,7 +136,7 @@
 //	  | speculative: into the pool at once;
 //	  | otherwise: into the pool after the commit that holds its QUEUED row
 //	  v
-//	execute [RUNNING] --pre-run cost > 0, unpaid--> charging [RUNNING]
+//	execute [RUNNING] --price > 0, unpaid--------> charging [RUNNING]
 //	  |                                               |  commit answers the charge:
 //	  |                                               |  paid:   -> ready -> execute again
 //	  |                                               |  unpaid: [FAILED], the run FAILED
@@ -212,40 +212,42 @@
 //
 // # Cost
 //
-// A node execution is charged at two places in node.go, and paid in the
-// writer's transaction:
+// A node execution is charged once, before its block runs, and settled
+// when it ends, both in the writer's transactions:
 //
-//   - before its block runs: execute computes blocks.PreRunCost (RUN,
-//     BYTE, TOKEN, REQUEST, from the input); if it is above zero the node
-//     waits in the charging phase while the charge is committed;
-//   - after its block ran: finishNode computes blocks.PostRunCost (SECOND).
+//   - execute prices it (planNode, costs.go: the block's costs in force,
+//     operator-set ones from the database via Options.Costs, else the
+//     code's, through blocks.PlanCosts): RUN and kinds priced from the
+//     input are fixed; BYTE, REQUEST, SECOND and TOKEN with a limit the
+//     block declares (blocks.Info.Limits; SECOND defaults to the node
+//     timeout) are reserved at their limit's price, plus what
+//     blocks.Info.Reserve asks for registry-priced tokens. If the run has
+//     a budget (maxCost) and its spend plus this would pass it, the node
+//     and the run fail ("budget exceeded", run.overBudget). Otherwise the
+//     node waits in the charging phase while the charge is committed;
+//   - while it runs the block reports usage (RunContext.Use, refused past
+//     the limit; RunContext.Spend for credits) and a SECOND-priced node is
+//     stopped at its reserved seconds;
+//   - when it ends, run.settle keeps the actual price and gives the rest
+//     back as one REFUND of the same charge (db.Refund.Amount), in the
+//     batch that writes its end. Nothing is charged after the run.
 //
-// Both are a pendingCharge in run.pending.charges; writer.commit turns them
-// into db.Charge rows of the batch, and the store debits the balance only if
-// it covers the amount and records the ledger transaction, keyed by the node
-// execution id (id+":seconds" after the run), so a node execution re-run
-// after a crash is never charged twice. run.charged applies the answer: a
-// paid pre-run charge lets the block run, an unpaid one fails the node and
-// the run ("insufficient credits").
+// The charge is a pendingCharge in run.pending.charges; writer.commit turns
+// it into a db.Charge of the batch (naming the run, graph and block on the
+// ledger line, which usage reads), and the store debits the balance only
+// if it covers the amount, keyed by the node execution id, so a node
+// execution re-run after a crash is never charged twice. run.charged
+// applies the answer: a paid charge lets the block run, an unpaid one
+// fails the node and the run ("insufficient credits").
 //
 // A charge is kept only for work done. A node charged whose block then
 // never starts (its run ended between the charge's commit and the start)
-// is refunded: run.refund queues a db.Refund, written in the batch that
-// ends the node, which credits back its EXECUTION_COST as a REFUND entry
-// with the same reference; so no commit shows a node ended and charged
-// without having run. A block that started keeps its charge, whatever
-// ended it. What a node kept is its stats' Cost (0 once refunded), and the
-// run's stats' TotalCost sums them.
-//
-// Usage-priced work (TOKEN: the AI blocks) is reserved: blocks.Info.Reserve
-// gives the node's worst case from its input and whose key it uses
-// (credentials are fetched before the charge, fetchCredentials), added to
-// its pre-run charge. The block reports what each call cost
-// (RunContext.Spend) and never starts a call its remaining budget cannot
-// cover; when the node ends, run.settle gives the unused part back as a
-// REFUND of the same charge, with the amount (db.Refund.Amount), in the
-// batch that writes the node's end. Live text (RunContext.Delta) goes out
-// as NODE_OUTPUT_DELTA events (delta.go), published at once outside the
+// is refunded in full: run.refund queues a db.Refund, written in the batch
+// that ends the node. A block that started keeps the price of what it
+// used, whatever ended it. What a node kept is its stats' Cost, and the
+// run's stats' TotalCost sums them: both equal the ledger's charges minus
+// refunds for them. Live text (RunContext.Delta) goes out as
+// NODE_OUTPUT_DELTA events (delta.go), published at once outside the
 // gap-free sequence and never stored.
 //
 // # Resume

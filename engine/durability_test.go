@@ -45,7 +45,7 @@ func TestWorkerKilledMidRunResumesElsewhere(t *testing.T) {
 	e := newEnv(t, Options{})
 	e.eng.Stop()
 	prefix := e.hubPrefix(t)
-	u := e.user(0)
+	u := e.user(1000)
 	const steps = 6
 	nodes := []nspec{{Key: "in", Block: "AgentInputBlock", Defaults: map[string]any{"name": "x"}}}
 	links := []lspec{}

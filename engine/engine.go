@@ -76,6 +76,16 @@ type Options struct {
 	// Credentials, if set, gives a block run the user's decrypted
 	// credentials for the providers its block declares.
 	Credentials func(ctx context.Context, userID uuid.UUID, providers []string) (map[string]blocks.Credential, error)
+	// Costs, if set, gives the block costs in force; by default the
+	// operator-set ones from the database (costcache.go), else the code's.
+	Costs CostSource
+}
+
+// CostSource gives a block's costs in force; code is the block's costs as
+// the code defines them, the answer when nothing overrides them. It is
+// called on the hot path and must answer from memory.
+type CostSource interface {
+	For(blockID string, code []blocks.Cost) []blocks.Cost
 }
 
 func (o *Options) defaults() {
@@ -166,6 +176,9 @@ type Engine struct {
 // New builds an engine. pub may be nil (events are then dropped).
 func New(store *db.Store, reg *blocks.Registry, pub Publisher, logger *slog.Logger, opts Options) *Engine {
 	opts.defaults()
+	if opts.Costs == nil && store != nil {
+		opts.Costs = &storeCosts{store: store}
+	}
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -119,7 +119,7 @@ func TestIllegalMovesAreRefused(t *testing.T) {
 func TestCancelRunningWaitBlock(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	u := e.user(0)
+	u := e.user(10000)
 	nodes := []nspec{{Key: "wait", Block: "WaitBlock", Defaults: map[string]any{"seconds": 3600, "data": 1}},
 		{Key: "out", Block: "AgentOutputBlock", Defaults: map[string]any{"name": "y"}}}
 	fg := e.graph(u, nodes, []lspec{{Source: "wait", SourceName: "data", Sink: "out", SinkName: "value"}})
@@ -139,7 +139,7 @@ func TestCancelQueuedAndOtherUsers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
 	e.eng.Stop() // nothing claims: the run stays QUEUED
-	u, other := e.user(0), e.user(0)
+	u, other := e.user(10000), e.user(0)
 	fg := e.graph(u, ch(chainOf("StoreValueBlock", nil, 1)))
 	ex := e.submit(u, fg, map[string]any{"x": 1})
 	_, err := e.eng.Cancel(context.Background(), other.ID, ex.ID)
@@ -156,7 +156,7 @@ func TestTimeouts(t *testing.T) {
 	t.Run("node", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, Options{NodeTimeout: 200 * time.Millisecond})
-		u := e.user(0)
+		u := e.user(10000)
 		fg := e.graph(u, wait, nil)
 		w := e.watch(fg.ID)
 		got := w.until(e.submit(u, fg, nil).ID, nil)
@@ -167,7 +167,7 @@ func TestTimeouts(t *testing.T) {
 	t.Run("run", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, Options{RunTimeout: 300 * time.Millisecond})
-		u := e.user(0)
+		u := e.user(10000)
 		fg := e.graph(u, wait, nil)
 		w := e.watch(fg.ID)
 		got := w.until(e.submit(u, fg, nil).ID, nil)
@@ -240,7 +240,7 @@ func TestCredits(t *testing.T) {
 		require.Equal(t, model.StatusFailed, runs["n2"][0].Status)
 		require.Empty(t, runs["out"])
 	})
-	t.Run("seconds are charged after the run", func(t *testing.T) {
+	t.Run("seconds are reserved, the unused ones given back", func(t *testing.T) {
 		u := e.user(10)
 		fg := e.graph(u, ch(chainOf("TestSecondsCostBlock", nil, 1)))
 		w := e.watch(fg.ID)
@@ -249,6 +249,10 @@ func TestCredits(t *testing.T) {
 		bal, sum := ledger(t, e, u.ID)
 		require.Equal(t, int64(7), bal, "one started second at 3")
 		require.Equal(t, bal, sum)
+		ne := e.nodeRuns(fg, got.ID)["n0"][0]
+		require.Equal(t, charges{cost: 6, refund: 3}, ledgerByReference(t, e, u.ID)[ne.ID.String()], "2 seconds reserved, 1 used")
+		require.Equal(t, int64(3), ne.Stats.Cost)
+		require.Equal(t, int64(3), got.Stats.TotalCost)
 	})
 }
 
@@ -291,7 +295,7 @@ func TestConcurrencyLimits(t *testing.T) {
 func TestAgentChildRunAndCancellation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	u := e.user(0)
+	u := e.user(10000)
 	child := e.graph(u, ch(chainOf("StoreValueBlock", map[string]any{"data": "from child"}, 1)))
 	parentNodes := []nspec{
 		{Key: "agent", Block: "AgentExecutorBlock", Defaults: map[string]any{"graph_id": child.ID.String(), "inputs": map[string]any{"x": 1}}},
@@ -332,7 +336,7 @@ func TestAgentChildRunAndCancellation(t *testing.T) {
 func TestStopHandsRunsBack(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{ShutdownGrace: 50 * time.Millisecond})
-	u := e.user(0)
+	u := e.user(10000)
 	nodes := []nspec{{Key: "wait", Block: "WaitBlock", Defaults: map[string]any{"seconds": 3600, "data": 1}}}
 	fg := e.graph(u, nodes, nil)
 	w := e.watch(fg.ID)

@@ -26,6 +26,7 @@ type gnode struct {
 	key      string
 	label    string
 	blockID  string
+	blockUID uuid.UUID // blockID parsed: the ledger line of a charge names it
 	block    blocks.Block
 	info     *blocks.Info
 	outCheck *blocks.OutputCheck // what the block yields is checked against (compiled once per block)
@@ -94,7 +95,7 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 		if !ok {
 			return nil, model.Invalid("graph", "node %q uses unknown block %s", n.Key, n.BlockID)
 		}
-		gn := &gnode{id: n.ID, idStr: n.ID.String(), key: n.Key, label: n.Label, blockID: n.BlockID.String(), block: b, info: b.Info(),
+		gn := &gnode{id: n.ID, idStr: n.ID.String(), key: n.Key, label: n.Label, blockID: n.BlockID.String(), blockUID: n.BlockID, block: b, info: b.Info(),
 			outCheck: reg.OutputCheck(n.BlockID.String()), defaults: map[string]any{}, out: map[string][]*glink{}}
 		if len(n.InputDefault) > 0 {
 			if err := json.Unmarshal(n.InputDefault, &gn.defaults); err != nil {

@@ -318,7 +318,8 @@ func costBlock() blocks.Block {
 func secondsCostBlock() blocks.Block {
 	return blocks.Define[anyIn, gateOut](blocks.Info{ID: "0b6f3c1e-5a0c-4c53-9d7e-3a1f2b6c7d04", Name: "TestSecondsCostBlock",
 		Categories: []blocks.Category{blocks.CategoryUtility}, Type: blocks.TypeStandard,
-		Costs: []blocks.Cost{{Type: blocks.CostSecond, Amount: 3, Description: "per second"}}},
+		Costs:  []blocks.Cost{{Type: blocks.CostSecond, Amount: 3, Description: "per second"}},
+		Limits: func(map[string]any) blocks.Usage { return blocks.Usage{blocks.CostSecond: 2} }},
 		func(_ context.Context, _ *blocks.RunContext, in anyIn, emit blocks.Emit) error {
 			return emit("output", in.Input)
 		})

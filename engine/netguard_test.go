@@ -21,7 +21,7 @@ func TestHTTPBlockPrivateNetworkPolicy(t *testing.T) {
 		_, _ = w.Write([]byte(`{"ok":true}`))
 	}))
 	t.Cleanup(srv.Close)
-	nodes := []nspec{{Key: "get", Block: "SendWebRequestBlock", Defaults: map[string]any{"url": srv.URL, "method": "GET"}},
+	nodes := []nspec{{Key: "get", Block: "SendWebRequestBlock", Defaults: map[string]any{"url": srv.URL, "method": "GET", "max_response_kib": 16}},
 		{Key: "out", Block: "AgentOutputBlock", Defaults: map[string]any{"name": "y"}}}
 	links := []lspec{{Source: "get", SourceName: "response", Sink: "out", SinkName: "value"}}
 

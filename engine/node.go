@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -65,14 +66,22 @@ type nodeExec struct {
 	credOnce sync.Once
 	creds    map[string]blocks.Credential
 	credErr  error
-	reserved int64    // of cost: the reservation for usage-priced work (blocks.Info.Reserve)
-	spent    int64    // what the block reported spending of it (RunContext.Spend)
-	notes    []string // what it spent on, for the ledger
+	plan     blocks.Plan  // its price: fixed part and usage limits (blocks.PlanCosts)
+	reserved int64        // of cost: the reservation, plan.Reserve + budget
+	budget   int64        // of reserved: credits for registry-priced work (blocks.Info.Reserve, RunContext.Budget)
+	spent    int64        // what the block reported spending of budget (RunContext.Spend)
+	used     blocks.Usage // what the block reported using of plan.Limits (RunContext.Use)
+	notes    []string     // what it spent on, for the ledger
+	counted  int64        // of run.spentTotal: what it holds (charged or being charged)
 	deltas   *deltaBuffer
 }
 
 // errNodeTimeout is the cause of a block run's context past NodeTimeout.
 var errNodeTimeout = errors.New("node timed out")
+
+// errSecondsSpent is the cause of a SECOND-priced block run's context past
+// the seconds reserved for it.
+var errSecondsSpent = errors.New("reserved seconds spent")
 
 func resumedExec(n *gnode, ne model.NodeExecution) *nodeExec {
 	x := &nodeExec{id: ne.ID, n: n, phase: phaseDone, status: ne.Status, dbStatus: ne.Status, created: ne.CreatedAt,
@@ -214,12 +223,14 @@ func (e *Engine) execute(r *run, x *nodeExec) {
 		r.setStatus(x, model.StatusRunning, "")
 	}
 	if !x.paid {
-		x.cost = blocks.PreRunCost(x.n.info.Costs, x.input)
+		x.plan = e.planNode(x)
+		x.cost, x.reserved, x.budget = x.plan.Total(), x.plan.Reserve, 0
 		if reserve := x.n.info.Reserve; reserve != nil && x.credErr == nil {
 			// A failed estimate (a prompt over the model's window) fails
 			// the node when its block would run, before any call.
 			if res, err := reserve(x.input, x.creds); err == nil {
-				x.reserved = res
+				x.budget = res
+				x.reserved += res
 				x.cost += res
 			} else {
 				x.credErr = err
@@ -227,6 +238,10 @@ func (e *Engine) execute(r *run, x *nodeExec) {
 		}
 	}
 	if x.cost > 0 && !x.paid {
+		if r.overBudget(x) {
+			r.mu.Unlock()
+			return
+		}
 		x.phase = phaseCharging
 		r.pending.charges = append(r.pending.charges, &pendingCharge{x: x, amount: x.cost, pre: true})
 		r.markPending()
@@ -254,14 +269,36 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 		ctx, cancel = context.WithTimeoutCause(r.ctx, d, errNodeTimeout)
 	}
 	defer cancel()
+	if secs, ok := x.plan.Limits[blocks.CostSecond]; ok {
+		// A node priced per second runs no longer than it paid for.
+		var cancelSecs context.CancelFunc
+		ctx, cancelSecs = context.WithTimeoutCause(ctx, time.Duration(secs)*time.Second, errSecondsSpent)
+		defer cancelSecs()
+	}
 	rc := &blocks.RunContext{ExecutionID: r.ids[0], NodeID: x.n.idStr, UserID: r.ids[2],
 		GraphID: r.ids[1], UserContext: r.userContext(), Agents: &agentRunner{e: e, r: r, x: x},
-		AllowPrivateNetwork: e.opts.AllowPrivateNetwork, Budget: x.reserved,
+		AllowPrivateNetwork: e.opts.AllowPrivateNetwork, Budget: x.budget,
 		Spend: func(credits int64, note string) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			x.spent += max(0, credits)
 			x.notes = append(x.notes, note)
+		},
+		Use: func(kind blocks.CostType, n int64) error {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			limit, priced := x.plan.Limits[kind]
+			if !priced {
+				return nil // a kind this node does not pay for
+			}
+			if x.used[kind]+n > limit {
+				return &blocks.ErrOverLimit{Kind: kind, Limit: limit}
+			}
+			if x.used == nil {
+				x.used = blocks.Usage{}
+			}
+			x.used[kind] += n
+			return nil
 		}}
 	if x.n.is(blocks.TypeAI) {
 		x.deltas = newDeltaBuffer(e, r, x)
@@ -321,6 +358,8 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 	}
 	if err != nil && errors.Is(context.Cause(ctx), errNodeTimeout) {
 		err = errNodeTimeout
+	} else if err != nil && errors.Is(context.Cause(ctx), errSecondsSpent) {
+		err = fmt.Errorf("ran past the %d seconds reserved for it (SECOND)", x.plan.Limits[blocks.CostSecond])
 	}
 	if x.deltas != nil {
 		x.deltas.close()
@@ -406,9 +445,6 @@ func (r *run) finishNode(x *nodeExec, err error) {
 	}
 	x.phase = phaseDone
 	r.inFlight--
-	if post := blocks.PostRunCost(x.n.info.Costs, x.input, x.runTime); post > 0 {
-		r.pending.charges = append(r.pending.charges, &pendingCharge{x: x, amount: post})
-	}
 	r.settle(x)
 	if r.stopping {
 		r.finishStopped(x, err)
@@ -485,27 +521,51 @@ func (x *nodeExec) stats() model.NodeExecutionStats {
 		InputSize: int64(len(x.inputJSON)), OutputSize: x.outSize, Cost: x.charged}
 }
 
-// settle ends x's reservation as x ends: what its block spent stays
-// charged, the rest is given back as a REFUND of its pre-run charge, in the
-// batch that writes x's end (so no commit shows x ended with its
-// reservation still held). The ledger line names what was used (a node
-// that used all it reserved keeps its charge line alone). A node
-// cannot spend more than it reserved (the block checks its budget before
-// each call), so nothing is ever charged after the fact.
+// settle ends x's reservation as x ends: the actual price of what it used
+// (its fixed part, its usage priced by its costs — run time for SECOND —
+// and what its block spent of its budget) stays charged; the rest is given
+// back as a REFUND of its one charge, in the batch that writes x's end (so
+// no commit shows x ended with its reservation still held). A node uses
+// no more than it reserved (blocks check before each use, RunContext.Use
+// refuses more, a SECOND-priced node is stopped at its seconds), so
+// nothing is ever charged after the fact: one charge per node execution,
+// at most one refund.
 func (r *run) settle(x *nodeExec) {
 	if x.reserved <= 0 || !x.paid || x.refunded {
 		return
 	}
-	used := min(x.spent, x.reserved)
-	back := x.reserved - used
-	note := "node " + x.n.key + " (" + x.n.info.Name + "): used " + itoa(used) + " of " + itoa(x.reserved) +
-		" credits reserved, " + itoa(back) + " released"
+	used := x.used
+	if _, ok := x.plan.Limits[blocks.CostSecond]; ok {
+		used = maps.Clone(used)
+		if used == nil {
+			used = blocks.Usage{}
+		}
+		used[blocks.CostSecond] = blocks.SecondsUsed(x.runTime)
+	}
+	usage := x.plan.Price(used)
+	spent := min(x.spent, x.budget)
+	back := min(x.reserved-usage-spent, x.charged)
+	note := "node " + x.n.key + " (" + x.n.info.Name + "): used " + itoa(usage+spent) + " of " + itoa(x.reserved) +
+		" credits reserved, " + itoa(back) + " released" + usageNote(x.plan, used)
 	if len(x.notes) > 0 {
 		note += "; " + strings.Join(x.notes, "; ")
 	}
 	if back > 0 { // all of it used: the charge stands as it is
 		r.pending.settles = append(r.pending.settles, pendingSettle{x: x, amount: back, note: note})
+		r.spentTotal -= back
+		x.counted -= back
 	}
-	x.charged -= back
+	x.charged -= max(back, 0)
 	x.reserved = 0
+}
+
+// usageNote names what a node used of each kind it pays for, for the ledger.
+func usageNote(p blocks.Plan, used blocks.Usage) string {
+	s := ""
+	for _, k := range blocks.CostTypes {
+		if limit, ok := p.Limits[k]; ok {
+			s += "; " + string(k) + " " + itoa(min(used[k], limit)) + " of " + itoa(limit)
+		}
+	}
+	return s
 }

@@ -57,6 +57,11 @@ type run struct {
 	stopTimer   *time.Timer
 	abandoned   bool
 	lastCreated time.Time
+	// spentTotal is what the run holds of its user's credits: charges
+	// committed or being committed, reservations included, minus what was
+	// given back. A run with a budget (exec.MaxCost) starts no charge that
+	// would take it past it (run.overBudget).
+	spentTotal int64
 
 	pending pendingWrites // the run's share of its writer's next commit (writer.go)
 }
@@ -185,6 +190,7 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run,
 			continue
 		}
 		x := resumedExec(n, ne)
+		r.spentTotal += x.charged
 		r.nexecs++
 		if x.created.After(r.lastCreated) {
 			r.lastCreated = x.created

@@ -24,6 +24,16 @@ import (
 // model.PreferencesPatch.Overrides) is merged over the user's stored
 // preferences, so the run carries every typed preference.
 func (e *Engine) Submit(ctx context.Context, userID uuid.UUID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext) (*model.GraphExecution, error) {
+	return e.SubmitBudget(ctx, userID, graphID, version, inputs, uc, nil)
+}
+
+// SubmitBudget is Submit of a run with a budget in credits (maxCost; nil:
+// none, as Submit): the run starts no charge that would take its spend past
+// it (run.overBudget) and ends FAILED instead.
+func (e *Engine) SubmitBudget(ctx context.Context, userID uuid.UUID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext, maxCost *int64) (*model.GraphExecution, error) {
+	if maxCost != nil && *maxCost < 0 {
+		return nil, model.Invalid("maxCost", "must be 0 or more")
+	}
 	// The user and the graph version to run, in one round trip shared with
 	// the submits made at the same time.
 	t, err := e.submitTarget(userID, graphID, version)
@@ -47,7 +57,7 @@ func (e *Engine) Submit(ctx context.Context, userID uuid.UUID, graphID uuid.UUID
 		uc.Locale = t.Locale
 	}
 	uc.Preferences = model.RunPreferences(t.Preferences, uc.Locale, uc.Preferences)
-	return e.submitCompiled(ctx, g, userID, inputs, uc, nil)
+	return e.submitCompiled(ctx, g, userID, inputs, uc, nil, maxCost)
 }
 
 func (e *Engine) submit(ctx context.Context, fg *model.FullGraph, userID uuid.UUID, inputs map[string]any, uc model.UserContext, parent *uuid.UUID) (*model.GraphExecution, error) {
@@ -55,10 +65,10 @@ func (e *Engine) submit(ctx context.Context, fg *model.FullGraph, userID uuid.UU
 	if err != nil {
 		return nil, err
 	}
-	return e.submitCompiled(ctx, g, userID, inputs, uc, parent)
+	return e.submitCompiled(ctx, g, userID, inputs, uc, parent, nil)
 }
 
-func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID, inputs map[string]any, uc model.UserContext, parent *uuid.UUID) (*model.GraphExecution, error) {
+func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID, inputs map[string]any, uc model.UserContext, parent *uuid.UUID, maxCost *int64) (*model.GraphExecution, error) {
 	fg := g.g
 	var err error
 	if inputs == nil {
@@ -75,7 +85,7 @@ func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID,
 	// trip, one commit, and no trip through the claim loop.
 	local := parent == nil && e.reserveLocal()
 	n := db.NewExecution{ID: newID(), GraphID: fg.ID, GraphVersion: fg.Version, UserID: userID, Inputs: inputs,
-		UserContext: uc, ParentNodeExecutionID: parent}
+		UserContext: uc, ParentNodeExecutionID: parent, MaxCost: maxCost}
 	var ex *model.GraphExecution
 	var claimed *db.Claimed
 	if local {

@@ -191,7 +191,8 @@ func (w *writer) commit(parts []*part) {
 			}
 			for _, c := range p.charges {
 				charges = append(charges, db.Charge{UserID: p.r.exec.UserID, Amount: c.amount,
-					ReferenceID: chargeRef(c), Description: chargeDescription(c)})
+					ReferenceID: chargeRef(c), Description: chargeDescription(c),
+					GraphExecutionID: p.r.id, GraphID: p.r.exec.GraphID, BlockID: c.x.n.blockUID})
 			}
 			for _, x := range p.refunds {
 				b.Refunds = append(b.Refunds, db.Refund{UserID: p.r.exec.UserID, ReferenceID: x.id.String(),
@@ -262,7 +263,7 @@ func chargeRef(c *pendingCharge) string {
 
 func chargeDescription(c *pendingCharge) string {
 	if c.pre && c.x.reserved > 0 {
-		return "node " + c.x.n.key + " (" + c.x.n.info.Name + "), " + itoa(c.x.reserved) + " credits of it reserved for tokens"
+		return "node " + c.x.n.key + " (" + c.x.n.info.Name + "), " + itoa(c.x.reserved) + " credits of it reserved for usage"
 	}
 	if c.pre {
 		return "node " + c.x.n.key + " (" + c.x.n.info.Name + ")"
@@ -389,6 +390,10 @@ func (r *run) charged(c *pendingCharge, paid bool) {
 			r.pending.node(x)
 		}
 		return
+	}
+	if c.pre {
+		r.spentTotal -= c.amount // never held
+		x.counted -= c.amount
 	}
 	if r.stopping || r.closed {
 		return

@@ -94,6 +94,12 @@ type ComplexityRoot struct {
 		Description  func(childComplexity int) int
 	}
 
+	CostEstimate struct {
+		ByNode func(childComplexity int) int
+		Max    func(childComplexity int) int
+		Min    func(childComplexity int) int
+	}
+
 	CreatedAPIKey struct {
 		APIKey func(childComplexity int) int
 		Secret func(childComplexity int) int
@@ -311,6 +317,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddCredits            func(childComplexity int, userID string, amount int, description *string) int
+		AdjustCredits         func(childComplexity int, userID string, amount int, reason string) int
 		CancelExecution       func(childComplexity int, id string) int
 		CreateAPIKey          func(childComplexity int, name string) int
 		CreateAlertRule       func(childComplexity int, input model.AlertRuleInput) int
@@ -322,13 +329,14 @@ type ComplexityRoot struct {
 		DeleteCredential      func(childComplexity int, id string) int
 		DeleteGraph           func(childComplexity int, id string) int
 		DeleteSchedule        func(childComplexity int, id string) int
-		ExecuteGraph          func(childComplexity int, graphID string, version *int, inputs gqlscalar.JSON, userContext *model.UserContextInput) int
+		ExecuteGraph          func(childComplexity int, graphID string, version *int, inputs gqlscalar.JSON, userContext *model.UserContextInput, maxCost *int) int
 		ForkGraph             func(childComplexity int, id string, version *int, name *string) int
 		PauseSchedule         func(childComplexity int, id string) int
 		ResumeSchedule        func(childComplexity int, id string) int
 		RevokeAPIKey          func(childComplexity int, id string) int
 		RotateWebhookSecret   func(childComplexity int, id string) int
 		SetActiveGraphVersion func(childComplexity int, id string, version int) int
+		SetBlockCosts         func(childComplexity int, blockID string, costs []*model.BlockCostInput) int
 		SetUserRole           func(childComplexity int, userID string, role model.UserRole) int
 		ShareExecution        func(childComplexity int, id string) int
 		UnshareExecution      func(childComplexity int, id string) int
@@ -352,6 +360,14 @@ type ComplexityRoot struct {
 		OutputSchema   func(childComplexity int) int
 		Position       func(childComplexity int) int
 		RequiredInputs func(childComplexity int) int
+	}
+
+	NodeCostEstimate struct {
+		Amount    func(childComplexity int) int
+		CostType  func(childComplexity int) int
+		MayRepeat func(childComplexity int) int
+		Min       func(childComplexity int) int
+		NodeKey   func(childComplexity int) int
 	}
 
 	NodeExecution struct {
@@ -403,23 +419,24 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AlertRules      func(childComplexity int) int
-		Block           func(childComplexity int, id string) int
-		Blocks          func(childComplexity int, category *model.BlockCategory, typeArg *model.BlockType) int
-		Credentials     func(childComplexity int, provider *string) int
-		Execution       func(childComplexity int, id string) int
-		Executions      func(childComplexity int, graphID *string, status *model.ExecutionStatus, first *int, after *string) int
-		Graph           func(childComplexity int, id string, version *int) int
-		Graphs          func(childComplexity int, first *int, after *string, filter *model.GraphFilter) int
-		LlmModels       func(childComplexity int) int
-		Me              func(childComplexity int) int
-		MyAPIKeys       func(childComplexity int) int
-		Schedules       func(childComplexity int, graphID string) int
-		SharedExecution func(childComplexity int, shareToken string) int
-		SystemMetrics   func(childComplexity int) int
-		Templates       func(childComplexity int, first *int, after *string, nameContains *string) int
-		Users           func(childComplexity int, first *int, after *string) int
-		ValidateGraph   func(childComplexity int, input model.GraphInput) int
+		AlertRules        func(childComplexity int) int
+		Block             func(childComplexity int, id string) int
+		Blocks            func(childComplexity int, category *model.BlockCategory, typeArg *model.BlockType) int
+		Credentials       func(childComplexity int, provider *string) int
+		EstimateGraphCost func(childComplexity int, graphID string, version *int, inputs gqlscalar.JSON) int
+		Execution         func(childComplexity int, id string) int
+		Executions        func(childComplexity int, graphID *string, status *model.ExecutionStatus, first *int, after *string) int
+		Graph             func(childComplexity int, id string, version *int) int
+		Graphs            func(childComplexity int, first *int, after *string, filter *model.GraphFilter) int
+		LlmModels         func(childComplexity int) int
+		Me                func(childComplexity int) int
+		MyAPIKeys         func(childComplexity int) int
+		Schedules         func(childComplexity int, graphID string) int
+		SharedExecution   func(childComplexity int, shareToken string) int
+		SystemMetrics     func(childComplexity int) int
+		Templates         func(childComplexity int, first *int, after *string, nameContains *string) int
+		Users             func(childComplexity int, first *int, after *string) int
+		ValidateGraph     func(childComplexity int, input model.GraphInput) int
 	}
 
 	Schedule struct {
@@ -456,6 +473,13 @@ type ComplexityRoot struct {
 		Timestamp        func(childComplexity int) int
 	}
 
+	UsageLine struct {
+		Credits        func(childComplexity int) int
+		Key            func(childComplexity int) int
+		NodeExecutions func(childComplexity int) int
+		Runs           func(childComplexity int) int
+	}
+
 	User struct {
 		CreatedAt   func(childComplexity int) int
 		Credit      func(childComplexity int) int
@@ -472,6 +496,7 @@ type ComplexityRoot struct {
 		Role        func(childComplexity int) int
 		Timezone    func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
+		Usage       func(childComplexity int, from time.Time, to time.Time, groupBy model.UsageGroupBy) int
 	}
 
 	UserConnection struct {
@@ -567,12 +592,14 @@ type MutationResolver interface {
 	SetUserRole(ctx context.Context, userID string, role model.UserRole) (*model.User, error)
 	DeactivateUser(ctx context.Context, userID string) (*model.User, error)
 	AddCredits(ctx context.Context, userID string, amount int, description *string) (*model.UserCredit, error)
+	AdjustCredits(ctx context.Context, userID string, amount int, reason string) (*model.UserCredit, error)
+	SetBlockCosts(ctx context.Context, blockID string, costs []*model.BlockCostInput) (*model.Block, error)
 	CreateGraph(ctx context.Context, input model.GraphInput) (*model.Graph, error)
 	UpdateGraph(ctx context.Context, id string, input model.GraphInput, activate *bool) (*model.Graph, error)
 	SetActiveGraphVersion(ctx context.Context, id string, version int) (*model.Graph, error)
 	DeleteGraph(ctx context.Context, id string) (bool, error)
 	ForkGraph(ctx context.Context, id string, version *int, name *string) (*model.Graph, error)
-	ExecuteGraph(ctx context.Context, graphID string, version *int, inputs gqlscalar.JSON, userContext *model.UserContextInput) (*model.GraphExecution, error)
+	ExecuteGraph(ctx context.Context, graphID string, version *int, inputs gqlscalar.JSON, userContext *model.UserContextInput, maxCost *int) (*model.GraphExecution, error)
 	CancelExecution(ctx context.Context, id string) (*model.GraphExecution, error)
 	ShareExecution(ctx context.Context, id string) (*model.GraphExecution, error)
 	UnshareExecution(ctx context.Context, id string) (*model.GraphExecution, error)
@@ -604,6 +631,7 @@ type QueryResolver interface {
 	MyAPIKeys(ctx context.Context) ([]*model.APIKey, error)
 	Blocks(ctx context.Context, category *model.BlockCategory, typeArg *model.BlockType) ([]*model.Block, error)
 	LlmModels(ctx context.Context) ([]*model.LLMModel, error)
+	EstimateGraphCost(ctx context.Context, graphID string, version *int, inputs gqlscalar.JSON) (*model.CostEstimate, error)
 	Block(ctx context.Context, id string) (*model.Block, error)
 	Graph(ctx context.Context, id string, version *int) (*model.Graph, error)
 	Graphs(ctx context.Context, first *int, after *string, filter *model.GraphFilter) (*model.GraphConnection, error)
@@ -626,6 +654,7 @@ type SubscriptionResolver interface {
 }
 type UserResolver interface {
 	Credit(ctx context.Context, obj *model.User) (*model.UserCredit, error)
+	Usage(ctx context.Context, obj *model.User, from time.Time, to time.Time, groupBy model.UsageGroupBy) ([]*model.UsageLine, error)
 }
 type UserCreditResolver interface {
 	Transactions(ctx context.Context, obj *model.UserCredit, first *int, after *string) (*model.CreditTransactionConnection, error)
@@ -850,6 +879,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BlockCost.Description(childComplexity), true
+
+	case "CostEstimate.byNode":
+		if e.ComplexityRoot.CostEstimate.ByNode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostEstimate.ByNode(childComplexity), true
+	case "CostEstimate.max":
+		if e.ComplexityRoot.CostEstimate.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostEstimate.Max(childComplexity), true
+	case "CostEstimate.min":
+		if e.ComplexityRoot.CostEstimate.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostEstimate.Min(childComplexity), true
 
 	case "CreatedAPIKey.apiKey":
 		if e.ComplexityRoot.CreatedAPIKey.APIKey == nil {
@@ -1805,6 +1853,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddCredits(childComplexity, args["userId"].(string), args["amount"].(int), args["description"].(*string)), true
+	case "Mutation.adjustCredits":
+		if e.ComplexityRoot.Mutation.AdjustCredits == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_adjustCredits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AdjustCredits(childComplexity, args["userId"].(string), args["amount"].(int), args["reason"].(string)), true
 	case "Mutation.cancelExecution":
 		if e.ComplexityRoot.Mutation.CancelExecution == nil {
 			break
@@ -1936,7 +1995,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ExecuteGraph(childComplexity, args["graphId"].(string), args["version"].(*int), args["inputs"].(gqlscalar.JSON), args["userContext"].(*model.UserContextInput)), true
+		return e.ComplexityRoot.Mutation.ExecuteGraph(childComplexity, args["graphId"].(string), args["version"].(*int), args["inputs"].(gqlscalar.JSON), args["userContext"].(*model.UserContextInput), args["maxCost"].(*int)), true
 	case "Mutation.forkGraph":
 		if e.ComplexityRoot.Mutation.ForkGraph == nil {
 			break
@@ -2003,6 +2062,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetActiveGraphVersion(childComplexity, args["id"].(string), args["version"].(int)), true
+	case "Mutation.setBlockCosts":
+		if e.ComplexityRoot.Mutation.SetBlockCosts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setBlockCosts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetBlockCosts(childComplexity, args["blockId"].(string), args["costs"].([]*model.BlockCostInput)), true
 	case "Mutation.setUserRole":
 		if e.ComplexityRoot.Mutation.SetUserRole == nil {
 			break
@@ -2164,6 +2234,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Node.RequiredInputs(childComplexity), true
+
+	case "NodeCostEstimate.amount":
+		if e.ComplexityRoot.NodeCostEstimate.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeCostEstimate.Amount(childComplexity), true
+	case "NodeCostEstimate.costType":
+		if e.ComplexityRoot.NodeCostEstimate.CostType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeCostEstimate.CostType(childComplexity), true
+	case "NodeCostEstimate.mayRepeat":
+		if e.ComplexityRoot.NodeCostEstimate.MayRepeat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeCostEstimate.MayRepeat(childComplexity), true
+	case "NodeCostEstimate.min":
+		if e.ComplexityRoot.NodeCostEstimate.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeCostEstimate.Min(childComplexity), true
+	case "NodeCostEstimate.nodeKey":
+		if e.ComplexityRoot.NodeCostEstimate.NodeKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeCostEstimate.NodeKey(childComplexity), true
 
 	case "NodeExecution.cost":
 		if e.ComplexityRoot.NodeExecution.Cost == nil {
@@ -2390,6 +2491,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Credentials(childComplexity, args["provider"].(*string)), true
+	case "Query.estimateGraphCost":
+		if e.ComplexityRoot.Query.EstimateGraphCost == nil {
+			break
+		}
+
+		args, err := ec.field_Query_estimateGraphCost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EstimateGraphCost(childComplexity, args["graphId"].(string), args["version"].(*int), args["inputs"].(gqlscalar.JSON)), true
 	case "Query.execution":
 		if e.ComplexityRoot.Query.Execution == nil {
 			break
@@ -2683,6 +2795,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SystemMetrics.Timestamp(childComplexity), true
 
+	case "UsageLine.credits":
+		if e.ComplexityRoot.UsageLine.Credits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLine.Credits(childComplexity), true
+	case "UsageLine.key":
+		if e.ComplexityRoot.UsageLine.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLine.Key(childComplexity), true
+	case "UsageLine.nodeExecutions":
+		if e.ComplexityRoot.UsageLine.NodeExecutions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLine.NodeExecutions(childComplexity), true
+	case "UsageLine.runs":
+		if e.ComplexityRoot.UsageLine.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLine.Runs(childComplexity), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -2773,6 +2910,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.UpdatedAt(childComplexity), true
+	case "User.usage":
+		if e.ComplexityRoot.User.Usage == nil {
+			break
+		}
+
+		args, err := ec.field_User_usage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Usage(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["groupBy"].(model.UsageGroupBy)), true
 
 	case "UserConnection.edges":
 		if e.ComplexityRoot.UserConnection.Edges == nil {
@@ -2964,6 +3112,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AlertRuleInput", ec.unmarshalInputAlertRuleInput),
+			graphql.NewInputUnmarshaler("BlockCostInput", ec.unmarshalInputBlockCostInput),
 			graphql.NewInputUnmarshaler("GraphFilter", ec.unmarshalInputGraphFilter),
 			graphql.NewInputUnmarshaler("GraphInput", ec.unmarshalInputGraphInput),
 			graphql.NewInputUnmarshaler("IntegrationCredentialInput", ec.unmarshalInputIntegrationCredentialInput),
@@ -3155,6 +3304,15 @@ type User {
   isNewUser: Boolean!
   "The user's credit balance. Only the user themself and admins may read it (FORBIDDEN otherwise)."
   credit: UserCredit!
+  "What the user's runs cost in [from, to), from the ledger (charges net of refunds), grouped. Only the user themself and admins may read it (FORBIDDEN otherwise)."
+  usage(
+    "The start of the period (included)."
+    from: Time!
+    "The end of the period (excluded); after from, at most 366 days later."
+    to: Time!
+    "How to group the lines."
+    groupBy: UsageGroupBy!
+  ): [UsageLine!]!
 }
 
 "One user in a page of users."
@@ -3389,17 +3547,24 @@ enum BlockType {
   AI
 }
 
-"What a block's price is counted per (the seed's BlockCostType)."
+"""
+What a block's price is counted per (the seed's BlockCostType). RUN is known
+before a node runs; the other kinds are usage-priced: the most a node can use
+is reserved before it starts (INSUFFICIENT_CREDITS when the balance cannot
+cover it) and what it did not use is given back (REFUND) when it ends. A block
+that declares no usage limit for a kind is priced from its input instead (the
+seed's formula), before it runs.
+"""
 enum BlockCostType {
-  "A fixed amount per node execution, charged before it runs."
+  "A fixed amount per node execution, charged before it runs (AgentExecutorBlock: 1 per sub-agent run)."
   RUN
-  "Per byte of the node's JSON-encoded input, charged before it runs."
+  "Per started KiB (1,024 bytes) the block moves (SendWebRequestBlock: 1 per KiB of response body, max_response_kib reserved)."
   BYTE
-  "Per started second of the block's run time, charged after it ran."
+  "Per started second of the block's run time; the node is stopped at the seconds reserved (WaitBlock: 1 per second)."
   SECOND
-  "Per estimated token of the input's text (words × 1.3), charged before it runs."
+  "Per started 1,000 model tokens; the AI blocks price tokens per model from the model registry (llmModels)."
   TOKEN
-  "Per request: the input's ` + "`" + `request_count` + "`" + ` (1 when absent), charged before it runs."
+  "Per outbound request, retries and pagination included (SendWebRequestBlock: 1 per request)."
   REQUEST
 }
 
@@ -4098,6 +4263,15 @@ type Query {
   ): [Block!]!
   "The language models AI blocks can use (the model registry: built-in models plus the operator's LLM_MODELS), for a model picker. Public: no token needed."
   llmModels: [LLMModel!]!
+  "What a run of one of the caller's graphs would cost, from its blocks' costs: NOT_FOUND for a graph the caller does not own."
+  estimateGraphCost(
+    "The id of one of the caller's graphs (Graph.graphId), or a version's id (Graph.id), which names that version."
+    graphId: ID!
+    "The version (1 or more); when omitted, the version a version id names, else the active version."
+    version: Int
+    "The graph's inputs, as executeGraph takes them (a JSON object); costs filtered by input values see them."
+    inputs: JSON
+  ): CostEstimate!
   "A block by id; null when there is none. Public: no token needed."
   block(
     "The block's id."
@@ -4208,6 +4382,23 @@ type Mutation {
     description: String
   ): UserCredit!
 
+  "Adds to or takes from a user's balance with a reason, recorded as an ADJUSTMENT transaction. ADMIN only. BAD_USER_INPUT when the balance would go below zero."
+  adjustCredits(
+    "The id of the user whose balance changes."
+    userId: ID!
+    "Credits to add (positive) or take (negative); not 0, at most 1,000,000,000 either way."
+    amount: Int!
+    "Why: required, 1 to 500 characters; it is the ledger entry's description."
+    reason: String!
+  ): UserCredit!
+  "Sets a block's costs (replacing all of them), in force for nodes that start from a few seconds on, without a rebuild; block sync no longer changes them. Recorded with who and when. ADMIN only."
+  setBlockCosts(
+    "The block's id."
+    blockId: ID!
+    "The block's new costs; an empty list makes it free."
+    costs: [BlockCostInput!]!
+  ): Block!
+
   "Stores a new graph owned by the caller, as version 1 and active. An invalid graph is refused with VALIDATION_FAILED listing its problems."
   createGraph(
     "The graph."
@@ -4258,6 +4449,8 @@ type Mutation {
     inputs: JSON
     "The time zone, locale and preferences the run's blocks see; the caller's own where omitted."
     userContext: UserContextInput
+    "The run's budget in credits (0 or more): a run whose next charge or reservation would pass it ends FAILED, its unused reservations given back. No budget when omitted."
+    maxCost: Int
   ): GraphExecution!
   "Stops one of the caller's runs that is QUEUED or RUNNING and returns it once stopped (or as it is after 10 seconds, if the worker holding it has not stopped it by then). CONFLICT when it already ended."
   cancelExecution(
@@ -4690,6 +4883,66 @@ extend type Mutation {
     id: ID!
   ): WebhookSecret!
 }
+
+"How usage lines are grouped."
+enum UsageGroupBy {
+  "One line per graph (key: the graph's id)."
+  GRAPH
+  "One line per block (key: the block's id)."
+  BLOCK
+  "One line per UTC day (key: YYYY-MM-DD)."
+  DAY
+}
+
+"What a user's runs cost in one group of a period, from the ledger."
+type UsageLine {
+  "The group: a graph id, a block id or a UTC date (YYYY-MM-DD)."
+  key: String!
+  "Credits charged, net of refunds."
+  credits: Int!
+  "Runs with a charge in the group."
+  runs: Int!
+  "Node executions charged in the group."
+  nodeExecutions: Int!
+}
+
+"One cost rule to set on a block (setBlockCosts)."
+input BlockCostInput {
+  "What the amount is counted per."
+  costType: BlockCostType!
+  "Credits per unit: 0 or more."
+  costAmount: Int!
+  "The currency; USD when omitted."
+  costCurrency: String
+  "A JSON object of input pin name → value: the rule applies only when each listed input equals its value. ` + "`" + `{}` + "`" + ` or omitted: always."
+  costFilter: JSON
+  "A sentence describing the rule."
+  description: String
+}
+
+"What a run of a graph would cost: a range, as usage-priced nodes may use less than they reserve and nodes downstream of a conditional or a repeating block may run fewer or more times."
+type CostEstimate {
+  "The least the run costs: paid nodes that always run, once each, at their fixed price."
+  min: Int!
+  "The most one pass costs: every paid node once, at the price reserved for it. Null when some paid node may run any number of times (downstream of a block that yields repeatedly), so there is no bound."
+  max: Int
+  "One entry per paid node."
+  byNode: [NodeCostEstimate!]!
+}
+
+"What one node of a graph would cost per execution."
+type NodeCostEstimate {
+  "The node's key in the graph."
+  nodeKey: String!
+  "The kind making up most of its price."
+  costType: BlockCostType!
+  "What is charged (or reserved) before it runs: the most one execution costs."
+  amount: Int!
+  "The least one execution costs (its fixed part, with no usage)."
+  min: Int!
+  "Whether it may run more than once per run (downstream of a block that yields repeatedly)."
+  mayRepeat: Boolean!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4786,6 +5039,18 @@ func (ec *executionContext) childFields_BlockCost(ctx context.Context, field gra
 		return ec.fieldContext_BlockCost_description(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BlockCost", field.Name)
+}
+
+func (ec *executionContext) childFields_CostEstimate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "min":
+		return ec.fieldContext_CostEstimate_min(ctx, field)
+	case "max":
+		return ec.fieldContext_CostEstimate_max(ctx, field)
+	case "byNode":
+		return ec.fieldContext_CostEstimate_byNode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CostEstimate", field.Name)
 }
 
 func (ec *executionContext) childFields_CreatedAPIKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5250,6 +5515,22 @@ func (ec *executionContext) childFields_Node(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Node", field.Name)
 }
 
+func (ec *executionContext) childFields_NodeCostEstimate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodeKey":
+		return ec.fieldContext_NodeCostEstimate_nodeKey(ctx, field)
+	case "costType":
+		return ec.fieldContext_NodeCostEstimate_costType(ctx, field)
+	case "amount":
+		return ec.fieldContext_NodeCostEstimate_amount(ctx, field)
+	case "min":
+		return ec.fieldContext_NodeCostEstimate_min(ctx, field)
+	case "mayRepeat":
+		return ec.fieldContext_NodeCostEstimate_mayRepeat(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NodeCostEstimate", field.Name)
+}
+
 func (ec *executionContext) childFields_NodeExecution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5404,6 +5685,20 @@ func (ec *executionContext) childFields_SystemMetrics(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type SystemMetrics", field.Name)
 }
 
+func (ec *executionContext) childFields_UsageLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_UsageLine_key(ctx, field)
+	case "credits":
+		return ec.fieldContext_UsageLine_credits(ctx, field)
+	case "runs":
+		return ec.fieldContext_UsageLine_runs(ctx, field)
+	case "nodeExecutions":
+		return ec.fieldContext_UsageLine_nodeExecutions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UsageLine", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5436,6 +5731,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_isNewUser(ctx, field)
 	case "credit":
 		return ec.fieldContext_User_credit(ctx, field)
+	case "usage":
+		return ec.fieldContext_User_usage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -5736,6 +6033,36 @@ func (ec *executionContext) field_Mutation_addCredits_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_adjustCredits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "amount",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["amount"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelExecution_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5925,6 +6252,14 @@ func (ec *executionContext) field_Mutation_executeGraph_args(ctx context.Context
 		return nil, err
 	}
 	args["userContext"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "maxCost",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxCost"] = arg4
 	return args, nil
 }
 
@@ -6033,6 +6368,28 @@ func (ec *executionContext) field_Mutation_setActiveGraphVersion_args(ctx contex
 		return nil, err
 	}
 	args["version"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setBlockCosts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "blockId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["blockId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "costs",
+		func(ctx context.Context, v any) ([]*model.BlockCostInput, error) {
+			return ec.unmarshalNBlockCostInput2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlockCostInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["costs"] = arg1
 	return args, nil
 }
 
@@ -6249,6 +6606,36 @@ func (ec *executionContext) field_Query_credentials_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["provider"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_estimateGraphCost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "graphId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["graphId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "inputs",
+		func(ctx context.Context, v any) (gqlscalar.JSON, error) {
+			return ec.unmarshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inputs"] = arg2
 	return args, nil
 }
 
@@ -6511,6 +6898,36 @@ func (ec *executionContext) field_UserCredit_transactions_args(ctx context.Conte
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_User_usage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) (model.UsageGroupBy, error) {
+			return ec.unmarshalNUsageGroupBy2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUsageGroupBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg2
 	return args, nil
 }
 
@@ -7354,6 +7771,84 @@ func (ec *executionContext) _BlockCost_description(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_BlockCost_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BlockCost", field, false, false, "String")
+}
+
+func (ec *executionContext) _CostEstimate_min(ctx context.Context, field graphql.CollectedField, obj *model.CostEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CostEstimate_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CostEstimate_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CostEstimate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CostEstimate_max(ctx context.Context, field graphql.CollectedField, obj *model.CostEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CostEstimate_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CostEstimate_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CostEstimate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CostEstimate_byNode(ctx context.Context, field graphql.CollectedField, obj *model.CostEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CostEstimate_byNode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByNode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NodeCostEstimate) graphql.Marshaler {
+			return ec.marshalNNodeCostEstimate2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeCostEstimateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CostEstimate_byNode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CostEstimate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeCostEstimate(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CreatedAPIKey_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreatedAPIKey) (ret graphql.Marshaler) {
@@ -11472,6 +11967,94 @@ func (ec *executionContext) fieldContext_Mutation_addCredits(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_adjustCredits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_adjustCredits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AdjustCredits(ctx, fc.Args["userId"].(string), fc.Args["amount"].(int), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserCredit) graphql.Marshaler {
+			return ec.marshalNUserCredit2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUserCredit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_adjustCredits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserCredit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_adjustCredits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setBlockCosts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setBlockCosts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetBlockCosts(ctx, fc.Args["blockId"].(string), fc.Args["costs"].([]*model.BlockCostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Block) graphql.Marshaler {
+			return ec.marshalNBlock2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlock(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setBlockCosts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Block(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setBlockCosts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createGraph(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11702,7 +12285,7 @@ func (ec *executionContext) _Mutation_executeGraph(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ExecuteGraph(ctx, fc.Args["graphId"].(string), fc.Args["version"].(*int), fc.Args["inputs"].(gqlscalar.JSON), fc.Args["userContext"].(*model.UserContextInput))
+			return ec.Resolvers.Mutation().ExecuteGraph(ctx, fc.Args["graphId"].(string), fc.Args["version"].(*int), fc.Args["inputs"].(gqlscalar.JSON), fc.Args["userContext"].(*model.UserContextInput), fc.Args["maxCost"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphExecution) graphql.Marshaler {
@@ -12646,6 +13229,121 @@ func (ec *executionContext) fieldContext_Node_executions(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _NodeCostEstimate_nodeKey(ctx context.Context, field graphql.CollectedField, obj *model.NodeCostEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeCostEstimate_nodeKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeCostEstimate_nodeKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeCostEstimate", field, false, false, "String")
+}
+
+func (ec *executionContext) _NodeCostEstimate_costType(ctx context.Context, field graphql.CollectedField, obj *model.NodeCostEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeCostEstimate_costType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.BlockCostType) graphql.Marshaler {
+			return ec.marshalNBlockCostType2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlockCostType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeCostEstimate_costType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeCostEstimate", field, false, false, "BlockCostType")
+}
+
+func (ec *executionContext) _NodeCostEstimate_amount(ctx context.Context, field graphql.CollectedField, obj *model.NodeCostEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeCostEstimate_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeCostEstimate_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeCostEstimate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NodeCostEstimate_min(ctx context.Context, field graphql.CollectedField, obj *model.NodeCostEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeCostEstimate_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeCostEstimate_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeCostEstimate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NodeCostEstimate_mayRepeat(ctx context.Context, field graphql.CollectedField, obj *model.NodeCostEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeCostEstimate_mayRepeat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MayRepeat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeCostEstimate_mayRepeat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeCostEstimate", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _NodeExecution_id(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13561,6 +14259,50 @@ func (ec *executionContext) fieldContext_Query_llmModels(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_LLMModel(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_estimateGraphCost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_estimateGraphCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EstimateGraphCost(ctx, fc.Args["graphId"].(string), fc.Args["version"].(*int), fc.Args["inputs"].(gqlscalar.JSON))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CostEstimate) graphql.Marshaler {
+			return ec.marshalNCostEstimate2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐCostEstimate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_estimateGraphCost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CostEstimate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_estimateGraphCost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -14783,6 +15525,98 @@ func (ec *executionContext) fieldContext_SystemMetrics_alerts(_ context.Context,
 	return graphql.NewScalarFieldContext("SystemMetrics", field, false, false, "String")
 }
 
+func (ec *executionContext) _UsageLine_key(ctx context.Context, field graphql.CollectedField, obj *model.UsageLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLine_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLine_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _UsageLine_credits(ctx context.Context, field graphql.CollectedField, obj *model.UsageLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLine_credits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Credits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLine_credits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UsageLine_runs(ctx context.Context, field graphql.CollectedField, obj *model.UsageLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLine_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLine_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UsageLine_nodeExecutions(ctx context.Context, field graphql.CollectedField, obj *model.UsageLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLine_nodeExecutions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeExecutions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLine_nodeExecutions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLine", field, false, false, "Int")
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15142,6 +15976,50 @@ func (ec *executionContext) fieldContext_User_credit(_ context.Context, field gr
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserCredit(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_usage(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_usage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.User().Usage(ctx, obj, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["groupBy"].(model.UsageGroupBy))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UsageLine) graphql.Marshaler {
+			return ec.marshalNUsageLine2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUsageLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_usage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UsageLine(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_usage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -16992,6 +17870,76 @@ func UnmarshalAlertRuleInput(ctx context.Context, raw any) (model.AlertRuleInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputBlockCostInput(ctx context.Context, obj any) (model.BlockCostInput, error) {
+	var it model.BlockCostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"costType", "costAmount", "costCurrency", "costFilter", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "costType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costType"))
+			data, err := ec.unmarshalNBlockCostType2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlockCostType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostType = data
+		case "costAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costAmount"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostAmount = data
+		case "costCurrency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costCurrency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostCurrency = data
+		case "costFilter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costFilter"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostFilter = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBlockCostInput unmarshals raw into the BlockCostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBlockCostInput(ctx context.Context, raw any) (model.BlockCostInput, error) {
+	var out model.BlockCostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BlockCostInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputGraphFilter(ctx context.Context, obj any) (model.GraphFilter, error) {
 	var it model.GraphFilter
 	if obj == nil {
@@ -17966,6 +18914,49 @@ func (ec *executionContext) _BlockCost(ctx context.Context, sel ast.SelectionSet
 			}
 		case "description":
 			out.Values[i] = ec._BlockCost_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var costEstimateImplementors = []string{"CostEstimate"}
+
+func (ec *executionContext) _CostEstimate(ctx context.Context, sel ast.SelectionSet, obj *model.CostEstimate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, costEstimateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CostEstimate")
+		case "min":
+			out.Values[i] = ec._CostEstimate_min(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._CostEstimate_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "byNode":
+			out.Values[i] = ec._CostEstimate_byNode(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19418,6 +20409,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "adjustCredits":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_adjustCredits(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setBlockCosts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setBlockCosts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createGraph":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createGraph(ctx, field)
@@ -19648,6 +20653,59 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Node_executions(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nodeCostEstimateImplementors = []string{"NodeCostEstimate"}
+
+func (ec *executionContext) _NodeCostEstimate(ctx context.Context, sel ast.SelectionSet, obj *model.NodeCostEstimate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodeCostEstimateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NodeCostEstimate")
+		case "nodeKey":
+			out.Values[i] = ec._NodeCostEstimate_nodeKey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "costType":
+			out.Values[i] = ec._NodeCostEstimate_costType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._NodeCostEstimate_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "min":
+			out.Values[i] = ec._NodeCostEstimate_min(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mayRepeat":
+			out.Values[i] = ec._NodeCostEstimate_mayRepeat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20033,6 +21091,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_llmModels(ctx, field)
 				})
+		case "estimateGraphCost":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_estimateGraphCost(ctx, field)
+				})
 		case "block":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -20330,6 +21394,54 @@ func (ec *executionContext) _SystemMetrics(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var usageLineImplementors = []string{"UsageLine"}
+
+func (ec *executionContext) _UsageLine(ctx context.Context, sel ast.SelectionSet, obj *model.UsageLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, usageLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UsageLine")
+		case "key":
+			out.Values[i] = ec._UsageLine_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "credits":
+			out.Values[i] = ec._UsageLine_credits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runs":
+			out.Values[i] = ec._UsageLine_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodeExecutions":
+			out.Values[i] = ec._UsageLine_nodeExecutions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var userImplementors = []string{"User"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *model.User) graphql.Marshaler {
@@ -20416,6 +21528,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_credit(ctx, field, obj)
+				})
+		case "usage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_usage(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21294,6 +22412,25 @@ func (ec *executionContext) marshalNBlockCost2ᚖgithubᚗcomᚋagentgraphᚋage
 	return ec._BlockCost(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNBlockCostInput2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlockCostInputᚄ(ctx context.Context, v any) ([]*model.BlockCostInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.BlockCostInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBlockCostInput2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlockCostInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNBlockCostInput2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlockCostInput(ctx context.Context, v any) (*model.BlockCostInput, error) {
+	res, err := ec.unmarshalInputBlockCostInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBlockCostType2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlockCostType(ctx context.Context, v any) (model.BlockCostType, error) {
 	var res model.BlockCostType
 	err := res.UnmarshalGQL(v)
@@ -21326,6 +22463,14 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNCostEstimate2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐCostEstimate(ctx context.Context, sel ast.SelectionSet, v *model.CostEstimate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CostEstimate!")
+		return graphql.Null
+	}
+	return ec._CostEstimate(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCreatedAPIKey2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐCreatedAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.CreatedAPIKey) graphql.Marshaler {
@@ -21831,6 +22976,30 @@ func (ec *executionContext) marshalNNode2ᚖgithubᚗcomᚋagentgraphᚋagentgra
 	return ec._Node(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNodeCostEstimate2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeCostEstimateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NodeCostEstimate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNodeCostEstimate2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeCostEstimate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNodeCostEstimate2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeCostEstimate(ctx context.Context, sel ast.SelectionSet, v *model.NodeCostEstimate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NodeCostEstimate!")
+		return graphql.Null
+	}
+	return ec._NodeCostEstimate(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNodeExecution2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐNodeExecutionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NodeExecution) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -22057,6 +23226,40 @@ func (ec *executionContext) marshalNTriggerKind2githubᚗcomᚋagentgraphᚋagen
 func (ec *executionContext) unmarshalNUpdateMeInput2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUpdateMeInput(ctx context.Context, v any) (model.UpdateMeInput, error) {
 	res, err := ec.unmarshalInputUpdateMeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUsageGroupBy2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUsageGroupBy(ctx context.Context, v any) (model.UsageGroupBy, error) {
+	var res model.UsageGroupBy
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUsageGroupBy2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUsageGroupBy(ctx context.Context, sel ast.SelectionSet, v model.UsageGroupBy) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNUsageLine2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUsageLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UsageLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUsageLine2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUsageLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUsageLine2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUsageLine(ctx context.Context, sel ast.SelectionSet, v *model.UsageLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UsageLine!")
+		return graphql.Null
+	}
+	return ec._UsageLine(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {

@@ -29,3 +29,6 @@ UPDATE blocks SET disabled = true, updated_at = now() WHERE NOT (id = ANY(@ids::
 
 -- name: BlockList :many
 SELECT * FROM blocks ORDER BY name;
+
+-- name: BlockExists :one
+SELECT EXISTS (SELECT 1 FROM blocks WHERE id = @id)::boolean;

@@ -38,8 +38,10 @@ WITH d AS (
                       WHERE t.reference_id = @reference_id::text AND t.transaction_type = 'EXECUTION_COST')
     RETURNING balance
 )
-INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after)
-SELECT @user_id, 0 - @amount::bigint, 'EXECUTION_COST', @description::text, @reference_id::text, d.balance FROM d
+INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after,
+                                 graph_execution_id, graph_id, block_id)
+SELECT @user_id, 0 - @amount::bigint, 'EXECUTION_COST', @description::text, @reference_id::text, d.balance,
+       sqlc.narg('graph_execution_id')::uuid, sqlc.narg('graph_id')::uuid, sqlc.narg('block_id')::uuid FROM d
 RETURNING id, balance_after;
 
 -- name: NodeExecutionCharged :one
@@ -54,7 +56,8 @@ SELECT EXISTS (SELECT 1 FROM credit_transactions
 -- @amount >= 0 gives back at most that much: the unused part of a
 -- reservation; -1 gives back all of it.
 WITH c AS (
-    SELECT t.user_id, CASE WHEN @amount::bigint >= 0 THEN least(@amount::bigint, 0 - t.amount) ELSE 0 - t.amount END AS amount
+    SELECT t.user_id, CASE WHEN @amount::bigint >= 0 THEN least(@amount::bigint, 0 - t.amount) ELSE 0 - t.amount END AS amount,
+           t.graph_execution_id, t.graph_id, t.block_id
     FROM credit_transactions t
     WHERE t.reference_id = @reference_id::text AND t.transaction_type = 'EXECUTION_COST'
       AND NOT EXISTS (SELECT 1 FROM credit_transactions r
@@ -62,10 +65,12 @@ WITH c AS (
 ), u AS (
     UPDATE user_credits uc SET balance = uc.balance + c.amount, updated_at = now()
     FROM c WHERE uc.user_id = c.user_id
-    RETURNING uc.user_id, uc.balance, c.amount
+    RETURNING uc.user_id, uc.balance, c.amount, c.graph_execution_id, c.graph_id, c.block_id
 )
-INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after)
-SELECT u.user_id, u.amount, 'REFUND', @description::text, @reference_id::text, u.balance FROM u
+INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after,
+                                 graph_execution_id, graph_id, block_id)
+SELECT u.user_id, u.amount, 'REFUND', @description::text, @reference_id::text, u.balance,
+       u.graph_execution_id, u.graph_id, u.block_id FROM u
 RETURNING amount, balance_after;
 
 -- name: NodeExecutionCancelOpen :many

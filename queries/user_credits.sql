@@ -16,3 +16,10 @@ RETURNING *;
 UPDATE user_credits SET balance = balance - @amount, updated_at = now()
 WHERE user_id = @user_id AND balance >= @amount
 RETURNING *;
+
+-- name: UserCreditAdjust :one
+-- Adds a signed amount only if the balance stays at or above zero. No row:
+-- it would not.
+UPDATE user_credits SET balance = balance + @amount, updated_at = now()
+WHERE user_id = @user_id AND balance + @amount >= 0
+RETURNING *;

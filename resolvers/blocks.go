@@ -19,7 +19,7 @@ func (r *queryResolver) Blocks(ctx context.Context, category *gql.BlockCategory,
 		if typeArg != nil && info.Type != blocks.Type(*typeArg) {
 			continue
 		}
-		out = append(out, toBlock(r.Registry, b))
+		out = append(out, r.blockWithCosts(b))
 	}
 	return out, nil
 }
@@ -29,5 +29,5 @@ func (r *queryResolver) Block(ctx context.Context, id string) (*gql.Block, error
 	if !ok {
 		return nil, nil
 	}
-	return toBlock(r.Registry, b), nil
+	return r.blockWithCosts(b), nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/agentgraph/agentgraph/blocks"
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/authz"
 	"github.com/agentgraph/agentgraph/internal/db"
@@ -19,6 +20,14 @@ import (
 type Runs interface {
 	Submit(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext) (*model.GraphExecution, error)
 	Cancel(ctx context.Context, userID, executionID uuid.UUID) (*model.GraphExecution, error)
+	// SubmitBudget is Submit with a budget (maxCost) for the run.
+	SubmitBudget(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext, maxCost *int64) (*model.GraphExecution, error)
+	// Estimate prices a run of one of the user's graphs.
+	Estimate(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any) (*model.CostEstimate, error)
+	// CostsFor is a block's costs in force (operator-set, else code); code is the code's.
+	CostsFor(blockID string, code []blocks.Cost) []blocks.Cost
+	// ReloadCosts puts block costs just set in force at once.
+	ReloadCosts(ctx context.Context) error
 }
 
 func toExecution(e *model.GraphExecution) *gql.GraphExecution {
@@ -167,7 +176,7 @@ func (r *graphResolver) Executions(ctx context.Context, obj *gql.Graph, first *i
 	return r.executionPage(ctx, u.ID, &gid, status, first, after)
 }
 
-func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, version *int, inputs gqlscalar.JSON, userContext *gql.UserContextInput) (*gql.GraphExecution, error) {
+func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, version *int, inputs gqlscalar.JSON, userContext *gql.UserContextInput, maxCost *int) (*gql.GraphExecution, error) {
 	u, err := me(ctx)
 	if err != nil {
 		return nil, err
@@ -191,7 +200,15 @@ func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, ver
 	if err != nil {
 		return nil, err
 	}
-	e, err := r.Runs.Submit(ctx, u.ID, ref.id, v, in, uc)
+	var budget *int64
+	if maxCost != nil {
+		if *maxCost < 0 {
+			return nil, model.Invalid("maxCost", "must be 0 or more")
+		}
+		b := int64(*maxCost)
+		budget = &b
+	}
+	e, err := r.Runs.SubmitBudget(ctx, u.ID, ref.id, v, in, uc, budget)
 	if err != nil {
 		return nil, err
 	}

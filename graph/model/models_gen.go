@@ -123,6 +123,30 @@ type BlockCost struct {
 	Description string `json:"description"`
 }
 
+// One cost rule to set on a block (setBlockCosts).
+type BlockCostInput struct {
+	// What the amount is counted per.
+	CostType BlockCostType `json:"costType"`
+	// Credits per unit: 0 or more.
+	CostAmount int `json:"costAmount"`
+	// The currency; USD when omitted.
+	CostCurrency *string `json:"costCurrency,omitempty"`
+	// A JSON object of input pin name → value: the rule applies only when each listed input equals its value. `{}` or omitted: always.
+	CostFilter gqlscalar.JSON `json:"costFilter,omitempty"`
+	// A sentence describing the rule.
+	Description *string `json:"description,omitempty"`
+}
+
+// What a run of a graph would cost: a range, as usage-priced nodes may use less than they reserve and nodes downstream of a conditional or a repeating block may run fewer or more times.
+type CostEstimate struct {
+	// The least the run costs: paid nodes that always run, once each, at their fixed price.
+	Min int `json:"min"`
+	// The most one pass costs: every paid node once, at the price reserved for it. Null when some paid node may run any number of times (downstream of a block that yields repeatedly), so there is no bound.
+	Max *int `json:"max,omitempty"`
+	// One entry per paid node.
+	ByNode []*NodeCostEstimate `json:"byNode"`
+}
+
 // A newly created API key with its secret.
 type CreatedAPIKey struct {
 	// The stored key (without its secret).
@@ -630,6 +654,20 @@ type Node struct {
 	Executions *NodeExecutionConnection `json:"executions"`
 }
 
+// What one node of a graph would cost per execution.
+type NodeCostEstimate struct {
+	// The node's key in the graph.
+	NodeKey string `json:"nodeKey"`
+	// The kind making up most of its price.
+	CostType BlockCostType `json:"costType"`
+	// What is charged (or reserved) before it runs: the most one execution costs.
+	Amount int `json:"amount"`
+	// The least one execution costs (its fixed part, with no usage).
+	Min int `json:"min"`
+	// Whether it may run more than once per run (downstream of a block that yields repeatedly).
+	MayRepeat bool `json:"mayRepeat"`
+}
+
 // One run of one node within a run (the seed's NodeExecution). A node runs once
 // per set of inputs that reaches it, so it may have several executions in a run.
 type NodeExecution struct {
@@ -843,6 +881,18 @@ type UpdateMeInput struct {
 	Preferences gqlscalar.JSON `json:"preferences,omitempty"`
 }
 
+// What a user's runs cost in one group of a period, from the ledger.
+type UsageLine struct {
+	// The group: a graph id, a block id or a UTC date (YYYY-MM-DD).
+	Key string `json:"key"`
+	// Credits charged, net of refunds.
+	Credits int `json:"credits"`
+	// Runs with a charge in the group.
+	Runs int `json:"runs"`
+	// Node executions charged in the group.
+	NodeExecutions int `json:"nodeExecutions"`
+}
+
 // A user account (the seed's User). Visible to the user themself, to admins
 // (`users`), and to admins and moderators as a graph's owner.
 type User struct {
@@ -876,6 +926,8 @@ type User struct {
 	IsNewUser bool `json:"isNewUser"`
 	// The user's credit balance. Only the user themself and admins may read it (FORBIDDEN otherwise).
 	Credit *UserCredit `json:"credit"`
+	// What the user's runs cost in [from, to), from the ledger (charges net of refunds), grouped. Only the user themself and admins may read it (FORBIDDEN otherwise).
+	Usage []*UsageLine `json:"usage"`
 }
 
 // A page of users, in order of registration.
@@ -1207,19 +1259,24 @@ func (e BlockCategory) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// What a block's price is counted per (the seed's BlockCostType).
+// What a block's price is counted per (the seed's BlockCostType). RUN is known
+// before a node runs; the other kinds are usage-priced: the most a node can use
+// is reserved before it starts (INSUFFICIENT_CREDITS when the balance cannot
+// cover it) and what it did not use is given back (REFUND) when it ends. A block
+// that declares no usage limit for a kind is priced from its input instead (the
+// seed's formula), before it runs.
 type BlockCostType string
 
 const (
-	// A fixed amount per node execution, charged before it runs.
+	// A fixed amount per node execution, charged before it runs (AgentExecutorBlock: 1 per sub-agent run).
 	BlockCostTypeRun BlockCostType = "RUN"
-	// Per byte of the node's JSON-encoded input, charged before it runs.
+	// Per started KiB (1,024 bytes) the block moves (SendWebRequestBlock: 1 per KiB of response body, max_response_kib reserved).
 	BlockCostTypeByte BlockCostType = "BYTE"
-	// Per started second of the block's run time, charged after it ran.
+	// Per started second of the block's run time; the node is stopped at the seconds reserved (WaitBlock: 1 per second).
 	BlockCostTypeSecond BlockCostType = "SECOND"
-	// Per estimated token of the input's text (words × 1.3), charged before it runs.
+	// Per started 1,000 model tokens; the AI blocks price tokens per model from the model registry (llmModels).
 	BlockCostTypeToken BlockCostType = "TOKEN"
-	// Per request: the input's `request_count` (1 when absent), charged before it runs.
+	// Per outbound request, retries and pagination included (SendWebRequestBlock: 1 per request).
 	BlockCostTypeRequest BlockCostType = "REQUEST"
 )
 
@@ -1883,6 +1940,67 @@ func (e *TriggerKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e TriggerKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How usage lines are grouped.
+type UsageGroupBy string
+
+const (
+	// One line per graph (key: the graph's id).
+	UsageGroupByGraph UsageGroupBy = "GRAPH"
+	// One line per block (key: the block's id).
+	UsageGroupByBlock UsageGroupBy = "BLOCK"
+	// One line per UTC day (key: YYYY-MM-DD).
+	UsageGroupByDay UsageGroupBy = "DAY"
+)
+
+var AllUsageGroupBy = []UsageGroupBy{
+	UsageGroupByGraph,
+	UsageGroupByBlock,
+	UsageGroupByDay,
+}
+
+func (e UsageGroupBy) IsValid() bool {
+	switch e {
+	case UsageGroupByGraph, UsageGroupByBlock, UsageGroupByDay:
+		return true
+	}
+	return false
+}
+
+func (e UsageGroupBy) String() string {
+	return string(e)
+}
+
+func (e *UsageGroupBy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UsageGroupBy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UsageGroupBy", str)
+	}
+	return nil
+}
+
+func (e UsageGroupBy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UsageGroupBy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UsageGroupBy) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -37,6 +37,7 @@ var Root = map[string]Level{
 	"Query.graphs":                   User,
 	"Query.templates":                User,
 	"Query.validateGraph":            User,
+	"Query.estimateGraphCost":        User,
 	"Query.execution":                User,
 	"Query.executions":               User,
 	"Query.credentials":              User,
@@ -74,6 +75,8 @@ var Root = map[string]Level{
 	"Mutation.setUserRole":     Admin,
 	"Mutation.deactivateUser":  Admin,
 	"Mutation.addCredits":      Admin,
+	"Mutation.adjustCredits":   Admin,
+	"Mutation.setBlockCosts":   Admin,
 	"Mutation.createAlertRule": Admin,
 	"Mutation.deleteAlertRule": Admin,
 }
@@ -96,6 +99,8 @@ var (
 	// UserCredit: a balance is private to its user and admins (not
 	// moderators); others get FORBIDDEN.
 	UserCredit = FieldRule{Field: "User.credit", Level: Admin}
+	// UserUsage: what a user spent is as private as their balance.
+	UserUsage = FieldRule{Field: "User.usage", Level: Admin}
 	// GraphOwner: the owner and staff see who made a graph; another user
 	// reading a template gets null.
 	GraphOwner = FieldRule{Field: "Graph.owner", Level: Moderator}
@@ -105,4 +110,4 @@ var (
 )
 
 // Fields lists the field rules, for the test that each names a real field.
-var Fields = []FieldRule{UserCredit, GraphOwner, ExecutionGraph}
+var Fields = []FieldRule{UserCredit, UserUsage, GraphOwner, ExecutionGraph}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
+	"github.com/agentgraph/agentgraph/internal/model"
 )
 
 // blockSyncLock serialises block syncs of processes starting together.
@@ -71,13 +73,21 @@ func (s *Store) BlockSync(ctx context.Context, all []BlockDescriptor) error {
 			}); err != nil {
 				return fmt.Errorf("block %s: %w", b.Name, err)
 			}
+			// Costs an operator set (setBlockCosts) are theirs: sync leaves them.
+			operator, err := s.q.BlockCostOperatorSet(ctx, tx.db, b.ID)
+			if err != nil {
+				return err
+			}
+			if operator {
+				continue
+			}
 			if err := s.q.BlockCostDeleteByBlock(ctx, tx.db, b.ID); err != nil {
 				return err
 			}
 			for _, c := range b.Costs {
 				err := s.q.BlockCostInsert(ctx, tx.db, dbsqlc.BlockCostInsertParams{
 					BlockID: b.ID, CostType: dbsqlc.BlockCostType(c.Type), CostAmount: c.Amount,
-					CostCurrency: c.Currency, CostFilter: c.Filter, Description: c.Description,
+					CostCurrency: c.Currency, CostFilter: c.Filter, Description: c.Description, Source: "code",
 				})
 				if err != nil {
 					return fmt.Errorf("block %s cost: %w", b.Name, err)
@@ -86,4 +96,85 @@ func (s *Store) BlockSync(ctx context.Context, all []BlockDescriptor) error {
 		}
 		return s.q.BlockDisableMissing(ctx, tx.db, ids)
 	})
+}
+
+// BlockCostChange is costs an operator set on a block: by whom, when.
+type BlockCostChange struct {
+	BlockID   uuid.UUID
+	Costs     []BlockCost
+	ChangedBy *uuid.UUID
+	ChangedAt time.Time
+}
+
+// blockCostJSON is a BlockCost as block_cost_changes.costs keeps it.
+type blockCostJSON struct {
+	CostType     string          `json:"costType"`
+	CostAmount   int64           `json:"costAmount"`
+	CostCurrency string          `json:"costCurrency"`
+	CostFilter   json.RawMessage `json:"costFilter"`
+	Description  string          `json:"description"`
+}
+
+// BlockCostsSet replaces a block's costs with operator-set ones, in one
+// transaction: the rows (source 'operator', which block sync leaves alone)
+// and the change recorded with who made it. model.ErrNotFound for an
+// unknown block. Callers validate the costs.
+func (s *Store) BlockCostsSet(ctx context.Context, blockID uuid.UUID, costs []BlockCost, by uuid.UUID) (*BlockCostChange, error) {
+	var out *BlockCostChange
+	err := s.InTx(ctx, func(tx *Store) error {
+		if ok, err := s.q.BlockExists(ctx, tx.db, blockID); err != nil || !ok {
+			if err == nil {
+				err = model.NotFound("block")
+			}
+			return err
+		}
+		if err := s.q.BlockCostDeleteByBlock(ctx, tx.db, blockID); err != nil {
+			return err
+		}
+		rec := make([]blockCostJSON, len(costs))
+		for i, c := range costs {
+			if err := s.q.BlockCostInsert(ctx, tx.db, dbsqlc.BlockCostInsertParams{
+				BlockID: blockID, CostType: dbsqlc.BlockCostType(c.Type), CostAmount: c.Amount,
+				CostCurrency: c.Currency, CostFilter: c.Filter, Description: c.Description, Source: "operator",
+			}); err != nil {
+				return err
+			}
+			rec[i] = blockCostJSON{c.Type, c.Amount, c.Currency, c.Filter, c.Description}
+		}
+		raw, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		row, err := s.q.BlockCostChangeInsert(ctx, tx.db, dbsqlc.BlockCostChangeInsertParams{
+			BlockID: blockID, ChangedBy: uuid.NullUUID{UUID: by, Valid: by != uuid.Nil}, Costs: raw})
+		if err != nil {
+			return err
+		}
+		out = &BlockCostChange{BlockID: blockID, Costs: costs, ChangedBy: nullID(row.ChangedBy), ChangedAt: row.ChangedAt}
+		return nil
+	})
+	return out, err
+}
+
+// BlockCostsOperator returns the costs in force of every block an operator
+// set costs for (an empty list: made free); other blocks cost what the
+// code says (block sync wrote exactly that).
+func (s *Store) BlockCostsOperator(ctx context.Context) ([]BlockCostChange, error) {
+	rows, err := s.q.BlockCostOperatorList(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]BlockCostChange, 0, len(rows))
+	for _, r := range rows {
+		var rec []blockCostJSON
+		if err := json.Unmarshal(r.Costs, &rec); err != nil {
+			return nil, fmt.Errorf("block %s costs: %w", r.BlockID, err)
+		}
+		c := BlockCostChange{BlockID: r.BlockID, Costs: make([]BlockCost, len(rec)), ChangedBy: nullID(r.ChangedBy), ChangedAt: r.ChangedAt}
+		for i, x := range rec {
+			c.Costs[i] = BlockCost{Type: x.CostType, Amount: x.CostAmount, Currency: x.CostCurrency, Filter: x.CostFilter, Description: x.Description}
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

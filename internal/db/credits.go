@@ -5,8 +5,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
+	"github.com/agentgraph/agentgraph/internal/model"
 )
 
 // Credit is a user's balance (the seed's UserCredit).
@@ -81,4 +83,44 @@ func (s *Store) CreditTransactions(ctx context.Context, userID uuid.UUID, before
 func creditFromRow(r dbsqlc.UserCredit) *Credit {
 	return &Credit{ID: r.ID, UserID: r.UserID, Balance: r.Balance, Currency: r.Currency, CreatedAt: r.CreatedAt,
 		UpdatedAt: r.UpdatedAt}
+}
+
+// CreditAdjust adds a signed amount with a reason, as an ADJUSTMENT, in one
+// transaction; model.ErrInvalid (on "amount") when the balance would go
+// below zero, nothing written.
+func (s *Store) CreditAdjust(ctx context.Context, userID uuid.UUID, amount int64, reason string) (*Credit, error) {
+	var out *Credit
+	err := s.InTx(ctx, func(tx *Store) error {
+		if _, err := s.q.UserCreditEnsure(ctx, tx.db, userID); err != nil {
+			return notFound(err, "user")
+		}
+		row, err := s.q.UserCreditAdjust(ctx, tx.db, dbsqlc.UserCreditAdjustParams{UserID: userID, Amount: amount})
+		if err == pgx.ErrNoRows {
+			return model.Invalid("amount", "would take the balance below zero")
+		}
+		if err != nil {
+			return err
+		}
+		_, err = s.q.CreditTransactionInsert(ctx, tx.db, dbsqlc.CreditTransactionInsertParams{
+			UserID: userID, Amount: amount, TransactionType: dbsqlc.TransactionTypeADJUSTMENT,
+			Description: reason, BalanceAfter: row.Balance,
+		})
+		out = creditFromRow(row)
+		return err
+	})
+	return out, err
+}
+
+// CreditUsage is a user's execution charges net of refunds in [from, to),
+// grouped by "GRAPH", "BLOCK" or "DAY", from the ledger.
+func (s *Store) CreditUsage(ctx context.Context, userID uuid.UUID, from, to time.Time, groupBy string) ([]model.UsageLine, error) {
+	rows, err := s.q.CreditUsage(ctx, s.db, dbsqlc.CreditUsageParams{GroupBy: groupBy, UserID: userID, FromTime: from, ToTime: to})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.UsageLine, len(rows))
+	for i, r := range rows {
+		out[i] = model.UsageLine{Key: r.Key, Credits: r.Credits, Runs: r.Runs, NodeExecutions: r.NodeExecutions}
+	}
+	return out, nil
 }

@@ -146,6 +146,10 @@ func executionFromRow(r dbsqlc.GraphExecution) *model.GraphExecution {
 		Trigger: model.Trigger{Kind: model.TriggerKind(r.TriggerKind), ScheduleID: nullID(r.ScheduleID),
 			WebhookID: nullID(r.WebhookID), DeliveryID: r.DeliveryID},
 	}
+	if r.MaxCost.Valid {
+		v := r.MaxCost.Int64
+		e.MaxCost = &v
+	}
 	_ = json.Unmarshal(r.Stats, &e.Stats)
 	_ = json.Unmarshal(r.UserContext, &e.UserContext)
 	if r.ParentNodeExecutionID.Valid {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -38,6 +39,7 @@ type NewExecution struct {
 	Inputs                map[string]any
 	UserContext           model.UserContext
 	ParentNodeExecutionID *uuid.UUID
+	MaxCost               *int64 // the run's budget in credits; nil: none
 }
 
 // newRunStats is the stats column of a run not yet started.
@@ -69,6 +71,9 @@ func (s *Store) insertExecution(ctx context.Context, n NewExecution) (*model.Gra
 	if n.ParentNodeExecutionID != nil {
 		p.ParentNodeExecutionID = uuid.NullUUID{UUID: *n.ParentNodeExecutionID, Valid: true}
 	}
+	if n.MaxCost != nil {
+		p.MaxCost = pgtype.Int8{Int64: *n.MaxCost, Valid: true}
+	}
 	row, err := s.q.GraphExecutionInsert(ctx, s.db, p)
 	if err != nil {
 		return nil, err
@@ -96,6 +101,7 @@ func (s *Store) ExecutionInsertClaimed(ctx context.Context, ns []NewExecution, o
 		UserID       uuid.UUID       `json:"user_id"`
 		Inputs       any             `json:"inputs"`
 		UserContext  json.RawMessage `json:"user_context"`
+		MaxCost      *int64          `json:"max_cost"`
 	}
 	rows := make([]row, len(ns))
 	for i, n := range ns {
@@ -104,7 +110,7 @@ func (s *Store) ExecutionInsertClaimed(ctx context.Context, ns []NewExecution, o
 		if n.Inputs == nil {
 			inputs = map[string]any{}
 		}
-		rows[i] = row{n.ID, n.GraphID, n.GraphVersion, n.UserID, inputs, uc}
+		rows[i] = row{n.ID, n.GraphID, n.GraphVersion, n.UserID, inputs, uc, n.MaxCost}
 	}
 	b, err := json.Marshal(rows)
 	if err != nil {
@@ -202,6 +208,7 @@ func (s *Store) ExecutionClaim(ctx context.Context, owner string, leaseSeconds f
 				IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 				LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
 				TriggerKind: r.TriggerKind, ScheduleID: r.ScheduleID, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID,
+				MaxCost: r.MaxCost,
 			}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)})
 		}
 		return nil
@@ -224,6 +231,7 @@ func (s *Store) ExecutionClaimByID(ctx context.Context, owner string, leaseSecon
 		IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 		LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
 		TriggerKind: r.TriggerKind, ScheduleID: r.ScheduleID, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID,
+		MaxCost: r.MaxCost,
 	}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)}, nil
 }
 

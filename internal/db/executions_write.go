@@ -74,11 +74,16 @@ type PendingInputWrite struct {
 }
 
 // Charge is one EXECUTION_COST debit for a node execution (ReferenceID).
+// The run, graph and block it is for go on the ledger line (and on its
+// refund), which usage reports group by.
 type Charge struct {
-	UserID      uuid.UUID
-	ReferenceID string
-	Amount      int64
-	Description string
+	UserID           uuid.UUID
+	ReferenceID      string
+	Amount           int64
+	Description      string
+	GraphExecutionID uuid.UUID
+	GraphID          uuid.UUID
+	BlockID          uuid.UUID
 }
 
 // Refund gives back what a node execution (ReferenceID) was charged before
@@ -278,7 +283,8 @@ func (s *Store) applyCredits(ctx context.Context, charges []Charge, refunds []Re
 		}
 		c := charges[o.i]
 		row, err := s.q.NodeExecutionCharge(ctx, s.db, dbsqlc.NodeExecutionChargeParams{
-			UserID: c.UserID, Description: c.Description, ReferenceID: c.ReferenceID, Amount: c.Amount})
+			UserID: c.UserID, Description: c.Description, ReferenceID: c.ReferenceID, Amount: c.Amount,
+			GraphExecutionID: nullUUID(c.GraphExecutionID), GraphID: nullUUID(c.GraphID), BlockID: nullUUID(c.BlockID)})
 		if err == nil {
 			results[o.i] = ChargeResult{Paid: true, BalanceAfter: row.BalanceAfter}
 			continue
@@ -306,3 +312,6 @@ func (s *Store) UserBalance(ctx context.Context, userID uuid.UUID) (int64, error
 	}
 	return row.Balance, nil
 }
+
+// nullUUID is id, or NULL for the zero id.
+func nullUUID(id uuid.UUID) uuid.NullUUID { return uuid.NullUUID{UUID: id, Valid: id != uuid.Nil} }

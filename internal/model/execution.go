@@ -118,6 +118,9 @@ type GraphExecution struct {
 	ParentNodeExecutionID *uuid.UUID
 	LastSeq               int64
 	Trigger               Trigger
+	// MaxCost is the run's budget in credits (nil: none): the engine starts
+	// no charge that would take the run's spend past it.
+	MaxCost *int64
 }
 
 // ExecutionSnapshot is a run and its node executions as of one consistent

@@ -8,9 +8,34 @@ package dbsqlc
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 )
+
+const blockCostChangeInsert = `-- name: BlockCostChangeInsert :one
+INSERT INTO block_cost_changes (block_id, changed_by, costs) VALUES ($1, $2, $3)
+RETURNING id, block_id, changed_by, costs, changed_at
+`
+
+type BlockCostChangeInsertParams struct {
+	BlockID   uuid.UUID
+	ChangedBy uuid.NullUUID
+	Costs     json.RawMessage
+}
+
+func (q *Queries) BlockCostChangeInsert(ctx context.Context, db DBTX, arg BlockCostChangeInsertParams) (BlockCostChange, error) {
+	row := db.QueryRow(ctx, blockCostChangeInsert, arg.BlockID, arg.ChangedBy, arg.Costs)
+	var i BlockCostChange
+	err := row.Scan(
+		&i.ID,
+		&i.BlockID,
+		&i.ChangedBy,
+		&i.Costs,
+		&i.ChangedAt,
+	)
+	return i, err
+}
 
 const blockCostDeleteByBlock = `-- name: BlockCostDeleteByBlock :exec
 DELETE FROM block_costs WHERE block_id = $1
@@ -22,8 +47,8 @@ func (q *Queries) BlockCostDeleteByBlock(ctx context.Context, db DBTX, blockID u
 }
 
 const blockCostInsert = `-- name: BlockCostInsert :exec
-INSERT INTO block_costs (block_id, cost_type, cost_amount, cost_currency, cost_filter, description)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO block_costs (block_id, cost_type, cost_amount, cost_currency, cost_filter, description, source)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
 type BlockCostInsertParams struct {
@@ -33,6 +58,7 @@ type BlockCostInsertParams struct {
 	CostCurrency string
 	CostFilter   json.RawMessage
 	Description  string
+	Source       string
 }
 
 func (q *Queries) BlockCostInsert(ctx context.Context, db DBTX, arg BlockCostInsertParams) error {
@@ -43,12 +69,13 @@ func (q *Queries) BlockCostInsert(ctx context.Context, db DBTX, arg BlockCostIns
 		arg.CostCurrency,
 		arg.CostFilter,
 		arg.Description,
+		arg.Source,
 	)
 	return err
 }
 
 const blockCostList = `-- name: BlockCostList :many
-SELECT id, block_id, cost_type, cost_amount, cost_currency, cost_filter, description FROM block_costs ORDER BY block_id, id
+SELECT id, block_id, cost_type, cost_amount, cost_currency, cost_filter, description, source FROM block_costs ORDER BY block_id, id
 `
 
 func (q *Queries) BlockCostList(ctx context.Context, db DBTX) ([]BlockCost, error) {
@@ -68,6 +95,7 @@ func (q *Queries) BlockCostList(ctx context.Context, db DBTX) ([]BlockCost, erro
 			&i.CostCurrency,
 			&i.CostFilter,
 			&i.Description,
+			&i.Source,
 		); err != nil {
 			return nil, err
 		}
@@ -77,4 +105,55 @@ func (q *Queries) BlockCostList(ctx context.Context, db DBTX) ([]BlockCost, erro
 		return nil, err
 	}
 	return items, nil
+}
+
+const blockCostOperatorList = `-- name: BlockCostOperatorList :many
+SELECT DISTINCT ON (block_id) block_id, costs, changed_by, changed_at FROM block_cost_changes
+ORDER BY block_id, changed_at DESC, id DESC
+`
+
+type BlockCostOperatorListRow struct {
+	BlockID   uuid.UUID
+	Costs     json.RawMessage
+	ChangedBy uuid.NullUUID
+	ChangedAt time.Time
+}
+
+// The costs in force of every block an operator set costs for (possibly
+// none): the latest change of each.
+func (q *Queries) BlockCostOperatorList(ctx context.Context, db DBTX) ([]BlockCostOperatorListRow, error) {
+	rows, err := db.Query(ctx, blockCostOperatorList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []BlockCostOperatorListRow{}
+	for rows.Next() {
+		var i BlockCostOperatorListRow
+		if err := rows.Scan(
+			&i.BlockID,
+			&i.Costs,
+			&i.ChangedBy,
+			&i.ChangedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const blockCostOperatorSet = `-- name: BlockCostOperatorSet :one
+SELECT EXISTS (SELECT 1 FROM block_cost_changes WHERE block_id = $1)::boolean
+`
+
+// Whether an operator set this block's costs (block sync then leaves them).
+func (q *Queries) BlockCostOperatorSet(ctx context.Context, db DBTX, blockID uuid.UUID) (bool, error) {
+	row := db.QueryRow(ctx, blockCostOperatorSet, blockID)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
 }

@@ -22,6 +22,17 @@ func (q *Queries) BlockDisableMissing(ctx context.Context, db DBTX, ids []uuid.U
 	return err
 }
 
+const blockExists = `-- name: BlockExists :one
+SELECT EXISTS (SELECT 1 FROM blocks WHERE id = $1)::boolean
+`
+
+func (q *Queries) BlockExists(ctx context.Context, db DBTX, id uuid.UUID) (bool, error) {
+	row := db.QueryRow(ctx, blockExists, id)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const blockInsert = `-- name: BlockInsert :exec
 INSERT INTO blocks (id, name, description, categories, block_type, input_schema, output_schema,
                     credential_providers, disabled, updated_at)

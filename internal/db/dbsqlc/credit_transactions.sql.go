@@ -15,7 +15,7 @@ import (
 const creditTransactionInsert = `-- name: CreditTransactionInsert :one
 INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, user_id, amount, transaction_type, description, reference_id, balance_after, created_at
+RETURNING id, user_id, amount, transaction_type, description, reference_id, balance_after, created_at, graph_execution_id, graph_id, block_id
 `
 
 type CreditTransactionInsertParams struct {
@@ -46,12 +46,15 @@ func (q *Queries) CreditTransactionInsert(ctx context.Context, db DBTX, arg Cred
 		&i.ReferenceID,
 		&i.BalanceAfter,
 		&i.CreatedAt,
+		&i.GraphExecutionID,
+		&i.GraphID,
+		&i.BlockID,
 	)
 	return i, err
 }
 
 const creditTransactionListByUser = `-- name: CreditTransactionListByUser :many
-SELECT id, user_id, amount, transaction_type, description, reference_id, balance_after, created_at FROM credit_transactions
+SELECT id, user_id, amount, transaction_type, description, reference_id, balance_after, created_at, graph_execution_id, graph_id, block_id FROM credit_transactions
 WHERE user_id = $1
   AND ($2::timestamptz IS NULL
        OR (created_at, id) < ($2::timestamptz, $3::uuid))
@@ -89,6 +92,9 @@ func (q *Queries) CreditTransactionListByUser(ctx context.Context, db DBTX, arg 
 			&i.ReferenceID,
 			&i.BalanceAfter,
 			&i.CreatedAt,
+			&i.GraphExecutionID,
+			&i.GraphID,
+			&i.BlockID,
 		); err != nil {
 			return nil, err
 		}
@@ -109,4 +115,67 @@ func (q *Queries) CreditTransactionSum(ctx context.Context, db DBTX, userID uuid
 	var column_1 int64
 	err := row.Scan(&column_1)
 	return column_1, err
+}
+
+const creditUsage = `-- name: CreditUsage :many
+SELECT (CASE $1::text
+            WHEN 'GRAPH' THEN coalesce(t.graph_id::text, '')
+            WHEN 'BLOCK' THEN coalesce(t.block_id::text, '')
+            ELSE to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') END)::text AS key,
+       (0 - sum(t.amount))::bigint AS credits,
+       count(DISTINCT t.graph_execution_id)::bigint AS runs,
+       count(DISTINCT t.reference_id)::bigint AS node_executions
+FROM credit_transactions t
+WHERE t.user_id = $2 AND t.transaction_type IN ('EXECUTION_COST', 'REFUND')
+  AND t.created_at >= $3 AND t.created_at < $4
+GROUP BY 1
+ORDER BY 1
+`
+
+type CreditUsageParams struct {
+	GroupBy  string
+	UserID   uuid.UUID
+	FromTime time.Time
+	ToTime   time.Time
+}
+
+type CreditUsageRow struct {
+	Key            string
+	Credits        int64
+	Runs           int64
+	NodeExecutions int64
+}
+
+// A user's execution charges net of refunds in [from, to), grouped by
+// @group_by: 'GRAPH' (graph id), 'BLOCK' (block id) or 'DAY' (UTC date).
+// runs counts distinct runs, node_executions distinct node executions
+// charged. Served by idx_credit_tx_usage.
+func (q *Queries) CreditUsage(ctx context.Context, db DBTX, arg CreditUsageParams) ([]CreditUsageRow, error) {
+	rows, err := db.Query(ctx, creditUsage,
+		arg.GroupBy,
+		arg.UserID,
+		arg.FromTime,
+		arg.ToTime,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CreditUsageRow{}
+	for rows.Next() {
+		var i CreditUsageRow
+		if err := rows.Scan(
+			&i.Key,
+			&i.Credits,
+			&i.Runs,
+			&i.NodeExecutions,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

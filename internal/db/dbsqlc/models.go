@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type AlertSeverity string
@@ -711,17 +712,29 @@ type BlockCost struct {
 	CostCurrency string
 	CostFilter   json.RawMessage
 	Description  string
+	Source       string
+}
+
+type BlockCostChange struct {
+	ID        uuid.UUID
+	BlockID   uuid.UUID
+	ChangedBy uuid.NullUUID
+	Costs     json.RawMessage
+	ChangedAt time.Time
 }
 
 type CreditTransaction struct {
-	ID              uuid.UUID
-	UserID          uuid.UUID
-	Amount          int64
-	TransactionType TransactionType
-	Description     string
-	ReferenceID     *string
-	BalanceAfter    int64
-	CreatedAt       time.Time
+	ID               uuid.UUID
+	UserID           uuid.UUID
+	Amount           int64
+	TransactionType  TransactionType
+	Description      string
+	ReferenceID      *string
+	BalanceAfter     int64
+	CreatedAt        time.Time
+	GraphExecutionID uuid.NullUUID
+	GraphID          uuid.NullUUID
+	BlockID          uuid.NullUUID
 }
 
 type ExecutionLog struct {
@@ -789,6 +802,7 @@ type GraphExecution struct {
 	ScheduleID            uuid.NullUUID
 	WebhookID             uuid.NullUUID
 	DeliveryID            *string
+	MaxCost               pgtype.Int8
 }
 
 type IntegrationCredential struct {

@@ -55,16 +55,21 @@ WITH d AS (
                       WHERE t.reference_id = $4::text AND t.transaction_type = 'EXECUTION_COST')
     RETURNING balance
 )
-INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after)
-SELECT $1, 0 - $2::bigint, 'EXECUTION_COST', $3::text, $4::text, d.balance FROM d
+INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after,
+                                 graph_execution_id, graph_id, block_id)
+SELECT $1, 0 - $2::bigint, 'EXECUTION_COST', $3::text, $4::text, d.balance,
+       $5::uuid, $6::uuid, $7::uuid FROM d
 RETURNING id, balance_after
 `
 
 type NodeExecutionChargeParams struct {
-	UserID      uuid.UUID
-	Amount      int64
-	Description string
-	ReferenceID string
+	UserID           uuid.UUID
+	Amount           int64
+	Description      string
+	ReferenceID      string
+	GraphExecutionID uuid.NullUUID
+	GraphID          uuid.NullUUID
+	BlockID          uuid.NullUUID
 }
 
 type NodeExecutionChargeRow struct {
@@ -83,6 +88,9 @@ func (q *Queries) NodeExecutionCharge(ctx context.Context, db DBTX, arg NodeExec
 		arg.Amount,
 		arg.Description,
 		arg.ReferenceID,
+		arg.GraphExecutionID,
+		arg.GraphID,
+		arg.BlockID,
 	)
 	var i NodeExecutionChargeRow
 	err := row.Scan(&i.ID, &i.BalanceAfter)
@@ -229,7 +237,8 @@ func (q *Queries) NodeExecutionPageByNodes(ctx context.Context, db DBTX, arg Nod
 
 const nodeExecutionRefund = `-- name: NodeExecutionRefund :one
 WITH c AS (
-    SELECT t.user_id, CASE WHEN $3::bigint >= 0 THEN least($3::bigint, 0 - t.amount) ELSE 0 - t.amount END AS amount
+    SELECT t.user_id, CASE WHEN $3::bigint >= 0 THEN least($3::bigint, 0 - t.amount) ELSE 0 - t.amount END AS amount,
+           t.graph_execution_id, t.graph_id, t.block_id
     FROM credit_transactions t
     WHERE t.reference_id = $2::text AND t.transaction_type = 'EXECUTION_COST'
       AND NOT EXISTS (SELECT 1 FROM credit_transactions r
@@ -237,10 +246,12 @@ WITH c AS (
 ), u AS (
     UPDATE user_credits uc SET balance = uc.balance + c.amount, updated_at = now()
     FROM c WHERE uc.user_id = c.user_id
-    RETURNING uc.user_id, uc.balance, c.amount
+    RETURNING uc.user_id, uc.balance, c.amount, c.graph_execution_id, c.graph_id, c.block_id
 )
-INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after)
-SELECT u.user_id, u.amount, 'REFUND', $1::text, $2::text, u.balance FROM u
+INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after,
+                                 graph_execution_id, graph_id, block_id)
+SELECT u.user_id, u.amount, 'REFUND', $1::text, $2::text, u.balance,
+       u.graph_execution_id, u.graph_id, u.block_id FROM u
 RETURNING amount, balance_after
 `
 

@@ -36,6 +36,33 @@ func (q *Queries) UserCreditAdd(ctx context.Context, db DBTX, arg UserCreditAddP
 	return i, err
 }
 
+const userCreditAdjust = `-- name: UserCreditAdjust :one
+UPDATE user_credits SET balance = balance + $1, updated_at = now()
+WHERE user_id = $2 AND balance + $1 >= 0
+RETURNING id, user_id, balance, currency, created_at, updated_at
+`
+
+type UserCreditAdjustParams struct {
+	Amount int64
+	UserID uuid.UUID
+}
+
+// Adds a signed amount only if the balance stays at or above zero. No row:
+// it would not.
+func (q *Queries) UserCreditAdjust(ctx context.Context, db DBTX, arg UserCreditAdjustParams) (UserCredit, error) {
+	row := db.QueryRow(ctx, userCreditAdjust, arg.Amount, arg.UserID)
+	var i UserCredit
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Balance,
+		&i.Currency,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const userCreditDeduct = `-- name: UserCreditDeduct :one
 UPDATE user_credits SET balance = balance - $1, updated_at = now()
 WHERE user_id = $2 AND balance >= $1

@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"context"
+
+	"maps"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// repeating blocks yield their output pins any number of times per run (one
+// value per item), so whatever they feed may run as often.
+var repeating = map[string]bool{"StepThroughItemsBlock": true}
+
+// conditional blocks route a value down one of several pins: what they
+// feed may not run at all.
+var conditional = map[string]bool{"ConditionBlock": true}
+
+// Estimate prices a run of one of userID's graphs (the seed's
+// get_cost_estimate per node, priced as the engine charges: PlanCosts).
+// Each paid node's input is its defaults, with the run's inputs in its
+// input blocks; linked values are unknown, so costs filtered on them match
+// only through defaults. AI blocks are priced as on the platform's key (the
+// worst case). Min counts the fixed part of paid nodes that always run
+// (none downstream of a conditional or repeating block); Max every paid
+// node once at what it reserves, nil when some may repeat.
+func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any) (*model.CostEstimate, error) {
+	t, err := e.submitTarget(userID, graphID, version)
+	if err != nil {
+		return nil, err
+	}
+	if t.GraphOwner != userID {
+		return nil, model.NotFound("graph")
+	}
+	g, err := e.compiled(ctx, t.Graph.ID, t.Graph.Version)
+	if err != nil {
+		return nil, err
+	}
+	mayRepeat, maySkip := downstreamOf(g, repeating), downstreamOf(g, conditional)
+	out := &model.CostEstimate{ByNode: []model.NodeCostEstimate{}}
+	var maxTotal int64
+	bounded := true
+	for _, n := range g.order {
+		input := maps.Clone(n.defaults)
+		if input == nil {
+			input = map[string]any{}
+		}
+		if n.is(blocks.TypeInput) {
+			if name, _ := input["name"].(string); name != "" {
+				if v, ok := inputs[name]; ok {
+					input["value"] = v
+				}
+			}
+		}
+		x := &nodeExec{n: n, input: input}
+		plan := e.planNode(x)
+		amount := plan.Total()
+		parts := map[string]int64{}
+		for k, price := range plan.Prices {
+			parts[string(k)] += price * blocks.Units(k, plan.Limits[k])
+		}
+		for _, c := range n.info.Costs {
+			if c.Type == blocks.CostRun && c.Matches(input) {
+				parts[string(blocks.CostRun)] += c.Amount
+			}
+		}
+		if reserve := n.info.Reserve; reserve != nil {
+			creds := map[string]blocks.Credential{}
+			for _, p := range n.info.CredentialProviders {
+				creds[p] = blocks.Credential{Provider: p, Operator: true}
+			}
+			if res, err := reserve(input, creds); err == nil && res > 0 {
+				amount += res
+				parts[string(blocks.CostToken)] += res
+			}
+		}
+		if amount <= 0 {
+			continue
+		}
+		kind, top := "", int64(-1)
+		for _, k := range blocks.CostTypes {
+			if parts[string(k)] > top {
+				kind, top = string(k), parts[string(k)]
+			}
+		}
+		if top <= 0 { // priced from the input by the seed's formula
+			kind = string(dominantKind(n.info.Costs, input))
+		}
+		ne := model.NodeCostEstimate{NodeKey: n.key, CostType: kind, Amount: amount, Min: plan.Fixed, MayRepeat: mayRepeat[n]}
+		out.ByNode = append(out.ByNode, ne)
+		maxTotal += amount
+		if ne.MayRepeat {
+			bounded = false
+		}
+		if !mayRepeat[n] && !maySkip[n] {
+			out.Min += plan.Fixed
+		}
+	}
+	if bounded {
+		out.Max = &maxTotal
+	}
+	return out, nil
+}
+
+// dominantKind is the kind of the largest matching cost.
+func dominantKind(costs []blocks.Cost, input map[string]any) blocks.CostType {
+	kind, top := blocks.CostRun, int64(-1)
+	for _, c := range costs {
+		if c.Matches(input) && c.Calculate(input) > top {
+			kind, top = c.Type, c.Calculate(input)
+		}
+	}
+	return kind
+}
+
+// downstreamOf marks the nodes reachable from a node whose block is named
+// in from (not those nodes themselves).
+func downstreamOf(g *graph, from map[string]bool) map[*gnode]bool {
+	seen := map[*gnode]bool{}
+	var walk func(n *gnode)
+	walk = func(n *gnode) {
+		for _, links := range n.out {
+			for _, l := range links {
+				if !seen[l.sink] {
+					seen[l.sink] = true
+					walk(l.sink)
+				}
+			}
+		}
+	}
+	for _, n := range g.order {
+		if from[n.info.Name] {
+			walk(n)
+		}
+	}
+	return seen
+}

@@ -1,0 +1,28 @@
+package model
+
+// CostEstimate is what a run of a graph would cost (estimateGraphCost).
+// Max is nil when some paid node may run any number of times.
+type CostEstimate struct {
+	Min    int64
+	Max    *int64
+	ByNode []NodeCostEstimate
+}
+
+// NodeCostEstimate is one paid node's price per execution: Amount is what
+// is charged or reserved before it runs, Min its fixed part; CostType the
+// kind making up most of Amount.
+type NodeCostEstimate struct {
+	NodeKey   string
+	CostType  string
+	Amount    int64
+	Min       int64
+	MayRepeat bool
+}
+
+// UsageLine is one group of a user's usage (me.usage).
+type UsageLine struct {
+	Key            string
+	Credits        int64
+	Runs           int64
+	NodeExecutions int64
+}

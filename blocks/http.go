@@ -17,9 +17,10 @@ import (
 // node cannot exhaust a worker's memory: the most max_response_kib allows.
 const maxResponseBytes = 10 << 20
 
-// defaultResponseKiB is max_response_kib's default: 1 MiB. It is also what
+// defaultResponseKiB is max_response_kib's default: 64 KiB, so a request
+// reserves 65 credits by default (1 KiB is 1 credit), not 1,025. It is also what
 // is reserved for the body (BYTE) unless a node asks for less or more.
-const defaultResponseKiB = 1024
+const defaultResponseKiB = 64
 
 // maxRetries bounds the retries input: each one is a request paid for.
 const maxRetries = 5
@@ -31,7 +32,7 @@ type sendWebRequestIn struct {
 	JSONFormat bool              `json:"json_format" jsonschema:"default=false" jsonschema_description:"Send the body as JSON: sets Content-Type application/json even for a string body."`
 	Body       any               `json:"body,omitempty" jsonschema_description:"The request body: a string is sent as is, anything else JSON-encoded."`
 	Timeout    float64           `json:"timeout" jsonschema:"default=30,exclusiveMinimum=0" jsonschema_description:"Seconds to wait for the whole request."`
-	MaxKiB     int64             `json:"max_response_kib" jsonschema:"default=1024,minimum=1,maximum=10240" jsonschema_description:"The largest response body accepted, in KiB: a larger one fails the node. Its BYTE price is reserved before the request and the unused part given back."`
+	MaxKiB     int64             `json:"max_response_kib" jsonschema:"default=64,minimum=1,maximum=10240" jsonschema_description:"The largest response body accepted, in KiB: a larger one fails the node. Its BYTE price is reserved before the request and the unused part given back."`
 	Retries    int64             `json:"retries" jsonschema:"default=0,minimum=0,maximum=5" jsonschema_description:"How many times to try again after a failed request (no answer, or a 5xx status); every try is a request paid for (REQUEST)."`
 }
 

@@ -260,7 +260,7 @@ func TestSendWebRequestReportsUsage(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, strings.Repeat("x", 3000), pinValue(t, outs, "response"))
 	require.Equal(t, Usage{CostRequest: 2, CostByte: 3000}, used, "the 503 and the retry; the kept body")
-	require.Equal(t, Usage{CostRequest: 3, CostByte: 1024 * 1024}, httpLimits(in))
+	require.Equal(t, Usage{CostRequest: 3, CostByte: defaultResponseKiB * 1024}, httpLimits(in))
 	require.Equal(t, Usage{CostRequest: 1, CostByte: 2048}, httpLimits(map[string]any{"max_response_kib": 2}))
 
 	// A body over max_response_kib fails the node.

@@ -50,6 +50,9 @@ type Info struct {
 	OutputSchema        json.RawMessage // JSON Schema of the outputs: one property per output pin
 	Costs               []Cost
 	CredentialProviders []string // provider names the block needs credentials for
+	// Credentials, when set, declares the block's `credentials` input
+	// (CredentialsMeta): which providers, auth types and scopes it accepts.
+	Credentials *CredentialsSpec
 }
 
 // Emit yields one output value on a pin. It returns an error (the context's)
@@ -83,18 +86,13 @@ type RunContext struct {
 	UserContext UserContext
 	// Credentials by provider name; only those the block declared.
 	Credentials map[string]Credential
-	Agents      AgentRunner
+	// InputCredential is the credential of the node's `credentials` input
+	// (Info.Credentials); nil when the input is optional and empty.
+	InputCredential *Credential
+	Agents          AgentRunner
 	// AllowPrivateNetwork lets network blocks reach loopback and private
 	// addresses (netguard.go); off unless the deployment turns it on.
 	AllowPrivateNetwork bool
-}
-
-// Credential is a decrypted credential handed to a block for one run.
-type Credential struct {
-	Provider string
-	Type     string // OAUTH2 | API_KEY | BASIC_AUTH | CUSTOM
-	Secret   string // access token or API key; never logged
-	Username string
 }
 
 // Block is one kind of node. Run gets the merged, schema-validated input and

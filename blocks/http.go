@@ -24,6 +24,9 @@ type sendWebRequestIn struct {
 	JSONFormat bool              `json:"json_format" jsonschema:"default=false" jsonschema_description:"Send the body as JSON: sets Content-Type application/json even for a string body."`
 	Body       any               `json:"body,omitempty" jsonschema_description:"The request body: a string is sent as is, anything else JSON-encoded."`
 	Timeout    float64           `json:"timeout" jsonschema:"default=30,exclusiveMinimum=0" jsonschema_description:"Seconds to wait for the whole request."`
+	// Only the credential's id travels in the input (and is stored); the
+	// engine hands the decrypted secret to the run in RunContext.
+	Credentials *CredentialsMeta `json:"credentials,omitempty" jsonschema_description:"A stored credential to authenticate with: a bearer token (OAuth2, API key), basic auth, or the header its metadata names."`
 }
 
 type sendWebRequestOut struct {
@@ -46,12 +49,16 @@ func SendWebRequestBlock() Block {
 		Categories:  []Category{CategoryIntegration},
 		Type:        TypeStandard,
 		Costs:       []Cost{{Type: CostRun, Amount: 1, Currency: DefaultCurrency, Description: "per request"}},
+		Credentials: &CredentialsSpec{Optional: true},
 	}, func(ctx context.Context, rc *RunContext, in sendWebRequestIn, emit Emit) error {
 		req, cancel, err := buildRequest(ctx, in)
 		if err != nil {
 			return err
 		}
 		defer cancel()
+		if rc.InputCredential != nil {
+			rc.InputCredential.Apply(req)
+		}
 		resp, err := httpClient(rc).Do(req)
 		if err != nil {
 			return requestError(ctx, req, in.Timeout, err)

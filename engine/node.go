@@ -254,6 +254,9 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 			}
 		}
 	}
+	if err == nil && x.n.info.Credentials != nil {
+		err = e.inputCredential(ctx, r.exec.UserID, x, rc)
+	}
 	if err == nil {
 		err = safeRun(func() error { return x.n.block.Run(ctx, rc, x.input, emit) })
 	}

@@ -37,8 +37,15 @@ func mustJSON(v any) gqlscalar.JSON {
 }
 
 func toAPIKey(k *model.APIKey) *gql.APIKey {
+	perms := gql.AllAPIKeyPermission // nil: every permission
+	if k.Permissions != nil {
+		perms = make([]gql.APIKeyPermission, len(k.Permissions))
+		for i, p := range k.Permissions {
+			perms[i] = gql.APIKeyPermission(p)
+		}
+	}
 	return &gql.APIKey{ID: k.ID.String(), Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt,
-		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt, IsRevoked: k.RevokedAt != nil}
+		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt, IsRevoked: k.RevokedAt != nil, Permissions: perms}
 }
 
 func toGraph(g *model.Graph) *gql.Graph {

@@ -2,7 +2,6 @@ package authz
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/agentgraph/agentgraph/internal/auth"
@@ -56,5 +55,5 @@ func RequirePermission(ctx context.Context, p Permission) error {
 	if !scoped || slices.Contains(perms, string(p)) || slices.Contains(perms, string(AdminPermission)) {
 		return nil
 	}
-	return fmt.Errorf("%w: this API key lacks the %s permission", model.ErrForbidden, p)
+	return &model.PermissionError{Permission: string(p)}
 }

@@ -345,4 +345,3 @@ func TestRegistryFromEnv(t *testing.T) {
 	_, err = integrations.FromEnv(func(k string) string { return env[k] })
 	require.ErrorContains(t, err, "OAUTH_PROVIDERS")
 }
-

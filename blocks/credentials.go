@@ -121,3 +121,17 @@ type CredentialNeed struct {
 	Spec  CredentialsSpec
 	ID    string // the chosen credential; "": the newest of the providers
 }
+
+// ProviderNames lists every provider the block takes credentials of: those
+// it needs (CredentialProviders) and those its credentials input accepts.
+func (i *Info) ProviderNames() []string {
+	out := append([]string{}, i.CredentialProviders...)
+	if i.Credentials != nil {
+		for _, p := range i.Credentials.Providers {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}

@@ -42,5 +42,9 @@ func BuiltinBlocks() []Block {
 		GetCurrentTimeBlock(),
 		// integrations
 		SendWebRequestBlock(),
+		GithubListIssuesBlock(),
+		GithubMakeIssueBlock(),
+		GithubCommentBlock(),
+		GithubListPullRequestsBlock(),
 	}
 }

@@ -86,10 +86,7 @@ func toBlock(reg *blocks.Registry, b blocks.Block) *gql.Block {
 		costs[i] = &gql.BlockCost{CostType: gql.BlockCostType(c.Type), CostAmount: int(c.Amount),
 			CostCurrency: c.CurrencyOrDefault(), CostFilter: gqlscalar.JSON(c.FilterJSON()), Description: c.Description}
 	}
-	creds := info.CredentialProviders
-	if creds == nil {
-		creds = []string{}
-	}
+	creds := info.ProviderNames()
 	return &gql.Block{
 		ID: info.ID, Name: info.Name, Description: info.Description, Categories: cats,
 		BlockType: gql.BlockType(info.Type), InputSchema: gqlscalar.JSON(info.InputSchema),

@@ -60,9 +60,12 @@ func (e *echo) seen() []string {
 // setupIntegrations is the API with the integrations wired as in
 // internal/app: OAUTH_PROVIDERS=fake pointing at a local stub, the
 // callback served, and an engine that resolves and checks credentials.
-func setupIntegrations(t *testing.T, stub *oauthstub.Stub) *bundle {
+func setupIntegrations(t *testing.T, stub *oauthstub.Stub, extraEnv ...string) *bundle {
 	t.Helper()
 	env := stub.Env("fake")
+	for i := 0; i+1 < len(extraEnv); i += 2 {
+		env[extraEnv[i]] = extraEnv[i+1]
+	}
 	reg, err := integrations.FromEnv(func(k string) string { return env[k] })
 	require.NoError(t, err)
 	store := db.New(testenv.Postgres(t))
@@ -305,4 +308,49 @@ func TestIntegrationCredentialFailures(t *testing.T) {
 	require.Contains(t, r.Errors[0].Message, `node "web" (SendWebRequestBlock)`)
 	require.Contains(t, r.Errors[0].Message, "the fake credential")
 	require.Empty(t, ec.seen(), "no request left with a refused credential")
+}
+
+// A GitHub block without a chosen credential uses the user's newest github
+// credential against GITHUB_API_URL; a user without one is refused at
+// executeGraph naming the node and the provider.
+func TestGithubBlockUsesNewestGithubCredential(t *testing.T) {
+	t.Parallel()
+	stub := oauthstub.New()
+	t.Cleanup(stub.Close)
+	var mu sync.Mutex
+	var auths []string
+	gh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auths = append(auths, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		_, _ = io.WriteString(w, `[{"title":"A PR","html_url":"https://github.com/octo/hello/pull/1"}]`)
+	}))
+	t.Cleanup(gh.Close)
+	b := setupIntegrations(t, stub, "GITHUB_API_URL", gh.URL+"/api/v3")
+	_, with := b.user(model.RoleUser)
+	_, without := b.user(model.RoleUser)
+	in := func() map[string]any {
+		return map[string]any{"name": "prs " + testenv.RandomSuffix(6), "nodes": []map[string]any{
+			{"key": "prs", "blockId": "GithubListPullRequestsBlock", "inputDefault": map[string]any{"repo_url": "https://github.com/octo/hello"}},
+			{"key": "out", "blockId": "AgentOutputBlock", "inputDefault": map[string]any{"name": "pr"}},
+		}, "links": []map[string]any{{"sourceKey": "prs", "sourceName": "pull_request", "sinkKey": "out", "sinkName": "value"}}}
+	}
+	const exec = `mutation($g: ID!) { executeGraph(graphId: $g) { id } }`
+	var g struct{ ID string }
+	b.ok(without, createGraph, map[string]any{"in": in()}, "createGraph", &g)
+	r := b.do(without, exec, map[string]any{"g": g.ID})
+	require.Equal(t, "BAD_USER_INPUT", r.code())
+	require.Contains(t, r.Errors[0].Message, `node "prs" (GithubListPullRequestsBlock) needs a github credential and none is connected`)
+
+	b.ok(with, `mutation { createCredential(input: {provider: "github", authType: API_KEY, secret: "ghp_pat"}) { id } }`, nil, "createCredential", nil)
+	b.ok(with, createGraph, map[string]any{"in": in()}, "createGraph", &g)
+	var ex struct{ ID string }
+	b.ok(with, exec, map[string]any{"g": g.ID}, "executeGraph", &ex)
+	waitStatus(t, b, with, ex.ID, "COMPLETED")
+	var got struct{ Outputs map[string][]map[string]string }
+	b.ok(with, `query($id: ID!) { execution(id: $id) { outputs } }`, map[string]any{"id": ex.ID}, "execution", &got)
+	require.Equal(t, "A PR", got.Outputs["pr"][0]["title"])
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{"GET /api/v3/repos/octo/hello/pulls Bearer ghp_pat"}, auths)
 }

@@ -347,7 +347,9 @@ func TestGithubBlockUsesNewestGithubCredential(t *testing.T) {
 	var ex struct{ ID string }
 	b.ok(with, exec, map[string]any{"g": g.ID}, "executeGraph", &ex)
 	waitStatus(t, b, with, ex.ID, "COMPLETED")
-	var got struct{ Outputs map[string][]map[string]string }
+	var got struct {
+		Outputs map[string][]map[string]string
+	}
 	b.ok(with, `query($id: ID!) { execution(id: $id) { outputs } }`, map[string]any{"id": ex.ID}, "execution", &got)
 	require.Equal(t, "A PR", got.Outputs["pr"][0]["title"])
 	mu.Lock()

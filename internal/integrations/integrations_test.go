@@ -23,7 +23,7 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	store   *db.Store
 	stub    *oauthstub.Stub
 	reg     *integrations.Registry
@@ -33,7 +33,7 @@ type fixture struct {
 	user    *model.User
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t testing.TB) *fixture {
 	t.Helper()
 	stub := oauthstub.New()
 	t.Cleanup(stub.Close)
@@ -230,7 +230,7 @@ func TestRefreshExactlyOnceAcrossProcesses(t *testing.T) {
 	require.EqualValues(t, 3, f.stub.Refreshes.Load())
 }
 
-func forceExpiry(t *testing.T, f *fixture, id uuid.UUID, at time.Time) {
+func forceExpiry(t testing.TB, f *fixture, id uuid.UUID, at time.Time) {
 	t.Helper()
 	require.NoError(t, f.store.InTx(context.Background(), func(tx *db.Store) error {
 		c, err := tx.CredentialLock(context.Background(), id)

@@ -27,6 +27,8 @@ CREATE TABLE oauth_states (
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX idx_oauth_states_expires ON oauth_states (expires_at);
+-- Deleting a user cascades here.
+CREATE INDEX idx_oauth_states_user ON oauth_states (user_id);
 
 -- +goose Down
 DROP TABLE oauth_states;

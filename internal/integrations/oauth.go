@@ -98,6 +98,9 @@ func (c *Connect) Start(ctx context.Context, userID uuid.UUID, provider string, 
 		Scopes: scopes, VerifierSealed: sealed, RedirectTo: redirectTo, ExpiresAt: c.now().Add(StateTTL)}); err != nil {
 		return "", err
 	}
+	// Abandoned connects are swept here rather than by a timer: starts are
+	// rare, and an index on expires_at makes the sweep cheap.
+	_, _ = c.Store.OAuthStatePurge(ctx)
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
 	for k, v := range p.OAuth.AuthParams {
 		opts = append(opts, oauth2.SetAuthURLParam(k, v))

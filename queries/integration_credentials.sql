@@ -32,13 +32,14 @@ SELECT * FROM integration_credentials WHERE id = @id AND user_id = @user_id;
 -- then re-read what it stored.
 SELECT * FROM integration_credentials WHERE id = @id FOR UPDATE;
 
--- name: CredentialSetTokens :exec
+-- name: CredentialSetTokens :one
 -- A refresh: the new access token and a rotated refresh token are one
 -- sealed value, stored with the new expiry in one statement.
 UPDATE integration_credentials
 SET secret_encrypted = @secret_encrypted, expires_at = sqlc.narg('expires_at'),
     token_type = coalesce(sqlc.narg('token_type'), token_type), scopes = @scopes, updated_at = now()
-WHERE id = @id;
+WHERE id = @id
+RETURNING *;
 
 -- name: CredentialInvalidate :exec
 UPDATE integration_credentials SET invalid_reason = @reason, updated_at = now() WHERE id = @id;

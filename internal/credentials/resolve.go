@@ -242,11 +242,8 @@ func (s *Service) refresh(ctx context.Context, id uuid.UUID) (*db.SealedCredenti
 			if tok.Scopes != nil {
 				scopes = tok.Scopes
 			}
-			if err := tx.CredentialSetTokens(fctx, id, sealed, expires, tokenType, scopes); err != nil {
-				return err
-			}
-			// Re-read: the stored version (updated_at) keys the secret cache.
-			out, err = tx.CredentialLock(fctx, id)
+			// The stored row: its version (updated_at) keys the secret cache.
+			out, err = tx.CredentialSetTokens(fctx, id, sealed, expires, tokenType, scopes)
 			return err
 		})
 		return out, err

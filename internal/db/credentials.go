@@ -99,13 +99,17 @@ func (s *Store) CredentialLock(ctx context.Context, id uuid.UUID) (*SealedCreden
 
 // CredentialSetTokens stores a refresh's outcome: the sealed access and
 // (possibly rotated) refresh token, the expiry, token type and scopes, in
-// one statement.
-func (s *Store) CredentialSetTokens(ctx context.Context, id uuid.UUID, sealed []byte, expiresAt *time.Time, tokenType *string, scopes []string) error {
+// one statement, and returns the stored credential.
+func (s *Store) CredentialSetTokens(ctx context.Context, id uuid.UUID, sealed []byte, expiresAt *time.Time, tokenType *string, scopes []string) (*SealedCredential, error) {
 	if scopes == nil {
 		scopes = []string{}
 	}
-	return s.q.CredentialSetTokens(ctx, s.db, dbsqlc.CredentialSetTokensParams{ID: id, SecretEncrypted: sealed,
+	row, err := s.q.CredentialSetTokens(ctx, s.db, dbsqlc.CredentialSetTokensParams{ID: id, SecretEncrypted: sealed,
 		ExpiresAt: expiresAt, TokenType: tokenType, Scopes: scopes})
+	if err != nil {
+		return nil, notFound(err, "credential")
+	}
+	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
 }
 
 // CredentialInvalidate marks a credential unusable with the reason (its

@@ -63,7 +63,8 @@ func TestCredentialTokensAndInvalidation(t *testing.T) {
 		if _, err := tx.CredentialLock(ctx, c.ID); err != nil {
 			return err
 		}
-		return tx.CredentialSetTokens(ctx, c.ID, []byte("v2"), &later, nil, []string{"read", "write"})
+		_, err := tx.CredentialSetTokens(ctx, c.ID, []byte("v2"), &later, nil, []string{"read", "write"})
+		return err
 	}))
 	got, err := s.CredentialGetSealed(ctx, u.ID, c.ID)
 	require.NoError(t, err)

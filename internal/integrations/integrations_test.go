@@ -237,7 +237,8 @@ func forceExpiry(t testing.TB, f *fixture, id uuid.UUID, at time.Time) {
 		if err != nil {
 			return err
 		}
-		return tx.CredentialSetTokens(context.Background(), id, c.SecretEncrypted, &at, nil, c.Scopes)
+		_, err = tx.CredentialSetTokens(context.Background(), id, c.SecretEncrypted, &at, nil, c.Scopes)
+		return err
 	}))
 }
 

@@ -275,11 +275,12 @@ func (q *Queries) CredentialLock(ctx context.Context, db DBTX, id uuid.UUID) (In
 	return i, err
 }
 
-const credentialSetTokens = `-- name: CredentialSetTokens :exec
+const credentialSetTokens = `-- name: CredentialSetTokens :one
 UPDATE integration_credentials
 SET secret_encrypted = $1, expires_at = $2,
     token_type = coalesce($3, token_type), scopes = $4, updated_at = now()
 WHERE id = $5
+RETURNING id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at, token_type, invalid_reason
 `
 
 type CredentialSetTokensParams struct {
@@ -292,13 +293,31 @@ type CredentialSetTokensParams struct {
 
 // A refresh: the new access token and a rotated refresh token are one
 // sealed value, stored with the new expiry in one statement.
-func (q *Queries) CredentialSetTokens(ctx context.Context, db DBTX, arg CredentialSetTokensParams) error {
-	_, err := db.Exec(ctx, credentialSetTokens,
+func (q *Queries) CredentialSetTokens(ctx context.Context, db DBTX, arg CredentialSetTokensParams) (IntegrationCredential, error) {
+	row := db.QueryRow(ctx, credentialSetTokens,
 		arg.SecretEncrypted,
 		arg.ExpiresAt,
 		arg.TokenType,
 		arg.Scopes,
 		arg.ID,
 	)
-	return err
+	var i IntegrationCredential
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Provider,
+		&i.AuthType,
+		&i.Title,
+		&i.Username,
+		&i.Scopes,
+		&i.SecretEncrypted,
+		&i.Metadata,
+		&i.ExpiresAt,
+		&i.IsActive,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.TokenType,
+		&i.InvalidReason,
+	)
+	return i, err
 }

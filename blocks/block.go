@@ -65,6 +65,9 @@ type Info struct {
 	// never goes past it. input holds the node's values without the
 	// schema's defaults.
 	Limits func(input map[string]any) Usage
+	// Credentials, when set, declares the block's `credentials` input
+	// (CredentialsMeta): which providers, auth types and scopes it accepts.
+	Credentials *CredentialsSpec
 }
 
 // Emit yields one output value on a pin. It returns an error (the context's)
@@ -98,7 +101,10 @@ type RunContext struct {
 	UserContext UserContext
 	// Credentials by provider name; only those the block declared.
 	Credentials map[string]Credential
-	Agents      AgentRunner
+	// InputCredential is the credential of the node's `credentials` input
+	// (Info.Credentials); nil when the input is optional and empty.
+	InputCredential *Credential
+	Agents          AgentRunner
 	// AllowPrivateNetwork lets network blocks reach loopback and private
 	// addresses (netguard.go); off unless the deployment turns it on.
 	AllowPrivateNetwork bool
@@ -116,21 +122,6 @@ type RunContext struct {
 	// subscribers as it is produced (a model's tokens). It is not stored:
 	// the pin's final value is emitted as usual.
 	Delta func(pin, text string)
-}
-
-// Credential is a decrypted credential handed to a block for one run.
-type Credential struct {
-	Provider string
-	Type     string // OAUTH2 | API_KEY | BASIC_AUTH | CUSTOM
-	Secret   string // access token or API key; never logged
-	Username string
-	// BaseURL is where the credential's API lives, when not the provider's
-	// default (an Ollama server, a gateway). A user's is dialled through the
-	// SSRF guard; an operator's is trusted.
-	BaseURL string
-	// Operator: the platform's own key (configured by the operator), whose
-	// use the platform pays and charges for; false for the user's own.
-	Operator bool
 }
 
 // Block is one kind of node. Run gets the merged, schema-validated input and

@@ -34,6 +34,9 @@ type sendWebRequestIn struct {
 	Timeout    float64           `json:"timeout" jsonschema:"default=30,exclusiveMinimum=0" jsonschema_description:"Seconds to wait for the whole request."`
 	MaxKiB     int64             `json:"max_response_kib" jsonschema:"default=64,minimum=1,maximum=10240" jsonschema_description:"The largest response body accepted, in KiB: a larger one fails the node. Its BYTE price is reserved before the request and the unused part given back."`
 	Retries    int64             `json:"retries" jsonschema:"default=0,minimum=0,maximum=5" jsonschema_description:"How many times to try again after a failed request (no answer, or a 5xx status); every try is a request paid for (REQUEST)."`
+	// Only the credential's id travels in the input (and is stored); the
+	// engine hands the decrypted secret to the run in RunContext.
+	Credentials *CredentialsMeta `json:"credentials,omitempty" jsonschema_description:"A stored credential to authenticate with: a bearer token (OAuth2, API key), basic auth, or the header its metadata names."`
 }
 
 type sendWebRequestOut struct {
@@ -59,7 +62,8 @@ func SendWebRequestBlock() Block {
 			{Type: CostRequest, Amount: 1, Currency: DefaultCurrency, Description: "per request sent, retries included"},
 			{Type: CostByte, Amount: 1, Currency: DefaultCurrency, Description: "per started KiB of response body; max_response_kib is reserved, the unused part given back"},
 		},
-		Limits: httpLimits,
+		Limits:      httpLimits,
+		Credentials: &CredentialsSpec{Optional: true},
 	}, func(ctx context.Context, rc *RunContext, in sendWebRequestIn, emit Emit) error {
 		resp, raw, err := sendWithRetries(ctx, rc, in)
 		if err != nil {
@@ -172,6 +176,9 @@ func sendWithRetries(ctx context.Context, rc *RunContext, in sendWebRequestIn) (
 		req, cancel, err := buildRequest(ctx, in)
 		if err != nil {
 			return nil, nil, err
+		}
+		if rc.InputCredential != nil {
+			rc.InputCredential.Apply(req)
 		}
 		resp, err := httpClient(rc).Do(req)
 		last := try >= retries

@@ -48,5 +48,10 @@ func BuiltinBlocks() []Block {
 		AITextSummarizerBlock(),
 		AIConversationBlock(),
 		AIListGeneratorBlock(),
+		// Integrations (internal/integrations providers)
+		GithubListIssuesBlock(),
+		GithubMakeIssueBlock(),
+		GithubCommentBlock(),
+		GithubListPullRequestsBlock(),
 	}
 }

@@ -76,6 +76,14 @@ type Options struct {
 	// Credentials, if set, gives a block run the user's decrypted
 	// credentials for the providers its block declares.
 	Credentials func(ctx context.Context, userID uuid.UUID, providers []string) (map[string]blocks.Credential, error)
+	// CredentialByID, if set, gives a block run the credential its node's
+	// `credentials` input names (blocks.Info.Credentials), decrypted and
+	// refreshed when due; its error (deleted, refused) fails the node.
+	CredentialByID func(ctx context.Context, userID uuid.UUID, id string) (blocks.Credential, error)
+	// CheckCredentials, if set, is asked at submit whether the user's
+	// credentials meet the graph's needs (one per node of a block that
+	// declares Info.Credentials); its error refuses the run.
+	CheckCredentials func(ctx context.Context, userID uuid.UUID, needs []blocks.CredentialNeed) error
 	// Costs, if set, gives the block costs in force; by default the
 	// operator-set ones from the database (costcache.go), else the code's.
 	Costs CostSource

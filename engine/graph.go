@@ -76,7 +76,7 @@ func (n *gnode) is(t blocks.Type) bool { return n.info.Type == t }
 // Nodes resumed after a crash start at once whatever this says: their
 // input was read back from Postgres, so it is committed already.
 func mayRunSpeculatively(info *blocks.Info, strict bool) bool {
-	if strict || len(info.Costs) > 0 || len(info.CredentialProviders) > 0 {
+	if strict || len(info.Costs) > 0 || len(info.CredentialProviders) > 0 || info.Credentials != nil {
 		return false
 	}
 	switch info.Type {

@@ -353,6 +353,9 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 	if len(x.n.info.CredentialProviders) > 0 {
 		rc.Credentials, err = x.creds, x.credErr
 	}
+	if err == nil && x.n.info.Credentials != nil {
+		err = e.inputCredential(ctx, r.exec.UserID, x, rc)
+	}
 	if err == nil {
 		err = safeRun(func() error { return x.n.block.Run(ctx, rc, x.input, emit) })
 	}

@@ -80,6 +80,13 @@ func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID,
 	if err := e.checkCredentials(ctx, g, userID); err != nil {
 		return nil, err
 	}
+	if e.opts.CheckCredentials != nil {
+		if needs := g.credentialNeeds(); len(needs) > 0 {
+			if err := e.opts.CheckCredentials(ctx, userID, needs); err != nil {
+				return nil, err
+			}
+		}
+	}
 	// A top-level run submitted to a started engine with a free slot is
 	// claimed by this engine in the statement that stores it: one round
 	// trip, one commit, and no trip through the claim loop.

@@ -50,13 +50,14 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	APIKey struct {
-		CreatedAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		IsRevoked  func(childComplexity int) int
-		LastUsedAt func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Prefix     func(childComplexity int) int
-		RevokedAt  func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		IsRevoked   func(childComplexity int) int
+		LastUsedAt  func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Permissions func(childComplexity int) int
+		Prefix      func(childComplexity int) int
+		RevokedAt   func(childComplexity int) int
 	}
 
 	AlertRule struct {
@@ -277,19 +278,31 @@ type ComplexityRoot struct {
 	}
 
 	IntegrationCredential struct {
-		AuthType  func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		ExpiresAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		IsActive  func(childComplexity int) int
-		IsExpired func(childComplexity int) int
-		IsValid   func(childComplexity int) int
-		Metadata  func(childComplexity int) int
-		Provider  func(childComplexity int) int
-		Scopes    func(childComplexity int) int
-		Title     func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
-		Username  func(childComplexity int) int
+		AuthType      func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ExpiresAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		InvalidReason func(childComplexity int) int
+		IsActive      func(childComplexity int) int
+		IsExpired     func(childComplexity int) int
+		IsValid       func(childComplexity int) int
+		Metadata      func(childComplexity int) int
+		Provider      func(childComplexity int) int
+		Scopes        func(childComplexity int) int
+		Title         func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Username      func(childComplexity int) int
+	}
+
+	IntegrationOAuthStart struct {
+		AuthorizeURL func(childComplexity int) int
+	}
+
+	IntegrationProvider struct {
+		AuthTypes       func(childComplexity int) int
+		DisplayName     func(childComplexity int) int
+		Name            func(childComplexity int) int
+		SupportedScopes func(childComplexity int) int
 	}
 
 	LLMModel struct {
@@ -319,7 +332,7 @@ type ComplexityRoot struct {
 		AddCredits            func(childComplexity int, userID string, amount int, description *string) int
 		AdjustCredits         func(childComplexity int, userID string, amount int, reason string) int
 		CancelExecution       func(childComplexity int, id string) int
-		CreateAPIKey          func(childComplexity int, name string) int
+		CreateAPIKey          func(childComplexity int, name string, permissions []model.APIKeyPermission) int
 		CreateAlertRule       func(childComplexity int, input model.AlertRuleInput) int
 		CreateCredential      func(childComplexity int, input model.IntegrationCredentialInput) int
 		CreateGraph           func(childComplexity int, input model.GraphInput) int
@@ -339,6 +352,7 @@ type ComplexityRoot struct {
 		SetBlockCosts         func(childComplexity int, blockID string, costs []*model.BlockCostInput) int
 		SetUserRole           func(childComplexity int, userID string, role model.UserRole) int
 		ShareExecution        func(childComplexity int, id string) int
+		StartIntegrationOAuth func(childComplexity int, provider string, scopes []string, redirectTo *string) int
 		UnshareExecution      func(childComplexity int, id string) int
 		UpdateGraph           func(childComplexity int, id string, input model.GraphInput, activate *bool) int
 		UpdateMe              func(childComplexity int, input model.UpdateMeInput) int
@@ -419,24 +433,25 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AlertRules        func(childComplexity int) int
-		Block             func(childComplexity int, id string) int
-		Blocks            func(childComplexity int, category *model.BlockCategory, typeArg *model.BlockType) int
-		Credentials       func(childComplexity int, provider *string) int
-		EstimateGraphCost func(childComplexity int, graphID string, version *int, inputs gqlscalar.JSON) int
-		Execution         func(childComplexity int, id string) int
-		Executions        func(childComplexity int, graphID *string, status *model.ExecutionStatus, first *int, after *string) int
-		Graph             func(childComplexity int, id string, version *int) int
-		Graphs            func(childComplexity int, first *int, after *string, filter *model.GraphFilter) int
-		LlmModels         func(childComplexity int) int
-		Me                func(childComplexity int) int
-		MyAPIKeys         func(childComplexity int) int
-		Schedules         func(childComplexity int, graphID string) int
-		SharedExecution   func(childComplexity int, shareToken string) int
-		SystemMetrics     func(childComplexity int) int
-		Templates         func(childComplexity int, first *int, after *string, nameContains *string) int
-		Users             func(childComplexity int, first *int, after *string) int
-		ValidateGraph     func(childComplexity int, input model.GraphInput) int
+		AlertRules           func(childComplexity int) int
+		Block                func(childComplexity int, id string) int
+		Blocks               func(childComplexity int, category *model.BlockCategory, typeArg *model.BlockType) int
+		Credentials          func(childComplexity int, provider *string) int
+		EstimateGraphCost    func(childComplexity int, graphID string, version *int, inputs gqlscalar.JSON) int
+		Execution            func(childComplexity int, id string) int
+		Executions           func(childComplexity int, graphID *string, status *model.ExecutionStatus, first *int, after *string) int
+		Graph                func(childComplexity int, id string, version *int) int
+		Graphs               func(childComplexity int, first *int, after *string, filter *model.GraphFilter) int
+		IntegrationProviders func(childComplexity int) int
+		LlmModels            func(childComplexity int) int
+		Me                   func(childComplexity int) int
+		MyAPIKeys            func(childComplexity int) int
+		Schedules            func(childComplexity int, graphID string) int
+		SharedExecution      func(childComplexity int, shareToken string) int
+		SystemMetrics        func(childComplexity int) int
+		Templates            func(childComplexity int, first *int, after *string, nameContains *string) int
+		Users                func(childComplexity int, first *int, after *string) int
+		ValidateGraph        func(childComplexity int, input model.GraphInput) int
 	}
 
 	Schedule struct {
@@ -587,7 +602,7 @@ type LinkResolver interface {
 type MutationResolver interface {
 	UpdateMe(ctx context.Context, input model.UpdateMeInput) (*model.User, error)
 	UpdatePreferences(ctx context.Context, input model.UserPreferencesInput) (*model.User, error)
-	CreateAPIKey(ctx context.Context, name string) (*model.CreatedAPIKey, error)
+	CreateAPIKey(ctx context.Context, name string, permissions []model.APIKeyPermission) (*model.CreatedAPIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) (*model.APIKey, error)
 	SetUserRole(ctx context.Context, userID string, role model.UserRole) (*model.User, error)
 	DeactivateUser(ctx context.Context, userID string) (*model.User, error)
@@ -605,6 +620,7 @@ type MutationResolver interface {
 	UnshareExecution(ctx context.Context, id string) (*model.GraphExecution, error)
 	CreateCredential(ctx context.Context, input model.IntegrationCredentialInput) (*model.IntegrationCredential, error)
 	DeleteCredential(ctx context.Context, id string) (bool, error)
+	StartIntegrationOAuth(ctx context.Context, provider string, scopes []string, redirectTo *string) (*model.IntegrationOAuthStart, error)
 	CreateAlertRule(ctx context.Context, input model.AlertRuleInput) (*model.AlertRule, error)
 	DeleteAlertRule(ctx context.Context, id string) (bool, error)
 	CreateSchedule(ctx context.Context, input model.ScheduleInput) (*model.Schedule, error)
@@ -642,6 +658,7 @@ type QueryResolver interface {
 	Executions(ctx context.Context, graphID *string, status *model.ExecutionStatus, first *int, after *string) (*model.GraphExecutionConnection, error)
 	SystemMetrics(ctx context.Context) (*model.SystemMetrics, error)
 	Credentials(ctx context.Context, provider *string) ([]*model.IntegrationCredential, error)
+	IntegrationProviders(ctx context.Context) ([]*model.IntegrationProvider, error)
 	AlertRules(ctx context.Context) ([]*model.AlertRule, error)
 	Schedules(ctx context.Context, graphID string) ([]*model.Schedule, error)
 }
@@ -708,6 +725,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIKey.Name(childComplexity), true
+	case "APIKey.permissions":
+		if e.ComplexityRoot.APIKey.Permissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKey.Permissions(childComplexity), true
 	case "APIKey.prefix":
 		if e.ComplexityRoot.APIKey.Prefix == nil {
 			break
@@ -1683,6 +1706,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IntegrationCredential.ID(childComplexity), true
+	case "IntegrationCredential.invalidReason":
+		if e.ComplexityRoot.IntegrationCredential.InvalidReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationCredential.InvalidReason(childComplexity), true
 	case "IntegrationCredential.isActive":
 		if e.ComplexityRoot.IntegrationCredential.IsActive == nil {
 			break
@@ -1737,6 +1766,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IntegrationCredential.Username(childComplexity), true
+
+	case "IntegrationOAuthStart.authorizeUrl":
+		if e.ComplexityRoot.IntegrationOAuthStart.AuthorizeURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationOAuthStart.AuthorizeURL(childComplexity), true
+
+	case "IntegrationProvider.authTypes":
+		if e.ComplexityRoot.IntegrationProvider.AuthTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationProvider.AuthTypes(childComplexity), true
+	case "IntegrationProvider.displayName":
+		if e.ComplexityRoot.IntegrationProvider.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationProvider.DisplayName(childComplexity), true
+	case "IntegrationProvider.name":
+		if e.ComplexityRoot.IntegrationProvider.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationProvider.Name(childComplexity), true
+	case "IntegrationProvider.supportedScopes":
+		if e.ComplexityRoot.IntegrationProvider.SupportedScopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationProvider.SupportedScopes(childComplexity), true
 
 	case "LLMModel.aliases":
 		if e.ComplexityRoot.LLMModel.Aliases == nil {
@@ -1885,7 +1946,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["name"].(string)), true
+		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["name"].(string), args["permissions"].([]model.APIKeyPermission)), true
 	case "Mutation.createAlertRule":
 		if e.ComplexityRoot.Mutation.CreateAlertRule == nil {
 			break
@@ -2095,6 +2156,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ShareExecution(childComplexity, args["id"].(string)), true
+	case "Mutation.startIntegrationOAuth":
+		if e.ComplexityRoot.Mutation.StartIntegrationOAuth == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startIntegrationOAuth_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartIntegrationOAuth(childComplexity, args["provider"].(string), args["scopes"].([]string), args["redirectTo"].(*string)), true
 	case "Mutation.unshareExecution":
 		if e.ComplexityRoot.Mutation.UnshareExecution == nil {
 			break
@@ -2546,6 +2618,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Graphs(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.GraphFilter)), true
+	case "Query.integrationProviders":
+		if e.ComplexityRoot.Query.IntegrationProviders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.IntegrationProviders(childComplexity), true
 
 	case "Query.llmModels":
 		if e.ComplexityRoot.Query.LlmModels == nil {
@@ -3425,6 +3503,8 @@ type APIKey {
   revokedAt: Time
   "Whether the key was revoked and no longer authenticates."
   isRevoked: Boolean!
+  "What the key may do; every permission for keys created without a list (and those created before permissions existed)."
+  permissions: [APIKeyPermission!]!
 }
 
 "A newly created API key with its secret."
@@ -4354,6 +4434,8 @@ type Mutation {
   createAPIKey(
     "A label to recognise the key by: 1 to 100 characters once spaces are trimmed."
     name: String!
+    "What the key may do; every permission when omitted. An operation outside them answers FORBIDDEN naming the permission it needs."
+    permissions: [APIKeyPermission!]
   ): CreatedAPIKey!
   "Revokes one of the caller's API keys: it stops working at once. NOT_FOUND for a key that is not theirs."
   revokeAPIKey(
@@ -4526,8 +4608,10 @@ type IntegrationCredential {
   updatedAt: Time!
   "expiresAt has passed."
   isExpired: Boolean!
-  "Active and not expired."
+  "Active, not refused by its provider, and not expired."
   isValid: Boolean!
+  "Why the provider refused the credential (a refused token refresh); null while it is usable. Reconnect to replace it."
+  invalidReason: String
 }
 
 "A credential to store. A run uses the newest valid credential of each provider its blocks need."
@@ -4566,11 +4650,68 @@ extend type Mutation {
     "The credential."
     input: IntegrationCredentialInput!
   ): IntegrationCredential!
-  "Deletes one of the caller's credentials; true when done, NOT_FOUND when it is not theirs."
+  "Deletes one of the caller's credentials and revokes its OAuth2 tokens at the provider when the provider offers revocation; true when done, NOT_FOUND when it is not theirs. Runs that need it fail at their node."
   deleteCredential(
     "The credential's id."
     id: ID!
   ): Boolean!
+}
+
+"What a platform API key may do. A key is limited to the permissions it was created with; signing in with a JWT holds them all."
+enum APIKeyPermission {
+  "Read graphs, templates, blocks and schedules."
+  READ_GRAPHS
+  "Create, change, fork and delete graphs and schedules."
+  WRITE_GRAPHS
+  "Run and cancel graphs."
+  EXECUTE_GRAPHS
+  "Read runs, their events and their sharing."
+  READ_EXECUTIONS
+  "List, store, connect and delete integration credentials."
+  MANAGE_CREDENTIALS
+  "Everything, including the caller's account, API keys and (for admins) administration."
+  ADMIN
+}
+
+"An integration provider configured on this server (the seed's CredentialsProvider)."
+type IntegrationProvider {
+  "The provider's name, as credentials and blocks name it."
+  name: String!
+  "The name to show."
+  displayName: String!
+  "How credentials of this provider authenticate; OAUTH2 means startIntegrationOAuth can connect an account."
+  authTypes: [AuthType!]!
+  "The OAuth2 scopes that may be asked for; empty when the provider has no OAuth2 or accepts any."
+  supportedScopes: [String!]!
+}
+
+"Where to send the user's browser to connect an account."
+type IntegrationOAuthStart {
+  "The provider's authorization page. The connect must finish within 10 minutes; the link works once."
+  authorizeUrl: String!
+}
+
+extend type Query {
+  "The integration providers configured on this server."
+  integrationProviders: [IntegrationProvider!]!
+}
+
+extend type Mutation {
+  """
+  Starts connecting an account at an OAuth2 provider (authorization code with PKCE).
+  The provider sends the browser back to PUBLIC_URL/auth/integrations/{provider}/callback,
+  which stores the credential for the caller and then redirects to redirectTo.
+  BAD_USER_INPUT for a provider without OAuth2, an unsupported scope or a redirectTo outside
+  PUBLIC_URL and ALLOWED_ORIGINS.
+  """
+  startIntegrationOAuth(
+    "The provider's name (see integrationProviders)."
+    provider: String!
+    "The scopes to ask for; the provider's defaults when omitted."
+    scopes: [String!]
+    "Where to send the browser once connected: under PUBLIC_URL or an ALLOWED_ORIGINS origin; a short confirmation page when omitted."
+    redirectTo: String
+  ): IntegrationOAuthStart!
 }
 
 # ---------------------------------------------------------------- alerts
@@ -4967,6 +5108,8 @@ func (ec *executionContext) childFields_APIKey(ctx context.Context, field graphq
 		return ec.fieldContext_APIKey_revokedAt(ctx, field)
 	case "isRevoked":
 		return ec.fieldContext_APIKey_isRevoked(ctx, field)
+	case "permissions":
+		return ec.fieldContext_APIKey_permissions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type APIKey", field.Name)
 }
@@ -5433,8 +5576,32 @@ func (ec *executionContext) childFields_IntegrationCredential(ctx context.Contex
 		return ec.fieldContext_IntegrationCredential_isExpired(ctx, field)
 	case "isValid":
 		return ec.fieldContext_IntegrationCredential_isValid(ctx, field)
+	case "invalidReason":
+		return ec.fieldContext_IntegrationCredential_invalidReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IntegrationCredential", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationOAuthStart(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "authorizeUrl":
+		return ec.fieldContext_IntegrationOAuthStart_authorizeUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationOAuthStart", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationProvider(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_IntegrationProvider_name(ctx, field)
+	case "displayName":
+		return ec.fieldContext_IntegrationProvider_displayName(ctx, field)
+	case "authTypes":
+		return ec.fieldContext_IntegrationProvider_authTypes(ctx, field)
+	case "supportedScopes":
+		return ec.fieldContext_IntegrationProvider_supportedScopes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationProvider", field.Name)
 }
 
 func (ec *executionContext) childFields_LLMModel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6088,6 +6255,14 @@ func (ec *executionContext) field_Mutation_createAPIKey_args(ctx context.Context
 		return nil, err
 	}
 	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "permissions",
+		func(ctx context.Context, v any) ([]model.APIKeyPermission, error) {
+			return ec.unmarshalOAPIKeyPermission2ᚕgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermissionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["permissions"] = arg1
 	return args, nil
 }
 
@@ -6426,6 +6601,36 @@ func (ec *executionContext) field_Mutation_shareExecution_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startIntegrationOAuth_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "scopes",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scopes"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "redirectTo",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["redirectTo"] = arg2
 	return args, nil
 }
 
@@ -7164,6 +7369,29 @@ func (ec *executionContext) _APIKey_isRevoked(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_APIKey_isRevoked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APIKey", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _APIKey_permissions(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIKey_permissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Permissions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.APIKeyPermission) graphql.Marshaler {
+			return ec.marshalNAPIKeyPermission2ᚕgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_APIKey_permissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("APIKey", field, false, false, "APIKeyPermission")
 }
 
 func (ec *executionContext) _AlertRule_id(ctx context.Context, field graphql.CollectedField, obj *model.AlertRule) (ret graphql.Marshaler) {
@@ -11250,6 +11478,144 @@ func (ec *executionContext) fieldContext_IntegrationCredential_isValid(_ context
 	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _IntegrationCredential_invalidReason(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationCredential_invalidReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvalidReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationCredential_invalidReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationCredential", field, false, false, "String")
+}
+
+func (ec *executionContext) _IntegrationOAuthStart_authorizeUrl(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationOAuthStart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationOAuthStart_authorizeUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthorizeURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationOAuthStart_authorizeUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationOAuthStart", field, false, false, "String")
+}
+
+func (ec *executionContext) _IntegrationProvider_name(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationProvider_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationProvider_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _IntegrationProvider_displayName(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationProvider_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationProvider_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _IntegrationProvider_authTypes(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationProvider_authTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthTypes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.AuthType) graphql.Marshaler {
+			return ec.marshalNAuthType2ᚕgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAuthTypeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationProvider_authTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationProvider", field, false, false, "AuthType")
+}
+
+func (ec *executionContext) _IntegrationProvider_supportedScopes(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationProvider_supportedScopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SupportedScopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationProvider_supportedScopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationProvider", field, false, false, "String")
+}
+
 func (ec *executionContext) _LLMModel_name(ctx context.Context, field graphql.CollectedField, obj *model.LLMModel) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11757,7 +12123,7 @@ func (ec *executionContext) _Mutation_createAPIKey(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateAPIKey(ctx, fc.Args["name"].(string))
+			return ec.Resolvers.Mutation().CreateAPIKey(ctx, fc.Args["name"].(string), fc.Args["permissions"].([]model.APIKeyPermission))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreatedAPIKey) graphql.Marshaler {
@@ -12533,6 +12899,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteCredential(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteCredential_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startIntegrationOAuth(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startIntegrationOAuth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartIntegrationOAuth(ctx, fc.Args["provider"].(string), fc.Args["scopes"].([]string), fc.Args["redirectTo"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IntegrationOAuthStart) graphql.Marshaler {
+			return ec.marshalNIntegrationOAuthStart2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationOAuthStart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startIntegrationOAuth(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationOAuthStart(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startIntegrationOAuth_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14731,6 +15141,38 @@ func (ec *executionContext) fieldContext_Query_credentials(ctx context.Context, 
 	if fc.Args, err = ec.field_Query_credentials_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_integrationProviders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_integrationProviders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().IntegrationProviders(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IntegrationProvider) graphql.Marshaler {
+			return ec.marshalNIntegrationProvider2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationProviderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_integrationProviders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationProvider(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -18702,6 +19144,11 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "permissions":
+			out.Values[i] = ec._APIKey_permissions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20181,6 +20628,92 @@ func (ec *executionContext) _IntegrationCredential(ctx context.Context, sel ast.
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "invalidReason":
+			out.Values[i] = ec._IntegrationCredential_invalidReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var integrationOAuthStartImplementors = []string{"IntegrationOAuthStart"}
+
+func (ec *executionContext) _IntegrationOAuthStart(ctx context.Context, sel ast.SelectionSet, obj *model.IntegrationOAuthStart) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, integrationOAuthStartImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IntegrationOAuthStart")
+		case "authorizeUrl":
+			out.Values[i] = ec._IntegrationOAuthStart_authorizeUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var integrationProviderImplementors = []string{"IntegrationProvider"}
+
+func (ec *executionContext) _IntegrationProvider(ctx context.Context, sel ast.SelectionSet, obj *model.IntegrationProvider) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, integrationProviderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IntegrationProvider")
+		case "name":
+			out.Values[i] = ec._IntegrationProvider_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "displayName":
+			out.Values[i] = ec._IntegrationProvider_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "authTypes":
+			out.Values[i] = ec._IntegrationProvider_authTypes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "supportedScopes":
+			out.Values[i] = ec._IntegrationProvider_supportedScopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20496,6 +21029,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteCredential":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteCredential(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startIntegrationOAuth":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startIntegrationOAuth(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -21156,6 +21696,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_credentials(ctx, field)
+				})
+		case "integrationProviders":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_integrationProviders(ctx, field)
 				})
 		case "alertRules":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -22275,6 +22821,46 @@ func (ec *executionContext) marshalNAPIKey2ᚖgithubᚗcomᚋagentgraphᚋagentg
 	return ec._APIKey(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAPIKeyPermission2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermission(ctx context.Context, v any) (model.APIKeyPermission, error) {
+	var res model.APIKeyPermission
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAPIKeyPermission2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermission(ctx context.Context, sel ast.SelectionSet, v model.APIKeyPermission) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAPIKeyPermission2ᚕgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermissionᚄ(ctx context.Context, v any) ([]model.APIKeyPermission, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.APIKeyPermission, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAPIKeyPermission2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermission(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNAPIKeyPermission2ᚕgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.APIKeyPermission) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAPIKeyPermission2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermission(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAlertRule2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AlertRule) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -22322,6 +22908,36 @@ func (ec *executionContext) unmarshalNAuthType2githubᚗcomᚋagentgraphᚋagent
 
 func (ec *executionContext) marshalNAuthType2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAuthType(ctx context.Context, sel ast.SelectionSet, v model.AuthType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNAuthType2ᚕgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAuthTypeᚄ(ctx context.Context, v any) ([]model.AuthType, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.AuthType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAuthType2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAuthType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNAuthType2ᚕgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAuthTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AuthType) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuthType2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAuthType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNBlock2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlockᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Block) graphql.Marshaler {
@@ -22849,6 +23465,38 @@ func (ec *executionContext) marshalNIntegrationCredential2ᚖgithubᚗcomᚋagen
 func (ec *executionContext) unmarshalNIntegrationCredentialInput2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationCredentialInput(ctx context.Context, v any) (model.IntegrationCredentialInput, error) {
 	res, err := ec.unmarshalInputIntegrationCredentialInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIntegrationOAuthStart2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationOAuthStart(ctx context.Context, sel ast.SelectionSet, v *model.IntegrationOAuthStart) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IntegrationOAuthStart!")
+		return graphql.Null
+	}
+	return ec._IntegrationOAuthStart(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIntegrationProvider2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationProviderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IntegrationProvider) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIntegrationProvider2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationProvider(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIntegrationProvider2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐIntegrationProvider(ctx context.Context, sel ast.SelectionSet, v *model.IntegrationProvider) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IntegrationProvider!")
+		return graphql.Null
+	}
+	return ec._IntegrationProvider(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx context.Context, v any) (gqlscalar.JSON, error) {
@@ -23513,6 +24161,42 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalOAPIKeyPermission2ᚕgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermissionᚄ(ctx context.Context, v any) ([]model.APIKeyPermission, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.APIKeyPermission, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAPIKeyPermission2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermission(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAPIKeyPermission2ᚕgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.APIKeyPermission) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAPIKeyPermission2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAPIKeyPermission(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOBlock2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlock(ctx context.Context, sel ast.SelectionSet, v *model.Block) graphql.Marshaler {

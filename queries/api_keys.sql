@@ -1,11 +1,11 @@
 -- name: APIKeyCreate :one
-INSERT INTO api_keys (user_id, name, prefix, key_hash)
-VALUES (@user_id, @name, @prefix, @key_hash)
+INSERT INTO api_keys (user_id, name, prefix, key_hash, permissions)
+VALUES (@user_id, @name, @prefix, @key_hash, sqlc.narg('permissions')::text[])
 RETURNING *;
 
 -- name: APIKeyGetUserByHash :one
 -- Resolves a presented key to its active owner in one statement.
-SELECT sqlc.embed(u), k.id AS key_id, k.last_used_at AS key_last_used_at
+SELECT sqlc.embed(u), k.id AS key_id, k.last_used_at AS key_last_used_at, k.permissions AS key_permissions
 FROM api_keys k JOIN users u ON u.id = k.user_id
 WHERE k.key_hash = @key_hash AND k.revoked_at IS NULL;
 

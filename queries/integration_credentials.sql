@@ -1,8 +1,8 @@
 -- name: CredentialInsert :one
 INSERT INTO integration_credentials (user_id, provider, auth_type, title, username, scopes, secret_encrypted,
-                                     metadata, expires_at)
+                                     metadata, expires_at, token_type)
 VALUES (@user_id, @provider, @auth_type, @title, sqlc.narg('username'), @scopes, @secret_encrypted, @metadata,
-        sqlc.narg('expires_at'))
+        sqlc.narg('expires_at'), sqlc.narg('token_type'))
 RETURNING *;
 
 -- name: CredentialListByUser :many
@@ -10,12 +10,36 @@ SELECT * FROM integration_credentials
 WHERE user_id = @user_id AND (sqlc.narg('provider')::text IS NULL OR provider = sqlc.narg('provider')::text)
 ORDER BY created_at, id;
 
--- name: CredentialDelete :execrows
-DELETE FROM integration_credentials WHERE id = @id AND user_id = @user_id;
+-- name: CredentialDelete :one
+-- Returns the deleted row so its token can be revoked at the provider.
+DELETE FROM integration_credentials WHERE id = @id AND user_id = @user_id
+RETURNING *;
 
 -- name: CredentialActiveByProviders :many
--- The newest active, unexpired credential per provider, for a block run.
+-- The newest usable credential per provider, for a block run: active, not
+-- refused by its provider, and unexpired unless a refresh token can renew it
+-- (the caller refreshes it first).
 SELECT DISTINCT ON (provider) * FROM integration_credentials
-WHERE user_id = @user_id AND provider = ANY(@providers::text[]) AND is_active
-  AND (expires_at IS NULL OR expires_at > now())
+WHERE user_id = @user_id AND provider = ANY(@providers::text[]) AND is_active AND invalid_reason IS NULL
+  AND (expires_at IS NULL OR expires_at > now() OR auth_type = 'OAUTH2')
 ORDER BY provider, created_at DESC;
+
+-- name: CredentialGet :one
+SELECT * FROM integration_credentials WHERE id = @id AND user_id = @user_id;
+
+-- name: CredentialLock :one
+-- Taken by the one refresher of a credential: other processes wait here and
+-- then re-read what it stored.
+SELECT * FROM integration_credentials WHERE id = @id FOR UPDATE;
+
+-- name: CredentialSetTokens :one
+-- A refresh: the new access token and a rotated refresh token are one
+-- sealed value, stored with the new expiry in one statement.
+UPDATE integration_credentials
+SET secret_encrypted = @secret_encrypted, expires_at = sqlc.narg('expires_at'),
+    token_type = coalesce(sqlc.narg('token_type'), token_type), scopes = @scopes, updated_at = now()
+WHERE id = @id
+RETURNING *;
+
+-- name: CredentialInvalidate :exec
+UPDATE integration_credentials SET invalid_reason = @reason, updated_at = now() WHERE id = @id;

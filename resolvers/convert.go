@@ -37,8 +37,15 @@ func mustJSON(v any) gqlscalar.JSON {
 }
 
 func toAPIKey(k *model.APIKey) *gql.APIKey {
+	perms := gql.AllAPIKeyPermission // nil: every permission
+	if k.Permissions != nil {
+		perms = make([]gql.APIKeyPermission, len(k.Permissions))
+		for i, p := range k.Permissions {
+			perms[i] = gql.APIKeyPermission(p)
+		}
+	}
 	return &gql.APIKey{ID: k.ID.String(), Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt,
-		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt, IsRevoked: k.RevokedAt != nil}
+		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt, IsRevoked: k.RevokedAt != nil, Permissions: perms}
 }
 
 func toGraph(g *model.Graph) *gql.Graph {
@@ -79,10 +86,7 @@ func toBlock(reg *blocks.Registry, b blocks.Block) *gql.Block {
 		costs[i] = &gql.BlockCost{CostType: gql.BlockCostType(c.Type), CostAmount: int(c.Amount),
 			CostCurrency: c.CurrencyOrDefault(), CostFilter: gqlscalar.JSON(c.FilterJSON()), Description: c.Description}
 	}
-	creds := info.CredentialProviders
-	if creds == nil {
-		creds = []string{}
-	}
+	creds := info.ProviderNames()
 	return &gql.Block{
 		ID: info.ID, Name: info.Name, Description: info.Description, Categories: cats,
 		BlockType: gql.BlockType(info.Type), InputSchema: gqlscalar.JSON(info.InputSchema),

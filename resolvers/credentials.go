@@ -14,7 +14,8 @@ func toCredential(c *model.Credential) *gql.IntegrationCredential {
 	now := time.Now()
 	return &gql.IntegrationCredential{ID: c.ID.String(), Provider: c.Provider, AuthType: gql.AuthType(c.AuthType),
 		Title: c.Title, Username: c.Username, Scopes: c.Scopes, Metadata: jsonOr(c.Metadata, "{}"), ExpiresAt: c.ExpiresAt,
-		IsActive: c.IsActive, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, IsExpired: c.IsExpired(now), IsValid: c.IsValid(now)}
+		IsActive: c.IsActive, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, IsExpired: c.IsExpired(now), IsValid: c.IsValid(now),
+		InvalidReason: c.InvalidReason}
 }
 
 func (r *queryResolver) Credentials(ctx context.Context, provider *string) ([]*gql.IntegrationCredential, error) {
@@ -70,4 +71,40 @@ func (r *mutationResolver) DeleteCredential(ctx context.Context, id string) (boo
 		return false, err
 	}
 	return true, r.CredentialService.Delete(ctx, u.ID, cid)
+}
+
+func (r *queryResolver) IntegrationProviders(ctx context.Context) ([]*gql.IntegrationProvider, error) {
+	if r.Integrations == nil {
+		return []*gql.IntegrationProvider{}, nil
+	}
+	ps := r.Integrations.Registry.List()
+	out := make([]*gql.IntegrationProvider, len(ps))
+	for i, p := range ps {
+		gp := &gql.IntegrationProvider{Name: p.Name, DisplayName: p.DisplayName, SupportedScopes: p.SupportedScopes}
+		for _, t := range p.AuthTypes {
+			if t != "OAUTH2" || p.OAuth != nil {
+				gp.AuthTypes = append(gp.AuthTypes, gql.AuthType(t))
+			}
+		}
+		if gp.SupportedScopes == nil || p.OAuth == nil {
+			gp.SupportedScopes = []string{}
+		}
+		out[i] = gp
+	}
+	return out, nil
+}
+
+func (r *mutationResolver) StartIntegrationOAuth(ctx context.Context, provider string, scopes []string, redirectTo *string) (*gql.IntegrationOAuthStart, error) {
+	u, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.Integrations == nil {
+		return nil, model.Invalid("provider", "this server has no integrations configured")
+	}
+	url, err := r.Integrations.Start(ctx, u.ID, provider, scopes, redirectTo)
+	if err != nil {
+		return nil, err
+	}
+	return &gql.IntegrationOAuthStart{AuthorizeURL: url}, nil
 }

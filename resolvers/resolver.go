@@ -11,6 +11,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/graphs"
+	"github.com/agentgraph/agentgraph/internal/integrations"
 	"github.com/agentgraph/agentgraph/internal/livestream"
 	"github.com/agentgraph/agentgraph/internal/schedule"
 	"github.com/agentgraph/agentgraph/internal/webhooks"
@@ -29,6 +30,8 @@ type Resolver struct {
 	// Schedules validates and stores schedules; Webhooks rotates secrets.
 	ScheduleService *schedule.Service
 	WebhookService  *webhooks.Service
+	// Integrations lists providers and starts OAuth2 connects; nil: none.
+	Integrations *integrations.Connect
 	// PublicURL is where webhook URLs point (config PUBLIC_URL).
 	PublicURL string
 	Logger    *slog.Logger

@@ -5,6 +5,7 @@ import (
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/auth"
+	"github.com/agentgraph/agentgraph/internal/authz"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/gqlscalar"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -114,13 +115,26 @@ func (r *mutationResolver) UpdatePreferences(ctx context.Context, input gql.User
 // given tells a JSON argument that was sent from one omitted or null.
 func given(j gqlscalar.JSON) bool { return len(j) > 0 && string(j) != "null" }
 
-func (r *mutationResolver) CreateAPIKey(ctx context.Context, name string) (*gql.CreatedAPIKey, error) {
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, name string, permissions []gql.APIKeyPermission) (*gql.CreatedAPIKey, error) {
 	u, err := me(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var perms []string // nil: every permission
+	if permissions != nil {
+		if len(permissions) == 0 {
+			return nil, model.Invalid("permissions", "give at least one permission, or omit the list for all")
+		}
+		perms = make([]string, len(permissions))
+		for i, p := range permissions {
+			perms[i] = string(p)
+		}
+		if _, err := authz.ParsePermissions(perms); err != nil {
+			return nil, err
+		}
+	}
 	secret, prefix, hash := auth.NewAPIKey()
-	k, err := r.Store.APIKeyCreate(ctx, u.ID, name, prefix, hash)
+	k, err := r.Store.APIKeyCreateScoped(ctx, u.ID, name, prefix, hash, perms)
 	if err != nil {
 		return nil, err
 	}

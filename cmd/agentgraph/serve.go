@@ -59,12 +59,13 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		Streams: livestream.New(a.Store, hub, livestream.Options{Logger: logger}),
 		Metrics: &sysmetrics.Sampler{Store: a.Store}, Logger: logger,
 		ScheduleService: a.Schedules, WebhookService: a.Webhooks, PublicURL: cfg.PublicURL,
+		Integrations: a.Integrations,
 	}
 	h := server.NewHandler(server.Options{
 		Resolver: res, Auth: &auth.Authenticator{Store: a.Store, JWT: auth.JWTConfig{Secret: cfg.JWTSecret,
 			Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}},
 		AllowedOrigins: cfg.AllowedOrigins, Logger: logger, Registry: a.Registry, Ready: a.Ready,
-		MaxFields: cfg.MaxFields, MaxAliases: cfg.MaxAliases, Webhooks: a.Webhooks,
+		MaxFields: cfg.MaxFields, MaxAliases: cfg.MaxAliases, Webhooks: a.Webhooks, Integrations: a.Integrations,
 		RateLimiter: ratelimit.New(a.Redis, cfg.RedisPrefix, ratelimit.Options{
 			RPS: cfg.RateLimitRPS, Burst: cfg.RateLimitBurst, Logger: logger}),
 	})

@@ -28,6 +28,8 @@ type APIKey struct {
 	RevokedAt *time.Time `json:"revokedAt,omitempty"`
 	// Whether the key was revoked and no longer authenticates.
 	IsRevoked bool `json:"isRevoked"`
+	// What the key may do; every permission for keys created without a list (and those created before permissions existed).
+	Permissions []APIKeyPermission `json:"permissions"`
 }
 
 // A rule evaluated against SystemMetrics. condition is "<metric> <operator>":
@@ -536,8 +538,10 @@ type IntegrationCredential struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	// expiresAt has passed.
 	IsExpired bool `json:"isExpired"`
-	// Active and not expired.
+	// Active, not refused by its provider, and not expired.
 	IsValid bool `json:"isValid"`
+	// Why the provider refused the credential (a refused token refresh); null while it is usable. Reconnect to replace it.
+	InvalidReason *string `json:"invalidReason,omitempty"`
 }
 
 // A credential to store. A run uses the newest valid credential of each provider its blocks need.
@@ -560,6 +564,24 @@ type IntegrationCredentialInput struct {
 	Metadata gqlscalar.JSON `json:"metadata,omitempty"`
 	// When the credential stops being valid; never when omitted.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// Where to send the user's browser to connect an account.
+type IntegrationOAuthStart struct {
+	// The provider's authorization page. The connect must finish within 10 minutes; the link works once.
+	AuthorizeURL string `json:"authorizeUrl"`
+}
+
+// An integration provider configured on this server (the seed's CredentialsProvider).
+type IntegrationProvider struct {
+	// The provider's name, as credentials and blocks name it.
+	Name string `json:"name"`
+	// The name to show.
+	DisplayName string `json:"displayName"`
+	// How credentials of this provider authenticate; OAUTH2 means startIntegrationOAuth can connect an account.
+	AuthTypes []AuthType `json:"authTypes"`
+	// The OAuth2 scopes that may be asked for; empty when the provider has no OAuth2 or accepts any.
+	SupportedScopes []string `json:"supportedScopes"`
 }
 
 // A language model of the registry: what an AI block's model pin accepts, and what its tokens cost.
@@ -1053,6 +1075,76 @@ type Webhook struct {
 type WebhookSecret struct {
 	// The secret: sign each body with HMAC-SHA256 under it. It is never shown again.
 	Secret string `json:"secret"`
+}
+
+// What a platform API key may do. A key is limited to the permissions it was created with; signing in with a JWT holds them all.
+type APIKeyPermission string
+
+const (
+	// Read graphs, templates, blocks and schedules.
+	APIKeyPermissionReadGraphs APIKeyPermission = "READ_GRAPHS"
+	// Create, change, fork and delete graphs and schedules.
+	APIKeyPermissionWriteGraphs APIKeyPermission = "WRITE_GRAPHS"
+	// Run and cancel graphs.
+	APIKeyPermissionExecuteGraphs APIKeyPermission = "EXECUTE_GRAPHS"
+	// Read runs, their events and their sharing.
+	APIKeyPermissionReadExecutions APIKeyPermission = "READ_EXECUTIONS"
+	// List, store, connect and delete integration credentials.
+	APIKeyPermissionManageCredentials APIKeyPermission = "MANAGE_CREDENTIALS"
+	// Everything, including the caller's account, API keys and (for admins) administration.
+	APIKeyPermissionAdmin APIKeyPermission = "ADMIN"
+)
+
+var AllAPIKeyPermission = []APIKeyPermission{
+	APIKeyPermissionReadGraphs,
+	APIKeyPermissionWriteGraphs,
+	APIKeyPermissionExecuteGraphs,
+	APIKeyPermissionReadExecutions,
+	APIKeyPermissionManageCredentials,
+	APIKeyPermissionAdmin,
+}
+
+func (e APIKeyPermission) IsValid() bool {
+	switch e {
+	case APIKeyPermissionReadGraphs, APIKeyPermissionWriteGraphs, APIKeyPermissionExecuteGraphs, APIKeyPermissionReadExecutions, APIKeyPermissionManageCredentials, APIKeyPermissionAdmin:
+		return true
+	}
+	return false
+}
+
+func (e APIKeyPermission) String() string {
+	return string(e)
+}
+
+func (e *APIKeyPermission) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = APIKeyPermission(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid APIKeyPermission", str)
+	}
+	return nil
+}
+
+func (e APIKeyPermission) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *APIKeyPermission) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e APIKeyPermission) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How urgent an alert rule is (the seed's AlertSeverity).

@@ -21,6 +21,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/config"
 	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/integrations"
 	"github.com/agentgraph/agentgraph/internal/schedule"
 	"github.com/agentgraph/agentgraph/internal/webhooks"
 )
@@ -29,6 +30,9 @@ import (
 type App struct {
 	*Deps
 	Credentials *credentials.Service
+	// Integrations is the provider registry (OAUTH_PROVIDERS, …) and the
+	// OAuth2 connect flow.
+	Integrations *integrations.Connect
 	// Engine submits and cancels runs in every process; it claims and runs
 	// them only when Config.Workers > 0 (Start starts it then).
 	Engine *engine.Engine
@@ -70,7 +74,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 	if cipher == nil {
 		logger.Warn("ENCRYPTION_KEY is not set: integration credentials cannot be stored or used, and webhook secrets are stored in clear")
 	}
-	a.Credentials = credentials.NewService(d.Store, cipher)
+	providers, err := integrations.FromEnv(os.Getenv)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	a.Credentials = credentials.NewService(d.Store, cipher).WithProviders(providers, logger)
+	a.Integrations = &integrations.Connect{Store: d.Store, Creds: a.Credentials, Cipher: cipher, Registry: providers,
+		PublicURL: cfg.PublicURL, AllowedOrigins: cfg.AllowedOrigins}
 	if err := llm.SetModels(cfg.LLMModels); err != nil {
 		d.Close()
 		return nil, err
@@ -83,7 +94,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 		MaxRuns: cfg.Workers, MaxNodes: cfg.MaxNodes, MaxRunsPerUser: cfg.MaxRunsPerUser,
 		MaxNodeExecutions: cfg.MaxNodeExecs, LeaseDuration: cfg.LeaseDuration, ShutdownGrace: cfg.ShutdownGrace,
 		RunTimeout: cfg.RunTimeout, NodeTimeout: cfg.NodeTimeout,
-		Credentials:         credentials.WithOperatorKeys(a.Credentials.ForRun, operator),
+		Credentials:    credentials.WithOperatorKeys(a.Credentials.ForRun, operator),
+		CredentialByID: a.Credentials.ByID, CheckCredentials: a.Credentials.Check,
 		AllowPrivateNetwork: cfg.AllowPrivateNetwork,
 	}
 	// Engine series come from the processes that run the engine: an

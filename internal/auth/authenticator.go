@@ -21,41 +21,69 @@ type Authenticator struct {
 
 // Authenticate returns the active user a token belongs to.
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*model.User, error) {
+	u, _, err := a.authenticate(ctx, token)
+	return u, err
+}
+
+// WithToken authenticates token and returns ctx carrying the caller and,
+// for a scoped API key, its permissions.
+func (a *Authenticator) WithToken(ctx context.Context, token string) (context.Context, error) {
+	_, s, err := a.authenticate(ctx, token)
+	if err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, ctxKey{}, s), nil
+}
+
+// authenticate returns the active user a token belongs to and the state to
+// carry in the context.
+func (a *Authenticator) authenticate(ctx context.Context, token string) (*model.User, *state, error) {
+	u, s, err := a.resolve(ctx, token)
+	if err != nil {
+		return nil, &state{err: err}, err
+	}
+	s.user = u
+	return u, s, nil
+}
+
+func (a *Authenticator) resolve(ctx context.Context, token string) (*model.User, *state, error) {
 	token = strings.TrimSpace(token)
 	if token == "" {
-		return nil, model.ErrUnauthenticated
+		return nil, nil, model.ErrUnauthenticated
 	}
 	var user *model.User
+	st := &state{}
 	if IsAPIKey(token) {
-		u, keyID, lastUsed, err := a.Store.APIKeyUser(ctx, HashAPIKey(token))
+		p, err := a.Store.APIKeyLookup(ctx, HashAPIKey(token))
 		if errors.Is(err, model.ErrNotFound) {
-			return nil, fmt.Errorf("%w: unknown or revoked API key", model.ErrUnauthenticated)
+			return nil, nil, fmt.Errorf("%w: unknown or revoked API key", model.ErrUnauthenticated)
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		// Like lastLoginAt: at most one write a minute, and no statement at
 		// all on the requests in between.
-		if lastUsed == nil || time.Since(*lastUsed) > time.Minute {
-			_ = a.Store.APIKeyTouch(ctx, keyID)
+		if p.LastUsedAt == nil || time.Since(*p.LastUsedAt) > time.Minute {
+			_ = a.Store.APIKeyTouch(ctx, p.KeyID)
 		}
-		user = u
+		user = p.User
+		st.perms, st.scoped = p.Permissions, p.Permissions != nil
 	} else {
 		id, err := a.JWT.Verify(token)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", model.ErrUnauthenticated, err)
+			return nil, nil, fmt.Errorf("%w: %v", model.ErrUnauthenticated, err)
 		}
 		u, err := a.Store.UserGet(ctx, id)
 		if errors.Is(err, model.ErrNotFound) {
-			return nil, fmt.Errorf("%w: unknown user", model.ErrUnauthenticated)
+			return nil, nil, fmt.Errorf("%w: unknown user", model.ErrUnauthenticated)
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		user = u
 	}
 	if !user.IsActive {
-		return nil, fmt.Errorf("%w: this account is deactivated", model.ErrUnauthenticated)
+		return nil, nil, fmt.Errorf("%w: this account is deactivated", model.ErrUnauthenticated)
 	}
 	// Written at most once a minute per user (the query's condition).
 	if user.LastLoginAt == nil || time.Since(*user.LastLoginAt) > time.Minute {
@@ -64,7 +92,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*model.
 			user.LastLoginAt = &now
 		}
 	}
-	return user, nil
+	return user, st, nil
 }
 
 type ctxKey struct{}
@@ -73,6 +101,25 @@ type ctxKey struct{}
 type state struct {
 	user *model.User
 	err  error
+	// perms are a scoped API key's permissions (scoped: the key has a list).
+	perms  []string
+	scoped bool
+}
+
+// WithKeyPermissions is WithUser for a caller holding an API key limited
+// to perms.
+func WithKeyPermissions(ctx context.Context, u *model.User, perms []string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &state{user: u, perms: perms, scoped: true})
+}
+
+// KeyPermissions returns the permissions of the caller's API key; scoped
+// is false for a JWT, an unscoped key, or no caller (every permission).
+func KeyPermissions(ctx context.Context) (perms []string, scoped bool) {
+	s, _ := ctx.Value(ctxKey{}).(*state)
+	if s == nil {
+		return nil, false
+	}
+	return s.perms, s.scoped
 }
 
 // WithUser stores the authenticated user (or the authentication error) in ctx.
@@ -120,7 +167,7 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		u, err := a.Authenticate(r.Context(), tok)
-		next.ServeHTTP(w, r.WithContext(WithUser(r.Context(), u, err)))
+		_, s, _ := a.authenticate(r.Context(), tok)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))
 	})
 }

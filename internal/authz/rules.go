@@ -65,6 +65,8 @@ var Root = map[string]Level{
 	"Mutation.resumeSchedule":        User,
 	"Mutation.deleteSchedule":        User,
 	"Mutation.rotateWebhookSecret":   User,
+	"Query.integrationProviders":     User,
+	"Mutation.startIntegrationOAuth": User,
 
 	// Staff watch the platform: load and alert rules, read-only.
 	"Query.systemMetrics": Moderator,
@@ -79,6 +81,67 @@ var Root = map[string]Level{
 	"Mutation.setBlockCosts":   Admin,
 	"Mutation.createAlertRule": Admin,
 	"Mutation.deleteAlertRule": Admin,
+}
+
+// RootPermission is the permission a scoped API key needs for every root
+// field of Root (internal/server checks it after the level); a field missing
+// here fails internal/server's tests. NoPermission: any key may call it.
+var RootPermission = map[string]Permission{
+	"Query.blocks":          NoPermission,
+	"Query.block":           NoPermission,
+	"Query.sharedExecution": NoPermission,
+	"Query.me":              NoPermission,
+	"Query.llmModels":       NoPermission,
+	// Estimating reads a graph; adjusting credits and setting block costs
+	// are administration.
+	"Query.estimateGraphCost": ReadGraphs,
+	"Mutation.adjustCredits":  AdminPermission,
+	"Mutation.setBlockCosts":  AdminPermission,
+
+	"Query.graph":                    ReadGraphs,
+	"Query.graphs":                   ReadGraphs,
+	"Query.templates":                ReadGraphs,
+	"Query.validateGraph":            ReadGraphs,
+	"Query.schedules":                ReadGraphs,
+	"Mutation.createGraph":           WriteGraphs,
+	"Mutation.updateGraph":           WriteGraphs,
+	"Mutation.setActiveGraphVersion": WriteGraphs,
+	"Mutation.deleteGraph":           WriteGraphs,
+	"Mutation.forkGraph":             WriteGraphs,
+	"Mutation.createSchedule":        WriteGraphs,
+	"Mutation.updateSchedule":        WriteGraphs,
+	"Mutation.pauseSchedule":         WriteGraphs,
+	"Mutation.resumeSchedule":        WriteGraphs,
+	"Mutation.deleteSchedule":        WriteGraphs,
+	"Mutation.rotateWebhookSecret":   WriteGraphs,
+	"Mutation.executeGraph":          ExecuteGraphs,
+	"Mutation.cancelExecution":       ExecuteGraphs,
+	"Query.execution":                ReadExecutions,
+	"Query.executions":               ReadExecutions,
+	"Subscription.executionEvents":   ReadExecutions,
+	"Subscription.graphExecutions":   ReadExecutions,
+	"Mutation.shareExecution":        ReadExecutions,
+	"Mutation.unshareExecution":      ReadExecutions,
+	"Query.credentials":              ManageCredentials,
+	"Query.integrationProviders":     ManageCredentials,
+	"Mutation.createCredential":      ManageCredentials,
+	"Mutation.deleteCredential":      ManageCredentials,
+	"Mutation.startIntegrationOAuth": ManageCredentials,
+
+	// The account itself: a leaked narrow key must not mint a wider one.
+	"Query.myAPIKeys":            AdminPermission,
+	"Mutation.createAPIKey":      AdminPermission,
+	"Mutation.revokeAPIKey":      AdminPermission,
+	"Mutation.updateMe":          AdminPermission,
+	"Mutation.updatePreferences": AdminPermission,
+	"Query.systemMetrics":        AdminPermission,
+	"Query.alertRules":           AdminPermission,
+	"Query.users":                AdminPermission,
+	"Mutation.setUserRole":       AdminPermission,
+	"Mutation.deactivateUser":    AdminPermission,
+	"Mutation.addCredits":        AdminPermission,
+	"Mutation.createAlertRule":   AdminPermission,
+	"Mutation.deleteAlertRule":   AdminPermission,
 }
 
 // FieldRule says who reads a restricted object field: the object's owner,

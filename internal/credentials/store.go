@@ -3,11 +3,14 @@ package credentials
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/db"
@@ -21,17 +24,35 @@ type New struct {
 	Scopes                                          []string
 	Metadata                                        json.RawMessage
 	ExpiresAt                                       *time.Time
+	TokenType                                       string // OAuth2: the provider's token type
 }
 
-// Service stores and reads credentials.
+// Service stores and reads credentials, and refreshes OAuth2 tokens before
+// a block gets them.
 type Service struct {
-	store  *db.Store
-	cipher *Cipher
+	store     *db.Store
+	cipher    *Cipher
+	providers Providers
+	log       *slog.Logger
+	clock     func() time.Time
+	flight    singleflight.Group // one refresh per credential per process
+	opened    sync.Map           // credential id → openedSecret: decrypt once per version
 }
 
 // NewService builds the service; cipher may be nil (then creating fails clearly).
 func NewService(store *db.Store, cipher *Cipher) *Service {
-	return &Service{store: store, cipher: cipher}
+	return &Service{store: store, cipher: cipher, clock: time.Now, log: slog.Default()}
+}
+
+// WithProviders connects the provider registry: OAuth2 refresh, token
+// revocation and API base URLs. Without it tokens are used until they
+// expire and deleting revokes nothing.
+func (s *Service) WithProviders(p Providers, log *slog.Logger) *Service {
+	s.providers = p
+	if log != nil {
+		s.log = log
+	}
+	return s
 }
 
 // Create encrypts and stores a credential of the user.
@@ -59,9 +80,13 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, n New) (*model.C
 	if err != nil {
 		return nil, err
 	}
+	var tokenType *string
+	if n.TokenType != "" {
+		tokenType = &n.TokenType
+	}
 	return s.store.CredentialCreate(ctx, db.NewCredential{
 		UserID: userID, Provider: n.Provider, AuthType: n.AuthType, Title: n.Title, Username: n.Username,
-		Scopes: n.Scopes, SecretEncrypted: sealed, Metadata: n.Metadata, ExpiresAt: n.ExpiresAt,
+		Scopes: n.Scopes, SecretEncrypted: sealed, Metadata: n.Metadata, ExpiresAt: n.ExpiresAt, TokenType: tokenType,
 	})
 }
 
@@ -70,34 +95,35 @@ func (s *Service) List(ctx context.Context, userID uuid.UUID, provider *string) 
 	return s.store.CredentialList(ctx, userID, provider)
 }
 
-// Delete removes one of the user's credentials.
+// Delete removes one of the user's credentials, then revokes its tokens at
+// the provider when the provider offers revocation. The deletion stands
+// whatever the provider answers (a failed revocation is logged): runs that
+// need the credential fail at their node from now on.
 func (s *Service) Delete(ctx context.Context, userID, id uuid.UUID) error {
-	return s.store.CredentialDelete(ctx, userID, id)
-}
-
-// ForRun decrypts the user's newest valid credential of each provider, for a
-// block that declared those providers.
-func (s *Service) ForRun(ctx context.Context, userID uuid.UUID, providers []string) (map[string]blocks.Credential, error) {
-	out := map[string]blocks.Credential{}
-	if len(providers) == 0 || s.cipher == nil {
-		return out, nil
-	}
-	rows, err := s.store.CredentialsForRun(ctx, userID, providers)
+	c, err := s.store.CredentialTake(ctx, userID, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	for _, r := range rows {
-		sec, err := s.cipher.open(r.SecretEncrypted)
-		if err != nil {
-			return nil, err
-		}
-		c := blocks.Credential{Provider: r.Provider, Type: r.AuthType, Secret: sec.Secret, BaseURL: metadataBaseURL(r.Metadata)}
-		if r.Username != nil {
-			c.Username = *r.Username
-		}
-		out[r.Provider] = c
+	s.opened.Delete(id)
+	if s.providers == nil || s.cipher == nil || c.AuthType != blocks.AuthOAuth2 {
+		return nil
 	}
-	return out, nil
+	sec, err := s.cipher.open(c.SecretEncrypted)
+	if err != nil {
+		s.log.Warn("credential deleted; its token could not be revoked", "credential", id, "err", err)
+		return nil
+	}
+	// The refresh token first: revoking it ends the grant at most providers.
+	for _, tok := range []string{sec.RefreshToken, sec.Secret} {
+		if tok == "" {
+			continue
+		}
+		if err := s.providers.Revoke(ctx, c.Provider, tok); err != nil {
+			s.log.Warn("credential deleted; the provider did not revoke its token", "credential", id,
+				"provider", c.Provider, "err", err)
+		}
+	}
+	return nil
 }
 
 // metadataBaseURL is a credential's metadata.base_url (an Ollama server,

@@ -23,6 +23,7 @@ type NewCredential struct {
 	SecretEncrypted []byte
 	Metadata        json.RawMessage
 	ExpiresAt       *time.Time
+	TokenType       *string
 }
 
 // SealedCredential is a stored credential with its still-encrypted secret.
@@ -36,7 +37,7 @@ func (s *Store) CredentialCreate(ctx context.Context, n NewCredential) (*model.C
 	row, err := s.q.CredentialInsert(ctx, s.db, dbsqlc.CredentialInsertParams{
 		UserID: n.UserID, Provider: n.Provider, AuthType: dbsqlc.AuthType(n.AuthType), Title: n.Title,
 		Username: n.Username, Scopes: n.Scopes, SecretEncrypted: n.SecretEncrypted, Metadata: n.Metadata,
-		ExpiresAt: n.ExpiresAt,
+		ExpiresAt: n.ExpiresAt, TokenType: n.TokenType,
 	})
 	if err != nil {
 		return nil, err
@@ -62,15 +63,64 @@ func (s *Store) CredentialList(ctx context.Context, userID uuid.UUID, provider *
 
 // CredentialDelete removes one of the user's credentials; another user's is not found.
 func (s *Store) CredentialDelete(ctx context.Context, userID, id uuid.UUID) error {
-	n, err := s.q.CredentialDelete(ctx, s.db, dbsqlc.CredentialDeleteParams{ID: id, UserID: userID})
-	if err == nil && n == 0 {
-		return model.NotFound("credential")
-	}
+	_, err := s.CredentialTake(ctx, userID, id)
 	return err
 }
 
-// CredentialsForRun returns the user's newest active, unexpired credential
-// of each provider, secrets still sealed.
+// CredentialTake deletes one of the user's credentials and returns it,
+// secret still sealed (to revoke its token at the provider).
+func (s *Store) CredentialTake(ctx context.Context, userID, id uuid.UUID) (*SealedCredential, error) {
+	row, err := s.q.CredentialDelete(ctx, s.db, dbsqlc.CredentialDeleteParams{ID: id, UserID: userID})
+	if err != nil {
+		return nil, notFound(err, "credential")
+	}
+	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
+}
+
+// CredentialGetSealed reads one of the user's credentials, secret sealed.
+func (s *Store) CredentialGetSealed(ctx context.Context, userID, id uuid.UUID) (*SealedCredential, error) {
+	row, err := s.q.CredentialGet(ctx, s.db, dbsqlc.CredentialGetParams{ID: id, UserID: userID})
+	if err != nil {
+		return nil, notFound(err, "credential")
+	}
+	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
+}
+
+// CredentialLock reads a credential FOR UPDATE: inside InTx, the one
+// refresher holds it while it asks the provider, and every other process
+// waits here, then reads what it stored.
+func (s *Store) CredentialLock(ctx context.Context, id uuid.UUID) (*SealedCredential, error) {
+	row, err := s.q.CredentialLock(ctx, s.db, id)
+	if err != nil {
+		return nil, notFound(err, "credential")
+	}
+	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
+}
+
+// CredentialSetTokens stores a refresh's outcome: the sealed access and
+// (possibly rotated) refresh token, the expiry, token type and scopes, in
+// one statement, and returns the stored credential.
+func (s *Store) CredentialSetTokens(ctx context.Context, id uuid.UUID, sealed []byte, expiresAt *time.Time, tokenType *string, scopes []string) (*SealedCredential, error) {
+	if scopes == nil {
+		scopes = []string{}
+	}
+	row, err := s.q.CredentialSetTokens(ctx, s.db, dbsqlc.CredentialSetTokensParams{ID: id, SecretEncrypted: sealed,
+		ExpiresAt: expiresAt, TokenType: tokenType, Scopes: scopes})
+	if err != nil {
+		return nil, notFound(err, "credential")
+	}
+	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
+}
+
+// CredentialInvalidate marks a credential unusable with the reason (its
+// provider refused to refresh it).
+func (s *Store) CredentialInvalidate(ctx context.Context, id uuid.UUID, reason string) error {
+	return s.q.CredentialInvalidate(ctx, s.db, dbsqlc.CredentialInvalidateParams{ID: id, Reason: &reason})
+}
+
+// CredentialsForRun returns the user's newest usable credential of each
+// provider, secrets still sealed: active, not refused by its provider, and
+// unexpired unless it is OAuth2 (which the caller may refresh first).
 func (s *Store) CredentialsForRun(ctx context.Context, userID uuid.UUID, providers []string) ([]SealedCredential, error) {
 	rows, err := s.q.CredentialActiveByProviders(ctx, s.db, dbsqlc.CredentialActiveByProvidersParams{UserID: userID, Providers: providers})
 	if err != nil {
@@ -86,5 +136,5 @@ func (s *Store) CredentialsForRun(ctx context.Context, userID uuid.UUID, provide
 func credentialFromRow(r dbsqlc.IntegrationCredential) model.Credential {
 	return model.Credential{ID: r.ID, UserID: r.UserID, Provider: r.Provider, AuthType: string(r.AuthType), Title: r.Title,
 		Username: r.Username, Scopes: r.Scopes, Metadata: r.Metadata, ExpiresAt: r.ExpiresAt, IsActive: r.IsActive,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, TokenType: r.TokenType, InvalidReason: r.InvalidReason}
 }

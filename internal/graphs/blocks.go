@@ -32,7 +32,7 @@ func blockDescriptors(reg *blocks.Registry) ([]db.BlockDescriptor, error) {
 			return nil, fmt.Errorf("block %s: id %q is not a UUID", info.Name, info.ID)
 		}
 		d := db.BlockDescriptor{ID: id, Name: info.Name, Description: info.Description, Type: string(info.Type),
-			InputSchema: info.InputSchema, OutputSchema: info.OutputSchema, CredentialProviders: info.CredentialProviders,
+			InputSchema: info.InputSchema, OutputSchema: info.OutputSchema, CredentialProviders: info.ProviderNames(),
 			Categories: make([]string, len(info.Categories)), Costs: make([]db.BlockCost, len(info.Costs))}
 		for j, c := range info.Categories {
 			d.Categories[j] = string(c)

@@ -48,3 +48,15 @@ func ConflictError(format string, args ...any) error {
 func NotFound(what string) error {
 	return fmt.Errorf("%s %w", what, ErrNotFound)
 }
+
+// PermissionError is a scoped API key's missing permission: FORBIDDEN, with
+// a message naming the permission (unlike a role's refusal, which says no
+// more than that another role is needed).
+type PermissionError struct{ Permission string }
+
+func (e *PermissionError) Error() string {
+	return "forbidden: this API key lacks the " + e.Permission + " permission"
+}
+
+// Is makes a PermissionError an ErrForbidden.
+func (e *PermissionError) Is(target error) bool { return target == ErrForbidden }

@@ -65,4 +65,7 @@ type APIKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	// Permissions the key is limited to; nil: every permission (keys made
+	// before scopes existed, or without a list).
+	Permissions []string
 }

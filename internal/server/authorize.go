@@ -43,8 +43,15 @@ func (a authorize) check(ctx context.Context, object, field string) error {
 		// Fail closed; internal/server's tests catch this before it ships.
 		return fmt.Errorf("no authorization rule for %s.%s", object, field)
 	}
-	_, err := authz.Require(ctx, level)
-	return err
+	if _, err := authz.Require(ctx, level); err != nil {
+		return err
+	}
+	// A scoped API key must also hold the field's permission.
+	perm, ok := authz.RootPermission[object+"."+field]
+	if !ok {
+		return fmt.Errorf("no API-key permission rule for %s.%s", object, field)
+	}
+	return authz.RequirePermission(ctx, perm)
 }
 
 // refuse reports err on the field exactly as gqlgen reports a resolver's

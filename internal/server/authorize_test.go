@@ -193,3 +193,22 @@ func TestRootFieldWithoutRuleIsRefused(t *testing.T) {
 	require.Equal(t, CodeInternal, postAs(t, srv, admin, `subscription { executionEvents(executionId: "x") { seq } }`).code())
 	require.Empty(t, postAs(t, srv, nil, `{ __typename __type(name: "Query") { name } }`).Errors)
 }
+
+// TestEveryRootFieldHasAPermission: a root field added without a line in
+// authz.RootPermission fails here (scoped API keys would be refused it with
+// INTERNAL), and so does a permission left behind for a field that is gone.
+func TestEveryRootFieldHasAPermission(t *testing.T) {
+	t.Parallel()
+	for name := range authz.Root {
+		_, ok := authz.RootPermission[name]
+		require.Truef(t, ok, "%s has no API-key permission in internal/authz/rules.go (RootPermission)", name)
+	}
+	for name, p := range authz.RootPermission {
+		_, ok := authz.Root[name]
+		require.Truef(t, ok, "authz.RootPermission names %s, which authz.Root does not", name)
+		if p != authz.NoPermission {
+			_, err := authz.ParsePermissions([]string{string(p)})
+			require.NoError(t, err, name)
+		}
+	}
+}

@@ -70,6 +70,8 @@ func classify(err error, msg string) (string, string) {
 		return CodeBadUserInput, ie.Error()
 	case errors.Is(err, model.ErrUnauthenticated):
 		return CodeUnauthenticated, msg
+	case errors.As(err, new(*model.PermissionError)):
+		return CodeForbidden, msg
 	case errors.Is(err, model.ErrForbidden):
 		return CodeForbidden, "forbidden: this needs another role"
 	case errors.Is(err, model.ErrNotFound):

@@ -20,6 +20,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/adminhttp"
 	"github.com/agentgraph/agentgraph/internal/auth"
 	"github.com/agentgraph/agentgraph/internal/authz"
+	"github.com/agentgraph/agentgraph/internal/integrations"
 	"github.com/agentgraph/agentgraph/internal/ratelimit"
 	"github.com/agentgraph/agentgraph/internal/webhooks"
 	"github.com/agentgraph/agentgraph/internal/wstransport"
@@ -47,6 +48,9 @@ type Options struct {
 	MaxFields, MaxAliases int
 	// Webhooks serves the webhook ingress POST /webhooks/{id}; nil: none.
 	Webhooks *webhooks.Service
+	// Integrations serves the OAuth2 callback
+	// GET /auth/integrations/{provider}/callback; nil: none.
+	Integrations *integrations.Connect
 	// RateLimiter limits HTTP requests and websocket subscribes per user
 	// (or client address) across instances; nil: no limit.
 	RateLimiter *ratelimit.Limiter
@@ -65,11 +69,7 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 			if tok == "" {
 				return ctx, nil // anonymous: only public fields will answer
 			}
-			u, err := o.Auth.Authenticate(ctx, tok)
-			if err != nil {
-				return nil, err
-			}
-			return auth.WithUser(ctx, u, nil), nil
+			return o.Auth.WithToken(ctx, tok)
 		},
 		AllowedOrigins: o.AllowedOrigins,
 		Logger:         o.Logger,
@@ -145,6 +145,9 @@ func NewHandler(o Options) *Handler {
 	mux.Handle("/graphql", api)
 	if o.Webhooks != nil {
 		mux.Handle("/webhooks/{id}", webhookHandler(o.Webhooks, o.Logger))
+	}
+	if o.Integrations != nil {
+		mux.Handle(integrations.CallbackPath, oauthCallbackHandler(o.Integrations, o.Logger))
 	}
 	mux.Handle("/", pagesHandler())
 	adminhttp.Mount(mux, adminhttp.Options{Ready: o.Ready, Registry: o.Registry})

@@ -13,16 +13,17 @@ import (
 )
 
 const aPIKeyCreate = `-- name: APIKeyCreate :one
-INSERT INTO api_keys (user_id, name, prefix, key_hash)
-VALUES ($1, $2, $3, $4)
-RETURNING id, user_id, name, prefix, key_hash, created_at, last_used_at, revoked_at
+INSERT INTO api_keys (user_id, name, prefix, key_hash, permissions)
+VALUES ($1, $2, $3, $4, $5::text[])
+RETURNING id, user_id, name, prefix, key_hash, created_at, last_used_at, revoked_at, permissions
 `
 
 type APIKeyCreateParams struct {
-	UserID  uuid.UUID
-	Name    string
-	Prefix  string
-	KeyHash []byte
+	UserID      uuid.UUID
+	Name        string
+	Prefix      string
+	KeyHash     []byte
+	Permissions []string
 }
 
 func (q *Queries) APIKeyCreate(ctx context.Context, db DBTX, arg APIKeyCreateParams) (ApiKey, error) {
@@ -31,6 +32,7 @@ func (q *Queries) APIKeyCreate(ctx context.Context, db DBTX, arg APIKeyCreatePar
 		arg.Name,
 		arg.Prefix,
 		arg.KeyHash,
+		arg.Permissions,
 	)
 	var i ApiKey
 	err := row.Scan(
@@ -42,20 +44,22 @@ func (q *Queries) APIKeyCreate(ctx context.Context, db DBTX, arg APIKeyCreatePar
 		&i.CreatedAt,
 		&i.LastUsedAt,
 		&i.RevokedAt,
+		&i.Permissions,
 	)
 	return i, err
 }
 
 const aPIKeyGetUserByHash = `-- name: APIKeyGetUserByHash :one
-SELECT u.id, u.email, u.name, u.role, u.timezone, u.locale, u.preferences, u.is_active, u.created_at, u.updated_at, u.last_login_at, k.id AS key_id, k.last_used_at AS key_last_used_at
+SELECT u.id, u.email, u.name, u.role, u.timezone, u.locale, u.preferences, u.is_active, u.created_at, u.updated_at, u.last_login_at, k.id AS key_id, k.last_used_at AS key_last_used_at, k.permissions AS key_permissions
 FROM api_keys k JOIN users u ON u.id = k.user_id
 WHERE k.key_hash = $1 AND k.revoked_at IS NULL
 `
 
 type APIKeyGetUserByHashRow struct {
-	User          User
-	KeyID         uuid.UUID
-	KeyLastUsedAt *time.Time
+	User           User
+	KeyID          uuid.UUID
+	KeyLastUsedAt  *time.Time
+	KeyPermissions []string
 }
 
 // Resolves a presented key to its active owner in one statement.
@@ -76,12 +80,13 @@ func (q *Queries) APIKeyGetUserByHash(ctx context.Context, db DBTX, keyHash []by
 		&i.User.LastLoginAt,
 		&i.KeyID,
 		&i.KeyLastUsedAt,
+		&i.KeyPermissions,
 	)
 	return i, err
 }
 
 const aPIKeyListByUser = `-- name: APIKeyListByUser :many
-SELECT id, user_id, name, prefix, key_hash, created_at, last_used_at, revoked_at FROM api_keys WHERE user_id = $1 ORDER BY created_at, id
+SELECT id, user_id, name, prefix, key_hash, created_at, last_used_at, revoked_at, permissions FROM api_keys WHERE user_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) APIKeyListByUser(ctx context.Context, db DBTX, userID uuid.UUID) ([]ApiKey, error) {
@@ -102,6 +107,7 @@ func (q *Queries) APIKeyListByUser(ctx context.Context, db DBTX, userID uuid.UUI
 			&i.CreatedAt,
 			&i.LastUsedAt,
 			&i.RevokedAt,
+			&i.Permissions,
 		); err != nil {
 			return nil, err
 		}
@@ -116,7 +122,7 @@ func (q *Queries) APIKeyListByUser(ctx context.Context, db DBTX, userID uuid.UUI
 const aPIKeyRevoke = `-- name: APIKeyRevoke :one
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
 WHERE id = $1 AND user_id = $2
-RETURNING id, user_id, name, prefix, key_hash, created_at, last_used_at, revoked_at
+RETURNING id, user_id, name, prefix, key_hash, created_at, last_used_at, revoked_at, permissions
 `
 
 type APIKeyRevokeParams struct {
@@ -136,6 +142,7 @@ func (q *Queries) APIKeyRevoke(ctx context.Context, db DBTX, arg APIKeyRevokePar
 		&i.CreatedAt,
 		&i.LastUsedAt,
 		&i.RevokedAt,
+		&i.Permissions,
 	)
 	return i, err
 }

@@ -14,9 +14,9 @@ import (
 )
 
 const credentialActiveByProviders = `-- name: CredentialActiveByProviders :many
-SELECT DISTINCT ON (provider) id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at FROM integration_credentials
-WHERE user_id = $1 AND provider = ANY($2::text[]) AND is_active
-  AND (expires_at IS NULL OR expires_at > now())
+SELECT DISTINCT ON (provider) id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at, token_type, invalid_reason FROM integration_credentials
+WHERE user_id = $1 AND provider = ANY($2::text[]) AND is_active AND invalid_reason IS NULL
+  AND (expires_at IS NULL OR expires_at > now() OR auth_type = 'OAUTH2')
 ORDER BY provider, created_at DESC
 `
 
@@ -25,7 +25,9 @@ type CredentialActiveByProvidersParams struct {
 	Providers []string
 }
 
-// The newest active, unexpired credential per provider, for a block run.
+// The newest usable credential per provider, for a block run: active, not
+// refused by its provider, and unexpired unless a refresh token can renew it
+// (the caller refreshes it first).
 func (q *Queries) CredentialActiveByProviders(ctx context.Context, db DBTX, arg CredentialActiveByProvidersParams) ([]IntegrationCredential, error) {
 	rows, err := db.Query(ctx, credentialActiveByProviders, arg.UserID, arg.Providers)
 	if err != nil {
@@ -49,6 +51,8 @@ func (q *Queries) CredentialActiveByProviders(ctx context.Context, db DBTX, arg 
 			&i.IsActive,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.TokenType,
+			&i.InvalidReason,
 		); err != nil {
 			return nil, err
 		}
@@ -60,8 +64,9 @@ func (q *Queries) CredentialActiveByProviders(ctx context.Context, db DBTX, arg 
 	return items, nil
 }
 
-const credentialDelete = `-- name: CredentialDelete :execrows
+const credentialDelete = `-- name: CredentialDelete :one
 DELETE FROM integration_credentials WHERE id = $1 AND user_id = $2
+RETURNING id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at, token_type, invalid_reason
 `
 
 type CredentialDeleteParams struct {
@@ -69,20 +74,68 @@ type CredentialDeleteParams struct {
 	UserID uuid.UUID
 }
 
-func (q *Queries) CredentialDelete(ctx context.Context, db DBTX, arg CredentialDeleteParams) (int64, error) {
-	result, err := db.Exec(ctx, credentialDelete, arg.ID, arg.UserID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+// Returns the deleted row so its token can be revoked at the provider.
+func (q *Queries) CredentialDelete(ctx context.Context, db DBTX, arg CredentialDeleteParams) (IntegrationCredential, error) {
+	row := db.QueryRow(ctx, credentialDelete, arg.ID, arg.UserID)
+	var i IntegrationCredential
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Provider,
+		&i.AuthType,
+		&i.Title,
+		&i.Username,
+		&i.Scopes,
+		&i.SecretEncrypted,
+		&i.Metadata,
+		&i.ExpiresAt,
+		&i.IsActive,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.TokenType,
+		&i.InvalidReason,
+	)
+	return i, err
+}
+
+const credentialGet = `-- name: CredentialGet :one
+SELECT id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at, token_type, invalid_reason FROM integration_credentials WHERE id = $1 AND user_id = $2
+`
+
+type CredentialGetParams struct {
+	ID     uuid.UUID
+	UserID uuid.UUID
+}
+
+func (q *Queries) CredentialGet(ctx context.Context, db DBTX, arg CredentialGetParams) (IntegrationCredential, error) {
+	row := db.QueryRow(ctx, credentialGet, arg.ID, arg.UserID)
+	var i IntegrationCredential
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Provider,
+		&i.AuthType,
+		&i.Title,
+		&i.Username,
+		&i.Scopes,
+		&i.SecretEncrypted,
+		&i.Metadata,
+		&i.ExpiresAt,
+		&i.IsActive,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.TokenType,
+		&i.InvalidReason,
+	)
+	return i, err
 }
 
 const credentialInsert = `-- name: CredentialInsert :one
 INSERT INTO integration_credentials (user_id, provider, auth_type, title, username, scopes, secret_encrypted,
-                                     metadata, expires_at)
+                                     metadata, expires_at, token_type)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-        $9)
-RETURNING id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at
+        $9, $10)
+RETURNING id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at, token_type, invalid_reason
 `
 
 type CredentialInsertParams struct {
@@ -95,6 +148,7 @@ type CredentialInsertParams struct {
 	SecretEncrypted []byte
 	Metadata        json.RawMessage
 	ExpiresAt       *time.Time
+	TokenType       *string
 }
 
 func (q *Queries) CredentialInsert(ctx context.Context, db DBTX, arg CredentialInsertParams) (IntegrationCredential, error) {
@@ -108,6 +162,7 @@ func (q *Queries) CredentialInsert(ctx context.Context, db DBTX, arg CredentialI
 		arg.SecretEncrypted,
 		arg.Metadata,
 		arg.ExpiresAt,
+		arg.TokenType,
 	)
 	var i IntegrationCredential
 	err := row.Scan(
@@ -124,12 +179,28 @@ func (q *Queries) CredentialInsert(ctx context.Context, db DBTX, arg CredentialI
 		&i.IsActive,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.TokenType,
+		&i.InvalidReason,
 	)
 	return i, err
 }
 
+const credentialInvalidate = `-- name: CredentialInvalidate :exec
+UPDATE integration_credentials SET invalid_reason = $1, updated_at = now() WHERE id = $2
+`
+
+type CredentialInvalidateParams struct {
+	Reason *string
+	ID     uuid.UUID
+}
+
+func (q *Queries) CredentialInvalidate(ctx context.Context, db DBTX, arg CredentialInvalidateParams) error {
+	_, err := db.Exec(ctx, credentialInvalidate, arg.Reason, arg.ID)
+	return err
+}
+
 const credentialListByUser = `-- name: CredentialListByUser :many
-SELECT id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at FROM integration_credentials
+SELECT id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at, token_type, invalid_reason FROM integration_credentials
 WHERE user_id = $1 AND ($2::text IS NULL OR provider = $2::text)
 ORDER BY created_at, id
 `
@@ -162,6 +233,8 @@ func (q *Queries) CredentialListByUser(ctx context.Context, db DBTX, arg Credent
 			&i.IsActive,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.TokenType,
+			&i.InvalidReason,
 		); err != nil {
 			return nil, err
 		}
@@ -171,4 +244,80 @@ func (q *Queries) CredentialListByUser(ctx context.Context, db DBTX, arg Credent
 		return nil, err
 	}
 	return items, nil
+}
+
+const credentialLock = `-- name: CredentialLock :one
+SELECT id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at, token_type, invalid_reason FROM integration_credentials WHERE id = $1 FOR UPDATE
+`
+
+// Taken by the one refresher of a credential: other processes wait here and
+// then re-read what it stored.
+func (q *Queries) CredentialLock(ctx context.Context, db DBTX, id uuid.UUID) (IntegrationCredential, error) {
+	row := db.QueryRow(ctx, credentialLock, id)
+	var i IntegrationCredential
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Provider,
+		&i.AuthType,
+		&i.Title,
+		&i.Username,
+		&i.Scopes,
+		&i.SecretEncrypted,
+		&i.Metadata,
+		&i.ExpiresAt,
+		&i.IsActive,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.TokenType,
+		&i.InvalidReason,
+	)
+	return i, err
+}
+
+const credentialSetTokens = `-- name: CredentialSetTokens :one
+UPDATE integration_credentials
+SET secret_encrypted = $1, expires_at = $2,
+    token_type = coalesce($3, token_type), scopes = $4, updated_at = now()
+WHERE id = $5
+RETURNING id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at, token_type, invalid_reason
+`
+
+type CredentialSetTokensParams struct {
+	SecretEncrypted []byte
+	ExpiresAt       *time.Time
+	TokenType       *string
+	Scopes          []string
+	ID              uuid.UUID
+}
+
+// A refresh: the new access token and a rotated refresh token are one
+// sealed value, stored with the new expiry in one statement.
+func (q *Queries) CredentialSetTokens(ctx context.Context, db DBTX, arg CredentialSetTokensParams) (IntegrationCredential, error) {
+	row := db.QueryRow(ctx, credentialSetTokens,
+		arg.SecretEncrypted,
+		arg.ExpiresAt,
+		arg.TokenType,
+		arg.Scopes,
+		arg.ID,
+	)
+	var i IntegrationCredential
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Provider,
+		&i.AuthType,
+		&i.Title,
+		&i.Username,
+		&i.Scopes,
+		&i.SecretEncrypted,
+		&i.Metadata,
+		&i.ExpiresAt,
+		&i.IsActive,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.TokenType,
+		&i.InvalidReason,
+	)
+	return i, err
 }

@@ -681,14 +681,15 @@ type AlertRule struct {
 }
 
 type ApiKey struct {
-	ID         uuid.UUID
-	UserID     uuid.UUID
-	Name       string
-	Prefix     string
-	KeyHash    []byte
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
+	ID          uuid.UUID
+	UserID      uuid.UUID
+	Name        string
+	Prefix      string
+	KeyHash     []byte
+	CreatedAt   time.Time
+	LastUsedAt  *time.Time
+	RevokedAt   *time.Time
+	Permissions []string
 }
 
 type Block struct {
@@ -819,6 +820,8 @@ type IntegrationCredential struct {
 	IsActive        bool
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	TokenType       *string
+	InvalidReason   *string
 }
 
 type Link struct {
@@ -865,6 +868,17 @@ type NodeExecutionInput struct {
 	NodeID           uuid.UUID
 	Inputs           json.RawMessage
 	CreatedAt        time.Time
+}
+
+type OauthState struct {
+	StateHash      []byte
+	UserID         uuid.UUID
+	Provider       string
+	Scopes         []string
+	VerifierSealed []byte
+	RedirectTo     *string
+	ExpiresAt      time.Time
+	CreatedAt      time.Time
 }
 
 type Schedule struct {

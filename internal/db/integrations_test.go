@@ -1,0 +1,110 @@
+package db_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+func TestOAuthStatesAreSingleUse(t *testing.T) {
+	t.Parallel()
+	b := setup(t, false)
+	s, ctx := b.store, b.ctx
+	u := b.user()
+	redirect := "https://app.example/done"
+	st := db.OAuthState{StateHash: []byte("hash-" + u.ID.String()), UserID: u.ID, Provider: "fake", Scopes: []string{"read"},
+		VerifierSealed: []byte("sealed"), RedirectTo: &redirect, ExpiresAt: b.nowFromDB().Add(10 * time.Minute)}
+	require.NoError(t, s.OAuthStateCreate(ctx, st))
+	_, err := s.OAuthStateTake(ctx, st.StateHash, "github")
+	require.ErrorIs(t, err, model.ErrNotFound, "bound to its provider")
+	got, err := s.OAuthStateTake(ctx, st.StateHash, "fake")
+	require.NoError(t, err)
+	require.Equal(t, u.ID, got.UserID)
+	require.Equal(t, []string{"read"}, got.Scopes)
+	require.Equal(t, redirect, *got.RedirectTo)
+	_, err = s.OAuthStateTake(ctx, st.StateHash, "fake")
+	require.ErrorIs(t, err, model.ErrNotFound, "taken once")
+
+	// Abandoned states are purged an hour after they expire.
+	old := st
+	old.StateHash = []byte("old-" + u.ID.String())
+	old.ExpiresAt = b.nowFromDB().Add(-2 * time.Hour)
+	require.NoError(t, s.OAuthStateCreate(ctx, old))
+	n, err := s.OAuthStatePurge(ctx)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, n, int64(1))
+	_, err = s.OAuthStateTake(ctx, old.StateHash, "fake")
+	require.ErrorIs(t, err, model.ErrNotFound)
+}
+
+func TestCredentialTokensAndInvalidation(t *testing.T) {
+	t.Parallel()
+	b := setup(t, false)
+	s, ctx := b.store, b.ctx
+	u, other := b.user(), b.user()
+	past := b.nowFromDB().Add(-time.Minute)
+	bearer := "bearer"
+	c, err := s.CredentialCreate(ctx, db.NewCredential{UserID: u.ID, Provider: "fake", AuthType: "OAUTH2", Scopes: []string{"read"},
+		SecretEncrypted: []byte("v1"), Metadata: json.RawMessage(`{}`), ExpiresAt: &past, TokenType: &bearer})
+	require.NoError(t, err)
+	run, err := s.CredentialsForRun(ctx, u.ID, []string{"fake"})
+	require.NoError(t, err)
+	require.Len(t, run, 1, "an expired OAuth2 credential is still offered: it may be refreshed")
+
+	_, err = s.CredentialGetSealed(ctx, other.ID, c.ID)
+	require.ErrorIs(t, err, model.ErrNotFound, "another user's")
+	later := b.nowFromDB().Add(time.Hour)
+	require.NoError(t, s.InTx(ctx, func(tx *db.Store) error {
+		if _, err := tx.CredentialLock(ctx, c.ID); err != nil {
+			return err
+		}
+		_, err := tx.CredentialSetTokens(ctx, c.ID, []byte("v2"), &later, nil, []string{"read", "write"})
+		return err
+	}))
+	got, err := s.CredentialGetSealed(ctx, u.ID, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, []byte("v2"), got.SecretEncrypted)
+	require.Equal(t, []string{"read", "write"}, got.Scopes)
+	require.Equal(t, "bearer", *got.TokenType, "kept when the refresh names none")
+	require.True(t, got.IsValid(time.Now()))
+
+	require.NoError(t, s.CredentialInvalidate(ctx, c.ID, "invalid_grant"))
+	got, err = s.CredentialGetSealed(ctx, u.ID, c.ID)
+	require.NoError(t, err)
+	require.False(t, got.IsValid(time.Now()))
+	require.Equal(t, "invalid_grant", *got.InvalidReason)
+	run, err = s.CredentialsForRun(ctx, u.ID, []string{"fake"})
+	require.NoError(t, err)
+	require.Empty(t, run, "a refused credential is not offered")
+
+	_, err = s.CredentialTake(ctx, other.ID, c.ID)
+	require.ErrorIs(t, err, model.ErrNotFound)
+	taken, err := s.CredentialTake(ctx, u.ID, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, []byte("v2"), taken.SecretEncrypted, "the deleted row, to revoke its tokens")
+}
+
+func TestScopedAPIKeys(t *testing.T) {
+	t.Parallel()
+	b := setup(t, false)
+	s, ctx := b.store, b.ctx
+	u := b.user()
+	k, err := s.APIKeyCreateScoped(ctx, u.ID, "ci", "agk_scoped", []byte("hash-scoped-"+u.ID.String()), []string{"READ_GRAPHS"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"READ_GRAPHS"}, k.Permissions)
+	p, err := s.APIKeyLookup(ctx, []byte("hash-scoped-"+u.ID.String()))
+	require.NoError(t, err)
+	require.Equal(t, u.ID, p.User.ID)
+	require.Equal(t, []string{"READ_GRAPHS"}, p.Permissions)
+
+	_, err = s.APIKeyCreate(ctx, u.ID, "all", "agk_all", []byte("hash-all-"+u.ID.String()))
+	require.NoError(t, err)
+	p, err = s.APIKeyLookup(ctx, []byte("hash-all-"+u.ID.String()))
+	require.NoError(t, err)
+	require.Nil(t, p.Permissions, "a key without a list holds every permission")
+}

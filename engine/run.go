@@ -204,7 +204,7 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run,
 	// Static values: the latest value each static link's source produced.
 	for _, x := range r.execs {
 		for pin, raws := range x.outputs {
-			for _, l := range x.n.out[pin] {
+			for _, l := range x.n.linksFrom(pin) {
 				if l.static && len(raws) > 0 {
 					var v any
 					_ = json.Unmarshal(raws[len(raws)-1], &v)

@@ -48,5 +48,6 @@ func BuiltinBlocks() []Block {
 		AITextSummarizerBlock(),
 		AIConversationBlock(),
 		AIListGeneratorBlock(),
+		SmartDecisionMakerBlock(),
 	}
 }

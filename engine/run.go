@@ -284,7 +284,7 @@ func (e *Engine) begin(r *run, cancelRequested bool) {
 	for _, x := range r.execs {
 		switch {
 		case x.status.IsTerminal():
-			if (x.status == model.StatusFailed || x.status == model.StatusTimeout) && len(x.n.out[blocks.ErrorPin]) == 0 && unhandled == nil {
+			if (x.status == model.StatusFailed || x.status == model.StatusTimeout) && len(x.n.out[blocks.ErrorPin]) == 0 && x.parent == uuid.Nil && unhandled == nil {
 				unhandled = x
 			}
 		default:

@@ -107,7 +107,7 @@ type RunContext struct {
 	// the pin's final value is emitted as usual.
 	Delta func(pin, text string)
 	// Tools are the nodes linked from this node's tool pins (IsToolPin), in
-	// link order, one per sink node: what a SmartDecisionMakerBlock offers
+	// graph order, one per sink node: what a SmartDecisionMakerBlock offers
 	// its model. Empty for a node with no tool links.
 	Tools []ToolSpec
 	// Nodes runs other nodes of the graph for this one (a tool the model
@@ -126,8 +126,8 @@ type ToolSpec struct {
 	BlockType        Type
 	InputSchema      json.RawMessage // the sink block's whole input schema
 	Defaults         map[string]any  // the node's input defaults (read-only)
-	// Pins are the sink's input pins the tool links feed, in link order:
-	// the tool's parameters.
+	// Pins are the sink's input pins the tool links feed, sorted: the
+	// tool's parameters.
 	Pins []string
 }
 

@@ -132,9 +132,18 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 		}
 		hasIn[sink.id] = true
 	}
-	for _, n := range g.order {
+	pos := make(map[string]int, len(g.order))
+	for i, n := range g.order {
+		pos[n.idStr] = i
 		if !hasIn[n.id] {
 			g.entry = append(g.entry, n)
+		}
+	}
+	for _, n := range g.order {
+		// Tools in graph order: the model sees the same list every run.
+		slices.SortStableFunc(n.tools, func(a, b blocks.ToolSpec) int { return pos[a.NodeID] - pos[b.NodeID] })
+		for i := range n.tools {
+			slices.Sort(n.tools[i].Pins)
 		}
 	}
 	return g, nil

@@ -72,7 +72,7 @@ func TestSmartDecisionMakerRoutesToolCall(t *testing.T) {
 	tools := stub.Seen()[0].Body["tools"].([]any)
 	require.Len(t, tools, 2)
 	fn := tools[0].(map[string]any)["function"].(map[string]any)
-	require.Equal(t, "calculatorblock", fn["name"])
+	require.Equal(t, "calculatorblock", fn["name"], "tools in graph order")
 	require.ElementsMatch(t, []any{"a", "b"}, mapKeys(fn["parameters"].(map[string]any)["properties"].(map[string]any)))
 }
 

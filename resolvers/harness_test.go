@@ -77,6 +77,13 @@ type bundle struct {
 
 func setup(t testing.TB) *bundle {
 	t.Helper()
+	return setupWith(t, nil)
+}
+
+// setupWith is setup with operator model keys for the engine (provider →
+// key and base URL), as OPENAI_API_KEY/OPENAI_BASE_URL give them.
+func setupWith(t testing.TB, operator credentials.OperatorKeys) *bundle {
+	t.Helper()
 	url := testenv.PostgresURL(t)
 	cfg, err := pgxpool.ParseConfig(url)
 	require.NoError(t, err)
@@ -99,11 +106,15 @@ func setup(t testing.TB) *bundle {
 	// The engine gets its own untraced pool: its background statements
 	// (claims, heartbeats, writes) must not count against the API's.
 	engStore := db.New(testenv.Postgres(t))
-	eng := engine.New(engStore, reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8})
-	require.NoError(t, eng.Start(context.Background()))
-	t.Cleanup(eng.Stop)
 	cipher, err := credentials.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
 	require.NoError(t, err)
+	engOpts := engine.Options{MaxRuns: 8}
+	if operator != nil {
+		engOpts.Credentials = credentials.WithOperatorKeys(credentials.NewService(engStore, cipher).ForRun, operator)
+	}
+	eng := engine.New(engStore, reg, events.NewPublisher(rdb, prefix), logger, engOpts)
+	require.NoError(t, eng.Start(context.Background()))
+	t.Cleanup(eng.Stop)
 	jwt := auth.JWTConfig{Secret: []byte("test-secret-0123456789abcdef")}
 	reads := &streamStore{Store: store}
 	// Every engine process runs a scheduler; the tests' schedulers share

@@ -1,7 +1,8 @@
 // Command agentgraph-bench holds agentgraph's benchmarks, kept out of the
 // product binary (BENCHMARKS.md): `engine` measures the engine's throughput
 // and latency in this process, `live` the live updates' latency and memory
-// per subscription against an `agentgraph serve` it launches.
+// per subscription against an `agentgraph serve` it launches, `ai` the AI
+// blocks' figures against a provider stub.
 package main
 
 import (
@@ -19,6 +20,9 @@ Usage:
   agentgraph-bench engine [flags]   engine throughput and latency: chains, fan-outs, naive one-commit baseline
   agentgraph-bench live [flags]     live-update latency (commit → websocket) and server memory per subscription;
                                     launches the agentgraph beside this binary as the server (or --server PATH)
+  agentgraph-bench ai [flags]       AI blocks (issue 12): 2,000 model calls in flight on one engine against a 2 s
+                                    provider stub, a plain chain's p50 meanwhile, memory per call, first token →
+                                    subscriber, the block's overhead beyond the provider's time
 
 They use DATABASE_URL, REDIS_URL and REDIS_PREFIX, like agentgraph; BENCHMARKS.md lists their flags.
 `
@@ -39,6 +43,8 @@ func main() {
 		err = benchCmd(ctx, logger, args)
 	case "live":
 		err = benchLiveCmd(ctx, logger, args)
+	case "ai":
+		err = benchAICmd(ctx, logger, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

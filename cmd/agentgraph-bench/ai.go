@@ -343,6 +343,7 @@ func (s *aiStub) waitInFlight(ctx context.Context, n int, timeout time.Duration)
 // process's hub is: it times each run's first delta from the stub's write.
 type firstTokenWatch struct {
 	stub   *aiStub
+	ps     interface{ Close() error }
 	cancel context.CancelFunc
 	done   chan struct{}
 	mu     sync.Mutex
@@ -356,10 +357,9 @@ func newFirstTokenWatch(ctx context.Context, d *deps, stub *aiStub) (*firstToken
 		cancel()
 		return nil, err
 	}
-	w := &firstTokenWatch{stub: stub, cancel: cancel, done: make(chan struct{}), got: map[string]time.Time{}}
+	w := &firstTokenWatch{stub: stub, ps: ps, cancel: cancel, done: make(chan struct{}), got: map[string]time.Time{}}
 	go func() {
 		defer close(w.done)
-		defer ps.Close()
 		for msg := range ps.Channel() {
 			at := time.Now()
 			evs, err := events.Decode([]byte(msg.Payload))
@@ -398,6 +398,7 @@ func (w *firstTokenWatch) latencies() []time.Duration {
 
 func (w *firstTokenWatch) close() {
 	w.cancel()
+	_ = w.ps.Close() // ends its channel, and so the reader
 	<-w.done
 }
 

@@ -122,6 +122,40 @@ type RunContext struct {
 	// subscribers as it is produced (a model's tokens). It is not stored:
 	// the pin's final value is emitted as usual.
 	Delta func(pin, text string)
+	// Tools are the nodes linked from this node's tool pins (IsToolPin), in
+	// graph order, one per sink node: what a SmartDecisionMakerBlock offers
+	// its model. Empty for a node with no tool links.
+	Tools []ToolSpec
+	// Nodes runs other nodes of the graph for this one (a tool the model
+	// called, in agent mode); nil outside the engine.
+	Nodes NodeRunner
+}
+
+// ToolSpec describes a node linked from a tool pin: enough for a block to
+// offer it to a model as a function and to address its input pins.
+type ToolSpec struct {
+	NodeID string
+	// Label is the node's label (its name on the canvas), "" when it has none.
+	Label            string
+	BlockName        string
+	BlockDescription string
+	BlockType        Type
+	InputSchema      json.RawMessage // the sink block's whole input schema
+	Defaults         map[string]any  // the node's input defaults (read-only)
+	// Pins are the sink's input pins the tool links feed, sorted: the
+	// tool's parameters.
+	Pins []string
+}
+
+// NodeRunner runs a node of the current graph on behalf of the running one.
+// The engine implements it.
+type NodeRunner interface {
+	// RunNode runs node nodeID once with input (over the node's defaults)
+	// as a child node execution of the calling one — stored, charged and
+	// streamed like any other, but with its outputs returned here instead of
+	// routed along its links — and returns what it yielded, by pin, in
+	// order. A node that fails returns its outputs so far and the error.
+	RunNode(ctx context.Context, nodeID string, input map[string]any) (map[string][]any, error)
 }
 
 // Block is one kind of node. Run gets the merged, schema-validated input and

@@ -48,6 +48,7 @@ func BuiltinBlocks() []Block {
 		AITextSummarizerBlock(),
 		AIConversationBlock(),
 		AIListGeneratorBlock(),
+		SmartDecisionMakerBlock(),
 		// Integrations (internal/integrations providers)
 		GithubListIssuesBlock(),
 		GithubMakeIssueBlock(),

@@ -128,7 +128,8 @@ func compilePin(url string, raw json.RawMessage) (*pinCheck, error) {
 // names the block, the pin and what was wrong: a pin the block does not
 // declare, or a value of the wrong type. Dynamic pins (`name_$_0`,
 // `name_#_key`, `name_@_attr`) carry a part of their base pin's value:
-// the base pin must be declared, and the part is not type-checked.
+// the base pin must be declared, and the part is not type-checked; so do
+// tool-call pins (`tools_^_<node>_~_<pin>`) of a block declaring `tools`.
 func (c *OutputCheck) Check(pin string, raw json.RawMessage) error {
 	if c == nil {
 		return nil
@@ -141,6 +142,11 @@ func (c *OutputCheck) Check(pin string, raw json.RawMessage) error {
 		if IsDynamicPin(pin) {
 			if _, ok := c.pins[BasePin(pin)]; ok {
 				return nil
+			}
+		}
+		if _, _, ok := ParseToolCallPin(pin); ok {
+			if _, ok := c.pins[ToolsPin]; ok {
+				return nil // a tool call's argument: any value the model gave
 			}
 		}
 		return fmt.Errorf("%s yielded on %q, an output pin it does not declare", c.block, pin)

@@ -128,3 +128,35 @@ func setPath(container any, sep, rest string, value any) (any, error) {
 		return obj, nil
 	}
 }
+
+// Tool pins, AutoGPT's: the nodes a SmartDecisionMakerBlock may call are
+// linked from its `tools` output pin (older graphs name the link's source
+// pin `tools_^_<tool>_~_<input>`), and the block yields each argument of a
+// tool call on `tools_^_<sink node id>_~_<sink input pin>`. The engine
+// routes such a value only along the tool link to that node and pin, so a
+// called node runs once and the others not at all.
+const (
+	ToolsPin      = "tools"
+	toolPinPrefix = "tools_^_"
+	toolPinSep    = "_~_"
+)
+
+// IsToolPin reports whether a link's source pin links a tool: `tools` or a
+// legacy `tools_^_…` name.
+func IsToolPin(name string) bool {
+	return name == ToolsPin || strings.HasPrefix(name, toolPinPrefix)
+}
+
+// ToolCallPin is the pin a tool call's argument is yielded on.
+func ToolCallPin(sinkNodeID, sinkPin string) string {
+	return toolPinPrefix + sinkNodeID + toolPinSep + sinkPin
+}
+
+// ParseToolCallPin splits a pin made by ToolCallPin.
+func ParseToolCallPin(pin string) (sinkNodeID, sinkPin string, ok bool) {
+	rest, found := strings.CutPrefix(pin, toolPinPrefix)
+	if !found {
+		return "", "", false
+	}
+	return strings.Cut(rest, toolPinSep)
+}

@@ -196,6 +196,9 @@ func (r *Registry) HasInputPin(id, pin string) bool {
 // or any name when the block's outputs are open (AgentExecutorBlock).
 func (r *Registry) HasOutputPin(id, pin string) bool {
 	e, ok := r.byID[id]
+	if ok && IsToolPin(pin) && slices.Contains(e.out.properties, ToolsPin) {
+		return true // `tools`, or an older graph's `tools_^_<tool>_~_<pin>`
+	}
 	return ok && (e.out.open || slices.Contains(e.out.properties, pin))
 }
 

@@ -19,7 +19,10 @@ const deltaInterval = 50 * time.Millisecond
 // assigned seq and Delta, and subscribers forward them without sequence
 // checks. They are published at once, from the block's goroutine, in order;
 // emit flushes what is pending before the node's output is recorded, so a
-// pin's deltas always precede its stored value.
+// pin's deltas always precede its stored value. Each delta carries its
+// byte offset in the pin's text; with a PartialPublisher the text so far
+// is kept in Redis too, for subscribers that join mid-stream, and dropped
+// when the block returns.
 type deltaBuffer struct {
 	e *Engine
 	r *run
@@ -32,6 +35,10 @@ type deltaBuffer struct {
 	timer   *time.Timer
 	closed  bool
 	publish sync.Mutex // one publish at a time keeps the deltas in order
+	// Under publish: bytes of each pin's text published so far (the next
+	// delta's offset), and the pins in order of their first delta.
+	offsets map[string]int64
+	pins    []string
 }
 
 func newDeltaBuffer(e *Engine, r *run, x *nodeExec) *deltaBuffer {
@@ -86,14 +93,28 @@ func (d *deltaBuffer) flush() {
 	d.last = time.Now()
 	d.mu.Unlock()
 	raw, _ := json.Marshal(text)
+	if d.offsets == nil {
+		d.offsets = map[string]int64{}
+	}
+	off, seen := d.offsets[pin]
+	if !seen {
+		d.pins = append(d.pins, pin)
+	}
+	d.offsets[pin] = off + int64(len(text))
 	d.r.mu.Lock()
 	ev := events.Event{ExecutionID: d.r.ids[0], GraphID: d.r.ids[1], UserID: d.r.ids[2], Seq: d.r.seq,
 		Kind: events.KindNodeOutputDelta, Delta: true, NodeID: d.x.n.idStr, NodeExecutionID: d.x.sid(),
-		Pin: pin, Value: raw, At: d.e.now().UTC()}
+		Pin: pin, Value: raw, At: d.e.now().UTC(), Offset: off}
 	d.r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := d.e.pub.Publish(ctx, ev); err != nil {
+	var err error
+	if pp, ok := d.e.pub.(PartialPublisher); ok {
+		err = pp.PublishDelta(ctx, ev, text)
+	} else {
+		err = d.e.pub.Publish(ctx, ev)
+	}
+	if err != nil {
 		d.e.log.Warn("publishing a live delta failed (the stored output is unaffected)", "execution", d.r.id, "err", err)
 	}
 }
@@ -102,11 +123,20 @@ func (d *deltaBuffer) flush() {
 // flushed before it was recorded; text of a failed call is not published).
 func (d *deltaBuffer) close() {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.closed = true
 	if d.timer != nil {
 		d.timer.Stop()
 		d.timer = nil
 	}
 	d.text = nil
+	d.mu.Unlock()
+	d.publish.Lock() // after a flush in flight, whose text it deletes
+	defer d.publish.Unlock()
+	if pp, ok := d.e.pub.(PartialPublisher); ok && len(d.pins) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := pp.EndPartial(ctx, d.r.ids[0], d.x.sid(), d.pins); err != nil {
+			d.e.log.Warn("dropping a node's partial text failed (it expires)", "execution", d.r.id, "err", err)
+		}
+	}
 }

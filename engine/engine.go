@@ -26,6 +26,14 @@ type Publisher interface {
 	Publish(ctx context.Context, evs ...events.Event) error
 }
 
+// PartialPublisher is a Publisher that also keeps each streaming node's
+// text so far, for subscribers that join mid-stream (events.Publisher; see
+// internal/events/partial.go). Without it, deltas are only published.
+type PartialPublisher interface {
+	PublishDelta(ctx context.Context, ev events.Event, text string) error
+	EndPartial(ctx context.Context, executionID, nodeExecutionID string, pins []string) error
+}
+
 // DefaultMaxNodeExecutions is Options.MaxNodeExecutions's default.
 const DefaultMaxNodeExecutions = 100_000
 

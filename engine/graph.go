@@ -34,6 +34,11 @@ type gnode struct {
 	linked   []string            // sink pins with an incoming link (static ones included)
 	static   []string            // sink pins fed by a static link
 	out      map[string][]*glink // by source pin
+	// Tool links (blocks.IsToolPin source pins), by sink node id and pin
+	// (toolKey): a tool call's argument goes along these only; tools
+	// describes their sink nodes to the block (blocks.RunContext.Tools).
+	toolLinks map[string][]*glink
+	tools     []blocks.ToolSpec
 	// speculative: may run before its inputs are committed
 	// (mayRunSpeculatively, decided once when the graph is compiled).
 	speculative bool
@@ -115,7 +120,11 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 		if src == nil || sink == nil {
 			return nil, model.Invalid("graph", "link %s→%s refers to a missing node", l.SourceID, l.SinkID)
 		}
-		src.out[l.SourceName] = append(src.out[l.SourceName], &glink{sink: sink, sinkPin: l.SinkName, static: l.IsStatic})
+		gl := &glink{sink: sink, sinkPin: l.SinkName, static: l.IsStatic}
+		src.out[l.SourceName] = append(src.out[l.SourceName], gl)
+		if blocks.IsToolPin(l.SourceName) {
+			src.addTool(gl)
+		}
 		if !slices.Contains(sink.linked, l.SinkName) {
 			sink.linked = append(sink.linked, l.SinkName)
 		}
@@ -124,12 +133,56 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 		}
 		hasIn[sink.id] = true
 	}
-	for _, n := range g.order {
+	pos := make(map[string]int, len(g.order))
+	for i, n := range g.order {
+		pos[n.idStr] = i
 		if !hasIn[n.id] {
 			g.entry = append(g.entry, n)
 		}
 	}
+	for _, n := range g.order {
+		// Tools in graph order: the model sees the same list every run.
+		slices.SortStableFunc(n.tools, func(a, b blocks.ToolSpec) int { return pos[a.NodeID] - pos[b.NodeID] })
+		for i := range n.tools {
+			slices.Sort(n.tools[i].Pins)
+		}
+	}
 	return g, nil
+}
+
+func toolKey(sinkID, sinkPin string) string { return sinkID + "\x00" + sinkPin }
+
+// addTool records a tool link from n: routed by its sink and pin, and its
+// sink described once among n's tools (its pins in link order).
+func (n *gnode) addTool(l *glink) {
+	if n.toolLinks == nil {
+		n.toolLinks = map[string][]*glink{}
+	}
+	k := toolKey(l.sink.idStr, l.sinkPin)
+	n.toolLinks[k] = append(n.toolLinks[k], l)
+	for i := range n.tools {
+		if t := &n.tools[i]; t.NodeID == l.sink.idStr {
+			if !slices.Contains(t.Pins, l.sinkPin) {
+				t.Pins = append(t.Pins, l.sinkPin)
+			}
+			return
+		}
+	}
+	n.tools = append(n.tools, blocks.ToolSpec{NodeID: l.sink.idStr, Label: l.sink.label, BlockName: l.sink.info.Name,
+		BlockDescription: l.sink.info.Description, BlockType: l.sink.info.Type, InputSchema: l.sink.info.InputSchema,
+		Defaults: l.sink.defaults, Pins: []string{l.sinkPin}})
+}
+
+// linksFrom are the links a value yielded on pin goes along: the pin's own,
+// or for a tool call's argument (blocks.ToolCallPin) the tool links to the
+// node and pin it names, and nothing else.
+func (n *gnode) linksFrom(pin string) []*glink {
+	if n.toolLinks != nil {
+		if sink, sinkPin, ok := blocks.ParseToolCallPin(pin); ok {
+			return n.toolLinks[toolKey(sink, sinkPin)]
+		}
+	}
+	return n.out[pin]
 }
 
 // inputNodes are the graph's AgentInputBlock nodes.

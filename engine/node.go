@@ -74,6 +74,11 @@ type nodeExec struct {
 	notes    []string     // what it spent on, for the ledger
 	counted  int64        // of run.spentTotal: what it holds (charged or being charged)
 	deltas   *deltaBuffer
+	// A child run by another node execution (a tool of an agent step,
+	// tools.go): its outputs are not routed and its failure does not end
+	// the run. done, while someone waits for it, closes when it ends.
+	parent uuid.UUID
+	done   chan struct{}
 }
 
 // errNodeTimeout is the cause of a block run's context past NodeTimeout.
@@ -88,6 +93,9 @@ func resumedExec(n *gnode, ne model.NodeExecution) *nodeExec {
 		started: ne.StartedAt, ended: ne.EndedAt, errMsg: ne.ErrorMessage, inputJSON: ne.Inputs,
 		outputs: map[string][]json.RawMessage{}, replay: map[string]int{}, emitted: map[string]int{},
 		charged: ne.Stats.Cost, paid: ne.Stats.Cost > 0, resumed: true}
+	if p, err := uuid.Parse(ne.Stats.ParentNodeExecutionID); err == nil {
+		x.parent = p
+	}
 	_ = json.Unmarshal(ne.Inputs, &x.input)
 	_ = json.Unmarshal(ne.Outputs, &x.outputs)
 	if x.outputs == nil {
@@ -149,6 +157,10 @@ func (r *run) setStatus(x *nodeExec, s model.Status, errMsg string) bool {
 	}
 	if errMsg != "" {
 		x.errMsg = &errMsg
+	}
+	if x.done != nil && s.IsTerminal() {
+		close(x.done) // the parent waiting for this child (tools.go)
+		x.done = nil
 	}
 	r.pending.node(x)
 	r.event(events.Event{Kind: events.KindNodeStatus, Status: string(s), NodeID: x.n.idStr,
@@ -251,8 +263,9 @@ func (e *Engine) execute(r *run, x *nodeExec) {
 	x.phase = phaseRunning
 	r.markPending()
 	r.mu.Unlock()
-	if x.n.is(blocks.TypeAgent) {
-		// A child run needs pool workers itself: never hold one while waiting.
+	if x.n.is(blocks.TypeAgent) || x.waitsForChildren() {
+		// A child run (or child node) needs pool workers itself: never
+		// hold one while waiting.
 		go e.runBlock(r, x)
 		return
 	}
@@ -278,6 +291,7 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 	rc := &blocks.RunContext{ExecutionID: r.ids[0], NodeID: x.n.idStr, UserID: r.ids[2],
 		GraphID: r.ids[1], UserContext: r.userContext(), Agents: &agentRunner{e: e, r: r, x: x},
 		AllowPrivateNetwork: e.opts.AllowPrivateNetwork, Budget: x.budget,
+		Tools: x.n.tools, Nodes: &nodeRunner{r: r, parent: x},
 		Spend: func(credits int64, note string) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
@@ -435,7 +449,9 @@ func (r *run) output(x *nodeExec, pin string, v any, raw json.RawMessage) {
 		r.outputs[name] = append(r.outputs[name], raw)
 		r.pending.outputs = true
 	}
-	r.route(x, pin, v)
+	if x.parent == uuid.Nil { // a child's values go back to its parent (tools.go)
+		r.route(x, pin, v)
+	}
 }
 
 // finishNode records a block's end. A failure is routed on the error pin;
@@ -468,7 +484,7 @@ func (r *run) finishNode(x *nodeExec, err error) {
 	r.output(x, blocks.ErrorPin, msg, raw)
 	r.setStatus(x, status, msg)
 	r.pending.logs = append(r.pending.logs, r.logLine("ERROR", x, fmt.Sprintf("node %s (%s): %s", x.n.name(), x.n.info.Name, msg)))
-	if len(x.n.out[blocks.ErrorPin]) == 0 {
+	if len(x.n.out[blocks.ErrorPin]) == 0 && x.parent == uuid.Nil {
 		r.stopForNode(x)
 		return
 	}
@@ -520,8 +536,12 @@ func (r *run) logLine(level string, x *nodeExec, msg string) db.LogWrite {
 
 // stats is the seed's NodeExecutionStats of x.
 func (x *nodeExec) stats() model.NodeExecutionStats {
-	return model.NodeExecutionStats{NodeID: x.n.idStr, BlockName: x.n.info.Name, ExecutionTime: x.runTime,
+	st := model.NodeExecutionStats{NodeID: x.n.idStr, BlockName: x.n.info.Name, ExecutionTime: x.runTime,
 		InputSize: int64(len(x.inputJSON)), OutputSize: x.outSize, Cost: x.charged}
+	if x.parent != uuid.Nil {
+		st.ParentNodeExecutionID = x.parent.String()
+	}
+	return st
 }
 
 // settle ends x's reservation as x ends: the actual price of what it used

@@ -17,10 +17,11 @@ import (
 // value runs. A static link also remembers the value for every later run of
 // the sink and completes the executions already waiting for it.
 func (r *run) route(src *nodeExec, pin string, v any) {
-	if n := len(src.n.out[pin]); n > 8 {
+	links := src.n.linksFrom(pin)
+	if n := len(links); n > 8 {
 		r.pending.grow(n)
 	}
-	for _, l := range src.n.out[pin] {
+	for _, l := range links {
 		if r.stopping {
 			return
 		}

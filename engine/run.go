@@ -210,7 +210,7 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run,
 	// Static values: the latest value each static link's source produced.
 	for _, x := range r.execs {
 		for pin, raws := range x.outputs {
-			for _, l := range x.n.out[pin] {
+			for _, l := range x.n.linksFrom(pin) {
 				if l.static && len(raws) > 0 {
 					var v any
 					_ = json.Unmarshal(raws[len(raws)-1], &v)
@@ -290,7 +290,7 @@ func (e *Engine) begin(r *run, cancelRequested bool) {
 	for _, x := range r.execs {
 		switch {
 		case x.status.IsTerminal():
-			if (x.status == model.StatusFailed || x.status == model.StatusTimeout) && len(x.n.out[blocks.ErrorPin]) == 0 && unhandled == nil {
+			if (x.status == model.StatusFailed || x.status == model.StatusTimeout) && len(x.n.out[blocks.ErrorPin]) == 0 && x.parent == uuid.Nil && unhandled == nil {
 				unhandled = x
 			}
 		default:

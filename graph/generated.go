@@ -4250,7 +4250,7 @@ enum ExecutionEventKind {
   NODE_STATUS
   "A node execution yielded a value on an output pin (nodeId, nodeExecutionId, pin, value)."
   NODE_OUTPUT
-  "Live text of an output pin still being written, such as a model's tokens (nodeId, nodeExecutionId, pin, value: the new text as a JSON string), at most about 20 a second per node. Not stored and outside the gap-free sequence: seq repeats the last event's. A subscriber joining mid-stream gets only the text that follows; the pin's whole value comes as a NODE_OUTPUT."
+  "Live text of an output pin still being written, such as a model's tokens (nodeId, nodeExecutionId, pin, value: the new text as a JSON string), at most about 20 a second per node. Not stored and outside the gap-free sequence: seq repeats the last event's. A subscriber joining mid-stream gets the text so far as one such event right after its SNAPSHOT, then only what follows (no text twice); the pin's whole value comes as a NODE_OUTPUT."
   NODE_OUTPUT_DELTA
 }
 

@@ -86,6 +86,15 @@ type setupOptions struct {
 	// maxRunsPerUser is MAX_RUNS_PER_USER: the engine's and the webhook
 	// ingress's limit of an owner's runs in progress (0: none).
 	maxRunsPerUser int
+	// operator are the engine's operator model keys (provider → key and
+	// base URL), as OPENAI_API_KEY/OPENAI_BASE_URL give them.
+	operator credentials.OperatorKeys
+}
+
+// setupWith is setup with operator model keys for the engine.
+func setupWith(t testing.TB, operator credentials.OperatorKeys) *bundle {
+	t.Helper()
+	return setup(t, func(o *setupOptions) { o.operator = operator })
 }
 
 func setup(t testing.TB, opts ...func(*setupOptions)) *bundle {
@@ -121,11 +130,15 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *bundle {
 	// The engine gets its own untraced pool: its background statements
 	// (claims, heartbeats, writes) must not count against the API's.
 	engStore := db.New(testenv.Postgres(t))
-	eng := engine.New(engStore, reg, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 8, MaxRunsPerUser: o.maxRunsPerUser})
-	require.NoError(t, eng.Start(context.Background()))
-	t.Cleanup(eng.Stop)
 	cipher, err := credentials.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
 	require.NoError(t, err)
+	engOpts := engine.Options{MaxRuns: 8, MaxRunsPerUser: o.maxRunsPerUser}
+	if o.operator != nil {
+		engOpts.Credentials = credentials.WithOperatorKeys(credentials.NewService(engStore, cipher).ForRun, o.operator)
+	}
+	eng := engine.New(engStore, reg, events.NewPublisher(rdb, prefix), logger, engOpts)
+	require.NoError(t, eng.Start(context.Background()))
+	t.Cleanup(eng.Stop)
 	jwt := auth.JWTConfig{Secret: []byte("test-secret-0123456789abcdef")}
 	reads := &streamStore{Store: store}
 	// Every engine process runs a scheduler; the tests' schedulers share

@@ -2,7 +2,8 @@
 // product binary (BENCHMARKS.md): `engine` measures the engine's throughput
 // and latency in this process, `live` the live updates' latency and memory
 // per subscription against an `agentgraph serve` it launches, `webhooks`
-// and `schedules` the triggers against agentgraph processes they launch.
+// and `schedules` the triggers against agentgraph processes they launch,
+// `ai` the AI blocks' figures against a provider stub.
 package main
 
 import (
@@ -24,6 +25,9 @@ Usage:
                                     a launched serve with workers; checks each became exactly one completed run
   agentgraph-bench schedules [flags] 10,000 every-minute schedules fired by two launched workers: exactly once,
                                     lateness, and an idle scheduler's CPU
+  agentgraph-bench ai [flags]       AI blocks (issue 12): 2,000 model calls in flight on one engine against a 2 s
+                                    provider stub, a plain chain's p50 meanwhile, memory per call, first token →
+                                    subscriber, the block's overhead beyond the provider's time
 
 They use DATABASE_URL, REDIS_URL and REDIS_PREFIX, like agentgraph; BENCHMARKS.md lists their flags.
 `
@@ -48,6 +52,8 @@ func main() {
 		err = benchWebhooksCmd(ctx, logger, args)
 	case "schedules":
 		err = benchSchedulesCmd(ctx, logger, args)
+	case "ai":
+		err = benchAICmd(ctx, logger, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -52,6 +52,10 @@ type Event struct {
 	// sequence: Seq is the last seq assigned when it was made, and streams
 	// forward it without sequence checks.
 	Delta bool `json:"delta,omitempty"`
+	// Offset is a delta's position in its pin's text so far, in bytes (the
+	// text before it): a stream that handed over a node's partial text
+	// (Hub.Partials) skips what that covered.
+	Offset int64 `json:"offset,omitempty"`
 }
 
 // Terminal reports whether e ends its execution: a GRAPH_STATUS event with a

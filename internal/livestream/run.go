@@ -2,6 +2,7 @@ package livestream
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -78,6 +79,9 @@ type run struct {
 	// suspect is the stored seq a quiet check saw ahead of last; a second
 	// check still behind it means events were lost.
 	suspect int64
+	// sent is how much of each streaming pin's text ("<node execution>|<pin>")
+	// was handed over: partial texts and deltas are cut to what is new.
+	sent map[string]int64
 }
 
 // onEvent is the hub's callback (its reader goroutine): it must not block.
@@ -89,13 +93,8 @@ func (r *run) onEvent(ev *events.Event) {
 	case r.closed:
 	case ev == nil:
 		r.resyncLocked()
-	case ev.Delta:
-		// Live text outside the sequence: forwarded as it comes, never
-		// held nor checked; while a snapshot is being read it is dropped
-		// (the snapshot has no partial text: the final value follows).
-		if !r.syncing && ev.Seq >= r.last {
-			_ = r.sink.Event(ev)
-		}
+	case ev.Delta && !r.syncing:
+		r.deltaLocked(ev)
 	case r.syncing:
 		if len(r.held) < MaxHeld {
 			r.held = append(r.held, ev)
@@ -111,6 +110,10 @@ func (r *run) onEvent(ev *events.Event) {
 // duplicate, a newer one means events were lost and the snapshot is read
 // again, as does a consumer too slow to take it.
 func (r *run) applyLocked(ev *events.Event) {
+	if ev.Delta {
+		r.deltaLocked(ev)
+		return
+	}
 	switch {
 	case ev.Seq <= r.last:
 		return
@@ -179,8 +182,12 @@ func (r *run) resync() {
 // lost while it handed over), in which case it still owns the stream.
 func (r *run) deliverSnapshot(snap *model.ExecutionSnapshot) bool {
 	r.sink.Snapshot(snap)
+	partials := r.s.partials(r.ctx, snap)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for _, p := range partials {
+		r.handDeltaLocked(p)
+	}
 	r.last = snap.Execution.LastSeq
 	r.suspect = 0
 	if snap.Execution.Status.IsTerminal() {
@@ -243,4 +250,43 @@ func (r *run) onQuiet() {
 		r.suspect = e.LastSeq
 	}
 	r.quiet.Reset(r.s.quiet)
+}
+
+// deltaLocked hands over live text (NODE_OUTPUT_DELTA), outside the
+// sequence: never checked for gaps, held only while a snapshot is read
+// (then replayed after the partial texts). A delta made before the
+// snapshot's last event is dropped (its pin's final value may have come
+// with it), unless text of its pin was handed over already: then its
+// offset says what is new.
+func (r *run) deltaLocked(ev *events.Event) {
+	if _, streaming := r.sent[ev.NodeExecutionID+"|"+ev.Pin]; streaming || ev.Seq >= r.last {
+		r.handDeltaLocked(ev)
+	}
+}
+
+// handDeltaLocked hands over the part of a delta (or of a partial text, a
+// delta from offset 0) that was not handed over yet.
+func (r *run) handDeltaLocked(ev *events.Event) {
+	var text string
+	if json.Unmarshal(ev.Value, &text) != nil {
+		_ = r.sink.Event(ev) // a value not inlined: the final one follows
+		return
+	}
+	key := ev.NodeExecutionID + "|" + ev.Pin
+	sent := r.sent[key]
+	end := ev.Offset + int64(len(text))
+	if end <= sent {
+		return // covered by what was handed over
+	}
+	if ev.Offset < sent {
+		cut := *ev // the hub's event is shared: hand over a copy
+		cut.Value, _ = json.Marshal(text[sent-ev.Offset:])
+		cut.Offset = sent
+		ev = &cut
+	}
+	if r.sent == nil {
+		r.sent = map[string]int64{}
+	}
+	r.sent[key] = end
+	_ = r.sink.Event(ev)
 }

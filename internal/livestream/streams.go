@@ -119,3 +119,51 @@ func New(store Store, hub Hub, opts Options) *Streams {
 	s.outputs = newCache(opts.OutputsBudget, s.readOutputs)
 	return s
 }
+
+// PartialReader is a Hub that keeps the text so far of streaming nodes
+// (events.Hub): a stream hands it over right after each snapshot.
+type PartialReader interface {
+	Partials(ctx context.Context, executionID string) ([]*events.Event, error)
+}
+
+// partials reads the text so far of the run's nodes still streaming, less
+// those whose node execution the snapshot shows ended or holding the pin's
+// final value (its text is complete there). A failed read is logged and
+// skipped: the text that follows still arrives.
+func (s *Streams) partials(ctx context.Context, snap *model.ExecutionSnapshot) []*events.Event {
+	pr, ok := s.hub.(PartialReader)
+	if !ok || snap.Execution.Status.IsTerminal() {
+		return nil
+	}
+	evs, err := pr.Partials(ctx, snap.Execution.ID.String())
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("reading partial texts failed", "execution", snap.Execution.ID, "err", err)
+		}
+		return nil
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	done := map[string]bool{}
+	for _, ne := range snap.NodeExecutions {
+		id := ne.ID.String()
+		if ne.Status.IsTerminal() {
+			done[id] = true
+			continue
+		}
+		var outs map[string]json.RawMessage
+		if json.Unmarshal(ne.Outputs, &outs) == nil {
+			for pin := range outs {
+				done[id+"|"+pin] = true
+			}
+		}
+	}
+	kept := evs[:0]
+	for _, ev := range evs {
+		if !done[ev.NodeExecutionID] && !done[ev.NodeExecutionID+"|"+ev.Pin] {
+			kept = append(kept, ev)
+		}
+	}
+	return kept
+}

@@ -96,6 +96,9 @@ type NodeExecutionStats struct {
 	InputSize     int64   `json:"input_size"`
 	OutputSize    int64   `json:"output_size"`
 	Cost          int64   `json:"cost"`
+	// ParentNodeExecutionID names the node execution that ran this one as a
+	// tool (an agent step, engine/tools.go); "" for a node the graph ran.
+	ParentNodeExecutionID string `json:"parent_node_execution_id,omitempty"`
 }
 
 // GraphExecution is the seed's GraphExecution.

@@ -1,0 +1,118 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Partial text. NODE_OUTPUT_DELTA events are live-only, so a subscriber
+// that joins while a model is still writing would see only the text that
+// comes after it joined. The text so far of every running node is
+// therefore kept in Redis next to the deltas: each delta is APPENDed to its
+// node's text before it is published (one pipelined round trip, in that
+// order), and a stream reads the texts right after its snapshot (Partials).
+// Each delta carries its byte Offset in the pin's text, so the stream hands
+// over exactly what the texts did not cover: no gap, no duplicate. Keys
+// expire after partialTTL (renewed by every delta) and are deleted when
+// the node's block returns (EndPartial): nothing here is the record.
+const partialTTL = 10 * time.Minute
+
+// partialIndexKey is a hash of the execution's running texts: field
+// "<node execution id>|<pin>" → the delta event that started it (no Value).
+func partialIndexKey(prefix, executionID string) string { return prefix + "partial:" + executionID }
+
+func partialTextKey(prefix, executionID, field string) string {
+	return prefix + "partial:" + executionID + ":" + field
+}
+
+func partialField(nodeExecutionID, pin string) string { return nodeExecutionID + "|" + pin }
+
+// PublishDelta appends text (ev's, not yet JSON) to the node's partial text
+// and publishes ev (a NODE_OUTPUT_DELTA with Offset set), in one round trip.
+func (p *Publisher) PublishDelta(ctx context.Context, ev Event, text string) error {
+	if ev.ExecutionID == "" || ev.GraphID == "" || ev.NodeExecutionID == "" {
+		return fmt.Errorf("events: publish delta: executionId, graphId and nodeExecutionId are required")
+	}
+	msg, err := json.Marshal(p.bound(ev))
+	if err != nil {
+		return fmt.Errorf("events: encode delta: %w", err)
+	}
+	meta := ev
+	meta.Value, meta.Offset = nil, 0
+	rawMeta, err := json.Marshal(meta)
+	if err != nil {
+		return err
+	}
+	field := partialField(ev.NodeExecutionID, ev.Pin)
+	index, textKey := partialIndexKey(p.prefix, ev.ExecutionID), partialTextKey(p.prefix, ev.ExecutionID, field)
+	_, err = p.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.Append(ctx, textKey, text)
+		pipe.Expire(ctx, textKey, partialTTL)
+		pipe.HSet(ctx, index, field, rawMeta)
+		pipe.Expire(ctx, index, partialTTL)
+		pipe.Publish(ctx, execChannel(p.prefix, ev.ExecutionID), msg)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("events: publish delta: %w", err)
+	}
+	return nil
+}
+
+// EndPartial forgets a node execution's partial texts: its block returned,
+// and what it produced is stored (or was never complete).
+func (p *Publisher) EndPartial(ctx context.Context, executionID, nodeExecutionID string, pins []string) error {
+	if len(pins) == 0 {
+		return nil
+	}
+	index := partialIndexKey(p.prefix, executionID)
+	_, err := p.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for _, pin := range pins {
+			f := partialField(nodeExecutionID, pin)
+			pipe.HDel(ctx, index, f)
+			pipe.Del(ctx, partialTextKey(p.prefix, executionID, f))
+		}
+		return nil
+	})
+	return err
+}
+
+// Partials reads the text so far of every node of the execution still
+// streaming, each as one NODE_OUTPUT_DELTA event from Offset 0.
+func (h *Hub) Partials(ctx context.Context, executionID string) ([]*Event, error) {
+	index := partialIndexKey(h.prefix, executionID)
+	fields, err := h.rdb.HGetAll(ctx, index).Result()
+	if err != nil || len(fields) == 0 {
+		return nil, err
+	}
+	names := make([]string, 0, len(fields))
+	keys := make([]string, 0, len(fields))
+	for f := range fields {
+		names = append(names, f)
+		keys = append(keys, partialTextKey(h.prefix, executionID, f))
+	}
+	texts, err := h.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Event
+	for i, f := range names {
+		text, ok := texts[i].(string)
+		if !ok || text == "" {
+			continue // ended meanwhile
+		}
+		ev := new(Event)
+		if json.Unmarshal([]byte(fields[f]), ev) != nil || !strings.HasPrefix(f, ev.NodeExecutionID+"|") {
+			continue
+		}
+		ev.Value, _ = json.Marshal(text)
+		ev.Offset = 0
+		out = append(out, ev)
+	}
+	return out, nil
+}

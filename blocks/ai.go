@@ -76,7 +76,9 @@ func newAIRun(rc *RunContext, modelName string) (*aiRun, error) {
 		return nil, fmt.Errorf("no %s credentials and no operator key for model %q: add an API_KEY credential for %s", m.Provider, modelName, m.Provider)
 	}
 	cfg := llm.Config{Provider: m.Provider, APIKey: cred.Secret, BaseURL: cred.BaseURL}
-	if !cred.Operator {
+	if cred.Operator {
+		cfg.HTTPClient = unguardedClient // the operator's URL is trusted; its connections are pooled
+	} else {
 		cfg.HTTPClient = httpClient(rc) // a user's base URL goes through the SSRF guard
 	}
 	p, err := llm.New(cfg)

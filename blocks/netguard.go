@@ -55,6 +55,10 @@ func newHTTPClient(guarded bool) *http.Client {
 		t.Proxy = nil // a proxy would dial on our behalf, past the guard
 	}
 	t.DialContext = d.DialContext
+	// Many runs call the same few hosts at once (a model provider, an
+	// API): keep their connections for reuse rather than the default 2 idle
+	// per host, which made concurrent calls dial (and TLS-handshake) anew.
+	t.MaxIdleConnsPerHost = 256
 	return &http.Client{Transport: t}
 }
 

@@ -32,21 +32,32 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		if gerr.Extensions != nil && gerr.Extensions["code"] != nil {
 			return gerr // parser, validation and complexity errors already carry a code
 		}
+		if gerr.Extensions == nil {
+			gerr.Extensions = map[string]any{}
+		}
+		var ie *model.InputError
+		if arg, ok := argumentError(ctx, gerr); ok {
+			// Reading an argument failed: always the input's fault.
+			what := gerr.Message
+			if errors.As(err, &ie) {
+				what = ie.Message
+			}
+			gerr.Message = arg + ": " + what
+			gerr.Extensions["code"] = CodeBadUserInput
+			gerr.Extensions["field"] = arg
+			return gerr
+		}
 		code, msg := classify(err)
 		if code == CodeInternal && !errors.Is(err, context.Canceled) {
 			logger.Error("internal error", "path", gerr.Path.String(), "err", err)
 			msg = "internal error"
 		}
 		gerr.Message = msg
-		if gerr.Extensions == nil {
-			gerr.Extensions = map[string]any{}
-		}
 		gerr.Extensions["code"] = code
 		var ve *model.ValidationError
 		if errors.As(err, &ve) {
 			gerr.Extensions["problems"] = problemsJSON(ve.Problems)
 		}
-		var ie *model.InputError
 		if errors.As(err, &ie) && ie.Field != "" {
 			gerr.Extensions["field"] = ie.Field
 		}

@@ -74,6 +74,9 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	srv.SetParserTokenLimit(MaxParserTokens)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// Before the complexity limit: computing complexity reads the arguments,
+	// which panics on an unreadable number literal.
+	srv.Use(numberLiterals{})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{max: MaxDepth})
 	srv.Use(authorized)

@@ -2500,8 +2500,16 @@ AutoGPT platform in camelCase.
 Authentication: send ` + "`" + `Authorization: Bearer <API key or JWT>` + "`" + ` over HTTP, or the
 same token in the websocket ` + "`" + `connection_init` + "`" + ` payload. Without a token only
 introspection, ` + "`" + `blocks` + "`" + `, ` + "`" + `block` + "`" + ` and ` + "`" + `sharedExecution` + "`" + ` answer; everything else
-answers UNAUTHENTICATED. Errors carry ` + "`" + `extensions.code` + "`" + `. Money is counted in
-credits: one credit is one cent of the balance's currency (USD by default).
+answers UNAUTHENTICATED. Errors carry ` + "`" + `extensions.code` + "`" + `; a BAD_USER_INPUT error
+also ` + "`" + `extensions.field` + "`" + `, the path of the argument at fault (e.g.
+` + "`" + `input.nodes[2].inputDefault` + "`" + `). Money is counted in credits: one credit is one
+cent of the balance's currency (USD by default).
+
+Ids are UUIDs: an id argument that is not one is BAD_USER_INPUT. A well-formed
+id that names nothing the caller may use (missing, or another user's: the two
+are never told apart) reads null from a lookup and is NOT_FOUND for a mutation
+or a subscription. Every String and ID argument is UTF-8 without NUL characters
+and at most 64 KiB (fields say their tighter limits); an Int is 32-bit.
 """
 schema {
   query: Query
@@ -2509,11 +2517,13 @@ schema {
   subscription: Subscription
 }
 
-"An RFC 3339 timestamp, e.g. ` + "`" + `2024-05-01T12:00:00Z` + "`" + `."
+"An RFC 3339 timestamp with its offset, e.g. ` + "`" + `2024-05-01T12:00:00Z` + "`" + `; anything else is BAD_USER_INPUT."
 scalar Time
 """
 Any JSON value: object, array, string, number, boolean or null. Each field or
-argument of this type says which shape it carries.
+argument of this type says which shape it carries. A value sent is refused
+(BAD_USER_INPUT) when a string or key in it holds a NUL character, a number is
+beyond a 64-bit float's range, or it nests more than 64 levels.
 """
 scalar JSON
 
@@ -2606,7 +2616,7 @@ input UpdateMeInput {
   timezone: String
   "A BCP 47 language tag such as ` + "`" + `en-US` + "`" + `: 1 to 35 characters."
   locale: String
-  "A JSON object of preference name → value. It replaces the stored preferences as a whole."
+  "A JSON object of preference name → value, at most 64 KiB. It replaces the stored preferences as a whole."
   preferences: JSON
 }
 
@@ -2987,7 +2997,7 @@ input GraphInput {
 
 "Which of the caller's graphs to list."
 input GraphFilter {
-  "Case-insensitive substring of the name."
+  "Case-insensitive substring of the name: at most 100 characters."
   nameContains: String
   "Only templates (true) or only other graphs (false); both when omitted."
   isTemplate: Boolean
@@ -3369,7 +3379,8 @@ type SystemMetrics {
 """
 Reads. A field needs a signed-in user (UNAUTHENTICATED without a valid token)
 unless it says it is public; one marked ADMIN or MODERATOR answers FORBIDDEN to
-other users.
+other users. A lookup by id answers null for an id that names nothing the
+caller may read, and BAD_USER_INPUT for one that is not a UUID.
 """
 type Query {
   "The authenticated user."
@@ -3391,13 +3402,13 @@ type Query {
     "Only blocks of this type."
     type: BlockType
   ): [Block!]!
-  "A block by id; null when there is none. Public: no token needed."
+  "A block by id; null when there is none, BAD_USER_INPUT when the id is not a UUID. Public: no token needed."
   block(
     "The block's id."
     id: ID!
   ): Block
 
-  "A graph; no version means the active version. Null when there is no such graph the caller may read (their own, or a template)."
+  "A graph; no version means the active version. Null when there is no such graph the caller may read (their own, or a template); BAD_USER_INPUT when the id is not a UUID."
   graph(
     "The graph's id."
     id: ID!
@@ -3419,7 +3430,7 @@ type Query {
     first: Int = 20
     "Return the templates after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + ` of an earlier page)."
     after: String
-    "Case-insensitive substring of the name."
+    "Case-insensitive substring of the name: at most 100 characters."
     nameContains: String
   ): GraphConnection!
   "Checks a graph without storing it and returns every problem found; an empty list means it is valid. Any signed-in user."
@@ -3428,19 +3439,19 @@ type Query {
     input: GraphInput!
   ): [GraphProblem!]!
 
-  "One of the caller's runs; null when there is none of theirs with this id."
+  "One of the caller's runs; null when there is none of theirs with this id, BAD_USER_INPUT when the id is not a UUID."
   execution(
     "The run's id."
     id: ID!
   ): GraphExecution
   "A shared run, by its share token; no authentication needed."
   sharedExecution(
-    "The token shareExecution returned; an unknown or withdrawn token (or one over 200 characters) answers null."
+    "The token shareExecution returned. An unknown or withdrawn token answers null; one that cannot be a token (not 1 to 200 characters of ` + "`" + `A-Z a-z 0-9 - _` + "`" + `) is BAD_USER_INPUT."
     shareToken: String!
   ): GraphExecution
   "The caller's runs, newest first."
   executions(
-    "Only runs of this graph."
+    "Only runs of this graph; an id of no graph the caller has run matches nothing."
     graphId: ID
     "Only runs with this status."
     status: ExecutionStatus
@@ -3456,7 +3467,9 @@ type Query {
 
 """
 Changes. Every field needs a signed-in user (UNAUTHENTICATED without a valid
-token); one marked ADMIN only answers FORBIDDEN to other users.
+token); one marked ADMIN only answers FORBIDDEN to other users. An id that
+names nothing the caller may change (missing, or another user's) answers
+NOT_FOUND; one that is not a UUID, BAD_USER_INPUT.
 """
 type Mutation {
   "Changes the caller's profile; omitted fields keep their value."
@@ -3492,7 +3505,7 @@ type Mutation {
     userId: ID!
     "Credits to add: 1 to 1,000,000,000. They are recorded as a PURCHASE transaction."
     amount: Int!
-    "The ledger entry's description; ` + "`" + `credits added by an admin` + "`" + ` when omitted."
+    "The ledger entry's description, at most 500 characters; ` + "`" + `credits added by an admin` + "`" + ` when omitted."
     description: String
   ): UserCredit!
 
@@ -3564,7 +3577,7 @@ type Mutation {
   ): GraphExecution!
 }
 
-"Live updates, over a websocket (graphql-transport-ws or the legacy graphql-ws protocol); authenticate in ` + "`" + `connection_init` + "`" + `."
+"Live updates, over a websocket (graphql-transport-ws or the legacy graphql-ws protocol); authenticate in ` + "`" + `connection_init` + "`" + `. An id that names nothing the caller may follow answers NOT_FOUND; one that is not a UUID, BAD_USER_INPUT."
 type Subscription {
   "A snapshot, then every status change and output of the run, in seq order; completes after the end."
   executionEvents(
@@ -3650,7 +3663,7 @@ input IntegrationCredentialInput {
 extend type Query {
   "The caller's integration credentials (without their secrets), oldest first."
   credentials(
-    "Only credentials of this provider."
+    "Only credentials of this provider (at most 100 characters)."
     provider: String
   ): [IntegrationCredential!]!
 }

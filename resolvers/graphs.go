@@ -5,8 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-
-	"github.com/google/uuid"
+	"unicode/utf8"
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/db"
@@ -69,11 +68,11 @@ func (r *queryResolver) ValidateGraph(ctx context.Context, input gql.GraphInput)
 	}
 	spec, err := specFromInput(input)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	problems, err := r.GraphService.Validate(spec)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	out := make([]*gql.GraphProblem, len(problems))
 	for i, p := range problems {
@@ -89,11 +88,11 @@ func (r *mutationResolver) CreateGraph(ctx context.Context, input gql.GraphInput
 	}
 	spec, err := specFromInput(input)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	g, err := r.GraphService.Create(ctx, u.ID, spec)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	return r.primed(ctx, g), nil
 }
@@ -103,17 +102,17 @@ func (r *mutationResolver) UpdateGraph(ctx context.Context, id string, input gql
 	if err != nil {
 		return nil, err
 	}
-	gid, err := lookupID("graph", id)
+	gid, err := parseID("id", id)
 	if err != nil {
 		return nil, err
 	}
 	spec, err := specFromInput(input)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	g, err := r.GraphService.Update(ctx, u.ID, gid, spec, activate == nil || *activate)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	return r.primed(ctx, g), nil
 }
@@ -123,7 +122,7 @@ func (r *mutationResolver) SetActiveGraphVersion(ctx context.Context, id string,
 	if err != nil {
 		return nil, err
 	}
-	gid, err := lookupID("graph", id)
+	gid, err := parseID("id", id)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +138,7 @@ func (r *mutationResolver) DeleteGraph(ctx context.Context, id string) (bool, er
 	if err != nil {
 		return false, err
 	}
-	gid, err := lookupID("graph", id)
+	gid, err := parseID("id", id)
 	if err != nil {
 		return false, err
 	}
@@ -151,7 +150,7 @@ func (r *mutationResolver) ForkGraph(ctx context.Context, id string, version *in
 	if err != nil {
 		return nil, err
 	}
-	gid, err := lookupID("graph", id)
+	gid, err := parseID("id", id)
 	if err != nil {
 		return nil, err
 	}
@@ -183,9 +182,9 @@ func (r *queryResolver) Graph(ctx context.Context, id string, version *int) (*gq
 	if err != nil {
 		return nil, err
 	}
-	gid, err := uuid.Parse(id)
+	gid, err := parseID("id", id)
 	if err != nil {
-		return nil, nil // a malformed id names nothing: null, like a missing graph
+		return nil, err
 	}
 	v := 0
 	if version != nil {
@@ -209,6 +208,9 @@ func (r *queryResolver) Graphs(ctx context.Context, first *int, after *string, f
 	}
 	var f db.GraphFilter
 	if filter != nil {
+		if err := checkNameContains("filter.nameContains", filter.NameContains); err != nil {
+			return nil, err
+		}
 		f.NameContains, f.IsTemplate, f.IsActive = filter.NameContains, filter.IsTemplate, filter.IsActive
 	}
 	gs, err := r.Store.GraphList(ctx, u.ID, f, cur, n+1)
@@ -222,6 +224,9 @@ func (r *queryResolver) Templates(ctx context.Context, first *int, after *string
 	if _, err := me(ctx); err != nil {
 		return nil, err
 	}
+	if err := checkNameContains("nameContains", nameContains); err != nil {
+		return nil, err
+	}
 	n, cur, err := pageArgs(first, after)
 	if err != nil {
 		return nil, err
@@ -231,6 +236,16 @@ func (r *queryResolver) Templates(ctx context.Context, first *int, after *string
 		return nil, err
 	}
 	return graphConnection(gs, n, after != nil), nil
+}
+
+// checkNameContains bounds a name filter by the longest name: a longer
+// substring matches nothing, and PostgreSQL's ILIKE costs its length times
+// every name it scans (a 1 MB filter took minutes).
+func checkNameContains(arg string, s *string) error {
+	if s != nil && utf8.RuneCountInString(*s) > graphs.MaxNameLen {
+		return model.Invalid(arg, "at most %d characters: no name is longer", graphs.MaxNameLen)
+	}
+	return nil
 }
 
 func pageArgs(first *int, after *string) (int, *db.Cursor, error) {

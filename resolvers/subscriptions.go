@@ -47,7 +47,7 @@ const (
 // only a few hundred bytes: that is what lets one server hold tens of
 // thousands of them.
 func (r *subscriptionResolver) ExecutionEvents(ctx context.Context, executionID string) (<-chan *gql.ExecutionEvent, error) {
-	e, err := r.ownExecution(ctx, executionID)
+	e, err := r.ownExecution(ctx, "executionId", executionID)
 	if err != nil {
 		return nil, err
 	}
@@ -339,7 +339,7 @@ func (r *subscriptionResolver) GraphExecutions(ctx context.Context, graphID stri
 	if err != nil {
 		return nil, err
 	}
-	gid, err := lookupID("graph", graphID)
+	gid, err := parseID("graphId", graphID)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,9 @@ import (
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
+// maxPreferencesJSON bounds a user's preferences.
+const maxPreferencesJSON = 64 << 10
+
 func (r *queryResolver) Me(ctx context.Context) (*gql.User, error) {
 	u, err := me(ctx)
 	if err != nil {
@@ -62,11 +65,15 @@ func (r *mutationResolver) UpdateMe(ctx context.Context, input gql.UpdateMeInput
 	}
 	upd := db.ProfileUpdate{Name: input.Name, Timezone: input.Timezone, Locale: input.Locale}
 	if input.Preferences != nil {
+		// The user is read with its preferences on every request it makes.
+		if len(input.Preferences) > maxPreferencesJSON {
+			return nil, model.Invalid("input.preferences", "at most %d bytes of JSON", maxPreferencesJSON)
+		}
 		upd.Preferences = json.RawMessage(input.Preferences)
 	}
 	nu, err := r.Store.UserUpdateProfile(ctx, u.ID, upd)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	return toUser(nu), nil
 }
@@ -89,7 +96,7 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*gql.AP
 	if err != nil {
 		return nil, err
 	}
-	kid, err := lookupID("api key", id)
+	kid, err := parseID("id", id)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +108,7 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*gql.AP
 }
 
 func (r *mutationResolver) SetUserRole(ctx context.Context, userID string, role gql.UserRole) (*gql.User, error) {
-	id, err := lookupID("user", userID)
+	id, err := parseID("userId", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +124,7 @@ func (r *mutationResolver) DeactivateUser(ctx context.Context, userID string) (*
 	if err != nil {
 		return nil, err
 	}
-	id, err := lookupID("user", userID)
+	id, err := parseID("userId", userID)
 	if err != nil {
 		return nil, err
 	}

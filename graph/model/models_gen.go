@@ -390,7 +390,7 @@ type GraphExecutionEdge struct {
 
 // Which of the caller's graphs to list.
 type GraphFilter struct {
-	// Case-insensitive substring of the name.
+	// Case-insensitive substring of the name: at most 100 characters.
 	NameContains *string `json:"nameContains,omitempty"`
 	// Only templates (true) or only other graphs (false); both when omitted.
 	IsTemplate *bool `json:"isTemplate,omitempty"`
@@ -519,7 +519,9 @@ type LinkInput struct {
 }
 
 // Changes. Every field needs a signed-in user (UNAUTHENTICATED without a valid
-// token); one marked ADMIN only answers FORBIDDEN to other users.
+// token); one marked ADMIN only answers FORBIDDEN to other users. An id that
+// names nothing the caller may change (missing, or another user's) answers
+// NOT_FOUND; one that is not a UUID, BAD_USER_INPUT.
 type Mutation struct {
 }
 
@@ -650,11 +652,12 @@ type PositionInput struct {
 
 // Reads. A field needs a signed-in user (UNAUTHENTICATED without a valid token)
 // unless it says it is public; one marked ADMIN or MODERATOR answers FORBIDDEN to
-// other users.
+// other users. A lookup by id answers null for an id that names nothing the
+// caller may read, and BAD_USER_INPUT for one that is not a UUID.
 type Query struct {
 }
 
-// Live updates, over a websocket (graphql-transport-ws or the legacy graphql-ws protocol); authenticate in `connection_init`.
+// Live updates, over a websocket (graphql-transport-ws or the legacy graphql-ws protocol); authenticate in `connection_init`. An id that names nothing the caller may follow answers NOT_FOUND; one that is not a UUID, BAD_USER_INPUT.
 type Subscription struct {
 }
 
@@ -690,7 +693,7 @@ type UpdateMeInput struct {
 	Timezone *string `json:"timezone,omitempty"`
 	// A BCP 47 language tag such as `en-US`: 1 to 35 characters.
 	Locale *string `json:"locale,omitempty"`
-	// A JSON object of preference name → value. It replaces the stored preferences as a whole.
+	// A JSON object of preference name → value, at most 64 KiB. It replaces the stored preferences as a whole.
 	Preferences gqlscalar.JSON `json:"preferences,omitempty"`
 }
 

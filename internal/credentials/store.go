@@ -28,6 +28,9 @@ type Service struct {
 	cipher *Cipher
 }
 
+// MaxProviderLen bounds a provider's name (the column's limit).
+const MaxProviderLen = 100
+
 // NewService builds the service; cipher may be nil (then creating fails clearly).
 func NewService(store *db.Store, cipher *Cipher) *Service {
 	return &Service{store: store, cipher: cipher}
@@ -39,8 +42,8 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, n New) (*model.C
 		return nil, model.Invalid("secret", "credentials cannot be stored: the server has no ENCRYPTION_KEY configured")
 	}
 	n.Provider = strings.TrimSpace(n.Provider)
-	if n.Provider == "" || len(n.Provider) > 100 {
-		return nil, model.Invalid("provider", "must be 1 to 100 characters")
+	if n.Provider == "" || len(n.Provider) > MaxProviderLen {
+		return nil, model.Invalid("provider", "must be 1 to %d characters", MaxProviderLen)
 	}
 	if n.Secret == "" || len(n.Secret) > 16<<10 {
 		return nil, model.Invalid("secret", "must be 1 to 16384 characters")

@@ -3302,8 +3302,16 @@ AutoGPT platform in camelCase.
 Authentication: send ` + "`" + `Authorization: Bearer <API key or JWT>` + "`" + ` over HTTP, or the
 same token in the websocket ` + "`" + `connection_init` + "`" + ` payload. Without a token only
 introspection, ` + "`" + `blocks` + "`" + `, ` + "`" + `block` + "`" + ` and ` + "`" + `sharedExecution` + "`" + ` answer; everything else
-answers UNAUTHENTICATED. Errors carry ` + "`" + `extensions.code` + "`" + `. Money is counted in
-credits: one credit is one cent of the balance's currency (USD by default).
+answers UNAUTHENTICATED. Errors carry ` + "`" + `extensions.code` + "`" + `; a BAD_USER_INPUT error
+also ` + "`" + `extensions.field` + "`" + `, the path of the argument at fault (e.g.
+` + "`" + `input.nodes[2].inputDefault` + "`" + `). Money is counted in credits: one credit is one
+cent of the balance's currency (USD by default).
+
+Ids are UUIDs: an id argument that is not one is BAD_USER_INPUT. A well-formed
+id that names nothing the caller may use (missing, or another user's: the two
+are never told apart) reads null from a lookup and is NOT_FOUND for a mutation
+or a subscription. Every String and ID argument is UTF-8 without NUL characters
+and at most 64 KiB (fields say their tighter limits); an Int is 32-bit.
 """
 schema {
   query: Query
@@ -3311,11 +3319,13 @@ schema {
   subscription: Subscription
 }
 
-"An RFC 3339 timestamp, e.g. ` + "`" + `2024-05-01T12:00:00Z` + "`" + `."
+"An RFC 3339 timestamp with its offset, e.g. ` + "`" + `2024-05-01T12:00:00Z` + "`" + `; anything else is BAD_USER_INPUT."
 scalar Time
 """
 Any JSON value: object, array, string, number, boolean or null. Each field or
-argument of this type says which shape it carries.
+argument of this type says which shape it carries. A value sent is refused
+(BAD_USER_INPUT) when a string or key in it holds a NUL character, a number is
+beyond a 64-bit float's range, or it nests more than 64 levels.
 """
 scalar JSON
 
@@ -3881,7 +3891,7 @@ input GraphInput {
 
 "Which of the caller's graphs to list."
 input GraphFilter {
-  "Case-insensitive substring of the name."
+  "Case-insensitive substring of the name: at most 100 characters."
   nameContains: String
   "Only templates (true) or only other graphs (false); both when omitted."
   isTemplate: Boolean
@@ -4319,7 +4329,8 @@ type SystemMetrics {
 """
 Reads. A field needs a signed-in user (UNAUTHENTICATED without a valid token)
 unless it says it is public; one marked ADMIN or MODERATOR answers FORBIDDEN to
-other users.
+other users. A lookup by id answers null for an id that names nothing the
+caller may read, and BAD_USER_INPUT for one that is not a UUID.
 """
 type Query {
   "The authenticated user."
@@ -4352,13 +4363,13 @@ type Query {
     "The graph's inputs, as executeGraph takes them (a JSON object); costs filtered by input values see them."
     inputs: JSON
   ): CostEstimate!
-  "A block by id; null when there is none. Public: no token needed."
+  "A block by id; null when there is none, BAD_USER_INPUT when the id is not a UUID. Public: no token needed."
   block(
     "The block's id."
     id: ID!
   ): Block
 
-  "A graph; no version means the active version. Null when there is no such graph the caller may read (their own, or a template)."
+  "A graph; no version means the active version. Null when there is no such graph the caller may read (their own, or a template); BAD_USER_INPUT when the id is not a UUID."
   graph(
     "The graph's id (Graph.graphId), or a version's id (Graph.id), which names that version."
     id: ID!
@@ -4380,7 +4391,7 @@ type Query {
     first: Int = 20
     "Return the templates after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + ` of an earlier page)."
     after: String
-    "Case-insensitive substring of the name."
+    "Case-insensitive substring of the name: at most 100 characters."
     nameContains: String
   ): GraphConnection!
   "Checks a graph without storing it and returns every problem found; an empty list means it is valid. Any signed-in user."
@@ -4389,19 +4400,19 @@ type Query {
     input: GraphInput!
   ): [GraphProblem!]!
 
-  "One of the caller's runs; null when there is none of theirs with this id."
+  "One of the caller's runs; null when there is none of theirs with this id, BAD_USER_INPUT when the id is not a UUID."
   execution(
     "The run's id."
     id: ID!
   ): GraphExecution
   "A shared run, by its share token; no authentication needed."
   sharedExecution(
-    "The token shareExecution returned; an unknown or withdrawn token (or one over 200 characters) answers null."
+    "The token shareExecution returned. An unknown or withdrawn token answers null; one that cannot be a token (not 1 to 200 characters of ` + "`" + `A-Z a-z 0-9 - _` + "`" + `) is BAD_USER_INPUT."
     shareToken: String!
   ): GraphExecution
   "The caller's runs, newest first."
   executions(
-    "Only runs of this graph (any version): its Graph.graphId, or the id of one of its versions."
+    "Only runs of this graph (any version): its Graph.graphId, or the id of one of its versions; BAD_USER_INPUT when malformed, nothing when it names no graph the caller has run."
     graphId: ID
     "Only runs with this status."
     status: ExecutionStatus
@@ -4417,7 +4428,9 @@ type Query {
 
 """
 Changes. Every field needs a signed-in user (UNAUTHENTICATED without a valid
-token); one marked ADMIN only answers FORBIDDEN to other users.
+token); one marked ADMIN only answers FORBIDDEN to other users. An id that
+names nothing the caller may change (missing, or another user's) answers
+NOT_FOUND; one that is not a UUID, BAD_USER_INPUT.
 """
 type Mutation {
   "Changes the caller's profile; omitted fields keep their value."
@@ -4460,7 +4473,7 @@ type Mutation {
     userId: ID!
     "Credits to add: 1 to 1,000,000,000. They are recorded as a PURCHASE transaction."
     amount: Int!
-    "The ledger entry's description; ` + "`" + `credits added by an admin` + "`" + ` when omitted."
+    "The ledger entry's description, at most 500 characters; ` + "`" + `credits added by an admin` + "`" + ` when omitted."
     description: String
   ): UserCredit!
 
@@ -4551,7 +4564,7 @@ type Mutation {
   ): GraphExecution!
 }
 
-"Live updates, over a websocket (graphql-transport-ws or the legacy graphql-ws protocol); authenticate in ` + "`" + `connection_init` + "`" + `."
+"Live updates, over a websocket (graphql-transport-ws or the legacy graphql-ws protocol); authenticate in ` + "`" + `connection_init` + "`" + `. An id that names nothing the caller may follow answers NOT_FOUND; one that is not a UUID, BAD_USER_INPUT."
 type Subscription {
   "A snapshot, then every status change and output of the run, in seq order; completes after the end."
   executionEvents(
@@ -4639,7 +4652,7 @@ input IntegrationCredentialInput {
 extend type Query {
   "The caller's integration credentials (without their secrets), oldest first."
   credentials(
-    "Only credentials of this provider."
+    "Only credentials of this provider (at most 100 characters)."
     provider: String
   ): [IntegrationCredential!]!
 }
@@ -23246,13 +23259,13 @@ func (ec *executionContext) marshalNExecutionTrigger2ᚖgithubᚗcomᚋagentgrap
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
-	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	res, err := gqlscalar.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalFloatContext(v)
+	res := gqlscalar.MarshalFloatContext(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
@@ -23411,13 +23424,13 @@ func (ec *executionContext) marshalNGraphProblemCode2githubᚗcomᚋagentgraph�
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalID(v)
+	res, err := gqlscalar.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalID(v)
+	res := gqlscalar.MarshalID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
@@ -23425,13 +23438,13 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
-	res, err := graphql.UnmarshalInt(v)
+	res, err := gqlscalar.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalInt(v)
+	res := gqlscalar.MarshalInt(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
@@ -23777,13 +23790,13 @@ func (ec *executionContext) unmarshalNScheduleInput2githubᚗcomᚋagentgraphᚋ
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := gqlscalar.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := gqlscalar.MarshalString(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
@@ -23838,13 +23851,13 @@ func (ec *executionContext) marshalNTheme2githubᚗcomᚋagentgraphᚋagentgraph
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := gqlscalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := gqlscalar.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -24288,7 +24301,7 @@ func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v an
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	res, err := gqlscalar.UnmarshalFloatContext(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -24297,7 +24310,7 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 		return graphql.Null
 	}
 	_ = sel
-	res := graphql.MarshalFloatContext(*v)
+	res := gqlscalar.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
@@ -24327,7 +24340,7 @@ func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalID(v)
+	res, err := gqlscalar.UnmarshalID(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -24337,7 +24350,7 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalID(*v)
+	res := gqlscalar.MarshalID(*v)
 	return res
 }
 
@@ -24345,7 +24358,7 @@ func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*i
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalInt(v)
+	res, err := gqlscalar.UnmarshalInt(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -24355,7 +24368,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalInt(*v)
+	res := gqlscalar.MarshalInt(*v)
 	return res
 }
 
@@ -24445,7 +24458,7 @@ func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v an
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	res, err := gqlscalar.UnmarshalString(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -24455,7 +24468,7 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := gqlscalar.MarshalString(*v)
 	return res
 }
 
@@ -24479,7 +24492,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := gqlscalar.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -24489,7 +24502,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := gqlscalar.MarshalTime(*v)
 	return res
 }
 

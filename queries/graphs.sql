@@ -16,6 +16,12 @@ SELECT * FROM graphs WHERE id = @id AND version = @version;
 SELECT version, is_active FROM graphs WHERE id = @id AND user_id = @user_id
 ORDER BY version FOR UPDATE;
 
+-- name: GraphLastVersion :one
+-- Read after GraphLockVersions, in a statement of its own: a version that a
+-- concurrent update committed while this one waited for the lock is visible
+-- only to a statement started after the wait.
+SELECT max(version)::int4 AS version FROM graphs WHERE id = @id;
+
 -- name: GraphDeactivateAll :exec
 UPDATE graphs SET is_active = false, updated_at = now() WHERE id = @id AND is_active;
 

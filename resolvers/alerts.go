@@ -31,10 +31,10 @@ func (r *queryResolver) AlertRules(ctx context.Context) ([]*gql.AlertRule, error
 func (r *mutationResolver) CreateAlertRule(ctx context.Context, in gql.AlertRuleInput) (*gql.AlertRule, error) {
 	name := strings.TrimSpace(in.Name)
 	if name == "" || len([]rune(name)) > 100 {
-		return nil, model.Invalid("name", "must be 1 to 100 characters")
+		return nil, model.Invalid("input.name", "must be 1 to 100 characters")
 	}
 	if _, _, err := sysmetrics.ParseCondition(in.Condition); err != nil {
-		return nil, model.Invalid("condition", "%v", err)
+		return nil, model.Invalid("input.condition", "%v", err)
 	}
 	rule, err := r.Store.AlertRuleCreate(ctx, db.AlertRule{Name: name, Condition: in.Condition, Threshold: in.Threshold,
 		Severity: string(in.Severity), IsActive: in.IsActive == nil || *in.IsActive, NotificationChannels: in.NotificationChannels})
@@ -45,7 +45,7 @@ func (r *mutationResolver) CreateAlertRule(ctx context.Context, in gql.AlertRule
 }
 
 func (r *mutationResolver) DeleteAlertRule(ctx context.Context, id string) (bool, error) {
-	rid, err := lookupID("alert rule", id)
+	rid, err := parseID("id", id)
 	if err != nil {
 		return false, err
 	}

@@ -25,7 +25,11 @@ func (r *queryResolver) Blocks(ctx context.Context, category *gql.BlockCategory,
 }
 
 func (r *queryResolver) Block(ctx context.Context, id string) (*gql.Block, error) {
-	b, ok := r.Registry.ByID(id)
+	bid, err := parseID("id", id)
+	if err != nil {
+		return nil, err
+	}
+	b, ok := r.Registry.ByID(bid.String())
 	if !ok {
 		return nil, nil
 	}

@@ -18,7 +18,7 @@ import (
 )
 
 func (r *mutationResolver) AdjustCredits(ctx context.Context, userID string, amount int, reason string) (*gql.UserCredit, error) {
-	id, err := lookupID("user", userID)
+	id, err := parseID("userId", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -40,13 +40,13 @@ func (r *mutationResolver) SetBlockCosts(ctx context.Context, blockID string, co
 	if err != nil {
 		return nil, err
 	}
+	id, err := parseID("blockId", blockID)
+	if err != nil {
+		return nil, err
+	}
 	b, ok := r.Registry.ByID(blockID)
 	if !ok {
 		return nil, model.NotFound("block")
-	}
-	id, err := lookupID("block", blockID)
-	if err != nil {
-		return nil, err
 	}
 	rows := make([]db.BlockCost, len(costs))
 	for i, c := range costs {
@@ -106,7 +106,7 @@ func (r *queryResolver) EstimateGraphCost(ctx context.Context, graphID string, v
 	if err != nil {
 		return nil, err
 	}
-	ref, err := lookupGraph(graphID)
+	ref, err := lookupGraph("graphId", graphID)
 	if err != nil {
 		return nil, err
 	}

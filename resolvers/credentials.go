@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+	"unicode/utf8"
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/credentials"
@@ -23,6 +24,9 @@ func (r *queryResolver) Credentials(ctx context.Context, provider *string) ([]*g
 	if err != nil {
 		return nil, err
 	}
+	if provider != nil && utf8.RuneCountInString(*provider) > credentials.MaxProviderLen {
+		return nil, model.Invalid("provider", "at most %d characters: no provider name is longer", credentials.MaxProviderLen)
+	}
 	cs, err := r.CredentialService.List(ctx, u.ID, provider)
 	if err != nil {
 		return nil, err
@@ -39,7 +43,7 @@ func (r *mutationResolver) CreateCredential(ctx context.Context, input gql.Integ
 	if err != nil {
 		return nil, err
 	}
-	meta, err := jsonObjectArg("metadata", input.Metadata)
+	meta, err := jsonObjectArg("input.metadata", input.Metadata)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +60,7 @@ func (r *mutationResolver) CreateCredential(ctx context.Context, input gql.Integ
 	}
 	c, err := r.CredentialService.Create(ctx, u.ID, n)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	return toCredential(c), nil
 }
@@ -66,7 +70,7 @@ func (r *mutationResolver) DeleteCredential(ctx context.Context, id string) (boo
 	if err != nil {
 		return false, err
 	}
-	cid, err := lookupID("credential", id)
+	cid, err := parseID("id", id)
 	if err != nil {
 		return false, err
 	}

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -10,6 +11,9 @@ import (
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
+
+// maxCreditDescription bounds an admin's ledger note, like a graph's description.
+const maxCreditDescription = 500
 
 func toCredit(c *db.Credit) *gql.UserCredit {
 	return &gql.UserCredit{ID: c.ID.String(), UserID: c.UserID.String(), Balance: int(c.Balance), Currency: c.Currency,
@@ -67,7 +71,7 @@ func (r *userCreditResolver) Transactions(ctx context.Context, obj *gql.UserCred
 }
 
 func (r *mutationResolver) AddCredits(ctx context.Context, userID string, amount int, description *string) (*gql.UserCredit, error) {
-	id, err := lookupID("user", userID)
+	id, err := parseID("userId", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +80,9 @@ func (r *mutationResolver) AddCredits(ctx context.Context, userID string, amount
 	}
 	desc := "credits added by an admin"
 	if description != nil {
+		if utf8.RuneCountInString(*description) > maxCreditDescription {
+			return nil, model.Invalid("description", "at most %d characters", maxCreditDescription)
+		}
 		desc = *description
 	}
 	if _, err := r.Store.UserGet(ctx, id); err != nil {

@@ -79,13 +79,14 @@ func jsonOr(raw json.RawMessage, def string) gqlscalar.JSON {
 	return gqlscalar.JSON(raw)
 }
 
-// ownExecution loads a run the caller owns; anything else is NOT_FOUND.
-func (r *Resolver) ownExecution(ctx context.Context, id string) (*model.GraphExecution, error) {
+// ownExecution loads a run the caller owns, its id given as argument arg;
+// anything else is NOT_FOUND.
+func (r *Resolver) ownExecution(ctx context.Context, arg, id string) (*model.GraphExecution, error) {
 	u, err := me(ctx)
 	if err != nil {
 		return nil, err
 	}
-	eid, err := lookupID("execution", id)
+	eid, err := parseID(arg, id)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func (r *Resolver) ownExecution(ctx context.Context, id string) (*model.GraphExe
 }
 
 func (r *queryResolver) Execution(ctx context.Context, id string) (*gql.GraphExecution, error) {
-	e, err := r.ownExecution(ctx, id)
+	e, err := r.ownExecution(ctx, "id", id)
 	if err != nil {
 		return nil, nilIfNotFound(err)
 	}
@@ -108,8 +109,8 @@ func (r *queryResolver) Execution(ctx context.Context, id string) (*gql.GraphExe
 }
 
 func (r *queryResolver) SharedExecution(ctx context.Context, shareToken string) (*gql.GraphExecution, error) {
-	if len(shareToken) == 0 || len(shareToken) > 200 {
-		return nil, nil
+	if err := checkShareToken("shareToken", shareToken); err != nil {
+		return nil, err
 	}
 	e, err := r.Store.ExecutionGetByShareToken(ctx, shareToken)
 	if err != nil {
@@ -127,17 +128,13 @@ func (r *queryResolver) Executions(ctx context.Context, graphID *string, status 
 	}
 	var gid *uuid.UUID
 	if graphID != nil {
-		ref, ok := parseGraphRef(*graphID)
-		if !ok {
-			return emptyExecutions(), nil // a malformed id has no runs
+		ref, err := lookupGraph("graphId", *graphID)
+		if err != nil {
+			return nil, err
 		}
 		gid = &ref.id // a version's id names its graph: runs of every version
 	}
 	return r.executionPage(ctx, u.ID, gid, status, first, after)
-}
-
-func emptyExecutions() *gql.GraphExecutionConnection {
-	return &gql.GraphExecutionConnection{Edges: []*gql.GraphExecutionEdge{}, PageInfo: &gql.PageInfo{}}
 }
 
 func (r *Resolver) executionPage(ctx context.Context, userID uuid.UUID, graphID *uuid.UUID, status *gql.ExecutionStatus, first *int, after *string) (*gql.GraphExecutionConnection, error) {
@@ -181,7 +178,7 @@ func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, ver
 	if err != nil {
 		return nil, err
 	}
-	ref, err := lookupGraph(graphID)
+	ref, err := lookupGraph("graphId", graphID)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +217,7 @@ func (r *mutationResolver) CancelExecution(ctx context.Context, id string) (*gql
 	if err != nil {
 		return nil, err
 	}
-	eid, err := lookupID("execution", id)
+	eid, err := parseID("id", id)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +241,7 @@ func (r *mutationResolver) setShared(ctx context.Context, id string, shared bool
 	if err != nil {
 		return nil, err
 	}
-	eid, err := lookupID("execution", id)
+	eid, err := parseID("id", id)
 	if err != nil {
 		return nil, err
 	}

@@ -45,17 +45,16 @@ func parseGraphRef(s string) (graphRef, bool) {
 	return graphRef{id: id, version: n}, true
 }
 
-// lookupGraph parses a graph argument of a mutation or subscription. A
-// malformed id answers what the common rule for ids says (lookupID).
-func lookupGraph(s string) (graphRef, error) {
+// lookupGraph parses the graph argument arg: a graph's id or a version's.
+// A malformed one is BAD_USER_INPUT naming arg, as every malformed id is.
+func lookupGraph(arg, s string) (graphRef, error) {
 	if ref, ok := parseGraphRef(s); ok {
 		return ref, nil
 	}
-	_, err := lookupID("graph", s)
-	if err == nil { // a version suffix that is not a version number
-		err = model.NotFound("graph")
+	if _, err := parseID(arg, s); err != nil {
+		return graphRef{}, err
 	}
-	return graphRef{}, err
+	return graphRef{}, model.Invalid(arg, "is not a valid graph id")
 }
 
 // withVersion combines the version a version id names with an explicit

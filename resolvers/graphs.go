@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/db"
@@ -67,11 +68,11 @@ func (r *queryResolver) ValidateGraph(ctx context.Context, input gql.GraphInput)
 	}
 	spec, err := specFromInput(input)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	problems, err := r.GraphService.Validate(spec)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	out := make([]*gql.GraphProblem, len(problems))
 	for i, p := range problems {
@@ -87,11 +88,11 @@ func (r *mutationResolver) CreateGraph(ctx context.Context, input gql.GraphInput
 	}
 	spec, err := specFromInput(input)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	g, err := r.GraphService.Create(ctx, u.ID, spec)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	return r.primed(ctx, g), nil
 }
@@ -101,18 +102,18 @@ func (r *mutationResolver) UpdateGraph(ctx context.Context, id string, input gql
 	if err != nil {
 		return nil, err
 	}
-	ref, err := lookupGraph(id) // a version's id names its graph
+	ref, err := lookupGraph("id", id) // a version's id names its graph
 	if err != nil {
 		return nil, err
 	}
 	gid := ref.id
 	spec, err := specFromInput(input)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	g, err := r.GraphService.Update(ctx, u.ID, gid, spec, activate == nil || *activate)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	return r.primed(ctx, g), nil
 }
@@ -124,7 +125,7 @@ func (r *mutationResolver) SetActiveGraphVersion(ctx context.Context, id string,
 	}
 	// A version's id names its graph: the version argument says which
 	// version to activate, the id's own may be any other.
-	ref, err := lookupGraph(id)
+	ref, err := lookupGraph("id", id)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +141,7 @@ func (r *mutationResolver) DeleteGraph(ctx context.Context, id string) (bool, er
 	if err != nil {
 		return false, err
 	}
-	ref, err := lookupGraph(id) // a version's id names its graph: all of it goes
+	ref, err := lookupGraph("id", id) // a version's id names its graph: all of it goes
 	if err != nil {
 		return false, err
 	}
@@ -152,7 +153,7 @@ func (r *mutationResolver) ForkGraph(ctx context.Context, id string, version *in
 	if err != nil {
 		return nil, err
 	}
-	ref, err := lookupGraph(id)
+	ref, err := lookupGraph("id", id)
 	if err != nil {
 		return nil, err
 	}
@@ -184,9 +185,9 @@ func (r *queryResolver) Graph(ctx context.Context, id string, version *int) (*gq
 	if err != nil {
 		return nil, err
 	}
-	ref, ok := parseGraphRef(id)
-	if !ok {
-		return nil, nil // a malformed id names nothing: null, like a missing graph
+	ref, err := lookupGraph("id", id)
+	if err != nil {
+		return nil, err
 	}
 	v, err := ref.withVersion("version", version)
 	if err != nil {
@@ -210,6 +211,9 @@ func (r *queryResolver) Graphs(ctx context.Context, first *int, after *string, f
 	}
 	var f db.GraphFilter
 	if filter != nil {
+		if err := checkNameContains("filter.nameContains", filter.NameContains); err != nil {
+			return nil, err
+		}
 		f.NameContains, f.IsTemplate, f.IsActive = filter.NameContains, filter.IsTemplate, filter.IsActive
 	}
 	gs, err := r.Store.GraphList(ctx, u.ID, f, cur, n+1)
@@ -223,6 +227,9 @@ func (r *queryResolver) Templates(ctx context.Context, first *int, after *string
 	if _, err := me(ctx); err != nil {
 		return nil, err
 	}
+	if err := checkNameContains("nameContains", nameContains); err != nil {
+		return nil, err
+	}
 	n, cur, err := pageArgs(first, after)
 	if err != nil {
 		return nil, err
@@ -232,6 +239,16 @@ func (r *queryResolver) Templates(ctx context.Context, first *int, after *string
 		return nil, err
 	}
 	return graphConnection(gs, n, after != nil), nil
+}
+
+// checkNameContains bounds a name filter by the longest name: a longer
+// substring matches nothing, and PostgreSQL's ILIKE costs its length times
+// every name it scans (a 1 MB filter took minutes).
+func checkNameContains(arg string, s *string) error {
+	if s != nil && utf8.RuneCountInString(*s) > graphs.MaxNameLen {
+		return model.Invalid(arg, "at most %d characters: no name is longer", graphs.MaxNameLen)
+	}
+	return nil
 }
 
 func pageArgs(first *int, after *string) (int, *db.Cursor, error) {

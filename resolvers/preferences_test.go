@@ -80,16 +80,17 @@ func TestPreferences(t *testing.T) {
 	require.Equal(t, "en-US", p.Locale, "the language is not the locale")
 
 	// Bad values: BAD_USER_INPUT naming the field, nothing changed.
-	b.refused(tok, updatePrefs, map[string]any{"in": map[string]any{"theme": "LIGHT", "language": "klingon-xx"}}, "BAD_USER_INPUT", "language")
-	b.refused(tok, updatePrefs, map[string]any{"in": map[string]any{"defaultGraphSettings": []any{1}}}, "BAD_USER_INPUT", "defaultGraphSettings")
-	b.refused(tok, updatePrefs, map[string]any{"in": map[string]any{"other": map[string]any{"theme": "LIGHT"}}}, "BAD_USER_INPUT", "other.theme")
-	b.refused(tok, updatePrefs, map[string]any{"in": map[string]any{"theme": "LIGHT", "other": map[string]any{"note": "a\x00b"}}}, "BAD_USER_INPUT", "other.note")
-	b.refused(tok, `mutation { updateMe(input: {name: "Eve", preferences: {theme: "purple"}}) { id } }`, nil, "BAD_USER_INPUT", "preferences.theme")
-	b.refused(tok, `mutation { updateMe(input: {preferences: {autoSaveEnabled: "yes"}}) { id } }`, nil, "BAD_USER_INPUT", "preferences.autoSaveEnabled")
-	b.refused(tok, `mutation { updateMe(input: {preferences: [1]}) { id } }`, nil, "BAD_USER_INPUT", "preferences")
-	b.refused(tok, `mutation { updateMe(input: {name: "Eve", locale: "not a tag"}) { id } }`, nil, "BAD_USER_INPUT", "locale")
-	b.refused(tok, `mutation { updateMe(input: {locale: "xx-YY"}) { id } }`, nil, "BAD_USER_INPUT", "locale")
-	b.refused(tok, `mutation { updateMe(input: {timezone: "Local"}) { id } }`, nil, "BAD_USER_INPUT", "timezone")
+	b.refused(tok, updatePrefs, map[string]any{"in": map[string]any{"theme": "LIGHT", "language": "klingon-xx"}}, "BAD_USER_INPUT", "input.language")
+	b.refused(tok, updatePrefs, map[string]any{"in": map[string]any{"defaultGraphSettings": []any{1}}}, "BAD_USER_INPUT", "input.defaultGraphSettings")
+	b.refused(tok, updatePrefs, map[string]any{"in": map[string]any{"other": map[string]any{"theme": "LIGHT"}}}, "BAD_USER_INPUT", "input.other.theme")
+	// A NUL is refused where the argument is read (gqlscalar), naming the argument's path.
+	b.refused(tok, updatePrefs, map[string]any{"in": map[string]any{"theme": "LIGHT", "other": map[string]any{"note": "a\x00b"}}}, "BAD_USER_INPUT", "input.other")
+	b.refused(tok, `mutation { updateMe(input: {name: "Eve", preferences: {theme: "purple"}}) { id } }`, nil, "BAD_USER_INPUT", "input.preferences.theme")
+	b.refused(tok, `mutation { updateMe(input: {preferences: {autoSaveEnabled: "yes"}}) { id } }`, nil, "BAD_USER_INPUT", "input.preferences.autoSaveEnabled")
+	b.refused(tok, `mutation { updateMe(input: {preferences: [1]}) { id } }`, nil, "BAD_USER_INPUT", "input.preferences")
+	b.refused(tok, `mutation { updateMe(input: {name: "Eve", locale: "not a tag"}) { id } }`, nil, "BAD_USER_INPUT", "input.locale")
+	b.refused(tok, `mutation { updateMe(input: {locale: "xx-YY"}) { id } }`, nil, "BAD_USER_INPUT", "input.locale")
+	b.refused(tok, `mutation { updateMe(input: {timezone: "Local"}) { id } }`, nil, "BAD_USER_INPUT", "input.timezone")
 	// An enum outside Theme is refused by GraphQL validation, before any resolver.
 	b.refused(tok, `mutation { updatePreferences(input: {theme: PURPLE}) { id } }`, nil, "GRAPHQL_VALIDATION_FAILED", "")
 	b.refused(tok, updatePrefs, map[string]any{"in": map[string]any{"theme": "purple"}}, "GRAPHQL_VALIDATION_FAILED", "")

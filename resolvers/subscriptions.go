@@ -17,7 +17,7 @@ import (
 // (internal/livestream keeps that promise; internal/livefeed feeds it to
 // the operation).
 func (r *subscriptionResolver) ExecutionEvents(ctx context.Context, executionID string) (<-chan *gql.ExecutionEvent, error) {
-	e, err := r.ownExecution(ctx, executionID)
+	e, err := r.ownExecution(ctx, "executionId", executionID)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (r *subscriptionResolver) GraphExecutions(ctx context.Context, graphID stri
 		return nil, err
 	}
 	// A version's id names its graph: runs of every version are sent.
-	ref, err := lookupGraph(graphID)
+	ref, err := lookupGraph("graphId", graphID)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func toSchedule(s *model.Schedule) *gql.Schedule {
 // scheduleInput maps the GraphQL input; errors name the input's field.
 func scheduleInput(in gql.ScheduleInput) (schedule.Input, error) {
 	// A version's id names its graph, and that version unless graphVersion says otherwise.
-	ref, err := lookupGraph(in.GraphID)
+	ref, err := lookupGraph("input.graphId", in.GraphID)
 	if err != nil {
 		return schedule.Input{}, err
 	}
@@ -94,7 +94,7 @@ func (r *mutationResolver) UpdateSchedule(ctx context.Context, id string, input 
 	if err != nil {
 		return nil, err
 	}
-	sid, err := lookupID("schedule", id)
+	sid, err := parseID("id", id)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (r *mutationResolver) setScheduleActive(ctx context.Context, id string, act
 	if err != nil {
 		return nil, err
 	}
-	sid, err := lookupID("schedule", id)
+	sid, err := parseID("id", id)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func (r *mutationResolver) DeleteSchedule(ctx context.Context, id string) (bool,
 	if err != nil {
 		return false, err
 	}
-	sid, err := lookupID("schedule", id)
+	sid, err := parseID("id", id)
 	if err != nil {
 		return false, err
 	}
@@ -153,7 +153,7 @@ func (r *queryResolver) Schedules(ctx context.Context, graphID string) ([]*gql.S
 	if err != nil {
 		return nil, err
 	}
-	ref, err := lookupGraph(graphID)
+	ref, err := lookupGraph("graphId", graphID)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, id string) (
 	if err != nil {
 		return nil, err
 	}
-	wid, err := lookupID("webhook", id)
+	wid, err := parseID("id", id)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,9 @@ import (
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
+// maxPreferencesJSON bounds a user's preferences.
+const maxPreferencesJSON = 64 << 10
+
 func (r *queryResolver) Me(ctx context.Context) (*gql.User, error) {
 	u, err := me(ctx)
 	if err != nil {
@@ -64,12 +67,12 @@ func (r *mutationResolver) UpdateMe(ctx context.Context, input gql.UpdateMeInput
 	upd := db.ProfileUpdate{Name: input.Name, Timezone: input.Timezone, Locale: input.Locale}
 	if given(input.Preferences) {
 		if upd.Preferences, err = model.ParsePreferencesPatch("preferences", input.Preferences); err != nil {
-			return nil, err
+			return nil, model.Within("input", err)
 		}
 	}
 	nu, err := r.Store.UserUpdateProfile(ctx, u.ID, upd)
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	return toUser(nu), nil
 }
@@ -84,7 +87,7 @@ func (r *mutationResolver) UpdatePreferences(ctx context.Context, input gql.User
 	p := model.NewPreferencesPatch()
 	if given(input.Other) {
 		if err := p.PutOther("other", input.Other); err != nil {
-			return nil, err
+			return nil, model.Within("input", err)
 		}
 	}
 	if input.Theme != nil {
@@ -103,11 +106,11 @@ func (r *mutationResolver) UpdatePreferences(ctx context.Context, input gql.User
 		err = p.PutJSON("", model.PrefDefaultGraphSettings, input.DefaultGraphSettings)
 	}
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err) // extensions.field is the argument's path: input.language
 	}
 	nu, err := r.Store.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Preferences: p})
 	if err != nil {
-		return nil, err
+		return nil, model.Within("input", err)
 	}
 	return toUser(nu), nil
 }
@@ -146,7 +149,7 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*gql.AP
 	if err != nil {
 		return nil, err
 	}
-	kid, err := lookupID("api key", id)
+	kid, err := parseID("id", id)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +161,7 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*gql.AP
 }
 
 func (r *mutationResolver) SetUserRole(ctx context.Context, userID string, role gql.UserRole) (*gql.User, error) {
-	id, err := lookupID("user", userID)
+	id, err := parseID("userId", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +177,7 @@ func (r *mutationResolver) DeactivateUser(ctx context.Context, userID string) (*
 	if err != nil {
 		return nil, err
 	}
-	id, err := lookupID("user", userID)
+	id, err := parseID("userId", userID)
 	if err != nil {
 		return nil, err
 	}

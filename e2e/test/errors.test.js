@@ -26,9 +26,41 @@ test('a token works', async () => {
   assert.ok(me.credit.balance > 0);
 });
 
-test('graph(id: "x") is null', async () => {
-  const { body } = await post('{ graph(id: "x") { id } }', {}, { key: keys.alice });
-  assert.deepEqual(body, { data: { graph: null } });
+test('a malformed id is BAD_USER_INPUT naming the argument, for lookups and mutations alike', async () => {
+  const lookup = await post('{ graph(id: "x") { id } }', {}, { key: keys.alice });
+  assert.equal(lookup.status, 200, 'an execution error is not a request error');
+  assert.equal(codeOf(lookup.body), 'BAD_USER_INPUT', JSON.stringify(lookup.body));
+  assert.equal(lookup.body.errors[0].extensions.field, 'id');
+  assert.deepEqual(lookup.body.errors[0].path, ['graph']);
+  assert.deepEqual(lookup.body.data, { graph: null });
+
+  const run = await post('mutation { executeGraph(graphId: "nope") { id } }', {}, { key: keys.alice });
+  assert.equal(codeOf(run.body), 'BAD_USER_INPUT', JSON.stringify(run.body));
+  assert.equal(run.body.errors[0].extensions.field, 'graphId');
+});
+
+test('a NUL character is BAD_USER_INPUT naming the field, in a name and in defaults', async () => {
+  const named = chainGraph('nul\u0000name');
+  const byName = await post(createMutation, { input: named }, { key: keys.alice });
+  assert.equal(codeOf(byName.body), 'BAD_USER_INPUT', JSON.stringify(byName.body));
+  assert.equal(byName.body.errors[0].extensions.field, 'input.name');
+
+  const defaults = chainGraph('nul in defaults');
+  defaults.nodes[1].inputDefault = { data: 'a\u0000b' };
+  const byDefault = await post(createMutation, { input: defaults }, { key: keys.alice });
+  assert.equal(codeOf(byDefault.body), 'BAD_USER_INPUT', JSON.stringify(byDefault.body));
+  assert.equal(byDefault.body.errors[0].extensions.field, 'input.nodes[1].inputDefault');
+});
+
+test('a malformed time is BAD_USER_INPUT naming the field', async () => {
+  const input = { provider: 'github', authType: 'API_KEY', secret: 's', expiresAt: 'tomorrow' };
+  const { body } = await post(
+    'mutation C($input: IntegrationCredentialInput!) { createCredential(input: $input) { id } }',
+    { input },
+    { key: keys.alice },
+  );
+  assert.equal(codeOf(body), 'BAD_USER_INPUT', JSON.stringify(body));
+  assert.equal(body.errors[0].extensions.field, 'input.expiresAt');
 });
 
 test('createGraph with a cycle: VALIDATION_FAILED with problems', async () => {

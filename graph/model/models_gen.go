@@ -473,7 +473,7 @@ type GraphExecutionEdge struct {
 
 // Which of the caller's graphs to list.
 type GraphFilter struct {
-	// Case-insensitive substring of the name.
+	// Case-insensitive substring of the name: at most 100 characters.
 	NameContains *string `json:"nameContains,omitempty"`
 	// Only templates (true) or only other graphs (false); both when omitted.
 	IsTemplate *bool `json:"isTemplate,omitempty"`
@@ -642,7 +642,9 @@ type LinkInput struct {
 }
 
 // Changes. Every field needs a signed-in user (UNAUTHENTICATED without a valid
-// token); one marked ADMIN only answers FORBIDDEN to other users.
+// token); one marked ADMIN only answers FORBIDDEN to other users. An id that
+// names nothing the caller may change (missing, or another user's) answers
+// NOT_FOUND; one that is not a UUID, BAD_USER_INPUT.
 type Mutation struct {
 }
 
@@ -803,7 +805,8 @@ type PositionInput struct {
 
 // Reads. A field needs a signed-in user (UNAUTHENTICATED without a valid token)
 // unless it says it is public; one marked ADMIN or MODERATOR answers FORBIDDEN to
-// other users.
+// other users. A lookup by id answers null for an id that names nothing the
+// caller may read, and BAD_USER_INPUT for one that is not a UUID.
 type Query struct {
 }
 
@@ -855,7 +858,7 @@ type ScheduleInput struct {
 	MisfirePolicy *MisfirePolicy `json:"misfirePolicy,omitempty"`
 }
 
-// Live updates, over a websocket (graphql-transport-ws or the legacy graphql-ws protocol); authenticate in `connection_init`.
+// Live updates, over a websocket (graphql-transport-ws or the legacy graphql-ws protocol); authenticate in `connection_init`. An id that names nothing the caller may follow answers NOT_FOUND; one that is not a UUID, BAD_USER_INPUT.
 type Subscription struct {
 }
 

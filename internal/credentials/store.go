@@ -39,6 +39,9 @@ type Service struct {
 	opened    sync.Map           // credential id → openedSecret: decrypt once per version
 }
 
+// MaxProviderLen bounds a provider's name (the column's limit).
+const MaxProviderLen = 100
+
 // NewService builds the service; cipher may be nil (then creating fails clearly).
 func NewService(store *db.Store, cipher *Cipher) *Service {
 	return &Service{store: store, cipher: cipher, clock: time.Now, log: slog.Default()}
@@ -61,8 +64,8 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, n New) (*model.C
 		return nil, model.Invalid("secret", "credentials cannot be stored: the server has no ENCRYPTION_KEY configured")
 	}
 	n.Provider = strings.TrimSpace(n.Provider)
-	if n.Provider == "" || len(n.Provider) > 100 {
-		return nil, model.Invalid("provider", "must be 1 to 100 characters")
+	if n.Provider == "" || len(n.Provider) > MaxProviderLen {
+		return nil, model.Invalid("provider", "must be 1 to %d characters", MaxProviderLen)
 	}
 	if n.Secret == "" || len(n.Secret) > 16<<10 {
 		return nil, model.Invalid("secret", "must be 1 to 16384 characters")

@@ -46,7 +46,7 @@ func (s *Store) CreditAdd(ctx context.Context, userID uuid.UUID, amount int64, t
 	var out *Credit
 	err := s.InTx(ctx, func(tx *Store) error {
 		if _, err := s.q.UserCreditEnsure(ctx, tx.db, userID); err != nil {
-			return notFound(err, "user")
+			return userMissing(err)
 		}
 		row, err := s.q.UserCreditAdd(ctx, tx.db, dbsqlc.UserCreditAddParams{UserID: userID, Amount: amount})
 		if err != nil {
@@ -92,7 +92,7 @@ func (s *Store) CreditAdjust(ctx context.Context, userID uuid.UUID, amount int64
 	var out *Credit
 	err := s.InTx(ctx, func(tx *Store) error {
 		if _, err := s.q.UserCreditEnsure(ctx, tx.db, userID); err != nil {
-			return notFound(err, "user")
+			return userMissing(err)
 		}
 		row, err := s.q.UserCreditAdjust(ctx, tx.db, dbsqlc.UserCreditAdjustParams{UserID: userID, Amount: amount})
 		if err == pgx.ErrNoRows {
@@ -123,4 +123,13 @@ func (s *Store) CreditUsage(ctx context.Context, userID uuid.UUID, from, to time
 		out[i] = model.UsageLine{Key: r.Key, Credits: r.Credits, Runs: r.Runs, NodeExecutions: r.NodeExecutions}
 	}
 	return out, nil
+}
+
+// userMissing maps the foreign-key violation of a balance opened for a
+// user that does not exist to NOT_FOUND.
+func userMissing(err error) error {
+	if code, _ := constraint(err); code == codeForeignKeyViolation {
+		return model.NotFound("user")
+	}
+	return notFound(err, "user")
 }

@@ -46,7 +46,13 @@ func (s *Store) saveSpec(ctx context.Context, userID uuid.UUID, spec *model.Grap
 		if len(rows) == 0 {
 			return nil, model.NotFound("graph")
 		}
-		version = rows[len(rows)-1].Version + 1
+		// Not rows' last version: an update that held the lock before this
+		// one may have added a version that rows could not see.
+		last, err := s.q.GraphLastVersion(ctx, s.db, id)
+		if err != nil {
+			return nil, err
+		}
+		version = last + 1
 		if opt.Activate {
 			if err := s.q.GraphDeactivateAll(ctx, s.db, id); err != nil {
 				return nil, err

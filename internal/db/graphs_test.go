@@ -138,3 +138,39 @@ func TestGraphLists(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []uuid.UUID{tmpl.ID}, graphIDs(templates))
 }
+
+// TestGraphConcurrentUpdates: updates of one graph at the same moment each
+// store a version of their own, numbered one after another (each waits for
+// the one before instead of reusing its number and failing).
+func TestGraphConcurrentUpdates(t *testing.T) {
+	t.Parallel()
+	b := setup(t, false)
+	u := b.user()
+	v1 := b.graph(u)
+	const n = 8
+	versions := make(chan int, n)
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			g, err := b.store.GraphSaveSpec(b.ctx, u.ID, spec(v1.Name), db.GraphSave{ID: v1.ID, Activate: i%2 == 0})
+			if err != nil {
+				errs <- err
+				return
+			}
+			versions <- g.Version
+		}()
+	}
+	seen := map[int]bool{}
+	for range n {
+		select {
+		case err := <-errs:
+			t.Fatalf("a concurrent update failed: %v", err)
+		case v := <-versions:
+			require.False(t, seen[v], "version %d stored twice", v)
+			seen[v] = true
+		}
+	}
+	for v := 2; v <= n+1; v++ {
+		require.True(t, seen[v], "version %d is missing", v)
+	}
+}

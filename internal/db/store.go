@@ -72,6 +72,7 @@ func constraint(err error) (code, name string) {
 }
 
 const (
-	codeUniqueViolation = "23505"
-	codeCheckViolation  = "23514"
+	codeUniqueViolation     = "23505"
+	codeCheckViolation      = "23514"
+	codeForeignKeyViolation = "23503"
 )

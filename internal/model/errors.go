@@ -5,6 +5,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Domain errors. The GraphQL error presenter maps each to an extensions.code.
@@ -37,6 +38,21 @@ func (e *InputError) Error() string {
 // Invalid builds an InputError.
 func Invalid(field, format string, args ...any) error {
 	return &InputError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Within names err's field inside the argument that held it: a service
+// checks a GraphInput's "name", the client sent it as "input.name". Errors
+// other than an InputError with a field pass unchanged.
+func Within(arg string, err error) error {
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Field == "" {
+		return err
+	}
+	sep := "."
+	if strings.HasPrefix(ie.Field, "[") {
+		sep = ""
+	}
+	return &InputError{Field: arg + sep + ie.Field, Message: ie.Message}
 }
 
 // ConflictError wraps ErrConflict with a message for the user.

@@ -106,8 +106,9 @@ func postAs(t *testing.T, h http.Handler, u *model.User, query string) authzResp
 
 // TestRootFieldsAreEnforced: every level admits its holders and refuses the
 // others before the resolver runs. The requests that pass the gate are
-// chosen to end in their resolver without a database (a malformed id, the
-// block registry, a fixed metrics source), so the store has no pool.
+// chosen to end in their resolver without a database (the caller from the
+// context, a malformed id, the block registry, a fixed metrics source), so
+// the store has no pool.
 func TestRootFieldsAreEnforced(t *testing.T) {
 	t.Parallel()
 	h := NewHandler(Options{
@@ -120,7 +121,7 @@ func TestRootFieldsAreEnforced(t *testing.T) {
 	user, dev, mod, admin := as(model.RoleUser), as(model.RoleDeveloper), as(model.RoleModerator), as(model.RoleAdmin)
 	const (
 		public    = `{ blocks { id } }`
-		signedIn  = `{ executions(graphId: "not-an-id") { edges { cursor } } }`
+		signedIn  = `{ me { id } }`
 		staff     = `{ systemMetrics { healthScore } }`
 		adminOnly = `mutation { setUserRole(userId: "not-an-id", role: USER) { id } }`
 		stream    = `subscription { executionEvents(executionId: "not-an-id") { seq } }`
@@ -138,7 +139,7 @@ func TestRootFieldsAreEnforced(t *testing.T) {
 		{"anonymous refused a subscription", nil, stream, CodeUnauthenticated},
 		{"user reads public", user, public, ""},
 		{"user calls a user field", user, signedIn, ""},
-		{"user subscribes (past the gate: the id is unknown)", user, stream, CodeNotFound},
+		{"user subscribes (past the gate: the id is malformed)", user, stream, CodeBadUserInput},
 		{"user refused a staff field", user, staff, CodeForbidden},
 		{"user refused an admin field", user, adminOnly, CodeForbidden},
 		{"developer is a user", dev, staff, CodeForbidden},
@@ -146,7 +147,7 @@ func TestRootFieldsAreEnforced(t *testing.T) {
 		{"moderator reads a staff field", mod, staff, ""},
 		{"moderator refused an admin field", mod, adminOnly, CodeForbidden},
 		{"admin reads a staff field", admin, staff, ""},
-		{"admin calls an admin field (past the gate: the id is unknown)", admin, adminOnly, CodeNotFound},
+		{"admin calls an admin field (past the gate: the id is malformed)", admin, adminOnly, CodeBadUserInput},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -33,6 +33,21 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		if gerr.Extensions != nil && gerr.Extensions["code"] != nil {
 			return gerr // parser, validation and complexity errors already carry a code
 		}
+		if gerr.Extensions == nil {
+			gerr.Extensions = map[string]any{}
+		}
+		var ie *model.InputError
+		if arg, ok := argumentError(ctx, gerr); ok {
+			// Reading an argument failed: always the input's fault.
+			what := gerr.Message
+			if errors.As(err, &ie) {
+				what = ie.Message
+			}
+			gerr.Message = arg + ": " + what
+			gerr.Extensions["code"] = CodeBadUserInput
+			gerr.Extensions["field"] = arg
+			return gerr
+		}
 		// gqlgen hands resolver errors over wrapped in a gqlerror.Error whose
 		// Error() is "input:1:12: path message"; its Message is the bare
 		// message (positions and path have their own members).
@@ -42,15 +57,11 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			msg = "internal error"
 		}
 		gerr.Message = msg
-		if gerr.Extensions == nil {
-			gerr.Extensions = map[string]any{}
-		}
 		gerr.Extensions["code"] = code
 		var ve *model.ValidationError
 		if errors.As(err, &ve) {
 			gerr.Extensions["problems"] = problemsJSON(ve.Problems)
 		}
-		var ie *model.InputError
 		if errors.As(err, &ie) && ie.Field != "" {
 			gerr.Extensions["field"] = ie.Field
 		}

@@ -90,6 +90,9 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	// After the persisted-query extension, which fills in the query text.
 	srv.Use(sizeLimit{maxFields: orDefault(o.MaxFields, DefaultMaxFields),
 		maxAliases: orDefault(o.MaxAliases, DefaultMaxAliases), validated: validated})
+	// Before the complexity limit: computing complexity reads the arguments,
+	// which panics on an unreadable number literal.
+	srv.Use(numberLiterals{})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{max: MaxDepth})
 	srv.Use(authorized)

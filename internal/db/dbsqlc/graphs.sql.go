@@ -210,6 +210,20 @@ func (q *Queries) GraphInsert(ctx context.Context, db DBTX, arg GraphInsertParam
 	return i, err
 }
 
+const graphLastVersion = `-- name: GraphLastVersion :one
+SELECT max(version)::int4 AS version FROM graphs WHERE id = $1
+`
+
+// Read after GraphLockVersions, in a statement of its own: a version that a
+// concurrent update committed while this one waited for the lock is visible
+// only to a statement started after the wait.
+func (q *Queries) GraphLastVersion(ctx context.Context, db DBTX, id uuid.UUID) (int32, error) {
+	row := db.QueryRow(ctx, graphLastVersion, id)
+	var version int32
+	err := row.Scan(&version)
+	return version, err
+}
+
 const graphListByUser = `-- name: GraphListByUser :many
 SELECT id, version, user_id, name, description, is_active, is_template, forked_from_id, forked_from_version, created_at, updated_at FROM graphs
 WHERE user_id = $1 AND is_active = coalesce($2::boolean, true)

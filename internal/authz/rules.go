@@ -57,6 +57,7 @@ var Root = map[string]Level{
 	"Mutation.deleteCredential":      User,
 	"Subscription.executionEvents":   User,
 	"Subscription.graphExecutions":   User,
+	"Subscription.alertEvents":       Moderator,
 	"Query.schedules":                User,
 	"Mutation.createSchedule":        User,
 	"Mutation.updateSchedule":        User,
@@ -68,6 +69,7 @@ var Root = map[string]Level{
 	// Staff watch the platform: load and alert rules, read-only.
 	"Query.systemMetrics": Moderator,
 	"Query.alertRules":    Moderator,
+	"Query.alertEvents":   Moderator,
 
 	// Admins alone manage users, money and alerting.
 	"Query.users":              Admin,

@@ -46,6 +46,9 @@ type Options struct {
 	// GiveUpAfter is how long after its event a failing delivery is retried
 	// before it is marked FAILED (default 24 hours).
 	GiveUpAfter time.Duration
+	// AfterRound, when set, is called after each round of the loop (tests
+	// wait on it instead of sleeping).
+	AfterRound func()
 }
 
 // Evaluator evaluates the rules and sends their notifications. Every
@@ -132,6 +135,9 @@ func (e *Evaluator) loop(ctx context.Context) {
 	defer t.Stop()
 	for {
 		e.Round(ctx)
+		if e.opts.AfterRound != nil {
+			e.opts.AfterRound()
+		}
 		select {
 		case <-ctx.Done():
 			return

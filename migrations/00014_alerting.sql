@@ -30,6 +30,9 @@ CREATE TABLE alert_events (
     at         timestamptz NOT NULL DEFAULT now()
 );
 
+-- Deleting a rule sets its events' rule_id to null: indexed for that.
+CREATE INDEX idx_alert_events_rule ON alert_events (rule_id) WHERE rule_id IS NOT NULL;
+
 -- The outbox: one row per event and channel.
 CREATE TABLE alert_deliveries (
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -106,6 +106,10 @@ type RunContext struct {
 	// subscribers as it is produced (a model's tokens). It is not stored:
 	// the pin's final value is emitted as usual.
 	Delta func(pin, text string)
+	// Logger receives the block's log lines (Debug … Critical below); the
+	// engine stores them in the run's log with the node's ids. Nil outside
+	// the engine: the lines are dropped.
+	Logger Logger
 }
 
 // Credential is a decrypted credential handed to a block for one run.

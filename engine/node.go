@@ -254,8 +254,9 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 		ctx, cancel = context.WithTimeoutCause(r.ctx, d, errNodeTimeout)
 	}
 	defer cancel()
+	agents := &agentRunner{e: e, r: r, x: x}
 	rc := &blocks.RunContext{ExecutionID: r.ids[0], NodeID: x.n.idStr, UserID: r.ids[2],
-		GraphID: r.ids[1], UserContext: r.userContext(), Agents: &agentRunner{e: e, r: r, x: x},
+		GraphID: r.ids[1], UserContext: r.userContext(), Agents: agents, Logger: agents,
 		AllowPrivateNetwork: e.opts.AllowPrivateNetwork, Budget: x.reserved,
 		Spend: func(credits int64, note string) {
 			r.mu.Lock()

@@ -473,6 +473,7 @@ type ComplexityRoot struct {
 	Subscription struct {
 		AlertEvents     func(childComplexity int) int
 		ExecutionEvents func(childComplexity int, executionID string) int
+		ExecutionLogs   func(childComplexity int, executionID string, minLevel *model.LogLevel) int
 		GraphExecutions func(childComplexity int, graphID string) int
 	}
 
@@ -658,6 +659,7 @@ type SubscriptionResolver interface {
 	ExecutionEvents(ctx context.Context, executionID string) (<-chan *model.ExecutionEvent, error)
 	GraphExecutions(ctx context.Context, graphID string) (<-chan *model.GraphExecution, error)
 	AlertEvents(ctx context.Context) (<-chan *model.AlertEvent, error)
+	ExecutionLogs(ctx context.Context, executionID string, minLevel *model.LogLevel) (<-chan *model.ExecutionLog, error)
 }
 type UserResolver interface {
 	Credit(ctx context.Context, obj *model.User) (*model.UserCredit, error)
@@ -2780,6 +2782,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ExecutionEvents(childComplexity, args["executionId"].(string)), true
+	case "Subscription.executionLogs":
+		if e.ComplexityRoot.Subscription.ExecutionLogs == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_executionLogs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ExecutionLogs(childComplexity, args["executionId"].(string), args["minLevel"].(*model.LogLevel)), true
 	case "Subscription.graphExecutions":
 		if e.ComplexityRoot.Subscription.GraphExecutions == nil {
 			break
@@ -4716,6 +4729,13 @@ extend type Query {
 extend type Subscription {
   "Every alert event stored from now on, oldest first, within about a second. ADMIN or MODERATOR."
   alertEvents: AlertEvent!
+  "A run's log lines at minLevel or above: those written so far, then each new one within about a quarter of a second (blocks log through their run context at DEBUG, INFO, WARNING, ERROR or CRITICAL); completes once the run has ended and its last lines are sent."
+  executionLogs(
+    "The id of one of the caller's runs."
+    executionId: ID!
+    "The lowest level sent; DEBUG (every line) when omitted."
+    minLevel: LogLevel = DEBUG
+  ): ExecutionLog!
 }
 
 # ---------------------------------------------------------------- version ids and the seed's remaining fields
@@ -6823,6 +6843,28 @@ func (ec *executionContext) field_Subscription_executionEvents_args(ctx context.
 		return nil, err
 	}
 	args["executionId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_executionLogs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "executionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["executionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minLevel",
+		func(ctx context.Context, v any) (*model.LogLevel, error) {
+			return ec.unmarshalOLogLevel2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLogLevel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minLevel"] = arg1
 	return args, nil
 }
 
@@ -15450,6 +15492,50 @@ func (ec *executionContext) fieldContext_Subscription_alertEvents(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_executionLogs(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_executionLogs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ExecutionLogs(ctx, fc.Args["executionId"].(string), fc.Args["minLevel"].(*model.LogLevel))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExecutionLog) graphql.Marshaler {
+			return ec.marshalNExecutionLog2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐExecutionLog(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_executionLogs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExecutionLog(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_executionLogs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SystemMetrics_timestamp(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetrics) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21366,6 +21452,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_graphExecutions(ctx, fields[0])
 	case "alertEvents":
 		return ec._Subscription_alertEvents(ctx, fields[0])
+	case "executionLogs":
+		return ec._Subscription_executionLogs(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -23685,6 +23773,22 @@ func (ec *executionContext) unmarshalOJSON2githubᚗcomᚋagentgraphᚋagentgrap
 }
 
 func (ec *executionContext) marshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx context.Context, sel ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOLogLevel2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLogLevel(ctx context.Context, v any) (*model.LogLevel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.LogLevel)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLogLevel2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLogLevel(ctx context.Context, sel ast.SelectionSet, v *model.LogLevel) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -58,6 +58,7 @@ var Root = map[string]Level{
 	"Subscription.executionEvents":   User,
 	"Subscription.graphExecutions":   User,
 	"Subscription.alertEvents":       Moderator,
+	"Subscription.executionLogs":     User,
 	"Query.schedules":                User,
 	"Mutation.createSchedule":        User,
 	"Mutation.updateSchedule":        User,

@@ -472,7 +472,15 @@ func (r *run) nodeEnded(x *nodeExec, status model.Status) {
 }
 
 func (r *run) logLine(level string, x *nodeExec, msg string) db.LogWrite {
-	l := db.LogWrite{ExecutionID: r.id, UserID: r.exec.UserID, Level: level, Message: msg, LoggedAt: r.e.now().UTC()}
+	// Strictly increasing times (Postgres keeps microseconds): the log is
+	// read in (logged_at, id) order, and lines of one instant would come
+	// back in the random order of their ids.
+	t := r.e.now().UTC().Truncate(time.Microsecond)
+	if !t.After(r.lastLogged) {
+		t = r.lastLogged.Add(time.Microsecond)
+	}
+	r.lastLogged = t
+	l := db.LogWrite{ExecutionID: r.id, UserID: r.exec.UserID, Level: level, Message: msg, LoggedAt: t}
 	if x != nil && x.dbStatus != "" || x != nil && x.dirty {
 		id, nid := x.id, x.n.id
 		l.NodeExecutionID, l.NodeID = &id, &nid

@@ -57,6 +57,7 @@ type run struct {
 	stopTimer   *time.Timer
 	abandoned   bool
 	lastCreated time.Time
+	lastLogged  time.Time // the run's log lines get strictly increasing times (logLine)
 
 	pending pendingWrites // the run's share of its writer's next commit (writer.go)
 }

@@ -56,7 +56,9 @@ func TestBlockLogsAtWarningReachLogsAndTheSubscription(t *testing.T) {
 	waitStatus(t, b, tok, ex.ID, "COMPLETED")
 	var run struct {
 		Logs struct {
-			Edges []struct{ Node struct{ Level, Message string } }
+			Edges []struct {
+				Node struct{ Level, Message string }
+			}
 		}
 	}
 	b.ok(tok, `query($id: ID!) { execution(id: $id) { logs { edges { node { level message } } } } }`, map[string]any{"id": ex.ID}, "execution", &run)

@@ -129,6 +129,10 @@ type RunContext struct {
 	// Nodes runs other nodes of the graph for this one (a tool the model
 	// called, in agent mode); nil outside the engine.
 	Nodes NodeRunner
+	// Logger receives the block's log lines (Debug … Critical below); the
+	// engine stores them in the run's log with the node's ids. Nil outside
+	// the engine: the lines are dropped.
+	Logger Logger
 }
 
 // ToolSpec describes a node linked from a tool pin: enough for a block to

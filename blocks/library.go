@@ -12,6 +12,7 @@ func BuiltinBlocks() []Block {
 		AgentExecutorBlock(),
 		// basics and logic
 		StoreValueBlock(),
+		PrintToConsoleBlock(),
 		NoteBlock(),
 		CalculatorBlock(),
 		ConditionBlock(),

@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -75,3 +76,16 @@ func httpClient(rc *RunContext) *http.Client {
 	}
 	return guardedClient
 }
+
+// GuardedHTTPClient is the client for requests to URLs users gave outside
+// a run (alert webhooks): the same guard as blocks' requests unless
+// allowPrivate. Shared, so its connection pool is too.
+func GuardedHTTPClient(allowPrivate bool) *http.Client {
+	if allowPrivate {
+		return unguardedClient
+	}
+	return guardedClient
+}
+
+// IsForbiddenAddress reports whether err is the guard's refusal.
+func IsForbiddenAddress(err error) bool { return errors.Is(err, ErrForbiddenAddress) }

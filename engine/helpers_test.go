@@ -29,7 +29,7 @@ const waitFor = 30 * time.Second
 
 // testRegistry is the built-in library plus blocks only tests use.
 var testRegistry = sync.OnceValue(func() *blocks.Registry {
-	reg, err := blocks.NewRegistry(append(blocks.BuiltinBlocks(), gateBlock(), panicBlock(), costBlock(), secondsCostBlock(), nulBlock(), credBlock(),
+	reg, err := blocks.NewRegistry(append(blocks.BuiltinBlocks(), gateBlock(), panicBlock(), logBlock(), costBlock(), secondsCostBlock(), nulBlock(), credBlock(),
 		paid1Block(), paid2Block(), yieldBlock())...)
 	if err != nil {
 		panic(err)

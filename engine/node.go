@@ -288,8 +288,9 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 		ctx, cancelSecs = context.WithTimeoutCause(ctx, time.Duration(secs)*time.Second, errSecondsSpent)
 		defer cancelSecs()
 	}
+	agents := &agentRunner{e: e, r: r, x: x}
 	rc := &blocks.RunContext{ExecutionID: r.ids[0], NodeID: x.n.idStr, UserID: r.ids[2],
-		GraphID: r.ids[1], UserContext: r.userContext(), Agents: &agentRunner{e: e, r: r, x: x},
+		GraphID: r.ids[1], UserContext: r.userContext(), Agents: agents, Logger: agents,
 		AllowPrivateNetwork: e.opts.AllowPrivateNetwork, Budget: x.budget,
 		Tools: x.n.tools, Nodes: &nodeRunner{r: r, parent: x},
 		Spend: func(credits int64, note string) {
@@ -526,7 +527,15 @@ func (r *run) nodeEnded(x *nodeExec, status model.Status) {
 }
 
 func (r *run) logLine(level string, x *nodeExec, msg string) db.LogWrite {
-	l := db.LogWrite{ExecutionID: r.id, UserID: r.exec.UserID, Level: level, Message: msg, LoggedAt: r.e.now().UTC()}
+	// Strictly increasing times (Postgres keeps microseconds): the log is
+	// read in (logged_at, id) order, and lines of one instant would come
+	// back in the random order of their ids.
+	t := r.e.now().UTC().Truncate(time.Microsecond)
+	if !t.After(r.lastLogged) {
+		t = r.lastLogged.Add(time.Microsecond)
+	}
+	r.lastLogged = t
+	l := db.LogWrite{ExecutionID: r.id, UserID: r.exec.UserID, Level: level, Message: msg, LoggedAt: t}
 	if x != nil && x.dbStatus != "" || x != nil && x.dirty {
 		id, nid := x.id, x.n.id
 		l.NodeExecutionID, l.NodeID = &id, &nid

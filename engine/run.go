@@ -62,6 +62,7 @@ type run struct {
 	// given back. A run with a budget (exec.MaxCost) starts no charge that
 	// would take it past it (run.overBudget).
 	spentTotal int64
+	lastLogged time.Time // the run's log lines get strictly increasing times (logLine)
 
 	pending pendingWrites // the run's share of its writer's next commit (writer.go)
 }

@@ -60,14 +60,45 @@ type ComplexityRoot struct {
 		RevokedAt   func(childComplexity int) int
 	}
 
+	AlertDelivery struct {
+		Attempts  func(childComplexity int) int
+		Channel   func(childComplexity int) int
+		LastError func(childComplexity int) int
+		Status    func(childComplexity int) int
+	}
+
+	AlertEvent struct {
+		At         func(childComplexity int) int
+		Deliveries func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Rule       func(childComplexity int) int
+		RuleID     func(childComplexity int) int
+		Severity   func(childComplexity int) int
+		State      func(childComplexity int) int
+		Threshold  func(childComplexity int) int
+		Value      func(childComplexity int) int
+	}
+
+	AlertEventConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	AlertEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	AlertRule struct {
 		Condition            func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
+		ForSeconds           func(childComplexity int) int
 		ID                   func(childComplexity int) int
 		IsActive             func(childComplexity int) int
 		Name                 func(childComplexity int) int
 		NotificationChannels func(childComplexity int) int
 		Severity             func(childComplexity int) int
+		State                func(childComplexity int) int
 		Threshold            func(childComplexity int) int
 		Triggered            func(childComplexity int) int
 	}
@@ -433,6 +464,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AlertEvents          func(childComplexity int, first *int, after *string) int
 		AlertRules           func(childComplexity int) int
 		Block                func(childComplexity int, id string) int
 		Blocks               func(childComplexity int, category *model.BlockCategory, typeArg *model.BlockType) int
@@ -471,7 +503,9 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
+		AlertEvents     func(childComplexity int) int
 		ExecutionEvents func(childComplexity int, executionID string) int
+		ExecutionLogs   func(childComplexity int, executionID string, minLevel *model.LogLevel) int
 		GraphExecutions func(childComplexity int, graphID string) int
 	}
 
@@ -660,6 +694,7 @@ type QueryResolver interface {
 	Credentials(ctx context.Context, provider *string) ([]*model.IntegrationCredential, error)
 	IntegrationProviders(ctx context.Context) ([]*model.IntegrationProvider, error)
 	AlertRules(ctx context.Context) ([]*model.AlertRule, error)
+	AlertEvents(ctx context.Context, first *int, after *string) (*model.AlertEventConnection, error)
 	Schedules(ctx context.Context, graphID string) ([]*model.Schedule, error)
 }
 type ScheduleResolver interface {
@@ -668,6 +703,8 @@ type ScheduleResolver interface {
 type SubscriptionResolver interface {
 	ExecutionEvents(ctx context.Context, executionID string) (<-chan *model.ExecutionEvent, error)
 	GraphExecutions(ctx context.Context, graphID string) (<-chan *model.GraphExecution, error)
+	AlertEvents(ctx context.Context) (<-chan *model.AlertEvent, error)
+	ExecutionLogs(ctx context.Context, executionID string, minLevel *model.LogLevel) (<-chan *model.ExecutionLog, error)
 }
 type UserResolver interface {
 	Credit(ctx context.Context, obj *model.User) (*model.UserCredit, error)
@@ -744,6 +781,112 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.APIKey.RevokedAt(childComplexity), true
 
+	case "AlertDelivery.attempts":
+		if e.ComplexityRoot.AlertDelivery.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertDelivery.Attempts(childComplexity), true
+	case "AlertDelivery.channel":
+		if e.ComplexityRoot.AlertDelivery.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertDelivery.Channel(childComplexity), true
+	case "AlertDelivery.lastError":
+		if e.ComplexityRoot.AlertDelivery.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertDelivery.LastError(childComplexity), true
+	case "AlertDelivery.status":
+		if e.ComplexityRoot.AlertDelivery.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertDelivery.Status(childComplexity), true
+
+	case "AlertEvent.at":
+		if e.ComplexityRoot.AlertEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvent.At(childComplexity), true
+	case "AlertEvent.deliveries":
+		if e.ComplexityRoot.AlertEvent.Deliveries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvent.Deliveries(childComplexity), true
+	case "AlertEvent.id":
+		if e.ComplexityRoot.AlertEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvent.ID(childComplexity), true
+	case "AlertEvent.rule":
+		if e.ComplexityRoot.AlertEvent.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvent.Rule(childComplexity), true
+	case "AlertEvent.ruleId":
+		if e.ComplexityRoot.AlertEvent.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvent.RuleID(childComplexity), true
+	case "AlertEvent.severity":
+		if e.ComplexityRoot.AlertEvent.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvent.Severity(childComplexity), true
+	case "AlertEvent.state":
+		if e.ComplexityRoot.AlertEvent.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvent.State(childComplexity), true
+	case "AlertEvent.threshold":
+		if e.ComplexityRoot.AlertEvent.Threshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvent.Threshold(childComplexity), true
+	case "AlertEvent.value":
+		if e.ComplexityRoot.AlertEvent.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvent.Value(childComplexity), true
+
+	case "AlertEventConnection.edges":
+		if e.ComplexityRoot.AlertEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEventConnection.Edges(childComplexity), true
+	case "AlertEventConnection.pageInfo":
+		if e.ComplexityRoot.AlertEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEventConnection.PageInfo(childComplexity), true
+
+	case "AlertEventEdge.cursor":
+		if e.ComplexityRoot.AlertEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEventEdge.Cursor(childComplexity), true
+	case "AlertEventEdge.node":
+		if e.ComplexityRoot.AlertEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEventEdge.Node(childComplexity), true
+
 	case "AlertRule.condition":
 		if e.ComplexityRoot.AlertRule.Condition == nil {
 			break
@@ -756,6 +899,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AlertRule.CreatedAt(childComplexity), true
+	case "AlertRule.forSeconds":
+		if e.ComplexityRoot.AlertRule.ForSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertRule.ForSeconds(childComplexity), true
 	case "AlertRule.id":
 		if e.ComplexityRoot.AlertRule.ID == nil {
 			break
@@ -786,6 +935,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AlertRule.Severity(childComplexity), true
+	case "AlertRule.state":
+		if e.ComplexityRoot.AlertRule.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertRule.State(childComplexity), true
 	case "AlertRule.threshold":
 		if e.ComplexityRoot.AlertRule.Threshold == nil {
 			break
@@ -2524,6 +2679,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Position.Y(childComplexity), true
 
+	case "Query.alertEvents":
+		if e.ComplexityRoot.Query.AlertEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_alertEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AlertEvents(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.alertRules":
 		if e.ComplexityRoot.Query.AlertRules == nil {
 			break
@@ -2789,6 +2955,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Schedule.Timezone(childComplexity), true
 
+	case "Subscription.alertEvents":
+		if e.ComplexityRoot.Subscription.AlertEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.AlertEvents(childComplexity), true
 	case "Subscription.executionEvents":
 		if e.ComplexityRoot.Subscription.ExecutionEvents == nil {
 			break
@@ -2800,6 +2972,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ExecutionEvents(childComplexity, args["executionId"].(string)), true
+	case "Subscription.executionLogs":
+		if e.ComplexityRoot.Subscription.ExecutionLogs == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_executionLogs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ExecutionLogs(childComplexity, args["executionId"].(string), args["minLevel"].(*model.LogLevel)), true
 	case "Subscription.graphExecutions":
 		if e.ComplexityRoot.Subscription.GraphExecutions == nil {
 			break
@@ -4759,7 +4942,7 @@ type AlertRule {
   severity: AlertSeverity!
   "Whether the rule is evaluated; an inactive rule never triggers."
   isActive: Boolean!
-  "Names of the channels to notify, as the operator's alerting knows them; stored, not used by the server itself."
+  "The channels notified when the rule fires and when it resolves: ` + "`" + `webhook:<url>` + "`" + ` (a signed JSON POST), ` + "`" + `slack:<incoming webhook url>` + "`" + ` or ` + "`" + `email:<address>` + "`" + `."
   notificationChannels: [String!]!
   "When the rule was created."
   createdAt: Time!
@@ -4779,8 +4962,10 @@ input AlertRuleInput {
   severity: AlertSeverity!
   "Whether the rule is evaluated."
   isActive: Boolean = true
-  "Names of the channels to notify; none when omitted."
+  "The channels to notify (` + "`" + `webhook:<url>` + "`" + `, ` + "`" + `slack:<url>` + "`" + `, ` + "`" + `email:<address>` + "`" + `); none when omitted. One that does not parse is BAD_USER_INPUT."
   notificationChannels: [String!]
+  "How many seconds the condition must hold before the rule fires (0 to 86400); 0, at once, when omitted."
+  forSeconds: Int
 }
 
 extend type Query {
@@ -4799,6 +4984,105 @@ extend type Mutation {
     "The rule's id."
     id: ID!
   ): Boolean!
+}
+
+"Where a rule stands in the background evaluation."
+enum AlertState {
+  "The condition does not hold."
+  OK
+  "The condition holds, for less than the rule's forSeconds so far."
+  PENDING
+  "The condition holds (for at least forSeconds): the rule has fired."
+  FIRING
+}
+
+"Whether a notification reached its channel."
+enum AlertDeliveryStatus {
+  "Not sent yet: waiting for its first attempt or, after a failure, its next (see attempts and lastError)."
+  PENDING
+  "Accepted by the channel."
+  SENT
+  "Given up: the channel does not parse, the address is refused, the receiver rejected it, or it kept failing for 24 hours."
+  FAILED
+}
+
+"One notification of an alert event on one channel."
+type AlertDelivery {
+  "The channel, as the rule names it."
+  channel: String!
+  "Whether it was sent."
+  status: AlertDeliveryStatus!
+  "How many attempts were made."
+  attempts: Int!
+  "The last attempt's error; null when none failed."
+  lastError: String
+}
+
+"A rule's change of state: it fired (FIRING) or resolved (OK)."
+type AlertEvent {
+  "The event's id (also the idempotency key's scope: each delivery of it is sent with its own key)."
+  id: ID!
+  "The rule's name when the event happened (the built-in late-run rule is ` + "`" + `queued_runs_late` + "`" + `)."
+  rule: String!
+  "The rule's id; null once the rule is deleted."
+  ruleId: ID
+  "The rule's severity."
+  severity: AlertSeverity!
+  "The state the rule entered: FIRING or OK."
+  state: AlertState!
+  "The metric's value at the evaluation."
+  value: Float!
+  "The rule's threshold."
+  threshold: Float!
+  "When it happened."
+  at: Time!
+  "Its notifications, one per channel of the rule."
+  deliveries: [AlertDelivery!]!
+}
+
+"One alert event of a page."
+type AlertEventEdge {
+  "Where the event is in the list; pass it as ` + "`" + `after` + "`" + `."
+  cursor: String!
+  "The event."
+  node: AlertEvent!
+}
+
+"A page of alert events, newest first."
+type AlertEventConnection {
+  "The events of this page."
+  edges: [AlertEventEdge!]!
+  "Where this page is in the list."
+  pageInfo: PageInfo!
+}
+
+extend type AlertRule {
+  "How many seconds the condition must hold before the rule fires."
+  forSeconds: Int!
+  "The rule's state at its last background evaluation (every ALERT_INTERVAL)."
+  state: AlertState!
+}
+
+extend type Query {
+  "Alert events (rules firing and resolving), newest first. ADMIN or MODERATOR."
+  alertEvents(
+    "How many events (1 to 100; 20 when omitted)."
+    first: Int
+    "The cursor of the last event of the previous page."
+    after: String
+  ): AlertEventConnection!
+}
+
+extend type Subscription {
+  "Every alert event stored from now on, oldest first, within about a second. ADMIN or MODERATOR."
+  alertEvents: AlertEvent!
+  "A run's log lines at minLevel or above: those written so far, then each new one within about a quarter of a second (blocks log through their run context at DEBUG, INFO, WARNING, ERROR or CRITICAL); completes once the run has ended and its last lines are sent."
+  executionLogs(
+    "The id of one of the caller's runs."
+    executionId: ID!
+    "The lowest level sent; DEBUG (every line) when omitted."
+    minLevel: LogLevel = DEBUG
+  ): ExecutionLog!
 }
 
 # ---------------------------------------------------------------- version ids and the seed's remaining fields
@@ -5127,6 +5411,64 @@ func (ec *executionContext) childFields_APIKey(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type APIKey", field.Name)
 }
 
+func (ec *executionContext) childFields_AlertDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "channel":
+		return ec.fieldContext_AlertDelivery_channel(ctx, field)
+	case "status":
+		return ec.fieldContext_AlertDelivery_status(ctx, field)
+	case "attempts":
+		return ec.fieldContext_AlertDelivery_attempts(ctx, field)
+	case "lastError":
+		return ec.fieldContext_AlertDelivery_lastError(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertDelivery", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AlertEvent_id(ctx, field)
+	case "rule":
+		return ec.fieldContext_AlertEvent_rule(ctx, field)
+	case "ruleId":
+		return ec.fieldContext_AlertEvent_ruleId(ctx, field)
+	case "severity":
+		return ec.fieldContext_AlertEvent_severity(ctx, field)
+	case "state":
+		return ec.fieldContext_AlertEvent_state(ctx, field)
+	case "value":
+		return ec.fieldContext_AlertEvent_value(ctx, field)
+	case "threshold":
+		return ec.fieldContext_AlertEvent_threshold(ctx, field)
+	case "at":
+		return ec.fieldContext_AlertEvent_at(ctx, field)
+	case "deliveries":
+		return ec.fieldContext_AlertEvent_deliveries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AlertEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AlertEventConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AlertEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AlertEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertEventEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_AlertRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5147,6 +5489,10 @@ func (ec *executionContext) childFields_AlertRule(ctx context.Context, field gra
 		return ec.fieldContext_AlertRule_createdAt(ctx, field)
 	case "triggered":
 		return ec.fieldContext_AlertRule_triggered(ctx, field)
+	case "forSeconds":
+		return ec.fieldContext_AlertRule_forSeconds(ctx, field)
+	case "state":
+		return ec.fieldContext_AlertRule_state(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AlertRule", field.Name)
 }
@@ -6777,6 +7123,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_alertEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_block_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7080,6 +7448,28 @@ func (ec *executionContext) field_Subscription_executionEvents_args(ctx context.
 		return nil, err
 	}
 	args["executionId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_executionLogs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "executionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["executionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minLevel",
+		func(ctx context.Context, v any) (*model.LogLevel, error) {
+			return ec.unmarshalOLogLevel2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLogLevel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minLevel"] = arg1
 	return args, nil
 }
 
@@ -7407,6 +7797,433 @@ func (ec *executionContext) fieldContext_APIKey_permissions(_ context.Context, f
 	return graphql.NewScalarFieldContext("APIKey", field, false, false, "APIKeyPermission")
 }
 
+func (ec *executionContext) _AlertDelivery_channel(ctx context.Context, field graphql.CollectedField, obj *model.AlertDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertDelivery_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertDelivery_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _AlertDelivery_status(ctx context.Context, field graphql.CollectedField, obj *model.AlertDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertDelivery_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.AlertDeliveryStatus) graphql.Marshaler {
+			return ec.marshalNAlertDeliveryStatus2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertDeliveryStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertDelivery_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertDelivery", field, false, false, "AlertDeliveryStatus")
+}
+
+func (ec *executionContext) _AlertDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *model.AlertDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertDelivery_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertDelivery_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AlertDelivery_lastError(ctx context.Context, field graphql.CollectedField, obj *model.AlertDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertDelivery_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertDelivery_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _AlertEvent_id(ctx context.Context, field graphql.CollectedField, obj *model.AlertEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AlertEvent_rule(ctx context.Context, field graphql.CollectedField, obj *model.AlertEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvent_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvent_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _AlertEvent_ruleId(ctx context.Context, field graphql.CollectedField, obj *model.AlertEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvent_ruleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RuleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvent_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AlertEvent_severity(ctx context.Context, field graphql.CollectedField, obj *model.AlertEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvent_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.AlertSeverity) graphql.Marshaler {
+			return ec.marshalNAlertSeverity2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvent_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvent", field, false, false, "AlertSeverity")
+}
+
+func (ec *executionContext) _AlertEvent_state(ctx context.Context, field graphql.CollectedField, obj *model.AlertEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvent_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.AlertState) graphql.Marshaler {
+			return ec.marshalNAlertState2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvent_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvent", field, false, false, "AlertState")
+}
+
+func (ec *executionContext) _AlertEvent_value(ctx context.Context, field graphql.CollectedField, obj *model.AlertEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvent_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvent_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvent", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AlertEvent_threshold(ctx context.Context, field graphql.CollectedField, obj *model.AlertEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvent_threshold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Threshold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvent_threshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvent", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AlertEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.AlertEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AlertEvent_deliveries(ctx context.Context, field graphql.CollectedField, obj *model.AlertEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvent_deliveries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deliveries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AlertDelivery) graphql.Marshaler {
+			return ec.marshalNAlertDelivery2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertDeliveryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvent_deliveries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertDelivery(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AlertEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AlertEventEdge) graphql.Marshaler {
+			return ec.marshalNAlertEventEdge2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertEventEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AlertEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AlertEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEventEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AlertEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AlertEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertEvent) graphql.Marshaler {
+			return ec.marshalNAlertEvent2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AlertRule_id(ctx context.Context, field graphql.CollectedField, obj *model.AlertRule) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7612,6 +8429,52 @@ func (ec *executionContext) _AlertRule_triggered(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_AlertRule_triggered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AlertRule", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _AlertRule_forSeconds(ctx context.Context, field graphql.CollectedField, obj *model.AlertRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertRule_forSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ForSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertRule_forSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AlertRule_state(ctx context.Context, field graphql.CollectedField, obj *model.AlertRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertRule_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.AlertState) graphql.Marshaler {
+			return ec.marshalNAlertState2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertRule_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertRule", field, false, false, "AlertState")
 }
 
 func (ec *executionContext) _Block_id(ctx context.Context, field graphql.CollectedField, obj *model.Block) (ret graphql.Marshaler) {
@@ -15222,6 +16085,50 @@ func (ec *executionContext) fieldContext_Query_alertRules(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_alertEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_alertEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AlertEvents(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertEventConnection) graphql.Marshaler {
+			return ec.marshalNAlertEventConnection2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_alertEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_alertEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_schedules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15744,6 +16651,82 @@ func (ec *executionContext) fieldContext_Subscription_graphExecutions(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_graphExecutions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_alertEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_alertEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().AlertEvents(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertEvent) graphql.Marshaler {
+			return ec.marshalNAlertEvent2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_alertEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_executionLogs(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_executionLogs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ExecutionLogs(ctx, fc.Args["executionId"].(string), fc.Args["minLevel"].(*model.LogLevel))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExecutionLog) graphql.Marshaler {
+			return ec.marshalNExecutionLog2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐExecutionLog(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_executionLogs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExecutionLog(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_executionLogs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18259,7 +19242,7 @@ func (ec *executionContext) unmarshalInputAlertRuleInput(ctx context.Context, ob
 		asMap["isActive"] = true
 	}
 
-	fieldsInOrder := [...]string{"name", "condition", "threshold", "severity", "isActive", "notificationChannels"}
+	fieldsInOrder := [...]string{"name", "condition", "threshold", "severity", "isActive", "notificationChannels", "forSeconds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18308,6 +19291,13 @@ func (ec *executionContext) unmarshalInputAlertRuleInput(ctx context.Context, ob
 				return it, err
 			}
 			it.NotificationChannels = data
+		case "forSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("forSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ForSeconds = data
 		}
 	}
 	return it, nil
@@ -19179,6 +20169,203 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var alertDeliveryImplementors = []string{"AlertDelivery"}
+
+func (ec *executionContext) _AlertDelivery(ctx context.Context, sel ast.SelectionSet, obj *model.AlertDelivery) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertDeliveryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertDelivery")
+		case "channel":
+			out.Values[i] = ec._AlertDelivery_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._AlertDelivery_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._AlertDelivery_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._AlertDelivery_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var alertEventImplementors = []string{"AlertEvent"}
+
+func (ec *executionContext) _AlertEvent(ctx context.Context, sel ast.SelectionSet, obj *model.AlertEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertEvent")
+		case "id":
+			out.Values[i] = ec._AlertEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._AlertEvent_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ruleId":
+			out.Values[i] = ec._AlertEvent_ruleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._AlertEvent_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._AlertEvent_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._AlertEvent_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "threshold":
+			out.Values[i] = ec._AlertEvent_threshold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._AlertEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deliveries":
+			out.Values[i] = ec._AlertEvent_deliveries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var alertEventConnectionImplementors = []string{"AlertEventConnection"}
+
+func (ec *executionContext) _AlertEventConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AlertEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertEventConnection")
+		case "edges":
+			out.Values[i] = ec._AlertEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AlertEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var alertEventEdgeImplementors = []string{"AlertEventEdge"}
+
+func (ec *executionContext) _AlertEventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AlertEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertEventEdge")
+		case "cursor":
+			out.Values[i] = ec._AlertEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AlertEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var alertRuleImplementors = []string{"AlertRule"}
 
 func (ec *executionContext) _AlertRule(ctx context.Context, sel ast.SelectionSet, obj *model.AlertRule) graphql.Marshaler {
@@ -19236,6 +20423,16 @@ func (ec *executionContext) _AlertRule(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AlertRule_triggered(ctx, field, obj)
 				})
+		case "forSeconds":
+			out.Values[i] = ec._AlertRule_forSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._AlertRule_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21722,6 +22919,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_alertRules(ctx, field)
 				})
+		case "alertEvents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_alertEvents(ctx, field)
+				})
 		case "schedules":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -21870,6 +23073,10 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_executionEvents(ctx, fields[0])
 	case "graphExecutions":
 		return ec._Subscription_graphExecutions(ctx, fields[0])
+	case "alertEvents":
+		return ec._Subscription_alertEvents(ctx, fields[0])
+	case "executionLogs":
+		return ec._Subscription_executionLogs(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -22874,6 +24081,80 @@ func (ec *executionContext) marshalNAPIKeyPermission2ᚕgithubᚗcomᚋagentgrap
 	return ret
 }
 
+func (ec *executionContext) marshalNAlertDelivery2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertDeliveryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AlertDelivery) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertDelivery2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertDelivery(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAlertDelivery2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertDelivery(ctx context.Context, sel ast.SelectionSet, v *model.AlertDelivery) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AlertDelivery!")
+		return graphql.Null
+	}
+	return ec._AlertDelivery(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAlertDeliveryStatus2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertDeliveryStatus(ctx context.Context, v any) (model.AlertDeliveryStatus, error) {
+	var res model.AlertDeliveryStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAlertDeliveryStatus2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertDeliveryStatus(ctx context.Context, sel ast.SelectionSet, v model.AlertDeliveryStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNAlertEvent2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertEvent(ctx context.Context, sel ast.SelectionSet, v *model.AlertEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AlertEvent!")
+		return graphql.Null
+	}
+	return ec._AlertEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAlertEventConnection2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertEventConnection(ctx context.Context, sel ast.SelectionSet, v *model.AlertEventConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AlertEventConnection!")
+		return graphql.Null
+	}
+	return ec._AlertEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAlertEventEdge2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AlertEventEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertEventEdge2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAlertEventEdge2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertEventEdge(ctx context.Context, sel ast.SelectionSet, v *model.AlertEventEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AlertEventEdge!")
+		return graphql.Null
+	}
+	return ec._AlertEventEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAlertRule2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AlertRule) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -22910,6 +24191,16 @@ func (ec *executionContext) unmarshalNAlertSeverity2githubᚗcomᚋagentgraphᚋ
 }
 
 func (ec *executionContext) marshalNAlertSeverity2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertSeverity(ctx context.Context, sel ast.SelectionSet, v model.AlertSeverity) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAlertState2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertState(ctx context.Context, v any) (model.AlertState, error) {
+	var res model.AlertState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAlertState2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐAlertState(ctx context.Context, sel ast.SelectionSet, v model.AlertState) graphql.Marshaler {
 	return v
 }
 
@@ -24382,6 +25673,22 @@ func (ec *executionContext) unmarshalOJSON2githubᚗcomᚋagentgraphᚋagentgrap
 }
 
 func (ec *executionContext) marshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx context.Context, sel ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOLogLevel2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLogLevel(ctx context.Context, v any) (*model.LogLevel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.LogLevel)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLogLevel2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLogLevel(ctx context.Context, sel ast.SelectionSet, v *model.LogLevel) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -3,8 +3,10 @@ package resolvers
 import (
 	"context"
 	"strings"
+	"time"
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/alerting"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
 	"github.com/agentgraph/agentgraph/internal/sysmetrics"
@@ -13,7 +15,7 @@ import (
 func toAlertRule(r *db.AlertRule) *gql.AlertRule {
 	return &gql.AlertRule{ID: r.ID.String(), Name: r.Name, Condition: r.Condition, Threshold: r.Threshold,
 		Severity: gql.AlertSeverity(r.Severity), IsActive: r.IsActive, NotificationChannels: r.NotificationChannels,
-		CreatedAt: r.CreatedAt}
+		CreatedAt: r.CreatedAt, ForSeconds: int(r.For / time.Second), State: gql.AlertState(r.State)}
 }
 
 func (r *queryResolver) AlertRules(ctx context.Context) ([]*gql.AlertRule, error) {
@@ -36,8 +38,21 @@ func (r *mutationResolver) CreateAlertRule(ctx context.Context, in gql.AlertRule
 	if _, _, err := sysmetrics.ParseCondition(in.Condition); err != nil {
 		return nil, model.Invalid("input.condition", "%v", err)
 	}
+	for _, ch := range in.NotificationChannels {
+		if _, _, err := alerting.ParseChannel(ch); err != nil {
+			return nil, model.Invalid("notificationChannels", "%v", err)
+		}
+	}
+	forSeconds := 0
+	if in.ForSeconds != nil {
+		forSeconds = *in.ForSeconds
+		if forSeconds < 0 || forSeconds > 86400 {
+			return nil, model.Invalid("forSeconds", "must be 0 to 86400")
+		}
+	}
 	rule, err := r.Store.AlertRuleCreate(ctx, db.AlertRule{Name: name, Condition: in.Condition, Threshold: in.Threshold,
-		Severity: string(in.Severity), IsActive: in.IsActive == nil || *in.IsActive, NotificationChannels: in.NotificationChannels})
+		Severity: string(in.Severity), IsActive: in.IsActive == nil || *in.IsActive, NotificationChannels: in.NotificationChannels,
+		For: time.Duration(forSeconds) * time.Second})
 	if err != nil {
 		return nil, err
 	}

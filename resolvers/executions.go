@@ -303,23 +303,27 @@ func (r *graphExecutionResolver) Logs(ctx context.Context, obj *gql.GraphExecuti
 	page, info := paginate(logs, n, after != nil, key)
 	conn := &gql.ExecutionLogConnection{PageInfo: info, Edges: make([]*gql.ExecutionLogEdge, len(page))}
 	for i, l := range page {
-		var nodeID *string
-		if l.NodeID != nil {
-			s := l.NodeID.String()
-			nodeID = &s
-		}
-		scope := fmt.Sprintf("[Execution:%s]", l.ExecutionID)
-		if nodeID != nil {
-			scope = fmt.Sprintf("[Node:%s]", *nodeID)
-		}
-		conn.Edges[i] = &gql.ExecutionLogEdge{Cursor: key(l).Encode(), Node: &gql.ExecutionLog{
-			ID: l.ID.String(), ExecutionID: l.ExecutionID.String(), NodeID: nodeID, Level: gql.LogLevel(l.Level),
-			Message: l.Message, Timestamp: l.LoggedAt, Metadata: jsonOr(l.Metadata, "{}"), UserID: l.UserID.String(),
-			// The seed's get_formatted_message.
-			FormattedMessage: fmt.Sprintf("[%s] %s %s %s", l.LoggedAt.UTC().Format("2006-01-02 15:04:05"), l.Level, scope, l.Message),
-		}}
+		conn.Edges[i] = &gql.ExecutionLogEdge{Cursor: key(l).Encode(), Node: toExecutionLog(l)}
 	}
 	return conn, nil
+}
+
+func toExecutionLog(l db.ExecutionLog) *gql.ExecutionLog {
+	var nodeID *string
+	if l.NodeID != nil {
+		s := l.NodeID.String()
+		nodeID = &s
+	}
+	scope := fmt.Sprintf("[Execution:%s]", l.ExecutionID)
+	if nodeID != nil {
+		scope = fmt.Sprintf("[Node:%s]", *nodeID)
+	}
+	return &gql.ExecutionLog{
+		ID: l.ID.String(), ExecutionID: l.ExecutionID.String(), NodeID: nodeID, Level: gql.LogLevel(l.Level),
+		Message: l.Message, Timestamp: l.LoggedAt, Metadata: jsonOr(l.Metadata, "{}"), UserID: l.UserID.String(),
+		// The seed's get_formatted_message.
+		FormattedMessage: fmt.Sprintf("[%s] %s %s %s", l.LoggedAt.UTC().Format("2006-01-02 15:04:05"), l.Level, scope, l.Message),
+	}
 }
 
 func (r *nodeExecutionResolver) Node(ctx context.Context, obj *gql.NodeExecution) (*gql.Node, error) {

@@ -99,6 +99,7 @@ func TestOneRuleForIDs(t *testing.T) {
 		"Mutation.rotateWebhookSecret.id":          {query: `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`, answer: answersNotFound, owned: "webhook"},
 		"Mutation.adjustCredits.userId":            {query: `mutation($id: ID!) { adjustCredits(userId: $id, amount: 1, reason: "ids") { balance } }`, answer: answersNotFound, asAdmin: true},
 		"Mutation.setBlockCosts.blockId":           {query: `mutation($id: ID!) { setBlockCosts(blockId: $id, costs: []) { id } }`, answer: answersNotFound, asAdmin: true},
+		"Subscription.executionLogs.executionId":   {query: `subscription($id: ID!) { executionLogs(executionId: $id) { message } }`, answer: answersNotFound, owned: "execution"},
 		"Subscription.graphExecutions.graphId":     {query: `subscription($id: ID!) { graphExecutions(graphId: $id) { id } }`, answer: answersNotFound, owned: "graph"},
 	}
 

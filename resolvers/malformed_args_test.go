@@ -2,6 +2,7 @@ package resolvers_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -629,6 +630,11 @@ func (fx *fuzzFixtures) validValue(key string) (any, bool) {
 		return fx.ids["webhook"], true
 	case "Mutation.setBlockCosts.blockId":
 		return fx.ids["costBlock"], true
+	case "Query.alertEvents.after":
+		// An alert event cursor: base64url of "alert:<seq>".
+		return base64.RawURLEncoding.EncodeToString([]byte("alert:1")), true
+	case "AlertRuleInput.notificationChannels":
+		return "webhook:https://alerts.example.com/hook", true // each item of the list
 	case "ScheduleInput.cron":
 		return "0 0 1 1 *", true
 	case "ScheduleInput.inputs", "Query.estimateGraphCost.inputs":

@@ -9,6 +9,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/gqlscalar"
 	"github.com/agentgraph/agentgraph/internal/livefeed"
+	"github.com/agentgraph/agentgraph/internal/livestream"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
@@ -131,4 +132,29 @@ func (r *executionEventResolver) Outputs(ctx context.Context, obj *gql.Execution
 func endsRun(obj *gql.ExecutionEvent) bool {
 	return obj.Kind == gql.ExecutionEventKindGraphStatus && obj.Status != nil &&
 		model.Status(*obj.Status).IsTerminal()
+}
+
+// ExecutionLogs streams one of the caller's runs' log lines.
+func (r *subscriptionResolver) ExecutionLogs(ctx context.Context, executionID string, minLevel *gql.LogLevel) (<-chan *gql.ExecutionLog, error) {
+	e, err := r.ownExecution(ctx, "executionId", executionID)
+	if err != nil {
+		return nil, err
+	}
+	level := "DEBUG"
+	if minLevel != nil {
+		level = string(*minLevel)
+	}
+	in := livestream.Logs(ctx, r.Store, e.ID, level, 0)
+	out := make(chan *gql.ExecutionLog)
+	go func() {
+		defer close(out)
+		for l := range in {
+			select {
+			case out <- toExecutionLog(l):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
 }

@@ -32,6 +32,56 @@ type APIKey struct {
 	Permissions []APIKeyPermission `json:"permissions"`
 }
 
+// One notification of an alert event on one channel.
+type AlertDelivery struct {
+	// The channel, as the rule names it.
+	Channel string `json:"channel"`
+	// Whether it was sent.
+	Status AlertDeliveryStatus `json:"status"`
+	// How many attempts were made.
+	Attempts int `json:"attempts"`
+	// The last attempt's error; null when none failed.
+	LastError *string `json:"lastError,omitempty"`
+}
+
+// A rule's change of state: it fired (FIRING) or resolved (OK).
+type AlertEvent struct {
+	// The event's id (also the idempotency key's scope: each delivery of it is sent with its own key).
+	ID string `json:"id"`
+	// The rule's name when the event happened (the built-in late-run rule is `queued_runs_late`).
+	Rule string `json:"rule"`
+	// The rule's id; null once the rule is deleted.
+	RuleID *string `json:"ruleId,omitempty"`
+	// The rule's severity.
+	Severity AlertSeverity `json:"severity"`
+	// The state the rule entered: FIRING or OK.
+	State AlertState `json:"state"`
+	// The metric's value at the evaluation.
+	Value float64 `json:"value"`
+	// The rule's threshold.
+	Threshold float64 `json:"threshold"`
+	// When it happened.
+	At time.Time `json:"at"`
+	// Its notifications, one per channel of the rule.
+	Deliveries []*AlertDelivery `json:"deliveries"`
+}
+
+// A page of alert events, newest first.
+type AlertEventConnection struct {
+	// The events of this page.
+	Edges []*AlertEventEdge `json:"edges"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// One alert event of a page.
+type AlertEventEdge struct {
+	// Where the event is in the list; pass it as `after`.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node *AlertEvent `json:"node"`
+}
+
 // A rule evaluated against SystemMetrics. condition is "<metric> <operator>":
 // metric one of cpu_usage, memory_usage, disk_usage, error_rate, queue_size,
 // active_executions, health_score; operator one of >, >=, <, <=.
@@ -48,12 +98,16 @@ type AlertRule struct {
 	Severity AlertSeverity `json:"severity"`
 	// Whether the rule is evaluated; an inactive rule never triggers.
 	IsActive bool `json:"isActive"`
-	// Names of the channels to notify, as the operator's alerting knows them; stored, not used by the server itself.
+	// The channels notified when the rule fires and when it resolves: `webhook:<url>` (a signed JSON POST), `slack:<incoming webhook url>` or `email:<address>`.
 	NotificationChannels []string `json:"notificationChannels"`
 	// When the rule was created.
 	CreatedAt time.Time `json:"createdAt"`
 	// Whether the rule holds for the current system metrics (the seed's evaluate).
 	Triggered bool `json:"triggered"`
+	// How many seconds the condition must hold before the rule fires.
+	ForSeconds int `json:"forSeconds"`
+	// The rule's state at its last background evaluation (every ALERT_INTERVAL).
+	State AlertState `json:"state"`
 }
 
 // An alert rule to create.
@@ -68,8 +122,10 @@ type AlertRuleInput struct {
 	Severity AlertSeverity `json:"severity"`
 	// Whether the rule is evaluated.
 	IsActive *bool `json:"isActive,omitempty"`
-	// Names of the channels to notify; none when omitted.
+	// The channels to notify (`webhook:<url>`, `slack:<url>`, `email:<address>`); none when omitted. One that does not parse is BAD_USER_INPUT.
 	NotificationChannels []string `json:"notificationChannels,omitempty"`
+	// How many seconds the condition must hold before the rule fires (0 to 86400); 0, at once, when omitted.
+	ForSeconds *int `json:"forSeconds,omitempty"`
 }
 
 // A kind of step a node can run (the seed's Block), built into the server.
@@ -1150,6 +1206,67 @@ func (e APIKeyPermission) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Whether a notification reached its channel.
+type AlertDeliveryStatus string
+
+const (
+	// Not sent yet: waiting for its first attempt or, after a failure, its next (see attempts and lastError).
+	AlertDeliveryStatusPending AlertDeliveryStatus = "PENDING"
+	// Accepted by the channel.
+	AlertDeliveryStatusSent AlertDeliveryStatus = "SENT"
+	// Given up: the channel does not parse, the address is refused, the receiver rejected it, or it kept failing for 24 hours.
+	AlertDeliveryStatusFailed AlertDeliveryStatus = "FAILED"
+)
+
+var AllAlertDeliveryStatus = []AlertDeliveryStatus{
+	AlertDeliveryStatusPending,
+	AlertDeliveryStatusSent,
+	AlertDeliveryStatusFailed,
+}
+
+func (e AlertDeliveryStatus) IsValid() bool {
+	switch e {
+	case AlertDeliveryStatusPending, AlertDeliveryStatusSent, AlertDeliveryStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e AlertDeliveryStatus) String() string {
+	return string(e)
+}
+
+func (e *AlertDeliveryStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AlertDeliveryStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AlertDeliveryStatus", str)
+	}
+	return nil
+}
+
+func (e AlertDeliveryStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AlertDeliveryStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AlertDeliveryStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How urgent an alert rule is (the seed's AlertSeverity).
 type AlertSeverity string
 
@@ -1209,6 +1326,67 @@ func (e *AlertSeverity) UnmarshalJSON(b []byte) error {
 }
 
 func (e AlertSeverity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a rule stands in the background evaluation.
+type AlertState string
+
+const (
+	// The condition does not hold.
+	AlertStateOk AlertState = "OK"
+	// The condition holds, for less than the rule's forSeconds so far.
+	AlertStatePending AlertState = "PENDING"
+	// The condition holds (for at least forSeconds): the rule has fired.
+	AlertStateFiring AlertState = "FIRING"
+)
+
+var AllAlertState = []AlertState{
+	AlertStateOk,
+	AlertStatePending,
+	AlertStateFiring,
+}
+
+func (e AlertState) IsValid() bool {
+	switch e {
+	case AlertStateOk, AlertStatePending, AlertStateFiring:
+		return true
+	}
+	return false
+}
+
+func (e AlertState) String() string {
+	return string(e)
+}
+
+func (e *AlertState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AlertState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AlertState", str)
+	}
+	return nil
+}
+
+func (e AlertState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AlertState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AlertState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -18,11 +18,13 @@ import (
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/blocks/llm"
 	"github.com/agentgraph/agentgraph/engine"
+	"github.com/agentgraph/agentgraph/internal/alerting"
 	"github.com/agentgraph/agentgraph/internal/config"
 	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/integrations"
 	"github.com/agentgraph/agentgraph/internal/schedule"
+	"github.com/agentgraph/agentgraph/internal/sysmetrics"
 	"github.com/agentgraph/agentgraph/internal/webhooks"
 )
 
@@ -43,6 +45,9 @@ type App struct {
 	Schedules *schedule.Service
 	// Webhooks accepts deliveries and rotates signing secrets.
 	Webhooks *webhooks.Service
+	// Alerts evaluates alert rules and sends their notifications. Every
+	// process runs one; a lease in Postgres lets one of them work at a time.
+	Alerts   *alerting.Evaluator
 	Registry *prometheus.Registry
 
 	log         *slog.Logger
@@ -109,6 +114,16 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 	// Secrets must stay readable to check signatures: sealed under
 	// ENCRYPTION_KEY when set, in clear otherwise (README, Triggers).
 	a.Webhooks = webhooks.New(d.Store, cipher, cfg.MaxRunsPerUser, a.Engine.Queued)
+	for _, ch := range cfg.AlertChannels {
+		if _, _, err := alerting.ParseChannel(ch); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("ALERT_CHANNELS: %v", err)
+		}
+	}
+	a.Alerts = alerting.New(d.Store, &sysmetrics.Sampler{Store: d.Store},
+		&alerting.Notifier{WebhookSecret: cfg.AlertWebhookSecret, SMTPURL: cfg.SMTPURL, From: cfg.SMTPFrom,
+			AllowPrivateNetwork: cfg.AllowPrivateNetwork},
+		logger, alerting.Options{Interval: cfg.AlertInterval, QueueAlertAfter: cfg.QueueAlertAfter, BuiltinChannels: cfg.AlertChannels})
 	return a, nil
 }
 
@@ -139,13 +154,19 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	a.servePprof()
+	if err := a.Alerts.Start(ctx); err != nil {
+		a.stopAdmin()
+		return err
+	}
 	if a.Config.Workers > 0 {
 		if err := a.Engine.Start(ctx); err != nil {
+			a.Alerts.Stop()
 			a.stopAdmin()
 			return fmt.Errorf("engine: %w", err)
 		}
 		if err := a.Scheduler.Start(ctx); err != nil {
 			a.Engine.Stop()
+			a.Alerts.Stop()
 			a.stopAdmin()
 			return fmt.Errorf("scheduler: %w", err)
 		}
@@ -158,6 +179,7 @@ func (a *App) Start(ctx context.Context) error {
 // are handed back to other workers), then the admin endpoints, which stay
 // up meanwhile so the drain can be watched.
 func (a *App) Stop() {
+	a.Alerts.Stop()
 	if a.started {
 		a.Scheduler.Stop() // first: no run is queued for an engine on its way out
 		a.Engine.Stop()

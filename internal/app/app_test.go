@@ -169,3 +169,34 @@ func gather(t *testing.T, a *app.App) map[string]float64 {
 	}
 	return out
 }
+
+// Every process runs the alert evaluator: a channel of the built-in rule
+// that does not parse stops the process at start, naming the variable;
+// QUEUE_ALERT_AFTER keeps the built-in late-run rule.
+func TestAlertingWiring(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t, 0)
+	cfg.AlertChannels = []string{"pager:1"}
+	_, err := app.New(ctx, cfg, quiet)
+	require.ErrorContains(t, err, "ALERT_CHANNELS")
+
+	cfg.AlertChannels = []string{"webhook:https://example.com/h"}
+	cfg.QueueAlertAfter = time.Minute
+	a, err := app.New(ctx, cfg, quiet)
+	require.NoError(t, err)
+	t.Cleanup(a.Close)
+	require.NoError(t, a.Start(ctx))
+	t.Cleanup(a.Stop)
+	rules, err := a.Store.AlertRuleList(ctx)
+	require.NoError(t, err)
+	var late *db.AlertRule
+	for _, r := range rules {
+		if r.Name == "queued_runs_late" {
+			late = r
+		}
+	}
+	require.NotNil(t, late)
+	require.Equal(t, "oldest_queued_seconds >", late.Condition)
+	require.Equal(t, 60.0, late.Threshold)
+	require.Equal(t, []string{"webhook:https://example.com/h"}, late.NotificationChannels)
+}

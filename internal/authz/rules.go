@@ -58,6 +58,8 @@ var Root = map[string]Level{
 	"Mutation.deleteCredential":      User,
 	"Subscription.executionEvents":   User,
 	"Subscription.graphExecutions":   User,
+	"Subscription.alertEvents":       Moderator,
+	"Subscription.executionLogs":     User,
 	"Query.schedules":                User,
 	"Mutation.createSchedule":        User,
 	"Mutation.updateSchedule":        User,
@@ -71,6 +73,7 @@ var Root = map[string]Level{
 	// Staff watch the platform: load and alert rules, read-only.
 	"Query.systemMetrics": Moderator,
 	"Query.alertRules":    Moderator,
+	"Query.alertEvents":   Moderator,
 
 	// Admins alone manage users, money and alerting.
 	"Query.users":              Admin,
@@ -92,6 +95,10 @@ var RootPermission = map[string]Permission{
 	"Query.sharedExecution": NoPermission,
 	"Query.me":              NoPermission,
 	"Query.llmModels":       NoPermission,
+	// Alerts are administration; a run's log lines are the run's.
+	"Query.alertEvents":          AdminPermission,
+	"Subscription.alertEvents":   AdminPermission,
+	"Subscription.executionLogs": ReadExecutions,
 	// Estimating reads a graph; adjusting credits and setting block costs
 	// are administration.
 	"Query.estimateGraphCost": ReadGraphs,

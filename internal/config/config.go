@@ -52,6 +52,18 @@ type Config struct {
 	// URLs are built on it); default http://localhost and LISTEN_ADDR's port.
 	PublicURL string
 
+	// Alerting: rules are evaluated every AlertInterval (ALERT_INTERVAL);
+	// webhook notifications are signed with AlertWebhookSecret
+	// (ALERT_WEBHOOK_SECRET); email goes through SMTPURL (SMTP_URL) from
+	// SMTPFrom (SMTP_FROM). QueueAlertAfter (QUEUE_ALERT_AFTER, 0 = off)
+	// keeps the built-in late-run rule, notified on AlertChannels
+	// (ALERT_CHANNELS, comma-separated).
+	AlertInterval      time.Duration
+	AlertWebhookSecret []byte
+	SMTPURL, SMTPFrom  string
+	QueueAlertAfter    time.Duration
+	AlertChannels      []string
+
 	// The platform's model provider keys and where they point (operator
 	// settings, trusted): OPENAI_API_KEY, OPENAI_BASE_URL (an OpenAI-compatible
 	// server: Ollama, vLLM, …), ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
@@ -65,17 +77,21 @@ type Config struct {
 // FromEnv reads the environment. Errors name the variable.
 func FromEnv() (Config, error) {
 	c := Config{
-		DatabaseURL:    env("DATABASE_URL", pg.DefaultURL),
-		RedisURL:       env("REDIS_URL", "redis://127.0.0.1:6379/0"),
-		ListenAddr:     env("LISTEN_ADDR", ":8080"),
-		PublicURL:      os.Getenv("PUBLIC_URL"),
-		AdminAddr:      os.Getenv("ADMIN_ADDR"),
-		PprofAddr:      os.Getenv("PPROF_ADDR"),
-		JWTSecret:      []byte(os.Getenv("JWT_SECRET")),
-		JWTIssuer:      os.Getenv("JWT_ISSUER"),
-		JWTAudience:    os.Getenv("JWT_AUDIENCE"),
-		AllowedOrigins: splitList(os.Getenv("ALLOWED_ORIGINS")),
-		RedisPrefix:    env("REDIS_PREFIX", "agentgraph:"),
+		DatabaseURL:        env("DATABASE_URL", pg.DefaultURL),
+		RedisURL:           env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+		ListenAddr:         env("LISTEN_ADDR", ":8080"),
+		PublicURL:          os.Getenv("PUBLIC_URL"),
+		AdminAddr:          os.Getenv("ADMIN_ADDR"),
+		PprofAddr:          os.Getenv("PPROF_ADDR"),
+		JWTSecret:          []byte(os.Getenv("JWT_SECRET")),
+		JWTIssuer:          os.Getenv("JWT_ISSUER"),
+		JWTAudience:        os.Getenv("JWT_AUDIENCE"),
+		AllowedOrigins:     splitList(os.Getenv("ALLOWED_ORIGINS")),
+		AlertWebhookSecret: []byte(os.Getenv("ALERT_WEBHOOK_SECRET")),
+		SMTPURL:            os.Getenv("SMTP_URL"),
+		SMTPFrom:           os.Getenv("SMTP_FROM"),
+		AlertChannels:      splitList(os.Getenv("ALERT_CHANNELS")),
+		RedisPrefix:        env("REDIS_PREFIX", "agentgraph:"),
 	}
 	var err error
 	if c.Workers, err = intEnv("WORKERS", 64); err != nil {
@@ -108,6 +124,12 @@ func FromEnv() (Config, error) {
 		return c, err
 	}
 	if c.AllowPrivateNetwork, err = boolEnv("ALLOW_PRIVATE_NETWORK", false); err != nil {
+		return c, err
+	}
+	if c.AlertInterval, err = durEnv("ALERT_INTERVAL", 30*time.Second); err != nil {
+		return c, err
+	}
+	if c.QueueAlertAfter, err = durEnv("QUEUE_ALERT_AFTER", 0); err != nil {
 		return c, err
 	}
 	if err := c.readRequestLimits(); err != nil {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -57,4 +58,35 @@ func TestRequestLimitErrorsNameTheVariable(t *testing.T) {
 	t.Setenv("RATE_LIMIT_RPS", "NaN")
 	_, err := FromEnv()
 	require.ErrorContains(t, err, "RATE_LIMIT_RPS")
+}
+
+func TestAlertingFromEnv(t *testing.T) {
+	for _, k := range []string{"ALERT_INTERVAL", "QUEUE_ALERT_AFTER", "ALERT_CHANNELS", "ALERT_WEBHOOK_SECRET", "SMTP_URL", "SMTP_FROM"} {
+		t.Setenv(k, "")
+	}
+	c, err := FromEnv()
+	require.NoError(t, err)
+	require.Equal(t, 30*time.Second, c.AlertInterval)
+	require.Zero(t, c.QueueAlertAfter, "the late-run alert is off by default")
+	require.Empty(t, c.AlertChannels)
+
+	t.Setenv("ALERT_INTERVAL", "1s")
+	t.Setenv("QUEUE_ALERT_AFTER", "5m")
+	t.Setenv("ALERT_CHANNELS", "webhook:https://example.com/h, email:ops@example.com")
+	t.Setenv("ALERT_WEBHOOK_SECRET", "s")
+	t.Setenv("SMTP_URL", "smtp://127.0.0.1:25")
+	c, err = FromEnv()
+	require.NoError(t, err)
+	require.Equal(t, time.Second, c.AlertInterval)
+	require.Equal(t, 5*time.Minute, c.QueueAlertAfter)
+	require.Equal(t, []string{"webhook:https://example.com/h", "email:ops@example.com"}, c.AlertChannels)
+	require.Equal(t, []byte("s"), c.AlertWebhookSecret)
+	require.Equal(t, "smtp://127.0.0.1:25", c.SMTPURL)
+
+	for _, k := range []string{"ALERT_INTERVAL", "QUEUE_ALERT_AFTER"} {
+		t.Setenv(k, "soon")
+		_, err = FromEnv()
+		require.ErrorContains(t, err, k)
+		t.Setenv(k, "")
+	}
 }

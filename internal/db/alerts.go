@@ -20,6 +20,12 @@ type AlertRule struct {
 	IsActive             bool
 	NotificationChannels []string
 	CreatedAt            time.Time
+	// For is how long the condition must hold before the rule fires (0: at once).
+	For time.Duration
+	// State is OK, PENDING (holding for less than For) or FIRING.
+	State string
+	// PendingSince is when the condition started holding, while PENDING or FIRING.
+	PendingSince *time.Time
 }
 
 // AlertRuleCreate stores a rule; a taken name is a conflict.
@@ -29,7 +35,7 @@ func (s *Store) AlertRuleCreate(ctx context.Context, r AlertRule) (*AlertRule, e
 	}
 	row, err := s.q.AlertRuleInsert(ctx, s.db, dbsqlc.AlertRuleInsertParams{Name: r.Name, Condition: r.Condition,
 		Threshold: r.Threshold, Severity: dbsqlc.AlertSeverity(r.Severity), IsActive: r.IsActive,
-		NotificationChannels: r.NotificationChannels})
+		NotificationChannels: r.NotificationChannels, ForSeconds: int32(r.For / time.Second)})
 	if err != nil {
 		if code, _ := constraint(err); code == codeUniqueViolation {
 			return nil, model.ConflictError("an alert rule named %q exists", r.Name)
@@ -63,5 +69,6 @@ func (s *Store) AlertRuleDelete(ctx context.Context, id uuid.UUID) error {
 
 func alertFromRow(r dbsqlc.AlertRule) *AlertRule {
 	return &AlertRule{ID: r.ID, Name: r.Name, Condition: r.Condition, Threshold: r.Threshold, Severity: string(r.Severity),
-		IsActive: r.IsActive, NotificationChannels: r.NotificationChannels, CreatedAt: r.CreatedAt}
+		IsActive: r.IsActive, NotificationChannels: r.NotificationChannels, CreatedAt: r.CreatedAt,
+		For: time.Duration(r.ForSeconds) * time.Second, State: string(r.State), PendingSince: r.PendingSince}
 }

@@ -118,6 +118,8 @@ type LogWrite struct {
 	Level           string     `json:"level"`
 	Message         string     `json:"message"`
 	LoggedAt        time.Time  `json:"logged_at"`
+	// Metadata is the line's structured fields, a JSON object (none: {}).
+	Metadata json.RawMessage `json:"metadata,omitempty"`
 }
 
 // LeaseLostError: some runs of the batch are no longer held by the batch's

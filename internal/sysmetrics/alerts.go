@@ -22,9 +22,14 @@ func metricValue(m Metrics, name string) (float64, bool) {
 		return float64(m.ActiveExecutions), true
 	case "health_score":
 		return m.HealthScore(), true
+	case "oldest_queued_seconds":
+		return m.OldestQueuedSeconds, true
 	}
 	return 0, false
 }
+
+// Value is a metric's value by its snake_case name (false when unknown).
+func Value(m Metrics, name string) (float64, bool) { return metricValue(m, name) }
 
 // ParseCondition checks an alert condition "<metric> <operator>".
 func ParseCondition(cond string) (metric, op string, err error) {
@@ -33,7 +38,7 @@ func ParseCondition(cond string) (metric, op string, err error) {
 		return "", "", fmt.Errorf("condition must be \"<metric> <operator>\", e.g. \"cpu_usage >\"")
 	}
 	if _, ok := metricValue(Metrics{}, f[0]); !ok {
-		return "", "", fmt.Errorf("unknown metric %q (cpu_usage, memory_usage, disk_usage, error_rate, queue_size, active_executions, health_score)", f[0])
+		return "", "", fmt.Errorf("unknown metric %q (cpu_usage, memory_usage, disk_usage, error_rate, queue_size, active_executions, health_score, oldest_queued_seconds)", f[0])
 	}
 	switch f[1] {
 	case ">", ">=", "<", "<=":

@@ -24,6 +24,7 @@ func TestEvaluate(t *testing.T) {
 	require.True(t, Evaluate(m, "queue_size >=", 3))
 	require.True(t, Evaluate(m, "health_score <", 100))
 	require.False(t, Evaluate(m, "nonsense >", 1))
+	require.True(t, Evaluate(Metrics{OldestQueuedSeconds: 301}, "oldest_queued_seconds >", 300), "the late-run alert's metric")
 	for _, bad := range []string{"", "cpu_usage", "cpu_usage !", "foo >", "cpu_usage > 3"} {
 		_, _, err := ParseCondition(bad)
 		require.Error(t, err, bad)

@@ -26,6 +26,9 @@ type Metrics struct {
 	ActiveExecutions int
 	QueueSize        int
 	ErrorRate        float64 // percent of runs ended in the last hour that failed or timed out
+	// OldestQueuedSeconds is how long the oldest QUEUED run has waited (0
+	// when none): what the built-in late-run alert watches.
+	OldestQueuedSeconds float64
 }
 
 // HealthScore is the seed's calculate_health_score: 0–100, weights CPU 0.2,
@@ -75,6 +78,11 @@ func (s *Sampler) Sample(ctx context.Context) (Metrics, error) {
 		return m, err
 	}
 	m.ActiveExecutions, m.QueueSize = int(c.Running), int(c.Queued)
+	age, err := s.Store.QueuedRunsOldestAge(ctx)
+	if err != nil {
+		return m, err
+	}
+	m.OldestQueuedSeconds = age.Seconds()
 	if c.EndedLastHour > 0 {
 		m.ErrorRate = 100 * float64(c.FailedLastHour) / float64(c.EndedLastHour)
 	}

@@ -7,9 +7,272 @@ package dbsqlc
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+const alertDeliveriesByEvents = `-- name: AlertDeliveriesByEvents :many
+SELECT id, event_id, channel, status, attempts, last_error, next_attempt_at, sent_at, created_at FROM alert_deliveries WHERE event_id = ANY($1::uuid[]) ORDER BY created_at, channel
+`
+
+func (q *Queries) AlertDeliveriesByEvents(ctx context.Context, db DBTX, eventIds []uuid.UUID) ([]AlertDelivery, error) {
+	rows, err := db.Query(ctx, alertDeliveriesByEvents, eventIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AlertDelivery{}
+	for rows.Next() {
+		var i AlertDelivery
+		if err := rows.Scan(
+			&i.ID,
+			&i.EventID,
+			&i.Channel,
+			&i.Status,
+			&i.Attempts,
+			&i.LastError,
+			&i.NextAttemptAt,
+			&i.SentAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const alertDeliveriesClaim = `-- name: AlertDeliveriesClaim :many
+SELECT d.id, d.event_id, d.channel, d.status, d.attempts, d.last_error, d.next_attempt_at, d.sent_at, d.created_at, e.rule_id, e.rule_name, e.severity, e.state, e.value, e.threshold, e.at
+FROM alert_deliveries d JOIN alert_events e ON e.id = d.event_id
+WHERE d.status = 'PENDING' AND d.next_attempt_at <= now()
+ORDER BY d.next_attempt_at LIMIT $1
+FOR UPDATE OF d SKIP LOCKED
+`
+
+type AlertDeliveriesClaimRow struct {
+	ID            uuid.UUID
+	EventID       uuid.UUID
+	Channel       string
+	Status        AlertDeliveryStatus
+	Attempts      int32
+	LastError     *string
+	NextAttemptAt time.Time
+	SentAt        *time.Time
+	CreatedAt     time.Time
+	RuleID        uuid.NullUUID
+	RuleName      string
+	Severity      AlertSeverity
+	State         AlertState
+	Value         float64
+	Threshold     float64
+	At            time.Time
+}
+
+// Due deliveries, locked for this sender until its transaction ends.
+func (q *Queries) AlertDeliveriesClaim(ctx context.Context, db DBTX, lim int32) ([]AlertDeliveriesClaimRow, error) {
+	rows, err := db.Query(ctx, alertDeliveriesClaim, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AlertDeliveriesClaimRow{}
+	for rows.Next() {
+		var i AlertDeliveriesClaimRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.EventID,
+			&i.Channel,
+			&i.Status,
+			&i.Attempts,
+			&i.LastError,
+			&i.NextAttemptAt,
+			&i.SentAt,
+			&i.CreatedAt,
+			&i.RuleID,
+			&i.RuleName,
+			&i.Severity,
+			&i.State,
+			&i.Value,
+			&i.Threshold,
+			&i.At,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const alertDeliveryInsert = `-- name: AlertDeliveryInsert :exec
+INSERT INTO alert_deliveries (event_id, channel) VALUES ($1, $2)
+`
+
+type AlertDeliveryInsertParams struct {
+	EventID uuid.UUID
+	Channel string
+}
+
+func (q *Queries) AlertDeliveryInsert(ctx context.Context, db DBTX, arg AlertDeliveryInsertParams) error {
+	_, err := db.Exec(ctx, alertDeliveryInsert, arg.EventID, arg.Channel)
+	return err
+}
+
+const alertDeliveryUpdate = `-- name: AlertDeliveryUpdate :exec
+UPDATE alert_deliveries SET status = $1, attempts = attempts + 1, last_error = $2,
+    next_attempt_at = $3, sent_at = CASE WHEN $1 = 'SENT'::alert_delivery_status THEN now() END
+WHERE id = $4
+`
+
+type AlertDeliveryUpdateParams struct {
+	Status        AlertDeliveryStatus
+	LastError     *string
+	NextAttemptAt time.Time
+	ID            uuid.UUID
+}
+
+func (q *Queries) AlertDeliveryUpdate(ctx context.Context, db DBTX, arg AlertDeliveryUpdateParams) error {
+	_, err := db.Exec(ctx, alertDeliveryUpdate,
+		arg.Status,
+		arg.LastError,
+		arg.NextAttemptAt,
+		arg.ID,
+	)
+	return err
+}
+
+const alertEventInsert = `-- name: AlertEventInsert :one
+INSERT INTO alert_events (rule_id, rule_name, severity, state, value, threshold)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING seq, id, rule_id, rule_name, severity, state, value, threshold, at
+`
+
+type AlertEventInsertParams struct {
+	RuleID    uuid.NullUUID
+	RuleName  string
+	Severity  AlertSeverity
+	State     AlertState
+	Value     float64
+	Threshold float64
+}
+
+func (q *Queries) AlertEventInsert(ctx context.Context, db DBTX, arg AlertEventInsertParams) (AlertEvent, error) {
+	row := db.QueryRow(ctx, alertEventInsert,
+		arg.RuleID,
+		arg.RuleName,
+		arg.Severity,
+		arg.State,
+		arg.Value,
+		arg.Threshold,
+	)
+	var i AlertEvent
+	err := row.Scan(
+		&i.Seq,
+		&i.ID,
+		&i.RuleID,
+		&i.RuleName,
+		&i.Severity,
+		&i.State,
+		&i.Value,
+		&i.Threshold,
+		&i.At,
+	)
+	return i, err
+}
+
+const alertEventLastSeq = `-- name: AlertEventLastSeq :one
+SELECT coalesce(max(seq), 0)::bigint FROM alert_events
+`
+
+func (q *Queries) AlertEventLastSeq(ctx context.Context, db DBTX) (int64, error) {
+	row := db.QueryRow(ctx, alertEventLastSeq)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const alertEventsPage = `-- name: AlertEventsPage :many
+SELECT seq, id, rule_id, rule_name, severity, state, value, threshold, at FROM alert_events WHERE ($1::bigint = 0 OR seq < $1::bigint) ORDER BY seq DESC LIMIT $2
+`
+
+type AlertEventsPageParams struct {
+	After int64
+	Lim   int32
+}
+
+// Newest first; after is the seq of the last event of the previous page (0: from the newest).
+func (q *Queries) AlertEventsPage(ctx context.Context, db DBTX, arg AlertEventsPageParams) ([]AlertEvent, error) {
+	rows, err := db.Query(ctx, alertEventsPage, arg.After, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AlertEvent{}
+	for rows.Next() {
+		var i AlertEvent
+		if err := rows.Scan(
+			&i.Seq,
+			&i.ID,
+			&i.RuleID,
+			&i.RuleName,
+			&i.Severity,
+			&i.State,
+			&i.Value,
+			&i.Threshold,
+			&i.At,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const alertEventsSince = `-- name: AlertEventsSince :many
+SELECT seq, id, rule_id, rule_name, severity, state, value, threshold, at FROM alert_events WHERE seq > $1 ORDER BY seq LIMIT 500
+`
+
+// Oldest first, for the subscription.
+func (q *Queries) AlertEventsSince(ctx context.Context, db DBTX, after int64) ([]AlertEvent, error) {
+	rows, err := db.Query(ctx, alertEventsSince, after)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AlertEvent{}
+	for rows.Next() {
+		var i AlertEvent
+		if err := rows.Scan(
+			&i.Seq,
+			&i.ID,
+			&i.RuleID,
+			&i.RuleName,
+			&i.Severity,
+			&i.State,
+			&i.Value,
+			&i.Threshold,
+			&i.At,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
 
 const alertRuleDelete = `-- name: AlertRuleDelete :execrows
 DELETE FROM alert_rules WHERE id = $1
@@ -23,10 +286,38 @@ func (q *Queries) AlertRuleDelete(ctx context.Context, db DBTX, id uuid.UUID) (i
 	return result.RowsAffected(), nil
 }
 
+const alertRuleEnsure = `-- name: AlertRuleEnsure :exec
+INSERT INTO alert_rules (name, condition, threshold, severity, notification_channels)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (name) DO UPDATE SET condition = excluded.condition, threshold = excluded.threshold,
+    notification_channels = excluded.notification_channels
+`
+
+type AlertRuleEnsureParams struct {
+	Name                 string
+	Condition            string
+	Threshold            float64
+	Severity             AlertSeverity
+	NotificationChannels []string
+}
+
+// A built-in rule: created when missing, its threshold and channels kept
+// in step with the configuration.
+func (q *Queries) AlertRuleEnsure(ctx context.Context, db DBTX, arg AlertRuleEnsureParams) error {
+	_, err := db.Exec(ctx, alertRuleEnsure,
+		arg.Name,
+		arg.Condition,
+		arg.Threshold,
+		arg.Severity,
+		arg.NotificationChannels,
+	)
+	return err
+}
+
 const alertRuleInsert = `-- name: AlertRuleInsert :one
-INSERT INTO alert_rules (name, condition, threshold, severity, is_active, notification_channels)
-VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, name, condition, threshold, severity, is_active, notification_channels, created_at
+INSERT INTO alert_rules (name, condition, threshold, severity, is_active, notification_channels, for_seconds)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id, name, condition, threshold, severity, is_active, notification_channels, created_at, for_seconds, state, pending_since, last_value
 `
 
 type AlertRuleInsertParams struct {
@@ -36,6 +327,7 @@ type AlertRuleInsertParams struct {
 	Severity             AlertSeverity
 	IsActive             bool
 	NotificationChannels []string
+	ForSeconds           int32
 }
 
 func (q *Queries) AlertRuleInsert(ctx context.Context, db DBTX, arg AlertRuleInsertParams) (AlertRule, error) {
@@ -46,6 +338,7 @@ func (q *Queries) AlertRuleInsert(ctx context.Context, db DBTX, arg AlertRuleIns
 		arg.Severity,
 		arg.IsActive,
 		arg.NotificationChannels,
+		arg.ForSeconds,
 	)
 	var i AlertRule
 	err := row.Scan(
@@ -57,12 +350,16 @@ func (q *Queries) AlertRuleInsert(ctx context.Context, db DBTX, arg AlertRuleIns
 		&i.IsActive,
 		&i.NotificationChannels,
 		&i.CreatedAt,
+		&i.ForSeconds,
+		&i.State,
+		&i.PendingSince,
+		&i.LastValue,
 	)
 	return i, err
 }
 
 const alertRuleList = `-- name: AlertRuleList :many
-SELECT id, name, condition, threshold, severity, is_active, notification_channels, created_at FROM alert_rules ORDER BY created_at, id
+SELECT id, name, condition, threshold, severity, is_active, notification_channels, created_at, for_seconds, state, pending_since, last_value FROM alert_rules ORDER BY created_at, id
 `
 
 func (q *Queries) AlertRuleList(ctx context.Context, db DBTX) ([]AlertRule, error) {
@@ -83,6 +380,10 @@ func (q *Queries) AlertRuleList(ctx context.Context, db DBTX) ([]AlertRule, erro
 			&i.IsActive,
 			&i.NotificationChannels,
 			&i.CreatedAt,
+			&i.ForSeconds,
+			&i.State,
+			&i.PendingSince,
+			&i.LastValue,
 		); err != nil {
 			return nil, err
 		}
@@ -92,4 +393,111 @@ func (q *Queries) AlertRuleList(ctx context.Context, db DBTX) ([]AlertRule, erro
 		return nil, err
 	}
 	return items, nil
+}
+
+const alertRuleSetState = `-- name: AlertRuleSetState :exec
+UPDATE alert_rules SET state = $1, pending_since = $2, last_value = $3 WHERE id = $4
+`
+
+type AlertRuleSetStateParams struct {
+	State        AlertState
+	PendingSince *time.Time
+	LastValue    pgtype.Float8
+	ID           uuid.UUID
+}
+
+func (q *Queries) AlertRuleSetState(ctx context.Context, db DBTX, arg AlertRuleSetStateParams) error {
+	_, err := db.Exec(ctx, alertRuleSetState,
+		arg.State,
+		arg.PendingSince,
+		arg.LastValue,
+		arg.ID,
+	)
+	return err
+}
+
+const alertRulesActiveForUpdate = `-- name: AlertRulesActiveForUpdate :many
+SELECT id, name, condition, threshold, severity, is_active, notification_channels, created_at, for_seconds, state, pending_since, last_value FROM alert_rules WHERE is_active ORDER BY created_at, id FOR UPDATE SKIP LOCKED
+`
+
+// The active rules, locked for one evaluation (the lease already makes the
+// evaluator single; the lock keeps a concurrent delete from racing it).
+func (q *Queries) AlertRulesActiveForUpdate(ctx context.Context, db DBTX) ([]AlertRule, error) {
+	rows, err := db.Query(ctx, alertRulesActiveForUpdate)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AlertRule{}
+	for rows.Next() {
+		var i AlertRule
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Condition,
+			&i.Threshold,
+			&i.Severity,
+			&i.IsActive,
+			&i.NotificationChannels,
+			&i.CreatedAt,
+			&i.ForSeconds,
+			&i.State,
+			&i.PendingSince,
+			&i.LastValue,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const leaseAcquire = `-- name: LeaseAcquire :one
+INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3::float8))
+ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+    WHERE leases.holder = excluded.holder OR leases.expires_at < now()
+RETURNING holder
+`
+
+type LeaseAcquireParams struct {
+	Name       string
+	Holder     string
+	TtlSeconds float64
+}
+
+// Takes or renews the lease: it is ours when free, expired, or already ours.
+func (q *Queries) LeaseAcquire(ctx context.Context, db DBTX, arg LeaseAcquireParams) (string, error) {
+	row := db.QueryRow(ctx, leaseAcquire, arg.Name, arg.Holder, arg.TtlSeconds)
+	var holder string
+	err := row.Scan(&holder)
+	return holder, err
+}
+
+const leaseRelease = `-- name: LeaseRelease :exec
+DELETE FROM leases WHERE name = $1 AND holder = $2
+`
+
+type LeaseReleaseParams struct {
+	Name   string
+	Holder string
+}
+
+func (q *Queries) LeaseRelease(ctx context.Context, db DBTX, arg LeaseReleaseParams) error {
+	_, err := db.Exec(ctx, leaseRelease, arg.Name, arg.Holder)
+	return err
+}
+
+const queuedRunsOldest = `-- name: QueuedRunsOldest :one
+SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM graph_executions WHERE status = 'QUEUED'
+`
+
+// The age in seconds of the oldest QUEUED run (0 when none is queued).
+func (q *Queries) QueuedRunsOldest(ctx context.Context, db DBTX) (float64, error) {
+	row := db.QueryRow(ctx, queuedRunsOldest)
+	var column_1 float64
+	err := row.Scan(&column_1)
+	return column_1, err
 }

@@ -14,6 +14,67 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type AlertDeliveryStatus string
+
+const (
+	AlertDeliveryStatusPENDING AlertDeliveryStatus = "PENDING"
+	AlertDeliveryStatusSENT    AlertDeliveryStatus = "SENT"
+	AlertDeliveryStatusFAILED  AlertDeliveryStatus = "FAILED"
+)
+
+func (e *AlertDeliveryStatus) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = AlertDeliveryStatus(s)
+	case string:
+		*e = AlertDeliveryStatus(s)
+	default:
+		return fmt.Errorf("unsupported scan type for AlertDeliveryStatus: %T", src)
+	}
+	return nil
+}
+
+type NullAlertDeliveryStatus struct {
+	AlertDeliveryStatus AlertDeliveryStatus
+	Valid               bool // Valid is true if AlertDeliveryStatus is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullAlertDeliveryStatus) Scan(value interface{}) error {
+	if value == nil {
+		ns.AlertDeliveryStatus, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.AlertDeliveryStatus.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullAlertDeliveryStatus) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.AlertDeliveryStatus), nil
+}
+
+func (e AlertDeliveryStatus) Valid() bool {
+	switch e {
+	case AlertDeliveryStatusPENDING,
+		AlertDeliveryStatusSENT,
+		AlertDeliveryStatusFAILED:
+		return true
+	}
+	return false
+}
+
+func AllAlertDeliveryStatusValues() []AlertDeliveryStatus {
+	return []AlertDeliveryStatus{
+		AlertDeliveryStatusPENDING,
+		AlertDeliveryStatusSENT,
+		AlertDeliveryStatusFAILED,
+	}
+}
+
 type AlertSeverity string
 
 const (
@@ -75,6 +136,67 @@ func AllAlertSeverityValues() []AlertSeverity {
 		AlertSeverityMEDIUM,
 		AlertSeverityHIGH,
 		AlertSeverityCRITICAL,
+	}
+}
+
+type AlertState string
+
+const (
+	AlertStateOK      AlertState = "OK"
+	AlertStatePENDING AlertState = "PENDING"
+	AlertStateFIRING  AlertState = "FIRING"
+)
+
+func (e *AlertState) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = AlertState(s)
+	case string:
+		*e = AlertState(s)
+	default:
+		return fmt.Errorf("unsupported scan type for AlertState: %T", src)
+	}
+	return nil
+}
+
+type NullAlertState struct {
+	AlertState AlertState
+	Valid      bool // Valid is true if AlertState is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullAlertState) Scan(value interface{}) error {
+	if value == nil {
+		ns.AlertState, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.AlertState.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullAlertState) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.AlertState), nil
+}
+
+func (e AlertState) Valid() bool {
+	switch e {
+	case AlertStateOK,
+		AlertStatePENDING,
+		AlertStateFIRING:
+		return true
+	}
+	return false
+}
+
+func AllAlertStateValues() []AlertState {
+	return []AlertState{
+		AlertStateOK,
+		AlertStatePENDING,
+		AlertStateFIRING,
 	}
 }
 
@@ -669,6 +791,30 @@ func AllUserRoleValues() []UserRole {
 	}
 }
 
+type AlertDelivery struct {
+	ID            uuid.UUID
+	EventID       uuid.UUID
+	Channel       string
+	Status        AlertDeliveryStatus
+	Attempts      int32
+	LastError     *string
+	NextAttemptAt time.Time
+	SentAt        *time.Time
+	CreatedAt     time.Time
+}
+
+type AlertEvent struct {
+	Seq       int64
+	ID        uuid.UUID
+	RuleID    uuid.NullUUID
+	RuleName  string
+	Severity  AlertSeverity
+	State     AlertState
+	Value     float64
+	Threshold float64
+	At        time.Time
+}
+
 type AlertRule struct {
 	ID                   uuid.UUID
 	Name                 string
@@ -678,6 +824,10 @@ type AlertRule struct {
 	IsActive             bool
 	NotificationChannels []string
 	CreatedAt            time.Time
+	ForSeconds           int32
+	State                AlertState
+	PendingSince         *time.Time
+	LastValue            pgtype.Float8
 }
 
 type ApiKey struct {
@@ -822,6 +972,12 @@ type IntegrationCredential struct {
 	UpdatedAt       time.Time
 	TokenType       *string
 	InvalidReason   *string
+}
+
+type Lease struct {
+	Name      string
+	Holder    string
+	ExpiresAt time.Time
 }
 
 type Link struct {

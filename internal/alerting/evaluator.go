@@ -1,0 +1,244 @@
+package alerting
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/sysmetrics"
+)
+
+// LeaseName is the lease row the evaluator holds.
+const LeaseName = "alert-evaluator"
+
+// LateRunRule is the name of the built-in rule on QUEUED runs' age.
+const LateRunRule = "queued_runs_late"
+
+// MetricsSource samples the system metrics rules are evaluated against.
+type MetricsSource interface {
+	Sample(ctx context.Context) (sysmetrics.Metrics, error)
+}
+
+// Options tune an Evaluator; zero values take the defaults.
+type Options struct {
+	// Interval is how often rules are evaluated and due notifications sent
+	// (ALERT_INTERVAL, default 30 s).
+	Interval time.Duration
+	// LeaseTTL is how long the lease outlives its holder (default three
+	// intervals, at least 5 s): another process takes over that long after
+	// the holder dies.
+	LeaseTTL time.Duration
+	// QueueAlertAfter, when set, keeps the built-in rule queued_runs_late:
+	// it fires when a run has been QUEUED longer (QUEUE_ALERT_AFTER).
+	QueueAlertAfter time.Duration
+	// BuiltinChannels are the built-in rule's channels (ALERT_CHANNELS).
+	BuiltinChannels []string
+	// Batch is how many notifications one outbox transaction claims (default 16).
+	Batch int
+	// MaxRetryDelay caps the exponential backoff between attempts (default 1 minute).
+	MaxRetryDelay time.Duration
+	// GiveUpAfter is how long after its event a failing delivery is retried
+	// before it is marked FAILED (default 24 hours).
+	GiveUpAfter time.Duration
+	// AfterRound, when set, is called after each round of the loop (tests
+	// wait on it instead of sleeping).
+	AfterRound func()
+}
+
+// Evaluator evaluates the rules and sends their notifications. Every
+// process may run one; a lease row makes one of them work at a time. A
+// lease row rather than pg_try_advisory_lock: an advisory lock belongs to
+// one session, so it would pin a pool connection for the process's life
+// and vanish silently with a reconnect, and no one can see who holds it;
+// the row is visible (`SELECT * FROM leases`), survives connection churn,
+// and expires by itself when its holder dies.
+type Evaluator struct {
+	store    *db.Store
+	metrics  MetricsSource
+	notifier *Notifier
+	log      *slog.Logger
+	opts     Options
+	holder   string
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New builds an evaluator; nothing runs until Start.
+func New(store *db.Store, metrics MetricsSource, notifier *Notifier, logger *slog.Logger, opts Options) *Evaluator {
+	if opts.Interval <= 0 {
+		opts.Interval = 30 * time.Second
+	}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = max(3*opts.Interval, 5*time.Second)
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 16
+	}
+	if opts.MaxRetryDelay <= 0 {
+		opts.MaxRetryDelay = time.Minute
+	}
+	if opts.GiveUpAfter <= 0 {
+		opts.GiveUpAfter = 24 * time.Hour
+	}
+	host, _ := os.Hostname()
+	return &Evaluator{store: store, metrics: metrics, notifier: notifier, log: logger, opts: opts,
+		holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])}
+}
+
+// Start runs the evaluator until Stop.
+func (e *Evaluator) Start(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cancel != nil {
+		return nil
+	}
+	if e.opts.QueueAlertAfter > 0 {
+		if err := e.store.AlertRuleEnsure(ctx, db.AlertRule{Name: LateRunRule, Condition: "oldest_queued_seconds >",
+			Threshold: e.opts.QueueAlertAfter.Seconds(), Severity: "HIGH", NotificationChannels: e.opts.BuiltinChannels}); err != nil {
+			return fmt.Errorf("alerting: storing the built-in rule %s: %w", LateRunRule, err)
+		}
+	}
+	ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	e.done = make(chan struct{})
+	go func() { defer close(e.done); e.loop(ctx) }()
+	return nil
+}
+
+// Stop stops the evaluator, waits for a round in flight and gives the
+// lease up so another process takes over at once. Idempotent.
+func (e *Evaluator) Stop() {
+	e.mu.Lock()
+	cancel, done := e.cancel, e.done
+	e.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+	ctx, c := context.WithTimeout(context.Background(), 5*time.Second)
+	defer c()
+	if err := e.store.LeaseRelease(ctx, LeaseName, e.holder); err != nil {
+		e.log.Warn("alerting: releasing the lease", "err", err)
+	}
+}
+
+func (e *Evaluator) loop(ctx context.Context) {
+	t := time.NewTicker(e.opts.Interval)
+	defer t.Stop()
+	for {
+		e.Round(ctx)
+		if e.opts.AfterRound != nil {
+			e.opts.AfterRound()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Round is one evaluation and one pass over the outbox, when this process
+// holds (or takes) the lease. Errors are logged: a round never stops the loop.
+func (e *Evaluator) Round(ctx context.Context) {
+	held, err := e.store.LeaseAcquire(ctx, LeaseName, e.holder, e.opts.LeaseTTL)
+	if err != nil || !held {
+		if err != nil && ctx.Err() == nil {
+			e.log.Warn("alerting: taking the lease", "err", err)
+		}
+		return
+	}
+	if m, err := e.metrics.Sample(ctx); err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("alerting: sampling metrics", "err", err)
+		}
+	} else {
+		now := time.Now()
+		evs, err := e.store.AlertEvaluate(ctx, func(r *db.AlertRule) db.AlertDecision { return e.decide(r, m, now) })
+		if err != nil && ctx.Err() == nil {
+			e.log.Warn("alerting: evaluating rules", "err", err)
+		}
+		for _, ev := range evs {
+			e.log.Info("alert", "rule", ev.RuleName, "state", ev.State, "severity", ev.Severity, "value", ev.Value, "threshold", ev.Threshold)
+		}
+	}
+	e.deliver(ctx)
+}
+
+// decide is a rule's next state: OK while its condition does not hold;
+// PENDING while it has held for less than the rule's For; FIRING after.
+// Entering FIRING and leaving it (the resolve notice) are events. A stored
+// condition that no longer parses keeps the rule as it is.
+func (e *Evaluator) decide(r *db.AlertRule, m sysmetrics.Metrics, now time.Time) db.AlertDecision {
+	metric, _, err := sysmetrics.ParseCondition(r.Condition)
+	if err != nil {
+		e.log.Warn("alerting: a stored condition does not parse", "rule", r.Name, "err", err)
+		return db.AlertDecision{State: r.State, PendingSince: r.PendingSince}
+	}
+	value, _ := sysmetrics.Value(m, metric)
+	if !sysmetrics.Evaluate(m, r.Condition, r.Threshold) {
+		return db.AlertDecision{State: "OK", Value: value, Event: r.State == "FIRING"}
+	}
+	since := now
+	if r.PendingSince != nil {
+		since = *r.PendingSince
+	}
+	if now.Sub(since) >= r.For {
+		return db.AlertDecision{State: "FIRING", PendingSince: &since, Value: value, Event: r.State != "FIRING"}
+	}
+	return db.AlertDecision{State: "PENDING", PendingSince: &since, Value: value}
+}
+
+// deliver sends due notifications, a batch per transaction, the batch's
+// sends in parallel so one slow receiver does not hold the others.
+func (e *Evaluator) deliver(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := e.store.AlertDeliverDue(ctx, e.opts.Batch, func(items []db.OutboxItem) []db.AlertDeliveryResult {
+			res := make([]db.AlertDeliveryResult, len(items))
+			var wg sync.WaitGroup
+			for i, it := range items {
+				wg.Add(1)
+				go func() { defer wg.Done(); res[i] = e.attempt(ctx, it) }()
+			}
+			wg.Wait()
+			return res
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("alerting: sending notifications", "err", err)
+			}
+			return
+		}
+		if n < e.opts.Batch {
+			return
+		}
+	}
+}
+
+// attempt sends one notification and decides what follows a failure:
+// another attempt after an exponential backoff (1 s, 2 s, 4 s … capped at
+// MaxRetryDelay) until GiveUpAfter, or FAILED at once when retrying cannot help.
+func (e *Evaluator) attempt(ctx context.Context, it db.OutboxItem) db.AlertDeliveryResult {
+	err := e.notifier.Send(ctx, it)
+	if err == nil {
+		return db.AlertDeliveryResult{Status: "SENT", RetryAt: time.Now()}
+	}
+	e.log.Warn("alerting: a notification failed", "rule", it.Event.RuleName, "channel", it.Delivery.Channel,
+		"attempt", it.Delivery.Attempts+1, "err", err)
+	if _, ok := err.(permanentError); ok || time.Since(it.Event.At) > e.opts.GiveUpAfter {
+		return db.AlertDeliveryResult{Status: "FAILED", Err: err.Error(), RetryAt: time.Now()}
+	}
+	delay := e.opts.MaxRetryDelay
+	if a := it.Delivery.Attempts; a < 30 {
+		delay = min(time.Second<<a, delay)
+	}
+	return db.AlertDeliveryResult{Status: "PENDING", Err: err.Error(), RetryAt: time.Now().Add(delay)}
+}

@@ -45,11 +45,16 @@ func (a *agentRunner) RunAgent(ctx context.Context, graphID string, version int,
 		return err
 	}
 	if !child.Status.IsTerminal() {
-		c, err := e.store.ExecutionClaimByID(ctx, e.opts.Owner, e.leaseSeconds(), child.ID, false)
+		// Claimed and started even when the node is being stopped, so the
+		// child is ended with it below: on the node's cancelled context the
+		// claim or the load could fail after the child was stored, leaving it
+		// RUNNING past its parent's end until its lease expired.
+		bg := context.WithoutCancel(ctx)
+		c, err := e.store.ExecutionClaimByID(bg, e.opts.Owner, e.leaseSeconds(), child.ID, false)
 		if err != nil {
 			return err
 		}
-		r, err := e.startClaimed(ctx, c, parent)
+		r, err := e.startClaimed(bg, c, parent)
 		if err != nil {
 			return err
 		}

@@ -17,14 +17,16 @@ import (
 )
 
 // startWorker runs `agentgraph worker` against this package's database and
-// the test's Redis prefix, with a short lease so a takeover is quick.
-func startWorker(t *testing.T, dbURL, prefix string) (*exec.Cmd, *bytes.Buffer) {
+// the test's Redis prefix, with a short lease so a takeover is quick; env
+// adds settings (NAME=value).
+func startWorker(t *testing.T, dbURL, prefix string, env ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(testenv.BuildBinary(t), "worker", "--workers", "4")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "REDIS_URL="+testenv.RedisURL(),
 		"REDIS_PREFIX="+prefix, "LEASE_DURATION=2s", "SHUTDOWN_GRACE=1s")
+	cmd.Env = append(cmd.Env, env...)
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()

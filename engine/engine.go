@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/batch"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -168,8 +169,8 @@ type Engine struct {
 	// (on mu) is broadcast when it gives the unused ones back.
 	claiming  bool
 	claimDone *sync.Cond
-	inserts   batcher[submitReq] // concurrent local submits share one insert
-	targets   batcher[targetReq] // and one read of what they check
+	inserts   batch.Batcher[submitReq] // concurrent local submits share one insert
+	targets   batch.Batcher[targetReq] // and one read of what they check
 	started   bool
 	stopping  bool
 	draining  bool // Stop: no new node starts
@@ -201,8 +202,8 @@ func New(store *db.Store, reg *blocks.Registry, pub Publisher, logger *slog.Logg
 	e := &Engine{store: store, reg: reg, pub: pub, log: logger.With("component", "engine", "owner", opts.Owner),
 		opts: opts, runs: map[uuid.UUID]*run{}, starting: map[uuid.UUID]bool{}, graphs: map[model.GraphKey]*graph{}, wake: make(chan struct{}, 1)}
 	e.claimDone = sync.NewCond(&e.mu)
-	e.inserts.run = e.insertBatch
-	e.targets.run = e.lookupBatch
+	e.inserts.Run = e.insertBatch
+	e.targets.Run = e.lookupBatch
 	e.events = newEventQueue(e)
 	e.pool = newNodePool(e)
 	for i := 0; i < opts.Writers; i++ {

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -10,61 +9,6 @@ import (
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
-
-// batcher groups concurrent requests of one kind into one statement: 50
-// concurrent submits cost one or two round trips (and, for inserts,
-// commits) instead of 50, which is most of a burst's start-up time. It has
-// no goroutine of its own: a caller that finds no batch in flight leads,
-// running what is pending (its own request included); requests arriving
-// meanwhile wait for the next batch, which a fresh goroutine leads so the
-// first caller returns as soon as its own request is answered.
-type batcher[R any] struct {
-	mu      sync.Mutex
-	pending []*R
-	busy    bool
-	run     func(reqs []*R) // answers every request
-}
-
-// maxBatch bounds one statement.
-const maxBatch = 500
-
-// do queues r and returns once done is closed (by run).
-func (b *batcher[R]) do(r *R, done <-chan struct{}) {
-	b.mu.Lock()
-	b.pending = append(b.pending, r)
-	lead := !b.busy
-	b.busy = true
-	b.mu.Unlock()
-	if lead {
-		b.lead(false)
-	}
-	<-done
-}
-
-// lead runs one batch of pending requests, then hands the lead to a new
-// goroutine if more are waiting (or keeps it when already on one).
-func (b *batcher[R]) lead(own bool) {
-	for {
-		b.mu.Lock()
-		reqs := b.pending
-		if len(reqs) > maxBatch {
-			reqs, b.pending = reqs[:maxBatch], reqs[maxBatch:]
-		} else {
-			b.pending = nil
-		}
-		if len(reqs) == 0 {
-			b.busy = false
-			b.mu.Unlock()
-			return
-		}
-		b.mu.Unlock()
-		b.run(reqs)
-		if !own {
-			go b.lead(true)
-			return
-		}
-	}
-}
 
 type submitReq struct {
 	n       db.NewExecution
@@ -78,7 +22,7 @@ type submitReq struct {
 // runs submitted concurrently.
 func (e *Engine) insertClaimed(n db.NewExecution) (*model.GraphExecution, *db.Claimed, error) {
 	req := &submitReq{n: n, done: make(chan struct{})}
-	e.inserts.do(req, req.done)
+	e.inserts.Do(req, req.done)
 	return req.ex, req.claimed, req.err
 }
 
@@ -93,7 +37,7 @@ type targetReq struct {
 // submits made concurrently.
 func (e *Engine) submitTarget(userID, graphID uuid.UUID, version int) (*db.SubmitTarget, error) {
 	req := &targetReq{q: db.TargetRequest{UserID: userID, GraphID: graphID, Version: version}, done: make(chan struct{})}
-	e.targets.do(req, req.done)
+	e.targets.Do(req, req.done)
 	return req.t, req.err
 }
 

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,9 +10,6 @@ import (
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
-// maxBatch bounds one statement's rows.
-const maxBatch = 500
-
 // deliveryReq is one delivery waiting for its batch's commit.
 type deliveryReq struct {
 	d    db.Delivery
@@ -21,58 +17,8 @@ type deliveryReq struct {
 	done chan struct{}
 }
 
-// batcher stores concurrent deliveries in one transaction, the way the
-// engine's submit batcher (engine/submitbatch.go) stores concurrent
-// submits: with a NOTIFY in every commit, Postgres serialises the commits,
-// so one delivery per transaction caps a whole server at a few hundred a
-// second. It has no goroutine of its own: a caller that finds no batch in
-// flight leads, storing what is pending (its own delivery included);
-// deliveries arriving meanwhile wait for the next batch, which a fresh
-// goroutine leads so the first caller returns as soon as it is answered.
-type batcher[R any] struct {
-	mu      sync.Mutex
-	pending []*R
-	busy    bool
-	run     func(reqs []*R) // answers every request (closes its done)
-}
-
-// do queues r and returns once done is closed (by run).
-func (b *batcher[R]) do(r *R, done <-chan struct{}) {
-	b.mu.Lock()
-	b.pending = append(b.pending, r)
-	lead := !b.busy
-	b.busy = true
-	b.mu.Unlock()
-	if lead {
-		b.lead(false)
-	}
-	<-done
-}
-
-// lead stores batches of pending deliveries until none are left, handing
-// the lead to a new goroutine after the first (own: already on one).
-func (b *batcher[R]) lead(own bool) {
-	for {
-		b.mu.Lock()
-		reqs := b.pending
-		if len(reqs) > maxBatch {
-			reqs, b.pending = reqs[:maxBatch], reqs[maxBatch:]
-		} else {
-			b.pending = nil
-		}
-		if len(reqs) == 0 {
-			b.busy = false
-			b.mu.Unlock()
-			return
-		}
-		b.mu.Unlock()
-		b.run(reqs)
-		if !own {
-			go b.lead(true)
-			return
-		}
-	}
-}
+// Concurrent deliveries share one transaction through a batch.Batcher, as
+// the engine's concurrent submits do (see internal/batch for why).
 
 // deliverBatch stores reqs in one transaction (the store retries them one
 // by one if it fails) and tells the engine of the new runs once. The

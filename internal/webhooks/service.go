@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/agentgraph/agentgraph/internal/batch"
 	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -39,8 +40,8 @@ type Service struct {
 	// (MAX_RUNS_PER_USER); a delivery over it is refused. 0: none.
 	maxActiveRuns int
 	onQueued      func(ctx context.Context, runs []*model.GraphExecution)
-	deliveries    batcher[deliveryReq]
-	targets       batcher[targetReq]
+	deliveries    batch.Batcher[deliveryReq]
+	targets       batch.Batcher[targetReq]
 }
 
 // New builds the service; onQueued is told of each new run (the engine
@@ -50,8 +51,8 @@ func New(store *db.Store, cipher *credentials.Cipher, maxActiveRuns int, onQueue
 		onQueued = func(context.Context, []*model.GraphExecution) {}
 	}
 	s := &Service{store: store, cipher: cipher, maxActiveRuns: maxActiveRuns, onQueued: onQueued}
-	s.deliveries.run = s.deliverBatch
-	s.targets.run = s.lookupBatch
+	s.deliveries.Run = s.deliverBatch
+	s.targets.Run = s.lookupBatch
 	return s
 }
 
@@ -87,7 +88,7 @@ var (
 // one statement with the lookups of concurrent deliveries.
 func (s *Service) Target(ctx context.Context, id uuid.UUID) (*db.WebhookTarget, error) {
 	r := &targetReq{id: id, done: make(chan struct{})}
-	s.targets.do(r, r.done)
+	s.targets.Do(r, r.done)
 	t, err := r.t, r.err
 	if err == nil && !t.UserActive {
 		err = model.NotFound("webhook")
@@ -138,6 +139,6 @@ func (s *Service) Accept(ctx context.Context, t *db.WebhookTarget, deliveryID st
 	sum := sha256.Sum256(body)
 	r := &deliveryReq{d: db.Delivery{Target: t, DeliveryID: deliveryID, BodySHA256: sum[:], Payload: payload,
 		MaxActiveRuns: s.maxActiveRuns}, done: make(chan struct{})}
-	s.deliveries.do(r, r.done)
+	s.deliveries.Do(r, r.done)
 	return r.res.Execution, r.res.Err
 }

@@ -228,7 +228,7 @@
 //   - while it runs the block reports usage (RunContext.Use, refused past
 //     the limit; RunContext.Spend for credits) and a SECOND-priced node is
 //     stopped at its reserved seconds;
-//   - when it ends, run.settle keeps the actual price and gives the rest
+//   - when it ends, run.settle (costs.go) keeps the actual price and gives the rest
 //     back as one REFUND of the same charge (db.Refund.Amount), in the
 //     batch that writes its end. Nothing is charged after the run.
 //

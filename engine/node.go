@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -551,53 +550,4 @@ func (x *nodeExec) stats() model.NodeExecutionStats {
 		st.ParentNodeExecutionID = x.parent.String()
 	}
 	return st
-}
-
-// settle ends x's reservation as x ends: the actual price of what it used
-// (its fixed part, its usage priced by its costs — run time for SECOND —
-// and what its block spent of its budget) stays charged; the rest is given
-// back as a REFUND of its one charge, in the batch that writes x's end (so
-// no commit shows x ended with its reservation still held). A node uses
-// no more than it reserved (blocks check before each use, RunContext.Use
-// refuses more, a SECOND-priced node is stopped at its seconds), so
-// nothing is ever charged after the fact: one charge per node execution,
-// at most one refund.
-func (r *run) settle(x *nodeExec) {
-	if x.reserved <= 0 || !x.paid || x.refunded {
-		return
-	}
-	used := x.used
-	if _, ok := x.plan.Limits[blocks.CostSecond]; ok {
-		used = maps.Clone(used)
-		if used == nil {
-			used = blocks.Usage{}
-		}
-		used[blocks.CostSecond] = blocks.SecondsUsed(x.runTime)
-	}
-	usage := x.plan.Price(used)
-	spent := min(x.spent, x.budget)
-	back := min(x.reserved-usage-spent, x.charged)
-	note := "node " + x.n.key + " (" + x.n.info.Name + "): used " + itoa(usage+spent) + " of " + itoa(x.reserved) +
-		" credits reserved, " + itoa(back) + " released" + usageNote(x.plan, used)
-	if len(x.notes) > 0 {
-		note += "; " + strings.Join(x.notes, "; ")
-	}
-	if back > 0 { // all of it used: the charge stands as it is
-		r.pending.settles = append(r.pending.settles, pendingSettle{x: x, amount: back, note: note})
-		r.spentTotal -= back
-		x.counted -= back
-	}
-	x.charged -= max(back, 0)
-	x.reserved = 0
-}
-
-// usageNote names what a node used of each kind it pays for, for the ledger.
-func usageNote(p blocks.Plan, used blocks.Usage) string {
-	s := ""
-	for _, k := range blocks.CostTypes {
-		if limit, ok := p.Limits[k]; ok {
-			s += "; " + string(k) + " " + itoa(min(used[k], limit)) + " of " + itoa(limit)
-		}
-	}
-	return s
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -186,6 +187,12 @@ func (e *Engine) CheckInputs(ctx context.Context, userID, graphID uuid.UUID, ver
 // than discovered mid-run. (A provider chosen by a linked pin is checked
 // when the node runs.)
 func (e *Engine) checkCredentials(ctx context.Context, g *graph, userID uuid.UUID) error {
+	type need struct {
+		n         *gnode
+		providers []string
+	}
+	var needs []need
+	var all []string // every provider any node needs: one read for the graph, not one per node
 	for _, n := range g.order {
 		if n.info.ProvidersFor == nil {
 			continue
@@ -198,17 +205,28 @@ func (e *Engine) checkCredentials(ctx context.Context, g *graph, userID uuid.UUI
 		if len(providers) == 0 {
 			continue
 		}
-		var have map[string]blocks.Credential
-		if e.opts.Credentials != nil {
-			var err error
-			if have, err = e.opts.Credentials(ctx, userID, providers); err != nil {
-				return err
+		needs = append(needs, need{n, providers})
+		for _, p := range providers {
+			if !slices.Contains(all, p) {
+				all = append(all, p)
 			}
 		}
-		for _, p := range providers {
+	}
+	if len(needs) == 0 {
+		return nil
+	}
+	var have map[string]blocks.Credential
+	if e.opts.Credentials != nil {
+		var err error
+		if have, err = e.opts.Credentials(ctx, userID, all); err != nil {
+			return err
+		}
+	}
+	for _, nd := range needs {
+		for _, p := range nd.providers {
 			if _, ok := have[p]; !ok {
 				return model.Invalid("graph", "node %s (%s) needs %s credentials: add an API_KEY credential for %s (the platform has no %s key configured)",
-					n.name(), n.info.Name, p, p, p)
+					nd.n.name(), nd.n.info.Name, p, p, p)
 			}
 		}
 	}

@@ -41,6 +41,13 @@ func BuiltinBlocks() []Block {
 		GetCurrentDateAndTimeBlock(),
 		GetCurrentDateBlock(),
 		GetCurrentTimeBlock(),
+		// AutoGPT's data blocks (issue 18)
+		UniversalTypeConverterBlock(),
+		CountItemsBlock(),
+		XMLParserBlock(),
+		RemoveFromListBlock(),
+		ListIsEmptyBlock(),
+		IfInputMatchesBlock(),
 		// integrations
 		SendWebRequestBlock(),
 		// AI (language models, blocks/llm)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"strings"
 
 	"github.com/invopop/jsonschema"
 )
@@ -119,6 +120,7 @@ func inputSchema(t reflect.Type) (json.RawMessage, map[string]any) {
 	defaults := map[string]any{}
 	var required []string
 	if s.Properties != nil {
+		anyDefaults(t, s)
 		for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
 			if pair.Value.Default != nil {
 				defaults[pair.Key] = pair.Value.Default
@@ -132,6 +134,35 @@ func inputSchema(t reflect.Type) (json.RawMessage, map[string]any) {
 	}
 	s.Required = required
 	return mustMarshal(s), defaults
+}
+
+// anyDefaults reads `default=` for fields of type any (AutoGPT's Any pins
+// with a default), which the reflector reads only for typed fields: the
+// default is the tag's text as JSON when it parses (default=0 is the number
+// 0), else as a string (default=timer finished).
+func anyDefaults(t reflect.Type, s *jsonschema.Schema) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type.Kind() != reflect.Interface {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		prop, ok := s.Properties.Get(name)
+		if !ok || prop.Default != nil {
+			continue
+		}
+		for _, kw := range strings.Split(f.Tag.Get("jsonschema"), ",") {
+			text, ok := strings.CutPrefix(kw, "default=")
+			if !ok {
+				continue
+			}
+			var v any
+			if json.Unmarshal([]byte(text), &v) != nil {
+				v = text
+			}
+			prop.Default = v
+		}
+	}
 }
 
 // outputSchema reflects Out into an output-pin schema with the error pin.

@@ -48,6 +48,7 @@ func BuiltinBlocks() []Block {
 		RemoveFromListBlock(),
 		ListIsEmptyBlock(),
 		IfInputMatchesBlock(),
+		CountdownTimerBlock(),
 		// integrations
 		SendWebRequestBlock(),
 		// AI (language models, blocks/llm)

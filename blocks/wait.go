@@ -27,15 +27,24 @@ func WaitBlock() Block {
 			Description: "per started second waited; the wait (plus a second) is reserved, the unused part given back"}},
 		Limits: waitLimits,
 	}, func(ctx context.Context, _ *RunContext, in waitIn, emit Emit) error {
-		t := time.NewTimer(time.Duration(in.Seconds * float64(time.Second)))
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
+		if err := sleep(ctx, time.Duration(in.Seconds*float64(time.Second))); err != nil {
+			return err
 		}
 		return emit("data", in.Data)
 	})
+}
+
+// sleep waits for d, or until ctx ends (a cancelled or timed-out run) with
+// the context's error.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // waitLimits reserves the wait's started seconds plus one, for the time

@@ -118,11 +118,25 @@ func TestIllegalMovesAreRefused(t *testing.T) {
 
 func TestCancelRunningWaitBlock(t *testing.T) {
 	t.Parallel()
+	cancelWhileWaiting(t, nspec{Key: "wait", Block: "WaitBlock", Defaults: map[string]any{"seconds": 3600, "data": 1}}, "data")
+}
+
+// TestCancelRunningCountdownTimer: a countdown stops at once when its run is
+// cancelled, and yields nothing.
+func TestCancelRunningCountdownTimer(t *testing.T) {
+	t.Parallel()
+	cancelWhileWaiting(t, nspec{Key: "timer", Block: "CountdownTimerBlock",
+		Defaults: map[string]any{"minutes": "30", "input_message": "done"}}, "output_message")
+}
+
+// cancelWhileWaiting cancels a run while its waiting node (wait, feeding an
+// output from pin) runs: the node ends CANCELLED at once and yields nothing.
+func cancelWhileWaiting(t *testing.T, wait nspec, pin string) {
+	t.Helper()
 	e := newEnv(t, Options{})
 	u := e.user(10000)
-	nodes := []nspec{{Key: "wait", Block: "WaitBlock", Defaults: map[string]any{"seconds": 3600, "data": 1}},
-		{Key: "out", Block: "AgentOutputBlock", Defaults: map[string]any{"name": "y"}}}
-	fg := e.graph(u, nodes, []lspec{{Source: "wait", SourceName: "data", Sink: "out", SinkName: "value"}})
+	nodes := []nspec{wait, {Key: "out", Block: "AgentOutputBlock", Defaults: map[string]any{"name": "y"}}}
+	fg := e.graph(u, nodes, []lspec{{Source: wait.Key, SourceName: pin, Sink: "out", SinkName: "value"}})
 	w := e.watch(fg.ID)
 	ex := e.submit(u, fg, nil)
 	w.until(ex.ID, func(ev events.Event) bool { return ev.Kind == events.KindNodeStatus && ev.Status == "RUNNING" })
@@ -130,7 +144,7 @@ func TestCancelRunningWaitBlock(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, model.StatusCancelled, got.Status)
 	runs := e.nodeRuns(fg, ex.ID)
-	require.Equal(t, model.StatusCancelled, runs["wait"][0].Status)
+	require.Equal(t, model.StatusCancelled, runs[wait.Key][0].Status)
 	require.Empty(t, runs["out"])
 	w.until(ex.ID, nil)
 }

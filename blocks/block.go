@@ -68,6 +68,10 @@ type Info struct {
 	// Credentials, when set, declares the block's `credentials` input
 	// (CredentialsMeta): which providers, auth types and scopes it accepts.
 	Credentials *CredentialsSpec
+	// SideEffects says the block changes something outside the run (it
+	// writes the user's stored data): the engine never runs it on input
+	// that is not committed yet.
+	SideEffects bool
 }
 
 // Emit yields one output value on a pin. It returns an error (the context's)
@@ -133,6 +137,9 @@ type RunContext struct {
 	// engine stores them in the run's log with the node's ids. Nil outside
 	// the engine: the lines are dropped.
 	Logger Logger
+	// Storage is the run owner's durable key/value storage (storage.go),
+	// bound to the run's user and graph; nil outside the engine.
+	Storage KeyValue
 }
 
 // ToolSpec describes a node linked from a tool pin: enough for a block to

@@ -48,6 +48,8 @@ func BuiltinBlocks() []Block {
 		RemoveFromListBlock(),
 		ListIsEmptyBlock(),
 		IfInputMatchesBlock(),
+		PersistInformationBlock(),
+		RetrieveInformationBlock(),
 		CountdownTimerBlock(),
 		// integrations
 		SendWebRequestBlock(),

@@ -75,13 +75,14 @@ func (n *gnode) is(t blocks.Type) bool { return n.info.Type == t }
 // that way, so these blocks wait for the commit: a block with a cost (the
 // user pays for its work, which must not be spent on an input a crash could
 // discard), one that uses the user's credentials, calls an integration, an
-// AI model or a webhook, or starts a child run (AGENT). Options.Strict
+// AI model or a webhook, starts a child run (AGENT), or declares other
+// effects (Info.SideEffects: it writes the user's stored data). Options.Strict
 // makes every block wait.
 //
 // Nodes resumed after a crash start at once whatever this says: their
 // input was read back from Postgres, so it is committed already.
 func mayRunSpeculatively(info *blocks.Info, strict bool) bool {
-	if strict || len(info.Costs) > 0 || len(info.CredentialProviders) > 0 || info.Credentials != nil {
+	if strict || info.SideEffects || len(info.Costs) > 0 || len(info.CredentialProviders) > 0 || info.Credentials != nil {
 		return false
 	}
 	switch info.Type {

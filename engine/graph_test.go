@@ -27,6 +27,7 @@ func TestMayRunSpeculatively(t *testing.T) {
 		{"AI", with(func(i *blocks.Info) { i.Type = blocks.TypeAI }), false},
 		{"webhook", with(func(i *blocks.Info) { i.Type = blocks.TypeWebhook }), false},
 		{"agent", with(func(i *blocks.Info) { i.Type = blocks.TypeAgent }), false},
+		{"writes stored data", with(func(i *blocks.Info) { i.SideEffects = true }), false},
 	}
 	for _, c := range cases {
 		require.Equal(t, c.want, mayRunSpeculatively(c.info, false), c.name)

@@ -292,6 +292,7 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 		GraphID: r.ids[1], UserContext: r.userContext(), Agents: agents, Logger: agents,
 		AllowPrivateNetwork: e.opts.AllowPrivateNetwork, Budget: x.budget,
 		Tools: x.n.tools, Nodes: &nodeRunner{r: r, parent: x},
+		Storage: blockStorage{store: e.store, user: r.exec.UserID, graph: r.exec.GraphID},
 		Spend: func(credits int64, note string) {
 			r.mu.Lock()
 			defer r.mu.Unlock()

@@ -874,6 +874,16 @@ type BlockCostChange struct {
 	ChangedAt time.Time
 }
 
+type BlockStorage struct {
+	UserID    uuid.UUID
+	Scope     string
+	GraphID   uuid.NullUUID
+	Key       string
+	Value     json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type CreditTransaction struct {
 	ID               uuid.UUID
 	UserID           uuid.UUID

@@ -200,3 +200,20 @@ func TestAlertingWiring(t *testing.T) {
 	require.Equal(t, 60.0, late.Threshold)
 	require.Equal(t, []string{"webhook:https://example.com/h"}, late.NotificationChannels)
 }
+
+// Every process runs the housekeeper: a started process stores metrics
+// samples every METRICS_INTERVAL.
+func TestHousekeepingWiring(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t, 0)
+	cfg.MetricsInterval = 20 * time.Millisecond
+	a, err := app.New(ctx, cfg, quiet)
+	require.NoError(t, err)
+	t.Cleanup(a.Close)
+	require.NoError(t, a.Start(ctx))
+	t.Cleanup(a.Stop)
+	require.Eventually(t, func() bool {
+		steps, err := a.Store.SystemMetricsHistory(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), time.Hour)
+		return err == nil && len(steps) == 1 && steps[0].Samples >= 2
+	}, 30*time.Second, 10*time.Millisecond)
+}

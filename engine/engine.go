@@ -79,9 +79,11 @@ type Options struct {
 	OnRunEnd func(executionID uuid.UUID, status model.Status)
 	// OnNodeEnd, if set, is called when a block run ends (COMPLETED, FAILED
 	// or TIMEOUT; CANCELLED when its run's end interrupted it), with the
-	// block's name and how long it ran: the engine's per-block metrics. It
+	// block's name, how long it ran and the credits it cost (its charge
+	// less what was released of its reservation; the commit that writes
+	// its end writes that release): the engine's per-block metrics. It
 	// runs under the run's lock and must not block.
-	OnNodeEnd func(block string, status model.Status, seconds float64)
+	OnNodeEnd func(block string, status model.Status, seconds float64, credits int64)
 	// Credentials, if set, gives a block run the user's decrypted
 	// credentials for the providers its block declares.
 	Credentials func(ctx context.Context, userID uuid.UUID, providers []string) (map[string]blocks.Credential, error)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"sync"
 	"testing"
 
@@ -39,31 +40,43 @@ func TestRunNodeExecutionLimit(t *testing.T) {
 	require.Equal(t, model.StatusCompleted, w2.until(e2.submit(u2, fg2, nil).ID, nil).Status)
 }
 
-// OnNodeEnd reports every block run that ends, with its block and status.
+// OnNodeEnd reports every block run that ends, with its block, status and
+// the credits it cost.
 func TestOnNodeEndReportsBlockRuns(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	got := map[string]int{}
-	e := newEnv(t, Options{OnNodeEnd: func(block string, st model.Status, seconds float64) {
+	credits := map[string]int64{}
+	e := newEnv(t, Options{OnNodeEnd: func(block string, st model.Status, seconds float64, cost int64) {
 		mu.Lock()
 		defer mu.Unlock()
 		got[block+" "+string(st)]++
+		credits[block] += cost
 		if seconds < 0 {
 			got["negative"]++
 		}
 	}})
-	u := e.user(0)
+	u := e.user(5)
 	fg := e.graph(u, ch(chainOf("StoreValueBlock", nil, 3)))
 	w := e.watch(fg.ID)
 	run := w.until(e.submit(u, fg, map[string]any{"x": 1}).ID, nil)
 	require.Equal(t, model.StatusCompleted, run.Status)
+	paid := e.graph(u, []nspec{{Key: "p", Block: "TestPaid2Block", Defaults: map[string]any{"input": 1}}}, nil)
+	pw := e.watch(paid.ID)
+	require.Equal(t, model.StatusCompleted, pw.until(e.submit(u, paid, nil).ID, nil).Status)
+	balance, err := e.store.UserBalance(context.Background(), u.ID)
+	require.NoError(t, err)
 	mu.Lock()
 	defer mu.Unlock()
 	require.Equal(t, 3, got["StoreValueBlock COMPLETED"], "%v", got)
+	require.Equal(t, 1, got["TestPaid2Block COMPLETED"], "%v", got)
 	require.Zero(t, got["negative"])
+	require.Equal(t, int64(0), credits["StoreValueBlock"])
+	require.Equal(t, int64(2), credits["TestPaid2Block"])
+	require.Equal(t, int64(5-2), balance, "what was reported is what the ledger charged")
 	total := 0
 	for _, n := range got {
 		total += n
 	}
-	require.Equal(t, run.Stats.NodeExecutions, total, "one report per node execution: %v", got)
+	require.Equal(t, run.Stats.NodeExecutions+1, total, "one report per node execution (the paid run has one): %v", got)
 }

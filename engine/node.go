@@ -522,7 +522,7 @@ func (r *run) finishStopped(x *nodeExec, err error) {
 
 func (r *run) nodeEnded(x *nodeExec, status model.Status) {
 	if f := r.e.opts.OnNodeEnd; f != nil {
-		f(x.n.info.Name, status, x.runTime)
+		f(x.n.info.Name, status, x.runTime, x.charged)
 	}
 }
 

@@ -481,6 +481,7 @@ type ComplexityRoot struct {
 		Schedules            func(childComplexity int, graphID string) int
 		SharedExecution      func(childComplexity int, shareToken string) int
 		SystemMetrics        func(childComplexity int) int
+		SystemMetricsHistory func(childComplexity int, from time.Time, to time.Time, step *int) int
 		Templates            func(childComplexity int, first *int, after *string, nameContains *string) int
 		Users                func(childComplexity int, first *int, after *string) int
 		ValidateGraph        func(childComplexity int, input model.GraphInput) int
@@ -520,6 +521,20 @@ type ComplexityRoot struct {
 		MemoryUsage      func(childComplexity int) int
 		QueueSize        func(childComplexity int) int
 		Timestamp        func(childComplexity int) int
+	}
+
+	SystemMetricsSample struct {
+		ActiveExecutions    func(childComplexity int) int
+		CPUUsage            func(childComplexity int) int
+		DiskUsage           func(childComplexity int) int
+		ErrorRate           func(childComplexity int) int
+		HealthScore         func(childComplexity int) int
+		MaxQueueSize        func(childComplexity int) int
+		MemoryUsage         func(childComplexity int) int
+		OldestQueuedSeconds func(childComplexity int) int
+		QueueSize           func(childComplexity int) int
+		Samples             func(childComplexity int) int
+		Timestamp           func(childComplexity int) int
 	}
 
 	UsageLine struct {
@@ -691,6 +706,7 @@ type QueryResolver interface {
 	SharedExecution(ctx context.Context, shareToken string) (*model.GraphExecution, error)
 	Executions(ctx context.Context, graphID *string, status *model.ExecutionStatus, first *int, after *string) (*model.GraphExecutionConnection, error)
 	SystemMetrics(ctx context.Context) (*model.SystemMetrics, error)
+	SystemMetricsHistory(ctx context.Context, from time.Time, to time.Time, step *int) ([]*model.SystemMetricsSample, error)
 	Credentials(ctx context.Context, provider *string) ([]*model.IntegrationCredential, error)
 	IntegrationProviders(ctx context.Context) ([]*model.IntegrationProvider, error)
 	AlertRules(ctx context.Context) ([]*model.AlertRule, error)
@@ -2837,6 +2853,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SystemMetrics(childComplexity), true
+	case "Query.systemMetricsHistory":
+		if e.ComplexityRoot.Query.SystemMetricsHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Query_systemMetricsHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SystemMetricsHistory(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["step"].(*int)), true
 	case "Query.templates":
 		if e.ComplexityRoot.Query.Templates == nil {
 			break
@@ -3055,6 +3082,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SystemMetrics.Timestamp(childComplexity), true
+
+	case "SystemMetricsSample.activeExecutions":
+		if e.ComplexityRoot.SystemMetricsSample.ActiveExecutions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMetricsSample.ActiveExecutions(childComplexity), true
+	case "SystemMetricsSample.cpuUsage":
+		if e.ComplexityRoot.SystemMetricsSample.CPUUsage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMetricsSample.CPUUsage(childComplexity), true
+	case "SystemMetricsSample.diskUsage":
+		if e.ComplexityRoot.SystemMetricsSample.DiskUsage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMetricsSample.DiskUsage(childComplexity), true
+	case "SystemMetricsSample.errorRate":
+		if e.ComplexityRoot.SystemMetricsSample.ErrorRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMetricsSample.ErrorRate(childComplexity), true
+	case "SystemMetricsSample.healthScore":
+		if e.ComplexityRoot.SystemMetricsSample.HealthScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMetricsSample.HealthScore(childComplexity), true
+	case "SystemMetricsSample.maxQueueSize":
+		if e.ComplexityRoot.SystemMetricsSample.MaxQueueSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMetricsSample.MaxQueueSize(childComplexity), true
+	case "SystemMetricsSample.memoryUsage":
+		if e.ComplexityRoot.SystemMetricsSample.MemoryUsage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMetricsSample.MemoryUsage(childComplexity), true
+	case "SystemMetricsSample.oldestQueuedSeconds":
+		if e.ComplexityRoot.SystemMetricsSample.OldestQueuedSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMetricsSample.OldestQueuedSeconds(childComplexity), true
+	case "SystemMetricsSample.queueSize":
+		if e.ComplexityRoot.SystemMetricsSample.QueueSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMetricsSample.QueueSize(childComplexity), true
+	case "SystemMetricsSample.samples":
+		if e.ComplexityRoot.SystemMetricsSample.Samples == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMetricsSample.Samples(childComplexity), true
+	case "SystemMetricsSample.timestamp":
+		if e.ComplexityRoot.SystemMetricsSample.Timestamp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMetricsSample.Timestamp(childComplexity), true
 
 	case "UsageLine.credits":
 		if e.ComplexityRoot.UsageLine.Credits == nil {
@@ -4507,6 +4601,32 @@ type SystemMetrics {
   alerts: [String!]!
 }
 
+"SystemMetrics averaged over one step of systemMetricsHistory: means of the samples the step holds, the health score computed from them."
+type SystemMetricsSample {
+  "The start of the step: ` + "`" + `from` + "`" + ` plus a whole number of steps."
+  timestamp: Time!
+  "How many stored samples the step averages (at least 1)."
+  samples: Int!
+  "Mean percent (0–100) of the sampling host's CPU time that was busy."
+  cpuUsage: Float!
+  "Mean percent (0–100) of the sampling host's memory in use."
+  memoryUsage: Float!
+  "Mean percent (0–100) of the sampling host's root file system in use."
+  diskUsage: Float!
+  "Mean number of runs RUNNING, across all workers."
+  activeExecutions: Float!
+  "Mean number of runs QUEUED, waiting for a worker."
+  queueSize: Float!
+  "The largest number of QUEUED runs among the step's samples."
+  maxQueueSize: Int!
+  "Mean percent (0–100) of the runs ended in the hour before each sample that FAILED or timed out."
+  errorRate: Float!
+  "The longest a QUEUED run had waited at any of the step's samples, in seconds (0 when none waited)."
+  oldestQueuedSeconds: Float!
+  "SystemMetrics.healthScore of the step's means (CPU 0.2, memory 0.3, disk 0.1, errors 0.4; 0–100)."
+  healthScore: Float!
+}
+
 # ---------------------------------------------------------------- root
 
 """
@@ -4607,6 +4727,20 @@ type Query {
 
   "A fresh sample of the platform's load and health (ADMIN or MODERATOR)."
   systemMetrics: SystemMetrics!
+  """
+  The stored SystemMetrics samples of [from, to), averaged per step (ADMIN or
+  MODERATOR). One process samples every METRICS_INTERVAL (default 15 s) and
+  keeps METRICS_RETENTION (default 7 days) of them. Steps without a sample are
+  left out; at most 2,000 steps may be asked for.
+  """
+  systemMetricsHistory(
+    "The start of the range (included). BAD_USER_INPUT unless it is before ` + "`" + `to` + "`" + `."
+    from: Time!
+    "The end of the range (excluded)."
+    to: Time!
+    "The step in seconds, at least 1; the range may hold at most 2,000 steps (BAD_USER_INPUT otherwise). Default: the range divided into 500 steps, rounded up to a whole second."
+    step: Int
+  ): [SystemMetricsSample!]!
 }
 
 """
@@ -6211,6 +6345,34 @@ func (ec *executionContext) childFields_SystemMetrics(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type SystemMetrics", field.Name)
 }
 
+func (ec *executionContext) childFields_SystemMetricsSample(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "timestamp":
+		return ec.fieldContext_SystemMetricsSample_timestamp(ctx, field)
+	case "samples":
+		return ec.fieldContext_SystemMetricsSample_samples(ctx, field)
+	case "cpuUsage":
+		return ec.fieldContext_SystemMetricsSample_cpuUsage(ctx, field)
+	case "memoryUsage":
+		return ec.fieldContext_SystemMetricsSample_memoryUsage(ctx, field)
+	case "diskUsage":
+		return ec.fieldContext_SystemMetricsSample_diskUsage(ctx, field)
+	case "activeExecutions":
+		return ec.fieldContext_SystemMetricsSample_activeExecutions(ctx, field)
+	case "queueSize":
+		return ec.fieldContext_SystemMetricsSample_queueSize(ctx, field)
+	case "maxQueueSize":
+		return ec.fieldContext_SystemMetricsSample_maxQueueSize(ctx, field)
+	case "errorRate":
+		return ec.fieldContext_SystemMetricsSample_errorRate(ctx, field)
+	case "oldestQueuedSeconds":
+		return ec.fieldContext_SystemMetricsSample_oldestQueuedSeconds(ctx, field)
+	case "healthScore":
+		return ec.fieldContext_SystemMetricsSample_healthScore(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SystemMetricsSample", field.Name)
+}
+
 func (ec *executionContext) childFields_UsageLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -7354,6 +7516,36 @@ func (ec *executionContext) field_Query_sharedExecution_args(ctx context.Context
 		return nil, err
 	}
 	args["shareToken"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_systemMetricsHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "step",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["step"] = arg2
 	return args, nil
 }
 
@@ -15977,6 +16169,50 @@ func (ec *executionContext) fieldContext_Query_systemMetrics(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_systemMetricsHistory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_systemMetricsHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SystemMetricsHistory(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["step"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SystemMetricsSample) graphql.Marshaler {
+			return ec.marshalNSystemMetricsSample2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐSystemMetricsSampleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_systemMetricsHistory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SystemMetricsSample(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_systemMetricsHistory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_credentials(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16961,6 +17197,259 @@ func (ec *executionContext) _SystemMetrics_alerts(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_SystemMetrics_alerts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SystemMetrics", field, false, false, "String")
+}
+
+func (ec *executionContext) _SystemMetricsSample_timestamp(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetricsSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMetricsSample_timestamp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timestamp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMetricsSample_timestamp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMetricsSample", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SystemMetricsSample_samples(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetricsSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMetricsSample_samples(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Samples, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMetricsSample_samples(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMetricsSample", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SystemMetricsSample_cpuUsage(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetricsSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMetricsSample_cpuUsage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CPUUsage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMetricsSample_cpuUsage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMetricsSample", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SystemMetricsSample_memoryUsage(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetricsSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMetricsSample_memoryUsage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemoryUsage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMetricsSample_memoryUsage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMetricsSample", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SystemMetricsSample_diskUsage(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetricsSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMetricsSample_diskUsage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DiskUsage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMetricsSample_diskUsage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMetricsSample", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SystemMetricsSample_activeExecutions(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetricsSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMetricsSample_activeExecutions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveExecutions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMetricsSample_activeExecutions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMetricsSample", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SystemMetricsSample_queueSize(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetricsSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMetricsSample_queueSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QueueSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMetricsSample_queueSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMetricsSample", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SystemMetricsSample_maxQueueSize(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetricsSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMetricsSample_maxQueueSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxQueueSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMetricsSample_maxQueueSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMetricsSample", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SystemMetricsSample_errorRate(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetricsSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMetricsSample_errorRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMetricsSample_errorRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMetricsSample", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SystemMetricsSample_oldestQueuedSeconds(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetricsSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMetricsSample_oldestQueuedSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldestQueuedSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMetricsSample_oldestQueuedSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMetricsSample", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SystemMetricsSample_healthScore(ctx context.Context, field graphql.CollectedField, obj *model.SystemMetricsSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMetricsSample_healthScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HealthScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMetricsSample_healthScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMetricsSample", field, false, false, "Float")
 }
 
 func (ec *executionContext) _UsageLine_key(ctx context.Context, field graphql.CollectedField, obj *model.UsageLine) (ret graphql.Marshaler) {
@@ -22901,6 +23390,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_systemMetrics(ctx, field)
 				})
+		case "systemMetricsHistory":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_systemMetricsHistory(ctx, field)
+				})
 		case "credentials":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -23140,6 +23635,89 @@ func (ec *executionContext) _SystemMetrics(ctx context.Context, sel ast.Selectio
 			}
 		case "alerts":
 			out.Values[i] = ec._SystemMetrics_alerts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var systemMetricsSampleImplementors = []string{"SystemMetricsSample"}
+
+func (ec *executionContext) _SystemMetricsSample(ctx context.Context, sel ast.SelectionSet, obj *model.SystemMetricsSample) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, systemMetricsSampleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SystemMetricsSample")
+		case "timestamp":
+			out.Values[i] = ec._SystemMetricsSample_timestamp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "samples":
+			out.Values[i] = ec._SystemMetricsSample_samples(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cpuUsage":
+			out.Values[i] = ec._SystemMetricsSample_cpuUsage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "memoryUsage":
+			out.Values[i] = ec._SystemMetricsSample_memoryUsage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "diskUsage":
+			out.Values[i] = ec._SystemMetricsSample_diskUsage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activeExecutions":
+			out.Values[i] = ec._SystemMetricsSample_activeExecutions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queueSize":
+			out.Values[i] = ec._SystemMetricsSample_queueSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxQueueSize":
+			out.Values[i] = ec._SystemMetricsSample_maxQueueSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errorRate":
+			out.Values[i] = ec._SystemMetricsSample_errorRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "oldestQueuedSeconds":
+			out.Values[i] = ec._SystemMetricsSample_oldestQueuedSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "healthScore":
+			out.Values[i] = ec._SystemMetricsSample_healthScore(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -25129,6 +25707,30 @@ func (ec *executionContext) marshalNSystemMetrics2ᚖgithubᚗcomᚋagentgraph�
 		return graphql.Null
 	}
 	return ec._SystemMetrics(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSystemMetricsSample2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐSystemMetricsSampleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SystemMetricsSample) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSystemMetricsSample2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐSystemMetricsSample(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSystemMetricsSample2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐSystemMetricsSample(ctx context.Context, sel ast.SelectionSet, v *model.SystemMetricsSample) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SystemMetricsSample!")
+		return graphql.Null
+	}
+	return ec._SystemMetricsSample(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTheme2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐTheme(ctx context.Context, v any) (model.Theme, error) {

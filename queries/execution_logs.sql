@@ -13,3 +13,9 @@ WHERE execution_id = @execution_id
        OR (logged_at, id) > (sqlc.narg('after_logged')::timestamptz, sqlc.narg('after_id')::uuid))
 ORDER BY logged_at, id
 LIMIT @lim;
+
+-- name: ExecutionLogDeleteBefore :execrows
+-- Up to lim lines logged before @before, oldest first (idx_exec_logs_logged_at):
+-- LOG_RETENTION deletes in batches so no statement holds many locks for long.
+DELETE FROM execution_logs
+WHERE id IN (SELECT l.id FROM execution_logs l WHERE l.logged_at < @before ORDER BY l.logged_at LIMIT @lim);

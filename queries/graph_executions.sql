@@ -214,11 +214,13 @@ RETURNING g.id;
 SELECT id FROM graph_executions WHERE id = ANY(@ids::uuid[]) AND lease_owner = @owner::text;
 
 -- name: GraphExecutionQueueDepth :one
--- Top-level runs waiting for a worker and held by one, across all workers:
--- the queue-depth gauges every engine process exports. Both statuses are
--- in the claim index's predicate, so this reads no finished run.
+-- Top-level runs waiting for a worker and held by one, across all workers,
+-- and how long the oldest waiting one has waited (0 when none): the queue
+-- gauges every engine process exports. Both statuses are in the claim
+-- index's predicate, so this reads no finished run.
 SELECT count(*) FILTER (WHERE status = 'QUEUED')::bigint AS queued,
-       count(*) FILTER (WHERE status = 'RUNNING')::bigint AS running
+       count(*) FILTER (WHERE status = 'RUNNING')::bigint AS running,
+       coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'QUEUED')), 0)::float8 AS oldest_queued_seconds
 FROM graph_executions
 WHERE status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL;
 

@@ -673,6 +673,12 @@ func (fx *fuzzFixtures) validValue(key string) (any, bool) {
 		return "input", true
 	case "IntegrationCredentialInput.provider", "Query.credentials.provider":
 		return "github", true
+	case "Query.systemMetricsHistory.from":
+		return "2030-01-01T00:00:00Z", true
+	case "Query.systemMetricsHistory.to":
+		return "2030-01-01T01:00:00Z", true
+	case "Query.systemMetricsHistory.step":
+		return 60, true
 	}
 	return nil, false
 }

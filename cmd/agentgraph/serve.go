@@ -33,7 +33,7 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	}
 	defer a.Close()
 
-	hub := events.NewHub(a.Redis, cfg.RedisPrefix, logger, events.HubOptions{})
+	hub := events.NewHub(a.Redis, cfg.RedisPrefix, logger, events.HubOptions{ObserveLag: app.EventLagObserver(a.Registry)})
 	hctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	err = hub.Start(hctx)
 	cancel()
@@ -69,6 +69,7 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		RateLimiter: ratelimit.New(a.Redis, cfg.RedisPrefix, ratelimit.Options{
 			RPS: cfg.RateLimitRPS, Burst: cfg.RateLimitBurst, Logger: logger}),
 	})
+	app.RegisterWebsocketMetrics(a.Registry, h.WebsocketStats)
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)

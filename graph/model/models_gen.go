@@ -942,6 +942,32 @@ type SystemMetrics struct {
 	Alerts []string `json:"alerts"`
 }
 
+// SystemMetrics averaged over one step of systemMetricsHistory: means of the samples the step holds, the health score computed from them.
+type SystemMetricsSample struct {
+	// The start of the step: `from` plus a whole number of steps.
+	Timestamp time.Time `json:"timestamp"`
+	// How many stored samples the step averages (at least 1).
+	Samples int `json:"samples"`
+	// Mean percent (0–100) of the sampling host's CPU time that was busy.
+	CPUUsage float64 `json:"cpuUsage"`
+	// Mean percent (0–100) of the sampling host's memory in use.
+	MemoryUsage float64 `json:"memoryUsage"`
+	// Mean percent (0–100) of the sampling host's root file system in use.
+	DiskUsage float64 `json:"diskUsage"`
+	// Mean number of runs RUNNING, across all workers.
+	ActiveExecutions float64 `json:"activeExecutions"`
+	// Mean number of runs QUEUED, waiting for a worker.
+	QueueSize float64 `json:"queueSize"`
+	// The largest number of QUEUED runs among the step's samples.
+	MaxQueueSize int `json:"maxQueueSize"`
+	// Mean percent (0–100) of the runs ended in the hour before each sample that FAILED or timed out.
+	ErrorRate float64 `json:"errorRate"`
+	// The longest a QUEUED run had waited at any of the step's samples, in seconds (0 when none waited).
+	OldestQueuedSeconds float64 `json:"oldestQueuedSeconds"`
+	// SystemMetrics.healthScore of the step's means (CPU 0.2, memory 0.3, disk 0.1, errors 0.4; 0–100).
+	HealthScore float64 `json:"healthScore"`
+}
+
 // A change to the caller's profile: omitted fields keep their value.
 type UpdateMeInput struct {
 	// The display name: at most 100 characters.

@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/agentgraph/agentgraph/internal/db"
+	"github.com/agentgraph/agentgraph/internal/leased"
 	"github.com/agentgraph/agentgraph/internal/sysmetrics"
 )
 
@@ -21,9 +19,7 @@ const LeaseName = "alert-evaluator"
 const LateRunRule = "queued_runs_late"
 
 // MetricsSource samples the system metrics rules are evaluated against.
-type MetricsSource interface {
-	Sample(ctx context.Context) (sysmetrics.Metrics, error)
-}
+type MetricsSource = sysmetrics.Source
 
 // Options tune an Evaluator; zero values take the defaults.
 type Options struct {
@@ -52,32 +48,21 @@ type Options struct {
 }
 
 // Evaluator evaluates the rules and sends their notifications. Every
-// process may run one; a lease row makes one of them work at a time. A
-// lease row rather than pg_try_advisory_lock: an advisory lock belongs to
-// one session, so it would pin a pool connection for the process's life
-// and vanish silently with a reconnect, and no one can see who holds it;
-// the row is visible (`SELECT * FROM leases`), survives connection churn,
-// and expires by itself when its holder dies.
+// process may run one; the `alert-evaluator` lease row (internal/leased)
+// makes one of them work at a time.
 type Evaluator struct {
 	store    *db.Store
 	metrics  MetricsSource
 	notifier *Notifier
 	log      *slog.Logger
 	opts     Options
-	holder   string
-
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	job      *leased.Job
 }
 
 // New builds an evaluator; nothing runs until Start.
 func New(store *db.Store, metrics MetricsSource, notifier *Notifier, logger *slog.Logger, opts Options) *Evaluator {
 	if opts.Interval <= 0 {
 		opts.Interval = 30 * time.Second
-	}
-	if opts.LeaseTTL <= 0 {
-		opts.LeaseTTL = max(3*opts.Interval, 5*time.Second)
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 16
@@ -88,74 +73,33 @@ func New(store *db.Store, metrics MetricsSource, notifier *Notifier, logger *slo
 	if opts.GiveUpAfter <= 0 {
 		opts.GiveUpAfter = 24 * time.Hour
 	}
-	host, _ := os.Hostname()
-	return &Evaluator{store: store, metrics: metrics, notifier: notifier, log: logger, opts: opts,
-		holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])}
+	e := &Evaluator{store: store, metrics: metrics, notifier: notifier, log: logger, opts: opts}
+	e.job = leased.New(store, LeaseName, logger, leased.Options{Interval: opts.Interval, TTL: opts.LeaseTTL,
+		AfterRound: opts.AfterRound}, e.round)
+	return e
 }
 
 // Start runs the evaluator until Stop.
 func (e *Evaluator) Start(ctx context.Context) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.cancel != nil {
-		return nil
-	}
 	if e.opts.QueueAlertAfter > 0 {
 		if err := e.store.AlertRuleEnsure(ctx, db.AlertRule{Name: LateRunRule, Condition: "oldest_queued_seconds >",
 			Threshold: e.opts.QueueAlertAfter.Seconds(), Severity: "HIGH", NotificationChannels: e.opts.BuiltinChannels}); err != nil {
 			return fmt.Errorf("alerting: storing the built-in rule %s: %w", LateRunRule, err)
 		}
 	}
-	ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	e.done = make(chan struct{})
-	go func() { defer close(e.done); e.loop(ctx) }()
+	e.job.Start(ctx)
 	return nil
 }
 
 // Stop stops the evaluator, waits for a round in flight and gives the
 // lease up so another process takes over at once. Idempotent.
-func (e *Evaluator) Stop() {
-	e.mu.Lock()
-	cancel, done := e.cancel, e.done
-	e.mu.Unlock()
-	if cancel == nil {
-		return
-	}
-	cancel()
-	<-done
-	ctx, c := context.WithTimeout(context.Background(), 5*time.Second)
-	defer c()
-	if err := e.store.LeaseRelease(ctx, LeaseName, e.holder); err != nil {
-		e.log.Warn("alerting: releasing the lease", "err", err)
-	}
-}
-
-func (e *Evaluator) loop(ctx context.Context) {
-	t := time.NewTicker(e.opts.Interval)
-	defer t.Stop()
-	for {
-		e.Round(ctx)
-		if e.opts.AfterRound != nil {
-			e.opts.AfterRound()
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
+func (e *Evaluator) Stop() { e.job.Stop() }
 
 // Round is one evaluation and one pass over the outbox, when this process
 // holds (or takes) the lease. Errors are logged: a round never stops the loop.
-func (e *Evaluator) Round(ctx context.Context) {
-	held, err := e.store.LeaseAcquire(ctx, LeaseName, e.holder, e.opts.LeaseTTL)
-	if err != nil || !held {
-		if err != nil && ctx.Err() == nil {
-			e.log.Warn("alerting: taking the lease", "err", err)
-		}
-		return
-	}
+func (e *Evaluator) Round(ctx context.Context) { e.job.Tick(ctx) }
+
+func (e *Evaluator) round(ctx context.Context) {
 	if m, err := e.metrics.Sample(ctx); err != nil {
 		if ctx.Err() == nil {
 			e.log.Warn("alerting: sampling metrics", "err", err)

@@ -22,6 +22,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/config"
 	"github.com/agentgraph/agentgraph/internal/credentials"
 	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/housekeeping"
 	"github.com/agentgraph/agentgraph/internal/integrations"
 	"github.com/agentgraph/agentgraph/internal/schedule"
 	"github.com/agentgraph/agentgraph/internal/sysmetrics"
@@ -47,8 +48,11 @@ type App struct {
 	Webhooks *webhooks.Service
 	// Alerts evaluates alert rules and sends their notifications. Every
 	// process runs one; a lease in Postgres lets one of them work at a time.
-	Alerts   *alerting.Evaluator
-	Registry *prometheus.Registry
+	Alerts *alerting.Evaluator
+	// Housekeeper stores the metrics history and applies the retentions;
+	// every process runs one, a lease lets one of them work at a time.
+	Housekeeper *housekeeping.Keeper
+	Registry    *prometheus.Registry
 
 	log         *slog.Logger
 	readyChecks []func(ctx context.Context) error
@@ -124,6 +128,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 		&alerting.Notifier{WebhookSecret: cfg.AlertWebhookSecret, SMTPURL: cfg.SMTPURL, From: cfg.SMTPFrom,
 			AllowPrivateNetwork: cfg.AllowPrivateNetwork},
 		logger, alerting.Options{Interval: cfg.AlertInterval, QueueAlertAfter: cfg.QueueAlertAfter, BuiltinChannels: cfg.AlertChannels})
+	a.Housekeeper = housekeeping.New(d.Store, &sysmetrics.Sampler{Store: d.Store}, logger, housekeeping.Options{
+		Interval: cfg.MetricsInterval, MetricsRetention: cfg.MetricsRetention, LogRetention: cfg.LogRetention})
 	return a, nil
 }
 
@@ -158,14 +164,17 @@ func (a *App) Start(ctx context.Context) error {
 		a.stopAdmin()
 		return err
 	}
+	a.Housekeeper.Start(ctx)
 	if a.Config.Workers > 0 {
 		if err := a.Engine.Start(ctx); err != nil {
+			a.Housekeeper.Stop()
 			a.Alerts.Stop()
 			a.stopAdmin()
 			return fmt.Errorf("engine: %w", err)
 		}
 		if err := a.Scheduler.Start(ctx); err != nil {
 			a.Engine.Stop()
+			a.Housekeeper.Stop()
 			a.Alerts.Stop()
 			a.stopAdmin()
 			return fmt.Errorf("scheduler: %w", err)
@@ -180,6 +189,7 @@ func (a *App) Start(ctx context.Context) error {
 // up meanwhile so the drain can be watched.
 func (a *App) Stop() {
 	a.Alerts.Stop()
+	a.Housekeeper.Stop()
 	if a.started {
 		a.Scheduler.Stop() // first: no run is queued for an engine on its way out
 		a.Engine.Stop()

@@ -95,6 +95,7 @@ func TestEngineMetrics(t *testing.T) {
 	m := gather(t, a)
 	require.Equal(t, 2.0, m["agentgraph_runs_queued"])
 	require.Equal(t, 1.0, m["agentgraph_runs_running"])
+	require.Greater(t, m["agentgraph_runs_queued_oldest_seconds"], 0.0, "the queued runs have waited")
 	require.Equal(t, 0.0, m["agentgraph_runs_started_total"])
 	require.Equal(t, 0.0, m["agentgraph_lease_takeovers_total"])
 	require.Contains(t, m, `agentgraph_runs_finished_total{status="COMPLETED"}`, "every terminal status is exported from the start")
@@ -118,6 +119,9 @@ func TestEngineMetrics(t *testing.T) {
 	require.Equal(t, 9.0, m[`agentgraph_block_run_seconds_count{block="StoreValueBlock",status="COMPLETED"}`], "%v", m)
 	require.Equal(t, 0.0, m["agentgraph_runs_queued"])
 	require.Equal(t, 0.0, m["agentgraph_runs_running"])
+	require.Equal(t, 0.0, m["agentgraph_runs_queued_oldest_seconds"], "none waits")
+	require.Contains(t, m, `agentgraph_credits_charged_total{block="StoreValueBlock"}`, "%v", m)
+	require.Equal(t, 0.0, m[`agentgraph_credits_charged_total{block="StoreValueBlock"}`], "a free block")
 	require.Contains(t, m, "go_goroutines")
 }
 
@@ -199,4 +203,21 @@ func TestAlertingWiring(t *testing.T) {
 	require.Equal(t, "oldest_queued_seconds >", late.Condition)
 	require.Equal(t, 60.0, late.Threshold)
 	require.Equal(t, []string{"webhook:https://example.com/h"}, late.NotificationChannels)
+}
+
+// Every process runs the housekeeper: a started process stores metrics
+// samples every METRICS_INTERVAL.
+func TestHousekeepingWiring(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t, 0)
+	cfg.MetricsInterval = 20 * time.Millisecond
+	a, err := app.New(ctx, cfg, quiet)
+	require.NoError(t, err)
+	t.Cleanup(a.Close)
+	require.NoError(t, a.Start(ctx))
+	t.Cleanup(a.Stop)
+	require.Eventually(t, func() bool {
+		steps, err := a.Store.SystemMetricsHistory(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), time.Hour)
+		return err == nil && len(steps) == 1 && steps[0].Samples >= 2
+	}, 30*time.Second, 10*time.Millisecond)
 }

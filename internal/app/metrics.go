@@ -31,7 +31,7 @@ func NewRegistry() *prometheus.Registry {
 // engineMetrics are the series of the engine this process runs.
 type engineMetrics struct {
 	started, takeovers prometheus.Counter
-	finished           *prometheus.CounterVec
+	finished, credits  *prometheus.CounterVec
 	nodeRuns           *prometheus.HistogramVec
 }
 
@@ -48,13 +48,15 @@ func registerEngineMetrics(reg prometheus.Registerer, store *db.Store, logger *s
 		nodeRuns: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "agentgraph_block_run_seconds",
 			Help:    "Block runs (node executions) this process's engine finished, by block and status, and how long they ran.",
 			Buckets: []float64{.0001, .001, .01, .1, 1, 10, 60, 600}}, []string{"block", "status"}),
+		credits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "agentgraph_credits_charged_total",
+			Help: "Credits the block runs this process's engine finished cost, by block: each run's charge less what was released of its reservation."}, []string{"block"}),
 	}
 	// Every terminal status exists from the start at 0, so a rate over a
 	// status that has not happened yet is 0 rather than no data.
 	for _, st := range []model.Status{model.StatusCompleted, model.StatusFailed, model.StatusCancelled, model.StatusTimeout} {
 		m.finished.WithLabelValues(string(st))
 	}
-	reg.MustRegister(m.started, m.takeovers, m.finished, m.nodeRuns, &queueCollector{store: store, log: logger})
+	reg.MustRegister(m.started, m.takeovers, m.finished, m.nodeRuns, m.credits, &queueCollector{store: store, log: logger})
 	return m
 }
 
@@ -68,8 +70,9 @@ func (m *engineMetrics) hook(o *engine.Options) {
 		}
 	}
 	o.OnRunEnd = func(_ uuid.UUID, st model.Status) { m.finished.WithLabelValues(string(st)).Inc() }
-	o.OnNodeEnd = func(block string, st model.Status, seconds float64) {
+	o.OnNodeEnd = func(block string, st model.Status, seconds float64, credits int64) {
 		m.nodeRuns.WithLabelValues(block, string(st)).Observe(seconds)
+		m.credits.WithLabelValues(block).Add(float64(credits))
 	}
 }
 
@@ -78,6 +81,8 @@ var (
 		"Top-level runs waiting for a worker, across all workers (read from Postgres at scrape time).", nil, nil)
 	runningDesc = prometheus.NewDesc("agentgraph_runs_running",
 		"Top-level runs a worker holds, across all workers (read from Postgres at scrape time).", nil, nil)
+	oldestQueuedDesc = prometheus.NewDesc("agentgraph_runs_queued_oldest_seconds",
+		"How long the oldest QUEUED top-level run has waited, in seconds; 0 when none waits (read from Postgres at scrape time).", nil, nil)
 )
 
 // queueScrapeTimeout bounds the queue-depth query of one scrape.
@@ -94,6 +99,7 @@ type queueCollector struct {
 func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- queuedDesc
 	ch <- runningDesc
+	ch <- oldestQueuedDesc
 }
 
 // Collect leaves the gauges out of a scrape when Postgres does not answer
@@ -109,6 +115,7 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(queuedDesc, prometheus.GaugeValue, float64(d.Queued))
 	ch <- prometheus.MustNewConstMetric(runningDesc, prometheus.GaugeValue, float64(d.Running))
+	ch <- prometheus.MustNewConstMetric(oldestQueuedDesc, prometheus.GaugeValue, d.OldestQueued.Seconds())
 }
 
 // RegisterHubMetrics registers the live-event hub's counters (serve).
@@ -121,4 +128,40 @@ func RegisterHubMetrics(reg prometheus.Registerer, hub *events.Hub) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "agentgraph_redis_reconnects_total",
 			Help: "Redis subscription reconnects."}, func() float64 { return float64(hub.Reconnects()) }),
 	)
+}
+
+// EventLagObserver registers the live-event lag histogram (serve) and
+// returns what the hub reports into (events.HubOptions.ObserveLag).
+func EventLagObserver(reg prometheus.Registerer) func(time.Duration) {
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "agentgraph_event_lag_seconds",
+		Help:    "How long after its change (the engine host's clock) an event reached this process's subscribers; events nobody here subscribes to are not counted.",
+		Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}})
+	reg.MustRegister(h)
+	return func(d time.Duration) { h.Observe(d.Seconds()) }
+}
+
+var (
+	wsConnectionsDesc = prometheus.NewDesc("agentgraph_websocket_connections",
+		"Websocket connections open on this process.", nil, nil)
+	wsOperationsDesc = prometheus.NewDesc("agentgraph_websocket_subscriptions",
+		"Operations running on this process's websockets: subscriptions (and a query or mutation sent over one, while it runs).", nil, nil)
+)
+
+// RegisterWebsocketMetrics registers the websocket gauges (serve), counted
+// by stats when scraped.
+func RegisterWebsocketMetrics(reg prometheus.Registerer, stats func() (connections, operations int)) {
+	reg.MustRegister(websocketCollector(stats))
+}
+
+type websocketCollector func() (int, int)
+
+func (c websocketCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- wsConnectionsDesc
+	ch <- wsOperationsDesc
+}
+
+func (c websocketCollector) Collect(ch chan<- prometheus.Metric) {
+	conns, ops := c()
+	ch <- prometheus.MustNewConstMetric(wsConnectionsDesc, prometheus.GaugeValue, float64(conns))
+	ch <- prometheus.MustNewConstMetric(wsOperationsDesc, prometheus.GaugeValue, float64(ops))
 }

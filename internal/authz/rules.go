@@ -71,9 +71,10 @@ var Root = map[string]Level{
 	"Mutation.startIntegrationOAuth": User,
 
 	// Staff watch the platform: load and alert rules, read-only.
-	"Query.systemMetrics": Moderator,
-	"Query.alertRules":    Moderator,
-	"Query.alertEvents":   Moderator,
+	"Query.systemMetrics":        Moderator,
+	"Query.systemMetricsHistory": Moderator,
+	"Query.alertRules":           Moderator,
+	"Query.alertEvents":          Moderator,
 
 	// Admins alone manage users, money and alerting.
 	"Query.users":              Admin,
@@ -142,6 +143,7 @@ var RootPermission = map[string]Permission{
 	"Mutation.updateMe":          AdminPermission,
 	"Mutation.updatePreferences": AdminPermission,
 	"Query.systemMetrics":        AdminPermission,
+	"Query.systemMetricsHistory": AdminPermission,
 	"Query.alertRules":           AdminPermission,
 	"Query.users":                AdminPermission,
 	"Mutation.setUserRole":       AdminPermission,

@@ -64,6 +64,12 @@ type Config struct {
 	QueueAlertAfter    time.Duration
 	AlertChannels      []string
 
+	// Housekeeping, in one process at a time: a SystemMetrics sample is
+	// stored every MetricsInterval (METRICS_INTERVAL) and kept for
+	// MetricsRetention (METRICS_RETENTION); run log lines are kept for
+	// LogRetention (LOG_RETENTION).
+	MetricsInterval, MetricsRetention, LogRetention time.Duration
+
 	// The platform's model provider keys and where they point (operator
 	// settings, trusted): OPENAI_API_KEY, OPENAI_BASE_URL (an OpenAI-compatible
 	// server: Ollama, vLLM, …), ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
@@ -132,6 +138,9 @@ func FromEnv() (Config, error) {
 	if c.QueueAlertAfter, err = durEnv("QUEUE_ALERT_AFTER", 0); err != nil {
 		return c, err
 	}
+	if err := c.readHousekeeping(); err != nil {
+		return c, err
+	}
 	if err := c.readRequestLimits(); err != nil {
 		return c, err
 	}
@@ -150,6 +159,24 @@ func FromEnv() (Config, error) {
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c, nil
+}
+
+// readHousekeeping reads the history's sampling interval and the retentions.
+func (c *Config) readHousekeeping() error {
+	var err error
+	if c.MetricsInterval, err = durEnv("METRICS_INTERVAL", 15*time.Second); err != nil {
+		return err
+	}
+	if c.MetricsRetention, err = durEnv("METRICS_RETENTION", 7*day); err != nil {
+		return err
+	}
+	if c.LogRetention, err = durEnv("LOG_RETENTION", 30*day); err != nil {
+		return err
+	}
+	if c.MetricsRetention < c.MetricsInterval {
+		return fmt.Errorf("METRICS_RETENTION (%s) must be at least METRICS_INTERVAL (%s)", c.MetricsRetention, c.MetricsInterval)
+	}
+	return nil
 }
 
 // readRequestLimits reads the limits on what one request may ask.
@@ -219,14 +246,25 @@ func boolEnv(k string, def bool) (bool, error) {
 	return b, nil
 }
 
+const day = 24 * time.Hour
+
+// durEnv reads a Go duration (10s, 1h30m) or a whole number of days (7d):
+// retentions are counted in days.
 func durEnv(k string, def time.Duration) (time.Duration, error) {
 	v := os.Getenv(k)
 	if v == "" {
 		return def, nil
 	}
 	d, err := time.ParseDuration(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, aerr := strconv.Atoi(days)
+		d, err = time.Duration(n)*day, aerr
+		if n > 100_000 {
+			err = strconv.ErrRange
+		}
+	}
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s must be a positive duration like 10s, got %q", k, v)
+		return 0, fmt.Errorf("%s must be a positive duration like 10s or 7d, got %q", k, v)
 	}
 	return d, nil
 }

@@ -90,3 +90,34 @@ func TestAlertingFromEnv(t *testing.T) {
 		t.Setenv(k, "")
 	}
 }
+
+func TestHousekeepingFromEnv(t *testing.T) {
+	for _, k := range []string{"METRICS_INTERVAL", "METRICS_RETENTION", "LOG_RETENTION"} {
+		t.Setenv(k, "")
+	}
+	c, err := FromEnv()
+	require.NoError(t, err)
+	require.Equal(t, 15*time.Second, c.MetricsInterval)
+	require.Equal(t, 7*24*time.Hour, c.MetricsRetention)
+	require.Equal(t, 30*24*time.Hour, c.LogRetention)
+
+	t.Setenv("METRICS_INTERVAL", "1s")
+	t.Setenv("METRICS_RETENTION", "36h")
+	t.Setenv("LOG_RETENTION", "90d")
+	c, err = FromEnv()
+	require.NoError(t, err)
+	require.Equal(t, time.Second, c.MetricsInterval)
+	require.Equal(t, 36*time.Hour, c.MetricsRetention)
+	require.Equal(t, 90*24*time.Hour, c.LogRetention)
+
+	for k, v := range map[string]string{"METRICS_INTERVAL": "0s", "METRICS_RETENTION": "-1d", "LOG_RETENTION": "1h2d"} {
+		t.Setenv(k, v)
+		_, err = FromEnv()
+		require.ErrorContains(t, err, k)
+		t.Setenv(k, "")
+	}
+	t.Setenv("METRICS_INTERVAL", "1h")
+	t.Setenv("METRICS_RETENTION", "30m")
+	_, err = FromEnv()
+	require.ErrorContains(t, err, "METRICS_RETENTION")
+}

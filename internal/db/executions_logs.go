@@ -51,3 +51,10 @@ func (s *Store) ExecutionLogs(ctx context.Context, executionID uuid.UUID, after 
 	}
 	return out, nil
 }
+
+// ExecutionLogsDelete deletes up to limit log lines logged before before,
+// oldest first, and says how many it deleted: LOG_RETENTION calls it in a
+// loop, so each statement stays short.
+func (s *Store) ExecutionLogsDelete(ctx context.Context, before time.Time, limit int) (int64, error) {
+	return s.q.ExecutionLogDeleteBefore(ctx, s.db, dbsqlc.ExecutionLogDeleteBeforeParams{Before: before, Lim: int32(limit)})
+}

@@ -1,11 +1,16 @@
 package db
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // QueueDepth is how many top-level runs wait for a worker (QUEUED) and how
-// many a worker holds (RUNNING), across every process sharing the database.
+// many a worker holds (RUNNING), across every process sharing the database,
+// and how long the oldest waiting one has waited.
 type QueueDepth struct {
 	Queued, Running int64
+	OldestQueued    time.Duration
 }
 
 // ExecutionQueueDepth reads the queue's depth (child runs, which their
@@ -15,5 +20,6 @@ func (s *Store) ExecutionQueueDepth(ctx context.Context) (QueueDepth, error) {
 	if err != nil {
 		return QueueDepth{}, err
 	}
-	return QueueDepth{Queued: r.Queued, Running: r.Running}, nil
+	return QueueDepth{Queued: r.Queued, Running: r.Running,
+		OldestQueued: time.Duration(r.OldestQueuedSeconds * float64(time.Second))}, nil
 }

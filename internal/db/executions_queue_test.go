@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -11,7 +12,8 @@ import (
 )
 
 // The queue depth counts top-level QUEUED and RUNNING runs only: finished
-// runs and children (started by their parent's worker) are not waiting.
+// runs and children (started by their parent's worker) are not waiting;
+// the oldest wait is that of the oldest top-level QUEUED run.
 func TestExecutionQueueDepth(t *testing.T) {
 	// Not parallel: it counts every run in the package's database, so it
 	// runs before the parallel tests that insert runs of their own start.
@@ -33,18 +35,23 @@ func TestExecutionQueueDepth(t *testing.T) {
 		return id
 	}
 	insert("QUEUED")
-	insert("QUEUED")
+	waiting := insert("QUEUED")
+	_, err = pool.Exec(ctx, `UPDATE graph_executions SET created_at = now() - interval '1 minute' WHERE id = $1`, waiting)
+	require.NoError(t, err)
 	parent := insert("RUNNING")
 	insert("COMPLETED")
 	insert("FAILED")
 	var ne string
 	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO node_executions (graph_execution_id, node_id, status) VALUES ($1, $2, 'RUNNING') RETURNING id`,
 		parent, nid).Scan(&ne))
-	_, err = pool.Exec(ctx, `INSERT INTO graph_executions (graph_id, graph_version, user_id, status, parent_node_execution_id)
-		VALUES ($1, 1, $2, 'QUEUED', $3)`, gid, uid, ne)
+	_, err = pool.Exec(ctx, `INSERT INTO graph_executions (graph_id, graph_version, user_id, status, parent_node_execution_id, created_at)
+		VALUES ($1, 1, $2, 'QUEUED', $3, now() - interval '1 hour')`, gid, uid, ne)
 	require.NoError(t, err)
 
 	got, err := store.ExecutionQueueDepth(ctx)
 	require.NoError(t, err)
-	require.Equal(t, db.QueueDepth{Queued: before.Queued + 2, Running: before.Running + 1}, got)
+	require.Equal(t, before.Queued+2, got.Queued)
+	require.Equal(t, before.Running+1, got.Running)
+	require.GreaterOrEqual(t, got.OldestQueued, time.Minute)
+	require.Less(t, got.OldestQueued, time.Hour, "the child that waits longer is not in the queue")
 }

@@ -29,6 +29,11 @@ type HubOptions struct {
 	HealthCheck time.Duration
 	// MaxBackoff caps the wait between reconnect attempts (default 5s).
 	MaxBackoff time.Duration
+	// ObserveLag, when set, is given each event routed to a local
+	// subscriber with its lag: how long after the change it describes
+	// (Event.At, the engine host's clock) the hub routed it. It runs on the
+	// reader and must be quick (a histogram's Observe).
+	ObserveLag func(time.Duration)
 }
 
 func (o HubOptions) withDefaults() HubOptions {
@@ -278,6 +283,12 @@ func (h *Hub) dispatch(m *redis.Message) {
 	if err != nil {
 		h.log.Error("undecodable event", "channel", m.Channel, "err", err)
 		return
+	}
+	if observe := h.opts.ObserveLag; observe != nil {
+		now := time.Now()
+		for _, ev := range evs {
+			observe(now.Sub(ev.At))
+		}
 	}
 	for _, ev := range evs {
 		for _, s := range list {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -387,4 +388,31 @@ func TestSubscriptionClose(t *testing.T) {
 	f.hub.mu.RLock()
 	defer f.hub.mu.RUnlock()
 	require.Empty(t, f.hub.subs)
+}
+
+// ObserveLag sees every event routed to a local subscriber, with how long
+// after its change the hub routed it; events nobody here listens to are
+// not decoded, so not observed.
+func TestObserveLag(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var lags []time.Duration
+	f := newFixture(t, HubOptions{ObserveLag: func(d time.Duration) {
+		mu.Lock()
+		lags = append(lags, d)
+		mu.Unlock()
+	}})
+	sub := f.hub.SubscribeExecution("e1")
+	old := ev("e1", "g1", 1)
+	old.At = old.At.Add(-time.Minute) // a change a minute before it was published
+	f.publish(t, ev("elsewhere", "g1", 1))
+	f.publish(t, old, ev("e1", "g1", 2))
+	recv(t, sub)
+	recv(t, sub)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, lags, 2)
+	require.GreaterOrEqual(t, lags[0], time.Minute)
+	require.Less(t, lags[1], time.Minute)
+	require.GreaterOrEqual(t, lags[1], time.Duration(0))
 }

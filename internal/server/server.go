@@ -135,6 +135,10 @@ type Handler struct {
 // It returns once they have ended, or ctx is done.
 func (h *Handler) CloseWebsockets(ctx context.Context) error { return h.ws.Shutdown(ctx) }
 
+// WebsocketStats counts the open websockets and the operations running on
+// them (internal/app exports them as gauges).
+func (h *Handler) WebsocketStats() (connections, operations int) { return h.ws.Stats() }
+
 // NewHandler builds the whole HTTP surface.
 func NewHandler(o Options) *Handler {
 	gql, ws := NewGraphQL(o)

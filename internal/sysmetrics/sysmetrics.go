@@ -62,6 +62,12 @@ func (m Metrics) Alerts() []string {
 	return out
 }
 
+// Source samples the metrics: a Sampler, or fixed values in tests of what
+// uses them.
+type Source interface {
+	Sample(ctx context.Context) (Metrics, error)
+}
+
 // Sampler reads metrics; CPU use is measured between consecutive samples.
 type Sampler struct {
 	Store *db.Store

@@ -239,6 +239,25 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 
 const shutdownReason = "server shutting down"
 
+// Stats counts the open connections and the operations running on them
+// (subscriptions, mostly), for the process's gauges. It counts when asked,
+// taking each connection's lock briefly: the cost falls on a scrape, never
+// on a message.
+func (t *Transport) Stats() (connections, operations int) {
+	t.mu.Lock()
+	conns := make([]*conn, 0, len(t.conns))
+	for c := range t.conns {
+		conns = append(conns, c)
+	}
+	t.mu.Unlock()
+	for _, c := range conns {
+		c.mu.Lock()
+		operations += len(c.ops)
+		c.mu.Unlock()
+	}
+	return len(conns), operations
+}
+
 // Shutdown refuses new connections (HTTP 503) and closes every open one
 // with 1001 Going Away, the code clients take as "reconnect elsewhere", so
 // a rolling deploy moves subscribers to the other instances instead of

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/gorilla/websocket"
@@ -52,13 +53,7 @@ func TestSupportsOnlyUpgrades(t *testing.T) {
 // it as "reconnect elsewhere") and refuses new ones.
 func TestShutdownClosesConnectionsGoingAway(t *testing.T) {
 	t.Parallel()
-	b := newBroker()
-	tr := wstransport.New(wstransport.Config{})
-	h := handler.New(newSchema(b))
-	h.AddTransport(tr)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	tr, b, url := newTransportServer(t)
 
 	idle := dialTWS(t, url)
 	busy := dialTWS(t, url)
@@ -75,4 +70,40 @@ func TestShutdownClosesConnectionsGoingAway(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	_ = resp.Body.Close()
+}
+
+// Stats counts open connections and the operations running on them, and
+// both go down as operations complete and connections close.
+func TestStatsCountsConnectionsAndOperations(t *testing.T) {
+	t.Parallel()
+	tr, b, url := newTransportServer(t)
+
+	idle := dialTWS(t, url)
+	busy := dialTWS(t, url)
+	busy.subscribe("subscribe", "a", "subscription { events }")
+	busy.subscribe("subscribe", "b", "subscription { events }")
+	b.waitJoined(t)
+	b.waitJoined(t)
+	conns, ops := tr.Stats()
+	require.Equal(t, [2]int{2, 2}, [2]int{conns, ops})
+
+	busy.send(`{"type":"complete","id":"a"}`)
+	require.Eventually(t, func() bool { _, ops := tr.Stats(); return ops == 1 }, waitTimeout, 5*time.Millisecond)
+	require.NoError(t, idle.ws.Close())
+	require.Eventually(t, func() bool { c, _ := tr.Stats(); return c == 1 }, waitTimeout, 5*time.Millisecond)
+	conns, ops = tr.Stats()
+	require.Equal(t, [2]int{1, 1}, [2]int{conns, ops})
+}
+
+// newTransportServer serves the test schema over a default transport and
+// returns the transport, its broker and its ws URL.
+func newTransportServer(t *testing.T) (*wstransport.Transport, *broker, string) {
+	t.Helper()
+	b := newBroker()
+	tr := wstransport.New(wstransport.Config{})
+	h := handler.New(newSchema(b))
+	h.AddTransport(tr)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return tr, b, "ws" + strings.TrimPrefix(srv.URL, "http")
 }

@@ -13,6 +13,26 @@ import (
 	"github.com/google/uuid"
 )
 
+const executionLogDeleteBefore = `-- name: ExecutionLogDeleteBefore :execrows
+DELETE FROM execution_logs
+WHERE id IN (SELECT l.id FROM execution_logs l WHERE l.logged_at < $1 ORDER BY l.logged_at LIMIT $2)
+`
+
+type ExecutionLogDeleteBeforeParams struct {
+	Before time.Time
+	Lim    int32
+}
+
+// Up to lim lines logged before @before, oldest first (idx_exec_logs_logged_at):
+// LOG_RETENTION deletes in batches so no statement holds many locks for long.
+func (q *Queries) ExecutionLogDeleteBefore(ctx context.Context, db DBTX, arg ExecutionLogDeleteBeforeParams) (int64, error) {
+	result, err := db.Exec(ctx, executionLogDeleteBefore, arg.Before, arg.Lim)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const executionLogInsertMany = `-- name: ExecutionLogInsertMany :exec
 INSERT INTO execution_logs (execution_id, node_execution_id, node_id, user_id, level, message, metadata, logged_at)
 SELECT v.execution_id, v.node_execution_id, v.node_id, v.user_id, v.level, v.message,

@@ -986,23 +986,26 @@ func (q *Queries) GraphExecutionOwnedBy(ctx context.Context, db DBTX, arg GraphE
 
 const graphExecutionQueueDepth = `-- name: GraphExecutionQueueDepth :one
 SELECT count(*) FILTER (WHERE status = 'QUEUED')::bigint AS queued,
-       count(*) FILTER (WHERE status = 'RUNNING')::bigint AS running
+       count(*) FILTER (WHERE status = 'RUNNING')::bigint AS running,
+       coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'QUEUED')), 0)::float8 AS oldest_queued_seconds
 FROM graph_executions
 WHERE status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL
 `
 
 type GraphExecutionQueueDepthRow struct {
-	Queued  int64
-	Running int64
+	Queued              int64
+	Running             int64
+	OldestQueuedSeconds float64
 }
 
-// Top-level runs waiting for a worker and held by one, across all workers:
-// the queue-depth gauges every engine process exports. Both statuses are
-// in the claim index's predicate, so this reads no finished run.
+// Top-level runs waiting for a worker and held by one, across all workers,
+// and how long the oldest waiting one has waited (0 when none): the queue
+// gauges every engine process exports. Both statuses are in the claim
+// index's predicate, so this reads no finished run.
 func (q *Queries) GraphExecutionQueueDepth(ctx context.Context, db DBTX) (GraphExecutionQueueDepthRow, error) {
 	row := db.QueryRow(ctx, graphExecutionQueueDepth)
 	var i GraphExecutionQueueDepthRow
-	err := row.Scan(&i.Queued, &i.Running)
+	err := row.Scan(&i.Queued, &i.Running, &i.OldestQueuedSeconds)
 	return i, err
 }
 

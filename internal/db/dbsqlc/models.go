@@ -910,18 +910,6 @@ type ExecutionLog struct {
 	LoggedAt        time.Time
 }
 
-type ExecutionMetric struct {
-	ID              uuid.UUID
-	ExecutionID     uuid.UUID
-	NodeExecutionID uuid.NullUUID
-	NodeID          uuid.NullUUID
-	MetricName      string
-	MetricValue     float64
-	MetricUnit      string
-	Tags            json.RawMessage
-	RecordedAt      time.Time
-}
-
 type Graph struct {
 	ID                uuid.UUID
 	Version           int32
@@ -1071,6 +1059,17 @@ type ScheduleOccurrence struct {
 	ExecutionID  uuid.NullUUID
 	Error        *string
 	FiredAt      time.Time
+}
+
+type SystemMetricsSample struct {
+	At                  time.Time
+	CpuUsage            float64
+	MemoryUsage         float64
+	DiskUsage           float64
+	ActiveExecutions    int32
+	QueueSize           int32
+	ErrorRate           float64
+	OldestQueuedSeconds float64
 }
 
 type User struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/agentgraph/agentgraph/blocks/llm"
 )
@@ -81,11 +82,35 @@ func newAIRun(rc *RunContext, modelName string) (*aiRun, error) {
 	} else {
 		cfg.HTTPClient = httpClient(rc) // a user's base URL goes through the SSRF guard
 	}
-	p, err := llm.New(cfg)
+	var p llm.Provider
+	if cred.Operator {
+		p, err = operatorProvider(cfg)
+	} else {
+		p, err = llm.New(cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &aiRun{rc: rc, model: m, name: modelName, provider: p, operator: cred.Operator}, nil
+}
+
+// operatorProviders holds one provider per operator configuration: building
+// an SDK client per call was a third of an AI block's CPU (profiled with
+// 2,000 calls at once, BENCHMARKS.md); the clients are safe for concurrent
+// use. Operator keys are few and fixed, so the map stays small; users'
+// own keys still get a client per call, never kept past it.
+var operatorProviders sync.Map // llm.Config → llm.Provider
+
+func operatorProvider(cfg llm.Config) (llm.Provider, error) {
+	if p, ok := operatorProviders.Load(cfg); ok {
+		return p.(llm.Provider), nil
+	}
+	p, err := llm.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	got, _ := operatorProviders.LoadOrStore(cfg, p)
+	return got.(llm.Provider), nil
 }
 
 // maxOutput is the max_tokens a call asks for: the input's, else the

@@ -92,3 +92,10 @@ func SelfCPU() time.Duration { return selfCPU() }
 // MachineCPU is the busy CPU time of the whole machine so far, summed over
 // cores (the machine may be shared: it says how much was left).
 func MachineCPU() time.Duration { return machineCPU() }
+
+// SettledMemory is the process's heap and stacks in use (the minimum
+// sampled across GC cycles, as the idle phase reads them) and its RSS.
+func (p *Process) SettledMemory(ctx context.Context, maxWait time.Duration) (heapStack, rss uint64, err error) {
+	m, err := settledMemory(ctx, p.s.base, p.s.pid(), maxWait)
+	return m.heapStack(), m.RSS, err
+}

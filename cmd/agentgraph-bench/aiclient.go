@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// apiClient is the ai bench's view of the launched serve: GraphQL over
+// HTTP to start runs, graphql-transport-ws to follow them, as a UI does.
+type apiClient struct {
+	base, key string
+	http      *http.Client
+}
+
+func newAPIClient(base, key string) *apiClient {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &apiClient{base: base, key: key, http: &http.Client{Transport: t, Timeout: 2 * time.Minute}}
+}
+
+// execute starts a run of graph with inputs and returns its id.
+func (c *apiClient) execute(ctx context.Context, graphID string, inputs map[string]any) (string, error) {
+	body, _ := json.Marshal(map[string]any{
+		"query":     `mutation($g: ID!, $in: JSON) { executeGraph(graphId: $g, inputs: $in) { id } }`,
+		"variables": map[string]any{"g": graphID, "in": inputs}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Data struct {
+			ExecuteGraph struct{ ID string } `json:"executeGraph"`
+		} `json:"data"`
+		Errors []struct{ Message string } `json:"errors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return "", fmt.Errorf("executeGraph: %s: %w", resp.Status, err)
+	}
+	if len(out.Errors) > 0 || out.Data.ExecuteGraph.ID == "" {
+		return "", fmt.Errorf("executeGraph: %+v", out.Errors)
+	}
+	return out.Data.ExecuteGraph.ID, nil
+}
+
+var aiDialer = websocket.Dialer{
+	Subprotocols: []string{"graphql-transport-ws"}, ReadBufferSize: 1024, WriteBufferSize: 1024,
+	HandshakeTimeout: 30 * time.Second,
+	Proxy:            func(*http.Request) (*url.URL, error) { return nil, nil },
+}
+
+// runWatch follows one run's executionEvents until the stream completes.
+type runWatch struct {
+	ws         *websocket.Conn
+	firstDelta time.Time // when the first NODE_OUTPUT_DELTA frame was read
+	deltaText  string    // its text
+	status     string    // the run's last status seen
+	err        error
+	done       chan struct{} // closed when the stream ended
+}
+
+// follow subscribes to run id's events and returns once its SNAPSHOT came.
+func (c *apiClient) follow(id string) (*runWatch, error) {
+	ws, resp, err := aiDialer.Dial(strings.Replace(c.base, "http", "ws", 1)+"/graphql", nil)
+	if err != nil {
+		return nil, fmt.Errorf("dial: %w", err)
+	}
+	_ = resp.Body.Close()
+	w := &runWatch{ws: ws, done: make(chan struct{})}
+	fail := func(err error) (*runWatch, error) { _ = ws.Close(); return nil, err }
+	_ = ws.SetReadDeadline(time.Now().Add(60 * time.Second))
+	msgs := []any{
+		map[string]any{"type": "connection_init", "payload": map[string]string{"Authorization": "Bearer " + c.key}},
+		map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{
+			"query":     `subscription($id: ID!) { executionEvents(executionId: $id) { kind status value } }`,
+			"variables": map[string]string{"id": id}}},
+	}
+	if err := ws.WriteJSON(msgs[0]); err != nil {
+		return fail(err)
+	}
+	var m aiWSMessage
+	if err := ws.ReadJSON(&m); err != nil || m.Type != "connection_ack" {
+		return fail(fmt.Errorf("connection_init: got %q (%v)", m.Type, err))
+	}
+	if err := ws.WriteJSON(msgs[1]); err != nil {
+		return fail(err)
+	}
+	m = aiWSMessage{}
+	if err := ws.ReadJSON(&m); err != nil {
+		return fail(err)
+	}
+	if ev := m.Payload.Data.Event; m.Type != "next" || ev == nil || ev.Kind != "SNAPSHOT" {
+		return fail(fmt.Errorf("expected a SNAPSHOT first, got %q %+v", m.Type, m.Payload.Errors))
+	}
+	w.status = m.Payload.Data.Event.Status
+	_ = ws.SetReadDeadline(time.Time{})
+	go w.read()
+	return w, nil
+}
+
+type aiWSMessage struct {
+	Type    string `json:"type"`
+	Payload struct {
+		Data struct {
+			Event *struct {
+				Kind   string          `json:"kind"`
+				Status string          `json:"status"`
+				Value  json.RawMessage `json:"value"`
+			} `json:"executionEvents"`
+		} `json:"data"`
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	} `json:"payload"`
+}
+
+func (w *runWatch) read() {
+	defer close(w.done)
+	defer w.ws.Close()
+	for {
+		_, data, err := w.ws.ReadMessage()
+		at := time.Now() // before decoding: parsing is the client's cost
+		if err != nil {
+			w.err = err
+			return
+		}
+		var m aiWSMessage
+		if err := json.Unmarshal(data, &m); err != nil {
+			w.err = err
+			return
+		}
+		switch m.Type {
+		case "ping":
+			_ = w.ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"pong"}`))
+		case "complete":
+			return
+		case "next":
+			ev := m.Payload.Data.Event
+			if ev == nil {
+				continue
+			}
+			if ev.Kind == "NODE_OUTPUT_DELTA" && w.firstDelta.IsZero() {
+				w.firstDelta = at
+				_ = json.Unmarshal(ev.Value, &w.deltaText)
+			}
+			if ev.Kind == "GRAPH_STATUS" || ev.Kind == "SNAPSHOT" {
+				w.status = ev.Status
+			}
+		default:
+			w.err = fmt.Errorf("unexpected %q message: %s", m.Type, data)
+			return
+		}
+	}
+}
+
+// wait returns the run's final status once its stream completed.
+func (w *runWatch) wait(ctx context.Context) (string, error) {
+	select {
+	case <-w.done:
+		return w.status, w.err
+	case <-ctx.Done():
+		_ = w.ws.Close()
+		<-w.done
+		return w.status, ctx.Err()
+	}
+}

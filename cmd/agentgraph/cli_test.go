@@ -33,6 +33,7 @@ func TestBinary(t *testing.T) {
 		"ServeHealthAndGracefulShutdown": testServeHealthAndGracefulShutdown,
 		"WorkerAdminEndpoints":           testWorkerAdminEndpoints,
 		"HelpListsNoBenchmark":           testHelpListsNoBenchmark,
+		"TracesAcrossProcesses":          testTracesAcrossProcesses,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

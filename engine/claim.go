@@ -135,20 +135,22 @@ func (e *Engine) startClaimed(ctx context.Context, c *db.Claimed, parent *run) (
 			UserID: c.Exec.UserID.String(), Seq: c.Exec.LastSeq, Kind: events.KindGraphStatus,
 			Status: string(model.StatusRunning), At: e.now().UTC()})
 	}
+	base, span := e.startRunSpan(c)
 	if c.Resumes > MaxResumes {
 		// Taken over again and again: whatever kills its workers or refuses
 		// its writes will happen again. End it instead of looping forever.
-		return e.failClaimed(ctx, c, parent, fmt.Sprintf(
+		return e.failClaimed(ctx, c, parent, base, fmt.Sprintf(
 			"the run was taken over %d times from workers that stopped or could not store it; giving up (see the workers' logs)", c.Resumes))
 	}
-	r, err := e.loadRun(ctx, c, parent)
+	r, err := e.loadRun(ctx, c, parent, base)
 	if err != nil {
 		var inputErr *model.InputError
 		if !errors.As(err, &inputErr) {
-			e.log.Error("loading run; it resumes after its lease expires", "execution", c.Exec.ID, "err", err)
+			e.log.ErrorContext(base, "loading run; it resumes after its lease expires", "execution_id", c.Exec.ID, "err", err)
+			failSpan(span, err)
 			return nil, err
 		}
-		return e.failClaimed(ctx, c, parent, err.Error())
+		return e.failClaimed(ctx, c, parent, base, err.Error())
 	}
 	e.begin(r, c.CancelRequested)
 	return r, nil
@@ -159,16 +161,17 @@ func (e *Engine) startClaimed(ctx context.Context, c *db.Claimed, parent *run) (
 // Node executions a previous worker left open end with it (CANCELLED, and
 // refunded unless they yielded something: run.refund); when the graph
 // cannot be loaded they are named by their node ids.
-func (e *Engine) failClaimed(ctx context.Context, c *db.Claimed, parent *run, msg string) (*run, error) {
+func (e *Engine) failClaimed(ctx context.Context, c *db.Claimed, parent *run, base context.Context, msg string) (*run, error) {
 	g, err := e.compiled(ctx, c.Exec.GraphID, c.Exec.GraphVersion)
 	if err != nil {
 		g = &graph{nodes: map[uuid.UUID]*gnode{}}
 	}
-	r := newRun(e, c.Exec, g, parent)
+	r := newRun(e, c.Exec, g, parent, base)
 	if !c.WasQueued {
 		nes, err := e.store.NodeExecutionsByExecutions(ctx, []uuid.UUID{c.Exec.ID})
 		if err != nil {
-			e.log.Error("loading a run to fail it; it resumes after its lease expires", "execution", c.Exec.ID, "err", err)
+			e.log.ErrorContext(base, "loading a run to fail it; it resumes after its lease expires", "execution_id", c.Exec.ID, "err", err)
+			failSpan(r.span, err)
 			return nil, err
 		}
 		for _, ne := range nes[c.Exec.ID] {

@@ -115,7 +115,7 @@ func (d *deltaBuffer) flush() {
 		err = d.e.pub.Publish(ctx, ev)
 	}
 	if err != nil {
-		d.e.log.Warn("publishing a live delta failed (the stored output is unaffected)", "execution", d.r.id, "err", err)
+		d.e.log.WarnContext(d.r.ctx, "publishing a live delta failed (the stored output is unaffected)", "execution_id", d.r.id, "err", err)
 	}
 }
 
@@ -136,7 +136,7 @@ func (d *deltaBuffer) close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := pp.EndPartial(ctx, d.r.ids[0], d.x.sid(), d.pins); err != nil {
-			d.e.log.Warn("dropping a node's partial text failed (it expires)", "execution", d.r.id, "err", err)
+			d.e.log.WarnContext(d.r.ctx, "dropping a node's partial text failed (it expires)", "execution_id", d.r.id, "err", err)
 		}
 	}
 }

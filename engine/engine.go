@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/batch"
@@ -98,6 +99,9 @@ type Options struct {
 	// Costs, if set, gives the block costs in force; by default the
 	// operator-set ones from the database (costcache.go), else the code's.
 	Costs CostSource
+	// Tracer, if set, traces runs and block runs (trace.go) and has each
+	// submitted run store its trace context; nil: no tracing at all.
+	Tracer trace.Tracer
 }
 
 // CostSource gives a block's costs in force; code is the block's costs as

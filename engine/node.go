@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/db"
@@ -134,7 +135,7 @@ func (r *run) newExec(n *gnode) *nodeExec {
 // illegal move is a bug: it is logged and refused, never applied.
 func (r *run) setStatus(x *nodeExec, s model.Status, errMsg string) bool {
 	if x.status != "" && !x.status.CanMoveTo(s) {
-		r.e.log.Error("illegal node status move refused", "execution", r.id, "node", x.n.key, "from", x.status, "to", s)
+		r.e.log.ErrorContext(r.ctx, "illegal node status move refused", "execution_id", r.id, "node", x.n.key, "from", x.status, "to", s)
 		return false
 	}
 	if x.status == "" && s != model.StatusQueued {
@@ -287,6 +288,12 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 		ctx, cancelSecs = context.WithTimeoutCause(ctx, time.Duration(secs)*time.Second, errSecondsSpent)
 		defer cancelSecs()
 	}
+	var span trace.Span
+	if r.traced {
+		// The block's context carries its span: a child run it starts
+		// (AGENT) stores it as its parent.
+		ctx, span = r.startNodeSpan(ctx, x)
+	}
 	agents := &agentRunner{e: e, r: r, x: x}
 	rc := &blocks.RunContext{ExecutionID: r.ids[0], NodeID: x.n.idStr, UserID: r.ids[2],
 		GraphID: r.ids[1], UserContext: r.userContext(), Agents: agents, Logger: agents,
@@ -389,7 +396,14 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 	}
 	r.finishNode(x, err)
 	r.markPending()
+	var end nodeOutcome
+	if span != nil {
+		end = nodeOutcome{status: x.status, cost: x.charged, errMsg: x.errMsg}
+	}
 	r.mu.Unlock()
+	if span != nil {
+		endNodeSpan(span, end)
+	}
 }
 
 // hasNUL reports whether encoded JSON holds a NUL character (an unescaped

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/db"
@@ -34,6 +35,11 @@ type run struct {
 	done    chan struct{} // closed once the run's end is committed or it was abandoned
 	timer   *time.Timer
 	endOnce sync.Once
+
+	// span is this engine's span of the run (nil without a tracer); traced:
+	// it is sampled, so its block runs get spans too (trace.go).
+	span   trace.Span
+	traced bool
 
 	mu       sync.Mutex
 	seq      int64 // last event sequence assigned
@@ -70,14 +76,19 @@ type run struct {
 // errStopped is the cause a run's context carries once the run ended.
 var errStopped = errors.New("run stopped")
 
-func newRun(e *Engine, exec *model.GraphExecution, g *graph, parent *run) *run {
+// newRun builds a run whose work derives from base (carrying the run's
+// span, if traced).
+func newRun(e *Engine, exec *model.GraphExecution, g *graph, parent *run, base context.Context) *run {
 	r := &run{e: e, id: exec.ID, exec: exec, g: g, parent: parent, w: e.writerFor(exec.ID),
 		done: make(chan struct{}), status: model.StatusRunning, seq: exec.LastSeq,
 		waiting: map[uuid.UUID][]*nodeExec{}, static: map[uuid.UUID]map[string]any{},
 		outputs: map[string][]json.RawMessage{}}
 	r.pending.writtenSeq = exec.LastSeq
 	r.ids = [3]string{exec.ID.String(), exec.GraphID.String(), exec.UserID.String()}
-	r.ctx, r.cancel = context.WithCancelCause(context.Background())
+	r.ctx, r.cancel = context.WithCancelCause(base)
+	if span := trace.SpanFromContext(base); span.SpanContext().IsValid() {
+		r.span, r.traced = span, span.IsRecording()
+	}
 	_ = json.Unmarshal(exec.Inputs, &r.inputs)
 	if len(exec.Outputs) > 0 {
 		_ = json.Unmarshal(exec.Outputs, &r.outputs)
@@ -139,7 +150,7 @@ func (r *run) abandon(reason string) bool {
 	}
 	r.closed, r.abandoned = true, true
 	r.mu.Unlock()
-	r.e.log.Info("run abandoned locally", "execution", r.id, "reason", reason)
+	r.e.log.InfoContext(r.ctx, "run abandoned locally", "execution_id", r.id, "reason", reason)
 	r.cancel(errStopped)
 	r.end()
 	return true
@@ -154,6 +165,7 @@ func (r *run) end() {
 		if r.stopTimer != nil {
 			r.stopTimer.Stop()
 		}
+		r.endSpan()
 		r.e.forget(r)
 		close(r.done)
 		if f := r.e.opts.OnRunEnd; f != nil && !r.abandoned {
@@ -166,12 +178,12 @@ func (r *run) end() {
 // statuses and outputs, waiting partial inputs, static link values, graph
 // outputs. Executions that were in flight are scheduled again; completed
 // ones never run again.
-func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run) (*run, error) {
+func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run, base context.Context) (*run, error) {
 	g, err := e.compiled(ctx, c.Exec.GraphID, c.Exec.GraphVersion)
 	if err != nil {
 		return nil, err
 	}
-	r := newRun(e, c.Exec, g, parent)
+	r := newRun(e, c.Exec, g, parent, base)
 	if c.WasQueued {
 		// QUEUED until this claim: no node execution or waiting input can
 		// exist yet (they are only written by the run's lease holder).

@@ -93,7 +93,7 @@ func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID,
 	// trip, one commit, and no trip through the claim loop.
 	local := parent == nil && e.reserveLocal()
 	n := db.NewExecution{ID: newID(), GraphID: fg.ID, GraphVersion: fg.Version, UserID: userID, Inputs: inputs,
-		UserContext: uc, ParentNodeExecutionID: parent, MaxCost: maxCost}
+		UserContext: uc, ParentNodeExecutionID: parent, MaxCost: maxCost, TraceContext: e.traceContext(ctx)}
 	var ex *model.GraphExecution
 	var claimed *db.Claimed
 	if local {

@@ -2,10 +2,11 @@
 -- A new run, QUEUED, with its first event (seq 1) already counted. A child
 -- run (of an AGENT block) says so in its trigger.
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
-                              parent_node_execution_id, last_seq, stats, max_cost, trigger_kind)
+                              parent_node_execution_id, last_seq, stats, max_cost, trigger_kind, trace_context)
 VALUES (@id, @graph_id, @graph_version, @user_id, 'QUEUED', @inputs, @user_context,
         sqlc.narg('parent_node_execution_id'), 1, @stats, sqlc.narg('max_cost'),
-        CASE WHEN sqlc.narg('parent_node_execution_id')::uuid IS NULL THEN 'MANUAL' ELSE 'AGENT' END::trigger_kind)
+        CASE WHEN sqlc.narg('parent_node_execution_id')::uuid IS NULL THEN 'MANUAL' ELSE 'AGENT' END::trigger_kind,
+        sqlc.narg('trace_context'))
 RETURNING *;
 
 -- name: GraphExecutionInsertClaimed :many
@@ -13,13 +14,15 @@ RETURNING *;
 -- autocommitted statement: QUEUED (seq 1) and RUNNING (seq 2) are both
 -- counted, as an insert followed by GraphExecutionClaimByID would leave
 -- them. @rows is a JSON array of {id, graph_id, graph_version, user_id,
--- inputs, user_context, max_cost}.
+-- inputs, user_context, max_cost, trace_context}.
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
-                              last_seq, stats, started_at, lease_owner, lease_expires_at, max_cost)
+                              last_seq, stats, started_at, lease_owner, lease_expires_at, max_cost, trace_context)
 SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'RUNNING', r.inputs, r.user_context,
-       2, @stats, now(), @owner::text, now() + make_interval(secs => @lease_seconds::float8), r.max_cost
+       2, @stats, now(), @owner::text, now() + make_interval(secs => @lease_seconds::float8), r.max_cost,
+       r.trace_context
 FROM jsonb_to_recordset(@rows::jsonb)
-     AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb, max_cost bigint)
+     AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb, max_cost bigint,
+          trace_context text)
 RETURNING *;
 
 -- name: SubmitTargets :many

@@ -3,13 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,6 +34,7 @@ func TestBinary(t *testing.T) {
 		"WorkerAdminEndpoints":           testWorkerAdminEndpoints,
 		"HelpListsNoBenchmark":           testHelpListsNoBenchmark,
 		"DashboardNamesExportedMetrics":  testDashboardNamesExportedMetrics,
+		"TracesAcrossProcesses":          testTracesAcrossProcesses,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -199,16 +200,20 @@ func testWorkerAdminEndpoints(t *testing.T, bin string) {
 	done := make(chan error, 1)
 	t.Cleanup(func() { _ = cmd.Process.Kill() }) // a no-op once it has exited
 	// The admin address is logged once bound (the kernel picked the port);
-	// "worker running" follows once the engine has started.
-	adminLine := regexp.MustCompile(`msg="admin endpoints" addr=(\S+)`)
+	// "worker running" follows once the engine has started. The log is JSON
+	// (the default when it is not a terminal).
 	addr, running := make(chan string, 1), make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			if m := adminLine.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) != nil {
+				continue
 			}
-			if strings.Contains(sc.Text(), "worker running") {
+			switch line.Msg {
+			case "admin endpoints":
+				addr <- line.Addr
+			case "worker running":
 				close(running)
 			}
 		}

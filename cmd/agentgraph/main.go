@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/agentgraph/agentgraph/internal/logging"
 )
 
 const usage = `agentgraph — AI-agent workflow platform (GraphQL API + engine)
@@ -32,7 +34,8 @@ limit). serve answers /metrics, /healthz and /readyz on its API address; with AD
 Configuration comes from the environment: DATABASE_URL, REDIS_URL, REDIS_PREFIX, LISTEN_ADDR, ADMIN_ADDR,
 PPROF_ADDR, ENCRYPTION_KEY, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, ALLOWED_ORIGINS, WORKERS, MAX_NODES,
 MAX_RUNS_PER_USER, MAX_NODE_EXECUTIONS_PER_RUN, RUN_TIMEOUT, NODE_TIMEOUT, LEASE_DURATION, SHUTDOWN_GRACE,
-DB_MAX_CONNS, ALLOW_PRIVATE_NETWORK (README.md, "Configuration").
+DB_MAX_CONNS, ALLOW_PRIVATE_NETWORK, LOG_FORMAT, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_*
+variables (README.md, "Configuration" and "Logs and traces").
 `
 
 func main() {
@@ -40,11 +43,15 @@ func main() {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger, err := logging.FromEnv(os.Getenv, os.Stderr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "agentgraph: %v\n", err)
+		os.Exit(1)
+	}
+	slog.SetDefault(logger) // for the few places without an injected logger
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	var err error
 	args := os.Args[2:]
 	switch os.Args[1] {
 	case "serve":

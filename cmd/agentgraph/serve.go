@@ -68,6 +68,7 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		MaxFields: cfg.MaxFields, MaxAliases: cfg.MaxAliases, Webhooks: a.Webhooks, Integrations: a.Integrations,
 		RateLimiter: ratelimit.New(a.Redis, cfg.RedisPrefix, ratelimit.Options{
 			RPS: cfg.RateLimitRPS, Burst: cfg.RateLimitBurst, Logger: logger}),
+		Tracer: a.Tracing.Tracer(),
 	})
 	app.RegisterWebsocketMetrics(a.Registry, h.WebsocketStats)
 	ln, err := net.Listen("tcp", cfg.ListenAddr)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/integrations"
 	"github.com/agentgraph/agentgraph/internal/schedule"
 	"github.com/agentgraph/agentgraph/internal/sysmetrics"
+	"github.com/agentgraph/agentgraph/internal/tracing"
 	"github.com/agentgraph/agentgraph/internal/webhooks"
 )
 
@@ -53,6 +55,9 @@ type App struct {
 	// every process runs one, a lease lets one of them work at a time.
 	Housekeeper *housekeeping.Keeper
 	Registry    *prometheus.Registry
+	// Tracing exports spans when OTEL_EXPORTER_OTLP_ENDPOINT is set; nil
+	// (tracing off, Tracing.Tracer() nil) otherwise.
+	Tracing *tracing.Provider
 
 	log         *slog.Logger
 	readyChecks []func(ctx context.Context) error
@@ -99,7 +104,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 	for p, k := range cfg.OperatorModelKeys() {
 		operator[p] = blocks.Credential{Secret: k[0], BaseURL: k[1]}
 	}
+	if a.Tracing, err = tracing.FromEnv(ctx, os.Getenv, logger); err != nil {
+		d.Close()
+		return nil, err
+	}
 	opts := engine.Options{
+		Tracer:  a.Tracing.Tracer(),
 		MaxRuns: cfg.Workers, MaxNodes: cfg.MaxNodes, MaxRunsPerUser: cfg.MaxRunsPerUser,
 		MaxNodeExecutions: cfg.MaxNodeExecs, LeaseDuration: cfg.LeaseDuration, ShutdownGrace: cfg.ShutdownGrace,
 		RunTimeout: cfg.RunTimeout, NodeTimeout: cfg.NodeTimeout,
@@ -120,7 +130,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 	a.Webhooks = webhooks.New(d.Store, cipher, cfg.MaxRunsPerUser, a.Engine.Queued)
 	for _, ch := range cfg.AlertChannels {
 		if _, _, err := alerting.ParseChannel(ch); err != nil {
-			d.Close()
+			a.Close()
 			return nil, fmt.Errorf("ALERT_CHANNELS: %v", err)
 		}
 	}
@@ -131,6 +141,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 	a.Housekeeper = housekeeping.New(d.Store, &sysmetrics.Sampler{Store: d.Store}, logger, housekeeping.Options{
 		Interval: cfg.MetricsInterval, MetricsRetention: cfg.MetricsRetention, LogRetention: cfg.LogRetention})
 	return a, nil
+}
+
+// Close flushes the spans not yet exported (for up to 5 seconds) and
+// closes the connections. Call it after Stop.
+func (a *App) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.Tracing.Shutdown(ctx); err != nil {
+		a.log.Warn("flushing traces", "err", err)
+	}
+	a.Deps.Close()
 }
 
 // AddReadyCheck adds a condition /readyz requires besides Postgres and

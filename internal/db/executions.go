@@ -150,6 +150,9 @@ func executionFromRow(r dbsqlc.GraphExecution) *model.GraphExecution {
 		v := r.MaxCost.Int64
 		e.MaxCost = &v
 	}
+	if r.TraceContext != nil {
+		e.TraceContext = *r.TraceContext
+	}
 	_ = json.Unmarshal(r.Stats, &e.Stats)
 	_ = json.Unmarshal(r.UserContext, &e.UserContext)
 	if r.ParentNodeExecutionID.Valid {

@@ -40,6 +40,7 @@ type NewExecution struct {
 	UserContext           model.UserContext
 	ParentNodeExecutionID *uuid.UUID
 	MaxCost               *int64 // the run's budget in credits; nil: none
+	TraceContext          string // the W3C traceparent it was created under; "": none
 }
 
 // newRunStats is the stats column of a run not yet started.
@@ -74,6 +75,9 @@ func (s *Store) insertExecution(ctx context.Context, n NewExecution) (*model.Gra
 	if n.MaxCost != nil {
 		p.MaxCost = pgtype.Int8{Int64: *n.MaxCost, Valid: true}
 	}
+	if n.TraceContext != "" {
+		p.TraceContext = &n.TraceContext
+	}
 	row, err := s.q.GraphExecutionInsert(ctx, s.db, p)
 	if err != nil {
 		return nil, err
@@ -102,6 +106,7 @@ func (s *Store) ExecutionInsertClaimed(ctx context.Context, ns []NewExecution, o
 		Inputs       any             `json:"inputs"`
 		UserContext  json.RawMessage `json:"user_context"`
 		MaxCost      *int64          `json:"max_cost"`
+		TraceContext *string         `json:"trace_context"`
 	}
 	rows := make([]row, len(ns))
 	for i, n := range ns {
@@ -110,7 +115,10 @@ func (s *Store) ExecutionInsertClaimed(ctx context.Context, ns []NewExecution, o
 		if n.Inputs == nil {
 			inputs = map[string]any{}
 		}
-		rows[i] = row{n.ID, n.GraphID, n.GraphVersion, n.UserID, inputs, uc, n.MaxCost}
+		rows[i] = row{n.ID, n.GraphID, n.GraphVersion, n.UserID, inputs, uc, n.MaxCost, nil}
+		if n.TraceContext != "" {
+			rows[i].TraceContext = &n.TraceContext
+		}
 	}
 	b, err := json.Marshal(rows)
 	if err != nil {
@@ -208,7 +216,7 @@ func (s *Store) ExecutionClaim(ctx context.Context, owner string, leaseSeconds f
 				IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 				LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
 				TriggerKind: r.TriggerKind, ScheduleID: r.ScheduleID, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID,
-				MaxCost: r.MaxCost,
+				MaxCost: r.MaxCost, TraceContext: r.TraceContext,
 			}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)})
 		}
 		return nil
@@ -231,7 +239,7 @@ func (s *Store) ExecutionClaimByID(ctx context.Context, owner string, leaseSecon
 		IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 		LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
 		TriggerKind: r.TriggerKind, ScheduleID: r.ScheduleID, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID,
-		MaxCost: r.MaxCost,
+		MaxCost: r.MaxCost, TraceContext: r.TraceContext,
 	}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)}, nil
 }
 

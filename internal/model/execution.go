@@ -124,6 +124,10 @@ type GraphExecution struct {
 	// MaxCost is the run's budget in credits (nil: none): the engine starts
 	// no charge that would take the run's spend past it.
 	MaxCost *int64
+	// TraceContext is the W3C traceparent of the span the run was created
+	// under ("" when not traced): every worker that runs it continues that
+	// trace.
+	TraceContext string
 }
 
 // ExecutionSnapshot is a run and its node executions as of one consistent

@@ -53,7 +53,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		// message (positions and path have their own members).
 		code, msg := classify(err, gerr.Message)
 		if code == CodeInternal && !errors.Is(err, context.Canceled) {
-			logger.Error("internal error", "path", gerr.Path.String(), "err", err)
+			logger.ErrorContext(ctx, "internal error", "path", gerr.Path.String(), "err", err)
 			msg = "internal error"
 		}
 		gerr.Message = msg
@@ -118,7 +118,7 @@ func problemsJSON(ps []model.Problem) []map[string]any {
 // recoverPanic turns a resolver panic into INTERNAL, logging the detail.
 func recoverPanic(logger *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
-		logger.Error("resolver panic", "panic", fmt.Sprint(p))
+		logger.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p))
 		return errors.New("internal error")
 	}
 }

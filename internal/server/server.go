@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/agentgraph/agentgraph/graph"
 	"github.com/agentgraph/agentgraph/internal/adminhttp"
@@ -54,6 +55,9 @@ type Options struct {
 	// RateLimiter limits HTTP requests and websocket subscribes per user
 	// (or client address) across instances; nil: no limit.
 	RateLimiter *ratelimit.Limiter
+	// Tracer, if set, gives every GraphQL operation a span (tracing.go);
+	// nil: none.
+	Tracer trace.Tracer
 }
 
 // NewGraphQL builds the gqlgen handler with explicit transports and
@@ -63,6 +67,9 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	setComplexity(&cfg.Complexity)
 	authorized := authorize{rules: authz.Root}
 	srv := handler.New(authorizedSchema{ExecutableSchema: graph.NewExecutableSchema(cfg), authorize: authorized})
+	if o.Tracer != nil {
+		srv.Use(operationSpans{tracer: o.Tracer}) // first: the outermost interceptor
+	}
 	wsCfg := wstransport.Config{
 		InitFunc: func(ctx context.Context, payload map[string]any) (context.Context, error) {
 			tok := tokenFromPayload(payload)

@@ -952,6 +952,7 @@ type GraphExecution struct {
 	WebhookID             uuid.NullUUID
 	DeliveryID            *string
 	MaxCost               pgtype.Int8
+	TraceContext          *string
 }
 
 type IntegrationCredential struct {

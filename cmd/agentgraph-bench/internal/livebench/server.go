@@ -44,12 +44,13 @@ func startServer(ctx context.Context, bin string, env map[string]string, logger 
 }
 
 // launch starts bin with args and env added to ours (LISTEN_ADDR
-// 127.0.0.1:0 and a short SHUTDOWN_GRACE unless env says otherwise) and
+// 127.0.0.1:0, a short SHUTDOWN_GRACE and text logs unless env says otherwise) and
 // returns once a line of its log matches ready; a submatch is the address
 // it serves on.
 func launch(ctx context.Context, bin string, args []string, env map[string]string, ready *regexp.Regexp, logger *slog.Logger) (*server, error) {
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "LISTEN_ADDR=127.0.0.1:0", "SHUTDOWN_GRACE=2s")
+	// Text logs: the lines waited for below are matched in that format.
+	cmd.Env = append(os.Environ(), "LISTEN_ADDR=127.0.0.1:0", "SHUTDOWN_GRACE=2s", "LOG_FORMAT=text")
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v) // later entries win
 	}

@@ -8,6 +8,15 @@ func BuiltinBlocks() []Block {
 		// graph interface
 		AgentInputBlock(),
 		GenericWebhookTriggerBlock(),
+		// AutoGPT's typed graph inputs (inputs.go)
+		AgentShortTextInputBlock(),
+		AgentLongTextInputBlock(),
+		AgentNumberInputBlock(),
+		AgentDropdownInputBlock(),
+		AgentToggleInputBlock(),
+		AgentDateInputBlock(),
+		AgentTimeInputBlock(),
+		AgentTableInputBlock(),
 		AgentOutputBlock(),
 		AgentExecutorBlock(),
 		// basics and logic

@@ -33,7 +33,7 @@ func TestAgentOutputBlock(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, outs("output", tt.want, "name", "y"), mustRun(t, "AgentOutputBlock", tt.input))
+			require.Equal(t, outs("output", tt.want), mustRun(t, "AgentOutputBlock", tt.input))
 		})
 	}
 }

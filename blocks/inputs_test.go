@@ -33,7 +33,7 @@ func TestInputFamilyIDs(t *testing.T) {
 	for _, pin := range []string{"value", "name", "title", "description", "format", "escape_html", "advanced", "secret"} {
 		require.True(t, Builtin().HasInputPin(blockID(t, "AgentOutputBlock"), pin), "AgentOutputBlock has AutoGPT's pin %s", pin)
 	}
-	require.Equal(t, []string{"output", "name", "error"}, Builtin().OutputPins(blockID(t, "AgentOutputBlock")))
+	require.Equal(t, []string{"output", "error"}, Builtin().OutputPins(blockID(t, "AgentOutputBlock")))
 }
 
 func TestInputFamilyYieldsItsValue(t *testing.T) {

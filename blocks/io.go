@@ -51,19 +51,19 @@ type agentOutputIn struct {
 }
 
 type agentOutputOut struct {
-	Output any    `json:"output" jsonschema_description:"The value recorded as output, formatted when a format is given."`
-	Name   string `json:"name" jsonschema_description:"The name of the output the value was recorded under."`
+	Output any `json:"output" jsonschema_description:"The value recorded as output, formatted when a format is given."`
 }
 
 // AgentOutputBlock records a named output of the graph. A format template
 // sees the value both as {{value}} and, as in AutoGPT, under the output's
-// own name. AutoGPT yields `name` only when there is no format; here it is
-// always yielded, after `output`, so a link from it fires either way.
+// own name. AutoGPT's second output, `name` (the node's own name echoed,
+// and only without a format), is not offered: it would add an output to
+// every run for a value the graph already holds.
 func AgentOutputBlock() Block {
 	return Define[agentOutputIn, agentOutputOut](Info{
 		ID:          "363ae599-353e-4804-937e-b2ee3cef3da4",
 		Name:        "AgentOutputBlock",
-		Description: "Records a named output of the graph, optionally formatted with a {{value}} template (HTML-escaped when escape_html is set); yields the recorded value and its name.",
+		Description: "Records a named output of the graph, optionally formatted with a {{value}} template (values HTML-escaped when escape_html is set).",
 		Categories:  []Category{CategoryOutput},
 		Type:        TypeOutput,
 	}, func(_ context.Context, _ *RunContext, in agentOutputIn, emit Emit) error {
@@ -79,9 +79,6 @@ func AgentOutputBlock() Block {
 			}
 			out = renderTemplateEscaped(in.Format, values, escape)
 		}
-		if err := emit("output", out); err != nil {
-			return err
-		}
-		return emit("name", in.Name)
+		return emit("output", out)
 	})
 }

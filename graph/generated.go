@@ -240,11 +240,13 @@ type ComplexityRoot struct {
 		ForkedFromVersion func(childComplexity int) int
 		GraphID           func(childComplexity int) int
 		ID                func(childComplexity int) int
+		InputSchema       func(childComplexity int) int
 		IsActive          func(childComplexity int) int
 		IsTemplate        func(childComplexity int) int
 		Links             func(childComplexity int) int
 		Name              func(childComplexity int) int
 		Nodes             func(childComplexity int) int
+		OutputSchema      func(childComplexity int) int
 		Owner             func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 		Version           func(childComplexity int) int
@@ -616,6 +618,8 @@ type GraphResolver interface {
 	Links(ctx context.Context, obj *model.Graph) ([]*model.Link, error)
 	EntryNodes(ctx context.Context, obj *model.Graph) ([]*model.Node, error)
 	ExitNodes(ctx context.Context, obj *model.Graph) ([]*model.Node, error)
+	InputSchema(ctx context.Context, obj *model.Graph) (gqlscalar.JSON, error)
+	OutputSchema(ctx context.Context, obj *model.Graph) (gqlscalar.JSON, error)
 	Versions(ctx context.Context, obj *model.Graph) ([]*model.Graph, error)
 	Executions(ctx context.Context, obj *model.Graph, first *int, after *string, status *model.ExecutionStatus) (*model.GraphExecutionConnection, error)
 
@@ -1537,6 +1541,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Graph.ID(childComplexity), true
+	case "Graph.inputSchema":
+		if e.ComplexityRoot.Graph.InputSchema == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Graph.InputSchema(childComplexity), true
 	case "Graph.isActive":
 		if e.ComplexityRoot.Graph.IsActive == nil {
 			break
@@ -1567,6 +1577,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Graph.Nodes(childComplexity), true
+	case "Graph.outputSchema":
+		if e.ComplexityRoot.Graph.OutputSchema == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Graph.OutputSchema(childComplexity), true
 	case "Graph.owner":
 		if e.ComplexityRoot.Graph.Owner == nil {
 			break
@@ -3948,6 +3964,22 @@ type Graph {
   entryNodes: [Node!]!
   "Nodes with no outgoing link."
   exitNodes: [Node!]!
+  """
+  JSON Schema of the run's inputs (executeGraph's ` + "`" + `inputs` + "`" + `), as AutoGPT's
+  Graph.input_schema: one property per graph-input node (AgentInputBlock and
+  AutoGPT's typed inputs such as AgentShortTextInputBlock), keyed by its ` + "`" + `name` + "`" + `,
+  with the node's value type and format, ` + "`" + `title` + "`" + ` (the name when none),
+  ` + "`" + `description` + "`" + `, ` + "`" + `default` + "`" + ` (its value), ` + "`" + `enum` + "`" + ` (its options or
+  placeholder_values), ` + "`" + `secret` + "`" + ` (then ` + "`" + `writeOnly` + "`" + ` and never a default) and
+  ` + "`" + `advanced` + "`" + `; ` + "`" + `required` + "`" + ` lists the inputs without a value of their own.
+  """
+  inputSchema: JSON!
+  """
+  JSON Schema of the run's outputs, as AutoGPT's Graph.output_schema: one
+  property per AgentOutputBlock node, keyed by its ` + "`" + `name` + "`" + `, with its ` + "`" + `title` + "`" + `,
+  ` + "`" + `description` + "`" + `, ` + "`" + `secret` + "`" + ` (then ` + "`" + `writeOnly` + "`" + `) and ` + "`" + `advanced` + "`" + `.
+  """
+  outputSchema: JSON!
   "Every version of this graph the caller may read (all for the owner, templates only for others), newest first."
   versions: [Graph!]!
   "The caller's own runs of this graph (any version), newest first; other users' runs of a template are not shown."
@@ -5783,6 +5815,10 @@ func (ec *executionContext) childFields_Graph(ctx context.Context, field graphql
 		return ec.fieldContext_Graph_entryNodes(ctx, field)
 	case "exitNodes":
 		return ec.fieldContext_Graph_exitNodes(ctx, field)
+	case "inputSchema":
+		return ec.fieldContext_Graph_inputSchema(ctx, field)
+	case "outputSchema":
+		return ec.fieldContext_Graph_outputSchema(ctx, field)
 	case "versions":
 		return ec.fieldContext_Graph_versions(ctx, field)
 	case "executions":
@@ -10919,6 +10955,52 @@ func (ec *executionContext) fieldContext_Graph_exitNodes(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Graph_inputSchema(ctx context.Context, field graphql.CollectedField, obj *model.Graph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Graph_inputSchema(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Graph().InputSchema(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Graph_inputSchema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Graph", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Graph_outputSchema(ctx context.Context, field graphql.CollectedField, obj *model.Graph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Graph_outputSchema(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Graph().OutputSchema(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Graph_outputSchema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Graph", field, true, true, "JSON")
 }
 
 func (ec *executionContext) _Graph_versions(ctx context.Context, field graphql.CollectedField, obj *model.Graph) (ret graphql.Marshaler) {
@@ -21359,6 +21441,18 @@ func (ec *executionContext) _Graph(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Graph_exitNodes(ctx, field, obj)
+				})
+		case "inputSchema":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Graph_inputSchema(ctx, field, obj)
+				})
+		case "outputSchema":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Graph_outputSchema(ctx, field, obj)
 				})
 		case "versions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

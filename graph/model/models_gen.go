@@ -428,6 +428,18 @@ type Graph struct {
 	EntryNodes []*Node `json:"entryNodes"`
 	// Nodes with no outgoing link.
 	ExitNodes []*Node `json:"exitNodes"`
+	// JSON Schema of the run's inputs (executeGraph's `inputs`), as AutoGPT's
+	// Graph.input_schema: one property per graph-input node (AgentInputBlock and
+	// AutoGPT's typed inputs such as AgentShortTextInputBlock), keyed by its `name`,
+	// with the node's value type and format, `title` (the name when none),
+	// `description`, `default` (its value), `enum` (its options or
+	// placeholder_values), `secret` (then `writeOnly` and never a default) and
+	// `advanced`; `required` lists the inputs without a value of their own.
+	InputSchema gqlscalar.JSON `json:"inputSchema"`
+	// JSON Schema of the run's outputs, as AutoGPT's Graph.output_schema: one
+	// property per AgentOutputBlock node, keyed by its `name`, with its `title`,
+	// `description`, `secret` (then `writeOnly`) and `advanced`.
+	OutputSchema gqlscalar.JSON `json:"outputSchema"`
 	// Every version of this graph the caller may read (all for the owner, templates only for others), newest first.
 	Versions []*Graph `json:"versions"`
 	// The caller's own runs of this graph (any version), newest first; other users' runs of a template are not shown.

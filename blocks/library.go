@@ -52,6 +52,9 @@ func BuiltinBlocks() []Block {
 		GetCurrentTimeBlock(),
 		// integrations
 		SendWebRequestBlock(),
+		// the web through Jina's APIs (jina.go)
+		SearchTheWebBlock(),
+		ExtractWebsiteContentBlock(),
 		// AI (language models, blocks/llm)
 		AITextGeneratorBlock(),
 		AIStructuredResponseGeneratorBlock(),

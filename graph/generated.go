@@ -3824,7 +3824,7 @@ enum BlockCategory {
 enum BlockType {
   "An ordinary block: runs when its inputs are there and yields outputs."
   STANDARD
-  "A graph input (AgentInputBlock): fed from the run's ` + "`" + `inputs` + "`" + ` by its ` + "`" + `name` + "`" + `."
+  "A graph input (AgentInputBlock, and AutoGPT's typed inputs such as AgentShortTextInputBlock or AgentDropdownInputBlock): fed from the run's ` + "`" + `inputs` + "`" + ` by its ` + "`" + `name` + "`" + `."
   INPUT
   "A graph output (AgentOutputBlock): what it receives becomes the run's ` + "`" + `outputs` + "`" + ` under its ` + "`" + `name` + "`" + `."
   OUTPUT
@@ -4283,7 +4283,7 @@ type GraphExecution {
   userId: ID!
   "The run's status."
   status: ExecutionStatus!
-  "The inputs given to executeGraph: a JSON object of graph input name (an AgentInputBlock's ` + "`" + `name` + "`" + `) → value."
+  "The inputs given to executeGraph: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `) → value."
   inputs: JSON!
   "Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on."
   outputs: JSON!
@@ -4755,7 +4755,7 @@ type Mutation {
     graphId: ID!
     "The version to run (1 or more); when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
-    "The graph's inputs: a JSON object of graph input name (an AgentInputBlock's ` + "`" + `name` + "`" + `) → value. Inputs without a default must be given; unknown names are refused."
+    "The graph's inputs: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `, see Graph.inputSchema) → value. Inputs without a default must be given; unknown names are refused; a value must fit its input (its type, one of its options, a valid date or time), else BAD_USER_INPUT naming ` + "`" + `inputs.<name>` + "`" + `."
     inputs: JSON
     "The time zone, locale and preferences the run's blocks see; the caller's own where omitted."
     userContext: UserContextInput

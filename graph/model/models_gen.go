@@ -483,7 +483,7 @@ type GraphExecution struct {
 	UserID string `json:"userId"`
 	// The run's status.
 	Status ExecutionStatus `json:"status"`
-	// The inputs given to executeGraph: a JSON object of graph input name (an AgentInputBlock's `name`) → value.
+	// The inputs given to executeGraph: a JSON object of graph input name (an input block's `name`) → value.
 	Inputs gqlscalar.JSON `json:"inputs"`
 	// Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on.
 	Outputs gqlscalar.JSON `json:"outputs"`
@@ -1622,7 +1622,7 @@ type BlockType string
 const (
 	// An ordinary block: runs when its inputs are there and yields outputs.
 	BlockTypeStandard BlockType = "STANDARD"
-	// A graph input (AgentInputBlock): fed from the run's `inputs` by its `name`.
+	// A graph input (AgentInputBlock, and AutoGPT's typed inputs such as AgentShortTextInputBlock or AgentDropdownInputBlock): fed from the run's `inputs` by its `name`.
 	BlockTypeInput BlockType = "INPUT"
 	// A graph output (AgentOutputBlock): what it receives becomes the run's `outputs` under its `name`.
 	BlockTypeOutput BlockType = "OUTPUT"

@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -182,4 +183,17 @@ func TestGraphField(t *testing.T) {
 	require.False(t, ok)
 	_, ok = r.GraphField("nope", map[string]any{"name": "x"})
 	require.False(t, ok)
+}
+
+// AgentInputBlock, in almost every graph, keeps the engine's direct decoding
+// (no JSON round trip) and the same pins as its typed siblings.
+func TestAgentInputBlockDecodesDirectly(t *testing.T) {
+	t.Parallel()
+	require.NotNil(t, newDecodePlan(reflect.TypeFor[agentInputIn]()))
+	require.Equal(t, Builtin().InputPins(blockID(t, "AgentShortTextInputBlock")), Builtin().InputPins(blockID(t, "AgentInputBlock")))
+	b, _ := Builtin().ByName("AgentInputBlock")
+	in, err := decodeInput[agentInputIn](map[string]any{"name": "x", "secret": true, "placeholder_values": []any{"a"}}, nil, newDecodePlan(reflect.TypeFor[agentInputIn]()))
+	require.NoError(t, err)
+	require.Equal(t, inputHints{Secret: true, PlaceholderValues: []any{"a"}}, in.hints())
+	require.Equal(t, TypeInput, b.Info().Type)
 }

@@ -18,10 +18,21 @@ type inputHints struct {
 	Secret            bool   `json:"secret" jsonschema:"default=false" jsonschema_description:"Whether the input is a secret: the graph's input schema marks it writeOnly and never shows its default, and refusals never quote its value."`
 }
 
+// agentInputIn spells inputHints' pins out rather than embedding them: the
+// engine's direct decoding (plain.go) takes only flat structs, and every
+// run of most graphs goes through this block.
 type agentInputIn struct {
-	Name  string `json:"name" jsonschema_description:"The name of the graph input; the run's input of that name is fed into value."`
-	Value any    `json:"value,omitempty" jsonschema_description:"The value passed in (the run's input, or this default)."`
-	inputHints
+	Name              string `json:"name" jsonschema_description:"The name of the graph input; the run's input of that name is fed into value."`
+	Value             any    `json:"value,omitempty" jsonschema_description:"The value passed in (the run's input, or this default)."`
+	Title             string `json:"title,omitempty" jsonschema_description:"The title of the input (the graph's input schema shows it; the name when empty)."`
+	Description       string `json:"description,omitempty" jsonschema_description:"The description of the input."`
+	PlaceholderValues []any  `json:"placeholder_values,omitempty" jsonschema_description:"The values the input may take: the graph's input schema lists them as its enum, and any other value is refused (at executeGraph, or failing the node when it comes from a default or a link). Empty: any value."`
+	Advanced          bool   `json:"advanced" jsonschema:"default=false" jsonschema_description:"Whether to show the input in the advanced section, if it has a default value."`
+	Secret            bool   `json:"secret" jsonschema:"default=false" jsonschema_description:"Whether the input is a secret: the graph's input schema marks it writeOnly and never shows its default, and refusals never quote its value."`
+}
+
+func (in agentInputIn) hints() inputHints {
+	return inputHints{Title: in.Title, Description: in.Description, PlaceholderValues: in.PlaceholderValues, Advanced: in.Advanced, Secret: in.Secret}
 }
 
 type agentInputOut struct {

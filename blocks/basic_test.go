@@ -25,6 +25,10 @@ func TestAgentOutputBlock(t *testing.T) {
 		{"null", map[string]any{"name": "y"}, nil},
 		{"format value", map[string]any{"name": "y", "value": 5, "format": "got {{value}}!"}, "got 5!"},
 		{"format by name", map[string]any{"name": "y", "value": "hi", "format": "{{ y }}!!"}, "hi!!"},
+		{"escape_html escapes the values, not the template", map[string]any{"name": "y", "value": map[string]any{"a": `<b>"Tom" & 'Jerry'</b>`},
+			"format": "<p>{{ y.a }}</p>", "escape_html": true}, "<p>&lt;b&gt;&#34;Tom&#34; &amp; &#39;Jerry&#39;&lt;/b&gt;</p>"},
+		{"without escape_html values go in as they are", map[string]any{"name": "y", "value": "<i>x</i>", "format": "<p>{{value}}</p>"}, "<p><i>x</i></p>"},
+		{"escape_html without format keeps the value", map[string]any{"name": "y", "value": "<i>", "escape_html": true}, "<i>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

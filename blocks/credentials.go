@@ -38,6 +38,10 @@ type Credential struct {
 	// A user's own base URL is dialled through the SSRF guard; an
 	// operator's is trusted. Empty: the provider's default.
 	BaseURL string
+	// Endpoints are the provider's named API endpoints, for a provider
+	// whose APIs live at several URLs (jina: "search", "reader"), from the
+	// registry (operator-set, trusted). Nil: the provider's defaults.
+	Endpoints map[string]string
 	// Operator: the platform's own key (configured by the operator), whose
 	// use the platform pays and charges for; false for the user's own.
 	Operator bool

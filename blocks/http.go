@@ -152,14 +152,20 @@ func decodeBody(raw []byte) any {
 // httpLimits is SendWebRequestBlock's Info.Limits: 1 + retries requests,
 // and max_response_kib of body (the defaults when the node sets none).
 func httpLimits(input map[string]any) Usage {
-	kib, retries := int64(defaultResponseKiB), int64(0)
-	if f, ok := toFloat(input["max_response_kib"]); ok && f >= 1 {
-		kib = min(int64(f), maxResponseBytes/1024)
-	}
+	retries := int64(0)
 	if f, ok := toFloat(input["retries"]); ok && f > 0 {
 		retries = min(int64(f), maxRetries)
 	}
-	return Usage{CostRequest: 1 + retries, CostByte: kib * 1024}
+	return Usage{CostRequest: 1 + retries, CostByte: responseKiB(input, defaultResponseKiB) * 1024}
+}
+
+// responseKiB is a node's max_response_kib, def when it sets none, at most
+// what maxResponseBytes allows.
+func responseKiB(input map[string]any, def int64) int64 {
+	if f, ok := toFloat(input["max_response_kib"]); ok && f >= 1 {
+		return min(int64(f), maxResponseBytes/1024)
+	}
+	return def
 }
 
 // sendWithRetries sends the request, and again after no answer or a 5xx

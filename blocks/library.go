@@ -8,6 +8,15 @@ func BuiltinBlocks() []Block {
 		// graph interface
 		AgentInputBlock(),
 		GenericWebhookTriggerBlock(),
+		// AutoGPT's typed graph inputs (inputs.go)
+		AgentShortTextInputBlock(),
+		AgentLongTextInputBlock(),
+		AgentNumberInputBlock(),
+		AgentDropdownInputBlock(),
+		AgentToggleInputBlock(),
+		AgentDateInputBlock(),
+		AgentTimeInputBlock(),
+		AgentTableInputBlock(),
 		AgentOutputBlock(),
 		AgentExecutorBlock(),
 		// basics and logic
@@ -53,6 +62,9 @@ func BuiltinBlocks() []Block {
 		CountdownTimerBlock(),
 		// integrations
 		SendWebRequestBlock(),
+		// the web through Jina's APIs (jina.go)
+		SearchTheWebBlock(),
+		ExtractWebsiteContentBlock(),
 		// AI (language models, blocks/llm)
 		AITextGeneratorBlock(),
 		AIStructuredResponseGeneratorBlock(),

@@ -34,6 +34,7 @@ type entry struct {
 	out    schemaShape
 	check  *OutputCheck // the output schema, compiled for the engine
 	ui     uiInfo       // the editor's form hints and an example input
+	io     *graphIO     // a graph input's or output's value schema (GraphField); nil for other blocks
 }
 
 // builtin is built on first use rather than in init(), so importing the
@@ -117,7 +118,11 @@ func newEntry(b Block) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("block %s: input schema: %w", info.Name, err)
 	}
-	return &entry{block: b, schema: sch, in: in, out: out, check: check, ui: ui}, nil
+	io, err := newGraphIO(info, in)
+	if err != nil {
+		return nil, fmt.Errorf("block %s: input schema: %w", info.Name, err)
+	}
+	return &entry{block: b, schema: sch, in: in, out: out, check: check, ui: ui, io: io}, nil
 }
 
 // OutputCheck returns the compiled check of a block's outputs; nil (which

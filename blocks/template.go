@@ -16,11 +16,21 @@ var placeholder = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
 // `{% … %}` tags and filters are not supported and are left as text
 // (tags) or render as "" (filtered names).
 func renderTemplate(format string, values map[string]any) string {
+	return renderTemplateEscaped(format, values, nil)
+}
+
+// renderTemplateEscaped is renderTemplate with each inserted value passed
+// through escape (nil: as is), as Jinja's autoescape does: the template's
+// own text is never escaped.
+func renderTemplateEscaped(format string, values map[string]any, escape func(string) string) string {
 	return placeholder.ReplaceAllStringFunc(format, func(m string) string {
 		path := placeholder.FindStringSubmatch(m)[1]
 		v, ok := lookupPath(values, path)
 		if !ok {
 			return ""
+		}
+		if escape != nil {
+			return escape(textOf(v))
 		}
 		return textOf(v)
 	})

@@ -131,7 +131,7 @@ func widget(name string, p *propSchema) string {
 		return "password"
 	case len(p.Enum) > 0:
 		return "select"
-	case p.is("string") && (longTextName[name] || p.MaxLength != nil && *p.MaxLength > longTextLength ||
+	case p.is("string") && (longTextName[name] || p.Format == "long-text" || p.MaxLength != nil && *p.MaxLength > longTextLength ||
 		strings.Contains(strings.ToLower(p.Description), "template")):
 		return "textarea"
 	case p.is("integer") || p.is("number"):

@@ -186,7 +186,8 @@ func (n *gnode) linksFrom(pin string) []*glink {
 	return n.out[pin]
 }
 
-// inputNodes are the graph's AgentInputBlock nodes.
+// inputNodes are the graph's graph-input nodes: every block of Type INPUT
+// (AgentInputBlock and AutoGPT's typed inputs), never a list of names.
 func (g *graph) inputNodes() []*gnode {
 	var out []*gnode
 	for _, n := range g.order {
@@ -197,17 +198,23 @@ func (g *graph) inputNodes() []*gnode {
 	return out
 }
 
-// checkInputs validates a run's inputs against the graph's input blocks:
-// every input without a default value must be given, none may be unknown,
-// and each must pass its AgentInputBlock's schema.
+// checkInputs validates a run's inputs against the graph's input nodes
+// (the graph's input schema, blocks.GraphField): every input without a
+// value of its own must be given, none may be unknown, and each must pass
+// its block's schema and its field's check (one of its options, a valid
+// date or time). A secret input's value is never quoted.
 func (g *graph) checkInputs(reg *blocks.Registry, inputs map[string]any) error {
 	known := map[string]bool{}
 	for _, n := range g.inputNodes() {
 		name, _ := n.defaults["name"].(string)
 		known[name] = true
+		field, ok := reg.GraphField(n.blockID, n.defaults)
+		if !ok { // no name (a graph stored unvalidated): its own value or nothing
+			_, has := n.defaults["value"]
+			field.Required = !has
+		}
 		v, given := inputs[name]
-		_, hasDefault := n.defaults["value"]
-		if !given && !hasDefault {
+		if !given && field.Required {
 			return model.Invalid("inputs."+name, "required input %q is missing", name)
 		}
 		if !given {
@@ -218,7 +225,14 @@ func (g *graph) checkInputs(reg *blocks.Registry, inputs map[string]any) error {
 			merged[k] = d
 		}
 		merged["value"] = v
-		if err := reg.Validate(n.blockID, merged); err != nil {
+		err := reg.Validate(n.blockID, merged)
+		if err == nil {
+			err = field.Check(v)
+		}
+		if err != nil {
+			if field.Secret {
+				return model.Invalid("inputs."+name, "secret input %q: not a valid value for it", name)
+			}
 			return model.Invalid("inputs."+name, "%v", err)
 		}
 	}

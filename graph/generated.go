@@ -240,11 +240,13 @@ type ComplexityRoot struct {
 		ForkedFromVersion func(childComplexity int) int
 		GraphID           func(childComplexity int) int
 		ID                func(childComplexity int) int
+		InputSchema       func(childComplexity int) int
 		IsActive          func(childComplexity int) int
 		IsTemplate        func(childComplexity int) int
 		Links             func(childComplexity int) int
 		Name              func(childComplexity int) int
 		Nodes             func(childComplexity int) int
+		OutputSchema      func(childComplexity int) int
 		Owner             func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 		Version           func(childComplexity int) int
@@ -631,6 +633,8 @@ type GraphResolver interface {
 	Links(ctx context.Context, obj *model.Graph) ([]*model.Link, error)
 	EntryNodes(ctx context.Context, obj *model.Graph) ([]*model.Node, error)
 	ExitNodes(ctx context.Context, obj *model.Graph) ([]*model.Node, error)
+	InputSchema(ctx context.Context, obj *model.Graph) (gqlscalar.JSON, error)
+	OutputSchema(ctx context.Context, obj *model.Graph) (gqlscalar.JSON, error)
 	Versions(ctx context.Context, obj *model.Graph) ([]*model.Graph, error)
 	Executions(ctx context.Context, obj *model.Graph, first *int, after *string, status *model.ExecutionStatus) (*model.GraphExecutionConnection, error)
 
@@ -1553,6 +1557,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Graph.ID(childComplexity), true
+	case "Graph.inputSchema":
+		if e.ComplexityRoot.Graph.InputSchema == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Graph.InputSchema(childComplexity), true
 	case "Graph.isActive":
 		if e.ComplexityRoot.Graph.IsActive == nil {
 			break
@@ -1583,6 +1593,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Graph.Nodes(childComplexity), true
+	case "Graph.outputSchema":
+		if e.ComplexityRoot.Graph.OutputSchema == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Graph.OutputSchema(childComplexity), true
 	case "Graph.owner":
 		if e.ComplexityRoot.Graph.Owner == nil {
 			break
@@ -3902,7 +3918,7 @@ enum BlockCategory {
 enum BlockType {
   "An ordinary block: runs when its inputs are there and yields outputs."
   STANDARD
-  "A graph input (AgentInputBlock): fed from the run's ` + "`" + `inputs` + "`" + ` by its ` + "`" + `name` + "`" + `."
+  "A graph input (AgentInputBlock, and AutoGPT's typed inputs such as AgentShortTextInputBlock or AgentDropdownInputBlock): fed from the run's ` + "`" + `inputs` + "`" + ` by its ` + "`" + `name` + "`" + `."
   INPUT
   "A graph output (AgentOutputBlock): what it receives becomes the run's ` + "`" + `outputs` + "`" + ` under its ` + "`" + `name` + "`" + `."
   OUTPUT
@@ -4042,6 +4058,22 @@ type Graph {
   entryNodes: [Node!]!
   "Nodes with no outgoing link."
   exitNodes: [Node!]!
+  """
+  JSON Schema of the run's inputs (executeGraph's ` + "`" + `inputs` + "`" + `), as AutoGPT's
+  Graph.input_schema: one property per graph-input node (AgentInputBlock and
+  AutoGPT's typed inputs such as AgentShortTextInputBlock), keyed by its ` + "`" + `name` + "`" + `,
+  with the node's value type and format, ` + "`" + `title` + "`" + ` (the name when none),
+  ` + "`" + `description` + "`" + `, ` + "`" + `default` + "`" + ` (its value), ` + "`" + `enum` + "`" + ` (its options or
+  placeholder_values), ` + "`" + `secret` + "`" + ` (then ` + "`" + `writeOnly` + "`" + ` and never a default) and
+  ` + "`" + `advanced` + "`" + `; ` + "`" + `required` + "`" + ` lists the inputs without a value of their own.
+  """
+  inputSchema: JSON!
+  """
+  JSON Schema of the run's outputs, as AutoGPT's Graph.output_schema: one
+  property per AgentOutputBlock node, keyed by its ` + "`" + `name` + "`" + `, with its ` + "`" + `title` + "`" + `,
+  ` + "`" + `description` + "`" + `, ` + "`" + `secret` + "`" + ` (then ` + "`" + `writeOnly` + "`" + `) and ` + "`" + `advanced` + "`" + `.
+  """
+  outputSchema: JSON!
   "Every version of this graph the caller may read (all for the owner, templates only for others), newest first."
   versions: [Graph!]!
   "The caller's own runs of this graph (any version), newest first; other users' runs of a template are not shown."
@@ -4345,7 +4377,7 @@ type GraphExecution {
   userId: ID!
   "The run's status."
   status: ExecutionStatus!
-  "The inputs given to executeGraph: a JSON object of graph input name (an AgentInputBlock's ` + "`" + `name` + "`" + `) → value."
+  "The inputs given to executeGraph: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `) → value."
   inputs: JSON!
   "Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on."
   outputs: JSON!
@@ -4857,7 +4889,7 @@ type Mutation {
     graphId: ID!
     "The version to run (1 or more); when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
-    "The graph's inputs: a JSON object of graph input name (an AgentInputBlock's ` + "`" + `name` + "`" + `) → value. Inputs without a default must be given; unknown names are refused."
+    "The graph's inputs: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `, see Graph.inputSchema) → value. Inputs without a default must be given; unknown names are refused; a value must fit its input (its type, one of its options, a valid date or time), else BAD_USER_INPUT naming ` + "`" + `inputs.<name>` + "`" + `."
     inputs: JSON
     "The time zone, locale and preferences the run's blocks see; the caller's own where omitted."
     userContext: UserContextInput
@@ -5917,6 +5949,10 @@ func (ec *executionContext) childFields_Graph(ctx context.Context, field graphql
 		return ec.fieldContext_Graph_entryNodes(ctx, field)
 	case "exitNodes":
 		return ec.fieldContext_Graph_exitNodes(ctx, field)
+	case "inputSchema":
+		return ec.fieldContext_Graph_inputSchema(ctx, field)
+	case "outputSchema":
+		return ec.fieldContext_Graph_outputSchema(ctx, field)
 	case "versions":
 		return ec.fieldContext_Graph_versions(ctx, field)
 	case "executions":
@@ -11111,6 +11147,52 @@ func (ec *executionContext) fieldContext_Graph_exitNodes(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Graph_inputSchema(ctx context.Context, field graphql.CollectedField, obj *model.Graph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Graph_inputSchema(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Graph().InputSchema(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Graph_inputSchema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Graph", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Graph_outputSchema(ctx context.Context, field graphql.CollectedField, obj *model.Graph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Graph_outputSchema(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Graph().OutputSchema(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Graph_outputSchema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Graph", field, true, true, "JSON")
 }
 
 func (ec *executionContext) _Graph_versions(ctx context.Context, field graphql.CollectedField, obj *model.Graph) (ret graphql.Marshaler) {
@@ -21848,6 +21930,18 @@ func (ec *executionContext) _Graph(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Graph_exitNodes(ctx, field, obj)
+				})
+		case "inputSchema":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Graph_inputSchema(ctx, field, obj)
+				})
+		case "outputSchema":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Graph_outputSchema(ctx, field, obj)
 				})
 		case "versions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -428,6 +428,18 @@ type Graph struct {
 	EntryNodes []*Node `json:"entryNodes"`
 	// Nodes with no outgoing link.
 	ExitNodes []*Node `json:"exitNodes"`
+	// JSON Schema of the run's inputs (executeGraph's `inputs`), as AutoGPT's
+	// Graph.input_schema: one property per graph-input node (AgentInputBlock and
+	// AutoGPT's typed inputs such as AgentShortTextInputBlock), keyed by its `name`,
+	// with the node's value type and format, `title` (the name when none),
+	// `description`, `default` (its value), `enum` (its options or
+	// placeholder_values), `secret` (then `writeOnly` and never a default) and
+	// `advanced`; `required` lists the inputs without a value of their own.
+	InputSchema gqlscalar.JSON `json:"inputSchema"`
+	// JSON Schema of the run's outputs, as AutoGPT's Graph.output_schema: one
+	// property per AgentOutputBlock node, keyed by its `name`, with its `title`,
+	// `description`, `secret` (then `writeOnly`) and `advanced`.
+	OutputSchema gqlscalar.JSON `json:"outputSchema"`
 	// Every version of this graph the caller may read (all for the owner, templates only for others), newest first.
 	Versions []*Graph `json:"versions"`
 	// The caller's own runs of this graph (any version), newest first; other users' runs of a template are not shown.
@@ -471,7 +483,7 @@ type GraphExecution struct {
 	UserID string `json:"userId"`
 	// The run's status.
 	Status ExecutionStatus `json:"status"`
-	// The inputs given to executeGraph: a JSON object of graph input name (an AgentInputBlock's `name`) → value.
+	// The inputs given to executeGraph: a JSON object of graph input name (an input block's `name`) → value.
 	Inputs gqlscalar.JSON `json:"inputs"`
 	// Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on.
 	Outputs gqlscalar.JSON `json:"outputs"`
@@ -1636,7 +1648,7 @@ type BlockType string
 const (
 	// An ordinary block: runs when its inputs are there and yields outputs.
 	BlockTypeStandard BlockType = "STANDARD"
-	// A graph input (AgentInputBlock): fed from the run's `inputs` by its `name`.
+	// A graph input (AgentInputBlock, and AutoGPT's typed inputs such as AgentShortTextInputBlock or AgentDropdownInputBlock): fed from the run's `inputs` by its `name`.
 	BlockTypeInput BlockType = "INPUT"
 	// A graph output (AgentOutputBlock): what it receives becomes the run's `outputs` under its `name`.
 	BlockTypeOutput BlockType = "OUTPUT"

@@ -27,6 +27,8 @@ type Providers interface {
 	Revoke(ctx context.Context, provider, token string) error
 	// BaseURL is the provider's API base URL, "" when none.
 	BaseURL(provider string) string
+	// Endpoints are the provider's named API endpoints, nil when none.
+	Endpoints(provider string) map[string]string
 }
 
 // Token is what a refresh answered.
@@ -178,6 +180,7 @@ func (s *Service) handout(c *db.SealedCredential, sec secret) blocks.Credential 
 	}
 	if s.providers != nil {
 		out.BaseURL = s.providers.BaseURL(c.Provider)
+		out.Endpoints = s.providers.Endpoints(c.Provider)
 	}
 	// A model provider's credential may name its own server (an Ollama
 	// host, a gateway); AI blocks dial a user's through the SSRF guard.

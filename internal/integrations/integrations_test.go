@@ -322,11 +322,17 @@ func TestRegistryFromEnv(t *testing.T) {
 	}
 	r, err := integrations.FromEnv(func(string) string { return "" })
 	require.NoError(t, err)
-	require.Equal(t, []string{"github", "openai", "anthropic", "ollama", "http"}, names(r),
+	require.Equal(t, []string{"github", "openai", "anthropic", "ollama", "http", "jina"}, names(r),
 		"github keeps API keys without a client; google is OAuth2 only")
 	p, _ := r.Get("github")
 	require.Nil(t, p.OAuth)
 	require.Equal(t, "https://api.github.com", r.BaseURL("github"))
+	p, _ = r.Get("jina")
+	require.Equal(t, []string{"API_KEY"}, p.AuthTypes)
+	require.Equal(t, map[string]string{"search": "https://s.jina.ai/", "reader": "https://r.jina.ai/"}, r.Endpoints("jina"))
+	require.Nil(t, r.Endpoints("github"))
+	r.Endpoints("jina")["search"] = "changed"
+	require.Equal(t, "https://s.jina.ai/", r.Endpoints("jina")["search"], "a copy")
 
 	env := map[string]string{"OAUTH_GOOGLE_CLIENT_ID": "g", "OAUTH_GOOGLE_CLIENT_SECRET": "s",
 		"GITHUB_API_URL": "https://ghe.example/api/v3/", "OAUTH_PROVIDERS": "acme-sso",
@@ -334,10 +340,20 @@ func TestRegistryFromEnv(t *testing.T) {
 		"OAUTH_ACME_SSO_TOKEN_URL": "https://sso.acme/token", "OAUTH_ACME_SSO_SCOPES": "a b"}
 	r, err = integrations.FromEnv(func(k string) string { return env[k] })
 	require.NoError(t, err)
-	require.Equal(t, []string{"github", "google", "openai", "anthropic", "ollama", "http", "acme-sso"}, names(r))
+	require.Equal(t, []string{"github", "google", "openai", "anthropic", "ollama", "http", "jina", "acme-sso"}, names(r))
 	p, _ = r.Get("acme-sso")
 	require.Equal(t, []string{"a", "b"}, p.SupportedScopes)
 	require.Equal(t, "https://ghe.example/api/v3", r.BaseURL("github"))
+
+	// Jina's endpoints are the operator's to move (a proxy, a local stub).
+	env["JINA_SEARCH_URL"], env["JINA_READER_URL"] = "http://127.0.0.1:9/s/", "http://127.0.0.1:9/r/"
+	r, err = integrations.FromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"search": "http://127.0.0.1:9/s/", "reader": "http://127.0.0.1:9/r/"}, r.Endpoints("jina"))
+	env["JINA_READER_URL"] = "r.jina.ai"
+	_, err = integrations.FromEnv(func(k string) string { return env[k] })
+	require.ErrorContains(t, err, "JINA_READER_URL must be an http(s) URL")
+	delete(env, "JINA_READER_URL")
 
 	delete(env, "OAUTH_ACME_SSO_TOKEN_URL")
 	_, err = integrations.FromEnv(func(k string) string { return env[k] })

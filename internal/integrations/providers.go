@@ -8,6 +8,7 @@ package integrations
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -25,6 +26,10 @@ type Provider struct {
 	// APIURL is the provider's API base URL handed to blocks (GitHub:
 	// GITHUB_API_URL); "" when blocks do not call a provider API.
 	APIURL string
+	// Endpoints are the provider's named API endpoints handed to blocks,
+	// for a provider whose APIs live at several URLs (Jina: "search" is
+	// JINA_SEARCH_URL, "reader" JINA_READER_URL). Operator-set, trusted.
+	Endpoints map[string]string
 	// OAuth is the provider's OAuth2 client; nil when the provider has no
 	// OAuth2 or the operator configured no client for it.
 	OAuth *OAuth
@@ -87,13 +92,29 @@ func (r *Registry) BaseURL(provider string) string {
 	return ""
 }
 
+// Endpoints are the provider's named API endpoints (a copy; nil when
+// none): credentials.Providers.
+func (r *Registry) Endpoints(provider string) map[string]string {
+	if p, ok := r.providers[provider]; ok {
+		return maps.Clone(p.Endpoints)
+	}
+	return nil
+}
+
 // DefaultGitHubAPIURL is GitHub's API; GITHUB_API_URL replaces it
 // (GitHub Enterprise: https://HOST/api/v3).
 const DefaultGitHubAPIURL = "https://api.github.com"
 
+// jinaEndpoints are Jina's APIs by endpoint name, with the variable that
+// replaces each (a self-hosted reader, a proxy, a local stub).
+var jinaEndpoints = []struct{ name, env, def string }{
+	{"search", "JINA_SEARCH_URL", "https://s.jina.ai/"},
+	{"reader", "JINA_READER_URL", "https://r.jina.ai/"},
+}
+
 // builtins are the providers every deployment knows. OAuth2 endpoints are
 // the providers' public ones; the operator supplies only a client.
-func builtins(githubAPI string) []*Provider {
+func builtins(githubAPI string, jina map[string]string) []*Provider {
 	return []*Provider{
 		{Name: "github", DisplayName: "GitHub", AuthTypes: []string{"OAUTH2", "API_KEY"},
 			SupportedScopes: []string{"repo", "public_repo", "read:user", "user:email", "read:org", "workflow", "gist", "notifications"},
@@ -113,13 +134,17 @@ func builtins(githubAPI string) []*Provider {
 		{Name: "anthropic", DisplayName: "Anthropic", AuthTypes: []string{"API_KEY"}},
 		{Name: "ollama", DisplayName: "Ollama", AuthTypes: []string{"API_KEY"}},
 		{Name: "http", DisplayName: "Any HTTP API", AuthTypes: []string{"API_KEY", "BASIC_AUTH", "CUSTOM"}},
+		// Jina's search and reader APIs (SearchTheWebBlock,
+		// ExtractWebsiteContentBlock), with an API key as a bearer token.
+		{Name: "jina", DisplayName: "Jina AI", AuthTypes: []string{"API_KEY"}, Endpoints: jina},
 	}
 }
 
 var providerName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,49}$`)
 
-// FromEnv builds the registry: the built-ins, an OAuth2 client for each
-// built-in whose OAUTH_<NAME>_CLIENT_ID and _CLIENT_SECRET are set, and
+// FromEnv builds the registry: the built-ins (GitHub's API at
+// GITHUB_API_URL, Jina's at JINA_SEARCH_URL and JINA_READER_URL), an OAuth2
+// client for each built-in whose OAUTH_<NAME>_CLIENT_ID and _CLIENT_SECRET are set, and
 // each provider OAUTH_PROVIDERS names (OAUTH_<NAME>_CLIENT_ID,
 // _CLIENT_SECRET, _AUTH_URL, _TOKEN_URL, _SCOPES; optional _REVOKE_URL,
 // _USERINFO_URL, _DISPLAY_NAME; a built-in named there may override its
@@ -130,8 +155,18 @@ func FromEnv(getenv func(string) string) (*Registry, error) {
 	if githubAPI == "" {
 		githubAPI = DefaultGitHubAPIURL
 	}
+	jina := map[string]string{}
+	for _, e := range jinaEndpoints {
+		jina[e.name] = e.def
+		if v := getenv(e.env); v != "" {
+			if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+				return nil, fmt.Errorf("%s must be an http(s) URL, got %q", e.env, v)
+			}
+			jina[e.name] = v
+		}
+	}
 	r := &Registry{providers: map[string]*Provider{}, HTTPClient: &http.Client{Timeout: 20 * time.Second}}
-	for _, p := range builtins(githubAPI) {
+	for _, p := range builtins(githubAPI, jina) {
 		r.providers[p.Name] = p
 		r.order = append(r.order, p.Name)
 		if p.OAuth == nil {
@@ -173,7 +208,7 @@ func (r *Registry) addOAuth(name string, getenv func(string) string) error {
 	}
 	o := &OAuth{}
 	if builtin {
-		for _, b := range builtins(p.APIURL) {
+		for _, b := range builtins(p.APIURL, nil) {
 			if b.Name == name && b.OAuth != nil {
 				*o = *b.OAuth
 			}

@@ -177,7 +177,9 @@ function Editor({ id, version, theme }: EditorProps) {
     const last = nodes[nodes.length - 1];
     const position = last ? { x: last.position.x + 300, y: last.position.y } : { x: center.x - 100, y: center.y };
     const inputDefault: Record<string, unknown> = {};
-    if (b.name === 'AgentInputBlock' || b.name === 'AgentOutputBlock') inputDefault.name = key;
+    // Graph inputs (AgentInputBlock and AutoGPT's typed inputs) and outputs are
+    // named by their key until the user renames them.
+    if (b.blockType === 'INPUT' || b.blockType === 'OUTPUT') inputDefault.name = key;
     const node: BlockFlowNode = {
       id: key,
       type: 'block',
@@ -277,7 +279,7 @@ function Editor({ id, version, theme }: EditorProps) {
     }
   };
 
-  const inputNodes = nodes.filter((n) => n.data.block?.name === 'AgentInputBlock');
+  const inputNodes = nodes.filter((n) => n.data.block?.blockType === 'INPUT');
   const start = async () => {
     if (!graph) return;
     const inputs: Record<string, unknown> = {};
@@ -414,7 +416,7 @@ function Editor({ id, version, theme }: EditorProps) {
                   }}
                 >
                   <h2>Inputs</h2>
-                  {inputNodes.length === 0 && <p className="ag-muted">This graph has no AgentInputBlock.</p>}
+                  {inputNodes.length === 0 && <p className="ag-muted">This graph has no input block.</p>}
                   {inputNodes.map((n) => {
                     const nm = String(n.data.inputDefault.name ?? n.id);
                     return (

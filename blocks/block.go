@@ -68,6 +68,9 @@ type Info struct {
 	// Credentials, when set, declares the block's `credentials` input
 	// (CredentialsMeta): which providers, auth types and scopes it accepts.
 	Credentials *CredentialsSpec
+	// PinAliases maps AutoGPT's name of an input pin to ours where the two
+	// differ (aliases.go): graphs written for AutoGPT name the pin its way.
+	PinAliases map[string]PinAlias
 }
 
 // Emit yields one output value on a pin. It returns an error (the context's)

@@ -11,10 +11,8 @@ import (
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/autogpt"
-	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/model"
-	"github.com/agentgraph/agentgraph/internal/pg"
 )
 
 const importUsage = "usage: agentgraph import FILE --user EMAIL [--name NAME]"
@@ -54,15 +52,11 @@ func importCmd(ctx context.Context, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	pool, err := openPool(ctx)
+	store, closeStore, err := migratedStore(ctx)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	if err := pg.Migrate(ctx, pool); err != nil {
-		return err
-	}
-	store := db.New(pool)
+	defer closeStore()
 	u, err := store.UserByEmail(ctx, *email)
 	if errors.Is(err, model.ErrNotFound) {
 		return fmt.Errorf("no user has the email %s (agentgraph user create --email …)", *email)

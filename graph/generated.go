@@ -4260,6 +4260,12 @@ enum ImportReportKind {
   KEPT_AS_METADATA
   "AutoGPT's name of a pin read as ours: a block's other name for a pin (GetCurrentDateBlock's format_type is format here), or a sub-agent's input fed through ` + "`" + `inputs_#_<name>` + "`" + `."
   PIN_RENAMED
+  """
+  An AgentExecutorBlock node names a sub-graph id the document does not hold
+  (AutoGPT's example agents do): the one sub-graph of its version with the
+  node's input and output names is the one it runs.
+  """
+  SUBGRAPH_MATCHED
   "The description was longer than 500 characters and is cut."
   DESCRIPTION_SHORTENED
   "The name was empty, longer than 100 characters, or taken by another of the caller's graphs (a suffix ` + "`" + ` (2)` + "`" + `, ` + "`" + ` (3)` + "`" + `, … is added)."

@@ -2004,6 +2004,10 @@ const (
 	ImportReportKindKeptAsMetadata ImportReportKind = "KEPT_AS_METADATA"
 	// AutoGPT's name of a pin read as ours: a block's other name for a pin (GetCurrentDateBlock's format_type is format here), or a sub-agent's input fed through `inputs_#_<name>`.
 	ImportReportKindPinRenamed ImportReportKind = "PIN_RENAMED"
+	// An AgentExecutorBlock node names a sub-graph id the document does not hold
+	// (AutoGPT's example agents do): the one sub-graph of its version with the
+	// node's input and output names is the one it runs.
+	ImportReportKindSubgraphMatched ImportReportKind = "SUBGRAPH_MATCHED"
 	// The description was longer than 500 characters and is cut.
 	ImportReportKindDescriptionShortened ImportReportKind = "DESCRIPTION_SHORTENED"
 	// The name was empty, longer than 100 characters, or taken by another of the caller's graphs (a suffix ` (2)`, ` (3)`, … is added).
@@ -2018,6 +2022,7 @@ var AllImportReportKind = []ImportReportKind{
 	ImportReportKindKeyDropped,
 	ImportReportKindKeptAsMetadata,
 	ImportReportKindPinRenamed,
+	ImportReportKindSubgraphMatched,
 	ImportReportKindDescriptionShortened,
 	ImportReportKindNameChanged,
 	ImportReportKindCycle,
@@ -2026,7 +2031,7 @@ var AllImportReportKind = []ImportReportKind{
 
 func (e ImportReportKind) IsValid() bool {
 	switch e {
-	case ImportReportKindKeyDropped, ImportReportKindKeptAsMetadata, ImportReportKindPinRenamed, ImportReportKindDescriptionShortened, ImportReportKindNameChanged, ImportReportKindCycle, ImportReportKindGraphProblem:
+	case ImportReportKindKeyDropped, ImportReportKindKeptAsMetadata, ImportReportKindPinRenamed, ImportReportKindSubgraphMatched, ImportReportKindDescriptionShortened, ImportReportKindNameChanged, ImportReportKindCycle, ImportReportKindGraphProblem:
 		return true
 	}
 	return false

@@ -87,3 +87,45 @@ func TestPlan(t *testing.T) {
 	require.Contains(t, p.Unknown[1].Message, "an unknown block (block 00000000-0000-4000-8000-000000000000)")
 	require.Empty(t, p.Report, "a refused document reports its unknown blocks only")
 }
+
+// AutoGPT's example agents list their sub-graphs under other ids than
+// their AgentExecutorBlock nodes name: the only sub-graph of the version
+// with the node's input and output names is taken, and reported; with two
+// candidates, or none, the document is refused.
+func TestSubGraphBySchemas(t *testing.T) {
+	t.Parallel()
+	reg := blocks.Builtin()
+	sub := func(id, input string) string {
+		return `{"id": "` + id + `", "version": 4, "name": "child ` + id + `", "nodes": [
+			{"id": "in", "block_id": "c0a8e994-ebf1-4a9c-a4d8-89d09c86741b", "input_default": {"name": "` + input + `"}},
+			{"id": "out", "block_id": "363ae599-353e-4804-937e-b2ee3cef3da4", "input_default": {"name": "y"}}],
+			"links": [{"id": "l", "source_id": "in", "sink_id": "out", "source_name": "result", "sink_name": "value"}],
+			"input_schema": {"type": "object", "properties": {"` + input + `": {}}},
+			"output_schema": {"type": "object", "properties": {"y": {}}}}`
+	}
+	doc := func(subs ...string) []byte {
+		return []byte(`{"id": "main", "name": "m", "nodes": [{"id": "run", "block_id": "` + agentExecutorID + `", "input_default": {
+			"graph_id": "stale-id", "graph_version": 4, "inputs": {},
+			"input_schema": {"properties": {"x": {}}}, "output_schema": {"properties": {"y": {}}}}}],
+			"links": [], "sub_graphs": [` + strings.Join(subs, ",") + `]}`)
+	}
+	g, err := Decode(doc(sub("a", "x"), sub("b", "other")))
+	require.NoError(t, err)
+	p, err := NewPlan(g, reg, nil)
+	require.NoError(t, err)
+	require.Len(t, p.Bundle, 2)
+	require.Equal(t, "child a", p.Bundle[0].Spec.Name)
+	require.Equal(t, map[string]int{"run": 0}, p.Bundle[1].Runs)
+	require.Equal(t, SubGraphMatched, p.Report[0].Kind)
+	require.Contains(t, p.Report[0].Message, "sub-graph a")
+	require.Equal(t, KeyDropped, p.Report[1].Kind, "b is run by no node")
+
+	for _, subs := range [][]string{{sub("a", "x"), sub("c", "x")}, {sub("b", "other")}} {
+		g, err = Decode(doc(subs...))
+		require.NoError(t, err)
+		_, err = NewPlan(g, reg, nil)
+		var ie *model.InputError
+		require.ErrorAs(t, err, &ie)
+		require.Contains(t, ie.Message, "node run runs agent stale-id version 4, which the export's sub_graphs do not hold")
+	}
+}

@@ -48,7 +48,7 @@ func NewPlan(doc *Graph, reg *blocks.Registry, name *string) (*Plan, error) {
 	if err := o.visit(doc, nil); err != nil {
 		return nil, err
 	}
-	p := &Plan{Sources: o.order}
+	p := &Plan{Sources: o.order, Report: o.matched}
 	pos := make(map[*Graph]int, len(o.order))
 	for i, g := range o.order {
 		pos[g] = i
@@ -89,6 +89,8 @@ type orderer struct {
 	state map[*Graph]int
 	order []*Graph
 	runs  map[*Graph]map[string]*Graph // graph → node id → the sub-graph it runs
+	// matched reports the sub-graphs found by their schemas, not their ids.
+	matched []Entry
 }
 
 const (
@@ -165,7 +167,55 @@ func (o *orderer) target(g *Graph, n Node) (*Graph, error) {
 	if cands := o.byID[id]; len(cands) == 1 {
 		return cands[0], nil
 	}
+	// AutoGPT's own example agents list their sub-graphs under other ids
+	// than their nodes name; the node also holds the sub-graph's input and
+	// output schemas, which name it well enough when one alone fits.
+	if s := o.bySchemas(n, version); s != nil {
+		o.matched = append(o.matched, Entry{Kind: SubGraphMatched, Graph: g.ID, Node: n.ID, Block: "AgentExecutorBlock",
+			Message: fmt.Sprintf("%snode %s runs agent %s version %d, which sub_graphs does not hold by that id: sub-graph %s (%q) has its version, inputs and outputs, and is the one it runs",
+				where(o.doc, g), n.ID, id, version, s.ID, s.Name)})
+		return s, nil
+	}
 	return nil, model.Invalid("document", "%snode %s runs agent %s version %d, which the export's sub_graphs do not hold", where(o.doc, g), n.ID, id, version)
+}
+
+// bySchemas is the only sub-graph of the version whose input and output
+// names are those of the schemas node n holds; nil when none or several.
+func (o *orderer) bySchemas(n Node, version int) *Graph {
+	in, out := propertyNames(n.InputDefault["input_schema"]), propertyNames(n.InputDefault["output_schema"])
+	if in == nil && out == nil {
+		return nil
+	}
+	var found *Graph
+	for _, s := range o.all {
+		if s.Version != version || !slices.Equal(in, rawPropertyNames(s.InputSchema)) || !slices.Equal(out, rawPropertyNames(s.OutputSchema)) {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = s
+	}
+	return found
+}
+
+// propertyNames are the sorted property names of a JSON schema object;
+// nil when v is none.
+func propertyNames(v any) []string {
+	m, _ := v.(map[string]any)
+	props, ok := m["properties"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	return sortedKeys(props)
+}
+
+func rawPropertyNames(raw json.RawMessage) []string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	return propertyNames(v)
 }
 
 // where names a sub-graph at the start of a message; nothing for the

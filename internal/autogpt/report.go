@@ -17,6 +17,10 @@ const (
 	// PinRenamed: AutoGPT's name of a pin was read as ours (a block's pin
 	// alias, or a sub-agent's input fed through `inputs_#_<name>`).
 	PinRenamed Kind = "PIN_RENAMED"
+	// SubGraphMatched: an AgentExecutorBlock node names a sub-graph id the
+	// export does not hold; the one sub-graph of its version with the
+	// node's input and output names is taken instead.
+	SubGraphMatched Kind = "SUBGRAPH_MATCHED"
 	// DescriptionShortened: the description was cut to 500 characters.
 	DescriptionShortened Kind = "DESCRIPTION_SHORTENED"
 	// NameChanged: the name was empty, too long, or already taken by another

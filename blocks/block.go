@@ -72,6 +72,9 @@ type Info struct {
 	// writes the user's stored data): the engine never runs it on input
 	// that is not committed yet.
 	SideEffects bool
+	// PinAliases maps AutoGPT's name of an input pin to ours where the two
+	// differ (aliases.go): graphs written for AutoGPT name the pin its way.
+	PinAliases map[string]PinAlias
 }
 
 // Emit yields one output value on a pin. It returns an error (the context's)

@@ -93,6 +93,9 @@ func newEntry(b Block) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("block %s: output %w", info.Name, err)
 	}
+	if err := checkAliases(info, in); err != nil {
+		return nil, fmt.Errorf("block %s: %w", info.Name, err)
+	}
 	if !slices.Contains(out.properties, ErrorPin) {
 		return nil, fmt.Errorf("block %s: output schema lacks the %q pin", info.Name, ErrorPin)
 	}

@@ -40,6 +40,7 @@ func GetCurrentDateAndTimeBlock() Block {
 		Name:        "GetCurrentDateAndTimeBlock",
 		Description: "Outputs the current date and time in the user's timezone.",
 		Categories:  []Category{CategoryUtility},
+		PinAliases:  formatTypeAlias("%Y-%m-%d %H:%M:%S", "2006-01-02T15:04:05Z07:00"),
 		Type:        TypeStandard,
 	}, func(_ context.Context, rc *RunContext, in currentDateTimeIn, emit Emit) error {
 		loc, err := userLocation(rc)
@@ -67,6 +68,7 @@ func GetCurrentDateBlock() Block {
 		Name:        "GetCurrentDateBlock",
 		Description: "Outputs the current date, optionally offset by a number of days back.",
 		Categories:  []Category{CategoryUtility},
+		PinAliases:  formatTypeAlias("%Y-%m-%d", "%Y-%m-%d"),
 		Type:        TypeStandard,
 	}, func(_ context.Context, rc *RunContext, in currentDateIn, emit Emit) error {
 		loc, err := userLocation(rc)
@@ -93,6 +95,7 @@ func GetCurrentTimeBlock() Block {
 		Name:        "GetCurrentTimeBlock",
 		Description: "Outputs the current time of day in the user's timezone.",
 		Categories:  []Category{CategoryUtility},
+		PinAliases:  formatTypeAlias("%H:%M:%S", "T15:04:05Z07:00"),
 		Type:        TypeStandard,
 	}, func(_ context.Context, rc *RunContext, in currentTimeIn, emit Emit) error {
 		loc, err := userLocation(rc)

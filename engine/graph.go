@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/graphcheck"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
@@ -134,6 +135,9 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 		}
 		hasIn[sink.id] = true
 	}
+	if err := checkAcyclic(g); err != nil {
+		return nil, err
+	}
 	pos := make(map[string]int, len(g.order))
 	for i, n := range g.order {
 		pos[n.idStr] = i
@@ -149,6 +153,29 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 		}
 	}
 	return g, nil
+}
+
+// checkAcyclic refuses a graph whose links form a cycle, as validation
+// does: createGraph never stores one, but an imported AutoGPT agent may hold
+// its loops (importGraph stores it so that it can be fixed), and a run of it
+// would go round until the node-execution limit.
+func checkAcyclic(g *graph) error {
+	idx := make(map[*gnode]int, len(g.order))
+	for i, n := range g.order {
+		idx[n] = i
+	}
+	var links [][2]int
+	for _, src := range g.order {
+		for _, ls := range src.out {
+			for _, l := range ls {
+				links = append(links, [2]int{idx[src], idx[l.sink]})
+			}
+		}
+	}
+	if ps := graphcheck.Cycles(len(g.order), func(i int) string { return g.order[i].key }, links); len(ps) > 0 {
+		return &model.ValidationError{Problems: ps}
+	}
+	return nil
 }
 
 func toolKey(sinkID, sinkPin string) string { return sinkID + "\x00" + sinkPin }

@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/model"
 )
 
 // TestMayRunSpeculatively pins the speculation rule: only blocks whose
@@ -33,4 +35,30 @@ func TestMayRunSpeculatively(t *testing.T) {
 		require.Equal(t, c.want, mayRunSpeculatively(c.info, false), c.name)
 		require.False(t, mayRunSpeculatively(c.info, true), c.name+" (strict)")
 	}
+}
+
+// A stored graph with a cycle (importGraph stores AutoGPT agents that loop)
+// is refused at submit with its CYCLE problem, and no run is stored.
+func TestCycleRefusedAtSubmit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	u := e.user(100)
+	fg := e.graph(u, []nspec{
+		{Key: "start", Block: "StoreValueBlock", Defaults: map[string]any{"input": 1}},
+		{Key: "a", Block: "StoreValueBlock"},
+		{Key: "b", Block: "StoreValueBlock"},
+	}, []lspec{
+		{Source: "start", SourceName: "output", Sink: "a", SinkName: "input"},
+		{Source: "a", SourceName: "output", Sink: "b", SinkName: "input"},
+		{Source: "b", SourceName: "output", Sink: "a", SinkName: "data"},
+	})
+	_, err := e.eng.Submit(context.Background(), u.ID, fg.ID, 0, nil, model.UserContext{})
+	var ve *model.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.Len(t, ve.Problems, 1)
+	require.Equal(t, model.ProblemCycle, ve.Problems[0].Code)
+	require.Equal(t, []string{"a", "b"}, ve.Problems[0].NodeKeys)
+	var runs int
+	require.NoError(t, e.pool.QueryRow(context.Background(), "SELECT count(*) FROM graph_executions WHERE graph_id = $1", fg.ID).Scan(&runs))
+	require.Zero(t, runs)
 }

@@ -310,6 +310,23 @@ type ComplexityRoot struct {
 		Pin       func(childComplexity int) int
 	}
 
+	ImportGraphResult struct {
+		Graph     func(childComplexity int) int
+		Report    func(childComplexity int) int
+		SubGraphs func(childComplexity int) int
+	}
+
+	ImportReportEntry struct {
+		BlockName func(childComplexity int) int
+		GraphRef  func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		LinkRef   func(childComplexity int) int
+		Message   func(childComplexity int) int
+		NodeRef   func(childComplexity int) int
+		Pin       func(childComplexity int) int
+		Problem   func(childComplexity int) int
+	}
+
 	IntegrationCredential struct {
 		AuthType      func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
@@ -377,6 +394,7 @@ type ComplexityRoot struct {
 		DeleteSchedule        func(childComplexity int, id string) int
 		ExecuteGraph          func(childComplexity int, graphID string, version *int, inputs gqlscalar.JSON, userContext *model.UserContextInput, maxCost *int) int
 		ForkGraph             func(childComplexity int, id string, version *int, name *string) int
+		ImportGraph           func(childComplexity int, format model.GraphFormat, document gqlscalar.JSON, name *string) int
 		PauseSchedule         func(childComplexity int, id string) int
 		ResumeSchedule        func(childComplexity int, id string) int
 		RevokeAPIKey          func(childComplexity int, id string) int
@@ -474,6 +492,7 @@ type ComplexityRoot struct {
 		EstimateGraphCost    func(childComplexity int, graphID string, version *int, inputs gqlscalar.JSON) int
 		Execution            func(childComplexity int, id string) int
 		Executions           func(childComplexity int, graphID *string, status *model.ExecutionStatus, first *int, after *string) int
+		ExportGraph          func(childComplexity int, id string, version *int, format model.GraphFormat) int
 		Graph                func(childComplexity int, id string, version *int) int
 		Graphs               func(childComplexity int, first *int, after *string, filter *model.GraphFilter) int
 		IntegrationProviders func(childComplexity int) int
@@ -663,6 +682,7 @@ type MutationResolver interface {
 	AdjustCredits(ctx context.Context, userID string, amount int, reason string) (*model.UserCredit, error)
 	SetBlockCosts(ctx context.Context, blockID string, costs []*model.BlockCostInput) (*model.Block, error)
 	CreateGraph(ctx context.Context, input model.GraphInput) (*model.Graph, error)
+	ImportGraph(ctx context.Context, format model.GraphFormat, document gqlscalar.JSON, name *string) (*model.ImportGraphResult, error)
 	UpdateGraph(ctx context.Context, id string, input model.GraphInput, activate *bool) (*model.Graph, error)
 	SetActiveGraphVersion(ctx context.Context, id string, version int) (*model.Graph, error)
 	DeleteGraph(ctx context.Context, id string) (bool, error)
@@ -705,6 +725,7 @@ type QueryResolver interface {
 	Graph(ctx context.Context, id string, version *int) (*model.Graph, error)
 	Graphs(ctx context.Context, first *int, after *string, filter *model.GraphFilter) (*model.GraphConnection, error)
 	Templates(ctx context.Context, first *int, after *string, nameContains *string) (*model.GraphConnection, error)
+	ExportGraph(ctx context.Context, id string, version *int, format model.GraphFormat) (gqlscalar.JSON, error)
 	ValidateGraph(ctx context.Context, input model.GraphInput) ([]*model.GraphProblem, error)
 	Execution(ctx context.Context, id string) (*model.GraphExecution, error)
 	SharedExecution(ctx context.Context, shareToken string) (*model.GraphExecution, error)
@@ -1869,6 +1890,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GraphProblem.Pin(childComplexity), true
 
+	case "ImportGraphResult.graph":
+		if e.ComplexityRoot.ImportGraphResult.Graph == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportGraphResult.Graph(childComplexity), true
+	case "ImportGraphResult.report":
+		if e.ComplexityRoot.ImportGraphResult.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportGraphResult.Report(childComplexity), true
+	case "ImportGraphResult.subGraphs":
+		if e.ComplexityRoot.ImportGraphResult.SubGraphs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportGraphResult.SubGraphs(childComplexity), true
+
+	case "ImportReportEntry.blockName":
+		if e.ComplexityRoot.ImportReportEntry.BlockName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReportEntry.BlockName(childComplexity), true
+	case "ImportReportEntry.graphRef":
+		if e.ComplexityRoot.ImportReportEntry.GraphRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReportEntry.GraphRef(childComplexity), true
+	case "ImportReportEntry.kind":
+		if e.ComplexityRoot.ImportReportEntry.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReportEntry.Kind(childComplexity), true
+	case "ImportReportEntry.linkRef":
+		if e.ComplexityRoot.ImportReportEntry.LinkRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReportEntry.LinkRef(childComplexity), true
+	case "ImportReportEntry.message":
+		if e.ComplexityRoot.ImportReportEntry.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReportEntry.Message(childComplexity), true
+	case "ImportReportEntry.nodeRef":
+		if e.ComplexityRoot.ImportReportEntry.NodeRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReportEntry.NodeRef(childComplexity), true
+	case "ImportReportEntry.pin":
+		if e.ComplexityRoot.ImportReportEntry.Pin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReportEntry.Pin(childComplexity), true
+	case "ImportReportEntry.problem":
+		if e.ComplexityRoot.ImportReportEntry.Problem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReportEntry.Problem(childComplexity), true
+
 	case "IntegrationCredential.authType":
 		if e.ComplexityRoot.IntegrationCredential.AuthType == nil {
 			break
@@ -2255,6 +2344,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ForkGraph(childComplexity, args["id"].(string), args["version"].(*int), args["name"].(*string)), true
+	case "Mutation.importGraph":
+		if e.ComplexityRoot.Mutation.ImportGraph == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importGraph_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportGraph(childComplexity, args["format"].(model.GraphFormat), args["document"].(gqlscalar.JSON), args["name"].(*string)), true
 	case "Mutation.pauseSchedule":
 		if e.ComplexityRoot.Mutation.PauseSchedule == nil {
 			break
@@ -2794,6 +2894,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Executions(childComplexity, args["graphId"].(*string), args["status"].(*model.ExecutionStatus), args["first"].(*int), args["after"].(*string)), true
+	case "Query.exportGraph":
+		if e.ComplexityRoot.Query.ExportGraph == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exportGraph_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExportGraph(childComplexity, args["id"].(string), args["version"].(*int), args["format"].(model.GraphFormat)), true
 	case "Query.graph":
 		if e.ComplexityRoot.Query.Graph == nil {
 			break
@@ -4158,7 +4269,14 @@ input NodeInput {
   blockId: ID!
   "A label to show instead of the key: at most 100 characters."
   label: String
-  "Default inputs: a JSON object of input pin name → value, at most 256 KiB and 32 levels deep, checked against the block's inputSchema (INVALID_DEFAULT)."
+  """
+  Default inputs: a JSON object of input pin name → value, at most 256 KiB and
+  32 levels deep, checked against the block's inputSchema (INVALID_DEFAULT). A
+  null value means unset, as in AutoGPT, and is not stored; a name that is no
+  input pin of the block is an UNKNOWN_PIN problem, except AutoGPT's other name
+  for one of its pins (such as GetCurrentDateBlock's ` + "`" + `format_type` + "`" + `), stored
+  under ours.
+  """
   inputDefault: JSON
   "Free-form data for clients, such as the editor's styling: a JSON object of at most 256 KiB, stored as given."
   metadata: JSON
@@ -4174,7 +4292,12 @@ input LinkInput {
   sinkKey: String!
   "An output pin of the source node's block: 1 to 200 characters."
   sourceName: String!
-  "An input pin of the sink node's block, optionally dynamic (` + "`" + `name_$_0` + "`" + `, ` + "`" + `name_#_key` + "`" + `, ` + "`" + `name_@_attr` + "`" + `): 1 to 200 characters."
+  """
+  An input pin of the sink node's block, optionally dynamic (` + "`" + `name_$_0` + "`" + `,
+  ` + "`" + `name_#_key` + "`" + `, ` + "`" + `name_@_attr` + "`" + `): 1 to 200 characters. AutoGPT's other name for a
+  pin is stored under ours; into an AgentExecutorBlock, a name that is none of
+  its pins names an input of the graph it runs and is stored as ` + "`" + `inputs_#_<name>` + "`" + `.
+  """
   sinkName: String!
   "Whether the link keeps its last value for every later run of the sink (see Link.isStatic)."
   isStatic: Boolean = false
@@ -4216,7 +4339,7 @@ enum GraphProblemCode {
   UNKNOWN_BLOCK
   "A link names a node key that no node has."
   UNKNOWN_NODE
-  "A link names an output or input pin that its node's block does not have."
+  "A link names an output or input pin that its node's block does not have, or a node's inputDefault gives a value for an input pin its block does not have."
   UNKNOWN_PIN
   "Links form a cycle."
   CYCLE
@@ -4237,6 +4360,66 @@ enum GraphProblemCode {
   sink, pin its sink pin; the message names the first link it repeats.
   """
   DUPLICATE_LINK
+}
+
+"A format of graph documents other platforms write: what importGraph reads and exportGraph writes."
+enum GraphFormat {
+  "AutoGPT's agent export: a graph with ` + "`" + `nodes` + "`" + ` (ids, ` + "`" + `block_id` + "`" + `, ` + "`" + `input_default` + "`" + `, ` + "`" + `metadata.position` + "`" + `), ` + "`" + `links` + "`" + ` and ` + "`" + `sub_graphs` + "`" + ` (docs/autogpt.md)."
+  AUTOGPT
+}
+
+"What importGraph made of a document."
+type ImportGraphResult {
+  "The graph made of the document's own agent: version 1, active, owned by the caller."
+  graph: Graph!
+  "The graphs made of its sub-agents, each stored before the graphs that run it; empty when it has none."
+  subGraphs: [Graph!]!
+  "Everything that could not be taken as it was, and what stops a graph from running; empty when the agent was taken unchanged."
+  report: [ImportReportEntry!]!
+}
+
+"What an import did with something it could not take as it was, or what stops the graph from running."
+enum ImportReportKind {
+  "Left out because it means nothing here: AgentExecutorBlock's user_id (a sub-agent runs as the user who runs its parent), or a sub-graph no node runs."
+  KEY_DROPPED
+  "A default for a pin the block does not have here: kept, unused, in the node's metadata under ` + "`" + `autogpt_input_default` + "`" + `, and written back by exportGraph."
+  KEPT_AS_METADATA
+  "AutoGPT's name of a pin read as ours: a block's other name for a pin (GetCurrentDateBlock's format_type is format here), or a sub-agent's input fed through ` + "`" + `inputs_#_<name>` + "`" + `."
+  PIN_RENAMED
+  """
+  An AgentExecutorBlock node names a sub-graph id the document does not hold
+  (AutoGPT's example agents do): the one sub-graph of its version with the
+  node's input and output names is the one it runs.
+  """
+  SUBGRAPH_MATCHED
+  "The description was longer than 500 characters and is cut."
+  DESCRIPTION_SHORTENED
+  "The name was empty, longer than 100 characters, or taken by another of the caller's graphs (a suffix ` + "`" + ` (2)` + "`" + `, ` + "`" + ` (3)` + "`" + `, … is added)."
+  NAME_CHANGED
+  "Links form a loop, which graphs here may not have: the graph is stored, executeGraph refuses it, and the message says how the loop is written here."
+  CYCLE
+  "Another validation problem (see ` + "`" + `problem` + "`" + `) that stops the graph from running until it is fixed."
+  GRAPH_PROBLEM
+}
+
+"One line of an import's compatibility report. Nodes and links are named by their ids in the document; a node's id is its key here."
+type ImportReportEntry {
+  "What was done, or what stops the graph from running."
+  kind: ImportReportKind!
+  "The id, in the document, of the agent concerned: the document's own graph or one of its sub-graphs."
+  graphRef: String!
+  "The document's id of the node concerned, which is the node's key here; null when the entry is about the graph or a link only."
+  nodeRef: String
+  "The document's id of the link concerned; null when none."
+  linkRef: String
+  "The block name of the node concerned (AutoGPT's and ours are the same); null when none."
+  blockName: String
+  "The pin or input_default key concerned; null when none."
+  pin: String
+  "For CYCLE and GRAPH_PROBLEM: the validation problem; null otherwise."
+  problem: GraphProblemCode
+  "A sentence saying what was done or what is wrong; for CYCLE, how the loop is written here."
+  message: String!
 }
 
 "One problem found in a graph. Nodes are named by their keys."
@@ -4729,6 +4912,22 @@ type Query {
     "Case-insensitive substring of the name: at most 100 characters."
     nameContains: String
   ): GraphConnection!
+  """
+  A graph version written in another platform's format, for that platform or
+  for importGraph: for AUTOGPT, AutoGPT's agent export (docs/autogpt.md), with
+  the graphs its AgentExecutorBlock nodes run that the caller may read as
+  sub_graphs; importing it gives back the same nodes, links, defaults and
+  positions. Null when the caller may not read the graph or it has no such
+  version (like ` + "`" + `graph` + "`" + `).
+  """
+  exportGraph(
+    "The id of one of the caller's graphs or of a template (Graph.graphId), or a version's id (Graph.id), which names that version."
+    id: ID!
+    "The version to write; when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
+    version: Int
+    "The format to write."
+    format: GraphFormat! = AUTOGPT
+  ): JSON
   "Checks a graph without storing it and returns every problem found; an empty list means it is valid. Any signed-in user."
   validateGraph(
     "The graph to check."
@@ -4848,6 +5047,29 @@ type Mutation {
     "The graph."
     input: GraphInput!
   ): Graph!
+  """
+  Stores, for the caller, an agent written in another platform's format: for
+  AUTOGPT, AutoGPT's agent export as its "export agent" writes it
+  (docs/autogpt.md). Its sub-agents (the export's sub_graphs) are stored first,
+  as graphs of their own, and the AgentExecutorBlock nodes that run them point
+  at them; all are stored in one transaction, or none. Names already taken get
+  a suffix, so importing a document twice gives two graphs. What could not be
+  taken as it was is in the result's report; a graph that does not validate
+  (a loop, a pin its block lacks here, …) is stored all the same, with its
+  problems in the report, and executeGraph refuses it until they are fixed.
+  Refused, with nothing stored: a document that is not such an export, is over
+  4 MiB, or refers to a node or sub-graph it does not hold (BAD_USER_INPUT
+  naming what is wrong); one whose nodes use blocks that do not exist here
+  (VALIDATION_FAILED, one UNKNOWN_BLOCK problem per node, naming AutoGPT's block).
+  """
+  importGraph(
+    "The document's format."
+    format: GraphFormat! = AUTOGPT
+    "The document, unchanged: for AUTOGPT a JSON object with ` + "`" + `nodes` + "`" + `, ` + "`" + `links` + "`" + ` and ` + "`" + `sub_graphs` + "`" + `, at most 4 MiB."
+    document: JSON!
+    "A name for the graph instead of the document's own (1 to 100 characters); it gets a suffix too when taken."
+    name: String
+  ): ImportGraphResult!
   "Stores a new version; it becomes the active one unless activate is false."
   updateGraph(
     "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions."
@@ -6077,6 +6299,40 @@ func (ec *executionContext) childFields_GraphProblem(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type GraphProblem", field.Name)
 }
 
+func (ec *executionContext) childFields_ImportGraphResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "graph":
+		return ec.fieldContext_ImportGraphResult_graph(ctx, field)
+	case "subGraphs":
+		return ec.fieldContext_ImportGraphResult_subGraphs(ctx, field)
+	case "report":
+		return ec.fieldContext_ImportGraphResult_report(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportGraphResult", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportReportEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ImportReportEntry_kind(ctx, field)
+	case "graphRef":
+		return ec.fieldContext_ImportReportEntry_graphRef(ctx, field)
+	case "nodeRef":
+		return ec.fieldContext_ImportReportEntry_nodeRef(ctx, field)
+	case "linkRef":
+		return ec.fieldContext_ImportReportEntry_linkRef(ctx, field)
+	case "blockName":
+		return ec.fieldContext_ImportReportEntry_blockName(ctx, field)
+	case "pin":
+		return ec.fieldContext_ImportReportEntry_pin(ctx, field)
+	case "problem":
+		return ec.fieldContext_ImportReportEntry_problem(ctx, field)
+	case "message":
+		return ec.fieldContext_ImportReportEntry_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportReportEntry", field.Name)
+}
+
 func (ec *executionContext) childFields_IntegrationCredential(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7025,6 +7281,36 @@ func (ec *executionContext) field_Mutation_forkGraph_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_importGraph_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.GraphFormat, error) {
+			return ec.unmarshalNGraphFormat2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "document",
+		func(ctx context.Context, v any) (gqlscalar.JSON, error) {
+			return ec.unmarshalNJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["document"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_pauseSchedule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7472,6 +7758,36 @@ func (ec *executionContext) field_Query_executions_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_exportGraph_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.GraphFormat, error) {
+			return ec.unmarshalNGraphFormat2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg2
 	return args, nil
 }
 
@@ -12329,6 +12645,286 @@ func (ec *executionContext) fieldContext_GraphProblem_pin(_ context.Context, fie
 	return graphql.NewScalarFieldContext("GraphProblem", field, false, false, "String")
 }
 
+func (ec *executionContext) _ImportGraphResult_graph(ctx context.Context, field graphql.CollectedField, obj *model.ImportGraphResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportGraphResult_graph(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Graph, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Graph) graphql.Marshaler {
+			return ec.marshalNGraph2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraph(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportGraphResult_graph(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportGraphResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Graph(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportGraphResult_subGraphs(ctx context.Context, field graphql.CollectedField, obj *model.ImportGraphResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportGraphResult_subGraphs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubGraphs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Graph) graphql.Marshaler {
+			return ec.marshalNGraph2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportGraphResult_subGraphs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportGraphResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Graph(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportGraphResult_report(ctx context.Context, field graphql.CollectedField, obj *model.ImportGraphResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportGraphResult_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Report, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportReportEntry) graphql.Marshaler {
+			return ec.marshalNImportReportEntry2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐImportReportEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportGraphResult_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportGraphResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportReportEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportReportEntry_kind(ctx context.Context, field graphql.CollectedField, obj *model.ImportReportEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReportEntry_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ImportReportKind) graphql.Marshaler {
+			return ec.marshalNImportReportKind2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐImportReportKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReportEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReportEntry", field, false, false, "ImportReportKind")
+}
+
+func (ec *executionContext) _ImportReportEntry_graphRef(ctx context.Context, field graphql.CollectedField, obj *model.ImportReportEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReportEntry_graphRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReportEntry_graphRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReportEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportReportEntry_nodeRef(ctx context.Context, field graphql.CollectedField, obj *model.ImportReportEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReportEntry_nodeRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReportEntry_nodeRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReportEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportReportEntry_linkRef(ctx context.Context, field graphql.CollectedField, obj *model.ImportReportEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReportEntry_linkRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LinkRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReportEntry_linkRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReportEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportReportEntry_blockName(ctx context.Context, field graphql.CollectedField, obj *model.ImportReportEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReportEntry_blockName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BlockName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReportEntry_blockName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReportEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportReportEntry_pin(ctx context.Context, field graphql.CollectedField, obj *model.ImportReportEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReportEntry_pin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReportEntry_pin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReportEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportReportEntry_problem(ctx context.Context, field graphql.CollectedField, obj *model.ImportReportEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReportEntry_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphProblemCode) graphql.Marshaler {
+			return ec.marshalOGraphProblemCode2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphProblemCode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReportEntry_problem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReportEntry", field, false, false, "GraphProblemCode")
+}
+
+func (ec *executionContext) _ImportReportEntry_message(ctx context.Context, field graphql.CollectedField, obj *model.ImportReportEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReportEntry_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReportEntry_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReportEntry", field, false, false, "String")
+}
+
 func (ec *executionContext) _IntegrationCredential_id(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationCredential) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13609,6 +14205,50 @@ func (ec *executionContext) fieldContext_Mutation_createGraph(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createGraph_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importGraph(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importGraph(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportGraph(ctx, fc.Args["format"].(model.GraphFormat), fc.Args["document"].(gqlscalar.JSON), fc.Args["name"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportGraphResult) graphql.Marshaler {
+			return ec.marshalNImportGraphResult2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐImportGraphResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importGraph(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportGraphResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importGraph_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16037,6 +16677,50 @@ func (ec *executionContext) fieldContext_Query_templates(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_templates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportGraph(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportGraph(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExportGraph(ctx, fc.Args["id"].(string), fc.Args["version"].(*int), fc.Args["format"].(model.GraphFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2githubᚗcomᚋagentgraphᚋagentgraphᚋinternalᚋgqlscalarᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportGraph(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type JSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exportGraph_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22345,6 +23029,117 @@ func (ec *executionContext) _GraphProblem(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var importGraphResultImplementors = []string{"ImportGraphResult"}
+
+func (ec *executionContext) _ImportGraphResult(ctx context.Context, sel ast.SelectionSet, obj *model.ImportGraphResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importGraphResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportGraphResult")
+		case "graph":
+			out.Values[i] = ec._ImportGraphResult_graph(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subGraphs":
+			out.Values[i] = ec._ImportGraphResult_subGraphs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "report":
+			out.Values[i] = ec._ImportGraphResult_report(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importReportEntryImplementors = []string{"ImportReportEntry"}
+
+func (ec *executionContext) _ImportReportEntry(ctx context.Context, sel ast.SelectionSet, obj *model.ImportReportEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importReportEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportReportEntry")
+		case "kind":
+			out.Values[i] = ec._ImportReportEntry_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "graphRef":
+			out.Values[i] = ec._ImportReportEntry_graphRef(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodeRef":
+			out.Values[i] = ec._ImportReportEntry_nodeRef(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "linkRef":
+			out.Values[i] = ec._ImportReportEntry_linkRef(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "blockName":
+			out.Values[i] = ec._ImportReportEntry_blockName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pin":
+			out.Values[i] = ec._ImportReportEntry_pin(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "problem":
+			out.Values[i] = ec._ImportReportEntry_problem(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ImportReportEntry_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var integrationCredentialImplementors = []string{"IntegrationCredential"}
 
 func (ec *executionContext) _IntegrationCredential(ctx context.Context, sel ast.SelectionSet, obj *model.IntegrationCredential) graphql.Marshaler {
@@ -22752,6 +23547,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createGraph":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createGraph(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importGraph":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importGraph(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -23453,6 +24255,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_templates(ctx, field)
+				})
+		case "exportGraph":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportGraph(ctx, field)
 				})
 		case "validateGraph":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -25347,6 +26155,16 @@ func (ec *executionContext) marshalNGraphExecutionEdge2ᚖgithubᚗcomᚋagentgr
 	return ec._GraphExecutionEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNGraphFormat2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphFormat(ctx context.Context, v any) (model.GraphFormat, error) {
+	var res model.GraphFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGraphFormat2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphFormat(ctx context.Context, sel ast.SelectionSet, v model.GraphFormat) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNGraphInput2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphInput(ctx context.Context, v any) (model.GraphInput, error) {
 	res, err := ec.unmarshalInputGraphInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25398,6 +26216,48 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNImportGraphResult2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐImportGraphResult(ctx context.Context, sel ast.SelectionSet, v *model.ImportGraphResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportGraphResult!")
+		return graphql.Null
+	}
+	return ec._ImportGraphResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImportReportEntry2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐImportReportEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImportReportEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportReportEntry2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐImportReportEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportReportEntry2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐImportReportEntry(ctx context.Context, sel ast.SelectionSet, v *model.ImportReportEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportReportEntry!")
+		return graphql.Null
+	}
+	return ec._ImportReportEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImportReportKind2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐImportReportKind(ctx context.Context, v any) (model.ImportReportKind, error) {
+	var res model.ImportReportKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportReportKind2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐImportReportKind(ctx context.Context, sel ast.SelectionSet, v model.ImportReportKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -26321,6 +27181,22 @@ func (ec *executionContext) unmarshalOGraphFilter2ᚖgithubᚗcomᚋagentgraph�
 	}
 	res, err := ec.unmarshalInputGraphFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOGraphProblemCode2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphProblemCode(ctx context.Context, v any) (*model.GraphProblemCode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.GraphProblemCode)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGraphProblemCode2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphProblemCode(ctx context.Context, sel ast.SelectionSet, v *model.GraphProblemCode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -69,3 +69,15 @@ func (g graphRef) withVersion(field string, version *int) (int, error) {
 	}
 	return *version, nil
 }
+
+// graphVersionArg reads the `id` argument naming a graph (or one of its
+// versions) and the optional `version` argument, as graph, forkGraph and
+// exportGraph take them: the graph's id and the version (0: the active one).
+func graphVersionArg(id string, version *int) (uuid.UUID, int, error) {
+	ref, err := lookupGraph("id", id)
+	if err != nil {
+		return uuid.Nil, 0, err
+	}
+	v, err := ref.withVersion("version", version)
+	return ref.id, v, err
+}

@@ -153,15 +153,11 @@ func (r *mutationResolver) ForkGraph(ctx context.Context, id string, version *in
 	if err != nil {
 		return nil, err
 	}
-	ref, err := lookupGraph("id", id)
+	gid, v, err := graphVersionArg(id, version)
 	if err != nil {
 		return nil, err
 	}
-	v, err := ref.withVersion("version", version)
-	if err != nil {
-		return nil, err
-	}
-	g, err := r.GraphService.Fork(ctx, u.ID, ref.id, v, name)
+	g, err := r.GraphService.Fork(ctx, u.ID, gid, v, name)
 	if err != nil {
 		return nil, err
 	}
@@ -185,15 +181,11 @@ func (r *queryResolver) Graph(ctx context.Context, id string, version *int) (*gq
 	if err != nil {
 		return nil, err
 	}
-	ref, err := lookupGraph("id", id)
+	gid, v, err := graphVersionArg(id, version)
 	if err != nil {
 		return nil, err
 	}
-	v, err := ref.withVersion("version", version)
-	if err != nil {
-		return nil, err
-	}
-	g, err := r.GraphService.Get(ctx, u.ID, ref.id, v)
+	g, err := r.GraphService.Get(ctx, u.ID, gid, v)
 	if err != nil {
 		return nil, nilIfNotFound(err)
 	}

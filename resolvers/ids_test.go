@@ -73,6 +73,7 @@ func TestOneRuleForIDs(t *testing.T) {
 	cases := map[string]idCase{
 		"Query.block.id":                           {query: `query($id: ID!) { block(id: $id) { id } }`, answer: answersNull},
 		"Query.graph.id":                           {query: `query($id: ID!) { graph(id: $id) { id } }`, answer: answersNull, owned: "graph"},
+		"Query.exportGraph.id":                     {query: `query($id: ID!) { exportGraph(id: $id) }`, answer: answersNull, owned: "graph"},
 		"Query.execution.id":                       {query: `query($id: ID!) { execution(id: $id) { id } }`, answer: answersNull, owned: "execution"},
 		"Query.executions.graphId":                 {query: `query($id: ID) { executions(graphId: $id) { edges { node { id } } } }`, answer: answersNothing, owned: "graph"},
 		"Mutation.revokeAPIKey.id":                 {query: `mutation($id: ID!) { revokeAPIKey(id: $id) { id } }`, answer: answersNotFound, owned: "apiKey"},

@@ -609,7 +609,7 @@ func (fx *fuzzFixtures) validValue(key string) (any, bool) {
 	case "Query.block.id":
 		return fx.ids["block"], true
 	case "Query.graph.id", "Mutation.updateGraph.id", "Mutation.setActiveGraphVersion.id",
-		"Mutation.deleteGraph.id", "Mutation.forkGraph.id":
+		"Mutation.deleteGraph.id", "Mutation.forkGraph.id", "Query.exportGraph.id":
 		return fx.ids["graph"], true
 	case "Query.executions.graphId", "Mutation.executeGraph.graphId", "Query.estimateGraphCost.graphId",
 		"Query.schedules.graphId", "ScheduleInput.graphId":
@@ -649,7 +649,10 @@ func (fx *fuzzFixtures) validValue(key string) (any, bool) {
 		return fx.ids["cursor"], true
 	case "Mutation.executeGraph.inputs":
 		return map[string]any{"x": 1}, true
-	case "Mutation.forkGraph.name", "GraphInput.name", "AlertRuleInput.name":
+	case "Mutation.importGraph.document":
+		return map[string]any{"name": unique, "nodes": []any{map[string]any{"id": "a",
+			"block_id": "1ff065e9-88e8-4358-9d82-8dc91f622ba9", "input_default": map[string]any{"input": 1}}}, "links": []any{}}, true
+	case "Mutation.forkGraph.name", "Mutation.importGraph.name", "GraphInput.name", "AlertRuleInput.name":
 		return unique, true
 	case "AlertRuleInput.condition":
 		return "cpu_usage >", true

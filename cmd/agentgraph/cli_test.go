@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -35,6 +36,7 @@ func TestBinary(t *testing.T) {
 		"HelpListsNoBenchmark":           testHelpListsNoBenchmark,
 		"DashboardNamesExportedMetrics":  testDashboardNamesExportedMetrics,
 		"TracesAcrossProcesses":          testTracesAcrossProcesses,
+		"Import":                         testImport,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -270,11 +272,63 @@ func testWorkerAdminEndpoints(t *testing.T, bin string) {
 func testHelpListsNoBenchmark(t *testing.T, bin string) {
 	out, code := run(t, bin, nil, "--help")
 	require.Equal(t, 0, code, out)
-	for _, cmd := range []string{"serve", "worker", "migrate", "user create", "ADMIN_ADDR"} {
+	for _, cmd := range []string{"serve", "worker", "migrate", "user create", "import FILE", "ADMIN_ADDR"} {
 		require.Contains(t, out, cmd)
 	}
 	require.NotContains(t, strings.ToLower(out), "bench")
 	out, code = run(t, bin, nil, "bench")
 	require.Equal(t, 2, code, out)
 	require.Contains(t, out, `unknown command "bench"`)
+}
+
+// calculatorExport is an AutoGPT agent export of the calculator's shape.
+const calculatorExport = `{"id": "858e2226-e047-4d19-a832-3be4a134d155", "version": 2, "name": "Calculator agent", "description": "",
+  "nodes": [
+    {"id": "in", "block_id": "c0a8e994-ebf1-4a9c-a4d8-89d09c86741b", "input_default": {"name": "Input"}, "metadata": {"position": {"x": -188.2, "y": 95}}},
+    {"id": "out", "block_id": "363ae599-353e-4804-937e-b2ee3cef3da4", "input_default": {"name": "Output"}, "metadata": {"position": {"x": 825.1, "y": 123.75}}},
+    {"id": "calc", "block_id": "b1ab9b19-67a6-406d-abf5-2dba76d00c79", "input_default": {"b": 34, "operation": "Add", "round_result": false, "nope": 1}, "metadata": {"position": {"x": 323, "y": 121.25}}}],
+  "links": [
+    {"id": "l1", "source_id": "in", "sink_id": "calc", "source_name": "result", "sink_name": "a", "is_static": true},
+    {"id": "l2", "source_id": "calc", "sink_id": "out", "source_name": "result", "sink_name": "value", "is_static": false}],
+  "sub_graphs": []}`
+
+// testImport: `import FILE --user EMAIL` stores an AutoGPT export for that
+// user and prints the graph and its report; bad input fails with one clear
+// line and stores nothing.
+func testImport(t *testing.T, bin string) {
+	env := []string{"DATABASE_URL=" + testenv.PostgresURL(t)}
+	dir := t.TempDir()
+	file := dir + "/calculator.json"
+	require.NoError(t, os.WriteFile(file, []byte(calculatorExport), 0o600))
+	notExport := dir + "/other.json"
+	require.NoError(t, os.WriteFile(notExport, []byte(`{"hello": "world"}`), 0o600))
+	email := "importer-" + testenv.RandomSuffix(6) + "@example.com"
+	out, code := run(t, bin, env, "user", "create", "--email", email)
+	require.Equal(t, 0, code, out)
+
+	out, code = run(t, bin, env, "import", file, "--user", email)
+	require.Equal(t, 0, code, out)
+	require.Regexp(t, `graph [0-9a-f-]{36} "Calculator agent" imported for `+regexp.QuoteMeta(email), out)
+	require.Contains(t, out, `KEPT_AS_METADATA: node calc: CalculatorBlock has no input "nope" here`)
+	out, code = run(t, bin, env, "import", "--user", email, "--name", "Sums", file)
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, `"Sums" imported`)
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", file}, "usage: agentgraph import FILE --user EMAIL"},
+		{[]string{"import", file, "--user", "nobody-" + email}, "no user has the email"},
+		{[]string{"import", notExport, "--user", email}, `document: is not an AutoGPT agent export: it has no "nodes" list`},
+		{[]string{"import", dir + "/missing.json", "--user", email}, "no such file"},
+	} {
+		out, code := run(t, bin, env, c.args...)
+		require.Equal(t, 1, code, out)
+		require.Contains(t, out, c.want)
+	}
+	var n int
+	require.NoError(t, testenv.Postgres(t).QueryRow(context.Background(),
+		`SELECT count(*) FROM graphs g JOIN users u ON u.id = g.user_id WHERE u.email = $1`, email).Scan(&n))
+	require.Equal(t, 2, n, "two imports, nothing from the refused ones")
 }

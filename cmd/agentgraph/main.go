@@ -26,6 +26,9 @@ Usage:
   agentgraph migrate up|status            apply or list database migrations
   agentgraph user create --email E [--name N] [--role USER|ADMIN|MODERATOR|DEVELOPER]
                                           create a user and print a new API key (shown once)
+  agentgraph import FILE --user EMAIL [--name N]
+                                          store an AutoGPT agent export (FILE, or - for standard input) as
+                                          graphs of that user and print the compatibility report (docs/autogpt.md)
 
 serve and worker take the same flags (defaults: WORKERS or 64, MAX_NODES or 128, MAX_RUNS_PER_USER or no
 limit). serve answers /metrics, /healthz and /readyz on its API address; with ADMIN_ADDR set (e.g.
@@ -62,6 +65,8 @@ func main() {
 		err = migrateCmd(ctx, args)
 	case "user":
 		err = userCmd(ctx, args)
+	case "import":
+		err = importCmd(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

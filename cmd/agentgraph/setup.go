@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/agentgraph/agentgraph/internal/config"
+	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/pg"
 )
 
@@ -36,4 +37,19 @@ func openPool(ctx context.Context) (*pgxpool.Pool, error) {
 		return nil, err
 	}
 	return pg.Connect(ctx, cfg.DatabaseURL, 2)
+}
+
+// migratedStore is a store on a small pool (openPool) with every migration
+// applied, for the one-shot commands that write (user, import); close
+// releases the pool.
+func migratedStore(ctx context.Context) (*db.Store, func(), error) {
+	pool, err := openPool(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := pg.Migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return db.New(pool), pool.Close, nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/agentgraph/agentgraph/internal/auth"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
-	"github.com/agentgraph/agentgraph/internal/pg"
 )
 
 // userCmd: `user create --email E [--name N] [--role R] [--credits C]` creates
@@ -43,15 +42,11 @@ func userCmd(ctx context.Context, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	pool, err := openPool(ctx)
+	store, closeStore, err := migratedStore(ctx)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	if err := pg.Migrate(ctx, pool); err != nil {
-		return err
-	}
-	store := db.New(pool)
+	defer closeStore()
 	var u *model.User
 	secret, prefix, hash := auth.NewAPIKey()
 	err = store.InTx(ctx, func(tx *db.Store) error {

@@ -579,6 +579,36 @@ type GraphProblem struct {
 	Pin *string `json:"pin,omitempty"`
 }
 
+// What importGraph made of a document.
+type ImportGraphResult struct {
+	// The graph made of the document's own agent: version 1, active, owned by the caller.
+	Graph *Graph `json:"graph"`
+	// The graphs made of its sub-agents, each stored before the graphs that run it; empty when it has none.
+	SubGraphs []*Graph `json:"subGraphs"`
+	// Everything that could not be taken as it was, and what stops a graph from running; empty when the agent was taken unchanged.
+	Report []*ImportReportEntry `json:"report"`
+}
+
+// One line of an import's compatibility report. Nodes and links are named by their ids in the document; a node's id is its key here.
+type ImportReportEntry struct {
+	// What was done, or what stops the graph from running.
+	Kind ImportReportKind `json:"kind"`
+	// The id, in the document, of the agent concerned: the document's own graph or one of its sub-graphs.
+	GraphRef string `json:"graphRef"`
+	// The document's id of the node concerned, which is the node's key here; null when the entry is about the graph or a link only.
+	NodeRef *string `json:"nodeRef,omitempty"`
+	// The document's id of the link concerned; null when none.
+	LinkRef *string `json:"linkRef,omitempty"`
+	// The block name of the node concerned (AutoGPT's and ours are the same); null when none.
+	BlockName *string `json:"blockName,omitempty"`
+	// The pin or input_default key concerned; null when none.
+	Pin *string `json:"pin,omitempty"`
+	// For CYCLE and GRAPH_PROBLEM: the validation problem; null otherwise.
+	Problem *GraphProblemCode `json:"problem,omitempty"`
+	// A sentence saying what was done or what is wrong; for CYCLE, how the loop is written here.
+	Message string `json:"message"`
+}
+
 // Credentials for a third-party provider, used by blocks that declare the
 // provider. The secret is write-only: no query, event or error ever returns it.
 type IntegrationCredential struct {
@@ -703,7 +733,10 @@ type LinkInput struct {
 	SinkKey string `json:"sinkKey"`
 	// An output pin of the source node's block: 1 to 200 characters.
 	SourceName string `json:"sourceName"`
-	// An input pin of the sink node's block, optionally dynamic (`name_$_0`, `name_#_key`, `name_@_attr`): 1 to 200 characters.
+	// An input pin of the sink node's block, optionally dynamic (`name_$_0`,
+	// `name_#_key`, `name_@_attr`): 1 to 200 characters. AutoGPT's other name for a
+	// pin is stored under ours; into an AgentExecutorBlock, a name that is none of
+	// its pins names an input of the graph it runs and is stored as `inputs_#_<name>`.
 	SinkName string `json:"sinkName"`
 	// Whether the link keeps its last value for every later run of the sink (see Link.isStatic).
 	IsStatic *bool `json:"isStatic,omitempty"`
@@ -835,7 +868,12 @@ type NodeInput struct {
 	BlockID string `json:"blockId"`
 	// A label to show instead of the key: at most 100 characters.
 	Label *string `json:"label,omitempty"`
-	// Default inputs: a JSON object of input pin name → value, at most 256 KiB and 32 levels deep, checked against the block's inputSchema (INVALID_DEFAULT).
+	// Default inputs: a JSON object of input pin name → value, at most 256 KiB and
+	// 32 levels deep, checked against the block's inputSchema (INVALID_DEFAULT). A
+	// null value means unset, as in AutoGPT, and is not stored; a name that is no
+	// input pin of the block is an UNKNOWN_PIN problem, except AutoGPT's other name
+	// for one of its pins (such as GetCurrentDateBlock's `format_type`), stored
+	// under ours.
 	InputDefault gqlscalar.JSON `json:"inputDefault,omitempty"`
 	// Free-form data for clients, such as the editor's styling: a JSON object of at most 256 KiB, stored as given.
 	Metadata gqlscalar.JSON `json:"metadata,omitempty"`
@@ -1851,6 +1889,61 @@ func (e ExecutionStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A format of graph documents other platforms write: what importGraph reads and exportGraph writes.
+type GraphFormat string
+
+const (
+	// AutoGPT's agent export: a graph with `nodes` (ids, `block_id`, `input_default`, `metadata.position`), `links` and `sub_graphs` (docs/autogpt.md).
+	GraphFormatAutogpt GraphFormat = "AUTOGPT"
+)
+
+var AllGraphFormat = []GraphFormat{
+	GraphFormatAutogpt,
+}
+
+func (e GraphFormat) IsValid() bool {
+	switch e {
+	case GraphFormatAutogpt:
+		return true
+	}
+	return false
+}
+
+func (e GraphFormat) String() string {
+	return string(e)
+}
+
+func (e *GraphFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = GraphFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid GraphFormat", str)
+	}
+	return nil
+}
+
+func (e GraphFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *GraphFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e GraphFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The kind of a problem found in a graph.
 type GraphProblemCode string
 
@@ -1861,7 +1954,7 @@ const (
 	GraphProblemCodeUnknownBlock GraphProblemCode = "UNKNOWN_BLOCK"
 	// A link names a node key that no node has.
 	GraphProblemCodeUnknownNode GraphProblemCode = "UNKNOWN_NODE"
-	// A link names an output or input pin that its node's block does not have.
+	// A link names an output or input pin that its node's block does not have, or a node's inputDefault gives a value for an input pin its block does not have.
 	GraphProblemCodeUnknownPin GraphProblemCode = "UNKNOWN_PIN"
 	// Links form a cycle.
 	GraphProblemCodeCycle GraphProblemCode = "CYCLE"
@@ -1934,6 +2027,84 @@ func (e *GraphProblemCode) UnmarshalJSON(b []byte) error {
 }
 
 func (e GraphProblemCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an import did with something it could not take as it was, or what stops the graph from running.
+type ImportReportKind string
+
+const (
+	// Left out because it means nothing here: AgentExecutorBlock's user_id (a sub-agent runs as the user who runs its parent), or a sub-graph no node runs.
+	ImportReportKindKeyDropped ImportReportKind = "KEY_DROPPED"
+	// A default for a pin the block does not have here: kept, unused, in the node's metadata under `autogpt_input_default`, and written back by exportGraph.
+	ImportReportKindKeptAsMetadata ImportReportKind = "KEPT_AS_METADATA"
+	// AutoGPT's name of a pin read as ours: a block's other name for a pin (GetCurrentDateBlock's format_type is format here), or a sub-agent's input fed through `inputs_#_<name>`.
+	ImportReportKindPinRenamed ImportReportKind = "PIN_RENAMED"
+	// An AgentExecutorBlock node names a sub-graph id the document does not hold
+	// (AutoGPT's example agents do): the one sub-graph of its version with the
+	// node's input and output names is the one it runs.
+	ImportReportKindSubgraphMatched ImportReportKind = "SUBGRAPH_MATCHED"
+	// The description was longer than 500 characters and is cut.
+	ImportReportKindDescriptionShortened ImportReportKind = "DESCRIPTION_SHORTENED"
+	// The name was empty, longer than 100 characters, or taken by another of the caller's graphs (a suffix ` (2)`, ` (3)`, … is added).
+	ImportReportKindNameChanged ImportReportKind = "NAME_CHANGED"
+	// Links form a loop, which graphs here may not have: the graph is stored, executeGraph refuses it, and the message says how the loop is written here.
+	ImportReportKindCycle ImportReportKind = "CYCLE"
+	// Another validation problem (see `problem`) that stops the graph from running until it is fixed.
+	ImportReportKindGraphProblem ImportReportKind = "GRAPH_PROBLEM"
+)
+
+var AllImportReportKind = []ImportReportKind{
+	ImportReportKindKeyDropped,
+	ImportReportKindKeptAsMetadata,
+	ImportReportKindPinRenamed,
+	ImportReportKindSubgraphMatched,
+	ImportReportKindDescriptionShortened,
+	ImportReportKindNameChanged,
+	ImportReportKindCycle,
+	ImportReportKindGraphProblem,
+}
+
+func (e ImportReportKind) IsValid() bool {
+	switch e {
+	case ImportReportKindKeyDropped, ImportReportKindKeptAsMetadata, ImportReportKindPinRenamed, ImportReportKindSubgraphMatched, ImportReportKindDescriptionShortened, ImportReportKindNameChanged, ImportReportKindCycle, ImportReportKindGraphProblem:
+		return true
+	}
+	return false
+}
+
+func (e ImportReportKind) String() string {
+	return string(e)
+}
+
+func (e *ImportReportKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ImportReportKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ImportReportKind", str)
+	}
+	return nil
+}
+
+func (e ImportReportKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ImportReportKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ImportReportKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -80,6 +80,20 @@ func (s *Store) UserGet(ctx context.Context, id uuid.UUID) (*model.User, error) 
 	return userFromRow(row), nil
 }
 
+// UserByEmail returns the user with that email (compared as UserCreate
+// stores it: trimmed, lower-cased); a malformed email is an InputError.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*model.User, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	row, err := s.q.UserGetByEmail(ctx, s.db, e)
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	return userFromRow(row), nil
+}
+
 // UsersByIDs returns the users found among ids (the owner dataloader).
 func (s *Store) UsersByIDs(ctx context.Context, ids []uuid.UUID) ([]*model.User, error) {
 	rows, err := s.q.UserGetManyByIDs(ctx, s.db, ids)

@@ -29,6 +29,13 @@ func TestUsers(t *testing.T) {
 	require.True(t, u.IsActive)
 	_, err = s.UserCreate(ctx, db.NewUser{Email: email})
 	require.ErrorIs(t, err, model.ErrConflict, "emails compare lower-cased")
+	byEmail, err := s.UserByEmail(ctx, " "+strings.ToUpper(email))
+	require.NoError(t, err)
+	require.Equal(t, u.ID, byEmail.ID)
+	_, err = s.UserByEmail(ctx, "nobody-"+email)
+	require.ErrorIs(t, err, model.ErrNotFound)
+	_, err = s.UserByEmail(ctx, "not-an-email")
+	require.ErrorAs(t, err, &inputErr)
 	for _, bad := range []db.NewUser{{Email: "not-an-email"}, {Email: "r@example.com", Role: "ROOT"},
 		{Email: "tz@example.com", Timezone: "Mars/Base"}, {Email: "tz@example.com", Timezone: "Local"},
 		{Email: "l@example.com", Locale: "xx-YY"}, {Email: "l@example.com", Locale: "en US"}} {

@@ -28,17 +28,8 @@ func (v *validator) checkShape() {
 			self[s] = true
 		}
 	}
-	for _, comp := range sccs(adj) {
-		if len(comp) < 2 && !self[comp[0]] {
-			continue
-		}
-		keys := make([]string, len(comp))
-		for i, c := range comp {
-			keys[i] = v.spec.Nodes[c].Key
-		}
-		slices.Sort(keys)
-		v.add(model.Problem{Code: model.ProblemCycle, NodeKeys: keys,
-			Message: fmt.Sprintf("nodes %s form a cycle", strings.Join(keys, " → "))})
+	for _, p := range cycleProblems(adj, self, func(i int) string { return v.spec.Nodes[i].Key }) {
+		v.add(p)
 	}
 	var entries []int
 	for i := 0; i < n; i++ {
@@ -71,6 +62,39 @@ func (v *validator) checkShape() {
 				Message: fmt.Sprintf("node %q cannot be reached from any entry node", k)})
 		}
 	}
+}
+
+// Cycles finds the cycles of a graph of n nodes named by key(i) and joined
+// by links (source index, sink index): one CYCLE problem per strongly
+// connected component of more than one node, or node linked to itself. The
+// engine checks stored graphs with it: imported graphs may hold cycles.
+func Cycles(n int, key func(int) string, links [][2]int) []model.Problem {
+	adj := make([][]int, n)
+	self := make([]bool, n)
+	for _, l := range links {
+		adj[l[0]] = append(adj[l[0]], l[1])
+		if l[0] == l[1] {
+			self[l[0]] = true
+		}
+	}
+	return cycleProblems(adj, self, key)
+}
+
+func cycleProblems(adj [][]int, self []bool, key func(int) string) []model.Problem {
+	var out []model.Problem
+	for _, comp := range sccs(adj) {
+		if len(comp) < 2 && !self[comp[0]] {
+			continue
+		}
+		keys := make([]string, len(comp))
+		for i, c := range comp {
+			keys[i] = key(c)
+		}
+		slices.Sort(keys)
+		out = append(out, model.Problem{Code: model.ProblemCycle, NodeKeys: keys,
+			Message: fmt.Sprintf("nodes %s form a cycle", strings.Join(keys, " → "))})
+	}
+	return out
 }
 
 // sccs returns the strongly connected components (Tarjan, iterative so a

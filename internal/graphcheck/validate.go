@@ -14,13 +14,15 @@ import (
 
 // Validate checks spec against the block registry. Node BlockIDs may be a
 // block's id or its name; a name is rewritten to the id in place so that
-// what is stored always refers to blocks by id.
+// what is stored always refers to blocks by id. AutoGPT's ways of writing a
+// graph are first rewritten to ours, in place too (Normalize).
 func Validate(spec *model.GraphSpec, reg *blocks.Registry) []model.Problem {
 	v := &validator{spec: spec, reg: reg, byKey: map[string]int{}}
 	if len(spec.Nodes) == 0 {
 		v.add(model.Problem{Code: model.ProblemNoNodes, Message: "a graph needs at least one node"})
 		return v.problems
 	}
+	Normalize(spec, reg)
 	v.checkNodes()
 	v.checkLinks()
 	v.checkShape()
@@ -51,16 +53,14 @@ func (v *validator) checkNodes() {
 			continue
 		}
 		v.byKey[n.Key] = i
-		b, ok := v.reg.ByID(n.BlockID)
-		if !ok {
-			b, ok = v.reg.ByName(n.BlockID)
-		}
+		b, ok := lookup(v.reg, n.BlockID)
 		if !ok {
 			v.add(model.Problem{Code: model.ProblemUnknownBlock, NodeKeys: []string{n.Key},
 				Message: fmt.Sprintf("node %q uses unknown block %q", n.Key, n.BlockID)})
 			continue
 		}
 		n.BlockID = b.Info().ID
+		v.checkDefaultKeys(n)
 		for _, msg := range checkDefaults(b, n.InputDefault) {
 			v.add(model.Problem{Code: model.ProblemInvalidDefault, NodeKeys: []string{n.Key}, Pin: msg.pin,
 				Message: fmt.Sprintf("node %q: default input %s", n.Key, msg.text)})
@@ -75,6 +75,22 @@ func (v *validator) checkNodes() {
 				}
 			}
 		}
+	}
+}
+
+// checkDefaultKeys reports defaults given for pins the block does not have:
+// stored, they would do nothing, silently.
+func (v *validator) checkDefaultKeys(n *model.NodeSpec) {
+	var unknown []string
+	for k := range n.InputDefault {
+		if !v.reg.HasInputPin(n.BlockID, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		v.add(model.Problem{Code: model.ProblemUnknownPin, NodeKeys: []string{n.Key}, Pin: k,
+			Message: fmt.Sprintf("node %q: default input %q is no input pin of its block (inputs: %v)", n.Key, k, v.reg.InputPins(n.BlockID))})
 	}
 }
 

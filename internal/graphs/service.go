@@ -103,6 +103,15 @@ func (s *Service) Get(ctx context.Context, userID, id uuid.UUID, version int) (*
 	return g, nil
 }
 
+// Load is Get with the version's nodes and links.
+func (s *Service) Load(ctx context.Context, userID, id uuid.UUID, version int) (*model.FullGraph, error) {
+	g, err := s.Get(ctx, userID, id, version)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.GraphLoad(ctx, g.ID, g.Version)
+}
+
 // Readable: owners read every version; others only template versions.
 func Readable(g *model.Graph, userID uuid.UUID) bool {
 	return g.UserID == userID || g.IsTemplate
@@ -110,14 +119,11 @@ func Readable(g *model.Graph, userID uuid.UUID) bool {
 
 // Fork copies a readable graph version into a new graph owned by the user.
 func (s *Service) Fork(ctx context.Context, userID, id uuid.UUID, version int, name *string) (*model.FullGraph, error) {
-	src, err := s.Get(ctx, userID, id, version)
+	full, err := s.Load(ctx, userID, id, version)
 	if err != nil {
 		return nil, err
 	}
-	full, err := s.store.GraphLoad(ctx, src.ID, src.Version)
-	if err != nil {
-		return nil, err
-	}
+	src := &full.Graph
 	spec := SpecFromGraph(full)
 	spec.IsTemplate = false
 	spec.Name = src.Name

@@ -279,6 +279,7 @@ type ComplexityRoot struct {
 		IsShared       func(childComplexity int) int
 		IsSuccessful   func(childComplexity int) int
 		LastSeq        func(childComplexity int) int
+		Links          func(childComplexity int) int
 		Logs           func(childComplexity int, first *int, after *string) int
 		Metrics        func(childComplexity int) int
 		NodeExecutions func(childComplexity int) int
@@ -663,6 +664,7 @@ type GraphExecutionResolver interface {
 	Graph(ctx context.Context, obj *model.GraphExecution) (*model.Graph, error)
 
 	NodeExecutions(ctx context.Context, obj *model.GraphExecution) ([]*model.NodeExecution, error)
+	Links(ctx context.Context, obj *model.GraphExecution) ([]*model.Link, error)
 	Logs(ctx context.Context, obj *model.GraphExecution, first *int, after *string) (*model.ExecutionLogConnection, error)
 
 	Metrics(ctx context.Context, obj *model.GraphExecution) ([]*model.ExecutionMetric, error)
@@ -1761,6 +1763,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GraphExecution.LastSeq(childComplexity), true
+	case "GraphExecution.links":
+		if e.ComplexityRoot.GraphExecution.Links == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphExecution.Links(childComplexity), true
 	case "GraphExecution.logs":
 		if e.ComplexityRoot.GraphExecution.Logs == nil {
 			break
@@ -4588,6 +4596,13 @@ type GraphExecution {
   canBeCancelled: Boolean!
   "Every node execution of the run, in the order they were created."
   nodeExecutions: [NodeExecution!]!
+  """
+  The links of the graph version that ran whose two ends both have an
+  execution in this run (the nodes nodeExecutions names): the run's shape, to
+  draw it. Share-token readers, who see the run but not the graph, read them
+  too; a link to or from a node that never ran is left out, as that node is.
+  """
+  links: [Link!]!
   "The run's log, oldest line first."
   logs(
     "How many lines to return: 0 to 100."
@@ -6249,6 +6264,8 @@ func (ec *executionContext) childFields_GraphExecution(ctx context.Context, fiel
 		return ec.fieldContext_GraphExecution_canBeCancelled(ctx, field)
 	case "nodeExecutions":
 		return ec.fieldContext_GraphExecution_nodeExecutions(ctx, field)
+	case "links":
+		return ec.fieldContext_GraphExecution_links(ctx, field)
 	case "logs":
 		return ec.fieldContext_GraphExecution_logs(ctx, field)
 	case "lastSeq":
@@ -12252,6 +12269,38 @@ func (ec *executionContext) fieldContext_GraphExecution_nodeExecutions(_ context
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_NodeExecution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphExecution_links(ctx context.Context, field graphql.CollectedField, obj *model.GraphExecution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphExecution_links(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GraphExecution().Links(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Link) graphql.Marshaler {
+			return ec.marshalNLink2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLinkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphExecution_links(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphExecution",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Link(ctx, field)
 		},
 	}
 	return fc, nil
@@ -22855,6 +22904,12 @@ func (ec *executionContext) _GraphExecution(ctx context.Context, sel ast.Selecti
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GraphExecution_nodeExecutions(ctx, field, obj)
+				})
+		case "links":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GraphExecution_links(ctx, field, obj)
 				})
 		case "logs":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -286,6 +286,36 @@ func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.Gr
 	return out, nil
 }
 
+// Links draws the run: the version's links between nodes that ran. The node
+// executions are those NodeExecutions answers (a snapshot's, else the
+// request's loader), so the two always agree; a share-token reader learns
+// nothing but how the nodes it already sees are connected.
+func (r *graphExecutionResolver) Links(ctx context.Context, obj *gql.GraphExecution) ([]*gql.Link, error) {
+	nes, err := r.NodeExecutions(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	ran := make(map[string]bool, len(nes))
+	for _, ne := range nes {
+		ran[ne.NodeID] = true
+	}
+	gid, err := uuid.Parse(obj.GraphID)
+	if err != nil {
+		return nil, err
+	}
+	links, err := r.loaders(ctx).linksByGraph.Load(ctx, model.GraphKey{ID: gid, Version: obj.GraphVersion})
+	if err != nil {
+		return nil, err
+	}
+	out := []*gql.Link{}
+	for i := range links {
+		if ran[links[i].SourceID.String()] && ran[links[i].SinkID.String()] {
+			out = append(out, toLink(&links[i]))
+		}
+	}
+	return out, nil
+}
+
 func (r *graphExecutionResolver) Logs(ctx context.Context, obj *gql.GraphExecution, first *int, after *string) (*gql.ExecutionLogConnection, error) {
 	n, cur, err := pageArgs(first, after)
 	if err != nil {

@@ -99,7 +99,7 @@ status=0
 # shared Redis, so it runs alone, after everything else.
 (cd e2e && node --test --test-concurrency=4 test/*.test.js) || status=1
 # The web app in headless Chromium; screenshots land in e2e/artifacts/.
-(cd e2e && node --test --test-timeout=120000 browser/*.test.js) || status=1
+(cd e2e && node --test --test-timeout=300000 browser/*.test.js) || status=1
 # E2E_SERIAL=0 skips it, for a machine whose Redis others are using.
 if [ "${E2E_SERIAL:-1}" != "0" ]; then
   (cd e2e && node --test --test-concurrency=1 serial/*.test.js) || status=1

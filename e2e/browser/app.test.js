@@ -1,7 +1,8 @@
 // The web app in a real browser (Debian's chromium, headless, driven by
-// playwright-core): sign in, build a three-node graph on the canvas, run it
-// and watch every node complete, open a 500-node graph, open a shared run
-// signed out. Screenshots of each step go to e2e/artifacts/ (or
+// playwright-core): sign in, fork a template, build a three-node graph on the
+// canvas, run it and watch every node complete, move a node and keep it,
+// switch the active version, delete links and nodes, cancel a slow run, open
+// a 500-node graph, share a run and open it signed out. Screenshots of each step go to e2e/artifacts/ (or
 // $E2E_ARTIFACTS); timings are logged as `figure:` lines.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,13 +35,34 @@ async function dragPin(fromKey, fromPin, toKey, toPin) {
   const from = page.locator(`.react-flow__handle.source[data-nodeid="${fromKey}"][data-handleid="${fromPin}"]`);
   const to = page.locator(`.react-flow__handle.target[data-nodeid="${toKey}"][data-handleid="${toPin}"]`);
   const a = await from.boundingBox();
-  const b = await to.boundingBox();
-  assert.ok(a && b, `pins ${fromKey}.${fromPin} and ${toKey}.${toPin} are on screen`);
+  assert.ok(a, `pin ${fromKey}.${fromPin} is on screen`);
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
   await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  const b0 = await to.boundingBox();
+  assert.ok(b0, `pin ${toKey}.${toPin} is on screen`);
+  await page.mouse.move((a.x + b0.x) / 2, (a.y + b0.y) / 2, { steps: 5 });
+  // Read again at the last moment: a node may have grown meanwhile (a
+  // validation answer adds its problems to it).
+  const b = await to.boundingBox();
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
   await page.mouse.up();
+}
+
+/**
+ * Links two pins by dragging, as a person would, and waits for the link.
+ * On a busy machine a drag can miss its pin (the page moved under the
+ * pointer); a person would drag again, and so does this, once.
+ */
+async function connect(fromKey, fromPin, toKey, toPin) {
+  const link = page.getByTestId(`rf__edge-${fromKey}:${fromPin}->${toKey}:${toPin}`);
+  await dragPin(fromKey, fromPin, toKey, toPin);
+  try {
+    await link.waitFor({ timeout: 3000 });
+  } catch {
+    await viewSettled();
+    await dragPin(fromKey, fromPin, toKey, toPin);
+    await link.waitFor();
+  }
 }
 
 // Waits until the canvas's pan and zoom have not changed for five frames
@@ -56,6 +78,41 @@ async function viewSettled() {
     null,
     { polling: 'raf' },
   );
+}
+
+/** A node's position on the canvas, from its wrapper's transform (flow coordinates). */
+async function nodePosition(key) {
+  const t = await page.locator(`.react-flow__node[data-id="${key}"]`).evaluate((el) => el.style.transform);
+  const m = t.match(/translate\((-?[\d.]+)px, ?(-?[\d.]+)px\)/);
+  assert.ok(m, `node ${key} has a translate transform (${t})`);
+  return { x: Number(m[1]), y: Number(m[2]) };
+}
+
+/** Drags a node by its title bar by (dx, dy) screen pixels. */
+async function dragNode(key, dx, dy) {
+  const head = await node(key).locator('.ag-node-head').boundingBox();
+  assert.ok(head, `node ${key} is on screen`);
+  const x = head.x + head.width / 2;
+  const y = head.y + head.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + dx / 2, y + dy / 2, { steps: 5 });
+  await page.mouse.move(x + dx, y + dy, { steps: 5 });
+  await page.mouse.up();
+}
+
+const edge = (id) => page.getByTestId(`rf__edge-${id}`);
+
+/**
+ * Opens an empty editor: a draft of a new graph left by an earlier test
+ * (kept across page loads, as a person's would be) is discarded.
+ */
+async function openNewGraph() {
+  await page.goto(`${baseURL}/graphs/new`);
+  await page.locator('button[data-block="CalculatorBlock"]').waitFor();
+  // The draft, if any, is restored in the frame after the blocks arrive.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  if (await page.getByTestId('draft-restored').count()) await page.click('button:has-text("Discard changes")');
 }
 
 async function addBlock(name) {
@@ -81,11 +138,49 @@ test('sign in: a wrong key is refused with a clear message, a right one shows th
   await shot(page, '02-graphs');
 });
 
+test("forking another user's template from the graph list gives the caller a graph of their own", async () => {
+  const blocks = await data(`{ blocks { id name } }`, {});
+  const idOf = (n) => blocks.blocks.find((b) => b.name === n).id;
+  const name = `template ${Date.now()}`;
+  const t = await data(
+    `mutation($input: GraphInput!) { createGraph(input: $input) { graphId } }`,
+    {
+      input: {
+        name,
+        isTemplate: true,
+        nodes: [
+          { key: 'in', blockId: idOf('AgentInputBlock'), inputDefault: { name: 'x' }, position: { x: 0, y: 0 } },
+          { key: 'out', blockId: idOf('AgentOutputBlock'), inputDefault: { name: 'y' }, position: { x: 320, y: 0 } },
+        ],
+        links: [{ sourceKey: 'in', sourceName: 'result', sinkKey: 'out', sinkName: 'value' }],
+      },
+    },
+    { key: keys.bob },
+  );
+  await page.goto(baseURL + '/');
+  await page.fill('#graph-search', name);
+  const row = page.locator(`section[aria-label="Templates"] li[data-graph-id="${t.createGraph.graphId}"]`);
+  await row.waitFor();
+  await shot(page, '02b-templates');
+  await row.getByRole('button', { name: `Fork ${name}` }).click();
+  await page.waitForURL((u) => u.pathname.startsWith('/graphs/') && !u.pathname.endsWith(encodeURIComponent(t.createGraph.graphId)));
+  await node('out').waitFor();
+  assert.equal(await page.inputValue('#graph-name'), name);
+  const forkId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+  const mine = await data(`query($id: ID!) { graph(id: $id) { graphId isTemplate owner { id } } me { id } }`, { id: forkId }, { key: keys.alice });
+  assert.equal(mine.graph.isTemplate, false);
+  assert.equal(mine.graph.owner.id, mine.me.id, "the fork is the caller's");
+  await shot(page, '02c-forked');
+});
+
 let builtGraphId;
 let runId;
 
 test('build a three-node graph on the canvas, run it, and watch every node complete', async () => {
+  await page.goto(baseURL + '/');
   await page.click('text=New graph');
+  await page.waitForURL(/\/graphs\/new$/);
+  await openNewGraph();
   await page.fill('#graph-name', `browser-built ${Date.now()}`);
   await addBlock('AgentInputBlock');
   await addBlock('CalculatorBlock');
@@ -94,10 +189,8 @@ test('build a three-node graph on the canvas, run it, and watch every node compl
   await addBlock('AgentOutputBlock');
   await node('agent_output').waitFor();
   await viewSettled();
-  await dragPin('agent_input', 'result', 'calculator', 'a');
-  await page.getByTestId('rf__edge-agent_input:result->calculator:a').waitFor();
-  await dragPin('calculator', 'result', 'agent_output', 'value');
-  await page.getByTestId('rf__edge-calculator:result->agent_output:value').waitFor();
+  await connect('agent_input', 'result', 'calculator', 'a');
+  await connect('calculator', 'result', 'agent_output', 'value');
   await shot(page, '03-built');
 
   await page.click('text=Save');
@@ -130,7 +223,7 @@ test('build a three-node graph on the canvas, run it, and watch every node compl
 });
 
 test('an invalid graph shows its problems on the canvas and a refused save keeps the edits', async () => {
-  await page.goto(`${baseURL}/graphs/new`);
+  await openNewGraph();
   await page.fill('#graph-name', `invalid ${Date.now()}`);
   await addBlock('CalculatorBlock');
   // validateGraph runs as you edit: a and b have neither a default nor a link.
@@ -141,6 +234,135 @@ test('an invalid graph shows its problems on the canvas and a refused save keeps
   assert.equal(new URL(page.url()).pathname, '/graphs/new');
   assert.equal(await node('calculator').count(), 1, 'the node is still on the canvas');
   await shot(page, '04b-invalid-graph');
+  // Nor does a reload lose them: the draft comes back, then is discarded.
+  await page.waitForFunction(() => sessionStorage.getItem('agentgraph.draft:new') !== null);
+  await page.reload();
+  await page.getByTestId('draft-restored').waitFor();
+  await node('calculator').waitFor();
+  await page.click('button:has-text("Discard changes")');
+  await node('calculator').waitFor({ state: 'detached' });
+});
+
+test('a moved node is kept across a reload and saved with the next version; another version is made active', async () => {
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
+  await node('calculator').waitFor();
+  await viewSettled();
+  const before = await nodePosition('calculator');
+  await dragNode('calculator', 80, 120);
+  await page.locator('[data-testid="editor-status"][data-unsaved="positions"]').waitFor();
+  const moved = await nodePosition('calculator');
+  assert.ok(moved.y > before.y + 20, `the node moved down (${before.y} → ${moved.y})`);
+  // Positions alone leave the version runnable as it is.
+  await page.click('role=tab[name="Run"]');
+  assert.ok(await page.locator('button:has-text("Run v1")').isEnabled(), 'a move does not block a run of v1');
+
+  // The draft outlives a reload of the page.
+  await page.waitForFunction(() => Object.keys(sessionStorage).some((k) => k.startsWith('agentgraph.draft:')));
+  await page.reload();
+  await page.getByTestId('draft-restored').waitFor();
+  await node('calculator').waitFor();
+  assert.deepEqual(await nodePosition('calculator'), moved, 'the moved position came back with the draft');
+  await shot(page, '04c-moved-kept-after-reload');
+
+  await page.click('text=Save as new version');
+  await page.getByTestId('editor-status').filter({ hasText: 'v2 saved' }).waitFor();
+  const v2 = await data(
+    `query($id: ID!) { graph(id: $id) { version isActive nodes { key position { x y } } } }`,
+    { id: builtGraphId },
+    { key: keys.alice },
+  );
+  assert.equal(v2.graph.version, 2, 'v2 is the active version');
+  const stored = v2.graph.nodes.find((n) => n.key === 'calculator').position;
+  assert.deepEqual(stored, { x: Math.round(moved.x), y: Math.round(moved.y) }, 'the position was saved with v2');
+  assert.equal(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('agentgraph.draft:')).length), 0, 'a saved draft is gone');
+
+  // Switch to v1 and make it the active version again.
+  await page.selectOption('#graph-version', '1');
+  await page.waitForURL(/\?version=1$/);
+  await page.click('button:has-text("Make active")');
+  await page.getByTestId('editor-message').filter({ hasText: 'Version 1 is now active.' }).waitFor();
+  assert.match(await page.locator('#graph-version option[value="1"]').innerText(), /active/);
+  const active = await data(`query($id: ID!) { graph(id: $id) { version } }`, { id: builtGraphId }, { key: keys.alice });
+  assert.equal(active.graph.version, 1, 'the active version is v1 again');
+  await shot(page, '04d-version-1-active');
+});
+
+test('validation marks a cycle on its nodes and links; links and nodes are deleted with the keyboard and the buttons', async () => {
+  await openNewGraph();
+  await page.fill('#graph-name', `deletions ${Date.now()}`);
+  await addBlock('CalculatorBlock');
+  await addBlock('CalculatorBlock');
+  await node('calculator_2').waitFor();
+  await viewSettled();
+  await connect('calculator', 'result', 'calculator_2', 'a');
+  await connect('calculator_2', 'result', 'calculator', 'a');
+  // validateGraph names the cycle's nodes; the links between them are marked.
+  await page.getByTestId('problems').filter({ hasText: 'CYCLE' }).waitFor();
+  await page.locator('[data-node-key="calculator_2"].has-problem').waitFor();
+  await page.locator('.react-flow__edge.ag-edge-problem').nth(1).waitFor();
+  assert.equal(await page.locator('.react-flow__edge.ag-edge-problem').count(), 2);
+  await shot(page, '04e-cycle-marked');
+
+  // Keyboard: focus the link, select it (Enter), Backspace deletes it.
+  await edge('calculator_2:result->calculator:a').focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('selected-link').filter({ hasText: 'calculator_2.result → calculator.a' }).waitFor();
+  await page.keyboard.press('Backspace');
+  await edge('calculator_2:result->calculator:a').waitFor({ state: 'detached' });
+  await page.locator('.react-flow__edge.ag-edge-problem').first().waitFor({ state: 'detached' });
+  await page.getByTestId('problems').filter({ hasText: 'CYCLE' }).waitFor({ state: 'detached' });
+
+  // Button: select the other link by clicking it, then "Delete link".
+  await edge('calculator:result->calculator_2:a').click();
+  await page.click('button:has-text("Delete link")');
+  await edge('calculator:result->calculator_2:a').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('.react-flow__edge').count(), 0);
+
+  // Keyboard: a selected node goes with Delete.
+  await node('calculator_2').locator('.ag-node-head').click();
+  await page.keyboard.press('Delete');
+  await node('calculator_2').waitFor({ state: 'detached' });
+  // Button: "Delete node".
+  await node('calculator').locator('.ag-node-head').click();
+  await page.click('button:has-text("Delete node")');
+  await node('calculator').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-node-key]').count(), 0, 'the canvas is empty');
+  await shot(page, '04f-all-deleted');
+});
+
+test('Cancel stops a running run: the waiting node and the run end CANCELLED', async () => {
+  const blocks = await data(`{ blocks { id name } }`, {});
+  const idOf = (n) => blocks.blocks.find((b) => b.name === n).id;
+  const g = await data(
+    `mutation($input: GraphInput!) { createGraph(input: $input) { id } }`,
+    {
+      input: {
+        name: `slow ${Date.now()}`,
+        nodes: [
+          { key: 'in', blockId: idOf('AgentInputBlock'), inputDefault: { name: 'x' }, position: { x: 0, y: 0 } },
+          { key: 'wait', blockId: idOf('WaitBlock'), inputDefault: { seconds: 60 }, position: { x: 320, y: 0 } },
+          { key: 'out', blockId: idOf('AgentOutputBlock'), inputDefault: { name: 'y' }, position: { x: 640, y: 0 } },
+        ],
+        links: [
+          { sourceKey: 'in', sourceName: 'result', sinkKey: 'wait', sinkName: 'data' },
+          { sourceKey: 'wait', sourceName: 'data', sinkKey: 'out', sinkName: 'value' },
+        ],
+      },
+    },
+    { key: keys.alice },
+  );
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.createGraph.id)}`);
+  await page.click('role=tab[name="Run"]');
+  await page.fill('[data-run-input="x"]', '"slow"');
+  await page.click('button:has-text("Run v1")');
+  await page.locator('[data-node-key="wait"][data-status="RUNNING"]').waitFor({ timeout: 20_000 });
+  await shot(page, '09-slow-run-running');
+  await page.click('button:has-text("Cancel run")');
+  await page.locator('[data-testid="run-summary"][data-run-status="CANCELLED"]').waitFor({ timeout: 20_000 });
+  await page.locator('[data-node-key="wait"][data-status="CANCELLED"]').waitFor();
+  assert.equal(await node('out').getAttribute('data-status'), 'NOT_STARTED', 'the output never ran');
+  assert.ok(await page.locator('button:has-text("Cancel run")').isDisabled(), 'an ended run cannot be cancelled again');
+  await shot(page, '10-slow-run-cancelled');
 });
 
 test('/runs/<id> of a completed run shows every node COMPLETED, and the history lists it', async () => {
@@ -277,15 +499,23 @@ test('a 500-node, 600-link graph renders, and a run of it stays responsive', asy
   assert.ok(load.settleMs < 100, `final state within 100 ms of the last event (${load.settleMs} ms)`);
 });
 
-test('a shared run opens read-only, signed out', async () => {
-  const d = await data(`mutation($id: ID!) { shareExecution(id: $id) { shareToken } }`, { id: runId }, { key: keys.alice });
+test('Share gives a link that opens the run read-only, signed out, with its links', async () => {
+  await page.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
+  await page.click('button:has-text("Share")');
+  const shareURL = await page.getByTestId('share-link').getAttribute('href');
+  assert.match(shareURL, new RegExp(`^${baseURL}/shared/[A-Za-z0-9_-]+$`));
+  await shot(page, '08a-shared-link');
   // A phone-sized screen whose system theme is dark (signed out, the app follows the system).
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
   const p = await ctx.newPage();
-  await p.goto(`${baseURL}/shared/${encodeURIComponent(d.shareExecution.shareToken)}`);
+  await p.goto(shareURL);
   await p.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
   const statuses = await p.locator('[data-node-key]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
   assert.deepEqual(statuses.sort(), ['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  await p.getByTestId('rf__edge-agent_input:result->calculator:a').waitFor();
+  await p.getByTestId('rf__edge-calculator:result->agent_output:value').waitFor();
+  assert.equal(await p.locator('.react-flow__edge').count(), 2, 'the run is drawn with its links');
   assert.match(await p.locator('[data-output="agent_output"]').innerText(), /42/);
   assert.equal(await p.locator('#api-key').count(), 0, 'no sign-in needed');
   assert.equal(await p.locator('text=Cancel run').count(), 0, 'read-only');

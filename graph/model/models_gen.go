@@ -511,6 +511,11 @@ type GraphExecution struct {
 	CanBeCancelled bool `json:"canBeCancelled"`
 	// Every node execution of the run, in the order they were created.
 	NodeExecutions []*NodeExecution `json:"nodeExecutions"`
+	// The links of the graph version that ran whose two ends both have an
+	// execution in this run (the nodes nodeExecutions names): the run's shape, to
+	// draw it. Share-token readers, who see the run but not the graph, read them
+	// too; a link to or from a node that never ran is left out, as that node is.
+	Links []*Link `json:"links"`
 	// The run's log, oldest line first.
 	Logs *ExecutionLogConnection `json:"logs"`
 	// The sequence number of the last event of this run.

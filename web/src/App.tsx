@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { GraphQLError, disposeWS, gql, onConnectionState } from './api/client';
 import { ME, UPDATE_PREFS } from './api/queries';
 import { clearToken, getToken } from './api/session';
+import { dropAllDrafts } from './editor/draft';
 import type { Me } from './api/types';
 import { Link, navigate, useLocation } from './router';
 import { themePref, useResolvedTheme, type ThemePref } from './theme';
@@ -50,6 +51,7 @@ export function App() {
 
   const signOut = () => {
     clearToken();
+    dropAllDrafts();
     disposeWS();
     setMe(null);
     navigate('/');

@@ -51,6 +51,7 @@ export const SHARED = `query Shared($token: String!) {
     ${EXECUTION}
     nodeExecutions { id nodeId status outputs errorMessage
       node { id key blockId label inputDefault metadata position { x y } block { ${BLOCK} } } }
+    links { id sourceId sinkId sourceName sinkName isStatic }
   }
 }`;
 export const HISTORY = `query History($id: ID!) {

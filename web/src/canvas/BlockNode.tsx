@@ -26,14 +26,52 @@ function short(v: unknown): string {
   return s === undefined ? '' : s.length > 60 ? s.slice(0, 57) + '…' : s;
 }
 
+interface PinsProps {
+  block: Block | null;
+  inputDefault: Record<string, unknown>;
+  extraInputs?: string[];
+}
+
+/**
+ * The pins, with their handles: the bulk of a node, and the same whatever
+ * the run does, so a status or an output re-renders the node around it but
+ * not this (memo: its props keep their identity between events).
+ */
+const Pins = memo(function Pins({ block, inputDefault, extraInputs }: PinsProps) {
+  const ins: Pin[] = inputPins(block);
+  for (const extra of extraInputs ?? []) ins.push({ name: extra, title: extra, type: 'any', required: false });
+  const outs = outputPins(block);
+  return (
+    <div className="ag-node-pins">
+      <div className="ag-pins-in">
+        {ins.map((p) => (
+          <div className="ag-pin in" key={p.name} title={`${p.name}: ${p.type}`}>
+            <Handle type="target" position={Position.Left} id={p.name} className="ag-handle" />
+            <span>
+              {p.title}
+              {p.required ? '*' : ''}
+            </span>
+            {inputDefault?.[p.name] !== undefined && <em className="ag-pin-default">= {short(inputDefault[p.name])}</em>}
+          </div>
+        ))}
+      </div>
+      <div className="ag-pins-out">
+        {outs.map((p) => (
+          <div className="ag-pin out" key={p.name} title={`${p.name}: ${p.type}`}>
+            <span>{p.title}</span>
+            <Handle type="source" position={Position.Right} id={p.name} className="ag-handle" />
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+});
+
 function BlockNodeView({ data, selected }: NodeProps<BlockFlowNode>) {
   const { run, problems } = useCanvasInfo();
   const live = useNodeState(run, data.key);
   const status = live?.status ?? (run ? 'NOT_STARTED' : 'IDLE');
   const nodeProblems = problems.get(data.key);
-  const ins: Pin[] = inputPins(data.block);
-  for (const extra of data.extraInputs ?? []) ins.push({ name: extra, title: extra, type: 'any', required: false });
-  const outs = outputPins(data.block);
   const outputEntries = live ? Object.entries(live.outputs).filter(([pin]) => pin !== 'error') : [];
   return (
     <div
@@ -47,28 +85,7 @@ function BlockNodeView({ data, selected }: NodeProps<BlockFlowNode>) {
         <span className="ag-node-block">{data.block?.name ?? `unknown block ${data.blockId}`}</span>
       </div>
       {status !== 'IDLE' && <div className="ag-node-status">{status.replace('_', ' ').toLowerCase()}{live && live.executions > 1 ? ` ×${live.executions}` : ''}</div>}
-      <div className="ag-node-pins">
-        <div className="ag-pins-in">
-          {ins.map((p) => (
-            <div className="ag-pin in" key={p.name} title={`${p.name}: ${p.type}`}>
-              <Handle type="target" position={Position.Left} id={p.name} className="ag-handle" />
-              <span>
-                {p.title}
-                {p.required ? '*' : ''}
-              </span>
-              {data.inputDefault?.[p.name] !== undefined && <em className="ag-pin-default">= {short(data.inputDefault[p.name])}</em>}
-            </div>
-          ))}
-        </div>
-        <div className="ag-pins-out">
-          {outs.map((p) => (
-            <div className="ag-pin out" key={p.name} title={`${p.name}: ${p.type}`}>
-              <span>{p.title}</span>
-              <Handle type="source" position={Position.Right} id={p.name} className="ag-handle" />
-            </div>
-          ))}
-        </div>
-      </div>
+      <Pins block={data.block} inputDefault={data.inputDefault} extraInputs={data.extraInputs} />
       {outputEntries.length > 0 && (
         <div className="ag-node-out" data-testid="node-output">
           {outputEntries.map(([pin, vals]) => (

@@ -1,7 +1,7 @@
 // The React Flow canvas shared by the editor, the run page and the shared
 // run page. It reports its first complete render (every node measured) as a
 // Performance API measure, `graph-render`, from the moment the data arrived.
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import {
   Background,
   Controls,
@@ -13,6 +13,7 @@ import {
   type OnEdgesChange,
   type OnNodesChange,
   type IsValidConnection,
+  type OnSelectionChangeFunc,
 } from '@xyflow/react';
 import { CanvasContext, type CanvasInfo } from './context';
 import { nodeTypes, type BlockFlowNode } from './BlockNode';
@@ -49,6 +50,13 @@ function RenderMark({ dataAt, count }: { dataAt?: number; count: number }) {
 
 export function Canvas(p: Props) {
   const big = p.nodes.length > 300;
+  // React Flow calls onSelectionChange again whenever the function changes:
+  // a stable one is called only when the selection does.
+  const { onSelect } = p;
+  const onSelectionChange = useCallback<OnSelectionChangeFunc>(
+    ({ nodes, edges }) => onSelect?.({ node: nodes.length === 1 ? nodes[0].id : null, edge: edges.length === 1 && nodes.length === 0 ? edges[0].id : null }),
+    [onSelect],
+  );
   return (
     <CanvasContext.Provider value={p.info}>
       <div className="ag-canvas" data-testid="canvas">
@@ -64,9 +72,7 @@ export function Canvas(p: Props) {
           nodesConnectable={p.editable}
           elementsSelectable
           deleteKeyCode={p.editable ? ['Delete', 'Backspace'] : null}
-          onSelectionChange={({ nodes, edges }) =>
-            p.onSelect?.({ node: nodes.length === 1 ? nodes[0].id : null, edge: edges.length === 1 && nodes.length === 0 ? edges[0].id : null })
-          }
+          onSelectionChange={onSelectionChange}
           fitView
           minZoom={0.05}
           colorMode={p.colorMode}

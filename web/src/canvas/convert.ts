@@ -44,7 +44,12 @@ export function toFlow(nodes: GraphNode[], links: GraphLink[]): { nodes: BlockFl
 }
 
 /** The GraphInput for createGraph, updateGraph and validateGraph. */
-export function toGraphInput(name: string, description: string | null, nodes: BlockFlowNode[], edges: Edge[]) {
+export function toGraphInput(
+  name: string,
+  description: string | null,
+  nodes: Array<Pick<BlockFlowNode, 'data' | 'position'>>,
+  edges: Array<Pick<Edge, 'source' | 'target' | 'sourceHandle' | 'targetHandle' | 'data'>>,
+) {
   return {
     name,
     description: description || null,

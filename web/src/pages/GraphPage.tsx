@@ -1,86 +1,30 @@
-// A graph: the canvas editor (palette, pins, links, defaults, versions,
-// validation as you edit) and, beside it, the run form, the live run and the
-// graph's run history.
+// A graph: the canvas editor (palette, pins, links, defaults, deletion,
+// versions, validation as you edit) and, beside it, the run form, the live
+// run and the graph's run history. Edits are a draft (editor/draft.ts) kept
+// across reloads until saved as a new version: moving a node is an edit too,
+// one that leaves the version runnable as it is.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ReactFlowProvider, addEdge, useEdgesState, useNodesState, useReactFlow, type Connection, type Edge } from '@xyflow/react';
-import { GraphQLError, gql, subscribe } from '../api/client';
-import {
-  BLOCKS,
-  CREATE_GRAPH,
-  EXECUTE,
-  GRAPH,
-  GRAPH_EXECUTIONS,
-  HISTORY,
-  SET_ACTIVE,
-  UPDATE_GRAPH,
-  VALIDATE,
-  graphRef,
-} from '../api/queries';
-import type { Block, Graph, Problem, Status } from '../api/types';
+import { GraphQLError, gql } from '../api/client';
+import { BLOCKS, CREATE_GRAPH, EXECUTE, GRAPH, SET_ACTIVE, UPDATE_GRAPH, VALIDATE, graphRef } from '../api/queries';
+import { getToken } from '../api/session';
+import type { Block, Graph, Problem } from '../api/types';
 import { Canvas } from '../canvas/Canvas';
-import type { BlockFlowNode } from '../canvas/BlockNode';
+import type { BlockFlowNode, BlockNodeData } from '../canvas/BlockNode';
 import { edgeId, newKey, toFlow, toGraphInput } from '../canvas/convert';
 import { DefaultsForm } from '../editor/DefaultsForm';
+import { draftKey, dropDraft, loadDraft, saveDraft } from '../editor/draft';
 import { Palette } from '../editor/Palette';
+import { markEdges, problemsByNode } from '../editor/problems';
 import { Link, navigate } from '../router';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
+import { RunHistory } from '../run/RunHistory';
 import { useLiveRun } from '../run/useLiveRun';
 
 let blocksCache: Promise<Block[]> | null = null;
 export function loadBlocks(): Promise<Block[]> {
   blocksCache ??= gql<{ blocks: Block[] }>(BLOCKS).then((d) => d.blocks);
   return blocksCache;
-}
-
-interface RunRow {
-  id: string;
-  graphVersion: number;
-  status: Status;
-  createdAt: string;
-  endedAt: string | null;
-}
-
-function History({ graphId }: { graphId: string }) {
-  const [rows, setRows] = useState<RunRow[] | null>(null);
-  useEffect(() => {
-    let live = true;
-    gql<{ executions: { edges: Array<{ node: RunRow }> } }>(HISTORY, { id: graphId })
-      .then((d) => live && setRows((cur) => merge(d.executions.edges.map((e) => e.node), cur ?? [])))
-      .catch(() => live && setRows([]));
-    // graphExecutions sends each of the caller's runs of the graph as it changes status.
-    const unsub = subscribe<{ graphExecutions: RunRow }>(GRAPH_EXECUTIONS, { id: graphId }, {
-      next: (d) => setRows((cur) => merge([d.graphExecutions], cur ?? [])),
-    });
-    return () => {
-      live = false;
-      unsub();
-    };
-  }, [graphId]);
-  return (
-    <section aria-label="Run history" className="ag-history" data-testid="history">
-      <h2>Run history</h2>
-      {rows === null ? (
-        <p>Loading…</p>
-      ) : rows.length === 0 ? (
-        <p className="ag-muted">No runs yet.</p>
-      ) : (
-        <ul>
-          {rows.map((r) => (
-            <li key={r.id} data-run-id={r.id}>
-              <span className={`ag-badge status-${r.status.toLowerCase()}`}>{r.status}</span>{' '}
-              <Link to={`/runs/${encodeURIComponent(r.id)}`}>v{r.graphVersion} · {new Date(r.createdAt).toLocaleTimeString()}</Link>
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
-  );
-}
-
-function merge(incoming: RunRow[], cur: RunRow[]): RunRow[] {
-  const byId = new Map(cur.map((r) => [r.id, r]));
-  for (const r of incoming) byId.set(r.id, { ...byId.get(r.id), ...r });
-  return [...byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, 50);
 }
 
 /** Parses what was typed into a run input: JSON when it is JSON (21, true, [1]), else the text. */
@@ -90,6 +34,18 @@ function parseInput(s: string): unknown {
   } catch {
     return s;
   }
+}
+
+/**
+ * The nodes' data, as one array that changes only when some node's data
+ * does: moves and selections give new node objects with the same data, and
+ * must not cost a new validation (positions cannot make a graph invalid).
+ */
+function useNodeData(nodes: BlockFlowNode[]): BlockNodeData[] {
+  const ref = useRef<BlockNodeData[]>([]);
+  const cur = ref.current;
+  if (cur.length !== nodes.length || nodes.some((n, i) => n.data !== cur[i])) ref.current = nodes.map((n) => n.data);
+  return ref.current;
 }
 
 interface EditorProps {
@@ -102,19 +58,24 @@ function Editor({ id, version, theme }: EditorProps) {
   const rf = useReactFlow();
   const [graph, setGraph] = useState<Graph | null>(null);
   const [notFound, setNotFound] = useState(false);
-  const [blocks, setBlocks] = useState<Block[]>([]);
+  const [blocks, setBlocks] = useState<Block[] | null>(null);
   const [nodes, setNodes, onNodesChange] = useNodesState<BlockFlowNode>([]);
   const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>([]);
   const [name, setName] = useState('Untitled graph');
-  const [dirty, setDirty] = useState(false);
+  // Unsaved edits: `edited` for anything a run would see, `moved` for positions only.
+  const [edited, setEdited] = useState(false);
+  const [moved, setMoved] = useState(false);
+  const unsaved = edited || moved;
   const [problems, setProblems] = useState<Problem[]>([]);
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  const [fromDraft, setFromDraft] = useState(false);
   const [selected, setSelected] = useState<{ node: string | null; edge: string | null }>({ node: null, edge: null });
   const [runId, setRunId] = useState<string | null>(null);
   const [runInputs, setRunInputs] = useState<Record<string, string>>({});
   const [dataAt, setDataAt] = useState<number | undefined>(undefined);
   const [tab, setTab] = useState<'node' | 'run' | 'history'>('run');
+  const edit = () => setEdited(true);
 
   useEffect(() => {
     loadBlocks().then(setBlocks, () => setBlocks([]));
@@ -129,7 +90,9 @@ function Editor({ id, version, theme }: EditorProps) {
       const f = toFlow(g.nodes, g.links);
       setNodes(f.nodes);
       setEdges(f.edges);
-      setDirty(false);
+      setEdited(false);
+      setMoved(false);
+      setFromDraft(false);
     },
     [setNodes, setEdges],
   );
@@ -144,21 +107,66 @@ function Editor({ id, version, theme }: EditorProps) {
       .catch((e) => setMessage(e.message));
   }, [id, version, show]);
 
-  // Any change but a move or a selection is an edit to save.
-  const onNodesChangeTracked: typeof onNodesChange = (changes) => {
-    onNodesChange(changes);
-    if (changes.some((c) => c.type === 'remove' || (c.type === 'position' && c.dragging === false) || c.type === 'add')) setDirty(true);
-  };
-  const onEdgesChangeTracked: typeof onEdgesChange = (changes) => {
-    onEdgesChange(changes);
-    if (changes.some((c) => c.type === 'remove' || c.type === 'add')) setDirty(true);
-  };
+  // The draft of this version (or of the new graph), once it is known which
+  // version is shown: restored over it once, then kept as edits go on.
+  const dKey = id === null ? draftKey(null, null) : graph ? draftKey(graphRef(graph), graph.version) : null;
+  const [restored, setRestored] = useState(false);
+  useEffect(() => {
+    if (restored || dKey === null || blocks === null) return;
+    const byId = new Map(blocks.map((b) => [b.id, b]));
+    for (const n of graph?.nodes ?? []) if (n.block) byId.set(n.blockId, n.block);
+    const d = loadDraft(dKey, (blockId) => byId.get(blockId) ?? null);
+    if (d) {
+      setNodes(d.nodes);
+      setEdges(d.edges);
+      setName(d.name);
+      setEdited(d.structural);
+      setMoved(true);
+      setFromDraft(true);
+    }
+    setRestored(true);
+  }, [restored, dKey, blocks, graph, setNodes, setEdges]);
+
+  // Kept a quarter second after the last change (not on every frame of a
+  // drag), and at once when the page goes or the editor closes.
+  const flush = useRef<(() => void) | null>(null);
+  flush.current =
+    restored && unsaved && dKey !== null ? () => getToken() && saveDraft(dKey, { name, structural: edited, nodes, edges }) : null;
+  useEffect(() => {
+    if (!restored || !unsaved) return;
+    const t = setTimeout(() => flush.current?.(), 250);
+    return () => clearTimeout(t);
+  }, [restored, unsaved, edited, name, nodes, edges]);
+  useEffect(() => {
+    const f = () => flush.current?.();
+    window.addEventListener('pagehide', f);
+    return () => {
+      window.removeEventListener('pagehide', f);
+      f();
+    };
+  }, []);
+
+  const onNodesChangeTracked: typeof onNodesChange = useCallback(
+    (changes) => {
+      onNodesChange(changes);
+      if (changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace')) setEdited(true);
+      else if (changes.some((c) => c.type === 'position' && c.dragging === false)) setMoved(true);
+    },
+    [onNodesChange],
+  );
+  const onEdgesChangeTracked: typeof onEdgesChange = useCallback(
+    (changes) => {
+      onEdgesChange(changes);
+      if (changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace')) setEdited(true);
+    },
+    [onEdgesChange],
+  );
 
   const onConnect = useCallback(
     (c: Connection) => {
       if (!c.sourceHandle || !c.targetHandle) return;
       setEdges((es) => addEdge({ ...c, id: edgeId(c.source, c.sourceHandle!, c.target, c.targetHandle!) }, es));
-      setDirty(true);
+      setEdited(true);
     },
     [setEdges],
   );
@@ -190,34 +198,42 @@ function Editor({ id, version, theme }: EditorProps) {
     setNodes((ns) => [...ns.map((n) => ({ ...n, selected: false })), node]);
     setSelected({ node: key, edge: null });
     setTab('node');
-    setDirty(true);
+    edit();
     requestAnimationFrame(() => void rf.fitView({ padding: 0.25, maxZoom: 1 }));
   };
 
   const updateNode = (key: string, patch: Partial<BlockFlowNode['data']>) => {
     setNodes((ns) => ns.map((n) => (n.id === key ? { ...n, data: { ...n.data, ...patch } } : n)));
-    setDirty(true);
+    edit();
   };
+  // The buttons' way; Delete and Backspace on the canvas do the same through React Flow.
   const deleteNode = (key: string) => {
     setNodes((ns) => ns.filter((n) => n.id !== key));
     setEdges((es) => es.filter((e) => e.source !== key && e.target !== key));
     setSelected({ node: null, edge: null });
-    setDirty(true);
+    edit();
   };
   const deleteEdge = (eid: string) => {
     setEdges((es) => es.filter((e) => e.id !== eid));
     setSelected({ node: null, edge: null });
-    setDirty(true);
+    edit();
   };
 
-  // validateGraph runs as you edit (not on moves: positions cannot make a
-  // graph invalid), debounced so typing in a field sends one request.
+  // validateGraph runs as you edit, debounced so typing in a field sends one
+  // request; moves and selections do not change what it is sent.
+  const nodeData = useNodeData(nodes);
+  // Selecting a link gives new edges with the same links: compared as text.
+  const links = useMemo(() => JSON.stringify(toGraphInput('', null, [], edges).links), [edges]);
   const structure = useMemo(
-    () => JSON.stringify(toGraphInput(name, null, nodes.map((n) => ({ ...n, position: { x: 0, y: 0 } })), edges)),
-    [name, nodes, edges],
+    () => (edited ? JSON.stringify({ ...toGraphInput(name, null, nodeData.map((data) => ({ data, position: { x: 0, y: 0 } })), []), links: JSON.parse(links) }) : ''),
+    [edited, name, nodeData, links],
   );
   useEffect(() => {
-    if (nodes.length === 0 || !dirty) return;
+    if (!structure) return;
+    if (nodeData.length === 0) {
+      setProblems([]);
+      return;
+    }
     const t = setTimeout(() => {
       gql<{ validateGraph: Problem[] }>(VALIDATE, { input: JSON.parse(structure) })
         .then((d) => setProblems(d.validateGraph))
@@ -227,37 +243,25 @@ function Editor({ id, version, theme }: EditorProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [structure]);
 
-  const problemsByKey = useMemo(() => {
-    const m = new Map<string, string[]>();
-    for (const p of problems) for (const k of p.nodeKeys) m.set(k, [...(m.get(k) ?? []), p.message]);
-    return m;
-  }, [problems]);
-  const shownEdges = useMemo(() => {
-    const bad = new Map<number, string>();
-    for (const p of problems) if (p.linkIndex !== null && p.linkIndex !== undefined) bad.set(p.linkIndex, p.message);
-    if (bad.size === 0) return edges;
-    return edges.map((e, i) => (bad.has(i) ? { ...e, className: 'ag-edge-problem', label: bad.get(i), animated: false } : e));
-  }, [edges, problems]);
+  const problemsByKey = useMemo(() => problemsByNode(problems), [problems]);
+  const shownEdges = useMemo(() => markEdges(edges, problems), [edges, problems]);
 
   const save = async () => {
     setSaving(true);
     setMessage(null);
     const input = toGraphInput(name, graph?.description ?? null, nodes, edges);
+    const savedFrom = dKey;
     try {
-      if (graph) {
-        const d = await gql<{ updateGraph: Graph }>(UPDATE_GRAPH, { id: graphRef(graph), input });
-        show(d.updateGraph);
-        setMessage(`Saved as version ${d.updateGraph.version}.`);
-        history.replaceState(null, '', `/graphs/${encodeURIComponent(graphRef(d.updateGraph))}`);
-      } else {
-        const d = await gql<{ createGraph: Graph }>(CREATE_GRAPH, { input });
-        show(d.createGraph);
-        setMessage('Saved as version 1.');
-        history.replaceState(null, '', `/graphs/${encodeURIComponent(graphRef(d.createGraph))}`);
-      }
+      const saved = graph
+        ? (await gql<{ updateGraph: Graph }>(UPDATE_GRAPH, { id: graphRef(graph), input })).updateGraph
+        : (await gql<{ createGraph: Graph }>(CREATE_GRAPH, { input })).createGraph;
+      if (savedFrom) dropDraft(savedFrom);
+      show(saved);
+      setMessage(`Saved as version ${saved.version}.`);
+      history.replaceState(null, '', `/graphs/${encodeURIComponent(graphRef(saved))}`);
       setProblems([]);
     } catch (e) {
-      // The edits stay on the canvas; the problems show where they are.
+      // The edits stay on the canvas (and in the draft); the problems show where they are.
       if (e instanceof GraphQLError && e.code === 'VALIDATION_FAILED') {
         const ps = (e.errors[0].extensions?.problems as Problem[] | undefined) ?? [];
         if (ps.length) setProblems(ps);
@@ -265,6 +269,21 @@ function Editor({ id, version, theme }: EditorProps) {
       } else setMessage(`Not saved: ${(e as Error).message}`);
     } finally {
       setSaving(false);
+    }
+  };
+
+  const discard = () => {
+    if (dKey) dropDraft(dKey);
+    setFromDraft(false);
+    setProblems([]);
+    setMessage('Unsaved changes discarded.');
+    if (graph) show(graph);
+    else {
+      setNodes([]);
+      setEdges([]);
+      setName('Untitled graph');
+      setEdited(false);
+      setMoved(false);
     }
   };
 
@@ -296,12 +315,19 @@ function Editor({ id, version, theme }: EditorProps) {
     }
   };
 
-  // The run's node ids are those of the saved version on the canvas.
+  // The run's node ids are those of the saved version on the canvas; its
+  // statuses show while the canvas still is that version (moves aside).
   const { run, error: streamError } = useLiveRun(runId, runId ? (graph?.nodes ?? null) : null);
-  const info = useMemo(() => ({ run: dirty ? null : run, problems: problemsByKey }), [run, dirty, problemsByKey]);
+  const info = useMemo(() => ({ run: edited ? null : run, problems: problemsByKey }), [run, edited, problemsByKey]);
+  const onSelect = useCallback((s: { node: string | null; edge: string | null }) => {
+    setSelected(s);
+    if (s.node || s.edge) setTab('node');
+  }, []);
 
   if (notFound) return <p className="ag-pad">Graph not found. <Link to="/">Back to your graphs</Link></p>;
   const sel = selected.node ? nodes.find((n) => n.id === selected.node) : undefined;
+  const selEdge = selected.edge ? edges.find((e) => e.id === selected.edge) : undefined;
+  const status = edited ? 'Unsaved changes' : moved ? 'Unsaved changes (positions only)' : graph ? `v${graph.version} saved` : '';
 
   return (
     <div className="ag-editor">
@@ -309,7 +335,7 @@ function Editor({ id, version, theme }: EditorProps) {
         <label htmlFor="graph-name" className="ag-sr">
           Graph name
         </label>
-        <input id="graph-name" value={name} onChange={(e) => (setName(e.target.value), setDirty(true))} />
+        <input id="graph-name" value={name} onChange={(e) => (setName(e.target.value), edit())} />
         {graph && (
           <>
             <label htmlFor="graph-version">Version</label>
@@ -328,17 +354,27 @@ function Editor({ id, version, theme }: EditorProps) {
             )}
           </>
         )}
-        <button type="button" onClick={save} disabled={saving || (!dirty && Boolean(graph)) || nodes.length === 0}>
+        <button type="button" onClick={save} disabled={saving || (!unsaved && Boolean(graph)) || nodes.length === 0}>
           {graph ? 'Save as new version' : 'Save'}
         </button>
-        <span className="ag-muted" role="status" data-testid="editor-status">
-          {dirty ? 'Unsaved changes' : graph ? `v${graph.version} saved` : ''}
+        {unsaved && (
+          <button type="button" onClick={discard}>
+            Discard changes
+          </button>
+        )}
+        <span className="ag-muted" role="status" data-testid="editor-status" data-unsaved={edited ? 'edits' : moved ? 'positions' : 'none'}>
+          {status}
           {problems.length > 0 && ` · ${problems.length} problem${problems.length > 1 ? 's' : ''}`}
         </span>
+        {fromDraft && (
+          <span className="ag-message" data-testid="draft-restored">
+            Restored your unsaved changes.
+          </span>
+        )}
         {message && <span className="ag-message" data-testid="editor-message">{message}</span>}
       </div>
       <div className="ag-editor-body">
-        <Palette blocks={blocks} onAdd={addBlock} />
+        <Palette blocks={blocks ?? []} onAdd={addBlock} />
         <Canvas
           nodes={nodes}
           edges={shownEdges}
@@ -348,10 +384,7 @@ function Editor({ id, version, theme }: EditorProps) {
           onEdgesChange={onEdgesChangeTracked}
           onConnect={onConnect}
           isValidConnection={isValidConnection}
-          onSelect={(s) => {
-            setSelected(s);
-            if (s.node || s.edge) setTab('node');
-          }}
+          onSelect={onSelect}
           dataAt={dataAt}
           colorMode={theme}
         />
@@ -384,21 +417,25 @@ function Editor({ id, version, theme }: EditorProps) {
                     <input id="node-label" value={sel.data.label} onChange={(e) => updateNode(sel.id, { label: e.target.value })} />
                   </div>
                   {sel.data.block && <DefaultsForm nodeKey={sel.id} schema={sel.data.block.inputSchema} value={sel.data.inputDefault} onChange={(v) => updateNode(sel.id, { inputDefault: v })} />}
-                  <button type="button" onClick={() => deleteNode(sel.id)}>
+                  <button type="button" onClick={() => deleteNode(sel.id)} aria-keyshortcuts="Delete Backspace" title="Delete the node and its links (Delete or Backspace on the canvas)">
                     Delete node
                   </button>
                   {run && <NodeDetail run={run} nodeKey={sel.id} />}
                 </>
-              ) : selected.edge ? (
+              ) : selEdge ? (
                 <>
                   <h2>Link</h2>
-                  <p>{selected.edge}</p>
-                  <button type="button" onClick={() => deleteEdge(selected.edge!)}>
+                  <p data-testid="selected-link">
+                    {selEdge.source}.{selEdge.sourceHandle} → {selEdge.target}.{selEdge.targetHandle}
+                  </p>
+                  <button type="button" onClick={() => deleteEdge(selEdge.id)} aria-keyshortcuts="Delete Backspace" title="Delete the link (Delete or Backspace on the canvas)">
                     Delete link
                   </button>
                 </>
               ) : (
-                <p className="ag-muted">Add blocks from the palette, drag from an output pin to an input pin to link them, and select a node to edit its defaults.</p>
+                <p className="ag-muted">
+                  Add blocks from the palette, drag from an output pin to an input pin to link them, and select a node to edit its defaults. Delete or Backspace deletes what is selected.
+                </p>
               )}
             </div>
           )}
@@ -432,16 +469,16 @@ function Editor({ id, version, theme }: EditorProps) {
                       </div>
                     );
                   })}
-                  <button type="submit" disabled={dirty} title={dirty ? 'Save the changes first: a run uses a saved version' : undefined}>
+                  <button type="submit" disabled={edited} title={edited ? 'Save the changes first: a run uses a saved version' : undefined}>
                     Run v{graph.version}
                   </button>
-                  {dirty && <p className="ag-muted">Save the changes first: a run uses a saved version.</p>}
+                  {edited && <p className="ag-muted">Save the changes first: a run uses a saved version.</p>}
                 </form>
               )}
               {runId && <RunSummaryPanel run={run} executionId={runId} streamError={streamError} />}
             </div>
           )}
-          {tab === 'history' && graph && <History graphId={graphRef(graph)} />}
+          {tab === 'history' && graph && <RunHistory graphId={graphRef(graph)} />}
         </aside>
       </div>
     </div>

@@ -1,6 +1,6 @@
 // /runs/<id>: one of the caller's runs on its graph's canvas, live while it
 // runs. /shared/<token> uses the same view read-only (SharedPage).
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ReactFlowProvider, type Edge } from '@xyflow/react';
 import { gql } from '../api/client';
 import { EXECUTION_Q, graphRef } from '../api/queries';
@@ -25,13 +25,14 @@ export function RunView(p: {
   theme: 'light' | 'dark';
 }) {
   const [selected, setSelected] = useState<string | null>(null);
+  const onSelect = useCallback((s: { node: string | null }) => setSelected(s.node), []);
   const info = useMemo(() => ({ run: p.run, problems: new Map<string, string[]>() }), [p.run]);
   return (
     <ReactFlowProvider>
       <div className="ag-runpage">
         <div className="ag-toolbar">{p.title}</div>
         <div className="ag-runpage-body">
-          <Canvas nodes={p.nodes} edges={p.edges} info={info} onSelect={(s) => setSelected(s.node)} dataAt={p.dataAt} colorMode={p.theme} />
+          <Canvas nodes={p.nodes} edges={p.edges} info={info} onSelect={onSelect} dataAt={p.dataAt} colorMode={p.theme} />
           <aside className="ag-side ag-panel">
             <RunSummaryPanel run={p.run} executionId={p.executionId} readOnly={p.readOnly} streamError={p.streamError} />
             {selected ? <NodeDetail run={p.run} nodeKey={selected} /> : <p className="ag-muted">Select a node to see its outputs and errors.</p>}

@@ -1,18 +1,21 @@
 // /shared/<token>: a shared run, read-only and signed out. A share-token
 // reader sees the run, not the graph (GraphExecution.graph is null), so the
-// canvas shows the nodes that ran, at their positions, without links. While
-// the run goes on, the page re-reads it every two seconds (subscriptions
-// need an account).
+// canvas shows the nodes that ran, at their positions, and the links between
+// them (GraphExecution.links). While the run goes on, the page re-reads it
+// every two seconds (subscriptions need an account).
 import { useEffect, useMemo, useState } from 'react';
 import { gql } from '../api/client';
 import { SHARED } from '../api/queries';
-import type { Execution, GraphNode } from '../api/types';
+import type { Execution, GraphLink, GraphNode } from '../api/types';
 import { finalStatuses } from '../api/types';
 import { toFlow } from '../canvas/convert';
 import { runFor } from '../run/useLiveRun';
 import { RunView } from './RunPage';
 
-type Shared = Execution & { nodeExecutions: Array<Execution['nodeExecutions'][number] & { node: GraphNode | null }> };
+type Shared = Execution & {
+  nodeExecutions: Array<Execution['nodeExecutions'][number] & { node: GraphNode | null }>;
+  links: GraphLink[];
+};
 
 export function SharedPage({ token, theme }: { token: string; theme: 'light' | 'dark' }) {
   const [ex, setEx] = useState<Shared | null>(null);
@@ -48,7 +51,7 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
   useEffect(() => {
     if (run && ex) run.load(ex);
   }, [run, ex]);
-  const flow = useMemo(() => toFlow(nodes, []), [nodes]);
+  const flow = useMemo(() => toFlow(nodes, ex?.links ?? []), [nodes, ex]);
   if (missing) return <p className="ag-pad">This shared run does not exist or is no longer shared.</p>;
   if (!ex) return <p className="ag-pad">Loading…</p>;
   return (

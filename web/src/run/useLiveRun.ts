@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { gql, subscribe } from '../api/client';
 import { EXECUTION_EVENTS, EXECUTION_Q } from '../api/queries';
 import type { Execution, ExecutionEvent, GraphNode } from '../api/types';
@@ -41,13 +41,14 @@ export function useLiveRun(executionId: string | null, nodes: GraphNode[] | null
 
 const noop = () => () => undefined;
 
+// The subscribe functions keep their identity across renders: a new one
+// makes useSyncExternalStore unsubscribe and subscribe again each render.
 export function useNodeState(run: LiveRun | null, key: string): NodeState | undefined {
-  return useSyncExternalStore(
-    run ? (l) => run.subscribeNode(key, l) : noop,
-    () => run?.node(key),
-  );
+  const sub = useCallback((l: () => void) => (run ? run.subscribeNode(key, l) : noop()), [run, key]);
+  return useSyncExternalStore(sub, () => run?.node(key));
 }
 
 export function useRunSummary(run: LiveRun | null): RunSummary | null {
-  return useSyncExternalStore(run ? (l) => run.subscribe(l) : noop, () => run?.state ?? null);
+  const sub = useCallback((l: () => void) => (run ? run.subscribe(l) : noop()), [run]);
+  return useSyncExternalStore(sub, () => run?.state ?? null);
 }

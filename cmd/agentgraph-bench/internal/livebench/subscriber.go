@@ -72,15 +72,39 @@ type wsMessage struct {
 	} `json:"payload"`
 }
 
-// subscribe connects, authenticates, subscribes to run exec (executionID)
-// and returns once the SNAPSHOT arrived: from then on the subscriber's
-// position is known and every later event must arrive exactly once.
-func subscribe(wsURL, apiKey string, exec int, executionID string, expectEvents int) (*subscriber, error) {
+// Dial opens a graphql-transport-ws connection to wsURL (ws://…/graphql)
+// and authenticates it with apiKey in connection_init; it returns once the
+// server acknowledged. The caller owns the connection (and answers pings).
+func Dial(wsURL, apiKey string) (*websocket.Conn, error) {
 	ws, resp, err := dialer.Dial(wsURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
 	_ = resp.Body.Close()
+	_ = ws.SetReadDeadline(time.Now().Add(60 * time.Second))
+	init, _ := json.Marshal(map[string]any{"type": "connection_init",
+		"payload": map[string]string{"Authorization": "Bearer " + apiKey}})
+	if err := ws.WriteMessage(websocket.TextMessage, init); err != nil {
+		_ = ws.Close()
+		return nil, err
+	}
+	var m wsMessage
+	if err := ws.ReadJSON(&m); err != nil || m.Type != "connection_ack" {
+		_ = ws.Close()
+		return nil, fmt.Errorf("connection_init: got %q (%v)", m.Type, err)
+	}
+	_ = ws.SetReadDeadline(time.Time{})
+	return ws, nil
+}
+
+// subscribe connects, authenticates, subscribes to run exec (executionID)
+// and returns once the SNAPSHOT arrived: from then on the subscriber's
+// position is known and every later event must arrive exactly once.
+func subscribe(wsURL, apiKey string, exec int, executionID string, expectEvents int) (*subscriber, error) {
+	ws, err := Dial(wsURL, apiKey)
+	if err != nil {
+		return nil, err
+	}
 	s := &subscriber{ws: ws, exec: exec, reached: make(chan struct{}), done: make(chan struct{}),
 		latency: make([]time.Duration, 0, expectEvents)}
 	fail := func(err error) (*subscriber, error) {
@@ -88,21 +112,12 @@ func subscribe(wsURL, apiKey string, exec int, executionID string, expectEvents 
 		return nil, err
 	}
 	_ = ws.SetReadDeadline(time.Now().Add(60 * time.Second))
-	init, _ := json.Marshal(map[string]any{"type": "connection_init",
-		"payload": map[string]string{"Authorization": "Bearer " + apiKey}})
-	if err := ws.WriteMessage(websocket.TextMessage, init); err != nil {
-		return fail(err)
-	}
-	var m wsMessage
-	if err := ws.ReadJSON(&m); err != nil || m.Type != "connection_ack" {
-		return fail(fmt.Errorf("connection_init: got %q (%v)", m.Type, err))
-	}
 	sub, _ := json.Marshal(map[string]any{"type": "subscribe", "id": "1",
 		"payload": map[string]any{"query": subscriptionQuery, "variables": map[string]string{"id": executionID}}})
 	if err := ws.WriteMessage(websocket.TextMessage, sub); err != nil {
 		return fail(err)
 	}
-	m = wsMessage{}
+	m := wsMessage{}
 	if err := ws.ReadJSON(&m); err != nil {
 		return fail(err)
 	}

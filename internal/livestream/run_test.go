@@ -202,3 +202,22 @@ func TestRunQuietCheckRecoversALostEvent(t *testing.T) {
 	f.publish(r.commit(1, "")...)
 	k.events(4)
 }
+
+// A run the caller may not follow (RunIf's allow refuses it as first read)
+// is an error, and nothing of it is handed over, then or later.
+func TestRunIfRefusedHandsOverNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	u := f.user()
+	r := f.start(f.graph(u), u)
+	k := newSink(t)
+	var seen *model.GraphExecution
+	err := f.streams(noQuiet).RunIf(context.Background(), r.exec.ID, func(e *model.GraphExecution) error {
+		seen = e
+		return model.NotFound("execution")
+	}, k)
+	require.ErrorIs(t, err, model.ErrNotFound)
+	require.Equal(t, r.exec.ID, seen.ID, "allow sees the run as read")
+	f.publish(r.commit(1, "")...)
+	k.empty()
+}

@@ -129,6 +129,8 @@ type apiResult struct {
 	stored     int64 // their node executions COMPLETED in Postgres
 	frames     int   // "next" messages of their subscriptions
 	ended      int   // of them, runs whose SNAPSHOT already showed the end
+	resnaps    int   // SNAPSHOTs after the first (the server re-read the run)
+	events     int64 // seqs their streams covered after the first SNAPSHOT
 	failures   []string
 	submit     livebench.Dist // executeGraph request → answer
 	follow     livebench.Dist // subscribe → complete
@@ -158,11 +160,12 @@ func (r *apiResult) print() {
 	}
 	if r.runs > 0 {
 		n := float64(r.runs)
-		fmt.Printf("  %.1f frames per run; %d of %d runs had ended before their subscription's SNAPSHOT\n", float64(r.frames)/n, r.ended, r.runs)
+		fmt.Printf("  %.1f frames per run for %.1f events after the first SNAPSHOT; %d SNAPSHOTs re-sent (re-reads); %d of %d runs had ended before their first SNAPSHOT\n",
+			float64(r.frames)/n, float64(r.events)/n, r.resnaps, r.ended, r.runs)
 		per := func(cpu float64) float64 { return cpu * r.elapsed.Seconds() / n * 1000 }
 		fmt.Printf("  CPU (cores): server %.2f, Postgres backends %.2f, bench clients %.2f, whole machine %.2f of 2\n",
 			r.serverCPU, r.pgCPU, r.benchCPU, r.machineCPU)
-		fmt.Printf("  CPU per run: server %.2f ms, Postgres backends %.2f ms, bench clients %.2f ms; %.1f commits per run\n",
+		fmt.Printf("  CPU per run: server %.2f ms, Postgres backends %.2f ms, bench clients %.2f ms; %.1f transactions per run (reads included)\n",
 			per(r.serverCPU), per(r.pgCPU), per(r.benchCPU), float64(r.commits)/n)
 	}
 	for i, f := range r.failures {
@@ -274,6 +277,8 @@ func runAPI(ctx context.Context, cfg apiConfig) (res *apiResult, err error) {
 		res.failures = append(res.failures, o.failures...)
 		res.frames += o.frames
 		res.ended += o.ended
+		res.resnaps += o.resnapshots
+		res.events += o.events
 		ids = append(ids, o.ids...)
 		submit, follow, total = append(submit, o.submit...), append(follow, o.follow...), append(total, o.total...)
 	}
@@ -393,7 +398,7 @@ func runInProcess(ctx context.Context, cfg apiConfig) (res inProcess, err error)
 		return res, err
 	}
 	n := float64(max(runs, 1))
-	res.perRun = fmt.Sprintf("engine (this process) %.2f ms, Postgres backends %.2f ms; %.1f commits per run",
+	res.perRun = fmt.Sprintf("engine (this process) %.2f ms, Postgres backends %.2f ms; %.1f transactions per run",
 		float64(selfCPU)/float64(time.Millisecond)/n, float64(pgCPU)/float64(time.Millisecond)/n, float64(commits1-commits0)/n)
 	return res, nil
 }

@@ -46,6 +46,8 @@ type clientOut struct {
 	ids                   []uuid.UUID // runs followed to COMPLETED
 	submit, follow, total []time.Duration
 	frames, ended         int
+	resnapshots           int   // SNAPSHOTs after the first: the server re-read the run
+	events                int64 // seqs the runs' streams covered after their first SNAPSHOT
 	failures              []string
 }
 
@@ -72,7 +74,7 @@ func (c *apiClient) loop(ctx context.Context, deadline time.Time) *clientOut {
 			return o
 		}
 		t1 := time.Now()
-		frames, ended, err := c.followRun(id)
+		f, err := c.followRun(id)
 		t2 := time.Now()
 		if err != nil {
 			o.failures = append(o.failures, fmt.Sprintf("run %s: %v", id, err))
@@ -80,8 +82,10 @@ func (c *apiClient) loop(ctx context.Context, deadline time.Time) *clientOut {
 		}
 		o.ids = append(o.ids, id)
 		o.submit, o.follow, o.total = append(o.submit, t1.Sub(t0)), append(o.follow, t2.Sub(t1)), append(o.total, t2.Sub(t0))
-		o.frames += frames
-		if ended {
+		o.frames += f.frames
+		o.resnapshots += f.resnapshots
+		o.events += f.last - f.first
+		if f.endedFirst {
 			o.ended++
 		}
 	}
@@ -139,78 +143,104 @@ type eventPayload struct {
 	Errors []struct{ Message string } `json:"errors"`
 }
 
+// followed is what one subscription delivered.
+type followed struct {
+	frames      int   // "next" messages
+	resnapshots int   // SNAPSHOTs after the first
+	first, last int64 // seq of the first SNAPSHOT, of the last message
+	endedFirst  bool  // the first SNAPSHOT already showed the end
+}
+
 // followRun subscribes to run id and reads its stream to the server's
 // "complete", checking it: a SNAPSHOT first, then every seq once and in
-// order (a later SNAPSHOT may cover some), and a COMPLETED end. It returns
-// the "next" messages read and whether the first SNAPSHOT already showed
-// the end.
-func (c *apiClient) followRun(id uuid.UUID) (frames int, endedFirst bool, err error) {
+// order (a later SNAPSHOT may cover some), and a COMPLETED end.
+func (c *apiClient) followRun(id uuid.UUID) (f followed, err error) {
 	c.subs++
 	opID := strconv.Itoa(c.subs)
 	msg, _ := json.Marshal(map[string]any{"type": "subscribe", "id": opID,
 		"payload": map[string]any{"query": followSubscription, "variables": map[string]string{"id": id.String()}}})
 	if err := c.ws.SetReadDeadline(time.Now().Add(time.Minute)); err != nil {
-		return 0, false, err
+		return f, err
 	}
 	if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
-		return 0, false, err
+		return f, err
 	}
-	var last int64 = -1 // no SNAPSHOT yet
+	f.last = -1 // no SNAPSHOT yet
 	end := ""
 	for {
 		_, data, err := c.ws.ReadMessage()
 		if err != nil {
-			return frames, endedFirst, err
+			return f, err
 		}
-		var f wsFrame
-		if err := json.Unmarshal(data, &f); err != nil {
-			return frames, endedFirst, fmt.Errorf("undecodable message: %s", data)
+		typ, ev, err := decodeFrame(data)
+		if err != nil {
+			return f, err
 		}
 		switch {
-		case f.Type == "ping":
+		case typ == "ping":
 			if err := c.ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"pong"}`)); err != nil {
-				return frames, endedFirst, err
+				return f, err
 			}
 			continue
-		case f.Type == "pong":
+		case typ == "pong":
 			continue
-		case f.ID != opID:
-			return frames, endedFirst, fmt.Errorf("message of another operation: %s", data)
-		case f.Type == "complete":
+		case ev.ID != opID:
+			return f, fmt.Errorf("message of another operation: %s", data)
+		case typ == "complete":
 			if end != "COMPLETED" {
-				return frames, endedFirst, fmt.Errorf("stream completed after status %q", end)
+				return f, fmt.Errorf("stream completed after status %q", end)
 			}
-			return frames, endedFirst, nil
-		case f.Type != "next":
-			return frames, endedFirst, fmt.Errorf("unexpected message: %s", data)
+			return f, nil
+		case typ != "next":
+			return f, fmt.Errorf("unexpected message: %s", data)
 		}
-		frames++
-		var p eventPayload
-		if err := json.Unmarshal(f.Payload, &p); err != nil || p.Data.Event == nil || len(p.Errors) > 0 {
-			return frames, endedFirst, fmt.Errorf("next without an event: %s", data)
-		}
-		ev := p.Data.Event
+		f.frames++
 		switch {
 		case ev.Kind == "SNAPSHOT":
-			if last < 0 && isFinal(ev.Status) {
-				endedFirst = true
+			if f.last < 0 {
+				f.first, f.endedFirst = ev.Seq, isFinal(ev.Status)
+			} else {
+				f.resnapshots++
 			}
 			if isFinal(ev.Status) {
 				end = ev.Status
 			}
-			last = max(last, ev.Seq)
-		case last < 0:
-			return frames, endedFirst, fmt.Errorf("%s before the SNAPSHOT", ev.Kind)
+			f.last = max(f.last, ev.Seq)
+		case f.last < 0:
+			return f, fmt.Errorf("%s before the SNAPSHOT", ev.Kind)
 		case ev.Kind == "NODE_OUTPUT_DELTA": // outside the sequence
-		case ev.Seq != last+1:
-			return frames, endedFirst, fmt.Errorf("seq %d after %d", ev.Seq, last)
+		case ev.Seq != f.last+1:
+			return f, fmt.Errorf("seq %d after %d", ev.Seq, f.last)
 		default:
-			last = ev.Seq
+			f.last = ev.Seq
 			if ev.Kind == "GRAPH_STATUS" && isFinal(ev.Status) {
 				end = ev.Status
 			}
 		}
 	}
+}
+
+// decodeFrame reads a server message: its type, and for "next" the
+// event's head; the operation id is in head.ID for every type. The
+// frames of the run's events take the fast path (livebench.ReadEventHead).
+func decodeFrame(data []byte) (typ string, head livebench.EventHead, err error) {
+	if h, ok := livebench.ReadEventHead(data); ok {
+		return "next", h, nil
+	}
+	var m wsFrame
+	if err := json.Unmarshal(data, &m); err != nil {
+		return "", head, fmt.Errorf("undecodable message: %s", data)
+	}
+	head.ID = m.ID
+	if m.Type != "next" {
+		return m.Type, head, nil
+	}
+	var p eventPayload
+	if err := json.Unmarshal(m.Payload, &p); err != nil || p.Data.Event == nil || len(p.Errors) > 0 {
+		return "", head, fmt.Errorf("next without an event: %s", data)
+	}
+	head.Seq, head.Kind, head.Status = p.Data.Event.Seq, p.Data.Event.Kind, p.Data.Event.Status
+	return "next", head, nil
 }
 
 // isFinal reports whether an ExecutionStatus ends a run.

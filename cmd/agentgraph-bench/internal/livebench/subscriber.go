@@ -216,33 +216,16 @@ func isClosedByUs(err error) bool {
 // user's value, at comes last) and reports false for anything it does not
 // recognise, which then takes the full decode.
 func fastDecode(data []byte, m *wsMessage) bool {
-	const next = `{"type":"next",`
-	if !bytes.HasPrefix(data, []byte(next)) || bytes.Contains(data, []byte(`"errors"`)) {
+	h, ok := ReadEventHead(data)
+	if !ok {
 		return false
 	}
-	seqAt := bytes.Index(data, []byte(`"seq":`))
-	kindAt := bytes.Index(data, []byte(`"kind":"`))
 	atAt := bytes.LastIndex(data, []byte(`"at":"`))
-	if seqAt < 0 || kindAt < seqAt || atAt < kindAt {
+	if atAt < h.end {
 		return false
 	}
-	rest := data[seqAt+len(`"seq":`):]
-	end := bytes.IndexAny(rest, ",}")
-	if end < 0 {
-		return false
-	}
-	seq, err := strconv.ParseInt(string(rest[:end]), 10, 64)
-	if err != nil {
-		return false
-	}
-	rest = data[kindAt+len(`"kind":"`):]
-	end = bytes.IndexByte(rest, '"')
-	if end < 0 {
-		return false
-	}
-	kind := string(rest[:end])
-	rest = data[atAt+len(`"at":"`):]
-	end = bytes.IndexByte(rest, '"')
+	rest := data[atAt+len(`"at":"`):]
+	end := bytes.IndexByte(rest, '"')
 	if end < 0 {
 		return false
 	}
@@ -255,6 +238,78 @@ func fastDecode(data []byte, m *wsMessage) bool {
 		Seq  int64     `json:"seq"`
 		Kind string    `json:"kind"`
 		At   time.Time `json:"at"`
-	}{seq, kind, at}
+	}{h.Seq, h.Kind, at}
 	return true
+}
+
+// EventHead is what a "next" frame of an executionEvents subscription says
+// before the event's user value.
+type EventHead struct {
+	ID     string // the operation's
+	Seq    int64
+	Kind   string
+	Status string // "" when not selected or null
+	end    int    // offset past the last field read
+}
+
+// ReadEventHead reads a "next" frame's operation id, seq, kind and status
+// without a full JSON decode (see fastDecode for why). It relies on the
+// server writing type and id first and on the subscription selecting seq,
+// then kind, then optionally status, before any field holding a user's
+// value (whose text could look like a field); it reports false for
+// anything it does not recognise (errors included), which the caller then
+// decodes fully.
+func ReadEventHead(data []byte) (h EventHead, ok bool) {
+	const next = `{"type":"next","id":"`
+	if !bytes.HasPrefix(data, []byte(next)) || bytes.Contains(data, []byte(`"errors"`)) {
+		return h, false
+	}
+	id, rest, ok := cutQuoted(data[len(next):])
+	if !ok {
+		return h, false
+	}
+	h.ID = string(id)
+	seqAt := bytes.Index(rest, []byte(`"seq":`))
+	if seqAt < 0 {
+		return h, false
+	}
+	rest = rest[seqAt+len(`"seq":`):]
+	end := bytes.IndexAny(rest, ",}")
+	if end < 0 {
+		return h, false
+	}
+	seq, err := strconv.ParseInt(string(rest[:end]), 10, 64)
+	if err != nil {
+		return h, false
+	}
+	h.Seq, rest = seq, rest[end:]
+	const kind = `,"kind":"`
+	if !bytes.HasPrefix(rest, []byte(kind)) {
+		return h, false
+	}
+	k, rest, ok := cutQuoted(rest[len(kind):])
+	if !ok {
+		return h, false
+	}
+	h.Kind = string(k)
+	const status = `,"status":"`
+	if bytes.HasPrefix(rest, []byte(status)) {
+		st, after, ok := cutQuoted(rest[len(status):])
+		if !ok {
+			return h, false
+		}
+		h.Status, rest = string(st), after
+	}
+	h.end = len(data) - len(rest)
+	return h, true
+}
+
+// cutQuoted splits b at its first '"': the text before (a JSON string's
+// content without escapes) and what follows the quote.
+func cutQuoted(b []byte) (text, rest []byte, ok bool) {
+	i := bytes.IndexByte(b, '"')
+	if i < 0 || bytes.IndexByte(b[:i], '\\') >= 0 {
+		return nil, nil, false
+	}
+	return b[:i], b[i+1:], true
 }

@@ -28,21 +28,19 @@ func BenchmarkAPIScenario(b *testing.B) {
 	base, err := config.FromEnv()
 	require.NoError(b, err)
 	base.DatabaseURL, base.RedisURL = testenv.BaseURL(), testenv.RedisURL()
-	cfg := apiConfig{bin: bin, base: base, clients: 4, nodes: 22, duration: time.Second, warmup: 200 * time.Millisecond,
-		workers: 16, logger: quiet}
+	cfg := apiConfig{bin: bin, base: base, clients: 4, nodes: 22, rounds: 2, duration: time.Second,
+		warmup: 200 * time.Millisecond, workers: 16, logger: quiet}
 	b.ResetTimer()
 	for range b.N {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		res, err := runAPI(ctx, cfg)
+		res, eng, err := runAPIRounds(ctx, cfg)
+		cancel()
 		require.NoError(b, err)
 		require.True(b, res.ok(), "failures %v; %d runs, %d node executions stored", res.failures, res.runs, res.stored)
 		require.Zero(b, res.resnaps, "no run's stream was re-read")
+		require.Positive(b, eng.chain.rate())
+		require.Positive(b, eng.loop.rate())
 		b.ReportMetric(res.rate(), "api-node-exec/s")
-		eng, err := runInProcess(ctx, cfg)
-		require.NoError(b, err)
-		require.Positive(b, eng.chain)
-		require.Positive(b, eng.closedLoop)
-		b.ReportMetric(res.rate()/eng.closedLoop, "ratio")
-		cancel()
+		b.ReportMetric(res.rate()/eng.loop.rate(), "ratio")
 	}
 }

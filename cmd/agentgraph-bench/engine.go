@@ -212,10 +212,7 @@ func (b *bencher) batches(ctx context.Context, fg *model.FullGraph, n int, d tim
 // each), the run latencies, and each batch's rate when there were several;
 // it returns the aggregate rate.
 func (bt *batchRuns) report(name string, perBatch int, naive float64) float64 {
-	var total time.Duration
-	for _, w := range bt.walls {
-		total += w
-	}
+	total := sumDurations(bt.walls)
 	n := perBatch * len(bt.walls)
 	rate := float64(n) / total.Seconds()
 	fmt.Printf("%-34s %6d node-exec in %8s: %8.0f node-exec/s  (×%.1f vs 500/s published one-commit figure", name, n,

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/authz"
 	"github.com/agentgraph/agentgraph/internal/events"
 	"github.com/agentgraph/agentgraph/internal/gqlscalar"
 	"github.com/agentgraph/agentgraph/internal/livefeed"
@@ -18,14 +19,29 @@ import (
 // (internal/livestream keeps that promise; internal/livefeed feeds it to
 // the operation).
 func (r *subscriptionResolver) ExecutionEvents(ctx context.Context, executionID string) (<-chan *gql.ExecutionEvent, error) {
-	e, err := r.ownExecution(ctx, "executionId", executionID)
+	u, err := me(ctx)
 	if err != nil {
 		return nil, err
 	}
-	// Every event of the run is of the graph version it runs; the version
-	// lets an event's node be found (ExecutionEvent.node).
-	version := e.GraphVersion
-	return livefeed.Run(ctx, r.Streams, e.ID, livefeed.User(e.UserID), toSnapshotEvent,
+	id, err := parseID("executionId", executionID)
+	if err != nil {
+		return nil, err
+	}
+	// The run is read once, by the stream's first snapshot, which is also
+	// where ownership is checked (as ownExecution would): another user's run
+	// is NOT_FOUND before anything of it is handed over. Every event of the
+	// run is of the graph version it runs; the version lets an event's node
+	// be found (ExecutionEvent.node). Events are mapped only after the
+	// snapshot was handed over, so after version is set.
+	var version int
+	own := func(e *model.GraphExecution) error {
+		if !authz.IsOwner(u, e.UserID) {
+			return model.NotFound("execution")
+		}
+		version = e.GraphVersion
+		return nil
+	}
+	return livefeed.Run(ctx, r.Streams, id, livefeed.User(u.ID), own, toSnapshotEvent,
 		func(ev *events.Event) *gql.ExecutionEvent { return toEvent(ev, version) })
 }
 

@@ -99,7 +99,7 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 	defer srv.Stop()
-	api := newAPIClient(srv.Base(), secret)
+	api := newAIClient(srv.Base(), secret)
 
 	runChain := func() (time.Duration, error) {
 		t0 := time.Now()

@@ -13,21 +13,21 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// apiClient is the ai bench's view of the launched serve: GraphQL over
+// aiClient is the ai bench's view of the launched serve: GraphQL over
 // HTTP to start runs, graphql-transport-ws to follow them, as a UI does.
-type apiClient struct {
+type aiClient struct {
 	base, key string
 	http      *http.Client
 }
 
-func newAPIClient(base, key string) *apiClient {
+func newAIClient(base, key string) *aiClient {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
-	return &apiClient{base: base, key: key, http: &http.Client{Transport: t, Timeout: 2 * time.Minute}}
+	return &aiClient{base: base, key: key, http: &http.Client{Transport: t, Timeout: 2 * time.Minute}}
 }
 
 // execute starts a run of graph with inputs and returns its id.
-func (c *apiClient) execute(ctx context.Context, graphID string, inputs map[string]any) (string, error) {
+func (c *aiClient) execute(ctx context.Context, graphID string, inputs map[string]any) (string, error) {
 	body, _ := json.Marshal(map[string]any{
 		"query":     `mutation($g: ID!, $in: JSON) { executeGraph(graphId: $g, inputs: $in) { id } }`,
 		"variables": map[string]any{"g": graphID, "in": inputs}})
@@ -74,7 +74,7 @@ type runWatch struct {
 }
 
 // follow subscribes to run id's events and returns once its SNAPSHOT came.
-func (c *apiClient) follow(id string) (*runWatch, error) {
+func (c *aiClient) follow(id string) (*runWatch, error) {
 	ws, resp, err := aiDialer.Dial(strings.Replace(c.base, "http", "ws", 1)+"/graphql", nil)
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)

@@ -30,6 +30,12 @@ func connect(ctx context.Context, logger *slog.Logger) (*deps, error) {
 	if err != nil {
 		return nil, err
 	}
+	return connectWith(ctx, cfg, logger)
+}
+
+// connectWith is connect with the settings given rather than the
+// environment's.
+func connectWith(ctx context.Context, cfg config.Config, logger *slog.Logger) (*deps, error) {
 	a, err := app.Connect(ctx, cfg, logger)
 	if err != nil {
 		return nil, err

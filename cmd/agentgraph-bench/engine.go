@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,7 +34,10 @@ const (
 // benchCmd (`agentgraph-bench engine`) measures the engine end to end on the configured database and
 // Redis: node executions per second for concurrent chains and for wide
 // fan-outs, single-run latency, and — in the same process, same database —
-// the naive one-commit-per-change persistence it replaces.
+// the naive one-commit-per-change persistence it replaces. --duration
+// repeats each throughput scenario until that much time has passed (one
+// slow batch then weighs little in the aggregate); --repeat runs every
+// scenario again and ends with each figure's runs, median and worst.
 func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("engine", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -43,6 +47,8 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	fanRuns := fs.Int("fanout-runs", 10, "runs of the fan-out scenario")
 	fanNodes := fs.Int("fanout-nodes", 1000, "nodes per fan-out (1 source + N-1 sinks)")
 	latRuns := fs.Int("latency-runs", 20, "sequential single runs for the latency figure")
+	duration := fs.Duration("duration", 0, "repeat each throughput scenario's batch of runs until this much time has passed (0: one batch)")
+	repeat := fs.Int("repeat", 1, "run the scenarios this many times and summarise each figure (median, worst)")
 	strict := fs.Bool("strict", false, "every node waits for its inputs to be committed (no speculation)")
 	writers := fs.Int("writers", 0, "group-commit writers (default 2)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole bench to this file")
@@ -52,7 +58,10 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		debug.SetGCPercent(engine.WorkerGCPercent)
 	}
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%v (usage: engine [--scenario S] [--chain-runs N] [--chain-nodes N] [--fanout-runs N] [--fanout-nodes N] [--strict] [--trace-ratio R])", err)
+		return fmt.Errorf("%v (usage: engine [--scenario S] [--chain-runs N] [--chain-nodes N] [--fanout-runs N] [--fanout-nodes N] [--duration D] [--repeat N] [--strict] [--trace-ratio R])", err)
+	}
+	if *repeat < 1 {
+		return fmt.Errorf("--repeat must be 1 or more")
 	}
 	traced, err := newBenchTrace(ctx, *traceRatio)
 	if err != nil {
@@ -70,39 +79,13 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 	defer d.close()
-	// A serving process has its connections open; a fresh one would spend
-	// the first scenario dialling Postgres, which is not the engine's cost.
-	if err := warmPool(ctx, d.pool); err != nil {
-		return err
-	}
-	var sc string
-	if err := d.pool.QueryRow(ctx, "SHOW synchronous_commit").Scan(&sc); err != nil {
-		return err
-	}
-	// Run ends are observed through the engine's OnRunEnd hook rather than a
-	// Redis subscription: a hub in this process would decode every event and
-	// compete with the engine for the same two cores. Events are still
-	// published to Redis, as in production.
-	ends := make(chan runEnd, 1<<16)
-	eng := engine.New(d.store, d.reg, events.NewPublisher(d.rdb, d.cfg.RedisPrefix), logger, engine.Options{
-		MaxRuns: max(*chainRuns, *fanRuns, 64), MaxNodes: 128, Strict: *strict, Writers: *writers,
-		PollInterval: 100 * time.Millisecond, Tracer: traced.tracer(),
-		OnRunEnd: func(id uuid.UUID, st model.Status) {
-			select {
-			case ends <- runEnd{id.String(), st}:
-			default:
-			}
-		}})
-	if err := eng.Start(ctx); err != nil {
-		return err
-	}
-	defer eng.Stop()
-	u, err := d.store.UserCreate(ctx, db.NewUser{Email: fmt.Sprintf("bench-%s@example.com", uuid.NewString()[:8])})
+	b, err := startBencher(ctx, d, logger, engine.Options{MaxRuns: max(*chainRuns, *fanRuns, 64), Strict: *strict, Writers: *writers,
+		Tracer: traced.tracer()})
 	if err != nil {
 		return err
 	}
-	b := &bencher{d: d, eng: eng, ends: ends, user: u}
-	fmt.Printf("agentgraph-bench engine — synchronous_commit=%s, strict=%v, trace-ratio=%g\n", sc, *strict, *traceRatio)
+	defer b.eng.Stop()
+	fmt.Printf("agentgraph-bench engine — synchronous_commit=%s, strict=%v, trace-ratio=%g\n", b.syncCommit, *strict, *traceRatio)
 	var naive float64
 	if *scenario == "naive" || *scenario == "all" {
 		naive, err = b.naive(ctx, *chainRuns, *chainNodes)
@@ -111,81 +94,227 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		}
 		fmt.Printf("naive one-commit-per-change (%d writers): %8.0f node-exec/s\n", *chainRuns, naive)
 	}
-	report := func(name string, n int, el time.Duration, lat []time.Duration, cpu time.Duration) {
-		rate := float64(n) / el.Seconds()
-		fmt.Printf("%-34s %6d node-exec in %8s: %8.0f node-exec/s  (×%.1f vs 500/s published one-commit figure", name, n,
-			el.Round(time.Millisecond), rate, rate/refOneCommitPerChange)
-		if naive > 0 {
-			fmt.Printf(", ×%.1f vs naive measured now", rate/naive)
-		}
-		fmt.Printf("; %.2f of the 60,000 rows/s batched-insert ceiling)\n", rate*2/refBatchedRowsPerSec)
-		if len(lat) > 0 {
-			slices.Sort(lat)
-			fmt.Printf("%-34s run latency p50 %s, p95 %s, max %s\n", "", lat[len(lat)/2].Round(time.Millisecond),
-				lat[len(lat)*95/100].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
-		}
-		// CPU time is steadier than throughput on a busy machine: it counts
-		// what this process spent, not what it waited for.
-		fmt.Printf("%-34s CPU of this process: %.1f µs per node execution\n", "", float64(cpu.Microseconds())/float64(n))
+	throughput := []struct {
+		name        string
+		build       func(context.Context, int) (*model.FullGraph, error)
+		runs, nodes int
+	}{
+		{"chain", b.chain, *chainRuns, *chainNodes},
+		{"fanout", b.fanout, *fanRuns, *fanNodes},
 	}
-	if *scenario == "chain" || *scenario == "all" {
-		fg, err := b.chain(ctx, *chainNodes)
-		if err != nil {
-			return err
+	var figs figures
+	for rep := 1; rep <= *repeat; rep++ {
+		if *repeat > 1 {
+			fmt.Printf("— run %d of %d (load average %s)\n", rep, *repeat, loadAverage())
 		}
-		cpu0 := processCPU()
-		el, lat, err := b.runMany(ctx, fg, *chainRuns)
-		if err != nil {
-			return err
-		}
-		report(fmt.Sprintf("chain: %d runs × %d nodes", *chainRuns, *chainNodes), *chainRuns**chainNodes, el, lat, processCPU()-cpu0)
-		traced.report(ctx, *chainRuns, *chainNodes)
-	}
-	if *scenario == "fanout" || *scenario == "all" {
-		fg, err := b.fanout(ctx, *fanNodes)
-		if err != nil {
-			return err
-		}
-		cpu0 := processCPU()
-		el, lat, err := b.runMany(ctx, fg, *fanRuns)
-		if err != nil {
-			return err
-		}
-		report(fmt.Sprintf("fan-out: %d runs × %d nodes", *fanRuns, *fanNodes), *fanRuns**fanNodes, el, lat, processCPU()-cpu0)
-		traced.report(ctx, *fanRuns, *fanNodes)
-	}
-	if *scenario == "latency" || *scenario == "all" {
-		fg, err := b.chain(ctx, *chainNodes)
-		if err != nil {
-			return err
-		}
-		var lat []time.Duration
-		for range *latRuns {
-			_, l, err := b.runMany(ctx, fg, 1)
+		for _, sc := range throughput {
+			if *scenario != sc.name && *scenario != "all" {
+				continue
+			}
+			fg, err := sc.build(ctx, sc.nodes)
 			if err != nil {
 				return err
 			}
-			lat = append(lat, l...)
+			cpu0 := processCPU()
+			bt, err := b.batches(ctx, fg, sc.runs, *duration)
+			if err != nil {
+				return err
+			}
+			cpu := processCPU() - cpu0
+			name := fmt.Sprintf("%s: %d runs × %d nodes", strings.Replace(sc.name, "fanout", "fan-out", 1), sc.runs, sc.nodes)
+			figs.add(name, bt.report(name, sc.runs*sc.nodes, naive))
+			// CPU time is steadier than throughput on a busy machine: it
+			// counts what this process spent, not what it waited for.
+			fmt.Printf("%-34s CPU of this process: %.1f µs per node execution\n", "",
+				float64(cpu.Microseconds())/float64(sc.runs*sc.nodes*len(bt.walls)))
+			traced.report(ctx, sc.runs*len(bt.walls), sc.nodes)
 		}
-		slices.Sort(lat)
-		fmt.Printf("latency: one %d-node chain end to end (submit → terminal status committed), %d runs: min %s, p50 %s, max %s\n",
-			*chainNodes, len(lat), lat[0].Round(100*time.Microsecond), lat[len(lat)/2].Round(100*time.Microsecond),
-			lat[len(lat)-1].Round(100*time.Microsecond))
-		traced.report(ctx, *latRuns, *chainNodes)
+		if *scenario == "latency" || *scenario == "all" {
+			p50, err := b.latency(ctx, *chainNodes, *latRuns)
+			if err != nil {
+				return err
+			}
+			figs.add(fmt.Sprintf("latency: one %d-node chain, p50 ms", *chainNodes), float64(p50)/float64(time.Millisecond))
+			traced.report(ctx, *latRuns, *chainNodes)
+		}
+	}
+	if *repeat > 1 {
+		figs.print()
 	}
 	return nil
 }
 
-type bencher struct {
-	d    *deps
-	eng  *engine.Engine
-	ends chan runEnd
-	user *model.User
+// startBencher warms d's pool and starts an engine on it as a serving
+// process would run one, with opts' sizes (MaxNodes 128 unless set); run
+// ends reach the bencher through OnRunEnd.
+func startBencher(ctx context.Context, d *deps, logger *slog.Logger, opts engine.Options) (*bencher, error) {
+	// A serving process has its connections open; a fresh one would spend
+	// the first scenario dialling Postgres, which is not the engine's cost.
+	if err := warmPool(ctx, d.pool); err != nil {
+		return nil, err
+	}
+	b := &bencher{d: d, ends: newEndTracker()}
+	if err := d.pool.QueryRow(ctx, "SHOW synchronous_commit").Scan(&b.syncCommit); err != nil {
+		return nil, err
+	}
+	// Run ends are observed through the engine's OnRunEnd hook rather than a
+	// Redis subscription: a hub in this process would decode every event and
+	// compete with the engine for the same two cores. Events are still
+	// published to Redis, as in production.
+	if opts.MaxNodes == 0 {
+		opts.MaxNodes = 128
+	}
+	opts.PollInterval = 100 * time.Millisecond
+	opts.OnRunEnd = b.ends.onEnd
+	b.eng = engine.New(d.store, d.reg, events.NewPublisher(d.rdb, d.cfg.RedisPrefix), logger, opts)
+	if err := b.eng.Start(ctx); err != nil {
+		return nil, err
+	}
+	u, err := d.store.UserCreate(ctx, db.NewUser{Email: fmt.Sprintf("bench-%s@example.com", uuid.NewString()[:8])})
+	if err != nil {
+		b.eng.Stop()
+		return nil, err
+	}
+	b.user = u
+	return b, nil
 }
 
-type runEnd struct {
-	id     string
-	status model.Status
+// latency runs n single runs of a chain of nodes one after the other and
+// prints their spread; it returns the p50.
+func (b *bencher) latency(ctx context.Context, nodes, n int) (time.Duration, error) {
+	fg, err := b.chain(ctx, nodes)
+	if err != nil {
+		return 0, err
+	}
+	var lat []time.Duration
+	for range n {
+		_, l, err := b.runMany(ctx, fg, 1)
+		if err != nil {
+			return 0, err
+		}
+		lat = append(lat, l...)
+	}
+	slices.Sort(lat)
+	fmt.Printf("latency: one %d-node chain end to end (submit → terminal status committed), %d runs: min %s, p50 %s, max %s\n",
+		nodes, len(lat), lat[0].Round(100*time.Microsecond), lat[len(lat)/2].Round(100*time.Microsecond),
+		lat[len(lat)-1].Round(100*time.Microsecond))
+	return lat[len(lat)/2], nil
+}
+
+// batchRuns is a throughput scenario's batches: each batch's wall time and
+// every run's latency.
+type batchRuns struct {
+	walls []time.Duration
+	lat   []time.Duration
+}
+
+// batches runs batches of n concurrent runs of fg (runMany) one after the
+// other until d has passed, at least one.
+func (b *bencher) batches(ctx context.Context, fg *model.FullGraph, n int, d time.Duration) (*batchRuns, error) {
+	bt := &batchRuns{}
+	start := time.Now()
+	for len(bt.walls) == 0 || time.Since(start) < d {
+		el, lat, err := b.runMany(ctx, fg, n)
+		if err != nil {
+			return nil, err
+		}
+		bt.walls = append(bt.walls, el)
+		bt.lat = append(bt.lat, lat...)
+	}
+	return bt, nil
+}
+
+// report prints the batches' aggregate rate of node executions (perBatch
+// each), the run latencies, and each batch's rate when there were several;
+// it returns the aggregate rate.
+func (bt *batchRuns) report(name string, perBatch int, naive float64) float64 {
+	total := sumDurations(bt.walls)
+	n := perBatch * len(bt.walls)
+	rate := float64(n) / total.Seconds()
+	fmt.Printf("%-34s %6d node-exec in %8s: %8.0f node-exec/s  (×%.1f vs 500/s published one-commit figure", name, n,
+		total.Round(time.Millisecond), rate, rate/refOneCommitPerChange)
+	if naive > 0 {
+		fmt.Printf(", ×%.1f vs naive measured now", rate/naive)
+	}
+	fmt.Printf("; %.2f of the 60,000 rows/s batched-insert ceiling)\n", rate*2/refBatchedRowsPerSec)
+	if len(bt.walls) > 1 {
+		each := make([]string, len(bt.walls))
+		for i, w := range bt.walls {
+			each[i] = fmt.Sprintf("%.0f", float64(perBatch)/w.Seconds())
+		}
+		fmt.Printf("%-34s %d batches, node-exec/s each: %s\n", "", len(bt.walls), strings.Join(each, " "))
+	}
+	if lat := bt.lat; len(lat) > 0 {
+		slices.Sort(lat)
+		fmt.Printf("%-34s run latency p50 %s, p95 %s, max %s\n", "", lat[len(lat)/2].Round(time.Millisecond),
+			lat[len(lat)*95/100].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
+	}
+	return rate
+}
+
+// figures collects one value per run of each figure, in first-seen order.
+type figures struct {
+	names []string
+	runs  map[string][]float64
+}
+
+func (f *figures) add(name string, v float64) {
+	if f.runs == nil {
+		f.runs = map[string][]float64{}
+	}
+	if _, ok := f.runs[name]; !ok {
+		f.names = append(f.names, name)
+	}
+	f.runs[name] = append(f.runs[name], v)
+}
+
+// print lists each figure's runs with their median, lowest and highest.
+func (f *figures) print() {
+	fmt.Println("summary:")
+	for _, name := range f.names {
+		vs := f.runs[name]
+		each := make([]string, len(vs))
+		for i, v := range vs {
+			each[i] = num(v)
+		}
+		s := slices.Clone(vs)
+		slices.Sort(s)
+		med := s[len(s)/2]
+		if len(s)%2 == 0 {
+			med = (s[len(s)/2-1] + s[len(s)/2]) / 2
+		}
+		fmt.Printf("  %-38s runs %s; median %s, min %s, max %s\n", name, strings.Join(each, " / "), num(med), num(s[0]), num(s[len(s)-1]))
+	}
+}
+
+// num prints a rate without decimals, a time in ms with one.
+func num(v float64) string {
+	if v >= 100 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+// loadAverage is the machine's 1-, 5- and 15-minute load averages, as
+// /proc/loadavg has them ("?" when it cannot be read).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+type bencher struct {
+	d          *deps
+	eng        *engine.Engine
+	ends       *endTracker
+	user       *model.User
+	syncCommit string
 }
 
 func (b *bencher) save(ctx context.Context, spec *model.GraphSpec) (*model.FullGraph, error) {
@@ -225,61 +354,60 @@ func (b *bencher) fanout(ctx context.Context, n int) (*model.FullGraph, error) {
 	return b.save(ctx, spec)
 }
 
-// runMany submits n runs of fg at once and waits for every terminal event
-// (subscribed before submitting); it returns the wall time and each run's
-// latency from its submit to its terminal commit.
+// runMany submits n runs of fg at once and waits for every one to end; it
+// returns the wall time and each run's latency from its submit to its
+// terminal commit (the engine's OnRunEnd).
 func (b *bencher) runMany(ctx context.Context, fg *model.FullGraph, n int) (time.Duration, []time.Duration, error) {
-	var mu sync.Mutex
-	submitted := map[string]time.Time{}
+	type submitted struct {
+		id  string
+		at  time.Time
+		err error
+	}
 	start := time.Now()
 	// Concurrent runs arrive concurrently (many API requests at once), so
 	// they are submitted from n goroutines: their commits share WAL flushes
 	// instead of queueing one fsync after another.
-	errs := make(chan error, n)
+	subs := make(chan submitted, n)
 	for range n {
 		go func() {
 			t0 := time.Now()
 			ex, err := b.eng.Submit(ctx, b.user.ID, fg.ID, 0, nil, model.UserContext{})
-			if err == nil {
-				mu.Lock()
-				submitted[ex.ID.String()] = t0
-				mu.Unlock()
+			if err != nil {
+				subs <- submitted{err: err}
+				return
 			}
-			errs <- err
+			subs <- submitted{id: ex.ID.String(), at: t0}
 		}()
 	}
+	all := make([]submitted, 0, n)
 	for range n {
-		if err := <-errs; err != nil {
-			return 0, nil, err
+		s := <-subs
+		if s.err != nil {
+			return 0, nil, s.err
 		}
+		all = append(all, s)
 	}
-	// Every submit has returned, so submitted is complete; ends of other
-	// runs (left over by an interrupted earlier bench and resumed) are
-	// ignored. Ends that came before are waiting in the channel.
-	ended := make(map[string]time.Time, n)
-	timeout := time.After(5 * time.Minute)
-	for len(ended) < n {
-		select {
-		case ev := <-b.ends:
-			if _, ok := submitted[ev.id]; !ok {
-				continue
-			}
-			if ev.status != model.StatusCompleted {
-				return 0, nil, fmt.Errorf("run %s ended %s", ev.id, ev.status)
-			}
-			ended[ev.id] = time.Now()
-		case <-timeout:
-			return 0, nil, fmt.Errorf("timed out: %d of %d runs ended", len(ended), n)
-		case <-ctx.Done():
-			return 0, nil, ctx.Err()
-		}
-	}
-	elapsed := time.Since(start)
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
 	lat := make([]time.Duration, 0, n)
-	for id, t0 := range submitted {
-		lat = append(lat, ended[id].Sub(t0))
+	var last time.Time
+	for _, s := range all {
+		e := b.ends.waitEnd(wctx, s.id)
+		if e.status != model.StatusCompleted {
+			if err := ctx.Err(); err != nil {
+				return 0, nil, err
+			}
+			if wctx.Err() != nil {
+				return 0, nil, fmt.Errorf("timed out: %d of %d runs ended", len(lat), n)
+			}
+			return 0, nil, fmt.Errorf("run %s ended %s", s.id, e.status)
+		}
+		lat = append(lat, e.at.Sub(s.at))
+		if e.at.After(last) {
+			last = e.at
+		}
 	}
-	return elapsed, lat, nil
+	return last.Sub(start), lat, nil
 }
 
 // naive persists the chain workload the way a one-commit-per-change engine

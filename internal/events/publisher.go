@@ -107,24 +107,6 @@ type redisMessage struct {
 	payload []byte
 }
 
-// Decode parses one Redis message: a single event object, or an array of
-// events of one execution in Seq order.
-func Decode(payload []byte) ([]*Event, error) {
-	payload = bytes.TrimLeft(payload, " \t\r\n")
-	if len(payload) > 0 && payload[0] == '[' {
-		var evs []*Event
-		if err := json.Unmarshal(payload, &evs); err != nil {
-			return nil, err
-		}
-		return evs, nil
-	}
-	ev := new(Event)
-	if err := json.Unmarshal(payload, ev); err != nil {
-		return nil, err
-	}
-	return []*Event{ev}, nil
-}
-
 // bound returns ev ready for the wire: Value over the inline limit is removed
 // and flagged, and a missing timestamp is filled in. ev is a copy, so the
 // caller's event is untouched.

@@ -38,11 +38,13 @@ func ShareToken(token string) Viewer { return Viewer("share:" + token) }
 
 // Run streams run id as seen by viewer: the snapshot mapped by snapshot,
 // then each event mapped by event, and the channel's close after the run's
-// end. The error is the first snapshot's (the run cannot be read).
+// end. allow (livestream.Streams.RunIf) decides on the run as first read
+// whether viewer may follow it. The error is the first snapshot's (the run
+// cannot be read) or allow's.
 func Run[T any](ctx context.Context, streams *livestream.Streams, id uuid.UUID, viewer Viewer,
-	snapshot func(*model.ExecutionSnapshot) T, event func(*events.Event) T) (<-chan T, error) {
+	allow func(*model.GraphExecution) error, snapshot func(*model.ExecutionSnapshot) T, event func(*events.Event) T) (<-chan T, error) {
 	f := &runFeed[T]{feed: open[T](ctx), viewer: string(viewer), snapshot: snapshot, event: event}
-	if err := streams.Run(ctx, id, f); err != nil {
+	if err := streams.RunIf(ctx, id, allow, f); err != nil {
 		f.release()
 		return nil, err
 	}

@@ -37,6 +37,15 @@ type RunSink interface {
 // it over before it returns; on error (the run cannot be read) nothing was
 // handed over and nothing will be.
 func (s *Streams) Run(ctx context.Context, id uuid.UUID, sink RunSink) error {
+	return s.RunIf(ctx, id, nil, sink)
+}
+
+// RunIf is Run for a caller who may follow the run only if allow says so:
+// allow (nil: anyone) sees the run as its first snapshot read it, before
+// anything is handed over, and its error ends the stream at once, with
+// nothing handed over. The stream's first read is then also the caller's
+// check, so following a run costs no read of it beforehand.
+func (s *Streams) RunIf(ctx context.Context, id uuid.UUID, allow func(*model.GraphExecution) error, sink RunSink) error {
 	r := &run{s: s, ctx: ctx, id: id, sink: sink,
 		syncing: true} // events wait in held until the first snapshot is out
 	r.quiet = time.AfterFunc(s.quiet, r.onQuiet)
@@ -49,6 +58,9 @@ func (s *Streams) Run(ctx context.Context, id uuid.UUID, sink RunSink) error {
 		r.quiet.Stop()
 	})
 	snap, err := s.store.ExecutionSnapshot(ctx, id)
+	if err == nil && allow != nil {
+		err = allow(snap.Execution)
+	}
 	if err != nil {
 		stop()
 		sub.Close()

@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentgraph/agentgraph/internal/events"
+	"github.com/agentgraph/agentgraph/internal/livefeed"
 	"github.com/agentgraph/agentgraph/internal/livestream"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
@@ -201,4 +203,58 @@ func TestRunQuietCheckRecoversALostEvent(t *testing.T) {
 	k.snapshot(3, model.StatusRunning)
 	f.publish(r.commit(1, "")...)
 	k.events(4)
+}
+
+// One commit of a run carries about four events per node it moved (with
+// speculation a whole chain may commit at once), and the hub hands them
+// over in one go, faster than any consumer takes them: a consumer that
+// has not taken anything yet still gets every one as an event, not a
+// re-read snapshot. Here the consumer is a live feed as a subscription
+// resolver opens it, read only after the burst was handed over.
+func TestRunHandsOverACommitsBurstAsEvents(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	u := f.user()
+	r := f.start(f.graph(u), u)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	out, err := livefeed.Run(ctx, f.streams(noQuiet), r.exec.ID, livefeed.User(u.ID), nil,
+		func(s *model.ExecutionSnapshot) item { return item{snap: s} }, func(ev *events.Event) item { return item{ev: ev} })
+	require.NoError(t, err)
+	const burst = 200
+	f.publish(r.commit(burst, "")...)
+	take := func() item {
+		select {
+		case it := <-out:
+			return it
+		case <-time.After(waitTimeout):
+			t.Fatal("the feed handed over nothing")
+			return item{}
+		}
+	}
+	require.NotNil(t, take().snap)
+	for seq := int64(3); seq < 3+burst; seq++ {
+		it := take()
+		require.NotNil(t, it.ev, "want event seq %d, got a snapshot instead (a re-read)", seq)
+		require.Equal(t, seq, it.ev.Seq)
+	}
+}
+
+// A run the caller may not follow (RunIf's allow refuses it as first read)
+// is an error, and nothing of it is handed over, then or later.
+func TestRunIfRefusedHandsOverNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	u := f.user()
+	r := f.start(f.graph(u), u)
+	k := newSink(t)
+	var seen *model.GraphExecution
+	err := f.streams(noQuiet).RunIf(context.Background(), r.exec.ID, func(e *model.GraphExecution) error {
+		seen = e
+		return model.NotFound("execution")
+	}, k)
+	require.ErrorIs(t, err, model.ErrNotFound)
+	require.Equal(t, r.exec.ID, seen.ID, "allow sees the run as read")
+	f.publish(r.commit(1, "")...)
+	k.empty()
 }

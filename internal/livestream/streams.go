@@ -44,11 +44,15 @@ import (
 
 // Bounds of one run stream's memory. A consumer may leave Buffer events
 // waiting; one further behind loses its place and gets a fresh snapshot
-// instead (it would be reading stale events anyway). MaxHeld events may
+// instead (it would be reading stale events anyway). Buffer must hold what
+// one commit of a run publishes at once: about four events per node it
+// moved (a 22-node chain run by speculation commits as one burst of about
+// 90), handed over by the hub faster than any consumer takes them; at 64,
+// most such runs had their snapshot read again mid-run. MaxHeld events may
 // arrive while a snapshot is being read; more are dropped for the same
 // reason: the snapshot that follows covers them.
 const (
-	Buffer  = 64
+	Buffer  = 256
 	MaxHeld = 256
 )
 

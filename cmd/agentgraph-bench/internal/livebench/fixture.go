@@ -44,18 +44,9 @@ func setupFixture(ctx context.Context, pool *pgxpool.Pool, n int) (*fixture, err
 		return nil, fmt.Errorf("sync blocks: %w", err)
 	}
 	f := &fixture{}
-	secret, prefix, hash := auth.NewAPIKey()
-	err := store.InTx(ctx, func(tx *db.Store) error {
-		u, err := tx.UserCreate(ctx, db.NewUser{Email: "livebench-" + randomHex(6) + "@example.com"})
-		if err != nil {
-			return err
-		}
-		f.userID, f.apiKey = u.ID, secret
-		_, err = tx.APIKeyCreate(ctx, u.ID, "agentgraph bench-live", prefix, hash)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create user: %w", err)
+	var err error
+	if f.userID, f.apiKey, err = UserWithAPIKey(ctx, store, "livebench"); err != nil {
+		return nil, err
 	}
 	g, err := graphs.New(store, reg).Create(ctx, f.userID, &model.GraphSpec{
 		Name: "bench-live",
@@ -95,6 +86,27 @@ func setupFixture(ctx context.Context, pool *pgxpool.Pool, n int) (*fixture, err
 			nodeID: g.Nodes[len(g.Nodes)-1].ID.String(), nodeExecutionID: uuid.NewString()}
 	}
 	return f, nil
+}
+
+// UserWithAPIKey creates a user (email name-<random>@example.com) and an
+// API key of theirs with every permission, in one transaction, and returns
+// the key's secret.
+func UserWithAPIKey(ctx context.Context, store *db.Store, name string) (uuid.UUID, string, error) {
+	secret, prefix, hash := auth.NewAPIKey()
+	var id uuid.UUID
+	err := store.InTx(ctx, func(tx *db.Store) error {
+		u, err := tx.UserCreate(ctx, db.NewUser{Email: name + "-" + randomHex(6) + "@example.com"})
+		if err != nil {
+			return err
+		}
+		id = u.ID
+		_, err = tx.APIKeyCreate(ctx, u.ID, "agentgraph-bench "+name, prefix, hash)
+		return err
+	})
+	if err != nil {
+		return uuid.Nil, "", fmt.Errorf("create user: %w", err)
+	}
+	return id, secret, nil
 }
 
 // cleanup deletes the user and, by cascade, its graph and runs: on a server

@@ -86,3 +86,46 @@ func TestFastDecodeMatchesJSON(t *testing.T) {
 		require.False(t, fastDecode([]byte(frame), &m), frame)
 	}
 }
+
+// ReadEventHead agrees with encoding/json on the frames of a subscription
+// that selects seq, kind and status first, whatever the event's value
+// holds, and declines what it cannot read safely.
+func TestReadEventHeadMatchesJSON(t *testing.T) {
+	for _, frame := range []string{
+		`{"type":"next","id":"12","payload":{"data":{"executionEvents":{"seq":90,"kind":"GRAPH_STATUS","status":"COMPLETED","nodeId":null,"value":null,"at":"2026-11-30T06:14:49.123456Z","outputs":{"y":[1]}}}}}`,
+		`{"type":"next","id":"3","payload":{"data":{"executionEvents":{"seq":4,"kind":"NODE_OUTPUT","status":null,"nodeId":"n","pin":"output","value":{"status":"FAILED","seq":1,"kind":"x"},"at":"2026-11-30T06:14:49Z"}}}}`,
+		`{"type":"next","id":"1","payload":{"data":{"executionEvents":{"seq":2,"kind":"SNAPSHOT","executionId":"e","at":"2026-11-30T06:14:49Z"}}}}`,
+	} {
+		h, ok := ReadEventHead([]byte(frame))
+		require.True(t, ok, frame)
+		var full struct {
+			ID      string
+			Payload struct {
+				Data struct {
+					Event struct {
+						Seq    int64
+						Kind   string
+						Status *string
+					} `json:"executionEvents"`
+				}
+			}
+		}
+		require.NoError(t, json.Unmarshal([]byte(frame), &full))
+		ev := full.Payload.Data.Event
+		status := ""
+		if ev.Status != nil {
+			status = *ev.Status
+		}
+		require.Equal(t, EventHead{ID: full.ID, Seq: ev.Seq, Kind: ev.Kind, Status: status, end: h.end}, h, frame)
+	}
+	for _, frame := range []string{
+		`{"type":"ping"}`,
+		`{"type":"complete","id":"1"}`,
+		`{"type":"next","id":"1","payload":{"errors":[{"message":"x"}]}}`,
+		`{"type":"next","id":"a\"b","payload":{"data":{"executionEvents":{"seq":1,"kind":"SNAPSHOT"}}}}`,
+		`{"type":"next","id":"1","payload":{"data":{"executionEvents":{"seq":2,"executionId":"e","kind":"SNAPSHOT"}}}}`,
+	} {
+		_, ok := ReadEventHead([]byte(frame))
+		require.False(t, ok, frame)
+	}
+}

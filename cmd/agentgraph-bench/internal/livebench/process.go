@@ -80,6 +80,9 @@ func FreshDatabase(ctx context.Context, baseURL, bench string, conns int32) (url
 	return url, pool, func() error { pool.Close(); return dropDB() }, nil
 }
 
+// ProcessCPU is the CPU time (user + system) process pid has used so far.
+func ProcessCPU(pid int) (time.Duration, error) { return processCPU(pid) }
+
 // RandomHex is n random bytes in hex, for unique names.
 func RandomHex(n int) string { return randomHex(n) }
 

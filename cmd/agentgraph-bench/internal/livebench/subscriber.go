@@ -72,15 +72,39 @@ type wsMessage struct {
 	} `json:"payload"`
 }
 
-// subscribe connects, authenticates, subscribes to run exec (executionID)
-// and returns once the SNAPSHOT arrived: from then on the subscriber's
-// position is known and every later event must arrive exactly once.
-func subscribe(wsURL, apiKey string, exec int, executionID string, expectEvents int) (*subscriber, error) {
+// Dial opens a graphql-transport-ws connection to wsURL (ws://…/graphql)
+// and authenticates it with apiKey in connection_init; it returns once the
+// server acknowledged. The caller owns the connection (and answers pings).
+func Dial(wsURL, apiKey string) (*websocket.Conn, error) {
 	ws, resp, err := dialer.Dial(wsURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
 	_ = resp.Body.Close()
+	_ = ws.SetReadDeadline(time.Now().Add(60 * time.Second))
+	init, _ := json.Marshal(map[string]any{"type": "connection_init",
+		"payload": map[string]string{"Authorization": "Bearer " + apiKey}})
+	if err := ws.WriteMessage(websocket.TextMessage, init); err != nil {
+		_ = ws.Close()
+		return nil, err
+	}
+	var m wsMessage
+	if err := ws.ReadJSON(&m); err != nil || m.Type != "connection_ack" {
+		_ = ws.Close()
+		return nil, fmt.Errorf("connection_init: got %q (%v)", m.Type, err)
+	}
+	_ = ws.SetReadDeadline(time.Time{})
+	return ws, nil
+}
+
+// subscribe connects, authenticates, subscribes to run exec (executionID)
+// and returns once the SNAPSHOT arrived: from then on the subscriber's
+// position is known and every later event must arrive exactly once.
+func subscribe(wsURL, apiKey string, exec int, executionID string, expectEvents int) (*subscriber, error) {
+	ws, err := Dial(wsURL, apiKey)
+	if err != nil {
+		return nil, err
+	}
 	s := &subscriber{ws: ws, exec: exec, reached: make(chan struct{}), done: make(chan struct{}),
 		latency: make([]time.Duration, 0, expectEvents)}
 	fail := func(err error) (*subscriber, error) {
@@ -88,21 +112,12 @@ func subscribe(wsURL, apiKey string, exec int, executionID string, expectEvents 
 		return nil, err
 	}
 	_ = ws.SetReadDeadline(time.Now().Add(60 * time.Second))
-	init, _ := json.Marshal(map[string]any{"type": "connection_init",
-		"payload": map[string]string{"Authorization": "Bearer " + apiKey}})
-	if err := ws.WriteMessage(websocket.TextMessage, init); err != nil {
-		return fail(err)
-	}
-	var m wsMessage
-	if err := ws.ReadJSON(&m); err != nil || m.Type != "connection_ack" {
-		return fail(fmt.Errorf("connection_init: got %q (%v)", m.Type, err))
-	}
 	sub, _ := json.Marshal(map[string]any{"type": "subscribe", "id": "1",
 		"payload": map[string]any{"query": subscriptionQuery, "variables": map[string]string{"id": executionID}}})
 	if err := ws.WriteMessage(websocket.TextMessage, sub); err != nil {
 		return fail(err)
 	}
-	m = wsMessage{}
+	m := wsMessage{}
 	if err := ws.ReadJSON(&m); err != nil {
 		return fail(err)
 	}
@@ -201,33 +216,16 @@ func isClosedByUs(err error) bool {
 // user's value, at comes last) and reports false for anything it does not
 // recognise, which then takes the full decode.
 func fastDecode(data []byte, m *wsMessage) bool {
-	const next = `{"type":"next",`
-	if !bytes.HasPrefix(data, []byte(next)) || bytes.Contains(data, []byte(`"errors"`)) {
+	h, ok := ReadEventHead(data)
+	if !ok {
 		return false
 	}
-	seqAt := bytes.Index(data, []byte(`"seq":`))
-	kindAt := bytes.Index(data, []byte(`"kind":"`))
 	atAt := bytes.LastIndex(data, []byte(`"at":"`))
-	if seqAt < 0 || kindAt < seqAt || atAt < kindAt {
+	if atAt < h.end {
 		return false
 	}
-	rest := data[seqAt+len(`"seq":`):]
-	end := bytes.IndexAny(rest, ",}")
-	if end < 0 {
-		return false
-	}
-	seq, err := strconv.ParseInt(string(rest[:end]), 10, 64)
-	if err != nil {
-		return false
-	}
-	rest = data[kindAt+len(`"kind":"`):]
-	end = bytes.IndexByte(rest, '"')
-	if end < 0 {
-		return false
-	}
-	kind := string(rest[:end])
-	rest = data[atAt+len(`"at":"`):]
-	end = bytes.IndexByte(rest, '"')
+	rest := data[atAt+len(`"at":"`):]
+	end := bytes.IndexByte(rest, '"')
 	if end < 0 {
 		return false
 	}
@@ -240,6 +238,78 @@ func fastDecode(data []byte, m *wsMessage) bool {
 		Seq  int64     `json:"seq"`
 		Kind string    `json:"kind"`
 		At   time.Time `json:"at"`
-	}{seq, kind, at}
+	}{h.Seq, h.Kind, at}
 	return true
+}
+
+// EventHead is what a "next" frame of an executionEvents subscription says
+// before the event's user value.
+type EventHead struct {
+	ID     string // the operation's
+	Seq    int64
+	Kind   string
+	Status string // "" when not selected or null
+	end    int    // offset past the last field read
+}
+
+// ReadEventHead reads a "next" frame's operation id, seq, kind and status
+// without a full JSON decode (see fastDecode for why). It relies on the
+// server writing type and id first and on the subscription selecting seq,
+// then kind, then optionally status, before any field holding a user's
+// value (whose text could look like a field); it reports false for
+// anything it does not recognise (errors included), which the caller then
+// decodes fully.
+func ReadEventHead(data []byte) (h EventHead, ok bool) {
+	const next = `{"type":"next","id":"`
+	if !bytes.HasPrefix(data, []byte(next)) || bytes.Contains(data, []byte(`"errors"`)) {
+		return h, false
+	}
+	id, rest, ok := cutQuoted(data[len(next):])
+	if !ok {
+		return h, false
+	}
+	h.ID = string(id)
+	seqAt := bytes.Index(rest, []byte(`"seq":`))
+	if seqAt < 0 {
+		return h, false
+	}
+	rest = rest[seqAt+len(`"seq":`):]
+	end := bytes.IndexAny(rest, ",}")
+	if end < 0 {
+		return h, false
+	}
+	seq, err := strconv.ParseInt(string(rest[:end]), 10, 64)
+	if err != nil {
+		return h, false
+	}
+	h.Seq, rest = seq, rest[end:]
+	const kind = `,"kind":"`
+	if !bytes.HasPrefix(rest, []byte(kind)) {
+		return h, false
+	}
+	k, rest, ok := cutQuoted(rest[len(kind):])
+	if !ok {
+		return h, false
+	}
+	h.Kind = string(k)
+	const status = `,"status":"`
+	if bytes.HasPrefix(rest, []byte(status)) {
+		st, after, ok := cutQuoted(rest[len(status):])
+		if !ok {
+			return h, false
+		}
+		h.Status, rest = string(st), after
+	}
+	h.end = len(data) - len(rest)
+	return h, true
+}
+
+// cutQuoted splits b at its first '"': the text before (a JSON string's
+// content without escapes) and what follows the quote.
+func cutQuoted(b []byte) (text, rest []byte, ok bool) {
+	i := bytes.IndexByte(b, '"')
+	if i < 0 || bytes.IndexByte(b[:i], '\\') >= 0 {
+		return nil, nil, false
+	}
+	return b[:i], b[i+1:], true
 }

@@ -43,11 +43,12 @@ var builtinModels = []Model{
 	{Name: "claude-haiku-4-5", Provider: "anthropic", ContextWindow: 200000, MaxOutputTokens: 64000, InputCredits: 0.1, OutputCredits: 0.5,
 		Aliases: []string{"claude-haiku-4-5-20251001"}},
 
-	// The rest of AutoGPT's LlmModel list for the providers we speak, so
-	// that its agents import with their models: the name is one the
-	// provider's API takes (it is sent as written), AutoGPT's dated id an
-	// alias. Its OpenRouter, Groq, AI/ML API, Llama API and v0 models need
-	// providers we do not have; an operator can add them (LLM_MODELS).
+	// The rest of AutoGPT's OpenAI and Anthropic models, so that its agents
+	// import with their models: the name is one the provider's API takes
+	// (it is sent as written), AutoGPT's dated id an alias. Its Ollama
+	// models run on a machine of the user's, so they are the operator's to
+	// list (LLM_MODELS); its OpenRouter, Groq, AI/ML API, Llama API and v0
+	// models need providers we do not have.
 	{Name: "gpt-5", Provider: "openai", ContextWindow: 400000, MaxOutputTokens: 128000, InputCredits: 0.125, OutputCredits: 1.0,
 		Aliases: []string{"gpt-5-2025-08-07"}},
 	{Name: "gpt-5.1", Provider: "openai", ContextWindow: 400000, MaxOutputTokens: 128000, InputCredits: 0.125, OutputCredits: 1.0,
@@ -75,14 +76,6 @@ var builtinModels = []Model{
 	{Name: "claude-3-7-sonnet-latest", Provider: "anthropic", ContextWindow: 200000, MaxOutputTokens: 64000, InputCredits: 0.3, OutputCredits: 1.5,
 		Aliases: []string{"claude-3-7-sonnet-20250219"}},
 	{Name: "claude-3-haiku-20240307", Provider: "anthropic", ContextWindow: 200000, MaxOutputTokens: 4096, InputCredits: 0.025, OutputCredits: 0.125},
-	// Ollama runs on the user's own machine: no price. Context windows are
-	// AutoGPT's (8K unless the model is known for more); the output is
-	// bounded only by the window.
-	{Name: "llama3.3", Provider: "ollama", ContextWindow: 8192, MaxOutputTokens: 8192},
-	{Name: "llama3.2", Provider: "ollama", ContextWindow: 8192, MaxOutputTokens: 8192},
-	{Name: "llama3", Provider: "ollama", ContextWindow: 8192, MaxOutputTokens: 8192},
-	{Name: "llama3.1:405b", Provider: "ollama", ContextWindow: 8192, MaxOutputTokens: 8192},
-	{Name: "dolphin-mistral:latest", Provider: "ollama", ContextWindow: 32768, MaxOutputTokens: 32768},
 }
 
 // DefaultModel is the model blocks use when none is given (AutoGPT's default).

@@ -42,6 +42,40 @@ var builtinModels = []Model{
 		Aliases: []string{"claude-sonnet-4-5-20250929"}},
 	{Name: "claude-haiku-4-5", Provider: "anthropic", ContextWindow: 200000, MaxOutputTokens: 64000, InputCredits: 0.1, OutputCredits: 0.5,
 		Aliases: []string{"claude-haiku-4-5-20251001"}},
+
+	// The rest of AutoGPT's OpenAI and Anthropic models, so that its agents
+	// import with their models: the name is one the provider's API takes
+	// (it is sent as written), AutoGPT's dated id an alias. Its Ollama
+	// models run on a machine of the user's, so they are the operator's to
+	// list (LLM_MODELS); its OpenRouter, Groq, AI/ML API, Llama API and v0
+	// models need providers we do not have.
+	{Name: "gpt-5", Provider: "openai", ContextWindow: 400000, MaxOutputTokens: 128000, InputCredits: 0.125, OutputCredits: 1.0,
+		Aliases: []string{"gpt-5-2025-08-07"}},
+	{Name: "gpt-5.1", Provider: "openai", ContextWindow: 400000, MaxOutputTokens: 128000, InputCredits: 0.125, OutputCredits: 1.0,
+		Aliases: []string{"gpt-5.1-2025-11-13"}},
+	{Name: "gpt-5-mini", Provider: "openai", ContextWindow: 400000, MaxOutputTokens: 128000, InputCredits: 0.025, OutputCredits: 0.2,
+		Aliases: []string{"gpt-5-mini-2025-08-07"}},
+	{Name: "gpt-5-nano", Provider: "openai", ContextWindow: 400000, MaxOutputTokens: 128000, InputCredits: 0.005, OutputCredits: 0.04,
+		Aliases: []string{"gpt-5-nano-2025-08-07"}},
+	{Name: "gpt-5-chat-latest", Provider: "openai", ContextWindow: 128000, MaxOutputTokens: 16384, InputCredits: 0.125, OutputCredits: 1.0},
+	{Name: "o3", Provider: "openai", ContextWindow: 200000, MaxOutputTokens: 100000, InputCredits: 0.2, OutputCredits: 0.8,
+		Aliases: []string{"o3-2025-04-16"}},
+	{Name: "o3-mini", Provider: "openai", ContextWindow: 200000, MaxOutputTokens: 100000, InputCredits: 0.11, OutputCredits: 0.44},
+	{Name: "o1", Provider: "openai", ContextWindow: 200000, MaxOutputTokens: 100000, InputCredits: 1.5, OutputCredits: 6.0},
+	{Name: "o1-mini", Provider: "openai", ContextWindow: 128000, MaxOutputTokens: 65536, InputCredits: 0.11, OutputCredits: 0.44},
+	{Name: "gpt-4-turbo", Provider: "openai", ContextWindow: 128000, MaxOutputTokens: 4096, InputCredits: 1.0, OutputCredits: 3.0},
+	{Name: "gpt-3.5-turbo", Provider: "openai", ContextWindow: 16385, MaxOutputTokens: 4096, InputCredits: 0.05, OutputCredits: 0.15},
+	{Name: "claude-opus-4-5", Provider: "anthropic", ContextWindow: 200000, MaxOutputTokens: 64000, InputCredits: 0.5, OutputCredits: 2.5,
+		Aliases: []string{"claude-opus-4-5-20251101"}},
+	{Name: "claude-opus-4-1", Provider: "anthropic", ContextWindow: 200000, MaxOutputTokens: 32000, InputCredits: 1.5, OutputCredits: 7.5,
+		Aliases: []string{"claude-opus-4-1-20250805"}},
+	{Name: "claude-opus-4-0", Provider: "anthropic", ContextWindow: 200000, MaxOutputTokens: 32000, InputCredits: 1.5, OutputCredits: 7.5,
+		Aliases: []string{"claude-opus-4-20250514"}},
+	{Name: "claude-sonnet-4-0", Provider: "anthropic", ContextWindow: 200000, MaxOutputTokens: 64000, InputCredits: 0.3, OutputCredits: 1.5,
+		Aliases: []string{"claude-sonnet-4-20250514"}},
+	{Name: "claude-3-7-sonnet-latest", Provider: "anthropic", ContextWindow: 200000, MaxOutputTokens: 64000, InputCredits: 0.3, OutputCredits: 1.5,
+		Aliases: []string{"claude-3-7-sonnet-20250219"}},
+	{Name: "claude-3-haiku-20240307", Provider: "anthropic", ContextWindow: 200000, MaxOutputTokens: 4096, InputCredits: 0.025, OutputCredits: 0.125},
 }
 
 // DefaultModel is the model blocks use when none is given (AutoGPT's default).

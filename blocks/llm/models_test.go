@@ -37,3 +37,25 @@ func TestParseModels(t *testing.T) {
 	_, err = llm.ParseModels([]byte(`[{"name":"x","provider":"openai","context_window":1,"max_output_tokens":1,"colour":"red"}]`))
 	require.Error(t, err)
 }
+
+// AutoGPT's agents name their models by AutoGPT's LlmModel values; its
+// OpenAI and Anthropic ones are here, under the provider that serves them.
+func TestRegistryKnowsAutoGPTModelNames(t *testing.T) {
+	for name, provider := range map[string]string{
+		"gpt-5-2025-08-07": "openai", "gpt-5-mini-2025-08-07": "openai", "gpt-5-nano-2025-08-07": "openai",
+		"gpt-5.1-2025-11-13": "openai", "gpt-5-chat-latest": "openai", "o3-2025-04-16": "openai", "o3-mini": "openai",
+		"o1": "openai", "o1-mini": "openai", "gpt-4-turbo": "openai", "gpt-3.5-turbo": "openai",
+		"gpt-4.1-2025-04-14": "openai", "gpt-4.1-mini-2025-04-14": "openai",
+		"claude-sonnet-4-20250514": "anthropic", "claude-opus-4-20250514": "anthropic", "claude-opus-4-1-20250805": "anthropic",
+		"claude-opus-4-5-20251101": "anthropic", "claude-3-7-sonnet-20250219": "anthropic", "claude-3-haiku-20240307": "anthropic",
+		"claude-haiku-4-5-20251001": "anthropic",
+	} {
+		m, ok := llm.Lookup(name)
+		require.True(t, ok, name)
+		require.Equal(t, provider, m.Provider, name)
+		require.Positive(t, m.ContextWindow, name)
+		require.LessOrEqual(t, m.MaxOutputTokens, m.ContextWindow, name)
+		require.Positive(t, m.InputCredits, name)
+		require.Greater(t, m.OutputCredits, m.InputCredits, name) // output costs more, for every listed model
+	}
+}

@@ -67,6 +67,7 @@ var autogptBlocks = map[string]string{
 	"98c6f503-8c47-4b1c-a96d-351fc7c87dab": "CreateTalkingAvatarVideoBlock",
 	"c7d3a5c2-05fc-450e-8dce-3b0e04626009": "BannerbearTextOverlayBlock",
 	"0b02b072-abe7-11ef-8372-fb5d162dd712": "ExecuteCodeBlock",
+	"f3a8f7e1-4b1d-4e5f-9f2a-7c3d5a2e6b4c": "TranscribeYoutubeVideoBlock",
 	// Google and mail
 	"25310c70-b89b-43ba-b25c-4dfa7e2a481c": "GmailReadBlock",
 	"6c27abc2-e51d-499e-a85f-5a0041ba94f0": "GmailSendBlock",

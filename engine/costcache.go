@@ -35,7 +35,13 @@ type costSnapshot struct {
 
 func (c *storeCosts) For(blockID string, code []blocks.Cost) []blocks.Cost {
 	snap := c.cur.Load()
-	if snap == nil || time.Since(snap.at) > costsTTL {
+	if snap == nil {
+		// The first read waits for the operator's costs: answering the
+		// code's costs meanwhile would run a just-started worker's first
+		// nodes at the wrong price (free, for a block an operator made paid).
+		snap = c.first()
+	}
+	if time.Since(snap.at) > costsTTL {
 		if c.loading.CompareAndSwap(false, true) {
 			go func() {
 				defer c.loading.Store(false)
@@ -45,12 +51,24 @@ func (c *storeCosts) For(blockID string, code []blocks.Cost) []blocks.Cost {
 			}()
 		}
 	}
-	if snap != nil {
-		if costs, ok := snap.byBlock[blockID]; ok {
-			return costs
-		}
+	if costs, ok := snap.byBlock[blockID]; ok {
+		return costs
 	}
 	return code
+}
+
+// first loads the snapshot once, whoever asks first; the others wait for it.
+func (c *storeCosts) first() *costSnapshot {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c.mu.Lock()
+	snap := c.cur.Load()
+	c.mu.Unlock()
+	if snap == nil {
+		_ = c.Reload(ctx) // on an error it stores the code's costs, retried after the TTL
+		snap = c.cur.Load()
+	}
+	return snap
 }
 
 // Reload reads the operator-set costs now.

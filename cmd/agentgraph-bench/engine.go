@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/engine"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
@@ -52,13 +54,14 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	strict := fs.Bool("strict", false, "every node waits for its inputs to be committed (no speculation)")
 	writers := fs.Int("writers", 0, "group-commit writers (default 2)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole bench to this file")
+	runCost := fs.Int64("run-cost", 0, "charge every node this RUN cost (credits per execution, set on StoreValueBlock for the bench's database and made free again at the end)")
 	traceRatio := fs.Float64("trace-ratio", -1, "trace runs through an OTLP/HTTP exporter to a receiver in this process, "+
 		"sampling this share of them (0.01: the default sampler; 1: all); negative: no tracer, as without an endpoint")
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(engine.WorkerGCPercent)
 	}
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%v (usage: engine [--scenario S] [--chain-runs N] [--chain-nodes N] [--fanout-runs N] [--fanout-nodes N] [--duration D] [--repeat N] [--strict] [--trace-ratio R])", err)
+		return fmt.Errorf("%v (usage: engine [--scenario S] [--chain-runs N] [--chain-nodes N] [--fanout-runs N] [--fanout-nodes N] [--duration D] [--repeat N] [--strict] [--trace-ratio R] [--run-cost N])", err)
 	}
 	if *repeat < 1 {
 		return fmt.Errorf("--repeat must be 1 or more")
@@ -79,13 +82,26 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 	defer d.close()
+	if *runCost > 0 {
+		restore, err := chargeEveryNode(ctx, d, *runCost)
+		if err != nil {
+			return err
+		}
+		defer restore()
+	}
 	b, err := startBencher(ctx, d, logger, engine.Options{MaxRuns: max(*chainRuns, *fanRuns, 64), Strict: *strict, Writers: *writers,
 		Tracer: traced.tracer()})
 	if err != nil {
 		return err
 	}
 	defer b.eng.Stop()
-	fmt.Printf("agentgraph-bench engine — synchronous_commit=%s, strict=%v, trace-ratio=%g\n", b.syncCommit, *strict, *traceRatio)
+	if *runCost > 0 {
+		// Enough for every node of every scenario, so no run is refused.
+		if _, err := d.store.CreditAdd(ctx, b.user.ID, 1<<50, "BONUS", "engine bench --run-cost"); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("agentgraph-bench engine — synchronous_commit=%s, strict=%v, trace-ratio=%g, run-cost=%d\n", b.syncCommit, *strict, *traceRatio, *runCost)
 	var naive float64
 	if *scenario == "naive" || *scenario == "all" {
 		naive, err = b.naive(ctx, *chainRuns, *chainNodes)
@@ -506,5 +522,26 @@ func startCPUProfile(path string) (stop func(), err error) {
 	return func() {
 		pprof.StopCPUProfile()
 		_ = f.Close()
+	}, nil
+}
+
+// chargeEveryNode gives StoreValueBlock, the node of every scenario, an
+// operator-set RUN cost of amount credits in the bench's database, so each
+// node execution writes its EXECUTION_COST transaction in the commit that
+// ends it (issue 15's figure); restore makes it free again.
+func chargeEveryNode(ctx context.Context, d *deps, amount int64) (restore func(), err error) {
+	blk, _ := d.reg.ByName("StoreValueBlock")
+	id, err := uuid.Parse(blk.Info().ID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.store.BlockCostsSet(ctx, id, []db.BlockCost{{Type: "RUN", Amount: amount, Currency: blocks.DefaultCurrency,
+		Filter: json.RawMessage(`{}`), Description: "engine bench --run-cost"}}, uuid.Nil); err != nil {
+		return nil, err
+	}
+	return func() {
+		if _, err := d.store.BlockCostsSet(context.Background(), id, nil, uuid.Nil); err != nil {
+			fmt.Printf("making StoreValueBlock free again: %v\n", err)
+		}
 	}, nil
 }

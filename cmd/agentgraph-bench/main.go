@@ -3,7 +3,8 @@
 // and latency in this process, `live` the live updates' latency and memory
 // per subscription against an `agentgraph serve` it launches, `webhooks`
 // and `schedules` the triggers against agentgraph processes they launch,
-// `ai` the AI blocks' figures against a provider stub.
+// `ai` the AI blocks' figures against a provider stub, `editor` the visual
+// editor's one request against Postgres building the same JSON alone.
 package main
 
 import (
@@ -28,6 +29,9 @@ Usage:
   agentgraph-bench ai [flags]       AI blocks (issue 12): 2,000 model calls in flight on one engine against a 2 s
                                     provider stub, a plain chain's p50 meanwhile, memory per call, first token →
                                     subscriber, the block's overhead beyond the provider's time
+  agentgraph-bench editor [flags]   the editor's one request (issue 11) on a 500-node graph built through the API, at
+                                    10 concurrent clients, against Postgres building the same JSON in one statement
+                                    (pgbench): the ratio, server CPU and SQL statements per request
 
 They use DATABASE_URL, REDIS_URL and REDIS_PREFIX, like agentgraph; BENCHMARKS.md lists their flags.
 `
@@ -54,6 +58,8 @@ func main() {
 		err = benchSchedulesCmd(ctx, logger, args)
 	case "ai":
 		err = benchAICmd(ctx, logger, args)
+	case "editor":
+		err = benchEditorCmd(ctx, logger, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -37,6 +37,9 @@ type Config struct {
 	Workers      int           // the server's engine workers, which run the graph once (default 8)
 	Count        int           // sequential requests the statements are counted over (default 20)
 	CPUProfile   string        // when set, the server's CPU profile during the first agentgraph phase
+	// Against, when set, is another agentgraph binary (another build) whose
+	// editor answer on the same data must be the same bytes.
+	Against string
 }
 
 // Result is what the bench measured.
@@ -49,6 +52,10 @@ type Result struct {
 	Statements            []int64 // per sequential request, sorted
 	Agentgraph, Baseline  []Load
 	PgbenchCommand        string
+	// AgainstBytes is the size of the other build's answer; AgainstSame
+	// whether it was byte for byte this build's (Config.Against).
+	AgainstBytes int
+	AgainstSame  bool
 }
 
 // Run builds the data through the API, counts the editor request's
@@ -136,6 +143,13 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if res.Statements, err = countStatements(ctx, cfg, env, apiKey, req); err != nil {
 		return res, fmt.Errorf("counting statements: %w", err)
 	}
+	if cfg.Against != "" {
+		other, err := answerOf(ctx, cfg, cfg.Against, env, apiKey, req)
+		if err != nil {
+			return res, fmt.Errorf("the answer of %s: %w", cfg.Against, err)
+		}
+		res.AgainstBytes, res.AgainstSame = len(other), bytes.Equal(other, want)
+	}
 
 	// Warm up (connections, caches, the Go heap's size) before measuring.
 	if _, err := loadEditor(ctx, c, srv, req, want, cfg.Clients, time.Second); err != nil {
@@ -220,6 +234,24 @@ func countStatements(ctx context.Context, cfg Config, env map[string]string, api
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// answerOf launches bin (no engine workers) on the same database and
+// returns its editor answer.
+func answerOf(ctx context.Context, cfg Config, bin string, env map[string]string, apiKey string, req []byte) ([]byte, error) {
+	srv, err := livebench.LaunchServe(ctx, bin, 0, map[string]string{"DATABASE_URL": env["DATABASE_URL"],
+		"REDIS_URL": env["REDIS_URL"], "REDIS_PREFIX": env["REDIS_PREFIX"]}, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	c := newClient(srv.Base(), apiKey, 1)
+	defer c.close()
+	var b bytes.Buffer
+	if err := c.post(ctx, req, &b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // cpuProfile writes the server's CPU profile over most of d (net/http/pprof

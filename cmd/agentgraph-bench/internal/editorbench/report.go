@@ -66,6 +66,9 @@ func (r *Result) Print(w io.Writer) {
 	fmt.Fprintf(w, "data, built through the API in %s: a graph of %d nodes and %d links, one run of it with %d node executions\n",
 		r.Build.Round(time.Millisecond), c.Nodes, c.Links, r.NodeExecutions)
 	fmt.Fprintf(w, "answer: %d bytes from agentgraph, %d bytes from the baseline statement\n", r.AnswerBytes, r.SQLBytes)
+	if c.Against != "" {
+		fmt.Fprintf(w, "answer of %s on the same data: %d bytes, byte for byte the same: %s\n", c.Against, r.AgainstBytes, meets(r.AgainstSame))
+	}
 	if n := len(r.Statements); n > 0 {
 		fmt.Fprintf(w, "SQL statements per editor request: %d (median; min %d, max %d over %d sequential requests; Execute and Query messages the server sent, counted by a proxy)\n",
 			r.Statements[n/2], r.Statements[0], r.Statements[n-1], n)

@@ -34,7 +34,6 @@ type ResolverRoot interface {
 	ExecutionEvent() ExecutionEventResolver
 	Graph() GraphResolver
 	GraphExecution() GraphExecutionResolver
-	Link() LinkResolver
 	Mutation() MutationResolver
 	Node() NodeResolver
 	NodeExecution() NodeExecutionResolver
@@ -629,10 +628,6 @@ type GraphExecutionResolver interface {
 
 	Metrics(ctx context.Context, obj *model.GraphExecution) ([]*model.ExecutionMetric, error)
 }
-type LinkResolver interface {
-	Source(ctx context.Context, obj *model.Link) (*model.Node, error)
-	Sink(ctx context.Context, obj *model.Link) (*model.Node, error)
-}
 type MutationResolver interface {
 	UpdateMe(ctx context.Context, input model.UpdateMeInput) (*model.User, error)
 	UpdatePreferences(ctx context.Context, input model.UserPreferencesInput) (*model.User, error)
@@ -665,11 +660,6 @@ type MutationResolver interface {
 	RotateWebhookSecret(ctx context.Context, id string) (*model.WebhookSecret, error)
 }
 type NodeResolver interface {
-	Block(ctx context.Context, obj *model.Node) (*model.Block, error)
-
-	RequiredInputs(ctx context.Context, obj *model.Node) ([]string, error)
-	OutputSchema(ctx context.Context, obj *model.Node) (gqlscalar.JSON, error)
-
 	Executions(ctx context.Context, obj *model.Node, first *int, after *string) (*model.NodeExecutionConnection, error)
 }
 type NodeExecutionResolver interface {
@@ -12731,7 +12721,7 @@ func (ec *executionContext) _Link_source(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Link_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Link().Source(ctx, obj)
+			return obj.Source, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Node) graphql.Marshaler {
@@ -12745,8 +12735,8 @@ func (ec *executionContext) fieldContext_Link_source(_ context.Context, field gr
 	fc = &graphql.FieldContext{
 		Object:     "Link",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Node(ctx, field)
 		},
@@ -12763,7 +12753,7 @@ func (ec *executionContext) _Link_sink(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Link_sink(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Link().Sink(ctx, obj)
+			return obj.Sink, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Node) graphql.Marshaler {
@@ -12777,8 +12767,8 @@ func (ec *executionContext) fieldContext_Link_sink(_ context.Context, field grap
 	fc = &graphql.FieldContext{
 		Object:     "Link",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Node(ctx, field)
 		},
@@ -14255,7 +14245,7 @@ func (ec *executionContext) _Node_block(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Node_block(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Node().Block(ctx, obj)
+			return obj.Block, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Block) graphql.Marshaler {
@@ -14269,8 +14259,8 @@ func (ec *executionContext) fieldContext_Node_block(_ context.Context, field gra
 	fc = &graphql.FieldContext{
 		Object:     "Node",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Block(ctx, field)
 		},
@@ -14388,7 +14378,7 @@ func (ec *executionContext) _Node_requiredInputs(ctx context.Context, field grap
 			return ec.fieldContext_Node_requiredInputs(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Node().RequiredInputs(ctx, obj)
+			return obj.RequiredInputs, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -14399,7 +14389,7 @@ func (ec *executionContext) _Node_requiredInputs(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Node_requiredInputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Node", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Node", field, false, false, "String")
 }
 
 func (ec *executionContext) _Node_outputSchema(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
@@ -14411,7 +14401,7 @@ func (ec *executionContext) _Node_outputSchema(ctx context.Context, field graphq
 			return ec.fieldContext_Node_outputSchema(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Node().OutputSchema(ctx, obj)
+			return obj.OutputSchema, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
@@ -14422,7 +14412,7 @@ func (ec *executionContext) _Node_outputSchema(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Node_outputSchema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Node", field, true, true, "JSON")
+	return graphql.NewScalarFieldContext("Node", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _Node_graphId(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
@@ -22018,54 +22008,52 @@ func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._Link_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sourceId":
 			out.Values[i] = ec._Link_sourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sinkId":
 			out.Values[i] = ec._Link_sinkId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Link_source(ctx, field, obj)
-				})
+			out.Values[i] = ec._Link_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "sink":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Link_sink(ctx, field, obj)
-				})
+			out.Values[i] = ec._Link_sink(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "sourceName":
 			out.Values[i] = ec._Link_sourceName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sinkName":
 			out.Values[i] = ec._Link_sinkName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "isStatic":
 			out.Values[i] = ec._Link_isStatic(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "graphId":
 			out.Values[i] = ec._Link_graphId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "graphVersion":
 			out.Values[i] = ec._Link_graphVersion(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -22350,11 +22338,10 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "block":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Node_block(ctx, field, obj)
-				})
+			out.Values[i] = ec._Node_block(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "label":
 			out.Values[i] = ec._Node_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22376,17 +22363,15 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "requiredInputs":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Node_requiredInputs(ctx, field, obj)
-				})
+			out.Values[i] = ec._Node_requiredInputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "outputSchema":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Node_outputSchema(ctx, field, obj)
-				})
+			out.Values[i] = ec._Node_outputSchema(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "graphId":
 			out.Values[i] = ec._Node_graphId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

@@ -1,6 +1,7 @@
 package resolvers_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
@@ -53,6 +54,98 @@ func TestEditorQueryStatementCount(t *testing.T) {
 	small, large := count(10), count(500)
 	require.Equal(t, small, large, "statements for 10 nodes vs 500 nodes")
 	require.LessOrEqual(t, large, int64(16), "the editor query should stay a handful of statements")
+}
+
+// TestEditorQueryShowsTheGraph: what the editor query answers for a small
+// graph and its run: each node with its block, output schema and required
+// inputs, each link with both ends, the entry and exit nodes, and each node
+// execution's node.
+func TestEditorQueryShowsTheGraph(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": chainGraph("editor-fields", 3)}, "createGraph", &g)
+	var ex struct{ ID string }
+	b.ok(tok, `mutation($g: ID!) { executeGraph(graphId: $g, inputs: {x: 1}) { id } }`, map[string]any{"g": g.ID}, "executeGraph", &ex)
+	require.Eventually(t, func() bool {
+		var e struct{ Status string }
+		b.ok(tok, `query($id: ID!) { execution(id: $id) { status } }`, map[string]any{"id": ex.ID}, "execution", &e)
+		return e.Status == "COMPLETED"
+	}, 20*time.Second, 20*time.Millisecond)
+
+	type ref struct{ ID, Key string }
+	var got struct {
+		Nodes []struct {
+			ID, Key, BlockID string
+			RequiredInputs   []string
+			OutputSchema     json.RawMessage
+			Block            struct {
+				ID, Name     string
+				OutputSchema json.RawMessage
+			}
+		}
+		Links []struct {
+			SourceName, SinkName string
+			Source, Sink         ref
+		}
+		EntryNodes, ExitNodes []struct{ ID string }
+		Executions            struct {
+			Edges []struct {
+				Node struct {
+					ID             string
+					NodeExecutions []struct {
+						NodeID string
+						Node   ref
+					}
+				}
+			}
+		}
+	}
+	b.ok(tok, editorQuery, map[string]any{"id": g.ID}, "graph", &got)
+	require.Len(t, got.Nodes, 3)
+	keys := map[string]string{}
+	for _, n := range got.Nodes {
+		keys[n.ID] = n.Key
+		require.Equal(t, n.BlockID, n.Block.ID)
+		require.JSONEq(t, string(n.Block.OutputSchema), string(n.OutputSchema), "a node's output schema is its block's")
+	}
+	byKey := func(k string) int {
+		i := slices.IndexFunc(got.Nodes, func(n struct {
+			ID, Key, BlockID string
+			RequiredInputs   []string
+			OutputSchema     json.RawMessage
+			Block            struct {
+				ID, Name     string
+				OutputSchema json.RawMessage
+			}
+		}) bool {
+			return n.Key == k
+		})
+		require.GreaterOrEqual(t, i, 0, k)
+		return i
+	}
+	in, mid, out := got.Nodes[byKey("n0")], got.Nodes[byKey("n1")], got.Nodes[byKey("n2")]
+	require.Equal(t, []string{"AgentInputBlock", "StoreValueBlock", "AgentOutputBlock"}, []string{in.Block.Name, mid.Block.Name, out.Block.Name})
+	// A stored graph has every required input provided (validation refuses
+	// it otherwise): what is left is only what blocks changed since.
+	// TestRequiredInputs (internal/graphcheck) covers the rule itself.
+	for _, n := range []int{byKey("n0"), byKey("n1"), byKey("n2")} {
+		require.Equal(t, []string{}, got.Nodes[n].RequiredInputs)
+	}
+	require.Len(t, got.Links, 2)
+	for _, l := range got.Links {
+		require.Equal(t, keys[l.Source.ID], l.Source.Key)
+		require.Equal(t, keys[l.Sink.ID], l.Sink.Key)
+	}
+	require.ElementsMatch(t, []ref{{in.ID, "n0"}, {mid.ID, "n1"}}, []ref{got.Links[0].Source, got.Links[1].Source})
+	require.Equal(t, []struct{ ID string }{{in.ID}}, got.EntryNodes)
+	require.Equal(t, []struct{ ID string }{{out.ID}}, got.ExitNodes)
+	require.Len(t, got.Executions.Edges, 1)
+	require.Len(t, got.Executions.Edges[0].Node.NodeExecutions, 3)
+	for _, ne := range got.Executions.Edges[0].Node.NodeExecutions {
+		require.Equal(t, ref{ne.NodeID, keys[ne.NodeID]}, ne.Node)
+	}
 }
 
 // BenchmarkEditorQuery measures the editor query on a 10- and a 500-node

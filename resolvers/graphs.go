@@ -171,12 +171,7 @@ func (r *mutationResolver) ForkGraph(ctx context.Context, id string, version *in
 // primed maps a just-stored graph and primes the loaders with its nodes and
 // links, so the mutation's selection reads them without another query.
 func (r *Resolver) primed(ctx context.Context, g *model.FullGraph) *gql.Graph {
-	l := r.loaders(ctx)
-	l.nodesByGraph.Prime(g.Key(), g.Nodes)
-	l.linksByGraph.Prime(g.Key(), g.Links)
-	for _, n := range g.Nodes {
-		l.nodes.Prime(n.ID, n)
-	}
+	r.loaders(ctx).graphParts.Prime(g.Key(), graphParts{nodes: g.Nodes, links: g.Links})
 	return toGraph(&g.Graph)
 }
 

@@ -15,16 +15,20 @@ import (
 // Loaders batch the nested reads of one request so that a query costs a
 // bounded number of SQL statements whatever the size of what it reads.
 type Loaders struct {
-	nodesByGraph   *dataloadgen.Loader[model.GraphKey, []model.Node]
-	linksByGraph   *dataloadgen.Loader[model.GraphKey, []model.Link]
+	graphParts     *dataloadgen.Loader[model.GraphKey, graphParts]
 	versions       *dataloadgen.Loader[uuid.UUID, []*model.Graph]
 	users          *dataloadgen.Loader[uuid.UUID, *model.User]
-	nodes          *dataloadgen.Loader[uuid.UUID, model.Node]
 	nodeExecutions *dataloadgen.Loader[uuid.UUID, []model.NodeExecution]
 	webhooks       *dataloadgen.Loader[uuid.UUID, []model.Webhook]
 	scheduleRuns   *dataloadgen.Loader[scheduleRunsKey, []*model.GraphExecution]
 	indexes        indexes
 	nodePages      nodePages
+}
+
+// graphParts are a graph version's nodes and links, read together.
+type graphParts struct {
+	nodes []model.Node
+	links []model.Link
 }
 
 // batchWait is how long a loader gathers keys before it queries.
@@ -34,11 +38,13 @@ const batchWait = 500 * time.Microsecond
 func NewLoaders(store *db.Store) *Loaders {
 	opt := dataloadgen.WithWait(batchWait)
 	return &Loaders{
-		nodesByGraph: dataloadgen.NewLoader(filled(func(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Node, error) {
-			return store.NodesByGraphs(ctx, keys)
-		}), opt),
-		linksByGraph: dataloadgen.NewLoader(filled(func(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Link, error) {
-			return store.LinksByGraphs(ctx, keys)
+		graphParts: dataloadgen.NewLoader(filled(func(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey]graphParts, error) {
+			nodes, links, err := store.NodesWithLinksByGraphs(ctx, keys)
+			m := make(map[model.GraphKey]graphParts, len(nodes))
+			for k, ns := range nodes {
+				m[k] = graphParts{nodes: ns, links: links[k]}
+			}
+			return m, err
 		}), opt),
 		versions: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*model.Graph, error) {
 			return store.GraphVersions(ctx, ids)
@@ -48,14 +54,6 @@ func NewLoaders(store *db.Store) *Loaders {
 			m := make(map[uuid.UUID]*model.User, len(us))
 			for _, u := range us {
 				m[u.ID] = u
-			}
-			return m, err
-		}, opt),
-		nodes: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]model.Node, error) {
-			ns, err := store.NodesByIDs(ctx, ids)
-			m := make(map[uuid.UUID]model.Node, len(ns))
-			for _, n := range ns {
-				m[n.ID] = n
 			}
 			return m, err
 		}, opt),

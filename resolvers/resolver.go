@@ -5,6 +5,7 @@ package resolvers
 
 import (
 	"log/slog"
+	"sync"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/graph"
@@ -35,6 +36,8 @@ type Resolver struct {
 	// PublicURL is where webhook URLs point (config PUBLIC_URL).
 	PublicURL string
 	Logger    *slog.Logger
+
+	blockViews sync.Map // block id → *blockView (blockview.go)
 }
 
 // Query returns the query resolver.
@@ -57,9 +60,6 @@ func (r *Resolver) Graph() graph.GraphResolver { return &graphResolver{r} }
 
 // GraphExecution returns the GraphExecution field resolver.
 func (r *Resolver) GraphExecution() graph.GraphExecutionResolver { return &graphExecutionResolver{r} }
-
-// Link returns the Link field resolver.
-func (r *Resolver) Link() graph.LinkResolver { return &linkResolver{r} }
 
 // Node returns the Node field resolver.
 func (r *Resolver) Node() graph.NodeResolver { return &nodeResolver{r} }
@@ -84,7 +84,6 @@ type (
 	executionEventResolver struct{ *Resolver }
 	graphResolver          struct{ *Resolver }
 	graphExecutionResolver struct{ *Resolver }
-	linkResolver           struct{ *Resolver }
 	nodeResolver           struct{ *Resolver }
 	nodeExecutionResolver  struct{ *Resolver }
 	scheduleResolver       struct{ *Resolver }

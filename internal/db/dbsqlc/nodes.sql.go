@@ -103,3 +103,71 @@ func (q *Queries) NodeListByGraphs(ctx context.Context, db DBTX, arg NodeListByG
 	}
 	return items, nil
 }
+
+const nodeListWithLinksByGraphs = `-- name: NodeListWithLinksByGraphs :many
+SELECT n.id, n.graph_id, n.graph_version, n.node_key, n.block_id, n.label, n.input_default, n.metadata, n.position_x, n.position_y,
+       coalesce(array_agg(l.id ORDER BY l.id) FILTER (WHERE l.id IS NOT NULL), '{}')::uuid[] AS link_ids,
+       coalesce(array_agg(l.source_id ORDER BY l.id) FILTER (WHERE l.id IS NOT NULL), '{}')::uuid[] AS link_sources,
+       coalesce(array_agg(l.source_name ORDER BY l.id) FILTER (WHERE l.id IS NOT NULL), '{}')::text[] AS link_source_names,
+       coalesce(array_agg(l.sink_name ORDER BY l.id) FILTER (WHERE l.id IS NOT NULL), '{}')::text[] AS link_sink_names,
+       coalesce(array_agg(l.is_static ORDER BY l.id) FILTER (WHERE l.id IS NOT NULL), '{}')::boolean[] AS link_statics
+FROM nodes n
+JOIN (SELECT unnest($1::uuid[]) AS id, unnest($2::int[]) AS version) k
+  ON n.graph_id = k.id AND n.graph_version = k.version
+LEFT JOIN links l ON l.sink_id = n.id
+GROUP BY n.id
+ORDER BY n.graph_id, n.graph_version, n.node_key
+`
+
+type NodeListWithLinksByGraphsParams struct {
+	Ids      []uuid.UUID
+	Versions []int32
+}
+
+type NodeListWithLinksByGraphsRow struct {
+	Node            Node
+	LinkIds         []uuid.UUID
+	LinkSources     []uuid.UUID
+	LinkSourceNames []string
+	LinkSinkNames   []string
+	LinkStatics     []bool
+}
+
+// Nodes of many graph versions, each with the links into it, in one
+// statement (the graph-parts dataloader): every link of a version ends at
+// one of its nodes, so the version's links come whole, as parallel arrays.
+func (q *Queries) NodeListWithLinksByGraphs(ctx context.Context, db DBTX, arg NodeListWithLinksByGraphsParams) ([]NodeListWithLinksByGraphsRow, error) {
+	rows, err := db.Query(ctx, nodeListWithLinksByGraphs, arg.Ids, arg.Versions)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []NodeListWithLinksByGraphsRow{}
+	for rows.Next() {
+		var i NodeListWithLinksByGraphsRow
+		if err := rows.Scan(
+			&i.Node.ID,
+			&i.Node.GraphID,
+			&i.Node.GraphVersion,
+			&i.Node.NodeKey,
+			&i.Node.BlockID,
+			&i.Node.Label,
+			&i.Node.InputDefault,
+			&i.Node.Metadata,
+			&i.Node.PositionX,
+			&i.Node.PositionY,
+			&i.LinkIds,
+			&i.LinkSources,
+			&i.LinkSourceNames,
+			&i.LinkSinkNames,
+			&i.LinkStatics,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

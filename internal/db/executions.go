@@ -173,6 +173,6 @@ func nodeExecutionFromRow(r dbsqlc.NodeExecution) model.NodeExecution {
 		Inputs: r.Inputs, Outputs: r.Outputs, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt,
 		EndedAt: r.EndedAt, ErrorMessage: r.ErrorMessage,
 	}
-	_ = json.Unmarshal(r.Stats, &n.Stats)
+	decodeNodeStats(r.Stats, &n.Stats)
 	return n
 }

@@ -36,7 +36,6 @@ type ResolverRoot interface {
 	GraphExecution() GraphExecutionResolver
 	Mutation() MutationResolver
 	Node() NodeResolver
-	NodeExecution() NodeExecutionResolver
 	Query() QueryResolver
 	Schedule() ScheduleResolver
 	Subscription() SubscriptionResolver
@@ -661,9 +660,6 @@ type MutationResolver interface {
 }
 type NodeResolver interface {
 	Executions(ctx context.Context, obj *model.Node, first *int, after *string) (*model.NodeExecutionConnection, error)
-}
-type NodeExecutionResolver interface {
-	Node(ctx context.Context, obj *model.NodeExecution) (*model.Node, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.User, error)
@@ -14698,7 +14694,7 @@ func (ec *executionContext) _NodeExecution_node(ctx context.Context, field graph
 			return ec.fieldContext_NodeExecution_node(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.NodeExecution().Node(ctx, obj)
+			return obj.Node, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Node) graphql.Marshaler {
@@ -14712,8 +14708,8 @@ func (ec *executionContext) fieldContext_NodeExecution_node(_ context.Context, f
 	fc = &graphql.FieldContext{
 		Object:     "NodeExecution",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Node(ctx, field)
 		},
@@ -22472,73 +22468,72 @@ func (ec *executionContext) _NodeExecution(ctx context.Context, sel ast.Selectio
 		case "id":
 			out.Values[i] = ec._NodeExecution_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "graphExecutionId":
 			out.Values[i] = ec._NodeExecution_graphExecutionId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "nodeId":
 			out.Values[i] = ec._NodeExecution_nodeId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "node":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._NodeExecution_node(ctx, field, obj)
-				})
+			out.Values[i] = ec._NodeExecution_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "status":
 			out.Values[i] = ec._NodeExecution_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "inputs":
 			out.Values[i] = ec._NodeExecution_inputs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "outputs":
 			out.Values[i] = ec._NodeExecution_outputs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._NodeExecution_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "startedAt":
 			out.Values[i] = ec._NodeExecution_startedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "endedAt":
 			out.Values[i] = ec._NodeExecution_endedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "errorMessage":
 			out.Values[i] = ec._NodeExecution_errorMessage(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "stats":
 			out.Values[i] = ec._NodeExecution_stats(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "duration":
 			out.Values[i] = ec._NodeExecution_duration(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "cost":
 			out.Values[i] = ec._NodeExecution_cost(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -177,3 +177,51 @@ func BenchmarkEditorQuery(b *testing.B) {
 		})
 	}
 }
+
+// TestPlainListsAsGqlgen: a graph's nodes, links, entry and exit nodes and
+// a run's node executions, rendered by the server itself (plain fields
+// only), are byte for byte what gqlgen renders, for selections with
+// aliases, repeated and merged fields, fragments, __typename and
+// @skip/@include; and selections it leaves to gqlgen answer the same too.
+func TestPlainListsAsGqlgen(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	in := chainGraph("plain-lists", 6)
+	in["nodes"].([]map[string]any)[2]["metadata"] = map[string]any{"note": "<b>&</b> \u2028", "n": []any{1, 2.5, nil}}
+	in["nodes"].([]map[string]any)[3]["label"] = "quote \" back \\ é"
+	in["nodes"].([]map[string]any)[4]["position"] = map[string]any{"x": 1e21, "y": -0.000001}
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": in}, "createGraph", &g)
+	var ex struct{ ID string }
+	b.ok(tok, `mutation($g: ID!) { executeGraph(graphId: $g, inputs: {x: 1}) { id } }`, map[string]any{"g": g.ID}, "executeGraph", &ex)
+	require.Eventually(t, func() bool {
+		var e struct{ Status string }
+		b.ok(tok, `query($id: ID!) { execution(id: $id) { status } }`, map[string]any{"id": ex.ID}, "execution", &e)
+		return e.Status == "COMPLETED"
+	}, 20*time.Second, 20*time.Millisecond)
+
+	queries := []string{
+		editorQuery,
+		`query($id: ID!) { graph(id: $id) { nodes { __typename id ...N key: label label: key position { y x __typename } block { ...B name } } } }
+		 fragment N on Node { blockId block { id costs { costType description costAmount costCurrency costFilter } } inputDefault }
+		 fragment B on Block { __typename categories requiredInputs blockType inputSchema }`,
+		`query($id: ID!, $yes: Boolean!, $no: Boolean!) { graph(id: $id) {
+		   links { id @include(if: $yes) sourceId @skip(if: $yes) sinkId sourceName isStatic
+		     source { key ... on Node { id key requiredInputs } } sink @include(if: $no) { id } a: sink { outputSchema metadata } }
+		   entryNodes { ... { id label } } exitNodes { b: block { d: description } } } }`,
+		`query($id: ID!) { graph(id: $id) { executions(first: 5) { edges { node {
+		   nodeExecutions { __typename status nodeId graphExecutionId id node { key block { name } } } } } } } }`,
+		// Left to gqlgen: a field with arguments, a field not rendered here.
+		`query($id: ID!) { graph(id: $id) { nodes { key executions(first: 1) { edges { node { id } } } } } }`,
+		`query($id: ID!) { graph(id: $id) { executions(first: 5) { edges { node { nodeExecutions { id cost duration } } } } } }`,
+	}
+	for _, q := range queries {
+		vars := map[string]any{"id": g.ID, "yes": true, "no": false}
+		ours, status := b.raw(b.url, tok, q, vars)
+		require.Equal(t, 200, status, "%s", ours)
+		theirs, _ := b.raw(b.gqlgenURL, tok, q, vars)
+		require.NotContains(t, string(ours), `"errors"`, q)
+		require.Equal(t, string(theirs), string(ours), q)
+	}
+}

@@ -64,9 +64,6 @@ func (r *Resolver) GraphExecution() graph.GraphExecutionResolver { return &graph
 // Node returns the Node field resolver.
 func (r *Resolver) Node() graph.NodeResolver { return &nodeResolver{r} }
 
-// NodeExecution returns the NodeExecution field resolver.
-func (r *Resolver) NodeExecution() graph.NodeExecutionResolver { return &nodeExecutionResolver{r} }
-
 // Schedule returns the Schedule field resolver.
 func (r *Resolver) Schedule() graph.ScheduleResolver { return &scheduleResolver{r} }
 
@@ -85,7 +82,6 @@ type (
 	graphResolver          struct{ *Resolver }
 	graphExecutionResolver struct{ *Resolver }
 	nodeResolver           struct{ *Resolver }
-	nodeExecutionResolver  struct{ *Resolver }
 	scheduleResolver       struct{ *Resolver }
 	userResolver           struct{ *Resolver }
 	userCreditResolver     struct{ *Resolver }

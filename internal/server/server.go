@@ -54,6 +54,9 @@ type Options struct {
 	// RateLimiter limits HTTP requests and websocket subscribes per user
 	// (or client address) across instances; nil: no limit.
 	RateLimiter *ratelimit.Limiter
+	// GqlgenLists leaves every list to gqlgen (plainlists.go): for tests
+	// that compare the two renderings.
+	GqlgenLists bool
 }
 
 // NewGraphQL builds the gqlgen handler with explicit transports and
@@ -96,6 +99,9 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{max: MaxDepth})
 	srv.Use(authorized)
+	if !o.GqlgenLists {
+		srv.Use(plainLists{})
+	}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(resolvers.WithLoaders(ctx, o.Resolver.Store))
 	})

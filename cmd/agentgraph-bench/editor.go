@@ -14,7 +14,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/config"
 )
 
-const benchEditorUsage = "editor [--server PATH] [--duration 10s] [--clients 10] [--rounds 1] [--nodes 500] [--links 600] [--count 20] [--cpuprofile FILE] [--against PATH]"
+const benchEditorUsage = "editor [--server PATH] [--duration 10s] [--clients 10] [--rounds 1] [--nodes 500] [--links 600] [--count 20] [--cpuprofile FILE] [--against PATH] [--keep]"
 
 // benchEditorCmd measures the visual editor's one request (BENCHMARKS.md,
 // "the editor query"): the editor query over HTTP against a launched
@@ -33,6 +33,7 @@ func benchEditorCmd(ctx context.Context, logger *slog.Logger, args []string) err
 	workers := fs.Int("workers", 8, "the server's engine workers (they run the graph once)")
 	cpuprofile := fs.String("cpuprofile", "", "write the server's CPU profile during the first agentgraph phase to this file")
 	against := fs.String("against", "", "another agentgraph binary (e.g. the main branch's build) whose editor answer on the same data must be byte for byte the same")
+	keep := fs.Bool("keep", false, "leave the bench's database in place (its URL is logged) to look into the data afterwards")
 	server := fs.String("server", "", "the agentgraph binary to launch (default: agentgraph beside this binary, else built from this module)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: %s)", err, benchEditorUsage)
@@ -48,8 +49,8 @@ func benchEditorCmd(ctx context.Context, logger *slog.Logger, args []string) err
 	defer cleanup()
 	res, err := editorbench.Run(ctx, editorbench.Config{Binary: bin, DatabaseURL: cfg.DatabaseURL, RedisURL: cfg.RedisURL,
 		Logger: logger, Nodes: *nodes, Links: *links, Clients: *clients, Duration: *dur, Rounds: *rounds,
-		Workers: *workers, Count: *count, CPUProfile: *cpuprofile, Against: *against})
-	if res != nil && len(res.Agentgraph) > 0 {
+		Workers: *workers, Count: *count, CPUProfile: *cpuprofile, Against: *against, Keep: *keep})
+	if res != nil && len(res.Baseline) > 0 {
 		res.Print(os.Stdout)
 	}
 	if err != nil {

@@ -40,6 +40,9 @@ type Config struct {
 	// Against, when set, is another agentgraph binary (another build) whose
 	// editor answer on the same data must be the same bytes.
 	Against string
+	// Keep leaves the bench's database in place (its URL is logged), to
+	// look into the data afterwards.
+	Keep bool
 }
 
 // Result is what the bench measured.
@@ -89,6 +92,10 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		return nil, err
 	}
 	defer func() {
+		if cfg.Keep {
+			cfg.Logger.Info("database kept", "url", dbURL)
+			return
+		}
 		if derr := drop(); derr != nil && err == nil {
 			err = derr
 		}

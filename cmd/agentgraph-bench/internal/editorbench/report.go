@@ -23,10 +23,13 @@ func meets(ok bool) string {
 	return "MISSED"
 }
 
+// rounds is the number of rounds both phases completed.
+func (r *Result) rounds() int { return min(len(r.Agentgraph), len(r.Baseline)) }
+
 // Ratio is agentgraph's rate over the baseline's, over every round.
 func (r *Result) Ratio() float64 {
 	var a, b float64
-	for i := range r.Agentgraph {
+	for i := range r.rounds() {
 		a += r.Agentgraph[i].Rate()
 		b += r.Baseline[i].Rate()
 	}
@@ -74,7 +77,7 @@ func (r *Result) Print(w io.Writer) {
 			r.Statements[n/2], r.Statements[0], r.Statements[n-1], n)
 	}
 	fmt.Fprintf(w, "%d concurrent clients, %s per phase; baseline: %s\n", c.Clients, c.Duration, r.PgbenchCommand)
-	for i := range r.Agentgraph {
+	for i := range r.rounds() {
 		a, b := r.Agentgraph[i], r.Baseline[i]
 		fmt.Fprintf(w, "round %d: agentgraph %.1f req/s (p50 %s, p99 %s; server CPU %s/request; machine %.2f cores busy)\n",
 			i+1, a.Rate(), ms(a.Latency.P50), ms(a.Latency.P99), ms(a.CPUPerRequest()), a.MachineCPU.Seconds()/a.Elapsed.Seconds())

@@ -14,7 +14,7 @@ import (
 )
 
 // graphIndex is one graph version as the API shows it, made once per
-// request from one read of its nodes and links: every node and link mapped
+// request from one read of its nodes and its links: every node and link mapped
 // once, with everything their fields show filled in (a node's block,
 // output schema and required inputs; a link's ends), and the nodes by id.
 // The graph's node list, its links' ends and its node executions' nodes
@@ -51,33 +51,42 @@ func (r *Resolver) graphIndex(ctx context.Context, k model.GraphKey) (*graphInde
 	}
 	l.indexes.mu.Unlock()
 	e.once.Do(func() {
-		parts, err := l.graphParts.Load(ctx, k)
+		// Two statements sent together, each cheap for Postgres: one that
+		// returned the links with their sink nodes (as arrays) cost it far
+		// more than both.
+		nodesThunk, linksThunk := l.nodesByGraph.LoadThunk(ctx, k), l.linksByGraph.LoadThunk(ctx, k)
+		nodes, err := nodesThunk()
 		if err != nil {
 			e.err = err
 			return
 		}
-		e.idx = r.newGraphIndex(k, parts)
+		links, err := linksThunk()
+		if err != nil {
+			e.err = err
+			return
+		}
+		e.idx = r.newGraphIndex(k, nodes, links)
 	})
 	return e.idx, e.err
 }
 
-func (r *Resolver) newGraphIndex(k model.GraphKey, p graphParts) *graphIndex {
-	linked := make(map[uuid.UUID][]string, len(p.nodes))
-	for _, ln := range p.links {
+func (r *Resolver) newGraphIndex(k model.GraphKey, nodes []model.Node, links []model.Link) *graphIndex {
+	linked := make(map[uuid.UUID][]string, len(nodes))
+	for _, ln := range links {
 		linked[ln.SinkID] = append(linked[ln.SinkID], blocks.BasePin(ln.SinkName))
 	}
 	graphID := k.ID.String()
-	idx := &graphIndex{nodes: make([]*gql.Node, len(p.nodes)), links: make([]*gql.Link, len(p.links)),
-		byID: make(map[string]*gql.Node, len(p.nodes))}
-	byUUID := make(map[uuid.UUID]*gql.Node, len(p.nodes))
-	for i := range p.nodes {
-		n := &p.nodes[i]
+	idx := &graphIndex{nodes: make([]*gql.Node, len(nodes)), links: make([]*gql.Link, len(links)),
+		byID: make(map[string]*gql.Node, len(nodes))}
+	byUUID := make(map[uuid.UUID]*gql.Node, len(nodes))
+	for i := range nodes {
+		n := &nodes[i]
 		out := r.toNode(n, graphID)
 		out.RequiredInputs = graphcheck.RequiredInputs(r.Registry, out.BlockID, n.InputDefault, linked[n.ID])
 		idx.nodes[i], idx.byID[out.ID], byUUID[n.ID] = out, out, out
 	}
-	for i := range p.links {
-		ln := &p.links[i]
+	for i := range links {
+		ln := &links[i]
 		src, sink := byUUID[ln.SourceID], byUUID[ln.SinkID]
 		idx.links[i] = &gql.Link{ID: ln.ID.String(), SourceID: src.ID, SinkID: sink.ID, Source: src, Sink: sink,
 			SourceName: ln.SourceName, SinkName: ln.SinkName, IsStatic: ln.IsStatic, GraphID: graphID, GraphVersion: k.Version}

@@ -171,7 +171,9 @@ func (r *mutationResolver) ForkGraph(ctx context.Context, id string, version *in
 // primed maps a just-stored graph and primes the loaders with its nodes and
 // links, so the mutation's selection reads them without another query.
 func (r *Resolver) primed(ctx context.Context, g *model.FullGraph) *gql.Graph {
-	r.loaders(ctx).graphParts.Prime(g.Key(), graphParts{nodes: g.Nodes, links: g.Links})
+	l := r.loaders(ctx)
+	l.nodesByGraph.Prime(g.Key(), g.Nodes)
+	l.linksByGraph.Prime(g.Key(), g.Links)
 	return toGraph(&g.Graph)
 }
 

@@ -15,7 +15,8 @@ import (
 // Loaders batch the nested reads of one request so that a query costs a
 // bounded number of SQL statements whatever the size of what it reads.
 type Loaders struct {
-	graphParts     *dataloadgen.Loader[model.GraphKey, graphParts]
+	nodesByGraph   *dataloadgen.Loader[model.GraphKey, []model.Node]
+	linksByGraph   *dataloadgen.Loader[model.GraphKey, []model.Link]
 	versions       *dataloadgen.Loader[uuid.UUID, []*model.Graph]
 	users          *dataloadgen.Loader[uuid.UUID, *model.User]
 	nodeExecutions *dataloadgen.Loader[uuid.UUID, []model.NodeExecution]
@@ -25,12 +26,6 @@ type Loaders struct {
 	nodePages      nodePages
 }
 
-// graphParts are a graph version's nodes and links, read together.
-type graphParts struct {
-	nodes []model.Node
-	links []model.Link
-}
-
 // batchWait is how long a loader gathers keys before it queries.
 const batchWait = 500 * time.Microsecond
 
@@ -38,13 +33,11 @@ const batchWait = 500 * time.Microsecond
 func NewLoaders(store *db.Store) *Loaders {
 	opt := dataloadgen.WithWait(batchWait)
 	return &Loaders{
-		graphParts: dataloadgen.NewLoader(filled(func(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey]graphParts, error) {
-			nodes, links, err := store.NodesWithLinksByGraphs(ctx, keys)
-			m := make(map[model.GraphKey]graphParts, len(nodes))
-			for k, ns := range nodes {
-				m[k] = graphParts{nodes: ns, links: links[k]}
-			}
-			return m, err
+		nodesByGraph: dataloadgen.NewLoader(filled(func(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Node, error) {
+			return store.NodesByGraphs(ctx, keys)
+		}), opt),
+		linksByGraph: dataloadgen.NewLoader(filled(func(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Link, error) {
+			return store.LinksByGraphs(ctx, keys)
 		}), opt),
 		versions: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*model.Graph, error) {
 			return store.GraphVersions(ctx, ids)

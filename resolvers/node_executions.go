@@ -52,14 +52,14 @@ func (r *Resolver) nodePage(ctx context.Context, k nodePageKey, node uuid.UUID) 
 	e.once.Do(func() {
 		// The graph's node list is usually loaded already (the nodes came
 		// from it), so this costs no statement of its own.
-		parts, err := l.graphParts.Load(ctx, k.graph)
+		nodes, err := l.nodesByGraph.Load(ctx, k.graph)
 		if err != nil {
 			e.err = err
 			return
 		}
-		ids := make([]uuid.UUID, len(parts.nodes))
-		for i := range parts.nodes {
-			ids[i] = parts.nodes[i].ID
+		ids := make([]uuid.UUID, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
 		}
 		var after *db.Cursor
 		if k.after != (db.Cursor{}) {

@@ -1,10 +1,8 @@
 package db
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"slices"
 
 	"github.com/google/uuid"
 
@@ -257,31 +255,6 @@ func (s *Store) NodesByGraphs(ctx context.Context, keys []model.GraphKey) (map[m
 		out[k] = append(out[k], nodeFromRow(r))
 	}
 	return out, nil
-}
-
-// NodesWithLinksByGraphs returns the nodes and the links of many graph
-// versions in one statement; each version's nodes in key order and its
-// links in id order, as NodesByGraphs and LinksByGraphs return them.
-func (s *Store) NodesWithLinksByGraphs(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Node, map[model.GraphKey][]model.Link, error) {
-	ids, versions := splitKeys(keys)
-	rows, err := s.q.NodeListWithLinksByGraphs(ctx, s.db, dbsqlc.NodeListWithLinksByGraphsParams{Ids: ids, Versions: versions})
-	if err != nil {
-		return nil, nil, err
-	}
-	nodes := make(map[model.GraphKey][]model.Node, len(keys))
-	links := make(map[model.GraphKey][]model.Link, len(keys))
-	for _, r := range rows {
-		k := model.GraphKey{ID: r.Node.GraphID, Version: int(r.Node.GraphVersion)}
-		nodes[k] = append(nodes[k], nodeFromRow(r.Node))
-		for i, id := range r.LinkIds {
-			links[k] = append(links[k], model.Link{ID: id, GraphID: k.ID, GraphVersion: k.Version, SourceID: r.LinkSources[i],
-				SinkID: r.Node.ID, SourceName: r.LinkSourceNames[i], SinkName: r.LinkSinkNames[i], IsStatic: r.LinkStatics[i]})
-		}
-	}
-	for _, ls := range links {
-		slices.SortFunc(ls, func(a, b model.Link) int { return bytes.Compare(a.ID[:], b.ID[:]) })
-	}
-	return nodes, links, nil
 }
 
 // NodesByIDs returns nodes by id (for node executions).

@@ -42,8 +42,12 @@ func (plainLists) InterceptField(ctx context.Context, next graphql.Resolver) (an
 	switch fc.Object {
 	case "Graph":
 		switch fc.Field.Name {
-		case "nodes", "entryNodes", "exitNodes":
+		case "nodes":
 			l = &nodeLists
+		case "entryNodes":
+			l = &entryNodeLists
+		case "exitNodes":
+			l = &exitNodeLists
 		case "links":
 			l = &linkLists
 		}
@@ -79,7 +83,7 @@ func length(list any) int {
 	return 0
 }
 
-// plainList is a kind of list rendered here.
+// plainList is a list field rendered here.
 type plainList struct {
 	element string // the element type, for fragments' conditions
 	render  func(*render, []graphql.CollectedField, any) bool
@@ -90,6 +94,8 @@ type plainList struct {
 
 var (
 	nodeLists          = plainList{element: "Node", render: nodeList}
+	entryNodeLists     = plainList{element: "Node", render: nodeList}
+	exitNodeLists      = plainList{element: "Node", render: nodeList}
 	linkLists          = plainList{element: "Link", render: linkList}
 	nodeExecutionLists = plainList{element: "NodeExecution", render: nodeExecutionList}
 )

@@ -78,3 +78,14 @@ func randomValue(rng *rand.Rand, depth int) any {
 		return l
 	}
 }
+
+// TestAppendQuotedAsGqlgen: plainLists writes strings as gqlgen's
+// MarshalString does.
+func TestAppendQuotedAsGqlgen(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"", "plain", `quote " back \ both \"`, "tab\tcr\rnl\n", "\x00\x01\x1f\x7f", "é 💡 \u2028 <&>", "\xff\xfe bad utf-8"} {
+		var want bytes.Buffer
+		graphql.MarshalString(s).MarshalGQL(&want)
+		require.Equal(t, want.String(), string(appendQuoted(nil, s)), "%q", s)
+	}
+}

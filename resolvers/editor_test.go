@@ -219,6 +219,22 @@ func TestPlainListsAsGqlgen(t *testing.T) {
 		`query($id: ID!) { graph(id: $id) { nodes { key executions(first: 1) { edges { node { id } } } } } }`,
 		`query($id: ID!) { graph(id: $id) { executions(first: 5) { edges { node { nodeExecutions { id cost duration } } } } } }`,
 	}
+	// Node executions' inputs and outputs are read only when shown (a lighter
+	// read otherwise): shown through a fragment, they are there.
+	var run struct {
+		Executions struct {
+			Edges []struct {
+				Node struct {
+					NodeExecutions []struct{ ID, Inputs, Outputs json.RawMessage }
+				}
+			}
+		}
+	}
+	b.ok(tok, `query($id: ID!) { graph(id: $id) { executions(first: 1) { edges { node { nodeExecutions { id ...V } } } } } }
+		fragment V on NodeExecution { inputs outputs }`, map[string]any{"id": g.ID}, "graph", &run)
+	for _, ne := range run.Executions.Edges[0].Node.NodeExecutions {
+		require.NotEqual(t, "{}", string(ne.Outputs), "%s", ne.ID)
+	}
 	for _, q := range queries {
 		vars := map[string]any{"id": g.ID, "yes": true, "no": false}
 		ours, status := b.raw(b.url, tok, q, vars)

@@ -268,13 +268,19 @@ func (r *graphExecutionResolver) Graph(ctx context.Context, obj *gql.GraphExecut
 }
 
 func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.GraphExecution) ([]*gql.NodeExecution, error) {
+	selected := selection(ctx, "NodeExecution")
 	out := obj.NodeExecutions // read with a snapshot, consistent with it
 	if out == nil {
 		id, err := uuid.Parse(obj.ID)
 		if err != nil {
 			return nil, err
 		}
-		nes, err := r.loaders(ctx).nodeExecutions.Load(ctx, id)
+		// A run's inputs and outputs may be large: read them only to show them.
+		loader := r.loaders(ctx).nodeExecutionsWithoutValues
+		if selected["inputs"] || selected["outputs"] {
+			loader = r.loaders(ctx).nodeExecutions
+		}
+		nes, err := loader.Load(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -283,7 +289,7 @@ func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.Gr
 			out[i] = toNodeExecution(&nes[i])
 			out[i].GraphID, out[i].GraphVersion = obj.GraphID, obj.GraphVersion
 		}
-	} else if selects(ctx, "NodeExecution", "node") {
+	} else if selected["node"] {
 		// A snapshot's values may be shown to other operations too: fill
 		// in copies.
 		out = slices.Clone(out)
@@ -292,7 +298,7 @@ func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.Gr
 			out[i] = &c
 		}
 	}
-	if selects(ctx, "NodeExecution", "node") {
+	if selected["node"] {
 		if err := r.fillNodes(ctx, out); err != nil {
 			return nil, err
 		}

@@ -20,10 +20,12 @@ type Loaders struct {
 	versions       *dataloadgen.Loader[uuid.UUID, []*model.Graph]
 	users          *dataloadgen.Loader[uuid.UUID, *model.User]
 	nodeExecutions *dataloadgen.Loader[uuid.UUID, []model.NodeExecution]
-	webhooks       *dataloadgen.Loader[uuid.UUID, []model.Webhook]
-	scheduleRuns   *dataloadgen.Loader[scheduleRunsKey, []*model.GraphExecution]
-	indexes        indexes
-	nodePages      nodePages
+	// nodeExecutionsWithoutValues serves lists that show no inputs and outputs.
+	nodeExecutionsWithoutValues *dataloadgen.Loader[uuid.UUID, []model.NodeExecution]
+	webhooks                    *dataloadgen.Loader[uuid.UUID, []model.Webhook]
+	scheduleRuns                *dataloadgen.Loader[scheduleRunsKey, []*model.GraphExecution]
+	indexes                     indexes
+	nodePages                   nodePages
 }
 
 // batchWait is how long a loader gathers keys before it queries.
@@ -52,6 +54,9 @@ func NewLoaders(store *db.Store) *Loaders {
 		}, opt),
 		nodeExecutions: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.NodeExecution, error) {
 			return store.NodeExecutionsByExecutions(ctx, ids)
+		}), opt),
+		nodeExecutionsWithoutValues: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.NodeExecution, error) {
+			return store.NodeExecutionsWithoutValues(ctx, ids)
 		}), opt),
 		webhooks: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.Webhook, error) {
 			return store.WebhooksByGraphs(ctx, ids)

@@ -120,12 +120,18 @@ func (r *executionEventResolver) Node(ctx context.Context, obj *gql.ExecutionEve
 // selects reports whether the field being resolved selects child on its
 // value, an object of type typ (fragments and @skip/@include followed).
 func selects(ctx context.Context, typ, child string) bool {
-	for _, f := range graphql.CollectFieldsCtx(ctx, []string{typ}) {
-		if f.Name == child {
-			return true
-		}
+	return selection(ctx, typ)[child]
+}
+
+// selection is the names of the fields the field being resolved selects on
+// its value, an object (or list of objects) of type typ.
+func selection(ctx context.Context, typ string) map[string]bool {
+	fields := graphql.CollectFieldsCtx(ctx, []string{typ})
+	out := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		out[f.Name] = true
 	}
-	return false
+	return out
 }
 
 // Outputs are a SNAPSHOT's own; the event that ends the run reads them once

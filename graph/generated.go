@@ -34,10 +34,8 @@ type ResolverRoot interface {
 	ExecutionEvent() ExecutionEventResolver
 	Graph() GraphResolver
 	GraphExecution() GraphExecutionResolver
-	Link() LinkResolver
 	Mutation() MutationResolver
 	Node() NodeResolver
-	NodeExecution() NodeExecutionResolver
 	Query() QueryResolver
 	Schedule() ScheduleResolver
 	Subscription() SubscriptionResolver
@@ -669,10 +667,6 @@ type GraphExecutionResolver interface {
 
 	Metrics(ctx context.Context, obj *model.GraphExecution) ([]*model.ExecutionMetric, error)
 }
-type LinkResolver interface {
-	Source(ctx context.Context, obj *model.Link) (*model.Node, error)
-	Sink(ctx context.Context, obj *model.Link) (*model.Node, error)
-}
 type MutationResolver interface {
 	UpdateMe(ctx context.Context, input model.UpdateMeInput) (*model.User, error)
 	UpdatePreferences(ctx context.Context, input model.UserPreferencesInput) (*model.User, error)
@@ -706,15 +700,7 @@ type MutationResolver interface {
 	RotateWebhookSecret(ctx context.Context, id string) (*model.WebhookSecret, error)
 }
 type NodeResolver interface {
-	Block(ctx context.Context, obj *model.Node) (*model.Block, error)
-
-	RequiredInputs(ctx context.Context, obj *model.Node) ([]string, error)
-	OutputSchema(ctx context.Context, obj *model.Node) (gqlscalar.JSON, error)
-
 	Executions(ctx context.Context, obj *model.Node, first *int, after *string) (*model.NodeExecutionConnection, error)
-}
-type NodeExecutionResolver interface {
-	Node(ctx context.Context, obj *model.NodeExecution) (*model.Node, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.User, error)
@@ -13650,7 +13636,7 @@ func (ec *executionContext) _Link_source(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Link_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Link().Source(ctx, obj)
+			return obj.Source, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Node) graphql.Marshaler {
@@ -13664,8 +13650,8 @@ func (ec *executionContext) fieldContext_Link_source(_ context.Context, field gr
 	fc = &graphql.FieldContext{
 		Object:     "Link",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Node(ctx, field)
 		},
@@ -13682,7 +13668,7 @@ func (ec *executionContext) _Link_sink(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Link_sink(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Link().Sink(ctx, obj)
+			return obj.Sink, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Node) graphql.Marshaler {
@@ -13696,8 +13682,8 @@ func (ec *executionContext) fieldContext_Link_sink(_ context.Context, field grap
 	fc = &graphql.FieldContext{
 		Object:     "Link",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Node(ctx, field)
 		},
@@ -15218,7 +15204,7 @@ func (ec *executionContext) _Node_block(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Node_block(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Node().Block(ctx, obj)
+			return obj.Block, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Block) graphql.Marshaler {
@@ -15232,8 +15218,8 @@ func (ec *executionContext) fieldContext_Node_block(_ context.Context, field gra
 	fc = &graphql.FieldContext{
 		Object:     "Node",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Block(ctx, field)
 		},
@@ -15351,7 +15337,7 @@ func (ec *executionContext) _Node_requiredInputs(ctx context.Context, field grap
 			return ec.fieldContext_Node_requiredInputs(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Node().RequiredInputs(ctx, obj)
+			return obj.RequiredInputs, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -15362,7 +15348,7 @@ func (ec *executionContext) _Node_requiredInputs(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Node_requiredInputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Node", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Node", field, false, false, "String")
 }
 
 func (ec *executionContext) _Node_outputSchema(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
@@ -15374,7 +15360,7 @@ func (ec *executionContext) _Node_outputSchema(ctx context.Context, field graphq
 			return ec.fieldContext_Node_outputSchema(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Node().OutputSchema(ctx, obj)
+			return obj.OutputSchema, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v gqlscalar.JSON) graphql.Marshaler {
@@ -15385,7 +15371,7 @@ func (ec *executionContext) _Node_outputSchema(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Node_outputSchema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Node", field, true, true, "JSON")
+	return graphql.NewScalarFieldContext("Node", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _Node_graphId(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
@@ -15671,7 +15657,7 @@ func (ec *executionContext) _NodeExecution_node(ctx context.Context, field graph
 			return ec.fieldContext_NodeExecution_node(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.NodeExecution().Node(ctx, obj)
+			return obj.Node, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Node) graphql.Marshaler {
@@ -15685,8 +15671,8 @@ func (ec *executionContext) fieldContext_NodeExecution_node(_ context.Context, f
 	fc = &graphql.FieldContext{
 		Object:     "NodeExecution",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Node(ctx, field)
 		},
@@ -23451,54 +23437,52 @@ func (ec *executionContext) _Link(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._Link_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sourceId":
 			out.Values[i] = ec._Link_sourceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sinkId":
 			out.Values[i] = ec._Link_sinkId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Link_source(ctx, field, obj)
-				})
+			out.Values[i] = ec._Link_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "sink":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Link_sink(ctx, field, obj)
-				})
+			out.Values[i] = ec._Link_sink(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "sourceName":
 			out.Values[i] = ec._Link_sourceName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sinkName":
 			out.Values[i] = ec._Link_sinkName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "isStatic":
 			out.Values[i] = ec._Link_isStatic(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "graphId":
 			out.Values[i] = ec._Link_graphId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "graphVersion":
 			out.Values[i] = ec._Link_graphVersion(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -23790,11 +23774,10 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "block":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Node_block(ctx, field, obj)
-				})
+			out.Values[i] = ec._Node_block(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "label":
 			out.Values[i] = ec._Node_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -23816,17 +23799,15 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "requiredInputs":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Node_requiredInputs(ctx, field, obj)
-				})
+			out.Values[i] = ec._Node_requiredInputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "outputSchema":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Node_outputSchema(ctx, field, obj)
-				})
+			out.Values[i] = ec._Node_outputSchema(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "graphId":
 			out.Values[i] = ec._Node_graphId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -23927,73 +23908,72 @@ func (ec *executionContext) _NodeExecution(ctx context.Context, sel ast.Selectio
 		case "id":
 			out.Values[i] = ec._NodeExecution_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "graphExecutionId":
 			out.Values[i] = ec._NodeExecution_graphExecutionId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "nodeId":
 			out.Values[i] = ec._NodeExecution_nodeId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "node":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._NodeExecution_node(ctx, field, obj)
-				})
+			out.Values[i] = ec._NodeExecution_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "status":
 			out.Values[i] = ec._NodeExecution_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "inputs":
 			out.Values[i] = ec._NodeExecution_inputs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "outputs":
 			out.Values[i] = ec._NodeExecution_outputs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._NodeExecution_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "startedAt":
 			out.Values[i] = ec._NodeExecution_startedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "endedAt":
 			out.Values[i] = ec._NodeExecution_endedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "errorMessage":
 			out.Values[i] = ec._NodeExecution_errorMessage(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "stats":
 			out.Values[i] = ec._NodeExecution_stats(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "duration":
 			out.Values[i] = ec._NodeExecution_duration(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "cost":
 			out.Values[i] = ec._NodeExecution_cost(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

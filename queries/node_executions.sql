@@ -4,6 +4,14 @@ SELECT * FROM node_executions
 WHERE graph_execution_id = ANY(@ids::uuid[])
 ORDER BY graph_execution_id, created_at, id;
 
+-- name: NodeExecutionListByExecutionsWithoutValues :many
+-- NodeExecutionListByExecutions without the inputs and outputs, for lists
+-- that do not show them (the editor's): a run's values may be large.
+SELECT id, graph_execution_id, node_id, status, created_at, started_at, ended_at, error_message, stats
+FROM node_executions
+WHERE graph_execution_id = ANY(@ids::uuid[])
+ORDER BY graph_execution_id, created_at, id;
+
 -- name: NodeExecutionInsertMany :execrows
 -- New node executions of a group commit (one statement for all runs).
 INSERT INTO node_executions (id, graph_execution_id, node_id, status, inputs, outputs, created_at,

@@ -61,20 +61,6 @@ func toGraph(g *model.Graph) *gql.Graph {
 	return out
 }
 
-func toNode(n *model.Node) *gql.Node {
-	return &gql.Node{
-		ID: n.ID.String(), Key: n.Key, BlockID: n.BlockID.String(), Label: n.Label,
-		InputDefault: gqlscalar.JSON(n.InputDefault), Metadata: gqlscalar.JSON(n.Metadata),
-		Position: &gql.Position{X: n.X, Y: n.Y}, GraphID: n.GraphID.String(), GraphVersion: n.GraphVersion,
-	}
-}
-
-func toLink(l *model.Link) *gql.Link {
-	return &gql.Link{ID: l.ID.String(), SourceID: l.SourceID.String(), SinkID: l.SinkID.String(),
-		SourceName: l.SourceName, SinkName: l.SinkName, IsStatic: l.IsStatic,
-		GraphID: l.GraphID.String(), GraphVersion: l.GraphVersion}
-}
-
 func toBlock(reg *blocks.Registry, b blocks.Block) *gql.Block {
 	info := b.Info()
 	cats := make([]gql.BlockCategory, len(info.Categories))

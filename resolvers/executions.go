@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -267,21 +268,40 @@ func (r *graphExecutionResolver) Graph(ctx context.Context, obj *gql.GraphExecut
 }
 
 func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.GraphExecution) ([]*gql.NodeExecution, error) {
-	if obj.NodeExecutions != nil {
-		return obj.NodeExecutions, nil // read with a snapshot, consistent with it
+	selected := selection(ctx, "NodeExecution")
+	out := obj.NodeExecutions // read with a snapshot, consistent with it
+	if out == nil {
+		id, err := uuid.Parse(obj.ID)
+		if err != nil {
+			return nil, err
+		}
+		// A run's inputs and outputs may be large: read them only to show them.
+		loader := r.loaders(ctx).nodeExecutionsWithoutValues
+		if selected["inputs"] || selected["outputs"] {
+			loader = r.loaders(ctx).nodeExecutions
+		}
+		nes, err := loader.Load(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = make([]*gql.NodeExecution, len(nes))
+		for i := range nes {
+			out[i] = toNodeExecution(&nes[i])
+			out[i].GraphID, out[i].GraphVersion = obj.GraphID, obj.GraphVersion
+		}
+	} else if selected["node"] {
+		// A snapshot's values may be shown to other operations too: fill
+		// in copies.
+		out = slices.Clone(out)
+		for i, ne := range out {
+			c := *ne
+			out[i] = &c
+		}
 	}
-	id, err := uuid.Parse(obj.ID)
-	if err != nil {
-		return nil, err
-	}
-	nes, err := r.loaders(ctx).nodeExecutions.Load(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*gql.NodeExecution, len(nes))
-	for i := range nes {
-		out[i] = toNodeExecution(&nes[i])
-		out[i].GraphID, out[i].GraphVersion = obj.GraphID, obj.GraphVersion
+	if selected["node"] {
+		if err := r.fillNodes(ctx, out); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -303,17 +323,33 @@ func (r *graphExecutionResolver) Links(ctx context.Context, obj *gql.GraphExecut
 	if err != nil {
 		return nil, err
 	}
-	links, err := r.loaders(ctx).linksByGraph.Load(ctx, model.GraphKey{ID: gid, Version: obj.GraphVersion})
+	idx, err := r.graphIndex(ctx, model.GraphKey{ID: gid, Version: obj.GraphVersion})
 	if err != nil {
 		return nil, err
 	}
 	out := []*gql.Link{}
-	for i := range links {
-		if ran[links[i].SourceID.String()] && ran[links[i].SinkID.String()] {
-			out = append(out, toLink(&links[i]))
+	for _, l := range idx.links {
+		if ran[l.SourceID] && ran[l.SinkID] {
+			out = append(out, l)
 		}
 	}
 	return out, nil
+}
+
+// fillNodes sets each node execution's node, from its graph version's
+// index (one read for all of them); a node no longer there stays null.
+func (r *Resolver) fillNodes(ctx context.Context, nes []*gql.NodeExecution) error {
+	for _, ne := range nes {
+		if ne.GraphID == "" {
+			continue
+		}
+		n, err := r.graphNode(ctx, ne.GraphID, ne.GraphVersion, ne.NodeID)
+		if err != nil && nilIfNotFound(err) != nil {
+			return err
+		}
+		ne.Node = n
+	}
+	return nil
 }
 
 func (r *graphExecutionResolver) Logs(ctx context.Context, obj *gql.GraphExecution, first *int, after *string) (*gql.ExecutionLogConnection, error) {
@@ -354,17 +390,6 @@ func toExecutionLog(l db.ExecutionLog) *gql.ExecutionLog {
 		// The seed's get_formatted_message.
 		FormattedMessage: fmt.Sprintf("[%s] %s %s %s", l.LoggedAt.UTC().Format("2006-01-02 15:04:05"), l.Level, scope, l.Message),
 	}
-}
-
-func (r *nodeExecutionResolver) Node(ctx context.Context, obj *gql.NodeExecution) (*gql.Node, error) {
-	if obj.GraphID == "" {
-		return nil, nil
-	}
-	n, err := r.graphNode(ctx, obj.GraphID, obj.GraphVersion, obj.NodeID)
-	if err != nil {
-		return nil, nilIfNotFound(err)
-	}
-	return n, nil
 }
 
 // runContext checks what the caller chose for a run's UserContext. What is

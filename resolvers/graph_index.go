@@ -7,15 +7,23 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/agentgraph/agentgraph/blocks"
+	gql "github.com/agentgraph/agentgraph/graph/model"
+	"github.com/agentgraph/agentgraph/internal/gqlscalar"
+	"github.com/agentgraph/agentgraph/internal/graphcheck"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
-// graphIndex answers per-node questions about one graph version in O(1):
-// without it, resolving each link's ends or each node's linked pins would
-// scan the whole graph once per node.
+// graphIndex is one graph version as the API shows it, made once per
+// request from one read of its nodes and its links: every node and link mapped
+// once, with everything their fields show filled in (a node's block,
+// output schema and required inputs; a link's ends), and the nodes by id.
+// The graph's node list, its links' ends and its node executions' nodes
+// all hand out these same values: a request that shows a node many times
+// maps it once, and no node is looked for by scanning the graph.
 type graphIndex struct {
-	nodes  map[uuid.UUID]*model.Node
-	linked map[uuid.UUID][]string // sink node → base names of its linked pins
+	nodes []*gql.Node
+	links []*gql.Link
+	byID  map[string]*gql.Node
 }
 
 // indexes caches one graphIndex per graph version for a request.
@@ -43,6 +51,9 @@ func (r *Resolver) graphIndex(ctx context.Context, k model.GraphKey) (*graphInde
 	}
 	l.indexes.mu.Unlock()
 	e.once.Do(func() {
+		// Two statements sent together, each cheap for Postgres: one that
+		// returned the links with their sink nodes (as arrays) cost it far
+		// more than both.
 		nodesThunk, linksThunk := l.nodesByGraph.LoadThunk(ctx, k), l.linksByGraph.LoadThunk(ctx, k)
 		nodes, err := nodesThunk()
 		if err != nil {
@@ -54,14 +65,43 @@ func (r *Resolver) graphIndex(ctx context.Context, k model.GraphKey) (*graphInde
 			e.err = err
 			return
 		}
-		idx := &graphIndex{nodes: make(map[uuid.UUID]*model.Node, len(nodes)), linked: map[uuid.UUID][]string{}}
-		for i := range nodes {
-			idx.nodes[nodes[i].ID] = &nodes[i]
-		}
-		for _, ln := range links {
-			idx.linked[ln.SinkID] = append(idx.linked[ln.SinkID], blocks.BasePin(ln.SinkName))
-		}
-		e.idx = idx
+		e.idx = r.newGraphIndex(k, nodes, links)
 	})
 	return e.idx, e.err
+}
+
+func (r *Resolver) newGraphIndex(k model.GraphKey, nodes []model.Node, links []model.Link) *graphIndex {
+	linked := make(map[uuid.UUID][]string, len(nodes))
+	for _, ln := range links {
+		linked[ln.SinkID] = append(linked[ln.SinkID], blocks.BasePin(ln.SinkName))
+	}
+	graphID := k.ID.String()
+	idx := &graphIndex{nodes: make([]*gql.Node, len(nodes)), links: make([]*gql.Link, len(links)),
+		byID: make(map[string]*gql.Node, len(nodes))}
+	byUUID := make(map[uuid.UUID]*gql.Node, len(nodes))
+	for i := range nodes {
+		n := &nodes[i]
+		out := r.toNode(n, graphID)
+		out.RequiredInputs = graphcheck.RequiredInputs(r.Registry, out.BlockID, n.InputDefault, linked[n.ID])
+		idx.nodes[i], idx.byID[out.ID], byUUID[n.ID] = out, out, out
+	}
+	for i := range links {
+		ln := &links[i]
+		src, sink := byUUID[ln.SourceID], byUUID[ln.SinkID]
+		idx.links[i] = &gql.Link{ID: ln.ID.String(), SourceID: src.ID, SinkID: sink.ID, Source: src, Sink: sink,
+			SourceName: ln.SourceName, SinkName: ln.SinkName, IsStatic: ln.IsStatic, GraphID: graphID, GraphVersion: k.Version}
+	}
+	return idx
+}
+
+// toNode maps a node with its block and output schema (the block's, shared
+// by all its nodes) but not its required inputs, which depend on the links
+// into it. graphID is n.GraphID as a string, made once per graph.
+func (r *Resolver) toNode(n *model.Node, graphID string) *gql.Node {
+	v := r.blockView(n.BlockID.String())
+	return &gql.Node{
+		ID: n.ID.String(), Key: n.Key, BlockID: v.id, Block: v.block, OutputSchema: v.outputSchema, Label: n.Label,
+		InputDefault: gqlscalar.JSON(n.InputDefault), Metadata: gqlscalar.JSON(n.Metadata),
+		Position: &gql.Position{X: n.X, Y: n.Y}, GraphID: graphID, GraphVersion: n.GraphVersion,
+	}
 }

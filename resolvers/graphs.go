@@ -170,9 +170,6 @@ func (r *Resolver) primed(ctx context.Context, g *model.FullGraph) *gql.Graph {
 	l := r.loaders(ctx)
 	l.nodesByGraph.Prime(g.Key(), g.Nodes)
 	l.linksByGraph.Prime(g.Key(), g.Links)
-	for _, n := range g.Nodes {
-		l.nodes.Prime(n.ID, n)
-	}
 	return toGraph(&g.Graph)
 }
 

@@ -84,13 +84,16 @@ func (s *streamStore) ExecutionOutputs(ctx context.Context, id uuid.UUID) (model
 // bundle is one test's running API: a real HTTP server on the package's
 // database and Redis, with engine workers.
 type bundle struct {
-	t      testing.TB
-	url    string
-	store  *db.Store
-	stmts  *counter
-	reads  *streamStore // the live streams' store
-	jwt    auth.JWTConfig
-	logger *slog.Logger
+	t   testing.TB
+	url string
+	// gqlgenURL is the same API with every list rendered by gqlgen
+	// (server.Options.GqlgenLists), to compare renderings with.
+	gqlgenURL string
+	store     *db.Store
+	stmts     *counter
+	reads     *streamStore // the live streams' store
+	jwt       auth.JWTConfig
+	logger    *slog.Logger
 }
 
 var (
@@ -178,7 +181,11 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *bundle {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	res.PublicURL = srv.URL
-	return &bundle{t: t, url: srv.URL + "/graphql", store: store, stmts: stmts, reads: reads, jwt: jwt, logger: logger}
+	gqlgenOnly := httptest.NewServer(server.NewHandler(server.Options{Resolver: res, Auth: &auth.Authenticator{Store: store, JWT: jwt},
+		Logger: logger, GqlgenLists: true}))
+	t.Cleanup(gqlgenOnly.Close)
+	return &bundle{t: t, url: srv.URL + "/graphql", gqlgenURL: gqlgenOnly.URL + "/graphql", store: store, stmts: stmts, reads: reads,
+		jwt: jwt, logger: logger}
 }
 
 // user creates a user with credits and returns it with an API key.
@@ -218,8 +225,18 @@ func (r *response) code() string {
 // do sends one GraphQL request.
 func (b *bundle) do(token, query string, vars map[string]any) *response {
 	b.t.Helper()
+	raw, status := b.raw(b.url, token, query, vars)
+	var out response
+	require.NoErrorf(b.t, json.Unmarshal(raw, &out), "body: %s", raw)
+	out.Status = status
+	return &out
+}
+
+// raw sends one GraphQL request to url and returns the answer's bytes.
+func (b *bundle) raw(url, token, query string, vars map[string]any) ([]byte, int) {
+	b.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, b.url, bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	if token != "" {
@@ -228,11 +245,9 @@ func (b *bundle) do(token, query string, vars map[string]any) *response {
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(b.t, err)
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out response
-	require.NoErrorf(b.t, json.Unmarshal(raw, &out), "body: %s", raw)
-	out.Status = resp.StatusCode
-	return &out
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(b.t, err)
+	return raw, resp.StatusCode
 }
 
 // ok sends a request that must succeed and decodes field into v.

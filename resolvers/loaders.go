@@ -19,12 +19,13 @@ type Loaders struct {
 	linksByGraph   *dataloadgen.Loader[model.GraphKey, []model.Link]
 	versions       *dataloadgen.Loader[uuid.UUID, []*model.Graph]
 	users          *dataloadgen.Loader[uuid.UUID, *model.User]
-	nodes          *dataloadgen.Loader[uuid.UUID, model.Node]
 	nodeExecutions *dataloadgen.Loader[uuid.UUID, []model.NodeExecution]
-	webhooks       *dataloadgen.Loader[uuid.UUID, []model.Webhook]
-	scheduleRuns   *dataloadgen.Loader[scheduleRunsKey, []*model.GraphExecution]
-	indexes        indexes
-	nodePages      nodePages
+	// nodeExecutionsWithoutValues serves lists that show no inputs and outputs.
+	nodeExecutionsWithoutValues *dataloadgen.Loader[uuid.UUID, []model.NodeExecution]
+	webhooks                    *dataloadgen.Loader[uuid.UUID, []model.Webhook]
+	scheduleRuns                *dataloadgen.Loader[scheduleRunsKey, []*model.GraphExecution]
+	indexes                     indexes
+	nodePages                   nodePages
 }
 
 // batchWait is how long a loader gathers keys before it queries.
@@ -51,16 +52,11 @@ func NewLoaders(store *db.Store) *Loaders {
 			}
 			return m, err
 		}, opt),
-		nodes: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]model.Node, error) {
-			ns, err := store.NodesByIDs(ctx, ids)
-			m := make(map[uuid.UUID]model.Node, len(ns))
-			for _, n := range ns {
-				m[n.ID] = n
-			}
-			return m, err
-		}, opt),
 		nodeExecutions: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.NodeExecution, error) {
 			return store.NodeExecutionsByExecutions(ctx, ids)
+		}), opt),
+		nodeExecutionsWithoutValues: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.NodeExecution, error) {
+			return store.NodeExecutionsWithoutValues(ctx, ids)
 		}), opt),
 		webhooks: dataloadgen.NewLoader(filled(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.Webhook, error) {
 			return store.WebhooksByGraphs(ctx, ids)

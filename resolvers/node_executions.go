@@ -102,7 +102,7 @@ func (r *nodeResolver) Executions(ctx context.Context, obj *gql.Node, first *int
 	for i := range page {
 		ne := toNodeExecution(&page[i])
 		// Node executions of one node belong to its graph version.
-		ne.GraphID, ne.GraphVersion = obj.GraphID, obj.GraphVersion
+		ne.GraphID, ne.GraphVersion, ne.Node = obj.GraphID, obj.GraphVersion, obj
 		conn.Edges[i] = &gql.NodeExecutionEdge{Cursor: cursor(page[i]).Encode(), Node: ne}
 	}
 	return conn, nil

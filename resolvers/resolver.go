@@ -5,6 +5,7 @@ package resolvers
 
 import (
 	"log/slog"
+	"sync"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/graph"
@@ -35,6 +36,8 @@ type Resolver struct {
 	// PublicURL is where webhook URLs point (config PUBLIC_URL).
 	PublicURL string
 	Logger    *slog.Logger
+
+	blockViews sync.Map // block id → *blockView (blockview.go)
 }
 
 // Query returns the query resolver.
@@ -58,14 +61,8 @@ func (r *Resolver) Graph() graph.GraphResolver { return &graphResolver{r} }
 // GraphExecution returns the GraphExecution field resolver.
 func (r *Resolver) GraphExecution() graph.GraphExecutionResolver { return &graphExecutionResolver{r} }
 
-// Link returns the Link field resolver.
-func (r *Resolver) Link() graph.LinkResolver { return &linkResolver{r} }
-
 // Node returns the Node field resolver.
 func (r *Resolver) Node() graph.NodeResolver { return &nodeResolver{r} }
-
-// NodeExecution returns the NodeExecution field resolver.
-func (r *Resolver) NodeExecution() graph.NodeExecutionResolver { return &nodeExecutionResolver{r} }
 
 // Schedule returns the Schedule field resolver.
 func (r *Resolver) Schedule() graph.ScheduleResolver { return &scheduleResolver{r} }
@@ -84,9 +81,7 @@ type (
 	executionEventResolver struct{ *Resolver }
 	graphResolver          struct{ *Resolver }
 	graphExecutionResolver struct{ *Resolver }
-	linkResolver           struct{ *Resolver }
 	nodeResolver           struct{ *Resolver }
-	nodeExecutionResolver  struct{ *Resolver }
 	scheduleResolver       struct{ *Resolver }
 	userResolver           struct{ *Resolver }
 	userCreditResolver     struct{ *Resolver }

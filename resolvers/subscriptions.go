@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	gql "github.com/agentgraph/agentgraph/graph/model"
@@ -105,10 +106,17 @@ func strPtr(s string) *string {
 // Node is the event's node, from the graph version's nodes that the live
 // streams read once per process: showing it costs no read per event, nor
 // per subscriber. It is resolved while the event is rendered, on the
-// transport's delivery path, never on the hub's callback.
+// transport's delivery path, never on the hub's callback. That read has no
+// links, so a selection of the node's required inputs (which depend on
+// them) is answered from the operation's own index of the version instead:
+// one read per operation, as for any node.
 func (r *executionEventResolver) Node(ctx context.Context, obj *gql.ExecutionEvent) (*gql.Node, error) {
 	if obj.NodeID == nil {
 		return nil, nil
+	}
+	if selects(ctx, "Node", "requiredInputs") {
+		n, err := r.graphNode(ctx, obj.GraphID, obj.GraphVersion, *obj.NodeID)
+		return n, nilIfNotFound(err)
 	}
 	gid, err := uuid.Parse(obj.GraphID)
 	if err != nil {
@@ -122,7 +130,24 @@ func (r *executionEventResolver) Node(ctx context.Context, obj *gql.ExecutionEve
 	if err != nil {
 		return nil, nilIfNotFound(err)
 	}
-	return toNode(n), nil
+	return r.toNode(n, n.GraphID.String()), nil
+}
+
+// selects reports whether the field being resolved selects child on its
+// value, an object of type typ (fragments and @skip/@include followed).
+func selects(ctx context.Context, typ, child string) bool {
+	return selection(ctx, typ)[child]
+}
+
+// selection is the names of the fields the field being resolved selects on
+// its value, an object (or list of objects) of type typ.
+func selection(ctx context.Context, typ string) map[string]bool {
+	fields := graphql.CollectFieldsCtx(ctx, []string{typ})
+	out := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		out[f.Name] = true
+	}
+	return out
 }
 
 // Outputs are a SNAPSHOT's own; the event that ends the run reads them once

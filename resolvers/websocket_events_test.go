@@ -47,9 +47,10 @@ func TestExecutionEventsShowTheirNodeAndTheEndItsOutputs(t *testing.T) {
 	type node struct {
 		ID, Key, Label string
 		Block          block
+		RequiredInputs []string
 	}
 	var stored struct{ Nodes []node }
-	b.ok(tok, `query($id: ID!) { graph(id: $id) { nodes { id key label block { id name } } } }`,
+	b.ok(tok, `query($id: ID!) { graph(id: $id) { nodes { id key label block { id name } requiredInputs } } }`,
 		map[string]any{"id": g.ID}, "graph", &stored)
 	byID := map[string]node{}
 	for _, n := range stored.Nodes {
@@ -60,7 +61,9 @@ func TestExecutionEventsShowTheirNodeAndTheEndItsOutputs(t *testing.T) {
 	c := dialWS(t, b, tok)
 	subs := map[string]string{
 		"a": `subscription($id: ID!) { executionEvents(executionId: $id) { seq kind status nodeId outputs node { id key label block { id name } } } }`,
-		"b": `subscription($id: ID!) { executionEvents(executionId: $id) { kind seq nodeId status node { key block { name id } label id } outputs } }`,
+		// b also shows the nodes' required inputs, which depend on the links
+		// into them: those come from the operation's own read of the graph.
+		"b": `subscription($id: ID!) { executionEvents(executionId: $id) { kind seq nodeId status node { key block { name id } label id requiredInputs } outputs } }`,
 	}
 	for id, q := range subs {
 		c.send(map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{"query": q, "variables": map[string]any{"id": ex.ID}}})
@@ -107,6 +110,9 @@ func TestExecutionEventsShowTheirNodeAndTheEndItsOutputs(t *testing.T) {
 			require.NotNil(t, ev.NodeID, "%s", raw)
 			require.NotNil(t, ev.Node, "a node event shows its node: %s", raw)
 			want := byID[*ev.NodeID]
+			if id == "a" {
+				want.RequiredInputs = nil // not selected
+			}
 			require.Equal(t, want, *ev.Node, "the node as the graph holds it")
 			require.Equal(t, "null", string(ev.Outputs), "only the end carries the outputs: %s", raw)
 			nodeEvents[id]++

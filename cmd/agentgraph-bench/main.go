@@ -4,7 +4,8 @@
 // per subscription against an `agentgraph serve` it launches, `webhooks`
 // and `schedules` the triggers against agentgraph processes they launch,
 // `ai` the AI blocks' figures against a provider stub, `api` runs submitted
-// and followed through the API against the in-process engine.
+// and followed through the API against the in-process engine, `editor` the
+// visual editor's one request against Postgres building the same JSON alone.
 package main
 
 import (
@@ -32,6 +33,9 @@ Usage:
   agentgraph-bench api [flags]      runs through the API (issue 11): 20 clients submit 22-node runs with executeGraph
                                     and follow each to its end over a subscription, against a launched serve with
                                     workers; then the in-process engine's figures and the ratio
+  agentgraph-bench editor [flags]   the editor's one request (issue 11) on a 500-node graph built through the API, at
+                                    10 concurrent clients, against Postgres building the same JSON in one statement
+                                    (pgbench): the ratio, server CPU and SQL statements per request
 
 They use DATABASE_URL, REDIS_URL and REDIS_PREFIX, like agentgraph; BENCHMARKS.md lists their flags.
 `
@@ -60,6 +64,8 @@ func main() {
 		err = benchAICmd(ctx, logger, args)
 	case "api":
 		err = benchAPICmd(ctx, logger, args)
+	case "editor":
+		err = benchEditorCmd(ctx, logger, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -82,6 +82,22 @@ func (s *Store) NodeExecutionsByExecutions(ctx context.Context, ids []uuid.UUID)
 	return out, nil
 }
 
+// NodeExecutionsWithoutValues is NodeExecutionsByExecutions without the
+// inputs and outputs (left empty), for lists that do not show them.
+func (s *Store) NodeExecutionsWithoutValues(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]model.NodeExecution, error) {
+	rows, err := s.q.NodeExecutionListByExecutionsWithoutValues(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID][]model.NodeExecution, len(ids))
+	for _, r := range rows {
+		out[r.GraphExecutionID] = append(out[r.GraphExecutionID], nodeExecutionFromRow(dbsqlc.NodeExecution{ID: r.ID,
+			GraphExecutionID: r.GraphExecutionID, NodeID: r.NodeID, Status: r.Status, CreatedAt: r.CreatedAt,
+			StartedAt: r.StartedAt, EndedAt: r.EndedAt, ErrorMessage: r.ErrorMessage, Stats: r.Stats}))
+	}
+	return out, nil
+}
+
 // ExecutionSetShared shares (with a fresh unguessable token) or unshares
 // (dropping the token, so old links stop working) one of the user's runs.
 func (s *Store) ExecutionSetShared(ctx context.Context, userID, id uuid.UUID, shared bool) (*model.GraphExecution, error) {
@@ -176,6 +192,6 @@ func nodeExecutionFromRow(r dbsqlc.NodeExecution) model.NodeExecution {
 		Inputs: r.Inputs, Outputs: r.Outputs, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt,
 		EndedAt: r.EndedAt, ErrorMessage: r.ErrorMessage,
 	}
-	_ = json.Unmarshal(r.Stats, &n.Stats)
+	decodeNodeStats(r.Stats, &n.Stats)
 	return n
 }

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -120,6 +121,13 @@ func TestExecutionApplyBatch(t *testing.T) {
 	byRun, err := s.NodeExecutionsByExecutions(ctx, []uuid.UUID{ex.ID})
 	require.NoError(t, err)
 	require.Equal(t, nodes, byRun[ex.ID])
+	lean, err := s.NodeExecutionsWithoutValues(ctx, []uuid.UUID{ex.ID})
+	require.NoError(t, err)
+	withoutValues := slices.Clone(nodes)
+	for i := range withoutValues {
+		withoutValues[i].Inputs, withoutValues[i].Outputs = nil, nil
+	}
+	require.Equal(t, withoutValues, lean[ex.ID], "the same but for the inputs and outputs")
 	waiting, err := s.ExecutionPendingInputs(ctx, ex.ID)
 	require.NoError(t, err)
 	require.Len(t, waiting, 1)

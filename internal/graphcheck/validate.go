@@ -4,6 +4,7 @@
 package graphcheck
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -168,11 +169,22 @@ func (v *validator) checkInputs() {
 }
 
 // RequiredInputs lists a stored node's required pins that neither its
-// defaults nor a link into it provide (the seed's get_required_inputs).
-func RequiredInputs(reg *blocks.Registry, blockID string, defaults map[string]any, linkedPins []string) []string {
+// defaults (a JSON object) nor a link into it provide (the seed's
+// get_required_inputs). The defaults are only decoded when a required pin
+// has no link: in most graphs few nodes need them.
+func RequiredInputs(reg *blocks.Registry, blockID string, defaults json.RawMessage, linkedPins []string) []string {
 	out := []string{}
+	var given map[string]json.RawMessage
 	for _, pin := range reg.RequiredInputs(blockID) {
-		if _, ok := defaults[pin]; ok || slices.Contains(linkedPins, pin) {
+		if slices.Contains(linkedPins, pin) {
+			continue
+		}
+		if given == nil {
+			if json.Unmarshal(defaults, &given) != nil || given == nil {
+				given = map[string]json.RawMessage{} // not an object: no defaults
+			}
+		}
+		if _, ok := given[pin]; ok {
 			continue
 		}
 		out = append(out, pin)

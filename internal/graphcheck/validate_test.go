@@ -203,3 +203,20 @@ func TestLongChainHasNoStackProblem(t *testing.T) {
 func key(i int) string {
 	return "n" + string(rune('a'+i%26)) + string(rune('a'+(i/26)%26)) + string(rune('a'+(i/676)%26))
 }
+
+// TestRequiredInputs: a stored node's required pins that neither a default
+// nor a link provides; defaults that are not a JSON object give none.
+func TestRequiredInputs(t *testing.T) {
+	t.Parallel()
+	reg := blocks.Builtin()
+	calc, _ := reg.ByName("CalculatorBlock")
+	id := calc.Info().ID
+	required := reg.RequiredInputs(id)
+	require.NotEmpty(t, required)
+	require.Equal(t, required, RequiredInputs(reg, id, json.RawMessage(`{}`), nil))
+	require.Equal(t, required, RequiredInputs(reg, id, json.RawMessage(`[1]`), nil), "not an object: no defaults")
+	require.Equal(t, required[1:], RequiredInputs(reg, id, json.RawMessage(`{"`+required[0]+`": 1}`), nil))
+	require.Equal(t, required[:len(required)-1], RequiredInputs(reg, id, json.RawMessage(`{}`), []string{required[len(required)-1]}))
+	require.Equal(t, []string{}, RequiredInputs(reg, id, json.RawMessage(`{"`+required[0]+`": 1}`), required[1:]))
+	require.Equal(t, []string{}, RequiredInputs(reg, "no such block", json.RawMessage(`{}`), nil))
+}

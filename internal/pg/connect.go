@@ -29,6 +29,10 @@ func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 		cfg.MaxConns = maxConns
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		registerTypes(c.TypeMap())
+		return nil
+	}
 	if err := EnsureDatabase(ctx, cfg.ConnConfig); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -67,9 +68,10 @@ func graphqlHTTP(next http.Handler) http.Handler {
 		}
 		// gqlgen picks its content type from Accept; hand it the one chosen here.
 		r.Header.Set("Accept", media)
-		rec := &recorder{header: w.Header()}
+		rec := &recorder{header: w.Header(), body: recorderBuffers.Get().(*bytes.Buffer)}
 		next.ServeHTTP(rec, r)
 		rec.finish(w, r, media)
+		rec.release()
 	})
 }
 
@@ -250,7 +252,21 @@ func pickOperation(doc *ast.QueryDocument, name string) *ast.OperationDefinition
 type recorder struct {
 	header http.Header
 	status int
-	body   bytes.Buffer
+	body   *bytes.Buffer
+}
+
+// recorderBuffers recycles the recorders' buffers: the answer passes
+// through one on every request, and a large one would otherwise allocate
+// its size again (twice over, as the buffer grows) each time.
+var recorderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// release hands the buffer back once the answer is written.
+func (c *recorder) release() {
+	if c.body.Cap() <= maxPooledBuffer {
+		c.body.Reset()
+		recorderBuffers.Put(c.body)
+	}
+	c.body = nil
 }
 
 func (c *recorder) Header() http.Header         { return c.header }

@@ -58,6 +58,9 @@ type Options struct {
 	// Tracer, if set, gives every GraphQL operation a span (tracing.go);
 	// nil: none.
 	Tracer trace.Tracer
+	// GqlgenLists leaves every list to gqlgen (plainlists.go): for tests
+	// that compare the two renderings.
+	GqlgenLists bool
 }
 
 // NewGraphQL builds the gqlgen handler with explicit transports and
@@ -88,7 +91,7 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	srv.AddTransport(ws)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	validated := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(validated)
 	srv.SetParserTokenLimit(MaxParserTokens)
@@ -103,6 +106,9 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{max: MaxDepth})
 	srv.Use(authorized)
+	if !o.GqlgenLists {
+		srv.Use(plainLists{})
+	}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(resolvers.WithLoaders(ctx, o.Resolver.Store))
 	})

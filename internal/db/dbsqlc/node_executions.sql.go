@@ -167,6 +167,57 @@ func (q *Queries) NodeExecutionListByExecutions(ctx context.Context, db DBTX, id
 	return items, nil
 }
 
+const nodeExecutionListByExecutionsWithoutValues = `-- name: NodeExecutionListByExecutionsWithoutValues :many
+SELECT id, graph_execution_id, node_id, status, created_at, started_at, ended_at, error_message, stats
+FROM node_executions
+WHERE graph_execution_id = ANY($1::uuid[])
+ORDER BY graph_execution_id, created_at, id
+`
+
+type NodeExecutionListByExecutionsWithoutValuesRow struct {
+	ID               uuid.UUID
+	GraphExecutionID uuid.UUID
+	NodeID           uuid.UUID
+	Status           ExecutionStatus
+	CreatedAt        time.Time
+	StartedAt        *time.Time
+	EndedAt          *time.Time
+	ErrorMessage     *string
+	Stats            json.RawMessage
+}
+
+// NodeExecutionListByExecutions without the inputs and outputs, for lists
+// that do not show them (the editor's): a run's values may be large.
+func (q *Queries) NodeExecutionListByExecutionsWithoutValues(ctx context.Context, db DBTX, ids []uuid.UUID) ([]NodeExecutionListByExecutionsWithoutValuesRow, error) {
+	rows, err := db.Query(ctx, nodeExecutionListByExecutionsWithoutValues, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []NodeExecutionListByExecutionsWithoutValuesRow{}
+	for rows.Next() {
+		var i NodeExecutionListByExecutionsWithoutValuesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.GraphExecutionID,
+			&i.NodeID,
+			&i.Status,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.EndedAt,
+			&i.ErrorMessage,
+			&i.Stats,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const nodeExecutionPageByNodes = `-- name: NodeExecutionPageByNodes :many
 SELECT p.id, p.graph_execution_id, p.node_id, p.status, p.inputs, p.outputs, p.created_at, p.started_at,
        p.ended_at, p.error_message, p.stats

@@ -56,12 +56,15 @@ async function dragPin(fromKey, fromPin, toKey, toPin) {
 async function connect(fromKey, fromPin, toKey, toPin) {
   const link = page.getByTestId(`rf__edge-${fromKey}:${fromPin}->${toKey}:${toPin}`);
   await dragPin(fromKey, fromPin, toKey, toPin);
+  // 'attached', not visible: a link between two pins at the same height is
+  // a horizontal line, whose box has no height, which Playwright counts as
+  // hidden.
   try {
-    await link.waitFor({ timeout: 3000 });
+    await link.waitFor({ state: 'attached', timeout: 3000 });
   } catch {
     await viewSettled();
     await dragPin(fromKey, fromPin, toKey, toPin);
-    await link.waitFor();
+    await link.waitFor({ state: 'attached' });
   }
 }
 
@@ -513,8 +516,8 @@ test('Share gives a link that opens the run read-only, signed out, with its link
   await p.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
   const statuses = await p.locator('[data-node-key]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
   assert.deepEqual(statuses.sort(), ['COMPLETED', 'COMPLETED', 'COMPLETED']);
-  await p.getByTestId('rf__edge-agent_input:result->calculator:a').waitFor();
-  await p.getByTestId('rf__edge-calculator:result->agent_output:value').waitFor();
+  await p.getByTestId('rf__edge-agent_input:result->calculator:a').waitFor({ state: 'attached' });
+  await p.getByTestId('rf__edge-calculator:result->agent_output:value').waitFor({ state: 'attached' });
   assert.equal(await p.locator('.react-flow__edge').count(), 2, 'the run is drawn with its links');
   assert.match(await p.locator('[data-output="agent_output"]').innerText(), /42/);
   assert.equal(await p.locator('#api-key').count(), 0, 'no sign-in needed');

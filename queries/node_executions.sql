@@ -33,8 +33,9 @@ FROM jsonb_to_recordset(@rows::jsonb) AS v(id uuid, prev_status execution_status
     outputs jsonb, started_at timestamptz, ended_at timestamptz, error_message text, stats jsonb)
 WHERE ne.id = v.id AND ne.status = v.prev_status;
 
--- name: NodeExecutionCharge :one
--- Charges one node execution: deducts the amount only if the balance covers
+-- name: NodeExecutionCharge :batchone
+-- Charges node executions (a batch: one round trip for a commit's charges, each
+-- seeing the balance the previous left): deducts the amount only if the balance covers
 -- it and the execution was not charged before, and records the ledger
 -- transaction (amount negative, balance_after the new balance). No row: not
 -- charged (insufficient balance, or already charged — see

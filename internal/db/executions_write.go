@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -266,6 +267,17 @@ func (s *Store) applyCredits(ctx context.Context, charges []Charge, refunds []Re
 	}
 	slices.SortStableFunc(ops, func(a, b op) int { return strings.Compare(a.user, b.user) })
 	results := make([]ChargeResult, len(charges))
+	if len(refunds) == 0 {
+		// The usual commit: charges only, sent as one pipelined batch in
+		// user order (one round trip, not one per node: the commit holds
+		// its users' balance rows until it ends, so every round trip
+		// inside it is time no other commit of theirs can run).
+		idx := make([]int, len(ops))
+		for k, o := range ops {
+			idx[k] = o.i
+		}
+		return results, s.charge(ctx, charges, idx, results)
+	}
 	for _, o := range ops {
 		if o.refund {
 			r := refunds[o.i]
@@ -283,24 +295,47 @@ func (s *Store) applyCredits(ctx context.Context, charges []Charge, refunds []Re
 			}
 			continue
 		}
-		c := charges[o.i]
-		row, err := s.q.NodeExecutionCharge(ctx, s.db, dbsqlc.NodeExecutionChargeParams{
-			UserID: c.UserID, Description: c.Description, ReferenceID: c.ReferenceID, Amount: c.Amount,
-			GraphExecutionID: nullUUID(c.GraphExecutionID), GraphID: nullUUID(c.GraphID), BlockID: nullUUID(c.BlockID)})
-		if err == nil {
-			results[o.i] = ChargeResult{Paid: true, BalanceAfter: row.BalanceAfter}
-			continue
-		}
-		if err != pgx.ErrNoRows {
-			return nil, fmt.Errorf("charge %s: %w", c.ReferenceID, err)
-		}
-		already, err := s.q.NodeExecutionCharged(ctx, s.db, c.ReferenceID)
-		if err != nil {
+		if err := s.charge(ctx, charges, []int{o.i}, results); err != nil {
 			return nil, err
 		}
-		results[o.i] = ChargeResult{Paid: already}
 	}
 	return results, nil
+}
+
+// charge applies charges[idx...] in that order in one round trip and sets
+// their results; one not charged was refused (the balance did not cover
+// it) or charged before (a commit retried), which a read tells apart.
+func (s *Store) charge(ctx context.Context, charges []Charge, idx []int, results []ChargeResult) error {
+	params := make([]dbsqlc.NodeExecutionChargeParams, len(idx))
+	for k, i := range idx {
+		c := charges[i]
+		params[k] = dbsqlc.NodeExecutionChargeParams{
+			UserID: c.UserID, Description: c.Description, ReferenceID: c.ReferenceID, Amount: c.Amount,
+			GraphExecutionID: nullUUID(c.GraphExecutionID), GraphID: nullUUID(c.GraphID), BlockID: nullUUID(c.BlockID)}
+	}
+	var failed error
+	var unpaid []int
+	s.q.NodeExecutionCharge(ctx, s.db, params).QueryRow(func(k int, row dbsqlc.NodeExecutionChargeRow, err error) {
+		switch {
+		case err == nil:
+			results[idx[k]] = ChargeResult{Paid: true, BalanceAfter: row.BalanceAfter}
+		case errors.Is(err, pgx.ErrNoRows):
+			unpaid = append(unpaid, idx[k])
+		case failed == nil:
+			failed = fmt.Errorf("charge %s: %w", charges[idx[k]].ReferenceID, err)
+		}
+	})
+	if failed != nil {
+		return failed
+	}
+	for _, i := range unpaid {
+		already, err := s.q.NodeExecutionCharged(ctx, s.db, charges[i].ReferenceID)
+		if err != nil {
+			return err
+		}
+		results[i] = ChargeResult{Paid: already}
+	}
+	return nil
 }
 
 // UserBalance returns a user's credit balance (0 when none was ever set).

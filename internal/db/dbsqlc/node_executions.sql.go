@@ -47,56 +47,6 @@ func (q *Queries) NodeExecutionCancelOpen(ctx context.Context, db DBTX, id uuid.
 	return items, nil
 }
 
-const nodeExecutionCharge = `-- name: NodeExecutionCharge :one
-WITH d AS (
-    UPDATE user_credits SET balance = balance - $2::bigint, updated_at = now()
-    WHERE user_id = $1 AND balance >= $2::bigint
-      AND NOT EXISTS (SELECT 1 FROM credit_transactions t
-                      WHERE t.reference_id = $4::text AND t.transaction_type = 'EXECUTION_COST')
-    RETURNING balance
-)
-INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after,
-                                 graph_execution_id, graph_id, block_id)
-SELECT $1, 0 - $2::bigint, 'EXECUTION_COST', $3::text, $4::text, d.balance,
-       $5::uuid, $6::uuid, $7::uuid FROM d
-RETURNING id, balance_after
-`
-
-type NodeExecutionChargeParams struct {
-	UserID           uuid.UUID
-	Amount           int64
-	Description      string
-	ReferenceID      string
-	GraphExecutionID uuid.NullUUID
-	GraphID          uuid.NullUUID
-	BlockID          uuid.NullUUID
-}
-
-type NodeExecutionChargeRow struct {
-	ID           uuid.UUID
-	BalanceAfter int64
-}
-
-// Charges one node execution: deducts the amount only if the balance covers
-// it and the execution was not charged before, and records the ledger
-// transaction (amount negative, balance_after the new balance). No row: not
-// charged (insufficient balance, or already charged — see
-// NodeExecutionCharged).
-func (q *Queries) NodeExecutionCharge(ctx context.Context, db DBTX, arg NodeExecutionChargeParams) (NodeExecutionChargeRow, error) {
-	row := db.QueryRow(ctx, nodeExecutionCharge,
-		arg.UserID,
-		arg.Amount,
-		arg.Description,
-		arg.ReferenceID,
-		arg.GraphExecutionID,
-		arg.GraphID,
-		arg.BlockID,
-	)
-	var i NodeExecutionChargeRow
-	err := row.Scan(&i.ID, &i.BalanceAfter)
-	return i, err
-}
-
 const nodeExecutionCharged = `-- name: NodeExecutionCharged :one
 SELECT EXISTS (SELECT 1 FROM credit_transactions
                WHERE reference_id = $1::text AND transaction_type = 'EXECUTION_COST')::boolean

@@ -243,12 +243,20 @@ func (r *render) json(j gqlscalar.JSON) bool {
 }
 
 func (r *render) strings(l []string) bool {
+	return each(r, l, r.str)
+}
+
+// each writes items as a list, each item by one; false (an item one cannot
+// write: a nil, a field it does not know) hands the whole list to gqlgen.
+func each[T any](r *render, items []T, one func(T) bool) bool {
 	r.buf = append(r.buf, '[')
-	for i, s := range l {
+	for i, it := range items {
 		if i > 0 {
 			r.buf = append(r.buf, ',')
 		}
-		r.str(s)
+		if !one(it) {
+			return false
+		}
 	}
 	r.buf = append(r.buf, ']')
 	return true
@@ -259,17 +267,7 @@ func nodeList(r *render, fields []graphql.CollectedField, v any) bool {
 	if !ok {
 		return false
 	}
-	r.buf = append(r.buf, '[')
-	for i, n := range nodes {
-		if i > 0 {
-			r.buf = append(r.buf, ',')
-		}
-		if n == nil || !r.node(fields, n) {
-			return false
-		}
-	}
-	r.buf = append(r.buf, ']')
-	return true
+	return each(r, nodes, func(n *gql.Node) bool { return n != nil && r.node(fields, n) })
 }
 
 func (r *render) node(fields []graphql.CollectedField, n *gql.Node) bool {
@@ -335,15 +333,10 @@ func (r *render) block(f graphql.CollectedField, b *gql.Block) bool {
 		case "description":
 			return r.str(b.Description)
 		case "categories":
-			r.buf = append(r.buf, '[')
-			for i, c := range b.Categories {
-				if i > 0 {
-					r.buf = append(r.buf, ',')
-				}
+			return each(r, b.Categories, func(c gql.BlockCategory) bool {
 				c.MarshalGQL(r)
-			}
-			r.buf = append(r.buf, ']')
-			return true
+				return true
+			})
 		case "blockType":
 			b.BlockType.MarshalGQL(r)
 			return true
@@ -372,15 +365,8 @@ func (r *render) block(f graphql.CollectedField, b *gql.Block) bool {
 
 func (r *render) costs(f graphql.CollectedField, costs []*gql.BlockCost) bool {
 	fields := r.collect(f.Selections, "BlockCost")
-	r.buf = append(r.buf, '[')
-	for i, c := range costs {
-		if i > 0 {
-			r.buf = append(r.buf, ',')
-		}
-		if c == nil {
-			return false
-		}
-		ok := r.object("BlockCost", fields, func(f graphql.CollectedField) bool {
+	return each(r, costs, func(c *gql.BlockCost) bool {
+		return c != nil && r.object("BlockCost", fields, func(f graphql.CollectedField) bool {
 			switch f.Name {
 			case "costType":
 				c.CostType.MarshalGQL(r)
@@ -396,12 +382,7 @@ func (r *render) costs(f graphql.CollectedField, costs []*gql.BlockCost) bool {
 			}
 			return false
 		})
-		if !ok {
-			return false
-		}
-	}
-	r.buf = append(r.buf, ']')
-	return true
+	})
 }
 
 func linkList(r *render, fields []graphql.CollectedField, v any) bool {
@@ -409,15 +390,8 @@ func linkList(r *render, fields []graphql.CollectedField, v any) bool {
 	if !ok {
 		return false
 	}
-	r.buf = append(r.buf, '[')
-	for i, l := range links {
-		if i > 0 {
-			r.buf = append(r.buf, ',')
-		}
-		if l == nil {
-			return false
-		}
-		ok := r.object("Link", fields, func(f graphql.CollectedField) bool {
+	return each(r, links, func(l *gql.Link) bool {
+		return l != nil && r.object("Link", fields, func(f graphql.CollectedField) bool {
 			switch f.Name {
 			case "id":
 				return r.id(l.ID)
@@ -438,12 +412,7 @@ func linkList(r *render, fields []graphql.CollectedField, v any) bool {
 			}
 			return false
 		})
-		if !ok {
-			return false
-		}
-	}
-	r.buf = append(r.buf, ']')
-	return true
+	})
 }
 
 func nodeExecutionList(r *render, fields []graphql.CollectedField, v any) bool {
@@ -451,15 +420,8 @@ func nodeExecutionList(r *render, fields []graphql.CollectedField, v any) bool {
 	if !ok {
 		return false
 	}
-	r.buf = append(r.buf, '[')
-	for i, ne := range list {
-		if i > 0 {
-			r.buf = append(r.buf, ',')
-		}
-		if ne == nil {
-			return false
-		}
-		ok := r.object("NodeExecution", fields, func(f graphql.CollectedField) bool {
+	return each(r, list, func(ne *gql.NodeExecution) bool {
+		return ne != nil && r.object("NodeExecution", fields, func(f graphql.CollectedField) bool {
 			switch f.Name {
 			case "id":
 				return r.id(ne.ID)
@@ -479,10 +441,5 @@ func nodeExecutionList(r *render, fields []graphql.CollectedField, v any) bool {
 			}
 			return false
 		})
-		if !ok {
-			return false
-		}
-	}
-	r.buf = append(r.buf, ']')
-	return true
+	})
 }

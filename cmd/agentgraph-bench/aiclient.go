@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,33 +27,7 @@ func newAIClient(base, key string) *aiClient {
 
 // execute starts a run of graph with inputs and returns its id.
 func (c *aiClient) execute(ctx context.Context, graphID string, inputs map[string]any) (string, error) {
-	body, _ := json.Marshal(map[string]any{
-		"query":     `mutation($g: ID!, $in: JSON) { executeGraph(graphId: $g, inputs: $in) { id } }`,
-		"variables": map[string]any{"g": graphID, "in": inputs}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Data struct {
-			ExecuteGraph struct{ ID string } `json:"executeGraph"`
-		} `json:"data"`
-		Errors []struct{ Message string } `json:"errors"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return "", fmt.Errorf("executeGraph: %s: %w", resp.Status, err)
-	}
-	if len(out.Errors) > 0 || out.Data.ExecuteGraph.ID == "" {
-		return "", fmt.Errorf("executeGraph: %+v", out.Errors)
-	}
-	return out.Data.ExecuteGraph.ID, nil
+	return executeGraphHTTP(ctx, c.http, c.base+"/graphql", c.key, graphID, inputs)
 }
 
 var aiDialer = websocket.Dialer{

@@ -18,7 +18,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
-// executeMutation submits a run of the bench's graph with its one input.
+// executeMutation submits a run of a graph with its inputs.
 const executeMutation = `mutation Run($g: ID!, $in: JSON) { executeGraph(graphId: $g, inputs: $in) { id } }`
 
 // followSubscription is what a client following a run to its result
@@ -94,33 +94,43 @@ func (c *apiClient) loop(ctx context.Context, deadline time.Time) *clientOut {
 
 // execute submits run number i and returns its id.
 func (c *apiClient) execute(ctx context.Context, i int) (uuid.UUID, error) {
-	body, _ := json.Marshal(map[string]any{"query": executeMutation,
-		"variables": map[string]any{"g": c.graphID, "in": map[string]any{"x": i}}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	id, err := executeGraphHTTP(ctx, c.http, c.url, c.key, c.graphID, map[string]any{"x": i})
 	if err != nil {
 		return uuid.Nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	resp, err := c.http.Do(req)
+	return uuid.Parse(id)
+}
+
+// executeGraphHTTP starts a run of graphID with inputs through POST url
+// (…/graphql) as the user of key, and returns the run's id. The api and ai
+// benches both submit this way.
+func executeGraphHTTP(ctx context.Context, hc *http.Client, url, key, graphID string, inputs map[string]any) (string, error) {
+	body, _ := json.Marshal(map[string]any{"query": executeMutation,
+		"variables": map[string]any{"g": graphID, "in": inputs}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return uuid.Nil, err
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return uuid.Nil, err
+		return "", err
 	}
 	var out struct {
 		Data *struct {
 			ExecuteGraph *struct{ ID string } `json:"executeGraph"`
 		} `json:"data"`
-		Errors []struct{ Message string } `json:"errors"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil || out.Data == nil || out.Data.ExecuteGraph == nil {
-		return uuid.Nil, fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(raw))
+		return "", fmt.Errorf("executeGraph: %s: %s", resp.Status, bytes.TrimSpace(raw))
 	}
-	return uuid.Parse(out.Data.ExecuteGraph.ID)
+	return out.Data.ExecuteGraph.ID, nil
 }
 
 // wsFrame is a server message; the payload is decoded by type.

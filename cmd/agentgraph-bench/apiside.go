@@ -164,7 +164,9 @@ func (a *apiSide) begin(ctx context.Context) error {
 func (a *apiSide) window(ctx context.Context, profile bool, res *apiResult) (float64, error) {
 	profiled := make(chan error, 1)
 	if profile && a.pprofAddr != "" {
-		go func() { profiled <- fetchProfile(ctx, a.pprofAddr, a.cfg.duration, a.cfg.serverProfile) }()
+		go func() {
+			profiled <- livebench.FetchCPUProfile(ctx, a.pprofAddr, int(a.cfg.duration/time.Second), a.cfg.serverProfile)
+		}()
 	} else {
 		profiled <- nil
 	}

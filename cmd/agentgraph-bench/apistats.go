@@ -2,13 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -61,35 +55,6 @@ func freeLoopbackAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
-}
-
-// fetchProfile writes a CPU profile of the process serving pprof on addr,
-// taken over d (whole seconds), to path.
-func fetchProfile(ctx context.Context, addr string, d time.Duration, path string) error {
-	secs := max(int(d/time.Second), 1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		"http://"+addr+"/debug/pprof/profile?seconds="+strconv.Itoa(secs), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // settledCommits is xactCommits once the statistics of what just ran have

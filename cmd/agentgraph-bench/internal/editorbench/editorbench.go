@@ -10,10 +10,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -167,7 +165,9 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		var prof chan error
 		if round == 0 && cfg.CPUProfile != "" {
 			prof = make(chan error, 1)
-			go func() { prof <- cpuProfile(ctx, pprofAddr, cfg.Duration, cfg.CPUProfile) }()
+			go func() {
+				prof <- livebench.FetchCPUProfile(ctx, pprofAddr, int(cfg.Duration/time.Second)-1, cfg.CPUProfile)
+			}()
 		}
 		l, err := loadEditor(ctx, c, srv, req, want, cfg.Clients, cfg.Duration)
 		if err != nil {
@@ -259,33 +259,6 @@ func answerOf(ctx context.Context, cfg Config, bin string, env map[string]string
 		return nil, err
 	}
 	return b.Bytes(), nil
-}
-
-// cpuProfile writes the server's CPU profile over most of d (net/http/pprof
-// on PPROF_ADDR) to file.
-func cpuProfile(ctx context.Context, addr string, d time.Duration, file string) error {
-	secs := max(int(d/time.Second)-1, 1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	f, err := os.Create(file)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // freeAddr is a loopback address nothing listens on now.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/cmd/agentgraph-bench/internal/livebench"
 	"github.com/agentgraph/agentgraph/internal/config"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
@@ -86,7 +87,7 @@ func benchAPICmd(ctx context.Context, logger *slog.Logger, args []string) error 
 	defer cleanup()
 	cfg.bin = bin
 	fmt.Printf("agentgraph-bench api — %d clients, %d-node runs, %d rounds of %s windows (load average %s)\n",
-		cfg.clients, cfg.nodes, cfg.rounds, cfg.duration, loadAverage())
+		cfg.clients, cfg.nodes, cfg.rounds, cfg.duration, livebench.LoadAverage())
 	res, eng, err := runAPIRounds(ctx, cfg)
 	if res != nil {
 		res.print()
@@ -144,7 +145,7 @@ func runAPIRounds(ctx context.Context, cfg apiConfig) (res *apiResult, eng *inPr
 		if err != nil {
 			return res, eng, err
 		}
-		line := fmt.Sprintf("round %d (load average %s): API %.0f", round, loadAverage(), w)
+		line := fmt.Sprintf("round %d (load average %s): API %.0f", round, livebench.LoadAverage(), w)
 		if local != nil {
 			c, l, err := local.window(ctx, eng)
 			if err != nil {

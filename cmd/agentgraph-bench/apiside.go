@@ -100,7 +100,7 @@ func startAPISide(ctx context.Context, cfg apiConfig) (a *apiSide, err error) {
 	env := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": cfg.base.RedisURL,
 		"REDIS_PREFIX": "agbench:" + livebench.RandomHex(6) + ":"}
 	if cfg.serverProfile != "" {
-		if a.pprofAddr, err = freeLoopbackAddr(); err != nil {
+		if a.pprofAddr, err = livebench.FreeLoopbackAddr(); err != nil {
 			return a, err
 		}
 		env["PPROF_ADDR"] = a.pprofAddr

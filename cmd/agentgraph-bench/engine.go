@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/cmd/agentgraph-bench/internal/livebench"
 	"github.com/agentgraph/agentgraph/engine"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/events"
@@ -121,7 +122,7 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	var figs figures
 	for rep := 1; rep <= *repeat; rep++ {
 		if *repeat > 1 {
-			fmt.Printf("— run %d of %d (load average %s)\n", rep, *repeat, loadAverage())
+			fmt.Printf("— run %d of %d (load average %s)\n", rep, *repeat, livebench.LoadAverage())
 		}
 		for _, sc := range throughput {
 			if *scenario != sc.name && *scenario != "all" {
@@ -309,20 +310,6 @@ func num(v float64) string {
 		return fmt.Sprintf("%.0f", v)
 	}
 	return fmt.Sprintf("%.1f", v)
-}
-
-// loadAverage is the machine's 1-, 5- and 15-minute load averages, as
-// /proc/loadavg has them ("?" when it cannot be read).
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 type bencher struct {

@@ -11,11 +11,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
-	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/agentgraph/agentgraph/cmd/agentgraph-bench/internal/livebench"
@@ -105,7 +102,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	env := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": cfg.RedisURL, "REDIS_PREFIX": "agbench:" + livebench.RandomHex(6) + ":"}
 	var pprofAddr string
 	if cfg.CPUProfile != "" {
-		if pprofAddr, err = freeAddr(); err != nil {
+		if pprofAddr, err = livebench.FreeLoopbackAddr(); err != nil {
 			return nil, err
 		}
 		env["PPROF_ADDR"] = pprofAddr
@@ -160,7 +157,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if _, err := loadEditor(ctx, c, srv, req, want, cfg.Clients, time.Second); err != nil {
 		return res, err
 	}
-	res.LoadAverage = loadAverage()
+	res.LoadAverage = livebench.LoadAverage()
 	for round := range cfg.Rounds {
 		var prof chan error
 		if round == 0 && cfg.CPUProfile != "" {
@@ -259,27 +256,4 @@ func answerOf(ctx context.Context, cfg Config, bin string, env map[string]string
 		return nil, err
 	}
 	return b.Bytes(), nil
-}
-
-// freeAddr is a loopback address nothing listens on now.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// loadAverage is the machine's 1, 5 and 15 minute load averages.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }

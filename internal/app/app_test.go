@@ -211,13 +211,16 @@ func TestHousekeepingWiring(t *testing.T) {
 	ctx := context.Background()
 	cfg := testConfig(t, 0)
 	cfg.MetricsInterval = 20 * time.Millisecond
+	// One fixed window: steps are counted from its start, so a sample stored
+	// while a poll is on its way cannot fall into a second step.
+	from := time.Now().Add(-time.Second)
 	a, err := app.New(ctx, cfg, quiet)
 	require.NoError(t, err)
 	t.Cleanup(a.Close)
 	require.NoError(t, a.Start(ctx))
 	t.Cleanup(a.Stop)
 	require.Eventually(t, func() bool {
-		steps, err := a.Store.SystemMetricsHistory(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), time.Hour)
+		steps, err := a.Store.SystemMetricsHistory(ctx, from, from.Add(time.Hour), time.Hour)
 		return err == nil && len(steps) == 1 && steps[0].Samples >= 2
 	}, 30*time.Second, 10*time.Millisecond)
 }

@@ -292,3 +292,25 @@ func (e *Engine) listen() error {
 		}
 	}
 }
+
+// retake runs again, from its last commit, a top-level run this worker
+// abandoned while still holding its lease (an upfront charge refused:
+// writer.commit), instead of leaving it stalled until the lease expires.
+// If it cannot (stopping, or the claim fails), the lease's expiry hands
+// the run to whichever worker claims it next, as after a crash.
+func (e *Engine) retake(id uuid.UUID) {
+	if !e.running() || e.isDraining() {
+		return
+	}
+	go func() {
+		c, err := e.store.ExecutionClaimByID(e.ctx, e.opts.Owner, e.leaseSeconds(), id, false)
+		if err != nil {
+			e.log.Warn("taking a run again after a refused charge; it resumes when its lease expires", "execution_id", id, "err", err)
+			return
+		}
+		e.reserve()
+		if _, err := e.startClaimed(e.ctx, c, nil); err != nil {
+			e.unreserve(1)
+		}
+	}()
+}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
@@ -55,6 +57,34 @@ func (r *run) overBudget(x *nodeExec) bool {
 	r.spentTotal += x.cost
 	x.counted += x.cost
 	return false
+}
+
+// charge queues x's pre-run charge and reports whether x may run at once,
+// its charge riding the commit that carries x's own writes (upfront), or
+// must wait for a commit answering it (the charging phase).
+//
+// Upfront is for the common case, a fixed price on a block whose whole
+// effect is its outputs (gnode.speculative: mayRunSpeculatively), in a
+// top-level run, while the user's balance last seen by this worker covers
+// it and every charge still pending (creditHints). It is safe for the same
+// reason speculative execution is: x's status and outputs become durable
+// only together with, or after, its charge, so no commit ever shows work
+// that was not paid for; a refused upfront charge rolls its whole batch
+// back (db.ChargeRefusedError) and the run is taken again from its last
+// commit (Engine.retake), where x, re-run, waits for its answer. A node
+// with a reservation (usage-priced, or a budget for registry-priced work)
+// or credentials, one resumed after a crash (a previous worker may have
+// charged it), and a child run's node wait as before.
+// Caller holds r.mu.
+func (r *run) charge(x *nodeExec) (upfront bool) {
+	upfront = r.e.credits.take(r.exec.UserID, x.cost) && x.n.speculative && x.reserved == 0 &&
+		len(x.plan.Limits) == 0 && r.parent == nil && x.parent == uuid.Nil && !x.resumed
+	r.pending.charges = append(r.pending.charges, &pendingCharge{x: x, amount: x.cost, pre: true, upfront: upfront})
+	if upfront {
+		x.paid = true
+		x.charged += x.cost
+	}
+	return upfront
 }
 
 // settle ends x's reservation as x ends: the actual price of what it used

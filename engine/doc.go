@@ -163,8 +163,8 @@
 // everything they produce is committed after, or together with, what they
 // consumed, and is published only after that commit; a crash loses the whole
 // uncommitted suffix at once and the next worker recomputes it. Blocks with
-// a cost or credentials, AI, integration, webhook and AGENT blocks wait for
-// the commit; with Options.Strict every block does. Nodes re-run after a
+// credentials, AI, integration, webhook and AGENT blocks wait for the
+// commit (a price alone does not: see Cost); with Options.Strict every block does. Nodes re-run after a
 // resume start at once: their input was read from Postgres.
 //
 // # Commit batches
@@ -223,8 +223,19 @@
 //     timeout) are reserved at their limit's price, plus what
 //     blocks.Info.Reserve asks for registry-priced tokens. If the run has
 //     a budget (maxCost) and its spend plus this would pass it, the node
-//     and the run fail ("budget exceeded", run.overBudget). Otherwise the
-//     node waits in the charging phase while the charge is committed;
+//     and the run fail ("budget exceeded", run.overBudget). Otherwise
+//     run.charge queues the charge and decides whether the node waits for
+//     its answer. A fixed price on a side-effect-free block, in a top-level
+//     run, while the user's balance last seen by this worker covers it and
+//     the charges still pending (creditHints), is charged upfront: the
+//     block runs at once and its charge rides the commit that carries the
+//     node's own writes, so a chain of paid nodes costs no commit round
+//     per node. Refused there (the balance was spent elsewhere meanwhile),
+//     it rolls back its whole batch (db.ChargeRefusedError); its run goes
+//     back to its last commit and runs again from it (Engine.retake), its
+//     nodes now charged one by one, while the rest of the batch is written
+//     without it. Any other node waits in the charging phase while its
+//     charge is committed;
 //   - while it runs the block reports usage (RunContext.Use, refused past
 //     the limit; RunContext.Spend for credits) and a SECOND-priced node is
 //     stopped at its reserved seconds;

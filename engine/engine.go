@@ -184,6 +184,7 @@ type Engine struct {
 	writers []*writer
 	events  *eventQueue
 	pool    *nodePool
+	credits *creditHints // balances last seen, for charges riding their node's commit
 
 	wake chan struct{}
 	// queueDrained: the last claim found fewer runnable runs than it had
@@ -212,6 +213,7 @@ func New(store *db.Store, reg *blocks.Registry, pub Publisher, logger *slog.Logg
 	e.targets.Run = e.lookupBatch
 	e.events = newEventQueue(e)
 	e.pool = newNodePool(e)
+	e.credits = newCreditHints()
 	for i := 0; i < opts.Writers; i++ {
 		e.writers = append(e.writers, newWriter(e))
 	}
@@ -323,8 +325,12 @@ func (e *Engine) signalClaimer() {
 	}
 }
 
-func (e *Engine) writerFor(id uuid.UUID) *writer {
-	return e.writers[int(id[15])%len(e.writers)]
+// writerFor picks a run's writer by its user: one user's runs commit
+// through one writer, in order, so a charge queued after another of the
+// same user is never committed before it (run.charge counts on that: an
+// upfront charge must find the credits it was counted against).
+func (e *Engine) writerFor(user uuid.UUID) *writer {
+	return e.writers[int(user[15])%len(e.writers)]
 }
 
 func (e *Engine) leaseSeconds() float64 { return e.opts.LeaseDuration.Seconds() }

@@ -73,17 +73,21 @@ func (n *gnode) is(t blocks.Type) bool { return n.info.Type == t }
 // worker dies first, the whole uncommitted suffix is lost together and the
 // run's next worker recomputes it: nobody saw it, nothing outside the run
 // remembers it. Work that reaches outside the run cannot be taken back
-// that way, so these blocks wait for the commit: a block with a cost (the
-// user pays for its work, which must not be spent on an input a crash could
-// discard), one that uses the user's credentials, calls an integration, an
-// AI model or a webhook, starts a child run (AGENT), or declares other
-// effects (Info.SideEffects: it writes the user's stored data). Options.Strict
-// makes every block wait.
+// that way, so these blocks wait for the commit: one that uses the user's
+// credentials, calls an integration, an AI model or a webhook, starts a
+// child run (AGENT), or declares other effects (Info.SideEffects: it writes
+// the user's stored data). Options.Strict makes every block wait.
+//
+// A price is no reason to wait: a node's charge is queued when it starts,
+// after the input it consumed, so it commits with or after that input and
+// is lost with it in a crash (the user never pays for discarded work); a
+// node that must see its charge answered first (run.charge) waits for that
+// commit, which holds its input too.
 //
 // Nodes resumed after a crash start at once whatever this says: their
 // input was read back from Postgres, so it is committed already.
 func mayRunSpeculatively(info *blocks.Info, strict bool) bool {
-	if strict || info.SideEffects || len(info.Costs) > 0 || len(info.CredentialProviders) > 0 || info.Credentials != nil {
+	if strict || info.SideEffects || len(info.CredentialProviders) > 0 || info.Credentials != nil {
 		return false
 	}
 	switch info.Type {

@@ -23,7 +23,8 @@ func TestMayRunSpeculatively(t *testing.T) {
 	}{
 		{"side-effect free", &pure, true},
 		{"input block", with(func(i *blocks.Info) { i.Type = blocks.TypeInput }), true},
-		{"with a cost", with(func(i *blocks.Info) { i.Costs = []blocks.Cost{{Type: blocks.CostSecond, Amount: 1}} }), false},
+		// Its charge commits with or after its input (run.charge).
+		{"with a cost", with(func(i *blocks.Info) { i.Costs = []blocks.Cost{{Type: blocks.CostSecond, Amount: 1}} }), true},
 		{"with credentials", with(func(i *blocks.Info) { i.CredentialProviders = []string{"github"} }), false},
 		{"integration", with(func(i *blocks.Info) { i.Categories = append(i.Categories, blocks.CategoryIntegration) }), false},
 		{"AI", with(func(i *blocks.Info) { i.Type = blocks.TypeAI }), false},

@@ -254,11 +254,12 @@ func (e *Engine) execute(r *run, x *nodeExec) {
 			r.mu.Unlock()
 			return
 		}
-		x.phase = phaseCharging
-		r.pending.charges = append(r.pending.charges, &pendingCharge{x: x, amount: x.cost, pre: true})
-		r.markPending()
-		r.mu.Unlock()
-		return
+		if !r.charge(x) {
+			x.phase = phaseCharging
+			r.markPending()
+			r.mu.Unlock()
+			return
+		}
 	}
 	x.phase = phaseRunning
 	r.markPending()

@@ -293,6 +293,7 @@ func (r *run) refund(x *nodeExec) {
 	r.pending.charges = slices.DeleteFunc(r.pending.charges, func(c *pendingCharge) bool {
 		if c.x == x && c.pre {
 			dropped = true
+			r.e.credits.dropped(r.exec.UserID, c.amount)
 			return true
 		}
 		return false

@@ -79,7 +79,7 @@ var errStopped = errors.New("run stopped")
 // newRun builds a run whose work derives from base (carrying the run's
 // span, if traced).
 func newRun(e *Engine, exec *model.GraphExecution, g *graph, parent *run, base context.Context) *run {
-	r := &run{e: e, id: exec.ID, exec: exec, g: g, parent: parent, w: e.writerFor(exec.ID),
+	r := &run{e: e, id: exec.ID, exec: exec, g: g, parent: parent, w: e.writerFor(exec.UserID),
 		done: make(chan struct{}), status: model.StatusRunning, seq: exec.LastSeq,
 		waiting: map[uuid.UUID][]*nodeExec{}, static: map[uuid.UUID]map[string]any{},
 		outputs: map[string][]json.RawMessage{}}
@@ -144,7 +144,9 @@ func (r *run) requestStop(status model.Status, msg string) {
 // resumes it from what is committed. It reports whether the run was live.
 func (r *run) abandon(reason string) bool {
 	r.mu.Lock()
-	if r.closed {
+	// closed alone is no answer: the batch writing a run's end closes it
+	// when taken (flush), and that batch may be the one refused.
+	if r.abandoned || r.hasEnded() {
 		r.mu.Unlock()
 		return false
 	}
@@ -154,6 +156,16 @@ func (r *run) abandon(reason string) bool {
 	r.cancel(errStopped)
 	r.end()
 	return true
+}
+
+// hasEnded reports whether end ran.
+func (r *run) hasEnded() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // end releases local resources once the run is closed.

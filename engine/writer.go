@@ -89,6 +89,9 @@ type pendingCharge struct {
 	x      *nodeExec
 	amount int64
 	pre    bool
+	// upfront: x runs without waiting for this charge's answer, which
+	// commits with (or before) x's own writes (run.charge).
+	upfront bool
 }
 
 // pendingSettle gives back the unused part of a node's reservation.
@@ -192,7 +195,7 @@ func (w *writer) commit(parts []*part) {
 			for _, c := range p.charges {
 				charges = append(charges, db.Charge{UserID: p.r.exec.UserID, Amount: c.amount,
 					ReferenceID: chargeRef(c), Description: chargeDescription(c),
-					GraphExecutionID: p.r.id, GraphID: p.r.exec.GraphID, BlockID: c.x.n.blockUID})
+					GraphExecutionID: p.r.id, GraphID: p.r.exec.GraphID, BlockID: c.x.n.blockUID, Upfront: c.upfront})
 			}
 			for _, x := range p.refunds {
 				b.Refunds = append(b.Refunds, db.Refund{UserID: p.r.exec.UserID, ReferenceID: x.id.String(),
@@ -213,7 +216,28 @@ func (w *writer) commit(parts []*part) {
 		if errors.As(err, &lost) {
 			parts = slices.DeleteFunc(parts, func(p *part) bool {
 				if slices.Contains(lost.Runs, p.r.id) {
+					p.uncount()
 					p.r.abandon("lease lost to another worker")
+					return true
+				}
+				return false
+			})
+			continue
+		}
+		var refused *db.ChargeRefusedError
+		if errors.As(err, &refused) {
+			// Charged upfront on a balance that was no longer there: those
+			// runs go back to their last commit and run again from it
+			// (retake), their nodes now waiting for their charges' answers;
+			// the rest of the batch is written without them.
+			parts = slices.DeleteFunc(parts, func(p *part) bool {
+				if slices.Contains(refused.Runs, p.r.id) {
+					for _, c := range p.charges {
+						e.credits.answered(p.r.exec.UserID, c.amount, false, 0)
+					}
+					if p.r.abandon("an upfront charge was refused: taken again from its last commit") {
+						e.retake(p.r.id)
+					}
 					return true
 				}
 				return false
@@ -229,6 +253,7 @@ func (w *writer) commit(parts []*part) {
 		if err != nil {
 			e.log.Error("group commit failed; its runs resume from the last commit", "err", err, "runs", len(parts))
 			for _, p := range parts {
+				p.uncount()
 				p.r.abandon("write failed: " + err.Error())
 			}
 			return
@@ -252,6 +277,14 @@ func (w *writer) commit(parts []*part) {
 func transient(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+// uncount forgets p's charges in the balance hints: they will not be
+// committed.
+func (p *part) uncount() {
+	for _, c := range p.charges {
+		p.r.e.credits.dropped(p.r.exec.UserID, c.amount)
+	}
 }
 
 func chargeRef(c *pendingCharge) string {
@@ -278,6 +311,10 @@ func (r *run) flush() *part {
 	pw := &r.pending
 	pw.queued = false
 	if r.closed {
+		for _, c := range pw.charges {
+			r.e.credits.dropped(r.exec.UserID, c.amount)
+		}
+		pw.charges = nil
 		return nil
 	}
 	p := &part{r: r}
@@ -350,8 +387,14 @@ func (x *nodeExec) write(runID uuid.UUID) db.NodeExecutionWrite {
 func (r *run) committed(p *part, results []db.ChargeResult) {
 	r.mu.Lock()
 	for i, c := range p.charges {
-		paid := i < len(results) && results[i].Paid
-		r.charged(c, paid)
+		var res db.ChargeResult
+		if i < len(results) {
+			res = results[i]
+		}
+		r.e.credits.answered(r.exec.UserID, c.amount, res.Paid, res.BalanceAfter)
+		if !c.upfront { // an upfront one is counted already, and paid: refused, its batch rolled back
+			r.charged(c, res.Paid)
+		}
 	}
 	if !r.stopping && !r.e.isDraining() {
 		for _, x := range p.dispatch {

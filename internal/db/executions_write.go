@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -85,6 +86,10 @@ type Charge struct {
 	GraphExecutionID uuid.UUID
 	GraphID          uuid.UUID
 	BlockID          uuid.UUID
+	// Upfront: the node it pays for may already have run, and its writes
+	// are in this batch; refused, it rolls the batch back
+	// (ChargeRefusedError) rather than leave them paid for by nobody.
+	Upfront bool
 }
 
 // Refund gives back what a node execution (ReferenceID) was charged before
@@ -129,6 +134,15 @@ type LeaseLostError struct{ Runs []uuid.UUID }
 
 func (e *LeaseLostError) Error() string {
 	return fmt.Sprintf("lease lost on %d execution(s)", len(e.Runs))
+}
+
+// ChargeRefusedError: an Upfront charge of the batch was refused (the
+// balance did not cover it). Nothing of the batch was written; Runs are the
+// runs whose upfront charges were refused.
+type ChargeRefusedError struct{ Runs []uuid.UUID }
+
+func (e *ChargeRefusedError) Error() string {
+	return fmt.Sprintf("upfront charges refused on %d execution(s)", len(e.Runs))
 }
 
 // ExecutionApplyBatch writes a batch in one transaction, all or nothing.
@@ -207,6 +221,15 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 			if results, err = tx.applyCredits(ctx, b.Charges, b.Refunds); err != nil {
 				return err
 			}
+			var refused []uuid.UUID
+			for i, c := range b.Charges {
+				if c.Upfront && !results[i].Paid && !slices.Contains(refused, c.GraphExecutionID) {
+					refused = append(refused, c.GraphExecutionID)
+				}
+			}
+			if len(refused) > 0 {
+				return &ChargeRefusedError{Runs: refused}
+			}
 		}
 		if len(b.Logs) > 0 {
 			rows, err := json.Marshal(b.Logs)
@@ -249,23 +272,41 @@ func (s *Store) explainRunMismatch(ctx context.Context, b *ExecutionBatch, appli
 	return &LeaseLostError{Runs: lost}
 }
 
+type creditOp struct {
+	user   string
+	refund bool
+	i      int // in refunds or charges
+}
+
+func (o creditOp) rank(charges []Charge) int {
+	switch {
+	case o.refund:
+		return 0
+	case charges[o.i].Upfront:
+		return 1
+	}
+	return 2
+}
+
 // applyCredits applies a batch's charges and refunds, ordered by user so
 // that concurrent batches lock balances in one order (refunds first: credits
 // freed by a node that never ran may pay for one that runs).
 func (s *Store) applyCredits(ctx context.Context, charges []Charge, refunds []Refund) ([]ChargeResult, error) {
-	type op struct {
-		user   string
-		refund bool
-		i      int // in refunds or charges
-	}
-	ops := make([]op, 0, len(charges)+len(refunds))
+	ops := make([]creditOp, 0, len(charges)+len(refunds))
 	for i, r := range refunds {
-		ops = append(ops, op{user: r.UserID.String(), refund: true, i: i})
+		ops = append(ops, creditOp{user: r.UserID.String(), refund: true, i: i})
 	}
 	for i, c := range charges {
-		ops = append(ops, op{user: c.UserID.String(), i: i})
+		ops = append(ops, creditOp{user: c.UserID.String(), i: i})
 	}
-	slices.SortStableFunc(ops, func(a, b op) int { return strings.Compare(a.user, b.user) })
+	// Within a user, refunds, then upfront charges (their nodes may have run
+	// already, on credits counted for them), then the rest in batch order.
+	slices.SortStableFunc(ops, func(a, b creditOp) int {
+		if c := strings.Compare(a.user, b.user); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.rank(charges), b.rank(charges))
+	})
 	results := make([]ChargeResult, len(charges))
 	if len(refunds) == 0 {
 		// The usual commit: charges only, sent as one pipelined batch in

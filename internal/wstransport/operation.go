@@ -134,6 +134,10 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 // and sent, in order, until the operation ends.
 func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.OperationContext, responses graphql.ResponseHandler) func([]Frame) {
 	shape := shapeOf(rc)
+	var plain func(any) ([]byte, bool)
+	if c.cfg.Plain != nil {
+		plain = c.cfg.Plain(rc)
+	}
 	over := false // touched by one drain at a time (Driver)
 	return func(frames []Frame) {
 		for _, f := range frames {
@@ -156,6 +160,12 @@ func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.Operation
 					shared = r
 				}
 			}
+			if plain != nil && f.Value != nil {
+				var done bool
+				if done, over = c.sendPlain(ctx, op, rc, plain, f, shared); done {
+					continue
+				}
+			}
 			over = !c.guard(ctx, op, rc, func() bool {
 				if !f.Deliver() {
 					return true // nothing to render
@@ -167,6 +177,37 @@ func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.Operation
 			}
 		}
 	}
+}
+
+// sendPlain renders f with the operation's plain renderer (Config.Plain)
+// and sends it, sharing the bytes when this operation renders them for
+// others. done: nothing more to do for f (sent, or the operation is over);
+// false leaves f to the executor.
+func (c *conn) sendPlain(ctx context.Context, op *operation, rc *graphql.OperationContext,
+	plain func(any) ([]byte, bool), f Frame, shared *rendering) (done, over bool) {
+	var data []byte
+	rendered := false
+	over = !c.guard(ctx, op, rc, func() bool {
+		data, rendered = plain(f.Value())
+		return true
+	})
+	switch {
+	case over: // the renderer panicked: guard ended the operation
+		if shared != nil {
+			shared.fill(nil)
+		}
+		return true, true
+	case !rendered:
+		return false, false
+	}
+	if shared != nil {
+		shared.fill(data) // fresh bytes: sharing needs no copy
+	}
+	if !c.emit(op, c.encodeData(op.idJSON, data)) {
+		c.finish(op, false)
+		return true, true
+	}
+	return true, false
 }
 
 // next sends the operation's next result; it reports false, having

@@ -154,8 +154,14 @@ func selection(ctx context.Context, typ string) map[string]bool {
 // per process for every subscriber that shows the end (the event does not
 // carry them: it crosses Redis to every API process, wanted or not).
 func (r *executionEventResolver) Outputs(ctx context.Context, obj *gql.ExecutionEvent) (gqlscalar.JSON, error) {
-	if out, ok := KnownOutputs(obj); ok {
-		return out, nil
+	return r.EventOutputs(ctx, obj)
+}
+
+// EventOutputs is ExecutionEvent.outputs, exported for internal/server's
+// rendering of events outside the executor.
+func (r *Resolver) EventOutputs(ctx context.Context, obj *gql.ExecutionEvent) (gqlscalar.JSON, error) {
+	if obj.Outputs != nil || !endsRun(obj) {
+		return obj.Outputs, nil
 	}
 	id, err := uuid.Parse(obj.ExecutionID)
 	if err != nil {
@@ -166,17 +172,6 @@ func (r *executionEventResolver) Outputs(ctx context.Context, obj *gql.Execution
 		return nil, nilIfNotFound(err) // deleted since it ended: nothing to show
 	}
 	return jsonOr(raw, "{}"), nil
-}
-
-// KnownOutputs is ExecutionEvent.outputs when the event itself says it
-// (every event but the one that ends the run without a SNAPSHOT's outputs):
-// ok false means the resolver reads them. For internal/server's rendering
-// of events outside the executor.
-func KnownOutputs(obj *gql.ExecutionEvent) (out gqlscalar.JSON, ok bool) {
-	if obj.Outputs != nil || !endsRun(obj) {
-		return obj.Outputs, true
-	}
-	return nil, false
 }
 
 // endsRun reports whether obj is the GRAPH_STATUS event of a final status

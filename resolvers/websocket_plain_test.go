@@ -16,8 +16,8 @@ import (
 // subscriptions on the API and on its gqlgen-only twin receive identical
 // frames, event by event, for selections with aliases, fragments,
 // @include/@skip, __typename, strings that need escaping, JSON values and
-// nulls, the outputs of a SNAPSHOT and of the run's end (read, so left to
-// gqlgen), and a selection the plain rendering leaves to gqlgen (the node).
+// nulls, the outputs of a SNAPSHOT and of the run's end (read), and a
+// selection the plain rendering leaves to gqlgen (the node).
 func TestPlainEventsAsGqlgen(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

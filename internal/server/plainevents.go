@@ -1,6 +1,9 @@
 package server
 
 import (
+	"context"
+	"time"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -17,11 +20,17 @@ import (
 // marshaler per field, a goroutine for the outputs resolver) than the
 // frame's write. The output is what gqlgen writes, byte for byte: the
 // fields gqlgen would collect, in its order, each value through the same
-// marshaler (TestPlainEventsAsGqlgen compares the two). Anything else is
-// left to gqlgen: another subscription, a field it does not know here (the
-// SNAPSHOT's execution, the node), a deferred fragment, and the outputs of
-// the event that ends a run (a read).
-func plainEvents(oc *graphql.OperationContext) func(any) ([]byte, bool) {
+// marshaler, the outputs through their resolver's code
+// (TestPlainEventsAsGqlgen compares the two). Anything else is left to
+// gqlgen: another subscription, a field it does not know here (the
+// SNAPSHOT's execution, the node), a deferred fragment, an error.
+func plainEvents(res *resolvers.Resolver) func(*graphql.OperationContext) func(context.Context, any) ([]byte, bool) {
+	return func(oc *graphql.OperationContext) func(context.Context, any) ([]byte, bool) {
+		return plainEventsOf(res, oc)
+	}
+}
+
+func plainEventsOf(res *resolvers.Resolver, oc *graphql.OperationContext) func(context.Context, any) ([]byte, bool) {
 	if oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
 		return nil
 	}
@@ -38,14 +47,14 @@ func plainEvents(oc *graphql.OperationContext) func(any) ([]byte, bool) {
 	// ResolveFieldStream's envelope: {"alias":event}.
 	head := append(appendQuoted([]byte{'{'}, roots[0].Alias), ':')
 	size := 256
-	return func(v any) ([]byte, bool) {
+	return func(ctx context.Context, v any) ([]byte, bool) {
 		ev, ok := v.(*gql.ExecutionEvent)
 		if !ok || ev == nil {
 			return nil, false
 		}
-		r := &render{oc: oc, buf: make([]byte, 0, size)}
+		r := &render{ctx: ctx, oc: oc, buf: make([]byte, 0, size)}
 		r.buf = append(r.buf, head...)
-		if !r.event(fields, ev) {
+		if !r.event(res, fields, ev) {
 			return nil, false
 		}
 		r.buf = append(r.buf, '}')
@@ -59,14 +68,15 @@ var plainEventFields = map[string]bool{"__typename": true, "seq": true, "kind": 
 	"graphId": true, "status": true, "nodeId": true, "nodeExecutionId": true, "pin": true, "value": true,
 	"valueTruncated": true, "error": true, "at": true, "outputs": true}
 
-func (r *render) event(fields []graphql.CollectedField, ev *gql.ExecutionEvent) bool {
+func (r *render) event(res *resolvers.Resolver, fields []graphql.CollectedField, ev *gql.ExecutionEvent) bool {
 	return r.object("ExecutionEvent", fields, func(f graphql.CollectedField) bool {
 		switch f.Name {
 		case "seq":
 			return r.integer(ev.Seq)
 		case "kind":
-			ev.Kind.MarshalGQL(r)
-			return true
+			// Enum values are names: quoting them escapes nothing, as in
+			// gqlgen's MarshalGQL (strconv.Quote).
+			return ev.Kind.IsValid() && r.str(string(ev.Kind))
 		case "executionId":
 			return r.id(ev.ExecutionID)
 		case "graphId":
@@ -75,8 +85,7 @@ func (r *render) event(fields []graphql.CollectedField, ev *gql.ExecutionEvent) 
 			if ev.Status == nil {
 				return r.null()
 			}
-			ev.Status.MarshalGQL(r)
-			return true
+			return ev.Status.IsValid() && r.str(string(*ev.Status))
 		case "nodeId":
 			return r.optional(ev.NodeID)
 		case "nodeExecutionId":
@@ -90,17 +99,24 @@ func (r *render) event(fields []graphql.CollectedField, ev *gql.ExecutionEvent) 
 		case "valueTruncated":
 			return r.boolean(ev.ValueTruncated)
 		case "at":
-			if ev.At.IsZero() {
-				return false // gqlgen's MarshalTime: null, an error for Time!
-			}
-			gqlscalar.MarshalTime(ev.At).MarshalGQL(r)
-			return true
+			return r.time(ev.At)
 		case "outputs":
-			out, ok := resolvers.KnownOutputs(ev)
-			return ok && r.optionalJSON(out)
+			out, err := res.EventOutputs(r.ctx, ev)
+			return err == nil && r.optionalJSON(out)
 		}
 		return false
 	})
+}
+
+// time writes a Time! as gqlgen's MarshalTime does, strconv.Quote of its
+// RFC 3339 form, which holds nothing to escape; the zero time is null to
+// gqlgen, an error for Time!: left to it.
+func (r *render) time(t time.Time) bool {
+	if t.IsZero() {
+		return false
+	}
+	r.buf = append(t.AppendFormat(append(r.buf, '"'), time.RFC3339Nano), '"')
+	return true
 }
 
 func (r *render) null() bool {

@@ -88,7 +88,7 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 		Logger:         o.Logger,
 	}
 	if !o.GqlgenEvents {
-		wsCfg.Plain = plainEvents
+		wsCfg.Plain = plainEvents(o.Resolver)
 	}
 	if o.RateLimiter != nil {
 		wsCfg.BeforeOperation = wsRateLimit(o.RateLimiter)

@@ -1,6 +1,7 @@
 package wstransport_test
 
 import (
+	"context"
 	"encoding/json"
 	"runtime"
 	"strconv"
@@ -214,11 +215,11 @@ func TestSharedRenderingIsACopy(t *testing.T) {
 // renderer that panics ends the operation with an error, as a resolver's
 // panic does.
 func TestPlainRendererBypassesTheExecutor(t *testing.T) {
-	plain := func(rc *graphql.OperationContext) func(any) ([]byte, bool) {
+	plain := func(rc *graphql.OperationContext) func(context.Context, any) ([]byte, bool) {
 		if !strings.Contains(rc.RawQuery, "pushed") {
 			return nil
 		}
-		return func(v any) ([]byte, bool) {
+		return func(_ context.Context, v any) ([]byte, bool) {
 			switch s := v.(string); s {
 			case "executor":
 				return nil, false

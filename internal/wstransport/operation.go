@@ -135,7 +135,7 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 // frames drained at once are written together (emitHeld).
 func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.OperationContext, responses graphql.ResponseHandler) func([]Frame) {
 	shape := shapeOf(rc)
-	var plain func(any) ([]byte, bool)
+	var plain func(context.Context, any) ([]byte, bool)
 	if c.cfg.Plain != nil {
 		plain = c.cfg.Plain(rc)
 	}
@@ -190,11 +190,11 @@ func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.Operation
 // others. done: nothing more to do for f (sent, or the operation is over);
 // false leaves f to the executor.
 func (c *conn) sendPlain(ctx context.Context, op *operation, rc *graphql.OperationContext,
-	plain func(any) ([]byte, bool), f Frame, shared *rendering, send func(*operation, []byte) bool) (done, over bool) {
+	plain func(context.Context, any) ([]byte, bool), f Frame, shared *rendering, send func(*operation, []byte) bool) (done, over bool) {
 	var data []byte
 	rendered := false
 	over = !c.guard(ctx, op, rc, func() bool {
-		data, rendered = plain(f.Value())
+		data, rendered = plain(ctx, f.Value())
 		return true
 	})
 	switch {

@@ -111,9 +111,10 @@ type Config struct {
 	// meaning none for this operation. The renderer gets a Frame's Value and
 	// returns the result's data, byte for byte what the executor would have
 	// written, or ok false to leave that frame to the executor (which then
-	// gets it through Deliver, in order). Per frame, the executor's
-	// per-field machinery costs many times what writing the fields does.
-	Plain func(rc *graphql.OperationContext) (render func(v any) (data []byte, ok bool))
+	// gets it through Deliver, in order). The renderer runs with the
+	// operation's context. Per frame, the executor's per-field machinery
+	// costs many times what writing the fields does.
+	Plain func(rc *graphql.OperationContext) (render func(ctx context.Context, v any) (data []byte, ok bool))
 
 	// MaxMessageBytes caps an incoming message. A larger one closes the
 	// socket with 1009 Message Too Big (gorilla sends that frame itself; it

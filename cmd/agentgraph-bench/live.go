@@ -32,7 +32,7 @@ func benchLiveCmd(ctx context.Context, logger *slog.Logger, args []string) error
 	noBaseline := fs.Bool("no-baseline", false, "skip the Redis-hop baseline")
 	url := fs.String("url", "", "use this running server (on 127.0.0.1) instead of launching one")
 	server := fs.String("server", "", "the agentgraph binary to launch as the server (default: agentgraph beside this binary, else built from this module)")
-	serverProfile := fs.String("server-profile", "", "write the launched server's CPU profile over each latency phase's producing window to F.<subscribers per run>")
+	serverProfile := fs.String("server-profile", "", "write the launched server's CPU profile over each latency phase's producing window to F.<subscribers per run>, its heap profile with the idle subscriptions open to F.heap")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the bench process (its clients and producer) to this file")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: %s)", err, benchLiveUsage)

@@ -58,7 +58,8 @@ type Config struct {
 	// ServerProfile, when set, is where a launched server's CPU profile over
 	// each latency phase's producing window is written: "<ServerProfile>.<n>"
 	// for the phase with n subscribers per run (the server gets a loopback
-	// PPROF_ADDR). Ignored with URL.
+	// PPROF_ADDR), and its heap profile with the idle subscriptions open to
+	// "<ServerProfile>.heap". Ignored with URL.
 	ServerProfile string
 
 	// Logger receives progress; nil discards.

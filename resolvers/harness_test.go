@@ -86,8 +86,9 @@ func (s *streamStore) ExecutionOutputs(ctx context.Context, id uuid.UUID) (model
 type bundle struct {
 	t   testing.TB
 	url string
-	// gqlgenURL is the same API with every list rendered by gqlgen
-	// (server.Options.GqlgenLists), to compare renderings with.
+	// gqlgenURL is the same API with every list and every subscription
+	// frame rendered by gqlgen (server.Options.GqlgenLists, GqlgenEvents),
+	// to compare renderings with.
 	gqlgenURL string
 	store     *db.Store
 	stmts     *counter
@@ -182,7 +183,7 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *bundle {
 	t.Cleanup(srv.Close)
 	res.PublicURL = srv.URL
 	gqlgenOnly := httptest.NewServer(server.NewHandler(server.Options{Resolver: res, Auth: &auth.Authenticator{Store: store, JWT: jwt},
-		Logger: logger, GqlgenLists: true}))
+		Logger: logger, GqlgenLists: true, GqlgenEvents: true}))
 	t.Cleanup(gqlgenOnly.Close)
 	return &bundle{t: t, url: srv.URL + "/graphql", gqlgenURL: gqlgenOnly.URL + "/graphql", store: store, stmts: stmts, reads: reads,
 		jwt: jwt, logger: logger}

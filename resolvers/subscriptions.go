@@ -154,6 +154,12 @@ func selection(ctx context.Context, typ string) map[string]bool {
 // per process for every subscriber that shows the end (the event does not
 // carry them: it crosses Redis to every API process, wanted or not).
 func (r *executionEventResolver) Outputs(ctx context.Context, obj *gql.ExecutionEvent) (gqlscalar.JSON, error) {
+	return r.EventOutputs(ctx, obj)
+}
+
+// EventOutputs is ExecutionEvent.outputs, exported for internal/server's
+// rendering of events outside the executor.
+func (r *Resolver) EventOutputs(ctx context.Context, obj *gql.ExecutionEvent) (gqlscalar.JSON, error) {
 	if obj.Outputs != nil || !endsRun(obj) {
 		return obj.Outputs, nil
 	}

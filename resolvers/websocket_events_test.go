@@ -25,20 +25,8 @@ func TestExecutionEventsShowTheirNodeAndTheEndItsOutputs(t *testing.T) {
 	b := setup(t)
 	_, tok := b.user(model.RoleUser)
 	const waits = 20
-	nodes := []map[string]any{
-		{"key": "in", "blockId": "AgentInputBlock", "label": "Question", "inputDefault": map[string]any{"name": "x"}},
-		{"key": "out", "blockId": "AgentOutputBlock", "label": "Answer", "inputDefault": map[string]any{"name": "y"}},
-	}
-	links := []map[string]any{{"sourceKey": "in", "sourceName": "result", "sinkKey": "out", "sinkName": "value"}}
-	for i := range waits {
-		key := fmt.Sprintf("wait%d", i)
-		nodes = append(nodes, map[string]any{"key": key, "blockId": "WaitBlock", "label": fmt.Sprintf("Wait %d", i),
-			"inputDefault": map[string]any{"seconds": 600}})
-		links = append(links, map[string]any{"sourceKey": "in", "sourceName": "result", "sinkKey": key, "sinkName": "data"})
-	}
 	var g struct{ ID string }
-	b.ok(tok, createGraph, map[string]any{"in": map[string]any{"name": "ws-event-nodes", "nodes": nodes, "links": links}},
-		"createGraph", &g)
+	b.ok(tok, createGraph, map[string]any{"in": waitGraph("ws-event-nodes", waits)}, "createGraph", &g)
 	var ex struct{ ID string }
 	b.ok(tok, `mutation($g: ID!) { executeGraph(graphId: $g, inputs: {x: 1}) { id } }`, map[string]any{"g": g.ID}, "executeGraph", &ex)
 
@@ -144,4 +132,22 @@ func TestExecutionEventsShowTheirNodeAndTheEndItsOutputs(t *testing.T) {
 	}
 	require.EqualValues(t, 1, b.reads.nodeReads.Load(), "one read of the nodes for every event of both subscriptions")
 	require.EqualValues(t, 1, b.reads.outputReads.Load(), "one read of the outputs for both ends")
+}
+
+// waitGraph is a graph whose input x feeds an output y (which completes at
+// once) and waits WaitBlocks that hold it for 10 minutes: a run of it stays
+// RUNNING, quiet, until it is cancelled.
+func waitGraph(name string, waits int) map[string]any {
+	nodes := []map[string]any{
+		{"key": "in", "blockId": "AgentInputBlock", "label": "Question", "inputDefault": map[string]any{"name": "x"}},
+		{"key": "out", "blockId": "AgentOutputBlock", "label": "Answer", "inputDefault": map[string]any{"name": "y"}},
+	}
+	links := []map[string]any{{"sourceKey": "in", "sourceName": "result", "sinkKey": "out", "sinkName": "value"}}
+	for i := range waits {
+		key := fmt.Sprintf("wait%d", i)
+		nodes = append(nodes, map[string]any{"key": key, "blockId": "WaitBlock", "label": fmt.Sprintf("Wait %d", i),
+			"inputDefault": map[string]any{"seconds": 600}})
+		links = append(links, map[string]any{"sourceKey": "in", "sourceName": "result", "sinkKey": key, "sinkName": "data"})
+	}
+	return map[string]any{"name": name, "nodes": nodes, "links": links}
 }

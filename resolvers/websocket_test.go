@@ -49,13 +49,20 @@ func TestWebsocketOperationsDoNotShareLoaders(t *testing.T) {
 type wsClient struct {
 	send func(v any)
 	next func() map[string]any
+	raw  func() []byte // the next message as sent
 }
 
 // dialWS opens an acknowledged graphql-transport-ws connection as tok.
 func dialWS(t *testing.T, b *bundle, tok string) wsClient {
 	t.Helper()
+	return dialWSAt(t, b.url, tok)
+}
+
+// dialWSAt is dialWS to the API at url.
+func dialWSAt(t *testing.T, url, tok string) wsClient {
+	t.Helper()
 	ws, resp, err := (&websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}}).Dial(
-		"ws"+strings.TrimPrefix(b.url, "http"), nil)
+		"ws"+strings.TrimPrefix(url, "http"), nil)
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	t.Cleanup(func() { _ = ws.Close() })
@@ -66,6 +73,12 @@ func dialWS(t *testing.T, b *bundle, tok string) wsClient {
 			var m map[string]any
 			require.NoError(t, ws.ReadJSON(&m))
 			return m
+		},
+		raw: func() []byte {
+			require.NoError(t, ws.SetReadDeadline(time.Now().Add(10*time.Second)))
+			_, b, err := ws.ReadMessage()
+			require.NoError(t, err)
+			return b
 		},
 	}
 	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + tok}})

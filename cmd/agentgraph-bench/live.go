@@ -13,7 +13,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/config"
 )
 
-const benchLiveUsage = "live [--server PATH] [--subscribers 1000] [--executions N] [--rate 1000] [--duration 10s] [--idle 10000] [--no-baseline] [--url http://127.0.0.1:8080]"
+const benchLiveUsage = "live [--server PATH] [--subscribers 1000] [--executions N] [--rate 1000] [--duration 10s] [--idle 10000] [--no-baseline] [--server-profile F] [--url http://127.0.0.1:8080]"
 
 // benchLiveCmd measures live updates (BENCHMARKS.md, "Live updates"): commit
 // → websocket latency with exactly-once delivery checked, and server memory
@@ -32,6 +32,7 @@ func benchLiveCmd(ctx context.Context, logger *slog.Logger, args []string) error
 	noBaseline := fs.Bool("no-baseline", false, "skip the Redis-hop baseline")
 	url := fs.String("url", "", "use this running server (on 127.0.0.1) instead of launching one")
 	server := fs.String("server", "", "the agentgraph binary to launch as the server (default: agentgraph beside this binary, else built from this module)")
+	serverProfile := fs.String("server-profile", "", "write the launched server's CPU profile over each latency phase's producing window to F.<subscribers per run>, its heap profile with the idle subscriptions open to F.heap")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the bench process (its clients and producer) to this file")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: %s)", err, benchLiveUsage)
@@ -55,7 +56,8 @@ func benchLiveCmd(ctx context.Context, logger *slog.Logger, args []string) error
 	}
 	res, err := livebench.Run(ctx, livebench.Config{
 		Subscribers: *subs, Executions: *execs, Rate: *rate, Duration: *dur, Idle: *idle, NoBaseline: *noBaseline,
-		URL: *url, Binary: bin, DatabaseURL: cfg.DatabaseURL, RedisURL: cfg.RedisURL, RedisPrefix: cfg.RedisPrefix,
+		ServerProfile: *serverProfile,
+		URL:           *url, Binary: bin, DatabaseURL: cfg.DatabaseURL, RedisURL: cfg.RedisURL, RedisPrefix: cfg.RedisPrefix,
 		Logger: logger,
 	})
 	if res != nil {

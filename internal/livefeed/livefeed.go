@@ -119,13 +119,17 @@ type runFeed[T any] struct {
 	event    func(*events.Event) T
 }
 
+// Frames carry their mapped value too (Frame.Value), so the transport may
+// render them without the executor.
 func (f *runFeed[T]) Snapshot(snap *model.ExecutionSnapshot) {
-	f.d.Offer(wstransport.Frame{Deliver: func() bool { return f.send(f.snapshot(snap)) }}, 0)
+	f.d.Offer(wstransport.Frame{Deliver: func() bool { return f.send(f.snapshot(snap)) },
+		Value: func() any { return f.snapshot(snap) }}, 0)
 }
 
 func (f *runFeed[T]) Event(ev *events.Event) bool {
 	return f.d.Offer(wstransport.Frame{Key: ev, Viewer: f.viewer,
-		Deliver: func() bool { return f.send(f.event(ev)) }}, livestream.Buffer)
+		Deliver: func() bool { return f.send(f.event(ev)) },
+		Value:   func() any { return f.event(ev) }}, livestream.Buffer)
 }
 
 func (f *runFeed[T]) End() { f.end() }

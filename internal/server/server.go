@@ -61,6 +61,9 @@ type Options struct {
 	// GqlgenLists leaves every list to gqlgen (plainlists.go): for tests
 	// that compare the two renderings.
 	GqlgenLists bool
+	// GqlgenEvents leaves every subscription frame to gqlgen
+	// (plainevents.go): for tests that compare the two renderings.
+	GqlgenEvents bool
 }
 
 // NewGraphQL builds the gqlgen handler with explicit transports and
@@ -83,6 +86,9 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 		},
 		AllowedOrigins: o.AllowedOrigins,
 		Logger:         o.Logger,
+	}
+	if !o.GqlgenEvents {
+		wsCfg.Plain = plainEvents(o.Resolver)
 	}
 	if o.RateLimiter != nil {
 		wsCfg.BeforeOperation = wsRateLimit(o.RateLimiter)

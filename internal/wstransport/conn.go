@@ -63,7 +63,7 @@ type conn struct {
 	// Output (writer.go), all guarded by wmu. Lock order: mu, then wmu.
 	wmu     sync.Mutex
 	queue   outQueue  // at most cfg.SendBuffer messages waiting for the writer
-	writing bool      // a goroutine owns data writes; false implies queue is empty
+	writing bool      // a goroutine owns data writes; false: the queue is empty, or holds an operation's batch until its flush (emitHeld)
 	room    sync.Cond // on wmu: a waiter in sendWait may find room (or closing)
 	waiters int       // goroutines waiting on room
 	// keepAlive fires every KeepAlive after connection_ack; pinged and

@@ -45,6 +45,11 @@ type Frame struct {
 	// that must not run where the value was offered. A value the transport
 	// rendered from its cache is never delivered.
 	Deliver func() bool
+	// Value, when set, returns the value Deliver would put on the channel,
+	// without putting it there: a renderer from Config.Plain may then write
+	// the result itself, and the frame is not delivered. nil: only the
+	// executor renders this frame.
+	Value func() any
 	// Final marks the channel's close: the operation ends after it.
 	Final bool
 }

@@ -1,12 +1,15 @@
 package wstransport_test
 
 import (
+	"context"
 	"encoding/json"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/internal/wstransport"
@@ -205,4 +208,44 @@ func TestSharedRenderingIsACopy(t *testing.T) {
 	require.Contains(t, string(owner.expect("next", "a").Payload), `"2nd"`)
 	pb.offer(k1, "the first, longer value", false) // rendered from the cache
 	require.JSONEq(t, `{"data":{"pushed":"the first, longer value"}}`, string(late.expect("next", "b").Payload))
+}
+
+// A Config.Plain renderer writes the frames it accepts without the
+// executor; a frame it declines is rendered by the executor, in order; a
+// renderer that panics ends the operation with an error, as a resolver's
+// panic does.
+func TestPlainRendererBypassesTheExecutor(t *testing.T) {
+	plain := func(rc *graphql.OperationContext) func(context.Context, any) ([]byte, bool) {
+		if !strings.Contains(rc.RawQuery, "pushed") {
+			return nil
+		}
+		return func(_ context.Context, v any) ([]byte, bool) {
+			switch s := v.(string); s {
+			case "executor":
+				return nil, false
+			case "panic":
+				panic("renderer broke")
+			default:
+				return []byte(`{"pushed":"plain ` + s + `"}`), true
+			}
+		}
+	}
+	url, b, _ := newServer(t, wstransport.Config{Plain: plain})
+	c := dialTWS(t, url)
+	c.subscribe("subscribe", "p", "subscription { pushed }")
+	p := b.waitPushed(t)
+	offer := func(v string) {
+		p.d.Offer(wstransport.Frame{Deliver: func() bool { p.ch <- v; return true }, Value: func() any { return v }}, 0)
+	}
+	base := b.renders.Load()
+	for _, v := range []string{"a", "executor", "b"} {
+		offer(v)
+	}
+	for _, want := range []string{"plain a", "executor", "plain b"} {
+		require.JSONEq(t, `{"data":{"pushed":"`+want+`"}}`, string(c.expect("next", "p").Payload))
+	}
+	require.EqualValues(t, 1, b.renders.Load()-base, "only the declined frame went through the executor")
+	offer("panic")
+	m := c.expect("error", "p")
+	require.Contains(t, string(m.Payload), "internal system error")
 }

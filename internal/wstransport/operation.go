@@ -124,18 +124,28 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 		d.Start(c.drainer(ctx, op, rc, responses))
 		return
 	}
-	next := func() bool { return c.next(ctx, op, responses, nil) }
+	next := func() bool { return c.next(ctx, op, responses, nil, c.emit) }
 	for c.guard(ctx, op, rc, next) {
 	}
 }
 
 // drainer returns the drain of a driven operation: each frame is rendered
 // (or taken from the shared renderings of the same shape, viewer and key)
-// and sent, in order, until the operation ends.
+// and sent, in order, until the operation ends. The results of several
+// frames drained at once are written together (emitHeld).
 func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.OperationContext, responses graphql.ResponseHandler) func([]Frame) {
 	shape := shapeOf(rc)
+	var plain func(context.Context, any) ([]byte, bool)
+	if c.cfg.Plain != nil {
+		plain = c.cfg.Plain(rc)
+	}
 	over := false // touched by one drain at a time (Driver)
 	return func(frames []Frame) {
+		send := c.emit
+		if len(frames) > 1 {
+			send = c.emitHeld
+			defer c.flush()
+		}
 		for _, f := range frames {
 			if over {
 				return
@@ -146,7 +156,7 @@ func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.Operation
 				if !owner {
 					<-r.done
 					if r.data != nil {
-						if !c.emit(op, c.encodeData(op.idJSON, r.data)) {
+						if !send(op, c.encodeData(op.idJSON, r.data)) {
 							c.finish(op, false)
 							over = true
 						}
@@ -156,11 +166,17 @@ func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.Operation
 					shared = r
 				}
 			}
+			if plain != nil && f.Value != nil {
+				var done bool
+				if done, over = c.sendPlain(ctx, op, rc, plain, f, shared, send); done {
+					continue
+				}
+			}
 			over = !c.guard(ctx, op, rc, func() bool {
 				if !f.Deliver() {
 					return true // nothing to render
 				}
-				return c.next(ctx, op, responses, shared)
+				return c.next(ctx, op, responses, shared, send)
 			})
 			if shared != nil && !shared.filled() {
 				shared.fill(nil) // the render failed: waiters render their own
@@ -169,11 +185,43 @@ func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.Operation
 	}
 }
 
-// next sends the operation's next result; it reports false, having
-// finished the operation, when there is none or it cannot be sent.
+// sendPlain renders f with the operation's plain renderer (Config.Plain)
+// and sends it, sharing the bytes when this operation renders them for
+// others. done: nothing more to do for f (sent, or the operation is over);
+// false leaves f to the executor.
+func (c *conn) sendPlain(ctx context.Context, op *operation, rc *graphql.OperationContext,
+	plain func(context.Context, any) ([]byte, bool), f Frame, shared *rendering, send func(*operation, []byte) bool) (done, over bool) {
+	var data []byte
+	rendered := false
+	over = !c.guard(ctx, op, rc, func() bool {
+		data, rendered = plain(ctx, f.Value())
+		return true
+	})
+	switch {
+	case over: // the renderer panicked: guard ended the operation
+		if shared != nil {
+			shared.fill(nil)
+		}
+		return true, true
+	case !rendered:
+		return false, false
+	}
+	if shared != nil {
+		shared.fill(data) // fresh bytes: sharing needs no copy
+	}
+	if !send(op, c.encodeData(op.idJSON, data)) {
+		c.finish(op, false)
+		return true, true
+	}
+	return true, false
+}
+
+// next sends the operation's next result through send; it reports false,
+// having finished the operation, when there is none or it cannot be sent.
 // With shared, a data-only result is published to the operations of the
 // same shape waiting for it, before it is written.
-func (c *conn) next(ctx context.Context, op *operation, responses graphql.ResponseHandler, shared *rendering) bool {
+func (c *conn) next(ctx context.Context, op *operation, responses graphql.ResponseHandler, shared *rendering,
+	send func(*operation, []byte) bool) bool {
 	resp := responses(ctx)
 	if shared != nil {
 		if resp != nil && dataOnly(resp) {
@@ -185,7 +233,7 @@ func (c *conn) next(ctx context.Context, op *operation, responses graphql.Respon
 			shared.fill(nil)
 		}
 	}
-	if resp == nil || !c.emit(op, c.encodeNext(op.idJSON, resp)) {
+	if resp == nil || !send(op, c.encodeNext(op.idJSON, resp)) {
 		c.finish(op, false)
 		return false
 	}
@@ -292,14 +340,15 @@ func (c *conn) emit(op *operation, b []byte) bool {
 		c.wmu.Lock()
 		full := c.queue.n >= c.cfg.SendBuffer
 		var ok, direct bool
+		var first []byte
 		if !full {
-			ok, direct = c.enqueueLocked(b)
+			ok, direct, first = c.enqueueLocked(b)
 		}
 		c.wmu.Unlock()
 		c.mu.Unlock()
 		if !full {
 			if direct {
-				c.drain(b, writerOp)
+				c.drain(first, writerOp)
 			}
 			return ok
 		}
@@ -311,11 +360,28 @@ func (c *conn) emit(op *operation, b []byte) bool {
 			c.closeWith(CloseSlowConsumer, "slow consumer")
 			return false
 		}
+		// What this operation queued without writing (emitHeld) must not
+		// wait for a writer that is not there.
+		c.flush()
 		// Polling (rare path) rather than waiting on a condition keeps the
 		// stopped check atomic with the enqueue.
 		time.Sleep(backoff)
 		backoff = min(2*backoff, 5*time.Millisecond)
 	}
+}
+
+// emitHeld is emit for one of several results sent at once: it queues b
+// without writing it, and the caller's flush writes them all together.
+// Without room it sends b as emit does (which flushes first).
+func (c *conn) emitHeld(op *operation, b []byte) bool {
+	c.mu.Lock()
+	if op.stopped || c.closing() {
+		c.mu.Unlock()
+		return false
+	}
+	held := c.enqueueHeld(b)
+	c.mu.Unlock()
+	return held || c.emit(op, b)
 }
 
 // finish unregisters an operation that ended on its own and tells the

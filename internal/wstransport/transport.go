@@ -106,6 +106,16 @@ type Config struct {
 	// quick.
 	BeforeOperation func(ctx context.Context) *gqlerror.Error
 
+	// Plain, when set, is asked once per driven operation (driven.go) for a
+	// renderer of its results that does without gqlgen's executor, nil
+	// meaning none for this operation. The renderer gets a Frame's Value and
+	// returns the result's data, byte for byte what the executor would have
+	// written, or ok false to leave that frame to the executor (which then
+	// gets it through Deliver, in order). The renderer runs with the
+	// operation's context. Per frame, the executor's per-field machinery
+	// costs many times what writing the fields does.
+	Plain func(rc *graphql.OperationContext) (render func(ctx context.Context, v any) (data []byte, ok bool))
+
 	// MaxMessageBytes caps an incoming message. A larger one closes the
 	// socket with 1009 Message Too Big (gorilla sends that frame itself; it
 	// is the RFC 6455 code for exactly this). Default 64 KiB.

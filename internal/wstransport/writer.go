@@ -1,6 +1,7 @@
 package wstransport
 
 import (
+	"encoding/binary"
 	"errors"
 	"net"
 	"time"
@@ -81,20 +82,51 @@ func (q *outQueue) pop() ([]byte, bool) {
 
 // enqueueLocked queues b; wmu is held and the caller has checked for room.
 // ok is false once the connection is closing: nothing may follow the close
-// frame, and the final flush must terminate. direct means nobody was
-// writing: the caller is now the writer and must hand b to drain itself
-// instead of queuing it (the queue is empty whenever nobody writes, so
-// order is kept).
-func (c *conn) enqueueLocked(b []byte) (ok, direct bool) {
+// frame, and the final flush must terminate. With direct, nobody was
+// writing: the caller is now the writer and must call drain(first). first
+// is b itself, not queued, when the queue was empty (the common case: no
+// ring is allocated); nil when an operation's batch is still queued
+// (enqueueHeld), which b then follows, so order is kept.
+func (c *conn) enqueueLocked(b []byte) (ok, direct bool, first []byte) {
 	if c.closing() {
-		return false, false
+		return false, false, nil
 	}
 	if !c.writing {
 		c.writing = true
-		return true, true
+		if c.queue.n == 0 {
+			return true, true, b
+		}
+		c.queue.push(b, c.cfg.SendBuffer)
+		return true, true, nil
 	}
 	c.queue.push(b, c.cfg.SendBuffer)
-	return true, false
+	return true, false, nil
+}
+
+// enqueueHeld queues b without becoming the writer, for an operation that
+// sends several results at once: flush then writes them together. ok
+// false: no room (the caller sends b the usual way) or closing.
+func (c *conn) enqueueHeld(b []byte) (ok bool) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closing() || c.queue.n >= c.cfg.SendBuffer {
+		return false
+	}
+	c.queue.push(b, c.cfg.SendBuffer)
+	return true
+}
+
+// flush writes what enqueueHeld left queued, unless somebody is writing
+// (who then writes it) or the connection is closing (finishWrites does).
+func (c *conn) flush() {
+	c.wmu.Lock()
+	if c.writing || c.queue.n == 0 || c.closing() {
+		c.wmu.Unlock()
+		return
+	}
+	c.writing = true
+	c.wmu.Unlock()
+	c.drain(nil, writerOp)
 }
 
 func (c *conn) popLocked() ([]byte, bool) {
@@ -122,27 +154,38 @@ func (c *conn) sendWait(b []byte) bool {
 		c.room.Wait()
 		c.waiters--
 	}
-	ok, direct := c.enqueueLocked(b)
+	ok, direct, first := c.enqueueLocked(b)
 	c.wmu.Unlock()
 	if direct {
-		c.drain(b, writerCtl)
+		c.drain(first, writerCtl)
 	}
 	return ok
 }
 
-// drain runs on the goroutine that became the writer. It writes first, then
-// what the queue holds, until the queue is empty (it then gives up the
-// writer role), the connection is closing (it then does the final writes)
-// or a write fails. Emptiness and closing are checked under wmu together
+// drain runs on the goroutine that became the writer. It writes first (nil:
+// none), then what the queue holds, until the queue is empty (it then gives
+// up the writer role), the connection is closing (it then does the final
+// writes) or a write fails. Messages found queued together go out in one
+// write (writeBatch). Emptiness and closing are checked under wmu together
 // with giving the role up, so a message queued meanwhile is never stranded
 // and closeWith knows whether it must start the final writes itself.
 func (c *conn) drain(first []byte, w writer) {
 	start := time.Now()
-	b := first
+	var batch [][]byte
+	if first != nil {
+		batch = append(batch, first)
+	}
 	for {
-		if err := c.write(b, w); err != nil {
-			c.writeFailed(err, w)
-			return
+		c.wmu.Lock()
+		batch = c.popBatchLocked(batch)
+		c.wmu.Unlock()
+		if len(batch) > 0 {
+			if err := c.writeBatch(batch, w); err != nil {
+				c.writeFailed(err, w)
+				return
+			}
+			clear(batch) // do not pin messages once they are on their way
+			batch = batch[:0]
 		}
 		c.wmu.Lock()
 		if c.closing() {
@@ -150,20 +193,41 @@ func (c *conn) drain(first []byte, w writer) {
 			c.finishWrites()
 			return
 		}
-		var ok bool
-		if b, ok = c.popLocked(); !ok {
+		if c.queue.n == 0 {
 			c.writing = false
 			c.wmu.Unlock()
 			return
 		}
 		c.wmu.Unlock()
 		if w != writerOwn && time.Since(start) >= overflowGrace {
-			// The writer role (still set) goes with b to a goroutine of its
-			// own, so this one returns to its resolver or its reading.
-			go c.drain(b, writerOwn)
+			// The writer role (still set) goes with the queue to a
+			// goroutine of its own, so this one returns to its resolver or
+			// its reading.
+			go c.drain(nil, writerOwn)
 			return
 		}
 	}
+}
+
+// maxBatchBytes bounds one write of several messages.
+const maxBatchBytes = 64 << 10
+
+// popBatchLocked appends queued messages to batch while they fit in
+// maxBatchBytes (at least one).
+func (c *conn) popBatchLocked(batch [][]byte) [][]byte {
+	size := 0
+	for _, b := range batch {
+		size += len(b)
+	}
+	for c.queue.n > 0 {
+		if len(batch) > 0 && size+len(c.queue.buf[c.queue.head]) > maxBatchBytes {
+			break
+		}
+		b, _ := c.popLocked()
+		batch = append(batch, b)
+		size += len(b)
+	}
+	return batch
 }
 
 // minBandwidth is the slowest link an operation's own write allows for
@@ -172,21 +236,66 @@ const minBandwidth = 128 << 10 // bytes per second
 
 // write sends one data message within its deadline (see writer).
 func (c *conn) write(b []byte, w writer) error {
+	_ = c.ws.SetWriteDeadline(c.writeDeadline(len(b), w))
+	return c.ws.WriteMessage(websocket.TextMessage, b)
+}
+
+// writeDeadline bounds a write of n bytes by a writer w.
+func (c *conn) writeDeadline(n int, w writer) time.Time {
 	timeout := c.cfg.WriteTimeout
 	if w == writerOp {
 		// A large message (a big run's snapshot) needs time on a slow link
 		// that is still reading: allow for a modest minBandwidth on top.
-		op := overflowGrace + time.Duration(len(b))*time.Second/minBandwidth
+		op := overflowGrace + time.Duration(n)*time.Second/minBandwidth
 		if timeout <= 0 || timeout > op {
 			timeout = op
 		}
 	}
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
+	if timeout <= 0 {
+		return time.Time{}
 	}
-	_ = c.ws.SetWriteDeadline(deadline)
-	return c.ws.WriteMessage(websocket.TextMessage, b)
+	return time.Now().Add(timeout)
+}
+
+// writeBatch sends messages in order, several in one system call: a run
+// followed over the API sends its events in bursts (one commit, dozens of
+// events), and one write per frame was a tenth of the server's CPU.
+// gorilla writes one frame per call, so a batch is framed here: what
+// gorilla would send for each message (FIN, text, the length; a server
+// does not mask, and this transport negotiates no compression), handed to
+// the socket as one writev. gorilla's own writes (a close frame, a pong)
+// are single writes too, which the socket serialises with this one.
+func (c *conn) writeBatch(msgs [][]byte, w writer) error {
+	if len(msgs) == 1 {
+		return c.write(msgs[0], w)
+	}
+	bufs := make(net.Buffers, 0, 2*len(msgs))
+	heads := make([]byte, 0, 10*len(msgs))
+	size := 0
+	for _, m := range msgs {
+		at := len(heads)
+		heads = appendFrameHeader(heads, len(m))
+		bufs = append(bufs, heads[at:len(heads):len(heads)], m)
+		size += len(heads) - at + len(m)
+	}
+	nc := c.ws.NetConn()
+	_ = nc.SetWriteDeadline(c.writeDeadline(size, w))
+	_, err := bufs.WriteTo(nc)
+	return err
+}
+
+// appendFrameHeader appends the header of an unmasked final text frame of
+// n bytes (RFC 6455 section 5.2).
+func appendFrameHeader(b []byte, n int) []byte {
+	const finText = 0x80 | websocket.TextMessage
+	switch {
+	case n < 126:
+		return append(b, finText, byte(n))
+	case n <= 0xFFFF:
+		return append(b, finText, 126, byte(n>>8), byte(n))
+	default:
+		return binary.BigEndian.AppendUint64(append(b, finText, 127), uint64(n))
+	}
 }
 
 // writeFailed ends output for good after a failed write (gorilla's write

@@ -294,3 +294,51 @@ func TestEncodeNextMatchesMarshal(t *testing.T) {
 		require.JSONEq(t, string(encode("next", id, b)), string(c.encodeNext(id, resp)))
 	}
 }
+
+// Messages found queued together go out in one write, framed here rather
+// than by gorilla: the client reads each as its own text message, intact
+// and in order, whatever its length's encoding (7-bit, 16-bit, 64-bit).
+func TestBatchedMessagesArriveIntactAndInOrder(t *testing.T) {
+	t.Parallel()
+	c, client := rawConn(t, Config{SendBuffer: 16})
+	sizes := []int{0, 1, 125, 126, 127, 1000, 65535, 65536, 70000, 3}
+	var want []string
+	pretendWriting(c)
+	for i, n := range sizes {
+		m := strconv.Itoa(i) + ":" + strings.Repeat("x", n)
+		want = append(want, m)
+		require.True(t, c.sendCtl([]byte(m)))
+	}
+	c.drain(nil, writerOp) // play the writer: everything queued, in batches
+	for _, m := range want {
+		require.Equal(t, m, readText(t, client))
+	}
+	c.wmu.Lock()
+	require.False(t, c.writing, "the writer role is given up once the queue is empty")
+	c.wmu.Unlock()
+}
+
+// What an operation queues without writing (emitHeld) is written by its
+// flush, and overtaken by nothing: a message sent meanwhile by anyone else
+// (here the reader's) is written after it.
+func TestHeldMessagesAreWrittenFirst(t *testing.T) {
+	t.Parallel()
+	c, client := rawConn(t, Config{SendBuffer: 4})
+	op := &operation{id: "1", idJSON: quoteID("1")}
+	for i := range 3 {
+		require.True(t, c.emitHeld(op, []byte("held "+strconv.Itoa(i))))
+	}
+	require.True(t, c.sendCtl([]byte("ctl")))
+	for _, m := range []string{"held 0", "held 1", "held 2", "ctl"} {
+		require.Equal(t, m, readText(t, client))
+	}
+	// More than the queue holds: the overflow flushes instead of waiting
+	// for a writer that is not there.
+	for i := range 10 {
+		require.True(t, c.emitHeld(op, []byte("burst "+strconv.Itoa(i))))
+	}
+	c.flush()
+	for i := range 10 {
+		require.Equal(t, "burst "+strconv.Itoa(i), readText(t, client))
+	}
+}

@@ -55,6 +55,13 @@ type Config struct {
 	RedisURL    string
 	RedisPrefix string
 
+	// ServerProfile, when set, is where a launched server's CPU profile over
+	// each latency phase's producing window is written: "<ServerProfile>.<n>"
+	// for the phase with n subscribers per run (the server gets a loopback
+	// PPROF_ADDR), and its heap profile with the idle subscriptions open to
+	// "<ServerProfile>.heap". Ignored with URL.
+	ServerProfile string
+
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
 }

@@ -52,12 +52,16 @@ func runLatency(ctx context.Context, cfg Config, srv *server, fx *fixture, p *pr
 	defer closeAll(subs)
 
 	cfg.Logger.Info("producing", "rate", cfg.Rate, "duration", cfg.Duration)
+	profiled := profileServer(ctx, cfg, srv, len(fx.execs))
 	cpu0, bench0, all0 := srv.cpu(), selfCPU(), machineCPU()
 	start := time.Now()
 	r.Sent, err = p.run(ctx, cfg.Duration)
 	r.Elapsed = time.Since(start)
 	if err != nil {
 		return nil, err
+	}
+	if err := <-profiled; err != nil {
+		return nil, fmt.Errorf("server CPU profile: %w", err)
 	}
 	r.ServerCPU = (srv.cpu() - cpu0).Seconds() / r.Elapsed.Seconds()
 	r.BenchCPU = (selfCPU() - bench0).Seconds() / r.Elapsed.Seconds()
@@ -116,4 +120,19 @@ wait:
 		return r, fmt.Errorf("no deliveries owed for %d events", r.Sent)
 	}
 	return r, nil
+}
+
+// profileServer takes the server's CPU profile over the producing window
+// (Config.ServerProfile); the channel yields its error once it is written,
+// at once when there is nothing to profile.
+func profileServer(ctx context.Context, cfg Config, srv *server, runs int) <-chan error {
+	done := make(chan error, 1)
+	if cfg.ServerProfile == "" || srv.pprofAddr == "" {
+		done <- nil
+		return done
+	}
+	path := fmt.Sprintf("%s.%d", cfg.ServerProfile, max(1, cfg.Subscribers/runs))
+	cfg.Logger.Info("profiling the server", "file", path)
+	go func() { done <- FetchCPUProfile(ctx, srv.pprofAddr, int(cfg.Duration/time.Second), path) }()
+	return done
 }

@@ -47,6 +47,12 @@ func runIdle(ctx context.Context, cfg Config, srv *server, fx *fixture, n int) (
 	if r.After, err = settledMemory(ctx, srv.base, srv.pid(), 30*time.Second); err != nil {
 		return nil, err
 	}
+	if cfg.ServerProfile != "" && srv.pprofAddr != "" {
+		// What the subscriptions hold, by allocation site.
+		if err := FetchHeapProfile(ctx, srv.pprofAddr, cfg.ServerProfile+".heap"); err != nil {
+			return nil, fmt.Errorf("server heap profile: %w", err)
+		}
+	}
 	for _, s := range subs {
 		select {
 		case <-s.done:

@@ -13,8 +13,17 @@ import (
 // net/http/pprof on addr (a launched server's PPROF_ADDR), taken over secs
 // seconds, to path.
 func FetchCPUProfile(ctx context.Context, addr string, secs int, path string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, max(secs, 1)), nil)
+	return fetchProfile(ctx, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, max(secs, 1)), path)
+}
+
+// FetchHeapProfile writes the heap profile of the process serving
+// net/http/pprof on addr, after a garbage collection, to path.
+func FetchHeapProfile(ctx context.Context, addr, path string) error {
+	return fetchProfile(ctx, fmt.Sprintf("http://%s/debug/pprof/heap?gc=1", addr), path)
+}
+
+func fetchProfile(ctx context.Context, url, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}

@@ -129,13 +129,21 @@ func withServer(ctx context.Context, cfg Config, dbURL, prefix string, fn func(*
 	if cfg.URL != "" {
 		return fn(external(cfg.URL))
 	}
-	srv, err := startServer(ctx, cfg.Binary, map[string]string{
-		"DATABASE_URL": dbURL, "REDIS_URL": cfg.RedisURL, "REDIS_PREFIX": prefix,
-	}, cfg.Logger)
+	env := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": cfg.RedisURL, "REDIS_PREFIX": prefix}
+	pprofAddr := ""
+	if cfg.ServerProfile != "" {
+		var err error
+		if pprofAddr, err = FreeLoopbackAddr(); err != nil {
+			return err
+		}
+		env["PPROF_ADDR"] = pprofAddr
+	}
+	srv, err := startServer(ctx, cfg.Binary, env, cfg.Logger)
 	if err != nil {
 		return err
 	}
 	defer srv.stop()
+	srv.pprofAddr = pprofAddr
 	cfg.Logger.Info("server up", "addr", srv.base, "pid", srv.pid())
 	return fn(srv)
 }

@@ -24,6 +24,8 @@ type server struct {
 	done chan struct{} // closed when the process has exited
 	err  error         // Wait's result, set before done closes
 	tail *tailBuffer   // last lines of its log, for error messages
+	// pprofAddr is where it serves net/http/pprof ("": not profiled).
+	pprofAddr string
 }
 
 // servingLine is the log line serve prints once it listens (the Redis

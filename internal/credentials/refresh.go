@@ -25,23 +25,29 @@ import (
 // commit too.) A waiter that still finds the token due (the refresher
 // failed transiently) tries to take the lock itself.
 //
+// "Still due" means: due, and not changed since the caller read it while
+// unexpired. A token that lives less than the refresh margin is still due
+// right after its refresh; whoever waited for that refresh uses it rather
+// than refreshing again.
+//
 // A rotated refresh token is stored with the new access token in one
 // statement. A refusal marks the credential invalid with the reason.
-func (s *Service) refresh(ctx context.Context, id uuid.UUID) (*db.SealedCredential, error) {
+func (s *Service) refresh(ctx context.Context, read *db.SealedCredential) (*db.SealedCredential, error) {
+	id, seen := read.ID, read.UpdatedAt
 	ch := s.flight.DoChan(id.String(), func() (any, error) {
 		// Not the first caller's context: its cancellation must not fail
 		// the others sharing this flight.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 		defer cancel()
 		for {
-			out, held, err := s.refreshLocked(fctx, id)
+			out, held, err := s.refreshLocked(fctx, id, seen)
 			if err != nil || held {
 				return out, err
 			}
 			if out, err = s.store.CredentialAwait(fctx, id); err != nil {
 				return nil, err
 			}
-			if out.InvalidReason != nil || !out.NeedsRefresh(s.clock()) {
+			if !s.stillDue(out, seen) {
 				return out, nil // refreshed (or refused) by the process that held the lock
 			}
 		}
@@ -61,14 +67,14 @@ func (s *Service) refresh(ctx context.Context, id uuid.UUID) (*db.SealedCredenti
 // refreshes the token if it is still due, storing the outcome in the same
 // transaction. held is false (and nothing done) when another transaction
 // holds the advisory lock or the credential is gone.
-func (s *Service) refreshLocked(ctx context.Context, id uuid.UUID) (out *db.SealedCredential, held bool, err error) {
+func (s *Service) refreshLocked(ctx context.Context, id uuid.UUID, seen time.Time) (out *db.SealedCredential, held bool, err error) {
 	err = s.store.InTx(ctx, func(tx *db.Store) error {
 		cur, err := tx.CredentialTryLock(ctx, id)
 		if err != nil || cur == nil {
 			return err
 		}
 		held, out = true, cur
-		if cur.InvalidReason != nil || !cur.NeedsRefresh(s.clock()) {
+		if !s.stillDue(cur, seen) {
 			return nil // refused before, or refreshed by another process a moment ago
 		}
 		sec, err := s.cipher.open(cur.SecretEncrypted)
@@ -113,4 +119,16 @@ func (s *Service) refreshLocked(ctx context.Context, id uuid.UUID) (out *db.Seal
 		return err
 	})
 	return out, held, err
+}
+
+// stillDue: cur, read under or after the lock, needs a refresh by this
+// flight, whose caller read the version seen: it is valid, due, and either
+// expired or unchanged since (a newer unexpired version is another
+// process's refresh, to be used as it is).
+func (s *Service) stillDue(cur *db.SealedCredential, seen time.Time) bool {
+	now := s.clock()
+	if cur.InvalidReason != nil || !cur.NeedsRefresh(now) {
+		return false
+	}
+	return cur.IsExpired(now) || !cur.UpdatedAt.After(seen)
 }

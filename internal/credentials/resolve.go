@@ -124,7 +124,7 @@ var errExpired = errors.New("expired")
 // usable refreshes c when due and hands it out decrypted, or says why not.
 func (s *Service) usable(ctx context.Context, c *db.SealedCredential) (blocks.Credential, error) {
 	if c.NeedsRefresh(s.clock()) && c.InvalidReason == nil && s.providers != nil {
-		fresh, err := s.refresh(ctx, c.ID)
+		fresh, err := s.refresh(ctx, c)
 		if err != nil {
 			return blocks.Credential{}, fmt.Errorf("refreshing the %s credential %s: %w", c.Provider, describe(&c.Credential), err)
 		}

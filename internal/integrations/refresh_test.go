@@ -48,12 +48,15 @@ func awaitingRefresh(t *testing.T, id uuid.UUID, n int) {
 }
 
 // A process that finds another refreshing waits for its commit, wakes when
-// it commits and uses its token: one refresh for both. Another process's
-// waiter is woken by the commit, not by finding the token fresh later.
+// it commits and uses its token: one refresh for all. The waiters are woken
+// by the commit, not by finding the token fresh later. The new token lives
+// less than the refresh margin, so it is "due" again at once: the waiters
+// still use it rather than refresh again.
 func TestRefreshWaitersWakeAtCommit(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	f.stub.FirstExpiresIn = time.Minute // due
+	f.stub.RefreshedExpiresIn = 2 * time.Minute
 	hold := make(chan struct{})
 	f.stub.HoldRefreshes = hold
 	cred := f.connected()

@@ -28,9 +28,30 @@ ORDER BY provider, created_at DESC;
 SELECT * FROM integration_credentials WHERE id = @id AND user_id = @user_id;
 
 -- name: CredentialLock :one
--- Taken by the one refresher of a credential: other processes wait here and
--- then re-read what it stored.
+-- The row, once no other transaction holds its lock.
 SELECT * FROM integration_credentials WHERE id = @id FOR UPDATE;
+
+-- name: CredentialTryLock :many
+-- Taken by the one refresher of a credential: its advisory lock, the
+-- waiters' signal (CredentialAwaitRefresh), and its row lock, against other
+-- writers. No row when another transaction holds the advisory lock (a
+-- refresher in another process) or the credential is gone.
+SELECT c.* FROM integration_credentials c
+WHERE c.id = @id AND pg_try_advisory_xact_lock(@lock_class::int4, @lock_key::int4)
+FOR UPDATE;
+
+-- name: CredentialAwaitRefresh :exec
+-- Returns once no transaction holds the credential's advisory lock: the
+-- shared lock is taken and released within this statement, and every
+-- waiter is woken at once when the refresher commits. Nothing is written,
+-- so nothing waits for a WAL flush (a FOR SHARE row lock is a write: its
+-- commit would flush, about 2 ms here), and waiters do not queue behind
+-- each other as FOR UPDATE waiters do.
+SELECT pg_advisory_xact_lock_shared(@lock_class::int4, @lock_key::int4);
+
+-- name: CredentialGetAny :one
+-- A credential by id alone, once its refresher committed.
+SELECT * FROM integration_credentials WHERE id = @id;
 
 -- name: CredentialSetTokens :one
 -- A refresh: the new access token and a rotated refresh token are one

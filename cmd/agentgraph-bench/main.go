@@ -5,7 +5,9 @@
 // and `schedules` the triggers against agentgraph processes they launch,
 // `ai` the AI blocks' figures against a provider stub, `api` runs submitted
 // and followed through the API against the in-process engine, `editor` the
-// visual editor's one request against Postgres building the same JSON alone.
+// visual editor's one request against Postgres building the same JSON alone,
+// `refresh` one OAuth2 credential refreshed for node runs in processes it
+// launches.
 package main
 
 import (
@@ -15,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/agentgraph/agentgraph/cmd/agentgraph-bench/internal/refreshbench"
 )
 
 const usage = `agentgraph-bench — agentgraph's benchmarks (see BENCHMARKS.md)
@@ -36,6 +40,9 @@ Usage:
   agentgraph-bench editor [flags]   the editor's one request (issue 11) on a 500-node graph built through the API, at
                                     10 concurrent clients, against Postgres building the same JSON in one statement
                                     (pgbench): the ratio, server CPU and SQL statements per request
+  agentgraph-bench refresh [flags]  credential refresh (issue 13): 50 node runs in 3 processes it launches need one
+                                    OAuth2 credential due for refresh at once, against a provider stub with a fixed
+                                    round trip: refresh requests at the provider, the waiting nodes' added latency
 
 They use DATABASE_URL, REDIS_URL and REDIS_PREFIX, like agentgraph; BENCHMARKS.md lists their flags.
 `
@@ -66,6 +73,10 @@ func main() {
 		err = benchAPICmd(ctx, logger, args)
 	case "editor":
 		err = benchEditorCmd(ctx, logger, args)
+	case "refresh":
+		err = benchRefreshCmd(ctx, logger, args)
+	case refreshbench.NodeCommand: // refresh's node processes, not for people
+		err = refreshbench.Node(ctx, args, os.Stdin, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

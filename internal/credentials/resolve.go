@@ -124,7 +124,7 @@ var errExpired = errors.New("expired")
 // usable refreshes c when due and hands it out decrypted, or says why not.
 func (s *Service) usable(ctx context.Context, c *db.SealedCredential) (blocks.Credential, error) {
 	if c.NeedsRefresh(s.clock()) && c.InvalidReason == nil && s.providers != nil {
-		fresh, err := s.refresh(ctx, c.ID)
+		fresh, err := s.refresh(ctx, c)
 		if err != nil {
 			return blocks.Credential{}, fmt.Errorf("refreshing the %s credential %s: %w", c.Provider, describe(&c.Credential), err)
 		}
@@ -196,83 +196,6 @@ func (s *Service) handout(c *db.SealedCredential, sec secret) blocks.Credential 
 
 // modelProviders are the providers whose credentials may carry a base URL.
 var modelProviders = map[string]bool{"openai": true, "anthropic": true, "ollama": true}
-
-// refresh renews a credential's tokens exactly once however many nodes ask
-// at the same moment: in this process the callers share one flight; across
-// processes the flight holds the credential's row lock (SELECT … FOR
-// UPDATE) while it asks the provider, and re-reads under the lock first, so
-// a process that waited finds the token another one stored and asks
-// nothing. A rotated refresh token is stored with the new access token in
-// one statement. A refusal marks the credential invalid with the reason.
-func (s *Service) refresh(ctx context.Context, id uuid.UUID) (*db.SealedCredential, error) {
-	ch := s.flight.DoChan(id.String(), func() (any, error) {
-		// Not the first caller's context: its cancellation must not fail
-		// the others sharing this flight.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
-		defer cancel()
-		var out *db.SealedCredential
-		err := s.store.InTx(fctx, func(tx *db.Store) error {
-			cur, err := tx.CredentialLock(fctx, id)
-			if err != nil {
-				return err
-			}
-			out = cur
-			if cur.InvalidReason != nil || !cur.NeedsRefresh(s.clock()) {
-				return nil // refused before, or refreshed by another process while we waited
-			}
-			sec, err := s.cipher.open(cur.SecretEncrypted)
-			if err != nil {
-				return err
-			}
-			if sec.RefreshToken == "" {
-				return nil // nothing to refresh with: used until it expires
-			}
-			tok, err := s.providers.Refresh(fctx, cur.Provider, sec.RefreshToken)
-			var refused *RefusedError
-			if errors.As(err, &refused) {
-				reason := "the provider refused to refresh it: " + refused.Reason
-				cur.InvalidReason = &reason
-				return tx.CredentialInvalidate(fctx, id, reason)
-			}
-			if err != nil {
-				return err
-			}
-			next := secret{Secret: tok.AccessToken, RefreshToken: tok.RefreshToken}
-			if next.RefreshToken == "" {
-				next.RefreshToken = sec.RefreshToken // not rotated: keep it
-			}
-			sealed, err := s.cipher.seal(next)
-			if err != nil {
-				return err
-			}
-			var expires *time.Time
-			if !tok.Expiry.IsZero() {
-				expires = &tok.Expiry
-			}
-			var tokenType *string
-			if tok.TokenType != "" {
-				tokenType = &tok.TokenType
-			}
-			scopes := cur.Scopes
-			if tok.Scopes != nil {
-				scopes = tok.Scopes
-			}
-			// The stored row: its version (updated_at) keys the secret cache.
-			out, err = tx.CredentialSetTokens(fctx, id, sealed, expires, tokenType, scopes)
-			return err
-		})
-		return out, err
-	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*db.SealedCredential), nil
-	case <-ctx.Done():
-		return nil, context.Cause(ctx)
-	}
-}
 
 // Check refuses a run whose nodes' credential needs the user's stored
 // credentials cannot meet: a chosen credential that is missing (deleted),

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"time"
 
@@ -86,11 +87,47 @@ func (s *Store) CredentialGetSealed(ctx context.Context, userID, id uuid.UUID) (
 	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
 }
 
-// CredentialLock reads a credential FOR UPDATE: inside InTx, the one
-// refresher holds it while it asks the provider, and every other process
-// waits here, then reads what it stored.
+// CredentialLock reads a credential FOR UPDATE, waiting for the lock.
 func (s *Store) CredentialLock(ctx context.Context, id uuid.UUID) (*SealedCredential, error) {
 	row, err := s.q.CredentialLock(ctx, s.db, id)
+	if err != nil {
+		return nil, notFound(err, "credential")
+	}
+	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
+}
+
+// credentialLockClass is the first key of a credential's advisory lock;
+// the two-int4 form cannot meet the bigint keys used elsewhere (block
+// sync). The second key is 32 bits of the credential's id: two credentials
+// sharing one only make one's waiters wait for the other's refresh.
+const credentialLockClass int32 = 0x6372_6564 // "cred"
+
+func credentialLockKey(id uuid.UUID) int32 { return int32(binary.BigEndian.Uint32(id[12:])) }
+
+// CredentialTryLock is the refresher's: inside InTx it takes the
+// credential's advisory lock if no one holds it, then its row lock, and
+// reads the row. Nil (no error) when another transaction holds the
+// advisory lock or the credential is gone.
+func (s *Store) CredentialTryLock(ctx context.Context, id uuid.UUID) (*SealedCredential, error) {
+	rows, err := s.q.CredentialTryLock(ctx, s.db, dbsqlc.CredentialTryLockParams{ID: id,
+		LockClass: credentialLockClass, LockKey: credentialLockKey(id)})
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &SealedCredential{Credential: credentialFromRow(rows[0]), SecretEncrypted: rows[0].SecretEncrypted}, nil
+}
+
+// CredentialAwait waits until no transaction holds the credential's
+// advisory lock (its refresher committed or gave up), then reads it. Every
+// process waiting here wakes at that commit at once, and writes nothing.
+func (s *Store) CredentialAwait(ctx context.Context, id uuid.UUID) (*SealedCredential, error) {
+	err := s.q.CredentialAwaitRefresh(ctx, s.db, dbsqlc.CredentialAwaitRefreshParams{LockClass: credentialLockClass,
+		LockKey: credentialLockKey(id)})
+	if err != nil {
+		return nil, err
+	}
+	// A statement of its own: its snapshot is taken after the wait.
+	row, err := s.q.CredentialGetAny(ctx, s.db, id)
 	if err != nil {
 		return nil, notFound(err, "credential")
 	}

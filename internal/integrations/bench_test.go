@@ -20,11 +20,13 @@ import (
 //
 // (the refresh one) and -benchtime 2000x for the resolve one.
 
-// BenchmarkCredentialRefreshStampede: 50 node runs in 3 processes (three
-// services, each with its own pool and in-process flight, as three
-// processes have) need one credential due for refresh at the same moment.
-// Reported: refreshes the provider saw (must be 1 per op), the provider's
-// round trip, and how much longer than it the slowest waiter took.
+// BenchmarkCredentialRefreshStampede: 50 node runs in 3 "processes" (three
+// services, each with its own in-process flight, in this test process)
+// need one credential due for refresh at the same moment. A quick check;
+// the figure is measured across three real processes by
+// `agentgraph-bench refresh`. Reported: refreshes the provider saw (must be
+// 1 per op), the provider's round trip, and how much longer than it the
+// slowest waiter took.
 func BenchmarkCredentialRefreshStampede(b *testing.B) {
 	f := setup(b)
 	f.stub.FirstExpiresIn = time.Minute

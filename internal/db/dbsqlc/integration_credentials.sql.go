@@ -64,6 +64,26 @@ func (q *Queries) CredentialActiveByProviders(ctx context.Context, db DBTX, arg 
 	return items, nil
 }
 
+const credentialAwaitRefresh = `-- name: CredentialAwaitRefresh :exec
+SELECT pg_advisory_xact_lock_shared($1::int4, $2::int4)
+`
+
+type CredentialAwaitRefreshParams struct {
+	LockClass int32
+	LockKey   int32
+}
+
+// Returns once no transaction holds the credential's advisory lock: the
+// shared lock is taken and released within this statement, and every
+// waiter is woken at once when the refresher commits. Nothing is written,
+// so nothing waits for a WAL flush (a FOR SHARE row lock is a write: its
+// commit would flush, about 2 ms here), and waiters do not queue behind
+// each other as FOR UPDATE waiters do.
+func (q *Queries) CredentialAwaitRefresh(ctx context.Context, db DBTX, arg CredentialAwaitRefreshParams) error {
+	_, err := db.Exec(ctx, credentialAwaitRefresh, arg.LockClass, arg.LockKey)
+	return err
+}
+
 const credentialDelete = `-- name: CredentialDelete :one
 DELETE FROM integration_credentials WHERE id = $1 AND user_id = $2
 RETURNING id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at, token_type, invalid_reason
@@ -109,6 +129,34 @@ type CredentialGetParams struct {
 
 func (q *Queries) CredentialGet(ctx context.Context, db DBTX, arg CredentialGetParams) (IntegrationCredential, error) {
 	row := db.QueryRow(ctx, credentialGet, arg.ID, arg.UserID)
+	var i IntegrationCredential
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Provider,
+		&i.AuthType,
+		&i.Title,
+		&i.Username,
+		&i.Scopes,
+		&i.SecretEncrypted,
+		&i.Metadata,
+		&i.ExpiresAt,
+		&i.IsActive,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.TokenType,
+		&i.InvalidReason,
+	)
+	return i, err
+}
+
+const credentialGetAny = `-- name: CredentialGetAny :one
+SELECT id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at, token_type, invalid_reason FROM integration_credentials WHERE id = $1
+`
+
+// A credential by id alone, once its refresher committed.
+func (q *Queries) CredentialGetAny(ctx context.Context, db DBTX, id uuid.UUID) (IntegrationCredential, error) {
+	row := db.QueryRow(ctx, credentialGetAny, id)
 	var i IntegrationCredential
 	err := row.Scan(
 		&i.ID,
@@ -250,8 +298,7 @@ const credentialLock = `-- name: CredentialLock :one
 SELECT id, user_id, provider, auth_type, title, username, scopes, secret_encrypted, metadata, expires_at, is_active, created_at, updated_at, token_type, invalid_reason FROM integration_credentials WHERE id = $1 FOR UPDATE
 `
 
-// Taken by the one refresher of a credential: other processes wait here and
-// then re-read what it stored.
+// The row, once no other transaction holds its lock.
 func (q *Queries) CredentialLock(ctx context.Context, db DBTX, id uuid.UUID) (IntegrationCredential, error) {
 	row := db.QueryRow(ctx, credentialLock, id)
 	var i IntegrationCredential
@@ -320,4 +367,56 @@ func (q *Queries) CredentialSetTokens(ctx context.Context, db DBTX, arg Credenti
 		&i.InvalidReason,
 	)
 	return i, err
+}
+
+const credentialTryLock = `-- name: CredentialTryLock :many
+SELECT c.id, c.user_id, c.provider, c.auth_type, c.title, c.username, c.scopes, c.secret_encrypted, c.metadata, c.expires_at, c.is_active, c.created_at, c.updated_at, c.token_type, c.invalid_reason FROM integration_credentials c
+WHERE c.id = $1 AND pg_try_advisory_xact_lock($2::int4, $3::int4)
+FOR UPDATE
+`
+
+type CredentialTryLockParams struct {
+	ID        uuid.UUID
+	LockClass int32
+	LockKey   int32
+}
+
+// Taken by the one refresher of a credential: its advisory lock, the
+// waiters' signal (CredentialAwaitRefresh), and its row lock, against other
+// writers. No row when another transaction holds the advisory lock (a
+// refresher in another process) or the credential is gone.
+func (q *Queries) CredentialTryLock(ctx context.Context, db DBTX, arg CredentialTryLockParams) ([]IntegrationCredential, error) {
+	rows, err := db.Query(ctx, credentialTryLock, arg.ID, arg.LockClass, arg.LockKey)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []IntegrationCredential{}
+	for rows.Next() {
+		var i IntegrationCredential
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Provider,
+			&i.AuthType,
+			&i.Title,
+			&i.Username,
+			&i.Scopes,
+			&i.SecretEncrypted,
+			&i.Metadata,
+			&i.ExpiresAt,
+			&i.IsActive,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.TokenType,
+			&i.InvalidReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

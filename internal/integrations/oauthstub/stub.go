@@ -34,6 +34,13 @@ type Stub struct {
 	Deny atomic.Bool
 	// RefuseRefresh makes refresh grants answer invalid_grant.
 	RefuseRefresh atomic.Bool
+	// FailRefreshes is how many of the next refresh grants fail
+	// transiently (503), after RefreshDelay.
+	FailRefreshes atomic.Int64
+	// HoldRefreshes, when set before use, keeps refresh grants from
+	// answering until it is closed: a test acts while a refresh is in
+	// flight (Refreshes counts it on arrival).
+	HoldRefreshes chan struct{}
 	// Account is the login the user-info endpoint names.
 	Account string
 
@@ -161,6 +168,13 @@ func (s *Stub) token(w http.ResponseWriter, r *http.Request) {
 	case "refresh_token":
 		s.Refreshes.Add(1)
 		time.Sleep(s.RefreshDelay) // the provider's round trip
+		if s.HoldRefreshes != nil {
+			<-s.HoldRefreshes
+		}
+		if n := s.FailRefreshes.Load(); n > 0 && s.FailRefreshes.CompareAndSwap(n, n-1) {
+			oauthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "try again later")
+			return
+		}
 		s.mu.Lock()
 		current := s.refresh
 		s.mu.Unlock()

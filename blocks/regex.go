@@ -54,24 +54,44 @@ func compilePattern(expr string, caseSensitive, dotAll bool) (pattern, error) {
 		return nil, fmt.Errorf("invalid pattern: %w", err)
 	}
 	bt.MatchTimeout = backtrackTimeout
-	return backtracking{bt}, nil
+	return &backtracking{re: bt}, nil
 }
 
-// backtracking adapts a regexp2 pattern. A match that times out counts as
-// no match, as an error cannot be returned through the interface; the
-// timeout is long enough that only a catastrophic pattern reaches it.
-type backtracking struct{ re *regexp2.Regexp }
+// backtracking adapts a regexp2 pattern. The interface returns no error,
+// so a match that fails (its timeout) is kept in err and read by
+// patternErr after matching.
+type backtracking struct {
+	re  *regexp2.Regexp
+	err error
+}
 
-func (b backtracking) MatchString(s string) bool {
-	ok, _ := b.re.MatchString(s)
+func (b *backtracking) MatchString(s string) bool {
+	ok, err := b.re.MatchString(s)
+	b.keep(err)
 	return ok
 }
 
-func (b backtracking) NumSubexp() int { return len(b.re.GetGroupNumbers()) - 1 }
+func (b *backtracking) keep(err error) {
+	if err != nil && b.err == nil {
+		b.err = fmt.Errorf("pattern gave up after %s: %w", backtrackTimeout, err)
+	}
+}
 
-func (b backtracking) FindAllStringSubmatch(s string, n int) [][]string {
+// patternErr is the error a match of p met, if any (only a backtracking
+// pattern can meet one).
+func patternErr(p pattern) error {
+	if b, ok := p.(*backtracking); ok {
+		return b.err
+	}
+	return nil
+}
+
+func (b *backtracking) NumSubexp() int { return len(b.re.GetGroupNumbers()) - 1 }
+
+func (b *backtracking) FindAllStringSubmatch(s string, n int) [][]string {
 	var out [][]string
-	m, _ := b.re.FindStringMatch(s)
+	m, err := b.re.FindStringMatch(s)
+	b.keep(err)
 	for m != nil && (n < 0 || len(out) < n) {
 		groups := m.Groups()
 		row := make([]string, len(groups))
@@ -79,7 +99,8 @@ func (b backtracking) FindAllStringSubmatch(s string, n int) [][]string {
 			row[i] = g.String()
 		}
 		out = append(out, row)
-		m, _ = b.re.FindNextMatch(m)
+		m, err = b.re.FindNextMatch(m)
+		b.keep(err)
 	}
 	return out
 }
@@ -112,7 +133,11 @@ func MatchTextPatternBlock() Block {
 			return err
 		}
 		data := orDefault(in.Data, in.Text)
-		if re.MatchString(jsonText(in.Text)) {
+		matched := re.MatchString(jsonText(in.Text))
+		if err := patternErr(re); err != nil {
+			return err
+		}
+		if matched {
 			return emit("positive", data)
 		}
 		return emit("negative", data)
@@ -159,6 +184,9 @@ func ExtractTextInformationBlock() Block {
 		if in.Group <= re.NumSubexp() {
 			for _, m := range re.FindAllStringSubmatch(jsonText(in.Text), limit) {
 				matches = append(matches, m[in.Group])
+			}
+			if err := patternErr(re); err != nil {
+				return err
 			}
 		}
 		for _, m := range matches {

@@ -1,7 +1,9 @@
 package blocks
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -90,4 +92,19 @@ func TestRegexBlocksTakePythonLookAround(t *testing.T) {
 		mustRun(t, "ExtractTextInformationBlock", map[string]any{"text": "aa b b", "pattern": `(\w) \1`, "group": 1}), "a backreference")
 	require.Equal(t, outs("positive", "ABBA"),
 		mustRun(t, "MatchTextPatternBlock", map[string]any{"text": "ABBA", "match": `a(?=b)`, "case_sensitive": false}))
+}
+
+func TestRegexBacktrackingGivesUpAndFailsTheNode(t *testing.T) {
+	t.Parallel()
+	// The look-ahead sends it to the backtracking engine; (a+)+$ against
+	// a's and a b is exponential, so the match reaches its timeout.
+	catastrophic := `(?=a)(a+)+$`
+	text := strings.Repeat("a", 40) + "b"
+	for _, c := range []struct{ block, pin string }{{"MatchTextPatternBlock", "match"}, {"ExtractTextInformationBlock", "pattern"}} {
+		started := time.Now()
+		outs, err := run(t, c.block, map[string]any{"text": text, c.pin: catastrophic})
+		require.ErrorContains(t, err, "pattern gave up after 2s", c.block)
+		require.Empty(t, outs, "%s emits nothing when its match gave up", c.block)
+		require.Less(t, time.Since(started), 10*time.Second)
+	}
 }

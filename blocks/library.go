@@ -65,6 +65,11 @@ func BuiltinBlocks() []Block {
 		// the web through Jina's APIs (jina.go)
 		SearchTheWebBlock(),
 		ExtractWebsiteContentBlock(),
+		// services AutoGPT's example agents use (apicall.go)
+		TranscribeYoutubeVideoBlock(),
+		GoogleMapsSearchBlock(),
+		IdeogramModelBlock(),
+		ReplicateFluxAdvancedModelBlock(),
 		// AI (language models, blocks/llm)
 		AITextGeneratorBlock(),
 		AIStructuredResponseGeneratorBlock(),

@@ -4,12 +4,29 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"time"
+
+	"github.com/dlclark/regexp2"
 )
 
-// compilePattern compiles a user regex with Python's re flags. Go's RE2
-// syntax is close to Python's but has no look-around or backreferences; such
-// patterns fail to compile and the node fails with the reason.
-func compilePattern(pattern string, caseSensitive, dotAll bool) (*regexp.Regexp, error) {
+// pattern is a compiled user regex: Go's RE2 when the pattern is RE2
+// syntax (linear time), else a backtracking engine for what Python's re has
+// and RE2 lacks (look-around, backreferences: AutoGPT's agents use
+// "^(?!\\s*$).+"), bounded by backtrackTimeout.
+type pattern interface {
+	MatchString(s string) bool
+	// FindAllStringSubmatch is regexp's: at most n matches (n < 0: all),
+	// each the match and its groups ("" for a group that took no part).
+	FindAllStringSubmatch(s string, n int) [][]string
+	NumSubexp() int
+}
+
+// backtrackTimeout bounds one match of a look-around pattern, so a
+// catastrophic one fails its node instead of holding a worker.
+const backtrackTimeout = 2 * time.Second
+
+// compilePattern compiles a user regex with Python's re flags.
+func compilePattern(expr string, caseSensitive, dotAll bool) (pattern, error) {
 	flags := ""
 	if !caseSensitive {
 		flags += "i"
@@ -17,14 +34,75 @@ func compilePattern(pattern string, caseSensitive, dotAll bool) (*regexp.Regexp,
 	if dotAll {
 		flags += "s"
 	}
+	prefixed := expr
 	if flags != "" {
-		pattern = "(?" + flags + ")" + pattern
+		prefixed = "(?" + flags + ")" + expr
 	}
-	re, err := regexp.Compile(pattern)
-	if err != nil {
+	re, err := regexp.Compile(prefixed)
+	if err == nil {
+		return re, nil
+	}
+	var opts regexp2.RegexOptions
+	if !caseSensitive {
+		opts |= regexp2.IgnoreCase
+	}
+	if dotAll {
+		opts |= regexp2.Singleline
+	}
+	bt, err2 := regexp2.Compile(expr, opts)
+	if err2 != nil {
 		return nil, fmt.Errorf("invalid pattern: %w", err)
 	}
-	return re, nil
+	bt.MatchTimeout = backtrackTimeout
+	return &backtracking{re: bt}, nil
+}
+
+// backtracking adapts a regexp2 pattern. The interface returns no error,
+// so a match that fails (its timeout) is kept in err and read by
+// patternErr after matching.
+type backtracking struct {
+	re  *regexp2.Regexp
+	err error
+}
+
+func (b *backtracking) MatchString(s string) bool {
+	ok, err := b.re.MatchString(s)
+	b.keep(err)
+	return ok
+}
+
+func (b *backtracking) keep(err error) {
+	if err != nil && b.err == nil {
+		b.err = fmt.Errorf("pattern gave up after %s: %w", backtrackTimeout, err)
+	}
+}
+
+// patternErr is the error a match of p met, if any (only a backtracking
+// pattern can meet one).
+func patternErr(p pattern) error {
+	if b, ok := p.(*backtracking); ok {
+		return b.err
+	}
+	return nil
+}
+
+func (b *backtracking) NumSubexp() int { return len(b.re.GetGroupNumbers()) - 1 }
+
+func (b *backtracking) FindAllStringSubmatch(s string, n int) [][]string {
+	var out [][]string
+	m, err := b.re.FindStringMatch(s)
+	b.keep(err)
+	for m != nil && (n < 0 || len(out) < n) {
+		groups := m.Groups()
+		row := make([]string, len(groups))
+		for i, g := range groups {
+			row[i] = g.String()
+		}
+		out = append(out, row)
+		m, err = b.re.FindNextMatch(m)
+		b.keep(err)
+	}
+	return out
 }
 
 type matchTextPatternIn struct {
@@ -55,7 +133,11 @@ func MatchTextPatternBlock() Block {
 			return err
 		}
 		data := orDefault(in.Data, in.Text)
-		if re.MatchString(jsonText(in.Text)) {
+		matched := re.MatchString(jsonText(in.Text))
+		if err := patternErr(re); err != nil {
+			return err
+		}
+		if matched {
 			return emit("positive", data)
 		}
 		return emit("negative", data)
@@ -102,6 +184,9 @@ func ExtractTextInformationBlock() Block {
 		if in.Group <= re.NumSubexp() {
 			for _, m := range re.FindAllStringSubmatch(jsonText(in.Text), limit) {
 				matches = append(matches, m[in.Group])
+			}
+			if err := patternErr(re); err != nil {
+				return err
 			}
 		}
 		for _, m := range matches {

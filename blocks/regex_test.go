@@ -1,7 +1,9 @@
 package blocks
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -67,4 +69,42 @@ func TestExtractTextInformationBlock(t *testing.T) {
 	}
 	_, err := run(t, "ExtractTextInformationBlock", map[string]any{"text": "x", "pattern": "[a-"})
 	require.ErrorContains(t, err, "invalid pattern")
+}
+
+// Python's look-around and backreferences, which RE2 lacks, are matched by
+// the backtracking engine: AutoGPT's Lead Finder checks each field with
+// "^(?!\s*$).+" (not blank).
+func TestRegexBlocksTakePythonLookAround(t *testing.T) {
+	t.Parallel()
+	notBlank := map[string]any{"pattern": `^(?!\s*$).+`, "group": 0, "dot_all": true, "find_all": false, "case_sensitive": true}
+	in := func(text string) map[string]any {
+		m := map[string]any{"text": text}
+		for k, v := range notBlank {
+			m[k] = v
+		}
+		return m
+	}
+	require.Equal(t, outs("positive", "Bean There", "matched_results", []any{"Bean There"}, "matched_count", 1.0),
+		mustRun(t, "ExtractTextInformationBlock", in("Bean There")))
+	require.Equal(t, outs("negative", "  \n", "matched_results", []any{}, "matched_count", 0.0),
+		mustRun(t, "ExtractTextInformationBlock", in("  \n")))
+	require.Equal(t, outs("positive", "b", "matched_results", []any{"b"}, "matched_count", 1.0),
+		mustRun(t, "ExtractTextInformationBlock", map[string]any{"text": "aa b b", "pattern": `(\w) \1`, "group": 1}), "a backreference")
+	require.Equal(t, outs("positive", "ABBA"),
+		mustRun(t, "MatchTextPatternBlock", map[string]any{"text": "ABBA", "match": `a(?=b)`, "case_sensitive": false}))
+}
+
+func TestRegexBacktrackingGivesUpAndFailsTheNode(t *testing.T) {
+	t.Parallel()
+	// The look-ahead sends it to the backtracking engine; (a+)+$ against
+	// a's and a b is exponential, so the match reaches its timeout.
+	catastrophic := `(?=a)(a+)+$`
+	text := strings.Repeat("a", 40) + "b"
+	for _, c := range []struct{ block, pin string }{{"MatchTextPatternBlock", "match"}, {"ExtractTextInformationBlock", "pattern"}} {
+		started := time.Now()
+		outs, err := run(t, c.block, map[string]any{"text": text, c.pin: catastrophic})
+		require.ErrorContains(t, err, "pattern gave up after 2s", c.block)
+		require.Empty(t, outs, "%s emits nothing when its match gave up", c.block)
+		require.Less(t, time.Since(started), 10*time.Second)
+	}
 }

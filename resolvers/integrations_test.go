@@ -62,6 +62,18 @@ func (e *echo) seen() []string {
 // callback served, and an engine that resolves and checks credentials.
 func setupIntegrations(t *testing.T, stub *oauthstub.Stub, extraEnv ...string) *bundle {
 	t.Helper()
+	return setupIntegrationsWith(t, stub, integrationsSetup{}, extraEnv...)
+}
+
+// integrationsSetup changes what setupIntegrationsWith builds; the zero
+// value is setupIntegrations'.
+type integrationsSetup struct {
+	blocks   *blocks.Registry         // nil: blocks.Builtin()
+	operator credentials.OperatorKeys // the operator's model keys, as in internal/app
+}
+
+func setupIntegrationsWith(t *testing.T, stub *oauthstub.Stub, o integrationsSetup, extraEnv ...string) *bundle {
+	t.Helper()
 	env := stub.Env("fake")
 	for i := 0; i+1 < len(extraEnv); i += 2 {
 		env[extraEnv[i]] = extraEnv[i+1]
@@ -69,7 +81,10 @@ func setupIntegrations(t *testing.T, stub *oauthstub.Stub, extraEnv ...string) *
 	reg, err := integrations.FromEnv(func(k string) string { return env[k] })
 	require.NoError(t, err)
 	store := db.New(testenv.Postgres(t))
-	br := blocks.Builtin()
+	br := o.blocks
+	if br == nil {
+		br = blocks.Builtin()
+	}
 	require.NoError(t, graphs.New(store, br).SyncBlocks(context.Background()))
 	rdb, prefix := testenv.Redis(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -82,7 +97,7 @@ func setupIntegrations(t *testing.T, stub *oauthstub.Stub, extraEnv ...string) *
 	require.NoError(t, err)
 	creds := credentials.NewService(store, cipher).WithProviders(reg, logger)
 	eng := engine.New(store, br, events.NewPublisher(rdb, prefix), logger, engine.Options{MaxRuns: 32,
-		Credentials: creds.ForRun, CredentialByID: creds.ByID, CheckCredentials: creds.Check, AllowPrivateNetwork: true})
+		Credentials: credentials.WithOperatorKeys(creds.ForRun, o.operator), CredentialByID: creds.ByID, CheckCredentials: creds.Check, AllowPrivateNetwork: true})
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(eng.Stop)
 	connect := &integrations.Connect{Store: store, Creds: creds, Cipher: cipher, Registry: reg}

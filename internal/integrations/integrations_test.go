@@ -322,7 +322,7 @@ func TestRegistryFromEnv(t *testing.T) {
 	}
 	r, err := integrations.FromEnv(func(string) string { return "" })
 	require.NoError(t, err)
-	require.Equal(t, []string{"github", "openai", "anthropic", "ollama", "http", "jina"}, names(r),
+	require.Equal(t, []string{"github", "openai", "anthropic", "ollama", "http", "jina", "ideogram", "replicate", "google_maps"}, names(r),
 		"github keeps API keys without a client; google is OAuth2 only")
 	p, _ := r.Get("github")
 	require.Nil(t, p.OAuth)
@@ -340,7 +340,7 @@ func TestRegistryFromEnv(t *testing.T) {
 		"OAUTH_ACME_SSO_TOKEN_URL": "https://sso.acme/token", "OAUTH_ACME_SSO_SCOPES": "a b"}
 	r, err = integrations.FromEnv(func(k string) string { return env[k] })
 	require.NoError(t, err)
-	require.Equal(t, []string{"github", "google", "openai", "anthropic", "ollama", "http", "jina", "acme-sso"}, names(r))
+	require.Equal(t, []string{"github", "google", "openai", "anthropic", "ollama", "http", "jina", "ideogram", "replicate", "google_maps", "acme-sso"}, names(r))
 	p, _ = r.Get("acme-sso")
 	require.Equal(t, []string{"a", "b"}, p.SupportedScopes)
 	require.Equal(t, "https://ghe.example/api/v3", r.BaseURL("github"))
@@ -354,6 +354,18 @@ func TestRegistryFromEnv(t *testing.T) {
 	_, err = integrations.FromEnv(func(k string) string { return env[k] })
 	require.ErrorContains(t, err, "JINA_READER_URL must be an http(s) URL")
 	delete(env, "JINA_READER_URL")
+
+	// So are those of the example agents' services.
+	require.Equal(t, "https://api.replicate.com", r.BaseURL("replicate"))
+	env["IDEOGRAM_API_URL"], env["GOOGLE_MAPS_API_URL"] = "http://127.0.0.1:9/ideogram/", "http://127.0.0.1:9/maps"
+	r, err = integrations.FromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, "http://127.0.0.1:9/ideogram", r.BaseURL("ideogram"))
+	require.Equal(t, "http://127.0.0.1:9/maps", r.BaseURL("google_maps"))
+	env["REPLICATE_API_URL"] = "api.replicate.com"
+	_, err = integrations.FromEnv(func(k string) string { return env[k] })
+	require.ErrorContains(t, err, "REPLICATE_API_URL must be an http(s) URL")
+	delete(env, "REPLICATE_API_URL")
 
 	delete(env, "OAUTH_ACME_SSO_TOKEN_URL")
 	_, err = integrations.FromEnv(func(k string) string { return env[k] })

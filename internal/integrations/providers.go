@@ -114,7 +114,7 @@ var jinaEndpoints = []struct{ name, env, def string }{
 
 // builtins are the providers every deployment knows. OAuth2 endpoints are
 // the providers' public ones; the operator supplies only a client.
-func builtins(githubAPI string, jina map[string]string) []*Provider {
+func builtins(githubAPI string, jina, apis map[string]string) []*Provider {
 	return []*Provider{
 		{Name: "github", DisplayName: "GitHub", AuthTypes: []string{"OAUTH2", "API_KEY"},
 			SupportedScopes: []string{"repo", "public_repo", "read:user", "user:email", "read:org", "workflow", "gist", "notifications"},
@@ -137,13 +137,28 @@ func builtins(githubAPI string, jina map[string]string) []*Provider {
 		// Jina's search and reader APIs (SearchTheWebBlock,
 		// ExtractWebsiteContentBlock), with an API key as a bearer token.
 		{Name: "jina", DisplayName: "Jina AI", AuthTypes: []string{"API_KEY"}, Endpoints: jina},
+		// The services of AutoGPT's example agents, with an API key each
+		// (IdeogramModelBlock, ReplicateFluxAdvancedModelBlock,
+		// GoogleMapsSearchBlock); their API at the variable apiURLs names.
+		{Name: "ideogram", DisplayName: "Ideogram", AuthTypes: []string{"API_KEY"}, APIURL: apis["ideogram"]},
+		{Name: "replicate", DisplayName: "Replicate", AuthTypes: []string{"API_KEY"}, APIURL: apis["replicate"]},
+		{Name: "google_maps", DisplayName: "Google Maps", AuthTypes: []string{"API_KEY"}, APIURL: apis["google_maps"]},
 	}
+}
+
+// apiURLs are the API base URLs of providers with one API, by provider,
+// with the variable that replaces each (a proxy, a local stub).
+var apiURLs = []struct{ provider, env, def string }{
+	{"ideogram", "IDEOGRAM_API_URL", "https://api.ideogram.ai"},
+	{"replicate", "REPLICATE_API_URL", "https://api.replicate.com"},
+	{"google_maps", "GOOGLE_MAPS_API_URL", "https://places.googleapis.com"},
 }
 
 var providerName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,49}$`)
 
 // FromEnv builds the registry: the built-ins (GitHub's API at
-// GITHUB_API_URL, Jina's at JINA_SEARCH_URL and JINA_READER_URL), an OAuth2
+// GITHUB_API_URL, Jina's at JINA_SEARCH_URL and JINA_READER_URL, and those
+// apiURLs names), an OAuth2
 // client for each built-in whose OAUTH_<NAME>_CLIENT_ID and _CLIENT_SECRET are set, and
 // each provider OAUTH_PROVIDERS names (OAUTH_<NAME>_CLIENT_ID,
 // _CLIENT_SECRET, _AUTH_URL, _TOKEN_URL, _SCOPES; optional _REVOKE_URL,
@@ -165,8 +180,18 @@ func FromEnv(getenv func(string) string) (*Registry, error) {
 			jina[e.name] = v
 		}
 	}
+	apis := map[string]string{}
+	for _, e := range apiURLs {
+		apis[e.provider] = e.def
+		if v := strings.TrimRight(getenv(e.env), "/"); v != "" {
+			if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+				return nil, fmt.Errorf("%s must be an http(s) URL, got %q", e.env, v)
+			}
+			apis[e.provider] = v
+		}
+	}
 	r := &Registry{providers: map[string]*Provider{}, HTTPClient: &http.Client{Timeout: 20 * time.Second}}
-	for _, p := range builtins(githubAPI, jina) {
+	for _, p := range builtins(githubAPI, jina, apis) {
 		r.providers[p.Name] = p
 		r.order = append(r.order, p.Name)
 		if p.OAuth == nil {
@@ -208,7 +233,7 @@ func (r *Registry) addOAuth(name string, getenv func(string) string) error {
 	}
 	o := &OAuth{}
 	if builtin {
-		for _, b := range builtins(p.APIURL, nil) {
+		for _, b := range builtins(p.APIURL, nil, nil) {
 			if b.Name == name && b.OAuth != nil {
 				*o = *b.OAuth
 			}

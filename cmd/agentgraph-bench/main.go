@@ -5,7 +5,8 @@
 // and `schedules` the triggers against agentgraph processes they launch,
 // `ai` the AI blocks' figures against a provider stub, `api` runs submitted
 // and followed through the API against the in-process engine, `editor` the
-// visual editor's one request against Postgres building the same JSON alone.
+// visual editor's one request against Postgres building the same JSON alone,
+// `alerts` how soon an alert whose condition became true is notified.
 package main
 
 import (
@@ -36,6 +37,9 @@ Usage:
   agentgraph-bench editor [flags]   the editor's one request (issue 11) on a 500-node graph built through the API, at
                                     10 concurrent clients, against Postgres building the same JSON in one statement
                                     (pgbench): the ratio, server CPU and SQL statements per request
+  agentgraph-bench alerts [flags]   alerting (issue 17): rules that are true from the start, created one at a time
+                                    at random phases of ALERT_INTERVAL: time until the local receiver gets the signed
+                                    webhook POST (the evaluator runs in this process on a fresh database)
 
 They use DATABASE_URL, REDIS_URL and REDIS_PREFIX, like agentgraph; BENCHMARKS.md lists their flags.
 `
@@ -66,6 +70,8 @@ func main() {
 		err = benchAPICmd(ctx, logger, args)
 	case "editor":
 		err = benchEditorCmd(ctx, logger, args)
+	case "alerts":
+		err = benchAlertsCmd(ctx, logger, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

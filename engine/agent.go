@@ -39,7 +39,8 @@ func (a *agentRunner) RunAgent(ctx context.Context, graphID string, version int,
 		if fg.UserID != parent.exec.UserID && !fg.IsTemplate {
 			return model.NotFound("graph")
 		}
-		child, err = e.submit(ctx, fg, parent.exec.UserID, inputs, parent.exec.UserContext, &a.x.id)
+		child, err = e.submit(ctx, fg, parent.exec.UserID, inputs, parent.exec.UserContext, &a.x.id,
+			model.RunOptions{LogLevel: parent.exec.LogLevel})
 	}
 	if err != nil {
 		return err

@@ -163,6 +163,9 @@ func (r *run) setStatus(x *nodeExec, s model.Status, errMsg string) bool {
 		x.done = nil
 	}
 	r.pending.node(x)
+	if r.debug {
+		r.debugNode(x, s)
+	}
 	r.event(events.Event{Kind: events.KindNodeStatus, Status: string(s), NodeID: x.n.idStr,
 		NodeExecutionID: x.sid(), Error: errMsg})
 	return true

@@ -40,6 +40,9 @@ type run struct {
 	// it is sampled, so its block runs get spans too (trace.go).
 	span   trace.Span
 	traced bool
+	// debug: the run's log level is DEBUG, so the engine logs each node
+	// execution's start and finish (run.debugNode); one bool on the hot path.
+	debug bool
 
 	mu       sync.Mutex
 	seq      int64 // last event sequence assigned
@@ -85,6 +88,7 @@ func newRun(e *Engine, exec *model.GraphExecution, g *graph, parent *run, base c
 		outputs: map[string][]json.RawMessage{}}
 	r.pending.writtenSeq = exec.LastSeq
 	r.ids = [3]string{exec.ID.String(), exec.GraphID.String(), exec.UserID.String()}
+	r.debug = exec.LogLevel == model.LogLevelDebug
 	r.ctx, r.cancel = context.WithCancelCause(base)
 	if span := trace.SpanFromContext(base); span.SpanContext().IsValid() {
 		r.span, r.traced = span, span.IsRecording()

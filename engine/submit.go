@@ -32,8 +32,21 @@ func (e *Engine) Submit(ctx context.Context, userID uuid.UUID, graphID uuid.UUID
 // none, as Submit): the run starts no charge that would take its spend past
 // it (run.overBudget) and ends FAILED instead.
 func (e *Engine) SubmitBudget(ctx context.Context, userID uuid.UUID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext, maxCost *int64) (*model.GraphExecution, error) {
-	if maxCost != nil && *maxCost < 0 {
+	return e.SubmitWith(ctx, userID, graphID, version, inputs, uc, model.RunOptions{MaxCost: maxCost})
+}
+
+// SubmitWith is Submit with a run's options: a budget (see SubmitBudget)
+// and a log level. A DEBUG run gets a log line per node execution's start
+// and finish (run.debugNode); the level is stored with the run, so a worker
+// taking it over keeps writing them, and a child run (AGENT) inherits it.
+func (e *Engine) SubmitWith(ctx context.Context, userID uuid.UUID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext, o model.RunOptions) (*model.GraphExecution, error) {
+	if o.MaxCost != nil && *o.MaxCost < 0 {
 		return nil, model.Invalid("maxCost", "must be 0 or more")
+	}
+	switch o.LogLevel {
+	case "", model.LogLevelInfo, model.LogLevelDebug:
+	default:
+		return nil, model.Invalid("logLevel", "must be DEBUG or INFO")
 	}
 	// The user and the graph version to run, in one round trip shared with
 	// the submits made at the same time.
@@ -58,18 +71,18 @@ func (e *Engine) SubmitBudget(ctx context.Context, userID uuid.UUID, graphID uui
 		uc.Locale = t.Locale
 	}
 	uc.Preferences = model.RunPreferences(t.Preferences, uc.Locale, uc.Preferences)
-	return e.submitCompiled(ctx, g, userID, inputs, uc, nil, maxCost)
+	return e.submitCompiled(ctx, g, userID, inputs, uc, nil, o)
 }
 
-func (e *Engine) submit(ctx context.Context, fg *model.FullGraph, userID uuid.UUID, inputs map[string]any, uc model.UserContext, parent *uuid.UUID) (*model.GraphExecution, error) {
+func (e *Engine) submit(ctx context.Context, fg *model.FullGraph, userID uuid.UUID, inputs map[string]any, uc model.UserContext, parent *uuid.UUID, o model.RunOptions) (*model.GraphExecution, error) {
 	g, err := compile(fg, e.reg, e.opts.Strict)
 	if err != nil {
 		return nil, err
 	}
-	return e.submitCompiled(ctx, g, userID, inputs, uc, parent, nil)
+	return e.submitCompiled(ctx, g, userID, inputs, uc, parent, o)
 }
 
-func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID, inputs map[string]any, uc model.UserContext, parent *uuid.UUID, maxCost *int64) (*model.GraphExecution, error) {
+func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID, inputs map[string]any, uc model.UserContext, parent *uuid.UUID, o model.RunOptions) (*model.GraphExecution, error) {
 	fg := g.g
 	var err error
 	if inputs == nil {
@@ -93,7 +106,8 @@ func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID,
 	// trip, one commit, and no trip through the claim loop.
 	local := parent == nil && e.reserveLocal()
 	n := db.NewExecution{ID: newID(), GraphID: fg.ID, GraphVersion: fg.Version, UserID: userID, Inputs: inputs,
-		UserContext: uc, ParentNodeExecutionID: parent, MaxCost: maxCost, TraceContext: e.traceContext(ctx)}
+		UserContext: uc, ParentNodeExecutionID: parent, MaxCost: o.MaxCost, TraceContext: e.traceContext(ctx),
+		LogLevel: o.LogLevel}
 	var ex *model.GraphExecution
 	var claimed *db.Claimed
 	if local {

@@ -278,6 +278,7 @@ type ComplexityRoot struct {
 		IsSuccessful   func(childComplexity int) int
 		LastSeq        func(childComplexity int) int
 		Links          func(childComplexity int) int
+		LogLevel       func(childComplexity int) int
 		Logs           func(childComplexity int, first *int, after *string) int
 		Metrics        func(childComplexity int) int
 		NodeExecutions func(childComplexity int) int
@@ -391,7 +392,7 @@ type ComplexityRoot struct {
 		DeleteCredential      func(childComplexity int, id string) int
 		DeleteGraph           func(childComplexity int, id string) int
 		DeleteSchedule        func(childComplexity int, id string) int
-		ExecuteGraph          func(childComplexity int, graphID string, version *int, inputs gqlscalar.JSON, userContext *model.UserContextInput, maxCost *int) int
+		ExecuteGraph          func(childComplexity int, graphID string, version *int, inputs gqlscalar.JSON, userContext *model.UserContextInput, maxCost *int, logLevel *model.LogLevel) int
 		ForkGraph             func(childComplexity int, id string, version *int, name *string) int
 		ImportGraph           func(childComplexity int, format model.GraphFormat, document gqlscalar.JSON, name *string) int
 		PauseSchedule         func(childComplexity int, id string) int
@@ -683,7 +684,7 @@ type MutationResolver interface {
 	SetActiveGraphVersion(ctx context.Context, id string, version int) (*model.Graph, error)
 	DeleteGraph(ctx context.Context, id string) (bool, error)
 	ForkGraph(ctx context.Context, id string, version *int, name *string) (*model.Graph, error)
-	ExecuteGraph(ctx context.Context, graphID string, version *int, inputs gqlscalar.JSON, userContext *model.UserContextInput, maxCost *int) (*model.GraphExecution, error)
+	ExecuteGraph(ctx context.Context, graphID string, version *int, inputs gqlscalar.JSON, userContext *model.UserContextInput, maxCost *int, logLevel *model.LogLevel) (*model.GraphExecution, error)
 	CancelExecution(ctx context.Context, id string) (*model.GraphExecution, error)
 	ShareExecution(ctx context.Context, id string) (*model.GraphExecution, error)
 	UnshareExecution(ctx context.Context, id string) (*model.GraphExecution, error)
@@ -1755,6 +1756,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GraphExecution.Links(childComplexity), true
+	case "GraphExecution.logLevel":
+		if e.ComplexityRoot.GraphExecution.LogLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphExecution.LogLevel(childComplexity), true
 	case "GraphExecution.logs":
 		if e.ComplexityRoot.GraphExecution.Logs == nil {
 			break
@@ -2326,7 +2333,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ExecuteGraph(childComplexity, args["graphId"].(string), args["version"].(*int), args["inputs"].(gqlscalar.JSON), args["userContext"].(*model.UserContextInput), args["maxCost"].(*int)), true
+		return e.ComplexityRoot.Mutation.ExecuteGraph(childComplexity, args["graphId"].(string), args["version"].(*int), args["inputs"].(gqlscalar.JSON), args["userContext"].(*model.UserContextInput), args["maxCost"].(*int), args["logLevel"].(*model.LogLevel)), true
 	case "Mutation.forkGraph":
 		if e.ComplexityRoot.Mutation.ForkGraph == nil {
 			break
@@ -5118,6 +5125,8 @@ type Mutation {
     userContext: UserContextInput
     "The run's budget in credits (0 or more): a run whose next charge or reservation would pass it ends FAILED, its unused reservations given back. No budget when omitted."
     maxCost: Int
+    "The level of the engine's own lines in the run's log: DEBUG adds a line per node execution's start and finish (block, node, status, duration, cost); INFO, the default, writes only the run's end and failures. Lines blocks write are kept at any level. A child run (AgentExecutorBlock) takes its parent's level; scheduled and webhook-started runs take INFO. Only DEBUG or INFO, else BAD_USER_INPUT."
+    logLevel: LogLevel
   ): GraphExecution!
   "Stops one of the caller's runs that is QUEUED or RUNNING and returns it once stopped (or as it is after 10 seconds, if the worker holding it has not stopped it by then). CONFLICT when it already ended."
   cancelExecution(
@@ -5580,6 +5589,8 @@ type ExecutionTrigger {
 extend type GraphExecution {
   "Why this run started."
   trigger: ExecutionTrigger!
+  "The level of the engine's own lines in the run's log (executeGraph's logLevel): DEBUG or INFO."
+  logLevel: LogLevel!
 }
 
 "What a schedule does with occurrences missed while no scheduler was running (more than a minute late)."
@@ -6262,6 +6273,8 @@ func (ec *executionContext) childFields_GraphExecution(ctx context.Context, fiel
 		return ec.fieldContext_GraphExecution_isSuccessful(ctx, field)
 	case "trigger":
 		return ec.fieldContext_GraphExecution_trigger(ctx, field)
+	case "logLevel":
+		return ec.fieldContext_GraphExecution_logLevel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GraphExecution", field.Name)
 }
@@ -7251,6 +7264,14 @@ func (ec *executionContext) field_Mutation_executeGraph_args(ctx context.Context
 		return nil, err
 	}
 	args["maxCost"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "logLevel",
+		func(ctx context.Context, v any) (*model.LogLevel, error) {
+			return ec.unmarshalOLogLevel2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLogLevel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["logLevel"] = arg5
 	return args, nil
 }
 
@@ -12446,6 +12467,29 @@ func (ec *executionContext) fieldContext_GraphExecution_trigger(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _GraphExecution_logLevel(ctx context.Context, field graphql.CollectedField, obj *model.GraphExecution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphExecution_logLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LogLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.LogLevel) graphql.Marshaler {
+			return ec.marshalNLogLevel2githubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐLogLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphExecution_logLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphExecution", field, false, false, "LogLevel")
+}
+
 func (ec *executionContext) _GraphExecutionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.GraphExecutionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14476,7 +14520,7 @@ func (ec *executionContext) _Mutation_executeGraph(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ExecuteGraph(ctx, fc.Args["graphId"].(string), fc.Args["version"].(*int), fc.Args["inputs"].(gqlscalar.JSON), fc.Args["userContext"].(*model.UserContextInput), fc.Args["maxCost"].(*int))
+			return ec.Resolvers.Mutation().ExecuteGraph(ctx, fc.Args["graphId"].(string), fc.Args["version"].(*int), fc.Args["inputs"].(gqlscalar.JSON), fc.Args["userContext"].(*model.UserContextInput), fc.Args["maxCost"].(*int), fc.Args["logLevel"].(*model.LogLevel))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphExecution) graphql.Marshaler {
@@ -22921,6 +22965,11 @@ func (ec *executionContext) _GraphExecution(ctx context.Context, sel ast.Selecti
 			}
 		case "trigger":
 			out.Values[i] = ec._GraphExecution_trigger(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "logLevel":
+			out.Values[i] = ec._GraphExecution_logLevel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -2,11 +2,12 @@
 -- A new run, QUEUED, with its first event (seq 1) already counted. A child
 -- run (of an AGENT block) says so in its trigger.
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
-                              parent_node_execution_id, last_seq, stats, max_cost, trigger_kind, trace_context)
+                              parent_node_execution_id, last_seq, stats, max_cost, trigger_kind, trace_context,
+                              log_level)
 VALUES (@id, @graph_id, @graph_version, @user_id, 'QUEUED', @inputs, @user_context,
         sqlc.narg('parent_node_execution_id'), 1, @stats, sqlc.narg('max_cost'),
         CASE WHEN sqlc.narg('parent_node_execution_id')::uuid IS NULL THEN 'MANUAL' ELSE 'AGENT' END::trigger_kind,
-        sqlc.narg('trace_context'))
+        sqlc.narg('trace_context'), @log_level)
 RETURNING *;
 
 -- name: GraphExecutionInsertClaimed :many
@@ -14,15 +15,16 @@ RETURNING *;
 -- autocommitted statement: QUEUED (seq 1) and RUNNING (seq 2) are both
 -- counted, as an insert followed by GraphExecutionClaimByID would leave
 -- them. @rows is a JSON array of {id, graph_id, graph_version, user_id,
--- inputs, user_context, max_cost, trace_context}.
+-- inputs, user_context, max_cost, trace_context, log_level}.
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
-                              last_seq, stats, started_at, lease_owner, lease_expires_at, max_cost, trace_context)
+                              last_seq, stats, started_at, lease_owner, lease_expires_at, max_cost, trace_context,
+                              log_level)
 SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'RUNNING', r.inputs, r.user_context,
        2, @stats, now(), @owner::text, now() + make_interval(secs => @lease_seconds::float8), r.max_cost,
-       r.trace_context
+       r.trace_context, r.log_level
 FROM jsonb_to_recordset(@rows::jsonb)
      AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb, max_cost bigint,
-          trace_context text)
+          trace_context text, log_level log_level)
 RETURNING *;
 
 -- name: SubmitTargets :many

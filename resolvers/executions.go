@@ -21,8 +21,8 @@ import (
 type Runs interface {
 	Submit(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext) (*model.GraphExecution, error)
 	Cancel(ctx context.Context, userID, executionID uuid.UUID) (*model.GraphExecution, error)
-	// SubmitBudget is Submit with a budget (maxCost) for the run.
-	SubmitBudget(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext, maxCost *int64) (*model.GraphExecution, error)
+	// SubmitWith is Submit with executeGraph's options (maxCost, logLevel).
+	SubmitWith(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext, o model.RunOptions) (*model.GraphExecution, error)
 	// Estimate prices a run of one of the user's graphs.
 	Estimate(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any) (*model.CostEstimate, error)
 	// CostsFor is a block's costs in force (operator-set, else code); code is the code's.
@@ -57,7 +57,7 @@ func toExecution(e *model.GraphExecution) *gql.GraphExecution {
 		IsShared: e.IsShared, ShareToken: e.ShareToken, Duration: seconds(e.Duration(time.Now())),
 		IsRunning: e.IsRunning(), CanBeCancelled: e.CanBeCancelled(), LastSeq: int(e.LastSeq),
 		IsSuccessful: e.Status == model.StatusCompleted,
-		Trigger:      toTrigger(e.Trigger),
+		Trigger:      toTrigger(e.Trigger), LogLevel: runLogLevel(e.LogLevel),
 	}
 }
 
@@ -174,7 +174,15 @@ func (r *graphResolver) Executions(ctx context.Context, obj *gql.Graph, first *i
 	return r.executionPage(ctx, u.ID, &gid, status, first, after)
 }
 
-func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, version *int, inputs gqlscalar.JSON, userContext *gql.UserContextInput, maxCost *int) (*gql.GraphExecution, error) {
+// runLogLevel is a run's stored log level (INFO for a run built without one).
+func runLogLevel(level string) gql.LogLevel {
+	if level == "" {
+		return gql.LogLevelInfo
+	}
+	return gql.LogLevel(level)
+}
+
+func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, version *int, inputs gqlscalar.JSON, userContext *gql.UserContextInput, maxCost *int, logLevel *gql.LogLevel) (*gql.GraphExecution, error) {
 	u, err := me(ctx)
 	if err != nil {
 		return nil, err
@@ -198,15 +206,18 @@ func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, ver
 	if err != nil {
 		return nil, err
 	}
-	var budget *int64
+	var o model.RunOptions
 	if maxCost != nil {
 		if *maxCost < 0 {
 			return nil, model.Invalid("maxCost", "must be 0 or more")
 		}
 		b := int64(*maxCost)
-		budget = &b
+		o.MaxCost = &b
 	}
-	e, err := r.Runs.SubmitBudget(ctx, u.ID, ref.id, v, in, uc, budget)
+	if logLevel != nil {
+		o.LogLevel = string(*logLevel) // the engine refuses a level other than DEBUG or INFO
+	}
+	e, err := r.Runs.SubmitWith(ctx, u.ID, ref.id, v, in, uc, o)
 	if err != nil {
 		return nil, err
 	}

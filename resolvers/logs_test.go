@@ -2,6 +2,7 @@ package resolvers_test
 
 import (
 	"encoding/json"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -77,3 +78,77 @@ func TestBlockLogsAtWarningReachLogsAndTheSubscription(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &denied))
 	require.Equal(t, "NOT_FOUND", denied.code(), "%s", raw)
 }
+
+// executeGraph(logLevel: DEBUG): the run's log holds a DEBUG line per node
+// execution's start and finish, in `logs` and in executionLogs(minLevel:
+// DEBUG); a run at the default level has none. A level other than DEBUG or
+// INFO is BAD_USER_INPUT naming logLevel.
+func TestDebugRunLogsNodeStartAndFinish(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	in := map[string]any{"name": "logs-debug",
+		"nodes": []map[string]any{
+			{"key": "in", "blockId": "AgentInputBlock", "inputDefault": map[string]any{"name": "x"}},
+			{"key": "store", "blockId": "StoreValueBlock"}},
+		"links": []map[string]any{{"sourceKey": "in", "sourceName": "result", "sinkKey": "store", "sinkName": "input"}}}
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": in}, "createGraph", &g)
+	run := `mutation($g: ID!, $l: LogLevel) { executeGraph(graphId: $g, inputs: {x: 1}, logLevel: $l) { id logLevel } }`
+	b.refusedField(tok, run, map[string]any{"g": g.ID, "l": "WARNING"}, "BAD_USER_INPUT", "logLevel")
+
+	debugLines := func(level any) (string, []string) {
+		var ex struct{ ID, LogLevel string }
+		b.ok(tok, run, map[string]any{"g": g.ID, "l": level}, "executeGraph", &ex)
+		waitStatus(t, b, tok, ex.ID, "COMPLETED")
+		var got struct {
+			LogLevel string
+			Logs     struct {
+				Edges []struct {
+					Node struct{ Level, Message string }
+				}
+			}
+		}
+		b.ok(tok, `query($id: ID!) { execution(id: $id) { logLevel logs { edges { node { level message } } } } }`,
+			map[string]any{"id": ex.ID}, "execution", &got)
+		require.Equal(t, ex.LogLevel, got.LogLevel)
+		var lines []string
+		for _, e := range got.Logs.Edges {
+			if e.Node.Level == "DEBUG" {
+				lines = append(lines, duration.ReplaceAllString(e.Node.Message, " in D,"))
+			}
+		}
+		return ex.ID, lines
+	}
+
+	id, lines := debugLines("DEBUG")
+	want := []string{`node "in" (AgentInputBlock) started`, `node "in" (AgentInputBlock) COMPLETED in D, cost 0`,
+		`node "store" (StoreValueBlock) started`, `node "store" (StoreValueBlock) COMPLETED in D, cost 0`}
+	require.Equal(t, want, lines)
+
+	// The subscription replays the lines of the ended run, then completes.
+	c := dialWS(t, b, tok)
+	c.send(map[string]any{"type": "subscribe", "id": "l", "payload": map[string]any{
+		"query":     `subscription($id: ID!) { executionLogs(executionId: $id, minLevel: DEBUG) { level message } }`,
+		"variables": map[string]any{"id": id}}})
+	var streamed []string
+	for m := c.next(); m["type"] != "complete"; m = c.next() {
+		require.Equal(t, "next", m["type"], "%v", m)
+		raw, _ := json.Marshal(m["payload"])
+		var line struct {
+			Data struct {
+				ExecutionLogs struct{ Level, Message string }
+			}
+		}
+		require.NoError(t, json.Unmarshal(raw, &line))
+		if line.Data.ExecutionLogs.Level == "DEBUG" {
+			streamed = append(streamed, duration.ReplaceAllString(line.Data.ExecutionLogs.Message, " in D,"))
+		}
+	}
+	require.Equal(t, want, streamed)
+
+	_, lines = debugLines(nil)
+	require.Empty(t, lines, "a run at the default level logs no node starts and finishes")
+}
+
+var duration = regexp.MustCompile(` in [^,]+,`)

@@ -7,7 +7,8 @@
 // and followed through the API against the in-process engine, `editor` the
 // visual editor's one request against Postgres building the same JSON alone,
 // `refresh` one OAuth2 credential refreshed for node runs in processes it
-// launches.
+// launches, `alerts` how soon an alert whose condition became true is
+// notified.
 package main
 
 import (
@@ -43,6 +44,9 @@ Usage:
   agentgraph-bench refresh [flags]  credential refresh (issue 13): 50 node runs in 3 processes it launches need one
                                     OAuth2 credential due for refresh at once, against a provider stub with a fixed
                                     round trip: refresh requests at the provider, the waiting nodes' added latency
+  agentgraph-bench alerts [flags]   alerting (issue 17): rules that are true from the start, created one at a time
+                                    at random phases of ALERT_INTERVAL: time until the local receiver gets the signed
+                                    webhook POST (the evaluator runs in this process on a fresh database)
 
 They use DATABASE_URL, REDIS_URL and REDIS_PREFIX, like agentgraph; BENCHMARKS.md lists their flags.
 `
@@ -77,6 +81,8 @@ func main() {
 		err = benchRefreshCmd(ctx, logger, args)
 	case refreshbench.NodeCommand: // refresh's node processes, not for people
 		err = refreshbench.Node(ctx, args, os.Stdin, os.Stdout)
+	case "alerts":
+		err = benchAlertsCmd(ctx, logger, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

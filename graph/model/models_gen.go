@@ -526,6 +526,8 @@ type GraphExecution struct {
 	IsSuccessful bool `json:"isSuccessful"`
 	// Why this run started.
 	Trigger *ExecutionTrigger `json:"trigger"`
+	// The level of the engine's own lines in the run's log (executeGraph's logLevel): DEBUG or INFO.
+	LogLevel LogLevel `json:"logLevel"`
 }
 
 // A page of runs, newest first.

@@ -37,7 +37,13 @@ type Options struct {
 	BuiltinChannels []string
 	// Batch is how many notifications one outbox transaction claims (default 16).
 	Batch int
-	// MaxRetryDelay caps the exponential backoff between attempts (default 1 minute).
+	// FirstRetryDelay is the wait after a delivery's first failed attempt;
+	// each further failure doubles it (default 1 s).
+	FirstRetryDelay time.Duration
+	// MaxRetryDelay caps the exponential backoff between attempts (default
+	// 1 minute): a receiver that recovers, however long it was down, is
+	// reached within MaxRetryDelay + Interval (the outbox is read once a
+	// round).
 	MaxRetryDelay time.Duration
 	// GiveUpAfter is how long after its event a failing delivery is retried
 	// before it is marked FAILED (default 24 hours).
@@ -66,6 +72,9 @@ func New(store *db.Store, metrics MetricsSource, notifier *Notifier, logger *slo
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 16
+	}
+	if opts.FirstRetryDelay <= 0 {
+		opts.FirstRetryDelay = time.Second
 	}
 	if opts.MaxRetryDelay <= 0 {
 		opts.MaxRetryDelay = time.Minute
@@ -167,22 +176,37 @@ func (e *Evaluator) deliver(ctx context.Context) {
 	}
 }
 
-// attempt sends one notification and decides what follows a failure:
-// another attempt after an exponential backoff (1 s, 2 s, 4 s … capped at
-// MaxRetryDelay) until GiveUpAfter, or FAILED at once when retrying cannot help.
+// attempt sends one notification and decides what follows a failure
+// (retryAfter), or FAILED at once when retrying cannot help.
 func (e *Evaluator) attempt(ctx context.Context, it db.OutboxItem) db.AlertDeliveryResult {
 	err := e.notifier.Send(ctx, it)
+	now := time.Now()
 	if err == nil {
-		return db.AlertDeliveryResult{Status: "SENT", RetryAt: time.Now()}
+		return db.AlertDeliveryResult{Status: "SENT", RetryAt: now}
 	}
 	e.log.Warn("alerting: a notification failed", "rule", it.Event.RuleName, "channel", it.Delivery.Channel,
 		"attempt", it.Delivery.Attempts+1, "err", err)
-	if _, ok := err.(permanentError); ok || time.Since(it.Event.At) > e.opts.GiveUpAfter {
-		return db.AlertDeliveryResult{Status: "FAILED", Err: err.Error(), RetryAt: time.Now()}
+	delay, retry := e.opts.retryAfter(it.Delivery.Attempts+1, now.Sub(it.Event.At))
+	if _, ok := err.(permanentError); ok || !retry {
+		return db.AlertDeliveryResult{Status: "FAILED", Err: err.Error(), RetryAt: now}
 	}
-	delay := e.opts.MaxRetryDelay
-	if a := it.Delivery.Attempts; a < 30 {
-		delay = min(time.Second<<a, delay)
+	return db.AlertDeliveryResult{Status: "PENDING", Err: err.Error(), RetryAt: now.Add(delay)}
+}
+
+// retryAfter is the retry schedule of a delivery whose attempts-th attempt
+// just failed, age after its event: wait FirstRetryDelay, then twice as
+// long after each further failure (1 s, 2 s, 4 s …), never more than
+// MaxRetryDelay, and keep trying until GiveUpAfter (a day by default). So
+// a receiver down for minutes or hours still gets the notification once it
+// is back, within MaxRetryDelay + Interval (retry_test.go checks this over
+// a five-minute outage).
+func (o Options) retryAfter(attempts int, age time.Duration) (delay time.Duration, retry bool) {
+	if age > o.GiveUpAfter {
+		return 0, false
 	}
-	return db.AlertDeliveryResult{Status: "PENDING", Err: err.Error(), RetryAt: time.Now().Add(delay)}
+	delay = o.FirstRetryDelay
+	for i := 1; i < attempts && delay < o.MaxRetryDelay; i++ {
+		delay *= 2
+	}
+	return min(delay, o.MaxRetryDelay), true
 }

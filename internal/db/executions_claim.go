@@ -41,6 +41,15 @@ type NewExecution struct {
 	ParentNodeExecutionID *uuid.UUID
 	MaxCost               *int64 // the run's budget in credits; nil: none
 	TraceContext          string // the W3C traceparent it was created under; "": none
+	LogLevel              string // DEBUG or INFO (model.GraphExecution.LogLevel); "": INFO
+}
+
+// logLevel is n's log level as stored: INFO unless DEBUG was asked for.
+func (n NewExecution) logLevel() dbsqlc.LogLevel {
+	if n.LogLevel == "" {
+		return dbsqlc.LogLevelINFO
+	}
+	return dbsqlc.LogLevel(n.LogLevel)
 }
 
 // newRunStats is the stats column of a run not yet started.
@@ -68,7 +77,7 @@ func (s *Store) insertExecution(ctx context.Context, n NewExecution) (*model.Gra
 	}
 	uc, _ := json.Marshal(n.UserContext)
 	p := dbsqlc.GraphExecutionInsertParams{ID: n.ID, GraphID: n.GraphID, GraphVersion: int32(n.GraphVersion),
-		UserID: n.UserID, Inputs: inputs, UserContext: uc, Stats: newRunStats}
+		UserID: n.UserID, Inputs: inputs, UserContext: uc, Stats: newRunStats, LogLevel: n.logLevel()}
 	if n.ParentNodeExecutionID != nil {
 		p.ParentNodeExecutionID = uuid.NullUUID{UUID: *n.ParentNodeExecutionID, Valid: true}
 	}
@@ -107,6 +116,7 @@ func (s *Store) ExecutionInsertClaimed(ctx context.Context, ns []NewExecution, o
 		UserContext  json.RawMessage `json:"user_context"`
 		MaxCost      *int64          `json:"max_cost"`
 		TraceContext *string         `json:"trace_context"`
+		LogLevel     dbsqlc.LogLevel `json:"log_level"`
 	}
 	rows := make([]row, len(ns))
 	for i, n := range ns {
@@ -115,7 +125,7 @@ func (s *Store) ExecutionInsertClaimed(ctx context.Context, ns []NewExecution, o
 		if n.Inputs == nil {
 			inputs = map[string]any{}
 		}
-		rows[i] = row{n.ID, n.GraphID, n.GraphVersion, n.UserID, inputs, uc, n.MaxCost, nil}
+		rows[i] = row{n.ID, n.GraphID, n.GraphVersion, n.UserID, inputs, uc, n.MaxCost, nil, n.logLevel()}
 		if n.TraceContext != "" {
 			rows[i].TraceContext = &n.TraceContext
 		}
@@ -216,7 +226,7 @@ func (s *Store) ExecutionClaim(ctx context.Context, owner string, leaseSeconds f
 				IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 				LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
 				TriggerKind: r.TriggerKind, ScheduleID: r.ScheduleID, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID,
-				MaxCost: r.MaxCost, TraceContext: r.TraceContext,
+				MaxCost: r.MaxCost, TraceContext: r.TraceContext, LogLevel: r.LogLevel,
 			}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)})
 		}
 		return nil
@@ -239,7 +249,7 @@ func (s *Store) ExecutionClaimByID(ctx context.Context, owner string, leaseSecon
 		IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 		LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
 		TriggerKind: r.TriggerKind, ScheduleID: r.ScheduleID, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID,
-		MaxCost: r.MaxCost, TraceContext: r.TraceContext,
+		MaxCost: r.MaxCost, TraceContext: r.TraceContext, LogLevel: r.LogLevel,
 	}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)}, nil
 }
 

@@ -128,7 +128,25 @@ type GraphExecution struct {
 	// under ("" when not traced): every worker that runs it continues that
 	// trace.
 	TraceContext string
+	// LogLevel is the level of the engine's own lines in the run's log:
+	// LogLevelDebug adds a line per node execution's start and finish;
+	// LogLevelInfo (the default) writes only the run's end and failures.
+	LogLevel string
 }
+
+// RunOptions are what executeGraph may set on a run besides its inputs.
+type RunOptions struct {
+	// MaxCost is the run's budget in credits (nil: none).
+	MaxCost *int64
+	// LogLevel is LogLevelDebug or LogLevelInfo ("": INFO, the default).
+	LogLevel string
+}
+
+// A run's log levels (GraphExecution.LogLevel), the seed's LogLevel names.
+const (
+	LogLevelDebug = "DEBUG"
+	LogLevelInfo  = "INFO"
+)
 
 // ExecutionSnapshot is a run and its node executions as of one consistent
 // read: what a live stream starts from, and re-reads when it may have

@@ -69,7 +69,7 @@ UPDATE graph_executions SET status = 'CANCELLED', ended_at = greatest(now(), cre
     cancel_requested_at = now(), last_seq = last_seq + 1, updated_at = now(),
     error_message = 'cancelled by user'
 WHERE id = $1 AND user_id = $2 AND status = 'QUEUED'
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
 `
 
 type GraphExecutionCancelQueuedParams struct {
@@ -110,6 +110,7 @@ func (q *Queries) GraphExecutionCancelQueued(ctx context.Context, db DBTX, arg G
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.LogLevel,
 	)
 	return i, err
 }
@@ -149,7 +150,7 @@ UPDATE graph_executions g SET
     updated_at = now()
 FROM pick
 WHERE g.id = pick.id
-RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, pick.was_queued
+RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, g.log_level, pick.was_queued
 `
 
 type GraphExecutionClaimParams struct {
@@ -189,6 +190,7 @@ type GraphExecutionClaimRow struct {
 	DeliveryID            *string
 	MaxCost               pgtype.Int8
 	TraceContext          *string
+	LogLevel              LogLevel
 	WasQueued             bool
 }
 
@@ -241,6 +243,7 @@ func (q *Queries) GraphExecutionClaim(ctx context.Context, db DBTX, arg GraphExe
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.LogLevel,
 			&i.WasQueued,
 		); err != nil {
 			return nil, err
@@ -267,7 +270,7 @@ FROM (SELECT x.id, x.status = 'QUEUED' AS was_queued FROM graph_executions x
              OR x.lease_expires_at IS NULL OR x.lease_expires_at < now() OR x.lease_owner = $1::text)
       FOR UPDATE) pick
 WHERE g.id = pick.id
-RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, pick.was_queued
+RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, g.log_level, pick.was_queued
 `
 
 type GraphExecutionClaimByIDParams struct {
@@ -306,6 +309,7 @@ type GraphExecutionClaimByIDRow struct {
 	DeliveryID            *string
 	MaxCost               pgtype.Int8
 	TraceContext          *string
+	LogLevel              LogLevel
 	WasQueued             bool
 }
 
@@ -349,13 +353,14 @@ func (q *Queries) GraphExecutionClaimByID(ctx context.Context, db DBTX, arg Grap
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.LogLevel,
 		&i.WasQueued,
 	)
 	return i, err
 }
 
 const graphExecutionGet = `-- name: GraphExecutionGet :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions WHERE id = $1
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions WHERE id = $1
 `
 
 func (q *Queries) GraphExecutionGet(ctx context.Context, db DBTX, id uuid.UUID) (GraphExecution, error) {
@@ -390,12 +395,13 @@ func (q *Queries) GraphExecutionGet(ctx context.Context, db DBTX, id uuid.UUID) 
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.LogLevel,
 	)
 	return i, err
 }
 
 const graphExecutionGetByParent = `-- name: GraphExecutionGetByParent :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions WHERE parent_node_execution_id = $1
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions WHERE parent_node_execution_id = $1
 ORDER BY created_at LIMIT 1
 `
 
@@ -432,12 +438,13 @@ func (q *Queries) GraphExecutionGetByParent(ctx context.Context, db DBTX, parent
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.LogLevel,
 	)
 	return i, err
 }
 
 const graphExecutionGetByShareToken = `-- name: GraphExecutionGetByShareToken :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions WHERE share_token = $1 AND is_shared
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions WHERE share_token = $1 AND is_shared
 `
 
 func (q *Queries) GraphExecutionGetByShareToken(ctx context.Context, db DBTX, shareToken *string) (GraphExecution, error) {
@@ -472,12 +479,13 @@ func (q *Queries) GraphExecutionGetByShareToken(ctx context.Context, db DBTX, sh
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.LogLevel,
 	)
 	return i, err
 }
 
 const graphExecutionGetMany = `-- name: GraphExecutionGetMany :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions WHERE id = ANY($1::uuid[])
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) GraphExecutionGetMany(ctx context.Context, db DBTX, ids []uuid.UUID) ([]GraphExecution, error) {
@@ -518,6 +526,7 @@ func (q *Queries) GraphExecutionGetMany(ctx context.Context, db DBTX, ids []uuid
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.LogLevel,
 		); err != nil {
 			return nil, err
 		}
@@ -588,12 +597,13 @@ func (q *Queries) GraphExecutionHeartbeat(ctx context.Context, db DBTX, arg Grap
 
 const graphExecutionInsert = `-- name: GraphExecutionInsert :one
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
-                              parent_node_execution_id, last_seq, stats, max_cost, trigger_kind, trace_context)
+                              parent_node_execution_id, last_seq, stats, max_cost, trigger_kind, trace_context,
+                              log_level)
 VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6,
         $7, 1, $8, $9,
         CASE WHEN $7::uuid IS NULL THEN 'MANUAL' ELSE 'AGENT' END::trigger_kind,
-        $10)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+        $10, $11)
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
 `
 
 type GraphExecutionInsertParams struct {
@@ -607,6 +617,7 @@ type GraphExecutionInsertParams struct {
 	Stats                 json.RawMessage
 	MaxCost               pgtype.Int8
 	TraceContext          *string
+	LogLevel              LogLevel
 }
 
 // A new run, QUEUED, with its first event (seq 1) already counted. A child
@@ -623,6 +634,7 @@ func (q *Queries) GraphExecutionInsert(ctx context.Context, db DBTX, arg GraphEx
 		arg.Stats,
 		arg.MaxCost,
 		arg.TraceContext,
+		arg.LogLevel,
 	)
 	var i GraphExecution
 	err := row.Scan(
@@ -654,20 +666,22 @@ func (q *Queries) GraphExecutionInsert(ctx context.Context, db DBTX, arg GraphEx
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.LogLevel,
 	)
 	return i, err
 }
 
 const graphExecutionInsertClaimed = `-- name: GraphExecutionInsertClaimed :many
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
-                              last_seq, stats, started_at, lease_owner, lease_expires_at, max_cost, trace_context)
+                              last_seq, stats, started_at, lease_owner, lease_expires_at, max_cost, trace_context,
+                              log_level)
 SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'RUNNING', r.inputs, r.user_context,
        2, $1, now(), $2::text, now() + make_interval(secs => $3::float8), r.max_cost,
-       r.trace_context
+       r.trace_context, r.log_level
 FROM jsonb_to_recordset($4::jsonb)
      AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb, max_cost bigint,
-          trace_context text)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+          trace_context text, log_level log_level)
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
 `
 
 type GraphExecutionInsertClaimedParams struct {
@@ -681,7 +695,7 @@ type GraphExecutionInsertClaimedParams struct {
 // autocommitted statement: QUEUED (seq 1) and RUNNING (seq 2) are both
 // counted, as an insert followed by GraphExecutionClaimByID would leave
 // them. @rows is a JSON array of {id, graph_id, graph_version, user_id,
-// inputs, user_context, max_cost, trace_context}.
+// inputs, user_context, max_cost, trace_context, log_level}.
 func (q *Queries) GraphExecutionInsertClaimed(ctx context.Context, db DBTX, arg GraphExecutionInsertClaimedParams) ([]GraphExecution, error) {
 	rows, err := db.Query(ctx, graphExecutionInsertClaimed,
 		arg.Stats,
@@ -725,6 +739,7 @@ func (q *Queries) GraphExecutionInsertClaimed(ctx context.Context, db DBTX, arg 
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.LogLevel,
 		); err != nil {
 			return nil, err
 		}
@@ -744,7 +759,7 @@ SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'QUEUED', r.inputs, r.user_
 FROM jsonb_to_recordset($2::jsonb)
      AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb,
           trigger_kind trigger_kind, schedule_id uuid, webhook_id uuid, delivery_id text)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
 `
 
 type GraphExecutionInsertTriggeredParams struct {
@@ -794,6 +809,7 @@ func (q *Queries) GraphExecutionInsertTriggered(ctx context.Context, db DBTX, ar
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.LogLevel,
 		); err != nil {
 			return nil, err
 		}
@@ -806,7 +822,7 @@ func (q *Queries) GraphExecutionInsertTriggered(ctx context.Context, db DBTX, ar
 }
 
 const graphExecutionListByGraph = `-- name: GraphExecutionListByGraph :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions
 WHERE graph_id = $1 AND user_id = $2
   AND ($3::execution_status IS NULL OR status = $3::execution_status)
   AND ($4::timestamptz IS NULL
@@ -870,6 +886,7 @@ func (q *Queries) GraphExecutionListByGraph(ctx context.Context, db DBTX, arg Gr
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.LogLevel,
 		); err != nil {
 			return nil, err
 		}
@@ -882,7 +899,7 @@ func (q *Queries) GraphExecutionListByGraph(ctx context.Context, db DBTX, arg Gr
 }
 
 const graphExecutionListByUser = `-- name: GraphExecutionListByUser :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions
 WHERE user_id = $1
   AND ($2::execution_status IS NULL OR status = $2::execution_status)
   AND ($3::timestamptz IS NULL
@@ -944,6 +961,7 @@ func (q *Queries) GraphExecutionListByUser(ctx context.Context, db DBTX, arg Gra
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.LogLevel,
 		); err != nil {
 			return nil, err
 		}
@@ -1047,7 +1065,7 @@ func (q *Queries) GraphExecutionRelease(ctx context.Context, db DBTX, arg GraphE
 const graphExecutionRequestCancel = `-- name: GraphExecutionRequestCancel :one
 UPDATE graph_executions SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
 WHERE id = $1 AND user_id = $2 AND status = 'RUNNING'
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
 `
 
 type GraphExecutionRequestCancelParams struct {
@@ -1089,6 +1107,7 @@ func (q *Queries) GraphExecutionRequestCancel(ctx context.Context, db DBTX, arg 
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.LogLevel,
 	)
 	return i, err
 }
@@ -1096,7 +1115,7 @@ func (q *Queries) GraphExecutionRequestCancel(ctx context.Context, db DBTX, arg 
 const graphExecutionSetShared = `-- name: GraphExecutionSetShared :one
 UPDATE graph_executions SET is_shared = $1, share_token = $2, updated_at = now()
 WHERE id = $3 AND user_id = $4
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
 `
 
 type GraphExecutionSetSharedParams struct {
@@ -1143,6 +1162,7 @@ func (q *Queries) GraphExecutionSetShared(ctx context.Context, db DBTX, arg Grap
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.LogLevel,
 	)
 	return i, err
 }

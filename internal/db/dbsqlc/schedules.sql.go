@@ -361,7 +361,7 @@ func (q *Queries) ScheduleOccurrenceList(ctx context.Context, db DBTX, arg Sched
 }
 
 const scheduleRunsMany = `-- name: ScheduleRunsMany :many
-SELECT o.schedule_id, e.id, e.graph_id, e.graph_version, e.user_id, e.status, e.inputs, e.outputs, e.created_at, e.started_at, e.ended_at, e.updated_at, e.error_message, e.stats, e.user_context, e.is_shared, e.share_token, e.parent_node_execution_id, e.lease_owner, e.lease_expires_at, e.last_seq, e.cancel_requested_at, e.resumes, e.trigger_kind, e.schedule_id, e.webhook_id, e.delivery_id, e.max_cost, e.trace_context
+SELECT o.schedule_id, e.id, e.graph_id, e.graph_version, e.user_id, e.status, e.inputs, e.outputs, e.created_at, e.started_at, e.ended_at, e.updated_at, e.error_message, e.stats, e.user_context, e.is_shared, e.share_token, e.parent_node_execution_id, e.lease_owner, e.lease_expires_at, e.last_seq, e.cancel_requested_at, e.resumes, e.trigger_kind, e.schedule_id, e.webhook_id, e.delivery_id, e.max_cost, e.trace_context, e.log_level
 FROM schedules s
 CROSS JOIN LATERAL (
     SELECT so.schedule_id, so.execution_id, so.occurrence_at FROM schedule_occurrences so
@@ -427,6 +427,7 @@ func (q *Queries) ScheduleRunsMany(ctx context.Context, db DBTX, arg ScheduleRun
 			&i.GraphExecution.DeliveryID,
 			&i.GraphExecution.MaxCost,
 			&i.GraphExecution.TraceContext,
+			&i.GraphExecution.LogLevel,
 		); err != nil {
 			return nil, err
 		}

@@ -53,6 +53,29 @@ SELECT @user_id, 0 - @amount::bigint, 'EXECUTION_COST', @description::text, @ref
        sqlc.narg('graph_execution_id')::uuid, sqlc.narg('graph_id')::uuid, sqlc.narg('block_id')::uuid FROM d
 RETURNING id, balance_after;
 
+-- name: NodeExecutionChargeUpfront :many
+-- Charges one user's upfront charges of a group commit at once (the engine's
+-- run.charge): one balance update for their total, only if the balance
+-- covers all of them, and one ledger row each (in @rows order, balance_after
+-- the balance left after it). No row: none charged. Upfront charges are for
+-- node executions never charged before (no resumed ones), so unlike
+-- NodeExecutionCharge there is nothing to check per reference; the unique
+-- index idx_credit_tx_once would refuse a second charge anyway.
+WITH d AS (
+    UPDATE user_credits SET balance = balance - @total::bigint, updated_at = now()
+    WHERE user_id = @user_id AND balance >= @total::bigint
+    RETURNING balance + @total::bigint AS before
+)
+INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after,
+                                 graph_execution_id, graph_id, block_id)
+SELECT @user_id, 0 - v.amount, 'EXECUTION_COST', v.description, v.reference_id,
+       d.before - sum(v.amount) OVER (ORDER BY v.ord),
+       v.graph_execution_id, v.graph_id, v.block_id
+FROM d, jsonb_to_recordset(@rows::jsonb) AS v(ord int, amount bigint, description text, reference_id text,
+    graph_execution_id uuid, graph_id uuid, block_id uuid)
+ORDER BY v.ord
+RETURNING reference_id, balance_after;
+
 -- name: NodeExecutionCharged :one
 SELECT EXISTS (SELECT 1 FROM credit_transactions
                WHERE reference_id = @reference_id::text AND transaction_type = 'EXECUTION_COST')::boolean;

@@ -308,10 +308,11 @@ func (s *Store) applyCredits(ctx context.Context, charges []Charge, refunds []Re
 		return cmp.Compare(a.rank(charges), b.rank(charges))
 	})
 	results := make([]ChargeResult, len(charges))
-	if len(refunds) == 0 {
-		// The usual commit: charges only, sent as one pipelined batch in
-		// user order (one round trip, not one per node: the commit holds
-		// its users' balance rows until it ends, so every round trip
+	upfront := slices.ContainsFunc(charges, func(c Charge) bool { return c.Upfront })
+	if len(refunds) == 0 && !upfront {
+		// The usual careful commit: charges only, sent as one pipelined
+		// batch in user order (one round trip, not one per node: the commit
+		// holds its users' balance rows until it ends, so every round trip
 		// inside it is time no other commit of theirs can run).
 		idx := make([]int, len(ops))
 		for k, o := range ops {
@@ -319,28 +320,106 @@ func (s *Store) applyCredits(ctx context.Context, charges []Charge, refunds []Re
 		}
 		return results, s.charge(ctx, charges, idx, results)
 	}
-	for _, o := range ops {
-		if o.refund {
-			r := refunds[o.i]
-			amount := int64(-1) // all of it
-			if r.Amount != nil {
-				if *r.Amount <= 0 {
-					continue
-				}
-				amount = *r.Amount
-			}
-			_, err := s.q.NodeExecutionRefund(ctx, s.db, dbsqlc.NodeExecutionRefundParams{
-				ReferenceID: r.ReferenceID, Description: r.Description, Amount: amount})
-			if err != nil && err != pgx.ErrNoRows {
-				return nil, fmt.Errorf("refund %s: %w", r.ReferenceID, err)
-			}
-			continue
+	// User by user: refunds one by one, the upfront charges in one
+	// statement, the rest in one pipelined round trip.
+	for start := 0; start < len(ops); {
+		end := start + 1
+		for end < len(ops) && ops[end].user == ops[start].user {
+			end++
 		}
-		if err := s.charge(ctx, charges, []int{o.i}, results); err != nil {
+		var up, rest []int
+		for _, o := range ops[start:end] {
+			switch {
+			case o.refund:
+				if err := s.refund(ctx, refunds[o.i]); err != nil {
+					return nil, err
+				}
+			case charges[o.i].Upfront:
+				up = append(up, o.i)
+			default:
+				rest = append(rest, o.i)
+			}
+		}
+		if err := s.chargeUpfront(ctx, charges, up, results); err != nil {
 			return nil, err
 		}
+		if len(rest) > 0 {
+			if err := s.charge(ctx, charges, rest, results); err != nil {
+				return nil, err
+			}
+		}
+		start = end
 	}
 	return results, nil
+}
+
+func (s *Store) refund(ctx context.Context, r Refund) error {
+	amount := int64(-1) // all of it
+	if r.Amount != nil {
+		if *r.Amount <= 0 {
+			return nil
+		}
+		amount = *r.Amount
+	}
+	_, err := s.q.NodeExecutionRefund(ctx, s.db, dbsqlc.NodeExecutionRefundParams{
+		ReferenceID: r.ReferenceID, Description: r.Description, Amount: amount})
+	if err != nil && err != pgx.ErrNoRows {
+		return fmt.Errorf("refund %s: %w", r.ReferenceID, err)
+	}
+	return nil
+}
+
+// chargeUpfront applies one user's upfront charges charges[idx...] in one
+// statement: all of them or, when the balance does not cover their total,
+// none (the batch is then rolled back: ChargeRefusedError).
+func (s *Store) chargeUpfront(ctx context.Context, charges []Charge, idx []int, results []ChargeResult) error {
+	if len(idx) == 0 {
+		return nil
+	}
+	type row struct {
+		Ord              int        `json:"ord"`
+		Amount           int64      `json:"amount"`
+		Description      string     `json:"description"`
+		ReferenceID      string     `json:"reference_id"`
+		GraphExecutionID *uuid.UUID `json:"graph_execution_id"`
+		GraphID          *uuid.UUID `json:"graph_id"`
+		BlockID          *uuid.UUID `json:"block_id"`
+	}
+	opt := func(id uuid.UUID) *uuid.UUID {
+		if id == uuid.Nil {
+			return nil
+		}
+		return &id
+	}
+	rows := make([]row, len(idx))
+	var total int64
+	for k, i := range idx {
+		c := charges[i]
+		rows[k] = row{Ord: k, Amount: c.Amount, Description: c.Description, ReferenceID: c.ReferenceID,
+			GraphExecutionID: opt(c.GraphExecutionID), GraphID: opt(c.GraphID), BlockID: opt(c.BlockID)}
+		total += c.Amount
+	}
+	raw, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	got, err := s.q.NodeExecutionChargeUpfront(ctx, s.db, dbsqlc.NodeExecutionChargeUpfrontParams{
+		UserID: charges[idx[0]].UserID, Rows: raw, Total: total})
+	if err != nil {
+		return fmt.Errorf("upfront charges: %w", err)
+	}
+	after := make(map[string]int64, len(got))
+	for _, g := range got {
+		if g.ReferenceID != nil {
+			after[*g.ReferenceID] = g.BalanceAfter
+		}
+	}
+	for _, i := range idx {
+		if b, ok := after[charges[i].ReferenceID]; ok {
+			results[i] = ChargeResult{Paid: true, BalanceAfter: b}
+		}
+	}
+	return nil
 }
 
 // charge applies charges[idx...] in that order in one round trip and sets

@@ -47,6 +47,61 @@ func (q *Queries) NodeExecutionCancelOpen(ctx context.Context, db DBTX, id uuid.
 	return items, nil
 }
 
+const nodeExecutionChargeUpfront = `-- name: NodeExecutionChargeUpfront :many
+WITH d AS (
+    UPDATE user_credits SET balance = balance - $3::bigint, updated_at = now()
+    WHERE user_id = $1 AND balance >= $3::bigint
+    RETURNING balance + $3::bigint AS before
+)
+INSERT INTO credit_transactions (user_id, amount, transaction_type, description, reference_id, balance_after,
+                                 graph_execution_id, graph_id, block_id)
+SELECT $1, 0 - v.amount, 'EXECUTION_COST', v.description, v.reference_id,
+       d.before - sum(v.amount) OVER (ORDER BY v.ord),
+       v.graph_execution_id, v.graph_id, v.block_id
+FROM d, jsonb_to_recordset($2::jsonb) AS v(ord int, amount bigint, description text, reference_id text,
+    graph_execution_id uuid, graph_id uuid, block_id uuid)
+ORDER BY v.ord
+RETURNING reference_id, balance_after
+`
+
+type NodeExecutionChargeUpfrontParams struct {
+	UserID uuid.UUID
+	Rows   json.RawMessage
+	Total  int64
+}
+
+type NodeExecutionChargeUpfrontRow struct {
+	ReferenceID  *string
+	BalanceAfter int64
+}
+
+// Charges one user's upfront charges of a group commit at once (the engine's
+// run.charge): one balance update for their total, only if the balance
+// covers all of them, and one ledger row each (in @rows order, balance_after
+// the balance left after it). No row: none charged. Upfront charges are for
+// node executions never charged before (no resumed ones), so unlike
+// NodeExecutionCharge there is nothing to check per reference; the unique
+// index idx_credit_tx_once would refuse a second charge anyway.
+func (q *Queries) NodeExecutionChargeUpfront(ctx context.Context, db DBTX, arg NodeExecutionChargeUpfrontParams) ([]NodeExecutionChargeUpfrontRow, error) {
+	rows, err := db.Query(ctx, nodeExecutionChargeUpfront, arg.UserID, arg.Rows, arg.Total)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []NodeExecutionChargeUpfrontRow{}
+	for rows.Next() {
+		var i NodeExecutionChargeUpfrontRow
+		if err := rows.Scan(&i.ReferenceID, &i.BalanceAfter); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const nodeExecutionCharged = `-- name: NodeExecutionCharged :one
 SELECT EXISTS (SELECT 1 FROM credit_transactions
                WHERE reference_id = $1::text AND transaction_type = 'EXECUTION_COST')::boolean

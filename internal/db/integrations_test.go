@@ -2,9 +2,11 @@ package db_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/internal/db"
@@ -107,4 +109,51 @@ func TestScopedAPIKeys(t *testing.T) {
 	p, err = s.APIKeyLookup(ctx, []byte("hash-all-"+u.ID.String()))
 	require.NoError(t, err)
 	require.Nil(t, p.Permissions, "a key without a list holds every permission")
+}
+
+// A refresher holds the credential's advisory lock until it commits: a
+// second refresher does not get it, and a waiter wakes at that commit and
+// reads what the refresher stored.
+func TestCredentialRefreshLockWakesWaitersAtCommit(t *testing.T) {
+	t.Parallel()
+	b := setup(t, false)
+	s, ctx := b.store, b.ctx
+	u := b.user()
+	c, err := s.CredentialCreate(ctx, db.NewCredential{UserID: u.ID, Provider: "fake", AuthType: "OAUTH2",
+		Scopes: []string{}, SecretEncrypted: []byte("v1"), Metadata: json.RawMessage(`{}`)})
+	require.NoError(t, err)
+	locked, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.InTx(ctx, func(tx *db.Store) error {
+			got, err := tx.CredentialTryLock(ctx, c.ID)
+			if err != nil || got == nil {
+				return fmt.Errorf("the first refresher gets the lock: %v %v", got, err)
+			}
+			close(locked)
+			<-release
+			_, err = tx.CredentialSetTokens(ctx, c.ID, []byte("v2"), nil, nil, nil)
+			return err
+		})
+	}()
+	<-locked
+	require.NoError(t, s.InTx(ctx, func(tx *db.Store) error {
+		got, err := tx.CredentialTryLock(ctx, c.ID)
+		require.Nil(t, got, "held by the first")
+		return err
+	}))
+	awaited := make(chan *db.SealedCredential, 1)
+	go func() {
+		got, err := s.CredentialAwait(ctx, c.ID)
+		assert.NoError(t, err)
+		awaited <- got
+	}()
+	select {
+	case <-awaited:
+		t.Fatal("the waiter woke before the refresher committed")
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	require.NoError(t, <-done)
+	require.Equal(t, []byte("v2"), (<-awaited).SecretEncrypted)
 }

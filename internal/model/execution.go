@@ -128,6 +128,9 @@ type GraphExecution struct {
 	// under ("" when not traced): every worker that runs it continues that
 	// trace.
 	TraceContext string
+	// NotBefore: no worker starts the run earlier (a schedule's run fired
+	// ahead of its occurrence); nil: at once.
+	NotBefore *time.Time
 }
 
 // ExecutionSnapshot is a run and its node executions as of one consistent

@@ -85,7 +85,7 @@ func TestMisfirePolicies(t *testing.T) {
 	once := f.schedule(t, cron, model.MisfireRunOnce, missedFrom)
 	skip := f.schedule(t, cron, model.MisfireSkip, missedFrom)
 	s := New(f.store, quiet, nil, Options{})
-	runs, _, err := f.store.ScheduleFire(f.ctx, 10, s.decide)
+	runs, _, err := f.store.ScheduleFire(f.ctx, 10, 0, s.decide)
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	require.Equal(t, once.ID, *runs[0].Trigger.ScheduleID)
@@ -102,7 +102,7 @@ func TestMisfirePolicies(t *testing.T) {
 	}
 	// An occurrence only a little late (within the grace) is not missed: SKIP fires it.
 	late := f.schedule(t, "* * * * *", model.MisfireSkip, now.Add(-2*time.Second))
-	runs, _, err = f.store.ScheduleFire(f.ctx, 10, s.decide)
+	runs, _, err = f.store.ScheduleFire(f.ctx, 10, 0, s.decide)
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	require.Equal(t, late.ID, *runs[0].Trigger.ScheduleID)
@@ -116,7 +116,7 @@ func TestPausedScheduleNeverFires(t *testing.T) {
 	_, err := f.store.ScheduleSetActive(f.ctx, f.user.ID, sc.ID, false, sc.NextRunAt)
 	require.NoError(t, err)
 	s := New(f.store, quiet, nil, Options{})
-	runs, claimed, err := f.store.ScheduleFire(f.ctx, 10, s.decide)
+	runs, claimed, err := f.store.ScheduleFire(f.ctx, 10, 0, s.decide)
 	require.NoError(t, err)
 	require.Zero(t, claimed)
 	require.Empty(t, runs)

@@ -69,7 +69,7 @@ UPDATE graph_executions SET status = 'CANCELLED', ended_at = greatest(now(), cre
     cancel_requested_at = now(), last_seq = last_seq + 1, updated_at = now(),
     error_message = 'cancelled by user'
 WHERE id = $1 AND user_id = $2 AND status = 'QUEUED'
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before
 `
 
 type GraphExecutionCancelQueuedParams struct {
@@ -110,6 +110,7 @@ func (q *Queries) GraphExecutionCancelQueued(ctx context.Context, db DBTX, arg G
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 	)
 	return i, err
 }
@@ -124,6 +125,8 @@ WITH running AS (
     SELECT c.id, c.user_id, c.created_at, c.status FROM graph_executions c
     WHERE (c.status = 'QUEUED' OR (c.status = 'RUNNING' AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())))
       AND c.parent_node_execution_id IS NULL
+      -- A run fired ahead of its schedule's occurrence waits for it.
+      AND (c.not_before IS NULL OR c.not_before <= now())
     ORDER BY c.created_at
     LIMIT $4
     FOR UPDATE SKIP LOCKED
@@ -149,7 +152,7 @@ UPDATE graph_executions g SET
     updated_at = now()
 FROM pick
 WHERE g.id = pick.id
-RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, pick.was_queued
+RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, g.not_before, pick.was_queued
 `
 
 type GraphExecutionClaimParams struct {
@@ -189,6 +192,7 @@ type GraphExecutionClaimRow struct {
 	DeliveryID            *string
 	MaxCost               pgtype.Int8
 	TraceContext          *string
+	NotBefore             *time.Time
 	WasQueued             bool
 }
 
@@ -241,6 +245,7 @@ func (q *Queries) GraphExecutionClaim(ctx context.Context, db DBTX, arg GraphExe
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 			&i.WasQueued,
 		); err != nil {
 			return nil, err
@@ -267,7 +272,7 @@ FROM (SELECT x.id, x.status = 'QUEUED' AS was_queued FROM graph_executions x
              OR x.lease_expires_at IS NULL OR x.lease_expires_at < now() OR x.lease_owner = $1::text)
       FOR UPDATE) pick
 WHERE g.id = pick.id
-RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, pick.was_queued
+RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, g.not_before, pick.was_queued
 `
 
 type GraphExecutionClaimByIDParams struct {
@@ -306,6 +311,7 @@ type GraphExecutionClaimByIDRow struct {
 	DeliveryID            *string
 	MaxCost               pgtype.Int8
 	TraceContext          *string
+	NotBefore             *time.Time
 	WasQueued             bool
 }
 
@@ -349,13 +355,14 @@ func (q *Queries) GraphExecutionClaimByID(ctx context.Context, db DBTX, arg Grap
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 		&i.WasQueued,
 	)
 	return i, err
 }
 
 const graphExecutionGet = `-- name: GraphExecutionGet :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions WHERE id = $1
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before FROM graph_executions WHERE id = $1
 `
 
 func (q *Queries) GraphExecutionGet(ctx context.Context, db DBTX, id uuid.UUID) (GraphExecution, error) {
@@ -390,12 +397,13 @@ func (q *Queries) GraphExecutionGet(ctx context.Context, db DBTX, id uuid.UUID) 
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 	)
 	return i, err
 }
 
 const graphExecutionGetByParent = `-- name: GraphExecutionGetByParent :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions WHERE parent_node_execution_id = $1
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before FROM graph_executions WHERE parent_node_execution_id = $1
 ORDER BY created_at LIMIT 1
 `
 
@@ -432,12 +440,13 @@ func (q *Queries) GraphExecutionGetByParent(ctx context.Context, db DBTX, parent
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 	)
 	return i, err
 }
 
 const graphExecutionGetByShareToken = `-- name: GraphExecutionGetByShareToken :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions WHERE share_token = $1 AND is_shared
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before FROM graph_executions WHERE share_token = $1 AND is_shared
 `
 
 func (q *Queries) GraphExecutionGetByShareToken(ctx context.Context, db DBTX, shareToken *string) (GraphExecution, error) {
@@ -472,12 +481,13 @@ func (q *Queries) GraphExecutionGetByShareToken(ctx context.Context, db DBTX, sh
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 	)
 	return i, err
 }
 
 const graphExecutionGetMany = `-- name: GraphExecutionGetMany :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions WHERE id = ANY($1::uuid[])
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before FROM graph_executions WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) GraphExecutionGetMany(ctx context.Context, db DBTX, ids []uuid.UUID) ([]GraphExecution, error) {
@@ -518,6 +528,7 @@ func (q *Queries) GraphExecutionGetMany(ctx context.Context, db DBTX, ids []uuid
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 		); err != nil {
 			return nil, err
 		}
@@ -586,6 +597,32 @@ func (q *Queries) GraphExecutionHeartbeat(ctx context.Context, db DBTX, arg Grap
 	return items, nil
 }
 
+const graphExecutionIDsExisting = `-- name: GraphExecutionIDsExisting :many
+SELECT id FROM graph_executions WHERE id = ANY($1::uuid[])
+`
+
+// Which of these runs still exist (a schedule's runs fired ahead are
+// deleted when it is paused, changed or deleted before they are due).
+func (q *Queries) GraphExecutionIDsExisting(ctx context.Context, db DBTX, ids []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := db.Query(ctx, graphExecutionIDsExisting, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const graphExecutionInsert = `-- name: GraphExecutionInsert :one
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
                               parent_node_execution_id, last_seq, stats, max_cost, trigger_kind, trace_context)
@@ -593,7 +630,7 @@ VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6,
         $7, 1, $8, $9,
         CASE WHEN $7::uuid IS NULL THEN 'MANUAL' ELSE 'AGENT' END::trigger_kind,
         $10)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before
 `
 
 type GraphExecutionInsertParams struct {
@@ -654,6 +691,7 @@ func (q *Queries) GraphExecutionInsert(ctx context.Context, db DBTX, arg GraphEx
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 	)
 	return i, err
 }
@@ -667,7 +705,7 @@ SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'RUNNING', r.inputs, r.user
 FROM jsonb_to_recordset($4::jsonb)
      AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb, max_cost bigint,
           trace_context text)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before
 `
 
 type GraphExecutionInsertClaimedParams struct {
@@ -725,6 +763,7 @@ func (q *Queries) GraphExecutionInsertClaimed(ctx context.Context, db DBTX, arg 
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 		); err != nil {
 			return nil, err
 		}
@@ -738,13 +777,15 @@ func (q *Queries) GraphExecutionInsertClaimed(ctx context.Context, db DBTX, arg 
 
 const graphExecutionInsertTriggered = `-- name: GraphExecutionInsertTriggered :many
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
-                              last_seq, stats, trigger_kind, schedule_id, webhook_id, delivery_id)
+                              last_seq, stats, trigger_kind, schedule_id, webhook_id, delivery_id,
+                              not_before, created_at, updated_at)
 SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'QUEUED', r.inputs, r.user_context,
-       1, $1, r.trigger_kind, r.schedule_id, r.webhook_id, r.delivery_id
+       1, $1, r.trigger_kind, r.schedule_id, r.webhook_id, r.delivery_id,
+       r.not_before, clock_timestamp(), clock_timestamp()
 FROM jsonb_to_recordset($2::jsonb)
      AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb,
-          trigger_kind trigger_kind, schedule_id uuid, webhook_id uuid, delivery_id text)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+          trigger_kind trigger_kind, schedule_id uuid, webhook_id uuid, delivery_id text, not_before timestamptz)
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before
 `
 
 type GraphExecutionInsertTriggeredParams struct {
@@ -755,7 +796,9 @@ type GraphExecutionInsertTriggeredParams struct {
 // New QUEUED top-level runs started by a schedule or a webhook (seq 1: the
 // QUEUED event), in one statement. @runs is a JSON array of {id, graph_id,
 // graph_version, user_id, inputs, user_context, trigger_kind, schedule_id,
-// webhook_id, delivery_id}.
+// webhook_id, delivery_id, not_before}. created_at is the clock at this
+// insert, not the transaction's start: a firing transaction runs a while
+// before it gets here, and a run's lateness is read from created_at.
 func (q *Queries) GraphExecutionInsertTriggered(ctx context.Context, db DBTX, arg GraphExecutionInsertTriggeredParams) ([]GraphExecution, error) {
 	rows, err := db.Query(ctx, graphExecutionInsertTriggered, arg.Stats, arg.Runs)
 	if err != nil {
@@ -794,6 +837,7 @@ func (q *Queries) GraphExecutionInsertTriggered(ctx context.Context, db DBTX, ar
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 		); err != nil {
 			return nil, err
 		}
@@ -806,7 +850,7 @@ func (q *Queries) GraphExecutionInsertTriggered(ctx context.Context, db DBTX, ar
 }
 
 const graphExecutionListByGraph = `-- name: GraphExecutionListByGraph :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before FROM graph_executions
 WHERE graph_id = $1 AND user_id = $2
   AND ($3::execution_status IS NULL OR status = $3::execution_status)
   AND ($4::timestamptz IS NULL
@@ -870,6 +914,7 @@ func (q *Queries) GraphExecutionListByGraph(ctx context.Context, db DBTX, arg Gr
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 		); err != nil {
 			return nil, err
 		}
@@ -882,7 +927,7 @@ func (q *Queries) GraphExecutionListByGraph(ctx context.Context, db DBTX, arg Gr
 }
 
 const graphExecutionListByUser = `-- name: GraphExecutionListByUser :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context FROM graph_executions
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before FROM graph_executions
 WHERE user_id = $1
   AND ($2::execution_status IS NULL OR status = $2::execution_status)
   AND ($3::timestamptz IS NULL
@@ -944,6 +989,7 @@ func (q *Queries) GraphExecutionListByUser(ctx context.Context, db DBTX, arg Gra
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 		); err != nil {
 			return nil, err
 		}
@@ -1047,7 +1093,7 @@ func (q *Queries) GraphExecutionRelease(ctx context.Context, db DBTX, arg GraphE
 const graphExecutionRequestCancel = `-- name: GraphExecutionRequestCancel :one
 UPDATE graph_executions SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
 WHERE id = $1 AND user_id = $2 AND status = 'RUNNING'
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before
 `
 
 type GraphExecutionRequestCancelParams struct {
@@ -1089,6 +1135,7 @@ func (q *Queries) GraphExecutionRequestCancel(ctx context.Context, db DBTX, arg 
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 	)
 	return i, err
 }
@@ -1096,7 +1143,7 @@ func (q *Queries) GraphExecutionRequestCancel(ctx context.Context, db DBTX, arg 
 const graphExecutionSetShared = `-- name: GraphExecutionSetShared :one
 UPDATE graph_executions SET is_shared = $1, share_token = $2, updated_at = now()
 WHERE id = $3 AND user_id = $4
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before
 `
 
 type GraphExecutionSetSharedParams struct {
@@ -1143,6 +1190,7 @@ func (q *Queries) GraphExecutionSetShared(ctx context.Context, db DBTX, arg Grap
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 	)
 	return i, err
 }

@@ -52,12 +52,12 @@ WITH won AS (
     FROM jsonb_to_recordset($6::jsonb)
          AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, webhook_id uuid, delivery_id text)
     JOIN won ON won.execution_id = r.id
-    RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context
+    RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before
 ), notified AS (
     -- Sent on commit; one wakes every worker's claim loop.
     SELECT pg_notify($7::text, min(stored.id::text)) FROM stored HAVING count(*) > 0
 )
-SELECT stored.id, stored.graph_id, stored.graph_version, stored.user_id, stored.status, stored.inputs, stored.outputs, stored.created_at, stored.started_at, stored.ended_at, stored.updated_at, stored.error_message, stored.stats, stored.user_context, stored.is_shared, stored.share_token, stored.parent_node_execution_id, stored.lease_owner, stored.lease_expires_at, stored.last_seq, stored.cancel_requested_at, stored.resumes, stored.trigger_kind, stored.schedule_id, stored.webhook_id, stored.delivery_id, stored.max_cost, stored.trace_context FROM stored LEFT JOIN notified ON true
+SELECT stored.id, stored.graph_id, stored.graph_version, stored.user_id, stored.status, stored.inputs, stored.outputs, stored.created_at, stored.started_at, stored.ended_at, stored.updated_at, stored.error_message, stored.stats, stored.user_context, stored.is_shared, stored.share_token, stored.parent_node_execution_id, stored.lease_owner, stored.lease_expires_at, stored.last_seq, stored.cancel_requested_at, stored.resumes, stored.trigger_kind, stored.schedule_id, stored.webhook_id, stored.delivery_id, stored.max_cost, stored.trace_context, stored.not_before FROM stored LEFT JOIN notified ON true
 `
 
 type WebhookDeliveryStoreManyParams struct {
@@ -99,6 +99,7 @@ type WebhookDeliveryStoreManyRow struct {
 	DeliveryID            *string
 	MaxCost               pgtype.Int8
 	TraceContext          *string
+	NotBefore             *time.Time
 }
 
 // Takes the deliveries' keys and stores the QUEUED runs of those it took
@@ -156,6 +157,7 @@ func (q *Queries) WebhookDeliveryStoreMany(ctx context.Context, db DBTX, arg Web
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 		); err != nil {
 			return nil, err
 		}

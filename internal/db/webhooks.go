@@ -98,6 +98,11 @@ type Delivery struct {
 // ErrTooManyRuns: the owner is at their concurrent-run limit.
 var ErrTooManyRuns = errors.New("too many runs in progress")
 
+// ErrStaleTarget: the delivery's webhook is no longer as its Target says
+// (disabled, its secret rotated, a new active version, its owner
+// deactivated): nothing was stored; look the webhook up again.
+var ErrStaleTarget = errors.New("the webhook changed since it was looked up")
+
 // DeliveryResult answers one delivery of WebhookDeliverMany.
 type DeliveryResult struct {
 	Execution *model.GraphExecution
@@ -116,7 +121,8 @@ func (s *Store) WebhookDeliver(ctx context.Context, d Delivery) (ex *model.Graph
 // for them all (storeDeliveries): without a run limit that is one round
 // trip and one commit per batch, which is what bounds a webhook's rate. A
 // delivery id stored before (or earlier in the same batch) answers that
-// run (Replay); with a different body it is a conflict. Over its owner's
+// run (Replay); with a different body it is a conflict. A delivery whose
+// Target is stale (it may come from a cache) is refused: ErrStaleTarget. Over its owner's
 // MaxActiveRuns a new delivery is refused (ErrTooManyRuns), counting the
 // batch's earlier ones: the count and the statement then share a
 // transaction. If the statement fails, each delivery is retried alone, so
@@ -184,8 +190,8 @@ func (s *Store) WebhookDeliverMany(ctx context.Context, ds []Delivery) []Deliver
 			out[i] = DeliveryResult{Execution: ex, Replay: true, Err: err}
 		case state[i] == tooMany:
 			out[i] = DeliveryResult{Err: ErrTooManyRuns}
-		default:
-			out[i] = DeliveryResult{Err: errors.New("webhook delivery vanished after its key was taken")}
+		default: // neither stored nor stored before: the statement's check of the target refused it
+			out[i] = DeliveryResult{Err: ErrStaleTarget}
 		}
 	}
 	return out
@@ -228,6 +234,9 @@ func (s *Store) storeDeliveries(ctx context.Context, ds []Delivery, at []int) (m
 		p.DeliveryIds = append(p.DeliveryIds, d.DeliveryID)
 		p.BodySha256s = append(p.BodySha256s, d.BodySHA256)
 		p.ExecutionIds = append(p.ExecutionIds, id)
+		p.Secrets = append(p.Secrets, d.Target.Secret)
+		p.GraphVersions = append(p.GraphVersions, int32(d.Target.GraphVersion))
+		p.Providers = append(p.Providers, d.Target.Provider)
 		runs = append(runs, run{ID: id, GraphID: d.Target.GraphID, GraphVersion: d.Target.GraphVersion,
 			UserID: d.Target.UserID, Inputs: map[string]any{d.Target.NodeKey: d.Payload},
 			WebhookID: d.Target.ID, DeliveryID: d.DeliveryID})

@@ -231,4 +231,18 @@ func TestWebhookDeliverManyAnswersEachDelivery(t *testing.T) {
 	require.NoError(t, res[3].Err, "a replay is answered even over the limit")
 	require.True(t, res[3].Replay)
 	require.Equal(t, aID, res[3].Execution.ID)
+
+	// A target looked up before its secret was rotated is stale: nothing stored.
+	_, err = b.store.WebhookSetSecret(b.ctx, u.ID, tg.ID, []byte("rotated"), false)
+	require.NoError(t, err)
+	res = b.store.WebhookDeliverMany(b.ctx, []db.Delivery{del("s1", `{"a":1}`, map[string]any{"a": 1})})
+	require.ErrorIs(t, res[0].Err, db.ErrStaleTarget)
+	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1 AND delivery_id = 's1'`, tg.ID).Scan(&n))
+	require.Zero(t, n)
+	fresh, err := b.store.WebhookForDelivery(b.ctx, tg.ID)
+	require.NoError(t, err)
+	d := del("s1", `{"a":1}`, map[string]any{"a": 1})
+	d.Target = fresh
+	res = b.store.WebhookDeliverMany(b.ctx, []db.Delivery{d})
+	require.NoError(t, res[0].Err, "a fresh lookup stores it")
 }

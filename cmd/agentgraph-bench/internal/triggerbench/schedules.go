@@ -176,7 +176,10 @@ func RunSchedules(ctx context.Context, cfg ScheduleConfig) (res *ScheduleResult,
 	if err := drain(ctx, pool, time.Minute, &res.DrainTime); err != nil {
 		return res, err
 	}
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM graph_executions WHERE trigger_kind = 'SCHEDULE' AND status = 'COMPLETED'`).Scan(&res.Completed); err != nil {
+	// The window's runs only: the schedulers fire ahead, so the runs of the
+	// occurrences just after the window were stored too (and ran).
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM graph_executions e JOIN schedule_occurrences o ON o.execution_id = e.id
+		WHERE o.occurrence_at >= $1 AND o.occurrence_at < $2 AND e.status = 'COMPLETED'`, res.Start, res.End).Scan(&res.Completed); err != nil {
 		return res, err
 	}
 	if cfg.Idle > 0 {

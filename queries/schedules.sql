@@ -103,9 +103,10 @@ ON CONFLICT (schedule_id, occurrence_at) DO NOTHING
 RETURNING *;
 
 -- name: ScheduleOccurrenceList :many
--- A schedule's latest occurrences, newest first.
+-- A schedule's latest occurrences, newest first (those fired ahead and not
+-- yet due are not shown).
 SELECT o.* FROM schedule_occurrences o JOIN schedules s ON s.id = o.schedule_id
-WHERE o.schedule_id = @schedule_id AND s.user_id = @user_id
+WHERE o.schedule_id = @schedule_id AND s.user_id = @user_id AND o.occurrence_at <= now()
 ORDER BY o.occurrence_at DESC
 LIMIT @lim;
 
@@ -118,6 +119,7 @@ FROM schedules s
 CROSS JOIN LATERAL (
     SELECT so.schedule_id, so.execution_id, so.occurrence_at FROM schedule_occurrences so
     WHERE so.schedule_id = s.id
+      AND so.occurrence_at <= now() -- fired ahead, not yet due: not shown
     ORDER BY so.occurrence_at DESC
     LIMIT @lim
 ) o

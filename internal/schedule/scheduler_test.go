@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/internal/db"
@@ -25,6 +26,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // a block, so schedules have something to run.
 type fixture struct {
 	ctx   context.Context
+	pool  *pgxpool.Pool
 	store *db.Store
 	user  *model.User
 	graph *model.FullGraph
@@ -33,7 +35,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	pool, _ := testenv.NewDatabase(t, 8)
-	f := &fixture{ctx: context.Background(), store: db.New(pool)}
+	f := &fixture{ctx: context.Background(), pool: pool, store: db.New(pool)}
 	blockID := uuid.New()
 	require.NoError(t, f.store.BlockSync(f.ctx, []db.BlockDescriptor{{ID: blockID, Name: "SchedTestBlock",
 		Type: "STANDARD", Categories: []string{"BASIC"}, InputSchema: []byte(`{}`), OutputSchema: []byte(`{}`)}}))

@@ -358,7 +358,7 @@ func (q *Queries) ScheduleOccurrenceInsertMany(ctx context.Context, db DBTX, occ
 
 const scheduleOccurrenceList = `-- name: ScheduleOccurrenceList :many
 SELECT o.id, o.schedule_id, o.occurrence_at, o.execution_id, o.error, o.fired_at FROM schedule_occurrences o JOIN schedules s ON s.id = o.schedule_id
-WHERE o.schedule_id = $1 AND s.user_id = $2
+WHERE o.schedule_id = $1 AND s.user_id = $2 AND o.occurrence_at <= now()
 ORDER BY o.occurrence_at DESC
 LIMIT $3
 `
@@ -369,7 +369,8 @@ type ScheduleOccurrenceListParams struct {
 	Lim        int32
 }
 
-// A schedule's latest occurrences, newest first.
+// A schedule's latest occurrences, newest first (those fired ahead and not
+// yet due are not shown).
 func (q *Queries) ScheduleOccurrenceList(ctx context.Context, db DBTX, arg ScheduleOccurrenceListParams) ([]ScheduleOccurrence, error) {
 	rows, err := db.Query(ctx, scheduleOccurrenceList, arg.ScheduleID, arg.UserID, arg.Lim)
 	if err != nil {
@@ -403,6 +404,7 @@ FROM schedules s
 CROSS JOIN LATERAL (
     SELECT so.schedule_id, so.execution_id, so.occurrence_at FROM schedule_occurrences so
     WHERE so.schedule_id = s.id
+      AND so.occurrence_at <= now() -- fired ahead, not yet due: not shown
     ORDER BY so.occurrence_at DESC
     LIMIT $1
 ) o

@@ -222,10 +222,13 @@ SELECT id FROM graph_executions WHERE id = ANY(@ids::uuid[]) AND lease_owner = @
 -- Top-level runs waiting for a worker and held by one, across all workers,
 -- and how long the oldest waiting one has waited (0 when none): the queue
 -- gauges every engine process exports. Both statuses are in the claim
--- index's predicate, so this reads no finished run.
-SELECT count(*) FILTER (WHERE status = 'QUEUED')::bigint AS queued,
+-- index's predicate, so this reads no finished run. A run fired ahead of
+-- its schedule's occurrence waits from its not-before time; before it, it
+-- is not waiting for a worker and does not count.
+SELECT count(*) FILTER (WHERE status = 'QUEUED' AND (not_before IS NULL OR not_before <= now()))::bigint AS queued,
        count(*) FILTER (WHERE status = 'RUNNING')::bigint AS running,
-       coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'QUEUED')), 0)::float8 AS oldest_queued_seconds
+       coalesce(extract(epoch FROM now() - min(greatest(created_at, not_before))
+           FILTER (WHERE status = 'QUEUED' AND (not_before IS NULL OR not_before <= now()))), 0)::float8 AS oldest_queued_seconds
 FROM graph_executions
 WHERE status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL;
 

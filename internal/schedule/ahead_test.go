@@ -65,10 +65,17 @@ func TestFiredAheadRunWaitsForItsOccurrence(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, got.NextRunAt.Equal(due.Add(2*time.Second)))
 
+	depth, err := f.store.ExecutionQueueDepth(f.ctx)
+	require.NoError(t, err)
+	age, err := f.store.QueuedRunsOldestAge(f.ctx)
+	require.NoError(t, err)
 	claimed, err := f.store.ExecutionClaim(f.ctx, "w", 30, 10, 0)
 	require.NoError(t, err)
-	if dbNow(t, f).Before(due) { // the claim ran before the occurrence (the usual case)
+	if dbNow(t, f).Before(due) { // all ran before the occurrence (the usual case)
 		require.Empty(t, claimed, "not claimable before its occurrence")
+		require.Zero(t, depth.Queued, "not waiting for a worker yet")
+		require.Zero(t, depth.OldestQueued)
+		require.Zero(t, age, "the queue-age alert does not count it")
 	}
 	waitDBPast(t, f, due)
 	more, err := f.store.ExecutionClaim(f.ctx, "w", 30, 10, 0)

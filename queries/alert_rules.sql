@@ -71,5 +71,8 @@ UPDATE alert_deliveries SET status = @status, attempts = attempts + 1, last_erro
 WHERE id = @id;
 
 -- name: QueuedRunsOldest :one
--- The age in seconds of the oldest QUEUED run (0 when none is queued).
-SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM graph_executions WHERE status = 'QUEUED';
+-- The age in seconds of the oldest QUEUED run (0 when none is queued). A
+-- run fired ahead of its schedule's occurrence waits from its not-before
+-- time; before it, it is not waiting for a worker and does not count.
+SELECT coalesce(extract(epoch FROM now() - min(greatest(created_at, not_before))), 0)::float8 FROM graph_executions
+WHERE status = 'QUEUED' AND (not_before IS NULL OR not_before <= now());

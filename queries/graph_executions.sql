@@ -101,6 +101,8 @@ WITH running AS (
     SELECT c.id, c.user_id, c.created_at, c.status FROM graph_executions c
     WHERE (c.status = 'QUEUED' OR (c.status = 'RUNNING' AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())))
       AND c.parent_node_execution_id IS NULL
+      -- A run fired ahead of its schedule's occurrence waits for it.
+      AND (c.not_before IS NULL OR c.not_before <= now())
     ORDER BY c.created_at
     LIMIT @scan
     FOR UPDATE SKIP LOCKED
@@ -222,10 +224,13 @@ SELECT id FROM graph_executions WHERE id = ANY(@ids::uuid[]) AND lease_owner = @
 -- Top-level runs waiting for a worker and held by one, across all workers,
 -- and how long the oldest waiting one has waited (0 when none): the queue
 -- gauges every engine process exports. Both statuses are in the claim
--- index's predicate, so this reads no finished run.
-SELECT count(*) FILTER (WHERE status = 'QUEUED')::bigint AS queued,
+-- index's predicate, so this reads no finished run. A run fired ahead of
+-- its schedule's occurrence waits from its not-before time; before it, it
+-- is not waiting for a worker and does not count.
+SELECT count(*) FILTER (WHERE status = 'QUEUED' AND (not_before IS NULL OR not_before <= now()))::bigint AS queued,
        count(*) FILTER (WHERE status = 'RUNNING')::bigint AS running,
-       coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'QUEUED')), 0)::float8 AS oldest_queued_seconds
+       coalesce(extract(epoch FROM now() - min(greatest(created_at, not_before))
+           FILTER (WHERE status = 'QUEUED' AND (not_before IS NULL OR not_before <= now()))), 0)::float8 AS oldest_queued_seconds
 FROM graph_executions
 WHERE status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL;
 
@@ -233,12 +238,21 @@ WHERE status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL;
 -- New QUEUED top-level runs started by a schedule or a webhook (seq 1: the
 -- QUEUED event), in one statement. @runs is a JSON array of {id, graph_id,
 -- graph_version, user_id, inputs, user_context, trigger_kind, schedule_id,
--- webhook_id, delivery_id}.
+-- webhook_id, delivery_id, not_before}. created_at is the clock at this
+-- insert, not the transaction's start: a firing transaction runs a while
+-- before it gets here, and a run's lateness is read from created_at.
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
-                              last_seq, stats, trigger_kind, schedule_id, webhook_id, delivery_id)
+                              last_seq, stats, trigger_kind, schedule_id, webhook_id, delivery_id,
+                              not_before, created_at, updated_at)
 SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'QUEUED', r.inputs, r.user_context,
-       1, @stats, r.trigger_kind, r.schedule_id, r.webhook_id, r.delivery_id
+       1, @stats, r.trigger_kind, r.schedule_id, r.webhook_id, r.delivery_id,
+       r.not_before, clock_timestamp(), clock_timestamp()
 FROM jsonb_to_recordset(@runs::jsonb)
      AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb,
-          trigger_kind trigger_kind, schedule_id uuid, webhook_id uuid, delivery_id text)
+          trigger_kind trigger_kind, schedule_id uuid, webhook_id uuid, delivery_id text, not_before timestamptz)
 RETURNING *;
+
+-- name: GraphExecutionIDsExisting :many
+-- Which of these runs still exist (a schedule's runs fired ahead are
+-- deleted when it is paused, changed or deleted before they are due).
+SELECT id FROM graph_executions WHERE id = ANY(@ids::uuid[]);

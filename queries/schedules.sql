@@ -29,11 +29,35 @@ UPDATE schedules SET is_active = @is_active, next_run_at = @next_run_at, updated
 WHERE id = @id AND user_id = @user_id
 RETURNING *;
 
+-- name: ScheduleDropAhead :one
+-- Takes back what a schedule fired ahead of time: its occurrences not yet
+-- due and their runs (QUEUED, unclaimable until due; a run already claimed
+-- and its occurrence stay), and sets last_run_at to the latest occurrence
+-- left. For a pause, an update or a delete, in its transaction, after the
+-- schedule's row was locked by an earlier statement (so a firing of it in
+-- flight has committed and this statement's snapshot sees its runs).
+WITH runs AS (
+    DELETE FROM graph_executions e
+    WHERE e.schedule_id = @id AND e.status = 'QUEUED' AND e.not_before > now()
+    RETURNING e.id
+), occs AS (
+    DELETE FROM schedule_occurrences o
+    WHERE o.schedule_id = @id AND o.occurrence_at > now()
+      AND (o.execution_id IS NULL OR o.execution_id IN (SELECT runs.id FROM runs))
+    RETURNING o.id
+)
+UPDATE schedules s SET last_run_at = (
+    SELECT max(k.occurrence_at) FROM schedule_occurrences k
+    WHERE k.schedule_id = s.id AND k.id NOT IN (SELECT occs.id FROM occs))
+WHERE s.id = @id
+RETURNING s.last_run_at;
+
 -- name: ScheduleDelete :execrows
 DELETE FROM schedules WHERE id = @id AND user_id = @user_id;
 
 -- name: ScheduleClaimDue :many
--- The due active schedules, oldest due first, locked for this transaction;
+-- The active schedules due now or within @ahead seconds (fired ahead:
+-- their runs wait for the occurrence), oldest due first, locked for this transaction;
 -- rows another scheduler holds are skipped, not waited for. Each comes with
 -- what firing checks (owner active, balance, whether the graph has paid
 -- blocks) and the database's clock, which every scheduler shares.
@@ -46,7 +70,7 @@ SELECT s.*, u.is_active AS user_active, u.locale AS user_locale,
 FROM schedules s
 JOIN users u ON u.id = s.user_id
 LEFT JOIN user_credits c ON c.user_id = s.user_id
-WHERE s.is_active AND s.next_run_at <= now()
+WHERE s.is_active AND s.next_run_at <= now() + make_interval(secs => @ahead::float8)
 ORDER BY s.next_run_at
 LIMIT @lim
 FOR UPDATE OF s SKIP LOCKED;
@@ -79,9 +103,10 @@ ON CONFLICT (schedule_id, occurrence_at) DO NOTHING
 RETURNING *;
 
 -- name: ScheduleOccurrenceList :many
--- A schedule's latest occurrences, newest first.
+-- A schedule's latest occurrences, newest first (those fired ahead and not
+-- yet due are not shown).
 SELECT o.* FROM schedule_occurrences o JOIN schedules s ON s.id = o.schedule_id
-WHERE o.schedule_id = @schedule_id AND s.user_id = @user_id
+WHERE o.schedule_id = @schedule_id AND s.user_id = @user_id AND o.occurrence_at <= now()
 ORDER BY o.occurrence_at DESC
 LIMIT @lim;
 
@@ -94,6 +119,7 @@ FROM schedules s
 CROSS JOIN LATERAL (
     SELECT so.schedule_id, so.execution_id, so.occurrence_at FROM schedule_occurrences so
     WHERE so.schedule_id = s.id
+      AND so.occurrence_at <= now() -- fired ahead, not yet due: not shown
     ORDER BY so.occurrence_at DESC
     LIMIT @lim
 ) o

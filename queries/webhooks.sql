@@ -44,16 +44,47 @@ RETURNING *;
 -- name: WebhookDeliveryGet :one
 SELECT * FROM webhook_deliveries WHERE webhook_id = @webhook_id AND delivery_id = @delivery_id;
 
--- name: WebhookDeliveryInsertMany :many
--- Takes the deliveries' keys in one statement; a key another request
--- already took (this one then waited for that one's transaction to end),
--- or an earlier row of the same statement took, is not returned.
-INSERT INTO webhook_deliveries (webhook_id, delivery_id, body_sha256, execution_id)
--- Parallel unnests in a select list zip their arrays (equal lengths).
-SELECT unnest(@webhook_ids::uuid[]), unnest(@delivery_ids::text[]), unnest(@body_sha256s::bytea[]),
-       unnest(@execution_ids::uuid[])
-ON CONFLICT (webhook_id, delivery_id) DO NOTHING
-RETURNING execution_id;
+-- name: WebhookDeliveryStoreMany :many
+-- Takes the deliveries' keys and stores the QUEUED runs of those it took
+-- (seq 1: the QUEUED event), with one NOTIFY for them all, in ONE
+-- statement: outside a transaction that is one round trip and one commit
+-- for a whole batch of deliveries. A key another request already took
+-- (this one then waited for that one's transaction to end), or an earlier
+-- row of the same statement took, stores no run and is not returned.
+-- Nor is a delivery whose webhook is no longer as it was checked against
+-- (a cached lookup): @secrets, @graph_versions and @providers are what the
+-- signature was checked with and the run would start; disabled, rotated,
+-- a new active version or an owner deactivated since: nothing stored.
+-- @runs is a JSON array of {id, graph_id, graph_version, user_id, inputs,
+-- webhook_id, delivery_id}, @execution_ids[i] being runs[i].id. The
+-- deliveries' foreign key to their run is deferred, so the keys come first.
+WITH won AS (
+    INSERT INTO webhook_deliveries (webhook_id, delivery_id, body_sha256, execution_id)
+    SELECT d.webhook_id, d.delivery_id, d.body_sha256, d.execution_id
+    -- Parallel unnests in a select list zip their arrays (equal lengths).
+    FROM (SELECT unnest(@webhook_ids::uuid[]) AS webhook_id, unnest(@delivery_ids::text[]) AS delivery_id,
+                 unnest(@body_sha256s::bytea[]) AS body_sha256, unnest(@execution_ids::uuid[]) AS execution_id,
+                 unnest(@secrets::bytea[]) AS secret, unnest(@graph_versions::int[]) AS graph_version,
+                 unnest(@providers::text[]) AS provider) d
+    JOIN webhooks w ON w.id = d.webhook_id AND w.is_active AND w.secret IS NOT DISTINCT FROM d.secret AND w.provider = d.provider
+    JOIN graphs g ON g.id = w.graph_id AND g.is_active AND g.version = d.graph_version
+    JOIN users u ON u.id = w.user_id AND u.is_active
+    ON CONFLICT (webhook_id, delivery_id) DO NOTHING
+    RETURNING execution_id
+), stored AS (
+    INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
+                                  last_seq, stats, trigger_kind, webhook_id, delivery_id)
+    SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'QUEUED', r.inputs, '{}'::jsonb,
+           1, @stats, 'WEBHOOK', r.webhook_id, r.delivery_id
+    FROM jsonb_to_recordset(@runs::jsonb)
+         AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, webhook_id uuid, delivery_id text)
+    JOIN won ON won.execution_id = r.id
+    RETURNING *
+), notified AS (
+    -- Sent on commit; one wakes every worker's claim loop.
+    SELECT pg_notify(@channel::text, min(stored.id::text)) FROM stored HAVING count(*) > 0
+)
+SELECT stored.* FROM stored LEFT JOIN notified ON true;
 
 -- name: WebhookOwnersActiveRuns :many
 -- These owners' top-level runs not yet ended (queued or running), for the

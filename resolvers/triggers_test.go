@@ -124,6 +124,17 @@ func TestWebhookDeliveryStartsARunWithThePayload(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, post(t, strings.TrimSuffix(hook.URL, hook.ID)+"7d2c5b1e-0000-4000-8000-000000000000",
 		"application/json", body, headers).status)
 	require.Equal(t, n, count(), "no refused delivery started a run")
+
+	// A rotated secret counts at once, though the server caches its
+	// lookups of the webhook: the old one is refused (and nothing stored),
+	// the new one accepted.
+	var sec2 struct{ Secret string }
+	b.ok(tok, rotate, map[string]any{"id": hook.ID}, "rotateWebhookSecret", &sec2)
+	require.Equal(t, http.StatusUnauthorized, post(t, hook.URL, "application/json", body,
+		map[string]string{"X-Agentgraph-Signature": sign(sec.Secret, body), "X-Agentgraph-Delivery": "d-3"}).status)
+	require.Equal(t, n, count(), "the old secret started no run")
+	require.Equal(t, http.StatusAccepted, post(t, hook.URL, "application/json", body,
+		map[string]string{"X-Agentgraph-Signature": sign(sec2.Secret, body), "X-Agentgraph-Delivery": "d-4"}).status)
 }
 
 func TestScheduleEverySecondRunsAndStopsWhenPaused(t *testing.T) {

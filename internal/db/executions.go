@@ -158,7 +158,7 @@ func executionFromRow(r dbsqlc.GraphExecution) *model.GraphExecution {
 		ID: r.ID, GraphID: r.GraphID, GraphVersion: int(r.GraphVersion), UserID: r.UserID,
 		Status: model.Status(r.Status), Inputs: r.Inputs, Outputs: r.Outputs, CreatedAt: r.CreatedAt,
 		StartedAt: r.StartedAt, EndedAt: r.EndedAt, ErrorMessage: r.ErrorMessage, IsShared: r.IsShared,
-		ShareToken: r.ShareToken, LastSeq: r.LastSeq, LogLevel: string(r.LogLevel),
+		ShareToken: r.ShareToken, LastSeq: r.LastSeq, LogLevel: string(r.LogLevel), NotBefore: r.NotBefore,
 		Trigger: model.Trigger{Kind: model.TriggerKind(r.TriggerKind), ScheduleID: nullID(r.ScheduleID),
 			WebhookID: nullID(r.WebhookID), DeliveryID: r.DeliveryID},
 	}

@@ -226,7 +226,7 @@ func (s *Store) ExecutionClaim(ctx context.Context, owner string, leaseSeconds f
 				IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 				LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
 				TriggerKind: r.TriggerKind, ScheduleID: r.ScheduleID, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID,
-				MaxCost: r.MaxCost, TraceContext: r.TraceContext, LogLevel: r.LogLevel,
+				MaxCost: r.MaxCost, TraceContext: r.TraceContext, LogLevel: r.LogLevel, NotBefore: r.NotBefore,
 			}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)})
 		}
 		return nil
@@ -249,7 +249,7 @@ func (s *Store) ExecutionClaimByID(ctx context.Context, owner string, leaseSecon
 		IsShared: r.IsShared, ShareToken: r.ShareToken, ParentNodeExecutionID: r.ParentNodeExecutionID,
 		LeaseOwner: r.LeaseOwner, LeaseExpiresAt: r.LeaseExpiresAt, LastSeq: r.LastSeq,
 		TriggerKind: r.TriggerKind, ScheduleID: r.ScheduleID, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID,
-		MaxCost: r.MaxCost, TraceContext: r.TraceContext, LogLevel: r.LogLevel,
+		MaxCost: r.MaxCost, TraceContext: r.TraceContext, LogLevel: r.LogLevel, NotBefore: r.NotBefore,
 	}), WasQueued: r.WasQueued, CancelRequested: r.CancelRequestedAt != nil, Resumes: int(r.Resumes)}, nil
 }
 

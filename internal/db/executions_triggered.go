@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -15,6 +16,8 @@ import (
 type TriggeredRun struct {
 	NewExecution
 	Trigger model.Trigger
+	// NotBefore: no worker claims the run earlier (nil: at once).
+	NotBefore *time.Time
 }
 
 // insertTriggered stores QUEUED runs in one statement and, when there are
@@ -35,6 +38,7 @@ func (s *Store) insertTriggered(ctx context.Context, runs []TriggeredRun) ([]*mo
 		ScheduleID   *uuid.UUID      `json:"schedule_id"`
 		WebhookID    *uuid.UUID      `json:"webhook_id"`
 		DeliveryID   *string         `json:"delivery_id"`
+		NotBefore    *time.Time      `json:"not_before"`
 	}
 	rows := make([]row, len(runs))
 	for i, r := range runs {
@@ -44,7 +48,7 @@ func (s *Store) insertTriggered(ctx context.Context, runs []TriggeredRun) ([]*mo
 			inputs = map[string]any{}
 		}
 		rows[i] = row{r.ID, r.GraphID, r.GraphVersion, r.UserID, inputs, uc, string(r.Trigger.Kind),
-			r.Trigger.ScheduleID, r.Trigger.WebhookID, r.Trigger.DeliveryID}
+			r.Trigger.ScheduleID, r.Trigger.WebhookID, r.Trigger.DeliveryID, r.NotBefore}
 	}
 	b, err := json.Marshal(rows)
 	if err != nil {
@@ -66,4 +70,24 @@ func (s *Store) insertTriggered(ctx context.Context, runs []TriggeredRun) ([]*mo
 		out[i] = byID[r.ID]
 	}
 	return out, nil
+}
+
+// ExecutionsExisting says which of these runs are still stored.
+func (s *Store) ExecutionsExisting(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	got, err := s.q.GraphExecutionIDsExisting(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]bool, len(got))
+	for _, id := range got {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// NotifyExecutionQueued wakes every worker's claim loop (id: one of the
+// runs now claimable), as storing a QUEUED run does.
+func (s *Store) NotifyExecutionQueued(ctx context.Context, id uuid.UUID) error {
+	_, err := s.db.Exec(ctx, "SELECT pg_notify($1, $2)", ChannelExecutionQueued, id.String())
+	return err
 }

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -78,30 +79,68 @@ func (s *Store) ScheduleListByGraph(ctx context.Context, userID, graphID uuid.UU
 }
 
 // ScheduleUpdate replaces a schedule's spec (its graph stays the same).
+// What the old spec fired ahead and is not yet due is taken back.
 func (s *Store) ScheduleUpdate(ctx context.Context, userID, id uuid.UUID, sp ScheduleSpec) (*model.Schedule, error) {
-	row, err := s.q.ScheduleUpdate(ctx, s.db, dbsqlc.ScheduleUpdateParams{
-		ID: id, UserID: userID, Name: sp.Name, Cron: sp.Cron, Timezone: sp.Timezone, Inputs: sp.inputs(),
-		MisfirePolicy: dbsqlc.MisfirePolicy(sp.MisfirePolicy), NextRunAt: sp.NextRunAt, GraphVersion: int32(sp.GraphVersion)})
-	if err != nil {
-		return nil, scheduleError(notFound(err, "schedule"))
-	}
-	return scheduleFromRow(row), s.notifyScheduleChanged(ctx)
+	var out *model.Schedule
+	err := s.InTx(ctx, func(tx *Store) error {
+		row, err := tx.q.ScheduleUpdate(ctx, tx.db, dbsqlc.ScheduleUpdateParams{
+			ID: id, UserID: userID, Name: sp.Name, Cron: sp.Cron, Timezone: sp.Timezone, Inputs: sp.inputs(),
+			MisfirePolicy: dbsqlc.MisfirePolicy(sp.MisfirePolicy), NextRunAt: sp.NextRunAt, GraphVersion: int32(sp.GraphVersion)})
+		if err != nil {
+			return scheduleError(notFound(err, "schedule"))
+		}
+		out = scheduleFromRow(row)
+		if out.LastRunAt, err = tx.q.ScheduleDropAhead(ctx, tx.db, id); err != nil {
+			return err
+		}
+		return tx.notifyScheduleChanged(ctx)
+	})
+	return out, err
 }
 
 // ScheduleSetActive pauses or resumes a schedule; nextRunAt is where a
-// resumed one starts.
+// resumed one starts. A paused schedule's runs fired ahead of their
+// occurrence (not yet due) are taken back: after a pause nothing starts.
 func (s *Store) ScheduleSetActive(ctx context.Context, userID, id uuid.UUID, active bool, nextRunAt time.Time) (*model.Schedule, error) {
-	row, err := s.q.ScheduleSetActive(ctx, s.db, dbsqlc.ScheduleSetActiveParams{ID: id, UserID: userID,
-		IsActive: active, NextRunAt: nextRunAt})
-	if err != nil {
-		return nil, notFound(err, "schedule")
-	}
-	return scheduleFromRow(row), s.notifyScheduleChanged(ctx)
+	var out *model.Schedule
+	err := s.InTx(ctx, func(tx *Store) error {
+		row, err := tx.q.ScheduleSetActive(ctx, tx.db, dbsqlc.ScheduleSetActiveParams{ID: id, UserID: userID,
+			IsActive: active, NextRunAt: nextRunAt})
+		if err != nil {
+			return notFound(err, "schedule")
+		}
+		out = scheduleFromRow(row)
+		if !active {
+			if out.LastRunAt, err = tx.q.ScheduleDropAhead(ctx, tx.db, id); err != nil {
+				return err
+			}
+		}
+		return tx.notifyScheduleChanged(ctx)
+	})
+	return out, err
 }
 
-// ScheduleDelete deletes one of the user's schedules; false if there was none.
+// ScheduleDelete deletes one of the user's schedules; false if there was
+// none. Its runs fired ahead and not yet due go with it; the others stay
+// (their schedule_id set NULL).
 func (s *Store) ScheduleDelete(ctx context.Context, userID, id uuid.UUID) (bool, error) {
-	n, err := s.q.ScheduleDelete(ctx, s.db, dbsqlc.ScheduleDeleteParams{ID: id, UserID: userID})
+	var n int64
+	err := s.InTx(ctx, func(tx *Store) error {
+		// Pausing it first locks its row: a firing in flight has committed.
+		if _, err := tx.q.ScheduleSetActive(ctx, tx.db, dbsqlc.ScheduleSetActiveParams{ID: id, UserID: userID,
+			IsActive: false, NextRunAt: time.Now()}); err != nil {
+			return notFound(err, "schedule")
+		}
+		if _, err := tx.q.ScheduleDropAhead(ctx, tx.db, id); err != nil {
+			return err
+		}
+		var err error
+		n, err = tx.q.ScheduleDelete(ctx, tx.db, dbsqlc.ScheduleDeleteParams{ID: id, UserID: userID})
+		return err
+	})
+	if errors.Is(err, model.ErrNotFound) {
+		return false, nil
+	}
 	return n > 0, err
 }
 
@@ -166,17 +205,18 @@ type Firing struct {
 	NextRunAt time.Time
 }
 
-// ScheduleFire claims up to limit due schedules (skipping those another
-// scheduler holds) and, in one transaction, for each: records the
-// occurrence decide chose under its unique key, stores its run QUEUED
-// (or the reason it has none), and advances next_run_at. An occurrence
-// already recorded starts no run. It returns the runs stored (for their
-// QUEUED events) and how many schedules it claimed.
-func (s *Store) ScheduleFire(ctx context.Context, limit int, decide func(DueSchedule) Firing) ([]*model.GraphExecution, int, error) {
+// ScheduleFire claims up to limit schedules due now or within ahead
+// (skipping those another scheduler holds) and, in one transaction, for
+// each: records the occurrence decide chose under its unique key, stores
+// its run QUEUED with the occurrence as its not-before time (or the reason
+// it has none), and advances next_run_at. An occurrence already recorded
+// starts no run. It returns the runs stored (for their QUEUED events) and
+// how many schedules it claimed.
+func (s *Store) ScheduleFire(ctx context.Context, limit int, ahead time.Duration, decide func(DueSchedule) Firing) ([]*model.GraphExecution, int, error) {
 	var runs []*model.GraphExecution
 	var claimed int
 	err := s.InTx(ctx, func(tx *Store) error {
-		rows, err := tx.q.ScheduleClaimDue(ctx, tx.db, int32(limit))
+		rows, err := tx.q.ScheduleClaimDue(ctx, tx.db, dbsqlc.ScheduleClaimDueParams{Ahead: ahead.Seconds(), Lim: int32(limit)})
 		if err != nil || len(rows) == 0 {
 			return err
 		}
@@ -219,7 +259,7 @@ func (s *Store) ScheduleFire(ctx context.Context, limit int, decide func(DueSche
 					pending[id] = TriggeredRun{NewExecution: NewExecution{ID: id, GraphID: sc.GraphID,
 						GraphVersion: sc.GraphVersion, UserID: sc.UserID, Inputs: inputs,
 						UserContext: model.UserContext{Timezone: sc.Timezone, Locale: r.UserLocale}},
-						Trigger: model.Trigger{Kind: model.TriggerSchedule, ScheduleID: &sid}}
+						Trigger: model.Trigger{Kind: model.TriggerSchedule, ScheduleID: &sid}, NotBefore: &at}
 				}
 				occs = append(occs, o)
 			}

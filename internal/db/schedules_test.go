@@ -76,7 +76,7 @@ func TestScheduleCRUD(t *testing.T) {
 // fireAll fires everything due with a decide that fires the stored
 // occurrence and moves the schedule a year on.
 func fireAll(ctx context.Context, s *db.Store) ([]*model.GraphExecution, int, error) {
-	return s.ScheduleFire(ctx, 1000, func(d db.DueSchedule) db.Firing {
+	return s.ScheduleFire(ctx, 1000, 0, func(d db.DueSchedule) db.Firing {
 		return db.Firing{OccurrenceAt: d.NextRunAt, NextRunAt: d.NextRunAt.AddDate(1, 0, 0)}
 	})
 }
@@ -127,7 +127,7 @@ func TestScheduleFireStoresOccurrenceRunAndAdvances(t *testing.T) {
 
 	// A failed occurrence is recorded with its reason and starts no run.
 	f := b.schedule(u, g, past)
-	runs, _, err = b.store.ScheduleFire(b.ctx, 10, func(d db.DueSchedule) db.Firing {
+	runs, _, err = b.store.ScheduleFire(b.ctx, 10, 0, func(d db.DueSchedule) db.Firing {
 		return db.Firing{OccurrenceAt: d.NextRunAt, Error: "insufficient credits", NextRunAt: d.NextRunAt.AddDate(1, 0, 0)}
 	})
 	require.NoError(t, err)
@@ -170,7 +170,7 @@ func TestScheduleFireExactlyOnceAcrossRacingSchedulers(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				runs, claimed, err := b.store.ScheduleFire(b.ctx, 7, func(d db.DueSchedule) db.Firing {
+				runs, claimed, err := b.store.ScheduleFire(b.ctx, 7, 0, func(d db.DueSchedule) db.Firing {
 					return db.Firing{OccurrenceAt: d.NextRunAt, NextRunAt: d.NextRunAt.AddDate(1, 0, 0)}
 				})
 				if !assertNoErr(t, err) || claimed == 0 {
@@ -245,10 +245,10 @@ func TestScheduleOccurrenceKeyIsUnique(t *testing.T) {
 	stay := func(d db.DueSchedule) db.Firing { // fires but leaves the schedule due
 		return db.Firing{OccurrenceAt: d.NextRunAt, NextRunAt: d.NextRunAt}
 	}
-	runs, _, err := b.store.ScheduleFire(b.ctx, 10, stay)
+	runs, _, err := b.store.ScheduleFire(b.ctx, 10, 0, stay)
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
-	runs, claimed, err := b.store.ScheduleFire(b.ctx, 10, stay)
+	runs, claimed, err := b.store.ScheduleFire(b.ctx, 10, 0, stay)
 	require.NoError(t, err)
 	require.Equal(t, 1, claimed)
 	require.Empty(t, runs, "the same occurrence twice starts one run")

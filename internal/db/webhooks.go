@@ -3,6 +3,7 @@ package db
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 
 	"github.com/google/uuid"
@@ -97,6 +98,11 @@ type Delivery struct {
 // ErrTooManyRuns: the owner is at their concurrent-run limit.
 var ErrTooManyRuns = errors.New("too many runs in progress")
 
+// ErrStaleTarget: the delivery's webhook is no longer as its Target says
+// (disabled, its secret rotated, a new active version, its owner
+// deactivated): nothing was stored; look the webhook up again.
+var ErrStaleTarget = errors.New("the webhook changed since it was looked up")
+
 // DeliveryResult answers one delivery of WebhookDeliverMany.
 type DeliveryResult struct {
 	Execution *model.GraphExecution
@@ -110,24 +116,21 @@ func (s *Store) WebhookDeliver(ctx context.Context, d Delivery) (ex *model.Graph
 	return r.Execution, r.Replay, r.Err
 }
 
-// WebhookDeliverMany stores deliveries and their QUEUED runs in one
-// transaction (committed before it returns, so an accepted delivery is
-// never lost) with one statement per table and one NOTIFY for them all:
-// concurrent deliveries share a commit instead of queueing behind each
-// other's notifying commits. A delivery id stored before (or earlier in
-// the same batch) answers that run (Replay); with a different body it is
-// a conflict. Over its owner's MaxActiveRuns a new delivery is refused
-// (ErrTooManyRuns), counting the batch's earlier ones. If the transaction
-// fails, each delivery is retried alone, so one bad delivery fails only
-// itself. Results are in the order of ds.
+// WebhookDeliverMany stores deliveries and their QUEUED runs, committed
+// before it returns (an accepted delivery is never lost), in one statement
+// for them all (storeDeliveries): without a run limit that is one round
+// trip and one commit per batch, which is what bounds a webhook's rate. A
+// delivery id stored before (or earlier in the same batch) answers that
+// run (Replay); with a different body it is a conflict. A delivery whose
+// Target is stale (it may come from a cache) is refused: ErrStaleTarget. Over its owner's
+// MaxActiveRuns a new delivery is refused (ErrTooManyRuns), counting the
+// batch's earlier ones: the count and the statement then share a
+// transaction. If the statement fails, each delivery is retried alone, so
+// one bad delivery fails only itself. Results are in the order of ds.
 func (s *Store) WebhookDeliverMany(ctx context.Context, ds []Delivery) []DeliveryResult {
 	out := make([]DeliveryResult, len(ds))
 	if len(ds) == 0 {
 		return out
-	}
-	ids := make([]uuid.UUID, len(ds))
-	for i := range ds {
-		ids[i] = uuid.New()
 	}
 	const (
 		fresh   = iota
@@ -135,61 +138,38 @@ func (s *Store) WebhookDeliverMany(ctx context.Context, ds []Delivery) []Deliver
 		tooMany // refused unless it is a replay
 	)
 	state := make([]int, len(ds))
-	err := s.InTx(ctx, func(tx *Store) error {
+	store := func(st *Store) error {
 		for i := range state {
 			state[i] = fresh
 		}
-		if err := tx.admit(ctx, ds, state, tooMany); err != nil {
+		if err := st.admit(ctx, ds, state, tooMany); err != nil {
 			return err
 		}
-		p := dbsqlc.WebhookDeliveryInsertManyParams{}
-		for i, d := range ds {
-			if state[i] == fresh {
-				p.WebhookIds = append(p.WebhookIds, d.Target.ID)
-				p.DeliveryIds = append(p.DeliveryIds, d.DeliveryID)
-				p.BodySha256s = append(p.BodySha256s, d.BodySHA256)
-				p.ExecutionIds = append(p.ExecutionIds, ids[i])
-			}
-		}
-		if len(p.WebhookIds) == 0 {
-			return nil
-		}
-		// The keys first: a concurrent request with the same delivery id
-		// waits here for this transaction, then finds the key taken.
-		won, err := tx.q.WebhookDeliveryInsertMany(ctx, tx.db, p)
-		if err != nil {
-			return err
-		}
-		isWon := make(map[uuid.UUID]bool, len(won))
-		for _, id := range won {
-			isWon[id] = true
-		}
-		var runs []TriggeredRun
 		var at []int
-		for i, d := range ds {
-			if state[i] != fresh {
-				continue
+		for i := range ds {
+			if state[i] == fresh {
+				at = append(at, i)
 			}
-			if !isWon[ids[i]] {
-				state[i] = taken
-				continue
-			}
-			wid, did := d.Target.ID, d.DeliveryID
-			runs = append(runs, TriggeredRun{
-				NewExecution: NewExecution{ID: ids[i], GraphID: d.Target.GraphID, GraphVersion: d.Target.GraphVersion,
-					UserID: d.Target.UserID, Inputs: map[string]any{d.Target.NodeKey: d.Payload}},
-				Trigger: model.Trigger{Kind: model.TriggerWebhook, WebhookID: &wid, DeliveryID: &did}})
-			at = append(at, i)
 		}
-		stored, err := tx.insertTriggered(ctx, runs)
+		stored, err := st.storeDeliveries(ctx, ds, at)
 		if err != nil {
 			return err
 		}
-		for j, i := range at {
-			out[i] = DeliveryResult{Execution: stored[j]}
+		for _, i := range at {
+			if ex := stored[i]; ex != nil {
+				out[i] = DeliveryResult{Execution: ex}
+			} else {
+				state[i] = taken
+			}
 		}
 		return nil
-	})
+	}
+	var err error
+	if s.anyRunLimit(ds) {
+		err = s.InTx(ctx, store)
+	} else {
+		err = store(s) // one statement: its own transaction
+	}
 	if err != nil {
 		if len(ds) == 1 {
 			out[0] = DeliveryResult{Err: err}
@@ -210,11 +190,70 @@ func (s *Store) WebhookDeliverMany(ctx context.Context, ds []Delivery) []Deliver
 			out[i] = DeliveryResult{Execution: ex, Replay: true, Err: err}
 		case state[i] == tooMany:
 			out[i] = DeliveryResult{Err: ErrTooManyRuns}
-		default:
-			out[i] = DeliveryResult{Err: errors.New("webhook delivery vanished after its key was taken")}
+		default: // neither stored nor stored before: the statement's check of the target refused it
+			out[i] = DeliveryResult{Err: ErrStaleTarget}
 		}
 	}
 	return out
+}
+
+func (s *Store) anyRunLimit(ds []Delivery) bool {
+	for _, d := range ds {
+		if d.MaxActiveRuns > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// storeDeliveries takes the keys of ds[at...] and stores a QUEUED run for
+// each key taken, with one NOTIFY, in one statement
+// (WebhookDeliveryStoreMany). It answers the runs by index into ds; a
+// delivery whose key was already taken has none.
+func (s *Store) storeDeliveries(ctx context.Context, ds []Delivery, at []int) (map[int]*model.GraphExecution, error) {
+	if len(at) == 0 {
+		return nil, nil
+	}
+	type run struct {
+		ID           uuid.UUID `json:"id"`
+		GraphID      uuid.UUID `json:"graph_id"`
+		GraphVersion int       `json:"graph_version"`
+		UserID       uuid.UUID `json:"user_id"`
+		Inputs       any       `json:"inputs"`
+		WebhookID    uuid.UUID `json:"webhook_id"`
+		DeliveryID   string    `json:"delivery_id"`
+	}
+	p := dbsqlc.WebhookDeliveryStoreManyParams{Stats: newRunStats, Channel: ChannelExecutionQueued}
+	runs := make([]run, 0, len(at))
+	index := make(map[uuid.UUID]int, len(at))
+	for _, i := range at {
+		d := ds[i]
+		id := uuid.New()
+		index[id] = i
+		p.WebhookIds = append(p.WebhookIds, d.Target.ID)
+		p.DeliveryIds = append(p.DeliveryIds, d.DeliveryID)
+		p.BodySha256s = append(p.BodySha256s, d.BodySHA256)
+		p.ExecutionIds = append(p.ExecutionIds, id)
+		p.Secrets = append(p.Secrets, d.Target.Secret)
+		p.GraphVersions = append(p.GraphVersions, int32(d.Target.GraphVersion))
+		p.Providers = append(p.Providers, d.Target.Provider)
+		runs = append(runs, run{ID: id, GraphID: d.Target.GraphID, GraphVersion: d.Target.GraphVersion,
+			UserID: d.Target.UserID, Inputs: map[string]any{d.Target.NodeKey: d.Payload},
+			WebhookID: d.Target.ID, DeliveryID: d.DeliveryID})
+	}
+	var err error
+	if p.Runs, err = json.Marshal(runs); err != nil {
+		return nil, model.Invalid("inputs", "not JSON-encodable: %v", err)
+	}
+	rows, err := s.q.WebhookDeliveryStoreMany(ctx, s.db, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]*model.GraphExecution, len(rows))
+	for _, r := range rows {
+		out[index[r.ID]] = executionFromRow(dbsqlc.GraphExecution(r))
+	}
+	return out, nil
 }
 
 // admit marks the deliveries over their owner's concurrent-run limit

@@ -1,9 +1,11 @@
 package db_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -169,6 +171,11 @@ func TestWebhookDeliverManyAnswersEachDelivery(t *testing.T) {
 		sum := sha256.Sum256([]byte(body))
 		return db.Delivery{Target: tg, DeliveryID: id, BodySHA256: sum[:], Payload: payload}
 	}
+	wait, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	l, err := b.store.Listen(wait, db.ChannelExecutionQueued)
+	require.NoError(t, err)
+	defer l.Close()
 	first, _, err := b.store.WebhookDeliver(b.ctx, del("old", `{"a":0}`, map[string]any{"a": 0}))
 	require.NoError(t, err)
 
@@ -196,6 +203,13 @@ func TestWebhookDeliverManyAnswersEachDelivery(t *testing.T) {
 	require.NoError(t, res[5].Err)
 	require.False(t, res[5].Replay)
 	require.NotEqual(t, res[0].Execution.ID, res[5].Execution.ID)
+	// The workers are told: one NOTIFY per stored batch, naming one of its runs.
+	for _, want := range []map[string]bool{{first.ID.String(): true},
+		{res[0].Execution.ID.String(): true, res[5].Execution.ID.String(): true}} {
+		_, p, err := l.Wait(wait)
+		require.NoError(t, err)
+		require.True(t, want[p], "notified %s, want one of %v", p, want)
+	}
 	var n int
 	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1`, tg.ID).Scan(&n))
 	require.Equal(t, 3, n, "old, a and b")
@@ -217,4 +231,18 @@ func TestWebhookDeliverManyAnswersEachDelivery(t *testing.T) {
 	require.NoError(t, res[3].Err, "a replay is answered even over the limit")
 	require.True(t, res[3].Replay)
 	require.Equal(t, aID, res[3].Execution.ID)
+
+	// A target looked up before its secret was rotated is stale: nothing stored.
+	_, err = b.store.WebhookSetSecret(b.ctx, u.ID, tg.ID, []byte("rotated"), false)
+	require.NoError(t, err)
+	res = b.store.WebhookDeliverMany(b.ctx, []db.Delivery{del("s1", `{"a":1}`, map[string]any{"a": 1})})
+	require.ErrorIs(t, res[0].Err, db.ErrStaleTarget)
+	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1 AND delivery_id = 's1'`, tg.ID).Scan(&n))
+	require.Zero(t, n)
+	fresh, err := b.store.WebhookForDelivery(b.ctx, tg.ID)
+	require.NoError(t, err)
+	d := del("s1", `{"a":1}`, map[string]any{"a": 1})
+	d.Target = fresh
+	res = b.store.WebhookDeliverMany(b.ctx, []db.Delivery{d})
+	require.NoError(t, res[0].Err, "a fresh lookup stores it")
 }

@@ -132,6 +132,9 @@ type GraphExecution struct {
 	// LogLevelDebug adds a line per node execution's start and finish;
 	// LogLevelInfo (the default) writes only the run's end and failures.
 	LogLevel string
+	// NotBefore: no worker starts the run earlier (a schedule's run fired
+	// ahead of its occurrence); nil: at once.
+	NotBefore *time.Time
 }
 
 // RunOptions are what executeGraph may set on a run besides its inputs.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/internal/db"
@@ -25,6 +26,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // a block, so schedules have something to run.
 type fixture struct {
 	ctx   context.Context
+	pool  *pgxpool.Pool
 	store *db.Store
 	user  *model.User
 	graph *model.FullGraph
@@ -33,7 +35,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	pool, _ := testenv.NewDatabase(t, 8)
-	f := &fixture{ctx: context.Background(), store: db.New(pool)}
+	f := &fixture{ctx: context.Background(), pool: pool, store: db.New(pool)}
 	blockID := uuid.New()
 	require.NoError(t, f.store.BlockSync(f.ctx, []db.BlockDescriptor{{ID: blockID, Name: "SchedTestBlock",
 		Type: "STANDARD", Categories: []string{"BASIC"}, InputSchema: []byte(`{}`), OutputSchema: []byte(`{}`)}}))
@@ -85,7 +87,7 @@ func TestMisfirePolicies(t *testing.T) {
 	once := f.schedule(t, cron, model.MisfireRunOnce, missedFrom)
 	skip := f.schedule(t, cron, model.MisfireSkip, missedFrom)
 	s := New(f.store, quiet, nil, Options{})
-	runs, _, err := f.store.ScheduleFire(f.ctx, 10, s.decide)
+	runs, _, err := f.store.ScheduleFire(f.ctx, 10, 0, s.decide)
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	require.Equal(t, once.ID, *runs[0].Trigger.ScheduleID)
@@ -102,7 +104,7 @@ func TestMisfirePolicies(t *testing.T) {
 	}
 	// An occurrence only a little late (within the grace) is not missed: SKIP fires it.
 	late := f.schedule(t, "* * * * *", model.MisfireSkip, now.Add(-2*time.Second))
-	runs, _, err = f.store.ScheduleFire(f.ctx, 10, s.decide)
+	runs, _, err = f.store.ScheduleFire(f.ctx, 10, 0, s.decide)
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	require.Equal(t, late.ID, *runs[0].Trigger.ScheduleID)
@@ -116,7 +118,7 @@ func TestPausedScheduleNeverFires(t *testing.T) {
 	_, err := f.store.ScheduleSetActive(f.ctx, f.user.ID, sc.ID, false, sc.NextRunAt)
 	require.NoError(t, err)
 	s := New(f.store, quiet, nil, Options{})
-	runs, claimed, err := f.store.ScheduleFire(f.ctx, 10, s.decide)
+	runs, claimed, err := f.store.ScheduleFire(f.ctx, 10, 0, s.decide)
 	require.NoError(t, err)
 	require.Zero(t, claimed)
 	require.Empty(t, runs)

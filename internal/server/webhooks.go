@@ -57,56 +57,85 @@ func webhookHandler(svc *webhooks.Service, log *slog.Logger) http.Handler {
 			return
 		}
 		ctx := r.Context()
-		t, err := svc.Target(ctx, id)
-		if err != nil {
-			if errors.Is(err, model.ErrNotFound) {
-				webhookError(w, http.StatusNotFound, "unknown webhook")
-			} else {
-				log.Error("webhook lookup", "err", err)
-				webhookError(w, http.StatusInternalServerError, "internal error")
-			}
-			return
-		}
-		if err := svc.Verify(t, body, r.Header.Get(webhooks.HeaderSignature), r.Header.Get(webhooks.HeaderGitHubSignature)); err != nil {
-			webhookError(w, http.StatusUnauthorized, "missing or wrong signature ("+webhooks.HeaderSignature+": sha256=<hex HMAC-SHA256 of the body>)")
-			return
-		}
 		var payload any
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		if err := dec.Decode(&payload); err != nil || dec.More() {
-			webhookError(w, http.StatusBadRequest, "the body is not valid JSON")
-			return
-		}
-		delivery := r.Header.Get(webhooks.HeaderDelivery)
-		if delivery == "" && t.Provider == "github" {
-			delivery = r.Header.Get(webhooks.HeaderGitHubDelivery)
-		}
-		if delivery == "" {
-			delivery = uuid.NewString() // no idempotency key: every request is its own delivery
-		}
-		if len(delivery) > 200 {
-			webhookError(w, http.StatusBadRequest, webhooks.HeaderDelivery+" is over 200 characters")
-			return
-		}
-		ex, err := svc.Accept(ctx, t, delivery, body, payload)
-		switch {
-		case errors.Is(err, webhooks.ErrTooManyRuns):
-			w.Header().Set("Retry-After", "5")
-			webhookError(w, http.StatusTooManyRequests, "the webhook's owner has too many runs in progress")
-			return
-		case errors.Is(err, model.ErrConflict):
-			webhookError(w, http.StatusConflict, "this delivery id was already received with a different body")
-			return
-		case err != nil:
-			log.Error("webhook delivery", "err", err)
-			webhookError(w, http.StatusInternalServerError, "internal error")
-			return
+		parsed := false
+		var ex *model.GraphExecution
+		// The webhook usually comes from the service's cache: a signature
+		// it refuses, or a delivery the store finds it stale for, gets one
+		// more try with a fresh lookup.
+		for attempt := 0; ; attempt++ {
+			t, cached, err := svc.Target(ctx, id)
+			if err != nil {
+				if errors.Is(err, model.ErrNotFound) {
+					webhookError(w, http.StatusNotFound, "unknown webhook")
+				} else {
+					log.Error("webhook lookup", "err", err)
+					webhookError(w, http.StatusInternalServerError, "internal error")
+				}
+				return
+			}
+			if err := svc.Verify(t, body, r.Header.Get(webhooks.HeaderSignature), r.Header.Get(webhooks.HeaderGitHubSignature)); err != nil {
+				if cached && attempt == 0 { // the secret may have been rotated since
+					svc.Forget(id)
+					continue
+				}
+				webhookError(w, http.StatusUnauthorized, "missing or wrong signature ("+webhooks.HeaderSignature+": sha256=<hex HMAC-SHA256 of the body>)")
+				return
+			}
+			if !parsed {
+				dec := json.NewDecoder(bytes.NewReader(body))
+				dec.UseNumber()
+				if err := dec.Decode(&payload); err != nil || dec.More() {
+					webhookError(w, http.StatusBadRequest, "the body is not valid JSON")
+					return
+				}
+				parsed = true
+			}
+			delivery := r.Header.Get(webhooks.HeaderDelivery)
+			if delivery == "" && t.Provider == "github" {
+				delivery = r.Header.Get(webhooks.HeaderGitHubDelivery)
+			}
+			if delivery == "" {
+				delivery = uuid.NewString() // no idempotency key: every request is its own delivery
+			}
+			if len(delivery) > 200 {
+				webhookError(w, http.StatusBadRequest, webhooks.HeaderDelivery+" is over 200 characters")
+				return
+			}
+			ex, err = svc.Accept(ctx, t, delivery, body, payload)
+			if errors.Is(err, webhooks.ErrStaleTarget) && attempt == 0 {
+				svc.Forget(id)
+				continue
+			}
+			if !webhookAccepted(w, err, log) {
+				return
+			}
+			break
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
 		_ = json.NewEncoder(w).Encode(map[string]string{"executionId": ex.ID.String()})
 	})
+}
+
+// webhookAccepted answers Accept's refusals (false); true: err is nil.
+func webhookAccepted(w http.ResponseWriter, err error, log *slog.Logger) bool {
+	switch {
+	case errors.Is(err, webhooks.ErrTooManyRuns):
+		w.Header().Set("Retry-After", "5")
+		webhookError(w, http.StatusTooManyRequests, "the webhook's owner has too many runs in progress")
+	case errors.Is(err, model.ErrConflict):
+		webhookError(w, http.StatusConflict, "this delivery id was already received with a different body")
+	case errors.Is(err, webhooks.ErrStaleTarget): // changed again while its fresh lookup was being stored
+		w.Header().Set("Retry-After", "1")
+		webhookError(w, http.StatusServiceUnavailable, "the webhook changed while the delivery was being stored; retry")
+	case err != nil:
+		log.Error("webhook delivery", "err", err)
+		webhookError(w, http.StatusInternalServerError, "internal error")
+	default:
+		return true
+	}
+	return false
 }
 
 func webhookError(w http.ResponseWriter, status int, msg string) {

@@ -42,6 +42,7 @@ type Service struct {
 	onQueued      func(ctx context.Context, runs []*model.GraphExecution)
 	deliveries    batch.Batcher[deliveryReq]
 	targets       batch.Batcher[targetReq]
+	cache         targetCache
 }
 
 // New builds the service; onQueued is told of each new run (the engine
@@ -82,19 +83,34 @@ func (s *Service) RotateSecret(ctx context.Context, userID, id uuid.UUID) (strin
 var (
 	ErrBadSignature = errors.New("missing or wrong signature")
 	ErrTooManyRuns  = db.ErrTooManyRuns
+	// ErrStaleTarget: the webhook changed since Target answered (it may
+	// answer from its cache); Forget it and start over.
+	ErrStaleTarget = db.ErrStaleTarget
 )
 
 // Target looks up an enabled webhook (model.ErrNotFound otherwise), in
-// one statement with the lookups of concurrent deliveries.
-func (s *Service) Target(ctx context.Context, id uuid.UUID) (*db.WebhookTarget, error) {
+// one statement with the lookups of concurrent deliveries — or answers
+// from a cache of recent lookups (cached true), which may be stale: a
+// signature it refuses must be checked again with a fresh one (Forget),
+// and Accept stores nothing for a stale one (ErrStaleTarget).
+func (s *Service) Target(ctx context.Context, id uuid.UUID) (t *db.WebhookTarget, cached bool, err error) {
+	if t := s.cache.get(id); t != nil {
+		return t, true, nil
+	}
 	r := &targetReq{id: id, done: make(chan struct{})}
 	s.targets.Do(r, r.done)
-	t, err := r.t, r.err
+	t, err = r.t, r.err
 	if err == nil && !t.UserActive {
 		err = model.NotFound("webhook")
 	}
-	return t, err
+	if err == nil {
+		s.cache.put(id, t)
+	}
+	return t, false, err
 }
+
+// Forget drops the cached lookup of a webhook.
+func (s *Service) Forget(id uuid.UUID) { s.cache.forget(id) }
 
 // Verify checks a signature header value ("sha256=<hex>") of body in
 // constant time. A webhook without a secret accepts nothing.

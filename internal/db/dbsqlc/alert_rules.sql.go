@@ -491,10 +491,13 @@ func (q *Queries) LeaseRelease(ctx context.Context, db DBTX, arg LeaseReleasePar
 }
 
 const queuedRunsOldest = `-- name: QueuedRunsOldest :one
-SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM graph_executions WHERE status = 'QUEUED'
+SELECT coalesce(extract(epoch FROM now() - min(greatest(created_at, not_before))), 0)::float8 FROM graph_executions
+WHERE status = 'QUEUED' AND (not_before IS NULL OR not_before <= now())
 `
 
-// The age in seconds of the oldest QUEUED run (0 when none is queued).
+// The age in seconds of the oldest QUEUED run (0 when none is queued). A
+// run fired ahead of its schedule's occurrence waits from its not-before
+// time; before it, it is not waiting for a worker and does not count.
 func (q *Queries) QueuedRunsOldest(ctx context.Context, db DBTX) (float64, error) {
 	row := db.QueryRow(ctx, queuedRunsOldest)
 	var column_1 float64

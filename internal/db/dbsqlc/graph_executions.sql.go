@@ -69,7 +69,7 @@ UPDATE graph_executions SET status = 'CANCELLED', ended_at = greatest(now(), cre
     cancel_requested_at = now(), last_seq = last_seq + 1, updated_at = now(),
     error_message = 'cancelled by user'
 WHERE id = $1 AND user_id = $2 AND status = 'QUEUED'
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level
 `
 
 type GraphExecutionCancelQueuedParams struct {
@@ -110,6 +110,7 @@ func (q *Queries) GraphExecutionCancelQueued(ctx context.Context, db DBTX, arg G
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 		&i.LogLevel,
 	)
 	return i, err
@@ -125,6 +126,8 @@ WITH running AS (
     SELECT c.id, c.user_id, c.created_at, c.status FROM graph_executions c
     WHERE (c.status = 'QUEUED' OR (c.status = 'RUNNING' AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())))
       AND c.parent_node_execution_id IS NULL
+      -- A run fired ahead of its schedule's occurrence waits for it.
+      AND (c.not_before IS NULL OR c.not_before <= now())
     ORDER BY c.created_at
     LIMIT $4
     FOR UPDATE SKIP LOCKED
@@ -150,7 +153,7 @@ UPDATE graph_executions g SET
     updated_at = now()
 FROM pick
 WHERE g.id = pick.id
-RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, g.log_level, pick.was_queued
+RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, g.not_before, g.log_level, pick.was_queued
 `
 
 type GraphExecutionClaimParams struct {
@@ -190,6 +193,7 @@ type GraphExecutionClaimRow struct {
 	DeliveryID            *string
 	MaxCost               pgtype.Int8
 	TraceContext          *string
+	NotBefore             *time.Time
 	LogLevel              LogLevel
 	WasQueued             bool
 }
@@ -243,6 +247,7 @@ func (q *Queries) GraphExecutionClaim(ctx context.Context, db DBTX, arg GraphExe
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 			&i.LogLevel,
 			&i.WasQueued,
 		); err != nil {
@@ -270,7 +275,7 @@ FROM (SELECT x.id, x.status = 'QUEUED' AS was_queued FROM graph_executions x
              OR x.lease_expires_at IS NULL OR x.lease_expires_at < now() OR x.lease_owner = $1::text)
       FOR UPDATE) pick
 WHERE g.id = pick.id
-RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, g.log_level, pick.was_queued
+RETURNING g.id, g.graph_id, g.graph_version, g.user_id, g.status, g.inputs, g.outputs, g.created_at, g.started_at, g.ended_at, g.updated_at, g.error_message, g.stats, g.user_context, g.is_shared, g.share_token, g.parent_node_execution_id, g.lease_owner, g.lease_expires_at, g.last_seq, g.cancel_requested_at, g.resumes, g.trigger_kind, g.schedule_id, g.webhook_id, g.delivery_id, g.max_cost, g.trace_context, g.not_before, g.log_level, pick.was_queued
 `
 
 type GraphExecutionClaimByIDParams struct {
@@ -309,6 +314,7 @@ type GraphExecutionClaimByIDRow struct {
 	DeliveryID            *string
 	MaxCost               pgtype.Int8
 	TraceContext          *string
+	NotBefore             *time.Time
 	LogLevel              LogLevel
 	WasQueued             bool
 }
@@ -353,6 +359,7 @@ func (q *Queries) GraphExecutionClaimByID(ctx context.Context, db DBTX, arg Grap
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 		&i.LogLevel,
 		&i.WasQueued,
 	)
@@ -360,7 +367,7 @@ func (q *Queries) GraphExecutionClaimByID(ctx context.Context, db DBTX, arg Grap
 }
 
 const graphExecutionGet = `-- name: GraphExecutionGet :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions WHERE id = $1
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level FROM graph_executions WHERE id = $1
 `
 
 func (q *Queries) GraphExecutionGet(ctx context.Context, db DBTX, id uuid.UUID) (GraphExecution, error) {
@@ -395,13 +402,14 @@ func (q *Queries) GraphExecutionGet(ctx context.Context, db DBTX, id uuid.UUID) 
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 		&i.LogLevel,
 	)
 	return i, err
 }
 
 const graphExecutionGetByParent = `-- name: GraphExecutionGetByParent :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions WHERE parent_node_execution_id = $1
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level FROM graph_executions WHERE parent_node_execution_id = $1
 ORDER BY created_at LIMIT 1
 `
 
@@ -438,13 +446,14 @@ func (q *Queries) GraphExecutionGetByParent(ctx context.Context, db DBTX, parent
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 		&i.LogLevel,
 	)
 	return i, err
 }
 
 const graphExecutionGetByShareToken = `-- name: GraphExecutionGetByShareToken :one
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions WHERE share_token = $1 AND is_shared
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level FROM graph_executions WHERE share_token = $1 AND is_shared
 `
 
 func (q *Queries) GraphExecutionGetByShareToken(ctx context.Context, db DBTX, shareToken *string) (GraphExecution, error) {
@@ -479,13 +488,14 @@ func (q *Queries) GraphExecutionGetByShareToken(ctx context.Context, db DBTX, sh
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 		&i.LogLevel,
 	)
 	return i, err
 }
 
 const graphExecutionGetMany = `-- name: GraphExecutionGetMany :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions WHERE id = ANY($1::uuid[])
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level FROM graph_executions WHERE id = ANY($1::uuid[])
 `
 
 func (q *Queries) GraphExecutionGetMany(ctx context.Context, db DBTX, ids []uuid.UUID) ([]GraphExecution, error) {
@@ -526,6 +536,7 @@ func (q *Queries) GraphExecutionGetMany(ctx context.Context, db DBTX, ids []uuid
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 			&i.LogLevel,
 		); err != nil {
 			return nil, err
@@ -595,6 +606,32 @@ func (q *Queries) GraphExecutionHeartbeat(ctx context.Context, db DBTX, arg Grap
 	return items, nil
 }
 
+const graphExecutionIDsExisting = `-- name: GraphExecutionIDsExisting :many
+SELECT id FROM graph_executions WHERE id = ANY($1::uuid[])
+`
+
+// Which of these runs still exist (a schedule's runs fired ahead are
+// deleted when it is paused, changed or deleted before they are due).
+func (q *Queries) GraphExecutionIDsExisting(ctx context.Context, db DBTX, ids []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := db.Query(ctx, graphExecutionIDsExisting, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const graphExecutionInsert = `-- name: GraphExecutionInsert :one
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
                               parent_node_execution_id, last_seq, stats, max_cost, trigger_kind, trace_context,
@@ -603,7 +640,7 @@ VALUES ($1, $2, $3, $4, 'QUEUED', $5, $6,
         $7, 1, $8, $9,
         CASE WHEN $7::uuid IS NULL THEN 'MANUAL' ELSE 'AGENT' END::trigger_kind,
         $10, $11)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level
 `
 
 type GraphExecutionInsertParams struct {
@@ -666,6 +703,7 @@ func (q *Queries) GraphExecutionInsert(ctx context.Context, db DBTX, arg GraphEx
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 		&i.LogLevel,
 	)
 	return i, err
@@ -681,7 +719,7 @@ SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'RUNNING', r.inputs, r.user
 FROM jsonb_to_recordset($4::jsonb)
      AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb, max_cost bigint,
           trace_context text, log_level log_level)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level
 `
 
 type GraphExecutionInsertClaimedParams struct {
@@ -739,6 +777,7 @@ func (q *Queries) GraphExecutionInsertClaimed(ctx context.Context, db DBTX, arg 
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 			&i.LogLevel,
 		); err != nil {
 			return nil, err
@@ -753,13 +792,15 @@ func (q *Queries) GraphExecutionInsertClaimed(ctx context.Context, db DBTX, arg 
 
 const graphExecutionInsertTriggered = `-- name: GraphExecutionInsertTriggered :many
 INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
-                              last_seq, stats, trigger_kind, schedule_id, webhook_id, delivery_id)
+                              last_seq, stats, trigger_kind, schedule_id, webhook_id, delivery_id,
+                              not_before, created_at, updated_at)
 SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'QUEUED', r.inputs, r.user_context,
-       1, $1, r.trigger_kind, r.schedule_id, r.webhook_id, r.delivery_id
+       1, $1, r.trigger_kind, r.schedule_id, r.webhook_id, r.delivery_id,
+       r.not_before, clock_timestamp(), clock_timestamp()
 FROM jsonb_to_recordset($2::jsonb)
      AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, user_context jsonb,
-          trigger_kind trigger_kind, schedule_id uuid, webhook_id uuid, delivery_id text)
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
+          trigger_kind trigger_kind, schedule_id uuid, webhook_id uuid, delivery_id text, not_before timestamptz)
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level
 `
 
 type GraphExecutionInsertTriggeredParams struct {
@@ -770,7 +811,9 @@ type GraphExecutionInsertTriggeredParams struct {
 // New QUEUED top-level runs started by a schedule or a webhook (seq 1: the
 // QUEUED event), in one statement. @runs is a JSON array of {id, graph_id,
 // graph_version, user_id, inputs, user_context, trigger_kind, schedule_id,
-// webhook_id, delivery_id}.
+// webhook_id, delivery_id, not_before}. created_at is the clock at this
+// insert, not the transaction's start: a firing transaction runs a while
+// before it gets here, and a run's lateness is read from created_at.
 func (q *Queries) GraphExecutionInsertTriggered(ctx context.Context, db DBTX, arg GraphExecutionInsertTriggeredParams) ([]GraphExecution, error) {
 	rows, err := db.Query(ctx, graphExecutionInsertTriggered, arg.Stats, arg.Runs)
 	if err != nil {
@@ -809,6 +852,7 @@ func (q *Queries) GraphExecutionInsertTriggered(ctx context.Context, db DBTX, ar
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 			&i.LogLevel,
 		); err != nil {
 			return nil, err
@@ -822,7 +866,7 @@ func (q *Queries) GraphExecutionInsertTriggered(ctx context.Context, db DBTX, ar
 }
 
 const graphExecutionListByGraph = `-- name: GraphExecutionListByGraph :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level FROM graph_executions
 WHERE graph_id = $1 AND user_id = $2
   AND ($3::execution_status IS NULL OR status = $3::execution_status)
   AND ($4::timestamptz IS NULL
@@ -886,6 +930,7 @@ func (q *Queries) GraphExecutionListByGraph(ctx context.Context, db DBTX, arg Gr
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 			&i.LogLevel,
 		); err != nil {
 			return nil, err
@@ -899,7 +944,7 @@ func (q *Queries) GraphExecutionListByGraph(ctx context.Context, db DBTX, arg Gr
 }
 
 const graphExecutionListByUser = `-- name: GraphExecutionListByUser :many
-SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level FROM graph_executions
+SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level FROM graph_executions
 WHERE user_id = $1
   AND ($2::execution_status IS NULL OR status = $2::execution_status)
   AND ($3::timestamptz IS NULL
@@ -961,6 +1006,7 @@ func (q *Queries) GraphExecutionListByUser(ctx context.Context, db DBTX, arg Gra
 			&i.DeliveryID,
 			&i.MaxCost,
 			&i.TraceContext,
+			&i.NotBefore,
 			&i.LogLevel,
 		); err != nil {
 			return nil, err
@@ -1022,9 +1068,10 @@ func (q *Queries) GraphExecutionOwnedBy(ctx context.Context, db DBTX, arg GraphE
 }
 
 const graphExecutionQueueDepth = `-- name: GraphExecutionQueueDepth :one
-SELECT count(*) FILTER (WHERE status = 'QUEUED')::bigint AS queued,
+SELECT count(*) FILTER (WHERE status = 'QUEUED' AND (not_before IS NULL OR not_before <= now()))::bigint AS queued,
        count(*) FILTER (WHERE status = 'RUNNING')::bigint AS running,
-       coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'QUEUED')), 0)::float8 AS oldest_queued_seconds
+       coalesce(extract(epoch FROM now() - min(greatest(created_at, not_before))
+           FILTER (WHERE status = 'QUEUED' AND (not_before IS NULL OR not_before <= now()))), 0)::float8 AS oldest_queued_seconds
 FROM graph_executions
 WHERE status IN ('QUEUED', 'RUNNING') AND parent_node_execution_id IS NULL
 `
@@ -1038,7 +1085,9 @@ type GraphExecutionQueueDepthRow struct {
 // Top-level runs waiting for a worker and held by one, across all workers,
 // and how long the oldest waiting one has waited (0 when none): the queue
 // gauges every engine process exports. Both statuses are in the claim
-// index's predicate, so this reads no finished run.
+// index's predicate, so this reads no finished run. A run fired ahead of
+// its schedule's occurrence waits from its not-before time; before it, it
+// is not waiting for a worker and does not count.
 func (q *Queries) GraphExecutionQueueDepth(ctx context.Context, db DBTX) (GraphExecutionQueueDepthRow, error) {
 	row := db.QueryRow(ctx, graphExecutionQueueDepth)
 	var i GraphExecutionQueueDepthRow
@@ -1065,7 +1114,7 @@ func (q *Queries) GraphExecutionRelease(ctx context.Context, db DBTX, arg GraphE
 const graphExecutionRequestCancel = `-- name: GraphExecutionRequestCancel :one
 UPDATE graph_executions SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
 WHERE id = $1 AND user_id = $2 AND status = 'RUNNING'
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level
 `
 
 type GraphExecutionRequestCancelParams struct {
@@ -1107,6 +1156,7 @@ func (q *Queries) GraphExecutionRequestCancel(ctx context.Context, db DBTX, arg 
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 		&i.LogLevel,
 	)
 	return i, err
@@ -1115,7 +1165,7 @@ func (q *Queries) GraphExecutionRequestCancel(ctx context.Context, db DBTX, arg 
 const graphExecutionSetShared = `-- name: GraphExecutionSetShared :one
 UPDATE graph_executions SET is_shared = $1, share_token = $2, updated_at = now()
 WHERE id = $3 AND user_id = $4
-RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, log_level
+RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level
 `
 
 type GraphExecutionSetSharedParams struct {
@@ -1162,6 +1212,7 @@ func (q *Queries) GraphExecutionSetShared(ctx context.Context, db DBTX, arg Grap
 		&i.DeliveryID,
 		&i.MaxCost,
 		&i.TraceContext,
+		&i.NotBefore,
 		&i.LogLevel,
 	)
 	return i, err

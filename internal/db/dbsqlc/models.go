@@ -953,6 +953,7 @@ type GraphExecution struct {
 	DeliveryID            *string
 	MaxCost               pgtype.Int8
 	TraceContext          *string
+	NotBefore             *time.Time
 	LogLevel              LogLevel
 }
 

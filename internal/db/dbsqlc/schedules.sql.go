@@ -38,11 +38,16 @@ SELECT s.id, s.user_id, s.graph_id, s.graph_version, s.name, s.cron, s.timezone,
 FROM schedules s
 JOIN users u ON u.id = s.user_id
 LEFT JOIN user_credits c ON c.user_id = s.user_id
-WHERE s.is_active AND s.next_run_at <= now()
+WHERE s.is_active AND s.next_run_at <= now() + make_interval(secs => $1::float8)
 ORDER BY s.next_run_at
-LIMIT $1
+LIMIT $2
 FOR UPDATE OF s SKIP LOCKED
 `
+
+type ScheduleClaimDueParams struct {
+	Ahead float64
+	Lim   int32
+}
 
 type ScheduleClaimDueRow struct {
 	ID            uuid.UUID
@@ -66,12 +71,13 @@ type ScheduleClaimDueRow struct {
 	DbNow         time.Time
 }
 
-// The due active schedules, oldest due first, locked for this transaction;
+// The active schedules due now or within @ahead seconds (fired ahead:
+// their runs wait for the occurrence), oldest due first, locked for this transaction;
 // rows another scheduler holds are skipped, not waited for. Each comes with
 // what firing checks (owner active, balance, whether the graph has paid
 // blocks) and the database's clock, which every scheduler shares.
-func (q *Queries) ScheduleClaimDue(ctx context.Context, db DBTX, lim int32) ([]ScheduleClaimDueRow, error) {
-	rows, err := db.Query(ctx, scheduleClaimDue, lim)
+func (q *Queries) ScheduleClaimDue(ctx context.Context, db DBTX, arg ScheduleClaimDueParams) ([]ScheduleClaimDueRow, error) {
+	rows, err := db.Query(ctx, scheduleClaimDue, arg.Ahead, arg.Lim)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +131,37 @@ func (q *Queries) ScheduleDelete(ctx context.Context, db DBTX, arg ScheduleDelet
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const scheduleDropAhead = `-- name: ScheduleDropAhead :one
+WITH runs AS (
+    DELETE FROM graph_executions e
+    WHERE e.schedule_id = $1 AND e.status = 'QUEUED' AND e.not_before > now()
+    RETURNING e.id
+), occs AS (
+    DELETE FROM schedule_occurrences o
+    WHERE o.schedule_id = $1 AND o.occurrence_at > now()
+      AND (o.execution_id IS NULL OR o.execution_id IN (SELECT runs.id FROM runs))
+    RETURNING o.id
+)
+UPDATE schedules s SET last_run_at = (
+    SELECT max(k.occurrence_at) FROM schedule_occurrences k
+    WHERE k.schedule_id = s.id AND k.id NOT IN (SELECT occs.id FROM occs))
+WHERE s.id = $1
+RETURNING s.last_run_at
+`
+
+// Takes back what a schedule fired ahead of time: its occurrences not yet
+// due and their runs (QUEUED, unclaimable until due; a run already claimed
+// and its occurrence stay), and sets last_run_at to the latest occurrence
+// left. For a pause, an update or a delete, in its transaction, after the
+// schedule's row was locked by an earlier statement (so a firing of it in
+// flight has committed and this statement's snapshot sees its runs).
+func (q *Queries) ScheduleDropAhead(ctx context.Context, db DBTX, id uuid.UUID) (*time.Time, error) {
+	row := db.QueryRow(ctx, scheduleDropAhead, id)
+	var last_run_at *time.Time
+	err := row.Scan(&last_run_at)
+	return last_run_at, err
 }
 
 const scheduleGet = `-- name: ScheduleGet :one
@@ -321,7 +358,7 @@ func (q *Queries) ScheduleOccurrenceInsertMany(ctx context.Context, db DBTX, occ
 
 const scheduleOccurrenceList = `-- name: ScheduleOccurrenceList :many
 SELECT o.id, o.schedule_id, o.occurrence_at, o.execution_id, o.error, o.fired_at FROM schedule_occurrences o JOIN schedules s ON s.id = o.schedule_id
-WHERE o.schedule_id = $1 AND s.user_id = $2
+WHERE o.schedule_id = $1 AND s.user_id = $2 AND o.occurrence_at <= now()
 ORDER BY o.occurrence_at DESC
 LIMIT $3
 `
@@ -332,7 +369,8 @@ type ScheduleOccurrenceListParams struct {
 	Lim        int32
 }
 
-// A schedule's latest occurrences, newest first.
+// A schedule's latest occurrences, newest first (those fired ahead and not
+// yet due are not shown).
 func (q *Queries) ScheduleOccurrenceList(ctx context.Context, db DBTX, arg ScheduleOccurrenceListParams) ([]ScheduleOccurrence, error) {
 	rows, err := db.Query(ctx, scheduleOccurrenceList, arg.ScheduleID, arg.UserID, arg.Lim)
 	if err != nil {
@@ -361,11 +399,12 @@ func (q *Queries) ScheduleOccurrenceList(ctx context.Context, db DBTX, arg Sched
 }
 
 const scheduleRunsMany = `-- name: ScheduleRunsMany :many
-SELECT o.schedule_id, e.id, e.graph_id, e.graph_version, e.user_id, e.status, e.inputs, e.outputs, e.created_at, e.started_at, e.ended_at, e.updated_at, e.error_message, e.stats, e.user_context, e.is_shared, e.share_token, e.parent_node_execution_id, e.lease_owner, e.lease_expires_at, e.last_seq, e.cancel_requested_at, e.resumes, e.trigger_kind, e.schedule_id, e.webhook_id, e.delivery_id, e.max_cost, e.trace_context, e.log_level
+SELECT o.schedule_id, e.id, e.graph_id, e.graph_version, e.user_id, e.status, e.inputs, e.outputs, e.created_at, e.started_at, e.ended_at, e.updated_at, e.error_message, e.stats, e.user_context, e.is_shared, e.share_token, e.parent_node_execution_id, e.lease_owner, e.lease_expires_at, e.last_seq, e.cancel_requested_at, e.resumes, e.trigger_kind, e.schedule_id, e.webhook_id, e.delivery_id, e.max_cost, e.trace_context, e.not_before, e.log_level
 FROM schedules s
 CROSS JOIN LATERAL (
     SELECT so.schedule_id, so.execution_id, so.occurrence_at FROM schedule_occurrences so
     WHERE so.schedule_id = s.id
+      AND so.occurrence_at <= now() -- fired ahead, not yet due: not shown
     ORDER BY so.occurrence_at DESC
     LIMIT $1
 ) o
@@ -427,6 +466,7 @@ func (q *Queries) ScheduleRunsMany(ctx context.Context, db DBTX, arg ScheduleRun
 			&i.GraphExecution.DeliveryID,
 			&i.GraphExecution.MaxCost,
 			&i.GraphExecution.TraceContext,
+			&i.GraphExecution.NotBefore,
 			&i.GraphExecution.LogLevel,
 		); err != nil {
 			return nil, err

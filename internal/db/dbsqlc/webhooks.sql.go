@@ -7,9 +7,11 @@ package dbsqlc
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const webhookDeliveryGet = `-- name: WebhookDeliveryGet :one
@@ -34,43 +36,150 @@ func (q *Queries) WebhookDeliveryGet(ctx context.Context, db DBTX, arg WebhookDe
 	return i, err
 }
 
-const webhookDeliveryInsertMany = `-- name: WebhookDeliveryInsertMany :many
-INSERT INTO webhook_deliveries (webhook_id, delivery_id, body_sha256, execution_id)
-SELECT unnest($1::uuid[]), unnest($2::text[]), unnest($3::bytea[]),
-       unnest($4::uuid[])
-ON CONFLICT (webhook_id, delivery_id) DO NOTHING
-RETURNING execution_id
+const webhookDeliveryStoreMany = `-- name: WebhookDeliveryStoreMany :many
+WITH won AS (
+    INSERT INTO webhook_deliveries (webhook_id, delivery_id, body_sha256, execution_id)
+    SELECT d.webhook_id, d.delivery_id, d.body_sha256, d.execution_id
+    -- Parallel unnests in a select list zip their arrays (equal lengths).
+    FROM (SELECT unnest($1::uuid[]) AS webhook_id, unnest($2::text[]) AS delivery_id,
+                 unnest($3::bytea[]) AS body_sha256, unnest($4::uuid[]) AS execution_id,
+                 unnest($5::bytea[]) AS secret, unnest($6::int[]) AS graph_version,
+                 unnest($7::text[]) AS provider) d
+    JOIN webhooks w ON w.id = d.webhook_id AND w.is_active AND w.secret IS NOT DISTINCT FROM d.secret AND w.provider = d.provider
+    JOIN graphs g ON g.id = w.graph_id AND g.is_active AND g.version = d.graph_version
+    JOIN users u ON u.id = w.user_id AND u.is_active
+    ON CONFLICT (webhook_id, delivery_id) DO NOTHING
+    RETURNING execution_id
+), stored AS (
+    INSERT INTO graph_executions (id, graph_id, graph_version, user_id, status, inputs, user_context,
+                                  last_seq, stats, trigger_kind, webhook_id, delivery_id)
+    SELECT r.id, r.graph_id, r.graph_version, r.user_id, 'QUEUED', r.inputs, '{}'::jsonb,
+           1, $8, 'WEBHOOK', r.webhook_id, r.delivery_id
+    FROM jsonb_to_recordset($9::jsonb)
+         AS r(id uuid, graph_id uuid, graph_version int, user_id uuid, inputs jsonb, webhook_id uuid, delivery_id text)
+    JOIN won ON won.execution_id = r.id
+    RETURNING id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level
+), notified AS (
+    -- Sent on commit; one wakes every worker's claim loop.
+    SELECT pg_notify($10::text, min(stored.id::text)) FROM stored HAVING count(*) > 0
+)
+SELECT stored.id, stored.graph_id, stored.graph_version, stored.user_id, stored.status, stored.inputs, stored.outputs, stored.created_at, stored.started_at, stored.ended_at, stored.updated_at, stored.error_message, stored.stats, stored.user_context, stored.is_shared, stored.share_token, stored.parent_node_execution_id, stored.lease_owner, stored.lease_expires_at, stored.last_seq, stored.cancel_requested_at, stored.resumes, stored.trigger_kind, stored.schedule_id, stored.webhook_id, stored.delivery_id, stored.max_cost, stored.trace_context, stored.not_before, stored.log_level FROM stored LEFT JOIN notified ON true
 `
 
-type WebhookDeliveryInsertManyParams struct {
-	WebhookIds   []uuid.UUID
-	DeliveryIds  []string
-	BodySha256s  [][]byte
-	ExecutionIds []uuid.UUID
+type WebhookDeliveryStoreManyParams struct {
+	WebhookIds    []uuid.UUID
+	DeliveryIds   []string
+	BodySha256s   [][]byte
+	ExecutionIds  []uuid.UUID
+	Secrets       [][]byte
+	GraphVersions []int32
+	Providers     []string
+	Stats         json.RawMessage
+	Runs          json.RawMessage
+	Channel       string
 }
 
-// Takes the deliveries' keys in one statement; a key another request
-// already took (this one then waited for that one's transaction to end),
-// or an earlier row of the same statement took, is not returned.
-// Parallel unnests in a select list zip their arrays (equal lengths).
-func (q *Queries) WebhookDeliveryInsertMany(ctx context.Context, db DBTX, arg WebhookDeliveryInsertManyParams) ([]uuid.UUID, error) {
-	rows, err := db.Query(ctx, webhookDeliveryInsertMany,
+type WebhookDeliveryStoreManyRow struct {
+	ID                    uuid.UUID
+	GraphID               uuid.UUID
+	GraphVersion          int32
+	UserID                uuid.UUID
+	Status                ExecutionStatus
+	Inputs                json.RawMessage
+	Outputs               json.RawMessage
+	CreatedAt             time.Time
+	StartedAt             *time.Time
+	EndedAt               *time.Time
+	UpdatedAt             time.Time
+	ErrorMessage          *string
+	Stats                 json.RawMessage
+	UserContext           json.RawMessage
+	IsShared              bool
+	ShareToken            *string
+	ParentNodeExecutionID uuid.NullUUID
+	LeaseOwner            *string
+	LeaseExpiresAt        *time.Time
+	LastSeq               int64
+	CancelRequestedAt     *time.Time
+	Resumes               int32
+	TriggerKind           TriggerKind
+	ScheduleID            uuid.NullUUID
+	WebhookID             uuid.NullUUID
+	DeliveryID            *string
+	MaxCost               pgtype.Int8
+	TraceContext          *string
+	NotBefore             *time.Time
+	LogLevel              LogLevel
+}
+
+// Takes the deliveries' keys and stores the QUEUED runs of those it took
+// (seq 1: the QUEUED event), with one NOTIFY for them all, in ONE
+// statement: outside a transaction that is one round trip and one commit
+// for a whole batch of deliveries. A key another request already took
+// (this one then waited for that one's transaction to end), or an earlier
+// row of the same statement took, stores no run and is not returned.
+// Nor is a delivery whose webhook is no longer as it was checked against
+// (a cached lookup): @secrets, @graph_versions and @providers are what the
+// signature was checked with and the run would start; disabled, rotated,
+// a new active version or an owner deactivated since: nothing stored.
+// @runs is a JSON array of {id, graph_id, graph_version, user_id, inputs,
+// webhook_id, delivery_id}, @execution_ids[i] being runs[i].id. The
+// deliveries' foreign key to their run is deferred, so the keys come first.
+func (q *Queries) WebhookDeliveryStoreMany(ctx context.Context, db DBTX, arg WebhookDeliveryStoreManyParams) ([]WebhookDeliveryStoreManyRow, error) {
+	rows, err := db.Query(ctx, webhookDeliveryStoreMany,
 		arg.WebhookIds,
 		arg.DeliveryIds,
 		arg.BodySha256s,
 		arg.ExecutionIds,
+		arg.Secrets,
+		arg.GraphVersions,
+		arg.Providers,
+		arg.Stats,
+		arg.Runs,
+		arg.Channel,
 	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []uuid.UUID{}
+	items := []WebhookDeliveryStoreManyRow{}
 	for rows.Next() {
-		var execution_id uuid.UUID
-		if err := rows.Scan(&execution_id); err != nil {
+		var i WebhookDeliveryStoreManyRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.GraphID,
+			&i.GraphVersion,
+			&i.UserID,
+			&i.Status,
+			&i.Inputs,
+			&i.Outputs,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.EndedAt,
+			&i.UpdatedAt,
+			&i.ErrorMessage,
+			&i.Stats,
+			&i.UserContext,
+			&i.IsShared,
+			&i.ShareToken,
+			&i.ParentNodeExecutionID,
+			&i.LeaseOwner,
+			&i.LeaseExpiresAt,
+			&i.LastSeq,
+			&i.CancelRequestedAt,
+			&i.Resumes,
+			&i.TriggerKind,
+			&i.ScheduleID,
+			&i.WebhookID,
+			&i.DeliveryID,
+			&i.MaxCost,
+			&i.TraceContext,
+			&i.NotBefore,
+			&i.LogLevel,
+		); err != nil {
 			return nil, err
 		}
-		items = append(items, execution_id)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,9 +31,12 @@ import (
 //     executeGraph, all in flight at the stub at once, must all complete;
 //     meanwhile a --chain-nodes chain of plain blocks runs again and again
 //     (executeGraph → its subscription's end), its p50 compared with idle;
-//   - memory per in-flight call: the server's heap + stacks (settled, from
-//     its /metrics) with every call held open at the stub, less before,
-//     per call — before any subscriber connects, so only the calls count;
+//   - memory per in-flight call: the server's heap + stacks with every call
+//     held open at the stub, less before, per call — before any subscriber
+//     connects, so only the calls count. Read two ways: settled (from its
+//     /metrics, the lowest reading across GCs it ran by itself, so garbage
+//     of the burst that opened the calls may still count) and live (after a
+//     GC forced through its PPROF_ADDR, which the bench always sets);
 //   - first token: the stub's flush of the first token → the
 //     NODE_OUTPUT_DELTA websocket frame read by an executionEvents
 //     subscriber (wall clocks of one machine);
@@ -48,9 +52,25 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	chainNodes := fs.Int("chain-nodes", 40, "nodes of the plain chain")
 	idleRuns := fs.Int("idle-runs", 20, "chain runs on the idle server")
 	server := fs.String("server", "", "the agentgraph binary to launch (default: agentgraph beside this binary, else built from this module)")
-	pprofAddr := fs.String("pprof", "", "PPROF_ADDR for the launched server (e.g. 127.0.0.1:6060), to profile it during the run")
+	pprofAddr := fs.String("pprof", "", "PPROF_ADDR for the launched server (default: a free loopback port; the bench forces GCs through it)")
+	profDir := fs.String("profile-dir", "", "write the server's profiles here: heap (live, after a GC) and goroutines idle and with every call open, CPU while the calls complete")
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%v (usage: ai [--calls N] [--stub-delay D] [--chain-nodes N] [--idle-runs N] [--server PATH] [--pprof ADDR])", err)
+		return fmt.Errorf("%v (usage: ai [--calls N] [--stub-delay D] [--chain-nodes N] [--idle-runs N] [--server PATH] [--pprof ADDR] [--profile-dir DIR])", err)
+	}
+	if *pprofAddr == "" {
+		addr, err := livebench.FreeLoopbackAddr()
+		if err != nil {
+			return err
+		}
+		*pprofAddr = addr
+	}
+	profile := func(name, query, file string) {
+		if *profDir == "" {
+			return
+		}
+		if err := livebench.FetchProfile(ctx, *pprofAddr, name, query, filepath.Join(*profDir, file)); err != nil {
+			logger.Warn("fetching a server profile failed", "profile", name, "err", err)
+		}
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d, err := connect(ctx, quiet)
@@ -90,10 +110,7 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 	env := map[string]string{"OPENAI_BASE_URL": stub.base + "/v1", "OPENAI_API_KEY": "sk-bench",
-		"MAX_NODES": strconv.Itoa(*calls + 128), "DB_MAX_CONNS": "32"}
-	if *pprofAddr != "" {
-		env["PPROF_ADDR"] = *pprofAddr
-	}
+		"MAX_NODES": strconv.Itoa(*calls + 128), "DB_MAX_CONNS": "32", "PPROF_ADDR": *pprofAddr}
 	srv, err := livebench.LaunchServe(ctx, bin, *calls+64, env, logger)
 	if err != nil {
 		return err
@@ -125,10 +142,35 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		idle = append(idle, l)
 	}
 
-	base, _, err := srv.SettledMemory(ctx, 10*time.Second)
+	// memory reads the server's memory two ways (settled: as the GC left
+	// it; live: after a GC it was made to run) and, with --profile-dir,
+	// its heap and goroutines, in files named after tag.
+	memory := func(tag string) (settled uint64, live livebench.LiveMemory, err error) {
+		if settled, _, err = srv.SettledMemory(ctx, 10*time.Second); err != nil {
+			return 0, live, err
+		}
+		if live, err = srv.LiveMemory(ctx, *pprofAddr); err != nil {
+			return 0, live, err
+		}
+		profile("heap", "gc=1", tag+".heap.pb.gz")
+		profile("goroutine", "", tag+".goroutine.pb.gz")
+		return settled, live, nil
+	}
+	// cpuProfile takes, with --profile-dir, a CPU profile of the server
+	// over the next secs seconds; the channel closes when it is written.
+	cpuProfile := func(secs int, file string) <-chan struct{} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			profile("profile", fmt.Sprintf("seconds=%d", secs), file)
+		}()
+		return done
+	}
+	base, baseLive, err := memory("idle")
 	if err != nil {
 		return err
 	}
+	openCPU := cpuProfile(4, "open.cpu.pb.gz") // the starts: executeGraph to request sent
 	start := time.Now()
 	ids := make([]string, *calls)
 	if err := parallel(*calls, 32, func(i int) (err error) {
@@ -142,10 +184,13 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 	allAtStub := time.Since(start)
-	peak, _, err := srv.SettledMemory(ctx, 10*time.Second)
+	<-openCPU
+	peak, peakLive, err := memory("open")
 	if err != nil {
 		return err
 	}
+	// The releases, the streaming and the ends.
+	cpuDone := cpuProfile(int(*delay/time.Second)+8, "complete.cpu.pb.gz")
 
 	// Follow each run, then let its first token go; the chain runs meanwhile.
 	watches := make([]*runWatch, *calls)
@@ -188,6 +233,7 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		}
 	}
 	wall := time.Since(start)
+	<-cpuDone
 
 	st, err := stub.stats(ctx)
 	if err != nil {
@@ -219,8 +265,10 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	fmt.Printf("%d-node plain chain p50 (executeGraph → its subscription's end): idle %s (%d runs), with the AI calls in flight %s (%d runs): ×%.2f (target ≤ 1.5)\n",
 		*chainNodes, idleP50.Round(100*time.Microsecond), len(idle), loadedP50.Round(100*time.Microsecond), len(loaded),
 		float64(loadedP50)/float64(max(idleP50, 1)))
-	fmt.Printf("memory per in-flight call (server heap + stacks, settled, %d calls held open, no subscribers yet): %.1f KiB (target ≤ 64)\n",
-		*calls, (float64(peak)-float64(base))/float64(*calls)/1024)
+	per := func(after, before uint64) float64 { return (float64(after) - float64(before)) / float64(*calls) }
+	fmt.Printf("memory per in-flight call (server heap + stacks, %d calls held open, no subscribers yet): settled %.1f KiB, live after a forced GC %.1f KiB (heap %.1f, stacks %.1f; %.2f goroutines a call) (target ≤ 64)\n",
+		*calls, per(peak, base)/1024, per(peakLive.Heap+peakLive.Stacks, baseLive.Heap+baseLive.Stacks)/1024,
+		per(peakLive.Heap, baseLive.Heap)/1024, per(peakLive.Stacks, baseLive.Stacks)/1024, per(peakLive.Goroutines, baseLive.Goroutines))
 	fmt.Printf("first token: stub flush → NODE_OUTPUT_DELTA websocket frame at a subscriber, %d calls: p50 %s, p99 %s, max %s (target p99 ≤ 20 ms)\n",
 		len(firsts), p(firsts, 0.5).Round(10*time.Microsecond), p(firsts, 0.99).Round(10*time.Microsecond), p(firsts, 1).Round(10*time.Microsecond))
 	fmt.Printf("AI block overhead (node start → request at the stub + stub's last byte → node end), %d nodes: p50 %s, p99 %s (target p50 ≤ 1 ms)\n",

@@ -1,11 +1,13 @@
 package llm
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/packages/ssestream"
 	"github.com/stretchr/testify/require"
 )
@@ -42,4 +44,26 @@ func events(t *testing.T, d ssestream.Decoder) []ssestream.Event {
 	}
 	require.NoError(t, d.Err())
 	return out
+}
+
+// A streamed chunk as OpenAI sends it (one token).
+var chunkJSON = []byte(`{"id":"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_06737a9306","choices":[{"index":0,"delta":{"content":" answered"},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"abc"}`)
+
+// Decoding a chunk into the SDK's type (what ssestream.Stream did per
+// token before) against openAIChunk, the fields the provider reads.
+func BenchmarkChunkDecode(b *testing.B) {
+	b.Run("sdk", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var c openai.ChatCompletionChunk
+			require.NoError(b, json.Unmarshal(chunkJSON, &c))
+		}
+	})
+	b.Run("ours", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var c openAIChunk
+			require.NoError(b, json.Unmarshal(chunkJSON, &c))
+		}
+	})
 }

@@ -208,6 +208,10 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	}
 	// The releases, the streaming and the ends.
 	cpuDone := cpuProfile(int(*delay/time.Second)+8, "complete.cpu.pb.gz")
+	cpu0, err := srv.CPU()
+	if err != nil {
+		return err
+	}
 
 	// Follow each run, then let its first token go; the chain runs meanwhile.
 	watches := make([]*runWatch, *calls)
@@ -250,6 +254,10 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		}
 	}
 	wall := time.Since(start)
+	cpu1, err := srv.CPU()
+	if err != nil {
+		return err
+	}
 	<-cpuDone
 
 	st, err := stub.stats(ctx)
@@ -286,6 +294,8 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		*calls, *delay, strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
 	fmt.Printf("all %d calls open at the stub at once %s after the first executeGraph; all %d runs completed in %s; at most %d calls open at once\n",
 		*calls, allAtStub.Round(time.Millisecond), *calls, wall.Round(time.Millisecond), st.Peak)
+	fmt.Printf("server CPU from the first release to the last run's end: %.2f ms per AI run (its first token, the rest, its end, its subscription; the chain's runs included)\n",
+		float64(cpu1-cpu0)/float64(time.Millisecond)/float64(*calls))
 	idleP50, loadedP50 := p(idle, 0.5), p(loaded, 0.5)
 	fmt.Printf("%d-node plain chain p50 (executeGraph → its subscription's end): idle %s (%d runs), with the AI calls in flight %s (%d runs): ×%.2f (target ≤ 1.5)\n",
 		*chainNodes, idleP50.Round(100*time.Microsecond), len(idle), loadedP50.Round(100*time.Microsecond), len(loaded),

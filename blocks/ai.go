@@ -76,12 +76,8 @@ func newAIRun(rc *RunContext, modelName string) (*aiRun, error) {
 	if !ok {
 		return nil, fmt.Errorf("no %s credentials and no operator key for model %q: add an API_KEY credential for %s", m.Provider, modelName, m.Provider)
 	}
-	cfg := llm.Config{Provider: m.Provider, APIKey: cred.Secret, BaseURL: cred.BaseURL}
-	if cred.Operator {
-		cfg.HTTPClient = unguardedClient // the operator's URL is trusted; its connections are pooled
-	} else {
-		cfg.HTTPClient = httpClient(rc) // a user's base URL goes through the SSRF guard
-	}
+	cfg := llm.Config{Provider: m.Provider, APIKey: cred.Secret, BaseURL: cred.BaseURL,
+		HTTPClient: modelHTTPClient(rc, cred.Operator)}
 	var p llm.Provider
 	if cred.Operator {
 		p, err = operatorProvider(cfg)

@@ -121,6 +121,11 @@ func (d *deltaBuffer) flush() {
 
 // close drops what is pending: the block returned (a value it emitted was
 // flushed before it was recorded; text of a failed call is not published).
+// The node's partial texts are dropped in the background, after a flush in
+// flight (the publish lock): the node's end does not wait for that round
+// trip to Redis (issue 12's block overhead), and a stream that reads them
+// meanwhile ignores the texts of node executions its snapshot shows ended
+// or with the pin's output stored (livestream's partials); they expire anyway.
 func (d *deltaBuffer) close() {
 	d.mu.Lock()
 	d.closed = true
@@ -130,13 +135,20 @@ func (d *deltaBuffer) close() {
 	}
 	d.text = nil
 	d.mu.Unlock()
-	d.publish.Lock() // after a flush in flight, whose text it deletes
-	defer d.publish.Unlock()
-	if pp, ok := d.e.pub.(PartialPublisher); ok && len(d.pins) > 0 {
+	pp, ok := d.e.pub.(PartialPublisher)
+	if !ok {
+		return
+	}
+	go func() {
+		d.publish.Lock()
+		defer d.publish.Unlock()
+		if len(d.pins) == 0 {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := pp.EndPartial(ctx, d.r.ids[0], d.x.sid(), d.pins); err != nil {
 			d.e.log.WarnContext(d.r.ctx, "dropping a node's partial text failed (it expires)", "execution_id", d.r.id, "err", err)
 		}
-	}
+	}()
 }

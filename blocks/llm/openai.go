@@ -9,6 +9,7 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/ssestream"
 	"github.com/openai/openai-go/v3/shared"
 )
 
@@ -37,10 +38,15 @@ func newOpenAI(c Config) *openAIProvider {
 	return &openAIProvider{name: c.Provider, client: openai.NewClient(opts...)}
 }
 
-func (p *openAIProvider) Stream(ctx context.Context, req Request, onText func(string)) (*Response, error) {
+// start sends the request. It is its own function, kept out of line, so
+// that its large frame (the SDK's params) is off the stack while the
+// stream is read: a goroutine waiting on a model keeps only what it needs.
+//
+//go:noinline
+func (p *openAIProvider) start(ctx context.Context, req *Request) *ssestream.Stream[openAIChunk] {
 	params := openai.ChatCompletionNewParams{
 		Model:         shared.ChatModel(req.Model),
-		Messages:      openAIMessages(req),
+		Messages:      openAIMessages(*req),
 		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
 	}
 	if req.MaxTokens > 0 {
@@ -53,7 +59,36 @@ func (p *openAIProvider) Stream(ctx context.Context, req Request, onText func(st
 		params.Tools = append(params.Tools, openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
 			Name: t.Name, Description: openai.String(t.Description), Parameters: shared.FunctionParameters(t.Parameters)}))
 	}
-	stream := p.client.Chat.Completions.NewStreaming(ctx, params)
+	var raw *http.Response
+	err := p.client.Post(ctx, "chat/completions", params, &raw, option.WithJSONSet("stream", true))
+	return ssestream.NewStream[openAIChunk](newSSEDecoder(raw), err)
+}
+
+// openAIChunk is what the blocks read of a streamed chat.completion.chunk.
+type openAIChunk struct {
+	Choices []struct {
+		Index int64 `json:"index"`
+		Delta struct {
+			Content   string `json:"content"`
+			ToolCalls []struct {
+				Index    int64  `json:"index"`
+				ID       string `json:"id"`
+				Function struct {
+					Name      string `json:"name"`
+					Arguments string `json:"arguments"`
+				} `json:"function"`
+			} `json:"tool_calls"`
+		} `json:"delta"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *struct {
+		PromptTokens     int64 `json:"prompt_tokens"`
+		CompletionTokens int64 `json:"completion_tokens"`
+	} `json:"usage"`
+}
+
+func (p *openAIProvider) Stream(ctx context.Context, req Request, onText func(string)) (*Response, error) {
+	stream := p.start(ctx, &req)
 	defer stream.Close()
 
 	var (
@@ -65,7 +100,7 @@ func (p *openAIProvider) Stream(ctx context.Context, req Request, onText func(st
 	)
 	for stream.Next() {
 		chunk := stream.Current()
-		if chunk.JSON.Usage.Valid() && (chunk.Usage.PromptTokens > 0 || chunk.Usage.CompletionTokens > 0) {
+		if chunk.Usage != nil && (chunk.Usage.PromptTokens > 0 || chunk.Usage.CompletionTokens > 0) {
 			usage = Usage{InputTokens: chunk.Usage.PromptTokens, OutputTokens: chunk.Usage.CompletionTokens}
 			gotUsage = true
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,16 +31,21 @@ import (
 //     executeGraph, all in flight at the stub at once, must all complete;
 //     meanwhile a --chain-nodes chain of plain blocks runs again and again
 //     (executeGraph → its subscription's end), its p50 compared with idle;
-//   - memory per in-flight call: the server's heap + stacks (settled, from
-//     its /metrics) with every call held open at the stub, less before,
-//     per call — before any subscriber connects, so only the calls count;
+//   - memory per in-flight call: the server's heap + stacks with every call
+//     held open at the stub, less before, per call — before any subscriber
+//     connects, so only the calls count. Read two ways: settled (from its
+//     /metrics, the lowest reading across GCs it ran by itself, so garbage
+//     of the burst that opened the calls may still count) and live (after a
+//     GC forced through its PPROF_ADDR, which the bench always sets);
 //   - first token: the stub's flush of the first token → the
 //     NODE_OUTPUT_DELTA websocket frame read by an executionEvents
 //     subscriber (wall clocks of one machine);
 //   - block overhead: the node's run time as the engine stores it (from
 //     just before Block.Run to after its live text is closed) less the
 //     stub's time on the request (handler start → last byte flushed), i.e.
-//     node start → request at the stub, plus the stub's last byte → node end.
+//     node start → request at the stub, plus the stub's last byte → node end;
+//     read twice: --solo calls one at a time on the idle server, answered at
+//     once (the block's own overhead), and the --calls calls at once.
 func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("ai", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -47,10 +53,27 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	delay := fs.Duration("stub-delay", 2*time.Second, "the stub's answer time after the first token")
 	chainNodes := fs.Int("chain-nodes", 40, "nodes of the plain chain")
 	idleRuns := fs.Int("idle-runs", 20, "chain runs on the idle server")
+	soloRuns := fs.Int("solo", 30, "AI runs one at a time on the idle server, answered at once (the block's overhead without load)")
 	server := fs.String("server", "", "the agentgraph binary to launch (default: agentgraph beside this binary, else built from this module)")
-	pprofAddr := fs.String("pprof", "", "PPROF_ADDR for the launched server (e.g. 127.0.0.1:6060), to profile it during the run")
+	pprofAddr := fs.String("pprof", "", "PPROF_ADDR for the launched server (default: a free loopback port; the bench forces GCs through it)")
+	profDir := fs.String("profile-dir", "", "write the server's profiles here: heap (live, after a GC) and goroutines idle and with every call open, CPU while the calls complete")
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%v (usage: ai [--calls N] [--stub-delay D] [--chain-nodes N] [--idle-runs N] [--server PATH] [--pprof ADDR])", err)
+		return fmt.Errorf("%v (usage: ai [--calls N] [--stub-delay D] [--chain-nodes N] [--idle-runs N] [--server PATH] [--pprof ADDR] [--profile-dir DIR])", err)
+	}
+	if *pprofAddr == "" {
+		addr, err := livebench.FreeLoopbackAddr()
+		if err != nil {
+			return err
+		}
+		*pprofAddr = addr
+	}
+	profile := func(name, query, file string) {
+		if *profDir == "" {
+			return
+		}
+		if err := livebench.FetchProfile(ctx, *pprofAddr, name, query, filepath.Join(*profDir, file)); err != nil {
+			logger.Warn("fetching a server profile failed", "profile", name, "err", err)
+		}
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d, err := connect(ctx, quiet)
@@ -90,10 +113,7 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 	env := map[string]string{"OPENAI_BASE_URL": stub.base + "/v1", "OPENAI_API_KEY": "sk-bench",
-		"MAX_NODES": strconv.Itoa(*calls + 128), "DB_MAX_CONNS": "32"}
-	if *pprofAddr != "" {
-		env["PPROF_ADDR"] = *pprofAddr
-	}
+		"MAX_NODES": strconv.Itoa(*calls + 128), "DB_MAX_CONNS": "32", "PPROF_ADDR": *pprofAddr}
 	srv, err := livebench.LaunchServe(ctx, bin, *calls+64, env, logger)
 	if err != nil {
 		return err
@@ -125,10 +145,49 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		idle = append(idle, l)
 	}
 
-	base, _, err := srv.SettledMemory(ctx, 10*time.Second)
+	// memory reads the server's memory two ways (settled: as the GC left
+	// it; live: after a GC it was made to run) and, with --profile-dir,
+	// its heap and goroutines, in files named after tag.
+	memory := func(tag string) (settled uint64, live livebench.LiveMemory, err error) {
+		if settled, _, err = srv.SettledMemory(ctx, 10*time.Second); err != nil {
+			return 0, live, err
+		}
+		if live, err = srv.LiveMemory(ctx, *pprofAddr); err != nil {
+			return 0, live, err
+		}
+		profile("heap", "gc=1", tag+".heap.pb.gz")
+		profile("goroutine", "", tag+".goroutine.pb.gz")
+		return settled, live, nil
+	}
+	// cpuProfile takes, with --profile-dir, a CPU profile of the server
+	// over the next secs seconds; the channel closes when it is written.
+	cpuProfile := func(secs int, file string) <-chan struct{} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			profile("profile", fmt.Sprintf("seconds=%d", secs), file)
+		}()
+		return done
+	}
+	for i := range *soloRuns {
+		id, err := api.execute(ctx, aiGraph.ID.String(), map[string]any{"q": fmt.Sprintf("%s%d", aiSoloPrefix, i)})
+		if err != nil {
+			return err
+		}
+		w, err := api.follow(id)
+		if err != nil {
+			return err
+		}
+		if st, err := w.wait(ctx); err != nil || st != string(model.StatusCompleted) {
+			return fmt.Errorf("AI run %s ended %s (%v)", id, st, err)
+		}
+	}
+
+	base, baseLive, err := memory("idle")
 	if err != nil {
 		return err
 	}
+	openCPU := cpuProfile(4, "open.cpu.pb.gz") // the starts: executeGraph to request sent
 	start := time.Now()
 	ids := make([]string, *calls)
 	if err := parallel(*calls, 32, func(i int) (err error) {
@@ -142,7 +201,14 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 	allAtStub := time.Since(start)
-	peak, _, err := srv.SettledMemory(ctx, 10*time.Second)
+	<-openCPU
+	peak, peakLive, err := memory("open")
+	if err != nil {
+		return err
+	}
+	// The releases, the streaming and the ends.
+	cpuDone := cpuProfile(int(*delay/time.Second)+8, "complete.cpu.pb.gz")
+	cpu0, err := srv.CPU()
 	if err != nil {
 		return err
 	}
@@ -188,14 +254,27 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		}
 	}
 	wall := time.Since(start)
+	cpu1, err := srv.CPU()
+	if err != nil {
+		return err
+	}
+	<-cpuDone
 
 	st, err := stub.stats(ctx)
 	if err != nil {
 		return err
 	}
-	overhead, endSide, err := b.aiOverhead(ctx, aiGraph, st.Times)
+	overhead, err := b.aiOverhead(ctx, aiGraph, st.Times)
 	if err != nil {
 		return err
+	}
+	var loadedTotal, loadedEnd, soloTotal, soloEnd []time.Duration
+	for prompt, o := range overhead {
+		if strings.HasPrefix(prompt, aiSoloPrefix) {
+			soloTotal, soloEnd = append(soloTotal, o.total), append(soloEnd, o.end)
+		} else {
+			loadedTotal, loadedEnd = append(loadedTotal, o.total), append(loadedEnd, o.end)
+		}
 	}
 	var firsts []time.Duration
 	for _, w := range watches {
@@ -215,18 +294,27 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		*calls, *delay, strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
 	fmt.Printf("all %d calls open at the stub at once %s after the first executeGraph; all %d runs completed in %s; at most %d calls open at once\n",
 		*calls, allAtStub.Round(time.Millisecond), *calls, wall.Round(time.Millisecond), st.Peak)
+	fmt.Printf("server CPU from the first release to the last run's end: %.2f ms per AI run (its first token, the rest, its end, its subscription; the chain's runs included)\n",
+		float64(cpu1-cpu0)/float64(time.Millisecond)/float64(*calls))
 	idleP50, loadedP50 := p(idle, 0.5), p(loaded, 0.5)
 	fmt.Printf("%d-node plain chain p50 (executeGraph → its subscription's end): idle %s (%d runs), with the AI calls in flight %s (%d runs): ×%.2f (target ≤ 1.5)\n",
 		*chainNodes, idleP50.Round(100*time.Microsecond), len(idle), loadedP50.Round(100*time.Microsecond), len(loaded),
 		float64(loadedP50)/float64(max(idleP50, 1)))
-	fmt.Printf("memory per in-flight call (server heap + stacks, settled, %d calls held open, no subscribers yet): %.1f KiB (target ≤ 64)\n",
-		*calls, (float64(peak)-float64(base))/float64(*calls)/1024)
+	per := func(after, before uint64) float64 { return (float64(after) - float64(before)) / float64(*calls) }
+	fmt.Printf("memory per in-flight call (server heap + stacks, %d calls held open, no subscribers yet): settled %.1f KiB, live after a forced GC %.1f KiB (heap %.1f, stacks %.1f; %.2f goroutines a call) (target ≤ 64)\n",
+		*calls, per(peak, base)/1024, per(peakLive.Heap+peakLive.Stacks, baseLive.Heap+baseLive.Stacks)/1024,
+		per(peakLive.Heap, baseLive.Heap)/1024, per(peakLive.Stacks, baseLive.Stacks)/1024, per(peakLive.Goroutines, baseLive.Goroutines))
 	fmt.Printf("first token: stub flush → NODE_OUTPUT_DELTA websocket frame at a subscriber, %d calls: p50 %s, p99 %s, max %s (target p99 ≤ 20 ms)\n",
 		len(firsts), p(firsts, 0.5).Round(10*time.Microsecond), p(firsts, 0.99).Round(10*time.Microsecond), p(firsts, 1).Round(10*time.Microsecond))
-	fmt.Printf("AI block overhead (node start → request at the stub + stub's last byte → node end), %d nodes: p50 %s, p99 %s (target p50 ≤ 1 ms)\n",
-		len(overhead), p(overhead, 0.5).Round(10*time.Microsecond), p(overhead, 0.99).Round(10*time.Microsecond))
-	fmt.Printf("  of which stub's last byte → node ended_at (as stored): p50 %s, p99 %s\n",
-		p(endSide, 0.5).Round(10*time.Microsecond), p(endSide, 0.99).Round(10*time.Microsecond))
+	for _, o := range []struct {
+		what       string
+		total, end []time.Duration
+	}{{"one call at a time on the idle server", soloTotal, soloEnd}, {fmt.Sprintf("the %d calls at once", *calls), loadedTotal, loadedEnd}} {
+		fmt.Printf("AI block overhead, %s (block run as stored − stub's time on the request), %d nodes: p50 %s, p99 %s (target p50 ≤ 1 ms)\n",
+			o.what, len(o.total), p(o.total, 0.5).Round(10*time.Microsecond), p(o.total, 0.99).Round(10*time.Microsecond))
+		fmt.Printf("  of which stub's last byte → node ended_at (as stored): p50 %s, p99 %s\n",
+			p(o.end, 0.5).Round(10*time.Microsecond), p(o.end, 0.99).Round(10*time.Microsecond))
+	}
 	return nil
 }
 
@@ -275,9 +363,13 @@ func (b *bencher) aiGraph(ctx context.Context) (*model.FullGraph, error) {
 	return b.save(ctx, spec)
 }
 
-// aiOverhead is each AI node's run time (its block's, as stored) less the
-// stub's time on its request, matched by prompt.
-func (b *bencher) aiOverhead(ctx context.Context, fg *model.FullGraph, times map[string]*aiStubTimes) (total, end []time.Duration, err error) {
+// aiCallOverhead is one AI node's overhead: its run time (its block's, as
+// stored) less the stub's time on its request, and of that the part after
+// the stub's last byte (to the node's ended_at).
+type aiCallOverhead struct{ total, end time.Duration }
+
+// aiOverhead is each AI node's overhead, by prompt.
+func (b *bencher) aiOverhead(ctx context.Context, fg *model.FullGraph, times map[string]*aiStubTimes) (map[string]aiCallOverhead, error) {
 	var aiNode uuid.UUID
 	for _, n := range fg.Nodes {
 		if n.Key == "ai" {
@@ -287,20 +379,21 @@ func (b *bencher) aiOverhead(ctx context.Context, fg *model.FullGraph, times map
 	rows, err := b.d.pool.Query(ctx, `SELECT inputs->>'prompt', (stats->>'execution_time')::float8, ended_at FROM node_executions
 		WHERE node_id = $1 AND status = 'COMPLETED'`, aiNode)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer rows.Close()
+	out := map[string]aiCallOverhead{}
 	for rows.Next() {
 		var prompt string
 		var secs float64
 		var ended time.Time
 		if err := rows.Scan(&prompt, &secs, &ended); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if t, ok := times[prompt]; ok {
-			total = append(total, time.Duration(secs*float64(time.Second))-time.Duration(t.Last-t.Arrived))
-			end = append(end, ended.Sub(time.Unix(0, t.Last)))
+			out[prompt] = aiCallOverhead{total: time.Duration(secs*float64(time.Second)) - time.Duration(t.Last-t.Arrived),
+				end: ended.Sub(time.Unix(0, t.Last))}
 		}
 	}
-	return total, end, rows.Err()
+	return out, rows.Err()
 }

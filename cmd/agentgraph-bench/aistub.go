@@ -25,6 +25,10 @@ import (
 // value is the answer time (a time.Duration) after the first token.
 const aiStubEnv = "AGENTGRAPH_BENCH_AI_STUB"
 
+// aiSoloPrefix starts the prompts of calls the stub answers at once: the
+// bench's calls one at a time on the idle server.
+const aiSoloPrefix = "solo-"
+
 func init() {
 	if v := os.Getenv(aiStubEnv); v != "" {
 		delay, err := time.ParseDuration(v)
@@ -48,7 +52,7 @@ type aiStubTimes struct {
 // request's first token (the prompt itself) is held until the bench
 // releases it (POST /release with the prompt: its subscriber is listening
 // by then), then sent at once; delay later come the rest, the finish and
-// the usage. GET /stats answers the calls open and each prompt's times.
+// the usage. A prompt starting with aiSoloPrefix is answered at once, whole. GET /stats answers the calls open and each prompt's times.
 type aiStubServer struct {
 	delay    time.Duration
 	inFlight atomic.Int64
@@ -126,17 +130,22 @@ func (s *aiStubServer) complete(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "data: %s\n\n", raw)
 		f.Flush()
 	}
-	select {
-	case <-s.gate(prompt):
-	case <-r.Context().Done():
-		return
+	solo := strings.HasPrefix(prompt, aiSoloPrefix)
+	if !solo {
+		select {
+		case <-s.gate(prompt):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	chunk(prompt, nil)
 	first := time.Now()
-	select {
-	case <-time.After(s.delay):
-	case <-r.Context().Done():
-		return
+	if !solo {
+		select {
+		case <-time.After(s.delay):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	chunk(" answered", nil)
 	chunk("", "stop")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"regexp"
 	"strconv"
 	"time"
@@ -102,3 +103,21 @@ func (p *Process) SettledMemory(ctx context.Context, maxWait time.Duration) (hea
 	m, err := settledMemory(ctx, p.s.base, p.s.pid(), maxWait)
 	return m.heapStack(), m.RSS, err
 }
+
+// LiveMemory is the process's heap and stacks in use just after a
+// collection it was made to run: GET /debug/pprof/heap?gc=1 on its
+// PPROF_ADDR (pprofAddr) runs runtime.GC first. Unlike SettledMemory, no
+// garbage is counted when the process allocates too little for the GC to
+// run by itself (a server holding idle calls: the heap then still holds
+// the garbage of the burst that opened them).
+func (p *Process) LiveMemory(ctx context.Context, pprofAddr string) (LiveMemory, error) {
+	if err := fetchTo(ctx, "http://"+pprofAddr+"/debug/pprof/heap?gc=1", os.DevNull); err != nil {
+		return LiveMemory{}, fmt.Errorf("forcing a GC: %w", err)
+	}
+	m, err := scrape(ctx, p.s.base, p.s.pid())
+	return LiveMemory{Heap: m.HeapInuse, Stacks: m.StackInuse, Goroutines: m.Goroutines}, err
+}
+
+// LiveMemory is one reading of Process.LiveMemory: bytes in use by the
+// heap and by goroutine stacks, and the goroutines.
+type LiveMemory struct{ Heap, Stacks, Goroutines uint64 }

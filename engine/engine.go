@@ -325,12 +325,35 @@ func (e *Engine) signalClaimer() {
 	}
 }
 
-// writerFor picks a run's writer by its user: one user's runs commit
-// through one writer, in order, so a charge queued after another of the
-// same user is never committed before it (run.charge counts on that: an
-// upfront charge must find the credits it was counted against).
-func (e *Engine) writerFor(user uuid.UUID) *writer {
-	return e.writers[int(user[15])%len(e.writers)]
+// writerFor picks a run's writer. A run that may charge commits through
+// its user's writer: one user's charges are then committed in the order
+// they were queued, so a charge queued after another is never committed
+// before it (run.charge counts on that: an upfront charge must find the
+// credits it was counted against). Any other run goes by its own id,
+// spreading one user's free runs over every writer. (Costs set while it
+// runs may make a free run charge on another writer: an upfront charge of
+// the user's may then be refused, and its run taken again — slower, never
+// wrong.)
+func (e *Engine) writerFor(exec *model.GraphExecution, g *graph) *writer {
+	key := exec.ID
+	if e.mayCharge(g) {
+		key = exec.UserID
+	}
+	return e.writers[int(key[15])%len(e.writers)]
+}
+
+// mayCharge reports whether some node of g has a cost in force.
+func (e *Engine) mayCharge(g *graph) bool {
+	for _, n := range g.order {
+		costs := n.info.Costs
+		if e.opts.Costs != nil {
+			costs = e.opts.Costs.For(n.info.ID, costs)
+		}
+		if len(costs) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) leaseSeconds() float64 { return e.opts.LeaseDuration.Seconds() }

@@ -82,7 +82,7 @@ var errStopped = errors.New("run stopped")
 // newRun builds a run whose work derives from base (carrying the run's
 // span, if traced).
 func newRun(e *Engine, exec *model.GraphExecution, g *graph, parent *run, base context.Context) *run {
-	r := &run{e: e, id: exec.ID, exec: exec, g: g, parent: parent, w: e.writerFor(exec.UserID),
+	r := &run{e: e, id: exec.ID, exec: exec, g: g, parent: parent, w: e.writerFor(exec, g),
 		done: make(chan struct{}), status: model.StatusRunning, seq: exec.LastSeq,
 		waiting: map[uuid.UUID][]*nodeExec{}, static: map[uuid.UUID]map[string]any{},
 		outputs: map[string][]json.RawMessage{}}

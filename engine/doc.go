@@ -136,12 +136,13 @@
 //	  | speculative: into the pool at once;
 //	  | otherwise: into the pool after the commit that holds its QUEUED row
 //	  v
-//	execute [RUNNING] --price > 0, unpaid--------> charging [RUNNING]
+//	execute [RUNNING] --priced, not upfront------> charging [RUNNING]
 //	  |                                               |  commit answers the charge:
 //	  |                                               |  paid:   -> ready -> execute again
 //	  |                                               |  unpaid: [FAILED], the run FAILED
 //	  v
-//	running [RUNNING]  block.Run; every emitted value is stored and routed at once
+//	running [RUNNING]  block.Run (an upfront charge rides the next commit with it);
+//	                   every emitted value is stored and routed at once
 //	  |
 //	  +--returns nil-----------> done [COMPLETED]
 //	  +--returns an error------> done [FAILED]   the message is routed on the error pin;

@@ -64,9 +64,11 @@ func (r *run) overBudget(x *nodeExec) bool {
 // must wait for a commit answering it (the charging phase).
 //
 // Upfront is for the common case, a fixed price on a block whose whole
-// effect is its outputs (gnode.speculative: mayRunSpeculatively), in a
-// top-level run, while the user's balance last seen by this worker covers
-// it and every charge still pending (creditHints). It is safe for the same
+// effect is its outputs (mayRunSpeculatively), in a top-level run of a
+// graph whose every block is such (graph.pure: taking the run again after a
+// refusal then repeats nothing outside it — no model call, no request),
+// while the user's balance last seen by this worker covers it and every
+// charge still pending (creditHints). It is safe for the same
 // reason speculative execution is: x's status and outputs become durable
 // only together with, or after, its charge, so no commit ever shows work
 // that was not paid for; a refused upfront charge rolls its whole batch
@@ -77,7 +79,7 @@ func (r *run) overBudget(x *nodeExec) bool {
 // charged it), and a child run's node wait as before.
 // Caller holds r.mu.
 func (r *run) charge(x *nodeExec) (upfront bool) {
-	upfront = r.e.credits.take(r.exec.UserID, x.cost) && x.n.speculative && x.reserved == 0 &&
+	upfront = r.e.credits.take(r.exec.UserID, x.cost) && r.g.pure && x.reserved == 0 &&
 		len(x.plan.Limits) == 0 && r.parent == nil && x.parent == uuid.Nil && !x.resumed
 	r.pending.charges = append(r.pending.charges, &pendingCharge{x: x, amount: x.cost, pre: true, upfront: upfront})
 	if upfront {

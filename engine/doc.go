@@ -227,7 +227,8 @@
 //     and the run fail ("budget exceeded", run.overBudget). Otherwise
 //     run.charge queues the charge and decides whether the node waits for
 //     its answer. A fixed price on a side-effect-free block, in a top-level
-//     run, while the user's balance last seen by this worker covers it and
+//     run of a graph of such blocks only (graph.pure), while the user's
+//     balance last seen by this worker covers it and
 //     the charges still pending (creditHints), is charged upfront: the
 //     block runs at once and its charge rides the commit that carries the
 //     node's own writes, so a chain of paid nodes costs no commit round

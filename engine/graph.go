@@ -19,6 +19,9 @@ type graph struct {
 	nodes map[uuid.UUID]*gnode
 	order []*gnode // graph order (the store's node order)
 	entry []*gnode // no incoming links: they start the run
+	// pure: every node may run speculatively, so nothing of a run of it
+	// reaches outside the run (run.charge charges upfront only then).
+	pure bool
 }
 
 type gnode struct {
@@ -100,7 +103,7 @@ func mayRunSpeculatively(info *blocks.Info, strict bool) bool {
 // compile resolves a stored graph against the registry. An unknown block is
 // an error naming the node (the graph was saved against another library).
 func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, error) {
-	g := &graph{g: fg, nodes: make(map[uuid.UUID]*gnode, len(fg.Nodes))}
+	g := &graph{g: fg, nodes: make(map[uuid.UUID]*gnode, len(fg.Nodes)), pure: true}
 	for _, n := range fg.Nodes {
 		b, ok := reg.ByID(n.BlockID.String())
 		if !ok {
@@ -117,6 +120,7 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 			}
 		}
 		gn.speculative = mayRunSpeculatively(gn.info, strict)
+		g.pure = g.pure && gn.speculative
 		g.nodes[n.ID] = gn
 		g.order = append(g.order, gn)
 	}

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -30,7 +31,7 @@ func toTrigger(t model.Trigger) *gql.ExecutionTrigger {
 func toSchedule(s *model.Schedule) *gql.Schedule {
 	return &gql.Schedule{ID: s.ID.String(), Name: s.Name, GraphID: s.GraphID.String(), GraphVersion: s.GraphVersion,
 		Cron: s.Cron, Timezone: s.Timezone, Inputs: jsonOr(s.Inputs, "{}"), NextRunAt: s.NextRunAt,
-		LastRunAt: s.LastRunAt, IsActive: s.IsActive, MisfirePolicy: gql.MisfirePolicy(s.MisfirePolicy),
+		LastRunAt: schedule.LastDue(s, time.Now()), IsActive: s.IsActive, MisfirePolicy: gql.MisfirePolicy(s.MisfirePolicy),
 		CreatedAt: s.CreatedAt}
 }
 

@@ -171,3 +171,40 @@ func (c *Cron) instant(w, t time.Time) (time.Time, bool) {
 	}
 	return best, !best.IsZero()
 }
+
+// Prev is the last occurrence strictly before t (the zero time if none in
+// the five years before it). Cron expressions only step forward, so it
+// looks back over growing spans for one and walks to the last.
+func (c *Cron) Prev(t time.Time) time.Time {
+	for span := time.Minute; span <= 5*366*24*time.Hour; span *= 4 {
+		at := c.Next(t.Add(-span))
+		if at.IsZero() || !at.Before(t) {
+			continue
+		}
+		for {
+			next := c.Next(at)
+			if next.IsZero() || !next.Before(t) {
+				return at
+			}
+			at = next
+		}
+	}
+	return time.Time{}
+}
+
+// LastDue is a schedule's last occurrence that is due by now: its
+// lastRunAt, unless that is an occurrence fired ahead and not yet due
+// (Options.Ahead), then the one before it.
+func LastDue(s *model.Schedule, now time.Time) *time.Time {
+	if s.LastRunAt == nil || !s.LastRunAt.After(now) {
+		return s.LastRunAt
+	}
+	c, err := ParseCron(s.Cron, s.Timezone)
+	if err != nil {
+		return nil
+	}
+	if prev := c.Prev(*s.LastRunAt); !prev.IsZero() && !prev.Before(s.CreatedAt) {
+		return &prev
+	}
+	return nil
+}

@@ -135,3 +135,27 @@ func TestCronBadInput(t *testing.T) {
 		require.Equal(t, tc.field, inv.Field, tc.expr)
 	}
 }
+
+// Prev is the occurrence before, across a DST change too; LastDue hides an
+// occurrence fired ahead and not yet due behind the one before it.
+func TestPrevAndLastDue(t *testing.T) {
+	t.Parallel()
+	c, err := ParseCron("*/15 * * * *", "UTC")
+	require.NoError(t, err)
+	require.Equal(t, utc("2026-03-01T10:00:00Z"), c.Prev(utc("2026-03-01T10:15:00Z")))
+	require.Equal(t, utc("2026-03-01T10:15:00Z"), c.Prev(utc("2026-03-01T10:15:01Z")))
+	daily, err := ParseCron("30 2 * * *", "Europe/Berlin") // 02:30 does not exist on 2026-03-29
+	require.NoError(t, err)
+	require.Equal(t, daily.Next(utc("2026-03-28T12:00:00Z")), daily.Prev(daily.Next(utc("2026-03-29T12:00:00Z"))))
+	yearly, err := ParseCron("@yearly", "UTC")
+	require.NoError(t, err)
+	require.Equal(t, utc("2026-01-01T00:00:00Z"), yearly.Prev(utc("2027-01-01T00:00:00Z")))
+
+	now := utc("2026-03-01T10:14:55Z")
+	ahead, due := utc("2026-03-01T10:15:00Z"), utc("2026-03-01T10:00:00Z")
+	s := &model.Schedule{Cron: "*/15 * * * *", Timezone: "UTC", CreatedAt: utc("2026-03-01T09:00:00Z"), LastRunAt: &ahead}
+	require.Equal(t, due, *LastDue(s, now), "fired ahead: the one before")
+	require.Equal(t, ahead, *LastDue(s, ahead), "due now: itself")
+	s.CreatedAt = utc("2026-03-01T10:05:00Z")
+	require.Nil(t, LastDue(s, now), "the first occurrence, fired ahead: none yet")
+}

@@ -65,6 +65,7 @@ SELECT status, outputs FROM graph_executions WHERE id = @id;
 -- Newest first, keyset on (created_at, id): served by idx_graph_exec_user.
 SELECT * FROM graph_executions
 WHERE user_id = @user_id
+  AND (not_before IS NULL OR not_before <= now()) -- a schedule's run fired ahead shows once due
   AND (sqlc.narg('status')::execution_status IS NULL OR status = sqlc.narg('status')::execution_status)
   AND (sqlc.narg('before_created')::timestamptz IS NULL
        OR (created_at, id) < (sqlc.narg('before_created')::timestamptz, sqlc.narg('before_id')::uuid))
@@ -75,6 +76,7 @@ LIMIT @lim;
 -- Newest first, keyset on (created_at, id): served by idx_graph_exec_graph.
 SELECT * FROM graph_executions
 WHERE graph_id = @graph_id AND user_id = @user_id
+  AND (not_before IS NULL OR not_before <= now()) -- a schedule's run fired ahead shows once due
   AND (sqlc.narg('status')::execution_status IS NULL OR status = sqlc.narg('status')::execution_status)
   AND (sqlc.narg('before_created')::timestamptz IS NULL
        OR (created_at, id) < (sqlc.narg('before_created')::timestamptz, sqlc.narg('before_id')::uuid))

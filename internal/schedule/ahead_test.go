@@ -71,7 +71,10 @@ func TestFiredAheadRunWaitsForItsOccurrence(t *testing.T) {
 	require.NoError(t, err)
 	claimed, err := f.store.ExecutionClaim(f.ctx, "w", 30, 10, 0)
 	require.NoError(t, err)
+	listed, err := f.store.ExecutionList(f.ctx, f.user.ID, &sc.GraphID, nil, nil, 10)
+	require.NoError(t, err)
 	if dbNow(t, f).Before(due) { // all ran before the occurrence (the usual case)
+		require.Empty(t, listed, "the graph's runs list none before its occurrence")
 		require.Empty(t, claimed, "not claimable before its occurrence")
 		require.Zero(t, depth.Queued, "not waiting for a worker yet")
 		require.Zero(t, depth.OldestQueued)
@@ -83,6 +86,9 @@ func TestFiredAheadRunWaitsForItsOccurrence(t *testing.T) {
 	claimed = append(claimed, more...)
 	require.NotEmpty(t, claimed)
 	require.Equal(t, fired[0].ID, claimed[0].Exec.ID, "the first occurrence's run, once due")
+	listed, err = f.store.ExecutionList(f.ctx, f.user.ID, &sc.GraphID, nil, nil, 10)
+	require.NoError(t, err)
+	require.NotEmpty(t, listed, "listed once due")
 	for _, c := range claimed {
 		require.False(t, c.Exec.StartedAt.Before(*c.Exec.NotBefore), "started %v before %v", c.Exec.StartedAt, c.Exec.NotBefore)
 	}

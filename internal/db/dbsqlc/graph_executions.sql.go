@@ -868,6 +868,7 @@ func (q *Queries) GraphExecutionInsertTriggered(ctx context.Context, db DBTX, ar
 const graphExecutionListByGraph = `-- name: GraphExecutionListByGraph :many
 SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level FROM graph_executions
 WHERE graph_id = $1 AND user_id = $2
+  AND (not_before IS NULL OR not_before <= now()) -- a schedule's run fired ahead shows once due
   AND ($3::execution_status IS NULL OR status = $3::execution_status)
   AND ($4::timestamptz IS NULL
        OR (created_at, id) < ($4::timestamptz, $5::uuid))
@@ -946,6 +947,7 @@ func (q *Queries) GraphExecutionListByGraph(ctx context.Context, db DBTX, arg Gr
 const graphExecutionListByUser = `-- name: GraphExecutionListByUser :many
 SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level FROM graph_executions
 WHERE user_id = $1
+  AND (not_before IS NULL OR not_before <= now()) -- a schedule's run fired ahead shows once due
   AND ($2::execution_status IS NULL OR status = $2::execution_status)
   AND ($3::timestamptz IS NULL
        OR (created_at, id) < ($3::timestamptz, $4::uuid))

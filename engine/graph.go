@@ -120,8 +120,8 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 				gn.defaults = map[string]any{}
 			}
 		}
-		if p, ok := graphcheck.Unavailable(reg, n.Key, gn.blockID, n.Metadata); ok {
-			refused = append(refused, p)
+		if gn.info.AnyPins {
+			refused = append(refused, graphcheck.Unavailable(n.Key, n.Metadata))
 		}
 		gn.speculative = mayRunSpeculatively(gn.info, strict)
 		g.nodes[n.ID] = gn

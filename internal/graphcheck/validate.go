@@ -208,15 +208,12 @@ func unavailable(key, name string) model.Problem {
 		Message: fmt.Sprintf("node %q stands for %s, which does not exist here (UnavailableBlock): replace it with a block that exists to run the graph", key, what)}
 }
 
-// Unavailable is the UNKNOWN_BLOCK problem of a stored node that stands for
-// a block missing here (UnavailableBlock), false for any other node;
-// metadata is the node's, a JSON object. The engine refuses a graph with one.
-func Unavailable(reg *blocks.Registry, key, blockID string, metadata json.RawMessage) (model.Problem, bool) {
-	b, ok := reg.ByID(blockID)
-	if !ok || !b.Info().AnyPins {
-		return model.Problem{}, false
-	}
+// Unavailable is the UNKNOWN_BLOCK problem of a stored node on
+// UnavailableBlock, which stands for a block missing here; metadata is the
+// node's, a JSON object naming that block. The engine refuses a graph with
+// one.
+func Unavailable(key string, metadata json.RawMessage) model.Problem {
 	var meta map[string]any
 	_ = json.Unmarshal(metadata, &meta) // not an object: the block is not named
-	return unavailable(key, blocks.UnavailableName(meta)), true
+	return unavailable(key, blocks.UnavailableName(meta))
 }

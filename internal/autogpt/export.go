@@ -87,7 +87,9 @@ func (s *Service) graph(fg *model.FullGraph) *Graph {
 			if id := str(orig["block_id"]); id != "" {
 				blockID = id
 			}
-			def, _ = orig["input_default"].(map[string]any)
+			if d, ok := orig["input_default"].(map[string]any); ok {
+				def = d
+			}
 			delete(meta, blocks.UnavailableMetaKey)
 		}
 		if kept, ok := meta[MetadataKey].(map[string]any); ok {

@@ -99,6 +99,17 @@ func TestPlan(t *testing.T) {
 	require.Equal(t, "", p.Report[1].Block)
 	require.Contains(t, p.Report[1].Message, "block 00000000-0000-4000-8000-000000000000")
 	require.Equal(t, KeptAsMetadata, p.Report[2].Kind, "the other nodes are converted as usual")
+
+	// A node already on UnavailableBlock (a document written by hand) is
+	// reported too.
+	g, err = Decode([]byte(`{"id": "g", "name": "x", "nodes": [{"id": "a", "block_id": "` + blocks.UnavailableBlockID + `",
+		"metadata": {"autogpt_block": {"block_id": "6c27abc2-e51d-499e-a85f-5a0041ba94f0", "name": "GmailSendBlock"}}}]}`))
+	require.NoError(t, err)
+	p, err = NewPlan(g, reg, nil)
+	require.NoError(t, err)
+	require.Len(t, p.Report, 1)
+	require.Equal(t, UnknownBlock, p.Report[0].Kind)
+	require.Equal(t, "GmailSendBlock", p.Report[0].Block)
 }
 
 // AutoGPT's example agents list their sub-graphs under other ids than

@@ -114,7 +114,7 @@ func TestExampleAgents(t *testing.T) {
 			t.Logf("largest imported: %s (%d bytes) in %v (target ≤ 100ms)", largest, largestSize, largestTime.Round(100*time.Microsecond))
 		}
 		if len(missing) > 0 {
-			t.Logf("missing blocks, by the number of agents they stop: %s", sorted(missing))
+			t.Logf("missing blocks, by the number of agents that hold them: %s", sorted(missing))
 		}
 	}
 }

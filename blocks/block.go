@@ -75,6 +75,10 @@ type Info struct {
 	// PinAliases maps AutoGPT's name of an input pin to ours where the two
 	// differ (aliases.go): graphs written for AutoGPT name the pin its way.
 	PinAliases map[string]PinAlias
+	// AnyPins: a link may target any input pin and start at any output pin,
+	// and a default may name any key. Only UnavailableBlock, which stands
+	// for a block missing here and keeps that block's links, has it.
+	AnyPins bool
 }
 
 // Emit yields one output value on a pin. It returns an error (the context's)

@@ -19,6 +19,8 @@ func BuiltinBlocks() []Block {
 		AgentTableInputBlock(),
 		AgentOutputBlock(),
 		AgentExecutorBlock(),
+		// stands for a block an imported AutoGPT agent uses that is missing here (unavailable.go)
+		UnavailableBlock(),
 		// basics and logic
 		StoreValueBlock(),
 		PrintToConsoleBlock(),

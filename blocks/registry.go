@@ -194,14 +194,16 @@ func (r *Registry) InputDefaults(id string) map[string]any {
 }
 
 // HasInputPin reports whether a link may target pin: the pin's base name
-// (dynamic suffixes stripped) must be a declared input.
+// (dynamic suffixes stripped) must be a declared input, unless the block
+// takes any pin (Info.AnyPins).
 func (r *Registry) HasInputPin(id, pin string) bool {
 	e, ok := r.byID[id]
-	return ok && slices.Contains(e.in.properties, BasePin(pin))
+	return ok && (e.block.Info().AnyPins || slices.Contains(e.in.properties, BasePin(pin)))
 }
 
 // HasOutputPin reports whether a link may start at pin: a declared output,
-// or any name when the block's outputs are open (AgentExecutorBlock).
+// or any name when the block's outputs are open (AgentExecutorBlock,
+// UnavailableBlock).
 func (r *Registry) HasOutputPin(id, pin string) bool {
 	e, ok := r.byID[id]
 	if ok && IsToolPin(pin) && slices.Contains(e.out.properties, ToolsPin) {

@@ -104,6 +104,10 @@ func mayRunSpeculatively(info *blocks.Info, strict bool) bool {
 // an error naming the node (the graph was saved against another library).
 func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, error) {
 	g := &graph{g: fg, nodes: make(map[uuid.UUID]*gnode, len(fg.Nodes)), pure: true}
+	// Nodes that stand for a block missing here (an imported agent's) and
+	// loops: importGraph stores such graphs so that they can be fixed, and
+	// no run of them starts.
+	var refused []model.Problem
 	for _, n := range fg.Nodes {
 		b, ok := reg.ByID(n.BlockID.String())
 		if !ok {
@@ -118,6 +122,9 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 			if gn.defaults == nil {
 				gn.defaults = map[string]any{}
 			}
+		}
+		if gn.info.AnyPins {
+			refused = append(refused, graphcheck.Unavailable(n.Key, n.Metadata))
 		}
 		gn.speculative = mayRunSpeculatively(gn.info, strict)
 		g.pure = g.pure && gn.speculative
@@ -143,8 +150,8 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 		}
 		hasIn[sink.id] = true
 	}
-	if err := checkAcyclic(g); err != nil {
-		return nil, err
+	if refused = append(refused, cycles(g)...); len(refused) > 0 {
+		return nil, &model.ValidationError{Problems: refused}
 	}
 	pos := make(map[string]int, len(g.order))
 	for i, n := range g.order {
@@ -163,11 +170,11 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 	return g, nil
 }
 
-// checkAcyclic refuses a graph whose links form a cycle, as validation
-// does: createGraph never stores one, but an imported AutoGPT agent may hold
-// its loops (importGraph stores it so that it can be fixed), and a run of it
-// would go round until the node-execution limit.
-func checkAcyclic(g *graph) error {
+// cycles are the CYCLE problems of a graph whose links form loops, as
+// validation finds them: createGraph never stores one, but an imported
+// AutoGPT agent may hold its loops (importGraph stores it so that it can be
+// fixed), and a run of it would go round until the node-execution limit.
+func cycles(g *graph) []model.Problem {
 	idx := make(map[*gnode]int, len(g.order))
 	for i, n := range g.order {
 		idx[n] = i
@@ -180,10 +187,7 @@ func checkAcyclic(g *graph) error {
 			}
 		}
 	}
-	if ps := graphcheck.Cycles(len(g.order), func(i int) string { return g.order[i].key }, links); len(ps) > 0 {
-		return &model.ValidationError{Problems: ps}
-	}
-	return nil
+	return graphcheck.Cycles(len(g.order), func(i int) string { return g.order[i].key }, links)
 }
 
 func toolKey(sinkID, sinkPin string) string { return sinkID + "\x00" + sinkPin }

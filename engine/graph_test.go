@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
@@ -59,6 +60,40 @@ func TestCycleRefusedAtSubmit(t *testing.T) {
 	require.Len(t, ve.Problems, 1)
 	require.Equal(t, model.ProblemCycle, ve.Problems[0].Code)
 	require.Equal(t, []string{"a", "b"}, ve.Problems[0].NodeKeys)
+	var runs int
+	require.NoError(t, e.pool.QueryRow(context.Background(), "SELECT count(*) FROM graph_executions WHERE graph_id = $1", fg.ID).Scan(&runs))
+	require.Zero(t, runs)
+}
+
+// A stored graph with a node that stands for a block missing here
+// (importGraph keeps such a node on UnavailableBlock) is refused at submit
+// with an UNKNOWN_BLOCK problem naming AutoGPT's block, its loop's CYCLE
+// problem with it, and no run is stored.
+func TestUnavailableBlockRefusedAtSubmit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	u := e.user(100)
+	spec := e.modelSpec([]nspec{
+		{Key: "start", Block: "StoreValueBlock", Defaults: map[string]any{"input": 1}},
+		{Key: "mail", Block: "UnavailableBlock"},
+		{Key: "a", Block: "StoreValueBlock"},
+	}, []lspec{
+		{Source: "start", SourceName: "output", Sink: "mail", SinkName: "body"},
+		{Source: "mail", SourceName: "result", Sink: "a", SinkName: "input"},
+		{Source: "a", SourceName: "output", Sink: "a", SinkName: "data"},
+	})
+	spec.Nodes[1].Metadata = map[string]any{blocks.UnavailableMetaKey: map[string]any{
+		"block_id": "6c27abc2-e51d-499e-a85f-5a0041ba94f0", "name": "GmailSendBlock", "input_default": map[string]any{}}}
+	fg, err := e.store.GraphSaveSpec(context.Background(), u.ID, spec, db.GraphSave{Activate: true})
+	require.NoError(t, err)
+	_, err = e.eng.Submit(context.Background(), u.ID, fg.ID, 0, nil, model.UserContext{})
+	var ve *model.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.Len(t, ve.Problems, 2)
+	require.Equal(t, model.ProblemUnknownBlock, ve.Problems[0].Code)
+	require.Equal(t, []string{"mail"}, ve.Problems[0].NodeKeys)
+	require.Contains(t, ve.Problems[0].Message, "AutoGPT's GmailSendBlock")
+	require.Equal(t, model.ProblemCycle, ve.Problems[1].Code)
 	var runs int
 	require.NoError(t, e.pool.QueryRow(context.Background(), "SELECT count(*) FROM graph_executions WHERE graph_id = $1", fg.ID).Scan(&runs))
 	require.Zero(t, runs)

@@ -4336,7 +4336,7 @@ input GraphFilter {
 enum GraphProblemCode {
   "The graph has no node."
   NO_NODES
-  "A node's blockId names no known block."
+  "A node's blockId names no known block, or the node is on UnavailableBlock, which stands for a block an imported agent uses that does not exist here (the message names it): such a graph is stored by importGraph only, and executeGraph refuses it."
   UNKNOWN_BLOCK
   "A link names a node key that no node has."
   UNKNOWN_NODE
@@ -4399,6 +4399,8 @@ enum ImportReportKind {
   NAME_CHANGED
   "Links form a loop, which graphs here may not have: the graph is stored, executeGraph refuses it, and the message says how the loop is written here."
   CYCLE
+  "The node's block does not exist here (blockName names AutoGPT's block when known): the node is kept on UnavailableBlock with its links, its block and input_default in its metadata under ` + "`" + `autogpt_block` + "`" + ` (exportGraph writes them back), and executeGraph refuses the graph until the node is replaced."
+  UNKNOWN_BLOCK
   "Another validation problem (see ` + "`" + `problem` + "`" + `) that stops the graph from running until it is fixed."
   GRAPH_PROBLEM
 }
@@ -4417,7 +4419,7 @@ type ImportReportEntry {
   blockName: String
   "The pin or input_default key concerned; null when none."
   pin: String
-  "For CYCLE and GRAPH_PROBLEM: the validation problem; null otherwise."
+  "For CYCLE, UNKNOWN_BLOCK and GRAPH_PROBLEM: the validation problem; null otherwise."
   problem: GraphProblemCode
   "A sentence saying what was done or what is wrong; for CYCLE, how the loop is written here."
   message: String!
@@ -5063,12 +5065,12 @@ type Mutation {
   at them; all are stored in one transaction, or none. Names already taken get
   a suffix, so importing a document twice gives two graphs. What could not be
   taken as it was is in the result's report; a graph that does not validate
-  (a loop, a pin its block lacks here, …) is stored all the same, with its
+  (a loop, a pin its block lacks here, a node whose block does not exist here,
+  kept on UnavailableBlock with its links) is stored all the same, with its
   problems in the report, and executeGraph refuses it until they are fixed.
   Refused, with nothing stored: a document that is not such an export, is over
   4 MiB, or refers to a node or sub-graph it does not hold (BAD_USER_INPUT
-  naming what is wrong); one whose nodes use blocks that do not exist here
-  (VALIDATION_FAILED, one UNKNOWN_BLOCK problem per node, naming AutoGPT's block).
+  naming what is wrong).
   """
   importGraph(
     "The document's format."

@@ -201,6 +201,25 @@ func collectorAgent() *agent {
 	return a
 }
 
+// gmailSendID is AutoGPT's GmailSendBlock, which does not exist here.
+const gmailSendID = "6c27abc2-e51d-499e-a85f-5a0041ba94f0"
+
+// mailerAgent uses a block that does not exist here (GmailSendBlock), with
+// links in and out and defaults AutoGPT writes (a null, an object).
+func mailerAgent() *agent {
+	a := newAgent("Mailer")
+	in := a.node("AgentInputBlock", map[string]any{"name": "subject"})
+	tmpl := a.node("FillTextTemplateBlock", map[string]any{"format": "About {{subject}}.", "values": map[string]any{}})
+	send := a.node(gmailSendID, map[string]any{"to": []any{"ana@example.com"}, "cc": nil,
+		"credentials": map[string]any{"provider": "google", "type": "oauth2", "id": "c1"}})
+	out := a.node("AgentOutputBlock", map[string]any{"name": "sent"})
+	a.link(in, "result", tmpl, "values_#_subject", false)
+	a.link(tmpl, "output", send, "body", false)
+	a.link(in, "result", send, "subject", true)
+	a.link(send, "result", out, "value", false)
+	return a
+}
+
 func longText(n int) string {
 	const words = "An agent that writes one sentence about a subject. "
 	out := ""

@@ -610,7 +610,7 @@ type ImportReportEntry struct {
 	BlockName *string `json:"blockName,omitempty"`
 	// The pin or input_default key concerned; null when none.
 	Pin *string `json:"pin,omitempty"`
-	// For CYCLE and GRAPH_PROBLEM: the validation problem; null otherwise.
+	// For CYCLE, UNKNOWN_BLOCK and GRAPH_PROBLEM: the validation problem; null otherwise.
 	Problem *GraphProblemCode `json:"problem,omitempty"`
 	// A sentence saying what was done or what is wrong; for CYCLE, how the loop is written here.
 	Message string `json:"message"`
@@ -1957,7 +1957,7 @@ type GraphProblemCode string
 const (
 	// The graph has no node.
 	GraphProblemCodeNoNodes GraphProblemCode = "NO_NODES"
-	// A node's blockId names no known block.
+	// A node's blockId names no known block, or the node is on UnavailableBlock, which stands for a block an imported agent uses that does not exist here (the message names it): such a graph is stored by importGraph only, and executeGraph refuses it.
 	GraphProblemCodeUnknownBlock GraphProblemCode = "UNKNOWN_BLOCK"
 	// A link names a node key that no node has.
 	GraphProblemCodeUnknownNode GraphProblemCode = "UNKNOWN_NODE"
@@ -2059,6 +2059,8 @@ const (
 	ImportReportKindNameChanged ImportReportKind = "NAME_CHANGED"
 	// Links form a loop, which graphs here may not have: the graph is stored, executeGraph refuses it, and the message says how the loop is written here.
 	ImportReportKindCycle ImportReportKind = "CYCLE"
+	// The node's block does not exist here (blockName names AutoGPT's block when known): the node is kept on UnavailableBlock with its links, its block and input_default in its metadata under `autogpt_block` (exportGraph writes them back), and executeGraph refuses the graph until the node is replaced.
+	ImportReportKindUnknownBlock ImportReportKind = "UNKNOWN_BLOCK"
 	// Another validation problem (see `problem`) that stops the graph from running until it is fixed.
 	ImportReportKindGraphProblem ImportReportKind = "GRAPH_PROBLEM"
 )
@@ -2071,12 +2073,13 @@ var AllImportReportKind = []ImportReportKind{
 	ImportReportKindDescriptionShortened,
 	ImportReportKindNameChanged,
 	ImportReportKindCycle,
+	ImportReportKindUnknownBlock,
 	ImportReportKindGraphProblem,
 }
 
 func (e ImportReportKind) IsValid() bool {
 	switch e {
-	case ImportReportKindKeyDropped, ImportReportKindKeptAsMetadata, ImportReportKindPinRenamed, ImportReportKindSubgraphMatched, ImportReportKindDescriptionShortened, ImportReportKindNameChanged, ImportReportKindCycle, ImportReportKindGraphProblem:
+	case ImportReportKindKeyDropped, ImportReportKindKeptAsMetadata, ImportReportKindPinRenamed, ImportReportKindSubgraphMatched, ImportReportKindDescriptionShortened, ImportReportKindNameChanged, ImportReportKindCycle, ImportReportKindUnknownBlock, ImportReportKindGraphProblem:
 		return true
 	}
 	return false

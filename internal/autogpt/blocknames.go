@@ -102,11 +102,14 @@ var autogptBlocks = map[string]string{
 	"c7733580-3c72-483e-8e47-a8d58754d853": "PostToRedditBlock",
 }
 
+// unknownBlockName is BlockName's answer for an id the table does not know.
+const unknownBlockName = "an unknown block"
+
 // BlockName is AutoGPT's name of a block that does not exist here, or
 // "an unknown block" when the table does not know its id.
 func BlockName(id string) string {
 	if n, ok := autogptBlocks[id]; ok {
 		return n
 	}
-	return "an unknown block"
+	return unknownBlockName
 }

@@ -80,6 +80,18 @@ func (s *Service) graph(fg *model.FullGraph) *Graph {
 	for _, n := range fg.Nodes {
 		keyOf[n.ID], blockOf[n.ID] = n.Key, n.BlockID.String()
 		def, meta := s.theirDefaults(n.BlockID.String(), decode(n.InputDefault)), decode(n.Metadata)
+		blockID := n.BlockID.String()
+		if orig, ok := meta[blocks.UnavailableMetaKey].(map[string]any); ok && blockID == blocks.UnavailableBlockID {
+			// A node whose block does not exist here: its own block and
+			// defaults, as the document had them.
+			if id := str(orig["block_id"]); id != "" {
+				blockID = id
+			}
+			if d, ok := orig["input_default"].(map[string]any); ok {
+				def = d
+			}
+			delete(meta, blocks.UnavailableMetaKey)
+		}
 		if kept, ok := meta[MetadataKey].(map[string]any); ok {
 			for k, v := range kept {
 				if _, ours := def[k]; !ours {
@@ -92,7 +104,7 @@ func (s *Service) graph(fg *model.FullGraph) *Graph {
 		if _, named := meta["customized_name"]; !named && n.Label != "" {
 			meta["customized_name"] = n.Label
 		}
-		g.Nodes = append(g.Nodes, Node{ID: n.Key, BlockID: n.BlockID.String(), InputDefault: def, Metadata: meta,
+		g.Nodes = append(g.Nodes, Node{ID: n.Key, BlockID: blockID, InputDefault: def, Metadata: meta,
 			GraphID: g.ID, GraphVer: g.Version})
 		if b, ok := s.Registry.ByID(n.BlockID.String()); ok {
 			switch b.Info().Type {

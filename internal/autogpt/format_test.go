@@ -51,8 +51,9 @@ func TestDecodeNodeLinks(t *testing.T) {
 	require.Equal(t, []Link{{ID: "l", SourceID: "a", SinkID: "b", SourceName: "output", SinkName: "input", IsStatic: true}}, g.Links)
 }
 
-// NewPlan without a store: unknown blocks are named by AutoGPT's name and
-// nothing else is reported for them; numbers stay exact.
+// NewPlan without a store: numbers stay exact; a node whose block does not
+// exist here is kept on UnavailableBlock, its block and defaults in its
+// metadata, and reported by AutoGPT's name of the block.
 func TestPlan(t *testing.T) {
 	t.Parallel()
 	reg := blocks.Builtin()
@@ -62,7 +63,6 @@ func TestPlan(t *testing.T) {
 	require.NoError(t, err)
 	p, err := NewPlan(g, reg, nil)
 	require.NoError(t, err)
-	require.Empty(t, p.Unknown)
 	require.Len(t, p.Bundle, 1)
 	spec := p.Bundle[0].Spec
 	require.Equal(t, defaultName, spec.Name)
@@ -81,11 +81,35 @@ func TestPlan(t *testing.T) {
 	require.NoError(t, err)
 	p, err = NewPlan(g, reg, nil)
 	require.NoError(t, err)
-	require.Len(t, p.Unknown, 2)
-	require.Contains(t, p.Unknown[0].Message, "AutoGPT's AIImageGeneratorBlock")
-	require.Equal(t, []string{"b"}, p.Unknown[1].NodeKeys)
-	require.Contains(t, p.Unknown[1].Message, "an unknown block (block 00000000-0000-4000-8000-000000000000)")
-	require.Empty(t, p.Report, "a refused document reports its unknown blocks only")
+	nodes := p.Bundle[0].Spec.Nodes
+	require.Len(t, nodes, 3)
+	for _, n := range nodes[:2] {
+		require.Equal(t, blocks.UnavailableBlockID, n.BlockID, n.Key)
+		require.Empty(t, n.InputDefault, n.Key)
+	}
+	require.Equal(t, map[string]any{"block_id": "ed1ae7a0-b770-4089-b520-1f0005fad19a", "name": "AIImageGeneratorBlock",
+		"input_default": map[string]any{}}, nodes[0].Metadata[blocks.UnavailableMetaKey])
+	require.Equal(t, map[string]any{"block_id": "00000000-0000-4000-8000-000000000000", "input_default": map[string]any{}},
+		nodes[1].Metadata[blocks.UnavailableMetaKey], "a block AutoGPT's table does not name has no name")
+	require.Len(t, p.Report, 3)
+	require.Equal(t, Entry{Kind: UnknownBlock, Graph: "g", Node: "a", Block: "AIImageGeneratorBlock", Problem: model.ProblemUnknownBlock,
+		Message: p.Report[0].Message}, p.Report[0])
+	require.Contains(t, p.Report[0].Message, "AutoGPT's AIImageGeneratorBlock (block ed1ae7a0-b770-4089-b520-1f0005fad19a)")
+	require.Equal(t, UnknownBlock, p.Report[1].Kind)
+	require.Equal(t, "", p.Report[1].Block)
+	require.Contains(t, p.Report[1].Message, "block 00000000-0000-4000-8000-000000000000")
+	require.Equal(t, KeptAsMetadata, p.Report[2].Kind, "the other nodes are converted as usual")
+
+	// A node already on UnavailableBlock (a document written by hand) is
+	// reported too.
+	g, err = Decode([]byte(`{"id": "g", "name": "x", "nodes": [{"id": "a", "block_id": "` + blocks.UnavailableBlockID + `",
+		"metadata": {"autogpt_block": {"block_id": "6c27abc2-e51d-499e-a85f-5a0041ba94f0", "name": "GmailSendBlock"}}}]}`))
+	require.NoError(t, err)
+	p, err = NewPlan(g, reg, nil)
+	require.NoError(t, err)
+	require.Len(t, p.Report, 1)
+	require.Equal(t, UnknownBlock, p.Report[0].Kind)
+	require.Equal(t, "GmailSendBlock", p.Report[0].Block)
 }
 
 // AutoGPT's example agents list their sub-graphs under other ids than

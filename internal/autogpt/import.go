@@ -29,10 +29,10 @@ type Result struct {
 // Import stores the export doc as the user's graphs, sub-graphs first, all
 // in one transaction, and reports what it could not take as it was. name,
 // when given, names the document's own graph. A document that is not an
-// export, or refers to what it does not hold, is an InputError; one using
-// blocks that do not exist here is a ValidationError naming each (nothing
-// is stored either way). A graph that does not validate (a loop, an
-// unknown pin, …) is stored with its problems in the report.
+// export, or refers to what it does not hold, is an InputError (nothing is
+// stored). A graph that does not validate (a loop, an unknown pin, a node
+// whose block does not exist here, kept on UnavailableBlock) is stored with
+// its problems in the report.
 func (s *Service) Import(ctx context.Context, userID uuid.UUID, doc []byte, name *string) (*Result, error) {
 	g, err := Decode(doc)
 	if err != nil {
@@ -41,9 +41,6 @@ func (s *Service) Import(ctx context.Context, userID uuid.UUID, doc []byte, name
 	plan, err := NewPlan(g, s.Registry, name)
 	if err != nil {
 		return nil, err
-	}
-	if len(plan.Unknown) > 0 {
-		return nil, &model.ValidationError{Problems: plan.Unknown}
 	}
 	stored, err := s.Graphs.CreateBundle(ctx, userID, plan.Bundle)
 	if err != nil {
@@ -69,11 +66,16 @@ func (s *Service) Import(ctx context.Context, userID uuid.UUID, doc []byte, name
 // problemEntries reports the validation problems a graph was stored with.
 func (s *Service) problemEntries(src *Graph, spec *model.GraphSpec, problems []model.Problem) []Entry {
 	blockOf := make(map[string]string, len(spec.Nodes))
+	standIn := map[string]bool{} // nodes on UnavailableBlock
 	for _, n := range spec.Nodes {
 		blockOf[n.Key] = s.blockName(n.BlockID)
+		standIn[n.Key] = n.BlockID == blocks.UnavailableBlockID
 	}
 	out := make([]Entry, 0, len(problems))
 	for _, p := range problems {
+		if p.Code == model.ProblemUnknownBlock && len(p.NodeKeys) == 1 && standIn[p.NodeKeys[0]] {
+			continue // reported by the plan, with AutoGPT's block
+		}
 		e := Entry{Kind: GraphProblem, Graph: src.ID, Pin: p.Pin, Problem: p.Code, Message: p.Message}
 		if p.LinkIndex != nil && *p.LinkIndex < len(src.Links) {
 			e.Link = src.Links[*p.LinkIndex].ID

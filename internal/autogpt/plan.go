@@ -31,12 +31,9 @@ type Plan struct {
 	Bundle []graphs.BundleGraph
 	// Sources are the AutoGPT graphs the Bundle's entries come from.
 	Sources []*Graph
-	// Report lists what was not taken as it was, so far.
+	// Report lists what was not taken as it was, so far: among it, one
+	// UnknownBlock entry per node whose block does not exist here.
 	Report []Entry
-	// Unknown has one UNKNOWN_BLOCK problem per node whose block does not
-	// exist here, named by AutoGPT's block name: a document with any is
-	// refused (a node refers to its block; see docs/autogpt.md).
-	Unknown []model.Problem
 }
 
 // NewPlan maps a decoded export to graph specs. name, when given, replaces
@@ -311,9 +308,6 @@ func (c *converter) spec(main bool, name *string) (*model.GraphSpec, error) {
 		spec.Links = append(spec.Links, model.LinkSpec{SourceKey: l.SourceID, SinkKey: l.SinkID,
 			SourceName: l.SourceName, SinkName: l.SinkName, IsStatic: l.IsStatic})
 	}
-	if len(c.plan.Unknown) > 0 {
-		return spec, nil // refused anyway; the rest would be reported for nothing
-	}
 	c.normalize(spec)
 	for i := range spec.Nodes {
 		if err := c.keepUnknownKeys(&spec.Nodes[i]); err != nil {
@@ -342,26 +336,36 @@ func (c *converter) name(main bool, arg *string) string {
 	return n
 }
 
-// node maps one node; ok is false for a node whose block does not exist
-// here (it is recorded in Unknown).
+// node maps one node. A node whose block does not exist here gets
+// UnavailableBlock, which takes its links as they are, and keeps its block
+// and defaults in its metadata for Export; the report names it.
 func (c *converter) node(n Node) (model.NodeSpec, bool, error) {
 	g := c.src
-	b, known := c.reg.ByID(n.BlockID)
-	if !known {
-		name := BlockName(n.BlockID)
-		c.plan.Unknown = append(c.plan.Unknown, model.Problem{Code: model.ProblemUnknownBlock, NodeKeys: []string{n.ID},
-			Message: fmt.Sprintf("%snode %s uses AutoGPT's %s (block %s), which does not exist here", where(c.doc, g), n.ID, name, n.BlockID)})
-		return model.NodeSpec{}, false, nil
-	}
 	if utf8.RuneCountInString(n.ID) > graphs.MaxKeyLen {
 		return model.NodeSpec{}, false, model.Invalid("document", "%snode id %q is longer than %d characters", where(c.doc, g), n.ID, graphs.MaxKeyLen)
 	}
-	ns := model.NodeSpec{Key: n.ID, BlockID: b.Info().ID, InputDefault: map[string]any{}, Metadata: map[string]any{}}
-	for k, v := range n.InputDefault {
-		ns.InputDefault[k] = v
+	b, known := c.reg.ByID(n.BlockID)
+	if !known {
+		b, _ = c.reg.ByID(blocks.UnavailableBlockID)
 	}
+	if b == nil {
+		return model.NodeSpec{}, false, model.Invalid("document", "%snode %s uses block %s, which does not exist here", where(c.doc, g), n.ID, n.BlockID)
+	}
+	ns := model.NodeSpec{Key: n.ID, BlockID: b.Info().ID, InputDefault: map[string]any{}, Metadata: map[string]any{}}
 	for k, v := range n.Metadata {
 		ns.Metadata[k] = v
+	}
+	if known {
+		for k, v := range n.InputDefault {
+			ns.InputDefault[k] = v
+		}
+		if b.Info().AnyPins { // already a stand-in: reported all the same
+			c.add(Entry{Kind: UnknownBlock, Node: n.ID, Block: blocks.UnavailableName(ns.Metadata), Problem: model.ProblemUnknownBlock,
+				Message: fmt.Sprintf("%snode %s is on UnavailableBlock, which stands for a block that does not exist here: executeGraph refuses the graph until it is replaced",
+					where(c.doc, g), n.ID)})
+		}
+	} else {
+		c.unavailable(n, &ns)
 	}
 	if pos, ok := ns.Metadata["position"].(map[string]any); ok {
 		ns.X, ns.Y = floatOf(pos["x"]), floatOf(pos["y"])
@@ -382,6 +386,29 @@ func (c *converter) node(n Node) (model.NodeSpec, bool, error) {
 		}
 	}
 	return ns, true, nil
+}
+
+// unavailable keeps, in the metadata of node n's spec ns (on
+// UnavailableBlock), the block n uses and its defaults as they are, and
+// reports it: the graph is stored with it, but does not run.
+func (c *converter) unavailable(n Node, ns *model.NodeSpec) {
+	name := BlockName(n.BlockID)
+	def := n.InputDefault
+	if def == nil {
+		def = map[string]any{}
+	}
+	kept := map[string]any{"block_id": n.BlockID, "input_default": def}
+	what := fmt.Sprintf("block %s, which AutoGPT's library as known here does not name", n.BlockID)
+	if name != unknownBlockName {
+		kept["name"] = name
+		what = fmt.Sprintf("AutoGPT's %s (block %s)", name, n.BlockID)
+	} else {
+		name = ""
+	}
+	ns.Metadata[blocks.UnavailableMetaKey] = kept
+	c.add(Entry{Kind: UnknownBlock, Node: n.ID, Block: name, Problem: model.ProblemUnknownBlock,
+		Message: fmt.Sprintf("%snode %s uses %s, which does not exist here: the node is kept, with its links and defaults, on UnavailableBlock; executeGraph refuses the graph until it is replaced",
+			where(c.doc, c.src), n.ID, what)})
 }
 
 // normalize reads AutoGPT's pin names and null defaults as ours

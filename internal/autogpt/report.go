@@ -30,6 +30,12 @@ const (
 	// stored but executeGraph refuses it until the loop is replaced by its
 	// acyclic form (the message says which).
 	Cycle Kind = "CYCLE"
+	// UnknownBlock: the node's block does not exist here. The node is kept
+	// on UnavailableBlock with its links, and its block and defaults in its
+	// metadata (blocks.UnavailableMetaKey), which Export writes back; Block
+	// names AutoGPT's block ("" when not known here). executeGraph refuses
+	// the graph until the node is replaced.
+	UnknownBlock Kind = "UNKNOWN_BLOCK"
 	// GraphProblem: another validation problem (Problem says which) that
 	// stops the graph from running until it is fixed.
 	GraphProblem Kind = "GRAPH_PROBLEM"
@@ -50,7 +56,8 @@ type Entry struct {
 	Block string
 	// Pin is the pin or default concerned, "" when none.
 	Pin string
-	// Problem is the validation problem of a Cycle or GraphProblem entry.
+	// Problem is the validation problem of a Cycle, UnknownBlock or
+	// GraphProblem entry.
 	Problem model.ProblemCode
 	Message string
 }

@@ -61,6 +61,10 @@ func (v *validator) checkNodes() {
 			continue
 		}
 		n.BlockID = b.Info().ID
+		if b.Info().AnyPins {
+			v.add(unavailable(n.Key, blocks.UnavailableName(n.Metadata)))
+			continue
+		}
 		v.checkDefaultKeys(n)
 		for _, msg := range checkDefaults(b, n.InputDefault) {
 			v.add(model.Problem{Code: model.ProblemInvalidDefault, NodeKeys: []string{n.Key}, Pin: msg.pin,
@@ -190,4 +194,26 @@ func RequiredInputs(reg *blocks.Registry, blockID string, defaults json.RawMessa
 		out = append(out, pin)
 	}
 	return out
+}
+
+// unavailable is the UNKNOWN_BLOCK problem of a node of UnavailableBlock,
+// which stands for block name (AutoGPT's; "" when its metadata does not
+// say): the graph is stored, as importGraph does, but does not run.
+func unavailable(key, name string) model.Problem {
+	what := "a block"
+	if name != "" {
+		what = "AutoGPT's " + name
+	}
+	return model.Problem{Code: model.ProblemUnknownBlock, NodeKeys: []string{key},
+		Message: fmt.Sprintf("node %q stands for %s, which does not exist here (UnavailableBlock): replace it with a block that exists to run the graph", key, what)}
+}
+
+// Unavailable is the UNKNOWN_BLOCK problem of a stored node on
+// UnavailableBlock, which stands for a block missing here; metadata is the
+// node's, a JSON object naming that block. The engine refuses a graph with
+// one.
+func Unavailable(key string, metadata json.RawMessage) model.Problem {
+	var meta map[string]any
+	_ = json.Unmarshal(metadata, &meta) // not an object: the block is not named
+	return unavailable(key, blocks.UnavailableName(meta))
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/db"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
@@ -57,7 +58,7 @@ func (s *Service) CreateBundle(ctx context.Context, userID uuid.UUID, bundle []B
 			if err != nil {
 				return err
 			}
-			if blocking := unstorable(problems); len(blocking) > 0 {
+			if blocking := unstorable(bg.Spec, problems); len(blocking) > 0 {
 				return &model.ValidationError{Problems: blocking}
 			}
 			g, renamed, err := saveFreeName(ctx, tx, userID, bg.Spec)
@@ -88,14 +89,26 @@ func rewire(spec *model.GraphSpec, key string, g *model.FullGraph) {
 }
 
 // unstorable are the problems that leave no sound graph to store: a node
-// whose block does not exist (nodes reference blocks), a link whose node
-// does not, two nodes with one key (links could not tell them apart), or
-// no node at all.
-func unstorable(problems []model.Problem) []model.Problem {
+// whose block does not exist (nodes reference blocks; a node of
+// UnavailableBlock, which stands for a missing block, is stored), a link
+// whose node does not, two nodes with one key (links could not tell them
+// apart), or no node at all.
+func unstorable(spec *model.GraphSpec, problems []model.Problem) []model.Problem {
+	standIn := map[string]bool{}
+	for _, n := range spec.Nodes {
+		if n.BlockID == blocks.UnavailableBlockID {
+			standIn[n.Key] = true
+		}
+	}
 	var out []model.Problem
 	for _, p := range problems {
 		switch p.Code {
-		case model.ProblemUnknownBlock, model.ProblemUnknownNode, model.ProblemDuplicateName, model.ProblemNoNodes:
+		case model.ProblemUnknownBlock:
+			if len(p.NodeKeys) == 1 && standIn[p.NodeKeys[0]] {
+				continue
+			}
+			out = append(out, p)
+		case model.ProblemUnknownNode, model.ProblemDuplicateName, model.ProblemNoNodes:
 			out = append(out, p)
 		}
 	}

@@ -1,7 +1,11 @@
-// The block palette: every block, searchable by name and filtered by
+// The block palette: every block a node can be added of, searchable by name and filtered by
 // category; choosing one adds a node of it to the canvas.
 import { useMemo, useState } from 'react';
 import type { Block } from '../api/types';
+
+// UnavailableBlock stands for a block an imported AutoGPT agent uses that
+// does not exist here: the canvas draws such nodes, but no one adds one.
+const unavailableBlock = 'UnavailableBlock';
 
 const categories = ['INPUT', 'OUTPUT', 'PROCESSING', 'AI_ML', 'DATA', 'INTEGRATION', 'UTILITY', 'CUSTOM'];
 
@@ -11,6 +15,7 @@ export function Palette({ blocks, onAdd }: { blocks: Block[]; onAdd: (b: Block) 
   const shown = useMemo(() => {
     const needle = q.trim().toLowerCase();
     return blocks
+      .filter((b) => b.name !== unavailableBlock)
       .filter((b) => (!cat || b.categories.includes(cat)) && (!needle || b.name.toLowerCase().includes(needle) || b.description.toLowerCase().includes(needle)))
       .sort((a, b) => a.name.localeCompare(b.name));
   }, [blocks, q, cat]);

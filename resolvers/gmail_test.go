@@ -64,7 +64,9 @@ func TestGmailSendThroughTheAPI(t *testing.T) {
 	var ex struct{ ID string }
 	b.ok(with, exec, map[string]any{"g": g.ID}, "executeGraph", &ex)
 	waitStatus(t, b, with, ex.ID, "COMPLETED")
-	var got struct{ Outputs map[string][]map[string]string }
+	var got struct {
+		Outputs map[string][]map[string]string
+	}
 	b.ok(with, `query($id: ID!) { execution(id: $id) { outputs } }`, map[string]any{"id": ex.ID}, "execution", &got)
 	require.Equal(t, []map[string]string{{"id": "sent1", "status": "sent"}}, got.Outputs["status"])
 	sent := gm.Sent()

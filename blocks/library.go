@@ -84,5 +84,8 @@ func BuiltinBlocks() []Block {
 		GithubMakeIssueBlock(),
 		GithubCommentBlock(),
 		GithubListPullRequestsBlock(),
+		GmailSendBlock(),
+		GmailReadBlock(),
+		GmailListLabelsBlock(),
 	}
 }

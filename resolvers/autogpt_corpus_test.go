@@ -201,16 +201,16 @@ func collectorAgent() *agent {
 	return a
 }
 
-// gmailSendID is AutoGPT's GmailSendBlock, which does not exist here.
-const gmailSendID = "6c27abc2-e51d-499e-a85f-5a0041ba94f0"
+// gmailReplyID is AutoGPT's GmailReplyBlock, which does not exist here.
+const gmailReplyID = "12bf5a24-9b90-4f40-9090-4e86e6995e60"
 
-// mailerAgent uses a block that does not exist here (GmailSendBlock), with
+// mailerAgent uses a block that does not exist here (GmailReplyBlock), with
 // links in and out and defaults AutoGPT writes (a null, an object).
 func mailerAgent() *agent {
 	a := newAgent("Mailer")
 	in := a.node("AgentInputBlock", map[string]any{"name": "subject"})
 	tmpl := a.node("FillTextTemplateBlock", map[string]any{"format": "About {{subject}}.", "values": map[string]any{}})
-	send := a.node(gmailSendID, map[string]any{"to": []any{"ana@example.com"}, "cc": nil,
+	send := a.node(gmailReplyID, map[string]any{"to": []any{"ana@example.com"}, "cc": nil,
 		"credentials": map[string]any{"provider": "google", "type": "oauth2", "id": "c1"}})
 	out := a.node("AgentOutputBlock", map[string]any{"name": "sent"})
 	a.link(in, "result", tmpl, "values_#_subject", false)

@@ -174,7 +174,7 @@ func TestImportUnavailableBlock(t *testing.T) {
 	e := res.find("UNKNOWN_BLOCK", "")
 	require.NotNil(t, e, "%+v", res.Report)
 	require.Equal(t, sendKey, ptr(e.NodeRef))
-	require.Equal(t, "GmailSendBlock", ptr(e.BlockName))
+	require.Equal(t, "GmailReplyBlock", ptr(e.BlockName))
 	require.Equal(t, "UNKNOWN_BLOCK", ptr(e.Problem))
 	require.Contains(t, e.Message, "executeGraph refuses")
 	n := 0
@@ -190,7 +190,7 @@ func TestImportUnavailableBlock(t *testing.T) {
 	send := g.byKey(sendKey)
 	require.Equal(t, blocks.UnavailableBlockID, send.BlockID)
 	require.Empty(t, send.InputDefault)
-	require.Equal(t, gmailSendID, send.Metadata[blocks.UnavailableMetaKey].(map[string]any)["block_id"])
+	require.Equal(t, gmailReplyID, send.Metadata[blocks.UnavailableMetaKey].(map[string]any)["block_id"])
 	require.True(t, g.hasLink("body"))
 	require.True(t, g.hasLink("subject"))
 	require.Len(t, g.Links, 4, "the links in and out are kept")
@@ -216,7 +216,7 @@ func TestImportUnavailableBlock(t *testing.T) {
 	require.Len(t, problems, 1, "%+v", problems)
 	require.Equal(t, "UNKNOWN_BLOCK", problems[0].Code)
 	require.Equal(t, []string{sendKey}, problems[0].NodeKeys)
-	require.Contains(t, problems[0].Message, "GmailSendBlock")
+	require.Contains(t, problems[0].Message, "GmailReplyBlock")
 	// createGraph refuses it: only importGraph stores a graph that stands
 	// for a missing block.
 	r := b.do(tok, createGraph, map[string]any{"in": in})
@@ -227,7 +227,7 @@ func TestImportUnavailableBlock(t *testing.T) {
 	ps, _ := r.Errors[0].Extensions["problems"].([]any)
 	require.Len(t, ps, 1)
 	require.Equal(t, "UNKNOWN_BLOCK", ps[0].(map[string]any)["code"])
-	require.Contains(t, ps[0].(map[string]any)["message"], "GmailSendBlock")
+	require.Contains(t, ps[0].(map[string]any)["message"], "GmailReplyBlock")
 
 	// exportGraph gives the node back as the document had it.
 	var raw json.RawMessage
@@ -254,7 +254,7 @@ func TestImportUnavailableBlock(t *testing.T) {
 			continue
 		}
 		found = true
-		require.Equal(t, gmailSendID, n.BlockID)
+		require.Equal(t, gmailReplyID, n.BlockID)
 		require.Equal(t, map[string]any{"to": []any{"ana@example.com"}, "cc": nil,
 			"credentials": map[string]any{"provider": "google", "type": "oauth2", "id": "c1"}}, n.InputDefault)
 		require.Equal(t, map[string]any{"position": doc.nodes[2]["metadata"].(map[string]any)["position"]}, n.Metadata)

@@ -103,13 +103,13 @@ func TestPlan(t *testing.T) {
 	// A node already on UnavailableBlock (a document written by hand) is
 	// reported too.
 	g, err = Decode([]byte(`{"id": "g", "name": "x", "nodes": [{"id": "a", "block_id": "` + blocks.UnavailableBlockID + `",
-		"metadata": {"autogpt_block": {"block_id": "6c27abc2-e51d-499e-a85f-5a0041ba94f0", "name": "GmailSendBlock"}}}]}`))
+		"metadata": {"autogpt_block": {"block_id": "12bf5a24-9b90-4f40-9090-4e86e6995e60", "name": "GmailReplyBlock"}}}]}`))
 	require.NoError(t, err)
 	p, err = NewPlan(g, reg, nil)
 	require.NoError(t, err)
 	require.Len(t, p.Report, 1)
 	require.Equal(t, UnknownBlock, p.Report[0].Kind)
-	require.Equal(t, "GmailSendBlock", p.Report[0].Block)
+	require.Equal(t, "GmailReplyBlock", p.Report[0].Block)
 }
 
 // AutoGPT's example agents list their sub-graphs under other ids than

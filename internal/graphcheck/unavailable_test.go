@@ -17,7 +17,7 @@ func TestValidateUnavailableBlock(t *testing.T) {
 	spec := &model.GraphSpec{Name: "g", Nodes: []model.NodeSpec{
 		{Key: "v", BlockID: "StoreValueBlock", InputDefault: map[string]any{"input": 1}},
 		{Key: "mail", BlockID: blocks.UnavailableBlockID, InputDefault: map[string]any{"anything": true},
-			Metadata: map[string]any{blocks.UnavailableMetaKey: map[string]any{"block_id": "6c27abc2-e51d-499e-a85f-5a0041ba94f0", "name": "GmailSendBlock"}}},
+			Metadata: map[string]any{blocks.UnavailableMetaKey: map[string]any{"block_id": "12bf5a24-9b90-4f40-9090-4e86e6995e60", "name": "GmailReplyBlock"}}},
 		{Key: "bare", BlockID: "UnavailableBlock"},
 	}, Links: []model.LinkSpec{
 		{SourceKey: "v", SourceName: "output", SinkKey: "mail", SinkName: "body"},
@@ -29,7 +29,7 @@ func TestValidateUnavailableBlock(t *testing.T) {
 		require.Equal(t, model.ProblemUnknownBlock, problems[i].Code)
 		require.Equal(t, []string{key}, problems[i].NodeKeys)
 	}
-	require.Contains(t, problems[0].Message, "stands for AutoGPT's GmailSendBlock")
+	require.Contains(t, problems[0].Message, "stands for AutoGPT's GmailReplyBlock")
 	require.Contains(t, problems[1].Message, "stands for a block,")
 	require.Equal(t, blocks.UnavailableBlockID, spec.Nodes[2].BlockID, "a name is stored as the id")
 

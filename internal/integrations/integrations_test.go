@@ -355,6 +355,17 @@ func TestRegistryFromEnv(t *testing.T) {
 	require.ErrorContains(t, err, "JINA_READER_URL must be an http(s) URL")
 	delete(env, "JINA_READER_URL")
 
+	// And Google's Gmail API (the Gmail blocks).
+	require.Equal(t, map[string]string{"gmail": "https://gmail.googleapis.com/"}, r.Endpoints("google"))
+	env["GMAIL_API_URL"] = "http://127.0.0.1:9/gmail"
+	r, err = integrations.FromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"gmail": "http://127.0.0.1:9/gmail"}, r.Endpoints("google"))
+	env["GMAIL_API_URL"] = "gmail.googleapis.com"
+	_, err = integrations.FromEnv(func(k string) string { return env[k] })
+	require.ErrorContains(t, err, "GMAIL_API_URL must be an http(s) URL")
+	delete(env, "GMAIL_API_URL")
+
 	// So are those of the example agents' services.
 	require.Equal(t, "https://api.replicate.com", r.BaseURL("replicate"))
 	env["IDEOGRAM_API_URL"], env["GOOGLE_MAPS_API_URL"] = "http://127.0.0.1:9/ideogram/", "http://127.0.0.1:9/maps"

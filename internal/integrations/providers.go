@@ -105,25 +105,31 @@ func (r *Registry) Endpoints(provider string) map[string]string {
 // (GitHub Enterprise: https://HOST/api/v3).
 const DefaultGitHubAPIURL = "https://api.github.com"
 
-// jinaEndpoints are Jina's APIs by endpoint name, with the variable that
-// replaces each (a self-hosted reader, a proxy, a local stub).
-var jinaEndpoints = []struct{ name, env, def string }{
-	{"search", "JINA_SEARCH_URL", "https://s.jina.ai/"},
-	{"reader", "JINA_READER_URL", "https://r.jina.ai/"},
+// endpointURLs are the named API endpoints of providers whose APIs live
+// at several URLs, with the variable that replaces each (a self-hosted
+// reader, a proxy, a local stub): Jina's search and reader, Google's Gmail
+// API (the other Google APIs get theirs when their blocks come).
+var endpointURLs = []struct{ provider, name, env, def string }{
+	{"jina", "search", "JINA_SEARCH_URL", "https://s.jina.ai/"},
+	{"jina", "reader", "JINA_READER_URL", "https://r.jina.ai/"},
+	{"google", "gmail", "GMAIL_API_URL", "https://gmail.googleapis.com/"},
 }
 
 // builtins are the providers every deployment knows. OAuth2 endpoints are
 // the providers' public ones; the operator supplies only a client.
-func builtins(githubAPI string, jina, apis map[string]string) []*Provider {
+func builtins(githubAPI string, endpoints map[string]map[string]string, apis map[string]string) []*Provider {
 	return []*Provider{
 		{Name: "github", DisplayName: "GitHub", AuthTypes: []string{"OAUTH2", "API_KEY"},
 			SupportedScopes: []string{"repo", "public_repo", "read:user", "user:email", "read:org", "workflow", "gist", "notifications"},
 			DefaultScopes:   []string{"repo", "read:user"}, APIURL: githubAPI,
 			OAuth: &OAuth{AuthURL: "https://github.com/login/oauth/authorize", TokenURL: "https://github.com/login/oauth/access_token",
 				UserInfoURL: githubAPI + "/user"}},
-		{Name: "google", DisplayName: "Google", AuthTypes: []string{"OAUTH2"},
+		// Google's APIs (the Gmail blocks) at their endpoints, with an
+		// OAuth2 access token as a bearer token.
+		{Name: "google", DisplayName: "Google", AuthTypes: []string{"OAUTH2"}, Endpoints: endpoints["google"],
 			SupportedScopes: []string{"openid", "email", "profile",
 				"https://www.googleapis.com/auth/gmail.readonly", "https://www.googleapis.com/auth/gmail.send",
+				"https://www.googleapis.com/auth/gmail.labels",
 				"https://www.googleapis.com/auth/drive.readonly", "https://www.googleapis.com/auth/drive.file",
 				"https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/calendar"},
 			DefaultScopes: []string{"openid", "email"},
@@ -136,7 +142,7 @@ func builtins(githubAPI string, jina, apis map[string]string) []*Provider {
 		{Name: "http", DisplayName: "Any HTTP API", AuthTypes: []string{"API_KEY", "BASIC_AUTH", "CUSTOM"}},
 		// Jina's search and reader APIs (SearchTheWebBlock,
 		// ExtractWebsiteContentBlock), with an API key as a bearer token.
-		{Name: "jina", DisplayName: "Jina AI", AuthTypes: []string{"API_KEY"}, Endpoints: jina},
+		{Name: "jina", DisplayName: "Jina AI", AuthTypes: []string{"API_KEY"}, Endpoints: endpoints["jina"]},
 		// The services of AutoGPT's example agents, with an API key each
 		// (IdeogramModelBlock, ReplicateFluxAdvancedModelBlock,
 		// GoogleMapsSearchBlock); their API at the variable apiURLs names.
@@ -157,7 +163,7 @@ var apiURLs = []struct{ provider, env, def string }{
 var providerName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,49}$`)
 
 // FromEnv builds the registry: the built-ins (GitHub's API at
-// GITHUB_API_URL, Jina's at JINA_SEARCH_URL and JINA_READER_URL, and those
+// GITHUB_API_URL, those endpointURLs names (JINA_SEARCH_URL, GMAIL_API_URL, …) and those
 // apiURLs names), an OAuth2
 // client for each built-in whose OAUTH_<NAME>_CLIENT_ID and _CLIENT_SECRET are set, and
 // each provider OAUTH_PROVIDERS names (OAUTH_<NAME>_CLIENT_ID,
@@ -170,14 +176,17 @@ func FromEnv(getenv func(string) string) (*Registry, error) {
 	if githubAPI == "" {
 		githubAPI = DefaultGitHubAPIURL
 	}
-	jina := map[string]string{}
-	for _, e := range jinaEndpoints {
-		jina[e.name] = e.def
+	endpoints := map[string]map[string]string{}
+	for _, e := range endpointURLs {
+		if endpoints[e.provider] == nil {
+			endpoints[e.provider] = map[string]string{}
+		}
+		endpoints[e.provider][e.name] = e.def
 		if v := getenv(e.env); v != "" {
 			if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
 				return nil, fmt.Errorf("%s must be an http(s) URL, got %q", e.env, v)
 			}
-			jina[e.name] = v
+			endpoints[e.provider][e.name] = v
 		}
 	}
 	apis := map[string]string{}
@@ -191,7 +200,7 @@ func FromEnv(getenv func(string) string) (*Registry, error) {
 		}
 	}
 	r := &Registry{providers: map[string]*Provider{}, HTTPClient: &http.Client{Timeout: 20 * time.Second}}
-	for _, p := range builtins(githubAPI, jina, apis) {
+	for _, p := range builtins(githubAPI, endpoints, apis) {
 		r.providers[p.Name] = p
 		r.order = append(r.order, p.Name)
 		if p.OAuth == nil {

@@ -1,0 +1,95 @@
+package blocks
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"mime"
+	"net/mail"
+	"regexp"
+	"strings"
+)
+
+// Gmail's messages.send takes the whole RFC 822 message, base64url-encoded,
+// as AutoGPT's block builds it with Python's MIMEText: To, Cc, Bcc (Gmail
+// sends to Bcc recipients and drops the header), Subject, and a single
+// UTF-8 text part in base64. Gmail adds From and Date itself.
+
+// htmlBodyTag is how "auto" tells an HTML body: a tag AutoGPT's agents write
+// (their models answer with <p>, <h2>, <ul>, … or a whole document).
+var htmlBodyTag = regexp.MustCompile(`(?i)<(html|body|head|p|div|span|br|hr|h[1-6]|ul|ol|li|table|tr|td|th|a|img|strong|em|b|i|u|blockquote|pre|code)\b[^>]*>`)
+
+// composeEmail builds the raw message for messages.send. contentType is
+// "auto" (or ""), "plain" or "html".
+func composeEmail(to, cc, bcc []string, subject, body, contentType string) (string, error) {
+	toList, err := addressList("to", to)
+	if err != nil {
+		return "", err
+	}
+	if toList == "" || strings.TrimSpace(subject) == "" || strings.TrimSpace(body) == "" {
+		return "", errors.New("To, subject, and body are required for sending an email")
+	}
+	ccList, err := addressList("cc", cc)
+	if err != nil {
+		return "", err
+	}
+	bccList, err := addressList("bcc", bcc)
+	if err != nil {
+		return "", err
+	}
+	subtype := "plain"
+	switch contentType {
+	case "", "auto":
+		if htmlBodyTag.MatchString(body) {
+			subtype = "html"
+		}
+	case "plain", "html":
+		subtype = contentType
+	default:
+		return "", fmt.Errorf("content_type %q is none of auto, plain, html", contentType)
+	}
+	var b bytes.Buffer
+	header := func(name, value string) {
+		if value != "" {
+			b.WriteString(name + ": " + value + "\r\n")
+		}
+	}
+	header("To", toList)
+	header("Cc", ccList)
+	header("Bcc", bccList)
+	// A line break in the subject would start a header of the user's own:
+	// folded to a space, then encoded when not plain ASCII.
+	header("Subject", mime.QEncoding.Encode("utf-8", strings.Join(strings.Fields(subject), " ")))
+	header("MIME-Version", "1.0")
+	header("Content-Type", "text/"+subtype+`; charset="utf-8"`)
+	header("Content-Transfer-Encoding", "base64")
+	b.WriteString("\r\n")
+	enc := base64.StdEncoding.EncodeToString([]byte(body))
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n")
+	return base64.URLEncoding.EncodeToString(b.Bytes()), nil
+}
+
+// addressList is the header value for a list of addresses ("" for none;
+// empty entries, such as an agent's unset [""], are skipped). Each must be
+// an address (a name may come with it: "Ann <ann@example.com>").
+func addressList(pin string, addrs []string) (string, error) {
+	var out []string
+	for _, a := range addrs {
+		if strings.TrimSpace(a) == "" {
+			continue
+		}
+		list, err := mail.ParseAddressList(strings.TrimSpace(a)) // one entry may hold several, comma-separated
+		if err != nil {
+			return "", fmt.Errorf("%s: %q is not an email address", pin, strings.TrimSpace(a))
+		}
+		for _, parsed := range list {
+			out = append(out, parsed.String())
+		}
+	}
+	return strings.Join(out, ", "), nil
+}

@@ -160,3 +160,43 @@ func ParseToolCallPin(pin string) (sinkNodeID, sinkPin string, ok bool) {
 	}
 	return strings.Cut(rest, toolPinSep)
 }
+
+// PartOf is the part of v a dynamic suffix names, as AutoGPT's
+// parse_execution_output reads a link from `result_#_status` off the
+// value yielded on `result`: `_#_k` and `_@_k` a key of an object, `_$_i`
+// an element of a list; they may nest. ok is false when v has no such part
+// (the link then carries nothing, as in AutoGPT).
+func PartOf(v any, suffix string) (part any, ok bool) {
+	for suffix != "" {
+		i, sep := nextSep(suffix)
+		if i != 0 {
+			return nil, false
+		}
+		rest := suffix[len(sep):]
+		key := rest
+		if j, _ := nextSep(rest); j >= 0 {
+			key, rest = rest[:j], rest[j:]
+		} else {
+			rest = ""
+		}
+		switch sep {
+		case ListSep:
+			list, isList := v.([]any)
+			n, err := strconv.Atoi(key)
+			if !isList || err != nil || n < 0 || n >= len(list) {
+				return nil, false
+			}
+			v = list[n]
+		default:
+			obj, isObj := v.(map[string]any)
+			if !isObj {
+				return nil, false
+			}
+			if v, ok = obj[key]; !ok {
+				return nil, false
+			}
+		}
+		suffix = rest
+	}
+	return v, true
+}

@@ -88,3 +88,17 @@ func TestMergeDynamicPinsDoesNotMutate(t *testing.T) {
 	require.Equal(t, map[string]any{"a": 1}, def)
 	require.Len(t, input, 2)
 }
+
+// PartOf reads a dynamic suffix off a value, nested parts included.
+func TestPartOf(t *testing.T) {
+	v := map[string]any{"a": map[string]any{"b": []any{1.0, "two"}}, "c": nil}
+	for suffix, want := range map[string]any{"_#_a_#_b_$_1": "two", "_@_a_@_b_$_0": 1.0, "_#_c": nil} {
+		got, ok := PartOf(v, suffix)
+		require.True(t, ok, suffix)
+		require.Equal(t, want, got, suffix)
+	}
+	for _, suffix := range []string{"_#_x", "_$_0", "_#_a_#_b_$_2", "_#_a_#_b_$_-1", "_#_a_#_b_#_k", "x"} {
+		_, ok := PartOf(v, suffix)
+		require.False(t, ok, suffix)
+	}
+}

@@ -209,7 +209,10 @@ func (r *Registry) HasOutputPin(id, pin string) bool {
 	if ok && IsToolPin(pin) && slices.Contains(e.out.properties, ToolsPin) {
 		return true // `tools`, or an older graph's `tools_^_<tool>_~_<pin>`
 	}
-	return ok && (e.out.open || slices.Contains(e.out.properties, pin))
+	// A dynamic pin (`result_#_status`) names a part of its base output's
+	// value, as AutoGPT's links do: the engine hands the link that part.
+	return ok && (e.out.open || slices.Contains(e.out.properties, pin) ||
+		IsDynamicPin(pin) && slices.Contains(e.out.properties, BasePin(pin)))
 }
 
 // Validate checks an input (dynamic pins already merged) against the block's

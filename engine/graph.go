@@ -52,6 +52,19 @@ type glink struct {
 	sink    *gnode
 	sinkPin string
 	static  bool
+	// part: a link from a dynamic pin (`result_#_status`) also takes that
+	// part of each value yielded on its base pin (`result`), AutoGPT's way;
+	// part is the suffix (`_#_status`), "" for a plain link.
+	part string
+}
+
+// value is what l carries of a value yielded on the pin it is listed
+// under; ok is false when that value has no such part.
+func (l *glink) value(v any) (any, bool) {
+	if l.part == "" {
+		return v, true
+	}
+	return blocks.PartOf(v, l.part)
 }
 
 // name is how messages name a node: its key, and its label when it has one.
@@ -139,6 +152,10 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 		}
 		gl := &glink{sink: sink, sinkPin: l.SinkName, static: l.IsStatic}
 		src.out[l.SourceName] = append(src.out[l.SourceName], gl)
+		if base := blocks.BasePin(l.SourceName); base != l.SourceName && !blocks.IsToolPin(l.SourceName) {
+			part := &glink{sink: sink, sinkPin: l.SinkName, static: l.IsStatic, part: l.SourceName[len(base):]}
+			src.out[base] = append(src.out[base], part)
+		}
 		if blocks.IsToolPin(l.SourceName) {
 			src.addTool(gl)
 		}

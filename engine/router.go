@@ -21,9 +21,14 @@ func (r *run) route(src *nodeExec, pin string, v any) {
 	if n := len(links); n > 8 {
 		r.pending.grow(n)
 	}
+	whole := v
 	for _, l := range links {
 		if r.stopping {
 			return
+		}
+		v, ok := l.value(whole)
+		if !ok {
+			continue
 		}
 		if l.static {
 			r.setStatic(l, v)

@@ -243,7 +243,9 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run, base c
 				if l.static && len(raws) > 0 {
 					var v any
 					_ = json.Unmarshal(raws[len(raws)-1], &v)
-					r.setStatic(l, v)
+					if v, ok := l.value(v); ok {
+						r.setStatic(l, v)
+					}
 				}
 			}
 		}

@@ -35,6 +35,9 @@ type SealedCredential struct {
 
 // CredentialCreate stores a credential.
 func (s *Store) CredentialCreate(ctx context.Context, n NewCredential) (*model.Credential, error) {
+	if n.Scopes == nil {
+		n.Scopes = []string{} // no scopes, not NULL (the column is NOT NULL)
+	}
 	row, err := s.q.CredentialInsert(ctx, s.db, dbsqlc.CredentialInsertParams{
 		UserID: n.UserID, Provider: n.Provider, AuthType: dbsqlc.AuthType(n.AuthType), Title: n.Title,
 		Username: n.Username, Scopes: n.Scopes, SecretEncrypted: n.SecretEncrypted, Metadata: n.Metadata,

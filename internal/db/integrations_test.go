@@ -120,7 +120,7 @@ func TestCredentialRefreshLockWakesWaitersAtCommit(t *testing.T) {
 	s, ctx := b.store, b.ctx
 	u := b.user()
 	c, err := s.CredentialCreate(ctx, db.NewCredential{UserID: u.ID, Provider: "fake", AuthType: "OAUTH2",
-		Scopes: []string{}, SecretEncrypted: []byte("v1"), Metadata: json.RawMessage(`{}`)})
+		SecretEncrypted: []byte("v1"), Metadata: json.RawMessage(`{}`)}) // no scopes: stored as none
 	require.NoError(t, err)
 	locked, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)

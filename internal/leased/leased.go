@@ -23,6 +23,9 @@ import (
 	"github.com/agentgraph/agentgraph/internal/db"
 )
 
+// acquireTimeout bounds one attempt at the lease.
+const acquireTimeout = 10 * time.Second
+
 // Options tune a Job; zero values take the defaults.
 type Options struct {
 	// Interval is how often a round runs (required).
@@ -111,7 +114,13 @@ func (j *Job) loop(ctx context.Context) {
 // one round; it reports whether it did. Errors are logged: a failed
 // attempt at the lease never stops the loop.
 func (j *Job) Tick(ctx context.Context) bool {
-	held, err := j.store.LeaseAcquire(ctx, j.name, j.holder, j.opts.TTL)
+	// Not ctx itself: a Stop meanwhile would abandon the statement on this
+	// side while it may still commit on the server's — after Stop's release,
+	// leaving the lease held by nobody until it expires (a test waiting 30 s
+	// for a 45 s lease saw it). Stop waits for this round instead.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), acquireTimeout)
+	held, err := j.store.LeaseAcquire(actx, j.name, j.holder, j.opts.TTL)
+	cancel()
 	if err != nil || !held {
 		if err != nil && ctx.Err() == nil {
 			j.log.Warn("taking the lease", "lease", j.name, "err", err)

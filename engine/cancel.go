@@ -57,15 +57,10 @@ func (e *Engine) Cancel(ctx context.Context, userID, executionID uuid.UUID) (*mo
 	}
 	// A run nobody holds (its worker died) is cancelled here.
 	if e.running() {
-		if c, err := e.store.ExecutionClaimByID(ctx, e.opts.Owner, e.leaseSeconds(), executionID, true); err == nil {
-			e.reserve() // counted like a claimed run until it ends
-			if r, err := e.startClaimed(ctx, c, nil); err != nil {
-				e.unreserve(1)
-			} else {
-				select {
-				case <-r.done:
-				case <-ctx.Done():
-				}
+		if r, err := e.takeByID(ctx, executionID, true); err == nil {
+			select {
+			case <-r.done:
+			case <-ctx.Done():
 			}
 		}
 	}

@@ -303,14 +303,24 @@ func (e *Engine) retake(id uuid.UUID) {
 		return
 	}
 	go func() {
-		c, err := e.store.ExecutionClaimByID(e.ctx, e.opts.Owner, e.leaseSeconds(), id, false)
-		if err != nil {
+		if _, err := e.takeByID(e.ctx, id, false); err != nil {
 			e.log.Warn("taking a run again after a refused charge; it resumes when its lease expires", "execution_id", id, "err", err)
-			return
-		}
-		e.reserve()
-		if _, err := e.startClaimed(e.ctx, c, nil); err != nil {
-			e.unreserve(1)
 		}
 	}()
+}
+
+// takeByID claims one top-level run by id (with requireExpired, only if
+// no other worker holds a live lease on it) and sets it going here,
+// counted like a claimed run until it ends.
+func (e *Engine) takeByID(ctx context.Context, id uuid.UUID, requireExpired bool) (*run, error) {
+	c, err := e.store.ExecutionClaimByID(ctx, e.opts.Owner, e.leaseSeconds(), id, requireExpired)
+	if err != nil {
+		return nil, err
+	}
+	e.reserve()
+	r, err := e.startClaimed(ctx, c, nil)
+	if err != nil {
+		e.unreserve(1)
+	}
+	return r, err
 }

@@ -39,6 +39,11 @@ func TestUpfrontChargesRideTheNodesCommits(t *testing.T) {
 		got := w.until(e.submit(u, fg, map[string]any{"x": 1}).ID, nil)
 		require.Equal(t, model.StatusCompleted, got.Status, "%v", got.ErrorMessage)
 		require.EqualValues(t, 8, got.Stats.TotalCost)
+		var named int
+		require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM credit_transactions
+			WHERE graph_execution_id = $1 AND graph_id = $2 AND block_id IS NOT NULL AND transaction_type = 'EXECUTION_COST'`,
+			got.ID, fg.ID).Scan(&named))
+		require.Equal(t, 8, named, "each ledger line names its run, graph and block")
 		byRef := ledgerByReference(t, e, u.ID)
 		for key, nes := range e.nodeRuns(fg, got.ID) {
 			for _, ne := range nes {

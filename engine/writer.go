@@ -214,13 +214,9 @@ func (w *writer) commit(parts []*part) {
 		cancel()
 		var lost *db.LeaseLostError
 		if errors.As(err, &lost) {
-			parts = slices.DeleteFunc(parts, func(p *part) bool {
-				if slices.Contains(lost.Runs, p.r.id) {
-					p.uncount()
-					p.r.abandon("lease lost to another worker")
-					return true
-				}
-				return false
+			parts = without(parts, lost.Runs, func(p *part) {
+				p.uncount()
+				p.r.abandon("lease lost to another worker")
 			})
 			continue
 		}
@@ -230,17 +226,13 @@ func (w *writer) commit(parts []*part) {
 			// runs go back to their last commit and run again from it
 			// (retake), their nodes now waiting for their charges' answers;
 			// the rest of the batch is written without them.
-			parts = slices.DeleteFunc(parts, func(p *part) bool {
-				if slices.Contains(refused.Runs, p.r.id) {
-					for _, c := range p.charges {
-						e.credits.answered(p.r.exec.UserID, c.amount, false, 0)
-					}
-					if p.r.abandon("an upfront charge was refused: taken again from its last commit") {
-						e.retake(p.r.id)
-					}
-					return true
+			parts = without(parts, refused.Runs, func(p *part) {
+				for _, c := range p.charges {
+					e.credits.answered(p.r.exec.UserID, c.amount, false, 0)
 				}
-				return false
+				if p.r.abandon("an upfront charge was refused: taken again from its last commit") {
+					e.retake(p.r.id)
+				}
 			})
 			continue
 		}
@@ -270,6 +262,18 @@ func (w *writer) commit(parts []*part) {
 		}
 		return
 	}
+}
+
+// without drops the parts of the runs named from a batch that was rolled
+// back, calling drop on each, and returns the rest (to be written again).
+func without(parts []*part, runs []uuid.UUID, drop func(*part)) []*part {
+	return slices.DeleteFunc(parts, func(p *part) bool {
+		if slices.Contains(runs, p.r.id) {
+			drop(p)
+			return true
+		}
+		return false
+	})
 }
 
 // transient: a deadlock or serialization failure, after which the whole

@@ -377,26 +377,20 @@ func (s *Store) chargeUpfront(ctx context.Context, charges []Charge, idx []int, 
 		return nil
 	}
 	type row struct {
-		Ord              int        `json:"ord"`
-		Amount           int64      `json:"amount"`
-		Description      string     `json:"description"`
-		ReferenceID      string     `json:"reference_id"`
-		GraphExecutionID *uuid.UUID `json:"graph_execution_id"`
-		GraphID          *uuid.UUID `json:"graph_id"`
-		BlockID          *uuid.UUID `json:"block_id"`
-	}
-	opt := func(id uuid.UUID) *uuid.UUID {
-		if id == uuid.Nil {
-			return nil
-		}
-		return &id
+		Ord              int           `json:"ord"`
+		Amount           int64         `json:"amount"`
+		Description      string        `json:"description"`
+		ReferenceID      string        `json:"reference_id"`
+		GraphExecutionID uuid.NullUUID `json:"graph_execution_id"` // null when absent, like NodeExecutionCharge's
+		GraphID          uuid.NullUUID `json:"graph_id"`
+		BlockID          uuid.NullUUID `json:"block_id"`
 	}
 	rows := make([]row, len(idx))
 	var total int64
 	for k, i := range idx {
 		c := charges[i]
 		rows[k] = row{Ord: k, Amount: c.Amount, Description: c.Description, ReferenceID: c.ReferenceID,
-			GraphExecutionID: opt(c.GraphExecutionID), GraphID: opt(c.GraphID), BlockID: opt(c.BlockID)}
+			GraphExecutionID: nullUUID(c.GraphExecutionID), GraphID: nullUUID(c.GraphID), BlockID: nullUUID(c.BlockID)}
 		total += c.Amount
 	}
 	raw, err := json.Marshal(rows)

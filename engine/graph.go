@@ -136,7 +136,7 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 				gn.defaults = map[string]any{}
 			}
 		}
-		if gn.info.AnyPins {
+		if gn.info.ID == blocks.UnavailableBlockID {
 			refused = append(refused, graphcheck.Unavailable(n.Key, n.Metadata))
 		}
 		gn.speculative = mayRunSpeculatively(gn.info, strict)

@@ -359,7 +359,7 @@ func (c *converter) node(n Node) (model.NodeSpec, bool, error) {
 		for k, v := range n.InputDefault {
 			ns.InputDefault[k] = v
 		}
-		if b.Info().AnyPins { // already a stand-in: reported all the same
+		if b.Info().ID == blocks.UnavailableBlockID { // already a stand-in: reported all the same
 			c.add(Entry{Kind: UnknownBlock, Node: n.ID, Block: blocks.UnavailableName(ns.Metadata), Problem: model.ProblemUnknownBlock,
 				Message: fmt.Sprintf("%snode %s is on UnavailableBlock, which stands for a block that does not exist here: executeGraph refuses the graph until it is replaced",
 					where(c.doc, g), n.ID)})

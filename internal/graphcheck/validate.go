@@ -61,7 +61,7 @@ func (v *validator) checkNodes() {
 			continue
 		}
 		n.BlockID = b.Info().ID
-		if b.Info().AnyPins {
+		if b.Info().ID == blocks.UnavailableBlockID {
 			v.add(unavailable(n.Key, blocks.UnavailableName(n.Metadata)))
 			continue
 		}

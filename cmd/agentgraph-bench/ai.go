@@ -121,28 +121,32 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	defer srv.Stop()
 	api := newAIClient(srv.Base(), secret)
 
-	runChain := func() (time.Duration, error) {
+	// runChain runs the chain once and says how long it took, and how long
+	// its executeGraph and its subscription's start (to the SNAPSHOT) took.
+	runChain := func() (chainTimes, error) {
 		t0 := time.Now()
 		id, err := api.execute(ctx, chain.ID.String(), nil)
 		if err != nil {
-			return 0, err
+			return chainTimes{}, err
 		}
+		t1 := time.Now()
 		w, err := api.follow(id)
 		if err != nil {
-			return 0, err
+			return chainTimes{}, err
 		}
+		t2 := time.Now()
 		if st, err := w.wait(ctx); err != nil || st != string(model.StatusCompleted) {
-			return 0, fmt.Errorf("chain run %s ended %s (%v)", id, st, err)
+			return chainTimes{}, fmt.Errorf("chain run %s ended %s (%v)", id, st, err)
 		}
-		return time.Since(t0), nil
+		return chainTimes{total: time.Since(t0), execute: t1.Sub(t0), follow: t2.Sub(t1)}, nil
 	}
-	var idle []time.Duration
+	var idle chainRuns
 	for range *idleRuns {
 		l, err := runChain()
 		if err != nil {
 			return err
 		}
-		idle = append(idle, l)
+		idle.add(l)
 	}
 
 	// memory reads the server's memory two ways (settled: as the GC left
@@ -237,13 +241,13 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		}
 		aiDone <- nil
 	}()
-	var loaded []time.Duration
+	var loaded chainRuns
 	for waiting := true; waiting; {
 		l, err := runChain()
 		if err != nil {
 			return err
 		}
-		loaded = append(loaded, l)
+		loaded.add(l)
 		select {
 		case err := <-aiDone:
 			if err != nil {
@@ -276,10 +280,12 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 			loadedTotal, loadedEnd = append(loadedTotal, o.total), append(loadedEnd, o.end)
 		}
 	}
-	var firsts []time.Duration
+	var firsts, firstsMade, firstsSent []time.Duration
 	for _, w := range watches {
 		if t, ok := st.Times[w.deltaText]; ok && !w.firstDelta.IsZero() {
-			firsts = append(firsts, w.firstDelta.Sub(time.Unix(0, t.First)))
+			flushed := time.Unix(0, t.First)
+			firsts = append(firsts, w.firstDelta.Sub(flushed))
+			firstsMade, firstsSent = append(firstsMade, w.deltaAt.Sub(flushed)), append(firstsSent, w.firstDelta.Sub(w.deltaAt))
 		}
 	}
 	p := func(ds []time.Duration, q float64) time.Duration {
@@ -296,16 +302,22 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		*calls, allAtStub.Round(time.Millisecond), *calls, wall.Round(time.Millisecond), st.Peak)
 	fmt.Printf("server CPU from the first release to the last run's end: %.2f ms per AI run (its first token, the rest, its end, its subscription; the chain's runs included)\n",
 		float64(cpu1-cpu0)/float64(time.Millisecond)/float64(*calls))
-	idleP50, loadedP50 := p(idle, 0.5), p(loaded, 0.5)
+	idleP50, loadedP50 := p(idle.total, 0.5), p(loaded.total, 0.5)
 	fmt.Printf("%d-node plain chain p50 (executeGraph → its subscription's end): idle %s (%d runs), with the AI calls in flight %s (%d runs): ×%.2f (target ≤ 1.5)\n",
-		*chainNodes, idleP50.Round(100*time.Microsecond), len(idle), loadedP50.Round(100*time.Microsecond), len(loaded),
+		*chainNodes, idleP50.Round(100*time.Microsecond), len(idle.total), loadedP50.Round(100*time.Microsecond), len(loaded.total),
 		float64(loadedP50)/float64(max(idleP50, 1)))
+	fmt.Printf("  of which executeGraph p50 idle %s, loaded %s; its subscription's start (dial → SNAPSHOT) p50 idle %s, loaded %s\n",
+		p(idle.execute, 0.5).Round(100*time.Microsecond), p(loaded.execute, 0.5).Round(100*time.Microsecond),
+		p(idle.follow, 0.5).Round(100*time.Microsecond), p(loaded.follow, 0.5).Round(100*time.Microsecond))
 	per := func(after, before uint64) float64 { return (float64(after) - float64(before)) / float64(*calls) }
 	fmt.Printf("memory per in-flight call (server heap + stacks, %d calls held open, no subscribers yet): settled %.1f KiB, live after a forced GC %.1f KiB (heap %.1f, stacks %.1f; %.2f goroutines a call) (target ≤ 64)\n",
 		*calls, per(peak, base)/1024, per(peakLive.Heap+peakLive.Stacks, baseLive.Heap+baseLive.Stacks)/1024,
 		per(peakLive.Heap, baseLive.Heap)/1024, per(peakLive.Stacks, baseLive.Stacks)/1024, per(peakLive.Goroutines, baseLive.Goroutines))
 	fmt.Printf("first token: stub flush → NODE_OUTPUT_DELTA websocket frame at a subscriber, %d calls: p50 %s, p99 %s, max %s (target p99 ≤ 20 ms)\n",
 		len(firsts), p(firsts, 0.5).Round(10*time.Microsecond), p(firsts, 0.99).Round(10*time.Microsecond), p(firsts, 1).Round(10*time.Microsecond))
+	fmt.Printf("  of which stub flush → the delta event made (its at: read, decoded, handed to the engine) p50 %s, p99 %s; event made → frame read (Redis, hub, websocket) p50 %s, p99 %s\n",
+		p(firstsMade, 0.5).Round(10*time.Microsecond), p(firstsMade, 0.99).Round(10*time.Microsecond),
+		p(firstsSent, 0.5).Round(10*time.Microsecond), p(firstsSent, 0.99).Round(10*time.Microsecond))
 	for _, o := range []struct {
 		what       string
 		total, end []time.Duration
@@ -316,6 +328,17 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 			p(o.end, 0.5).Round(10*time.Microsecond), p(o.end, 0.99).Round(10*time.Microsecond))
 	}
 	return nil
+}
+
+// chainTimes is one chain run: executeGraph → its subscription's end, and
+// of that its executeGraph and its subscription's start.
+type chainTimes struct{ total, execute, follow time.Duration }
+
+// chainRuns are chain runs' times, by phase.
+type chainRuns struct{ total, execute, follow []time.Duration }
+
+func (c *chainRuns) add(t chainTimes) {
+	c.total, c.execute, c.follow = append(c.total, t.total), append(c.execute, t.execute), append(c.follow, t.follow)
 }
 
 // parallel runs f(0..n-1) on at most width goroutines; the first error wins.

@@ -41,6 +41,7 @@ type runWatch struct {
 	ws         *websocket.Conn
 	firstDelta time.Time // when the first NODE_OUTPUT_DELTA frame was read
 	deltaText  string    // its text
+	deltaAt    time.Time // its event's at: when the engine made it (just before publishing it)
 	status     string    // the run's last status seen
 	err        error
 	done       chan struct{} // closed when the stream ended
@@ -59,7 +60,7 @@ func (c *aiClient) follow(id string) (*runWatch, error) {
 	msgs := []any{
 		map[string]any{"type": "connection_init", "payload": map[string]string{"Authorization": "Bearer " + c.key}},
 		map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{
-			"query":     `subscription($id: ID!) { executionEvents(executionId: $id) { kind status value } }`,
+			"query":     `subscription($id: ID!) { executionEvents(executionId: $id) { kind status value at } }`,
 			"variables": map[string]string{"id": id}}},
 	}
 	if err := ws.WriteJSON(msgs[0]); err != nil {
@@ -93,6 +94,7 @@ type aiWSMessage struct {
 				Kind   string          `json:"kind"`
 				Status string          `json:"status"`
 				Value  json.RawMessage `json:"value"`
+				At     time.Time       `json:"at"`
 			} `json:"executionEvents"`
 		} `json:"data"`
 		Errors []struct {
@@ -127,7 +129,7 @@ func (w *runWatch) read() {
 				continue
 			}
 			if ev.Kind == "NODE_OUTPUT_DELTA" && w.firstDelta.IsZero() {
-				w.firstDelta = at
+				w.firstDelta, w.deltaAt = at, ev.At
 				_ = json.Unmarshal(ev.Value, &w.deltaText)
 			}
 			if ev.Kind == "GRAPH_STATUS" || ev.Kind == "SNAPSHOT" {

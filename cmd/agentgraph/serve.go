@@ -41,6 +41,9 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return fmt.Errorf("redis subscription: %w", err)
 	}
 	defer hub.Stop()
+	if err := a.Events.DeliverDeltasLocally(hub); err != nil {
+		return err
+	}
 	app.RegisterHubMetrics(a.Registry, hub)
 	a.AddReadyCheck(func(context.Context) error {
 		if !hub.Ready() {

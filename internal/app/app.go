@@ -41,6 +41,9 @@ type App struct {
 	// Engine submits and cancels runs in every process; it claims and runs
 	// them only when Config.Workers > 0 (Start starts it then).
 	Engine *engine.Engine
+	// Events is the engine's publisher; serve has it hand deltas to its
+	// own hub at once (events.Publisher.DeliverDeltasLocally).
+	Events *events.Publisher
 	// Scheduler fires due schedules; it runs wherever the engine's workers
 	// do (they share the firing through Postgres, exactly once).
 	Scheduler *schedule.Scheduler
@@ -110,7 +113,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 	}
 	opts := engine.Options{
 		Tracer:  a.Tracing.Tracer(),
-		MaxRuns: cfg.Workers, MaxNodes: cfg.MaxNodes, MaxRunsPerUser: cfg.MaxRunsPerUser,
+		MaxRuns: cfg.Workers, MaxNodes: cfg.MaxNodes, MaxAINodes: cfg.MaxAINodes, MaxRunsPerUser: cfg.MaxRunsPerUser,
 		MaxNodeExecutions: cfg.MaxNodeExecs, LeaseDuration: cfg.LeaseDuration, ShutdownGrace: cfg.ShutdownGrace,
 		RunTimeout: cfg.RunTimeout, NodeTimeout: cfg.NodeTimeout,
 		Credentials:    credentials.WithOperatorKeys(a.Credentials.ForRun, operator),
@@ -122,7 +125,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 	if cfg.Workers > 0 {
 		registerEngineMetrics(a.Registry, d.Store, logger).hook(&opts)
 	}
-	a.Engine = engine.New(d.Store, d.Blocks, events.NewPublisher(d.Redis, cfg.RedisPrefix), logger, opts)
+	a.Events = events.NewPublisher(d.Redis, cfg.RedisPrefix)
+	a.Engine = engine.New(d.Store, d.Blocks, a.Events, logger, opts)
 	a.Scheduler = schedule.New(d.Store, logger, a.Engine.Queued, schedule.Options{})
 	a.Schedules = schedule.NewService(d.Store, a.Engine)
 	// Secrets must stay readable to check signatures: sealed under

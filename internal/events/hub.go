@@ -212,7 +212,9 @@ func (h *Hub) SubscribeExecution(executionID string) *Subscription {
 // SubscribeExecutionFunc subscribes fn to one execution's events, without a
 // buffer or a goroutine of its own: an idle subscription costs a few hundred
 // bytes, which is what lets one process hold many thousands. fn runs on the
-// hub's reader goroutine, one event at a time in publish order, and is never
+// hub's reader goroutine, one event at a time in publish order (a delta
+// this process published may come first on the publisher's goroutine, and
+// again from Redis: Publisher.DeliverDeltasLocally), and is never
 // called again once Close has returned. It must not block and must not call
 // Close (hand such work to another goroutine); fn(nil) means events may have
 // been missed (the Redis subscription was re-established): resync.
@@ -294,6 +296,19 @@ func (h *Hub) dispatch(m *redis.Message) {
 		for _, s := range list {
 			s.deliver(ev, &h.delivered, &h.dropped)
 		}
+	}
+}
+
+// deliverLocal hands ev, published by this process, to the subscribers of
+// its execution here, as dispatch hands over what Redis sends (on the
+// caller's goroutine: deliveries never block; Subscription.deliver orders
+// them against the reader's per subscription).
+func (h *Hub) deliverLocal(ev *Event) {
+	h.mu.RLock()
+	list := h.subs[execChannel(h.prefix, ev.ExecutionID)]
+	h.mu.RUnlock()
+	for _, s := range list {
+		s.deliver(ev, &h.delivered, &h.dropped)
 	}
 }
 

@@ -34,11 +34,17 @@ func partialField(nodeExecutionID, pin string) string { return nodeExecutionID +
 
 // PublishDelta appends text (ev's, not yet JSON) to the node's partial text
 // and publishes ev (a NODE_OUTPUT_DELTA with Offset set), in one round trip.
+// With DeliverDeltasLocally, this process's subscribers get ev first.
 func (p *Publisher) PublishDelta(ctx context.Context, ev Event, text string) error {
 	if ev.ExecutionID == "" || ev.GraphID == "" || ev.NodeExecutionID == "" {
 		return fmt.Errorf("events: publish delta: executionId, graphId and nodeExecutionId are required")
 	}
-	msg, err := json.Marshal(p.bound(ev))
+	bound := p.bound(ev)
+	if h := p.local.Load(); h != nil {
+		local := bound // the subscribers' own copy: they keep it after this returns
+		h.deliverLocal(&local)
+	}
+	msg, err := json.Marshal(bound)
 	if err != nil {
 		return fmt.Errorf("events: encode delta: %w", err)
 	}
@@ -61,6 +67,25 @@ func (p *Publisher) PublishDelta(ctx context.Context, ev Event, text string) err
 	if err != nil {
 		return fmt.Errorf("events: publish delta: %w", err)
 	}
+	return nil
+}
+
+// DeliverDeltasLocally has PublishDelta hand each delta to h's subscribers
+// (this process's) at once, before its Redis round trip, as well as
+// publishing it: a model's token then reaches a websocket of the process
+// that runs the model without waiting for Redis to send it back (issue
+// 12's first token → frame), while subscribers on other processes get it
+// through Redis as before. The copy that comes back through Redis is
+// dropped by the run stream, whose deltas are placed by their Offset in
+// the pin's text (livestream's handDeltaLocked): a subscriber that listens
+// on an execution channel itself sees such a delta twice. Sequenced events
+// keep the one path: published after their commit, in commit order. h must
+// use this publisher's prefix; call before the first delta.
+func (p *Publisher) DeliverDeltasLocally(h *Hub) error {
+	if h.prefix != p.prefix {
+		return fmt.Errorf("events: the hub's prefix %q is not the publisher's %q", h.prefix, p.prefix)
+	}
+	p.local.Store(h)
 	return nil
 }
 

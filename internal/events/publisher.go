@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,6 +17,9 @@ import (
 type Publisher struct {
 	rdb    redis.UniversalClient
 	prefix string
+	// local, when set, is this process's Hub: deltas reach its subscribers
+	// at once as well as through Redis (DeliverDeltasLocally).
+	local atomic.Pointer[Hub]
 
 	// MaxInlineValue is the largest Value (in bytes) sent inline; larger values
 	// are dropped and ValueTruncated is set. 0 means DefaultMaxInlineValue.

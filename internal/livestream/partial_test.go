@@ -118,3 +118,28 @@ func TestRunHandsOverTheTextSoFar(t *testing.T) {
 	k4.events(5)
 	k4.end()
 }
+
+// With the publisher handing deltas to the hub at once as well as through
+// Redis (events.Publisher.DeliverDeltasLocally, as serve wires them), a
+// stream hands over each delta once, in order: the copy Redis sends back
+// is covered by what was handed over.
+func TestRunHandsOverALocalDeltaOnce(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	require.NoError(t, f.pub.DeliverDeltasLocally(f.hub))
+	u := f.user()
+	r := f.start(f.graph(u), u)
+	k := open(t, f.streams(noQuiet), r)
+	k.snapshot(2, model.StatusRunning)
+	nx := uuid.NewString()
+	var off int64
+	for _, w := range []string{"Once", " upon", " a", " time"} {
+		ev, text := r.delta(nx, off, w)
+		f.publishDelta(ev, text) // handed over by the call; Redis's copy follows
+		k.text(nx, off, w)
+		off += int64(len(w))
+	}
+	f.publish(r.commit(1, "")...) // after every delta's copy on the run's channel
+	k.events(3)
+	k.empty()
+}

@@ -171,3 +171,36 @@ func TestAINoKeyRefusedAtSubmit(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 	require.ErrorContains(t, err, `node "ai" (AITextGeneratorBlock) needs anthropic credentials`)
 }
+
+// AI blocks run in a lane of their own (pool.go): with one slot for plain
+// blocks, three model calls held at their provider neither take that slot
+// nor queue ahead of a plain chain, which completes while they wait.
+func TestAINodesDoNotHoldPlainSlots(t *testing.T) {
+	t.Parallel()
+	gate := make(chan struct{})
+	stub := llmstub.New(func(int, llmstub.Seen) llmstub.Reply {
+		return llmstub.Reply{Chunks: []string{"Hello", " there"}, Input: 10, Output: 2, Gate: gate}
+	})
+	defer stub.Close()
+	e := newEnv(t, Options{MaxNodes: 1, Credentials: credentials.WithOperatorKeys(userCreds(nil),
+		credentials.OperatorKeys{"openai": {Secret: "sk-operator", BaseURL: stub.OpenAIBaseURL()}})})
+	u := e.user(100_000)
+	ai := aiGraph(e, u, "gpt-4o-mini")
+	w := e.watch(ai.ID)
+	var calls []uuid.UUID
+	for range 3 {
+		calls = append(calls, e.submit(u, ai, map[string]any{"question": "hi"}).ID)
+	}
+	for _, id := range calls { // each call streams its first chunk, then is held
+		w.until(id, func(ev events.Event) bool { return ev.Kind == events.KindNodeOutputDelta })
+	}
+	chain := e.graph(u, ch(chainOf("StoreValueBlock", nil, 5)))
+	cw := e.watch(chain.ID)
+	ex := e.submit(u, chain, map[string]any{"x": 1})
+	require.Equal(t, model.StatusCompleted, cw.until(ex.ID, nil).Status)
+	close(gate)
+	for _, id := range calls {
+		got := w.until(id, nil)
+		require.Equal(t, model.StatusCompleted, got.Status, "%v", got.ErrorMessage)
+	}
+}

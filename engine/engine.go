@@ -36,6 +36,10 @@ type PartialPublisher interface {
 	EndPartial(ctx context.Context, executionID, nodeExecutionID string, pins []string) error
 }
 
+// DefaultMaxAINodes is Options.MaxAINodes's default: issue 12's 2,000
+// model calls in flight on one process, at about 60 KiB each.
+const DefaultMaxAINodes = 2048
+
 // DefaultMaxNodeExecutions is Options.MaxNodeExecutions's default.
 const DefaultMaxNodeExecutions = 100_000
 
@@ -52,7 +56,11 @@ type Options struct {
 	Owner          string // lease owner id (default host-pid-random)
 	MaxRuns        int    // top-level runs held at once (default 64)
 	MaxRunsPerUser int    // running runs per user across all workers (0 = no limit)
-	MaxNodes       int    // blocks running at once in this engine (default 128)
+	MaxNodes       int    // plain blocks running at once in this engine (default 128)
+	// MaxAINodes bounds the AI blocks running at once in this engine
+	// (default 2048): they wait on a model, in a lane of their own beside
+	// MaxNodes (pool.go).
+	MaxAINodes int
 	// MaxNodeExecutions bounds one run's node executions (default 100,000):
 	// a block yielding without end (or a huge list stepped through) would
 	// otherwise grow the run's memory and its rows until the worker fails.
@@ -126,6 +134,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxNodes <= 0 {
 		o.MaxNodes = 128
+	}
+	if o.MaxAINodes <= 0 {
+		o.MaxAINodes = DefaultMaxAINodes
 	}
 	if o.LeaseDuration <= 0 {
 		o.LeaseDuration = 10 * time.Second
@@ -242,7 +253,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	go func() { defer e.wg.Done(); e.claimLoop() }()
 	go func() { defer e.wg.Done(); e.heartbeatLoop() }()
 	go func() { defer e.wg.Done(); e.listenLoop() }()
-	e.pool.start(e.opts.MaxNodes)
+	e.pool.start(e.opts.MaxNodes, e.opts.MaxAINodes)
 	return nil
 }
 

@@ -4,16 +4,33 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"github.com/agentgraph/agentgraph/blocks"
 )
 
-// nodePool runs ready node executions on a fixed number of goroutines
-// (Options.MaxNodes): the per-worker concurrency limit. Tasks start in the
-// order they became ready, across all runs.
+// nodePool runs ready node executions in two lanes, each starting its
+// tasks in the order they became ready, across all runs:
+//
+//   - plain blocks on a fixed number of goroutines (Options.MaxNodes), the
+//     per-worker concurrency limit of the work that uses the CPU;
+//   - AI blocks (blocks.TypeAI) on a goroutine each, at most
+//     Options.MaxAINodes at once. A model call waits seconds on its
+//     provider, using no CPU meanwhile: in the plain lane, 2,000 of them
+//     would hold (or queue for) the slots a plain node needs, and a chain
+//     of plain nodes would wait behind calls that are only waiting (issue
+//     12: a 40-node chain keeps its pace beside 2,000 calls in flight).
+//     An agent block running its tool nodes (SmartDecisionMakerBlock) no
+//     longer takes the slots its tools need either. A goroutine each, not a
+//     fixed set: a lane sized for thousands of calls would otherwise park
+//     thousands of idle goroutines.
 type nodePool struct {
 	e       *Engine
 	mu      sync.Mutex
 	cond    *sync.Cond
-	q       []task
+	q       []task // the plain lane's queue
+	ai      []task // the AI lane's queue, when maxAI are running
+	aiRun   int    // AI lane goroutines running
+	maxAI   int
 	stopped bool
 	blocks  atomic.Int64
 	idle    chan struct{}
@@ -30,17 +47,33 @@ func newNodePool(e *Engine) *nodePool {
 	return p
 }
 
-func (p *nodePool) start(n int) {
+// start starts the plain lane's n goroutines; the AI lane runs up to maxAI.
+func (p *nodePool) start(n, maxAI int) {
+	p.mu.Lock()
+	p.maxAI = maxAI
+	p.mu.Unlock()
 	for range n {
 		go p.worker()
 	}
 }
 
 func (p *nodePool) submit(r *run, x *nodeExec) {
+	t := task{r, x}
 	p.mu.Lock()
-	p.q = append(p.q, task{r, x})
+	if x.n.info.Type != blocks.TypeAI {
+		p.q = append(p.q, t)
+		p.mu.Unlock()
+		p.cond.Signal()
+		return
+	}
+	if p.aiRun >= p.maxAI || p.stopped {
+		p.ai = append(p.ai, t)
+		p.mu.Unlock()
+		return
+	}
+	p.aiRun++
 	p.mu.Unlock()
-	p.cond.Signal()
+	go p.aiWorker(t)
 }
 
 func (p *nodePool) worker() {
@@ -58,6 +91,24 @@ func (p *nodePool) worker() {
 		p.q = p.q[1:]
 		p.mu.Unlock()
 		p.e.execute(t.r, t.x)
+	}
+}
+
+// aiWorker runs t, then the AI tasks queued meanwhile, and ends when none
+// is left.
+func (p *nodePool) aiWorker(t task) {
+	for {
+		p.e.execute(t.r, t.x)
+		p.mu.Lock()
+		if len(p.ai) == 0 || p.stopped {
+			p.aiRun--
+			p.mu.Unlock()
+			return
+		}
+		t = p.ai[0]
+		p.ai[0] = task{}
+		p.ai = p.ai[1:]
+		p.mu.Unlock()
 	}
 }
 

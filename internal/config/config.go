@@ -28,7 +28,8 @@ type Config struct {
 	JWTAudience    string
 	AllowedOrigins []string
 	Workers        int           // engine workers (concurrent runs per process; 0 in serve = API only)
-	MaxNodes       int           // blocks running at once per process (0 = the engine's default, 128)
+	MaxNodes       int           // plain blocks running at once per process (0 = the engine's default, 128)
+	MaxAINodes     int           // AI blocks (model calls) running at once per process (0 = the engine's default, 2048)
 	LeaseDuration  time.Duration // how long a claim lasts without a heartbeat
 	ShutdownGrace  time.Duration
 	RedisPrefix    string
@@ -104,6 +105,9 @@ func FromEnv() (Config, error) {
 		return c, err
 	}
 	if c.MaxNodes, err = intEnv("MAX_NODES", 0); err != nil {
+		return c, err
+	}
+	if c.MaxAINodes, err = intEnv("MAX_AI_NODES", 0); err != nil {
 		return c, err
 	}
 	conns, err := intEnv("DB_MAX_CONNS", 32)

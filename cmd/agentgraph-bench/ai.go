@@ -25,7 +25,10 @@ import (
 // launched `agentgraph serve` (engine workers in it), against an
 // OpenAI-compatible provider stub in a process of its own (aistub.go) that
 // holds each call's first token until the run's websocket subscriber
-// listens, sends it, and finishes --stub-delay later:
+// listens, sends it, and finishes --stub-delay later. The server runs with
+// its default MAX_NODES (128 plain blocks at once) and MAX_AI_NODES =
+// --calls: the AI blocks' own lane, so the calls do not take the chain's
+// slots (--max-nodes sets MAX_NODES, for a build without that lane):
 //   - --calls AI runs (AgentInputBlock → AITextGeneratorBlock →
 //     AgentOutputBlock, on the operator's key), started through
 //     executeGraph, all in flight at the stub at once, must all complete;
@@ -56,9 +59,10 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	soloRuns := fs.Int("solo", 30, "AI runs one at a time on the idle server, answered at once (the block's overhead without load)")
 	server := fs.String("server", "", "the agentgraph binary to launch (default: agentgraph beside this binary, else built from this module)")
 	pprofAddr := fs.String("pprof", "", "PPROF_ADDR for the launched server (default: a free loopback port; the bench forces GCs through it)")
+	maxNodes := fs.Int("max-nodes", 0, "MAX_NODES for the launched server: plain blocks at once (0: its default, 128; an older build, whose AI blocks take these slots, needs --calls + 128)")
 	profDir := fs.String("profile-dir", "", "write the server's profiles here: heap (live, after a GC) and goroutines idle and with every call open, CPU while the calls complete")
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%v (usage: ai [--calls N] [--stub-delay D] [--chain-nodes N] [--idle-runs N] [--server PATH] [--pprof ADDR] [--profile-dir DIR])", err)
+		return fmt.Errorf("%v (usage: ai [--calls N] [--stub-delay D] [--chain-nodes N] [--idle-runs N] [--server PATH] [--max-nodes N] [--pprof ADDR] [--profile-dir DIR])", err)
 	}
 	if *pprofAddr == "" {
 		addr, err := livebench.FreeLoopbackAddr()
@@ -113,7 +117,10 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 	env := map[string]string{"OPENAI_BASE_URL": stub.base + "/v1", "OPENAI_API_KEY": "sk-bench",
-		"MAX_NODES": strconv.Itoa(*calls + 128), "DB_MAX_CONNS": "32", "PPROF_ADDR": *pprofAddr}
+		"MAX_AI_NODES": strconv.Itoa(*calls), "DB_MAX_CONNS": "32", "PPROF_ADDR": *pprofAddr}
+	if *maxNodes > 0 {
+		env["MAX_NODES"] = strconv.Itoa(*maxNodes)
+	}
 	srv, err := livebench.LaunchServe(ctx, bin, *calls+64, env, logger)
 	if err != nil {
 		return err

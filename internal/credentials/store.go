@@ -35,8 +35,10 @@ type Service struct {
 	providers Providers
 	log       *slog.Logger
 	clock     func() time.Time
-	flight    singleflight.Group // one refresh per credential per process
-	opened    sync.Map           // credential id → openedSecret: decrypt once per version
+	flight    singleflight.Group                 // one refresh per credential per process
+	opened    sync.Map                           // credential id → openedSecret: decrypt once per version
+	idReads   sharedReads[*db.SealedCredential]  // ByID's row reads, shared by node runs at the same moment
+	runReads  sharedReads[[]db.SealedCredential] // ForRun's
 }
 
 // MaxProviderLen bounds a provider's name (the column's limit).

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -13,7 +12,7 @@ import (
 // trip, for a path where each round trip is waited for by others (a
 // credential's refresher, whose commit the waiting node runs wait for).
 // Exec only queues its statement; QueryRow and Query send what is queued,
-// their own statement and the statements queued with after, as one batch
+// their own statement and the statements queued with then, as one batch
 // (one Sync: an implicit transaction unless they include BEGIN or COMMIT),
 // and return their rows; flush sends what is still queued and reads every
 // remaining result, returning the first error, so an Exec's error comes
@@ -94,8 +93,11 @@ func (p *pipeline) flush(ctx context.Context) error {
 	return p.conn.SendBatch(ctx, b).Close()
 }
 
-func (p *pipeline) CopyFrom(context.Context, pgx.Identifier, []string, pgx.CopyFromSource) (int64, error) {
-	return 0, errors.New("db: no COPY in a pipeline")
+// CopyFrom and SendBatch (sqlc's :copyfrom and :batch queries) are not
+// for a pipeline: they go to the connection as they are, not in order
+// with what is queued.
+func (p *pipeline) CopyFrom(ctx context.Context, t pgx.Identifier, cols []string, src pgx.CopyFromSource) (int64, error) {
+	return p.conn.CopyFrom(ctx, t, cols, src)
 }
 
 func (p *pipeline) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {

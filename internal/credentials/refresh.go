@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/agentgraph/agentgraph/internal/db"
 )
 
@@ -32,27 +34,22 @@ import (
 // statement. A refusal marks the credential invalid with the reason.
 func (s *Service) refresh(ctx context.Context, read *db.SealedCredential) (*db.SealedCredential, error) {
 	id, seen := read.ID, read.UpdatedAt
-	ch := s.flight.DoChan(id.String(), func() (any, error) {
-		// Not the first caller's context: its cancellation must not fail
-		// the others sharing this flight.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
-		defer cancel()
-		for {
-			hold, cur, err := s.store.CredentialClaim(fctx, id)
-			if err != nil {
-				return nil, err
-			}
-			if hold != nil {
-				return s.refreshHeld(fctx, hold, cur, seen)
-			}
-			if !s.stillDue(cur, seen) {
-				// Refreshed (or refused) by the process that held the
-				// lock. Decrypted here once, for every node run sharing
-				// the flight, rather than by each.
-				_, _ = s.openCached(cur)
-				return cur, nil
-			}
+	// A node run that read the row before this process's last flight for
+	// it stored (or learnt) a newer version, and came too late to share
+	// that flight, uses its outcome: what a new flight would find, without
+	// the transaction (whose lock would make other processes' claims fail
+	// and wait).
+	if v, ok := s.refreshed.Load(id); ok {
+		if last := v.(*db.SealedCredential); last.UpdatedAt.After(seen) && !s.stillDue(last, seen) {
+			return last, nil
 		}
+	}
+	ch := s.flight.DoChan(id.String(), func() (any, error) {
+		out, err := s.refreshFlight(ctx, id, seen)
+		if err == nil {
+			s.refreshed.Store(id, out)
+		}
+		return out, err
 	})
 	select {
 	case r := <-ch:
@@ -62,6 +59,31 @@ func (s *Service) refresh(ctx context.Context, read *db.SealedCredential) (*db.S
 		return r.Val.(*db.SealedCredential), nil
 	case <-ctx.Done():
 		return nil, context.Cause(ctx)
+	}
+}
+
+// refreshFlight is one flight of refresh: it claims the credential and
+// refreshes it, or waits for the process that claimed it.
+func (s *Service) refreshFlight(ctx context.Context, id uuid.UUID, seen time.Time) (*db.SealedCredential, error) {
+	// Not the first caller's context: its cancellation must not fail the
+	// others sharing this flight.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	for {
+		hold, cur, err := s.store.CredentialClaim(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if hold != nil {
+			return s.refreshHeld(ctx, hold, cur, seen)
+		}
+		if !s.stillDue(cur, seen) {
+			// Refreshed (or refused) by the process that held the lock.
+			// Decrypted here once, for every node run sharing the flight,
+			// rather than by each.
+			_, _ = s.openCached(cur)
+			return cur, nil
+		}
 	}
 }
 

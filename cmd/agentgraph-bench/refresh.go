@@ -14,7 +14,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/config"
 )
 
-const benchRefreshUsage = "refresh [--processes 3] [--nodes 50] [--rounds 20] [--baseline 5] [--rtt 20ms]"
+const benchRefreshUsage = "refresh [--processes 3] [--nodes 50] [--rounds 20] [--baseline 5] [--resolves 500] [--rtt 20ms]"
 
 // benchRefreshCmd measures issue 13's refresh figure (BENCHMARKS.md,
 // "Integrations"): node runs in --processes real processes (this binary,
@@ -29,12 +29,13 @@ func benchRefreshCmd(ctx context.Context, logger *slog.Logger, args []string) er
 	nodes := fs.Int("nodes", 50, "node runs per round, spread over the processes")
 	rounds := fs.Int("rounds", 20, "rounds with the credential due for refresh")
 	baseline := fs.Int("baseline", 5, "rounds before them with no refresh due (warm-up and baseline)")
+	resolves := fs.Int("resolves", 500, "resolves one at a time, no refresh due (the resolve figure)")
 	rtt := fs.Duration("rtt", 20*time.Millisecond, "the provider stub's round trip for a refresh")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: %s)", err, benchRefreshUsage)
 	}
-	if *procs < 1 || *nodes < *procs || *rounds < 1 || *baseline < 1 {
-		return fmt.Errorf("need processes ≥ 1, nodes ≥ processes, rounds ≥ 1, baseline ≥ 1 (usage: %s)", benchRefreshUsage)
+	if *procs < 1 || *nodes < *procs || *rounds < 1 || *baseline < 1 || *resolves < 1 {
+		return fmt.Errorf("need processes ≥ 1, nodes ≥ processes, rounds ≥ 1, baseline ≥ 1, resolves ≥ 1 (usage: %s)", benchRefreshUsage)
 	}
 	cfg, err := config.FromEnv()
 	if err != nil {
@@ -45,7 +46,7 @@ func benchRefreshCmd(ctx context.Context, logger *slog.Logger, args []string) er
 		return err
 	}
 	res, err := refreshbench.Run(ctx, refreshbench.Config{Binary: self, DatabaseURL: cfg.DatabaseURL, Processes: *procs,
-		Nodes: *nodes, Rounds: *rounds, Baseline: *baseline, RoundTrip: *rtt, Logger: logger})
+		Nodes: *nodes, Rounds: *rounds, Baseline: *baseline, Resolves: *resolves, RoundTrip: *rtt, Logger: logger})
 	if res != nil {
 		res.Print(os.Stdout)
 	}

@@ -14,16 +14,16 @@ import (
 // at the same moment, in however many processes.
 //
 // In this process the callers share one flight. Across processes, the
-// flight that takes the credential's advisory lock is the refresher: under
-// it and the row lock it re-reads the row, asks the provider only if the
-// token is still due, and stores the outcome before it commits. A flight
+// flight that claims the credential (its advisory lock) is the refresher:
+// under it and the row lock it re-reads the row, asks the provider only if
+// the token is still due, and stores the outcome as it commits. A flight
 // that finds the lock taken waits for that commit on a shared hold of the
-// same advisory lock, then reads the row: every waiting process wakes at
-// the commit, at once, and writes nothing. (Queueing FOR UPDATE, waiters
-// woke one at a time, each after the previous one's commit and its WAL
-// flush; FOR SHARE wakes them together but is a write, flushed at its
-// commit too.) A waiter that still finds the token due (the refresher
-// failed transiently) tries to take the lock itself.
+// same advisory lock and reads the row (db.CredentialClaim): every waiting
+// process wakes at the commit, at once, and writes nothing. (Queueing FOR
+// UPDATE, waiters woke one at a time, each after the previous one's commit
+// and its WAL flush; FOR SHARE wakes them together but is a write, flushed
+// at its commit too.) A waiter that still finds the token due (the
+// refresher failed transiently) tries to claim it itself.
 //
 // "Still due" means: due, and not changed since the caller read it while
 // unexpired. A token that lives less than the refresh margin is still due
@@ -34,23 +34,22 @@ import (
 // statement. A refusal marks the credential invalid with the reason.
 func (s *Service) refresh(ctx context.Context, read *db.SealedCredential) (*db.SealedCredential, error) {
 	id, seen := read.ID, read.UpdatedAt
-	ch := s.flight.DoChan(id.String(), func() (any, error) {
-		// Not the first caller's context: its cancellation must not fail
-		// the others sharing this flight.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
-		defer cancel()
-		for {
-			out, held, err := s.refreshLocked(fctx, id, seen)
-			if err != nil || held {
-				return out, err
-			}
-			if out, err = s.store.CredentialAwait(fctx, id); err != nil {
-				return nil, err
-			}
-			if !s.stillDue(out, seen) {
-				return out, nil // refreshed (or refused) by the process that held the lock
-			}
+	// A node run that read the row before this process's last flight for
+	// it stored (or learnt) a newer version, and came too late to share
+	// that flight, uses its outcome: what a new flight would find, without
+	// the transaction (whose lock would make other processes' claims fail
+	// and wait).
+	if v, ok := s.refreshed.Load(id); ok {
+		if last := v.(*db.SealedCredential); last.UpdatedAt.After(seen) && !s.stillDue(last, seen) {
+			return last, nil
 		}
+	}
+	ch := s.flight.DoChan(id.String(), func() (any, error) {
+		out, err := s.refreshFlight(ctx, id, seen)
+		if err == nil {
+			s.refreshed.Store(id, out)
+		}
+		return out, err
 	})
 	select {
 	case r := <-ch:
@@ -63,62 +62,83 @@ func (s *Service) refresh(ctx context.Context, read *db.SealedCredential) (*db.S
 	}
 }
 
-// refreshLocked takes the credential's locks if no one holds them and then
-// refreshes the token if it is still due, storing the outcome in the same
-// transaction. held is false (and nothing done) when another transaction
-// holds the advisory lock or the credential is gone.
-func (s *Service) refreshLocked(ctx context.Context, id uuid.UUID, seen time.Time) (out *db.SealedCredential, held bool, err error) {
-	err = s.store.InTx(ctx, func(tx *db.Store) error {
-		cur, err := tx.CredentialTryLock(ctx, id)
-		if err != nil || cur == nil {
-			return err
+// refreshFlight is one flight of refresh: it claims the credential and
+// refreshes it, or waits for the process that claimed it.
+func (s *Service) refreshFlight(ctx context.Context, id uuid.UUID, seen time.Time) (*db.SealedCredential, error) {
+	// Not the first caller's context: its cancellation must not fail the
+	// others sharing this flight.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	for {
+		hold, cur, err := s.store.CredentialClaim(ctx, id)
+		if err != nil {
+			return nil, err
 		}
-		held, out = true, cur
+		if hold != nil {
+			return s.refreshHeld(ctx, hold, cur, seen)
+		}
 		if !s.stillDue(cur, seen) {
-			return nil // refused before, or refreshed by another process a moment ago
+			// Refreshed (or refused) by the process that held the lock.
+			// Decrypted here once, for every node run sharing the flight,
+			// rather than by each.
+			_, _ = s.openCached(cur)
+			return cur, nil
 		}
-		sec, err := s.cipher.open(cur.SecretEncrypted)
-		if err != nil {
-			return err
-		}
-		if sec.RefreshToken == "" {
-			return nil // nothing to refresh with: used until it expires
-		}
-		tok, err := s.providers.Refresh(ctx, cur.Provider, sec.RefreshToken)
-		var refused *RefusedError
-		if errors.As(err, &refused) {
-			reason := "the provider refused to refresh it: " + refused.Reason
-			cur.InvalidReason = &reason
-			return tx.CredentialInvalidate(ctx, id, reason)
-		}
-		if err != nil {
-			return err
-		}
-		next := secret{Secret: tok.AccessToken, RefreshToken: tok.RefreshToken}
-		if next.RefreshToken == "" {
-			next.RefreshToken = sec.RefreshToken // not rotated: keep it
-		}
-		sealed, err := s.cipher.seal(next)
-		if err != nil {
-			return err
-		}
-		var expires *time.Time
-		if !tok.Expiry.IsZero() {
-			expires = &tok.Expiry
-		}
-		var tokenType *string
-		if tok.TokenType != "" {
-			tokenType = &tok.TokenType
-		}
-		scopes := cur.Scopes
-		if tok.Scopes != nil {
-			scopes = tok.Scopes
-		}
-		// The stored row: its version (updated_at) keys the secret cache.
-		out, err = tx.CredentialSetTokens(ctx, id, sealed, expires, tokenType, scopes)
-		return err
-	})
-	return out, held, err
+	}
+}
+
+// refreshHeld refreshes the token of the credential cur, read under the
+// hold, if it is still due, and stores the outcome as the hold commits.
+func (s *Service) refreshHeld(ctx context.Context, hold *db.CredentialHold, cur *db.SealedCredential, seen time.Time) (*db.SealedCredential, error) {
+	defer hold.Release()
+	if !s.stillDue(cur, seen) {
+		return cur, nil // refused before, or refreshed by another process a moment ago
+	}
+	sec, err := s.cipher.open(cur.SecretEncrypted)
+	if err != nil {
+		return nil, err
+	}
+	if sec.RefreshToken == "" {
+		return cur, nil // nothing to refresh with: used until it expires
+	}
+	tok, err := s.providers.Refresh(ctx, cur.Provider, sec.RefreshToken)
+	var refused *RefusedError
+	if errors.As(err, &refused) {
+		reason := "the provider refused to refresh it: " + refused.Reason
+		cur.InvalidReason = &reason
+		return cur, hold.Invalidate(ctx, reason)
+	}
+	if err != nil {
+		return nil, err
+	}
+	next := secret{Secret: tok.AccessToken, RefreshToken: tok.RefreshToken}
+	if next.RefreshToken == "" {
+		next.RefreshToken = sec.RefreshToken // not rotated: keep it
+	}
+	sealed, err := s.cipher.seal(next)
+	if err != nil {
+		return nil, err
+	}
+	var expires *time.Time
+	if !tok.Expiry.IsZero() {
+		expires = &tok.Expiry
+	}
+	var tokenType *string
+	if tok.TokenType != "" {
+		tokenType = &tok.TokenType
+	}
+	scopes := cur.Scopes
+	if tok.Scopes != nil {
+		scopes = tok.Scopes
+	}
+	// The stored row: its version (updated_at) keys the secret cache, filled
+	// here with what was just sealed, so no node run decrypts it.
+	out, err := hold.SetTokens(ctx, sealed, expires, tokenType, scopes)
+	if err != nil {
+		return nil, err
+	}
+	s.opened.Store(out.ID, openedSecret{version: out.UpdatedAt, secret: next})
+	return out, nil
 }
 
 // stillDue: cur, read under or after the lock, needs a refresh by this

@@ -81,11 +81,14 @@ func (s *Service) ForRun(ctx context.Context, userID uuid.UUID, providers []stri
 	if len(providers) == 0 || s.cipher == nil {
 		return out, nil
 	}
-	rows, err := s.store.CredentialsForRun(ctx, userID, providers)
+	key := userID.String() + "/" + strings.Join(providers, ",")
+	rows, err := s.runReads.do(ctx, key, func(ctx context.Context) ([]db.SealedCredential, error) {
+		return s.store.CredentialsForRun(ctx, userID, providers)
+	})
 	if err != nil {
 		return nil, err
 	}
-	for i := range rows {
+	for i := range rows { // shared with the node runs that read with this one: not modified
 		c, err := s.usable(ctx, &rows[i])
 		if errors.Is(err, errExpired) {
 			continue
@@ -109,7 +112,9 @@ func (s *Service) ByID(ctx context.Context, userID uuid.UUID, id string) (blocks
 	if s.cipher == nil {
 		return blocks.Credential{}, errors.New("credentials cannot be used: the server has no ENCRYPTION_KEY configured")
 	}
-	row, err := s.store.CredentialGetSealed(ctx, userID, cid)
+	row, err := s.idReads.do(ctx, userID.String()+"/"+cid.String(), func(ctx context.Context) (*db.SealedCredential, error) {
+		return s.store.CredentialGetSealed(ctx, userID, cid)
+	})
 	if errors.Is(err, model.ErrNotFound) {
 		return blocks.Credential{}, fmt.Errorf("credential %s no longer exists (it was deleted): choose or connect another", id)
 	}
@@ -122,6 +127,7 @@ func (s *Service) ByID(ctx context.Context, userID uuid.UUID, id string) (blocks
 var errExpired = errors.New("expired")
 
 // usable refreshes c when due and hands it out decrypted, or says why not.
+// c is not modified: node runs that read together share it.
 func (s *Service) usable(ctx context.Context, c *db.SealedCredential) (blocks.Credential, error) {
 	if c.NeedsRefresh(s.clock()) && c.InvalidReason == nil && s.providers != nil {
 		fresh, err := s.refresh(ctx, c)

@@ -35,8 +35,11 @@ type Service struct {
 	providers Providers
 	log       *slog.Logger
 	clock     func() time.Time
-	flight    singleflight.Group // one refresh per credential per process
-	opened    sync.Map           // credential id → openedSecret: decrypt once per version
+	flight    singleflight.Group                 // one refresh per credential per process
+	opened    sync.Map                           // credential id → openedSecret: decrypt once per version
+	refreshed sync.Map                           // credential id → *db.SealedCredential: the last refresh flight's outcome
+	idReads   sharedReads[*db.SealedCredential]  // ByID's row reads, shared by node runs at the same moment
+	runReads  sharedReads[[]db.SealedCredential] // ForRun's
 }
 
 // MaxProviderLen bounds a provider's name (the column's limit).
@@ -108,6 +111,7 @@ func (s *Service) Delete(ctx context.Context, userID, id uuid.UUID) error {
 		return err
 	}
 	s.opened.Delete(id)
+	s.refreshed.Delete(id)
 	if s.providers == nil || s.cipher == nil || c.AuthType != blocks.AuthOAuth2 {
 		return nil
 	}

@@ -78,7 +78,7 @@ func (s *Store) CredentialTake(ctx context.Context, userID, id uuid.UUID) (*Seal
 	if err != nil {
 		return nil, notFound(err, "credential")
 	}
-	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
+	return sealedFromRow(row), nil
 }
 
 // CredentialGetSealed reads one of the user's credentials, secret sealed.
@@ -87,7 +87,7 @@ func (s *Store) CredentialGetSealed(ctx context.Context, userID, id uuid.UUID) (
 	if err != nil {
 		return nil, notFound(err, "credential")
 	}
-	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
+	return sealedFromRow(row), nil
 }
 
 // CredentialLock reads a credential FOR UPDATE, waiting for the lock.
@@ -96,7 +96,7 @@ func (s *Store) CredentialLock(ctx context.Context, id uuid.UUID) (*SealedCreden
 	if err != nil {
 		return nil, notFound(err, "credential")
 	}
-	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
+	return sealedFromRow(row), nil
 }
 
 // credentialLockClass is the first key of a credential's advisory lock;
@@ -107,34 +107,118 @@ const credentialLockClass int32 = 0x6372_6564 // "cred"
 
 func credentialLockKey(id uuid.UUID) int32 { return int32(binary.BigEndian.Uint32(id[12:])) }
 
-// CredentialTryLock is the refresher's: inside InTx it takes the
-// credential's advisory lock if no one holds it, then its row lock, and
-// reads the row. Nil (no error) when another transaction holds the
-// advisory lock or the credential is gone.
-func (s *Store) CredentialTryLock(ctx context.Context, id uuid.UUID) (*SealedCredential, error) {
-	rows, err := s.q.CredentialTryLock(ctx, s.db, dbsqlc.CredentialTryLockParams{ID: id,
-		LockClass: credentialLockClass, LockKey: credentialLockKey(id)})
-	if err != nil || len(rows) == 0 {
-		return nil, err
-	}
-	return &SealedCredential{Credential: credentialFromRow(rows[0]), SecretEncrypted: rows[0].SecretEncrypted}, nil
+// CredentialHold is a refresher's hold on a credential: a transaction, on
+// a connection of its own, holding the credential's advisory lock (what
+// waiters wait on) and its row lock (against other writers). SetTokens or
+// Invalidate ends it with a commit; Release ends it with a rollback if
+// neither did, and must be called.
+//
+// Each step is one round trip to Postgres (statements pipelined): the
+// nodes waiting for the refresh wait for these round trips, and on a
+// loaded machine each one waits for the database's and this process's
+// turn on a CPU.
+type CredentialHold struct {
+	p  *pipeline
+	id uuid.UUID
+	q  *dbsqlc.Queries
 }
 
-// CredentialAwait waits until no transaction holds the credential's
-// advisory lock (its refresher committed or gave up), then reads it. Every
-// process waiting here wakes at that commit at once, and writes nothing.
-func (s *Store) CredentialAwait(ctx context.Context, id uuid.UUID) (*SealedCredential, error) {
-	err := s.q.CredentialAwaitRefresh(ctx, s.db, dbsqlc.CredentialAwaitRefreshParams{LockClass: credentialLockClass,
-		LockKey: credentialLockKey(id)})
+// CredentialClaim takes the refresh of a credential when no one holds it:
+// BEGIN, the advisory lock and the row lock, in one round trip, returning
+// the hold and the row read under it. When another transaction holds the
+// advisory lock (a refresher in another process) there is no hold: in a
+// second round trip it waits on a shared hold of that lock until the
+// holder's transaction ends and reads the row then, in a snapshot taken
+// after the wait. Every process waiting so wakes at that commit at once,
+// and writes nothing (no WAL flush of its own). Not in a transaction: it
+// takes a connection of its own.
+func (s *Store) CredentialClaim(ctx context.Context, id uuid.UUID) (*CredentialHold, *SealedCredential, error) {
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// A statement of its own: its snapshot is taken after the wait.
-	row, err := s.q.CredentialGetAny(ctx, s.db, id)
+	p := newPipeline(conn)
+	_, _ = p.Exec(ctx, "BEGIN")
+	rows, err := s.q.CredentialTryLock(ctx, p, dbsqlc.CredentialTryLockParams{ID: id,
+		LockClass: credentialLockClass, LockKey: credentialLockKey(id)})
+	if err == nil {
+		err = p.flush(ctx)
+	}
+	if err == nil && len(rows) == 1 {
+		return &CredentialHold{p: p, id: id, q: s.q}, sealedFromRow(rows[0]), nil
+	}
+	defer conn.Release() // in a transaction still (an error): closed, not reused
+	if err != nil {
+		return nil, nil, err
+	}
+	// Held by another (or gone). One batch, so no round trip between the
+	// wake-up and the read; READ COMMITTED gives the read a snapshot of
+	// its own, taken after the wait.
+	_, _ = p.Exec(ctx, "ROLLBACK")
+	_ = s.q.CredentialAwaitRefresh(ctx, p, dbsqlc.CredentialAwaitRefreshParams{LockClass: credentialLockClass,
+		LockKey: credentialLockKey(id)})
+	row, err := s.q.CredentialGetAny(ctx, p, id)
+	if ferr := p.flush(ctx); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return nil, nil, notFound(err, "credential")
+	}
+	return nil, sealedFromRow(row), nil
+}
+
+// SetTokens stores a refresh's outcome (CredentialSetTokens) and commits,
+// in one round trip: the waiters wake at that commit. It ends the hold.
+//
+// The commit does not wait for its WAL flush (synchronous_commit off for
+// this transaction): the waiters wake, and read the new tokens, as soon as
+// it is applied. A flush waits for all the WAL written before it, by every
+// database of the server: under others' writes it took up to 100 ms here
+// (a node waited that long beyond the provider's round trip), against
+// under 1 ms without. The cost: if the Postgres server itself crashes in
+// the moment before the WAL writer flushes it (within wal_writer_delay,
+// 200 ms by default), the refresh is lost and the credential keeps its
+// previous tokens; a provider that rotated the refresh token then refuses
+// the next refresh and the credential is marked invalid (reconnect it), as
+// when this process dies between the provider's answer and the commit.
+// Still one statement: never a new access token with a stale refresh
+// token.
+func (h *CredentialHold) SetTokens(ctx context.Context, sealedSecret []byte, expiresAt *time.Time, tokenType *string, scopes []string) (*SealedCredential, error) {
+	if scopes == nil {
+		scopes = []string{}
+	}
+	_, _ = h.p.Exec(ctx, "SET LOCAL synchronous_commit = off")
+	h.p.then("COMMIT")
+	row, err := h.q.CredentialSetTokens(ctx, h.p, dbsqlc.CredentialSetTokensParams{ID: h.id,
+		SecretEncrypted: sealedSecret, ExpiresAt: expiresAt, TokenType: tokenType, Scopes: scopes})
+	if ferr := h.p.flush(ctx); err == nil {
+		err = ferr
+	}
 	if err != nil {
 		return nil, notFound(err, "credential")
 	}
-	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
+	return sealedFromRow(row), nil
+}
+
+// Invalidate marks the credential unusable with the reason (its provider
+// refused to refresh it) and commits, in one round trip. It ends the hold.
+func (h *CredentialHold) Invalidate(ctx context.Context, reason string) error {
+	_ = h.q.CredentialInvalidate(ctx, h.p, dbsqlc.CredentialInvalidateParams{ID: h.id, Reason: &reason})
+	_, _ = h.p.Exec(ctx, "COMMIT")
+	return h.p.flush(ctx)
+}
+
+// Release ends the hold: rolled back unless SetTokens or Invalidate
+// committed it, and the connection returned (closed if it could not be
+// rolled back).
+func (h *CredentialHold) Release() {
+	conn := h.p.conn
+	if conn.Conn().PgConn().TxStatus() != 'I' && !conn.Conn().IsClosed() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, _ = conn.Exec(ctx, "ROLLBACK")
+		cancel()
+	}
+	conn.Release()
 }
 
 // CredentialSetTokens stores a refresh's outcome: the sealed access and
@@ -149,13 +233,7 @@ func (s *Store) CredentialSetTokens(ctx context.Context, id uuid.UUID, sealed []
 	if err != nil {
 		return nil, notFound(err, "credential")
 	}
-	return &SealedCredential{Credential: credentialFromRow(row), SecretEncrypted: row.SecretEncrypted}, nil
-}
-
-// CredentialInvalidate marks a credential unusable with the reason (its
-// provider refused to refresh it).
-func (s *Store) CredentialInvalidate(ctx context.Context, id uuid.UUID, reason string) error {
-	return s.q.CredentialInvalidate(ctx, s.db, dbsqlc.CredentialInvalidateParams{ID: id, Reason: &reason})
+	return sealedFromRow(row), nil
 }
 
 // CredentialsForRun returns the user's newest usable credential of each
@@ -168,9 +246,13 @@ func (s *Store) CredentialsForRun(ctx context.Context, userID uuid.UUID, provide
 	}
 	out := make([]SealedCredential, len(rows))
 	for i, r := range rows {
-		out[i] = SealedCredential{Credential: credentialFromRow(r), SecretEncrypted: r.SecretEncrypted}
+		out[i] = *sealedFromRow(r)
 	}
 	return out, nil
+}
+
+func sealedFromRow(r dbsqlc.IntegrationCredential) *SealedCredential {
+	return &SealedCredential{Credential: credentialFromRow(r), SecretEncrypted: r.SecretEncrypted}
 }
 
 func credentialFromRow(r dbsqlc.IntegrationCredential) model.Credential {

@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 	"time"
 
@@ -75,7 +74,10 @@ func TestCredentialTokensAndInvalidation(t *testing.T) {
 	require.Equal(t, "bearer", *got.TokenType, "kept when the refresh names none")
 	require.True(t, got.IsValid(time.Now()))
 
-	require.NoError(t, s.CredentialInvalidate(ctx, c.ID, "invalid_grant"))
+	hold, _, err := s.CredentialClaim(ctx, c.ID)
+	require.NoError(t, err)
+	require.NoError(t, hold.Invalidate(ctx, "invalid_grant"))
+	hold.Release()
 	got, err = s.CredentialGetSealed(ctx, u.ID, c.ID)
 	require.NoError(t, err)
 	require.False(t, got.IsValid(time.Now()))
@@ -112,8 +114,8 @@ func TestScopedAPIKeys(t *testing.T) {
 }
 
 // A refresher holds the credential's advisory lock until it commits: a
-// second refresher does not get it, and a waiter wakes at that commit and
-// reads what the refresher stored.
+// second claim gets no hold and waits for that commit, then reads what
+// the refresher stored.
 func TestCredentialRefreshLockWakesWaitersAtCommit(t *testing.T) {
 	t.Parallel()
 	b := setup(t, false)
@@ -122,38 +124,46 @@ func TestCredentialRefreshLockWakesWaitersAtCommit(t *testing.T) {
 	c, err := s.CredentialCreate(ctx, db.NewCredential{UserID: u.ID, Provider: "fake", AuthType: "OAUTH2",
 		SecretEncrypted: []byte("v1"), Metadata: json.RawMessage(`{}`)}) // no scopes: stored as none
 	require.NoError(t, err)
-	locked, release := make(chan struct{}), make(chan struct{})
-	done := make(chan error, 1)
+	hold, got, err := s.CredentialClaim(ctx, c.ID)
+	require.NoError(t, err)
+	require.NotNil(t, hold, "the first refresher gets the lock")
+	require.Equal(t, []byte("v1"), got.SecretEncrypted)
+
+	type claimed struct {
+		hold *db.CredentialHold
+		c    *db.SealedCredential
+	}
+	awaited := make(chan claimed, 1)
 	go func() {
-		done <- s.InTx(ctx, func(tx *db.Store) error {
-			got, err := tx.CredentialTryLock(ctx, c.ID)
-			if err != nil || got == nil {
-				return fmt.Errorf("the first refresher gets the lock: %v %v", got, err)
-			}
-			close(locked)
-			<-release
-			_, err = tx.CredentialSetTokens(ctx, c.ID, []byte("v2"), nil, nil, nil)
-			return err
-		})
-	}()
-	<-locked
-	require.NoError(t, s.InTx(ctx, func(tx *db.Store) error {
-		got, err := tx.CredentialTryLock(ctx, c.ID)
-		require.Nil(t, got, "held by the first")
-		return err
-	}))
-	awaited := make(chan *db.SealedCredential, 1)
-	go func() {
-		got, err := s.CredentialAwait(ctx, c.ID)
+		h, got, err := s.CredentialClaim(ctx, c.ID)
 		assert.NoError(t, err)
-		awaited <- got
+		awaited <- claimed{h, got}
 	}()
 	select {
 	case <-awaited:
-		t.Fatal("the waiter woke before the refresher committed")
+		t.Fatal("the second claim returned before the refresher committed")
 	case <-time.After(200 * time.Millisecond):
 	}
-	close(release)
-	require.NoError(t, <-done)
-	require.Equal(t, []byte("v2"), (<-awaited).SecretEncrypted)
+	stored, err := hold.SetTokens(ctx, []byte("v2"), nil, nil, nil)
+	require.NoError(t, err)
+	hold.Release()
+	w := <-awaited
+	require.Nil(t, w.hold, "held by the first: no hold")
+	require.Equal(t, []byte("v2"), w.c.SecretEncrypted)
+	require.Equal(t, stored.UpdatedAt, w.c.UpdatedAt)
+
+	// Free again, and a hold released without a change stores nothing.
+	hold, _, err = s.CredentialClaim(ctx, c.ID)
+	require.NoError(t, err)
+	require.NotNil(t, hold)
+	hold.Release()
+	hold, got, err = s.CredentialClaim(ctx, c.ID)
+	require.NoError(t, err)
+	require.NotNil(t, hold, "a released hold frees the lock")
+	require.Equal(t, []byte("v2"), got.SecretEncrypted)
+	require.NoError(t, hold.Invalidate(ctx, "refused"))
+	hold.Release()
+	after, err := s.CredentialGetSealed(ctx, u.ID, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, "refused", *after.InvalidReason)
 }

@@ -74,8 +74,9 @@ type CredentialAwaitRefreshParams struct {
 }
 
 // Returns once no transaction holds the credential's advisory lock: the
-// shared lock is taken and released within this statement, and every
-// waiter is woken at once when the refresher commits. Nothing is written,
+// shared lock is taken then, held to the end of this transaction (sent
+// with the read that follows, in one), and every waiter is woken at once
+// when the refresher commits. Nothing is written,
 // so nothing waits for a WAL flush (a FOR SHARE row lock is a write: its
 // commit would flush, about 2 ms here), and waiters do not queue behind
 // each other as FOR UPDATE waiters do.

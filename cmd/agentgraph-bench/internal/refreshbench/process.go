@@ -66,8 +66,13 @@ func launchNode(ctx context.Context, bin string, f *fixture, nodes int) (*nodePr
 }
 
 // start begins a round.
-func (p *nodeProcess) start() error {
-	if _, err := io.WriteString(p.stdin, "go\n"); err != nil {
+func (p *nodeProcess) start() error { return p.send("go") }
+
+// startOneAtATime asks for n resolves one after another.
+func (p *nodeProcess) startOneAtATime(n int) error { return p.send(oneAtATime + " " + strconv.Itoa(n)) }
+
+func (p *nodeProcess) send(line string) error {
+	if _, err := io.WriteString(p.stdin, line+"\n"); err != nil {
 		return fmt.Errorf("node process %d: %w", p.cmd.Process.Pid, err)
 	}
 	return nil

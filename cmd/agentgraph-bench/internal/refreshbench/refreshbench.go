@@ -28,12 +28,14 @@ type Config struct {
 	Nodes       int // node runs per round, spread over the processes
 	Rounds      int // rounds with the credential due for refresh
 	Baseline    int // rounds before, with no refresh due
+	Resolves    int // resolves one at a time after them, no refresh due
 	RoundTrip   time.Duration
 	Logger      *slog.Logger
 }
 
 // Run measures: a warm-up round and Baseline rounds with the credential
-// fresh (their resolves at once are the baseline), then Rounds
+// fresh (their resolves at once are the baseline), Resolves one at a time
+// in one process, still fresh, then Rounds
 // with it due for refresh, each checked for exactly one refresh at the
 // provider and one new token handed to every node run.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
@@ -80,6 +82,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			res.Baseline = append(res.Baseline, r.latencies...)
 		}
 	}
+	if res.OneAtATime, err = resolvesOneAtATime(procs[0], cfg.Resolves); err != nil {
+		return nil, err
+	}
 	previous := ""
 	for i := range cfg.Rounds {
 		r, refreshes, err := refreshRound(ctx, f, procs, i, previous)
@@ -118,6 +123,22 @@ func baselineRound(ctx context.Context, f *fixture, procs []*nodeProcess, i int)
 		return nil, fmt.Errorf("baseline round: %w", err)
 	}
 	return r, nil
+}
+
+// resolvesOneAtATime: the credential still fresh, n resolves in one process, one
+// after another.
+func resolvesOneAtATime(p *nodeProcess, n int) ([]time.Duration, error) {
+	if err := p.startOneAtATime(n); err != nil {
+		return nil, err
+	}
+	r, err := p.result()
+	if err != nil {
+		return nil, err
+	}
+	if i := slices.IndexFunc(r.Errors, func(e string) bool { return e != "" }); i >= 0 {
+		return nil, fmt.Errorf("resolving one at a time: %s", r.Errors[i])
+	}
+	return r.Latencies, nil
 }
 
 // refreshRound: the credential due; every node must get one new token the

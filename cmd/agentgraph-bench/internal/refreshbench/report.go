@@ -4,12 +4,17 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 )
 
 // addedTarget is issue 13's bound on the waiting nodes' added latency
-// beyond one provider round trip.
-const addedTarget = 5 * time.Millisecond
+// beyond one provider round trip; resolveTarget its bound on a resolve
+// with no refresh due (p50).
+const (
+	addedTarget   = 5 * time.Millisecond
+	resolveTarget = 200 * time.Microsecond
+)
 
 // Result is what Run measured.
 type Result struct {
@@ -22,6 +27,7 @@ type Result struct {
 	ProviderTook  []time.Duration
 	WaitsOverTook []time.Duration
 	Baseline      []time.Duration // the same, no refresh due
+	OneAtATime    []time.Duration // resolves one after another, no refresh due
 	Load          string          // load average before and after
 	LoadAfter     string
 }
@@ -31,32 +37,57 @@ func (r *Result) OK() bool {
 	return len(r.Refreshes) == r.Rounds && !slices.ContainsFunc(r.Refreshes, func(n int64) bool { return n != 1 })
 }
 
-// Print writes the figures, each node run's wait counted beyond the
-// provider's round trip (what the figure bounds).
+// tail is the percentiles printed of a latency.
+var tail = []struct {
+	name string
+	p    float64
+}{{"p50", 0.5}, {"p95", 0.95}, {"p99", 0.99}, {"max", 1}}
+
+// Print writes the figures. The one the issue bounds is each node run's
+// wait beyond the provider's round trip as the refresher measured it
+// (the stub's delay plus HTTP): everything else the refresh makes a node
+// wait for, its own read of the row included.
 func (r *Result) Print(w io.Writer) {
-	fmt.Fprintf(w, "credential refresh: %d node runs in %d processes need one credential at once; provider round trip %s\n",
+	fmt.Fprintf(w, "credential refresh: %d node runs in %d processes need one credential at once; provider round trip %s (the stub's)\n",
 		r.Nodes, r.Processes, r.RoundTrip)
 	fmt.Fprintf(w, "  refresh requests at the provider per round: %v (target 1: %s)\n", r.Refreshes, meets(r.OK()))
-	p50, p95, top := percentile(r.Waits, 0.5)-r.RoundTrip, percentile(r.Waits, 0.95)-r.RoundTrip, percentile(r.Waits, 1)-r.RoundTrip
-	fmt.Fprintf(w, "  node runs' wait beyond the stub's fixed round trip, %d samples: p50 %s, p95 %s, max %s (target ≤ %s: p50 %s, p95 %s, max %s)\n",
-		len(r.Waits), ms(p50), ms(p95), ms(top), addedTarget, meets(p50 <= addedTarget), meets(p95 <= addedTarget), meets(top <= addedTarget))
-	took := percentile(r.ProviderTook, 0.5)
-	p50, p95, top = percentile(r.WaitsOverTook, 0.5), percentile(r.WaitsOverTook, 0.95), percentile(r.WaitsOverTook, 1)
-	fmt.Fprintf(w, "  the same beyond the round trip the refresher measured (p50 %s, max %s): p50 %s, p95 %s, max %s (target ≤ %s: p50 %s, p95 %s, max %s)\n",
-		ms(took), ms(percentile(r.ProviderTook, 1)), ms(p50), ms(p95), ms(top), addedTarget,
-		meets(p50 <= addedTarget), meets(p95 <= addedTarget), meets(top <= addedTarget))
+	fmt.Fprintf(w, "  provider round trip as the refresher measured it, %d rounds: p50 %s, max %s\n",
+		len(r.ProviderTook), ms(percentile(r.ProviderTook, 0.5)), ms(percentile(r.ProviderTook, 1)))
+	fmt.Fprintf(w, "  ADDED LATENCY, each node run's wait beyond that round trip, %d samples: %s\n",
+		len(r.WaitsOverTook), bounded(r.WaitsOverTook, addedTarget, len(tail)))
+	fmt.Fprintf(w, "  the same beyond the stub's fixed %s: %s\n", r.RoundTrip, spread(r.Waits, r.RoundTrip))
+	// The part of it a resolve of 50 at once costs even without a refresh:
+	// the added latency less the baseline, percentile by percentile.
+	var less []string
+	for _, t := range tail {
+		less = append(less, t.name+" "+ms(percentile(r.WaitsOverTook, t.p)-percentile(r.Baseline, t.p)))
+	}
+	fmt.Fprintf(w, "  the same less the no-refresh baseline, percentile by percentile: %s\n", strings.Join(less, ", "))
+	fmt.Fprintf(w, "  baseline, no refresh due, the same node runs at once, %d samples: %s\n", len(r.Baseline), spread(r.Baseline, 0))
+	fmt.Fprintf(w, "  resolve, no refresh due, one at a time, %d samples: %s\n", len(r.OneAtATime),
+		bounded(r.OneAtATime, resolveTarget, 1))
 	fmt.Fprintf(w, "  the last process done after the first (mostly the refresher's, done at its commit), %d rounds: p50 %s, max %s\n",
 		len(r.Spreads), ms(percentile(r.Spreads, 0.5)), ms(percentile(r.Spreads, 1)))
-	fmt.Fprintf(w, "  baseline, no refresh due, %d samples: p50 %s, p95 %s, max %s\n",
-		len(r.Baseline), ms(percentile(r.Baseline, 0.5)), ms(percentile(r.Baseline, 0.95)), ms(percentile(r.Baseline, 1)))
-	// What the refresh adds to a node's wait: its wait beyond the round
-	// trip less what the same resolve costs with no refresh due, percentile
-	// against percentile (a resolve of 50 at once queues even without one).
-	a50 := percentile(r.WaitsOverTook, 0.5) - percentile(r.Baseline, 0.5)
-	a95 := percentile(r.WaitsOverTook, 0.95) - percentile(r.Baseline, 0.95)
-	fmt.Fprintf(w, "  added by the refresh beyond its round trip (the line above less the baseline, percentile by percentile): p50 %s, p95 %s (target ≤ %s: p50 %s, p95 %s)\n",
-		ms(a50), ms(a95), addedTarget, meets(a50 <= addedTarget), meets(a95 <= addedTarget))
 	fmt.Fprintf(w, "  load average: %s before, %s after\n", r.Load, r.LoadAfter)
+}
+
+// spread is samples' p50, p95, p99 and max, less sub.
+func spread(samples []time.Duration, sub time.Duration) string {
+	parts := make([]string, len(tail))
+	for i, t := range tail {
+		parts[i] = t.name + " " + ms(percentile(samples, t.p)-sub)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// bounded is spread, then whether the first judged of its percentiles
+// meet target.
+func bounded(samples []time.Duration, target time.Duration, judged int) string {
+	verdicts := make([]string, judged)
+	for i, t := range tail[:judged] {
+		verdicts[i] = t.name + " " + meets(percentile(samples, t.p) <= target)
+	}
+	return fmt.Sprintf("%s (target ≤ %s: %s)", spread(samples, 0), ms(target), strings.Join(verdicts, ", "))
 }
 
 // percentile is the nearest-rank p-th of samples (not modified).

@@ -49,6 +49,10 @@ type keyEntry struct {
 
 const keyCacheTTL = time.Minute
 
+// keyCacheMax bounds the keys kept: an entry not used again is dropped only
+// by a change or by emptying the cache, which a full cache does.
+const keyCacheMax = 10000
+
 // touchEvery is how often a key's last use and its user's last login are
 // written (the queries' own condition, too).
 const touchEvery = time.Minute
@@ -104,6 +108,9 @@ func (c *keyCache) keep(hash [32]byte, p *db.APIKeyPrincipal, gen, changes uint6
 	c.syncLocked(changes)
 	if !c.live || gen != c.gen {
 		return
+	}
+	if len(c.byHash) >= keyCacheMax {
+		c.clearLocked()
 	}
 	if c.byHash == nil {
 		c.byHash, c.byUser = map[[32]byte]*keyEntry{}, map[uuid.UUID][][32]byte{}

@@ -54,6 +54,10 @@ func TestEventsAreGapFreeAndEndTerminal(t *testing.T) {
 	require.Equal(t, "RUNNING", evs[1].Status)
 	require.True(t, evs[len(evs)-1].Terminal())
 	require.Equal(t, got.LastSeq, evs[len(evs)-1].Seq)
+	require.JSONEq(t, string(got.Outputs), string(evs[len(evs)-1].Outputs), "the end carries the outputs as stored")
+	for _, ev := range evs[:len(evs)-1] {
+		require.Nil(t, ev.Outputs, "only the end carries them")
+	}
 	// 12 nodes: QUEUED, RUNNING, output, COMPLETED each (+ 2 run events + terminal).
 	require.Len(t, evs, 12*4+3)
 	require.Equal(t, 12, got.Stats.TotalNodes)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -86,5 +87,19 @@ func (e *Engine) publishNow(ctx context.Context, evs ...events.Event) {
 	}
 	if err := e.pub.Publish(context.WithoutCancel(ctx), evs...); err != nil {
 		e.log.Warn("publishing events", "err", err)
+	}
+}
+
+// endOutputs puts the run's outputs, as its final commit stores them, on
+// its terminal event among evs (finalize queued it), so the API processes
+// showing the run's end need not read them back (events.Event.Outputs; the
+// Publisher leaves large ones out, and they are read then). The run's
+// outputs change no more: nothing of the run is written after that commit.
+func (r *run) endOutputs(evs []events.Event) {
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Terminal() {
+			evs[i].Outputs, _ = json.Marshal(r.outputs)
+			return
+		}
 	}
 }

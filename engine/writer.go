@@ -351,6 +351,7 @@ func (r *run) flush() *part {
 		pw.outputs = false
 	}
 	if pw.final {
+		r.endOutputs(p.evs)
 		stats := r.computeStats()
 		p.run.PrevStatus, p.run.Status = model.StatusRunning, r.status
 		p.run.ErrorMessage, p.run.Stats, p.run.Release = r.errMsg, &stats, true

@@ -45,6 +45,25 @@ LEFT JOIN graphs g ON g.id = gg.graph_id
 -- name: GraphExecutionGet :one
 SELECT * FROM graph_executions WHERE id = @id;
 
+-- name: GraphExecutionSnapshot :many
+-- A run and its node executions in one statement (db.Store.ExecutionSnapshot):
+-- a statement reads one snapshot of the database, so the node executions agree
+-- with the run's last_seq without a repeatable-read transaction and its BEGIN
+-- and COMMIT round trips. Every row has the run's columns: the first row is
+-- the run; each next one is a node execution, in creation order, its node_id
+-- in graph_id, its graph_execution_id in user_id, and the run's other columns
+-- at placeholder values. (A column added to graph_executions makes the union
+-- unequal, and sqlc refuses it: the placeholders must follow.)
+SELECT s.* FROM (
+    SELECT e.* FROM graph_executions e WHERE e.id = @id
+    UNION ALL
+    SELECT n.id, n.node_id, 0, n.graph_execution_id, n.status, n.inputs, n.outputs, n.created_at, n.started_at,
+           n.ended_at, n.created_at, n.error_message, n.stats, '{}', false, NULL, NULL, NULL, NULL, 0, NULL, 0,
+           'MANUAL', NULL, NULL, NULL, NULL, NULL, NULL, 'INFO'
+    FROM node_executions n WHERE n.graph_execution_id = @id
+) s
+ORDER BY s.id = @id DESC, s.created_at, s.id;
+
 -- name: GraphExecutionGetMany :many
 SELECT * FROM graph_executions WHERE id = ANY(@ids::uuid[]);
 

@@ -93,6 +93,9 @@ func toEvent(ev *events.Event, version int) *gql.ExecutionEvent {
 	if len(ev.Value) > 0 {
 		out.Value = gqlscalar.JSON(ev.Value)
 	}
+	if len(ev.Outputs) > 0 && ev.Terminal() {
+		out.Outputs = gqlscalar.JSON(ev.Outputs) // else EventOutputs reads them
+	}
 	return out
 }
 
@@ -150,9 +153,10 @@ func selection(ctx context.Context, typ string) map[string]bool {
 	return out
 }
 
-// Outputs are a SNAPSHOT's own; the event that ends the run reads them once
-// per process for every subscriber that shows the end (the event does not
-// carry them: it crosses Redis to every API process, wanted or not).
+// Outputs are a SNAPSHOT's own, and the run's end's when its engine sent
+// them with the event (small ones: the event crosses Redis to every API
+// process, wanted or not); otherwise the event that ends the run reads them
+// once per process for every subscriber that shows the end.
 func (r *executionEventResolver) Outputs(ctx context.Context, obj *gql.ExecutionEvent) (gqlscalar.JSON, error) {
 	return r.EventOutputs(ctx, obj)
 }

@@ -190,7 +190,8 @@ func apiGraph(nodes int) *model.GraphSpec {
 type cpuUse struct {
 	elapsed                          time.Duration
 	server, postgres, bench, machine time.Duration
-	commits                          int64 // transactions committed in the database (reads included)
+	redis                            time.Duration // the whole Redis server's (0: not measured)
+	commits                          int64         // transactions committed in the database (reads included)
 }
 
 // perRun prints the CPU per run and per second of n runs.
@@ -201,6 +202,11 @@ func (u cpuUse) perRun(n int, process string) string {
 	if u.server > 0 {
 		s = fmt.Sprintf("server %.2f ms (%.2f cores), ", ms(u.server), cores(u.server))
 	}
-	return s + fmt.Sprintf("Postgres backends %.2f ms (%.2f cores), %s %.2f ms (%.2f cores); whole machine %.2f of 2 cores; %.1f transactions per run (reads included)",
-		ms(u.postgres), cores(u.postgres), process, ms(u.bench), cores(u.bench), cores(u.machine), float64(u.commits)/float64(max(n, 1)))
+	s += fmt.Sprintf("Postgres backends %.2f ms (%.2f cores), %s %.2f ms (%.2f cores), ",
+		ms(u.postgres), cores(u.postgres), process, ms(u.bench), cores(u.bench))
+	if u.redis > 0 {
+		s += fmt.Sprintf("Redis server %.2f ms (%.2f cores; its other users' share included), ", ms(u.redis), cores(u.redis))
+	}
+	return s + fmt.Sprintf("whole machine %.2f of 2 cores; %.1f transactions per run (reads included)",
+		cores(u.machine), float64(u.commits)/float64(max(n, 1)))
 }

@@ -38,7 +38,8 @@ type apiClient struct {
 	key     string
 	graphID string
 	ws      *websocket.Conn
-	subs    int // subscriptions started, for their ids
+	subs    int          // subscriptions started, for their ids
+	frame   bytes.Buffer // the message being read, reused: the client shares the machine with the server
 }
 
 // clientOut is what one client saw.
@@ -178,7 +179,7 @@ func (c *apiClient) followRun(id uuid.UUID) (f followed, err error) {
 	f.last = -1 // no SNAPSHOT yet
 	end := ""
 	for {
-		_, data, err := c.ws.ReadMessage()
+		data, err := c.read()
 		if err != nil {
 			return f, err
 		}
@@ -228,6 +229,20 @@ func (c *apiClient) followRun(id uuid.UUID) (f followed, err error) {
 			}
 		}
 	}
+}
+
+// read reads the next message into c.frame, valid until the next read
+// (ReadMessage would allocate each one afresh).
+func (c *apiClient) read() ([]byte, error) {
+	_, r, err := c.ws.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	c.frame.Reset()
+	if _, err := c.frame.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return c.frame.Bytes(), nil
 }
 
 // decodeFrame reads a server message: its type, and for "next" the

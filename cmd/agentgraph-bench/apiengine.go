@@ -23,6 +23,7 @@ type engineSide struct {
 	b           *bencher
 	chain, runs *model.FullGraph // the engine scenario's chain; the API scenario's graph
 	backends    []int
+	redis       []int // the Redis server's process, if on this machine
 	commits0    int64
 }
 
@@ -97,6 +98,9 @@ func (e *engineSide) begin(ctx context.Context) (err error) {
 	if e.backends, err = backendPids(ctx, e.d.pool); err != nil {
 		return err
 	}
+	if pid := redisPid(ctx, e.cfg.base.RedisURL); pid > 0 {
+		e.redis = []int{pid}
+	}
 	e.commits0, err = settledCommits(ctx, e.d.pool)
 	return err
 }
@@ -117,13 +121,14 @@ func (e *engineSide) window(ctx context.Context, res *inProcess) (chain, loop fl
 	res.chain.runs += len(bt.walls) * engChainRuns
 	chain = float64(n) / sumDurations(bt.walls).Seconds()
 
-	pg0, self0, all0 := pidsCPU(e.backends), livebench.SelfCPU(), livebench.MachineCPU()
+	pg0, redis0, self0, all0 := pidsCPU(e.backends), pidsCPU(e.redis), livebench.SelfCPU(), livebench.MachineCPU()
 	runs, el, err := e.b.closedLoop(ctx, e.runs, e.cfg.clients, e.cfg.duration)
 	if err != nil {
 		return 0, 0, err
 	}
 	u := &res.loop.cpuUse
 	u.postgres += pidsCPU(e.backends) - pg0
+	u.redis += pidsCPU(e.redis) - redis0
 	u.bench += livebench.SelfCPU() - self0
 	u.machine += livebench.MachineCPU() - all0
 	u.elapsed += el

@@ -26,6 +26,7 @@ type apiSide struct {
 	clients    []*apiClient
 	syncCommit string
 	backends   []int // the database's Postgres backends, once the clients have warmed the server's pool
+	redis      []int // the Redis server's process, if on this machine
 	commits0   int64
 	ids        []uuid.UUID // runs followed to their end in the windows
 }
@@ -154,6 +155,9 @@ func (a *apiSide) begin(ctx context.Context) error {
 	if a.backends, err = backendPids(ctx, a.pool); err != nil {
 		return err
 	}
+	if pid := redisPid(ctx, a.cfg.base.RedisURL); pid > 0 {
+		a.redis = []int{pid}
+	}
 	a.commits0, err = settledCommits(ctx, a.pool)
 	return err
 }
@@ -171,7 +175,7 @@ func (a *apiSide) window(ctx context.Context, profile bool, res *apiResult) (flo
 		profiled <- nil
 	}
 	srv0, _ := a.srv.CPU()
-	pg0, bench0, all0 := pidsCPU(a.backends), livebench.SelfCPU(), livebench.MachineCPU()
+	pg0, redis0, bench0, all0 := pidsCPU(a.backends), pidsCPU(a.redis), livebench.SelfCPU(), livebench.MachineCPU()
 	start := time.Now()
 	outs, err := runClients(ctx, a.clients, a.cfg.duration)
 	el := time.Since(start)
@@ -179,6 +183,7 @@ func (a *apiSide) window(ctx context.Context, profile bool, res *apiResult) (flo
 	res.elapsed += el
 	res.server += srv1 - srv0
 	res.postgres += pidsCPU(a.backends) - pg0
+	res.redis += pidsCPU(a.redis) - redis0
 	res.bench += livebench.SelfCPU() - bench0
 	res.machine += livebench.MachineCPU() - all0
 	if err != nil {

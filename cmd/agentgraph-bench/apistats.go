@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/agentgraph/agentgraph/cmd/agentgraph-bench/internal/livebench"
 )
@@ -55,4 +58,30 @@ func settledCommits(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
 		return 0, ctx.Err()
 	}
 	return xactCommits(ctx, pool)
+}
+
+// redisPid is the Redis server's process id (INFO server), when it runs on
+// this machine as far as /proc can tell; 0 otherwise. Its CPU is the whole
+// server's: other users of the same Redis count in it too.
+func redisPid(ctx context.Context, url string) int {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return 0
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	info, err := rdb.Info(ctx, "server").Result()
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
+			pid, _ := strconv.Atoi(v)
+			if _, err := livebench.ProcessCPU(pid); err != nil {
+				return 0
+			}
+			return pid
+		}
+	}
+	return 0
 }

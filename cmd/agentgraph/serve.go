@@ -64,9 +64,17 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		ScheduleService: a.Schedules, WebhookService: a.Webhooks, PublicURL: cfg.PublicURL,
 		Integrations: a.Integrations,
 	}
+	authn := &auth.Authenticator{Store: a.Store, JWT: auth.JWTConfig{Secret: cfg.JWTSecret,
+		Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}}
+	// Keeps the API keys it resolved while it follows their changes: a
+	// client's requests do not each read its key. Stopped before the pool
+	// closes, which waits for its connection.
+	fctx, stopFollowing := context.WithCancel(ctx)
+	following := make(chan struct{})
+	go func() { defer close(following); authn.FollowChanges(fctx) }()
+	defer func() { stopFollowing(); <-following }()
 	h := server.NewHandler(server.Options{
-		Resolver: res, Auth: &auth.Authenticator{Store: a.Store, JWT: auth.JWTConfig{Secret: cfg.JWTSecret,
-			Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}},
+		Resolver: res, Auth: authn,
 		AllowedOrigins: cfg.AllowedOrigins, Logger: logger, Registry: a.Registry, Ready: a.Ready,
 		MaxFields: cfg.MaxFields, MaxAliases: cfg.MaxAliases, Webhooks: a.Webhooks, Integrations: a.Integrations,
 		RateLimiter: ratelimit.New(a.Redis, cfg.RedisPrefix, ratelimit.Options{

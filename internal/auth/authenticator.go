@@ -12,11 +12,14 @@ import (
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
-// Authenticator resolves bearer tokens against the store. Every request
-// reads the user afresh, so a deactivated user's tokens stop working at once.
+// Authenticator resolves bearer tokens against the store. A JWT's user is
+// read afresh by every request; an API key's too, unless FollowChanges runs,
+// which lets it keep the keys it resolved for as long as nothing changes them
+// (keycache.go). Either way a deactivated user's tokens stop working at once.
 type Authenticator struct {
 	Store *db.Store
 	JWT   JWTConfig
+	keys  keyCache
 }
 
 // Authenticate returns the active user a token belongs to.
@@ -54,17 +57,9 @@ func (a *Authenticator) resolve(ctx context.Context, token string) (*model.User,
 	var user *model.User
 	st := &state{}
 	if IsAPIKey(token) {
-		p, err := a.Store.APIKeyLookup(ctx, HashAPIKey(token))
-		if errors.Is(err, model.ErrNotFound) {
-			return nil, nil, fmt.Errorf("%w: unknown or revoked API key", model.ErrUnauthenticated)
-		}
+		p, err := a.apiKey(ctx, token)
 		if err != nil {
 			return nil, nil, err
-		}
-		// Like lastLoginAt: at most one write a minute, and no statement at
-		// all on the requests in between.
-		if p.LastUsedAt == nil || time.Since(*p.LastUsedAt) > time.Minute {
-			_ = a.Store.APIKeyTouch(ctx, p.KeyID)
 		}
 		user = p.User
 		st.perms, st.scoped = p.Permissions, p.Permissions != nil
@@ -86,13 +81,47 @@ func (a *Authenticator) resolve(ctx context.Context, token string) (*model.User,
 		return nil, nil, fmt.Errorf("%w: this account is deactivated", model.ErrUnauthenticated)
 	}
 	// Written at most once a minute per user (the query's condition).
-	if user.LastLoginAt == nil || time.Since(*user.LastLoginAt) > time.Minute {
+	if due(user.LastLoginAt, time.Now()) {
 		if a.Store.UserTouchLogin(ctx, user.ID) == nil {
 			now := time.Now()
 			user.LastLoginAt = &now
 		}
 	}
 	return user, st, nil
+}
+
+// apiKey resolves a key to its principal, kept or read. Like lastLoginAt,
+// its last use is written at most once a minute, with no statement at all
+// on the requests in between.
+func (a *Authenticator) apiKey(ctx context.Context, token string) (*db.APIKeyPrincipal, error) {
+	var hash [32]byte
+	copy(hash[:], HashAPIKey(token))
+	if p, touch := a.keys.lookup(hash, a.Store.AuthChanges()); p != nil {
+		if touch {
+			_ = a.Store.APIKeyTouch(ctx, p.KeyID)
+		}
+		return p, nil
+	}
+	gen := a.keys.generation(a.Store.AuthChanges())
+	p, err := a.Store.APIKeyLookup(ctx, hash[:])
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, fmt.Errorf("%w: unknown or revoked API key", model.ErrUnauthenticated)
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	kept := *p // as it will be after this request's touches
+	if due(p.LastUsedAt, now) {
+		_ = a.Store.APIKeyTouch(ctx, p.KeyID)
+		kept.LastUsedAt = &now
+	}
+	if due(p.User.LastLoginAt, now) {
+		u := *p.User
+		u.LastLoginAt, kept.User = &now, &u
+	}
+	a.keys.keep(hash, &kept, gen, a.Store.AuthChanges())
+	return p, nil
 }
 
 type ctxKey struct{}

@@ -77,6 +77,7 @@ func (s *Store) APIKeyList(ctx context.Context, userID uuid.UUID) ([]*model.APIK
 // APIKeyRevoke revokes one of the user's keys; another user's key is not found.
 func (s *Store) APIKeyRevoke(ctx context.Context, userID, id uuid.UUID) (*model.APIKey, error) {
 	row, err := s.q.APIKeyRevoke(ctx, s.db, dbsqlc.APIKeyRevokeParams{ID: id, UserID: userID})
+	s.authChanged()
 	if err != nil {
 		return nil, notFound(err, "api key")
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,12 +30,16 @@ type executor interface {
 type Store struct {
 	db   executor      // the pool, or the transaction of InTx
 	pool *pgxpool.Pool // for a connection of its own (Listen) or a transaction with options
-	inTx bool
 	q    *dbsqlc.Queries
+	// authChanges counts the writes to users and API keys made through
+	// this Store and the ones derived from it (AuthChanges).
+	authChanges *atomic.Uint64
 }
 
 // New wraps a pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{db: pool, pool: pool, q: dbsqlc.New()} }
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{db: pool, pool: pool, q: dbsqlc.New(), authChanges: new(atomic.Uint64)}
+}
 
 // InTx runs fn with a Store bound to a new transaction, committing when fn
 // returns nil and rolling back otherwise (also on panic, through the
@@ -47,7 +52,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if err := fn(&Store{db: tx, pool: s.pool, inTx: true, q: s.q}); err != nil {
+	if err := fn(&Store{db: tx, pool: s.pool, q: s.q, authChanges: s.authChanges}); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)

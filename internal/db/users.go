@@ -160,6 +160,7 @@ func (s *Store) UserUpdateProfile(ctx context.Context, id uuid.UUID, p ProfileUp
 		params.PreferencesSet, params.PreferencesRemove = p.Preferences.Split()
 	}
 	row, err := s.q.UserUpdateProfile(ctx, s.db, params)
+	s.authChanged()
 	if errors.Is(err, pgx.ErrNoRows) && p.Preferences != nil {
 		// No row: either no such user, or the merge would be too large.
 		if _, gerr := s.q.UserGetByID(ctx, s.db, id); gerr == nil {
@@ -178,6 +179,7 @@ func (s *Store) UserSetRole(ctx context.Context, id uuid.UUID, role model.Role) 
 		return nil, model.Invalid("role", "unknown role %q", role)
 	}
 	row, err := s.q.UserSetRole(ctx, s.db, dbsqlc.UserSetRoleParams{ID: id, Role: dbsqlc.UserRole(role)})
+	s.authChanged()
 	if err != nil {
 		return nil, notFound(err, "user")
 	}
@@ -187,6 +189,7 @@ func (s *Store) UserSetRole(ctx context.Context, id uuid.UUID, role model.Role) 
 // UserSetActive activates or deactivates a user.
 func (s *Store) UserSetActive(ctx context.Context, id uuid.UUID, active bool) (*model.User, error) {
 	row, err := s.q.UserSetActive(ctx, s.db, dbsqlc.UserSetActiveParams{ID: id, IsActive: active})
+	s.authChanged()
 	if err != nil {
 		return nil, notFound(err, "user")
 	}

@@ -351,3 +351,31 @@ func TestCredentials(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, oldOpenAI.ID, run[0].ID)
 }
+
+// AuthChanges counts this process's writes to users and keys (a key cache
+// compares it), InTx's included, and not the touches.
+func TestAuthChangesCountsWritesToUsersAndKeys(t *testing.T) {
+	t.Parallel()
+	b := setup(t, false)
+	s, ctx := b.store, b.ctx
+	u, err := s.UserCreate(ctx, db.NewUser{Email: "ac" + testenv.RandomSuffix(4) + "@example.com"})
+	require.NoError(t, err)
+	k, err := s.APIKeyCreate(ctx, u.ID, "k", "agk_x", []byte("hash-"+testenv.RandomSuffix(4)))
+	require.NoError(t, err)
+	n := s.AuthChanges()
+	require.NoError(t, s.UserTouchLogin(ctx, u.ID))
+	require.NoError(t, s.APIKeyTouch(ctx, k.ID))
+	require.Equal(t, n, s.AuthChanges(), "the touches")
+	name := "new name"
+	_, err = s.UserUpdateProfile(ctx, u.ID, db.ProfileUpdate{Name: &name})
+	require.NoError(t, err)
+	_, err = s.UserSetRole(ctx, u.ID, model.RoleAdmin)
+	require.NoError(t, err)
+	require.NoError(t, s.InTx(ctx, func(tx *db.Store) error {
+		_, err := tx.UserSetActive(ctx, u.ID, false)
+		return err
+	}))
+	_, err = s.APIKeyRevoke(ctx, u.ID, k.ID)
+	require.NoError(t, err)
+	require.Equal(t, n+4, s.AuthChanges())
+}

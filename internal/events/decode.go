@@ -268,6 +268,15 @@ func (d *fastDecoder) event(prev *Event) (*Event, bool) {
 		case "offset":
 			bit = 1 << 14
 			ev.Offset, ok = d.int()
+		case "outputs":
+			bit = 1 << 15
+			var v []byte
+			v, ok = d.raw()
+			if ok && string(v) != "null" {
+				ev.Outputs = v
+			} else {
+				ok = false
+			}
 		default:
 			return nil, false
 		}

@@ -56,6 +56,9 @@ func randomEvent(r *rand.Rand, exec string, seq int64) Event {
 	if r.IntN(10) == 0 {
 		ev.At = ev.At.In(time.FixedZone("", 3600)) // an offset, as a foreign publisher might write
 	}
+	if ev.Terminal() && r.IntN(2) == 0 {
+		ev.Outputs = json.RawMessage(`{"y":[` + values[1+r.IntN(len(values)-1)] + `]}`)
+	}
 	return ev
 }
 

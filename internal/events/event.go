@@ -56,6 +56,11 @@ type Event struct {
 	// text before it): a stream that handed over a node's partial text
 	// (Hub.Partials) skips what that covered.
 	Offset int64 `json:"offset,omitempty"`
+	// Outputs are the run's outputs as stored at its end, on the terminal
+	// event of a run that ended in the engine, when no larger than a value
+	// sent inline: every API process showing the end would otherwise read
+	// them (one statement per run). Absent: read them.
+	Outputs json.RawMessage `json:"outputs,omitempty"`
 }
 
 // Terminal reports whether e ends its execution: a GRAPH_STATUS event with a

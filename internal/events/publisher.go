@@ -123,6 +123,9 @@ func (p *Publisher) bound(ev Event) Event {
 		ev.Value = nil
 		ev.ValueTruncated = true
 	}
+	if len(ev.Outputs) > limit {
+		ev.Outputs = nil // subscribers read them
+	}
 	if ev.At.IsZero() {
 		ev.At = time.Now().UTC()
 	}

@@ -35,6 +35,21 @@ func TestPublishTruncatesBigValue(t *testing.T) {
 	require.Nil(t, got.Value)
 }
 
+// A run's outputs ride its terminal event only when small; else
+// subscribers read them.
+func TestPublishLeavesOutBigOutputs(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, HubOptions{})
+	sub := f.hub.SubscribeExecution("e1")
+	small, big := ev("e1", "g1", 1), ev("e1", "g1", 2)
+	small.Kind, small.Status, small.Outputs = KindGraphStatus, "COMPLETED", []byte(`{"y":[1]}`)
+	big.Kind, big.Status = KindGraphStatus, "FAILED"
+	big.Outputs = append(append([]byte(`{"y":["`), bytes.Repeat([]byte("x"), DefaultMaxInlineValue)...), `"]}`...)
+	f.publish(t, small, big)
+	require.JSONEq(t, `{"y":[1]}`, string(recv(t, sub).Outputs))
+	require.Nil(t, recv(t, sub).Outputs)
+}
+
 func TestPublishValidates(t *testing.T) {
 	t.Parallel()
 	f := newStoppedFixture(t, HubOptions{})

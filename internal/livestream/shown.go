@@ -12,7 +12,8 @@ import (
 // What a consumer shows with an event beyond the event itself: the node it
 // concerns (its key, label, block) and, at the run's end, the run's
 // outputs. Events carry neither (they would cross Redis to every API
-// process with every event, wanted or not), so they are read from Postgres
+// process with every event, wanted or not) — but for a run's small outputs,
+// which its terminal event carries (events.Event.Outputs) — so they are read from Postgres
 // on the consumer's delivery path, never on the hub's callback, and only
 // once per process: every stream of a run, whoever watches it, shares one
 // read of its graph version's nodes and one read of its outputs at the end.

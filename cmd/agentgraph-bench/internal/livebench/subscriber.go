@@ -291,17 +291,40 @@ func ReadEventHead(data []byte) (h EventHead, ok bool) {
 	if !ok {
 		return h, false
 	}
-	h.Kind = string(k)
+	h.Kind = known(k)
 	const status = `,"status":"`
 	if bytes.HasPrefix(rest, []byte(status)) {
 		st, after, ok := cutQuoted(rest[len(status):])
 		if !ok {
 			return h, false
 		}
-		h.Status, rest = string(st), after
+		h.Status, rest = known(st), after
 	}
 	h.end = len(data) - len(rest)
 	return h, true
+}
+
+// known is b as a string, without allocating for the event kinds and
+// statuses the frames repeat (the clients share the machine with the
+// server they measure).
+func known(b []byte) string {
+	switch string(b) {
+	case "SNAPSHOT":
+		return "SNAPSHOT"
+	case "NODE_STATUS":
+		return "NODE_STATUS"
+	case "NODE_OUTPUT":
+		return "NODE_OUTPUT"
+	case "GRAPH_STATUS":
+		return "GRAPH_STATUS"
+	case "QUEUED":
+		return "QUEUED"
+	case "RUNNING":
+		return "RUNNING"
+	case "COMPLETED":
+		return "COMPLETED"
+	}
+	return string(b)
 }
 
 // cutQuoted splits b at its first '"': the text before (a JSON string's

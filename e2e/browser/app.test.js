@@ -460,6 +460,9 @@ test('a 500-node, 600-link graph renders, and a run of it stays responsive', asy
   // Fitted to the view, every node is in sight, so every node is in the page.
   assert.equal(await page.locator('[data-node-key]').count(), 500, 'every node is drawn');
   assert.equal(await page.locator('.react-flow__edge').count(), 600, 'every link is drawn');
+  // Zoomed out this far, nodes are drawn without their pins' names; their handles stay where they were.
+  assert.equal(await page.locator('.ag-node.far').count(), 500);
+  for (const key of ['n0', 'n1', 'n499']) await assertGeometry(key);
   await shot(page, '06-big-graph');
 
   // Run it while measuring frame times in the page.

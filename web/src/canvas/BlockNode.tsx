@@ -5,8 +5,8 @@ import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import type { Block } from '../api/types';
 import { useCanvasInfo } from './context';
-import { inputPins, outputPins, type Pin } from './pins';
-import { useNodeState } from '../run/useLiveRun';
+import { nodePins } from './pins';
+import { useNodeState, useNodeStatus } from '../run/useLiveRun';
 
 export interface BlockNodeData extends Record<string, unknown> {
   key: string;
@@ -30,36 +30,46 @@ interface PinsProps {
   block: Block | null;
   inputDefault: Record<string, unknown>;
   extraInputs?: string[];
+  /** Handles only, no names or defaults: a node seen from far. */
+  bare?: boolean;
 }
 
 /**
- * The pins, with their handles: the bulk of a node, and the same whatever
- * the run does, so a status or an output re-renders the node around it but
- * not this (memo: its props keep their identity between events).
+ * The pins: a row each, with its handle, name and default. The bulk of a
+ * node, and the same whatever the run does, so a status or an output
+ * re-renders the node around it but not this (memo: its props keep their
+ * identity between events). Rows and handles are laid out in flow (style.css)
+ * where geometry.ts says they are; none is positioned, so none is a paint
+ * layer of its own.
+ *
+ * Near or far, a node has its handles: React Flow measures each node it
+ * mounts once, handles included, and a node without them would lose its
+ * links.
  */
-const Pins = memo(function Pins({ block, inputDefault, extraInputs }: PinsProps) {
-  const ins: Pin[] = inputPins(block);
-  for (const extra of extraInputs ?? []) ins.push({ name: extra, title: extra, type: 'any', required: false });
-  const outs = outputPins(block);
+const PinRows = memo(function PinRows({ block, inputDefault, extraInputs, bare }: PinsProps) {
+  const { ins, outs } = nodePins(block, extraInputs);
+  if (ins.length === 0 && outs.length === 0) return null;
   return (
     <div className="ag-node-pins">
       <div className="ag-pins-in">
         {ins.map((p) => (
-          <div className="ag-pin in" key={p.name} title={`${p.name}: ${p.type}`}>
+          <div className="ag-pin in" key={p.name} title={bare ? undefined : `${p.name}: ${p.type}`}>
             <Handle type="target" position={Position.Left} id={p.name} className="ag-handle" />
-            <span>
-              {p.title}
-              {p.required ? '*' : ''}
-            </span>
-            {inputDefault?.[p.name] !== undefined && <em className="ag-pin-default">= {short(inputDefault[p.name])}</em>}
+            {!bare && (
+              <span className="ag-pin-name">
+                {p.title}
+                {p.required ? '*' : ''}
+                {inputDefault?.[p.name] !== undefined && <em className="ag-pin-default"> = {short(inputDefault[p.name])}</em>}
+              </span>
+            )}
           </div>
         ))}
       </div>
       <div className="ag-pins-out">
         {outs.map((p) => (
-          <div className="ag-pin out" key={p.name} title={`${p.name}: ${p.type}`}>
-            <span>{p.title}</span>
+          <div className="ag-pin out" key={p.name} title={bare ? undefined : `${p.name}: ${p.type}`}>
             <Handle type="source" position={Position.Right} id={p.name} className="ag-handle" />
+            {!bare && <span className="ag-pin-name">{p.title}</span>}
           </div>
         ))}
       </div>
@@ -67,12 +77,36 @@ const Pins = memo(function Pins({ block, inputDefault, extraInputs }: PinsProps)
   );
 });
 
-function BlockNodeView({ data, selected }: NodeProps<BlockFlowNode>) {
+/**
+ * A node seen from far: its box (the same size, so links meet it where its
+ * handles are), title, block and status colour. Outputs do not draw it again.
+ */
+function FarNode({ data, selected }: NodeProps<BlockFlowNode>) {
+  const { run, problems } = useCanvasInfo();
+  const status = useNodeStatus(run, data.key) ?? (run ? 'NOT_STARTED' : 'IDLE');
+  const nodeProblems = problems.get(data.key);
+  return (
+    <div
+      className={`ag-node far status-${status.toLowerCase()}${selected ? ' selected' : ''}${nodeProblems ? ' has-problem' : ''}`}
+      data-node-key={data.key}
+      data-status={status}
+    >
+      <div className="ag-node-head">
+        <div className="ag-node-title">{data.label || data.key}</div>
+        <div className="ag-node-block">{data.block?.name ?? `unknown block ${data.blockId}`}</div>
+      </div>
+      <PinRows block={data.block} inputDefault={data.inputDefault} extraInputs={data.extraInputs} bare />
+    </div>
+  );
+}
+
+function FullNode({ data, selected }: NodeProps<BlockFlowNode>) {
   const { run, problems } = useCanvasInfo();
   const live = useNodeState(run, data.key);
   const status = live?.status ?? (run ? 'NOT_STARTED' : 'IDLE');
   const nodeProblems = problems.get(data.key);
   const outputEntries = live ? Object.entries(live.outputs).filter(([pin]) => pin !== 'error') : [];
+  const extra = outputEntries.length > 0 || live?.error || nodeProblems;
   return (
     <div
       className={`ag-node status-${status.toLowerCase()}${selected ? ' selected' : ''}${nodeProblems ? ' has-problem' : ''}`}
@@ -81,30 +115,46 @@ function BlockNodeView({ data, selected }: NodeProps<BlockFlowNode>) {
       title={nodeProblems?.join('\n')}
     >
       <div className="ag-node-head">
-        <span className="ag-node-title">{data.label || data.key}</span>
-        <span className="ag-node-block">{data.block?.name ?? `unknown block ${data.blockId}`}</span>
-      </div>
-      {status !== 'IDLE' && <div className="ag-node-status">{status.replace('_', ' ').toLowerCase()}{live && live.executions > 1 ? ` ×${live.executions}` : ''}</div>}
-      <Pins block={data.block} inputDefault={data.inputDefault} extraInputs={data.extraInputs} />
-      {outputEntries.length > 0 && (
-        <div className="ag-node-out" data-testid="node-output">
-          {outputEntries.map(([pin, vals]) => (
-            <div key={pin}>
-              <b>{pin}</b>: {short(vals[vals.length - 1])}
-            </div>
-          ))}
+        <div className="ag-node-line">
+          <span className="ag-node-title">{data.label || data.key}</span>
+          {status !== 'IDLE' && (
+            <span className="ag-node-status">
+              {status.replace('_', ' ').toLowerCase()}
+              {live && live.executions > 1 ? ` ×${live.executions}` : ''}
+            </span>
+          )}
         </div>
-      )}
-      {live?.error && <div className="ag-node-error">{live.error}</div>}
-      {nodeProblems && (
-        <ul className="ag-node-problems">
-          {nodeProblems.map((m, i) => (
-            <li key={i}>{m}</li>
-          ))}
-        </ul>
+        <div className="ag-node-block">{data.block?.name ?? `unknown block ${data.blockId}`}</div>
+      </div>
+      <PinRows block={data.block} inputDefault={data.inputDefault} extraInputs={data.extraInputs} />
+      {/* Below the node's box, so what a run adds moves no handle. */}
+      {extra && (
+        <div className="ag-node-extra">
+          {outputEntries.length > 0 && (
+            <div className="ag-node-out" data-testid="node-output">
+              {outputEntries.map(([pin, vals]) => (
+                <div key={pin}>
+                  <b>{pin}</b>: {short(vals[vals.length - 1])}
+                </div>
+              ))}
+            </div>
+          )}
+          {live?.error && <div className="ag-node-error">{live.error}</div>}
+          {nodeProblems && (
+            <ul className="ag-node-problems">
+              {nodeProblems.map((m, i) => (
+                <li key={i}>{m}</li>
+              ))}
+            </ul>
+          )}
+        </div>
       )}
     </div>
   );
+}
+
+function BlockNodeView(props: NodeProps<BlockFlowNode>) {
+  return useCanvasInfo().far ? <FarNode {...props} /> : <FullNode {...props} />;
 }
 
 export const BlockNode = memo(BlockNodeView);

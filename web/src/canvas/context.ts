@@ -5,6 +5,8 @@ import type { LiveRun } from '../run/liveRun';
 export interface CanvasInfo {
   run: LiveRun | null;
   problems: Map<string, string[]>;
+  /** Zoomed out past reading (Canvas sets it): nodes are drawn without their pins' rows. */
+  far?: boolean;
 }
 
 export const CanvasContext = createContext<CanvasInfo>({ run: null, problems: new Map() });

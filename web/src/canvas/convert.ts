@@ -2,7 +2,8 @@
 // node's id is its key: keys are stable across versions, node ids are not.
 import type { Edge } from '@xyflow/react';
 import type { Block, GraphNode, GraphLink } from '../api/types';
-import type { BlockFlowNode } from './BlockNode';
+import type { BlockFlowNode, BlockNodeData } from './BlockNode';
+import { nodeGeometry } from './geometry';
 
 export function edgeId(sourceKey: string, sourceName: string, sinkKey: string, sinkName: string): string {
   return `${sourceKey}:${sourceName}->${sinkKey}:${sinkName}`;
@@ -25,22 +26,32 @@ export function toFlow(nodes: GraphNode[], links: GraphLink[]): { nodes: BlockFl
     }
   }
   return {
-    nodes: nodes.map((n) => ({
-      id: n.key,
-      type: 'block',
-      position: { x: n.position.x, y: n.position.y },
-      data: {
-        key: n.key,
-        label: n.label,
-        block: n.block,
-        blockId: n.blockId,
-        inputDefault: n.inputDefault ?? {},
-        metadata: n.metadata ?? {},
-        extraInputs: extra.has(n.key) ? [...extra.get(n.key)!] : undefined,
-      },
-    })),
+    nodes: nodes.map((n) =>
+      blockFlowNode(
+        {
+          key: n.key,
+          label: n.label,
+          block: n.block,
+          blockId: n.blockId,
+          inputDefault: n.inputDefault ?? {},
+          metadata: n.metadata ?? {},
+          extraInputs: extra.has(n.key) ? [...extra.get(n.key)!] : undefined,
+        },
+        { x: n.position.x, y: n.position.y },
+      ),
+    ),
     edges,
   };
+}
+
+/**
+ * A canvas node, with its size and handles given (geometry.ts), so React
+ * Flow draws it at once without measuring it. `measured` is what React Flow
+ * would have written after measuring; with it the node counts as ready.
+ */
+export function blockFlowNode(data: BlockNodeData, position: { x: number; y: number }, selected?: boolean): BlockFlowNode {
+  const { width, height, handles } = nodeGeometry(data.block, data.extraInputs);
+  return { id: data.key, type: 'block', position, data, width, height, measured: { width, height }, handles, ...(selected ? { selected } : {}) };
 }
 
 /** The GraphInput for createGraph, updateGraph and validateGraph. */

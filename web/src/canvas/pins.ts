@@ -32,4 +32,16 @@ export function outputPins(block: Block | null | undefined): Pin[] {
   return pinsOf(block?.outputSchema);
 }
 
+/**
+ * A node's pins in the order they are drawn: its block's inputs, then the
+ * input pins its links use that the schema does not list (dynamic pins such
+ * as `items_$_0`); its block's outputs. The node's drawing and its geometry
+ * (geometry.ts) both read this, so a handle is where its row is.
+ */
+export function nodePins(block: Block | null | undefined, extraInputs?: string[]): { ins: Pin[]; outs: Pin[] } {
+  const ins = inputPins(block);
+  for (const extra of extraInputs ?? []) ins.push({ name: extra, title: extra, type: 'any', required: false });
+  return { ins, outs: outputPins(block) };
+}
+
 export { typeOf };

@@ -8,6 +8,7 @@
 import type { Edge } from '@xyflow/react';
 import type { Block } from '../api/types';
 import type { BlockFlowNode, BlockNodeData } from '../canvas/BlockNode';
+import { blockFlowNode } from '../canvas/convert';
 
 const prefix = 'agentgraph.draft:';
 
@@ -61,7 +62,7 @@ export function loadDraft(key: string, blockOf: (blockId: string) => Block | nul
     return {
       name: s.name,
       structural: s.structural,
-      nodes: s.nodes.map((n) => ({ id: n.id, type: 'block', position: n.position, data: { ...n.data, block: blockOf(n.data.blockId) } })),
+      nodes: s.nodes.map((n) => blockFlowNode({ ...n.data, block: blockOf(n.data.blockId) }, n.position)),
       edges: s.edges.map((e) => ({ ...e })),
     };
   } catch {

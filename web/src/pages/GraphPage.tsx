@@ -11,7 +11,7 @@ import { getToken } from '../api/session';
 import type { Block, Graph, Problem } from '../api/types';
 import { Canvas } from '../canvas/Canvas';
 import type { BlockFlowNode, BlockNodeData } from '../canvas/BlockNode';
-import { edgeId, newKey, toFlow, toGraphInput } from '../canvas/convert';
+import { blockFlowNode, edgeId, newKey, toFlow, toGraphInput } from '../canvas/convert';
 import { DefaultsForm } from '../editor/DefaultsForm';
 import { draftKey, dropDraft, loadDraft, saveDraft } from '../editor/draft';
 import { Palette } from '../editor/Palette';
@@ -188,13 +188,7 @@ function Editor({ id, version, theme }: EditorProps) {
     // Graph inputs (AgentInputBlock and AutoGPT's typed inputs) and outputs are
     // named by their key until the user renames them.
     if (b.blockType === 'INPUT' || b.blockType === 'OUTPUT') inputDefault.name = key;
-    const node: BlockFlowNode = {
-      id: key,
-      type: 'block',
-      position,
-      data: { key, label: '', block: b, blockId: b.id, inputDefault, metadata: {} },
-      selected: true,
-    };
+    const node = blockFlowNode({ key, label: '', block: b, blockId: b.id, inputDefault, metadata: {} }, position, true);
     setNodes((ns) => [...ns.map((n) => ({ ...n, selected: false })), node]);
     setSelected({ node: key, edge: null });
     setTab('node');

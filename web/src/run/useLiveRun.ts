@@ -48,6 +48,12 @@ export function useNodeState(run: LiveRun | null, key: string): NodeState | unde
   return useSyncExternalStore(sub, () => run?.node(key));
 }
 
+/** Only the node's status: a component using it is not drawn again for an output. */
+export function useNodeStatus(run: LiveRun | null, key: string): NodeState['status'] | undefined {
+  const sub = useCallback((l: () => void) => (run ? run.subscribeNode(key, l) : noop()), [run, key]);
+  return useSyncExternalStore(sub, () => run?.node(key)?.status);
+}
+
 export function useRunSummary(run: LiveRun | null): RunSummary | null {
   const sub = useCallback((l: () => void) => (run ? run.subscribe(l) : noop()), [run]);
   return useSyncExternalStore(sub, () => run?.state ?? null);

@@ -13,8 +13,10 @@ export function graphRef(g: { id: string; graphId?: string }): string {
 export const GRAPH_REF = 'id graphId version';
 
 const BLOCK = 'id name description categories blockType inputSchema outputSchema';
+// A node names its block by id; its block comes from the catalogue (api/blocks.ts).
+const NODE = 'id key blockId label inputDefault metadata position { x y }';
 const GRAPH_FULL = `${GRAPH_REF} name description isActive isTemplate updatedAt
-  nodes { id key blockId label inputDefault metadata position { x y } block { ${BLOCK} } }
+  nodes { ${NODE} }
   links { id sourceId sinkId sourceName sinkName isStatic }
   versions { version isActive createdAt }`;
 const EXECUTION = `id graphId graphVersion status inputs outputs createdAt endedAt errorMessage
@@ -50,7 +52,7 @@ export const SHARED = `query Shared($token: String!) {
   sharedExecution(shareToken: $token) {
     ${EXECUTION}
     nodeExecutions { id nodeId status outputs errorMessage
-      node { id key blockId label inputDefault metadata position { x y } block { ${BLOCK} } } }
+      node { ${NODE} } }
     links { id sourceId sinkId sourceName sinkName isStatic }
   }
 }`;

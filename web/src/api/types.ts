@@ -34,6 +34,7 @@ export interface GraphNode {
   inputDefault: Record<string, unknown>;
   metadata: Record<string, unknown>;
   position: { x: number; y: number };
+  /** Not asked of the server: set from the block catalogue by withBlocks (api/blocks.ts). */
   block: Block | null;
 }
 

@@ -5,8 +5,9 @@
 // one that leaves the version runnable as it is.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ReactFlowProvider, addEdge, useEdgesState, useNodesState, useReactFlow, type Connection, type Edge } from '@xyflow/react';
+import { graphWithBlocks, loadBlocks } from '../api/blocks';
 import { GraphQLError, gql } from '../api/client';
-import { BLOCKS, CREATE_GRAPH, EXECUTE, GRAPH, SET_ACTIVE, UPDATE_GRAPH, VALIDATE, graphRef } from '../api/queries';
+import { CREATE_GRAPH, EXECUTE, GRAPH, SET_ACTIVE, UPDATE_GRAPH, VALIDATE, graphRef } from '../api/queries';
 import { getToken } from '../api/session';
 import type { Block, Graph, Problem } from '../api/types';
 import { Canvas } from '../canvas/Canvas';
@@ -20,12 +21,6 @@ import { Link, navigate } from '../router';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
 import { RunHistory } from '../run/RunHistory';
 import { useLiveRun } from '../run/useLiveRun';
-
-let blocksCache: Promise<Block[]> | null = null;
-export function loadBlocks(): Promise<Block[]> {
-  blocksCache ??= gql<{ blocks: Block[] }>(BLOCKS).then((d) => d.blocks);
-  return blocksCache;
-}
 
 /** Parses what was typed into a run input: JSON when it is JSON (21, true, [1]), else the text. */
 function parseInput(s: string): unknown {
@@ -103,7 +98,7 @@ function Editor({ id, version, theme }: EditorProps) {
       return;
     }
     gql<{ graph: Graph | null }>(GRAPH, { id, version })
-      .then((d) => (d.graph ? show(d.graph) : setNotFound(true)))
+      .then(async (d) => (d.graph ? show(await graphWithBlocks(d.graph)) : setNotFound(true)))
       .catch((e) => setMessage(e.message));
   }, [id, version, show]);
 
@@ -250,7 +245,7 @@ function Editor({ id, version, theme }: EditorProps) {
         ? (await gql<{ updateGraph: Graph }>(UPDATE_GRAPH, { id: graphRef(graph), input })).updateGraph
         : (await gql<{ createGraph: Graph }>(CREATE_GRAPH, { input })).createGraph;
       if (savedFrom) dropDraft(savedFrom);
-      show(saved);
+      show(await graphWithBlocks(saved));
       setMessage(`Saved as version ${saved.version}.`);
       history.replaceState(null, '', `/graphs/${encodeURIComponent(graphRef(saved))}`);
       setProblems([]);

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ReactFlowProvider, type Edge } from '@xyflow/react';
 import { gql } from '../api/client';
+import { graphWithBlocks } from '../api/blocks';
 import { EXECUTION_Q, graphRef } from '../api/queries';
 import type { Execution, Graph, GraphNode } from '../api/types';
 import { Canvas } from '../canvas/Canvas';
@@ -49,10 +50,11 @@ export function RunPage({ id, theme }: { id: string; theme: 'light' | 'dark' }) 
   const [dataAt, setDataAt] = useState<number>();
   useEffect(() => {
     gql<{ execution: (Execution & { graph: Graph | null }) | null }>(EXECUTION_Q, { id })
-      .then((d) => {
+      .then(async (d) => {
         if (!d.execution) return setMissing(true);
+        const graph = d.execution.graph && (await graphWithBlocks(d.execution.graph));
         setDataAt(performance.now());
-        setEx(d.execution);
+        setEx({ ...d.execution, graph });
       })
       .catch(() => setMissing(true));
   }, [id]);

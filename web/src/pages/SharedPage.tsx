@@ -4,6 +4,7 @@
 // them (GraphExecution.links). While the run goes on, the page re-reads it
 // every two seconds (subscriptions need an account).
 import { useEffect, useMemo, useState } from 'react';
+import { withBlocks } from '../api/blocks';
 import { gql } from '../api/client';
 import { SHARED } from '../api/queries';
 import type { Execution, GraphLink, GraphNode } from '../api/types';
@@ -12,8 +13,9 @@ import { toFlow } from '../canvas/convert';
 import { runFor } from '../run/useLiveRun';
 import { RunView } from './RunPage';
 
+type SharedNodeExecution = Execution['nodeExecutions'][number] & { node: GraphNode | null };
 type Shared = Execution & {
-  nodeExecutions: Array<Execution['nodeExecutions'][number] & { node: GraphNode | null }>;
+  nodeExecutions: SharedNodeExecution[];
   links: GraphLink[];
 };
 
@@ -26,12 +28,16 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
     let stop = false;
     const read = () =>
       gql<{ sharedExecution: Shared | null }>(SHARED, { token }, { token: null })
-        .then((d) => {
+        .then(async (d) => {
           if (stop) return;
-          if (!d.sharedExecution) return setMissing(true);
+          const shared = d.sharedExecution;
+          if (!shared) return setMissing(true);
+          const ran: SharedNodeExecution[] = shared.nodeExecutions;
+          const withBlock = new Map((await withBlocks(ran.flatMap((ne) => (ne.node ? [ne.node] : [])))).map((n) => [n.id, n]));
+          if (stop) return;
           setDataAt((t) => t ?? performance.now());
-          setEx(d.sharedExecution);
-          if (!finalStatuses.has(d.sharedExecution.status)) timer = setTimeout(read, 2000);
+          setEx({ ...shared, nodeExecutions: ran.map((ne) => ({ ...ne, node: ne.node && (withBlock.get(ne.node.id) ?? null) })) });
+          if (!finalStatuses.has(shared.status)) timer = setTimeout(read, 2000);
         })
         .catch(() => !stop && setMissing(true));
     void read();

@@ -345,6 +345,17 @@ func (e *Engine) signalClaimer() {
 // runs may make a free run charge on another writer: an upfront charge of
 // the user's may then be refused, and its run taken again — slower, never
 // wrong.)
+//
+// The price: one user's charging runs use one writer of Options.Writers.
+// The bench's 50-run RUN-cost chain (one user) commits in half as many,
+// twice as large batches as the free chain, whose runs use both writers
+// (~0.5 of its rate; spread by run id it measured ~0.65–0.7). Spreading them
+// keeps the ledger exact but lets a later charge from another writer take
+// what an upfront one was counted against: TestCreditsRandomized then finds
+// blocks that ran in a batch rolled back by the refusal, never charged.
+// Spreading safely needs the user's charges still answered in queue order
+// across writers (a charge waiting for its answer held back while upfront
+// charges of its user are in flight on another writer).
 func (e *Engine) writerFor(exec *model.GraphExecution, g *graph) *writer {
 	key := exec.ID
 	if e.mayCharge(g) {

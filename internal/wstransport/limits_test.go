@@ -185,7 +185,7 @@ func TestSlowConsumerIsDroppedOthersUnaffected(t *testing.T) {
 	case err := <-slowErr:
 		var ne net.Error
 		require.False(t, errors.As(err, &ne) && ne.Timeout(), "unexpected timeout: %v", err)
-	case <-time.After(waitTimeout):
+	case <-time.After(4 * waitTimeout): // the close waits on the kernel's buffers of a client that reads again: slow on a loaded machine
 		t.Fatal("slow client's connection was not closed")
 	}
 }

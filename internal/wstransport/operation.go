@@ -313,7 +313,7 @@ func (c *conn) recovered(ctx context.Context, rc *graphql.OperationContext, r an
 	return &gqlerror.Error{Message: err.Error()}
 }
 
-// overflowGrace is how long an operation may wait on its client before the
+// overflowGrace, the default of Config.OverflowGrace, is how long an operation may wait on its client before the
 // connection is judged a slow consumer: for room in a full send queue, or,
 // when the operation goroutine is itself the writer, for one write to
 // complete (writer.go). A healthy client can fill the queue for an instant
@@ -354,7 +354,7 @@ func (c *conn) emit(op *operation, b []byte) bool {
 		}
 		now := time.Now()
 		if deadline.IsZero() {
-			deadline = now.Add(overflowGrace)
+			deadline = now.Add(c.cfg.OverflowGrace)
 		} else if now.After(deadline) {
 			c.log.Warn("websocket slow consumer, closing", "remote", c.ws.RemoteAddr().String(), "buffer", c.cfg.SendBuffer)
 			c.closeWith(CloseSlowConsumer, "slow consumer")

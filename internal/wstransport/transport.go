@@ -92,6 +92,13 @@ type Config struct {
 	// producers and other clients never wait on a stuck client. Default 64.
 	SendBuffer int
 
+	// OverflowGrace is how long an operation may wait on its client (for
+	// room in a full send queue, or for its own write) before the
+	// connection is judged a slow consumer. Default 100ms; tests that flood
+	// a tiny queue on a loaded machine raise it, as a stalled reader there
+	// is the machine's, not the client's.
+	OverflowGrace time.Duration
+
 	// MaxSubscriptions caps concurrently running operations per connection;
 	// beyond it a subscribe gets an "error" message for its id and the
 	// connection stays up. Default 100.
@@ -175,6 +182,9 @@ func New(cfg Config) *Transport {
 	}
 	if cfg.SendBuffer <= 0 {
 		cfg.SendBuffer = DefaultSendBuffer
+	}
+	if cfg.OverflowGrace <= 0 {
+		cfg.OverflowGrace = overflowGrace
 	}
 	if cfg.MaxSubscriptions <= 0 {
 		cfg.MaxSubscriptions = DefaultMaxSubscriptions

@@ -199,7 +199,7 @@ func (c *conn) drain(first []byte, w writer) {
 			return
 		}
 		c.wmu.Unlock()
-		if w != writerOwn && time.Since(start) >= overflowGrace {
+		if w != writerOwn && time.Since(start) >= c.cfg.OverflowGrace {
 			// The writer role (still set) goes with the queue to a
 			// goroutine of its own, so this one returns to its resolver or
 			// its reading.
@@ -246,7 +246,7 @@ func (c *conn) writeDeadline(n int, w writer) time.Time {
 	if w == writerOp {
 		// A large message (a big run's snapshot) needs time on a slow link
 		// that is still reading: allow for a modest minBandwidth on top.
-		op := overflowGrace + time.Duration(n)*time.Second/minBandwidth
+		op := c.cfg.OverflowGrace + time.Duration(n)*time.Second/minBandwidth
 		if timeout <= 0 || timeout > op {
 			timeout = op
 		}

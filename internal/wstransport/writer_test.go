@@ -22,7 +22,7 @@ import (
 func TestConcurrentEmittersKeepOrderAndLoseNothing(t *testing.T) {
 	t.Parallel()
 	const subs, events, pings = 16, 200, 50
-	url, b, _ := newServer(t, wstransport.Config{SendBuffer: 8})
+	url, b, _ := newServer(t, wstransport.Config{SendBuffer: 8, OverflowGrace: 10 * time.Second}) // order is checked here, not eviction: a reader stalled by a loaded machine must not be evicted
 	c := dialTWS(t, url)
 	joined := make([]*subscriber, subs)
 	for i := range subs {

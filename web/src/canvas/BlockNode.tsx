@@ -52,11 +52,11 @@ function FarHandle({ type, nodeKey, id }: { type: 'source' | 'target'; nodeKey: 
  * Near, the handles are React Flow's Handle components, which start and end
  * links. Far, they are stand-ins (FarHandle): a 500-node graph has some 2,000
  * handles, and each Handle subscribes to React Flow's store, which made them
- * the bulk of the first render's script. React Flow does not read them: it
- * has every handle's place from geometry.ts and measures a node again only
- * when its size changes, which a node's fixed size never does. They are laid
- * out where the Handles would be (same classes) and hidden (style.css), so no
- * one can drag from them and the browser test can still check where they are.
+ * the bulk of the first render's script. React Flow has every handle's place
+ * from geometry.ts and measures a node again only when its size changes; if
+ * it did, it would read the stand-ins as it reads Handles (the class for the
+ * type, data-handleid, data-handlepos), and find them where the Handles
+ * would be (same classes, style.css). Hidden, they start no link.
  */
 const PinRows = memo(function PinRows({ nodeKey, block, inputDefault, extraInputs, bare }: PinsProps) {
   const { ins, outs } = nodePins(block, extraInputs);

@@ -27,11 +27,18 @@ function short(v: unknown): string {
 }
 
 interface PinsProps {
+  nodeKey: string;
   block: Block | null;
   inputDefault: Record<string, unknown>;
   extraInputs?: string[];
   /** Handles only, no names or defaults: a node seen from far. */
   bare?: boolean;
+}
+
+/** A far node's handle: a Handle's box and attributes, without the Handle (see PinRows). */
+function FarHandle({ type, nodeKey, id }: { type: 'source' | 'target'; nodeKey: string; id: string }) {
+  const side = type === 'target' ? 'left' : 'right';
+  return <div className={`react-flow__handle react-flow__handle-${side} ${type} ag-handle`} data-nodeid={nodeKey} data-handleid={id} data-handlepos={side} />;
 }
 
 /**
@@ -42,11 +49,16 @@ interface PinsProps {
  * where geometry.ts says they are; none is positioned, so none is a paint
  * layer of its own.
  *
- * Near or far, a node has its handles: React Flow measures each node it
- * mounts once, handles included, and a node without them would lose its
- * links.
+ * Near, the handles are React Flow's Handle components, which start and end
+ * links. Far, they are stand-ins (FarHandle): a 500-node graph has some 2,000
+ * handles, and each Handle subscribes to React Flow's store, which made them
+ * the bulk of the first render's script. React Flow has every handle's place
+ * from geometry.ts and measures a node again only when its size changes; if
+ * it did, it would read the stand-ins as it reads Handles (the class for the
+ * type, data-handleid, data-handlepos), and find them where the Handles
+ * would be (same classes, style.css). Hidden, they start no link.
  */
-const PinRows = memo(function PinRows({ block, inputDefault, extraInputs, bare }: PinsProps) {
+const PinRows = memo(function PinRows({ nodeKey, block, inputDefault, extraInputs, bare }: PinsProps) {
   const { ins, outs } = nodePins(block, extraInputs);
   if (ins.length === 0 && outs.length === 0) return null;
   return (
@@ -54,7 +66,7 @@ const PinRows = memo(function PinRows({ block, inputDefault, extraInputs, bare }
       <div className="ag-pins-in">
         {ins.map((p) => (
           <div className="ag-pin in" key={p.name} title={bare ? undefined : `${p.name}: ${p.type}`}>
-            <Handle type="target" position={Position.Left} id={p.name} className="ag-handle" />
+            {bare ? <FarHandle type="target" nodeKey={nodeKey} id={p.name} /> : <Handle type="target" position={Position.Left} id={p.name} className="ag-handle" />}
             {!bare && (
               <span className="ag-pin-name">
                 {p.title}
@@ -68,7 +80,7 @@ const PinRows = memo(function PinRows({ block, inputDefault, extraInputs, bare }
       <div className="ag-pins-out">
         {outs.map((p) => (
           <div className="ag-pin out" key={p.name} title={bare ? undefined : `${p.name}: ${p.type}`}>
-            <Handle type="source" position={Position.Right} id={p.name} className="ag-handle" />
+            {bare ? <FarHandle type="source" nodeKey={nodeKey} id={p.name} /> : <Handle type="source" position={Position.Right} id={p.name} className="ag-handle" />}
             {!bare && <span className="ag-pin-name">{p.title}</span>}
           </div>
         ))}
@@ -95,7 +107,7 @@ function FarNode({ data, selected }: NodeProps<BlockFlowNode>) {
         <div className="ag-node-title">{data.label || data.key}</div>
         <div className="ag-node-block">{data.block?.name ?? `unknown block ${data.blockId}`}</div>
       </div>
-      <PinRows block={data.block} inputDefault={data.inputDefault} extraInputs={data.extraInputs} bare />
+      <PinRows nodeKey={data.key} block={data.block} inputDefault={data.inputDefault} extraInputs={data.extraInputs} bare />
     </div>
   );
 }
@@ -126,7 +138,7 @@ function FullNode({ data, selected }: NodeProps<BlockFlowNode>) {
         </div>
         <div className="ag-node-block">{data.block?.name ?? `unknown block ${data.blockId}`}</div>
       </div>
-      <PinRows block={data.block} inputDefault={data.inputDefault} extraInputs={data.extraInputs} />
+      <PinRows nodeKey={data.key} block={data.block} inputDefault={data.inputDefault} extraInputs={data.extraInputs} />
       {/* Below the node's box, so what a run adds moves no handle. */}
       {extra && (
         <div className="ag-node-extra">

@@ -39,7 +39,12 @@ func (a *agentRunner) RunAgent(ctx context.Context, graphID string, version int,
 		if fg.UserID != parent.exec.UserID && !fg.IsTemplate {
 			return model.NotFound("graph")
 		}
-		child, err = e.submit(ctx, fg, parent.exec.UserID, inputs, parent.exec.UserContext, &a.x.id,
+		// Not on the node's context: cancelled mid-statement (a node
+		// timeout, the run's cancel), the insert could still commit on the
+		// server while submit reports the cancel, leaving a QUEUED child
+		// nobody claims (no worker claims children). Stored, it is claimed
+		// and ended with its parent below.
+		child, err = e.submit(context.WithoutCancel(ctx), fg, parent.exec.UserID, inputs, parent.exec.UserContext, &a.x.id,
 			model.RunOptions{LogLevel: parent.exec.LogLevel})
 	}
 	if err != nil {

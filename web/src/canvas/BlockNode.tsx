@@ -27,18 +27,9 @@ function short(v: unknown): string {
 }
 
 interface PinsProps {
-  nodeKey: string;
   block: Block | null;
   inputDefault: Record<string, unknown>;
   extraInputs?: string[];
-  /** Handles only, no names or defaults: a node seen from far. */
-  bare?: boolean;
-}
-
-/** A far node's handle: a Handle's box and attributes, without the Handle (see PinRows). */
-function FarHandle({ type, nodeKey, id }: { type: 'source' | 'target'; nodeKey: string; id: string }) {
-  const side = type === 'target' ? 'left' : 'right';
-  return <div className={`react-flow__handle react-flow__handle-${side} ${type} ag-handle`} data-nodeid={nodeKey} data-handleid={id} data-handlepos={side} />;
 }
 
 /**
@@ -48,40 +39,29 @@ function FarHandle({ type, nodeKey, id }: { type: 'source' | 'target'; nodeKey: 
  * identity between events). Rows and handles are laid out in flow (style.css)
  * where geometry.ts says they are; none is positioned, so none is a paint
  * layer of its own.
- *
- * Near, the handles are React Flow's Handle components, which start and end
- * links. Far, they are stand-ins (FarHandle): a 500-node graph has some 2,000
- * handles, and each Handle subscribes to React Flow's store, which made them
- * the bulk of the first render's script. React Flow has every handle's place
- * from geometry.ts and measures a node again only when its size changes; if
- * it did, it would read the stand-ins as it reads Handles (the class for the
- * type, data-handleid, data-handlepos), and find them where the Handles
- * would be (same classes, style.css). Hidden, they start no link.
  */
-const PinRows = memo(function PinRows({ nodeKey, block, inputDefault, extraInputs, bare }: PinsProps) {
+const PinRows = memo(function PinRows({ block, inputDefault, extraInputs }: PinsProps) {
   const { ins, outs } = nodePins(block, extraInputs);
   if (ins.length === 0 && outs.length === 0) return null;
   return (
     <div className="ag-node-pins">
       <div className="ag-pins-in">
         {ins.map((p) => (
-          <div className="ag-pin in" key={p.name} title={bare ? undefined : `${p.name}: ${p.type}`}>
-            {bare ? <FarHandle type="target" nodeKey={nodeKey} id={p.name} /> : <Handle type="target" position={Position.Left} id={p.name} className="ag-handle" />}
-            {!bare && (
-              <span className="ag-pin-name">
-                {p.title}
-                {p.required ? '*' : ''}
-                {inputDefault?.[p.name] !== undefined && <em className="ag-pin-default"> = {short(inputDefault[p.name])}</em>}
-              </span>
-            )}
+          <div className="ag-pin in" key={p.name} title={`${p.name}: ${p.type}`}>
+            <Handle type="target" position={Position.Left} id={p.name} className="ag-handle" />
+            <span className="ag-pin-name">
+              {p.title}
+              {p.required ? '*' : ''}
+              {inputDefault?.[p.name] !== undefined && <em className="ag-pin-default"> = {short(inputDefault[p.name])}</em>}
+            </span>
           </div>
         ))}
       </div>
       <div className="ag-pins-out">
         {outs.map((p) => (
-          <div className="ag-pin out" key={p.name} title={bare ? undefined : `${p.name}: ${p.type}`}>
-            {bare ? <FarHandle type="source" nodeKey={nodeKey} id={p.name} /> : <Handle type="source" position={Position.Right} id={p.name} className="ag-handle" />}
-            {!bare && <span className="ag-pin-name">{p.title}</span>}
+          <div className="ag-pin out" key={p.name} title={`${p.name}: ${p.type}`}>
+            <Handle type="source" position={Position.Right} id={p.name} className="ag-handle" />
+            <span className="ag-pin-name">{p.title}</span>
           </div>
         ))}
       </div>
@@ -91,7 +71,10 @@ const PinRows = memo(function PinRows({ nodeKey, block, inputDefault, extraInput
 
 /**
  * A node seen from far: its box (the same size, so links meet it where its
- * handles are), title, block and status colour. Outputs do not draw it again.
+ * handles would be), title, block and status colour; no pins, which at this
+ * zoom are specks. React Flow knows every handle's place from geometry.ts
+ * and never measures a block node (givenSizes.ts), so links need no handle
+ * in the page; a far node starts no link. Outputs do not draw it again.
  */
 function FarNode({ data, selected }: NodeProps<BlockFlowNode>) {
   const { run, problems } = useCanvasInfo();
@@ -107,7 +90,6 @@ function FarNode({ data, selected }: NodeProps<BlockFlowNode>) {
         <div className="ag-node-title">{data.label || data.key}</div>
         <div className="ag-node-block">{data.block?.name ?? `unknown block ${data.blockId}`}</div>
       </div>
-      <PinRows nodeKey={data.key} block={data.block} inputDefault={data.inputDefault} extraInputs={data.extraInputs} bare />
     </div>
   );
 }
@@ -138,7 +120,7 @@ function FullNode({ data, selected }: NodeProps<BlockFlowNode>) {
         </div>
         <div className="ag-node-block">{data.block?.name ?? `unknown block ${data.blockId}`}</div>
       </div>
-      <PinRows nodeKey={data.key} block={data.block} inputDefault={data.inputDefault} extraInputs={data.extraInputs} />
+      <PinRows block={data.block} inputDefault={data.inputDefault} extraInputs={data.extraInputs} />
       {/* Below the node's box, so what a run adds moves no handle. */}
       {extra && (
         <div className="ag-node-extra">

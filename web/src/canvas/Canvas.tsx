@@ -18,6 +18,7 @@ import {
   type OnSelectionChangeFunc,
 } from '@xyflow/react';
 import { CanvasContext, type CanvasInfo } from './context';
+import './givenSizes';
 import { nodeTypes, type BlockFlowNode } from './BlockNode';
 
 interface Props {
@@ -66,8 +67,8 @@ function RenderMark({ dataAt, count }: { dataAt?: number; count: number }) {
 
 /**
  * Below this zoom a node's text is a few pixels high: nodes are drawn as
- * their box filled with their status colour and their title, without pin
- * names or outputs (BlockNode's FarNode; handles are laid out, not painted).
+ * their box filled with their status colour and their title, without pins
+ * or outputs (BlockNode's FarNode).
  * A 500-node graph fitted to the view is far below it; zooming in draws the
  * pins again, of the nodes in view only (onlyRenderVisibleElements).
  */

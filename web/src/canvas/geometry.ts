@@ -10,10 +10,9 @@
 // The numbers here are the node's CSS (style.css, "Canvas nodes"): a fixed
 // width, a head of fixed height, one fixed-height row per pin with its handle
 // on the node's edge. Whatever else a node shows (outputs, errors, problems)
-// hangs below its box and moves no handle. React Flow still measures each
-// node once when it mounts (its ResizeObserver's first report, which comes
-// before the first paint) and then follows what the page drew; the browser
-// test checks that the handles drawn are where these numbers put them.
+// hangs below its box and moves no handle. React Flow never measures a block
+// node (givenSizes.ts): these numbers are all it knows of where links end, so
+// the browser test checks that the handles drawn are where they say.
 import { Position, type Node } from '@xyflow/react';
 import type { Block } from '../api/types';
 import { nodePins } from './pins';

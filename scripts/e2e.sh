@@ -17,6 +17,7 @@ pg_base="postgres://postgres@127.0.0.1:5432"
 work="$(mktemp -d)"
 server_log="$work/server.log"
 pid=""
+stub_pid=""
 
 redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 
@@ -25,6 +26,10 @@ cleanup() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+  fi
+  if [ -n "$stub_pid" ]; then
+    kill "$stub_pid" 2>/dev/null || true
+    wait "$stub_pid" 2>/dev/null || true
   fi
   # The Redis-restart test puts Redis back itself; this covers a crash mid-test.
   if ! redis_up; then
@@ -67,6 +72,15 @@ export REDIS_PREFIX="$prefix"
 export LISTEN_ADDR="127.0.0.1:$port"
 export SHUTDOWN_GRACE="${GRACE_SECONDS}s"
 base_url="http://127.0.0.1:$port"
+
+# The platform's OpenAI key points at a stand-in model server (e2e/lib/llmstub.js)
+# that writes its answer slowly, for the browser test's streamed AI text.
+(cd e2e && exec node lib/llmstub.js) >"$work/llmstub.port" &
+stub_pid=$!
+for _ in $(seq 1 50); do [ -s "$work/llmstub.port" ] && break; sleep 0.1; done
+[ -s "$work/llmstub.port" ] || { log "the model stand-in did not start"; exit 1; }
+export OPENAI_API_KEY="sk-e2e-stub"
+export OPENAI_BASE_URL="http://127.0.0.1:$(head -n 1 "$work/llmstub.port")/v1"
 
 log "serving on $base_url with database $db"
 ./bin/agentgraph serve >"$server_log" 2>&1 &

@@ -1,7 +1,8 @@
 // The web app in a real browser (Debian's chromium, headless, driven by
 // playwright-core): sign in, fork a template, build a three-node graph on the
 // canvas, run it and watch every node complete, move a node and keep it,
-// switch the active version, delete links and nodes, cancel a slow run, open
+// switch the active version, delete links and nodes, cancel a slow run, watch
+// a model's text as it is written (lib/llmstub.js), open
 // a 500-node graph, share a run and open it signed out. Screenshots of each step go to e2e/artifacts/ (or
 // $E2E_ARTIFACTS); timings are logged as `figure:` lines.
 import { after, before, test } from 'node:test';
@@ -426,6 +427,46 @@ test('Cancel stops a running run: the waiting node and the run end CANCELLED', a
   assert.equal(await node('out').getAttribute('data-status'), 'NOT_STARTED', 'the output never ran');
   assert.ok(await page.locator('button:has-text("Cancel run")').isDisabled(), 'an ended run cannot be cancelled again');
   await shot(page, '10-slow-run-cancelled');
+});
+
+test("a model's text shows on its node while it is written, then its whole value", async () => {
+  const blocks = await data(`{ blocks { id name } }`, {});
+  const idOf = (n) => blocks.blocks.find((b) => b.name === n).id;
+  // The server's OPENAI_BASE_URL is lib/llmstub.js (scripts/e2e.sh): a word every 300 ms.
+  const g = await data(
+    `mutation($input: GraphInput!) { createGraph(input: $input) { id } }`,
+    {
+      input: {
+        name: `ai ${Date.now()}`,
+        nodes: [
+          { key: 'in', blockId: idOf('AgentInputBlock'), inputDefault: { name: 'question' }, position: { x: 0, y: 0 } },
+          { key: 'ai', blockId: idOf('AITextGeneratorBlock'), inputDefault: { model: 'gpt-4o-mini', max_tokens: 50 }, position: { x: 320, y: 0 } },
+          { key: 'out', blockId: idOf('AgentOutputBlock'), inputDefault: { name: 'answer' }, position: { x: 640, y: 0 } },
+        ],
+        links: [
+          { sourceKey: 'in', sourceName: 'result', sinkKey: 'ai', sinkName: 'prompt' },
+          { sourceKey: 'ai', sourceName: 'response', sinkKey: 'out', sinkName: 'value' },
+        ],
+      },
+    },
+    { key: keys.alice },
+  );
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.createGraph.id)}`);
+  await page.click('role=tab[name="Run"]');
+  await page.fill('[data-run-input="question"]', '"what is six times seven?"');
+  await page.click('button:has-text("Run v1")');
+  // Some words, not all, while the node still runs.
+  const writing = node('ai').locator('[data-streaming="response"]');
+  await writing.waitFor({ timeout: 20_000 });
+  await page.waitForFunction(() => /answer, written/.test(document.querySelector('[data-node-key="ai"] [data-streaming="response"]')?.textContent ?? ''));
+  const partial = await writing.innerText();
+  assert.equal(await node('ai').getAttribute('data-status'), 'RUNNING', `the text shows while the model writes (${partial})`);
+  assert.doesNotMatch(partial, /forty-two\./, 'not yet the whole answer');
+  await shot(page, '11-ai-text-streaming');
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 30_000 });
+  await writing.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-output="answer"] code').innerText(), 'The answer, written one word at a time, is forty-two.');
+  await shot(page, '12-ai-text-done');
 });
 
 test('/runs/<id> of a completed run shows every node COMPLETED, and the history lists it', async () => {

@@ -98,7 +98,7 @@ export interface Execution {
 
 export interface ExecutionEvent {
   seq: number;
-  kind: 'SNAPSHOT' | 'GRAPH_STATUS' | 'NODE_STATUS' | 'NODE_OUTPUT';
+  kind: 'SNAPSHOT' | 'GRAPH_STATUS' | 'NODE_STATUS' | 'NODE_OUTPUT' | 'NODE_OUTPUT_DELTA';
   status: Status | null;
   nodeId: string | null;
   nodeExecutionId: string | null;

@@ -100,7 +100,8 @@ function FullNode({ data, selected }: NodeProps<BlockFlowNode>) {
   const status = live?.status ?? (run ? 'NOT_STARTED' : 'IDLE');
   const nodeProblems = problems.get(data.key);
   const outputEntries = live ? Object.entries(live.outputs).filter(([pin]) => pin !== 'error') : [];
-  const extra = outputEntries.length > 0 || live?.error || nodeProblems;
+  const streaming = live ? Object.entries(live.streaming) : [];
+  const extra = outputEntries.length > 0 || streaming.length > 0 || live?.error || nodeProblems;
   return (
     <div
       className={`ag-node status-${status.toLowerCase()}${selected ? ' selected' : ''}${nodeProblems ? ' has-problem' : ''}`}
@@ -133,6 +134,11 @@ function FullNode({ data, selected }: NodeProps<BlockFlowNode>) {
               ))}
             </div>
           )}
+          {streaming.map(([pin, text]) => (
+            <div key={pin} className="ag-node-stream" data-streaming={pin} aria-live="polite">
+              <b>{pin}</b>: {text.length > 120 ? '…' + text.slice(-119) : text}
+            </div>
+          ))}
           {live?.error && <div className="ag-node-error">{live.error}</div>}
           {nodeProblems && (
             <ul className="ag-node-problems">

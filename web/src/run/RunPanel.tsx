@@ -21,6 +21,12 @@ export function NodeDetail({ run, nodeKey }: { run: LiveRun | null; nodeKey: str
         {st.executions > 1 ? ` (${st.executions} executions)` : ''}
       </h3>
       {st.error && <p className="ag-error">{st.error}</p>}
+      {Object.entries(st.streaming).map(([pin, text]) => (
+        <div key={`writing-${pin}`}>
+          <b>{pin}</b> <span className="ag-muted">(being written)</span>
+          <pre data-streaming={pin}>{text}</pre>
+        </div>
+      ))}
       {Object.entries(st.outputs).map(([pin, vals]) => (
         <div key={pin}>
           <b>{pin}</b>

@@ -1,6 +1,7 @@
 // The live state of one run, fed by executionEvents: a SNAPSHOT replaces
 // everything (the first event, and again after any re-sync or reconnect),
-// later events patch it. Canvas nodes subscribe to their own node only, and
+// later events patch it. NODE_OUTPUT_DELTA (a model's text as it is written)
+// adds to the pin's text so far until the pin's whole value comes. Canvas nodes subscribe to their own node only, and
 // changes are flushed once per animation frame, so a burst of events costs
 // one render of the nodes it touched, not one render per event.
 import type { Execution, ExecutionEvent, Status } from '../api/types';
@@ -11,6 +12,8 @@ export interface NodeState {
   outputs: Record<string, unknown[]>;
   error: string | null;
   executions: number;
+  /** Text of output pins still being written (NODE_OUTPUT_DELTA), until their value comes. */
+  streaming: Record<string, string>;
 }
 
 export interface RunSummary {
@@ -100,6 +103,11 @@ export class LiveRun {
       if (ev.execution) this.load(ev.execution);
       return;
     }
+    // Deltas are outside the sequence (their seq repeats the last event's).
+    if (ev.kind === 'NODE_OUTPUT_DELTA') {
+      this.addText(ev);
+      return;
+    }
     if (ev.seq <= s.lastSeq) return; // already in the snapshot
     s.lastSeq = ev.seq;
     if (ev.kind === 'GRAPH_STATUS' && ev.status) {
@@ -114,8 +122,13 @@ export class LiveRun {
         if (ev.status === 'QUEUED') st.executions++;
         st.status = ev.status;
         if (ev.error) st.error = ev.error;
+        if (finalStatuses.has(ev.status)) st.streaming = {};
       } else if (ev.kind === 'NODE_OUTPUT' && ev.pin) {
         const value = ev.valueTruncated ? '(value too large to show inline)' : ev.value;
+        if (ev.pin in st.streaming) {
+          st.streaming = { ...st.streaming };
+          delete st.streaming[ev.pin];
+        }
         const list = (st.outputs[ev.pin] ??= []);
         list.push(value);
         if (list.length > keepValues) list.shift();
@@ -131,9 +144,18 @@ export class LiveRun {
     this.schedule();
   }
 
+  private addText(ev: ExecutionEvent): void {
+    const key = ev.nodeId ? this.keyOf(ev.nodeId) : undefined;
+    if (!key || !ev.pin || typeof ev.value !== 'string') return;
+    const st = this.ensure(key);
+    this.nodes.set(key, { ...st, streaming: { ...st.streaming, [ev.pin]: (st.streaming[ev.pin] ?? '') + ev.value } });
+    this.dirty.add(key);
+    this.schedule();
+  }
+
   private ensure(key: string): NodeState {
     let st = this.nodes.get(key);
-    if (!st) this.nodes.set(key, (st = { status: 'QUEUED', outputs: {}, error: null, executions: 0 }));
+    if (!st) this.nodes.set(key, (st = { status: 'QUEUED', outputs: {}, error: null, executions: 0, streaming: {} }));
     return st;
   }
 

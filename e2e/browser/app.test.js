@@ -178,6 +178,30 @@ async function openNewGraph() {
   if (await page.getByTestId('draft-restored').count()) await page.click('button:has-text("Discard changes")');
 }
 
+/** Block ids by name, for graphs made through the API. */
+async function blockIds() {
+  const { blocks } = await data(`{ blocks { id name } }`, {});
+  return (name) => blocks.find((b) => b.name === name).id;
+}
+
+/**
+ * Stores a chain of nodes through the API, placed left to right: nodes are
+ * [key, block name, inputDefault], links 'key.pin->key.pin'.
+ */
+async function storeChain(name, nodes, links, { key = keys.alice, isTemplate = false } = {}) {
+  const idOf = await blockIds();
+  const input = {
+    name,
+    isTemplate,
+    nodes: nodes.map(([k, block, inputDefault], i) => ({ key: k, blockId: idOf(block), inputDefault, position: { x: 320 * i, y: 0 } })),
+    links: links.map((l) => {
+      const [, sourceKey, sourceName, sinkKey, sinkName] = l.match(/^(\w+)\.(\w+)->(\w+)\.(\w+)$/);
+      return { sourceKey, sourceName, sinkKey, sinkName };
+    }),
+  };
+  return (await data(`mutation($input: GraphInput!) { createGraph(input: $input) { id graphId } }`, { input }, { key })).createGraph;
+}
+
 async function addBlock(name) {
   await page.fill('#palette-search', name);
   await page.click(`button[data-block="${name}"]`);
@@ -202,31 +226,15 @@ test('sign in: a wrong key is refused with a clear message, a right one shows th
 });
 
 test("forking another user's template from the graph list gives the caller a graph of their own", async () => {
-  const blocks = await data(`{ blocks { id name } }`, {});
-  const idOf = (n) => blocks.blocks.find((b) => b.name === n).id;
   const name = `template ${Date.now()}`;
-  const t = await data(
-    `mutation($input: GraphInput!) { createGraph(input: $input) { graphId } }`,
-    {
-      input: {
-        name,
-        isTemplate: true,
-        nodes: [
-          { key: 'in', blockId: idOf('AgentInputBlock'), inputDefault: { name: 'x' }, position: { x: 0, y: 0 } },
-          { key: 'out', blockId: idOf('AgentOutputBlock'), inputDefault: { name: 'y' }, position: { x: 320, y: 0 } },
-        ],
-        links: [{ sourceKey: 'in', sourceName: 'result', sinkKey: 'out', sinkName: 'value' }],
-      },
-    },
-    { key: keys.bob },
-  );
+  const t = await storeChain(name, [['in', 'AgentInputBlock', { name: 'x' }], ['out', 'AgentOutputBlock', { name: 'y' }]], ['in.result->out.value'], { key: keys.bob, isTemplate: true });
   await page.goto(baseURL + '/');
   await page.fill('#graph-search', name);
-  const row = page.locator(`section[aria-label="Templates"] li[data-graph-id="${t.createGraph.graphId}"]`);
+  const row = page.locator(`section[aria-label="Templates"] li[data-graph-id="${t.graphId}"]`);
   await row.waitFor();
   await shot(page, '02b-templates');
   await row.getByRole('button', { name: `Fork ${name}` }).click();
-  await page.waitForURL((u) => u.pathname.startsWith('/graphs/') && !u.pathname.endsWith(encodeURIComponent(t.createGraph.graphId)));
+  await page.waitForURL((u) => u.pathname.startsWith('/graphs/') && !u.pathname.endsWith(encodeURIComponent(t.graphId)));
   await node('out').waitFor();
   assert.equal(await page.inputValue('#graph-name'), name);
   const forkId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
@@ -395,27 +403,12 @@ test('validation marks a cycle on its nodes and links; links and nodes are delet
 });
 
 test('Cancel stops a running run: the waiting node and the run end CANCELLED', async () => {
-  const blocks = await data(`{ blocks { id name } }`, {});
-  const idOf = (n) => blocks.blocks.find((b) => b.name === n).id;
-  const g = await data(
-    `mutation($input: GraphInput!) { createGraph(input: $input) { id } }`,
-    {
-      input: {
-        name: `slow ${Date.now()}`,
-        nodes: [
-          { key: 'in', blockId: idOf('AgentInputBlock'), inputDefault: { name: 'x' }, position: { x: 0, y: 0 } },
-          { key: 'wait', blockId: idOf('WaitBlock'), inputDefault: { seconds: 60 }, position: { x: 320, y: 0 } },
-          { key: 'out', blockId: idOf('AgentOutputBlock'), inputDefault: { name: 'y' }, position: { x: 640, y: 0 } },
-        ],
-        links: [
-          { sourceKey: 'in', sourceName: 'result', sinkKey: 'wait', sinkName: 'data' },
-          { sourceKey: 'wait', sourceName: 'data', sinkKey: 'out', sinkName: 'value' },
-        ],
-      },
-    },
-    { key: keys.alice },
+  const g = await storeChain(
+    `slow ${Date.now()}`,
+    [['in', 'AgentInputBlock', { name: 'x' }], ['wait', 'WaitBlock', { seconds: 60 }], ['out', 'AgentOutputBlock', { name: 'y' }]],
+    ['in.result->wait.data', 'wait.data->out.value'],
   );
-  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.createGraph.id)}`);
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
   await page.click('role=tab[name="Run"]');
   await page.fill('[data-run-input="x"]', '"slow"');
   await page.click('button:has-text("Run v1")');
@@ -430,28 +423,13 @@ test('Cancel stops a running run: the waiting node and the run end CANCELLED', a
 });
 
 test("a model's text shows on its node while it is written, then its whole value", async () => {
-  const blocks = await data(`{ blocks { id name } }`, {});
-  const idOf = (n) => blocks.blocks.find((b) => b.name === n).id;
   // The server's OPENAI_BASE_URL is lib/llmstub.js (scripts/e2e.sh): a word every 300 ms.
-  const g = await data(
-    `mutation($input: GraphInput!) { createGraph(input: $input) { id } }`,
-    {
-      input: {
-        name: `ai ${Date.now()}`,
-        nodes: [
-          { key: 'in', blockId: idOf('AgentInputBlock'), inputDefault: { name: 'question' }, position: { x: 0, y: 0 } },
-          { key: 'ai', blockId: idOf('AITextGeneratorBlock'), inputDefault: { model: 'gpt-4o-mini', max_tokens: 50 }, position: { x: 320, y: 0 } },
-          { key: 'out', blockId: idOf('AgentOutputBlock'), inputDefault: { name: 'answer' }, position: { x: 640, y: 0 } },
-        ],
-        links: [
-          { sourceKey: 'in', sourceName: 'result', sinkKey: 'ai', sinkName: 'prompt' },
-          { sourceKey: 'ai', sourceName: 'response', sinkKey: 'out', sinkName: 'value' },
-        ],
-      },
-    },
-    { key: keys.alice },
+  const g = await storeChain(
+    `ai ${Date.now()}`,
+    [['in', 'AgentInputBlock', { name: 'question' }], ['ai', 'AITextGeneratorBlock', { model: 'gpt-4o-mini', max_tokens: 50 }], ['out', 'AgentOutputBlock', { name: 'answer' }]],
+    ['in.result->ai.prompt', 'ai.response->out.value'],
   );
-  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.createGraph.id)}`);
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
   await page.click('role=tab[name="Run"]');
   await page.fill('[data-run-input="question"]', '"what is six times seven?"');
   await page.click('button:has-text("Run v1")');
@@ -496,8 +474,7 @@ test('a dropped websocket shows a banner, reconnects by itself, and the live his
 });
 
 test('a 500-node, 600-link graph renders, and a run of it stays responsive', async () => {
-  const blocks = await data(`{ blocks { id name } }`, {});
-  const idOf = (n) => blocks.blocks.find((b) => b.name === n).id;
+  const idOf = await blockIds();
   const nodes = [{ key: 'n0', blockId: idOf('AgentInputBlock'), inputDefault: { name: 'x' }, position: { x: 0, y: 0 } }];
   const links = [];
   for (let i = 1; i < 500; i++) {

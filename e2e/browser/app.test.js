@@ -7,6 +7,7 @@
 // $E2E_ARTIFACTS); timings are logged as `figure:` lines.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { baseURL, keys } from '../lib/env.js';
 import { data } from '../lib/http.js';
 import { launch, shot } from '../lib/browser.js';
@@ -166,6 +167,20 @@ async function assertFarLink(id) {
   assert.deepEqual(g.got.map(r), g.want.map(r), `link ${id} meets its nodes where their handles are`);
 }
 
+/** Every node is inside the canvas's box: the view was fitted to the graph. */
+async function assertFitted(p) {
+  const out = await p.evaluate(() => {
+    const c = document.querySelector('[data-testid="canvas"]').getBoundingClientRect();
+    return [...document.querySelectorAll('[data-node-key]')]
+      .filter((el) => {
+        const b = el.getBoundingClientRect();
+        return b.left < c.left || b.top < c.top || b.right > c.right || b.bottom > c.bottom;
+      })
+      .map((el) => el.dataset.nodeKey);
+  });
+  assert.deepEqual(out, [], 'every node is in view');
+}
+
 /**
  * Opens an empty editor: a draft of a new graph left by an earlier test
  * (kept across page loads, as a person's would be) is discarded.
@@ -200,6 +215,23 @@ async function storeChain(name, nodes, links, { key = keys.alice, isTemplate = f
     }),
   };
   return (await data(`mutation($input: GraphInput!) { createGraph(input: $input) { id graphId } }`, { input }, { key })).createGraph;
+}
+
+/**
+ * Stores in → middle → out (storeChain), the graph input x feeding the middle
+ * node's input pin and its output pin feeding the graph output y, opens it in
+ * the editor and runs it with x = value, as a person would.
+ */
+async function runThrough(name, [key, block, inputDefault], [inPin, outPin], value) {
+  const g = await storeChain(
+    `${name} ${Date.now()}`,
+    [['in', 'AgentInputBlock', { name: 'x' }], [key, block, inputDefault], ['out', 'AgentOutputBlock', { name: 'y' }]],
+    [`in.result->${key}.${inPin}`, `${key}.${outPin}->out.value`],
+  );
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
+  await page.click('role=tab[name="Run"]');
+  await page.fill('[data-run-input="x"]', value);
+  await page.click('button:has-text("Run v1")');
 }
 
 async function addBlock(name) {
@@ -297,6 +329,11 @@ test('build a three-node graph on the canvas, run it, and watch every node compl
 test('an invalid graph shows its problems on the canvas and a refused save keeps the edits', async () => {
   await openNewGraph();
   await page.fill('#graph-name', `invalid ${Date.now()}`);
+  // The palette filters by category, and searches by name.
+  await page.selectOption('#palette-category', 'AI_ML');
+  await page.locator('button[data-block="AITextGeneratorBlock"]').waitFor();
+  assert.equal(await page.locator('button[data-block="CalculatorBlock"]').count(), 0, 'not an AI block');
+  await page.selectOption('#palette-category', '');
   await addBlock('CalculatorBlock');
   // validateGraph runs as you edit: a and b have neither a default nor a link.
   await page.locator('[data-node-key="calculator"].has-problem').waitFor();
@@ -403,17 +440,15 @@ test('validation marks a cycle on its nodes and links; links and nodes are delet
 });
 
 test('Cancel stops a running run: the waiting node and the run end CANCELLED', async () => {
-  const g = await storeChain(
-    `slow ${Date.now()}`,
-    [['in', 'AgentInputBlock', { name: 'x' }], ['wait', 'WaitBlock', { seconds: 60 }], ['out', 'AgentOutputBlock', { name: 'y' }]],
-    ['in.result->wait.data', 'wait.data->out.value'],
-  );
-  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
-  await page.click('role=tab[name="Run"]');
-  await page.fill('[data-run-input="x"]', '"slow"');
-  await page.click('button:has-text("Run v1")');
+  await runThrough('slow', ['wait', 'WaitBlock', { seconds: 60 }], ['data', 'data'], '"slow"');
   await page.locator('[data-node-key="wait"][data-status="RUNNING"]').waitFor({ timeout: 20_000 });
   await shot(page, '09-slow-run-running');
+  // The websocket drops while the run is watched: the banner shows, the
+  // client resubscribes by itself, and the cancel below reaches the page
+  // through the new subscription.
+  await page.evaluate(() => window.__agWS.close(4499, 'network drop'));
+  await page.getByTestId('connection-banner').waitFor();
+  await page.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 15_000 });
   await page.click('button:has-text("Cancel run")');
   await page.locator('[data-testid="run-summary"][data-run-status="CANCELLED"]').waitFor({ timeout: 20_000 });
   await page.locator('[data-node-key="wait"][data-status="CANCELLED"]').waitFor();
@@ -422,17 +457,20 @@ test('Cancel stops a running run: the waiting node and the run end CANCELLED', a
   await shot(page, '10-slow-run-cancelled');
 });
 
+test('a failing node shows its error on the canvas, the counters and the run say FAILED', async () => {
+  await runThrough('failing', ['calc', 'CalculatorBlock', { operation: 'Divide', b: 0 }], ['a', 'result'], '1');
+  await page.locator('[data-node-key="calc"][data-status="FAILED"]').waitFor({ timeout: 20_000 });
+  assert.equal(await node('calc').locator('.ag-node-error').innerText(), 'cannot divide by zero');
+  await page.locator('[data-testid="run-summary"][data-run-status="FAILED"]').waitFor();
+  assert.match(await page.getByTestId('run-summary').innerText(), /cannot divide by zero/);
+  assert.equal(await page.locator('[data-counter="FAILED"]').innerText(), '1');
+  assert.equal(await page.locator('[data-counter="COMPLETED"]').innerText(), '1');
+  await shot(page, '14-node-failed');
+});
+
 test("a model's text shows on its node while it is written, then its whole value", async () => {
   // The server's OPENAI_BASE_URL is lib/llmstub.js (scripts/e2e.sh): a word every 300 ms.
-  const g = await storeChain(
-    `ai ${Date.now()}`,
-    [['in', 'AgentInputBlock', { name: 'question' }], ['ai', 'AITextGeneratorBlock', { model: 'gpt-4o-mini', max_tokens: 50 }], ['out', 'AgentOutputBlock', { name: 'answer' }]],
-    ['in.result->ai.prompt', 'ai.response->out.value'],
-  );
-  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
-  await page.click('role=tab[name="Run"]');
-  await page.fill('[data-run-input="question"]', '"what is six times seven?"');
-  await page.click('button:has-text("Run v1")');
+  await runThrough('ai', ['ai', 'AITextGeneratorBlock', { model: 'gpt-4o-mini', max_tokens: 50 }], ['prompt', 'response'], '"what is six times seven?"');
   // Some words, not all, while the node still runs.
   const writing = node('ai').locator('[data-streaming="response"]');
   await writing.waitFor({ timeout: 20_000 });
@@ -443,7 +481,7 @@ test("a model's text shows on its node while it is written, then its whole value
   await shot(page, '11-ai-text-streaming');
   await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 30_000 });
   await writing.waitFor({ state: 'detached' });
-  assert.equal(await page.locator('[data-output="answer"] code').innerText(), 'The answer, written one word at a time, is forty-two.');
+  assert.equal(await page.locator('[data-output="y"] code').innerText(), 'The answer, written one word at a time, is forty-two.');
   await shot(page, '12-ai-text-done');
 });
 
@@ -452,6 +490,7 @@ test('/runs/<id> of a completed run shows every node COMPLETED, and the history 
   await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
   const statuses = await page.locator('[data-node-key]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
   assert.deepEqual(statuses, ['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  await assertFitted(page);
   await shot(page, '05-run-page');
 
   await page.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
@@ -620,6 +659,9 @@ test('Share gives a link that opens the run read-only, signed out, with its link
   assert.equal(await p.locator('#api-key').count(), 0, 'no sign-in needed');
   assert.equal(await p.locator('text=Cancel run').count(), 0, 'read-only');
   assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing is wider than the phone');
+  assert.ok((await p.getByTestId('canvas').boundingBox()).height > 300, 'the canvas has room on the phone');
+  await assertFitted(p);
   await shot(p, '08-shared-phone-dark');
   await ctx.close();
 });
@@ -635,6 +677,94 @@ test('another user sees "not found" for the graph and the run', async () => {
   await p.locator('text=Graph not found').waitFor();
   await p.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
   await p.locator('text=Run not found').waitFor();
+  await ctx.close();
+});
+
+/** An HS256 JWT for a user, signed with the server's JWT_SECRET (scripts/e2e.sh sets both). */
+function jwtFor(userId) {
+  const secret = process.env.JWT_SECRET;
+  assert.ok(secret, 'JWT_SECRET is set: run the suite through scripts/e2e.sh');
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: userId, iat: now, exp: now + 600 })}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+/** Controls a person cannot name: inputs, selects and buttons without a label, links without text. */
+function unlabelled(p) {
+  return p.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+      .filter((el) => {
+        if (el.closest('[aria-hidden="true"]') || el.type === 'hidden') return false;
+        const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title');
+        if (el.matches('input, select, textarea')) return !(named || el.labels?.length);
+        return !(named || el.textContent.trim());
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}
+
+test('a revoked key is refused; a JWT signs in, the theme follows the preference, controls are labelled and reached by keyboard, GraphiQL is at /graphiql, sign-out forgets the token', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  ctx.on('request', (r) => {
+    if (!r.url().startsWith(baseURL) && !r.url().startsWith(baseURL.replace(/^http/, 'ws')) && !r.url().startsWith('data:')) outside.push(r.url());
+  });
+  const p = await ctx.newPage();
+  const created = await data(`mutation { createAPIKey(name: "soon revoked") { apiKey { id } secret } }`, {}, { key: keys.alice });
+  await data(`mutation($id: ID!) { revokeAPIKey(id: $id) { revokedAt } }`, { id: created.createAPIKey.apiKey.id }, { key: keys.alice });
+  await p.goto(baseURL + '/');
+  await p.fill('#api-key', created.createAPIKey.secret);
+  await p.click('button[type=submit]');
+  assert.match(await p.getByTestId('signin-error').innerText(), /not accepted.*revoked/);
+
+  // Keyboard only: the key field has focus, Enter submits.
+  const me = await data(`{ me { id } }`, {}, { key: keys.alice });
+  await p.fill('#api-key', '');
+  assert.equal(await p.evaluate(() => document.activeElement?.id), 'api-key');
+  await p.keyboard.type(jwtFor(me.me.id));
+  await p.keyboard.press('Enter');
+  await p.getByRole('heading', { name: 'Your graphs' }).waitFor();
+  assert.ok(await p.evaluate(() => sessionStorage.getItem('agentgraph.token')?.split('.').length === 3), 'the JWT is kept in sessionStorage');
+  assert.equal(await p.evaluate(() => localStorage.length), 0);
+
+  // The theme is the user's preference, kept by the server: dark after a reload.
+  const theme = p.getByRole('button', { name: 'Theme' });
+  assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'light', 'system (light here) at first');
+  await theme.click(); // light
+  await theme.click(); // dark
+  await p.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  await p.waitForTimeout(300); // the preference's save
+  await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
+  await p.locator('[data-node-key="calculator"]').waitFor();
+  assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'dark', 'the preference came back from the server');
+  assert.deepEqual(await unlabelled(p), [], 'every control of the editor has a label');
+  await shot(p, '13-editor-dark');
+  await theme.click(); // back to system, for the other tests
+  await p.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+
+  // Tab reaches the header's controls, the palette, the toolbar and the panel's tabs, in that order.
+  await p.locator('.ag-brand').focus();
+  const reached = [];
+  for (let i = 0; i < 14; i++) {
+    await p.keyboard.press('Tab');
+    reached.push(await p.evaluate(() => document.activeElement?.id || document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent.trim()));
+  }
+  for (const want of ['GraphiQL', 'Theme', 'Sign out', 'graph-name', 'graph-version', 'palette-search', 'palette-category']) {
+    assert.ok(reached.includes(want), `Tab reaches ${want} (${reached.join(', ')})`);
+  }
+
+  await p.click('a:has-text("GraphiQL")');
+  await p.waitForURL(`${baseURL}/graphiql`);
+  await p.locator('.graphiql-container').waitFor();
+  await p.goBack();
+  await p.locator('[data-node-key="calculator"]').waitFor();
+
+  await p.click('button:has-text("Sign out")');
+  await p.locator('#api-key').waitFor();
+  assert.equal(await p.evaluate(() => sessionStorage.getItem('agentgraph.token')), null, 'signing out forgets the token');
+  await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
+  await p.locator('#api-key').waitFor();
+  assert.equal(await p.locator('[data-node-key]').count(), 0, 'signed out, a graph URL asks to sign in');
   await ctx.close();
 });
 

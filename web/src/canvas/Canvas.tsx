@@ -8,8 +8,12 @@ import {
   Controls,
   MiniMap,
   ReactFlow,
+  getNodesBounds,
+  getViewportForBounds,
   useNodesInitialized,
+  useReactFlow,
   useStore,
+  useStoreApi,
   type Edge,
   type OnConnect,
   type OnEdgesChange,
@@ -66,6 +70,29 @@ function RenderMark({ dataAt, count }: { dataAt?: number; count: number }) {
 }
 
 /**
+ * Fits the view to a graph the canvas was first drawn with. React Flow's
+ * fitView fits when it is given nodes, which for a canvas mounted with its
+ * graph (the run pages) is before its pane can pan and zoom; it then gives
+ * up, and only a later measurement of the nodes used to fit them, one block
+ * nodes no longer get (givenSizes.ts). The editor mounts its canvas empty
+ * and is fitted by fitView when its graph comes.
+ */
+function FitWhenReady({ nodes }: { nodes: BlockFlowNode[] }) {
+  const ready = useStore((s) => s.panZoom !== null && s.width > 0 && s.height > 0);
+  const { setViewport } = useReactFlow();
+  const store = useStoreApi();
+  const done = useRef(false);
+  useEffect(() => {
+    if (!ready || done.current) return;
+    done.current = true;
+    if (nodes.length === 0) return;
+    const { width, height, minZoom, maxZoom } = store.getState();
+    void setViewport(getViewportForBounds(getNodesBounds(nodes), width, height, minZoom, maxZoom, 0.1));
+  }, [ready, nodes, store, setViewport]);
+  return null;
+}
+
+/**
  * Below this zoom a node's text is a few pixels high: nodes are drawn as
  * their box filled with their status colour and their title, without pins
  * or outputs (BlockNode's FarNode).
@@ -115,6 +142,7 @@ export function Canvas(p: Props) {
           <Controls />
           {!big && <MiniMap pannable zoomable />}
           <RenderMark dataAt={p.dataAt} count={p.nodes.length} />
+          <FitWhenReady nodes={p.nodes} />
         </ReactFlow>
       </div>
     </CanvasContext.Provider>

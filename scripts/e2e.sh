@@ -71,6 +71,9 @@ export REDIS_URL="redis://127.0.0.1:6379/0"
 export REDIS_PREFIX="$prefix"
 export LISTEN_ADDR="127.0.0.1:$port"
 export SHUTDOWN_GRACE="${GRACE_SECONDS}s"
+# Tests sign in with JWTs of their own making (the browser test's JWT sign-in).
+JWT_SECRET="e2e-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+export JWT_SECRET
 base_url="http://127.0.0.1:$port"
 
 # The platform's OpenAI key points at a stand-in model server (e2e/lib/llmstub.js)

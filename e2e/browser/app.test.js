@@ -243,6 +243,7 @@ test('sign in: a wrong key is refused with a clear message, a right one shows th
   await page.goto(baseURL + '/');
   const keyField = page.locator('#api-key');
   assert.equal(await keyField.getAttribute('type'), 'password');
+  assert.deepEqual(await unlabelled(page), [], 'the sign-in form is labelled');
   await keyField.fill('agk_not-a-real-key');
   await page.click('button[type=submit]');
   await page.getByTestId('signin-error').waitFor();
@@ -254,6 +255,7 @@ test('sign in: a wrong key is refused with a clear message, a right one shows th
   await page.getByRole('heading', { name: 'Your graphs' }).waitFor();
   assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing is kept in localStorage');
   assert.ok(!page.url().includes(keys.alice), 'the key never lands in a URL');
+  assert.deepEqual(await unlabelled(page), [], 'every control of the graph list has a label');
   await shot(page, '02-graphs');
 });
 
@@ -491,6 +493,8 @@ test('/runs/<id> of a completed run shows every node COMPLETED, and the history 
   const statuses = await page.locator('[data-node-key]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
   assert.deepEqual(statuses, ['COMPLETED', 'COMPLETED', 'COMPLETED']);
   await assertFitted(page);
+  assert.deepEqual(await unlabelled(page), [], 'every control of the run page has a label');
+  assert.equal(await node('calculator').locator('xpath=..').getAttribute('aria-label'), 'calculator: CalculatorBlock', 'a node is named for keyboard users');
   await shot(page, '05-run-page');
 
   await page.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);

@@ -51,7 +51,9 @@ export function toFlow(nodes: GraphNode[], links: GraphLink[]): { nodes: BlockFl
  */
 export function blockFlowNode(data: BlockNodeData, position: { x: number; y: number }, selected?: boolean): BlockFlowNode {
   const { width, height, handles } = nodeGeometry(data.block, data.extraInputs);
-  return { id: data.key, type: 'block', position, data, width, height, measured: { width, height }, handles, ...(selected ? { selected } : {}) };
+  // The name a screen reader gives the node when Tab reaches it.
+  const ariaLabel = `${data.key}: ${data.block?.name ?? `unknown block ${data.blockId}`}`;
+  return { id: data.key, type: 'block', position, data, width, height, measured: { width, height }, handles, ariaLabel, ...(selected ? { selected } : {}) };
 }
 
 /** The GraphInput for createGraph, updateGraph and validateGraph. */

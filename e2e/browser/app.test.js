@@ -471,7 +471,7 @@ test('a failing node shows its error on the canvas, the counters and the run say
 });
 
 test("a model's text shows on its node while it is written, then its whole value", async () => {
-  // The server's OPENAI_BASE_URL is lib/llmstub.js (scripts/e2e.sh): a word every 300 ms.
+  // The server's OPENAI_BASE_URL is lib/llmstub.js (scripts/e2e.sh): a word every 400 ms.
   await runThrough('ai', ['ai', 'AITextGeneratorBlock', { model: 'gpt-4o-mini', max_tokens: 50 }], ['prompt', 'response'], '"what is six times seven?"');
   // Some words, not all, while the node still runs.
   const writing = node('ai').locator('[data-streaming="response"]');
@@ -734,17 +734,22 @@ test('a revoked key is refused; a JWT signs in, the theme follows the preference
   // The theme is the user's preference, kept by the server: dark after a reload.
   const theme = p.getByRole('button', { name: 'Theme' });
   assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'light', 'system (light here) at first');
+  // Resolves when the server has the preference (the app saves it with updateMe).
+  const saved = (want) => p.waitForResponse((r) => r.url() === `${baseURL}/graphql` && /mutation Prefs/.test(r.request().postData() ?? '') && r.request().postDataJSON().variables.p.theme === want);
   await theme.click(); // light
+  const dark = saved('DARK');
   await theme.click(); // dark
   await p.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
-  await p.waitForTimeout(300); // the preference's save
+  await dark;
   await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
   await p.locator('[data-node-key="calculator"]').waitFor();
   assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'dark', 'the preference came back from the server');
   assert.deepEqual(await unlabelled(p), [], 'every control of the editor has a label');
   await shot(p, '13-editor-dark');
+  const system = saved('SYSTEM');
   await theme.click(); // back to system, for the other tests
   await p.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+  await system;
 
   // Tab reaches the header's controls, the palette, the toolbar and the panel's tabs, in that order.
   await p.locator('.ag-brand').focus();

@@ -1,13 +1,13 @@
 // A stand-in for an OpenAI-compatible model server, for the browser test's
 // streamed AI text: POST /v1/chat/completions answers with a fixed reply as
 // server-sent chat.completion.chunk events, one word every STUB_CHUNK_MS
-// (default 300 ms), so the page can be seen showing the text while it is
+// (default 400 ms), so the page can be seen showing the text while it is
 // written. scripts/e2e.sh starts it (`node lib/llmstub.js`, which prints the
 // port) and points the server's OPENAI_BASE_URL at it.
 import { createServer } from 'node:http';
 
 export const reply = 'The answer, written one word at a time, is forty-two.';
-const every = Number(process.env.STUB_CHUNK_MS ?? 300);
+const every = Number(process.env.STUB_CHUNK_MS ?? 400);
 
 const server = createServer((req, res) => {
   if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {

@@ -15,11 +15,12 @@
 // a measurement would have found missing.
 const Native = window.ResizeObserver;
 
-class NarrowedResizeObserver extends Native {
-  observe(target: Element, options?: ResizeObserverOptions): void {
-    if (target.classList.contains('react-flow__node-block')) return;
-    super.observe(target, options);
-  }
+// Without ResizeObserver, React Flow measures nothing anyway.
+if (Native) {
+  window.ResizeObserver = class NarrowedResizeObserver extends Native {
+    observe(target: Element, options?: ResizeObserverOptions): void {
+      if (target.classList.contains('react-flow__node-block')) return;
+      super.observe(target, options);
+    }
+  };
 }
-
-if (Native && window.ResizeObserver === Native) window.ResizeObserver = NarrowedResizeObserver;

@@ -176,7 +176,7 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 			}
 		}
 		if len(inserts) > 0 {
-			rows, err := json.Marshal(inserts)
+			rows, err := marshalNodeWrites(inserts)
 			if err != nil {
 				return err
 			}
@@ -185,7 +185,7 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 			}
 		}
 		if len(updates) > 0 {
-			rows, err := json.Marshal(updates)
+			rows, err := marshalNodeWrites(updates)
 			if err != nil {
 				return err
 			}

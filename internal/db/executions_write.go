@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -150,6 +151,17 @@ func (e *ChargeRefusedError) Error() string {
 // batch back with an error, never overwrites. Charges are applied in order
 // (sorted by user so concurrent batches lock balances in one order).
 func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]ChargeResult, error) {
+	var inserts, updates []NodeExecutionWrite
+	for _, n := range b.Nodes {
+		if n.Insert {
+			inserts = append(inserts, n)
+		} else {
+			updates = append(updates, n)
+		}
+	}
+	if _, onPool := s.db.(*pgxpool.Pool); onPool && len(b.Charges) == 0 && len(b.Refunds) == 0 {
+		return nil, s.applyPipelined(ctx, b, inserts, updates)
+	}
 	var results []ChargeResult
 	err := s.InTx(ctx, func(tx *Store) error {
 		results = nil
@@ -167,16 +179,8 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 				return tx.explainRunMismatch(ctx, b, ids)
 			}
 		}
-		var inserts, updates []NodeExecutionWrite
-		for _, n := range b.Nodes {
-			if n.Insert {
-				inserts = append(inserts, n)
-			} else {
-				updates = append(updates, n)
-			}
-		}
 		if len(inserts) > 0 {
-			rows, err := json.Marshal(inserts)
+			rows, err := marshalNodeWrites(inserts)
 			if err != nil {
 				return err
 			}
@@ -185,7 +189,7 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 			}
 		}
 		if len(updates) > 0 {
-			rows, err := json.Marshal(updates)
+			rows, err := marshalNodeWrites(updates)
 			if err != nil {
 				return err
 			}
@@ -195,25 +199,6 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 			}
 			if int(n) != len(updates) {
 				return model.ConflictError("%d of %d node execution status moves refused (illegal or concurrent move)", len(updates)-int(n), len(updates))
-			}
-		}
-		if len(b.Inputs) > 0 {
-			rows, err := json.Marshal(b.Inputs)
-			if err != nil {
-				return err
-			}
-			if err := s.q.NodeInputUpsertMany(ctx, tx.db, rows); err != nil {
-				return fmt.Errorf("store waiting inputs: %w", err)
-			}
-		}
-		if len(b.InputsDone) > 0 {
-			if err := s.q.NodeInputDeleteMany(ctx, tx.db, b.InputsDone); err != nil {
-				return err
-			}
-		}
-		if len(b.InputsClear) > 0 {
-			if err := s.q.NodeInputDeleteByExecutions(ctx, tx.db, b.InputsClear); err != nil {
-				return err
 			}
 		}
 		if len(b.Charges) > 0 || len(b.Refunds) > 0 {
@@ -231,18 +216,44 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 				return &ChargeRefusedError{Runs: refused}
 			}
 		}
-		if len(b.Logs) > 0 {
-			rows, err := json.Marshal(b.Logs)
-			if err != nil {
-				return err
-			}
-			if err := s.q.ExecutionLogInsertMany(ctx, tx.db, rows); err != nil {
-				return fmt.Errorf("insert logs: %w", err)
-			}
-		}
-		return nil
+		return s.writeInputsAndLogs(ctx, tx.db, b)
 	})
 	return results, err
+}
+
+// writeInputsAndLogs sends a batch's statements whose answers need no
+// check (waiting inputs, log lines) to db: a transaction, or a pipeline
+// being queued (applyPipelined).
+func (s *Store) writeInputsAndLogs(ctx context.Context, db dbsqlc.DBTX, b *ExecutionBatch) error {
+	if len(b.Inputs) > 0 {
+		rows, err := json.Marshal(b.Inputs)
+		if err != nil {
+			return err
+		}
+		if err := s.q.NodeInputUpsertMany(ctx, db, rows); err != nil {
+			return fmt.Errorf("store waiting inputs: %w", err)
+		}
+	}
+	if len(b.InputsDone) > 0 {
+		if err := s.q.NodeInputDeleteMany(ctx, db, b.InputsDone); err != nil {
+			return err
+		}
+	}
+	if len(b.InputsClear) > 0 {
+		if err := s.q.NodeInputDeleteByExecutions(ctx, db, b.InputsClear); err != nil {
+			return err
+		}
+	}
+	if len(b.Logs) > 0 {
+		rows, err := json.Marshal(b.Logs)
+		if err != nil {
+			return err
+		}
+		if err := s.q.ExecutionLogInsertMany(ctx, db, rows); err != nil {
+			return fmt.Errorf("insert logs: %w", err)
+		}
+	}
+	return nil
 }
 
 // explainRunMismatch tells a lost lease (recoverable: drop those runs) from

@@ -44,7 +44,7 @@ func (p *Publisher) PublishDelta(ctx context.Context, ev Event, text string) err
 		local := bound // the subscribers' own copy: they keep it after this returns
 		h.deliverLocal(&local)
 	}
-	msg, err := json.Marshal(bound)
+	msg, err := appendEvent(nil, &bound)
 	if err != nil {
 		return fmt.Errorf("events: encode delta: %w", err)
 	}

@@ -3,7 +3,6 @@ package events
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -56,42 +55,46 @@ func (p *Publisher) Publish(ctx context.Context, events ...Event) error {
 	}
 	type group struct {
 		channel string
-		buf     bytes.Buffer
+		buf     []byte // the events, comma-separated, after room for a '['
 		n       int
 	}
 	var (
-		groups []*group // in order of first appearance
-		open   = map[string]*group{}
-		graph  []redisMessage
+		groups  []*group // in order of first appearance
+		open    = map[string]*group{}
+		graph   []redisMessage
+		scratch []byte // one event's encoding
 	)
 	for i, ev := range events {
 		if ev.ExecutionID == "" || ev.GraphID == "" {
 			return fmt.Errorf("events: publish event %d (%s seq %d): executionId and graphId are required", i, ev.Kind, ev.Seq)
 		}
-		b, err := json.Marshal(p.bound(ev))
+		bound := p.bound(ev)
+		var err error
+		scratch, err = appendEvent(scratch[:0], &bound)
 		if err != nil {
 			return fmt.Errorf("events: encode event %d (%s seq %d): %w", i, ev.Kind, ev.Seq, err)
 		}
 		g := open[ev.ExecutionID]
-		if g == nil || g.n == maxMessageEvents || g.buf.Len()+len(b) > maxMessageBytes {
-			g = &group{channel: execChannel(p.prefix, ev.ExecutionID)}
+		if g == nil || g.n == maxMessageEvents || len(g.buf)+len(scratch) > maxMessageBytes {
+			g = &group{channel: execChannel(p.prefix, ev.ExecutionID), buf: make([]byte, 1, 1+len(scratch)*4)}
 			open[ev.ExecutionID] = g
 			groups = append(groups, g)
 		}
 		if g.n > 0 {
-			g.buf.WriteByte(',')
+			g.buf = append(g.buf, ',')
 		}
-		g.buf.Write(b)
+		g.buf = append(g.buf, scratch...)
 		g.n++
 		if ev.Kind == KindGraphStatus {
-			graph = append(graph, redisMessage{graphChannel(p.prefix, ev.GraphID), b})
+			graph = append(graph, redisMessage{graphChannel(p.prefix, ev.GraphID), bytes.Clone(scratch)})
 		}
 	}
 	_, err := p.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for _, g := range groups {
-			b := g.buf.Bytes()
+			b := g.buf[1:]
 			if g.n > 1 {
-				b = append(append(make([]byte, 0, len(b)+2), '['), append(b, ']')...)
+				g.buf[0] = '['
+				b = append(g.buf, ']')
 			}
 			pipe.Publish(ctx, g.channel, b)
 		}

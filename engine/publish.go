@@ -17,6 +17,7 @@ type eventQueue struct {
 	e      *Engine
 	mu     sync.Mutex
 	q      []events.Event
+	sent   []<-chan struct{} // to wait for before publishing q (push)
 	signal chan struct{}
 }
 
@@ -24,12 +25,16 @@ func newEventQueue(e *Engine) *eventQueue {
 	return &eventQueue{e: e, signal: make(chan struct{}, 1)}
 }
 
-func (q *eventQueue) push(evs []events.Event) {
+// push queues evs, to be published once every channel of sent is closed:
+// the live deltas made before them went out first (deltaBuffer.barrier).
+// They were sent while the commit that carries evs ran, so waiting is rare.
+func (q *eventQueue) push(evs []events.Event, sent ...<-chan struct{}) {
 	if q.e.pub == nil || len(evs) == 0 {
 		return
 	}
 	q.mu.Lock()
 	q.q = append(q.q, evs...)
+	q.sent = append(q.sent, sent...)
 	q.mu.Unlock()
 	select {
 	case q.signal <- struct{}{}:
@@ -54,11 +59,17 @@ const publishChunk = 2000
 func (q *eventQueue) publish() {
 	for {
 		q.mu.Lock()
-		evs := q.q
-		q.q = nil
+		evs, sent := q.q, q.sent
+		q.q, q.sent = nil, nil
 		q.mu.Unlock()
 		if len(evs) == 0 {
 			return
+		}
+		for _, ch := range sent {
+			select {
+			case <-ch:
+			case <-time.After(10 * time.Second): // a sender's round trip is bounded at 5 s
+			}
 		}
 		for len(evs) > 0 {
 			n := min(len(evs), publishChunk)

@@ -132,14 +132,15 @@ func (s slowDeltas) SendDeltas(ctx context.Context, ds ...events.Delta) error {
 
 // A node does not wait for its live text's round trip to Redis (its block
 // returns, its end is stored), yet its deltas still reach Redis before its
-// stored output and its end are published there.
+// stored output and its end are published there; meanwhile other runs'
+// events are not held up.
 func TestAIDeltasSentWithoutHoldingTheNode(t *testing.T) {
 	t.Parallel()
 	stub := llmstub.New(func(int, llmstub.Seen) llmstub.Reply {
 		return llmstub.Reply{Chunks: []string{"Hello", " from", " the model"}, Input: 10, Output: 3}
 	})
 	defer stub.Close()
-	const delay = time.Second
+	const delay = 3 * time.Second
 	e := newEnvPublishing(t, Options{Credentials: credentials.WithOperatorKeys(userCreds(nil),
 		credentials.OperatorKeys{"openai": {Secret: "sk-operator", BaseURL: stub.OpenAIBaseURL()}})},
 		func(p *events.Publisher) Publisher { return slowDeltas{p, delay} })
@@ -147,6 +148,14 @@ func TestAIDeltasSentWithoutHoldingTheNode(t *testing.T) {
 	fg := aiGraph(e, u, "gpt-4o-mini")
 	w := e.watch(fg.ID)
 	ex := e.submit(u, fg, map[string]any{"question": "Say hello"})
+	for !e.exec(ex.ID).Status.IsTerminal() { // stored; its events wait for the deltas
+		time.Sleep(5 * time.Millisecond)
+	}
+	ended := time.Now()
+	chain := e.graph(u, ch(chainOf("StoreValueBlock", nil, 3)))
+	cw := e.watch(chain.ID)
+	require.Equal(t, model.StatusCompleted, cw.until(e.submit(u, chain, map[string]any{"x": 1}).ID, nil).Status)
+	require.Less(t, time.Since(ended), delay, "another run's events waited for this node's deltas")
 	got := w.until(ex.ID, nil)
 	require.Equal(t, model.StatusCompleted, got.Status, "%v", got.ErrorMessage)
 	ai := e.nodeRuns(fg, ex.ID)["ai"][0]

@@ -129,12 +129,9 @@ func (d *deltaBuffer) flush() {
 		Kind: events.KindNodeOutputDelta, Delta: true, NodeID: d.x.n.idStr, NodeExecutionID: d.x.sid(),
 		Pin: pin, Value: raw, At: d.e.now().UTC(), Offset: off}
 	d.r.mu.Unlock()
-	if pp, ok := d.e.pub.(PartialPublisher); ok {
-		if err := pp.DeliverDelta(ev); err != nil {
-			d.warn("publishing a live delta failed (the stored output is unaffected)", err)
-			return
-		}
-	}
+	// Queued (and the sender started) before the local hand-over: the
+	// goroutine woken last runs next on this P (Go's runnext), and that
+	// should be the subscriber's websocket writer, not the sender.
 	d.sendMu.Lock()
 	d.queue = append(d.queue, events.Delta{Event: ev, Text: text})
 	if d.queuedSent == nil {
@@ -142,6 +139,11 @@ func (d *deltaBuffer) flush() {
 	}
 	d.startSenderLocked()
 	d.sendMu.Unlock()
+	if pp, ok := d.e.pub.(PartialPublisher); ok {
+		if err := pp.DeliverDelta(ev); err != nil {
+			d.warn("handing a live delta to this process's subscribers failed (the stored output is unaffected)", err)
+		}
+	}
 }
 
 // startSenderLocked starts the sender unless it runs (caller holds sendMu).

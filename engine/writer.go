@@ -255,12 +255,14 @@ func (w *writer) commit(parts []*part) {
 			return
 		}
 		var evs []events.Event
-		var sent []<-chan struct{}
+		sent := map[string][]<-chan struct{}{}
 		for _, p := range parts {
 			evs = append(evs, p.evs...)
-			sent = append(sent, p.sent...)
+			if len(p.sent) > 0 {
+				sent[p.r.ids[0]] = append(sent[p.r.ids[0]], p.sent...)
+			}
 		}
-		e.events.push(evs, sent...)
+		e.events.push(evs, sent)
 		off := 0
 		for _, p := range parts {
 			p.r.committed(p, results[off:off+len(p.charges)])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -115,6 +116,64 @@ func TestAITextGeneratorEndToEnd(t *testing.T) {
 	require.Contains(t, lines[2], "gpt-4o-mini: 4000 input + 3000 output tokens")
 	runs := e.nodeRuns(fg, ex.ID)
 	require.Equal(t, cost, runs["ai"][0].Stats.Cost)
+}
+
+// slowDeltas is the real publisher whose Redis send of live deltas takes
+// delay longer: a Redis far away or busy.
+type slowDeltas struct {
+	*events.Publisher
+	delay time.Duration
+}
+
+func (s slowDeltas) SendDeltas(ctx context.Context, ds ...events.Delta) error {
+	time.Sleep(s.delay)
+	return s.Publisher.SendDeltas(ctx, ds...)
+}
+
+// A node does not wait for its live text's round trip to Redis (its block
+// returns, its end is stored), yet its deltas still reach Redis before its
+// stored output and its end are published there; meanwhile other runs'
+// events are not held up.
+func TestAIDeltasSentWithoutHoldingTheNode(t *testing.T) {
+	t.Parallel()
+	stub := llmstub.New(func(int, llmstub.Seen) llmstub.Reply {
+		return llmstub.Reply{Chunks: []string{"Hello", " from", " the model"}, Input: 10, Output: 3}
+	})
+	defer stub.Close()
+	const delay = 3 * time.Second
+	e := newEnvPublishing(t, Options{Credentials: credentials.WithOperatorKeys(userCreds(nil),
+		credentials.OperatorKeys{"openai": {Secret: "sk-operator", BaseURL: stub.OpenAIBaseURL()}})},
+		func(p *events.Publisher) Publisher { return slowDeltas{p, delay} })
+	u := e.user(1000)
+	fg := aiGraph(e, u, "gpt-4o-mini")
+	w := e.watch(fg.ID)
+	ex := e.submit(u, fg, map[string]any{"question": "Say hello"})
+	for !e.exec(ex.ID).Status.IsTerminal() { // stored; its events wait for the deltas
+		time.Sleep(5 * time.Millisecond)
+	}
+	ended := time.Now()
+	chain := e.graph(u, ch(chainOf("StoreValueBlock", nil, 3)))
+	cw := e.watch(chain.ID)
+	require.Equal(t, model.StatusCompleted, cw.until(e.submit(u, chain, map[string]any{"x": 1}).ID, nil).Status)
+	require.Less(t, time.Since(ended), delay, "another run's events waited for this node's deltas")
+	got := w.until(ex.ID, nil)
+	require.Equal(t, model.StatusCompleted, got.Status, "%v", got.ErrorMessage)
+	ai := e.nodeRuns(fg, ex.ID)["ai"][0]
+	require.Less(t, ai.Stats.ExecutionTime, delay.Seconds(), "the block waited for its deltas' round trip")
+	var text string
+	sawOutput := false
+	for _, ev := range w.evs[ex.ID.String()] {
+		switch {
+		case ev.Kind == events.KindNodeOutputDelta:
+			require.False(t, sawOutput, "a delta after the stored output")
+			var d string
+			require.NoError(t, json.Unmarshal(ev.Value, &d))
+			text += d
+		case ev.NodeExecutionID == ai.ID.String() && (ev.Kind == events.KindNodeOutput || ev.Kind == events.KindNodeStatus && ev.Status == string(model.StatusCompleted)):
+			sawOutput = true
+		}
+	}
+	require.Equal(t, "Hello from the model", text)
 }
 
 // With the user's own key the provider gets it, and no token is charged.

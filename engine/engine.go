@@ -32,7 +32,11 @@ type Publisher interface {
 // text so far, for subscribers that join mid-stream (events.Publisher; see
 // internal/events/partial.go). Without it, deltas are only published.
 type PartialPublisher interface {
-	PublishDelta(ctx context.Context, ev events.Event, text string) error
+	// DeliverDelta hands a delta to this process's subscribers at once;
+	// SendDeltas sends deltas through Redis (partial text, other
+	// processes), in order, in one round trip.
+	DeliverDelta(ev events.Event) error
+	SendDeltas(ctx context.Context, ds ...events.Delta) error
 	EndPartial(ctx context.Context, executionID, nodeExecutionID string, pins []string) error
 }
 

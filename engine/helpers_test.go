@@ -53,7 +53,11 @@ type env struct {
 func (e *env) hubPrefix(*testing.T) string { return e.prefix }
 
 // newEnv gives a test its own pool, Redis prefix, hub and started engine.
-func newEnv(t testing.TB, opts Options) *env {
+func newEnv(t testing.TB, opts Options) *env { return newEnvPublishing(t, opts, nil) }
+
+// newEnvPublishing is newEnv whose engine publishes through wrap(the
+// events.Publisher) when wrap is set.
+func newEnvPublishing(t testing.TB, opts Options, wrap func(*events.Publisher) Publisher) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
@@ -75,7 +79,11 @@ func newEnv(t testing.TB, opts Options) *env {
 	if os.Getenv("ENGINE_TEST_LOG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	eng := New(store, reg, pub, logger, opts)
+	var enginePub Publisher = pub
+	if wrap != nil {
+		enginePub = wrap(pub)
+	}
+	eng := New(store, reg, enginePub, logger, opts)
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(eng.Stop)
 	return &env{t: t, store: store, pool: pool, reg: reg, eng: eng, hub: hub, rdb: rdb, pub: pub, prefix: prefix, url: url}

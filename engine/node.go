@@ -362,6 +362,10 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 			r.mu.Unlock()
 			return bad
 		}
+		var sent <-chan struct{}
+		if x.deltas != nil {
+			sent = x.deltas.barrier()
+		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if x.phase != phaseRunning {
@@ -370,6 +374,7 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 		if x.emitErr != nil {
 			return x.emitErr // the node is failing: nothing more leaves it
 		}
+		r.pending.afterDeltas(sent)
 		r.output(x, pin, v, raw)
 		r.markPending()
 		return nil
@@ -390,11 +395,14 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 	} else if err != nil && errors.Is(context.Cause(ctx), errSecondsSpent) {
 		err = fmt.Errorf("ran past the %d seconds reserved for it (SECOND)", x.plan.Limits[blocks.CostSecond])
 	}
+	var sent <-chan struct{}
 	if x.deltas != nil {
 		x.deltas.close()
+		sent = x.deltas.barrier()
 	}
 	r.mu.Lock()
 	x.runTime = time.Since(start).Seconds()
+	r.pending.afterDeltas(sent) // the node's end follows its live text
 	if err == nil {
 		err = x.emitErr
 	}

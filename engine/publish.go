@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,24 +14,45 @@ import (
 // commit order, so each execution's events leave in sequence order. A
 // failed publish is logged, not retried: subscribers see the Seq gap and
 // re-read the snapshot from Postgres.
+//
+// An execution's events wait while live deltas made before them are still
+// being sent (deltaBuffer.barrier, push's sent), so a node's deltas reach
+// Redis before its stored output and its end; its later events wait
+// behind them, in order. Other executions' events do not wait: one slow
+// sender must not hold up every run's events.
 type eventQueue struct {
-	e      *Engine
-	mu     sync.Mutex
-	q      []events.Event
-	signal chan struct{}
+	e       *Engine
+	mu      sync.Mutex
+	q       []events.Event
+	sent    map[string][]<-chan struct{} // by execution id: sends its queued events wait for
+	watched map[<-chan struct{}]bool     // sends a watcher waits for, to wake the queue
+	signal  chan struct{}
 }
 
 func newEventQueue(e *Engine) *eventQueue {
-	return &eventQueue{e: e, signal: make(chan struct{}, 1)}
+	return &eventQueue{e: e, signal: make(chan struct{}, 1), sent: map[string][]<-chan struct{}{},
+		watched: map[<-chan struct{}]bool{}}
 }
 
-func (q *eventQueue) push(evs []events.Event) {
+// push queues evs; with sent (by execution id), that execution's events
+// are published once each of its channels is closed. They were being sent
+// while the commit carrying evs ran, so waiting is rare.
+func (q *eventQueue) push(evs []events.Event, sent ...map[string][]<-chan struct{}) {
 	if q.e.pub == nil || len(evs) == 0 {
 		return
 	}
 	q.mu.Lock()
 	q.q = append(q.q, evs...)
+	for _, m := range sent {
+		for id, chs := range m {
+			q.sent[id] = append(q.sent[id], chs...)
+		}
+	}
 	q.mu.Unlock()
+	q.wake()
+}
+
+func (q *eventQueue) wake() {
 	select {
 	case q.signal <- struct{}{}:
 	default:
@@ -41,9 +63,9 @@ func (q *eventQueue) loop(ctx context.Context) {
 	for {
 		select {
 		case <-q.signal:
-			q.publish()
+			q.publish(false)
 		case <-ctx.Done():
-			q.publish()
+			q.publish(true)
 			return
 		}
 	}
@@ -51,11 +73,12 @@ func (q *eventQueue) loop(ctx context.Context) {
 
 const publishChunk = 2000
 
-func (q *eventQueue) publish() {
+// publish publishes what is queued, but for the events of executions
+// still waiting for their deltas' sends (all: none waits, the engine stops).
+func (q *eventQueue) publish(all bool) {
 	for {
 		q.mu.Lock()
-		evs := q.q
-		q.q = nil
+		evs := q.ready(all)
 		q.mu.Unlock()
 		if len(evs) == 0 {
 			return
@@ -69,6 +92,57 @@ func (q *eventQueue) publish() {
 			cancel()
 			evs = evs[n:]
 		}
+	}
+}
+
+// ready takes the queued events that may go now, leaving the waiting ones
+// queued, in order; for each send waited for, a watcher wakes the queue
+// when it is done (caller holds mu).
+func (q *eventQueue) ready(all bool) []events.Event {
+	waiting := map[string]bool{}
+	for id, chs := range q.sent {
+		chs = slices.DeleteFunc(chs, func(ch <-chan struct{}) bool {
+			if all || isClosed(ch) {
+				delete(q.watched, ch)
+				return true
+			}
+			return false
+		})
+		if len(chs) == 0 {
+			delete(q.sent, id)
+			continue
+		}
+		q.sent[id], waiting[id] = chs, true
+		for _, ch := range chs {
+			if !q.watched[ch] {
+				q.watched[ch] = true
+				go func() { <-ch; q.wake() }()
+			}
+		}
+	}
+	if len(waiting) == 0 {
+		evs := q.q
+		q.q = nil
+		return evs
+	}
+	var out, held []events.Event
+	for _, ev := range q.q {
+		if waiting[ev.ExecutionID] {
+			held = append(held, ev)
+		} else {
+			out = append(out, ev)
+		}
+	}
+	q.q = held
+	return out
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -55,6 +55,9 @@ type pendingWrites struct {
 	settles     []pendingSettle // reservations ended (run.settle); written with the node's end
 	logs        []db.LogWrite
 	afterCommit []*nodeExec // QUEUED nodes that may start only once this commit is durable (mayRunSpeculatively)
+	// deltasSent are closed once the live deltas made before these events
+	// were sent (deltaBuffer.barrier): the events are published after.
+	deltasSent []<-chan struct{}
 	// writtenSeq is the last event sequence handed to the writer: the
 	// prev_seq the next write of the run is fenced on.
 	writtenSeq int64
@@ -114,6 +117,7 @@ type part struct {
 	settles  []pendingSettle
 	logs     []db.LogWrite
 	evs      []events.Event
+	sent     []<-chan struct{} // pendingWrites.deltasSent
 	dispatch []*nodeExec
 	final    bool
 }
@@ -251,10 +255,14 @@ func (w *writer) commit(parts []*part) {
 			return
 		}
 		var evs []events.Event
+		sent := map[string][]<-chan struct{}{}
 		for _, p := range parts {
 			evs = append(evs, p.evs...)
+			if len(p.sent) > 0 {
+				sent[p.r.ids[0]] = append(sent[p.r.ids[0]], p.sent...)
+			}
 		}
-		e.events.push(evs)
+		e.events.push(evs, sent)
 		off := 0
 		for _, p := range parts {
 			p.r.committed(p, results[off:off+len(p.charges)])
@@ -344,6 +352,7 @@ func (r *run) flush() *part {
 	p.settles, pw.settles = pw.settles, nil
 	p.logs, pw.logs = pw.logs, nil
 	p.evs, pw.evs = pw.evs, nil
+	p.sent, pw.deltasSent = pw.deltasSent, nil
 	p.dispatch, pw.afterCommit = pw.afterCommit, nil
 	p.run = db.RunWrite{ID: r.id, PrevSeq: pw.writtenSeq, LastSeq: r.seq}
 	if pw.outputs {
@@ -365,6 +374,14 @@ func (r *run) flush() *part {
 	}
 	pw.writtenSeq = r.seq
 	return p
+}
+
+// afterDeltas has the next commit's events published once sent is closed
+// (nil: nothing to wait for).
+func (pw *pendingWrites) afterDeltas(sent <-chan struct{}) {
+	if sent != nil {
+		pw.deltasSent = append(pw.deltasSent, sent)
+	}
 }
 
 // write is x's latest state as a row write; it becomes the last written state.

@@ -10,7 +10,6 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/packages/ssestream"
-	"github.com/openai/openai-go/v3/shared"
 )
 
 // openAIProvider speaks Chat Completions, streamed, to OpenAI or any
@@ -39,28 +38,17 @@ func newOpenAI(c Config) *openAIProvider {
 }
 
 // start sends the request. It is its own function, kept out of line, so
-// that its large frame (the SDK's params) is off the stack while the
-// stream is read: a goroutine waiting on a model keeps only what it needs.
+// that its frame is off the stack while the stream is read: a goroutine
+// waiting on a model keeps only what it needs.
 //
 //go:noinline
 func (p *openAIProvider) start(ctx context.Context, req *Request) *ssestream.Stream[openAIChunk] {
-	params := openai.ChatCompletionNewParams{
-		Model:         shared.ChatModel(req.Model),
-		Messages:      openAIMessages(*req),
-		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
-	}
-	if req.MaxTokens > 0 {
-		params.MaxCompletionTokens = openai.Int(req.MaxTokens)
-	}
-	if req.JSON && len(req.Tools) == 0 {
-		params.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONObject: &shared.ResponseFormatJSONObjectParam{}}
-	}
-	for _, t := range req.Tools {
-		params.Tools = append(params.Tools, openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
-			Name: t.Name, Description: openai.String(t.Description), Parameters: shared.FunctionParameters(t.Parameters)}))
+	body, err := openAIRequestBody(req)
+	if err != nil {
+		return ssestream.NewStream[openAIChunk](nil, err)
 	}
 	var raw *http.Response
-	err := p.client.Post(ctx, "chat/completions", params, &raw, option.WithJSONSet("stream", true))
+	err = p.client.Post(ctx, "chat/completions", body, &raw)
 	return ssestream.NewStream[openAIChunk](newSSEDecoder(raw), err)
 }
 
@@ -168,33 +156,4 @@ func (p *openAIProvider) error(ctx context.Context, err error) error {
 		return errors.New(p.name + ": the request timed out")
 	}
 	return errors.New(p.name + ": " + err.Error())
-}
-
-func openAIMessages(req Request) []openai.ChatCompletionMessageParamUnion {
-	var out []openai.ChatCompletionMessageParamUnion
-	if req.System != "" {
-		out = append(out, openai.SystemMessage(req.System))
-	}
-	for _, m := range req.Messages {
-		switch m.Role {
-		case RoleAssistant:
-			a := openai.ChatCompletionAssistantMessageParam{}
-			if m.Content != "" {
-				a.Content.OfString = openai.String(m.Content)
-			}
-			for _, tc := range m.ToolCalls {
-				a.ToolCalls = append(a.ToolCalls, openai.ChatCompletionMessageToolCallUnionParam{
-					OfFunction: &openai.ChatCompletionMessageFunctionToolCallParam{ID: tc.ID,
-						Function: openai.ChatCompletionMessageFunctionToolCallFunctionParam{Name: tc.Name, Arguments: tc.Arguments}}})
-			}
-			out = append(out, openai.ChatCompletionMessageParamUnion{OfAssistant: &a})
-		case RoleTool:
-			out = append(out, openai.ToolMessage(m.Content, m.ToolCallID))
-		case "system":
-			out = append(out, openai.SystemMessage(m.Content))
-		default:
-			out = append(out, openai.UserMessage(m.Content))
-		}
-	}
-	return out
 }

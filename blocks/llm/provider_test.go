@@ -3,8 +3,12 @@ package llm_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,4 +189,41 @@ func TestMissingUsageIsEstimated(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, resp.Usage.Estimated)
 	require.Positive(t, resp.Usage.OutputTokens)
+}
+
+// One call after another reuses the provider's HTTP/1.1 connection: the
+// response is read to its end after [DONE] (sseDecoder.Close), where
+// closing it early dropped the connection now and then.
+func TestCallsReuseTheConnection(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, s := range []string{
+			`{"choices":[{"index":0,"delta":{"content":"an answer"},"finish_reason":null}]}`,
+			`{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`,
+			`{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2}}`,
+			`[DONE]`,
+		} {
+			fmt.Fprintf(w, "data: %s\n\n", s)
+			w.(http.Flusher).Flush()
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	p, err := llm.New(llm.Config{Provider: "openai", APIKey: "sk-test-key", BaseURL: srv.URL + "/v1/", HTTPClient: client})
+	require.NoError(t, err)
+	for range 30 {
+		resp, err := p.Stream(context.Background(), hello, nil)
+		require.NoError(t, err)
+		require.Equal(t, "an answer", resp.Text)
+		time.Sleep(10 * time.Millisecond) // the body's end read meanwhile, as between a node's calls
+	}
+	require.Equal(t, int64(1), conns.Load(), "connections opened for 30 calls one after another")
 }

@@ -32,36 +32,81 @@ func partialTextKey(prefix, executionID, field string) string {
 
 func partialField(nodeExecutionID, pin string) string { return nodeExecutionID + "|" + pin }
 
+// Delta is one NODE_OUTPUT_DELTA event (Offset set) and its text, not yet
+// JSON: what SendDeltas appends to the node's partial text.
+type Delta struct {
+	Event Event
+	Text  string
+}
+
 // PublishDelta appends text (ev's, not yet JSON) to the node's partial text
-// and publishes ev (a NODE_OUTPUT_DELTA with Offset set), in one round trip.
-// With DeliverDeltasLocally, this process's subscribers get ev first.
+// and publishes ev (a NODE_OUTPUT_DELTA with Offset set), in one round trip:
+// DeliverDelta, then SendDeltas.
 func (p *Publisher) PublishDelta(ctx context.Context, ev Event, text string) error {
+	if err := p.DeliverDelta(ev); err != nil {
+		return err
+	}
+	return p.SendDeltas(ctx, Delta{Event: ev, Text: text})
+}
+
+// DeliverDelta hands ev to this process's subscribers at once, with
+// DeliverDeltasLocally; without, it only checks ev. It does not wait for
+// Redis: SendDeltas does that part, and may run later, elsewhere (the
+// engine sends a node's deltas from a goroutine of their own, in order).
+func (p *Publisher) DeliverDelta(ev Event) error {
+	if err := checkDelta(ev); err != nil {
+		return err
+	}
+	if h := p.local.Load(); h != nil {
+		local := p.bound(ev) // the subscribers' own copy: they keep it after this returns
+		h.deliverLocal(&local)
+	}
+	return nil
+}
+
+func checkDelta(ev Event) error {
 	if ev.ExecutionID == "" || ev.GraphID == "" || ev.NodeExecutionID == "" {
 		return fmt.Errorf("events: publish delta: executionId, graphId and nodeExecutionId are required")
 	}
-	bound := p.bound(ev)
-	if h := p.local.Load(); h != nil {
-		local := bound // the subscribers' own copy: they keep it after this returns
-		h.deliverLocal(&local)
+	return nil
+}
+
+// SendDeltas appends each delta's text to its node's partial text and
+// publishes its event, in their order, in one pipelined round trip.
+func (p *Publisher) SendDeltas(ctx context.Context, ds ...Delta) error {
+	if len(ds) == 0 {
+		return nil
 	}
-	msg, err := appendEvent(nil, &bound)
-	if err != nil {
-		return fmt.Errorf("events: encode delta: %w", err)
+	type encoded struct{ msg, meta []byte }
+	enc := make([]encoded, len(ds))
+	for i, d := range ds {
+		if err := checkDelta(d.Event); err != nil {
+			return err
+		}
+		bound := p.bound(d.Event)
+		msg, err := appendEvent(nil, &bound)
+		if err != nil {
+			return fmt.Errorf("events: encode delta: %w", err)
+		}
+		meta := d.Event
+		meta.Value, meta.Offset = nil, 0
+		rawMeta, err := json.Marshal(meta)
+		if err != nil {
+			return err
+		}
+		enc[i] = encoded{msg, rawMeta}
 	}
-	meta := ev
-	meta.Value, meta.Offset = nil, 0
-	rawMeta, err := json.Marshal(meta)
-	if err != nil {
-		return err
-	}
-	field := partialField(ev.NodeExecutionID, ev.Pin)
-	index, textKey := partialIndexKey(p.prefix, ev.ExecutionID), partialTextKey(p.prefix, ev.ExecutionID, field)
-	_, err = p.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		pipe.Append(ctx, textKey, text)
-		pipe.Expire(ctx, textKey, partialTTL)
-		pipe.HSet(ctx, index, field, rawMeta)
-		pipe.Expire(ctx, index, partialTTL)
-		pipe.Publish(ctx, execChannel(p.prefix, ev.ExecutionID), msg)
+	_, err := p.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, d := range ds {
+			ev := d.Event
+			field := partialField(ev.NodeExecutionID, ev.Pin)
+			index, textKey := partialIndexKey(p.prefix, ev.ExecutionID), partialTextKey(p.prefix, ev.ExecutionID, field)
+			pipe.Append(ctx, textKey, d.Text)
+			pipe.Expire(ctx, textKey, partialTTL)
+			pipe.HSet(ctx, index, field, enc[i].meta)
+			pipe.Expire(ctx, index, partialTTL)
+			pipe.Publish(ctx, execChannel(p.prefix, ev.ExecutionID), enc[i].msg)
+		}
 		return nil
 	})
 	if err != nil {
@@ -70,7 +115,7 @@ func (p *Publisher) PublishDelta(ctx context.Context, ev Event, text string) err
 	return nil
 }
 
-// DeliverDeltasLocally has PublishDelta hand each delta to h's subscribers
+// DeliverDeltasLocally has DeliverDelta (and PublishDelta) hand each delta to h's subscribers
 // (this process's) at once, before its Redis round trip, as well as
 // publishing it: a model's token then reaches a websocket of the process
 // that runs the model without waiting for Redis to send it back (issue

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -25,34 +24,24 @@ import (
 // beyond the rows themselves (the api bench: ~1.8 round trips a run).
 // The statements are sqlc's, queued as its methods send them (queue).
 func (s *Store) applyPipelined(ctx context.Context, b *ExecutionBatch, inserts, updates []NodeExecutionWrite) error {
+	enc, err := encodeBatch(b, inserts, updates)
+	if err != nil {
+		return err
+	}
 	q := &queue{}
 	q.b.Queue("begin")
-	applyAt := -1
-	if len(b.Runs) > 0 {
-		rows, err := json.Marshal(b.Runs)
-		if err != nil {
-			return err
-		}
+	applyAt, updateAt := -1, -1
+	if enc.runs != nil {
 		applyAt = q.b.Len()
 		_, _ = s.q.GraphExecutionApplyMany(ctx, q, dbsqlc.GraphExecutionApplyManyParams{
-			LeaseSeconds: b.LeaseSeconds, Owner: b.Owner, Rows: rows})
+			LeaseSeconds: b.LeaseSeconds, Owner: b.Owner, Rows: enc.runs})
 	}
-	updateAt := -1
-	for _, w := range []struct {
-		rows []NodeExecutionWrite
-		send func(rows []byte)
-	}{
-		{inserts, func(rows []byte) { _, _ = s.q.NodeExecutionInsertMany(ctx, q, rows) }},
-		{updates, func(rows []byte) { updateAt = q.b.Len(); _, _ = s.q.NodeExecutionUpdateMany(ctx, q, rows) }},
-	} {
-		if len(w.rows) == 0 {
-			continue
-		}
-		rows, err := marshalNodeWrites(w.rows)
-		if err != nil {
-			return err
-		}
-		w.send(rows)
+	if enc.inserts != nil {
+		_, _ = s.q.NodeExecutionInsertMany(ctx, q, enc.inserts)
+	}
+	if enc.updates != nil {
+		updateAt = q.b.Len()
+		_, _ = s.q.NodeExecutionUpdateMany(ctx, q, enc.updates)
 	}
 	if err := s.writeInputsAndLogs(ctx, q, b); err != nil {
 		return err

@@ -162,16 +162,16 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 	if _, onPool := s.db.(*pgxpool.Pool); onPool && len(b.Charges) == 0 && len(b.Refunds) == 0 {
 		return nil, s.applyPipelined(ctx, b, inserts, updates)
 	}
+	enc, err := encodeBatch(b, inserts, updates)
+	if err != nil {
+		return nil, err
+	}
 	var results []ChargeResult
-	err := s.InTx(ctx, func(tx *Store) error {
+	err = s.InTx(ctx, func(tx *Store) error {
 		results = nil
-		if len(b.Runs) > 0 {
-			rows, err := json.Marshal(b.Runs)
-			if err != nil {
-				return err
-			}
+		if enc.runs != nil {
 			ids, err := s.q.GraphExecutionApplyMany(ctx, tx.db, dbsqlc.GraphExecutionApplyManyParams{
-				LeaseSeconds: b.LeaseSeconds, Owner: b.Owner, Rows: rows})
+				LeaseSeconds: b.LeaseSeconds, Owner: b.Owner, Rows: enc.runs})
 			if err != nil {
 				return fmt.Errorf("apply runs: %w", err)
 			}
@@ -179,21 +179,13 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 				return tx.explainRunMismatch(ctx, b, ids)
 			}
 		}
-		if len(inserts) > 0 {
-			rows, err := marshalNodeWrites(inserts)
-			if err != nil {
-				return err
-			}
-			if _, err := s.q.NodeExecutionInsertMany(ctx, tx.db, rows); err != nil {
+		if enc.inserts != nil {
+			if _, err := s.q.NodeExecutionInsertMany(ctx, tx.db, enc.inserts); err != nil {
 				return fmt.Errorf("insert node executions: %w", err)
 			}
 		}
-		if len(updates) > 0 {
-			rows, err := marshalNodeWrites(updates)
-			if err != nil {
-				return err
-			}
-			n, err := s.q.NodeExecutionUpdateMany(ctx, tx.db, rows)
+		if enc.updates != nil {
+			n, err := s.q.NodeExecutionUpdateMany(ctx, tx.db, enc.updates)
 			if err != nil {
 				return fmt.Errorf("update node executions: %w", err)
 			}
@@ -219,6 +211,30 @@ func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]C
 		return s.writeInputsAndLogs(ctx, tx.db, b)
 	})
 	return results, err
+}
+
+// encodedBatch is a batch's row sets as its statements take them: JSON
+// arrays, nil where the batch has none. Both ways of writing a batch
+// (ExecutionApplyBatch's transaction, applyPipelined) send the same rows.
+type encodedBatch struct{ runs, inserts, updates []byte }
+
+func encodeBatch(b *ExecutionBatch, inserts, updates []NodeExecutionWrite) (e encodedBatch, err error) {
+	if len(b.Runs) > 0 {
+		if e.runs, err = json.Marshal(b.Runs); err != nil {
+			return e, err
+		}
+	}
+	if len(inserts) > 0 {
+		if e.inserts, err = marshalNodeWrites(inserts); err != nil {
+			return e, err
+		}
+	}
+	if len(updates) > 0 {
+		if e.updates, err = marshalNodeWrites(updates); err != nil {
+			return e, err
+		}
+	}
+	return e, nil
 }
 
 // writeInputsAndLogs sends a batch's statements whose answers need no

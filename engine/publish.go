@@ -99,6 +99,9 @@ func (q *eventQueue) publish(all bool) {
 // queued, in order; for each send waited for, a watcher wakes the queue
 // when it is done (caller holds mu).
 func (q *eventQueue) ready(all bool) []events.Event {
+	if len(q.sent) == 0 { // no run streams: everything goes, as without deltas
+		return q.takeAll()
+	}
 	waiting := map[string]bool{}
 	for id, chs := range q.sent {
 		chs = slices.DeleteFunc(chs, func(ch <-chan struct{}) bool {
@@ -121,9 +124,7 @@ func (q *eventQueue) ready(all bool) []events.Event {
 		}
 	}
 	if len(waiting) == 0 {
-		evs := q.q
-		q.q = nil
-		return evs
+		return q.takeAll()
 	}
 	var out, held []events.Event
 	for _, ev := range q.q {
@@ -135,6 +136,12 @@ func (q *eventQueue) ready(all bool) []events.Event {
 	}
 	q.q = held
 	return out
+}
+
+func (q *eventQueue) takeAll() []events.Event {
+	evs := q.q
+	q.q = nil
+	return evs
 }
 
 func isClosed(ch <-chan struct{}) bool {

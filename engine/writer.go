@@ -255,10 +255,13 @@ func (w *writer) commit(parts []*part) {
 			return
 		}
 		var evs []events.Event
-		sent := map[string][]<-chan struct{}{}
+		var sent map[string][]<-chan struct{} // made only when a run streams
 		for _, p := range parts {
 			evs = append(evs, p.evs...)
 			if len(p.sent) > 0 {
+				if sent == nil {
+					sent = map[string][]<-chan struct{}{}
+				}
 				sent[p.r.ids[0]] = append(sent[p.r.ids[0]], p.sent...)
 			}
 		}

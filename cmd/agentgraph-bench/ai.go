@@ -42,7 +42,10 @@ import (
 //     GC forced through its PPROF_ADDR, which the bench always sets);
 //   - first token: the stub's flush of the first token → the
 //     NODE_OUTPUT_DELTA websocket frame read by an executionEvents
-//     subscriber (wall clocks of one machine);
+//     subscriber (wall clocks of one machine); the first tokens come as
+//     the subscribers listen (the rest still subscribing), or with
+//     --release-rate once all listen, at that rate (a provider's first
+//     tokens spread in time, 2,000 calls open throughout);
 //   - block overhead: the node's run time as the engine stores it (from
 //     just before Block.Run to after its live text is closed) less the
 //     stub's time on the request (handler start → last byte flushed), i.e.
@@ -60,9 +63,12 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	server := fs.String("server", "", "the agentgraph binary to launch (default: agentgraph beside this binary, else built from this module)")
 	pprofAddr := fs.String("pprof", "", "PPROF_ADDR for the launched server (default: a free loopback port; the bench forces GCs through it)")
 	maxNodes := fs.Int("max-nodes", 0, "MAX_NODES for the launched server: plain blocks at once (0: its default, 128; an older build, whose AI blocks take these slots, needs --calls + 128)")
+	serverEnv := fs.String("server-env", "", "more environment for the launched server, K=V,K=V (for example GOGC=200)")
+	releaseRate := fs.Int("release-rate", 0, "first tokens a second, let go once every run's subscriber listens (0: each as soon as its own subscriber listens, while the others still subscribe)")
+	firstsPath := fs.String("firsts", "", "write each first token's times here, a line per call: its flush (µs after the first executeGraph), flush → delta event made, event made → frame read (µs), tab-separated")
 	profDir := fs.String("profile-dir", "", "write the server's profiles here: heap (live, after a GC) and goroutines idle and with every call open, CPU while the calls complete")
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%v (usage: ai [--calls N] [--stub-delay D] [--chain-nodes N] [--idle-runs N] [--server PATH] [--max-nodes N] [--pprof ADDR] [--profile-dir DIR])", err)
+		return fmt.Errorf("%v (usage: ai [--calls N] [--stub-delay D] [--chain-nodes N] [--idle-runs N] [--server PATH] [--max-nodes N] [--release-rate N] [--server-env K=V,…] [--firsts FILE] [--pprof ADDR] [--profile-dir DIR])", err)
 	}
 	if *pprofAddr == "" {
 		addr, err := livebench.FreeLoopbackAddr()
@@ -120,6 +126,11 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		"MAX_AI_NODES": strconv.Itoa(*calls), "DB_MAX_CONNS": "32", "PPROF_ADDR": *pprofAddr}
 	if *maxNodes > 0 {
 		env["MAX_NODES"] = strconv.Itoa(*maxNodes)
+	}
+	for _, kv := range strings.Split(*serverEnv, ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
 	}
 	srv, err := livebench.LaunchServe(ctx, bin, *calls+64, env, logger)
 	if err != nil {
@@ -225,8 +236,12 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	}
 
 	// Follow each run, then let its first token go; the chain runs meanwhile.
+	// With --release-rate, every run's subscriber listens first and the
+	// first tokens then come at that rate; else each as soon as its own
+	// subscriber listens, while the others still subscribe.
 	watches := make([]*runWatch, *calls)
 	aiDone := make(chan error, 1)
+	var released time.Time
 	go func() {
 		err := parallel(*calls, 32, func(i int) error {
 			w, err := api.follow(ids[i])
@@ -234,8 +249,19 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 				return err
 			}
 			watches[i] = w
+			if *releaseRate > 0 {
+				return nil
+			}
 			return stub.releasePrompt(ctx, fmt.Sprintf("bench-%d", i))
 		})
+		if err == nil && *releaseRate > 0 {
+			prompts := make([]string, *calls)
+			for i := range prompts {
+				prompts[i] = fmt.Sprintf("bench-%d", i)
+			}
+			released = time.Now()
+			err = stub.releasePaced(ctx, prompts, *releaseRate)
+		}
 		if err != nil {
 			aiDone <- err
 			return
@@ -288,11 +314,23 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		}
 	}
 	var firsts, firstsMade, firstsSent []time.Duration
+	var firstsOut io.Writer
+	if *firstsPath != "" {
+		f, err := os.Create(*firstsPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		firstsOut = f
+	}
 	for _, w := range watches {
 		if t, ok := st.Times[w.deltaText]; ok && !w.firstDelta.IsZero() {
 			flushed := time.Unix(0, t.First)
 			firsts = append(firsts, w.firstDelta.Sub(flushed))
 			firstsMade, firstsSent = append(firstsMade, w.deltaAt.Sub(flushed)), append(firstsSent, w.firstDelta.Sub(w.deltaAt))
+			if firstsOut != nil {
+				fmt.Fprintf(firstsOut, "%d\t%d\t%d\n", flushed.Sub(start).Microseconds(), w.deltaAt.Sub(flushed).Microseconds(), w.firstDelta.Sub(w.deltaAt).Microseconds())
+			}
 		}
 	}
 	p := func(ds []time.Duration, q float64) time.Duration {
@@ -320,8 +358,12 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	fmt.Printf("memory per in-flight call (server heap + stacks, %d calls held open, no subscribers yet): settled %.1f KiB, live after a forced GC %.1f KiB (heap %.1f, stacks %.1f; %.2f goroutines a call) (target ≤ 64)\n",
 		*calls, per(peak, base)/1024, per(peakLive.Heap+peakLive.Stacks, baseLive.Heap+baseLive.Stacks)/1024,
 		per(peakLive.Heap, baseLive.Heap)/1024, per(peakLive.Stacks, baseLive.Stacks)/1024, per(peakLive.Goroutines, baseLive.Goroutines))
-	fmt.Printf("first token: stub flush → NODE_OUTPUT_DELTA websocket frame at a subscriber, %d calls: p50 %s, p99 %s, max %s (target p99 ≤ 20 ms)\n",
-		len(firsts), p(firsts, 0.5).Round(10*time.Microsecond), p(firsts, 0.99).Round(10*time.Microsecond), p(firsts, 1).Round(10*time.Microsecond))
+	how := "each as soon as its run's subscriber listened, the other subscribers still connecting"
+	if *releaseRate > 0 {
+		how = fmt.Sprintf("%d a second, let go %s after the first executeGraph, once all %d subscribers listened", *releaseRate, released.Sub(start).Round(time.Millisecond), *calls)
+	}
+	fmt.Printf("first token (%s): stub flush → NODE_OUTPUT_DELTA websocket frame at a subscriber, %d calls: p50 %s, p99 %s, max %s (target p99 ≤ 20 ms)\n",
+		how, len(firsts), p(firsts, 0.5).Round(10*time.Microsecond), p(firsts, 0.99).Round(10*time.Microsecond), p(firsts, 1).Round(10*time.Microsecond))
 	fmt.Printf("  of which stub flush → the delta event made (its at: read, decoded, handed to the engine) p50 %s, p99 %s; event made → frame read (Redis, hub, websocket) p50 %s, p99 %s\n",
 		p(firstsMade, 0.5).Round(10*time.Microsecond), p(firstsMade, 0.99).Round(10*time.Microsecond),
 		p(firstsSent, 0.5).Round(10*time.Microsecond), p(firstsSent, 0.99).Round(10*time.Microsecond))

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,7 +52,7 @@ type aiStubTimes struct {
 // aiStubServer is an OpenAI-compatible Chat Completions server: each
 // request's first token (the prompt itself) is held until the bench
 // releases it (POST /release with the prompt: its subscriber is listening
-// by then), then sent at once; delay later come the rest, the finish and
+// by then; or POST /release-paced, many at a steady rate), then sent at once; delay later come the rest, the finish and
 // the usage. A prompt starting with aiSoloPrefix is answered at once, whole. GET /stats answers the calls open and each prompt's times.
 type aiStubServer struct {
 	delay    time.Duration
@@ -74,6 +75,27 @@ func runAIStub(delay time.Duration) int {
 	mux.HandleFunc("POST /release", func(w http.ResponseWriter, r *http.Request) {
 		prompt, _ := io.ReadAll(r.Body)
 		close(s.gate(string(prompt)))
+	})
+	// POST /release-paced?rate=N with prompts one per line: released in
+	// that order, N a second, paced here (one request for all of them, so
+	// the bench's releases cost neither side a request each).
+	mux.HandleFunc("POST /release-paced", func(w http.ResponseWriter, r *http.Request) {
+		rate, err := strconv.Atoi(r.URL.Query().Get("rate"))
+		body, _ := io.ReadAll(r.Body)
+		if err != nil || rate <= 0 {
+			http.Error(w, "rate: a positive number of releases a second", http.StatusBadRequest)
+			return
+		}
+		prompts := strings.Split(strings.TrimSpace(string(body)), "\n")
+		go func() {
+			start := time.Now()
+			for i, p := range prompts {
+				if wait := time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))); wait > 0 {
+					time.Sleep(wait)
+				}
+				close(s.gate(p))
+			}
+		}()
 	})
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
@@ -219,7 +241,17 @@ func (s *aiStub) stop() {
 }
 
 func (s *aiStub) releasePrompt(ctx context.Context, prompt string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.base+"/release", strings.NewReader(prompt))
+	return s.post(ctx, "/release", prompt)
+}
+
+// releasePaced has the stub release prompts, in order, rate a second.
+func (s *aiStub) releasePaced(ctx context.Context, prompts []string, rate int) error {
+	return s.post(ctx, fmt.Sprintf("/release-paced?rate=%d", rate), strings.Join(prompts, "\n"))
+}
+
+// post sends the stub body at path and expects 200.
+func (s *aiStub) post(ctx context.Context, path, body string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.base+path, strings.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -228,7 +260,13 @@ func (s *aiStub) releasePrompt(ctx context.Context, prompt string) error {
 		return err
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.Body.Close()
+	if err := resp.Body.Close(); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("stub %s: %s", path, resp.Status)
+	}
+	return nil
 }
 
 type aiStubStats struct {

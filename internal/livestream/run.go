@@ -225,29 +225,41 @@ func (r *run) deliverSnapshot(snap *model.ExecutionSnapshot) bool {
 	return false
 }
 
-// onQuiet runs when nothing arrived for the quiet period. It re-reads the
-// run when the stored sequence is ahead of what was handed over on two
-// checks in a row: an event committed but not yet published would
-// otherwise trigger a needless snapshot. A terminal run is re-read at once,
-// so the end is never missed. A failed read is retried at the next check.
+// onQuiet runs when nothing arrived for the quiet period: the stream's
+// check joins the process's next batch (quietChecks).
 func (r *run) onQuiet() {
-	r.mu.Lock()
-	if r.closed || r.syncing {
-		r.mu.Unlock()
-		return // a running sync re-arms the timer when it is done
+	if r.ctx.Err() == nil {
+		r.s.quietChecks.add(r)
 	}
-	last := r.last
-	r.mu.Unlock()
-	e, err := r.s.store.ExecutionGet(r.ctx, r.id)
+}
+
+// quietBegin starts a quiet check: the last seq handed over, and whether
+// the check is still wanted (not if the stream ended or is re-reading).
+func (r *run) quietBegin() (int64, bool) {
+	if r.ctx.Err() != nil {
+		return 0, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last, !r.closed && !r.syncing
+}
+
+// quietEnd settles a quiet check with the run as read (nil: not found, or
+// err). It re-reads the run when the stored sequence is ahead of what was
+// handed over on two checks in a row: an event committed but not yet
+// published would otherwise trigger a needless snapshot. A terminal run is
+// re-read at once, so the end is never missed. A failed read is retried at
+// the next check.
+func (r *run) quietEnd(last int64, e *model.GraphExecution, err error) {
 	if r.ctx.Err() != nil {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed || r.syncing {
-		return
+		return // a running sync re-arms the timer when it is done
 	}
-	if err != nil || r.last != last { // failed, or events arrived meanwhile
+	if err != nil || e == nil || r.last != last { // failed, or events arrived meanwhile
 		r.quiet.Reset(r.s.quiet)
 		return
 	}

@@ -258,3 +258,35 @@ func TestRunIfRefusedHandsOverNothing(t *testing.T) {
 	f.publish(r.commit(1, "")...)
 	k.empty()
 }
+
+// Many silent streams (runs waiting on a model) are checked together: the
+// streams whose quiet periods run out within a tenth of a period share one
+// statement, instead of each reading its run, and each stream's lost end
+// is still recovered.
+func TestRunQuietChecksOfManyStreamsShareStatements(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	u := f.user()
+	g := f.graph(u)
+	cs := &countingStore{Store: f.store}
+	// Opening the streams takes well under the period, so their checks
+	// fall due within a few tenths of it: a few statements.
+	s := livestream.New(cs, f.hub, livestream.Options{QuietCheck: time.Second})
+	const n = 60
+	runs, sinks := make([]*run, n), make([]*sink, n)
+	for i := range n {
+		runs[i] = f.start(g, u)
+	}
+	for i, r := range runs {
+		sinks[i] = open(t, s, r)
+		r.commit(2, model.StatusCompleted) // never published
+	}
+	for _, k := range sinks {
+		k.snapshot(2, model.StatusRunning)
+		k.snapshot(4, model.StatusCompleted)
+		k.end()
+	}
+	require.Zero(t, cs.runReads.Load(), "no stream reads its run alone")
+	require.Positive(t, cs.runBatches.Load())
+	require.LessOrEqual(t, cs.runBatches.Load(), int64(n/4), "statements for the quiet checks of %d streams", n)
+}

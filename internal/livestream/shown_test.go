@@ -18,12 +18,23 @@ import (
 )
 
 // countingStore is the real store, counting the reads of what events show
-// (a graph version's nodes, a run's outputs). fail makes the next read of
-// nodes fail.
+// (a graph version's nodes, a run's outputs) and of runs (alone, and many
+// at once: the quiet checks). fail makes the next read of nodes fail.
 type countingStore struct {
 	livestream.Store
 	nodeReads, outputReads atomic.Int64
+	runReads, runBatches   atomic.Int64
 	fail                   atomic.Bool
+}
+
+func (c *countingStore) ExecutionGet(ctx context.Context, id uuid.UUID) (*model.GraphExecution, error) {
+	c.runReads.Add(1)
+	return c.Store.ExecutionGet(ctx, id)
+}
+
+func (c *countingStore) ExecutionsByIDs(ctx context.Context, ids []uuid.UUID) ([]*model.GraphExecution, error) {
+	c.runBatches.Add(1)
+	return c.Store.ExecutionsByIDs(ctx, ids)
 }
 
 func (c *countingStore) NodesByGraphs(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Node, error) {

@@ -67,6 +67,9 @@ type Store interface {
 	ExecutionSnapshot(ctx context.Context, id uuid.UUID) (*model.ExecutionSnapshot, error)
 	// ExecutionGet reads a run.
 	ExecutionGet(ctx context.Context, id uuid.UUID) (*model.GraphExecution, error)
+	// ExecutionsByIDs reads the runs found among ids in one statement (the
+	// batched quiet checks).
+	ExecutionsByIDs(ctx context.Context, ids []uuid.UUID) ([]*model.GraphExecution, error)
 	// NodesByGraphs reads the nodes of graph versions.
 	NodesByGraphs(ctx context.Context, keys []model.GraphKey) (map[model.GraphKey][]model.Node, error)
 	// ExecutionOutputs reads a run's status and outputs.
@@ -102,6 +105,8 @@ type Streams struct {
 	log     *slog.Logger
 	nodes   *cache[model.GraphKey, graphNodes]
 	outputs *cache[uuid.UUID, json.RawMessage]
+	// quietChecks batches the run streams' quiet checks.
+	quietChecks *quietChecks
 }
 
 // New returns Streams reading from store and listening on hub.
@@ -121,6 +126,7 @@ func New(store Store, hub Hub, opts Options) *Streams {
 	s := &Streams{store: store, hub: hub, quiet: opts.QuietCheck, log: opts.Logger.With("component", "livestream")}
 	s.nodes = newCache(opts.NodesBudget, s.readNodes)
 	s.outputs = newCache(opts.OutputsBudget, s.readOutputs)
+	s.quietChecks = newQuietChecks(s)
 	return s
 }
 

@@ -10,7 +10,8 @@
 // events newer than the snapshot, and reads the snapshot again on a
 // sequence gap, a Redis reconnect, or a consumer too slow to keep up. A run
 // that stays quiet is checked against Postgres, so a lost event (even the
-// final one) is recovered instead of never arriving.
+// final one) is recovered instead of never arriving; the checks of all the
+// process's streams due about together share one statement (quiet.go).
 //
 // A graph's stream reports the status changes of one user's runs of a
 // graph; each run is read when the consumer takes the change, so what it

@@ -404,6 +404,12 @@ test('validation marks a cycle on its nodes and links; links and nodes are delet
   await addBlock('CalculatorBlock');
   await addBlock('CalculatorBlock');
   await node('calculator_2').waitFor();
+  // The node's name for keyboard users follows its label as it is edited.
+  const named = () => page.locator('.react-flow__node[data-id="calculator_2"]').getAttribute('aria-label');
+  assert.equal(await named(), 'calculator_2: CalculatorBlock');
+  await page.fill('#node-label', 'Halve it');
+  await node('calculator_2').locator('.ag-node-title').filter({ hasText: 'Halve it' }).waitFor();
+  assert.equal(await named(), 'Halve it (calculator_2): CalculatorBlock', 'the accessible name shows the new label');
   await viewSettled();
   await connect('calculator', 'result', 'calculator_2', 'a');
   await connect('calculator_2', 'result', 'calculator', 'a');

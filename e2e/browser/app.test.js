@@ -202,6 +202,14 @@ async function assertMinimapByStatus(p) {
   assert.deepEqual(c.minimap, c.canvas, 'the minimap colours each node as the canvas does');
 }
 
+/** The run's events counter as the page shows it. */
+const eventsShown = (p) => p.locator('xpath=//dl[contains(@class, "ag-counters")]//dt[text()="events"]/following-sibling::dd').innerText();
+
+/** The run's lastSeq, as the API gives it to its owner. */
+async function lastSeqOf(id) {
+  return (await data(`query($id: ID!) { execution(id: $id) { lastSeq } }`, { id }, { key: keys.alice })).execution.lastSeq;
+}
+
 /**
  * Opens an empty editor: a draft of a new graph left by an earlier test
  * (kept across page loads, as a person's would be) is discarded.
@@ -524,6 +532,9 @@ test('/runs/<id> of a completed run shows every node COMPLETED, and the history 
   assert.deepEqual(await unlabelled(page), [], 'every control of the run page has a label');
   assert.equal(await node('calculator').locator('xpath=..').getAttribute('aria-label'), 'calculator: CalculatorBlock', 'a node is named for keyboard users');
   await assertMinimapByStatus(page);
+  const lastSeq = await lastSeqOf(runId);
+  assert.ok(lastSeq > 0, 'the run recorded events');
+  assert.equal(await eventsShown(page), String(lastSeq), "the events counter is the run's: as many as it recorded");
   await shot(page, '05-run-page');
 
   await page.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
@@ -695,6 +706,7 @@ test('Share gives a link that opens the run read-only, signed out, with its link
   assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing is wider than the phone');
   assert.ok((await p.getByTestId('canvas').boundingBox()).height > 300, 'the canvas has room on the phone');
   await assertFitted(p);
+  assert.equal(await eventsShown(p), String(await lastSeqOf(runId)), 'the shared page counts the events the run recorded');
   await shot(p, '08-shared-phone-dark');
   // The phone has no room for the minimap; a wider screen shows it, dark.
   await p.setViewportSize({ width: 1280, height: 800 });

@@ -182,6 +182,35 @@ async function assertFitted(p) {
 }
 
 /**
+ * The minimap draws each node in the colour the canvas gives its status, in
+ * the page's theme: the two lists, in node order, are the same once the page
+ * has drawn the run's last change.
+ */
+async function assertMinimapByStatus(p) {
+  const read = () =>
+    p.evaluate(() => ({
+      // A node shows its status by its border; seen from far, by its box.
+      canvas: [...document.querySelectorAll('.react-flow__node .ag-node')].map((el) => getComputedStyle(el)[el.classList.contains('far') ? 'backgroundColor' : 'borderTopColor']),
+      minimap: [...document.querySelectorAll('.react-flow__minimap-node')].map((el) => getComputedStyle(el).fill),
+    }));
+  let c = await read();
+  for (let end = Date.now() + 5000; Date.now() < end && (c.canvas.length === 0 || c.canvas.join() !== c.minimap.join()); ) {
+    await new Promise((r) => setTimeout(r, 100));
+    c = await read();
+  }
+  assert.ok(c.canvas.length > 0, 'the canvas has nodes');
+  assert.deepEqual(c.minimap, c.canvas, 'the minimap colours each node as the canvas does');
+}
+
+/** The run's events counter as the page shows it. */
+const eventsShown = (p) => p.locator('xpath=//dl[contains(@class, "ag-counters")]//dt[text()="events"]/following-sibling::dd').innerText();
+
+/** The run's lastSeq, as the API gives it to its owner. */
+async function lastSeqOf(id) {
+  return (await data(`query($id: ID!) { execution(id: $id) { lastSeq } }`, { id }, { key: keys.alice })).execution.lastSeq;
+}
+
+/**
  * Opens an empty editor: a draft of a new graph left by an earlier test
  * (kept across page loads, as a person's would be) is discarded.
  */
@@ -404,6 +433,12 @@ test('validation marks a cycle on its nodes and links; links and nodes are delet
   await addBlock('CalculatorBlock');
   await addBlock('CalculatorBlock');
   await node('calculator_2').waitFor();
+  // The node's name for keyboard users follows its label as it is edited.
+  const named = () => page.locator('.react-flow__node[data-id="calculator_2"]').getAttribute('aria-label');
+  assert.equal(await named(), 'calculator_2: CalculatorBlock');
+  await page.fill('#node-label', 'Halve it');
+  await node('calculator_2').locator('.ag-node-title').filter({ hasText: 'Halve it' }).waitFor();
+  assert.equal(await named(), 'Halve it (calculator_2): CalculatorBlock', 'the accessible name shows the new label');
   await viewSettled();
   await connect('calculator', 'result', 'calculator_2', 'a');
   await connect('calculator_2', 'result', 'calculator', 'a');
@@ -467,6 +502,7 @@ test('a failing node shows its error on the canvas, the counters and the run say
   assert.match(await page.getByTestId('run-summary').innerText(), /cannot divide by zero/);
   assert.equal(await page.locator('[data-counter="FAILED"]').innerText(), '1');
   assert.equal(await page.locator('[data-counter="COMPLETED"]').innerText(), '1');
+  await assertMinimapByStatus(page);
   await shot(page, '14-node-failed');
 });
 
@@ -495,6 +531,10 @@ test('/runs/<id> of a completed run shows every node COMPLETED, and the history 
   await assertFitted(page);
   assert.deepEqual(await unlabelled(page), [], 'every control of the run page has a label');
   assert.equal(await node('calculator').locator('xpath=..').getAttribute('aria-label'), 'calculator: CalculatorBlock', 'a node is named for keyboard users');
+  await assertMinimapByStatus(page);
+  const lastSeq = await lastSeqOf(runId);
+  assert.ok(lastSeq > 0, 'the run recorded events');
+  assert.equal(await eventsShown(page), String(lastSeq), "the events counter is the run's: as many as it recorded");
   await shot(page, '05-run-page');
 
   await page.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
@@ -666,7 +706,12 @@ test('Share gives a link that opens the run read-only, signed out, with its link
   assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing is wider than the phone');
   assert.ok((await p.getByTestId('canvas').boundingBox()).height > 300, 'the canvas has room on the phone');
   await assertFitted(p);
+  assert.equal(await eventsShown(p), String(await lastSeqOf(runId)), 'the shared page counts the events the run recorded');
   await shot(p, '08-shared-phone-dark');
+  // The phone has no room for the minimap; a wider screen shows it, dark.
+  await p.setViewportSize({ width: 1280, height: 800 });
+  await assertMinimapByStatus(p);
+  await shot(p, '08b-shared-desktop-dark');
   await ctx.close();
 });
 
@@ -745,6 +790,7 @@ test('a revoked key is refused; a JWT signs in, the theme follows the preference
   await p.locator('[data-node-key="calculator"]').waitFor();
   assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'dark', 'the preference came back from the server');
   assert.deepEqual(await unlabelled(p), [], 'every control of the editor has a label');
+  await assertMinimapByStatus(p);
   await shot(p, '13-editor-dark');
   const system = saved('SYSTEM');
   await theme.click(); // back to system, for the other tests

@@ -6,7 +6,6 @@ import { useCallback, useEffect, useMemo, useRef } from 'react';
 import {
   Background,
   Controls,
-  MiniMap,
   ReactFlow,
   getNodesBounds,
   getViewportForBounds,
@@ -24,6 +23,7 @@ import {
 import { CanvasContext, type CanvasInfo } from './context';
 import './givenSizes';
 import { nodeTypes, type BlockFlowNode } from './BlockNode';
+import { StatusMiniMap } from './StatusMiniMap';
 
 interface Props {
   nodes: BlockFlowNode[];
@@ -140,7 +140,7 @@ export function Canvas(p: Props) {
         >
           <Background />
           <Controls />
-          {!big && <MiniMap pannable zoomable />}
+          {!big && <StatusMiniMap run={p.info.run} />}
           <RenderMark dataAt={p.dataAt} count={p.nodes.length} />
           <FitWhenReady nodes={p.nodes} />
         </ReactFlow>

@@ -51,9 +51,23 @@ export function toFlow(nodes: GraphNode[], links: GraphLink[]): { nodes: BlockFl
  */
 export function blockFlowNode(data: BlockNodeData, position: { x: number; y: number }, selected?: boolean): BlockFlowNode {
   const { width, height, handles } = nodeGeometry(data.block, data.extraInputs);
-  // The name a screen reader gives the node when Tab reaches it.
-  const ariaLabel = `${data.key}: ${data.block?.name ?? `unknown block ${data.blockId}`}`;
-  return { id: data.key, type: 'block', position, data, width, height, measured: { width, height }, handles, ariaLabel, ...(selected ? { selected } : {}) };
+  return { id: data.key, type: 'block', position, data, width, height, measured: { width, height }, handles, ariaLabel: nodeName(data), ...(selected ? { selected } : {}) };
+}
+
+/**
+ * The name a screen reader gives the node when Tab reaches it: its title
+ * as the node shows it (its label, else its key), the key too when it has a
+ * label, and its block.
+ */
+function nodeName(data: BlockNodeData): string {
+  const title = data.label ? `${data.label} (${data.key})` : data.key;
+  return `${title}: ${data.block?.name ?? `unknown block ${data.blockId}`}`;
+}
+
+/** The node with its data changed, named again for it (a label edit renames it). */
+export function withData(n: BlockFlowNode, patch: Partial<BlockNodeData>): BlockFlowNode {
+  const data = { ...n.data, ...patch };
+  return { ...n, data, ariaLabel: nodeName(data) };
 }
 
 /** The GraphInput for createGraph, updateGraph and validateGraph. */

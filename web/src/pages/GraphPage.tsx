@@ -12,7 +12,7 @@ import { getToken } from '../api/session';
 import type { Block, Graph, Problem } from '../api/types';
 import { Canvas } from '../canvas/Canvas';
 import type { BlockFlowNode, BlockNodeData } from '../canvas/BlockNode';
-import { blockFlowNode, edgeId, newKey, toFlow, toGraphInput } from '../canvas/convert';
+import { blockFlowNode, edgeId, newKey, toFlow, toGraphInput, withData } from '../canvas/convert';
 import { DefaultsForm } from '../editor/DefaultsForm';
 import { draftKey, dropDraft, loadDraft, saveDraft } from '../editor/draft';
 import { Palette } from '../editor/Palette';
@@ -192,7 +192,7 @@ function Editor({ id, version, theme }: EditorProps) {
   };
 
   const updateNode = (key: string, patch: Partial<BlockFlowNode['data']>) => {
-    setNodes((ns) => ns.map((n) => (n.id === key ? { ...n, data: { ...n.data, ...patch } } : n)));
+    setNodes((ns) => ns.map((n) => (n.id === key ? withData(n, patch) : n)));
     edit();
   };
   // The buttons' way; Delete and Backspace on the canvas do the same through React Flow.

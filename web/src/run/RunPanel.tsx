@@ -74,9 +74,13 @@ export function RunSummaryPanel({ run, executionId, readOnly, streamError }: { r
             <dd data-counter={k}>{s.counts[k]}</dd>
           </div>
         ))}
-        <div>
+        {/* The run's own count, the same for every reader: the events it has
+            recorded (lastSeq, one per event). What this page received is not
+            it: a page opened late gets one SNAPSHOT for all before it, and a
+            shared page, which polls, receives none. */}
+        <div title="Events the run has recorded">
           <dt>events</dt>
-          <dd>{s.events}</dd>
+          <dd data-counter="events">{s.lastSeq}</dd>
         </div>
       </dl>
       {s.error && <p className="ag-error">{s.error}</p>}

@@ -86,7 +86,7 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		}
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d, err := connect(ctx, quiet)
+	d, err := connectFresh(ctx, "ai", quiet)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	env := map[string]string{"OPENAI_BASE_URL": stub.base + "/v1", "OPENAI_API_KEY": "sk-bench",
+	env := map[string]string{"DATABASE_URL": d.cfg.DatabaseURL, "OPENAI_BASE_URL": stub.base + "/v1", "OPENAI_API_KEY": "sk-bench",
 		"MAX_AI_NODES": strconv.Itoa(*calls), "DB_MAX_CONNS": "32", "PPROF_ADDR": *pprofAddr}
 	if *maxNodes > 0 {
 		env["MAX_NODES"] = strconv.Itoa(*maxNodes)

@@ -78,7 +78,7 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	}
 	defer stop()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d, err := connect(ctx, quiet)
+	d, err := connectFresh(ctx, "engine", quiet)
 	if err != nil {
 		return err
 	}

@@ -91,6 +91,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, err
 	if cipher == nil {
 		logger.Warn("ENCRYPTION_KEY is not set: integration credentials cannot be stored or used, and webhook secrets are stored in clear")
 	}
+	if on, err := d.Store.AutovacuumOn(ctx); err == nil && !on {
+		logger.Warn("autovacuum is off on this Postgres: the rows of runs (updated many times each) and those the housekeeper deletes stay as dead rows, and reading runs slows down as they pile up; turn autovacuum on, or VACUUM graph_executions and node_executions regularly")
+	}
 	providers, err := integrations.FromEnv(os.Getenv)
 	if err != nil {
 		d.Close()

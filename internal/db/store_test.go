@@ -157,3 +157,14 @@ func TestEveryStoreMethodIsCalledByATest(t *testing.T) {
 	}
 	require.Empty(t, missing, "store methods no test calls")
 }
+
+// AutovacuumOn reads the server's setting (what serve warns about when off).
+func TestAutovacuumOn(t *testing.T) {
+	t.Parallel()
+	b := setup(t, false)
+	var want bool
+	require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT setting = 'on' FROM pg_settings WHERE name = 'autovacuum'").Scan(&want))
+	got, err := b.store.AutovacuumOn(b.ctx)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+}

@@ -46,12 +46,11 @@ func guardControl(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-func newHTTPClient(guarded bool) *http.Client { return newHTTPClientBuffered(guarded, 0, 256) }
+func newHTTPClient(guarded bool) *http.Client { return newHTTPClientBuffered(guarded, 0) }
 
 // newHTTPClientBuffered is newHTTPClient with each connection's read and
-// write buffers of bufSize bytes (0: the transport's default, 4 KiB each),
-// keeping up to idlePerHost idle connections per host.
-func newHTTPClientBuffered(guarded bool, bufSize, idlePerHost int) *http.Client {
+// write buffers of bufSize bytes (0: the transport's default, 4 KiB each).
+func newHTTPClientBuffered(guarded bool, bufSize int) *http.Client {
 	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	if guarded {
 		d.Control = guardControl
@@ -64,13 +63,7 @@ func newHTTPClientBuffered(guarded bool, bufSize, idlePerHost int) *http.Client 
 	// Many runs call the same few hosts at once (a model provider, an
 	// API): keep their connections for reuse rather than the default 2 idle
 	// per host, which made concurrent calls dial (and TLS-handshake) anew.
-	// No bound across hosts (the default's 100): past it, each call that
-	// ends closes the oldest idle connection while holding the pool's one
-	// lock, so 2,000 model calls ending together queued on that lock and
-	// the next 2,000 dialled again. Idle connections still close after
-	// IdleConnTimeout (90 s).
-	t.MaxIdleConnsPerHost = idlePerHost
-	t.MaxIdleConns = 0
+	t.MaxIdleConnsPerHost = 256
 	t.ReadBufferSize, t.WriteBufferSize = bufSize, bufSize
 	return &http.Client{Transport: t}
 }
@@ -86,18 +79,13 @@ var (
 // connection), and 2,000 calls at once are a figure of issue 12: their
 // buffers are 1 KiB rather than 4 KiB each way, which streamed answers'
 // small SSE lines do not fill (a larger read or write still goes through,
-// in pieces). Saves 6 KiB per call in flight. A provider's connections are
-// kept for as many calls as run at once (modelIdlePerHost), so the next
-// calls reuse them rather than dial (and TLS-handshake) again.
+// in pieces). Saves 6 KiB per call in flight.
 var (
-	modelGuardedClient   = newHTTPClientBuffered(true, modelBufSize, modelIdlePerHost)
-	modelUnguardedClient = newHTTPClientBuffered(false, modelBufSize, modelIdlePerHost)
+	modelGuardedClient   = newHTTPClientBuffered(true, modelBufSize)
+	modelUnguardedClient = newHTTPClientBuffered(false, modelBufSize)
 )
 
-const (
-	modelBufSize     = 1 << 10
-	modelIdlePerHost = 4096
-)
+const modelBufSize = 1 << 10
 
 // modelHTTPClient is the client for a model provider: the operator's URL is
 // trusted; a user's goes through the SSRF guard unless the deployment

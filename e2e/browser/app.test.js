@@ -181,6 +181,14 @@ async function assertFitted(p) {
   assert.deepEqual(out, [], 'every node is in view');
 }
 
+/** The run's Cancel/Share row stands apart from the outputs above it (CSS pixels between them). */
+async function assertActionsApart(p) {
+  const outputs = await p.getByTestId('run-outputs').boundingBox();
+  const buttons = await p.getByRole('button', { name: 'Cancel run' }).boundingBox();
+  const gap = buttons.y - (outputs.y + outputs.height);
+  assert.ok(gap >= 8, `the buttons are ${gap.toFixed(1)} px below the outputs (at least 8)`);
+}
+
 /**
  * The minimap draws each node in the colour the canvas gives its status, in
  * the page's theme: the two lists, in node order, are the same once the page
@@ -542,6 +550,17 @@ test('/runs/<id> of a completed run shows every node COMPLETED, and the history 
   await page.locator(`[data-run-id="${runId}"]`).waitFor();
 });
 
+/** A page of its own (a new browser context, 1280×800), signed in with key. */
+async function signedIn(key) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p = await ctx.newPage();
+  await p.goto(baseURL + '/');
+  await p.fill('#api-key', key);
+  await p.click('button[type=submit]');
+  await p.getByRole('heading', { name: 'Your graphs' }).waitFor();
+  return { ctx, p };
+}
+
 test('a dropped websocket shows a banner, reconnects by itself, and the live history keeps updating', async () => {
   // The History tab is open from the previous test: graphExecutions is subscribed.
   await page.locator(`[data-run-id="${runId}"]`).waitFor();
@@ -554,6 +573,25 @@ test('a dropped websocket shows a banner, reconnects by itself, and the live his
   await page.waitForFunction(() => window.__agWS && window.__agWS.readyState === 1);
   const d = await data(`mutation($id: ID!) { executeGraph(graphId: $id, inputs: { agent_input: 5 }) { id } }`, { id: builtGraphId }, { key: keys.alice });
   await page.locator(`[data-run-id="${d.executeGraph.id}"]`).waitFor({ timeout: 15_000 });
+});
+
+test('the run page keeps Cancel and Share apart from the outputs, light and dark, desktop and phone', async () => {
+  const { ctx, p } = await signedIn(keys.alice);
+  await p.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
+  await p.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
+  await assertActionsApart(p);
+  await p.setViewportSize({ width: 390, height: 844 });
+  await assertActionsApart(p);
+  await p.getByRole('button', { name: 'Cancel run' }).scrollIntoViewIfNeeded();
+  await shot(p, '05c-run-page-phone');
+  await p.emulateMedia({ colorScheme: 'dark' });
+  await p.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  await assertActionsApart(p);
+  await shot(p, '05d-run-page-phone-dark');
+  await p.setViewportSize({ width: 1280, height: 800 });
+  await assertActionsApart(p);
+  await shot(p, '05e-run-page-dark');
+  await ctx.close();
 });
 
 test('a 500-node, 600-link graph renders, and a run of it stays responsive', async () => {
@@ -716,12 +754,7 @@ test('Share gives a link that opens the run read-only, signed out, with its link
 });
 
 test('another user sees "not found" for the graph and the run', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const p = await ctx.newPage();
-  await p.goto(baseURL + '/');
-  await p.fill('#api-key', keys.bob);
-  await p.click('button[type=submit]');
-  await p.getByRole('heading', { name: 'Your graphs' }).waitFor();
+  const { ctx, p } = await signedIn(keys.bob);
   await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
   await p.locator('text=Graph not found').waitFor();
   await p.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);

@@ -98,7 +98,7 @@ export function RunSummaryPanel({ run, executionId, readOnly, streamError }: { r
         )}
       </div>
       {!readOnly && (
-        <div className="ag-row">
+        <div className="ag-row ag-run-actions">
           <button type="button" onClick={cancel} disabled={!s.canBeCancelled}>
             Cancel run
           </button>

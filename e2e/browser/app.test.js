@@ -72,8 +72,8 @@ async function connect(fromKey, fromPin, toKey, toPin) {
 
 // Waits until the canvas's pan and zoom have not changed for five frames
 // (adding a node fits the view), so pin positions read now stay true.
-async function viewSettled() {
-  await page.waitForFunction(
+async function viewSettled(p = page) {
+  await p.waitForFunction(
     () => {
       const t = document.querySelector('.react-flow__viewport')?.style.transform;
       window.__sameT = window.__lastT === t ? (window.__sameT ?? 0) + 1 : 0;
@@ -167,18 +167,30 @@ async function assertFarLink(id) {
   assert.deepEqual(g.got.map(r), g.want.map(r), `link ${id} meets its nodes where their handles are`);
 }
 
-/** Every node is inside the canvas's box: the view was fitted to the graph. */
+/**
+ * The view is fitted to the graph: every node is inside the canvas's box, and
+ * the graph spans at least 3/4 of its width or height (a view fitted for a
+ * smaller canvas leaves it small in a corner). Polled: a resized canvas is
+ * fitted again in a frame or two.
+ */
 async function assertFitted(p) {
-  const out = await p.evaluate(() => {
-    const c = document.querySelector('[data-testid="canvas"]').getBoundingClientRect();
-    return [...document.querySelectorAll('[data-node-key]')]
-      .filter((el) => {
-        const b = el.getBoundingClientRect();
-        return b.left < c.left || b.top < c.top || b.right > c.right || b.bottom > c.bottom;
-      })
-      .map((el) => el.dataset.nodeKey);
-  });
-  assert.deepEqual(out, [], 'every node is in view');
+  const read = () =>
+    p.evaluate(() => {
+      const c = document.querySelector('[data-testid="canvas"]').getBoundingClientRect();
+      const boxes = [...document.querySelectorAll('[data-node-key]')].map((el) => ({ key: el.dataset.nodeKey, b: el.getBoundingClientRect() }));
+      const span = (lo, hi) => Math.max(...boxes.map((x) => x.b[hi])) - Math.min(...boxes.map((x) => x.b[lo]));
+      return {
+        out: boxes.filter(({ b }) => b.left < c.left || b.top < c.top || b.right > c.right || b.bottom > c.bottom).map((x) => x.key),
+        fill: Math.max(span('left', 'right') / c.width, span('top', 'bottom') / c.height),
+      };
+    });
+  let v = await read();
+  for (let end = Date.now() + 3000; Date.now() < end && (v.out.length > 0 || !(v.fill >= 0.75)); ) {
+    await new Promise((r) => setTimeout(r, 100));
+    v = await read();
+  }
+  assert.deepEqual(v.out, [], 'every node is in view');
+  assert.ok(v.fill >= 0.75, `the graph fills the canvas (${(v.fill * 100).toFixed(0)}% of its width or height)`);
 }
 
 /** The run's Cancel/Share row stands apart from the outputs above it (CSS pixels between them). */
@@ -188,6 +200,9 @@ async function assertActionsApart(p) {
   const gap = buttons.y - (outputs.y + outputs.height);
   assert.ok(gap >= 8, `the buttons are ${gap.toFixed(1)} px below the outputs (at least 8)`);
 }
+
+/** The canvas's pan and zoom, as drawn. */
+const viewTransform = (p) => p.locator('.react-flow__viewport').evaluate((el) => el.style.transform);
 
 /**
  * The minimap draws each node in the colour the canvas gives its status, in
@@ -575,12 +590,14 @@ test('a dropped websocket shows a banner, reconnects by itself, and the live his
   await page.locator(`[data-run-id="${d.executeGraph.id}"]`).waitFor({ timeout: 15_000 });
 });
 
-test('the run page keeps Cancel and Share apart from the outputs, light and dark, desktop and phone', async () => {
+test('the run page fits its graph again when resized, and keeps Cancel and Share apart from the outputs, light and dark, desktop and phone', async () => {
   const { ctx, p } = await signedIn(keys.alice);
   await p.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
   await p.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
+  await assertFitted(p);
   await assertActionsApart(p);
   await p.setViewportSize({ width: 390, height: 844 });
+  await assertFitted(p);
   await assertActionsApart(p);
   await p.getByRole('button', { name: 'Cancel run' }).scrollIntoViewIfNeeded();
   await shot(p, '05c-run-page-phone');
@@ -589,6 +606,7 @@ test('the run page keeps Cancel and Share apart from the outputs, light and dark
   await assertActionsApart(p);
   await shot(p, '05d-run-page-phone-dark');
   await p.setViewportSize({ width: 1280, height: 800 });
+  await assertFitted(p);
   await assertActionsApart(p);
   await shot(p, '05e-run-page-dark');
   await ctx.close();
@@ -748,8 +766,24 @@ test('Share gives a link that opens the run read-only, signed out, with its link
   await shot(p, '08-shared-phone-dark');
   // The phone has no room for the minimap; a wider screen shows it, dark.
   await p.setViewportSize({ width: 1280, height: 800 });
+  await assertFitted(p);
   await assertMinimapByStatus(p);
   await shot(p, '08b-shared-desktop-dark');
+  // Zoomed by the reader, the view is theirs: a resize keeps it, until Fit view.
+  const c = await p.getByTestId('canvas').boundingBox();
+  await p.mouse.move(c.x + c.width / 2, c.y + c.height / 2);
+  await p.mouse.wheel(0, -200);
+  await viewSettled(p);
+  await p.waitForTimeout(300); // the wheel gesture ends 150 ms after its last event
+  const zoomed = await viewTransform(p);
+  await p.setViewportSize({ width: 900, height: 800 });
+  await p.waitForFunction((w) => document.querySelector('[data-testid="canvas"]').getBoundingClientRect().width < w, c.width);
+  await viewSettled(p);
+  assert.equal(await viewTransform(p), zoomed, "a resize keeps the reader's own view");
+  await p.click('.react-flow__controls-fitview');
+  await p.setViewportSize({ width: 1280, height: 800 });
+  await assertFitted(p);
+  await shot(p, '08c-shared-refitted');
   await ctx.close();
 });
 

@@ -7,12 +7,8 @@ import {
   Background,
   Controls,
   ReactFlow,
-  getNodesBounds,
-  getViewportForBounds,
   useNodesInitialized,
-  useReactFlow,
   useStore,
-  useStoreApi,
   type Edge,
   type OnConnect,
   type OnEdgesChange,
@@ -24,6 +20,7 @@ import { CanvasContext, type CanvasInfo } from './context';
 import './givenSizes';
 import { nodeTypes, type BlockFlowNode } from './BlockNode';
 import { StatusMiniMap } from './StatusMiniMap';
+import { FitView, useOwnView } from './FitView';
 
 interface Props {
   nodes: BlockFlowNode[];
@@ -38,6 +35,8 @@ interface Props {
   /** performance.now() when the graph's data arrived; the render is measured from it. */
   dataAt?: number;
   colorMode: 'light' | 'dark';
+  /** Fit the view to the graph again when the canvas is resized (FitView). */
+  fitOnResize?: boolean;
 }
 
 /**
@@ -70,29 +69,6 @@ function RenderMark({ dataAt, count }: { dataAt?: number; count: number }) {
 }
 
 /**
- * Fits the view to a graph the canvas was first drawn with. React Flow's
- * fitView fits when it is given nodes, which for a canvas mounted with its
- * graph (the run pages) is before its pane can pan and zoom; it then gives
- * up, and only a later measurement of the nodes used to fit them, one block
- * nodes no longer get (givenSizes.ts). The editor mounts its canvas empty
- * and is fitted by fitView when its graph comes.
- */
-function FitWhenReady({ nodes }: { nodes: BlockFlowNode[] }) {
-  const ready = useStore((s) => s.panZoom !== null && s.width > 0 && s.height > 0);
-  const { setViewport } = useReactFlow();
-  const store = useStoreApi();
-  const done = useRef(false);
-  useEffect(() => {
-    if (!ready || done.current) return;
-    done.current = true;
-    if (nodes.length === 0) return;
-    const { width, height, minZoom, maxZoom } = store.getState();
-    void setViewport(getViewportForBounds(getNodesBounds(nodes), width, height, minZoom, maxZoom, 0.1));
-  }, [ready, nodes, store, setViewport]);
-  return null;
-}
-
-/**
  * Below this zoom a node's text is a few pixels high: nodes are drawn as
  * their box filled with their status colour and their title, without pins
  * or outputs (BlockNode's FarNode).
@@ -110,6 +86,7 @@ export function Canvas(p: Props) {
   useEffect(() => {
     (window as unknown as { __agCanvas?: { nodes: BlockFlowNode[] } }).__agCanvas = { nodes: p.nodes };
   }, [p.nodes]);
+  const view = useOwnView();
   // React Flow calls onSelectionChange again whenever the function changes:
   // a stable one is called only when the selection does.
   const { onSelect } = p;
@@ -137,12 +114,13 @@ export function Canvas(p: Props) {
           minZoom={0.05}
           colorMode={p.colorMode}
           onlyRenderVisibleElements={big}
+          {...view.flow}
         >
           <Background />
-          <Controls />
+          <Controls {...view.controls} />
           {!big && <StatusMiniMap run={p.info.run} />}
           <RenderMark dataAt={p.dataAt} count={p.nodes.length} />
-          <FitWhenReady nodes={p.nodes} />
+          <FitView nodes={p.nodes} onResize={p.fitOnResize} own={view.own} />
         </ReactFlow>
       </div>
     </CanvasContext.Provider>

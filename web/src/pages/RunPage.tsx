@@ -33,7 +33,7 @@ export function RunView(p: {
       <div className="ag-runpage">
         <div className="ag-toolbar">{p.title}</div>
         <div className="ag-runpage-body">
-          <Canvas nodes={p.nodes} edges={p.edges} info={info} onSelect={onSelect} dataAt={p.dataAt} colorMode={p.theme} />
+          <Canvas nodes={p.nodes} edges={p.edges} info={info} onSelect={onSelect} dataAt={p.dataAt} colorMode={p.theme} fitOnResize />
           <aside className="ag-side ag-panel">
             <RunSummaryPanel run={p.run} executionId={p.executionId} readOnly={p.readOnly} streamError={p.streamError} />
             {selected ? <NodeDetail run={p.run} nodeKey={selected} /> : <p className="ag-muted">Select a node to see its outputs and errors.</p>}

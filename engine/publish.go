@@ -34,19 +34,18 @@ func newEventQueue(e *Engine) *eventQueue {
 		watched: map[<-chan struct{}]bool{}}
 }
 
-// push queues evs; with sent (by execution id), that execution's events
-// are published once each of its channels is closed. They were being sent
-// while the commit carrying evs ran, so waiting is rare.
-func (q *eventQueue) push(evs []events.Event, sent ...map[string][]<-chan struct{}) {
+// push queues evs; with sent (by execution id; nil: none), that
+// execution's events are published once each of its channels is closed.
+// They were being sent while the commit carrying evs ran, so waiting is
+// rare.
+func (q *eventQueue) push(evs []events.Event, sent map[string][]<-chan struct{}) {
 	if q.e.pub == nil || len(evs) == 0 {
 		return
 	}
 	q.mu.Lock()
 	q.q = append(q.q, evs...)
-	for _, m := range sent {
-		for id, chs := range m {
-			q.sent[id] = append(q.sent[id], chs...)
-		}
+	for id, chs := range sent {
+		q.sent[id] = append(q.sent[id], chs...)
 	}
 	q.mu.Unlock()
 	q.wake()
@@ -163,7 +162,7 @@ func (e *Engine) publishNow(ctx context.Context, evs ...events.Event) {
 	queued := e.started && !e.stopping
 	e.mu.Unlock()
 	if queued {
-		e.events.push(evs)
+		e.events.push(evs, nil)
 		return
 	}
 	if err := e.pub.Publish(context.WithoutCancel(ctx), evs...); err != nil {

@@ -90,7 +90,7 @@ func (p *Publisher) SendDeltas(ctx context.Context, ds ...Delta) error {
 		}
 		meta := d.Event
 		meta.Value, meta.Offset = nil, 0
-		rawMeta, err := json.Marshal(meta)
+		rawMeta, err := appendEvent(nil, &meta)
 		if err != nil {
 			return err
 		}

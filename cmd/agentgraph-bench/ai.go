@@ -156,7 +156,7 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		if st, err := w.wait(ctx); err != nil || st != string(model.StatusCompleted) {
 			return chainTimes{}, fmt.Errorf("chain run %s ended %s (%v)", id, st, err)
 		}
-		return chainTimes{total: time.Since(t0), execute: t1.Sub(t0), follow: t2.Sub(t1)}, nil
+		return chainTimes{started: t0, total: time.Since(t0), execute: t1.Sub(t0), follow: t2.Sub(t1)}, nil
 	}
 	var idle chainRuns
 	for range *idleRuns {
@@ -241,7 +241,7 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	// subscriber listens, while the others still subscribe.
 	watches := make([]*runWatch, *calls)
 	aiDone := make(chan error, 1)
-	var released time.Time
+	var released, listening time.Time
 	go func() {
 		err := parallel(*calls, 32, func(i int) error {
 			w, err := api.follow(ids[i])
@@ -254,6 +254,7 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 			}
 			return stub.releasePrompt(ctx, fmt.Sprintf("bench-%d", i))
 		})
+		listening = time.Now()
 		if err == nil && *releaseRate > 0 {
 			prompts := make([]string, *calls)
 			for i := range prompts {
@@ -354,6 +355,39 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	fmt.Printf("  of which executeGraph p50 idle %s, loaded %s; its subscription's start (dial → SNAPSHOT) p50 idle %s, loaded %s\n",
 		p(idle.execute, 0.5).Round(100*time.Microsecond), p(loaded.execute, 0.5).Round(100*time.Microsecond),
 		p(idle.follow, 0.5).Round(100*time.Microsecond), p(loaded.follow, 0.5).Round(100*time.Microsecond))
+	// The loaded chain runs by what the server was doing when each started.
+	// A run is counted in the phase it started in.
+	firstEnd := time.Time{}
+	for _, w := range watches {
+		if firstEnd.IsZero() || w.ended.Before(firstEnd) {
+			firstEnd = w.ended
+		}
+	}
+	var phases [3][]time.Duration
+	for _, r := range loaded.runs { // not total: p sorts it
+		at, d := r.started, r.total
+		switch {
+		case at.Before(listening):
+			phases[0] = append(phases[0], d)
+		case at.Before(firstEnd):
+			phases[1] = append(phases[1], d)
+		default:
+			phases[2] = append(phases[2], d)
+		}
+	}
+	phase := func(i int) string {
+		if len(phases[i]) == 0 {
+			return "no run"
+		}
+		m := p(phases[i], 0.5)
+		return fmt.Sprintf("%s ×%.2f (%d runs)", m.Round(100*time.Microsecond), float64(m)/float64(max(idleP50, 1)), len(phases[i]))
+	}
+	connecting := "the subscribers connecting (32 at a time) and the first tokens released as each listens"
+	if *releaseRate > 0 {
+		connecting = "the subscribers connecting (32 at a time), no token yet"
+	}
+	fmt.Printf("  by phase, p50: %s %s; all %d subscribers listening, every call in flight, until the first run ended %s; the runs ending (%s after the first executeGraph on) %s\n",
+		connecting, phase(0), *calls, phase(1), firstEnd.Sub(start).Round(time.Millisecond), phase(2))
 	per := func(after, before uint64) float64 { return (float64(after) - float64(before)) / float64(*calls) }
 	fmt.Printf("memory per in-flight call (server heap + stacks, %d calls held open, no subscribers yet): settled %.1f KiB, live after a forced GC %.1f KiB (heap %.1f, stacks %.1f; %.2f goroutines a call) (target ≤ 64)\n",
 		*calls, per(peak, base)/1024, per(peakLive.Heap+peakLive.Stacks, baseLive.Heap+baseLive.Stacks)/1024,
@@ -381,12 +415,19 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 
 // chainTimes is one chain run: executeGraph → its subscription's end, and
 // of that its executeGraph and its subscription's start.
-type chainTimes struct{ total, execute, follow time.Duration }
+type chainTimes struct {
+	started                time.Time
+	total, execute, follow time.Duration
+}
 
 // chainRuns are chain runs' times, by phase.
-type chainRuns struct{ total, execute, follow []time.Duration }
+type chainRuns struct {
+	runs                   []chainTimes
+	total, execute, follow []time.Duration
+}
 
 func (c *chainRuns) add(t chainTimes) {
+	c.runs = append(c.runs, t)
 	c.total, c.execute, c.follow = append(c.total, t.total), append(c.execute, t.execute), append(c.follow, t.follow)
 }
 

@@ -45,6 +45,7 @@ type runWatch struct {
 	status     string    // the run's last status seen
 	err        error
 	done       chan struct{} // closed when the stream ended
+	ended      time.Time     // when it ended
 }
 
 // follow subscribes to run id's events and returns once its SNAPSHOT came.
@@ -105,6 +106,7 @@ type aiWSMessage struct {
 
 func (w *runWatch) read() {
 	defer close(w.done)
+	defer func() { w.ended = time.Now() }()
 	defer w.ws.Close()
 	for {
 		_, data, err := w.ws.ReadMessage()

@@ -164,13 +164,13 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		}
 		return chainTimes{started: t0, total: time.Since(t0), execute: t1.Sub(t0), follow: t2.Sub(t1)}, nil
 	}
-	var idle chainRuns
+	var idle []chainTimes
 	for range *idleRuns {
 		l, err := runChain()
 		if err != nil {
 			return err
 		}
-		idle.add(l)
+		idle = append(idle, l)
 	}
 
 	// memory reads the server's memory two ways (settled: as the GC left
@@ -281,13 +281,13 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		}
 		aiDone <- nil
 	}()
-	var loaded chainRuns
+	var loaded []chainTimes
 	for waiting := true; waiting; {
 		l, err := runChain()
 		if err != nil {
 			return err
 		}
-		loaded.add(l)
+		loaded = append(loaded, l)
 		select {
 		case err := <-aiDone:
 			if err != nil {
@@ -354,13 +354,16 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		*calls, allAtStub.Round(time.Millisecond), *calls, wall.Round(time.Millisecond), st.Peak)
 	fmt.Printf("server CPU from the first release to the last run's end: %.2f ms per AI run (its first token, the rest, its end, its subscription; the chain's runs included)\n",
 		float64(cpu1-cpu0)/float64(time.Millisecond)/float64(*calls))
-	idleP50, loadedP50 := p(idle.total, 0.5), p(loaded.total, 0.5)
+	total := func(c chainTimes) time.Duration { return c.total }
+	execute := func(c chainTimes) time.Duration { return c.execute }
+	follow := func(c chainTimes) time.Duration { return c.follow }
+	idleP50, loadedP50 := p(times(idle, total), 0.5), p(times(loaded, total), 0.5)
 	fmt.Printf("%d-node plain chain p50 (executeGraph → its subscription's end): idle %s (%d runs), over every loaded run %s (%d runs): ×%.2f\n",
-		*chainNodes, idleP50.Round(100*time.Microsecond), len(idle.total), loadedP50.Round(100*time.Microsecond), len(loaded.total),
+		*chainNodes, idleP50.Round(100*time.Microsecond), len(idle), loadedP50.Round(100*time.Microsecond), len(loaded),
 		float64(loadedP50)/float64(max(idleP50, 1)))
 	fmt.Printf("  of which executeGraph p50 idle %s, loaded %s; its subscription's start (dial → SNAPSHOT) p50 idle %s, loaded %s\n",
-		p(idle.execute, 0.5).Round(100*time.Microsecond), p(loaded.execute, 0.5).Round(100*time.Microsecond),
-		p(idle.follow, 0.5).Round(100*time.Microsecond), p(loaded.follow, 0.5).Round(100*time.Microsecond))
+		p(times(idle, execute), 0.5).Round(100*time.Microsecond), p(times(loaded, execute), 0.5).Round(100*time.Microsecond),
+		p(times(idle, follow), 0.5).Round(100*time.Microsecond), p(times(loaded, follow), 0.5).Round(100*time.Microsecond))
 	// The loaded chain runs by what the server was doing when each started.
 	// A run is counted in the phase it started in.
 	firstEnd := time.Time{}
@@ -370,7 +373,7 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		}
 	}
 	var phases [3][]time.Duration
-	for _, r := range loaded.runs { // not total: p sorts it
+	for _, r := range loaded {
 		at, d := r.started, r.total
 		switch {
 		case at.Before(listening):
@@ -426,15 +429,13 @@ type chainTimes struct {
 	total, execute, follow time.Duration
 }
 
-// chainRuns are chain runs' times, by phase.
-type chainRuns struct {
-	runs                   []chainTimes
-	total, execute, follow []time.Duration
-}
-
-func (c *chainRuns) add(t chainTimes) {
-	c.runs = append(c.runs, t)
-	c.total, c.execute, c.follow = append(c.total, t.total), append(c.execute, t.execute), append(c.follow, t.follow)
+// times is one of the times of each run, in a slice of its own (p sorts it).
+func times(runs []chainTimes, of func(chainTimes) time.Duration) []time.Duration {
+	ds := make([]time.Duration, len(runs))
+	for i, r := range runs {
+		ds[i] = of(r)
+	}
+	return ds
 }
 
 // parallel runs f(0..n-1) on at most width goroutines; the first error wins.

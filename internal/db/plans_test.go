@@ -31,25 +31,21 @@ func TestGroupCommitNodeUpdatesUseTheIndexWhateverTheStatistics(t *testing.T) {
 	_, err = conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`)
 	require.NoError(t, err)
 
-	for _, c := range []struct{ file, name, table string }{
-		{"node_executions.sql", "NodeExecutionUpdateMany", "node_executions"},
-	} {
-		stmt, args := namedQuery(t, "../../queries/"+c.file, c.name)
-		_, err := conn.Exec(ctx, "PREPARE "+strings.ToLower(c.name)+" AS "+stmt)
-		require.NoError(t, err, c.name)
-		rows, err := conn.Query(ctx, "EXPLAIN EXECUTE "+strings.ToLower(c.name)+"("+strings.Join(args, ", ")+")")
-		require.NoError(t, err, c.name)
-		var plan []string
-		for rows.Next() {
-			var line string
-			require.NoError(t, rows.Scan(&line))
-			plan = append(plan, line)
-		}
-		require.NoError(t, rows.Err())
-		text := strings.Join(plan, "\n")
-		require.NotContains(t, text, "Seq Scan on "+c.table, "%s: generic plan on empty tables\n%s", c.name, text)
-		require.Contains(t, text, c.table+"_pkey", "%s: generic plan on empty tables\n%s", c.name, text)
+	stmt, args := namedQuery(t, "../../queries/node_executions.sql", "NodeExecutionUpdateMany")
+	_, err = conn.Exec(ctx, "PREPARE update_many AS "+stmt)
+	require.NoError(t, err)
+	rows, err := conn.Query(ctx, "EXPLAIN EXECUTE update_many("+strings.Join(args, ", ")+")")
+	require.NoError(t, err)
+	var plan []string
+	for rows.Next() {
+		var line string
+		require.NoError(t, rows.Scan(&line))
+		plan = append(plan, line)
 	}
+	require.NoError(t, rows.Err())
+	text := strings.Join(plan, "\n")
+	require.NotContains(t, text, "Seq Scan on node_executions", "generic plan on empty tables\n%s", text)
+	require.Contains(t, text, "node_executions_pkey", "generic plan on empty tables\n%s", text)
 }
 
 var namedParam = regexp.MustCompile(`@(\w+)::(\w+)`)
@@ -73,7 +69,7 @@ func namedQuery(t *testing.T, file, name string) (stmt string, args []string) {
 			break
 		}
 	}
-	literal := map[string]string{"jsonb": "'[]'", "text": "'owner'", "float8": "10", "bigint": "0"}
+	literal := map[string]string{"jsonb": "'[]'"}
 	numbers := map[string]int{}
 	stmt = namedParam.ReplaceAllStringFunc(strings.TrimSuffix(strings.TrimSpace(strings.Join(lines, "\n")), ";"), func(m string) string {
 		p := namedParam.FindStringSubmatch(m)

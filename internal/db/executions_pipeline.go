@@ -30,6 +30,7 @@ func (s *Store) applyPipelined(ctx context.Context, b *ExecutionBatch, inserts, 
 	}
 	q := &queue{}
 	q.b.Queue("begin")
+	q.b.Queue(GroupCommitPlans)
 	applyAt, updateAt := -1, -1
 	if enc.runs != nil {
 		applyAt = q.b.Len()

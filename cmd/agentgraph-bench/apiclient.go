@@ -53,7 +53,7 @@ type clientOut struct {
 }
 
 func newAPIClient(base, key, graphID string) (*apiClient, error) {
-	ws, err := livebench.Dial("ws"+strings.TrimPrefix(base, "http")+"/graphql", key)
+	ws, err := livebench.DialBursts("ws"+strings.TrimPrefix(base, "http")+"/graphql", key)
 	if err != nil {
 		return nil, err
 	}

@@ -63,3 +63,27 @@ func benchFanout(b *testing.B, nsubs, batch int) {
 		b.Fatalf("%d events dropped", d)
 	}
 }
+
+// BenchmarkPublish is one commit's Publish for a wide fan-out: 1,000
+// events of 10 executions, interleaved, with a run's status event each.
+// One op is the whole call (Redis round trip included); allocations are
+// what it costs the engine beyond the encoding itself.
+func BenchmarkPublish(b *testing.B) {
+	f := newStoppedFixture(b, HubOptions{})
+	var events []Event
+	for i := range 1000 {
+		e := ev(fmt.Sprintf("e%d", i%10), "g1", int64(i/10+1))
+		if i < 10 {
+			e.Kind, e.Status = KindGraphStatus, "RUNNING"
+		}
+		events = append(events, e)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := f.pub.Publish(ctx, events...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

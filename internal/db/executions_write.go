@@ -151,7 +151,16 @@ func (e *ChargeRefusedError) Error() string {
 // batch back with an error, never overwrites. Charges are applied in order
 // (sorted by user so concurrent batches lock balances in one order).
 func (s *Store) ExecutionApplyBatch(ctx context.Context, b *ExecutionBatch) ([]ChargeResult, error) {
-	var inserts, updates []NodeExecutionWrite
+	// Split once into slices of the right size: a wide fan-out's batch has
+	// thousands of rows (NodeExecutionWrite is large), and growing these
+	// slices row by row copied each row many times.
+	ni := 0
+	for i := range b.Nodes {
+		if b.Nodes[i].Insert {
+			ni++
+		}
+	}
+	inserts, updates := make([]NodeExecutionWrite, 0, ni), make([]NodeExecutionWrite, 0, len(b.Nodes)-ni)
 	for _, n := range b.Nodes {
 		if n.Insert {
 			inserts = append(inserts, n)

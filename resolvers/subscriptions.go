@@ -78,18 +78,20 @@ func toSnapshotEvent(snap *model.ExecutionSnapshot) *gql.ExecutionEvent {
 		GraphID: ex.GraphID, GraphVersion: ex.GraphVersion, Status: &st, At: snap.At, Execution: ex, Outputs: ex.Outputs}
 }
 
-// toEvent maps one event of a run of graph version version.
+// toEvent maps one event of a run of graph version version. It is made for
+// every frame of every subscriber, so it allocates the event alone: its
+// optional strings point into ev (the hub's, read-only for everyone) and
+// its status at a shared constant.
 func toEvent(ev *events.Event, version int) *gql.ExecutionEvent {
 	out := &gql.ExecutionEvent{Seq: int(ev.Seq), Kind: gql.ExecutionEventKind(ev.Kind), ExecutionID: ev.ExecutionID,
 		GraphID: ev.GraphID, GraphVersion: version, ValueTruncated: ev.ValueTruncated, At: ev.At}
 	if ev.Status != "" {
-		st := gql.ExecutionStatus(ev.Status)
-		out.Status = &st
+		out.Status = statusPtr(ev.Status)
 	}
-	out.NodeID = strPtr(ev.NodeID)
-	out.NodeExecutionID = strPtr(ev.NodeExecutionID)
-	out.Pin = strPtr(ev.Pin)
-	out.Error = strPtr(ev.Error)
+	out.NodeID = fieldPtr(&ev.NodeID)
+	out.NodeExecutionID = fieldPtr(&ev.NodeExecutionID)
+	out.Pin = fieldPtr(&ev.Pin)
+	out.Error = fieldPtr(&ev.Error)
 	if len(ev.Value) > 0 {
 		out.Value = gqlscalar.JSON(ev.Value)
 	}
@@ -99,11 +101,31 @@ func toEvent(ev *events.Event, version int) *gql.ExecutionEvent {
 	return out
 }
 
-func strPtr(s string) *string {
-	if s == "" {
+// fieldPtr is f, or nil when *f is empty (a field the event does not have).
+func fieldPtr(f *string) *string {
+	if *f == "" {
 		return nil
 	}
-	return &s
+	return f
+}
+
+// statuses are the ExecutionStatus values events point at (statusPtr).
+var statuses = func() map[string]*gql.ExecutionStatus {
+	m := make(map[string]*gql.ExecutionStatus, len(gql.AllExecutionStatus))
+	for _, st := range gql.AllExecutionStatus {
+		m[string(st)] = &st
+	}
+	return m
+}()
+
+// statusPtr is status as the model's pointer: a shared one for the known
+// values (read-only, as every mapped event is).
+func statusPtr(status string) *gql.ExecutionStatus {
+	if p, ok := statuses[status]; ok {
+		return p
+	}
+	st := gql.ExecutionStatus(status)
+	return &st
 }
 
 // Node is the event's node, from the graph version's nodes that the live

@@ -122,11 +122,12 @@ type publishBuf struct {
 type encoded struct{ end, group int }
 
 // message is one PUBLISH on an execution channel: n events of bytes in
-// all; once laid out, size bytes at out[at:]. Its bound (maxMessageBytes)
-// counts one more byte per event, for the commas and brackets.
+// all; once laid out, size bytes at out[at:], the next event going at
+// out[next] while they are copied. Its bound (maxMessageBytes) counts one
+// more byte per event, for the commas and brackets.
 type message struct {
-	channel            string
-	n, bytes, size, at int
+	channel                  string
+	n, bytes, size, at, next int
 }
 
 // layout writes each message into out: a lone event as it is, several as
@@ -135,34 +136,27 @@ func (pb *publishBuf) layout() {
 	total := 0
 	for i := range pb.groups {
 		g := &pb.groups[i]
-		g.size = g.bytes
+		g.size, g.at, g.next = g.bytes, total, total
 		if g.n > 1 {
 			g.size += g.n + 1 // '[', a comma between events, ']'
+			g.next++
 		}
-		g.at = total
 		total += g.size
 	}
 	pb.out = slices.Grow(pb.out[:0], total)[:total]
-	fill := make([]int, 0, 8) // per message, where its next event goes
 	for _, g := range pb.groups {
-		at := g.at
 		if g.n > 1 {
-			pb.out[at] = '['
-			pb.out[at+g.size-1] = ']'
-			at++
+			pb.out[g.at], pb.out[g.at+g.size-1] = '[', ']'
 		}
-		fill = append(fill, at)
 	}
 	start := 0
 	for _, e := range pb.events {
 		g := &pb.groups[e.group]
-		at := fill[e.group]
-		if g.n > 1 && at > g.at+1 {
-			pb.out[at] = ','
-			at++
+		if g.n > 1 && g.next > g.at+1 {
+			pb.out[g.next] = ','
+			g.next++
 		}
-		at += copy(pb.out[at:], pb.enc[start:e.end])
-		fill[e.group] = at
+		g.next += copy(pb.out[g.next:], pb.enc[start:e.end])
 		start = e.end
 	}
 }

@@ -342,19 +342,13 @@ UPDATE node_executions ne SET
 FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, prev_status execution_status, status execution_status,
     outputs jsonb, started_at timestamptz, ended_at timestamptz, error_message text, stats jsonb)
 WHERE ne.id = v.id AND ne.status = v.prev_status
-  AND ne.id = ANY (ARRAY(SELECT (r->>'id')::uuid FROM jsonb_array_elements($1::jsonb) AS r))
 `
 
 // Changed node executions of a group commit. Each row moves only from the
 // status it had when last written (prev_status): an illegal or lost move
-// updates nothing, and the caller compares the count.
-// The ids are also matched as an array (ANY) so that the plan is an index
-// scan whatever the statistics said when this connection's generic plan
-// was made: joined to the recordset alone (which the planner takes for 100
-// rows), a plan made while the table was small or never analyzed is a
-// sequential scan, and stays one as the table grows until an ANALYZE: a
-// commit's update of one row cost 3.9–6.5 ms at 100,000 rows, 0.08 ms so
-// (plans_test.go checks the plan).
+// updates nothing, and the caller compares the count. It runs only in a
+// group commit's transaction, whose plans make no sequential scan
+// (db.GroupCommitPlans; plans_test.go checks this statement's plan).
 func (q *Queries) NodeExecutionUpdateMany(ctx context.Context, db DBTX, rows json.RawMessage) (int64, error) {
 	result, err := db.Exec(ctx, nodeExecutionUpdateMany, rows)
 	if err != nil {

@@ -106,6 +106,7 @@ func benchAPICmd(ctx context.Context, logger *slog.Logger, args []string) error 
 	if eng != nil {
 		fmt.Printf("API / in-process: %.2f of the chain scenario (target ≥ 0.60), %.2f of the same runs in-process\n",
 			res.rate()/eng.chain.rate(), res.rate()/eng.loop.rate())
+		printWhereTheRestGoes(res, eng, cfg.nodes)
 	}
 	return nil
 }
@@ -220,6 +221,7 @@ type cpuUse struct {
 	server, postgres, bench, machine time.Duration
 	redis                            time.Duration // the whole Redis server's (0: not measured)
 	commits                          int64         // transactions committed in the database (reads included)
+	reads, writes                    int64         // the server's read and write system calls (0: not measured)
 }
 
 // perRun prints the CPU per run and per second of n runs.

@@ -184,3 +184,29 @@ func sumDurations(ds []time.Duration) time.Duration {
 	}
 	return t
 }
+
+// printWhereTheRestGoes splits the ratio to the chain into its two factors
+// (issue 11 item 4 asks where the rest goes): the same runs in-process
+// against the chain, which no API work enters (runs of nodes nodes instead
+// of the chain's 40, with a run's fixed cost spread over fewer nodes), and
+// the API against the same runs in-process, which is the API's own work.
+// That work is then read as CPU a run beyond the same runs' in-process CPU,
+// per process, beside the most it could be for 0.60 of the chain at the
+// load the API windows ran at (the machine being CPU-bound, the rate is
+// the cores used over the CPU a run).
+func printWhereTheRestGoes(res *apiResult, eng *inProcess, nodes int) {
+	if res.runs == 0 || eng.loop.runs == 0 || eng.chain.rate() == 0 {
+		return
+	}
+	fmt.Printf("  where the rest goes: %.2f = %.2f (the same runs in-process against the chain: %d-node runs, not %d) × %.2f (the API against them: its own work)\n",
+		res.rate()/eng.chain.rate(), eng.loop.rate()/eng.chain.rate(), nodes, engChainNodes, res.rate()/eng.loop.rate())
+	ms := func(d time.Duration, n int) float64 { return float64(d) / float64(time.Millisecond) / float64(n) }
+	api, loop := res.cpuUse, eng.loop.cpuUse
+	inProc := ms(loop.postgres+loop.bench+loop.redis, eng.loop.runs)
+	own := ms(api.server+api.postgres+api.bench+api.redis, res.runs) - inProc
+	cores := api.machine.Seconds() / api.elapsed.Seconds()
+	budget := cores*float64(nodes)/(0.60*eng.chain.rate())*1000 - inProc
+	fmt.Printf("  the API's own work: %.2f ms of CPU a run beyond the same runs in-process (%.2f ms): server beyond the engine %+.2f, Postgres %+.2f, the bench's clients %.2f, Redis %+.2f; 0.60 of the chain at %.2f cores busy leaves it %.2f ms\n",
+		own, inProc, ms(api.server, res.runs)-ms(loop.bench, eng.loop.runs), ms(api.postgres, res.runs)-ms(loop.postgres, eng.loop.runs),
+		ms(api.bench, res.runs), ms(api.redis, res.runs)-ms(loop.redis, eng.loop.runs), cores, budget)
+}

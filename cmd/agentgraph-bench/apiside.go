@@ -71,6 +71,8 @@ func (r *apiResult) print() {
 		fmt.Printf("  %.1f frames per run for %.1f events after the first SNAPSHOT; %d SNAPSHOTs re-sent (re-reads); %d of %d runs had ended before their first SNAPSHOT\n",
 			float64(r.frames)/n, float64(r.events)/n, r.resnaps, r.ended, r.runs)
 		fmt.Printf("  CPU per run: %s\n", r.perRun(r.runs, "bench clients"))
+		fmt.Printf("  server system calls per run (every socket: clients, Postgres, Redis): %.1f writes, %.1f reads\n",
+			float64(r.writes)/n, float64(r.reads)/n)
 	}
 	for i, f := range r.failures {
 		if i == 5 {
@@ -175,11 +177,15 @@ func (a *apiSide) window(ctx context.Context, profile bool, res *apiResult) (flo
 		profiled <- nil
 	}
 	srv0, _ := a.srv.CPU()
+	rd0, wr0, sysErr := a.srv.Syscalls()
 	pg0, redis0, bench0, all0 := pidsCPU(a.backends), pidsCPU(a.redis), livebench.SelfCPU(), livebench.MachineCPU()
 	start := time.Now()
 	outs, err := runClients(ctx, a.clients, a.cfg.duration)
 	el := time.Since(start)
 	srv1, _ := a.srv.CPU()
+	if rd1, wr1, err := a.srv.Syscalls(); err == nil && sysErr == nil {
+		res.reads, res.writes = res.reads+rd1-rd0, res.writes+wr1-wr0
+	}
 	res.elapsed += el
 	res.server += srv1 - srv0
 	res.postgres += pidsCPU(a.backends) - pg0

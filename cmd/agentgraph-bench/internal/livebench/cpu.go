@@ -67,3 +67,27 @@ func machineCPU() time.Duration {
 	}
 	return time.Duration(busy) * time.Second / clockTick
 }
+
+// processSyscalls is how many read- and write-family system calls a
+// process has made so far (/proc/<pid>/io syscr, syscw).
+func processSyscalls(pid int) (reads, writes int64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		n, perr := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		switch {
+		case perr != nil:
+		case k == "syscr":
+			reads = n
+		case k == "syscw":
+			writes = n
+		}
+	}
+	return reads, writes, nil
+}

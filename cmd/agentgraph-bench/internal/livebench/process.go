@@ -57,6 +57,10 @@ func (p *Process) Pid() int { return p.s.pid() }
 // CPU is the CPU time (user + system, /proc/<pid>/stat) it has used so far.
 func (p *Process) CPU() (time.Duration, error) { return processCPU(p.s.pid()) }
 
+// Syscalls is how many read- and write-family system calls it has made so
+// far (/proc/<pid>/io): on sockets, what a burst of frames costs the kernel.
+func (p *Process) Syscalls() (reads, writes int64, err error) { return processSyscalls(p.s.pid()) }
+
 // Alive reports an unexpected exit as an error carrying its log's tail.
 func (p *Process) Alive() error { return p.s.alive() }
 

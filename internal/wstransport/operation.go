@@ -135,6 +135,7 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 // frames drained at once are written together (emitHeld).
 func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.OperationContext, responses graphql.ResponseHandler) func([]Frame) {
 	shape := shapeOf(rc)
+	shapeHash := c.cache.shapeHash(shape)
 	var plain func(context.Context, any) ([]byte, bool)
 	if c.cfg.Plain != nil {
 		plain = c.cfg.Plain(rc)
@@ -152,7 +153,7 @@ func (c *conn) drainer(ctx context.Context, op *operation, rc *graphql.Operation
 			}
 			var shared *rendering // this frame's rendering, when this operation renders it
 			if f.Key != nil && f.Viewer != "" && shape != "" && !f.Final {
-				r, owner := c.cache.claim(resultKey{shape: shape, viewer: f.Viewer, key: f.Key})
+				r, owner := c.cache.claim(resultKey{shape: shape, viewer: f.Viewer, key: f.Key}, shapeHash)
 				if !owner {
 					<-r.done
 					if r.data != nil {

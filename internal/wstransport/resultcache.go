@@ -53,10 +53,15 @@ func newResultCache() *resultCache {
 	return &resultCache{seed: maphash.MakeSeed(), slots: make([]cacheSlot, resultCacheSize)}
 }
 
+// shapeHash is the hash of an operation's shape (shapeOf), which claim
+// takes with the key: an operation hashes its shape, a few hundred bytes
+// of query and variables, once instead of for every frame.
+func (c *resultCache) shapeHash(shape string) uint64 { return maphash.String(c.seed, shape) }
+
 // claim returns k's rendering; owner means the caller must render it and
-// call fill, whatever happens.
-func (c *resultCache) claim(k resultKey) (r *rendering, owner bool) {
-	h := maphash.Comparable(c.seed, k.key) ^ maphash.String(c.seed, k.shape) ^ maphash.String(c.seed, k.viewer)*31
+// call fill, whatever happens. shapeHash is c.shapeHash(k.shape).
+func (c *resultCache) claim(k resultKey, shapeHash uint64) (r *rendering, owner bool) {
+	h := maphash.Comparable(c.seed, k.key) ^ shapeHash ^ maphash.String(c.seed, k.viewer)*31
 	s := &c.slots[h%uint64(len(c.slots))]
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -81,6 +81,10 @@ type Hub struct {
 	stopOnce sync.Once
 	wg       sync.WaitGroup
 
+	// own are the messages this process's Publisher hands here itself
+	// (Publisher.DeliverLocally): their copies from Redis are dropped unread.
+	own *ownCopies
+
 	ready        atomic.Bool
 	lastActivity atomic.Int64 // unix nanos of the last frame read from Redis
 	subscribed   atomic.Uint64
@@ -103,6 +107,7 @@ func NewHub(rdb redis.UniversalClient, prefix string, logger *slog.Logger, opts 
 		log:     logger.With("component", "events.hub"),
 		opts:    opts.withDefaults(),
 		subs:    make(map[string][]*Subscription),
+		own:     newOwnCopies(),
 		ctx:     ctx,
 		cancel:  cancel,
 	}
@@ -212,10 +217,10 @@ func (h *Hub) SubscribeExecution(executionID string) *Subscription {
 // SubscribeExecutionFunc subscribes fn to one execution's events, without a
 // buffer or a goroutine of its own: an idle subscription costs a few hundred
 // bytes, which is what lets one process hold many thousands. fn runs on the
-// hub's reader goroutine, one event at a time in publish order (a delta
-// this process published may come first on the publisher's goroutine, and
-// again from Redis: Publisher.DeliverDeltasLocally), and is never
-// called again once Close has returned. It must not block and must not call
+// hub's reader goroutine, one event at a time in publish order (what this
+// process publishes comes on the publishing goroutine instead, with
+// Publisher.DeliverLocally), and is never called again once Close has
+// returned. It must not block and must not call
 // Close (hand such work to another goroutine); fn(nil) means events may have
 // been missed (the Redis subscription was re-established): resync.
 func (h *Hub) SubscribeExecutionFunc(executionID string, fn func(*Event)) *Subscription {
@@ -275,6 +280,9 @@ func (h *Hub) remove(s *Subscription) {
 // here listens on its channel, since the pattern brings every event of the
 // deployment to every process.
 func (h *Hub) dispatch(m *redis.Message) {
+	if h.own.take(m.Channel, m.Payload) {
+		return // handed over by this process's Publisher already
+	}
 	h.mu.RLock()
 	list := h.subs[m.Channel]
 	h.mu.RUnlock()
@@ -286,12 +294,7 @@ func (h *Hub) dispatch(m *redis.Message) {
 		h.log.Error("undecodable event", "channel", m.Channel, "err", err)
 		return
 	}
-	if observe := h.opts.ObserveLag; observe != nil {
-		now := time.Now()
-		for _, ev := range evs {
-			observe(now.Sub(ev.At))
-		}
-	}
+	h.observeLag(evs...)
 	for _, ev := range evs {
 		for _, s := range list {
 			s.deliver(ev, &h.delivered, &h.dropped)
@@ -299,16 +302,73 @@ func (h *Hub) dispatch(m *redis.Message) {
 	}
 }
 
-// deliverLocal hands ev, published by this process, to the subscribers of
-// its execution here, as dispatch hands over what Redis sends (on the
-// caller's goroutine: deliveries never block; Subscription.deliver orders
-// them against the reader's per subscription).
+func (h *Hub) observeLag(evs ...*Event) {
+	if observe := h.opts.ObserveLag; observe != nil {
+		now := time.Now()
+		for _, ev := range evs {
+			observe(now.Sub(ev.At))
+		}
+	}
+}
+
+// deliverLocal hands ev, a delta published by this process, to the
+// subscribers of its execution here, as dispatch hands over what Redis
+// sends (on the caller's goroutine: deliveries never block;
+// Subscription.deliver orders them against the reader's per subscription).
 func (h *Hub) deliverLocal(ev *Event) {
 	h.mu.RLock()
 	list := h.subs[execChannel(h.prefix, ev.ExecutionID)]
 	h.mu.RUnlock()
+	h.observeLag(ev)
 	for _, s := range list {
 		s.deliver(ev, &h.delivered, &h.dropped)
+	}
+}
+
+// deliverPublished hands the events Publish is about to send (pb, laid out)
+// to the subscribers here of their execution channels, and of their graph
+// channels for GRAPH_STATUS events, as dispatch would hand over the
+// messages' copies from Redis, which the caller has registered as this
+// process's own. Each event a subscriber here gets is a copy of its own,
+// as a decoded one is: subscribers keep it after Publish returns.
+func (h *Hub) deliverPublished(pb *publishBuf) {
+	h.mu.RLock()
+	heard := false
+	for _, g := range pb.groups {
+		list := h.subs[g.channel]
+		pb.execSubs = append(pb.execSubs, list)
+		heard = heard || len(list) > 0
+	}
+	for _, m := range pb.graph {
+		list := h.subs[m.channel]
+		pb.graphSubs = append(pb.graphSubs, list)
+		heard = heard || len(list) > 0
+	}
+	h.mu.RUnlock()
+	if !heard {
+		return
+	}
+	graph := 0
+	for i, e := range pb.events {
+		ev := &pb.bound[i]
+		var forGraph []*Subscription
+		if ev.Kind == KindGraphStatus {
+			forGraph = pb.graphSubs[graph]
+			graph++
+		}
+		forExec := pb.execSubs[e.group]
+		if len(forExec)+len(forGraph) == 0 {
+			continue
+		}
+		own := new(Event)
+		*own = *ev
+		h.observeLag(own)
+		for _, s := range forExec {
+			s.deliver(own, &h.delivered, &h.dropped)
+		}
+		for _, s := range forGraph {
+			s.deliver(own, &h.delivered, &h.dropped)
+		}
 	}
 }
 

@@ -50,7 +50,7 @@ func (p *Publisher) PublishDelta(ctx context.Context, ev Event, text string) err
 }
 
 // DeliverDelta hands ev to this process's subscribers at once, with
-// DeliverDeltasLocally; without, it only checks ev. It does not wait for
+// DeliverLocally; without, it only checks ev. It does not wait for
 // Redis: SendDeltas does that part, and may run later, elsewhere (the
 // engine sends a node's deltas from a goroutine of their own, in order).
 func (p *Publisher) DeliverDelta(ev Event) error {
@@ -96,6 +96,12 @@ func (p *Publisher) SendDeltas(ctx context.Context, ds ...Delta) error {
 		}
 		enc[i] = encoded{msg, rawMeta}
 	}
+	if h := p.local.Load(); h != nil {
+		// DeliverDelta handed these over here: their copies are not wanted.
+		for i, d := range ds {
+			h.own.expect(execChannel(p.prefix, d.Event.ExecutionID), enc[i].msg)
+		}
+	}
 	_, err := p.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i, d := range ds {
 			ev := d.Event
@@ -115,18 +121,18 @@ func (p *Publisher) SendDeltas(ctx context.Context, ds ...Delta) error {
 	return nil
 }
 
-// DeliverDeltasLocally has DeliverDelta (and PublishDelta) hand each delta to h's subscribers
-// (this process's) at once, before its Redis round trip, as well as
-// publishing it: a model's token then reaches a websocket of the process
-// that runs the model without waiting for Redis to send it back (issue
-// 12's first token → frame), while subscribers on other processes get it
-// through Redis as before. The copy that comes back through Redis is
-// dropped by the run stream, whose deltas are placed by their Offset in
-// the pin's text (livestream's handDeltaLocked): a subscriber that listens
-// on an execution channel itself sees such a delta twice. Sequenced events
-// keep the one path: published after their commit, in commit order. h must
-// use this publisher's prefix; call before the first delta.
-func (p *Publisher) DeliverDeltasLocally(h *Hub) error {
+// DeliverLocally has Publish, and DeliverDelta (PublishDelta), hand every
+// event to h's subscribers (this process's) at once, before its Redis round
+// trip, as well as publishing it, and h drop the copies Redis sends back
+// unread (ownCopies): the events of a run reach a websocket of the process
+// that runs it without a Redis round trip and without being decoded again
+// (issue 12's first token → frame; issue 11's runs through the API, where
+// those decodes were 5% of the server's CPU), while subscribers on other
+// processes get them through Redis as before. Sequenced events are still
+// handed over after their commit, in commit order (the engine's one
+// publishing goroutine); a subscriber here gets each event once. h must use
+// this publisher's prefix; call before the first event.
+func (p *Publisher) DeliverLocally(h *Hub) error {
 	if h.prefix != p.prefix {
 		return fmt.Errorf("events: the hub's prefix %q is not the publisher's %q", h.prefix, p.prefix)
 	}

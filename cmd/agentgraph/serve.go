@@ -41,7 +41,7 @@ func serveCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 		return fmt.Errorf("redis subscription: %w", err)
 	}
 	defer hub.Stop()
-	if err := a.Events.DeliverLocally(hub); err != nil {
+	if err := a.Events.DeliverDeltasLocally(hub); err != nil {
 		return err
 	}
 	app.RegisterHubMetrics(a.Registry, hub)

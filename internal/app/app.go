@@ -41,8 +41,8 @@ type App struct {
 	// Engine submits and cancels runs in every process; it claims and runs
 	// them only when Config.Workers > 0 (Start starts it then).
 	Engine *engine.Engine
-	// Events is the engine's publisher; serve has it hand events to its
-	// own hub at once (events.Publisher.DeliverLocally).
+	// Events is the engine's publisher; serve has it hand deltas to its
+	// own hub at once (events.Publisher.DeliverDeltasLocally).
 	Events *events.Publisher
 	// Scheduler fires due schedules; it runs wherever the engine's workers
 	// do (they share the firing through Postgres, exactly once).

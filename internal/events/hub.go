@@ -81,8 +81,9 @@ type Hub struct {
 	stopOnce sync.Once
 	wg       sync.WaitGroup
 
-	// own are the messages this process's Publisher hands here itself
-	// (Publisher.DeliverLocally): their copies from Redis are dropped unread.
+	// own are the deltas this process's Publisher hands here itself
+	// (Publisher.DeliverDeltasLocally): their copies from Redis are dropped
+	// unread.
 	own *ownCopies
 
 	ready        atomic.Bool
@@ -217,10 +218,10 @@ func (h *Hub) SubscribeExecution(executionID string) *Subscription {
 // SubscribeExecutionFunc subscribes fn to one execution's events, without a
 // buffer or a goroutine of its own: an idle subscription costs a few hundred
 // bytes, which is what lets one process hold many thousands. fn runs on the
-// hub's reader goroutine, one event at a time in publish order (what this
-// process publishes comes on the publishing goroutine instead, with
-// Publisher.DeliverLocally), and is never called again once Close has
-// returned. It must not block and must not call
+// hub's reader goroutine, one event at a time in publish order (a delta
+// this process publishes comes on the publishing goroutine instead, with
+// Publisher.DeliverDeltasLocally), and is never called again once Close
+// has returned. It must not block and must not call
 // Close (hand such work to another goroutine); fn(nil) means events may have
 // been missed (the Redis subscription was re-established): resync.
 func (h *Hub) SubscribeExecutionFunc(executionID string, fn func(*Event)) *Subscription {
@@ -322,53 +323,6 @@ func (h *Hub) deliverLocal(ev *Event) {
 	h.observeLag(ev)
 	for _, s := range list {
 		s.deliver(ev, &h.delivered, &h.dropped)
-	}
-}
-
-// deliverPublished hands the events Publish is about to send (pb, laid out)
-// to the subscribers here of their execution channels, and of their graph
-// channels for GRAPH_STATUS events, as dispatch would hand over the
-// messages' copies from Redis, which the caller has registered as this
-// process's own. Each event a subscriber here gets is a copy of its own,
-// as a decoded one is: subscribers keep it after Publish returns.
-func (h *Hub) deliverPublished(pb *publishBuf) {
-	h.mu.RLock()
-	heard := false
-	for _, g := range pb.groups {
-		list := h.subs[g.channel]
-		pb.execSubs = append(pb.execSubs, list)
-		heard = heard || len(list) > 0
-	}
-	for _, m := range pb.graph {
-		list := h.subs[m.channel]
-		pb.graphSubs = append(pb.graphSubs, list)
-		heard = heard || len(list) > 0
-	}
-	h.mu.RUnlock()
-	if !heard {
-		return
-	}
-	graph := 0
-	for i, e := range pb.events {
-		ev := &pb.bound[i]
-		var forGraph []*Subscription
-		if ev.Kind == KindGraphStatus {
-			forGraph = pb.graphSubs[graph]
-			graph++
-		}
-		forExec := pb.execSubs[e.group]
-		if len(forExec)+len(forGraph) == 0 {
-			continue
-		}
-		own := new(Event)
-		*own = *ev
-		h.observeLag(own)
-		for _, s := range forExec {
-			s.deliver(own, &h.delivered, &h.dropped)
-		}
-		for _, s := range forGraph {
-			s.deliver(own, &h.delivered, &h.dropped)
-		}
 	}
 }
 

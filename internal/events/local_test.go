@@ -8,15 +8,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// With DeliverLocally, the hub's subscribers get a delta from the
+// With DeliverDeltasLocally, the hub's subscribers get a delta from the
 // publishing call itself: a hub that never subscribed to Redis (not
-// started) receives it, and only its subscribers of that execution. A hub
-// of another prefix is refused.
+// started) receives it, and only it — sequenced events keep the Redis
+// path. A hub of another prefix is refused.
 func TestDeltasDeliveredLocally(t *testing.T) {
 	t.Parallel()
 	f := newStoppedFixture(t, HubOptions{})
-	require.Error(t, f.pub.DeliverLocally(NewHub(f.rdb, "other:", nil, HubOptions{})))
-	require.NoError(t, f.pub.DeliverLocally(f.hub))
+	require.Error(t, f.pub.DeliverDeltasLocally(NewHub(f.rdb, "other:", nil, HubOptions{})))
+	require.NoError(t, f.pub.DeliverDeltasLocally(f.hub))
 	sub := f.hub.SubscribeExecution("e1")
 	other := f.hub.SubscribeExecution("e2")
 	ctx := context.Background()
@@ -31,78 +31,44 @@ func TestDeltasDeliveredLocally(t *testing.T) {
 	default:
 		t.Fatal("the delta was not handed over by PublishDelta")
 	}
-	requireEmpty(t, other)
-}
-
-// With DeliverLocally, Publish hands sequenced events to the hub's
-// subscribers itself, before Redis sends them (the hub here never
-// subscribed to Redis): each execution's in order, GRAPH_STATUS also to
-// the graph's subscribers, and nothing to subscribers of other channels.
-func TestPublishDeliversLocally(t *testing.T) {
-	t.Parallel()
-	f := newStoppedFixture(t, HubOptions{})
-	require.NoError(t, f.pub.DeliverLocally(f.hub))
-	sub := f.hub.SubscribeExecution("e1")
-	graph := f.hub.SubscribeGraph("g1")
-	other := f.hub.SubscribeExecution("e3")
-	var fn []Event
-	fsub := f.hub.SubscribeExecutionFunc("e2", func(e *Event) { fn = append(fn, *e) })
-	defer fsub.Close()
-
-	sent := []Event{ev("e1", "g1", 1), ev("e2", "g2", 1), ev("e1", "g1", 2), graphEv("e1", "g1", 3, "COMPLETED")}
-	f.publish(t, sent...)
-	for _, want := range []Event{sent[0], sent[2], sent[3]} {
-		select {
-		case got := <-sub.C:
-			require.Equal(t, want, *got)
-		default:
-			t.Fatalf("seq %d was not handed over by Publish", want.Seq)
-		}
-	}
-	select {
-	case got := <-graph.C:
-		require.Equal(t, sent[3], *got)
-	default:
-		t.Fatal("GRAPH_STATUS was not handed to the graph's subscriber by Publish")
-	}
-	require.Equal(t, []Event{sent[1]}, fn)
+	require.NoError(t, f.pub.Publish(ctx, ev("e1", "g1", 5)))
 	requireEmpty(t, sub)
 	requireEmpty(t, other)
 }
 
-// Redis's copies of what the process's own Publisher handed over are
-// dropped unread, so each subscriber gets every event once, deltas
-// included; another publisher's events (another process) still come
-// through Redis.
-func TestOwnCopiesFromRedisAreDropped(t *testing.T) {
+// Redis's copy of a delta the process's own Publisher handed over is
+// dropped unread, so a subscriber of the execution's channel gets it once;
+// sequenced events, and another publisher's (another process's) deltas,
+// still come through Redis.
+func TestOwnDeltaCopiesFromRedisAreDropped(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, HubOptions{})
-	require.NoError(t, f.pub.DeliverLocally(f.hub))
+	require.NoError(t, f.pub.DeliverDeltasLocally(f.hub))
 	otherProcess := NewPublisher(f.rdb, f.hub.prefix)
 	sub := f.hub.SubscribeExecution("e1")
-	graph := f.hub.SubscribeGraph("g1")
 	ctx := context.Background()
 
-	f.publish(t, ev("e1", "g1", 1), ev("e1", "g1", 2))
-	d := ev("e1", "g1", 2)
-	d.Kind, d.Delta, d.NodeExecutionID, d.Offset = KindNodeOutputDelta, true, "nx1", 0
-	d.Value, _ = json.Marshal("Hi")
-	require.NoError(t, f.pub.PublishDelta(ctx, d, "Hi"))
-	f.publish(t, graphEv("e1", "g1", 3, "RUNNING"))
-	require.Equal(t, int64(1), recv(t, sub).Seq)
-	require.Equal(t, int64(2), recv(t, sub).Seq)
-	require.True(t, recv(t, sub).Delta)
-	require.Equal(t, int64(3), recv(t, sub).Seq)
-	require.Equal(t, int64(3), recv(t, graph).Seq)
+	delta := func(text string, off int64) Event {
+		d := ev("e1", "g1", 1)
+		d.Kind, d.Delta, d.NodeExecutionID, d.Offset = KindNodeOutputDelta, true, "nx1", off
+		d.Value, _ = json.Marshal(text)
+		return d
+	}
+	require.NoError(t, f.pub.PublishDelta(ctx, delta("Hi", 0), "Hi"))
+	require.Equal(t, "Hi", string(recv(t, sub).Value[1:3]), "handed over by PublishDelta")
+	f.publish(t, ev("e1", "g1", 2))
+	require.Equal(t, int64(2), recv(t, sub).Seq, "through Redis")
+	require.NoError(t, otherProcess.SendDeltas(ctx, Delta{Event: delta(" there", 2), Text: " there"}))
+	got := recv(t, sub)
+	require.True(t, got.Delta)
+	require.Equal(t, int64(2), got.Offset, "another process's delta, through Redis")
 
 	// The other process's event is the fence: the hub reads its one Redis
-	// connection in order, so the copies of the above came before it.
-	require.NoError(t, otherProcess.Publish(ctx, graphEv("e1", "g1", 4, "COMPLETED")))
-	require.Equal(t, int64(4), recv(t, sub).Seq)
-	require.Equal(t, int64(4), recv(t, graph).Seq)
+	// connection in order, so the copy of the first delta came before it.
+	require.NoError(t, otherProcess.Publish(ctx, graphEv("e1", "g1", 3, "COMPLETED")))
+	require.Equal(t, int64(3), recv(t, sub).Seq)
 	requireEmpty(t, sub)
-	requireEmpty(t, graph)
-	require.Zero(t, f.hub.own.pending.Load(), "every copy expected came back")
+	require.Zero(t, f.hub.own.pending.Load(), "the copy expected came back")
 }
 
 // A copy that never comes back (the hub not subscribed, a failed PUBLISH)

@@ -7,17 +7,18 @@ import (
 	"time"
 )
 
-// ownCopies recognises the messages this process's Publisher handed to its
-// hub's subscribers itself (Publisher.DeliverLocally) when Redis sends them
-// back: the hub's pattern subscription brings every message of the
-// deployment to every process, its own included, and decoding those copies
-// only to drop them was most of what the hub cost a run followed on the
-// process that ran it. A message is known by a hash of its channel and
-// payload, registered before it is sent, so its copy cannot arrive first.
-// One whose copy never comes (a failed PUBLISH, a hub not subscribed) is
-// forgotten after one to two ownCopyTTL. Two publishers never send the same
-// bytes on a channel (an event carries its run, seq and time), and if they
-// did, the copy dropped would be of events handed over already.
+// ownCopies recognises the deltas this process's Publisher handed to its
+// hub's subscribers itself (Publisher.DeliverDeltasLocally) when Redis sends
+// them back: the hub's pattern subscription brings every message of the
+// deployment to every process, its own included, and each such copy was
+// decoded only to be dropped by the run stream (by its offset), or handed a
+// second time to a subscriber of the execution's channel. A message is known
+// by a hash of its channel and payload, registered before it is sent, so its
+// copy cannot arrive first. One whose copy never comes (a failed PUBLISH, a
+// hub not subscribed) is forgotten after one to two ownCopyTTL. Two
+// publishers never send the same bytes on a channel (a delta carries its
+// node execution, offset and time), and if they did, the copy dropped would
+// be of a delta handed over already.
 //
 // Nothing here changes the wire: other processes, of any version, read the
 // same messages as before.

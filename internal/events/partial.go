@@ -50,7 +50,7 @@ func (p *Publisher) PublishDelta(ctx context.Context, ev Event, text string) err
 }
 
 // DeliverDelta hands ev to this process's subscribers at once, with
-// DeliverLocally; without, it only checks ev. It does not wait for
+// DeliverDeltasLocally; without, it only checks ev. It does not wait for
 // Redis: SendDeltas does that part, and may run later, elsewhere (the
 // engine sends a node's deltas from a goroutine of their own, in order).
 func (p *Publisher) DeliverDelta(ev Event) error {
@@ -121,18 +121,20 @@ func (p *Publisher) SendDeltas(ctx context.Context, ds ...Delta) error {
 	return nil
 }
 
-// DeliverLocally has Publish, and DeliverDelta (PublishDelta), hand every
-// event to h's subscribers (this process's) at once, before its Redis round
-// trip, as well as publishing it, and h drop the copies Redis sends back
-// unread (ownCopies): the events of a run reach a websocket of the process
-// that runs it without a Redis round trip and without being decoded again
-// (issue 12's first token → frame; issue 11's runs through the API, where
-// those decodes were 5% of the server's CPU), while subscribers on other
-// processes get them through Redis as before. Sequenced events are still
-// handed over after their commit, in commit order (the engine's one
-// publishing goroutine); a subscriber here gets each event once. h must use
-// this publisher's prefix; call before the first event.
-func (p *Publisher) DeliverLocally(h *Hub) error {
+// DeliverDeltasLocally has DeliverDelta (and PublishDelta) hand each delta
+// to h's subscribers (this process's) at once, before its Redis round trip,
+// as well as publishing it: a model's token then reaches a websocket of the
+// process that runs the model without waiting for Redis to send it back
+// (issue 12's first token → frame), while subscribers on other processes get
+// it through Redis as before. h drops the copy Redis sends back unread
+// (ownCopies), so a subscriber here gets each delta once and the hub does
+// not decode it again. Sequenced events keep the one path, through Redis:
+// handing them over here too was tried (it saved the hub's decoding, 5% of
+// the server's CPU in the API bench) and dropped, as the AI bench's chain
+// then ran twice as slow while the model calls were in flight in 6 of 14
+// runs, against 2 of 20 without it (BENCHMARKS.md, 2026-12-01). h must use
+// this publisher's prefix; call before the first delta.
+func (p *Publisher) DeliverDeltasLocally(h *Hub) error {
 	if h.prefix != p.prefix {
 		return fmt.Errorf("events: the hub's prefix %q is not the publisher's %q", h.prefix, p.prefix)
 	}

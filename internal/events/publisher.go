@@ -17,8 +17,8 @@ import (
 type Publisher struct {
 	rdb    redis.UniversalClient
 	prefix string
-	// local, when set, is this process's Hub: events reach its subscribers
-	// at once as well as through Redis (DeliverLocally).
+	// local, when set, is this process's Hub: deltas reach its subscribers
+	// at once as well as through Redis (DeliverDeltasLocally).
 	local atomic.Pointer[Hub]
 
 	// MaxInlineValue is the largest Value (in bytes) sent inline; larger values
@@ -49,15 +49,13 @@ const (
 // subscribers want, so node events are not sent twice. Events are validated
 // and encoded before anything is sent, so a bad event publishes nothing of
 // the batch. A publish failure is not fatal to the engine: subscribers detect
-// the Seq gap and re-read the snapshot. With DeliverLocally, this process's
-// subscribers get the events before they are sent, from this call.
+// the Seq gap and re-read the snapshot.
 func (p *Publisher) Publish(ctx context.Context, events ...Event) error {
 	if len(events) == 0 {
 		return nil
 	}
 	pb := publishBufs.Get().(*publishBuf)
 	defer pb.release()
-	local := p.local.Load()
 	// Each event is encoded once, back to back in pb.enc, and assigned to
 	// its message; the messages are then laid out at their exact sizes in
 	// pb.out. Both stay untouched until the pipeline has been sent.
@@ -68,9 +66,6 @@ func (p *Publisher) Publish(ctx context.Context, events ...Event) error {
 			return fmt.Errorf("events: publish event %d (%s seq %d): executionId and graphId are required", i, ev.Kind, ev.Seq)
 		}
 		bound = p.bound(*ev)
-		if local != nil {
-			pb.bound = append(pb.bound, bound)
-		}
 		start := len(pb.enc)
 		var err error
 		if pb.enc, err = appendEvent(pb.enc, &bound); err != nil {
@@ -91,16 +86,6 @@ func (p *Publisher) Publish(ctx context.Context, events ...Event) error {
 		}
 	}
 	pb.layout()
-	if local != nil {
-		// Registered before they are sent, so no copy can come back first.
-		for _, g := range pb.groups {
-			local.own.expect(g.channel, pb.out[g.at:g.at+g.size])
-		}
-		for _, m := range pb.graph {
-			local.own.expect(m.channel, m.payload)
-		}
-		local.deliverPublished(pb)
-	}
 	_, err := p.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for _, g := range pb.groups {
 			pipe.Publish(ctx, g.channel, pb.out[g.at:g.at+g.size])
@@ -132,11 +117,6 @@ type publishBuf struct {
 	open   map[string]int // execution id → its message being filled (index in groups)
 	graph  []redisMessage // GRAPH_STATUS events for the graph channels, slices of enc
 	out    []byte         // the messages, back to back (layout)
-	// With a local hub (DeliverLocally): each event as sent, and the hub's
-	// subscribers of each execution message's channel and of each graph
-	// message's (Hub.deliverPublished).
-	bound               []Event
-	execSubs, graphSubs [][]*Subscription
 }
 
 type encoded struct{ end, group int }
@@ -193,10 +173,6 @@ func (pb *publishBuf) release() {
 	pb.events, pb.groups = pb.events[:0], pb.groups[:0]
 	clear(pb.graph) // do not pin channels or payloads
 	pb.graph = pb.graph[:0]
-	clear(pb.bound) // nor values, nor subscriptions
-	clear(pb.execSubs)
-	clear(pb.graphSubs)
-	pb.bound, pb.execSubs, pb.graphSubs = pb.bound[:0], pb.execSubs[:0], pb.graphSubs[:0]
 	clear(pb.open)
 	publishBufs.Put(pb)
 }

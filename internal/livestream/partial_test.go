@@ -119,13 +119,13 @@ func TestRunHandsOverTheTextSoFar(t *testing.T) {
 	k4.end()
 }
 
-// With the publisher handing events to the hub at once as well as through
-// Redis (events.Publisher.DeliverLocally, as serve wires them), a
+// With the publisher handing deltas to the hub at once as well as through
+// Redis (events.Publisher.DeliverDeltasLocally, as serve wires them), a
 // stream hands over each delta once, in order.
 func TestRunHandsOverALocalDeltaOnce(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	require.NoError(t, f.pub.DeliverLocally(f.hub))
+	require.NoError(t, f.pub.DeliverDeltasLocally(f.hub))
 	u := f.user()
 	r := f.start(f.graph(u), u)
 	k := open(t, f.streams(noQuiet), r)

@@ -130,9 +130,10 @@ func (p *Publisher) SendDeltas(ctx context.Context, ds ...Delta) error {
 // (ownCopies), so a subscriber here gets each delta once and the hub does
 // not decode it again. Sequenced events keep the one path, through Redis:
 // handing them over here too was tried (it saved the hub's decoding, 5% of
-// the server's CPU in the API bench) and dropped, as the AI bench's chain
-// then ran twice as slow while the model calls were in flight in 6 of 14
-// runs, against 2 of 20 without it (BENCHMARKS.md, 2026-12-01). h must use
+// the server's CPU in the API bench, no measurable throughput) and
+// dropped: the AI bench's chain ran twice as slow while the model calls
+// were in flight in 6 of 18 runs, against 2 of 20 without it — not
+// conclusive, but not worth the risk (BENCHMARKS.md, 2026-12-01). h must use
 // this publisher's prefix; call before the first delta.
 func (p *Publisher) DeliverDeltasLocally(h *Hub) error {
 	if h.prefix != p.prefix {

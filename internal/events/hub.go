@@ -81,11 +81,6 @@ type Hub struct {
 	stopOnce sync.Once
 	wg       sync.WaitGroup
 
-	// own are the deltas this process's Publisher hands here itself
-	// (Publisher.DeliverDeltasLocally): their copies from Redis are dropped
-	// unread.
-	own *ownCopies
-
 	ready        atomic.Bool
 	lastActivity atomic.Int64 // unix nanos of the last frame read from Redis
 	subscribed   atomic.Uint64
@@ -108,7 +103,6 @@ func NewHub(rdb redis.UniversalClient, prefix string, logger *slog.Logger, opts 
 		log:     logger.With("component", "events.hub"),
 		opts:    opts.withDefaults(),
 		subs:    make(map[string][]*Subscription),
-		own:     newOwnCopies(),
 		ctx:     ctx,
 		cancel:  cancel,
 	}
@@ -219,9 +213,9 @@ func (h *Hub) SubscribeExecution(executionID string) *Subscription {
 // buffer or a goroutine of its own: an idle subscription costs a few hundred
 // bytes, which is what lets one process hold many thousands. fn runs on the
 // hub's reader goroutine, one event at a time in publish order (a delta
-// this process publishes comes on the publishing goroutine instead, with
-// Publisher.DeliverDeltasLocally), and is never called again once Close
-// has returned. It must not block and must not call
+// this process published may come first on the publisher's goroutine, and
+// again from Redis: Publisher.DeliverDeltasLocally), and is never
+// called again once Close has returned. It must not block and must not call
 // Close (hand such work to another goroutine); fn(nil) means events may have
 // been missed (the Redis subscription was re-established): resync.
 func (h *Hub) SubscribeExecutionFunc(executionID string, fn func(*Event)) *Subscription {
@@ -281,9 +275,6 @@ func (h *Hub) remove(s *Subscription) {
 // here listens on its channel, since the pattern brings every event of the
 // deployment to every process.
 func (h *Hub) dispatch(m *redis.Message) {
-	if h.own.take(m.Channel, m.Payload) {
-		return // handed over by this process's Publisher already
-	}
 	h.mu.RLock()
 	list := h.subs[m.Channel]
 	h.mu.RUnlock()
@@ -295,7 +286,12 @@ func (h *Hub) dispatch(m *redis.Message) {
 		h.log.Error("undecodable event", "channel", m.Channel, "err", err)
 		return
 	}
-	h.observeLag(evs...)
+	if observe := h.opts.ObserveLag; observe != nil {
+		now := time.Now()
+		for _, ev := range evs {
+			observe(now.Sub(ev.At))
+		}
+	}
 	for _, ev := range evs {
 		for _, s := range list {
 			s.deliver(ev, &h.delivered, &h.dropped)
@@ -303,24 +299,14 @@ func (h *Hub) dispatch(m *redis.Message) {
 	}
 }
 
-func (h *Hub) observeLag(evs ...*Event) {
-	if observe := h.opts.ObserveLag; observe != nil {
-		now := time.Now()
-		for _, ev := range evs {
-			observe(now.Sub(ev.At))
-		}
-	}
-}
-
-// deliverLocal hands ev, a delta published by this process, to the
-// subscribers of its execution here, as dispatch hands over what Redis
-// sends (on the caller's goroutine: deliveries never block;
-// Subscription.deliver orders them against the reader's per subscription).
+// deliverLocal hands ev, published by this process, to the subscribers of
+// its execution here, as dispatch hands over what Redis sends (on the
+// caller's goroutine: deliveries never block; Subscription.deliver orders
+// them against the reader's per subscription).
 func (h *Hub) deliverLocal(ev *Event) {
 	h.mu.RLock()
 	list := h.subs[execChannel(h.prefix, ev.ExecutionID)]
 	h.mu.RUnlock()
-	h.observeLag(ev)
 	for _, s := range list {
 		s.deliver(ev, &h.delivered, &h.dropped)
 	}

@@ -96,12 +96,6 @@ func (p *Publisher) SendDeltas(ctx context.Context, ds ...Delta) error {
 		}
 		enc[i] = encoded{msg, rawMeta}
 	}
-	if h := p.local.Load(); h != nil {
-		// DeliverDelta handed these over here: their copies are not wanted.
-		for i, d := range ds {
-			h.own.expect(execChannel(p.prefix, d.Event.ExecutionID), enc[i].msg)
-		}
-	}
 	_, err := p.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i, d := range ds {
 			ev := d.Event
@@ -121,20 +115,17 @@ func (p *Publisher) SendDeltas(ctx context.Context, ds ...Delta) error {
 	return nil
 }
 
-// DeliverDeltasLocally has DeliverDelta (and PublishDelta) hand each delta
-// to h's subscribers (this process's) at once, before its Redis round trip,
-// as well as publishing it: a model's token then reaches a websocket of the
-// process that runs the model without waiting for Redis to send it back
-// (issue 12's first token → frame), while subscribers on other processes get
-// it through Redis as before. h drops the copy Redis sends back unread
-// (ownCopies), so a subscriber here gets each delta once and the hub does
-// not decode it again. Sequenced events keep the one path, through Redis:
-// handing them over here too was tried (it saved the hub's decoding, 5% of
-// the server's CPU in the API bench, no measurable throughput) and
-// dropped: the AI bench's chain ran twice as slow while the model calls
-// were in flight in 6 of 18 runs, against 2 of 20 without it — not
-// conclusive, but not worth the risk (BENCHMARKS.md, 2026-12-01). h must use
-// this publisher's prefix; call before the first delta.
+// DeliverDeltasLocally has DeliverDelta (and PublishDelta) hand each delta to h's subscribers
+// (this process's) at once, before its Redis round trip, as well as
+// publishing it: a model's token then reaches a websocket of the process
+// that runs the model without waiting for Redis to send it back (issue
+// 12's first token → frame), while subscribers on other processes get it
+// through Redis as before. The copy that comes back through Redis is
+// dropped by the run stream, whose deltas are placed by their Offset in
+// the pin's text (livestream's handDeltaLocked): a subscriber that listens
+// on an execution channel itself sees such a delta twice. Sequenced events
+// keep the one path: published after their commit, in commit order. h must
+// use this publisher's prefix; call before the first delta.
 func (p *Publisher) DeliverDeltasLocally(h *Hub) error {
 	if h.prefix != p.prefix {
 		return fmt.Errorf("events: the hub's prefix %q is not the publisher's %q", h.prefix, p.prefix)

@@ -121,7 +121,8 @@ func TestRunHandsOverTheTextSoFar(t *testing.T) {
 
 // With the publisher handing deltas to the hub at once as well as through
 // Redis (events.Publisher.DeliverDeltasLocally, as serve wires them), a
-// stream hands over each delta once, in order.
+// stream hands over each delta once, in order: the copy Redis sends back
+// is covered by what was handed over.
 func TestRunHandsOverALocalDeltaOnce(t *testing.T) {
 	t.Parallel()
 	f := setup(t)

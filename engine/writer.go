@@ -189,10 +189,11 @@ func (w *writer) commit(parts []*part) {
 		// Sized once: a wide fan-out's commit carries thousands of rows, and
 		// growing these slices row by row was a tenth of the engine's CPU in
 		// the fan-out scenario (growslice and its copies).
-		nodes, logs := 0, 0
+		nodes, logs, nevs := 0, 0, 0
 		for _, p := range parts {
 			nodes += len(p.nodes)
 			logs += len(p.logs)
+			nevs += len(p.evs)
 		}
 		b := &db.ExecutionBatch{Owner: e.opts.Owner, LeaseSeconds: e.leaseSeconds(),
 			Runs: make([]db.RunWrite, 0, len(parts)), Nodes: make([]db.NodeExecutionWrite, 0, nodes)}
@@ -266,11 +267,7 @@ func (w *writer) commit(parts []*part) {
 			}
 			return
 		}
-		n := 0
-		for _, p := range parts {
-			n += len(p.evs)
-		}
-		evs := make([]events.Event, 0, n)
+		evs := make([]events.Event, 0, nevs)  // parts are this iteration's: counted above
 		var sent map[string][]<-chan struct{} // made only when a run streams
 		for _, p := range parts {
 			evs = append(evs, p.evs...)

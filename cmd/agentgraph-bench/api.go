@@ -224,9 +224,14 @@ type cpuUse struct {
 	reads, writes                    int64         // the server's read and write system calls (0: not measured)
 }
 
+// msPerRun is d in milliseconds shared among n runs.
+func msPerRun(d time.Duration, n int) float64 {
+	return float64(d) / float64(time.Millisecond) / float64(max(n, 1))
+}
+
 // perRun prints the CPU per run and per second of n runs.
 func (u cpuUse) perRun(n int, process string) string {
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(max(n, 1)) }
+	ms := func(d time.Duration) float64 { return msPerRun(d, n) }
 	cores := func(d time.Duration) float64 { return d.Seconds() / u.elapsed.Seconds() }
 	s := ""
 	if u.server > 0 {

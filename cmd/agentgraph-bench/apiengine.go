@@ -200,7 +200,7 @@ func printWhereTheRestGoes(res *apiResult, eng *inProcess, nodes int) {
 	}
 	fmt.Printf("  where the rest goes: %.2f = %.2f (the same runs in-process against the chain: %d-node runs, not %d) × %.2f (the API against them: its own work)\n",
 		res.rate()/eng.chain.rate(), eng.loop.rate()/eng.chain.rate(), nodes, engChainNodes, res.rate()/eng.loop.rate())
-	ms := func(d time.Duration, n int) float64 { return float64(d) / float64(time.Millisecond) / float64(n) }
+	ms := msPerRun
 	api, loop := res.cpuUse, eng.loop.cpuUse
 	inProc := ms(loop.postgres+loop.bench+loop.redis, eng.loop.runs)
 	own := ms(api.server+api.postgres+api.bench+api.redis, res.runs) - inProc

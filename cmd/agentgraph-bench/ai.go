@@ -372,23 +372,22 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 			firstEnd = w.ended
 		}
 	}
-	var phases [3][]time.Duration
+	var phases [3][]chainTimes
 	for _, r := range loaded {
-		at, d := r.started, r.total
-		switch {
+		switch at := r.started; {
 		case at.Before(listening):
-			phases[0] = append(phases[0], d)
+			phases[0] = append(phases[0], r)
 		case at.Before(firstEnd):
-			phases[1] = append(phases[1], d)
+			phases[1] = append(phases[1], r)
 		default:
-			phases[2] = append(phases[2], d)
+			phases[2] = append(phases[2], r)
 		}
 	}
 	phase := func(i int) string {
 		if len(phases[i]) == 0 {
 			return "no run"
 		}
-		m := p(phases[i], 0.5)
+		m := p(times(phases[i], total), 0.5)
 		return fmt.Sprintf("%s ×%.2f (%d runs)", m.Round(100*time.Microsecond), float64(m)/float64(max(idleP50, 1)), len(phases[i]))
 	}
 	connecting := "the subscribers connecting (32 at a time) and the first tokens released as each listens"
@@ -397,6 +396,15 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	}
 	fmt.Printf("  by phase, p50: %s %s; all %d subscribers listening, every call in flight, until the first run ended %s (target ≤ 1.5); the runs ending (%s after the first executeGraph on) %s\n",
 		connecting, phase(0), *calls, phase(1), firstEnd.Sub(start).Round(time.Millisecond), phase(2))
+	// Where an in-flight figure far from its idle one goes: the submit,
+	// the subscription's start, or the run itself (to its last frame).
+	if fl := phases[1]; len(fl) > 0 {
+		rest := func(c chainTimes) time.Duration { return c.total - c.execute - c.follow }
+		fmt.Printf("  of which, while every call is in flight: executeGraph p50 %s (idle %s), subscription's start %s (idle %s), SNAPSHOT → end %s (idle %s)\n",
+			p(times(fl, execute), 0.5).Round(100*time.Microsecond), p(times(idle, execute), 0.5).Round(100*time.Microsecond),
+			p(times(fl, follow), 0.5).Round(100*time.Microsecond), p(times(idle, follow), 0.5).Round(100*time.Microsecond),
+			p(times(fl, rest), 0.5).Round(100*time.Microsecond), p(times(idle, rest), 0.5).Round(100*time.Microsecond))
+	}
 	per := func(after, before uint64) float64 { return (float64(after) - float64(before)) / float64(*calls) }
 	fmt.Printf("memory per in-flight call (server heap + stacks, %d calls held open, no subscribers yet): settled %.1f KiB, live after a forced GC %.1f KiB (heap %.1f, stacks %.1f; %.2f goroutines a call) (target ≤ 64)\n",
 		*calls, per(peak, base)/1024, per(peakLive.Heap+peakLive.Stacks, baseLive.Heap+baseLive.Stacks)/1024,

@@ -218,7 +218,8 @@ RETURNING *;
 -- One group commit's changes to the runs it touches, fenced by the lease:
 -- a run @owner no longer holds, or whose status or sequence moved under it,
 -- is not returned (the caller then rolls the whole commit back). Status
--- moves are conditional on the previous status.
+-- moves are conditional on the previous status. The ids are also matched as
+-- an array, for the plan's sake (see NodeExecutionUpdateMany).
 UPDATE graph_executions g SET
     last_seq = v.last_seq,
     status = coalesce(v.status, g.status),
@@ -235,6 +236,7 @@ FROM jsonb_to_recordset(@rows::jsonb) AS v(id uuid, prev_status execution_status
     prev_seq bigint, last_seq bigint, outputs jsonb, error_message text, stats jsonb, release boolean)
 WHERE g.id = v.id AND g.lease_owner = @owner::text AND g.last_seq = v.prev_seq
   AND (v.status IS NULL OR g.status = v.prev_status)
+  AND g.id = ANY (ARRAY(SELECT (r->>'id')::uuid FROM jsonb_array_elements(@rows::jsonb) AS r))
 RETURNING g.id;
 
 -- name: GraphExecutionOwnedBy :many

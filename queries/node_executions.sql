@@ -25,15 +25,21 @@ FROM jsonb_to_recordset(@rows::jsonb) AS v(id uuid, graph_execution_id uuid, nod
 -- name: NodeExecutionUpdateMany :execrows
 -- Changed node executions of a group commit. Each row moves only from the
 -- status it had when last written (prev_status): an illegal or lost move
--- updates nothing, and the caller compares the count. It runs only in a
--- group commit's transaction, whose plans make no sequential scan
--- (db.GroupCommitPlans; plans_test.go checks this statement's plan).
+-- updates nothing, and the caller compares the count.
+-- The ids are also matched as an array (ANY): that is what gives the
+-- primary-key scan an index condition in a generic plan made while the
+-- table was small or never analyzed (joined to the recordset alone, that
+-- plan walks the whole table or index, and the connection keeps it as the
+-- table grows). It runs only in a group commit's transaction, whose plans
+-- make no sequential scan (db.GroupCommitPlans); plans_test.go checks the
+-- plan.
 UPDATE node_executions ne SET
     status = v.status, outputs = coalesce(v.outputs, ne.outputs), started_at = v.started_at,
     ended_at = v.ended_at, error_message = v.error_message, stats = coalesce(v.stats, ne.stats)
 FROM jsonb_to_recordset(@rows::jsonb) AS v(id uuid, prev_status execution_status, status execution_status,
     outputs jsonb, started_at timestamptz, ended_at timestamptz, error_message text, stats jsonb)
-WHERE ne.id = v.id AND ne.status = v.prev_status;
+WHERE ne.id = v.id AND ne.status = v.prev_status
+  AND ne.id = ANY (ARRAY(SELECT (r->>'id')::uuid FROM jsonb_array_elements(@rows::jsonb) AS r));
 
 -- name: NodeExecutionCharge :batchone
 -- Charges node executions (a batch: one round trip for a commit's charges, each

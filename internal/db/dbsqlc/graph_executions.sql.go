@@ -31,6 +31,7 @@ FROM jsonb_to_recordset($3::jsonb) AS v(id uuid, prev_status execution_status, s
     prev_seq bigint, last_seq bigint, outputs jsonb, error_message text, stats jsonb, release boolean)
 WHERE g.id = v.id AND g.lease_owner = $2::text AND g.last_seq = v.prev_seq
   AND (v.status IS NULL OR g.status = v.prev_status)
+  AND g.id = ANY (ARRAY(SELECT (r->>'id')::uuid FROM jsonb_array_elements($3::jsonb) AS r))
 RETURNING g.id
 `
 
@@ -43,7 +44,8 @@ type GraphExecutionApplyManyParams struct {
 // One group commit's changes to the runs it touches, fenced by the lease:
 // a run @owner no longer holds, or whose status or sequence moved under it,
 // is not returned (the caller then rolls the whole commit back). Status
-// moves are conditional on the previous status.
+// moves are conditional on the previous status. The ids are also matched as
+// an array, for the plan's sake (see NodeExecutionUpdateMany).
 func (q *Queries) GraphExecutionApplyMany(ctx context.Context, db DBTX, arg GraphExecutionApplyManyParams) ([]uuid.UUID, error) {
 	rows, err := db.Query(ctx, graphExecutionApplyMany, arg.LeaseSeconds, arg.Owner, arg.Rows)
 	if err != nil {

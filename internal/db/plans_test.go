@@ -109,7 +109,7 @@ func genericPlan(t *testing.T, setup, file, name string) string {
 	return strings.Join(plan, "\n")
 }
 
-var namedParam = regexp.MustCompile(`@(\w+)::(\w+)`)
+var namedParam = regexp.MustCompile(`@(\w+)(?:::(\w+))?`)
 
 // namedQuery reads the sqlc query name from file as Postgres takes it: its
 // @name::type parameters numbered in order, and a literal argument of each
@@ -130,7 +130,9 @@ func namedQuery(t *testing.T, file, name string) (stmt string, args []string) {
 			break
 		}
 	}
-	literal := map[string]string{"jsonb": "'[]'", "float8": "30", "text": "'worker'"}
+	// An untyped parameter (sqlc infers its type: LIMIT @n) is left for
+	// Postgres to infer too.
+	literal := map[string]string{"jsonb": "'[]'", "float8": "30", "text": "'worker'", "bigint": "4", "": "16"}
 	numbers := map[string]int{}
 	stmt = namedParam.ReplaceAllStringFunc(strings.TrimSuffix(strings.TrimSpace(strings.Join(lines, "\n")), ";"), func(m string) string {
 		p := namedParam.FindStringSubmatch(m)
@@ -142,7 +144,27 @@ func namedQuery(t *testing.T, file, name string) (stmt string, args []string) {
 			numbers[p[1]] = n
 			args = append(args, lit)
 		}
+		if p[2] == "" {
+			return fmt.Sprintf("$%d", n)
+		}
 		return fmt.Sprintf("$%d::%s", n, p[2])
 	})
 	return stmt, args
+}
+
+// TestClaimWalksTheQueueInOrder: the claim reads the runnable runs through
+// idx_graph_exec_claim in created_at order, an index scan that stops after
+// what it claims — not a bitmap of every entry followed by a sort, the plan
+// Postgres caches while the table is small or never analyzed. The index is
+// partial (QUEUED or RUNNING) but every run passes through it, and its
+// entries for the versions a run left behind stay until a VACUUM; an index
+// scan marks them dead as it meets them (later scans skip them), a bitmap
+// scan never does: 13,000 such entries, and 1,300 heap pages read, per claim
+// in the webhooks bench.
+func TestClaimWalksTheQueueInOrder(t *testing.T) {
+	t.Parallel()
+	plan := genericPlan(t, db.ClaimPlans, "../../queries/graph_executions.sql", "GraphExecutionClaim")
+	require.NotContains(t, plan, "Bitmap", "generic plan on empty tables\n%s", plan)
+	require.NotContains(t, plan, "Seq Scan on graph_executions", "generic plan on empty tables\n%s", plan)
+	require.Contains(t, plan, "Index Scan using idx_graph_exec_claim on graph_executions c", "generic plan on empty tables\n%s", plan)
 }

@@ -29,18 +29,6 @@ func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 		cfg.MaxConns = maxConns
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
-	// Every execution is planned for the tables as they are. By default a
-	// statement the pool prepared switches to a generic plan after five
-	// runs and keeps it for the connection's life: made while a table was
-	// empty (a new deployment's first minutes), that plan is a sequential
-	// scan, and it stays one as the table grows until an ANALYZE
-	// invalidates it, which never comes where autovacuum is off or lags.
-	// Planning each time cost nothing measurable in the engine, API and
-	// editor benches (BENCHMARKS.md). DATABASE_URL may set another mode
-	// (…&plan_cache_mode=auto).
-	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	}
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		registerTypes(c.TypeMap())
 		return nil

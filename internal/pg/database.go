@@ -10,11 +10,24 @@ import (
 )
 
 // WithDatabase returns base (a postgres URL or DSN) pointing at database
-// name of the same server instead.
+// name of the same server instead. A URL keeps its parameters (sslmode,
+// session settings such as plan_cache_mode, application_name): a bench or
+// test database is reached as base says, not silently with fewer settings.
+// Without an sslmode, or from a DSN, the URL says sslmode=disable.
 func WithDatabase(base, name string) (string, error) {
 	cfg, err := pgx.ParseConfig(base)
 	if err != nil {
 		return "", fmt.Errorf("invalid database URL: %v", redact(err))
+	}
+	if u, err := url.Parse(base); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		u.Path, u.RawPath = "/"+name, ""
+		q := u.Query()
+		q.Del("dbname") // a URL may name its database this way too
+		if q.Get("sslmode") == "" {
+			q.Set("sslmode", "disable")
+		}
+		u.RawQuery = q.Encode()
+		return u.String(), nil
 	}
 	u := url.URL{Scheme: "postgres", Host: fmt.Sprintf("%s:%d", cfg.Host, cfg.Port), Path: "/" + name,
 		RawQuery: "sslmode=disable"}

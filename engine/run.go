@@ -302,15 +302,17 @@ func (r *run) setStatic(l *glink, v any) {
 // begin registers a loaded run and sets it going: a fresh run starts its
 // entry nodes, a resumed one re-schedules what was in flight.
 func (e *Engine) begin(r *run, cancelRequested bool) {
-	e.mu.Lock()
-	e.runs[r.id] = r // a top-level run's slot was reserved by its claim
-	e.mu.Unlock()
+	// The timer is set before the run is registered: once in e.runs, Stop
+	// may end the run (end reads r.timer) on its own goroutine.
 	if d := e.opts.RunTimeout; d > 0 && r.exec.StartedAt != nil {
 		left := time.Until(r.exec.StartedAt.Add(d))
 		r.timer = time.AfterFunc(max(left, 0), func() {
 			r.requestStop(model.StatusTimeout, "run timed out after "+d.String())
 		})
 	}
+	e.mu.Lock()
+	e.runs[r.id] = r // a top-level run's slot was reserved by its claim
+	e.mu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fresh := len(r.execs) == 0 && len(r.waiting) == 0

@@ -357,13 +357,17 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	total := func(c chainTimes) time.Duration { return c.total }
 	execute := func(c chainTimes) time.Duration { return c.execute }
 	follow := func(c chainTimes) time.Duration { return c.follow }
+	// p50 is the median of one part of runs' times, as printed.
+	p50 := func(runs []chainTimes, of func(chainTimes) time.Duration) time.Duration {
+		return p(times(runs, of), 0.5).Round(100 * time.Microsecond)
+	}
 	idleP50, loadedP50 := p(times(idle, total), 0.5), p(times(loaded, total), 0.5)
+	idleExecute, idleFollow := p50(idle, execute), p50(idle, follow)
 	fmt.Printf("%d-node plain chain p50 (executeGraph → its subscription's end): idle %s (%d runs), over every loaded run %s (%d runs): ×%.2f\n",
 		*chainNodes, idleP50.Round(100*time.Microsecond), len(idle), loadedP50.Round(100*time.Microsecond), len(loaded),
 		float64(loadedP50)/float64(max(idleP50, 1)))
 	fmt.Printf("  of which executeGraph p50 idle %s, loaded %s; its subscription's start (dial → SNAPSHOT) p50 idle %s, loaded %s\n",
-		p(times(idle, execute), 0.5).Round(100*time.Microsecond), p(times(loaded, execute), 0.5).Round(100*time.Microsecond),
-		p(times(idle, follow), 0.5).Round(100*time.Microsecond), p(times(loaded, follow), 0.5).Round(100*time.Microsecond))
+		idleExecute, p50(loaded, execute), idleFollow, p50(loaded, follow))
 	// The loaded chain runs by what the server was doing when each started.
 	// A run is counted in the phase it started in.
 	firstEnd := time.Time{}
@@ -401,9 +405,7 @@ func benchAICmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	if fl := phases[1]; len(fl) > 0 {
 		rest := func(c chainTimes) time.Duration { return c.total - c.execute - c.follow }
 		fmt.Printf("  of which, while every call is in flight: executeGraph p50 %s (idle %s), subscription's start %s (idle %s), SNAPSHOT → end %s (idle %s)\n",
-			p(times(fl, execute), 0.5).Round(100*time.Microsecond), p(times(idle, execute), 0.5).Round(100*time.Microsecond),
-			p(times(fl, follow), 0.5).Round(100*time.Microsecond), p(times(idle, follow), 0.5).Round(100*time.Microsecond),
-			p(times(fl, rest), 0.5).Round(100*time.Microsecond), p(times(idle, rest), 0.5).Round(100*time.Microsecond))
+			p50(fl, execute), idleExecute, p50(fl, follow), idleFollow, p50(fl, rest), p50(idle, rest))
 	}
 	per := func(after, before uint64) float64 { return (float64(after) - float64(before)) / float64(*calls) }
 	fmt.Printf("memory per in-flight call (server heap + stacks, %d calls held open, no subscribers yet): settled %.1f KiB, live after a forced GC %.1f KiB (heap %.1f, stacks %.1f; %.2f goroutines a call) (target ≤ 64)\n",

@@ -210,11 +210,13 @@ func (s *Store) SubmitTargets(ctx context.Context, reqs []TargetRequest) ([]*Sub
 // idx_graph_exec_claim in created_at order and stops after what it takes.
 // Planned from the statistics of a small or never-analyzed table, it was a
 // bitmap of every entry of that index then a sort (and a bitmap stays a
-// fair choice for the planner as the queue grows). The index is partial (QUEUED or RUNNING), but every run
-// passes through it and the entries of the versions a run left behind stay
-// until a VACUUM; an index scan marks them dead as it meets them, a bitmap
-// scan never does: 13,000 such entries and 1,300 heap pages per claim in
-// the webhooks bench, 3.3 ms a claim (plans_test.go checks the plan).
+// fair choice for the planner as the queue grows). The index is partial
+// (QUEUED or RUNNING), but every run passes through it and the entries of
+// the versions a run left behind stay until a VACUUM; an index scan marks
+// them dead as it meets them, a bitmap scan never does: 13,000 such entries
+// and 1,300 heap pages per claim in the webhooks bench, 3.3 ms a claim
+// (plans_test.go checks the plan). One statement for both settings (a SET
+// takes one), local to the transaction as SET LOCAL is.
 const ClaimPlans = "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)"
 
 // ExecutionClaim claims up to limit runnable top-level runs for owner (see

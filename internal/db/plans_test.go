@@ -155,12 +155,8 @@ func namedQuery(t *testing.T, file, name string) (stmt string, args []string) {
 // TestClaimWalksTheQueueInOrder: the claim reads the runnable runs through
 // idx_graph_exec_claim in created_at order, an index scan that stops after
 // what it claims — not a bitmap of every entry followed by a sort, the plan
-// Postgres caches while the table is small or never analyzed. The index is
-// partial (QUEUED or RUNNING) but every run passes through it, and its
-// entries for the versions a run left behind stay until a VACUUM; an index
-// scan marks them dead as it meets them (later scans skip them), a bitmap
-// scan never does: 13,000 such entries, and 1,300 heap pages read, per claim
-// in the webhooks bench.
+// Postgres caches while the table is small or never analyzed (why it
+// matters: db.ClaimPlans).
 func TestClaimWalksTheQueueInOrder(t *testing.T) {
 	t.Parallel()
 	plan := genericPlan(t, db.ClaimPlans, "../../queries/graph_executions.sql", "GraphExecutionClaim")

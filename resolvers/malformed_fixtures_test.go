@@ -14,6 +14,7 @@ import (
 
 	"github.com/agentgraph/agentgraph/graph"
 	"github.com/agentgraph/agentgraph/internal/model"
+	"github.com/agentgraph/agentgraph/internal/testenv"
 )
 
 // fuzzFixtures are the admin's objects that valid arguments refer to, so a
@@ -28,12 +29,13 @@ type fuzzFixtures struct {
 	// key): GraphInput.nodes gets the sink of the one valid link.
 	extraItems map[string][]any
 	unique     atomic.Int64
+	run        string // alert rules' names are unique in the package's database, which outlives one run (go test -count=N)
 }
 
 func newFuzzFixtures(t *testing.T, b *bundle) *fuzzFixtures {
 	_, admin := b.user(model.RoleAdmin)
 	target, _ := b.user(model.RoleUser)
-	fx := &fuzzFixtures{t: t, b: b, admin: admin, schema: graph.NewExecutableSchema(graph.Config{}).Schema(),
+	fx := &fuzzFixtures{t: t, b: b, admin: admin, run: testenv.RandomSuffix(3), schema: graph.NewExecutableSchema(graph.Config{}).Schema(),
 		ids: map[string]string{"user": target.ID.String()},
 		extraItems: map[string][]any{
 			"GraphInput.nodes": {map[string]any{"key": "b", "blockId": "StoreValueBlock"}},
@@ -92,7 +94,7 @@ func newFuzzFixtures(t *testing.T, b *bundle) *fuzzFixtures {
 // string, 1, an empty object…) does not fit; key is Root.field.argument or
 // InputType.field.
 func (fx *fuzzFixtures) validValue(key string) (any, bool) {
-	unique := fmt.Sprintf("fuzz %d", fx.unique.Add(1)) // names unique among graphs and rules
+	unique := fmt.Sprintf("fuzz %s %d", fx.run, fx.unique.Add(1)) // names unique among graphs and rules
 	switch key {
 	case "Query.block.id":
 		return fx.ids["block"], true

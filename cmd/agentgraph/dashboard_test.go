@@ -29,7 +29,7 @@ import (
 // and a websocket subscription, so the labelled families exist.
 func testDashboardNamesExportedMetrics(t *testing.T, bin string) {
 	dbURL := testenv.PostgresURL(t)
-	out, code := run(t, bin, []string{"DATABASE_URL=" + dbURL}, "user", "create", "--email", "dash@example.com", "--role", "ADMIN")
+	out, code := run(t, bin, []string{"DATABASE_URL=" + dbURL}, "user", "create", "--email", "dash-"+testenv.RandomSuffix(4)+"@example.com", "--role", "ADMIN")
 	require.Equal(t, 0, code, out)
 	key := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
 

@@ -164,7 +164,7 @@ func testTracesAcrossProcesses(t *testing.T, bin string) {
 	env := []string{"DATABASE_URL=" + dbURL, "REDIS_PREFIX=" + prefix, "LISTEN_ADDR=" + addr, "SHUTDOWN_GRACE=5s",
 		"OTEL_EXPORTER_OTLP_ENDPOINT=" + stub.URL, "OTEL_BSP_SCHEDULE_DELAY=100"}
 
-	out, code := run(t, bin, env, "user", "create", "--email", "tracer@example.com")
+	out, code := run(t, bin, env, "user", "create", "--email", "tracer-"+testenv.RandomSuffix(4)+"@example.com")
 	require.Equal(t, 0, code, out)
 	key := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
 

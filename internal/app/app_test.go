@@ -48,7 +48,8 @@ func TestEngineMetrics(t *testing.T) {
 	t.Cleanup(a.Close)
 
 	var uid uuid.UUID
-	require.NoError(t, a.Pool.QueryRow(ctx, `INSERT INTO users (email) VALUES ('metrics@example.com') RETURNING id`).Scan(&uid))
+	require.NoError(t, a.Pool.QueryRow(ctx, `INSERT INTO users (email) VALUES ($1) RETURNING id`,
+		"metrics-"+testenv.RandomSuffix(4)+"@example.com").Scan(&uid))
 	sv, ok := a.Blocks.ByName("StoreValueBlock")
 	require.True(t, ok)
 	spec := &model.GraphSpec{Name: "metrics"}

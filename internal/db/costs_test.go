@@ -80,7 +80,10 @@ func TestCreditUsage(t *testing.T) {
 	u := b.user()
 	_, err := b.store.CreditAdd(b.ctx, u.ID, 100, "PURCHASE", "bought")
 	require.NoError(t, err)
-	for _, ref := range []string{"ne-1", "ne-2"} {
+	// References unique to this run: an EXECUTION_COST's is unique in the
+	// package's database, which outlives one run (go test -count=N).
+	ne1, ne2 := "ne-1-"+u.ID.String(), "ne-2-"+u.ID.String()
+	for _, ref := range []string{ne1, ne2} {
 		_, err := b.pool.Exec(b.ctx, `UPDATE user_credits SET balance = balance - 10 WHERE user_id = $1`, u.ID)
 		require.NoError(t, err)
 		_, err = b.pool.Exec(b.ctx, `INSERT INTO credit_transactions (user_id, amount, transaction_type, reference_id, balance_after, graph_execution_id, graph_id, block_id)
@@ -88,7 +91,7 @@ func TestCreditUsage(t *testing.T) {
 		require.NoError(t, err)
 	}
 	_, err = b.pool.Exec(b.ctx, `INSERT INTO credit_transactions (user_id, amount, transaction_type, reference_id, balance_after, graph_execution_id, graph_id, block_id)
-		VALUES ($1, 4, 'REFUND', 'ne-1', 84, $2, $3, $4)`, u.ID, blockA, blockB, blockHook)
+		VALUES ($1, 4, 'REFUND', $5, 84, $2, $3, $4)`, u.ID, blockA, blockB, blockHook, ne1)
 	require.NoError(t, err)
 	now := time.Now()
 	lines, err := b.store.CreditUsage(b.ctx, u.ID, now.Add(-time.Hour), now.Add(time.Hour), "GRAPH")

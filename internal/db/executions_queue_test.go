@@ -21,8 +21,10 @@ func TestExecutionQueueDepth(t *testing.T) {
 	ctx := context.Background()
 	store := db.New(pool)
 	var uid, gid, nid string
-	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO users (email) VALUES ('queue@example.com') RETURNING id`).Scan(&uid))
-	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO blocks (id, name) VALUES (gen_random_uuid(), 'QueueDepthTestBlock') RETURNING id`).Scan(&nid))
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO users (email) VALUES ($1) RETURNING id`,
+		"queue-"+testenv.RandomSuffix(4)+"@example.com").Scan(&uid))
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO blocks (id, name) VALUES (gen_random_uuid(), $1) RETURNING id`,
+		"QueueDepthTestBlock"+testenv.RandomSuffix(4)).Scan(&nid))
 	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO graphs (id, version, user_id, name) VALUES (gen_random_uuid(), 1, $1, 'queue') RETURNING id`, uid).Scan(&gid))
 	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO nodes (graph_id, graph_version, node_key, block_id) VALUES ($1, 1, 'a', $2) RETURNING id`, gid, nid).Scan(&nid))
 	before, err := store.ExecutionQueueDepth(ctx)

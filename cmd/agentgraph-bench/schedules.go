@@ -32,6 +32,11 @@ func benchSchedulesCmd(ctx context.Context, logger *slog.Logger, args []string) 
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v (usage: %s)", err, benchSchedulesUsage)
 	}
+	if *dur < time.Minute && !*spread {
+		// Every schedule fires at second 0 of a minute: a shorter window may
+		// hold no occurrence, which would read as "not fired exactly once".
+		return fmt.Errorf("--duration %s: at least 1m, or --spread (usage: %s)", *dur, benchSchedulesUsage)
+	}
 	if *idle == 0 {
 		*idle = -1
 	}

@@ -164,9 +164,10 @@
 // everything they produce is committed after, or together with, what they
 // consumed, and is published only after that commit; a crash loses the whole
 // uncommitted suffix at once and the next worker recomputes it. Blocks with
-// credentials, AI, integration, webhook and AGENT blocks wait for the
-// commit (a price alone does not: see Cost); with Options.Strict every block does. Nodes re-run after a
-// resume start at once: their input was read from Postgres.
+// credentials, AI, integration and AGENT blocks wait for the commit (a
+// price alone does not: see Cost, nor a webhook trigger, whose payload is
+// its run's stored input); with Options.Strict every block does. Nodes
+// re-run after a resume start at once: their input was read from Postgres.
 //
 // # Commit batches
 //

@@ -90,9 +90,16 @@ func (n *gnode) is(t blocks.Type) bool { return n.info.Type == t }
 // run's next worker recomputes it: nobody saw it, nothing outside the run
 // remembers it. Work that reaches outside the run cannot be taken back
 // that way, so these blocks wait for the commit: one that uses the user's
-// credentials, calls an integration, an AI model or a webhook, starts a
-// child run (AGENT), or declares other effects (Info.SideEffects: it writes
-// the user's stored data). Options.Strict makes every block wait.
+// credentials, calls an integration or an AI model, starts a child run
+// (AGENT), or declares other effects (Info.SideEffects: it writes the
+// user's stored data). Options.Strict makes every block wait.
+//
+// A webhook trigger (TypeWebhook) does not wait: its whole effect is its
+// outputs, the delivery's payload and its constants, and the payload is the
+// run's input, stored with the delivery before the run was claimed. (It
+// used to wait, which cost every webhook-started run a commit of its own
+// before its first node could run.) A trigger that registers itself with
+// a provider does so with credentials, and waits for that reason.
 //
 // A price is no reason to wait: a node's charge is queued when it starts,
 // after the input it consumed, so it commits with or after that input and
@@ -107,7 +114,7 @@ func mayRunSpeculatively(info *blocks.Info, strict bool) bool {
 		return false
 	}
 	switch info.Type {
-	case blocks.TypeAgent, blocks.TypeAI, blocks.TypeWebhook:
+	case blocks.TypeAgent, blocks.TypeAI:
 		return false
 	}
 	return !slices.Contains(info.Categories, blocks.CategoryIntegration)

@@ -29,7 +29,11 @@ func TestMayRunSpeculatively(t *testing.T) {
 		{"with credentials", with(func(i *blocks.Info) { i.CredentialProviders = []string{"github"} }), false},
 		{"integration", with(func(i *blocks.Info) { i.Categories = append(i.Categories, blocks.CategoryIntegration) }), false},
 		{"AI", with(func(i *blocks.Info) { i.Type = blocks.TypeAI }), false},
-		{"webhook", with(func(i *blocks.Info) { i.Type = blocks.TypeWebhook }), false},
+		// A trigger's payload is its run's stored input; it only passes it on.
+		{"webhook trigger", with(func(i *blocks.Info) { i.Type = blocks.TypeWebhook }), true},
+		{"webhook trigger with credentials", with(func(i *blocks.Info) {
+			i.Type, i.CredentialProviders = blocks.TypeWebhook, []string{"github"}
+		}), false},
 		{"agent", with(func(i *blocks.Info) { i.Type = blocks.TypeAgent }), false},
 		{"writes stored data", with(func(i *blocks.Info) { i.SideEffects = true }), false},
 	}

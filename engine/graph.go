@@ -96,10 +96,10 @@ func (n *gnode) is(t blocks.Type) bool { return n.info.Type == t }
 //
 // A webhook trigger (TypeWebhook) does not wait: its whole effect is its
 // outputs, the delivery's payload and its constants, and the payload is the
-// run's input, stored with the delivery before the run was claimed. (It
-// used to wait, which cost every webhook-started run a commit of its own
-// before its first node could run.) A trigger that registers itself with
-// a provider does so with credentials, and waits for that reason.
+// run's input, stored with the delivery before the run was claimed; making
+// it wait would cost every webhook-started run a commit of its own before
+// its first node. A trigger that registers itself with a provider does so
+// with credentials, and waits for that reason.
 //
 // A price is no reason to wait: a node's charge is queued when it starts,
 // after the input it consumed, so it commits with or after that input and

@@ -71,13 +71,13 @@ func testCLI(t *testing.T, bin string) {
 
 	// A fresh address each time: the package's database outlives one run
 	// of the test (go test -count=N).
-	local := "cli-" + testenv.RandomSuffix(4)
-	out, code = run(t, bin, env, "user", "create", "--email", strings.ToUpper(local[:1])+local[1:]+"@Example.com", "--role", "ADMIN")
+	suffix := testenv.RandomSuffix(4)
+	out, code = run(t, bin, env, "user", "create", "--email", "Cli-"+suffix+"@Example.com", "--role", "ADMIN")
 	require.Equal(t, 0, code, out)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.True(t, strings.HasPrefix(lines[len(lines)-1], "agk_"), out)
 
-	out, code = run(t, bin, env, "user", "create", "--email", local+"@example.com")
+	out, code = run(t, bin, env, "user", "create", "--email", "cli-"+suffix+"@example.com")
 	require.Equal(t, 1, code)
 	require.Contains(t, out, "already exists")
 	require.Equal(t, 1, strings.Count(strings.TrimSpace(out), "\n")+1, "one clear line: %q", out)

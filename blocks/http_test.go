@@ -232,6 +232,11 @@ func TestPublicAddress(t *testing.T) {
 		"127.0.0.1": false, "::1": false, "10.1.2.3": false, "172.31.255.255": false, "192.168.0.10": false,
 		"169.254.169.254": false, "fe80::1": false, "fc00::1": false, "100.100.100.100": false,
 		"0.0.0.0": false, "::": false, "224.0.0.1": false, "::ffff:127.0.0.1": false, "::ffff:8.8.8.8": true,
+		"0.1.2.3": false, "198.18.0.1": false, "255.255.255.255": false, "240.0.0.1": false, "192.0.0.8": false,
+		// IPv6 forms carrying an IPv4 address: as public as what they carry.
+		"64:ff9b::7f00:1": false, "64:ff9b::a00:1": false, "64:ff9b::808:808": true,
+		"2002:7f00:1::": false, "2002:a9fe:a9fe::1": false, "2002:808:808::1": true,
+		"::7f00:1": false, "::808:808": true, "64:ff9b:1::808:808": false, "2001:0:4136:e378::1": false,
 	} {
 		require.Equal(t, want, publicAddress(netip.MustParseAddr(addr)), addr)
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -23,15 +24,47 @@ import (
 // ErrForbiddenAddress is the error a refused connection wraps.
 var ErrForbiddenAddress = fmt.Errorf("address not allowed (private network; set ALLOW_PRIVATE_NETWORK=true to allow)")
 
-// cgnat is 100.64.0.0/10, shared address space that is not public.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+// notPublic4 are IPv4 ranges netip has no predicate for: CGNAT's shared
+// space, "this network" (Linux dials 0.x.y.z as the host itself), the
+// IETF's protocol assignments, benchmarking, and the reserved 240/4 with
+// broadcast.
+var notPublic4 = []netip.Prefix{
+	netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("192.0.0.0/24"), netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+}
+
+// IPv6 addresses that carry an IPv4 one, which a translator or relay on the
+// way (or the host's own stack) dials: each is as public as the address it
+// carries. NAT64's well-known prefix (RFC 6052) and the deprecated
+// IPv4-compatible form hold it in their last 32 bits, 6to4 (RFC 3056) in
+// bits 16–47. Local-use NAT64 (RFC 8215) and Teredo (whose IPv4 address is
+// obfuscated, and a relay reaches it) are refused outright.
+var (
+	nat64      = netip.MustParsePrefix("64:ff9b::/96")
+	v4Compat   = netip.MustParsePrefix("::/96")
+	sixToFour  = netip.MustParsePrefix("2002::/16")
+	notPublic6 = []netip.Prefix{netip.MustParsePrefix("64:ff9b:1::/48"), netip.MustParsePrefix("2001::/32")}
+)
 
 // publicAddress reports whether a may be dialled by a user's block.
 func publicAddress(a netip.Addr) bool {
 	a = a.Unmap()
-	return a.IsValid() && !a.IsLoopback() && !a.IsPrivate() && !a.IsLinkLocalUnicast() &&
-		!a.IsLinkLocalMulticast() && !a.IsInterfaceLocalMulticast() && !a.IsMulticast() &&
-		!a.IsUnspecified() && !cgnat.Contains(a)
+	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
+		return false
+	}
+	if a.Is4() {
+		return !slices.ContainsFunc(notPublic4, func(p netip.Prefix) bool { return p.Contains(a) })
+	}
+	b := a.As16()
+	switch {
+	case nat64.Contains(a), v4Compat.Contains(a):
+		return publicAddress(netip.AddrFrom4([4]byte(b[12:16])))
+	case sixToFour.Contains(a):
+		return publicAddress(netip.AddrFrom4([4]byte(b[2:6])))
+	}
+	return !slices.ContainsFunc(notPublic6, func(p netip.Prefix) bool { return p.Contains(a) })
 }
 
 // guardControl is a net.Dialer Control hook refusing non-public addresses.

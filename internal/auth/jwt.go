@@ -19,12 +19,16 @@ type JWTConfig struct {
 // Enabled reports whether JWTs are accepted at all.
 func (c JWTConfig) Enabled() bool { return len(c.Secret) > 0 }
 
-// Verify checks the signature, expiry, issuer and audience and returns the subject.
+// Verify checks the signature, expiry (required), issuer and audience and
+// returns the subject.
 func (c JWTConfig) Verify(token string) (uuid.UUID, error) {
 	if !c.Enabled() {
 		return uuid.Nil, errors.New("JWT authentication is not configured")
 	}
-	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"HS256"}), jwt.WithLeeway(30 * time.Second)}
+	// A token without exp would never expire: a leaked one could not be
+	// stopped short of rotating the secret (or deactivating the user).
+	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"HS256"}), jwt.WithLeeway(30 * time.Second),
+		jwt.WithExpirationRequired()}
 	if c.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(c.Issuer))
 	}

@@ -371,3 +371,40 @@ func TestGithubBlockUsesNewestGithubCredential(t *testing.T) {
 	defer mu.Unlock()
 	require.Equal(t, []string{"GET /api/v3/repos/octo/hello/pulls Bearer ghp_pat"}, auths)
 }
+
+// A credential no block could use as stored is refused, naming the field,
+// and nothing is stored: an auth type its provider does not take (a newer
+// OAuth2 "openai" credential would otherwise shadow the API key that works),
+// scopes on an API key, a blank scope. A provider the registry does not know
+// is taken as given.
+func TestCreateCredentialChecksKindAgainstProvider(t *testing.T) {
+	t.Parallel()
+	stub := oauthstub.New()
+	t.Cleanup(stub.Close)
+	b := setupIntegrations(t, stub)
+	_, tok := b.user(model.RoleUser)
+	const create = `mutation($in: IntegrationCredentialInput!) { createCredential(input: $in) { id provider authType scopes } }`
+	for _, tc := range []struct {
+		in    map[string]any
+		field string
+	}{
+		{map[string]any{"provider": "openai", "authType": "OAUTH2", "secret": "tok"}, "input.authType"},
+		{map[string]any{"provider": "fake", "authType": "BASIC_AUTH", "secret": "pw"}, "input.authType"},
+		{map[string]any{"provider": "openai", "authType": "API_KEY", "secret": "sk", "scopes": []string{"a"}}, "input.scopes"},
+		{map[string]any{"provider": "fake", "authType": "OAUTH2", "secret": "tok", "scopes": []string{"a", " "}}, "input.scopes[1]"},
+	} {
+		r := b.do(tok, create, map[string]any{"in": tc.in})
+		require.Equalf(t, "BAD_USER_INPUT", r.code(), "%v: %+v", tc.in, r.Errors)
+		require.Equalf(t, tc.field, r.Errors[0].Extensions["field"], "%v", tc.in)
+	}
+	var none []any
+	b.ok(tok, `{ credentials { id } }`, nil, "credentials", &none)
+	require.Empty(t, none, "a refused credential is not stored")
+
+	var got struct{ Scopes []string }
+	b.ok(tok, create, map[string]any{"in": map[string]any{"provider": "fake", "authType": "OAUTH2", "secret": "tok",
+		"scopes": []string{"read", "write"}}}, "createCredential", &got)
+	require.Equal(t, []string{"read", "write"}, got.Scopes)
+	b.ok(tok, create, map[string]any{"in": map[string]any{"provider": "openai", "authType": "API_KEY", "secret": "sk"}}, "", nil)
+	b.ok(tok, create, map[string]any{"in": map[string]any{"provider": "my-own-api", "authType": "CUSTOM", "secret": "x"}}, "", nil)
+}

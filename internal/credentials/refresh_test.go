@@ -29,6 +29,7 @@ func (p *countingProviders) Refresh(context.Context, string, string) (*Token, er
 func (p *countingProviders) Revoke(context.Context, string, string) error { return nil }
 func (p *countingProviders) BaseURL(string) string                        { return "" }
 func (p *countingProviders) Endpoints(string) map[string]string           { return nil }
+func (p *countingProviders) AuthTypes(string) []string                    { return nil }
 
 // A node run whose read of the row came before this process's refresh,
 // too late to share its flight, uses that refresh's outcome: no second

@@ -29,6 +29,9 @@ type Providers interface {
 	BaseURL(provider string) string
 	// Endpoints are the provider's named API endpoints, nil when none.
 	Endpoints(provider string) map[string]string
+	// AuthTypes are the auth types the provider's credentials may have,
+	// nil when the provider is not one the registry knows.
+	AuthTypes(provider string) []string
 }
 
 // Token is what a refresh answered.

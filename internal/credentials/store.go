@@ -3,8 +3,10 @@ package credentials
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -76,6 +78,9 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, n New) (*model.C
 	if len(n.Title) > 200 {
 		return nil, model.Invalid("title", "at most 200 characters")
 	}
+	if err := s.checkKind(n); err != nil {
+		return nil, err
+	}
 	if n.Metadata == nil {
 		n.Metadata = json.RawMessage("{}")
 	}
@@ -94,6 +99,33 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, n New) (*model.C
 		UserID: userID, Provider: n.Provider, AuthType: n.AuthType, Title: n.Title, Username: n.Username,
 		Scopes: n.Scopes, SecretEncrypted: sealed, Metadata: n.Metadata, ExpiresAt: n.ExpiresAt, TokenType: tokenType,
 	})
+}
+
+// maxScopeLen bounds one OAuth2 scope; real ones are URLs at most.
+const maxScopeLen = 500
+
+// checkKind refuses a credential no block could use as stored: an auth type
+// its provider does not take (the newest credential of a provider is the one
+// a run gets, so a stray OAuth2 "openai" credential would shadow the API key
+// that works), scopes on anything but OAuth2, and blank scopes. Providers the
+// registry does not know (a block's own, an operator's later one) are taken
+// as given.
+func (s *Service) checkKind(n New) error {
+	if s.providers != nil {
+		if types := s.providers.AuthTypes(n.Provider); types != nil && !slices.Contains(types, n.AuthType) {
+			return model.Invalid("authType", "the provider %q takes %s credentials, not %s",
+				n.Provider, strings.Join(types, " or "), n.AuthType)
+		}
+	}
+	if len(n.Scopes) > 0 && n.AuthType != blocks.AuthOAuth2 {
+		return model.Invalid("scopes", "only OAuth2 credentials have scopes; this one is %s", n.AuthType)
+	}
+	for i, sc := range n.Scopes {
+		if strings.TrimSpace(sc) == "" || len(sc) > maxScopeLen {
+			return model.Invalid(fmt.Sprintf("scopes[%d]", i), "must be 1 to %d characters, not blank", maxScopeLen)
+		}
+	}
+	return nil
 }
 
 // List returns the user's credentials, optionally of one provider.

@@ -92,6 +92,17 @@ func (r *Registry) BaseURL(provider string) string {
 	return ""
 }
 
+// AuthTypes are the ways the provider's credentials authenticate (a copy;
+// nil when the registry does not know the provider): credentials.Providers.
+// An OAuth2-only provider without a client still counts: a token obtained
+// elsewhere may be stored for it.
+func (r *Registry) AuthTypes(provider string) []string {
+	if p, ok := r.providers[provider]; ok {
+		return slices.Clone(p.AuthTypes)
+	}
+	return nil
+}
+
 // Endpoints are the provider's named API endpoints (a copy; nil when
 // none): credentials.Providers.
 func (r *Registry) Endpoints(provider string) map[string]string {

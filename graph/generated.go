@@ -5107,7 +5107,7 @@ type Mutation {
     id: ID!
     "The version to copy; when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
-    "The new graph's name (1 to 100 characters); by default the source's name, with ` + "`" + ` (copy)` + "`" + ` appended when it is the caller's own graph."
+    "The new graph's name (1 to 100 characters); by default the source's name, with ` + "`" + ` (copy)` + "`" + ` appended when it is the caller's own graph, and where the caller already has an active graph of that name the first free of ` + "`" + ` (copy)` + "`" + `, ` + "`" + ` (copy 2)` + "`" + `, ` + "`" + ` (copy 3)` + "`" + ` … (the name cut to fit)."
     name: String
   ): Graph!
 
@@ -5214,7 +5214,7 @@ type IntegrationCredential {
 input IntegrationCredentialInput {
   "The provider's name, as blocks list it in credentialsProviderNames: 1 to 100 characters."
   provider: String!
-  "How the credential authenticates."
+  "How the credential authenticates: one of the provider's auth types (integrationProviders lists them), else BAD_USER_INPUT; any for a provider this server does not know."
   authType: AuthType!
   "A label to tell the caller's credentials apart: at most 200 characters."
   title: String
@@ -5224,7 +5224,7 @@ input IntegrationCredentialInput {
   refreshToken: String
   "The account name at the provider."
   username: String
-  "The OAuth2 scopes granted."
+  "The OAuth2 scopes granted, each 1 to 500 characters; OAuth2 only (BAD_USER_INPUT on another kind)."
   scopes: [String!]
   "Free-form details: a JSON object, stored as given."
   metadata: JSON

@@ -181,3 +181,39 @@ func nest(n int) any {
 	}
 	return v
 }
+
+// A fork without a name never fails on its default name: forking one's own
+// graph again, or the same template twice, takes the next free name, and a
+// long name is cut so that the suffix fits.
+func TestForkTakesAFreeDefaultName(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, owner := b.user(model.RoleUser)
+	_, other := b.user(model.RoleUser)
+	const fork = `mutation($id: ID!) { forkGraph(id: $id) { name } }`
+	create := func(tok, name string, template bool) string {
+		in := chainGraph(name, 3)
+		in["isTemplate"] = template
+		var g struct{ GraphID string }
+		b.ok(tok, `mutation($in: GraphInput!) { createGraph(input: $in) { graphId } }`, map[string]any{"in": in}, "createGraph", &g)
+		return g.GraphID
+	}
+	names := func(tok, id string, n int) []string {
+		var out []string
+		for range n {
+			var f struct{ Name string }
+			b.ok(tok, fork, map[string]any{"id": id}, "forkGraph", &f)
+			out = append(out, f.Name)
+		}
+		return out
+	}
+	own := create(owner, "mine", false)
+	require.Equal(t, []string{"mine (copy)", "mine (copy 2)", "mine (copy 3)"}, names(owner, own, 3))
+	tpl := create(owner, "shared recipe", true)
+	require.Equal(t, []string{"shared recipe", "shared recipe (copy)", "shared recipe (copy 2)"}, names(other, tpl, 3))
+	long := strings.Repeat("é", 100)
+	id := create(owner, long, false)
+	require.Equal(t, []string{strings.Repeat("é", 93) + " (copy)", strings.Repeat("é", 91) + " (copy 2)"}, names(owner, id, 2))
+	// A name the caller gives is used as given: a collision is theirs to see.
+	require.Equal(t, "CONFLICT", b.do(owner, `mutation($id: ID!) { forkGraph(id: $id, name: "mine") { name } }`, map[string]any{"id": own}).code())
+}

@@ -653,7 +653,7 @@ type IntegrationCredential struct {
 type IntegrationCredentialInput struct {
 	// The provider's name, as blocks list it in credentialsProviderNames: 1 to 100 characters.
 	Provider string `json:"provider"`
-	// How the credential authenticates.
+	// How the credential authenticates: one of the provider's auth types (integrationProviders lists them), else BAD_USER_INPUT; any for a provider this server does not know.
 	AuthType AuthType `json:"authType"`
 	// A label to tell the caller's credentials apart: at most 200 characters.
 	Title *string `json:"title,omitempty"`
@@ -663,7 +663,7 @@ type IntegrationCredentialInput struct {
 	RefreshToken *string `json:"refreshToken,omitempty"`
 	// The account name at the provider.
 	Username *string `json:"username,omitempty"`
-	// The OAuth2 scopes granted.
+	// The OAuth2 scopes granted, each 1 to 500 characters; OAuth2 only (BAD_USER_INPUT on another kind).
 	Scopes []string `json:"scopes,omitempty"`
 	// Free-form details: a JSON object, stored as given.
 	Metadata gqlscalar.JSON `json:"metadata,omitempty"`

@@ -5,6 +5,7 @@ package graphs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -126,16 +127,48 @@ func (s *Service) Fork(ctx context.Context, userID, id uuid.UUID, version int, n
 	src := &full.Graph
 	spec := SpecFromGraph(full)
 	spec.IsTemplate = false
-	spec.Name = src.Name
+	from := db.GraphSave{ForkedFromID: &src.ID, ForkedFromVersion: &src.Version}
 	if name != nil {
 		spec.Name = *name
-	} else if src.UserID == userID {
-		spec.Name = truncate(src.Name+" (copy)", MaxNameLen)
+		if err := s.validOrError(spec); err != nil {
+			return nil, err
+		}
+		return s.store.GraphSaveSpec(ctx, userID, spec, from)
 	}
+	// A default name must not make the fork fail: forking the same
+	// template twice, or one's own graph again, takes the next free one.
+	own := src.UserID == userID
+	spec.Name = forkName(src.Name, own, 0)
 	if err := s.validOrError(spec); err != nil {
 		return nil, err
 	}
-	return s.store.GraphSaveSpec(ctx, userID, spec, db.GraphSave{ForkedFromID: &src.ID, ForkedFromVersion: &src.Version})
+	for try := 1; ; try++ {
+		g, err := s.store.GraphSaveSpec(ctx, userID, spec, from)
+		if !errors.Is(err, model.ErrConflict) || try == maxForkNameTries {
+			return g, err
+		}
+		spec.Name = forkName(src.Name, own, try)
+	}
+}
+
+// maxForkNameTries bounds the names a fork without one tries.
+const maxForkNameTries = 50
+
+// forkName is the try-th default name of a fork of a graph named base: the
+// name itself for another's template, then "base (copy)", "base (copy 2)" …,
+// base cut so that the suffix fits in MaxNameLen.
+func forkName(base string, own bool, try int) string {
+	if own {
+		try++
+	}
+	suffix := ""
+	switch {
+	case try == 1:
+		suffix = " (copy)"
+	case try > 1:
+		suffix = fmt.Sprintf(" (copy %d)", try)
+	}
+	return truncate(base, MaxNameLen-utf8.RuneCountInString(suffix)) + suffix
 }
 
 func truncate(s string, n int) string {

@@ -3724,7 +3724,7 @@ schema {
   subscription: Subscription
 }
 
-"An RFC 3339 timestamp with its offset, e.g. ` + "`" + `2024-05-01T12:00:00Z` + "`" + `; anything else is BAD_USER_INPUT."
+"An RFC 3339 timestamp with its offset, e.g. ` + "`" + `2024-05-01T12:00:00Z` + "`" + ` (` + "`" + `t` + "`" + ` and ` + "`" + `z` + "`" + ` may be lower case); anything else is BAD_USER_INPUT. Stored to the microsecond: finer fractions are cut."
 scalar Time
 """
 Any JSON value: object, array, string, number, boolean or null. Each field or

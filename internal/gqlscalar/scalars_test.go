@@ -73,9 +73,12 @@ func TestTime(t *testing.T) {
 	got, err := UnmarshalTime("2024-05-01T12:00:00.5+02:00")
 	require.NoError(t, err)
 	require.Equal(t, "2024-05-01T10:00:00.5Z", got.UTC().Format("2006-01-02T15:04:05.999Z07:00"))
+	lower, err := UnmarshalTime("2024-05-01t10:00:00.5z") // RFC 3339 5.6 allows it
+	require.NoError(t, err)
+	require.True(t, lower.Equal(got))
 	// gqlgen's own reader takes "" as year 1 and a time without an offset as UTC.
 	for _, in := range []any{"", "2024-05-01T12:00:00", "2024-05-01", "2024-02-30T00:00:00Z", "10000-01-01T00:00:00Z",
-		"nope", json.Number("1714564800"), nil} {
+		"nope", "2024-05-01x12:00:00Z", json.Number("1714564800"), nil} {
 		_, err := UnmarshalTime(in)
 		refused(t, err, "RFC 3339")
 	}

@@ -31,6 +31,11 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		if gerr.Extensions != nil && gerr.Extensions["code"] != nil {
+			// gqlgen says "operation  not found" when no operationName was
+			// sent and the document does not hold exactly one operation.
+			if gerr.Message == "operation  not found" {
+				gerr.Message = "operationName must name the operation to run: the document does not hold exactly one"
+			}
 			return gerr // parser, validation and complexity errors already carry a code
 		}
 		if gerr.Extensions == nil {

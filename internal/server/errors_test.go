@@ -52,3 +52,12 @@ func TestErrorMessagesHaveNoPositionPrefix(t *testing.T) {
 		}
 	}
 }
+
+// Two operations and no operationName: the message says what to send.
+func TestMessageWhenOperationNameIsMissing(t *testing.T) {
+	t.Parallel()
+	_, errs := post(t, testHandler(), queryBody(`query A { __typename } query B { __typename }`))
+	require.Len(t, errs, 1)
+	require.Equal(t, "GRAPHQL_VALIDATION_FAILED", errs[0].Extensions["code"])
+	require.Equal(t, "operationName must name the operation to run: the document does not hold exactly one", errs[0].Message)
+}

@@ -565,6 +565,34 @@ test('/runs/<id> of a completed run shows every node COMPLETED, and the history 
   await page.locator(`[data-run-id="${runId}"]`).waitFor();
 });
 
+/**
+ * A click on a node of a run's canvas selects it: its details show at once
+ * (not the node clicked before), it is ringed while its border keeps its
+ * status colour, and a click on the empty pane clears the selection.
+ */
+async function assertClickSelects(p, keys) {
+  for (const key of keys) {
+    await p.locator(`[data-node-key="${key}"] .ag-node-head`).click();
+    await p.getByTestId('node-detail').locator('h3').filter({ hasText: new RegExp(`^${key}:`) }).waitFor({ timeout: 3000 });
+    const look = await p.locator(`[data-node-key="${key}"]`).evaluate((el) => ({ selected: el.classList.contains('selected'), ring: getComputedStyle(el).boxShadow }));
+    assert.ok(look.selected, `${key} is selected`);
+    assert.notEqual(look.ring, 'none', `${key} is ringed`);
+    assert.equal(await p.locator('.ag-node.selected').count(), 1, 'one node is selected');
+  }
+  const c = await p.getByTestId('canvas').boundingBox();
+  await p.mouse.click(c.x + 8, c.y + 8);
+  await p.getByTestId('node-detail').waitFor({ state: 'detached', timeout: 3000 });
+  assert.equal(await p.locator('.ag-node.selected').count(), 0, 'a click on the pane clears the selection');
+}
+
+test('a click on a node of the run page selects it and shows its details; a click on the pane clears it', async () => {
+  await page.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
+  await assertClickSelects(page, ['calculator', 'agent_output', 'agent_input']);
+  await node('calculator').locator('.ag-node-head').click();
+  await shot(page, '05f-run-page-node-selected');
+});
+
 /** A page of its own (a new browser context, 1280×800), signed in with key. */
 async function signedIn(key) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -769,6 +797,7 @@ test('Share gives a link that opens the run read-only, signed out, with its link
   await assertFitted(p);
   await assertMinimapByStatus(p);
   await shot(p, '08b-shared-desktop-dark');
+  await assertClickSelects(p, ['agent_output', 'calculator']);
   // Zoomed by the reader, the view is theirs: a resize keeps it, until Fit view.
   const c = await p.getByTestId('canvas').boundingBox();
   await p.mouse.move(c.x + c.width / 2, c.y + c.height / 2);

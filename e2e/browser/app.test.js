@@ -529,6 +529,25 @@ test('a failing node shows its error on the canvas, the counters and the run say
   await shot(page, '14-node-failed');
 });
 
+test('a run of v1 does not stay on the canvas of v2 saved after it; a run of v2 shows its own counts', async () => {
+  await runThrough('versions', ['calc', 'CalculatorBlock', { operation: 'Add', b: 1 }], ['a', 'result'], '1');
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+  await node('calc').locator('.ag-node-head').click();
+  await page.fill('#def-calc-b', '5');
+  await page.click('text=Save as new version');
+  await page.getByTestId('editor-status').filter({ hasText: 'v2 saved' }).waitFor();
+  const statuses = await page.locator('[data-node-key]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+  assert.deepEqual(statuses, ['IDLE', 'IDLE', 'IDLE'], 'v2 has not run: its nodes show no status');
+  await page.click('role=tab[name="Run"]');
+  assert.equal(await page.getByTestId('run-summary').count(), 0, "v1's run is not shown as v2's");
+  await shot(page, '14b-saved-v2-no-stale-run');
+  await page.fill('[data-run-input="x"]', '1');
+  await page.click('button:has-text("Run v2")');
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator('[data-counter="COMPLETED"]').innerText(), '3');
+  assert.equal(await page.locator('[data-output="y"] code').innerText(), '6');
+});
+
 test("a model's text shows on its node while it is written, then its whole value", async () => {
   // The server's OPENAI_BASE_URL is lib/llmstub.js (scripts/e2e.sh): a word every 400 ms.
   await runThrough('ai', ['ai', 'AITextGeneratorBlock', { model: 'gpt-4o-mini', max_tokens: 50 }], ['prompt', 'response'], '"what is six times seven?"');

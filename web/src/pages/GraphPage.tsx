@@ -66,7 +66,8 @@ function Editor({ id, version, theme }: EditorProps) {
   const [message, setMessage] = useState<string | null>(null);
   const [fromDraft, setFromDraft] = useState(false);
   const [selected, setSelected] = useState<{ node: string | null; edge: string | null }>({ node: null, edge: null });
-  const [runId, setRunId] = useState<string | null>(null);
+  // The run started here, with the version it ran: its node ids are that version's.
+  const [started, setStarted] = useState<{ id: string; graph: Graph } | null>(null);
   const [runInputs, setRunInputs] = useState<Record<string, string>>({});
   const [dataAt, setDataAt] = useState<number | undefined>(undefined);
   const [tab, setTab] = useState<'node' | 'run' | 'history'>('run');
@@ -81,6 +82,9 @@ function Editor({ id, version, theme }: EditorProps) {
       performance.mark('graph-data');
       setDataAt(performance.now());
       setGraph(g);
+      // A run of another version (the one just saved over) is not this canvas's: its
+      // statuses would show on nodes that did not run. It stays in the History tab.
+      setStarted((r) => (r && r.graph.id === g.id ? r : null));
       setName(g.name);
       const f = toFlow(g.nodes, g.links);
       setNodes(f.nodes);
@@ -297,16 +301,15 @@ function Editor({ id, version, theme }: EditorProps) {
     }
     try {
       const d = await gql<{ executeGraph: { id: string } }>(EXECUTE, { id: graphRef(graph), version: graph.version, inputs });
-      setRunId(d.executeGraph.id);
+      setStarted({ id: d.executeGraph.id, graph });
       setTab('run');
     } catch (e) {
       setMessage(`Run refused: ${(e as Error).message}`);
     }
   };
 
-  // The run's node ids are those of the saved version on the canvas; its
-  // statuses show while the canvas still is that version (moves aside).
-  const { run, error: streamError } = useLiveRun(runId, runId ? (graph?.nodes ?? null) : null);
+  // The run's statuses show while the canvas still is the version it ran (moves aside).
+  const { run, error: streamError } = useLiveRun(started?.id ?? null, started?.graph.nodes ?? null);
   const info = useMemo(() => ({ run: edited ? null : run, problems: problemsByKey }), [run, edited, problemsByKey]);
   const onSelect = useCallback((s: { node: string | null; edge: string | null }) => {
     setSelected(s);
@@ -464,7 +467,7 @@ function Editor({ id, version, theme }: EditorProps) {
                   {edited && <p className="ag-muted">Save the changes first: a run uses a saved version.</p>}
                 </form>
               )}
-              {runId && <RunSummaryPanel run={run} executionId={runId} streamError={streamError} />}
+              {started && <RunSummaryPanel run={run} executionId={started.id} streamError={streamError} />}
             </div>
           )}
           {tab === 'history' && graph && <RunHistory graphId={graphRef(graph)} />}

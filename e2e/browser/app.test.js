@@ -548,6 +548,52 @@ test('a run of v1 does not stay on the canvas of v2 saved after it; a run of v2 
   assert.equal(await page.locator('[data-output="y"] code').innerText(), '6');
 });
 
+/** Opens a stored graph input x (of block inputBlock) → output y in the editor's Run tab. */
+async function openInputToOutput(name, inputBlock) {
+  const g = await storeChain(`${name} ${Date.now()}`, [['in', inputBlock, { name: 'x' }], ['out', 'AgentOutputBlock', { name: 'y' }]], ['in.result->out.value']);
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
+  await node('out').waitFor();
+  await page.click('role=tab[name="Run"]');
+}
+
+/** The id of the run the Run tab shows, once it is another than `before` and COMPLETED. */
+async function completedRunId(before) {
+  const shown = () => page.evaluate(() => document.querySelector('[data-testid="run-summary"] a')?.getAttribute('href')?.split('/').pop());
+  await page.waitForFunction((b) => {
+    const a = document.querySelector('[data-testid="run-summary"] a');
+    return a && a.getAttribute('href').split('/').pop() !== b;
+  }, before && encodeURIComponent(before));
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+  return decodeURIComponent(await shown());
+}
+
+test('a text input sends what was typed as text, even when it reads as JSON; a refused run says why beside Run until a run starts', async () => {
+  await openInputToOutput('text input', 'AgentShortTextInputBlock');
+  let id;
+  for (const typed of ['123', '{"a":1}']) {
+    await page.fill('[data-run-input="x"]', typed);
+    await page.click('button:has-text("Run v1")');
+    id = await completedRunId(id);
+    const stored = await data(`query($id: ID!) { execution(id: $id) { inputs outputs } }`, { id }, { key: keys.alice });
+    assert.deepEqual(stored.execution.inputs, { x: typed }, `"${typed}" was sent as text`);
+    assert.deepEqual(stored.execution.outputs, { y: [typed] });
+  }
+  assert.equal(await page.getByTestId('run-refused').count(), 0);
+
+  await openInputToOutput('number input', 'AgentNumberInputBlock');
+  await page.fill('[data-run-input="x"]', 'seven');
+  await page.click('button:has-text("Run v1")');
+  const refused = page.getByRole('alert').filter({ hasText: 'Run refused' });
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /inputs\.x|number|integer/i);
+  await shot(page, '14c-run-refused');
+  await page.fill('[data-run-input="x"]', '7');
+  await page.click('button:has-text("Run v1")');
+  await completedRunId();
+  await refused.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-output="y"] code').innerText(), '7');
+});
+
 test("a model's text shows on its node while it is written, then its whole value", async () => {
   // The server's OPENAI_BASE_URL is lib/llmstub.js (scripts/e2e.sh): a word every 400 ms.
   await runThrough('ai', ['ai', 'AITextGeneratorBlock', { model: 'gpt-4o-mini', max_tokens: 50 }], ['prompt', 'response'], '"what is six times seven?"');

@@ -18,6 +18,7 @@ const NODE = 'id key blockId label inputDefault metadata position { x y }';
 const GRAPH_FULL = `${GRAPH_REF} name description isActive isTemplate updatedAt
   nodes { ${NODE} }
   links { id sourceId sinkId sourceName sinkName isStatic }
+  inputSchema
   versions { version isActive createdAt }`;
 const EXECUTION = `id graphId graphVersion status inputs outputs createdAt endedAt errorMessage
   isShared shareToken canBeCancelled lastSeq

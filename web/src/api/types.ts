@@ -58,6 +58,8 @@ export interface Graph {
   updatedAt: string;
   nodes: GraphNode[];
   links: GraphLink[];
+  /** JSON Schema of the run's inputs, one property per input block's name. */
+  inputSchema?: JSONSchema;
   versions?: Array<{ version: number; isActive: boolean; createdAt: string }>;
 }
 

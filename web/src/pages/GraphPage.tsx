@@ -21,15 +21,7 @@ import { Link, navigate } from '../router';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
 import { RunHistory } from '../run/RunHistory';
 import { useLiveRun } from '../run/useLiveRun';
-
-/** Parses what was typed into a run input: JSON when it is JSON (21, true, [1]), else the text. */
-function parseInput(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return s;
-  }
-}
+import { isText, runInputValue } from '../run/inputs';
 
 /**
  * The nodes' data, as one array that changes only when some node's data
@@ -69,6 +61,7 @@ function Editor({ id, version, theme }: EditorProps) {
   // The run started here, with the version it ran: its node ids are that version's.
   const [started, setStarted] = useState<{ id: string; graph: Graph } | null>(null);
   const [runInputs, setRunInputs] = useState<Record<string, string>>({});
+  const [runRefused, setRunRefused] = useState<string | null>(null);
   const [dataAt, setDataAt] = useState<number | undefined>(undefined);
   const [tab, setTab] = useState<'node' | 'run' | 'history'>('run');
   const edit = () => setEdited(true);
@@ -292,19 +285,22 @@ function Editor({ id, version, theme }: EditorProps) {
   };
 
   const inputNodes = nodes.filter((n) => n.data.block?.blockType === 'INPUT');
+  // Each input's schema, by name, as the saved version declares it (a run needs it saved).
+  const inputSchemaOf = (nm: string) => graph?.inputSchema?.properties?.[nm];
   const start = async () => {
     if (!graph) return;
     const inputs: Record<string, unknown> = {};
     for (const n of inputNodes) {
       const nm = String(n.data.inputDefault.name ?? n.id);
-      if (runInputs[nm] !== undefined && runInputs[nm] !== '') inputs[nm] = parseInput(runInputs[nm]);
+      if (runInputs[nm] !== undefined && runInputs[nm] !== '') inputs[nm] = runInputValue(runInputs[nm], inputSchemaOf(nm));
     }
     try {
       const d = await gql<{ executeGraph: { id: string } }>(EXECUTE, { id: graphRef(graph), version: graph.version, inputs });
       setStarted({ id: d.executeGraph.id, graph });
+      setRunRefused(null);
       setTab('run');
     } catch (e) {
-      setMessage(`Run refused: ${(e as Error).message}`);
+      setRunRefused(`Run refused: ${(e as Error).message}`);
     }
   };
 
@@ -455,7 +451,7 @@ function Editor({ id, version, theme }: EditorProps) {
                           id={`run-input-${nm}`}
                           data-run-input={nm}
                           value={runInputs[nm] ?? ''}
-                          placeholder={n.data.inputDefault.value !== undefined ? JSON.stringify(n.data.inputDefault.value) : 'a value (JSON or text)'}
+                          placeholder={n.data.inputDefault.value !== undefined ? JSON.stringify(n.data.inputDefault.value) : isText(inputSchemaOf(nm)) ? 'text' : 'a value (JSON or text)'}
                           onChange={(e) => setRunInputs({ ...runInputs, [nm]: e.target.value })}
                         />
                       </div>
@@ -465,6 +461,11 @@ function Editor({ id, version, theme }: EditorProps) {
                     Run v{graph.version}
                   </button>
                   {edited && <p className="ag-muted">Save the changes first: a run uses a saved version.</p>}
+                  {runRefused && (
+                    <p className="ag-error" role="alert" data-testid="run-refused">
+                      {runRefused}
+                    </p>
+                  )}
                 </form>
               )}
               {started && <RunSummaryPanel run={run} executionId={started.id} streamError={streamError} />}

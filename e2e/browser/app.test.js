@@ -611,25 +611,6 @@ test("a model's text shows on its node while it is written, then its whole value
   await shot(page, '12-ai-text-done');
 });
 
-test('/runs/<id> of a completed run shows every node COMPLETED, and the history lists it', async () => {
-  await page.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
-  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
-  const statuses = await page.locator('[data-node-key]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
-  assert.deepEqual(statuses, ['COMPLETED', 'COMPLETED', 'COMPLETED']);
-  await assertFitted(page);
-  assert.deepEqual(await unlabelled(page), [], 'every control of the run page has a label');
-  assert.equal(await node('calculator').locator('xpath=..').getAttribute('aria-label'), 'calculator: CalculatorBlock', 'a node is named for keyboard users');
-  await assertMinimapByStatus(page);
-  const lastSeq = await lastSeqOf(runId);
-  assert.ok(lastSeq > 0, 'the run recorded events');
-  assert.equal(await eventsShown(page), String(lastSeq), "the events counter is the run's: as many as it recorded");
-  await shot(page, '05-run-page');
-
-  await page.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
-  await page.click('role=tab[name="History"]');
-  await page.locator(`[data-run-id="${runId}"]`).waitFor();
-});
-
 /**
  * A click on a node of a run's canvas selects it: its details show at once
  * (not the node clicked before), it is ringed while its border keeps its
@@ -656,6 +637,25 @@ test('a click on a node of the run page selects it and shows its details; a clic
   await assertClickSelects(page, ['calculator', 'agent_output', 'agent_input']);
   await node('calculator').locator('.ag-node-head').click();
   await shot(page, '05f-run-page-node-selected');
+});
+
+test('/runs/<id> of a completed run shows every node COMPLETED, and the history lists it', async () => {
+  await page.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
+  const statuses = await page.locator('[data-node-key]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+  assert.deepEqual(statuses, ['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  await assertFitted(page);
+  assert.deepEqual(await unlabelled(page), [], 'every control of the run page has a label');
+  assert.equal(await node('calculator').locator('xpath=..').getAttribute('aria-label'), 'calculator: CalculatorBlock', 'a node is named for keyboard users');
+  await assertMinimapByStatus(page);
+  const lastSeq = await lastSeqOf(runId);
+  assert.ok(lastSeq > 0, 'the run recorded events');
+  assert.equal(await eventsShown(page), String(lastSeq), "the events counter is the run's: as many as it recorded");
+  await shot(page, '05-run-page');
+
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
+  await page.click('role=tab[name="History"]');
+  await page.locator(`[data-run-id="${runId}"]`).waitFor();
 });
 
 /** A page of its own (a new browser context, 1280×800), signed in with key. */

@@ -328,6 +328,28 @@ test("forking another user's template from the graph list gives the caller a gra
   assert.equal(mine.graph.isTemplate, false);
   assert.equal(mine.graph.owner.id, mine.me.id, "the fork is the caller's");
   await shot(page, '02c-forked');
+
+  // Forked again, the copy takes a free name: the first fork has the template's.
+  await page.goto(baseURL + '/');
+  await page.fill('#graph-search', name);
+  await row.getByRole('button', { name: `Fork ${name}` }).click();
+  await page.waitForURL((u) => u.pathname.startsWith('/graphs/') && !u.pathname.endsWith(encodeURIComponent(forkId)) && !u.pathname.endsWith(encodeURIComponent(t.graphId)));
+  await node('out').waitFor();
+  assert.equal(await page.inputValue('#graph-name'), `${name} (copy)`);
+});
+
+test('two new graphs saved with the default name get different names', async () => {
+  const names = [];
+  for (let i = 0; i < 2; i++) {
+    await openNewGraph();
+    await addBlock('AgentInputBlock');
+    await page.click('text=Save');
+    await page.getByTestId('editor-status').filter({ hasText: 'v1 saved' }).waitFor();
+    names.push(await page.inputValue('#graph-name'));
+  }
+  assert.match(names[0], /^Untitled graph( \d+)?$/);
+  assert.match(names[1], /^Untitled graph \d+$/);
+  assert.notEqual(names[0], names[1]);
 });
 
 let builtGraphId;

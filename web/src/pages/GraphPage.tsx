@@ -9,6 +9,7 @@ import { graphWithBlocks, loadBlocks } from '../api/blocks';
 import { GraphQLError, gql } from '../api/client';
 import { CREATE_GRAPH, EXECUTE, GRAPH, SET_ACTIVE, UPDATE_GRAPH, VALIDATE, graphRef } from '../api/queries';
 import { getToken } from '../api/session';
+import { freeName, untitled, untitledName } from '../api/names';
 import type { Block, Graph, Problem } from '../api/types';
 import { Canvas } from '../canvas/Canvas';
 import type { BlockFlowNode, BlockNodeData } from '../canvas/BlockNode';
@@ -48,7 +49,7 @@ function Editor({ id, version, theme }: EditorProps) {
   const [blocks, setBlocks] = useState<Block[] | null>(null);
   const [nodes, setNodes, onNodesChange] = useNodesState<BlockFlowNode>([]);
   const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>([]);
-  const [name, setName] = useState('Untitled graph');
+  const [name, setName] = useState(untitled);
   // Unsaved edits: `edited` for anything a run would see, `moved` for positions only.
   const [edited, setEdited] = useState(false);
   const [moved, setMoved] = useState(false);
@@ -235,9 +236,10 @@ function Editor({ id, version, theme }: EditorProps) {
   const save = async () => {
     setSaving(true);
     setMessage(null);
-    const input = toGraphInput(name, graph?.description ?? null, nodes, edges);
     const savedFrom = dKey;
     try {
+      // A new graph left with the default name gets the first free one.
+      const input = toGraphInput(!graph && name.trim() === untitled ? await freeName(untitledName) : name, graph?.description ?? null, nodes, edges);
       const saved = graph
         ? (await gql<{ updateGraph: Graph }>(UPDATE_GRAPH, { id: graphRef(graph), input })).updateGraph
         : (await gql<{ createGraph: Graph }>(CREATE_GRAPH, { input })).createGraph;
@@ -267,7 +269,7 @@ function Editor({ id, version, theme }: EditorProps) {
     else {
       setNodes([]);
       setEdges([]);
-      setName('Untitled graph');
+      setName(untitled);
       setEdited(false);
       setMoved(false);
     }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { gql } from '../api/client';
+import { forkName, freeName } from '../api/names';
 import { FORK, GRAPHS, TEMPLATES, graphRef } from '../api/queries';
 import type { GraphSummary } from '../api/types';
 import { Link, navigate } from '../router';
@@ -53,7 +54,8 @@ export function GraphsPage() {
   }, [q]);
   const fork = async (g: GraphSummary) => {
     try {
-      const d = await gql<{ forkGraph: { id: string } }>(FORK, { id: graphRef(g) });
+      const name = await freeName(forkName(g.name));
+      const d = await gql<{ forkGraph: { id: string } }>(FORK, { id: graphRef(g), name });
       navigate(`/graphs/${encodeURIComponent(graphRef(d.forkGraph))}`);
     } catch (e) {
       setError((e as Error).message);

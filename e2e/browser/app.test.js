@@ -255,11 +255,12 @@ async function blockIds() {
  * Stores a chain of nodes through the API, placed left to right: nodes are
  * [key, block name, inputDefault], links 'key.pin->key.pin'.
  */
-async function storeChain(name, nodes, links, { key = keys.alice, isTemplate = false } = {}) {
+async function storeChain(name, nodes, links, { key = keys.alice, isTemplate = false, description = null } = {}) {
   const idOf = await blockIds();
   const input = {
     name,
     isTemplate,
+    description,
     nodes: nodes.map(([k, block, inputDefault], i) => ({ key: k, blockId: idOf(block), inputDefault, position: { x: 320 * i, y: 0 } })),
     links: links.map((l) => {
       const [, sourceKey, sourceName, sinkKey, sinkName] = l.match(/^(\w+)\.(\w+)->(\w+)\.(\w+)$/);
@@ -470,6 +471,31 @@ test('a moved node is kept across a reload and saved with the next version; anot
   const active = await data(`query($id: ID!) { graph(id: $id) { version } }`, { id: builtGraphId }, { key: keys.alice });
   assert.equal(active.graph.version, 1, 'the active version is v1 again');
   await shot(page, '04d-version-1-active');
+});
+
+test("a save keeps the graph's description and template flag; both are edited with nothing selected", async () => {
+  const g = await storeChain(`my template ${Date.now()}`, [['in', 'AgentInputBlock', { name: 'x' }], ['out', 'AgentOutputBlock', { name: 'y' }]], ['in.result->out.value'], {
+    isTemplate: true,
+    description: 'passes x through',
+  });
+  const stored = () => data(`query($id: ID!) { graph(id: $id) { version isTemplate description } }`, { id: g.graphId }, { key: keys.alice }).then((d) => d.graph);
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
+  await node('out').waitFor();
+  await viewSettled();
+  await dragNode('out', 60, 60);
+  await page.click('text=Save as new version');
+  await page.getByTestId('editor-status').filter({ hasText: 'v2 saved' }).waitFor();
+  assert.deepEqual(await stored(), { version: 2, isTemplate: true, description: 'passes x through' }, 'a save alters neither');
+
+  await page.click('role=tab[name="Selection"]');
+  assert.equal(await page.inputValue('#graph-description'), 'passes x through');
+  assert.ok(await page.isChecked('#graph-template'));
+  await page.fill('#graph-description', 'x, unchanged');
+  await page.uncheck('#graph-template');
+  await shot(page, '04g-graph-details');
+  await page.click('text=Save as new version');
+  await page.getByTestId('editor-status').filter({ hasText: 'v3 saved' }).waitFor();
+  assert.deepEqual(await stored(), { version: 3, isTemplate: false, description: 'x, unchanged' });
 });
 
 test('validation marks a cycle on its nodes and links; links and nodes are deleted with the keyboard and the buttons', async () => {

@@ -15,6 +15,7 @@ import { Canvas } from '../canvas/Canvas';
 import type { BlockFlowNode, BlockNodeData } from '../canvas/BlockNode';
 import { blockFlowNode, edgeId, newKey, toFlow, toGraphInput, withData } from '../canvas/convert';
 import { DefaultsForm } from '../editor/DefaultsForm';
+import { GraphDetails, type About } from '../editor/GraphDetails';
 import { draftKey, dropDraft, loadDraft, saveDraft } from '../editor/draft';
 import { Palette } from '../editor/Palette';
 import { markEdges, problemsByNode } from '../editor/problems';
@@ -36,6 +37,8 @@ function useNodeData(nodes: BlockFlowNode[]): BlockNodeData[] {
   return ref.current;
 }
 
+const noAbout: About = { description: '', isTemplate: false };
+
 interface EditorProps {
   id: string | null;
   version: number | null;
@@ -50,6 +53,7 @@ function Editor({ id, version, theme }: EditorProps) {
   const [nodes, setNodes, onNodesChange] = useNodesState<BlockFlowNode>([]);
   const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>([]);
   const [name, setName] = useState(untitled);
+  const [about, setAbout] = useState<About>(noAbout);
   // Unsaved edits: `edited` for anything a run would see, `moved` for positions only.
   const [edited, setEdited] = useState(false);
   const [moved, setMoved] = useState(false);
@@ -80,6 +84,7 @@ function Editor({ id, version, theme }: EditorProps) {
       // statuses would show on nodes that did not run. It stays in the History tab.
       setStarted((r) => (r && r.graph.id === g.id ? r : null));
       setName(g.name);
+      setAbout({ description: g.description ?? '', isTemplate: g.isTemplate });
       const f = toFlow(g.nodes, g.links);
       setNodes(f.nodes);
       setEdges(f.edges);
@@ -113,6 +118,7 @@ function Editor({ id, version, theme }: EditorProps) {
       setNodes(d.nodes);
       setEdges(d.edges);
       setName(d.name);
+      if (d.about) setAbout(d.about);
       setEdited(d.structural);
       setMoved(true);
       setFromDraft(true);
@@ -124,12 +130,12 @@ function Editor({ id, version, theme }: EditorProps) {
   // drag), and at once when the page goes or the editor closes.
   const flush = useRef<(() => void) | null>(null);
   flush.current =
-    restored && unsaved && dKey !== null ? () => getToken() && saveDraft(dKey, { name, structural: edited, nodes, edges }) : null;
+    restored && unsaved && dKey !== null ? () => getToken() && saveDraft(dKey, { name, about, structural: edited, nodes, edges }) : null;
   useEffect(() => {
     if (!restored || !unsaved) return;
     const t = setTimeout(() => flush.current?.(), 250);
     return () => clearTimeout(t);
-  }, [restored, unsaved, edited, name, nodes, edges]);
+  }, [restored, unsaved, edited, name, about, nodes, edges]);
   useEffect(() => {
     const f = () => flush.current?.();
     window.addEventListener('pagehide', f);
@@ -239,7 +245,7 @@ function Editor({ id, version, theme }: EditorProps) {
     const savedFrom = dKey;
     try {
       // A new graph left with the default name gets the first free one.
-      const input = toGraphInput(!graph && name.trim() === untitled ? await freeName(untitledName) : name, graph?.description ?? null, nodes, edges);
+      const input = toGraphInput(!graph && name.trim() === untitled ? await freeName(untitledName) : name, about, nodes, edges);
       const saved = graph
         ? (await gql<{ updateGraph: Graph }>(UPDATE_GRAPH, { id: graphRef(graph), input })).updateGraph
         : (await gql<{ createGraph: Graph }>(CREATE_GRAPH, { input })).createGraph;
@@ -270,6 +276,7 @@ function Editor({ id, version, theme }: EditorProps) {
       setNodes([]);
       setEdges([]);
       setName(untitled);
+      setAbout(noAbout);
       setEdited(false);
       setMoved(false);
     }
@@ -423,9 +430,12 @@ function Editor({ id, version, theme }: EditorProps) {
                   </button>
                 </>
               ) : (
-                <p className="ag-muted">
-                  Add blocks from the palette, drag from an output pin to an input pin to link them, and select a node to edit its defaults. Delete or Backspace deletes what is selected.
-                </p>
+                <>
+                  <GraphDetails about={about} onChange={(a) => (setAbout(a), edit())} />
+                  <p className="ag-muted">
+                    Add blocks from the palette, drag from an output pin to an input pin to link them, and select a node to edit its defaults. Delete or Backspace deletes what is selected.
+                  </p>
+                </>
               )}
             </div>
           )}

@@ -473,6 +473,33 @@ test('a moved node is kept across a reload and saved with the next version; anot
   await shot(page, '04d-version-1-active');
 });
 
+test('on a phone the editor stacks palette, canvas and panel and the page scrolls; at 800px the canvas has the width, without the minimap', async () => {
+  const { ctx, p } = await signedIn(keys.alice);
+  await p.setViewportSize({ width: 390, height: 844 });
+  await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
+  await p.locator('[data-node-key="calculator"]').waitFor();
+  const side = await p.locator('.ag-side').boundingBox();
+  assert.ok(side.height >= 150, `the side panel has room (${side.height} px high)`);
+  assert.ok(await p.evaluate(() => document.documentElement.scrollHeight > window.innerHeight), 'the page scrolls');
+  assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing is wider than the phone');
+  assert.ok((await p.getByTestId('canvas').boundingBox()).height > 300, 'the canvas has room');
+  const run = p.getByRole('button', { name: /^Run v\d+$/ });
+  await run.scrollIntoViewIfNeeded();
+  const box = await run.boundingBox();
+  assert.ok(box.y >= 0 && box.y + box.height <= 844, 'Run can be scrolled to');
+  await shot(p, '04h-editor-phone-run');
+  await p.click('role=tab[name="Selection"]');
+  await p.locator('[data-node-key="calculator"] .ag-node-head').click();
+  await p.locator('#def-calculator-b').scrollIntoViewIfNeeded();
+  assert.ok(await p.locator('#def-calculator-b').isVisible(), "a node's defaults can be scrolled to");
+
+  await p.setViewportSize({ width: 800, height: 800 });
+  await p.waitForFunction(() => document.querySelector('[data-testid="canvas"]').getBoundingClientRect().width >= 700);
+  assert.equal(await p.locator('.react-flow__minimap').isVisible(), false, 'no minimap over a narrow canvas');
+  await shot(p, '04i-editor-800');
+  await ctx.close();
+});
+
 test("a save keeps the graph's description and template flag; both are edited with nothing selected", async () => {
   const g = await storeChain(`my template ${Date.now()}`, [['in', 'AgentInputBlock', { name: 'x' }], ['out', 'AgentOutputBlock', { name: 'y' }]], ['in.result->out.value'], {
     isTemplate: true,

@@ -339,6 +339,30 @@ test("forking another user's template from the graph list gives the caller a gra
   assert.equal(await page.inputValue('#graph-name'), `${name} (copy)`);
 });
 
+test("another user's template opens read-only, with its defaults, and a button that forks it into the editor", async () => {
+  const name = `read-only template ${Date.now()}`;
+  const t = await storeChain(name, [['in', 'AgentInputBlock', { name: 'x' }], ['double', 'CalculatorBlock', { operation: 'Multiply', b: 2 }], ['out', 'AgentOutputBlock', { name: 'y' }]], ['in.result->double.a', 'double.result->out.value'], {
+    key: keys.bob,
+    isTemplate: true,
+  });
+  await page.goto(baseURL + '/');
+  await page.fill('#graph-search', name);
+  await page.locator(`section[aria-label="Templates"] li[data-graph-id="${t.graphId}"] a`).click();
+  const forkButton = page.getByRole('button', { name: 'Fork to edit and run' });
+  await forkButton.waitFor();
+  await node('double').waitFor();
+  assert.equal(await page.locator('button:has-text("Save")').count(), 0, 'nothing to save');
+  assert.equal(await page.locator('role=tab[name="Run"]').count(), 0, 'nothing to run');
+  assert.equal(await page.locator('[aria-label="Block palette"]').count(), 0, 'nothing to add');
+  await node('double').locator('.ag-node-head').click();
+  assert.match(await page.getByTestId('template-node').innerText(), /"operation": "Multiply"/);
+  await shot(page, '02d-template-read-only');
+  await forkButton.click();
+  await page.waitForURL((u) => u.pathname.startsWith('/graphs/') && !u.pathname.endsWith(encodeURIComponent(t.graphId)));
+  await page.getByRole('button', { name: 'Save as new version' }).waitFor();
+  assert.equal(await page.inputValue('#graph-name'), name);
+});
+
 test('two new graphs saved with the default name get different names', async () => {
   const names = [];
   for (let i = 0; i < 2; i++) {

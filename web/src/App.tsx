@@ -83,7 +83,7 @@ export function App() {
     const run = path.match(/^\/runs\/([^/]+)$/);
     if (graph) {
       const v = loc.searchParams.get('version');
-      page = <GraphPage key={graph[1] + (v ?? '')} id={graph[1] === 'new' ? null : decodeURIComponent(graph[1])} version={v ? Number(v) : null} theme={theme} />;
+      page = <GraphPage key={graph[1] + (v ?? '')} meId={me.id} id={graph[1] === 'new' ? null : decodeURIComponent(graph[1])} version={v ? Number(v) : null} theme={theme} />;
     } else if (run) page = <RunPage key={run[1]} id={decodeURIComponent(run[1])} theme={theme} />;
     else if (path === '/' || path === '/graphs') page = <GraphsPage />;
     else page = <p className="ag-pad">Not found. <Link to="/">Back to your graphs</Link></p>;

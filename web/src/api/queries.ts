@@ -15,7 +15,7 @@ export const GRAPH_REF = 'id graphId version';
 const BLOCK = 'id name description categories blockType inputSchema outputSchema';
 // A node names its block by id; its block comes from the catalogue (api/blocks.ts).
 const NODE = 'id key blockId label inputDefault metadata position { x y }';
-const GRAPH_FULL = `${GRAPH_REF} name description isActive isTemplate updatedAt
+const GRAPH_FULL = `${GRAPH_REF} name description isActive isTemplate updatedAt owner { id }
   nodes { ${NODE} }
   links { id sourceId sinkId sourceName sinkName isStatic }
   inputSchema

@@ -23,6 +23,7 @@ import { Link, navigate } from '../router';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
 import { RunHistory } from '../run/RunHistory';
 import { useLiveRun } from '../run/useLiveRun';
+import { TemplateView } from './TemplateView';
 import { isText, runInputValue } from '../run/inputs';
 
 /**
@@ -40,12 +41,14 @@ function useNodeData(nodes: BlockFlowNode[]): BlockNodeData[] {
 const noAbout: About = { description: '', isTemplate: false };
 
 interface EditorProps {
+  /** The signed-in user's id: another user's graph (a template) is shown read-only. */
+  meId: string;
   id: string | null;
   version: number | null;
   theme: 'light' | 'dark';
 }
 
-function Editor({ id, version, theme }: EditorProps) {
+function Editor({ meId, id, version, theme }: EditorProps) {
   const rf = useReactFlow();
   const [graph, setGraph] = useState<Graph | null>(null);
   const [notFound, setNotFound] = useState(false);
@@ -322,6 +325,7 @@ function Editor({ id, version, theme }: EditorProps) {
   }, []);
 
   if (notFound) return <p className="ag-pad">Graph not found. <Link to="/">Back to your graphs</Link></p>;
+  if (graph && graph.owner?.id !== meId) return <TemplateView graph={graph} theme={theme} dataAt={dataAt} />;
   const sel = selected.node ? nodes.find((n) => n.id === selected.node) : undefined;
   const selEdge = selected.edge ? edges.find((e) => e.id === selected.edge) : undefined;
   const status = edited ? 'Unsaved changes' : moved ? 'Unsaved changes (positions only)' : graph ? `v${graph.version} saved` : '';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { gql } from '../api/client';
-import { forkName, freeName } from '../api/names';
-import { FORK, GRAPHS, TEMPLATES, graphRef } from '../api/queries';
+import { fork as forkGraph } from '../api/fork';
+import { GRAPHS, TEMPLATES, graphRef } from '../api/queries';
 import type { GraphSummary } from '../api/types';
 import { Link, navigate } from '../router';
 
@@ -54,9 +54,7 @@ export function GraphsPage() {
   }, [q]);
   const fork = async (g: GraphSummary) => {
     try {
-      const name = await freeName(forkName(g.name));
-      const d = await gql<{ forkGraph: { id: string } }>(FORK, { id: graphRef(g), name });
-      navigate(`/graphs/${encodeURIComponent(graphRef(d.forkGraph))}`);
+      navigate(`/graphs/${encodeURIComponent(await forkGraph(g))}`);
     } catch (e) {
       setError((e as Error).message);
     }

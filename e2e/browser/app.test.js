@@ -380,6 +380,26 @@ test('two new graphs saved with the default name get different names', async () 
 let builtGraphId;
 let runId;
 
+test('a new graph once saved keeps its editor: a header action later loses neither its run nor its message', async () => {
+  await openNewGraph();
+  await addBlock('AgentInputBlock');
+  await page.click('text=Save');
+  await page.getByTestId('editor-status').filter({ hasText: 'v1 saved' }).waitFor();
+  assert.notEqual(new URL(page.url()).pathname, '/graphs/new', 'the URL names the saved graph');
+  await page.click('role=tab[name="Run"]');
+  await page.fill('[data-run-input="agent_input"]', '1');
+  await page.click('button:has-text("Run v1")');
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+  // Three clicks go round the themes back to the one the other tests expect.
+  for (let i = 0; i < 3; i++) {
+    const saved = page.waitForResponse((r) => /mutation Prefs/.test(r.request().postData() ?? ''));
+    await page.getByRole('button', { name: 'Theme' }).click();
+    await saved;
+  }
+  assert.equal(await page.getByTestId('run-summary').count(), 1, 'the run is still shown');
+  assert.match(await page.getByTestId('editor-message').innerText(), /Saved as version 1/);
+});
+
 test('build a three-node graph on the canvas, run it, and watch every node complete', async () => {
   await page.goto(baseURL + '/');
   await page.click('text=New graph');

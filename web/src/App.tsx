@@ -83,7 +83,10 @@ export function App() {
     const run = path.match(/^\/runs\/([^/]+)$/);
     if (graph) {
       const v = loc.searchParams.get('version');
-      page = <GraphPage key={graph[1] + (v ?? '')} meId={me.id} id={graph[1] === 'new' ? null : decodeURIComponent(graph[1])} version={v ? Number(v) : null} theme={theme} />;
+      // A new graph once saved, or a version saved over, keeps its editor
+      // under its new URL: the key it had is kept in the history entry.
+      const editorKey = (history.state as { editorKey?: string } | null)?.editorKey ?? graph[1] + (v ?? '');
+      page = <GraphPage key={editorKey} editorKey={editorKey} meId={me.id} id={graph[1] === 'new' ? null : decodeURIComponent(graph[1])} version={v ? Number(v) : null} theme={theme} />;
     } else if (run) page = <RunPage key={run[1]} id={decodeURIComponent(run[1])} theme={theme} />;
     else if (path === '/' || path === '/graphs') page = <GraphsPage />;
     else page = <p className="ag-pad">Not found. <Link to="/">Back to your graphs</Link></p>;

@@ -41,6 +41,8 @@ function useNodeData(nodes: BlockFlowNode[]): BlockNodeData[] {
 const noAbout: About = { description: '', isTemplate: false };
 
 interface EditorProps {
+  /** The key App gives this editor; its URL after a save keeps it (history state), so it is not mounted again. */
+  editorKey: string;
   /** The signed-in user's id: another user's graph (a template) is shown read-only. */
   meId: string;
   id: string | null;
@@ -48,7 +50,7 @@ interface EditorProps {
   theme: 'light' | 'dark';
 }
 
-function Editor({ meId, id, version, theme }: EditorProps) {
+function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   const rf = useReactFlow();
   const [graph, setGraph] = useState<Graph | null>(null);
   const [notFound, setNotFound] = useState(false);
@@ -98,11 +100,14 @@ function Editor({ meId, id, version, theme }: EditorProps) {
     [setNodes, setEdges],
   );
 
+  // The graph shown, as id@version: a save shows what it saved, then puts its URL in the address bar.
+  const shownAs = useRef<string | null>(null);
   useEffect(() => {
     if (!id) {
       setTab('node');
       return;
     }
+    if (shownAs.current === `${id}@${version}`) return;
     gql<{ graph: Graph | null }>(GRAPH, { id, version })
       .then(async (d) => (d.graph ? show(await graphWithBlocks(d.graph)) : setNotFound(true)))
       .catch((e) => setMessage(e.message));
@@ -255,7 +260,9 @@ function Editor({ meId, id, version, theme }: EditorProps) {
       if (savedFrom) dropDraft(savedFrom);
       show(await graphWithBlocks(saved));
       setMessage(`Saved as version ${saved.version}.`);
-      history.replaceState(null, '', `/graphs/${encodeURIComponent(graphRef(saved))}`);
+      // The saved version is the active one, the graph's URL without a version.
+      shownAs.current = `${graphRef(saved)}@null`;
+      navigate(`/graphs/${encodeURIComponent(graphRef(saved))}`, { replace: true, state: { editorKey } });
       setProblems([]);
     } catch (e) {
       // The edits stay on the canvas (and in the draft); the problems show where they are.

@@ -667,12 +667,13 @@ test('a run of v1 does not stay on the canvas of v2 saved after it; a run of v2 
   assert.equal(await page.locator('[data-output="y"] code').innerText(), '6');
 });
 
-/** Opens a stored graph input x (of block inputBlock) → output y in the editor's Run tab. */
+/** Opens a stored graph input x (of block inputBlock) → output y in the editor's Run tab; returns its ids. */
 async function openInputToOutput(name, inputBlock) {
   const g = await storeChain(`${name} ${Date.now()}`, [['in', inputBlock, { name: 'x' }], ['out', 'AgentOutputBlock', { name: 'y' }]], ['in.result->out.value']);
   await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
   await node('out').waitFor();
   await page.click('role=tab[name="Run"]');
+  return g;
 }
 
 /** The id of the run the Run tab shows, once it is another than `before` and COMPLETED. */
@@ -1100,6 +1101,18 @@ test('a revoked key is refused; a JWT signs in, the theme follows the preference
   await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
   await p.locator('#api-key').waitFor();
   assert.equal(await p.locator('[data-node-key]').count(), 0, 'signed out, a graph URL asks to sign in');
+  await ctx.close();
+});
+
+test('a key revoked while signed in returns the page to sign-in, saying why', async () => {
+  const created = await data(`mutation { createAPIKey(name: "revoked while in use") { apiKey { id } secret } }`, {}, { key: keys.alice });
+  const { ctx, p } = await signedIn(created.createAPIKey.secret);
+  await data(`mutation($id: ID!) { revokeAPIKey(id: $id) { revokedAt } }`, { id: created.createAPIKey.apiKey.id }, { key: keys.alice });
+  await p.fill('#graph-search', 'anything');
+  await p.getByTestId('signin-notice').filter({ hasText: 'revoked' }).waitFor();
+  await p.locator('#api-key').waitFor();
+  assert.equal(await p.evaluate(() => sessionStorage.getItem('agentgraph.token')), null, 'the refused key is forgotten');
+  await shot(p, '15-revoked-while-signed-in');
   await ctx.close();
 });
 

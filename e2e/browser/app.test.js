@@ -714,6 +714,16 @@ test('a text input sends what was typed as text, even when it reads as JSON; a r
   assert.equal(await page.locator('[data-output="y"] code').innerText(), '7');
 });
 
+test('a double-click on Run starts one run', async () => {
+  const { graphId } = await openInputToOutput('double-click', 'AgentInputBlock');
+  await page.fill('[data-run-input="x"]', '1');
+  await page.dblclick('button:has-text("Run v1")');
+  await completedRunId();
+  await page.waitForTimeout(500); // time for a second request, were there one
+  const runs = await data(`query($id: ID!) { executions(graphId: $id) { edges { node { id } } } }`, { id: graphId }, { key: keys.alice });
+  assert.equal(runs.executions.edges.length, 1);
+});
+
 test("a model's text shows on its node while it is written, then its whole value", async () => {
   // The server's OPENAI_BASE_URL is lib/llmstub.js (scripts/e2e.sh): a word every 400 ms.
   await runThrough('ai', ['ai', 'AITextGeneratorBlock', { model: 'gpt-4o-mini', max_tokens: 50 }], ['prompt', 'response'], '"what is six times seven?"');

@@ -72,6 +72,9 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   const [started, setStarted] = useState<{ id: string; graph: Graph } | null>(null);
   const [runInputs, setRunInputs] = useState<Record<string, string>>({});
   const [runRefused, setRunRefused] = useState<string | null>(null);
+  // While executeGraph is on its way: a second click (a double-click) started a second run.
+  const [starting, setStarting] = useState(false);
+  const startingNow = useRef(false);
   const [dataAt, setDataAt] = useState<number | undefined>(undefined);
   const [tab, setTab] = useState<'node' | 'run' | 'history'>('run');
   const edit = () => setEdited(true);
@@ -307,12 +310,14 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   // Each input's schema, by name, as the saved version declares it (a run needs it saved).
   const inputSchemaOf = (nm: string) => graph?.inputSchema?.properties?.[nm];
   const start = async () => {
-    if (!graph) return;
+    if (!graph || startingNow.current) return;
     const inputs: Record<string, unknown> = {};
     for (const n of inputNodes) {
       const nm = String(n.data.inputDefault.name ?? n.id);
       if (runInputs[nm] !== undefined && runInputs[nm] !== '') inputs[nm] = runInputValue(runInputs[nm], inputSchemaOf(nm));
     }
+    startingNow.current = true;
+    setStarting(true);
     try {
       const d = await gql<{ executeGraph: { id: string } }>(EXECUTE, { id: graphRef(graph), version: graph.version, inputs });
       setStarted({ id: d.executeGraph.id, graph });
@@ -320,6 +325,9 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
       setTab('run');
     } catch (e) {
       setRunRefused(`Run refused: ${(e as Error).message}`);
+    } finally {
+      startingNow.current = false;
+      setStarting(false);
     }
   };
 
@@ -480,7 +488,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
                       </div>
                     );
                   })}
-                  <button type="submit" disabled={edited} title={edited ? 'Save the changes first: a run uses a saved version' : undefined}>
+                  <button type="submit" disabled={edited || starting} title={edited ? 'Save the changes first: a run uses a saved version' : undefined}>
                     Run v{graph.version}
                   </button>
                   {edited && <p className="ag-muted">Save the changes first: a run uses a saved version.</p>}

@@ -1011,12 +1011,16 @@ test('Share gives a link that opens the run read-only, signed out, with its link
   await ctx.close();
 });
 
-test('another user sees "not found" for the graph and the run', async () => {
+test('another user sees "not found" for the graph and the run, and anyone for an id that names no graph', async () => {
   const { ctx, p } = await signedIn(keys.bob);
   await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
   await p.locator('text=Graph not found').waitFor();
   await p.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
   await p.locator('text=Run not found').waitFor();
+  // Nor is an id that is no graph's an empty editor.
+  await p.goto(`${baseURL}/graphs/nope`);
+  await p.locator('text=Graph not found').waitFor();
+  assert.equal(await p.locator('#graph-name').count(), 0, 'no editor');
   await ctx.close();
 });
 

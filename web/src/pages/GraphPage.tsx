@@ -54,6 +54,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   const rf = useReactFlow();
   const [graph, setGraph] = useState<Graph | null>(null);
   const [notFound, setNotFound] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
   const [blocks, setBlocks] = useState<Block[] | null>(null);
   const [nodes, setNodes, onNodesChange] = useNodesState<BlockFlowNode>([]);
   const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>([]);
@@ -113,7 +114,8 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
     if (shownAs.current === `${id}@${version}`) return;
     gql<{ graph: Graph | null }>(GRAPH, { id, version })
       .then(async (d) => (d.graph ? show(await graphWithBlocks(d.graph)) : setNotFound(true)))
-      .catch((e) => setMessage(e.message));
+      // An id that is no graph's id at all (BAD_USER_INPUT) names no graph either.
+      .catch((e) => (e instanceof GraphQLError && e.code === 'BAD_USER_INPUT' ? setNotFound(true) : setLoadError(e.message)));
   }, [id, version, show]);
 
   // The draft of this version (or of the new graph), once it is known which
@@ -340,6 +342,13 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   }, []);
 
   if (notFound) return <p className="ag-pad">Graph not found. <Link to="/">Back to your graphs</Link></p>;
+  // Not an empty editor that a save would turn into a new graph.
+  if (loadError)
+    return (
+      <p className="ag-pad ag-error" role="alert">
+        The graph could not be loaded: {loadError} <Link to="/">Back to your graphs</Link>
+      </p>
+    );
   if (graph && graph.owner?.id !== meId) return <TemplateView graph={graph} theme={theme} dataAt={dataAt} />;
   const sel = selected.node ? nodes.find((n) => n.id === selected.node) : undefined;
   const selEdge = selected.edge ? edges.find((e) => e.id === selected.edge) : undefined;

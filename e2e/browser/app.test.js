@@ -569,6 +569,30 @@ test("a save keeps the graph's description and template flag; both are edited wi
   assert.deepEqual(await stored(), { version: 3, isTemplate: false, description: 'x, unchanged' });
 });
 
+test("a graph stored without positions (the README's first example) is laid out left to right, no node on another", async () => {
+  const idOf = await blockIds();
+  const input = {
+    name: `no positions ${Date.now()}`,
+    nodes: [
+      { key: 'in', blockId: idOf('AgentInputBlock'), inputDefault: { name: 'x' } },
+      { key: 'mul', blockId: idOf('CalculatorBlock'), inputDefault: { operation: 'Multiply', b: 2 } },
+      { key: 'out', blockId: idOf('AgentOutputBlock'), inputDefault: { name: 'y' } },
+    ],
+    links: [
+      { sourceKey: 'in', sourceName: 'result', sinkKey: 'mul', sinkName: 'a' },
+      { sourceKey: 'mul', sourceName: 'result', sinkKey: 'out', sinkName: 'value' },
+    ],
+  };
+  const g = (await data(`mutation($input: GraphInput!) { createGraph(input: $input) { id } }`, { input }, { key: keys.alice })).createGraph;
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
+  await node('out').waitFor();
+  const boxes = {};
+  for (const key of ['in', 'mul', 'out']) boxes[key] = await node(key).boundingBox();
+  assert.ok(boxes.in.x + boxes.in.width < boxes.mul.x && boxes.mul.x + boxes.mul.width < boxes.out.x, 'in, mul and out stand left to right, apart');
+  await assertFitted(page);
+  await shot(page, '04j-laid-out');
+});
+
 test('validation marks a cycle on its nodes and links; links and nodes are deleted with the keyboard and the buttons', async () => {
   await openNewGraph();
   await page.fill('#graph-name', `deletions ${Date.now()}`);

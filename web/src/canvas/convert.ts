@@ -5,6 +5,7 @@ import type { Block, GraphNode, GraphLink } from '../api/types';
 import type { BlockFlowNode, BlockNodeData } from './BlockNode';
 import type { About } from '../editor/GraphDetails';
 import { nodeGeometry } from './geometry';
+import { autoLayout } from './layout';
 
 export function edgeId(sourceKey: string, sourceName: string, sinkKey: string, sinkName: string): string {
   return `${sourceKey}:${sourceName}->${sinkKey}:${sinkName}`;
@@ -26,6 +27,7 @@ export function toFlow(nodes: GraphNode[], links: GraphLink[]): { nodes: BlockFl
       extra.get(t)!.add(l.sinkName);
     }
   }
+  const laidOut = autoLayout(nodes, links);
   return {
     nodes: nodes.map((n) =>
       blockFlowNode(
@@ -38,7 +40,7 @@ export function toFlow(nodes: GraphNode[], links: GraphLink[]): { nodes: BlockFl
           metadata: n.metadata ?? {},
           extraInputs: extra.has(n.key) ? [...extra.get(n.key)!] : undefined,
         },
-        { x: n.position.x, y: n.position.y },
+        laidOut?.get(n.id) ?? { x: n.position.x, y: n.position.y },
       ),
     ),
     edges,

@@ -642,6 +642,21 @@ test('validation marks a cycle on its nodes and links; links and nodes are delet
   await shot(page, '04f-all-deleted');
 });
 
+test('blocks added one after another keep their pins in sight, so the newest can still be linked', async () => {
+  await openNewGraph();
+  await page.fill('#graph-name', `long chain ${Date.now()}`);
+  for (let i = 0; i < 8; i++) await addBlock('CalculatorBlock');
+  await node('calculator_8').waitFor();
+  await viewSettled();
+  assert.equal(await page.locator('.ag-node.far').count(), 0, 'no node is drawn without its pins');
+  const canvas = await page.getByTestId('canvas').boundingBox();
+  const added = await node('calculator_8').boundingBox();
+  assert.ok(added.x >= canvas.x && added.x + added.width <= canvas.x + canvas.width, 'the newest node is in sight');
+  await connect('calculator_7', 'result', 'calculator_8', 'a');
+  await shot(page, '04k-long-chain');
+  await page.click('button:has-text("Discard changes")');
+});
+
 test('Cancel stops a running run: the waiting node and the run end CANCELLED', async () => {
   await runThrough('slow', ['wait', 'WaitBlock', { seconds: 60 }], ['data', 'data'], '"slow"');
   await page.locator('[data-node-key="wait"][data-status="RUNNING"]').waitFor({ timeout: 20_000 });

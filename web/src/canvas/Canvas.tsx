@@ -75,7 +75,7 @@ function RenderMark({ dataAt, count }: { dataAt?: number; count: number }) {
  * A 500-node graph fitted to the view is far below it; zooming in draws the
  * pins again, of the nodes in view only (onlyRenderVisibleElements).
  */
-const farZoom = 0.4;
+export const farZoom = 0.4;
 
 export function Canvas(p: Props) {
   const big = p.nodes.length > 300;

@@ -12,6 +12,7 @@ import { getToken } from '../api/session';
 import { freeName, untitled, untitledName } from '../api/names';
 import type { Block, Graph, Problem } from '../api/types';
 import { Canvas } from '../canvas/Canvas';
+import { revealAdded } from '../canvas/reveal';
 import type { BlockFlowNode, BlockNodeData } from '../canvas/BlockNode';
 import { blockFlowNode, edgeId, newKey, toFlow, toGraphInput, withData } from '../canvas/convert';
 import { DefaultsForm } from '../editor/DefaultsForm';
@@ -193,7 +194,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
     const box = document.querySelector('.ag-canvas')?.getBoundingClientRect();
     const center = box ? rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 }) : { x: 0, y: 0 };
     // Beside the last node added, so a chain reads left to right; then the
-    // view fits the graph so the new node is in sight.
+    // view shows it (canvas/reveal.ts).
     const last = nodes[nodes.length - 1];
     const position = last ? { x: last.position.x + 300, y: last.position.y } : { x: center.x - 100, y: center.y };
     const inputDefault: Record<string, unknown> = {};
@@ -205,7 +206,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
     setSelected({ node: key, edge: null });
     setTab('node');
     edit();
-    requestAnimationFrame(() => void rf.fitView({ padding: 0.25, maxZoom: 1 }));
+    if (box) requestAnimationFrame(() => revealAdded(rf, box, [...nodes, node], node, last));
   };
 
   const updateNode = (key: string, patch: Partial<BlockFlowNode['data']>) => {

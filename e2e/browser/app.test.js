@@ -657,6 +657,23 @@ test('blocks added one after another keep their pins in sight, so the newest can
   await page.click('button:has-text("Discard changes")');
 });
 
+test('a default of a pin of any type takes plain text as a string, and JSON as JSON', async () => {
+  await openNewGraph();
+  await addBlock('AgentInputBlock');
+  const field = page.locator('#def-agent_input-value');
+  const shown = node('agent_input').locator('.ag-pin-default');
+  await field.fill('hello world');
+  await shown.filter({ hasText: '= hello world' }).waitFor();
+  assert.equal(await page.locator('text=Not valid JSON').count(), 0, 'text is not refused');
+  await field.fill('"quoted"');
+  await shown.filter({ hasText: '= quoted' }).waitFor();
+  assert.equal(await field.inputValue(), '"quoted"', 'the field keeps what was typed');
+  await field.fill('[1, 2]');
+  await shown.filter({ hasText: '= [1,2]' }).waitFor();
+  await shot(page, '04l-any-default-text');
+  await page.click('button:has-text("Discard changes")');
+});
+
 test('Cancel stops a running run: the waiting node and the run end CANCELLED', async () => {
   await runThrough('slow', ['wait', 'WaitBlock', { seconds: 60 }], ['data', 'data'], '"slow"');
   await page.locator('[data-node-key="wait"][data-status="RUNNING"]').waitFor({ timeout: 20_000 });

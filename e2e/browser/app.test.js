@@ -825,6 +825,23 @@ test('a click on a node of the run page selects it and shows its details; a clic
   await shot(page, '05f-run-page-node-selected');
 });
 
+test('a node reached with Tab shows that it has the focus', async () => {
+  await page.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
+  await node('calculator').waitFor();
+  await page.locator('.ag-brand').focus();
+  let focused = null;
+  for (let i = 0; i < 40 && !focused; i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      return el?.classList.contains('react-flow__node') ? { key: el.dataset.id, outline: getComputedStyle(el).outlineStyle } : null;
+    });
+  }
+  assert.ok(focused, 'Tab reaches a node');
+  assert.notEqual(focused.outline, 'none', `node ${focused.key} is outlined while focused`);
+  await shot(page, '05g-node-focused');
+});
+
 test('/runs/<id> of a completed run shows every node COMPLETED, and the history lists it', async () => {
   await page.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
   await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();

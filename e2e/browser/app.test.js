@@ -1084,6 +1084,28 @@ test('Share gives a link that opens the run read-only, signed out, with its link
   await ctx.close();
 });
 
+test('a shared run watched while it runs fits its view again as more of its nodes run', async () => {
+  const g = await storeChain(
+    `shared live ${Date.now()}`,
+    [['in', 'AgentInputBlock', { name: 'x' }], ['wait', 'WaitBlock', { seconds: 5 }], ['out', 'AgentOutputBlock', { name: 'y' }]],
+    ['in.result->wait.data', 'wait.data->out.value'],
+  );
+  const run = await data(`mutation($id: ID!) { executeGraph(graphId: $id, inputs: { x: 1 }) { id } }`, { id: g.graphId }, { key: keys.alice });
+  const shared = await data(`mutation($id: ID!) { shareExecution(id: $id) { shareToken } }`, { id: run.executeGraph.id }, { key: keys.alice });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p = await ctx.newPage();
+  await p.goto(`${baseURL}/shared/${encodeURIComponent(shared.shareExecution.shareToken)}`);
+  await p.locator('[data-node-key="wait"][data-status="RUNNING"]').waitFor({ timeout: 20_000 });
+  assert.equal(await p.locator('[data-node-key="out"]').count(), 0, 'the output has not run yet');
+  await assertFitted(p);
+  await shot(p, '08d-shared-live-running');
+  await p.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+  await p.locator('[data-node-key="out"]').waitFor();
+  await assertFitted(p);
+  await shot(p, '08e-shared-live-done');
+  await ctx.close();
+});
+
 test('another user sees "not found" for the graph and the run, and anyone for an id that names no graph', async () => {
   const { ctx, p } = await signedIn(keys.bob);
   await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);

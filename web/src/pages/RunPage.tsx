@@ -35,7 +35,7 @@ export function RunView(p: {
       <div className="ag-runpage">
         <div className="ag-toolbar">{p.title}</div>
         <div className="ag-runpage-body">
-          <Canvas nodes={nodes} edges={p.edges} info={info} onNodesChange={onNodesChange} onSelect={onSelect} dataAt={p.dataAt} colorMode={p.theme} fitOnResize />
+          <Canvas nodes={nodes} edges={p.edges} info={info} onNodesChange={onNodesChange} onSelect={onSelect} dataAt={p.dataAt} colorMode={p.theme} refit />
           <aside className="ag-side ag-panel">
             <RunSummaryPanel run={p.run} executionId={p.executionId} readOnly={p.readOnly} streamError={p.streamError} />
             {selected ? <NodeDetail run={p.run} nodeKey={selected} /> : <p className="ag-muted">Select a node to see its outputs and errors.</p>}

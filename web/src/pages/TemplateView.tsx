@@ -45,7 +45,7 @@ export function TemplateView({ graph, theme, dataAt }: { graph: Graph; theme: 'l
         )}
       </div>
       <div className="ag-runpage-body">
-        <Canvas nodes={nodes} edges={flow.edges} info={info} onNodesChange={onNodesChange} onSelect={onSelect} dataAt={dataAt} colorMode={theme} fitOnResize />
+        <Canvas nodes={nodes} edges={flow.edges} info={info} onNodesChange={onNodesChange} onSelect={onSelect} dataAt={dataAt} colorMode={theme} refit />
         <aside className="ag-side ag-panel">
           {graph.description && <p>{graph.description}</p>}
           {sel ? (

@@ -560,8 +560,10 @@ test("a save keeps the graph's description and template flag; both are edited wi
 
   await page.click('role=tab[name="Selection"]');
   assert.equal(await page.inputValue('#graph-description'), 'passes x through');
+  assert.match(await page.getByTestId('editor-message').innerText(), /Saved as version 2/);
   assert.ok(await page.isChecked('#graph-template'));
   await page.fill('#graph-description', 'x, unchanged');
+  assert.equal(await page.getByTestId('editor-message').count(), 0, 'an edit clears the last message');
   await page.uncheck('#graph-template');
   await shot(page, '04g-graph-details');
   await page.click('text=Save as new version');
@@ -689,6 +691,7 @@ test('Cancel stops a running run: the waiting node and the run end CANCELLED', a
   await page.locator('[data-node-key="wait"][data-status="CANCELLED"]').waitFor();
   assert.equal(await node('out').getAttribute('data-status'), 'NOT_STARTED', 'the output never ran');
   assert.ok(await page.locator('button:has-text("Cancel run")').isDisabled(), 'an ended run cannot be cancelled again');
+  assert.equal(await page.getByTestId('run-outputs').innerText(), 'None.', 'an ended run has no outputs "yet"');
   await shot(page, '10-slow-run-cancelled');
 });
 

@@ -79,7 +79,11 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   const startingNow = useRef(false);
   const [dataAt, setDataAt] = useState<number | undefined>(undefined);
   const [tab, setTab] = useState<'node' | 'run' | 'history'>('run');
-  const edit = () => setEdited(true);
+  // Any edit clears the toolbar's last message ("Saved as version 2."…), which was otherwise there for good.
+  const edit = useCallback(() => {
+    setEdited(true);
+    setMessage(null);
+  }, []);
 
   useEffect(() => {
     loadBlocks().then(setBlocks, () => setBlocks([]));
@@ -162,26 +166,29 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   const onNodesChangeTracked: typeof onNodesChange = useCallback(
     (changes) => {
       onNodesChange(changes);
-      if (changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace')) setEdited(true);
-      else if (changes.some((c) => c.type === 'position' && c.dragging === false)) setMoved(true);
+      if (changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace')) edit();
+      else if (changes.some((c) => c.type === 'position' && c.dragging === false)) {
+        setMoved(true);
+        setMessage(null);
+      }
     },
-    [onNodesChange],
+    [onNodesChange, edit],
   );
   const onEdgesChangeTracked: typeof onEdgesChange = useCallback(
     (changes) => {
       onEdgesChange(changes);
-      if (changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace')) setEdited(true);
+      if (changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace')) edit();
     },
-    [onEdgesChange],
+    [onEdgesChange, edit],
   );
 
   const onConnect = useCallback(
     (c: Connection) => {
       if (!c.sourceHandle || !c.targetHandle) return;
       setEdges((es) => addEdge({ ...c, id: edgeId(c.source, c.sourceHandle!, c.target, c.targetHandle!) }, es));
-      setEdited(true);
+      edit();
     },
-    [setEdges],
+    [setEdges, edit],
   );
   const isValidConnection = useCallback(
     (c: Connection | Edge) => c.source !== c.target && !edges.some((e) => e.source === c.source && e.target === c.target && e.sourceHandle === c.sourceHandle && e.targetHandle === c.targetHandle),

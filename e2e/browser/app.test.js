@@ -296,6 +296,8 @@ test('sign in: a wrong key is refused with a clear message, a right one shows th
   await page.goto(baseURL + '/');
   const keyField = page.locator('#api-key');
   assert.equal(await keyField.getAttribute('type'), 'password');
+  assert.equal(await page.title(), 'Sign in · agentgraph');
+  assert.match(await page.locator('link[rel="icon"]').getAttribute('href'), /^data:/, 'the icon asks nothing of the server');
   assert.deepEqual(await unlabelled(page), [], 'the sign-in form is labelled');
   await keyField.fill('agk_not-a-real-key');
   await page.click('button[type=submit]');
@@ -306,6 +308,7 @@ test('sign in: a wrong key is refused with a clear message, a right one shows th
   await keyField.fill(keys.alice);
   await page.click('button[type=submit]');
   await page.getByRole('heading', { name: 'Your graphs' }).waitFor();
+  assert.equal(await page.title(), 'Graphs · agentgraph');
   assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing is kept in localStorage');
   assert.ok(!page.url().includes(keys.alice), 'the key never lands in a URL');
   assert.deepEqual(await unlabelled(page), [], 'every control of the graph list has a label');
@@ -558,6 +561,7 @@ test("a save keeps the graph's description and template flag; both are edited wi
   await page.getByTestId('editor-status').filter({ hasText: 'v2 saved' }).waitFor();
   assert.deepEqual(await stored(), { version: 2, isTemplate: true, description: 'passes x through' }, 'a save alters neither');
 
+  assert.equal(await page.title(), `${await page.inputValue('#graph-name')} · agentgraph`);
   await page.click('role=tab[name="Selection"]');
   assert.equal(await page.inputValue('#graph-description'), 'passes x through');
   assert.match(await page.getByTestId('editor-message').innerText(), /Saved as version 2/);

@@ -38,3 +38,10 @@ export function Link({ to, ...rest }: { to: string } & AnchorHTMLAttributes<HTML
     />
   );
 }
+
+/** The tab's title while the page is shown: what the page is, then the app's name. */
+export function useTitle(title: string): void {
+  useEffect(() => {
+    document.title = `${title} · agentgraph`;
+  }, [title]);
+}

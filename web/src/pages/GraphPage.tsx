@@ -20,7 +20,7 @@ import { GraphDetails, type About } from '../editor/GraphDetails';
 import { draftKey, dropDraft, loadDraft, saveDraft } from '../editor/draft';
 import { Palette } from '../editor/Palette';
 import { markEdges, problemsByNode } from '../editor/problems';
-import { Link, navigate } from '../router';
+import { Link, navigate, useTitle } from '../router';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
 import { RunHistory } from '../run/RunHistory';
 import { useLiveRun } from '../run/useLiveRun';
@@ -61,6 +61,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>([]);
   const [name, setName] = useState(untitled);
   const [about, setAbout] = useState<About>(noAbout);
+  useTitle(name.trim() || untitled);
   // Unsaved edits: `edited` for anything a run would see, `moved` for positions only.
   const [edited, setEdited] = useState(false);
   const [moved, setMoved] = useState(false);

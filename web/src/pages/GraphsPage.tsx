@@ -3,7 +3,7 @@ import { gql } from '../api/client';
 import { fork as forkGraph } from '../api/fork';
 import { GRAPHS, TEMPLATES, graphRef } from '../api/queries';
 import type { GraphSummary } from '../api/types';
-import { Link, navigate } from '../router';
+import { Link, navigate, useTitle } from '../router';
 
 type Page = { edges: Array<{ node: GraphSummary }> };
 
@@ -40,6 +40,7 @@ export function GraphsPage() {
   const [mine, setMine] = useState<GraphSummary[] | null>(null);
   const [templates, setTemplates] = useState<GraphSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  useTitle('Graphs');
   useEffect(() => {
     const vars = { q: q.trim() || null };
     const t = setTimeout(() => {

@@ -10,7 +10,7 @@ import { Canvas } from '../canvas/Canvas';
 import type { BlockFlowNode } from '../canvas/BlockNode';
 import { toFlow } from '../canvas/convert';
 import { useViewNodes } from '../canvas/useViewNodes';
-import { Link } from '../router';
+import { Link, useTitle } from '../router';
 import type { LiveRun } from '../run/liveRun';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
 import { useLiveRun } from '../run/useLiveRun';
@@ -50,6 +50,7 @@ export function RunPage({ id, theme }: { id: string; theme: 'light' | 'dark' }) 
   const [ex, setEx] = useState<(Execution & { graph: Graph | null }) | null>(null);
   const [missing, setMissing] = useState(false);
   const [dataAt, setDataAt] = useState<number>();
+  useTitle(ex?.graph ? `Run of ${ex.graph.name}` : 'Run');
   useEffect(() => {
     gql<{ execution: (Execution & { graph: Graph | null }) | null }>(EXECUTION_Q, { id })
       .then(async (d) => {

@@ -2,12 +2,14 @@ import { useState } from 'react';
 import { GraphQLError, gql } from '../api/client';
 import { ME } from '../api/queries';
 import { normalizeToken, setToken } from '../api/session';
+import { useTitle } from '../router';
 
 /** notice: why the user is asked to sign in again (their key stopped working). */
 export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?: string | null }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  useTitle('Sign in');
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     const token = normalizeToken(key);

@@ -8,9 +8,10 @@ import type { Graph } from '../api/types';
 import { Canvas } from '../canvas/Canvas';
 import { toFlow } from '../canvas/convert';
 import { useViewNodes } from '../canvas/useViewNodes';
-import { navigate } from '../router';
+import { navigate, useTitle } from '../router';
 
 export function TemplateView({ graph, theme, dataAt }: { graph: Graph; theme: 'light' | 'dark'; dataAt?: number }) {
+  useTitle(`${graph.name} (template)`);
   const flow = useMemo(() => toFlow(graph.nodes, graph.links), [graph]);
   const { nodes, onNodesChange } = useViewNodes(flow.nodes);
   const [selected, setSelected] = useState<string | null>(null);

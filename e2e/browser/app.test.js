@@ -255,11 +255,12 @@ async function blockIds() {
  * Stores a chain of nodes through the API, placed left to right: nodes are
  * [key, block name, inputDefault], links 'key.pin->key.pin'.
  */
-async function storeChain(name, nodes, links, { key = keys.alice, isTemplate = false } = {}) {
+async function storeChain(name, nodes, links, { key = keys.alice, isTemplate = false, description = null } = {}) {
   const idOf = await blockIds();
   const input = {
     name,
     isTemplate,
+    description,
     nodes: nodes.map(([k, block, inputDefault], i) => ({ key: k, blockId: idOf(block), inputDefault, position: { x: 320 * i, y: 0 } })),
     links: links.map((l) => {
       const [, sourceKey, sourceName, sinkKey, sinkName] = l.match(/^(\w+)\.(\w+)->(\w+)\.(\w+)$/);
@@ -295,6 +296,8 @@ test('sign in: a wrong key is refused with a clear message, a right one shows th
   await page.goto(baseURL + '/');
   const keyField = page.locator('#api-key');
   assert.equal(await keyField.getAttribute('type'), 'password');
+  assert.equal(await page.title(), 'Sign in · agentgraph');
+  assert.match(await page.locator('link[rel="icon"]').getAttribute('href'), /^data:/, 'the icon asks nothing of the server');
   assert.deepEqual(await unlabelled(page), [], 'the sign-in form is labelled');
   await keyField.fill('agk_not-a-real-key');
   await page.click('button[type=submit]');
@@ -305,6 +308,7 @@ test('sign in: a wrong key is refused with a clear message, a right one shows th
   await keyField.fill(keys.alice);
   await page.click('button[type=submit]');
   await page.getByRole('heading', { name: 'Your graphs' }).waitFor();
+  assert.equal(await page.title(), 'Graphs · agentgraph');
   assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing is kept in localStorage');
   assert.ok(!page.url().includes(keys.alice), 'the key never lands in a URL');
   assert.deepEqual(await unlabelled(page), [], 'every control of the graph list has a label');
@@ -328,10 +332,76 @@ test("forking another user's template from the graph list gives the caller a gra
   assert.equal(mine.graph.isTemplate, false);
   assert.equal(mine.graph.owner.id, mine.me.id, "the fork is the caller's");
   await shot(page, '02c-forked');
+
+  // Forked again, the copy takes a free name: the first fork has the template's.
+  await page.goto(baseURL + '/');
+  await page.fill('#graph-search', name);
+  await row.getByRole('button', { name: `Fork ${name}` }).click();
+  await page.waitForURL((u) => u.pathname.startsWith('/graphs/') && !u.pathname.endsWith(encodeURIComponent(forkId)) && !u.pathname.endsWith(encodeURIComponent(t.graphId)));
+  await node('out').waitFor();
+  assert.equal(await page.inputValue('#graph-name'), `${name} (copy)`);
+});
+
+test("another user's template opens read-only, with its defaults, and a button that forks it into the editor", async () => {
+  const name = `read-only template ${Date.now()}`;
+  const t = await storeChain(name, [['in', 'AgentInputBlock', { name: 'x' }], ['double', 'CalculatorBlock', { operation: 'Multiply', b: 2 }], ['out', 'AgentOutputBlock', { name: 'y' }]], ['in.result->double.a', 'double.result->out.value'], {
+    key: keys.bob,
+    isTemplate: true,
+  });
+  await page.goto(baseURL + '/');
+  await page.fill('#graph-search', name);
+  await page.locator(`section[aria-label="Templates"] li[data-graph-id="${t.graphId}"] a`).click();
+  const forkButton = page.getByRole('button', { name: 'Fork to edit and run' });
+  await forkButton.waitFor();
+  await node('double').waitFor();
+  assert.equal(await page.locator('button:has-text("Save")').count(), 0, 'nothing to save');
+  assert.equal(await page.locator('role=tab[name="Run"]').count(), 0, 'nothing to run');
+  assert.equal(await page.locator('[aria-label="Block palette"]').count(), 0, 'nothing to add');
+  await node('double').locator('.ag-node-head').click();
+  assert.match(await page.getByTestId('template-node').innerText(), /"operation": "Multiply"/);
+  await shot(page, '02d-template-read-only');
+  await forkButton.click();
+  await page.waitForURL((u) => u.pathname.startsWith('/graphs/') && !u.pathname.endsWith(encodeURIComponent(t.graphId)));
+  await page.getByRole('button', { name: 'Save as new version' }).waitFor();
+  assert.equal(await page.inputValue('#graph-name'), name);
+});
+
+test('two new graphs saved with the default name get different names', async () => {
+  const names = [];
+  for (let i = 0; i < 2; i++) {
+    await openNewGraph();
+    await addBlock('AgentInputBlock');
+    await page.click('text=Save');
+    await page.getByTestId('editor-status').filter({ hasText: 'v1 saved' }).waitFor();
+    names.push(await page.inputValue('#graph-name'));
+  }
+  assert.match(names[0], /^Untitled graph( \d+)?$/);
+  assert.match(names[1], /^Untitled graph \d+$/);
+  assert.notEqual(names[0], names[1]);
 });
 
 let builtGraphId;
 let runId;
+
+test('a new graph once saved keeps its editor: a header action later loses neither its run nor its message', async () => {
+  await openNewGraph();
+  await addBlock('AgentInputBlock');
+  await page.click('text=Save');
+  await page.getByTestId('editor-status').filter({ hasText: 'v1 saved' }).waitFor();
+  assert.notEqual(new URL(page.url()).pathname, '/graphs/new', 'the URL names the saved graph');
+  await page.click('role=tab[name="Run"]');
+  await page.fill('[data-run-input="agent_input"]', '1');
+  await page.click('button:has-text("Run v1")');
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+  // Three clicks go round the themes back to the one the other tests expect.
+  for (let i = 0; i < 3; i++) {
+    const saved = page.waitForResponse((r) => /mutation Prefs/.test(r.request().postData() ?? ''));
+    await page.getByRole('button', { name: 'Theme' }).click();
+    await saved;
+  }
+  assert.equal(await page.getByTestId('run-summary').count(), 1, 'the run is still shown');
+  assert.match(await page.getByTestId('editor-message').innerText(), /Saved as version 1/);
+});
 
 test('build a three-node graph on the canvas, run it, and watch every node complete', async () => {
   await page.goto(baseURL + '/');
@@ -450,6 +520,85 @@ test('a moved node is kept across a reload and saved with the next version; anot
   await shot(page, '04d-version-1-active');
 });
 
+test('on a phone the editor stacks palette, canvas and panel and the page scrolls; at 800px the canvas has the width, without the minimap', async () => {
+  const { ctx, p } = await signedIn(keys.alice);
+  await p.setViewportSize({ width: 390, height: 844 });
+  await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
+  await p.locator('[data-node-key="calculator"]').waitFor();
+  const side = await p.locator('.ag-side').boundingBox();
+  assert.ok(side.height >= 150, `the side panel has room (${side.height} px high)`);
+  assert.ok(await p.evaluate(() => document.documentElement.scrollHeight > window.innerHeight), 'the page scrolls');
+  assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing is wider than the phone');
+  assert.ok((await p.getByTestId('canvas').boundingBox()).height > 300, 'the canvas has room');
+  const run = p.getByRole('button', { name: /^Run v\d+$/ });
+  await run.scrollIntoViewIfNeeded();
+  const box = await run.boundingBox();
+  assert.ok(box.y >= 0 && box.y + box.height <= 844, 'Run can be scrolled to');
+  await shot(p, '04h-editor-phone-run');
+  await p.click('role=tab[name="Selection"]');
+  await p.locator('[data-node-key="calculator"] .ag-node-head').click();
+  await p.locator('#def-calculator-b').scrollIntoViewIfNeeded();
+  assert.ok(await p.locator('#def-calculator-b').isVisible(), "a node's defaults can be scrolled to");
+
+  await p.setViewportSize({ width: 800, height: 800 });
+  await p.waitForFunction(() => document.querySelector('[data-testid="canvas"]').getBoundingClientRect().width >= 700);
+  assert.equal(await p.locator('.react-flow__minimap').isVisible(), false, 'no minimap over a narrow canvas');
+  await shot(p, '04i-editor-800');
+  await ctx.close();
+});
+
+test("a save keeps the graph's description and template flag; both are edited with nothing selected", async () => {
+  const g = await storeChain(`my template ${Date.now()}`, [['in', 'AgentInputBlock', { name: 'x' }], ['out', 'AgentOutputBlock', { name: 'y' }]], ['in.result->out.value'], {
+    isTemplate: true,
+    description: 'passes x through',
+  });
+  const stored = () => data(`query($id: ID!) { graph(id: $id) { version isTemplate description } }`, { id: g.graphId }, { key: keys.alice }).then((d) => d.graph);
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
+  await node('out').waitFor();
+  await viewSettled();
+  await dragNode('out', 60, 60);
+  await page.click('text=Save as new version');
+  await page.getByTestId('editor-status').filter({ hasText: 'v2 saved' }).waitFor();
+  assert.deepEqual(await stored(), { version: 2, isTemplate: true, description: 'passes x through' }, 'a save alters neither');
+
+  assert.equal(await page.title(), `${await page.inputValue('#graph-name')} · agentgraph`);
+  await page.click('role=tab[name="Selection"]');
+  assert.equal(await page.inputValue('#graph-description'), 'passes x through');
+  assert.match(await page.getByTestId('editor-message').innerText(), /Saved as version 2/);
+  assert.ok(await page.isChecked('#graph-template'));
+  await page.fill('#graph-description', 'x, unchanged');
+  assert.equal(await page.getByTestId('editor-message').count(), 0, 'an edit clears the last message');
+  await page.uncheck('#graph-template');
+  await shot(page, '04g-graph-details');
+  await page.click('text=Save as new version');
+  await page.getByTestId('editor-status').filter({ hasText: 'v3 saved' }).waitFor();
+  assert.deepEqual(await stored(), { version: 3, isTemplate: false, description: 'x, unchanged' });
+});
+
+test("a graph stored without positions (the README's first example) is laid out left to right, no node on another", async () => {
+  const idOf = await blockIds();
+  const input = {
+    name: `no positions ${Date.now()}`,
+    nodes: [
+      { key: 'in', blockId: idOf('AgentInputBlock'), inputDefault: { name: 'x' } },
+      { key: 'mul', blockId: idOf('CalculatorBlock'), inputDefault: { operation: 'Multiply', b: 2 } },
+      { key: 'out', blockId: idOf('AgentOutputBlock'), inputDefault: { name: 'y' } },
+    ],
+    links: [
+      { sourceKey: 'in', sourceName: 'result', sinkKey: 'mul', sinkName: 'a' },
+      { sourceKey: 'mul', sourceName: 'result', sinkKey: 'out', sinkName: 'value' },
+    ],
+  };
+  const g = (await data(`mutation($input: GraphInput!) { createGraph(input: $input) { id } }`, { input }, { key: keys.alice })).createGraph;
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
+  await node('out').waitFor();
+  const boxes = {};
+  for (const key of ['in', 'mul', 'out']) boxes[key] = await node(key).boundingBox();
+  assert.ok(boxes.in.x + boxes.in.width < boxes.mul.x && boxes.mul.x + boxes.mul.width < boxes.out.x, 'in, mul and out stand left to right, apart');
+  await assertFitted(page);
+  await shot(page, '04j-laid-out');
+});
+
 test('validation marks a cycle on its nodes and links; links and nodes are deleted with the keyboard and the buttons', async () => {
   await openNewGraph();
   await page.fill('#graph-name', `deletions ${Date.now()}`);
@@ -499,6 +648,38 @@ test('validation marks a cycle on its nodes and links; links and nodes are delet
   await shot(page, '04f-all-deleted');
 });
 
+test('blocks added one after another keep their pins in sight, so the newest can still be linked', async () => {
+  await openNewGraph();
+  await page.fill('#graph-name', `long chain ${Date.now()}`);
+  for (let i = 0; i < 8; i++) await addBlock('CalculatorBlock');
+  await node('calculator_8').waitFor();
+  await viewSettled();
+  assert.equal(await page.locator('.ag-node.far').count(), 0, 'no node is drawn without its pins');
+  const canvas = await page.getByTestId('canvas').boundingBox();
+  const added = await node('calculator_8').boundingBox();
+  assert.ok(added.x >= canvas.x && added.x + added.width <= canvas.x + canvas.width, 'the newest node is in sight');
+  await connect('calculator_7', 'result', 'calculator_8', 'a');
+  await shot(page, '04k-long-chain');
+  await page.click('button:has-text("Discard changes")');
+});
+
+test('a default of a pin of any type takes plain text as a string, and JSON as JSON', async () => {
+  await openNewGraph();
+  await addBlock('AgentInputBlock');
+  const field = page.locator('#def-agent_input-value');
+  const shown = node('agent_input').locator('.ag-pin-default');
+  await field.fill('hello world');
+  await shown.filter({ hasText: '= hello world' }).waitFor();
+  assert.equal(await page.locator('text=Not valid JSON').count(), 0, 'text is not refused');
+  await field.fill('"quoted"');
+  await shown.filter({ hasText: '= quoted' }).waitFor();
+  assert.equal(await field.inputValue(), '"quoted"', 'the field keeps what was typed');
+  await field.fill('[1, 2]');
+  await shown.filter({ hasText: '= [1,2]' }).waitFor();
+  await shot(page, '04l-any-default-text');
+  await page.click('button:has-text("Discard changes")');
+});
+
 test('Cancel stops a running run: the waiting node and the run end CANCELLED', async () => {
   await runThrough('slow', ['wait', 'WaitBlock', { seconds: 60 }], ['data', 'data'], '"slow"');
   await page.locator('[data-node-key="wait"][data-status="RUNNING"]').waitFor({ timeout: 20_000 });
@@ -514,6 +695,7 @@ test('Cancel stops a running run: the waiting node and the run end CANCELLED', a
   await page.locator('[data-node-key="wait"][data-status="CANCELLED"]').waitFor();
   assert.equal(await node('out').getAttribute('data-status'), 'NOT_STARTED', 'the output never ran');
   assert.ok(await page.locator('button:has-text("Cancel run")').isDisabled(), 'an ended run cannot be cancelled again');
+  assert.equal(await page.getByTestId('run-outputs').innerText(), 'None.', 'an ended run has no outputs "yet"');
   await shot(page, '10-slow-run-cancelled');
 });
 
@@ -527,6 +709,82 @@ test('a failing node shows its error on the canvas, the counters and the run say
   assert.equal(await page.locator('[data-counter="COMPLETED"]').innerText(), '1');
   await assertMinimapByStatus(page);
   await shot(page, '14-node-failed');
+});
+
+test('a run of v1 does not stay on the canvas of v2 saved after it; a run of v2 shows its own counts', async () => {
+  await runThrough('versions', ['calc', 'CalculatorBlock', { operation: 'Add', b: 1 }], ['a', 'result'], '1');
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+  await node('calc').locator('.ag-node-head').click();
+  await page.fill('#def-calc-b', '5');
+  await page.click('text=Save as new version');
+  await page.getByTestId('editor-status').filter({ hasText: 'v2 saved' }).waitFor();
+  const statuses = await page.locator('[data-node-key]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+  assert.deepEqual(statuses, ['IDLE', 'IDLE', 'IDLE'], 'v2 has not run: its nodes show no status');
+  await page.click('role=tab[name="Run"]');
+  assert.equal(await page.getByTestId('run-summary').count(), 0, "v1's run is not shown as v2's");
+  await shot(page, '14b-saved-v2-no-stale-run');
+  await page.fill('[data-run-input="x"]', '1');
+  await page.click('button:has-text("Run v2")');
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator('[data-counter="COMPLETED"]').innerText(), '3');
+  assert.equal(await page.locator('[data-output="y"] code').innerText(), '6');
+});
+
+/** Opens a stored graph input x (of block inputBlock) → output y in the editor's Run tab; returns its ids. */
+async function openInputToOutput(name, inputBlock) {
+  const g = await storeChain(`${name} ${Date.now()}`, [['in', inputBlock, { name: 'x' }], ['out', 'AgentOutputBlock', { name: 'y' }]], ['in.result->out.value']);
+  await page.goto(`${baseURL}/graphs/${encodeURIComponent(g.id)}`);
+  await node('out').waitFor();
+  await page.click('role=tab[name="Run"]');
+  return g;
+}
+
+/** The id of the run the Run tab shows, once it is another than `before` and COMPLETED. */
+async function completedRunId(before) {
+  const shown = () => page.evaluate(() => document.querySelector('[data-testid="run-summary"] a')?.getAttribute('href')?.split('/').pop());
+  await page.waitForFunction((b) => {
+    const a = document.querySelector('[data-testid="run-summary"] a');
+    return a && a.getAttribute('href').split('/').pop() !== b;
+  }, before && encodeURIComponent(before));
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+  return decodeURIComponent(await shown());
+}
+
+test('a text input sends what was typed as text, even when it reads as JSON; a refused run says why beside Run until a run starts', async () => {
+  await openInputToOutput('text input', 'AgentShortTextInputBlock');
+  let id;
+  for (const typed of ['123', '{"a":1}']) {
+    await page.fill('[data-run-input="x"]', typed);
+    await page.click('button:has-text("Run v1")');
+    id = await completedRunId(id);
+    const stored = await data(`query($id: ID!) { execution(id: $id) { inputs outputs } }`, { id }, { key: keys.alice });
+    assert.deepEqual(stored.execution.inputs, { x: typed }, `"${typed}" was sent as text`);
+    assert.deepEqual(stored.execution.outputs, { y: [typed] });
+  }
+  assert.equal(await page.getByTestId('run-refused').count(), 0);
+
+  await openInputToOutput('number input', 'AgentNumberInputBlock');
+  await page.fill('[data-run-input="x"]', 'seven');
+  await page.click('button:has-text("Run v1")');
+  const refused = page.getByRole('alert').filter({ hasText: 'Run refused' });
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /inputs\.x|number|integer/i);
+  await shot(page, '14c-run-refused');
+  await page.fill('[data-run-input="x"]', '7');
+  await page.click('button:has-text("Run v1")');
+  await completedRunId();
+  await refused.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-output="y"] code').innerText(), '7');
+});
+
+test('a double-click on Run starts one run', async () => {
+  const { graphId } = await openInputToOutput('double-click', 'AgentInputBlock');
+  await page.fill('[data-run-input="x"]', '1');
+  await page.dblclick('button:has-text("Run v1")');
+  await completedRunId();
+  await page.waitForTimeout(500); // time for a second request, were there one
+  const runs = await data(`query($id: ID!) { executions(graphId: $id) { edges { node { id } } } }`, { id: graphId }, { key: keys.alice });
+  assert.equal(runs.executions.edges.length, 1);
 });
 
 test("a model's text shows on its node while it is written, then its whole value", async () => {
@@ -544,6 +802,51 @@ test("a model's text shows on its node while it is written, then its whole value
   await writing.waitFor({ state: 'detached' });
   assert.equal(await page.locator('[data-output="y"] code').innerText(), 'The answer, written one word at a time, is forty-two.');
   await shot(page, '12-ai-text-done');
+});
+
+/**
+ * A click on a node of a run's canvas selects it: its details show at once
+ * (not the node clicked before), it is ringed while its border keeps its
+ * status colour, and a click on the empty pane clears the selection.
+ */
+async function assertClickSelects(p, keys) {
+  for (const key of keys) {
+    await p.locator(`[data-node-key="${key}"] .ag-node-head`).click();
+    await p.getByTestId('node-detail').locator('h3').filter({ hasText: new RegExp(`^${key}:`) }).waitFor({ timeout: 3000 });
+    const look = await p.locator(`[data-node-key="${key}"]`).evaluate((el) => ({ selected: el.classList.contains('selected'), ring: getComputedStyle(el).boxShadow }));
+    assert.ok(look.selected, `${key} is selected`);
+    assert.notEqual(look.ring, 'none', `${key} is ringed`);
+    assert.equal(await p.locator('.ag-node.selected').count(), 1, 'one node is selected');
+  }
+  const c = await p.getByTestId('canvas').boundingBox();
+  await p.mouse.click(c.x + 8, c.y + 8);
+  await p.getByTestId('node-detail').waitFor({ state: 'detached', timeout: 3000 });
+  assert.equal(await p.locator('.ag-node.selected').count(), 0, 'a click on the pane clears the selection');
+}
+
+test('a click on a node of the run page selects it and shows its details; a click on the pane clears it', async () => {
+  await page.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
+  await page.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor();
+  await assertClickSelects(page, ['calculator', 'agent_output', 'agent_input']);
+  await node('calculator').locator('.ag-node-head').click();
+  await shot(page, '05f-run-page-node-selected');
+});
+
+test('a node reached with Tab shows that it has the focus', async () => {
+  await page.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
+  await node('calculator').waitFor();
+  await page.locator('.ag-brand').focus();
+  let focused = null;
+  for (let i = 0; i < 40 && !focused; i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      return el?.classList.contains('react-flow__node') ? { key: el.dataset.id, outline: getComputedStyle(el).outlineStyle } : null;
+    });
+  }
+  assert.ok(focused, 'Tab reaches a node');
+  assert.notEqual(focused.outline, 'none', `node ${focused.key} is outlined while focused`);
+  await shot(page, '05g-node-focused');
 });
 
 test('/runs/<id> of a completed run shows every node COMPLETED, and the history lists it', async () => {
@@ -769,6 +1072,7 @@ test('Share gives a link that opens the run read-only, signed out, with its link
   await assertFitted(p);
   await assertMinimapByStatus(p);
   await shot(p, '08b-shared-desktop-dark');
+  await assertClickSelects(p, ['agent_output', 'calculator']);
   // Zoomed by the reader, the view is theirs: a resize keeps it, until Fit view.
   const c = await p.getByTestId('canvas').boundingBox();
   await p.mouse.move(c.x + c.width / 2, c.y + c.height / 2);
@@ -787,12 +1091,38 @@ test('Share gives a link that opens the run read-only, signed out, with its link
   await ctx.close();
 });
 
-test('another user sees "not found" for the graph and the run', async () => {
+test('a shared run watched while it runs fits its view again as more of its nodes run', async () => {
+  const g = await storeChain(
+    `shared live ${Date.now()}`,
+    [['in', 'AgentInputBlock', { name: 'x' }], ['wait', 'WaitBlock', { seconds: 5 }], ['out', 'AgentOutputBlock', { name: 'y' }]],
+    ['in.result->wait.data', 'wait.data->out.value'],
+  );
+  const run = await data(`mutation($id: ID!) { executeGraph(graphId: $id, inputs: { x: 1 }) { id } }`, { id: g.graphId }, { key: keys.alice });
+  const shared = await data(`mutation($id: ID!) { shareExecution(id: $id) { shareToken } }`, { id: run.executeGraph.id }, { key: keys.alice });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p = await ctx.newPage();
+  await p.goto(`${baseURL}/shared/${encodeURIComponent(shared.shareExecution.shareToken)}`);
+  await p.locator('[data-node-key="wait"][data-status="RUNNING"]').waitFor({ timeout: 20_000 });
+  assert.equal(await p.locator('[data-node-key="out"]').count(), 0, 'the output has not run yet');
+  await assertFitted(p);
+  await shot(p, '08d-shared-live-running');
+  await p.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+  await p.locator('[data-node-key="out"]').waitFor();
+  await assertFitted(p);
+  await shot(p, '08e-shared-live-done');
+  await ctx.close();
+});
+
+test('another user sees "not found" for the graph and the run, and anyone for an id that names no graph', async () => {
   const { ctx, p } = await signedIn(keys.bob);
   await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
   await p.locator('text=Graph not found').waitFor();
   await p.goto(`${baseURL}/runs/${encodeURIComponent(runId)}`);
   await p.locator('text=Run not found').waitFor();
+  // Nor is an id that is no graph's an empty editor.
+  await p.goto(`${baseURL}/graphs/nope`);
+  await p.locator('text=Graph not found').waitFor();
+  assert.equal(await p.locator('#graph-name').count(), 0, 'no editor');
   await ctx.close();
 });
 
@@ -887,6 +1217,18 @@ test('a revoked key is refused; a JWT signs in, the theme follows the preference
   await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
   await p.locator('#api-key').waitFor();
   assert.equal(await p.locator('[data-node-key]').count(), 0, 'signed out, a graph URL asks to sign in');
+  await ctx.close();
+});
+
+test('a key revoked while signed in returns the page to sign-in, saying why', async () => {
+  const created = await data(`mutation { createAPIKey(name: "revoked while in use") { apiKey { id } secret } }`, {}, { key: keys.alice });
+  const { ctx, p } = await signedIn(created.createAPIKey.secret);
+  await data(`mutation($id: ID!) { revokeAPIKey(id: $id) { revokedAt } }`, { id: created.createAPIKey.apiKey.id }, { key: keys.alice });
+  await p.fill('#graph-search', 'anything');
+  await p.getByTestId('signin-notice').filter({ hasText: 'revoked' }).waitFor();
+  await p.locator('#api-key').waitFor();
+  assert.equal(await p.evaluate(() => sessionStorage.getItem('agentgraph.token')), null, 'the refused key is forgotten');
+  await shot(p, '15-revoked-while-signed-in');
   await ctx.close();
 });
 

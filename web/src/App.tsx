@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { GraphQLError, disposeWS, gql, onConnectionState } from './api/client';
+import { GraphQLError, disposeWS, gql, onConnectionState, onUnauthenticated } from './api/client';
 import { ME, UPDATE_PREFS } from './api/queries';
 import { clearToken, getToken } from './api/session';
 import { dropAllDrafts } from './editor/draft';
@@ -49,6 +49,21 @@ export function App() {
     void loadMe();
   }, [loadMe]);
 
+  // A key revoked or expired while signed in: back to sign-in, on the same
+  // URL, so signing in again returns to the page. Unsaved drafts are kept
+  // for that (a sign-out the user chooses drops them).
+  const [ended, setEnded] = useState(false);
+  useEffect(
+    () =>
+      onUnauthenticated(() => {
+        clearToken();
+        disposeWS();
+        setMe(null);
+        setEnded(true);
+      }),
+    [],
+  );
+
   const signOut = () => {
     clearToken();
     dropAllDrafts();
@@ -77,13 +92,16 @@ export function App() {
   } else if (checking) {
     page = <p className="ag-pad">Loading…</p>;
   } else if (!me) {
-    page = <SignIn onSignedIn={loadMe} />;
+    page = <SignIn onSignedIn={() => (setEnded(false), loadMe())} notice={ended ? 'Your session ended: the key was revoked or has expired. Sign in again.' : null} />;
   } else {
     const graph = path.match(/^\/graphs\/([^/]+)$/);
     const run = path.match(/^\/runs\/([^/]+)$/);
     if (graph) {
       const v = loc.searchParams.get('version');
-      page = <GraphPage key={graph[1] + (v ?? '')} id={graph[1] === 'new' ? null : decodeURIComponent(graph[1])} version={v ? Number(v) : null} theme={theme} />;
+      // A new graph once saved, or a version saved over, keeps its editor
+      // under its new URL: the key it had is kept in the history entry.
+      const editorKey = (history.state as { editorKey?: string } | null)?.editorKey ?? graph[1] + (v ?? '');
+      page = <GraphPage key={editorKey} editorKey={editorKey} meId={me.id} id={graph[1] === 'new' ? null : decodeURIComponent(graph[1])} version={v ? Number(v) : null} theme={theme} />;
     } else if (run) page = <RunPage key={run[1]} id={decodeURIComponent(run[1])} theme={theme} />;
     else if (path === '/' || path === '/graphs') page = <GraphsPage />;
     else page = <p className="ag-pad">Not found. <Link to="/">Back to your graphs</Link></p>;

@@ -5,9 +5,9 @@ import { useEffect, useState, type AnchorHTMLAttributes } from 'react';
 
 const listeners = new Set<() => void>();
 
-export function navigate(to: string, opts: { replace?: boolean } = {}): void {
-  if (opts.replace) history.replaceState(null, '', to);
-  else history.pushState(null, '', to);
+export function navigate(to: string, opts: { replace?: boolean; state?: unknown } = {}): void {
+  if (opts.replace) history.replaceState(opts.state ?? null, '', to);
+  else history.pushState(opts.state ?? null, '', to);
   listeners.forEach((l) => l());
 }
 
@@ -37,4 +37,11 @@ export function Link({ to, ...rest }: { to: string } & AnchorHTMLAttributes<HTML
       }}
     />
   );
+}
+
+/** The tab's title while the page is shown: what the page is, then the app's name. */
+export function useTitle(title: string): void {
+  useEffect(() => {
+    document.title = `${title} · agentgraph`;
+  }, [title]);
 }

@@ -18,6 +18,15 @@ export class GraphQLError extends Error {
   }
 }
 
+// Told when the server refuses the signed-in token (UNAUTHENTICATED): the
+// key was revoked or has expired since sign-in. Every page then gave up on
+// its own ("Loading…" for ever, a raw error); the app signs out instead.
+const unauthenticatedListeners = new Set<() => void>();
+export function onUnauthenticated(l: () => void): () => void {
+  unauthenticatedListeners.add(l);
+  return () => unauthenticatedListeners.delete(l);
+}
+
 export async function gql<T>(query: string, variables?: Record<string, unknown>, opts: { token?: string | null } = {}): Promise<T> {
   const token = opts.token === undefined ? getToken() : opts.token;
   const headers: Record<string, string> = {
@@ -35,6 +44,8 @@ export async function gql<T>(query: string, variables?: Record<string, unknown>,
   }
   if (body.errors?.length) {
     const first = body.errors[0];
+    // Only the stored token's refusal: sign-in tries a key of its own first.
+    if (first.extensions?.code === 'UNAUTHENTICATED' && opts.token === undefined && token) unauthenticatedListeners.forEach((l) => l());
     throw new GraphQLError(first.message, first.extensions?.code as string | undefined, body.errors);
   }
   if (!body.data) throw new GraphQLError(`HTTP ${res.status}: no data`, undefined, []);

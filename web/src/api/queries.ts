@@ -15,9 +15,10 @@ export const GRAPH_REF = 'id graphId version';
 const BLOCK = 'id name description categories blockType inputSchema outputSchema';
 // A node names its block by id; its block comes from the catalogue (api/blocks.ts).
 const NODE = 'id key blockId label inputDefault metadata position { x y }';
-const GRAPH_FULL = `${GRAPH_REF} name description isActive isTemplate updatedAt
+const GRAPH_FULL = `${GRAPH_REF} name description isActive isTemplate updatedAt owner { id }
   nodes { ${NODE} }
   links { id sourceId sinkId sourceName sinkName isStatic }
+  inputSchema
   versions { version isActive createdAt }`;
 const EXECUTION = `id graphId graphVersion status inputs outputs createdAt endedAt errorMessage
   isShared shareToken canBeCancelled lastSeq
@@ -35,8 +36,10 @@ export const GRAPHS = `query Graphs($q: String) {
 export const TEMPLATES = `query Templates($q: String) {
   templates(first: 100, nameContains: $q) { edges { node { ${GRAPH_REF} name description isTemplate updatedAt } } }
 }`;
+// The caller's active graphs' names like q's (api/names.ts picks a free one).
+export const GRAPH_NAMES = `query GraphNames($q: String) { graphs(first: 100, filter: { nameContains: $q }) { edges { node { id name } } } }`;
 export const GRAPH = `query Graph($id: ID!, $version: Int) { graph(id: $id, version: $version) { ${GRAPH_FULL} } }`;
-export const FORK = `mutation Fork($id: ID!) { forkGraph(id: $id) { ${GRAPH_REF} } }`;
+export const FORK = `mutation Fork($id: ID!, $name: String) { forkGraph(id: $id, name: $name) { ${GRAPH_REF} } }`;
 export const CREATE_GRAPH = `mutation Create($input: GraphInput!) { createGraph(input: $input) { ${GRAPH_FULL} } }`;
 export const UPDATE_GRAPH = `mutation Update($id: ID!, $input: GraphInput!) { updateGraph(id: $id, input: $input) { ${GRAPH_FULL} } }`;
 export const SET_ACTIVE = `mutation SetActive($id: ID!, $version: Int!) { setActiveGraphVersion(id: $id, version: $version) { ${GRAPH_REF} isActive } }`;

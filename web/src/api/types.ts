@@ -56,8 +56,12 @@ export interface Graph {
   isActive: boolean;
   isTemplate: boolean;
   updatedAt: string;
+  /** Null unless the caller owns the graph (or is an ADMIN or a MODERATOR). */
+  owner: { id: string } | null;
   nodes: GraphNode[];
   links: GraphLink[];
+  /** JSON Schema of the run's inputs, one property per input block's name. */
+  inputSchema?: JSONSchema;
   versions?: Array<{ version: number; isActive: boolean; createdAt: string }>;
 }
 

@@ -35,8 +35,8 @@ interface Props {
   /** performance.now() when the graph's data arrived; the render is measured from it. */
   dataAt?: number;
   colorMode: 'light' | 'dark';
-  /** Fit the view to the graph again when the canvas is resized (FitView). */
-  fitOnResize?: boolean;
+  /** Fit the view to the graph again when the canvas is resized or gains nodes (FitView). */
+  refit?: boolean;
 }
 
 /**
@@ -75,7 +75,7 @@ function RenderMark({ dataAt, count }: { dataAt?: number; count: number }) {
  * A 500-node graph fitted to the view is far below it; zooming in draws the
  * pins again, of the nodes in view only (onlyRenderVisibleElements).
  */
-const farZoom = 0.4;
+export const farZoom = 0.4;
 
 export function Canvas(p: Props) {
   const big = p.nodes.length > 300;
@@ -120,7 +120,7 @@ export function Canvas(p: Props) {
           <Controls {...view.controls} />
           {!big && <StatusMiniMap run={p.info.run} />}
           <RenderMark dataAt={p.dataAt} count={p.nodes.length} />
-          <FitView nodes={p.nodes} onResize={p.fitOnResize} own={view.own} />
+          <FitView nodes={p.nodes} refit={p.refit} own={view.own} />
         </ReactFlow>
       </div>
     </CanvasContext.Provider>

@@ -3,7 +3,9 @@
 import type { Edge } from '@xyflow/react';
 import type { Block, GraphNode, GraphLink } from '../api/types';
 import type { BlockFlowNode, BlockNodeData } from './BlockNode';
+import type { About } from '../editor/GraphDetails';
 import { nodeGeometry } from './geometry';
+import { autoLayout } from './layout';
 
 export function edgeId(sourceKey: string, sourceName: string, sinkKey: string, sinkName: string): string {
   return `${sourceKey}:${sourceName}->${sinkKey}:${sinkName}`;
@@ -25,6 +27,7 @@ export function toFlow(nodes: GraphNode[], links: GraphLink[]): { nodes: BlockFl
       extra.get(t)!.add(l.sinkName);
     }
   }
+  const laidOut = autoLayout(nodes, links);
   return {
     nodes: nodes.map((n) =>
       blockFlowNode(
@@ -37,7 +40,7 @@ export function toFlow(nodes: GraphNode[], links: GraphLink[]): { nodes: BlockFl
           metadata: n.metadata ?? {},
           extraInputs: extra.has(n.key) ? [...extra.get(n.key)!] : undefined,
         },
-        { x: n.position.x, y: n.position.y },
+        laidOut?.get(n.id) ?? { x: n.position.x, y: n.position.y },
       ),
     ),
     edges,
@@ -70,16 +73,22 @@ export function withData(n: BlockFlowNode, patch: Partial<BlockNodeData>): Block
   return { ...n, data, ariaLabel: nodeName(data) };
 }
 
-/** The GraphInput for createGraph, updateGraph and validateGraph. */
+/**
+ * The GraphInput for createGraph, updateGraph and validateGraph. A save
+ * sends the graph's description and template flag as they are (about): the
+ * input's isTemplate defaults to false, and a save without it turned a
+ * template into a plain graph. Validation needs neither (about null).
+ */
 export function toGraphInput(
   name: string,
-  description: string | null,
+  about: About | null,
   nodes: Array<Pick<BlockFlowNode, 'data' | 'position'>>,
   edges: Array<Pick<Edge, 'source' | 'target' | 'sourceHandle' | 'targetHandle' | 'data'>>,
 ) {
   return {
     name,
-    description: description || null,
+    description: about?.description.trim() || null,
+    ...(about ? { isTemplate: about.isTemplate } : {}),
     nodes: nodes.map((n) => ({
       key: n.data.key,
       blockId: n.data.blockId,

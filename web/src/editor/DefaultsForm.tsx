@@ -11,10 +11,43 @@ interface Props {
   onChange: (next: Record<string, unknown>) => void;
 }
 
-function JSONField({ id, value, onChange }: { id: string; value: unknown; onChange: (v: unknown) => void }) {
-  const [text, setText] = useState(value === undefined ? '' : JSON.stringify(value, null, 1));
+function readsAsJSON(s: string): boolean {
+  try {
+    JSON.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A value as the field shows it: a string that is not JSON as itself, anything else as JSON. */
+function asText(v: unknown): string {
+  if (v === undefined) return '';
+  return typeof v === 'string' && !readsAsJSON(v) ? v : JSON.stringify(v, null, 1);
+}
+
+/**
+ * A pin of another type than the form's own fields, edited as JSON. When the
+ * pin takes a string too (textOk: an "any" pin such as AgentInputBlock's
+ * value), text that is not JSON is that string, as the run form reads it; it
+ * was refused as "not valid JSON".
+ */
+function JSONField({ id, value, textOk, onChange }: { id: string; value: unknown; textOk: boolean; onChange: (v: unknown) => void }) {
+  const [text, setText] = useState(asText(value));
   const [bad, setBad] = useState(false);
-  useEffect(() => setText(value === undefined ? '' : JSON.stringify(value, null, 1)), [value]);
+  // A new value from outside replaces the text; the one just typed keeps it as
+  // typed ("abc" with its quotes is the string abc, shown as abc otherwise).
+  useEffect(() => {
+    const read = (s: string) => {
+      if (s.trim() === '') return undefined;
+      try {
+        return JSON.parse(s);
+      } catch {
+        return textOk ? s : undefined;
+      }
+    };
+    setText((cur) => (JSON.stringify(read(cur)) === JSON.stringify(value) ? cur : asText(value)));
+  }, [value, textOk]);
   return (
     <>
       <textarea
@@ -34,7 +67,8 @@ function JSONField({ id, value, onChange }: { id: string; value: unknown; onChan
             setBad(false);
             onChange(v);
           } catch {
-            setBad(true);
+            setBad(!textOk);
+            if (textOk) onChange(e.target.value);
           }
         }}
       />
@@ -87,7 +121,7 @@ export function DefaultsForm({ nodeKey, schema, value, onChange }: Props) {
         } else if (t === 'string') {
           field = <input id={id} type="text" value={typeof v === 'string' ? v : ''} placeholder={s.default !== undefined ? String(s.default) : ''} onChange={(e) => set(name, e.target.value)} />;
         } else {
-          field = <JSONField id={id} value={v} onChange={(x) => set(name, x)} />;
+          field = <JSONField id={id} value={v} textOk={t === 'any' || t.split('|').includes('string')} onChange={(x) => set(name, x)} />;
         }
         return (
           <div className="ag-field" key={name}>

@@ -9,11 +9,14 @@ import type { Edge } from '@xyflow/react';
 import type { Block } from '../api/types';
 import type { BlockFlowNode, BlockNodeData } from '../canvas/BlockNode';
 import { blockFlowNode } from '../canvas/convert';
+import type { About } from './GraphDetails';
 
 const prefix = 'agentgraph.draft:';
 
 export interface Draft {
   name: string;
+  /** Absent in a draft kept before the description and template flag could be edited. */
+  about?: About;
   /** Whether anything but positions changed: a layout-only draft still runs as its version. */
   structural: boolean;
   nodes: BlockFlowNode[];
@@ -25,6 +28,7 @@ type StoredData = Pick<BlockNodeData, 'key' | 'label' | 'blockId' | 'inputDefaul
 
 interface Stored {
   name: string;
+  about?: About;
   structural: boolean;
   nodes: Array<{ id: string; position: { x: number; y: number }; data: StoredData }>;
   edges: Array<Pick<Edge, 'id' | 'source' | 'target' | 'sourceHandle' | 'targetHandle' | 'data'>>;
@@ -38,6 +42,7 @@ export function draftKey(graphRef: string | null, version: number | null): strin
 export function saveDraft(key: string, d: Draft): void {
   const s: Stored = {
     name: d.name,
+    about: d.about,
     structural: d.structural,
     nodes: d.nodes.map(({ id, position, data: { key, label, blockId, inputDefault, metadata, extraInputs } }) => ({
       id,
@@ -61,6 +66,7 @@ export function loadDraft(key: string, blockOf: (blockId: string) => Block | nul
     const s = JSON.parse(raw) as Stored;
     return {
       name: s.name,
+      about: s.about,
       structural: s.structural,
       nodes: s.nodes.map((n) => blockFlowNode({ ...n.data, block: blockOf(n.data.blockId) }, n.position)),
       edges: s.edges.map((e) => ({ ...e })),

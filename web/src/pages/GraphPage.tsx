@@ -9,27 +9,23 @@ import { graphWithBlocks, loadBlocks } from '../api/blocks';
 import { GraphQLError, gql } from '../api/client';
 import { CREATE_GRAPH, EXECUTE, GRAPH, SET_ACTIVE, UPDATE_GRAPH, VALIDATE, graphRef } from '../api/queries';
 import { getToken } from '../api/session';
+import { freeName, untitled, untitledName } from '../api/names';
 import type { Block, Graph, Problem } from '../api/types';
 import { Canvas } from '../canvas/Canvas';
+import { revealAdded } from '../canvas/reveal';
 import type { BlockFlowNode, BlockNodeData } from '../canvas/BlockNode';
 import { blockFlowNode, edgeId, newKey, toFlow, toGraphInput, withData } from '../canvas/convert';
 import { DefaultsForm } from '../editor/DefaultsForm';
+import { GraphDetails, type About } from '../editor/GraphDetails';
 import { draftKey, dropDraft, loadDraft, saveDraft } from '../editor/draft';
 import { Palette } from '../editor/Palette';
 import { markEdges, problemsByNode } from '../editor/problems';
-import { Link, navigate } from '../router';
+import { Link, navigate, useTitle } from '../router';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
 import { RunHistory } from '../run/RunHistory';
 import { useLiveRun } from '../run/useLiveRun';
-
-/** Parses what was typed into a run input: JSON when it is JSON (21, true, [1]), else the text. */
-function parseInput(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return s;
-  }
-}
+import { TemplateView } from './TemplateView';
+import { isText, runInputValue } from '../run/inputs';
 
 /**
  * The nodes' data, as one array that changes only when some node's data
@@ -43,20 +39,29 @@ function useNodeData(nodes: BlockFlowNode[]): BlockNodeData[] {
   return ref.current;
 }
 
+const noAbout: About = { description: '', isTemplate: false };
+
 interface EditorProps {
+  /** The key App gives this editor; its URL after a save keeps it (history state), so it is not mounted again. */
+  editorKey: string;
+  /** The signed-in user's id: another user's graph (a template) is shown read-only. */
+  meId: string;
   id: string | null;
   version: number | null;
   theme: 'light' | 'dark';
 }
 
-function Editor({ id, version, theme }: EditorProps) {
+function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   const rf = useReactFlow();
   const [graph, setGraph] = useState<Graph | null>(null);
   const [notFound, setNotFound] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
   const [blocks, setBlocks] = useState<Block[] | null>(null);
   const [nodes, setNodes, onNodesChange] = useNodesState<BlockFlowNode>([]);
   const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>([]);
-  const [name, setName] = useState('Untitled graph');
+  const [name, setName] = useState(untitled);
+  const [about, setAbout] = useState<About>(noAbout);
+  useTitle(name.trim() || untitled);
   // Unsaved edits: `edited` for anything a run would see, `moved` for positions only.
   const [edited, setEdited] = useState(false);
   const [moved, setMoved] = useState(false);
@@ -66,11 +71,20 @@ function Editor({ id, version, theme }: EditorProps) {
   const [message, setMessage] = useState<string | null>(null);
   const [fromDraft, setFromDraft] = useState(false);
   const [selected, setSelected] = useState<{ node: string | null; edge: string | null }>({ node: null, edge: null });
-  const [runId, setRunId] = useState<string | null>(null);
+  // The run started here, with the version it ran: its node ids are that version's.
+  const [started, setStarted] = useState<{ id: string; graph: Graph } | null>(null);
   const [runInputs, setRunInputs] = useState<Record<string, string>>({});
+  const [runRefused, setRunRefused] = useState<string | null>(null);
+  // While executeGraph is on its way: a second click (a double-click) started a second run.
+  const [starting, setStarting] = useState(false);
+  const startingNow = useRef(false);
   const [dataAt, setDataAt] = useState<number | undefined>(undefined);
   const [tab, setTab] = useState<'node' | 'run' | 'history'>('run');
-  const edit = () => setEdited(true);
+  // Any edit clears the toolbar's last message ("Saved as version 2."…), which was otherwise there for good.
+  const edit = useCallback(() => {
+    setEdited(true);
+    setMessage(null);
+  }, []);
 
   useEffect(() => {
     loadBlocks().then(setBlocks, () => setBlocks([]));
@@ -81,7 +95,11 @@ function Editor({ id, version, theme }: EditorProps) {
       performance.mark('graph-data');
       setDataAt(performance.now());
       setGraph(g);
+      // A run of another version (the one just saved over) is not this canvas's: its
+      // statuses would show on nodes that did not run. It stays in the History tab.
+      setStarted((r) => (r && r.graph.id === g.id ? r : null));
       setName(g.name);
+      setAbout({ description: g.description ?? '', isTemplate: g.isTemplate });
       const f = toFlow(g.nodes, g.links);
       setNodes(f.nodes);
       setEdges(f.edges);
@@ -92,14 +110,18 @@ function Editor({ id, version, theme }: EditorProps) {
     [setNodes, setEdges],
   );
 
+  // The graph shown, as id@version: a save shows what it saved, then puts its URL in the address bar.
+  const shownAs = useRef<string | null>(null);
   useEffect(() => {
     if (!id) {
       setTab('node');
       return;
     }
+    if (shownAs.current === `${id}@${version}`) return;
     gql<{ graph: Graph | null }>(GRAPH, { id, version })
       .then(async (d) => (d.graph ? show(await graphWithBlocks(d.graph)) : setNotFound(true)))
-      .catch((e) => setMessage(e.message));
+      // An id that is no graph's id at all (BAD_USER_INPUT) names no graph either.
+      .catch((e) => (e instanceof GraphQLError && e.code === 'BAD_USER_INPUT' ? setNotFound(true) : setLoadError(e.message)));
   }, [id, version, show]);
 
   // The draft of this version (or of the new graph), once it is known which
@@ -115,6 +137,7 @@ function Editor({ id, version, theme }: EditorProps) {
       setNodes(d.nodes);
       setEdges(d.edges);
       setName(d.name);
+      if (d.about) setAbout(d.about);
       setEdited(d.structural);
       setMoved(true);
       setFromDraft(true);
@@ -126,12 +149,12 @@ function Editor({ id, version, theme }: EditorProps) {
   // drag), and at once when the page goes or the editor closes.
   const flush = useRef<(() => void) | null>(null);
   flush.current =
-    restored && unsaved && dKey !== null ? () => getToken() && saveDraft(dKey, { name, structural: edited, nodes, edges }) : null;
+    restored && unsaved && dKey !== null ? () => getToken() && saveDraft(dKey, { name, about, structural: edited, nodes, edges }) : null;
   useEffect(() => {
     if (!restored || !unsaved) return;
     const t = setTimeout(() => flush.current?.(), 250);
     return () => clearTimeout(t);
-  }, [restored, unsaved, edited, name, nodes, edges]);
+  }, [restored, unsaved, edited, name, about, nodes, edges]);
   useEffect(() => {
     const f = () => flush.current?.();
     window.addEventListener('pagehide', f);
@@ -144,26 +167,29 @@ function Editor({ id, version, theme }: EditorProps) {
   const onNodesChangeTracked: typeof onNodesChange = useCallback(
     (changes) => {
       onNodesChange(changes);
-      if (changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace')) setEdited(true);
-      else if (changes.some((c) => c.type === 'position' && c.dragging === false)) setMoved(true);
+      if (changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace')) edit();
+      else if (changes.some((c) => c.type === 'position' && c.dragging === false)) {
+        setMoved(true);
+        setMessage(null);
+      }
     },
-    [onNodesChange],
+    [onNodesChange, edit],
   );
   const onEdgesChangeTracked: typeof onEdgesChange = useCallback(
     (changes) => {
       onEdgesChange(changes);
-      if (changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace')) setEdited(true);
+      if (changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace')) edit();
     },
-    [onEdgesChange],
+    [onEdgesChange, edit],
   );
 
   const onConnect = useCallback(
     (c: Connection) => {
       if (!c.sourceHandle || !c.targetHandle) return;
       setEdges((es) => addEdge({ ...c, id: edgeId(c.source, c.sourceHandle!, c.target, c.targetHandle!) }, es));
-      setEdited(true);
+      edit();
     },
-    [setEdges],
+    [setEdges, edit],
   );
   const isValidConnection = useCallback(
     (c: Connection | Edge) => c.source !== c.target && !edges.some((e) => e.source === c.source && e.target === c.target && e.sourceHandle === c.sourceHandle && e.targetHandle === c.targetHandle),
@@ -176,7 +202,7 @@ function Editor({ id, version, theme }: EditorProps) {
     const box = document.querySelector('.ag-canvas')?.getBoundingClientRect();
     const center = box ? rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 }) : { x: 0, y: 0 };
     // Beside the last node added, so a chain reads left to right; then the
-    // view fits the graph so the new node is in sight.
+    // view shows it (canvas/reveal.ts).
     const last = nodes[nodes.length - 1];
     const position = last ? { x: last.position.x + 300, y: last.position.y } : { x: center.x - 100, y: center.y };
     const inputDefault: Record<string, unknown> = {};
@@ -188,7 +214,7 @@ function Editor({ id, version, theme }: EditorProps) {
     setSelected({ node: key, edge: null });
     setTab('node');
     edit();
-    requestAnimationFrame(() => void rf.fitView({ padding: 0.25, maxZoom: 1 }));
+    if (box) requestAnimationFrame(() => revealAdded(rf, box, [...nodes, node], node, last));
   };
 
   const updateNode = (key: string, patch: Partial<BlockFlowNode['data']>) => {
@@ -238,16 +264,19 @@ function Editor({ id, version, theme }: EditorProps) {
   const save = async () => {
     setSaving(true);
     setMessage(null);
-    const input = toGraphInput(name, graph?.description ?? null, nodes, edges);
     const savedFrom = dKey;
     try {
+      // A new graph left with the default name gets the first free one.
+      const input = toGraphInput(!graph && name.trim() === untitled ? await freeName(untitledName) : name, about, nodes, edges);
       const saved = graph
         ? (await gql<{ updateGraph: Graph }>(UPDATE_GRAPH, { id: graphRef(graph), input })).updateGraph
         : (await gql<{ createGraph: Graph }>(CREATE_GRAPH, { input })).createGraph;
       if (savedFrom) dropDraft(savedFrom);
       show(await graphWithBlocks(saved));
       setMessage(`Saved as version ${saved.version}.`);
-      history.replaceState(null, '', `/graphs/${encodeURIComponent(graphRef(saved))}`);
+      // The saved version is the active one, the graph's URL without a version.
+      shownAs.current = `${graphRef(saved)}@null`;
+      navigate(`/graphs/${encodeURIComponent(graphRef(saved))}`, { replace: true, state: { editorKey } });
       setProblems([]);
     } catch (e) {
       // The edits stay on the canvas (and in the draft); the problems show where they are.
@@ -270,7 +299,8 @@ function Editor({ id, version, theme }: EditorProps) {
     else {
       setNodes([]);
       setEdges([]);
-      setName('Untitled graph');
+      setName(untitled);
+      setAbout(noAbout);
       setEdited(false);
       setMoved(false);
     }
@@ -288,25 +318,32 @@ function Editor({ id, version, theme }: EditorProps) {
   };
 
   const inputNodes = nodes.filter((n) => n.data.block?.blockType === 'INPUT');
+  // Each input's schema, by name, as the saved version declares it (a run needs it saved).
+  const inputSchemaOf = (nm: string) => graph?.inputSchema?.properties?.[nm];
   const start = async () => {
-    if (!graph) return;
+    if (!graph || startingNow.current) return;
     const inputs: Record<string, unknown> = {};
     for (const n of inputNodes) {
       const nm = String(n.data.inputDefault.name ?? n.id);
-      if (runInputs[nm] !== undefined && runInputs[nm] !== '') inputs[nm] = parseInput(runInputs[nm]);
+      if (runInputs[nm] !== undefined && runInputs[nm] !== '') inputs[nm] = runInputValue(runInputs[nm], inputSchemaOf(nm));
     }
+    startingNow.current = true;
+    setStarting(true);
     try {
       const d = await gql<{ executeGraph: { id: string } }>(EXECUTE, { id: graphRef(graph), version: graph.version, inputs });
-      setRunId(d.executeGraph.id);
+      setStarted({ id: d.executeGraph.id, graph });
+      setRunRefused(null);
       setTab('run');
     } catch (e) {
-      setMessage(`Run refused: ${(e as Error).message}`);
+      setRunRefused(`Run refused: ${(e as Error).message}`);
+    } finally {
+      startingNow.current = false;
+      setStarting(false);
     }
   };
 
-  // The run's node ids are those of the saved version on the canvas; its
-  // statuses show while the canvas still is that version (moves aside).
-  const { run, error: streamError } = useLiveRun(runId, runId ? (graph?.nodes ?? null) : null);
+  // The run's statuses show while the canvas still is the version it ran (moves aside).
+  const { run, error: streamError } = useLiveRun(started?.id ?? null, started?.graph.nodes ?? null);
   const info = useMemo(() => ({ run: edited ? null : run, problems: problemsByKey }), [run, edited, problemsByKey]);
   const onSelect = useCallback((s: { node: string | null; edge: string | null }) => {
     setSelected(s);
@@ -314,6 +351,14 @@ function Editor({ id, version, theme }: EditorProps) {
   }, []);
 
   if (notFound) return <p className="ag-pad">Graph not found. <Link to="/">Back to your graphs</Link></p>;
+  // Not an empty editor that a save would turn into a new graph.
+  if (loadError)
+    return (
+      <p className="ag-pad ag-error" role="alert">
+        The graph could not be loaded: {loadError} <Link to="/">Back to your graphs</Link>
+      </p>
+    );
+  if (graph && graph.owner?.id !== meId) return <TemplateView graph={graph} theme={theme} dataAt={dataAt} />;
   const sel = selected.node ? nodes.find((n) => n.id === selected.node) : undefined;
   const selEdge = selected.edge ? edges.find((e) => e.id === selected.edge) : undefined;
   const status = edited ? 'Unsaved changes' : moved ? 'Unsaved changes (positions only)' : graph ? `v${graph.version} saved` : '';
@@ -422,9 +467,12 @@ function Editor({ id, version, theme }: EditorProps) {
                   </button>
                 </>
               ) : (
-                <p className="ag-muted">
-                  Add blocks from the palette, drag from an output pin to an input pin to link them, and select a node to edit its defaults. Delete or Backspace deletes what is selected.
-                </p>
+                <>
+                  <GraphDetails about={about} onChange={(a) => (setAbout(a), edit())} />
+                  <p className="ag-muted">
+                    Add blocks from the palette, drag from an output pin to an input pin to link them, and select a node to edit its defaults. Delete or Backspace deletes what is selected.
+                  </p>
+                </>
               )}
             </div>
           )}
@@ -452,19 +500,24 @@ function Editor({ id, version, theme }: EditorProps) {
                           id={`run-input-${nm}`}
                           data-run-input={nm}
                           value={runInputs[nm] ?? ''}
-                          placeholder={n.data.inputDefault.value !== undefined ? JSON.stringify(n.data.inputDefault.value) : 'a value (JSON or text)'}
+                          placeholder={n.data.inputDefault.value !== undefined ? JSON.stringify(n.data.inputDefault.value) : isText(inputSchemaOf(nm)) ? 'text' : 'a value (JSON or text)'}
                           onChange={(e) => setRunInputs({ ...runInputs, [nm]: e.target.value })}
                         />
                       </div>
                     );
                   })}
-                  <button type="submit" disabled={edited} title={edited ? 'Save the changes first: a run uses a saved version' : undefined}>
+                  <button type="submit" disabled={edited || starting} title={edited ? 'Save the changes first: a run uses a saved version' : undefined}>
                     Run v{graph.version}
                   </button>
                   {edited && <p className="ag-muted">Save the changes first: a run uses a saved version.</p>}
+                  {runRefused && (
+                    <p className="ag-error" role="alert" data-testid="run-refused">
+                      {runRefused}
+                    </p>
+                  )}
                 </form>
               )}
-              {runId && <RunSummaryPanel run={run} executionId={runId} streamError={streamError} />}
+              {started && <RunSummaryPanel run={run} executionId={started.id} streamError={streamError} />}
             </div>
           )}
           {tab === 'history' && graph && <RunHistory graphId={graphRef(graph)} />}

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import { gql } from '../api/client';
-import { FORK, GRAPHS, TEMPLATES, graphRef } from '../api/queries';
+import { fork as forkGraph } from '../api/fork';
+import { GRAPHS, TEMPLATES, graphRef } from '../api/queries';
 import type { GraphSummary } from '../api/types';
-import { Link, navigate } from '../router';
+import { Link, navigate, useTitle } from '../router';
 
 type Page = { edges: Array<{ node: GraphSummary }> };
 
@@ -39,6 +40,7 @@ export function GraphsPage() {
   const [mine, setMine] = useState<GraphSummary[] | null>(null);
   const [templates, setTemplates] = useState<GraphSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  useTitle('Graphs');
   useEffect(() => {
     const vars = { q: q.trim() || null };
     const t = setTimeout(() => {
@@ -53,8 +55,7 @@ export function GraphsPage() {
   }, [q]);
   const fork = async (g: GraphSummary) => {
     try {
-      const d = await gql<{ forkGraph: { id: string } }>(FORK, { id: graphRef(g) });
-      navigate(`/graphs/${encodeURIComponent(graphRef(d.forkGraph))}`);
+      navigate(`/graphs/${encodeURIComponent(await forkGraph(g))}`);
     } catch (e) {
       setError((e as Error).message);
     }

@@ -9,7 +9,8 @@ import type { Execution, Graph, GraphNode } from '../api/types';
 import { Canvas } from '../canvas/Canvas';
 import type { BlockFlowNode } from '../canvas/BlockNode';
 import { toFlow } from '../canvas/convert';
-import { Link } from '../router';
+import { useViewNodes } from '../canvas/useViewNodes';
+import { Link, useTitle } from '../router';
 import type { LiveRun } from '../run/liveRun';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
 import { useLiveRun } from '../run/useLiveRun';
@@ -25,6 +26,7 @@ export function RunView(p: {
   dataAt?: number;
   theme: 'light' | 'dark';
 }) {
+  const { nodes, onNodesChange } = useViewNodes(p.nodes);
   const [selected, setSelected] = useState<string | null>(null);
   const onSelect = useCallback((s: { node: string | null }) => setSelected(s.node), []);
   const info = useMemo(() => ({ run: p.run, problems: new Map<string, string[]>() }), [p.run]);
@@ -33,7 +35,7 @@ export function RunView(p: {
       <div className="ag-runpage">
         <div className="ag-toolbar">{p.title}</div>
         <div className="ag-runpage-body">
-          <Canvas nodes={p.nodes} edges={p.edges} info={info} onSelect={onSelect} dataAt={p.dataAt} colorMode={p.theme} fitOnResize />
+          <Canvas nodes={nodes} edges={p.edges} info={info} onNodesChange={onNodesChange} onSelect={onSelect} dataAt={p.dataAt} colorMode={p.theme} refit />
           <aside className="ag-side ag-panel">
             <RunSummaryPanel run={p.run} executionId={p.executionId} readOnly={p.readOnly} streamError={p.streamError} />
             {selected ? <NodeDetail run={p.run} nodeKey={selected} /> : <p className="ag-muted">Select a node to see its outputs and errors.</p>}
@@ -48,6 +50,7 @@ export function RunPage({ id, theme }: { id: string; theme: 'light' | 'dark' }) 
   const [ex, setEx] = useState<(Execution & { graph: Graph | null }) | null>(null);
   const [missing, setMissing] = useState(false);
   const [dataAt, setDataAt] = useState<number>();
+  useTitle(ex?.graph ? `Run of ${ex.graph.name}` : 'Run');
   useEffect(() => {
     gql<{ execution: (Execution & { graph: Graph | null }) | null }>(EXECUTION_Q, { id })
       .then(async (d) => {

@@ -12,6 +12,7 @@ import { finalStatuses } from '../api/types';
 import { toFlow } from '../canvas/convert';
 import { runFor } from '../run/useLiveRun';
 import { RunView } from './RunPage';
+import { useTitle } from '../router';
 
 type SharedNodeExecution = Execution['nodeExecutions'][number] & { node: GraphNode | null };
 type Shared = Execution & {
@@ -23,6 +24,7 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
   const [ex, setEx] = useState<Shared | null>(null);
   const [missing, setMissing] = useState(false);
   const [dataAt, setDataAt] = useState<number>();
+  useTitle('Shared run');
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stop = false;

@@ -2,11 +2,14 @@ import { useState } from 'react';
 import { GraphQLError, gql } from '../api/client';
 import { ME } from '../api/queries';
 import { normalizeToken, setToken } from '../api/session';
+import { useTitle } from '../router';
 
-export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+/** notice: why the user is asked to sign in again (their key stopped working). */
+export function SignIn({ onSignedIn, notice }: { onSignedIn: () => void; notice?: string | null }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  useTitle('Sign in');
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     const token = normalizeToken(key);
@@ -38,6 +41,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
         Paste an API key (create one with <code>agentgraph user create</code> or the <code>createAPIKey</code> mutation) or a JWT. It is kept in
         this tab only, until you sign out or close it.
       </p>
+      {notice && (
+        <p className="ag-error" role="alert" data-testid="signin-notice">
+          {notice}
+        </p>
+      )}
       <label htmlFor="api-key">API key or JWT</label>
       <input id="api-key" name="api-key" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} autoFocus />
       {error && (

@@ -2,6 +2,7 @@
 // outputs, the selected node's outputs and errors, Cancel and Share.
 import { useState } from 'react';
 import { gql } from '../api/client';
+import { finalStatuses } from '../api/types';
 import { CANCEL, SHARE } from '../api/queries';
 import type { LiveRun } from './liveRun';
 import { useNodeState, useRunSummary } from './useLiveRun';
@@ -88,7 +89,7 @@ export function RunSummaryPanel({ run, executionId, readOnly, streamError }: { r
       <h3>Outputs</h3>
       <div data-testid="run-outputs">
         {Object.keys(s.outputs).length === 0 ? (
-          <p className="ag-muted">None yet.</p>
+          <p className="ag-muted">{s.status && finalStatuses.has(s.status) ? 'None.' : 'None yet.'}</p>
         ) : (
           Object.entries(s.outputs).map(([name, vals]) => (
             <div key={name} className="ag-output" data-output={name}>

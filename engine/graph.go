@@ -265,7 +265,8 @@ func (g *graph) inputNodes() []*gnode {
 // (the graph's input schema, blocks.GraphField): every input without a
 // value of its own must be given, none may be unknown, and each must pass
 // its block's schema and its field's check (one of its options, a valid
-// date or time). A secret input's value is never quoted.
+// date or time); null counts as not given. A secret input's value is never
+// quoted.
 func (g *graph) checkInputs(reg *blocks.Registry, inputs map[string]any) error {
 	known := map[string]bool{}
 	for _, n := range g.inputNodes() {
@@ -276,7 +277,11 @@ func (g *graph) checkInputs(reg *blocks.Registry, inputs map[string]any) error {
 			_, has := n.defaults["value"]
 			field.Required = !has
 		}
+		// null is an input not given, as everywhere in the API: a
+		// required one is missing, one with a value of its own keeps it
+		// (the router reads null the same way).
 		v, given := inputs[name]
+		given = given && v != nil
 		if !given && field.Required {
 			return model.Invalid("inputs."+name, "required input %q is missing", name)
 		}

@@ -5121,7 +5121,7 @@ type Mutation {
     graphId: ID!
     "The version to run (1 or more); when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
-    "The graph's inputs: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `, see Graph.inputSchema) → value. Inputs without a default must be given; unknown names are refused; a value must fit its input (its type, one of its options, a valid date or time), else BAD_USER_INPUT naming ` + "`" + `inputs.<name>` + "`" + `."
+    "The graph's inputs: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `, see Graph.inputSchema) → value. Inputs without a default must be given; an input given as null counts as not given (a required one is missing, one with a default runs with its default); unknown names are refused; a value must fit its input (its type, one of its options, a valid date or time), else BAD_USER_INPUT naming ` + "`" + `inputs.<name>` + "`" + `."
     inputs: JSON
     "The time zone, locale and preferences the run's blocks see; the caller's own where omitted."
     userContext: UserContextInput
@@ -5648,7 +5648,7 @@ input ScheduleInput {
   cron: String!
   "An IANA time zone name (Europe/Berlin); default: the caller's time zone."
   timezone: String
-  "The inputs each run gets, checked against the graph's input blocks."
+  "The inputs each run gets, checked against the graph's input blocks as executeGraph checks them (null counts as not given)."
   inputs: JSON
   "What to do with occurrences missed while no scheduler ran; default RUN_ONCE."
   misfirePolicy: MisfirePolicy

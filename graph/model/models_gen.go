@@ -965,7 +965,7 @@ type ScheduleInput struct {
 	Cron string `json:"cron"`
 	// An IANA time zone name (Europe/Berlin); default: the caller's time zone.
 	Timezone *string `json:"timezone,omitempty"`
-	// The inputs each run gets, checked against the graph's input blocks.
+	// The inputs each run gets, checked against the graph's input blocks as executeGraph checks them (null counts as not given).
 	Inputs gqlscalar.JSON `json:"inputs,omitempty"`
 	// What to do with occurrences missed while no scheduler ran; default RUN_ONCE.
 	MisfirePolicy *MisfirePolicy `json:"misfirePolicy,omitempty"`

@@ -4036,7 +4036,7 @@ enum BlockType {
   OUTPUT
   "Started by an incoming webhook."
   WEBHOOK
-  "Runs another graph as a child run and yields that run's outputs."
+  "Runs another graph as a child run and yields that run's outputs. Child runs nest at most 8 levels below the run at the top: a node that would start one deeper fails, saying so (a graph that runs itself, directly, through other graphs, or through a graph_id arriving on a link, stops there)."
   AGENT
   "Calls an AI model."
   AI
@@ -5080,7 +5080,7 @@ type Mutation {
     "A name for the graph instead of the document's own (1 to 100 characters); it gets a suffix too when taken."
     name: String
   ): ImportGraphResult!
-  "Stores a new version; it becomes the active one unless activate is false."
+  "Stores a new version; it becomes the active one unless activate is false. Validated as createGraph validates, and also refused (VALIDATION_FAILED, INVALID_DEFAULT on the node's graph_id) when an AgentExecutorBlock node's default graph_id is this graph itself: a run of it would run itself without end."
   updateGraph(
     "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions."
     id: ID!
@@ -5115,6 +5115,14 @@ type Mutation {
   Starts a run of one of the caller's graphs (fork a template to run it). The
   run is stored QUEUED and returned at once; follow it with executionEvents.
   Its nodes are charged as they run; a run that cannot pay ends FAILED.
+  A version no run can get past is refused, VALIDATION_FAILED with its
+  problems in extensions.problems, storing nothing: a loop, a block that
+  does not exist here, a link to a pin or node that does not exist, a
+  duplicate node key or link, no entry node, an unreachable node, or an
+  AgentExecutorBlock whose default graph_id is the graph itself (importGraph
+  stores such graphs so that they can be fixed; schedules and webhooks
+  starting runs of them fail those runs with the same message). A missing
+  input or an invalid default is left to the node: it fails when it runs.
   """
   executeGraph(
     "The id of one of the caller's graphs (Graph.graphId), or a version's id (Graph.id), which names that version."

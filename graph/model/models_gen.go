@@ -1699,7 +1699,7 @@ const (
 	BlockTypeOutput BlockType = "OUTPUT"
 	// Started by an incoming webhook.
 	BlockTypeWebhook BlockType = "WEBHOOK"
-	// Runs another graph as a child run and yields that run's outputs.
+	// Runs another graph as a child run and yields that run's outputs. Child runs nest at most 8 levels below the run at the top: a node that would start one deeper fails, saying so (a graph that runs itself, directly, through other graphs, or through a graph_id arriving on a link, stops there).
 	BlockTypeAgent BlockType = "AGENT"
 	// Calls an AI model.
 	BlockTypeAi BlockType = "AI"

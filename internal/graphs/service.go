@@ -47,10 +47,15 @@ func (s *Service) Validate(spec *model.GraphSpec) ([]model.Problem, error) {
 	return graphcheck.Validate(spec, s.reg), nil
 }
 
-func (s *Service) validOrError(spec *model.GraphSpec) error {
+// validOrError validates spec, to be stored as graph id (uuid.Nil for a
+// new graph, which no node can name yet).
+func (s *Service) validOrError(spec *model.GraphSpec, id uuid.UUID) error {
 	problems, err := s.Validate(spec)
 	if err != nil {
 		return err
+	}
+	if id != uuid.Nil {
+		problems = append(problems, graphcheck.RunsItself(spec, id, s.reg)...)
 	}
 	if len(problems) > 0 {
 		return &model.ValidationError{Problems: problems}
@@ -60,7 +65,7 @@ func (s *Service) validOrError(spec *model.GraphSpec) error {
 
 // Create stores a new graph (version 1, active).
 func (s *Service) Create(ctx context.Context, userID uuid.UUID, spec *model.GraphSpec) (*model.FullGraph, error) {
-	if err := s.validOrError(spec); err != nil {
+	if err := s.validOrError(spec, uuid.Nil); err != nil {
 		return nil, err
 	}
 	return s.store.GraphSaveSpec(ctx, userID, spec, db.GraphSave{})
@@ -68,7 +73,7 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, spec *model.Grap
 
 // Update stores spec as a new version of the user's graph id.
 func (s *Service) Update(ctx context.Context, userID, id uuid.UUID, spec *model.GraphSpec, activate bool) (*model.FullGraph, error) {
-	if err := s.validOrError(spec); err != nil {
+	if err := s.validOrError(spec, id); err != nil {
 		return nil, err
 	}
 	return s.store.GraphSaveSpec(ctx, userID, spec, db.GraphSave{ID: id, Activate: activate})
@@ -132,7 +137,7 @@ func (s *Service) Fork(ctx context.Context, userID, id uuid.UUID, version int, n
 	} else if src.UserID == userID {
 		spec.Name = truncate(src.Name+" (copy)", MaxNameLen)
 	}
-	if err := s.validOrError(spec); err != nil {
+	if err := s.validOrError(spec, uuid.Nil); err != nil {
 		return nil, err
 	}
 	return s.store.GraphSaveSpec(ctx, userID, spec, db.GraphSave{ForkedFromID: &src.ID, ForkedFromVersion: &src.Version})

@@ -32,6 +32,17 @@ RETURNING *;
 -- name: GraphDelete :execrows
 DELETE FROM graphs WHERE id = @id AND user_id = @user_id;
 
+-- name: GraphLockForDelete :execrows
+-- Locks every version of the user's graph against new runs: storing a run
+-- takes a KEY SHARE lock on its graph row (the foreign key), which waits
+-- for this lock, and this waits for runs being stored to commit.
+SELECT 1 FROM graphs WHERE id = @id AND user_id = @user_id FOR UPDATE;
+
+-- name: GraphUnendedRuns :one
+-- How many runs of the graph (anyone's: a child run of a template too) have
+-- not ended.
+SELECT count(*) FROM graph_executions WHERE graph_id = @id AND status IN ('QUEUED', 'RUNNING');
+
 -- name: GraphListByUser :many
 -- The user's graphs, newest first: active versions (one row per graph) by
 -- default, or the inactive versions when is_active is false.

@@ -84,7 +84,8 @@ func (s *Service) SetActive(ctx context.Context, userID, id uuid.UUID, version i
 	return s.store.GraphSetActive(ctx, userID, id, version)
 }
 
-// Delete removes every version of the user's graph and its runs.
+// Delete removes every version of the user's graph and its runs; a graph
+// with a run not yet ended is a CONFLICT (db.Store.GraphDelete).
 func (s *Service) Delete(ctx context.Context, userID, id uuid.UUID) error {
 	ok, err := s.store.GraphDelete(ctx, userID, id)
 	if err != nil {

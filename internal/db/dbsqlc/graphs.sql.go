@@ -341,6 +341,26 @@ func (q *Queries) GraphListTemplates(ctx context.Context, db DBTX, arg GraphList
 	return items, nil
 }
 
+const graphLockForDelete = `-- name: GraphLockForDelete :execrows
+SELECT 1 FROM graphs WHERE id = $1 AND user_id = $2 FOR UPDATE
+`
+
+type GraphLockForDeleteParams struct {
+	ID     uuid.UUID
+	UserID uuid.UUID
+}
+
+// Locks every version of the user's graph against new runs: storing a run
+// takes a KEY SHARE lock on its graph row (the foreign key), which waits
+// for this lock, and this waits for runs being stored to commit.
+func (q *Queries) GraphLockForDelete(ctx context.Context, db DBTX, arg GraphLockForDeleteParams) (int64, error) {
+	result, err := db.Exec(ctx, graphLockForDelete, arg.ID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const graphLockVersions = `-- name: GraphLockVersions :many
 SELECT version, is_active FROM graphs WHERE id = $1 AND user_id = $2
 ORDER BY version FOR UPDATE
@@ -375,6 +395,19 @@ func (q *Queries) GraphLockVersions(ctx context.Context, db DBTX, arg GraphLockV
 		return nil, err
 	}
 	return items, nil
+}
+
+const graphUnendedRuns = `-- name: GraphUnendedRuns :one
+SELECT count(*) FROM graph_executions WHERE graph_id = $1 AND status IN ('QUEUED', 'RUNNING')
+`
+
+// How many runs of the graph (anyone's: a child run of a template too) have
+// not ended.
+func (q *Queries) GraphUnendedRuns(ctx context.Context, db DBTX, id uuid.UUID) (int64, error) {
+	row := db.QueryRow(ctx, graphUnendedRuns, id)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const graphVersionsByIDs = `-- name: GraphVersionsByIDs :many

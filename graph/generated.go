@@ -3951,7 +3951,7 @@ A user's credit balance (the seed's UserCredit). Every change of the balance is
 one CreditTransaction, so the transactions sum to the balance.
 """
 type UserCredit {
-  "The balance in credits (one credit is one cent of ` + "`" + `currency` + "`" + `); never negative."
+  "The balance in credits (one credit is one cent of ` + "`" + `currency` + "`" + `); never negative, and at most 2,147,483,647 (a GraphQL Int is 32 bits): addCredits and adjustCredits refuse to pass it. (A refund of a charge held while credits were added may pass it; the balance then shows as 2,147,483,647.)"
   balance: Int!
   "The currency whose cents the credits count: ` + "`" + `USD` + "`" + ` unless set otherwise."
   currency: String!
@@ -3970,7 +3970,7 @@ type UserCredit {
 type CreditTransaction {
   "The entry's id."
   id: ID!
-  "Credits added (positive) or taken (negative)."
+  "Credits added (positive) or taken (negative). Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   amount: Int!
   "Why the balance changed."
   transactionType: TransactionType!
@@ -3978,7 +3978,7 @@ type CreditTransaction {
   description: String!
   "What the entry refers to: for EXECUTION_COST, the charged node execution's id (with ` + "`" + `:seconds` + "`" + ` appended for a charge by run time); null when nothing."
   referenceId: String
-  "The balance in credits right after this entry."
+  "The balance in credits right after this entry. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   balanceAfter: Int!
   "When the entry was made."
   createdAt: Time!
@@ -4518,7 +4518,7 @@ type ExecutionStats {
   failedNodeExecutions: Int!
   "Node executions that ended CANCELLED: the run ended before or while their block ran."
   cancelledNodeExecutions: Int!
-  "Credits the run cost: what its node executions were charged, less what was refunded (a node charged whose block never ran)."
+  "Credits the run cost: what its node executions were charged, less what was refunded (a node charged whose block never ran). Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   totalCost: Int!
   "Wall-clock seconds from the run's start (startedAt) to its end."
   executionTime: Float!
@@ -5029,7 +5029,7 @@ type Mutation {
   addCredits(
     "The id of the user who receives the credits."
     userId: ID!
-    "Credits to add: 1 to 1,000,000,000. They are recorded as a PURCHASE transaction."
+    "Credits to add: 1 to 1,000,000,000. They are recorded as a PURCHASE transaction. BAD_USER_INPUT, nothing added, when the balance would pass 2,147,483,647 (checked in the statement that adds, so concurrent grants cannot pass it either)."
     amount: Int!
     "The ledger entry's description, at most 500 characters; ` + "`" + `credits added by an admin` + "`" + ` when omitted."
     description: String
@@ -5039,7 +5039,7 @@ type Mutation {
   adjustCredits(
     "The id of the user whose balance changes."
     userId: ID!
-    "Credits to add (positive) or take (negative); not 0, at most 1,000,000,000 either way."
+    "Credits to add (positive) or take (negative); not 0, at most 1,000,000,000 either way. BAD_USER_INPUT, nothing changed, when the balance would go below 0 or past 2,147,483,647."
     amount: Int!
     "Why: required, 1 to 500 characters; it is the ledger entry's description."
     reason: String!
@@ -5746,7 +5746,7 @@ enum UsageGroupBy {
 type UsageLine {
   "The group: a graph id, a block id or a UTC date (YYYY-MM-DD)."
   key: String!
-  "Credits charged, net of refunds."
+  "Credits charged, net of refunds. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   credits: Int!
   "Runs with a charge in the group."
   runs: Int!
@@ -5770,9 +5770,9 @@ input BlockCostInput {
 
 "What a run of a graph would cost: a range, as usage-priced nodes may use less than they reserve and nodes downstream of a conditional or a repeating block may run fewer or more times."
 type CostEstimate {
-  "The least the run costs: paid nodes that always run, once each, at their fixed price."
+  "The least the run costs: paid nodes that always run, once each, at their fixed price. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   min: Int!
-  "The most one pass costs: every paid node once, at the price reserved for it. Null when some paid node may run any number of times (downstream of a block that yields repeatedly), so there is no bound."
+  "The most one pass costs: every paid node once, at the price reserved for it. Null when some paid node may run any number of times (downstream of a block that yields repeatedly), so there is no bound. A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node."
   max: Int
   "One entry per paid node."
   byNode: [NodeCostEstimate!]!
@@ -5784,7 +5784,7 @@ type NodeCostEstimate {
   nodeKey: String!
   "The kind making up most of its price."
   costType: BlockCostType!
-  "What is charged (or reserved) before it runs: the most one execution costs."
+  "What is charged (or reserved) before it runs: the most one execution costs. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   amount: Int!
   "The least one execution costs (its fixed part, with no usage)."
   min: Int!

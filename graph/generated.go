@@ -5096,7 +5096,7 @@ type Mutation {
     "The version to make active; NOT_FOUND when the graph has no such version."
     version: Int!
   ): Graph!
-  "Deletes every version of the graph and its runs; true when done. CONFLICT, deleting nothing, while any run of the graph is QUEUED or RUNNING (cancel them first with cancelExecution, or wait for them to end): a run's unused credit reservations are given back only as it ends, so no credits are lost to a delete. The check and the delete are one transaction that no new run of the graph can slip into."
+  "Deletes every version of the graph and its runs; true when done. CONFLICT, deleting nothing, while any run of the graph is QUEUED or RUNNING (cancel them first with cancelExecution, or wait for them to end; a run a schedule queued ahead of its occurrence, not yet due, does not count and is deleted with the schedule): a run's unused credit reservations are given back only as it ends, so no credits are lost to a delete. The check and the delete are one transaction that no new run of the graph can slip into."
   deleteGraph(
     "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions: every version is deleted."
     id: ID!

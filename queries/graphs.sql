@@ -38,6 +38,13 @@ DELETE FROM graphs WHERE id = @id AND user_id = @user_id;
 -- for this lock, and this waits for runs being stored to commit.
 SELECT 1 FROM graphs WHERE id = @id AND user_id = @user_id FOR UPDATE;
 
+-- name: GraphDropRunsAhead :execrows
+-- Takes back the runs a schedule of the graph fired ahead of their
+-- occurrence (QUEUED, unclaimable until due: they hold no credits). One a
+-- worker claims meanwhile is RUNNING when this statement gets its row, and
+-- stays (and is counted by GraphUnendedRuns).
+DELETE FROM graph_executions WHERE graph_id = @id AND status = 'QUEUED' AND not_before > now();
+
 -- name: GraphUnendedRuns :one
 -- How many runs of the graph (anyone's: a child run of a template too) have
 -- not ended.

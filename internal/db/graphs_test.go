@@ -202,9 +202,16 @@ func TestGraphDeleteWaitsForItsRunsToEnd(t *testing.T) {
 	}
 	_, err := b.pool.Exec(ctx, `UPDATE graph_executions SET status = 'COMPLETED' WHERE id = $1`, running.ID)
 	require.NoError(t, err)
+	// A run a schedule fired ahead of its occurrence (QUEUED, not due)
+	// does not hold the graph: it is taken back.
+	ahead := b.queued(u, g)
+	_, err = b.pool.Exec(ctx, `UPDATE graph_executions SET not_before = now() + interval '10 seconds' WHERE id = $1`, ahead.ID)
+	require.NoError(t, err)
 	ok, err := s.GraphDelete(ctx, u.ID, g.ID)
 	require.NoError(t, err)
 	require.True(t, ok)
-	_, err = s.ExecutionGet(ctx, running.ID)
-	require.ErrorIs(t, err, model.ErrNotFound, "ended runs go with their graph")
+	for _, id := range []uuid.UUID{running.ID, ahead.ID} {
+		_, err = s.ExecutionGet(ctx, id)
+		require.ErrorIs(t, err, model.ErrNotFound, "ended and not-yet-due runs go with their graph")
+	}
 }

@@ -67,6 +67,22 @@ func (q *Queries) GraphDelete(ctx context.Context, db DBTX, arg GraphDeleteParam
 	return result.RowsAffected(), nil
 }
 
+const graphDropRunsAhead = `-- name: GraphDropRunsAhead :execrows
+DELETE FROM graph_executions WHERE graph_id = $1 AND status = 'QUEUED' AND not_before > now()
+`
+
+// Takes back the runs a schedule of the graph fired ahead of their
+// occurrence (QUEUED, unclaimable until due: they hold no credits). One a
+// worker claims meanwhile is RUNNING when this statement gets its row, and
+// stays (and is counted by GraphUnendedRuns).
+func (q *Queries) GraphDropRunsAhead(ctx context.Context, db DBTX, id uuid.UUID) (int64, error) {
+	result, err := db.Exec(ctx, graphDropRunsAhead, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const graphGetActive = `-- name: GraphGetActive :one
 SELECT id, version, user_id, name, description, is_active, is_template, forked_from_id, forked_from_version, created_at, updated_at FROM graphs WHERE id = $1 AND is_active
 `

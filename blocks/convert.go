@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -77,7 +78,10 @@ func toNumber(v any) (any, error) {
 		}
 	case string:
 		parsed, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-		if err == nil {
+		// "1e999" is a number, just not one a float holds: ParseFloat
+		// answers ±Inf with ErrRange, refused below like "inf" rather
+		// than read as unparsable text (0).
+		if err == nil || errors.Is(err, strconv.ErrRange) {
 			f = parsed
 		}
 	}

@@ -64,12 +64,15 @@ func (c Cost) Calculate(input map[string]any) int64 {
 	case CostRun:
 		return c.Amount
 	case CostByte:
-		return c.Amount * int64(len(pythonJSON(input)))
+		return MulCredits(c.Amount, int64(len(pythonJSON(input))))
 	case CostToken:
 		estimated := float64(len(strings.Fields(tokenText(input)))) * 1.3
-		return int64(float64(c.Amount) * estimated)
+		if f := float64(c.Amount) * estimated; f < MaxCredits {
+			return int64(f)
+		}
+		return MaxCredits
 	case CostRequest:
-		return c.Amount * requestCount(input)
+		return MulCredits(c.Amount, requestCount(input))
 	default:
 		return c.Amount
 	}
@@ -81,7 +84,7 @@ func (c Cost) CalculateSeconds(seconds float64) int64 {
 	if c.Type != CostSecond || seconds <= 0 || math.IsNaN(seconds) {
 		return 0
 	}
-	return c.Amount * int64(math.Ceil(seconds))
+	return MulCredits(c.Amount, SecondsUsed(seconds))
 }
 
 // Matches is the seed's _matches_filter: every filter key equals the
@@ -101,7 +104,7 @@ func EstimateCost(costs []Cost, input map[string]any) int64 {
 	var total int64
 	for _, c := range costs {
 		if c.Matches(input) {
-			total += c.Calculate(input)
+			total = AddCredits(total, c.Calculate(input))
 		}
 	}
 	return total
@@ -113,7 +116,7 @@ func PreRunCost(costs []Cost, input map[string]any) int64 {
 	var total int64
 	for _, c := range costs {
 		if c.Type != CostSecond && c.Matches(input) {
-			total += c.Calculate(input)
+			total = AddCredits(total, c.Calculate(input))
 		}
 	}
 	return total
@@ -125,7 +128,7 @@ func PostRunCost(costs []Cost, input map[string]any, seconds float64) int64 {
 	var total int64
 	for _, c := range costs {
 		if c.Type == CostSecond && c.Matches(input) {
-			total += c.CalculateSeconds(seconds)
+			total = AddCredits(total, c.CalculateSeconds(seconds))
 		}
 	}
 	return total

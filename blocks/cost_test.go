@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -116,4 +117,31 @@ func TestPlanCosts(t *testing.T) {
 	require.Equal(t, int64(1), Units(CostToken, 1))
 	require.Equal(t, int64(2), Units(CostToken, 1001))
 	require.Zero(t, Units(CostByte, 0))
+}
+
+// A price past int64 saturates at MaxCredits, more than any balance, never
+// wrapping to a small, zero or negative price (a free run).
+func TestCostsSaturate(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, int64(MaxCredits), SecondsUsed(1e300))
+	require.Equal(t, int64(MaxCredits), SecondsUsed(9.3e18))
+	require.Equal(t, int64(MaxCredits), AddCredits(MaxCredits, 1))
+	require.Equal(t, int64(MaxCredits), AddCredits(math.MaxInt64, math.MaxInt64))
+	require.Equal(t, int64(MaxCredits), MulCredits(2, 1<<62))
+	require.Equal(t, int64(6), MulCredits(2, 3))
+	require.Equal(t, int64(math.MaxInt64/1024+1), Units(CostByte, math.MaxInt64), "no overflow rounding up")
+
+	second := []Cost{{Type: CostSecond, Amount: 2}}
+	for _, seconds := range []int64{4611686018427387904, math.MaxInt64} {
+		p := PlanCosts(second, Usage{CostSecond: seconds}, nil, 60)
+		require.Equal(t, int64(MaxCredits), p.Reserve, seconds)
+		require.Equal(t, int64(MaxCredits), p.Total(), seconds)
+		require.Equal(t, int64(MaxCredits), p.Price(Usage{CostSecond: seconds}), seconds)
+	}
+	p := PlanCosts([]Cost{{Type: CostRun, Amount: math.MaxInt64}, {Type: CostRun, Amount: 5}}, nil, nil, 60)
+	require.Equal(t, int64(MaxCredits), p.Fixed)
+	require.Equal(t, int64(MaxCredits), Cost{Type: CostSecond, Amount: 2}.CalculateSeconds(1e300))
+	require.Equal(t, int64(MaxCredits), EstimateCost([]Cost{{Type: CostRun, Amount: math.MaxInt64}, {Type: CostRun, Amount: 1}}, nil))
+	wait := waitLimits(map[string]any{"seconds": 1e300})
+	require.Equal(t, int64(MaxCredits), wait[CostSecond])
 }

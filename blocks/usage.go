@@ -35,18 +35,63 @@ func Units(kind CostType, used int64) int64 {
 	}
 	switch kind {
 	case CostByte:
-		return (used + 1023) / 1024
+		return ceilDiv(used, 1024)
 	case CostToken:
-		return (used + 999) / 1000
+		return ceilDiv(used, 1000)
 	default:
 		return used
 	}
+}
+
+// ceilDiv is used/per rounded up, for used > 0, without the overflow of
+// (used+per-1)/per near the top of int64.
+func ceilDiv(used, per int64) int64 {
+	q := used / per
+	if used%per != 0 {
+		q++
+	}
+	return q
+}
+
+// Credits are int64, and a price times a usage taken from user input (a
+// WaitBlock's seconds, a byte count) can pass it. Wrapping would make a
+// huge cost small, even 0 or negative: free. So cost arithmetic
+// saturates at MaxCredits instead, a price no balance can pay (the ledger
+// refuses the charge: INSUFFICIENT_CREDITS).
+
+// MaxCredits is the saturated price: far more than any balance holds (a
+// balance stays within 32 bits), yet small enough that the engine's sums
+// of charges in flight (a run's spend, a user's pending charges) stay far
+// from int64's limit even when thousands of them are saturated.
+const MaxCredits = 1 << 50
+
+// AddCredits is a+b for non-negative credit amounts, saturating at
+// MaxCredits.
+func AddCredits(a, b int64) int64 {
+	if a > MaxCredits-b {
+		return MaxCredits
+	}
+	return a + b
+}
+
+// MulCredits is a*b for non-negative amounts, saturating at MaxCredits.
+func MulCredits(a, b int64) int64 {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	if a > MaxCredits/b {
+		return MaxCredits
+	}
+	return a * b
 }
 
 // SecondsUsed is a run time as SECOND usage: every started second.
 func SecondsUsed(seconds float64) int64 {
 	if seconds <= 0 || math.IsNaN(seconds) {
 		return 0
+	}
+	if seconds >= MaxCredits { // converting past int64 would wrap (to MinInt64 on amd64)
+		return MaxCredits
 	}
 	return int64(math.Ceil(seconds))
 }
@@ -62,14 +107,14 @@ type Plan struct {
 }
 
 // Total is what is charged before the run: the fixed part and the reservation.
-func (p Plan) Total() int64 { return p.Fixed + p.Reserve }
+func (p Plan) Total() int64 { return AddCredits(p.Fixed, p.Reserve) }
 
 // Price is the actual price of used (clamped to the limits: a node never
 // pays more than was reserved for it).
 func (p Plan) Price(used Usage) int64 {
 	var total int64
 	for kind, price := range p.Prices {
-		total += price * Units(kind, min(used[kind], p.Limits[kind]))
+		total = AddCredits(total, MulCredits(price, Units(kind, min(used[kind], p.Limits[kind]))))
 	}
 	return total
 }
@@ -84,7 +129,7 @@ func PlanCosts(costs []Cost, limits Usage, input map[string]any, defaultSeconds 
 			continue
 		}
 		if c.Type == CostRun {
-			p.Fixed += c.Amount
+			p.Fixed = AddCredits(p.Fixed, c.Amount)
 			continue
 		}
 		limit, ok := limits[c.Type]
@@ -92,17 +137,17 @@ func PlanCosts(costs []Cost, limits Usage, input map[string]any, defaultSeconds 
 			limit, ok = defaultSeconds, true
 		}
 		if !ok {
-			p.Fixed += c.Calculate(input)
+			p.Fixed = AddCredits(p.Fixed, c.Calculate(input))
 			continue
 		}
 		if p.Prices == nil {
 			p.Prices, p.Limits = map[CostType]int64{}, Usage{}
 		}
-		p.Prices[c.Type] += c.Amount
+		p.Prices[c.Type] = AddCredits(p.Prices[c.Type], c.Amount)
 		p.Limits[c.Type] = max(0, limit)
 	}
 	for kind, price := range p.Prices {
-		p.Reserve += price * Units(kind, p.Limits[kind])
+		p.Reserve = AddCredits(p.Reserve, MulCredits(price, Units(kind, p.Limits[kind])))
 	}
 	return p
 }

@@ -6,7 +6,10 @@ import (
 )
 
 type waitIn struct {
-	Seconds float64 `json:"seconds" jsonschema:"minimum=0" jsonschema_description:"How long to wait, in seconds."`
+	// At most a day: the node timeout (NODE_TIMEOUT, 10 minutes by default)
+	// ends a longer wait anyway, and an unbounded number would overflow the
+	// wait's duration and its price.
+	Seconds float64 `json:"seconds" jsonschema:"minimum=0,maximum=86400" jsonschema_description:"How long to wait, in seconds: at most 86400 (a day), and never past the node timeout."`
 	Data    any     `json:"data,omitempty" jsonschema_description:"The value to pass on after the wait."`
 }
 
@@ -51,5 +54,5 @@ func sleep(ctx context.Context, d time.Duration) error {
 // around the wait itself (a run time of 2.001s is 3 started seconds).
 func waitLimits(input map[string]any) Usage {
 	f, _ := toFloat(input["seconds"])
-	return Usage{CostSecond: SecondsUsed(max(f, 0)) + 1}
+	return Usage{CostSecond: AddCredits(SecondsUsed(max(f, 0)), 1)}
 }

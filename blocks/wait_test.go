@@ -34,3 +34,14 @@ func TestWaitBlockRejectsNegative(t *testing.T) {
 	t.Parallel()
 	require.ErrorContains(t, Builtin().Validate(blockID(t, "WaitBlock"), map[string]any{"seconds": -1}), `"seconds"`)
 }
+
+// A wait past a day is refused by the input schema, so a huge number (whose
+// duration and price would overflow) never reaches the block or its price.
+func TestWaitBlockRejectsHuge(t *testing.T) {
+	t.Parallel()
+	id := blockID(t, "WaitBlock")
+	require.NoError(t, Builtin().Validate(id, map[string]any{"seconds": 86400}))
+	for _, s := range []float64{86400.5, 9.3e18, 1e300} {
+		require.ErrorContains(t, Builtin().Validate(id, map[string]any{"seconds": s}), `"seconds"`, s)
+	}
+}

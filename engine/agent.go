@@ -18,6 +18,23 @@ import (
 // children need). The child is found again by its parent node execution id
 // after a resume, so a re-run AGENT node adopts its child instead of
 // starting a second one.
+// MaxAgentDepth is how many levels of child runs a run may have below it:
+// a run at this depth (its ancestors counted) starts no child. Deep enough
+// for any agent built of agents, shallow enough that a graph running
+// itself stops at once.
+const MaxAgentDepth = 8
+
+// depth is how many runs r is nested in: 0 for a top-level run. Children
+// always run in their parent's process, with their parent (after a resume
+// too: a resumed AGENT node adopts its child), so the chain is in memory.
+func (r *run) depth() int {
+	d := 0
+	for p := r.parent; p != nil; p = p.parent {
+		d++
+	}
+	return d
+}
+
 type agentRunner struct {
 	e *Engine
 	r *run
@@ -32,6 +49,12 @@ func (a *agentRunner) RunAgent(ctx context.Context, graphID string, version int,
 	}
 	child, err := e.store.ExecutionChildOf(ctx, a.x.id)
 	if errors.Is(err, model.ErrNotFound) {
+		// A graph that runs itself, directly or through others (A → B →
+		// A), or a graph_id arriving on a link, would nest runs without
+		// end, each charged: no new child is started this deep.
+		if d := parent.depth(); d >= MaxAgentDepth {
+			return fmt.Errorf("agents nest at most %d levels deep: this run is at depth %d, so it cannot start another (does a graph run itself, directly or through another?)", MaxAgentDepth, d)
+		}
 		fg, gerr := e.store.GraphLoad(ctx, gid, version)
 		if gerr != nil {
 			return gerr

@@ -60,7 +60,7 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 		amount := plan.Total()
 		parts := map[string]int64{}
 		for k, price := range plan.Prices {
-			parts[string(k)] += price * blocks.Units(k, plan.Limits[k])
+			parts[string(k)] = blocks.AddCredits(parts[string(k)], blocks.MulCredits(price, blocks.Units(k, plan.Limits[k])))
 		}
 		for _, c := range n.info.Costs {
 			if c.Type == blocks.CostRun && c.Matches(input) {
@@ -73,7 +73,7 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 				creds[p] = blocks.Credential{Provider: p, Operator: true}
 			}
 			if res, err := reserve(input, creds); err == nil && res > 0 {
-				amount += res
+				amount = blocks.AddCredits(amount, res)
 				parts[string(blocks.CostToken)] += res
 			}
 		}
@@ -91,7 +91,7 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 		}
 		ne := model.NodeCostEstimate{NodeKey: n.key, CostType: kind, Amount: amount, Min: plan.Fixed, MayRepeat: mayRepeat[n]}
 		out.ByNode = append(out.ByNode, ne)
-		maxTotal += amount
+		maxTotal = blocks.AddCredits(maxTotal, amount) // saturates: a price past int64 is unpayable, never small
 		if ne.MayRepeat {
 			bounded = false
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/agentgraph/agentgraph/blocks"
 	"github.com/agentgraph/agentgraph/internal/graphcheck"
+	"github.com/agentgraph/agentgraph/internal/graphs"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
@@ -177,6 +178,9 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 	if refused = append(refused, cycles(g)...); len(refused) > 0 {
 		return nil, &model.ValidationError{Problems: refused}
 	}
+	if refused = unrunnable(fg, reg); len(refused) > 0 {
+		return nil, &model.ValidationError{Problems: refused}
+	}
 	pos := make(map[string]int, len(g.order))
 	for i, n := range g.order {
 		pos[n.idStr] = i
@@ -192,6 +196,30 @@ func compile(fg *model.FullGraph, reg *blocks.Registry, strict bool) (*graph, er
 		}
 	}
 	return g, nil
+}
+
+// unrunnable are the problems of a stored graph that no run of it can get
+// past: a link from or to a pin its block lacks (its sink would never
+// run, or never get the value), a link to a missing node, a duplicate key,
+// no entry node, an unreachable node, and an AGENT node that runs the graph
+// itself (graphcheck.RunsItself). createGraph refuses them all, but
+// importGraph stores such graphs so they can be fixed, and a graph saved
+// against an older block library may have them now. A missing input or an
+// invalid default is left to the node's own input check when it runs: it
+// fails naming the pin, and the rest of the graph may still run (or route
+// the failure on its error pin). compile runs once per version and process
+// (Engine.compiled caches it), so this costs a submit nothing.
+func unrunnable(fg *model.FullGraph, reg *blocks.Registry) []model.Problem {
+	spec := graphs.SpecFromGraph(fg)
+	var out []model.Problem
+	for _, p := range graphcheck.Validate(spec, reg) {
+		switch p.Code {
+		case model.ProblemUnknownPin, model.ProblemUnknownNode, model.ProblemDuplicateName, model.ProblemDuplicateLink,
+			model.ProblemNoNodes, model.ProblemNoEntryNode, model.ProblemUnreachableNode:
+			out = append(out, p)
+		}
+	}
+	return append(out, graphcheck.RunsItself(spec, fg.ID, reg)...)
 }
 
 // cycles are the CYCLE problems of a graph whose links form loops, as
@@ -265,7 +293,8 @@ func (g *graph) inputNodes() []*gnode {
 // (the graph's input schema, blocks.GraphField): every input without a
 // value of its own must be given, none may be unknown, and each must pass
 // its block's schema and its field's check (one of its options, a valid
-// date or time). A secret input's value is never quoted.
+// date or time); null counts as not given. A secret input's value is never
+// quoted.
 func (g *graph) checkInputs(reg *blocks.Registry, inputs map[string]any) error {
 	known := map[string]bool{}
 	for _, n := range g.inputNodes() {
@@ -276,7 +305,11 @@ func (g *graph) checkInputs(reg *blocks.Registry, inputs map[string]any) error {
 			_, has := n.defaults["value"]
 			field.Required = !has
 		}
+		// null is an input not given, as everywhere in the API: a
+		// required one is missing, one with a value of its own keeps it
+		// (the router reads null the same way).
 		v, given := inputs[name]
+		given = given && v != nil
 		if !given && field.Required {
 			return model.Invalid("inputs."+name, "required input %q is missing", name)
 		}

@@ -79,3 +79,38 @@ func TestInputFamilyFeedsARun(t *testing.T) {
 	require.Equal(t, "inputs.key", ie.Field)
 	require.NotContains(t, ie.Error(), "hunter2")
 }
+
+// A run's input given as null is an input not given: a required one is
+// missing (at submit and when a schedule's inputs are checked), and one
+// with a value of its own runs with that value.
+func TestNullInputIsNotGiven(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	u := e.user(0)
+	fg := e.graph(u, []nspec{
+		{Key: "x", Block: "AgentInputBlock", Defaults: map[string]any{"name": "x"}},
+		{Key: "y", Block: "AgentInputBlock", Defaults: map[string]any{"name": "y", "value": "dflt"}},
+		{Key: "fill", Block: "FillTextTemplateBlock", Defaults: map[string]any{"format": "{{x}} {{y}}"}},
+		{Key: "out", Block: "AgentOutputBlock", Defaults: map[string]any{"name": "text"}},
+	}, []lspec{
+		{Source: "x", SourceName: "result", Sink: "fill", SinkName: "values_#_x"},
+		{Source: "y", SourceName: "result", Sink: "fill", SinkName: "values_#_y"},
+		{Source: "fill", SourceName: "output", Sink: "out", SinkName: "value"},
+	})
+	ctx := context.Background()
+	_, err := e.eng.Submit(ctx, u.ID, fg.ID, 0, map[string]any{"x": nil}, model.UserContext{})
+	var ie *model.InputError
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, "inputs.x", ie.Field)
+	require.Contains(t, ie.Error(), `required input "x" is missing`)
+	_, err = e.eng.CheckInputs(ctx, u.ID, fg.ID, 0, map[string]any{"x": nil, "y": "b"})
+	require.ErrorAs(t, err, &ie, "a schedule's inputs")
+	require.Equal(t, "inputs.x", ie.Field)
+
+	w := e.watch(fg.ID)
+	got := w.until(e.submit(u, fg, map[string]any{"x": "a", "y": nil}).ID, nil)
+	require.Equal(t, model.StatusCompleted, got.Status)
+	var outs map[string][]any
+	require.NoError(t, json.Unmarshal(got.Outputs, &outs))
+	require.Equal(t, []any{"a dflt"}, outs["text"], "null stands for the input's own value")
+}

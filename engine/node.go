@@ -346,6 +346,11 @@ func (e *Engine) runBlock(r *run, x *nodeExec) {
 			// Postgres jsonb refuses \u0000: storing it would fail every
 			// commit of the run.
 			bad = fmt.Errorf("output %q contains a NUL character (\\u0000), which cannot be stored", pin)
+		} else if nestsDeeper(raw, maxOutputDepth) {
+			// Stored, the value sits inside the run's own documents, and
+			// decoding those (encoding/json stops at 10,000 levels, jsonb
+			// at the stack's depth) would fail every commit of the run.
+			bad = fmt.Errorf("output %q nests more than %d levels deep, which cannot be stored", pin, maxOutputDepth)
 		} else {
 			// The seed's validate_output: a pin the block does not declare,
 			// or a value of the wrong type, would reach sinks that cannot
@@ -439,6 +444,40 @@ func hasNUL(raw []byte) bool {
 }
 
 var nulEscape = []byte(`\u0000`)
+
+// maxOutputDepth bounds the nesting of one yielded value. It is far above
+// anything a graph means to pass on (blocks/xml.go stops at 500 elements,
+// a JSON argument at 64 levels) and far below the decoders' limits, with
+// room for the documents that wrap a value when it is stored and shown.
+const maxOutputDepth = 1000
+
+// nestsDeeper reports whether encoded JSON nests arrays and objects more
+// than limit levels deep. It reads the bytes once, without decoding.
+func nestsDeeper(raw []byte, limit int) bool {
+	depth, inString, escaped := 0, false, false
+	for _, c := range raw {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth > limit {
+				return true
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return false
+}
 
 // storable makes a message safe for a text column: NUL becomes U+FFFD.
 func storable(s string) string {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -66,5 +67,43 @@ func TestNULOutputFailsTheNode(t *testing.T) {
 		runs := e.nodeRuns(fg, got.ID)
 		require.Equal(t, model.StatusFailed, runs["bad"][0].Status, mode)
 		require.Empty(t, runs["after"], mode)
+	}
+}
+
+func TestNestsDeeper(t *testing.T) {
+	t.Parallel()
+	require.False(t, nestsDeeper([]byte(`[[1]]`), 2))
+	require.True(t, nestsDeeper([]byte(`[[{}]]`), 2))
+	require.False(t, nestsDeeper([]byte(`["[[[[", {"a\"[[[": "\\"}]`), 2), "brackets in strings do not count")
+	require.False(t, nestsDeeper([]byte(`[1],[2],[3]`), 1), "depth, not count")
+}
+
+// A node yielding a value nested deeper than can be stored fails cleanly,
+// naming the pin, instead of failing every commit of the run forever; one
+// at the limit is stored and routed.
+func TestDeepOutputFailsTheNode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	u := e.user(0)
+	for _, levels := range []int{maxOutputDepth, 10000} {
+		fg := e.graph(u, []nspec{
+			{Key: "parse", Block: "JSONParseBlock", Defaults: map[string]any{
+				"json_string": strings.Repeat("[", levels) + strings.Repeat("]", levels)}},
+			{Key: "after", Block: "StoreValueBlock"},
+		}, []lspec{{Source: "parse", SourceName: "parsed", Sink: "after", SinkName: "input"}})
+		w := e.watch(fg.ID)
+		got := w.until(e.submit(u, fg, nil).ID, nil)
+		runs := e.nodeRuns(fg, got.ID)
+		if levels == maxOutputDepth {
+			require.Equal(t, model.StatusCompleted, got.Status, "at the limit")
+			require.Len(t, runs["after"], 1)
+			continue
+		}
+		require.Equal(t, model.StatusFailed, got.Status)
+		require.NotNil(t, got.ErrorMessage)
+		require.Contains(t, *got.ErrorMessage, `node "parse" (JSONParseBlock) failed`)
+		require.Contains(t, *got.ErrorMessage, `output "parsed" nests more than 1000 levels deep`)
+		require.Equal(t, model.StatusFailed, runs["parse"][0].Status)
+		require.Empty(t, runs["after"])
 	}
 }

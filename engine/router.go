@@ -106,7 +106,9 @@ func (r *run) promote(x *nodeExec) {
 	}
 	if x.n.is(blocks.TypeInput) {
 		if name, ok := input["name"].(string); ok {
-			if v, ok := r.inputs[name]; ok {
+			// null is an input not given (graph.checkInputs): the
+			// node's own value stands, if it has one.
+			if v, ok := r.inputs[name]; ok && v != nil {
 				input["value"] = v
 			}
 		}

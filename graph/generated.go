@@ -3951,7 +3951,7 @@ A user's credit balance (the seed's UserCredit). Every change of the balance is
 one CreditTransaction, so the transactions sum to the balance.
 """
 type UserCredit {
-  "The balance in credits (one credit is one cent of ` + "`" + `currency` + "`" + `); never negative."
+  "The balance in credits (one credit is one cent of ` + "`" + `currency` + "`" + `); never negative, and at most 2,147,483,647 (a GraphQL Int is 32 bits): addCredits and adjustCredits refuse to pass it. (A refund of a charge held while credits were added may pass it; the balance then shows as 2,147,483,647.)"
   balance: Int!
   "The currency whose cents the credits count: ` + "`" + `USD` + "`" + ` unless set otherwise."
   currency: String!
@@ -3970,7 +3970,7 @@ type UserCredit {
 type CreditTransaction {
   "The entry's id."
   id: ID!
-  "Credits added (positive) or taken (negative)."
+  "Credits added (positive) or taken (negative). Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   amount: Int!
   "Why the balance changed."
   transactionType: TransactionType!
@@ -3978,7 +3978,7 @@ type CreditTransaction {
   description: String!
   "What the entry refers to: for EXECUTION_COST, the charged node execution's id (with ` + "`" + `:seconds` + "`" + ` appended for a charge by run time); null when nothing."
   referenceId: String
-  "The balance in credits right after this entry."
+  "The balance in credits right after this entry. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   balanceAfter: Int!
   "When the entry was made."
   createdAt: Time!
@@ -4036,7 +4036,7 @@ enum BlockType {
   OUTPUT
   "Started by an incoming webhook."
   WEBHOOK
-  "Runs another graph as a child run and yields that run's outputs."
+  "Runs another graph as a child run and yields that run's outputs. Child runs nest at most 8 levels below the run at the top: a node that would start one deeper fails, saying so (a graph that runs itself, directly, through other graphs, or through a graph_id arriving on a link, stops there)."
   AGENT
   "Calls an AI model."
   AI
@@ -4518,7 +4518,7 @@ type ExecutionStats {
   failedNodeExecutions: Int!
   "Node executions that ended CANCELLED: the run ended before or while their block ran."
   cancelledNodeExecutions: Int!
-  "Credits the run cost: what its node executions were charged, less what was refunded (a node charged whose block never ran)."
+  "Credits the run cost: what its node executions were charged, less what was refunded (a node charged whose block never ran). Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   totalCost: Int!
   "Wall-clock seconds from the run's start (startedAt) to its end."
   executionTime: Float!
@@ -5029,7 +5029,7 @@ type Mutation {
   addCredits(
     "The id of the user who receives the credits."
     userId: ID!
-    "Credits to add: 1 to 1,000,000,000. They are recorded as a PURCHASE transaction."
+    "Credits to add: 1 to 1,000,000,000. They are recorded as a PURCHASE transaction. BAD_USER_INPUT, nothing added, when the balance would pass 2,147,483,647 (checked in the statement that adds, so concurrent grants cannot pass it either)."
     amount: Int!
     "The ledger entry's description, at most 500 characters; ` + "`" + `credits added by an admin` + "`" + ` when omitted."
     description: String
@@ -5039,7 +5039,7 @@ type Mutation {
   adjustCredits(
     "The id of the user whose balance changes."
     userId: ID!
-    "Credits to add (positive) or take (negative); not 0, at most 1,000,000,000 either way."
+    "Credits to add (positive) or take (negative); not 0, at most 1,000,000,000 either way. BAD_USER_INPUT, nothing changed, when the balance would go below 0 or past 2,147,483,647."
     amount: Int!
     "Why: required, 1 to 500 characters; it is the ledger entry's description."
     reason: String!
@@ -5080,7 +5080,7 @@ type Mutation {
     "A name for the graph instead of the document's own (1 to 100 characters); it gets a suffix too when taken."
     name: String
   ): ImportGraphResult!
-  "Stores a new version; it becomes the active one unless activate is false."
+  "Stores a new version; it becomes the active one unless activate is false. Validated as createGraph validates, and also refused (VALIDATION_FAILED, INVALID_DEFAULT on the node's graph_id) when an AgentExecutorBlock node's default graph_id is this graph itself: a run of it would run itself without end."
   updateGraph(
     "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions."
     id: ID!
@@ -5096,7 +5096,7 @@ type Mutation {
     "The version to make active; NOT_FOUND when the graph has no such version."
     version: Int!
   ): Graph!
-  "Deletes every version of the graph and its runs; true when done."
+  "Deletes every version of the graph and its runs; true when done. CONFLICT, deleting nothing, while any run of the graph is QUEUED or RUNNING (cancel them first with cancelExecution, or wait for them to end; a run a schedule queued ahead of its occurrence, not yet due, does not count and is deleted with the schedule): a run's unused credit reservations are given back only as it ends, so no credits are lost to a delete. The check and the delete are one transaction that no new run of the graph can slip into."
   deleteGraph(
     "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions: every version is deleted."
     id: ID!
@@ -5115,13 +5115,21 @@ type Mutation {
   Starts a run of one of the caller's graphs (fork a template to run it). The
   run is stored QUEUED and returned at once; follow it with executionEvents.
   Its nodes are charged as they run; a run that cannot pay ends FAILED.
+  A version no run can get past is refused, VALIDATION_FAILED with its
+  problems in extensions.problems, storing nothing: a loop, a block that
+  does not exist here, a link to a pin or node that does not exist, a
+  duplicate node key or link, no entry node, an unreachable node, or an
+  AgentExecutorBlock whose default graph_id is the graph itself (importGraph
+  stores such graphs so that they can be fixed; schedules and webhooks
+  starting runs of them fail those runs with the same message). A missing
+  input or an invalid default is left to the node: it fails when it runs.
   """
   executeGraph(
     "The id of one of the caller's graphs (Graph.graphId), or a version's id (Graph.id), which names that version."
     graphId: ID!
     "The version to run (1 or more); when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
-    "The graph's inputs: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `, see Graph.inputSchema) → value. Inputs without a default must be given; unknown names are refused; a value must fit its input (its type, one of its options, a valid date or time), else BAD_USER_INPUT naming ` + "`" + `inputs.<name>` + "`" + `."
+    "The graph's inputs: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `, see Graph.inputSchema) → value. Inputs without a default must be given; an input given as null counts as not given (a required one is missing, one with a default runs with its default); unknown names are refused; a value must fit its input (its type, one of its options, a valid date or time), else BAD_USER_INPUT naming ` + "`" + `inputs.<name>` + "`" + `."
     inputs: JSON
     "The time zone, locale and preferences the run's blocks see; the caller's own where omitted."
     userContext: UserContextInput
@@ -5648,7 +5656,7 @@ input ScheduleInput {
   cron: String!
   "An IANA time zone name (Europe/Berlin); default: the caller's time zone."
   timezone: String
-  "The inputs each run gets, checked against the graph's input blocks."
+  "The inputs each run gets, checked against the graph's input blocks as executeGraph checks them (null counts as not given)."
   inputs: JSON
   "What to do with occurrences missed while no scheduler ran; default RUN_ONCE."
   misfirePolicy: MisfirePolicy
@@ -5738,7 +5746,7 @@ enum UsageGroupBy {
 type UsageLine {
   "The group: a graph id, a block id or a UTC date (YYYY-MM-DD)."
   key: String!
-  "Credits charged, net of refunds."
+  "Credits charged, net of refunds. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   credits: Int!
   "Runs with a charge in the group."
   runs: Int!
@@ -5762,9 +5770,9 @@ input BlockCostInput {
 
 "What a run of a graph would cost: a range, as usage-priced nodes may use less than they reserve and nodes downstream of a conditional or a repeating block may run fewer or more times."
 type CostEstimate {
-  "The least the run costs: paid nodes that always run, once each, at their fixed price."
+  "The least the run costs: paid nodes that always run, once each, at their fixed price. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   min: Int!
-  "The most one pass costs: every paid node once, at the price reserved for it. Null when some paid node may run any number of times (downstream of a block that yields repeatedly), so there is no bound."
+  "The most one pass costs: every paid node once, at the price reserved for it. Null when some paid node may run any number of times (downstream of a block that yields repeatedly), so there is no bound. A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node."
   max: Int
   "One entry per paid node."
   byNode: [NodeCostEstimate!]!
@@ -5776,7 +5784,7 @@ type NodeCostEstimate {
   nodeKey: String!
   "The kind making up most of its price."
   costType: BlockCostType!
-  "What is charged (or reserved) before it runs: the most one execution costs."
+  "What is charged (or reserved) before it runs: the most one execution costs. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   amount: Int!
   "The least one execution costs (its fixed part, with no usage)."
   min: Int!

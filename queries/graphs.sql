@@ -32,6 +32,24 @@ RETURNING *;
 -- name: GraphDelete :execrows
 DELETE FROM graphs WHERE id = @id AND user_id = @user_id;
 
+-- name: GraphLockForDelete :execrows
+-- Locks every version of the user's graph against new runs: storing a run
+-- takes a KEY SHARE lock on its graph row (the foreign key), which waits
+-- for this lock, and this waits for runs being stored to commit.
+SELECT 1 FROM graphs WHERE id = @id AND user_id = @user_id FOR UPDATE;
+
+-- name: GraphDropRunsAhead :execrows
+-- Takes back the runs a schedule of the graph fired ahead of their
+-- occurrence (QUEUED, unclaimable until due: they hold no credits). One a
+-- worker claims meanwhile is RUNNING when this statement gets its row, and
+-- stays (and is counted by GraphUnendedRuns).
+DELETE FROM graph_executions WHERE graph_id = @id AND status = 'QUEUED' AND not_before > now();
+
+-- name: GraphUnendedRuns :one
+-- How many runs of the graph (anyone's: a child run of a template too) have
+-- not ended.
+SELECT count(*) FROM graph_executions WHERE graph_id = @id AND status IN ('QUEUED', 'RUNNING');
+
 -- name: GraphListByUser :many
 -- The user's graphs, newest first: active versions (one row per graph) by
 -- default, or the inactive versions when is_active is false.

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"encoding/json"
+	"math"
 	"time"
 
 	"github.com/agentgraph/agentgraph/blocks"
@@ -100,4 +101,12 @@ func seconds(d *time.Duration) *float64 {
 	}
 	s := d.Seconds()
 	return &s
+}
+
+// int32Int is a credit amount as a GraphQL Int, which is 32 bits (graphql-js
+// refuses more): one past the range shows as its bound. A balance is kept
+// within model.MaxBalance, but a refund, a user's total spend, or an
+// estimate of an unpayable run (costs saturate far above it) may pass it.
+func int32Int(v int64) int {
+	return int(max(math.MinInt32, min(v, math.MaxInt32)))
 }

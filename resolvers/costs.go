@@ -125,14 +125,14 @@ func (r *queryResolver) EstimateGraphCost(ctx context.Context, graphID string, v
 	if err != nil {
 		return nil, err
 	}
-	out := &gql.CostEstimate{Min: int(est.Min), ByNode: make([]*gql.NodeCostEstimate, len(est.ByNode))}
+	out := &gql.CostEstimate{Min: int32Int(est.Min), ByNode: make([]*gql.NodeCostEstimate, len(est.ByNode))}
 	if est.Max != nil {
-		m := int(*est.Max)
+		m := int32Int(*est.Max)
 		out.Max = &m
 	}
 	for i, n := range est.ByNode {
 		out.ByNode[i] = &gql.NodeCostEstimate{NodeKey: n.NodeKey, CostType: gql.BlockCostType(n.CostType),
-			Amount: int(n.Amount), Min: int(n.Min), MayRepeat: n.MayRepeat}
+			Amount: int32Int(n.Amount), Min: int32Int(n.Min), MayRepeat: n.MayRepeat}
 	}
 	return out, nil
 }
@@ -165,7 +165,7 @@ func (r *userResolver) Usage(ctx context.Context, obj *gql.User, from time.Time,
 	}
 	out := make([]*gql.UsageLine, len(lines))
 	for i, l := range lines {
-		out[i] = &gql.UsageLine{Key: l.Key, Credits: int(l.Credits), Runs: int(l.Runs), NodeExecutions: int(l.NodeExecutions)}
+		out[i] = &gql.UsageLine{Key: l.Key, Credits: int32Int(l.Credits), Runs: int(l.Runs), NodeExecutions: int(l.NodeExecutions)}
 	}
 	return out, nil
 }

@@ -16,7 +16,7 @@ import (
 const maxCreditDescription = 500
 
 func toCredit(c *db.Credit) *gql.UserCredit {
-	return &gql.UserCredit{ID: c.ID.String(), UserID: c.UserID.String(), Balance: int(c.Balance), Currency: c.Currency,
+	return &gql.UserCredit{ID: c.ID.String(), UserID: c.UserID.String(), Balance: int32Int(c.Balance), Currency: c.Currency,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
@@ -62,8 +62,8 @@ func (r *userCreditResolver) Transactions(ctx context.Context, obj *gql.UserCred
 	conn := &gql.CreditTransactionConnection{PageInfo: info, Edges: make([]*gql.CreditTransactionEdge, len(page))}
 	for i, t := range page {
 		conn.Edges[i] = &gql.CreditTransactionEdge{Cursor: key(t).Encode(), Node: &gql.CreditTransaction{
-			ID: t.ID.String(), Amount: int(t.Amount), TransactionType: gql.TransactionType(t.Type), Description: t.Description,
-			ReferenceID: t.ReferenceID, BalanceAfter: int(t.BalanceAfter), CreatedAt: t.CreatedAt,
+			ID: t.ID.String(), Amount: int32Int(t.Amount), TransactionType: gql.TransactionType(t.Type), Description: t.Description,
+			ReferenceID: t.ReferenceID, BalanceAfter: int32Int(t.BalanceAfter), CreatedAt: t.CreatedAt,
 			IsDebit: t.Amount < 0, IsCredit: t.Amount > 0,
 		}}
 	}

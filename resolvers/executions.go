@@ -51,7 +51,7 @@ func toExecution(e *model.GraphExecution) *gql.GraphExecution {
 		Stats: &gql.ExecutionStats{TotalNodes: st.TotalNodes, CompletedNodes: st.CompletedNodes, FailedNodes: st.FailedNodes,
 			NodeExecutions: st.NodeExecutions, CompletedNodeExecutions: st.CompletedNodeExecutions,
 			FailedNodeExecutions: st.FailedNodeExecutions, CancelledNodeExecutions: st.CancelledNodeExecutions,
-			TotalCost: int(st.TotalCost), ExecutionTime: st.ExecutionTime, SuccessRate: st.SuccessRate()},
+			TotalCost: int32Int(st.TotalCost), ExecutionTime: st.ExecutionTime, SuccessRate: st.SuccessRate()},
 		UserContext: &gql.UserContext{Timezone: tz, Locale: loc, Preferences: gqlscalar.JSON(prefs),
 			LocalTime: e.UserContext.LocalTime(time.Now())},
 		IsShared: e.IsShared, ShareToken: e.ShareToken, Duration: seconds(e.Duration(time.Now())),
@@ -68,8 +68,8 @@ func toNodeExecution(n *model.NodeExecution) *gql.NodeExecution {
 		Status: gql.ExecutionStatus(n.Status), Inputs: jsonOr(n.Inputs, "{}"), Outputs: jsonOr(n.Outputs, "{}"),
 		CreatedAt: n.CreatedAt, StartedAt: n.StartedAt, EndedAt: n.EndedAt, ErrorMessage: n.ErrorMessage,
 		Stats: &gql.NodeExecutionStats{NodeID: n.NodeID.String(), BlockName: s.BlockName, ExecutionTime: s.ExecutionTime,
-			InputSize: int(s.InputSize), OutputSize: int(s.OutputSize), Cost: int(s.Cost)},
-		Duration: seconds(n.Duration(time.Now())), Cost: int(n.Cost()),
+			InputSize: int(s.InputSize), OutputSize: int(s.OutputSize), Cost: int32Int(s.Cost)},
+		Duration: seconds(n.Duration(time.Now())), Cost: int32Int(n.Cost()),
 	}
 }
 

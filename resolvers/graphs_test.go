@@ -217,3 +217,27 @@ func TestForkTakesAFreeDefaultName(t *testing.T) {
 	// A name the caller gives is used as given: a collision is theirs to see.
 	require.Equal(t, "CONFLICT", b.do(owner, `mutation($id: ID!) { forkGraph(id: $id, name: "mine") { name } }`, map[string]any{"id": own}).code())
 }
+
+// updateGraph refuses a version with an AgentExecutorBlock node whose
+// default graph_id is the graph itself (a run of it would run itself
+// without end), VALIDATION_FAILED naming the node and pin, storing nothing.
+func TestUpdateGraphRefusesAGraphRunningItself(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var g struct{ GraphID string }
+	b.ok(tok, `mutation($in: GraphInput!) { createGraph(input: $in) { graphId } }`, map[string]any{"in": chainGraph("rec", 2)}, "createGraph", &g)
+	self := map[string]any{"name": "rec", "nodes": []map[string]any{
+		{"key": "ag", "blockId": "AgentExecutorBlock", "inputDefault": map[string]any{"graph_id": g.GraphID}},
+	}, "links": []any{}}
+	r := b.do(tok, `mutation($id: ID!, $in: GraphInput!) { updateGraph(id: $id, input: $in, activate: true) { version } }`,
+		map[string]any{"id": g.GraphID, "in": self})
+	require.Equal(t, "VALIDATION_FAILED", r.code())
+	problems, _ := json.Marshal(r.Errors[0].Extensions["problems"])
+	require.Contains(t, string(problems), `"INVALID_DEFAULT"`)
+	require.Contains(t, string(problems), `"graph_id"`)
+	require.Contains(t, string(problems), "cannot run the graph it is in")
+	var cur struct{ Version int }
+	b.ok(tok, `query($id: ID!) { graph(id: $id) { version } }`, map[string]any{"id": g.GraphID}, "graph", &cur)
+	require.Equal(t, 1, cur.Version, "nothing stored")
+}

@@ -97,8 +97,9 @@ func benchCmd(ctx context.Context, logger *slog.Logger, args []string) error {
 	}
 	defer b.eng.Stop()
 	if *runCost > 0 {
-		// Enough for every node of every scenario, so no run is refused.
-		if _, err := d.store.CreditAdd(ctx, b.user.ID, 1<<50, "BONUS", "engine bench --run-cost"); err != nil {
+		// Enough for every node of every scenario, so no run is refused: the
+		// most a balance may hold.
+		if _, err := d.store.CreditAdd(ctx, b.user.ID, model.MaxBalance, "BONUS", "engine bench --run-cost"); err != nil {
 			return err
 		}
 	}

@@ -197,9 +197,9 @@ type BlockCostInput struct {
 
 // What a run of a graph would cost: a range, as usage-priced nodes may use less than they reserve and nodes downstream of a conditional or a repeating block may run fewer or more times.
 type CostEstimate struct {
-	// The least the run costs: paid nodes that always run, once each, at their fixed price.
+	// The least the run costs: paid nodes that always run, once each, at their fixed price. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647.
 	Min int `json:"min"`
-	// The most one pass costs: every paid node once, at the price reserved for it. Null when some paid node may run any number of times (downstream of a block that yields repeatedly), so there is no bound.
+	// The most one pass costs: every paid node once, at the price reserved for it. Null when some paid node may run any number of times (downstream of a block that yields repeatedly), so there is no bound. A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node.
 	Max *int `json:"max,omitempty"`
 	// One entry per paid node.
 	ByNode []*NodeCostEstimate `json:"byNode"`
@@ -217,7 +217,7 @@ type CreatedAPIKey struct {
 type CreditTransaction struct {
 	// The entry's id.
 	ID string `json:"id"`
-	// Credits added (positive) or taken (negative).
+	// Credits added (positive) or taken (negative). Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647.
 	Amount int `json:"amount"`
 	// Why the balance changed.
 	TransactionType TransactionType `json:"transactionType"`
@@ -225,7 +225,7 @@ type CreditTransaction struct {
 	Description string `json:"description"`
 	// What the entry refers to: for EXECUTION_COST, the charged node execution's id (with `:seconds` appended for a charge by run time); null when nothing.
 	ReferenceID *string `json:"referenceId,omitempty"`
-	// The balance in credits right after this entry.
+	// The balance in credits right after this entry. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647.
 	BalanceAfter int `json:"balanceAfter"`
 	// When the entry was made.
 	CreatedAt time.Time `json:"createdAt"`
@@ -366,7 +366,7 @@ type ExecutionStats struct {
 	FailedNodeExecutions int `json:"failedNodeExecutions"`
 	// Node executions that ended CANCELLED: the run ended before or while their block ran.
 	CancelledNodeExecutions int `json:"cancelledNodeExecutions"`
-	// Credits the run cost: what its node executions were charged, less what was refunded (a node charged whose block never ran).
+	// Credits the run cost: what its node executions were charged, less what was refunded (a node charged whose block never ran). Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647.
 	TotalCost int `json:"totalCost"`
 	// Wall-clock seconds from the run's start (startedAt) to its end.
 	ExecutionTime float64 `json:"executionTime"`
@@ -792,7 +792,7 @@ type NodeCostEstimate struct {
 	NodeKey string `json:"nodeKey"`
 	// The kind making up most of its price.
 	CostType BlockCostType `json:"costType"`
-	// What is charged (or reserved) before it runs: the most one execution costs.
+	// What is charged (or reserved) before it runs: the most one execution costs. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647.
 	Amount int `json:"amount"`
 	// The least one execution costs (its fixed part, with no usage).
 	Min int `json:"min"`
@@ -965,7 +965,7 @@ type ScheduleInput struct {
 	Cron string `json:"cron"`
 	// An IANA time zone name (Europe/Berlin); default: the caller's time zone.
 	Timezone *string `json:"timezone,omitempty"`
-	// The inputs each run gets, checked against the graph's input blocks.
+	// The inputs each run gets, checked against the graph's input blocks as executeGraph checks them (null counts as not given).
 	Inputs gqlscalar.JSON `json:"inputs,omitempty"`
 	// What to do with occurrences missed while no scheduler ran; default RUN_ONCE.
 	MisfirePolicy *MisfirePolicy `json:"misfirePolicy,omitempty"`
@@ -1049,7 +1049,7 @@ type UpdateMeInput struct {
 type UsageLine struct {
 	// The group: a graph id, a block id or a UTC date (YYYY-MM-DD).
 	Key string `json:"key"`
-	// Credits charged, net of refunds.
+	// Credits charged, net of refunds. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647.
 	Credits int `json:"credits"`
 	// Runs with a charge in the group.
 	Runs int `json:"runs"`
@@ -1133,7 +1133,7 @@ type UserContextInput struct {
 // A user's credit balance (the seed's UserCredit). Every change of the balance is
 // one CreditTransaction, so the transactions sum to the balance.
 type UserCredit struct {
-	// The balance in credits (one credit is one cent of `currency`); never negative.
+	// The balance in credits (one credit is one cent of `currency`); never negative, and at most 2,147,483,647 (a GraphQL Int is 32 bits): addCredits and adjustCredits refuse to pass it. (A refund of a charge held while credits were added may pass it; the balance then shows as 2,147,483,647.)
 	Balance int `json:"balance"`
 	// The currency whose cents the credits count: `USD` unless set otherwise.
 	Currency string `json:"currency"`
@@ -1699,7 +1699,7 @@ const (
 	BlockTypeOutput BlockType = "OUTPUT"
 	// Started by an incoming webhook.
 	BlockTypeWebhook BlockType = "WEBHOOK"
-	// Runs another graph as a child run and yields that run's outputs.
+	// Runs another graph as a child run and yields that run's outputs. Child runs nest at most 8 levels below the run at the top: a node that would start one deeper fails, saying so (a graph that runs itself, directly, through other graphs, or through a graph_id arriving on a link, stops there).
 	BlockTypeAgent BlockType = "AGENT"
 	// Calls an AI model.
 	BlockTypeAi BlockType = "AI"

@@ -105,3 +105,33 @@ func TestCreditUsage(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, lines)
 }
+
+// A balance holds at most model.MaxBalance (a GraphQL Int is 32 bits): a
+// grant or adjustment past it is refused on amount, nothing written, in the
+// statement that adds.
+func TestCreditsStopAtMaxBalance(t *testing.T) {
+	t.Parallel()
+	b := setup(t, false)
+	u := b.user()
+	c, err := b.store.CreditAdd(b.ctx, u.ID, model.MaxBalance-5, "PURCHASE", "bought")
+	require.NoError(t, err)
+	require.Equal(t, int64(model.MaxBalance-5), c.Balance)
+	for _, add := range []func() (*db.Credit, error){
+		func() (*db.Credit, error) { return b.store.CreditAdd(b.ctx, u.ID, 6, "PURCHASE", "one too many") },
+		func() (*db.Credit, error) { return b.store.CreditAdjust(b.ctx, u.ID, 6, "one too many") },
+	} {
+		_, err := add()
+		var ie *model.InputError
+		require.ErrorAs(t, err, &ie)
+		require.Equal(t, "amount", ie.Field)
+		require.Contains(t, ie.Error(), "past 2147483647")
+	}
+	c, err = b.store.CreditAdd(b.ctx, u.ID, 5, "PURCHASE", "to the top")
+	require.NoError(t, err)
+	require.Equal(t, int64(model.MaxBalance), c.Balance)
+	_, err = b.store.CreditAdjust(b.ctx, u.ID, -7, "down")
+	require.NoError(t, err, "taking is not limited by the top")
+	var n int
+	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT count(*) FROM credit_transactions WHERE user_id = $1`, u.ID).Scan(&n))
+	require.Equal(t, 3, n, "nothing written for the refusals")
+}

@@ -41,14 +41,19 @@ func (s *Store) CreditGet(ctx context.Context, userID uuid.UUID) (*Credit, error
 	return creditFromRow(row), nil
 }
 
-// CreditAdd adds a positive amount and records the ledger entry in one transaction.
+// CreditAdd adds a positive amount and records the ledger entry in one
+// transaction; model.ErrInvalid (on "amount") when the balance would pass
+// model.MaxBalance, nothing written.
 func (s *Store) CreditAdd(ctx context.Context, userID uuid.UUID, amount int64, typ, description string) (*Credit, error) {
 	var out *Credit
 	err := s.InTx(ctx, func(tx *Store) error {
 		if _, err := s.q.UserCreditEnsure(ctx, tx.db, userID); err != nil {
 			return userMissing(err)
 		}
-		row, err := s.q.UserCreditAdd(ctx, tx.db, dbsqlc.UserCreditAddParams{UserID: userID, Amount: amount})
+		row, err := s.q.UserCreditAdd(ctx, tx.db, dbsqlc.UserCreditAddParams{UserID: userID, Amount: amount, MaxBalance: model.MaxBalance})
+		if err == pgx.ErrNoRows {
+			return model.Invalid("amount", "would take the balance past %d, the most it may hold", model.MaxBalance)
+		}
 		if err != nil {
 			return err
 		}
@@ -94,8 +99,11 @@ func (s *Store) CreditAdjust(ctx context.Context, userID uuid.UUID, amount int64
 		if _, err := s.q.UserCreditEnsure(ctx, tx.db, userID); err != nil {
 			return userMissing(err)
 		}
-		row, err := s.q.UserCreditAdjust(ctx, tx.db, dbsqlc.UserCreditAdjustParams{UserID: userID, Amount: amount})
+		row, err := s.q.UserCreditAdjust(ctx, tx.db, dbsqlc.UserCreditAdjustParams{UserID: userID, Amount: amount, MaxBalance: model.MaxBalance})
 		if err == pgx.ErrNoRows {
+			if amount > 0 {
+				return model.Invalid("amount", "would take the balance past %d, the most it may hold", model.MaxBalance)
+			}
 			return model.Invalid("amount", "would take the balance below zero")
 		}
 		if err != nil {

@@ -196,10 +196,40 @@ func (s *Store) setActive(ctx context.Context, userID, id uuid.UUID, version int
 	return graphFromRow(row), nil
 }
 
-// GraphDelete deletes every version of the user's graph; false if there was none.
+// GraphDelete deletes every version of the user's graph and its ended
+// runs; false if there was none. While a run of it is QUEUED or RUNNING it
+// is a CONFLICT, and nothing is deleted (runs a schedule fired ahead of
+// their occurrence, not yet due, do not count: they are taken back): deleting a run in progress (the
+// runs go with their graph) would take its held reservations with it, and
+// its worker, finding the run gone, could settle nothing. The graph's rows
+// are locked first, so no run can be stored between the check (a
+// statement of its own, whose snapshot sees every run stored before the
+// lock) and the delete.
 func (s *Store) GraphDelete(ctx context.Context, userID, id uuid.UUID) (bool, error) {
-	n, err := s.q.GraphDelete(ctx, s.db, dbsqlc.GraphDeleteParams{ID: id, UserID: userID})
-	return n > 0, err
+	var found bool
+	err := s.InTx(ctx, func(tx *Store) error {
+		n, err := tx.q.GraphLockForDelete(ctx, tx.db, dbsqlc.GraphLockForDeleteParams{ID: id, UserID: userID})
+		if err != nil || n == 0 {
+			return err
+		}
+		// A schedule's run fired ahead of its occurrence is not one the
+		// user started or can see running: it goes with the schedule, as
+		// a pause or delete of the schedule takes it back.
+		if _, err := tx.q.GraphDropRunsAhead(ctx, tx.db, id); err != nil {
+			return err
+		}
+		unended, err := tx.q.GraphUnendedRuns(ctx, tx.db, id)
+		if err != nil {
+			return err
+		}
+		if unended > 0 {
+			return model.ConflictError("the graph has %d runs that have not ended (QUEUED or RUNNING): cancel them first (cancelExecution), or wait for them to end", unended)
+		}
+		n, err = tx.q.GraphDelete(ctx, tx.db, dbsqlc.GraphDeleteParams{ID: id, UserID: userID})
+		found = n > 0
+		return err
+	})
+	return found, err
 }
 
 // GraphFilter narrows GraphList.

@@ -174,3 +174,44 @@ func TestGraphConcurrentUpdates(t *testing.T) {
 		require.True(t, seen[v], "version %d is missing", v)
 	}
 }
+
+// A graph with a run QUEUED or RUNNING is not deleted (CONFLICT, nothing
+// changed): its runs would go with it, their reservations held and never
+// settled. Once they end, it is deleted with them.
+func TestGraphDeleteWaitsForItsRunsToEnd(t *testing.T) {
+	t.Parallel()
+	b := setup(t, false)
+	s, ctx := b.store, b.ctx
+	u := b.user()
+	g := b.graph(u)
+	queued := b.queued(u, g)
+	running := b.running(u, g, "worker-a")
+	for _, ended := range []*model.GraphExecution{nil, queued} {
+		if ended != nil {
+			_, err := s.ExecutionCancelQueued(ctx, u.ID, ended.ID)
+			require.NoError(t, err)
+		}
+		ok, err := s.GraphDelete(ctx, u.ID, g.ID)
+		require.ErrorIs(t, err, model.ErrConflict)
+		require.Contains(t, err.Error(), "cancel them first")
+		require.False(t, ok)
+		_, err = s.GraphGet(ctx, g.ID, 1)
+		require.NoError(t, err, "nothing deleted")
+		_, err = s.ExecutionGet(ctx, running.ID)
+		require.NoError(t, err, "nor its runs")
+	}
+	_, err := b.pool.Exec(ctx, `UPDATE graph_executions SET status = 'COMPLETED' WHERE id = $1`, running.ID)
+	require.NoError(t, err)
+	// A run a schedule fired ahead of its occurrence (QUEUED, not due)
+	// does not hold the graph: it is taken back.
+	ahead := b.queued(u, g)
+	_, err = b.pool.Exec(ctx, `UPDATE graph_executions SET not_before = now() + interval '10 seconds' WHERE id = $1`, ahead.ID)
+	require.NoError(t, err)
+	ok, err := s.GraphDelete(ctx, u.ID, g.ID)
+	require.NoError(t, err)
+	require.True(t, ok)
+	for _, id := range []uuid.UUID{running.ID, ahead.ID} {
+		_, err = s.ExecutionGet(ctx, id)
+		require.ErrorIs(t, err, model.ErrNotFound, "ended and not-yet-due runs go with their graph")
+	}
+}

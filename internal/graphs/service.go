@@ -48,10 +48,15 @@ func (s *Service) Validate(spec *model.GraphSpec) ([]model.Problem, error) {
 	return graphcheck.Validate(spec, s.reg), nil
 }
 
-func (s *Service) validOrError(spec *model.GraphSpec) error {
+// validOrError validates spec, to be stored as graph id (uuid.Nil for a
+// new graph, which no node can name yet).
+func (s *Service) validOrError(spec *model.GraphSpec, id uuid.UUID) error {
 	problems, err := s.Validate(spec)
 	if err != nil {
 		return err
+	}
+	if id != uuid.Nil {
+		problems = append(problems, graphcheck.RunsItself(spec, id, s.reg)...)
 	}
 	if len(problems) > 0 {
 		return &model.ValidationError{Problems: problems}
@@ -61,7 +66,7 @@ func (s *Service) validOrError(spec *model.GraphSpec) error {
 
 // Create stores a new graph (version 1, active).
 func (s *Service) Create(ctx context.Context, userID uuid.UUID, spec *model.GraphSpec) (*model.FullGraph, error) {
-	if err := s.validOrError(spec); err != nil {
+	if err := s.validOrError(spec, uuid.Nil); err != nil {
 		return nil, err
 	}
 	return s.store.GraphSaveSpec(ctx, userID, spec, db.GraphSave{})
@@ -69,7 +74,7 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, spec *model.Grap
 
 // Update stores spec as a new version of the user's graph id.
 func (s *Service) Update(ctx context.Context, userID, id uuid.UUID, spec *model.GraphSpec, activate bool) (*model.FullGraph, error) {
-	if err := s.validOrError(spec); err != nil {
+	if err := s.validOrError(spec, id); err != nil {
 		return nil, err
 	}
 	return s.store.GraphSaveSpec(ctx, userID, spec, db.GraphSave{ID: id, Activate: activate})
@@ -80,7 +85,8 @@ func (s *Service) SetActive(ctx context.Context, userID, id uuid.UUID, version i
 	return s.store.GraphSetActive(ctx, userID, id, version)
 }
 
-// Delete removes every version of the user's graph and its runs.
+// Delete removes every version of the user's graph and its runs; a graph
+// with a run not yet ended is a CONFLICT (db.Store.GraphDelete).
 func (s *Service) Delete(ctx context.Context, userID, id uuid.UUID) error {
 	ok, err := s.store.GraphDelete(ctx, userID, id)
 	if err != nil {
@@ -130,7 +136,7 @@ func (s *Service) Fork(ctx context.Context, userID, id uuid.UUID, version int, n
 	from := db.GraphSave{ForkedFromID: &src.ID, ForkedFromVersion: &src.Version}
 	if name != nil {
 		spec.Name = *name
-		if err := s.validOrError(spec); err != nil {
+		if err := s.validOrError(spec, uuid.Nil); err != nil {
 			return nil, err
 		}
 		return s.store.GraphSaveSpec(ctx, userID, spec, from)
@@ -139,7 +145,7 @@ func (s *Service) Fork(ctx context.Context, userID, id uuid.UUID, version int, n
 	// template twice, or one's own graph again, takes the next free one.
 	own := src.UserID == userID
 	spec.Name = forkName(src.Name, own, 0)
-	if err := s.validOrError(spec); err != nil {
+	if err := s.validOrError(spec, uuid.Nil); err != nil {
 		return nil, err
 	}
 	for try := 1; ; try++ {

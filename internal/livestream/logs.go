@@ -2,6 +2,7 @@ package livestream
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -41,6 +42,9 @@ func Logs(ctx context.Context, src LogSource, executionID uuid.UUID, minLevel st
 			// Read the status first: lines read after it include every
 			// line of a run that had ended by then.
 			ex, err := src.ExecutionGet(ctx, executionID)
+			if errors.Is(err, model.ErrNotFound) {
+				return // the run is gone (deleted with its graph): no more lines will come
+			}
 			ended := err == nil && ex.Status.IsTerminal()
 			for err == nil {
 				var lines []db.ExecutionLog

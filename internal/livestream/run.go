@@ -245,7 +245,7 @@ func (r *run) quietBegin() (int64, bool) {
 }
 
 // quietEnd settles a quiet check with the run as read (nil: not found, or
-// err). It re-reads the run when the stored sequence is ahead of what was
+// err); a run not found ends the stream. It re-reads the run when the stored sequence is ahead of what was
 // handed over on two checks in a row: an event committed but not yet
 // published would otherwise trigger a needless snapshot. A terminal run is
 // re-read at once, so the end is never missed. A failed read is retried at
@@ -259,7 +259,13 @@ func (r *run) quietEnd(last int64, e *model.GraphExecution, err error) {
 	if r.closed || r.syncing {
 		return // a running sync re-arms the timer when it is done
 	}
-	if err != nil || e == nil || r.last != last { // failed, or events arrived meanwhile
+	if err == nil && e == nil {
+		// The run is gone (deleted with its graph): nothing more will
+		// come, so the stream ends rather than check forever.
+		r.closeLocked()
+		return
+	}
+	if err != nil || r.last != last { // failed, or events arrived meanwhile
 		r.quiet.Reset(r.s.quiet)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/livefeed"
 	"github.com/agentgraph/agentgraph/internal/livestream"
 	"github.com/agentgraph/agentgraph/internal/model"
+	"github.com/agentgraph/agentgraph/internal/testenv"
 )
 
 // open starts streaming r into a new sink until the test ends.
@@ -289,4 +290,26 @@ func TestRunQuietChecksOfManyStreamsShareStatements(t *testing.T) {
 	require.Zero(t, cs.runReads.Load(), "no stream reads its run alone")
 	require.Positive(t, cs.runBatches.Load())
 	require.LessOrEqual(t, cs.runBatches.Load(), int64(n/4), "statements for the quiet checks of %d streams", n)
+}
+
+// A run deleted while it is streamed (its graph deleted: an API refuses
+// that while the run has not ended, but nothing else keeps a row) ends its
+// streams at the next quiet check instead of checking forever; its log
+// stream ends too.
+func TestStreamsOfADeletedRunEnd(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	u := f.user()
+	r := f.start(f.graph(u), u)
+	k := open(t, f.streams(livestream.Options{QuietCheck: 50 * time.Millisecond}), r)
+	k.snapshot(2, model.StatusRunning)
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	logs := livestream.Logs(ctx, f.store, r.exec.ID, "DEBUG", 10*time.Millisecond)
+	_, err := testenv.Postgres(t).Exec(ctx, `DELETE FROM graph_executions WHERE id = $1`, r.exec.ID)
+	require.NoError(t, err)
+	k.end()
+	for range logs { // no lines were written: it just closes
+	}
+	require.NoError(t, ctx.Err(), "the log stream ended on its own")
 }

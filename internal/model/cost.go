@@ -26,3 +26,10 @@ type UsageLine struct {
 	Runs           int64
 	NodeExecutions int64
 }
+
+// MaxBalance is the most credits a balance may hold: a GraphQL Int is 32
+// bits, and clients (graphql-js) refuse a larger one. Grants and
+// adjustments that would pass it are refused (BAD_USER_INPUT on amount);
+// a refund may still pass it (a grant made while the refunded charge was
+// held), and the API shows such a balance as MaxBalance.
+const MaxBalance = 1<<31 - 1

@@ -67,6 +67,22 @@ func (q *Queries) GraphDelete(ctx context.Context, db DBTX, arg GraphDeleteParam
 	return result.RowsAffected(), nil
 }
 
+const graphDropRunsAhead = `-- name: GraphDropRunsAhead :execrows
+DELETE FROM graph_executions WHERE graph_id = $1 AND status = 'QUEUED' AND not_before > now()
+`
+
+// Takes back the runs a schedule of the graph fired ahead of their
+// occurrence (QUEUED, unclaimable until due: they hold no credits). One a
+// worker claims meanwhile is RUNNING when this statement gets its row, and
+// stays (and is counted by GraphUnendedRuns).
+func (q *Queries) GraphDropRunsAhead(ctx context.Context, db DBTX, id uuid.UUID) (int64, error) {
+	result, err := db.Exec(ctx, graphDropRunsAhead, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const graphGetActive = `-- name: GraphGetActive :one
 SELECT id, version, user_id, name, description, is_active, is_template, forked_from_id, forked_from_version, created_at, updated_at FROM graphs WHERE id = $1 AND is_active
 `
@@ -341,6 +357,26 @@ func (q *Queries) GraphListTemplates(ctx context.Context, db DBTX, arg GraphList
 	return items, nil
 }
 
+const graphLockForDelete = `-- name: GraphLockForDelete :execrows
+SELECT 1 FROM graphs WHERE id = $1 AND user_id = $2 FOR UPDATE
+`
+
+type GraphLockForDeleteParams struct {
+	ID     uuid.UUID
+	UserID uuid.UUID
+}
+
+// Locks every version of the user's graph against new runs: storing a run
+// takes a KEY SHARE lock on its graph row (the foreign key), which waits
+// for this lock, and this waits for runs being stored to commit.
+func (q *Queries) GraphLockForDelete(ctx context.Context, db DBTX, arg GraphLockForDeleteParams) (int64, error) {
+	result, err := db.Exec(ctx, graphLockForDelete, arg.ID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const graphLockVersions = `-- name: GraphLockVersions :many
 SELECT version, is_active FROM graphs WHERE id = $1 AND user_id = $2
 ORDER BY version FOR UPDATE
@@ -375,6 +411,19 @@ func (q *Queries) GraphLockVersions(ctx context.Context, db DBTX, arg GraphLockV
 		return nil, err
 	}
 	return items, nil
+}
+
+const graphUnendedRuns = `-- name: GraphUnendedRuns :one
+SELECT count(*) FROM graph_executions WHERE graph_id = $1 AND status IN ('QUEUED', 'RUNNING')
+`
+
+// How many runs of the graph (anyone's: a child run of a template too) have
+// not ended.
+func (q *Queries) GraphUnendedRuns(ctx context.Context, db DBTX, id uuid.UUID) (int64, error) {
+	row := db.QueryRow(ctx, graphUnendedRuns, id)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const graphVersionsByIDs = `-- name: GraphVersionsByIDs :many

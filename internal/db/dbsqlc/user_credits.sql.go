@@ -13,17 +13,21 @@ import (
 
 const userCreditAdd = `-- name: UserCreditAdd :one
 UPDATE user_credits SET balance = balance + $1, updated_at = now()
-WHERE user_id = $2
+WHERE user_id = $2 AND balance + $1 <= $3::bigint
 RETURNING id, user_id, balance, currency, created_at, updated_at
 `
 
 type UserCreditAddParams struct {
-	Amount int64
-	UserID uuid.UUID
+	Amount     int64
+	UserID     uuid.UUID
+	MaxBalance int64
 }
 
+// Adds only while the balance stays at or below max_balance (checked on the
+// row as locked, so concurrent grants cannot pass it together). No row: it
+// would not.
 func (q *Queries) UserCreditAdd(ctx context.Context, db DBTX, arg UserCreditAddParams) (UserCredit, error) {
-	row := db.QueryRow(ctx, userCreditAdd, arg.Amount, arg.UserID)
+	row := db.QueryRow(ctx, userCreditAdd, arg.Amount, arg.UserID, arg.MaxBalance)
 	var i UserCredit
 	err := row.Scan(
 		&i.ID,
@@ -39,18 +43,20 @@ func (q *Queries) UserCreditAdd(ctx context.Context, db DBTX, arg UserCreditAddP
 const userCreditAdjust = `-- name: UserCreditAdjust :one
 UPDATE user_credits SET balance = balance + $1, updated_at = now()
 WHERE user_id = $2 AND balance + $1 >= 0
+  AND ($1 <= 0 OR balance + $1 <= $3::bigint)
 RETURNING id, user_id, balance, currency, created_at, updated_at
 `
 
 type UserCreditAdjustParams struct {
-	Amount int64
-	UserID uuid.UUID
+	Amount     int64
+	UserID     uuid.UUID
+	MaxBalance int64
 }
 
-// Adds a signed amount only if the balance stays at or above zero. No row:
-// it would not.
+// Adds a signed amount only if the balance stays at or above zero and, for
+// an amount that adds, at or below max_balance. No row: it would not.
 func (q *Queries) UserCreditAdjust(ctx context.Context, db DBTX, arg UserCreditAdjustParams) (UserCredit, error) {
-	row := db.QueryRow(ctx, userCreditAdjust, arg.Amount, arg.UserID)
+	row := db.QueryRow(ctx, userCreditAdjust, arg.Amount, arg.UserID, arg.MaxBalance)
 	var i UserCredit
 	err := row.Scan(
 		&i.ID,

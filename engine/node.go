@@ -454,6 +454,9 @@ const maxOutputDepth = 1000
 // nestsDeeper reports whether encoded JSON nests arrays and objects more
 // than limit levels deep. It reads the bytes once, without decoding.
 func nestsDeeper(raw []byte, limit int) bool {
+	if len(raw) <= limit { // each level takes a byte: nearly every output is done here
+		return false
+	}
 	depth, inString, escaped := 0, false, false
 	for _, c := range raw {
 		switch {

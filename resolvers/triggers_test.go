@@ -199,6 +199,8 @@ func TestScheduleBadInputStoresNothing(t *testing.T) {
 	}{
 		{tok, map[string]any{"timezone": "Mars/Phobos"}, "BAD_USER_INPUT", "input.timezone"},
 		{tok, map[string]any{"cron": "61 * * * *"}, "BAD_USER_INPUT", "input.cron"},
+		{tok, map[string]any{"cron": "@every 0s"}, "BAD_USER_INPUT", "input.cron"},
+		{tok, map[string]any{"cron": "@every -5m"}, "BAD_USER_INPUT", "input.cron"},
 		{tok, map[string]any{"inputs": map[string]any{"x": 1, "nope": 1}}, "BAD_USER_INPUT", "input.inputs.nope"},
 		{tok, map[string]any{"inputs": map[string]any{}}, "BAD_USER_INPUT", "input.inputs.x"},
 		{tok, map[string]any{"name": ""}, "BAD_USER_INPUT", "input.name"},

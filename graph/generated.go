@@ -5017,7 +5017,7 @@ type Mutation {
   setUserRole(
     "The id of the user whose role changes."
     userId: ID!
-    "The new role."
+    "The new role; an admin cannot give their own account another role than ADMIN (BAD_USER_INPUT), so an admin always remains."
     role: UserRole!
   ): User!
   "ADMIN only. The user's tokens stop working at once."

@@ -161,9 +161,18 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*gql.AP
 }
 
 func (r *mutationResolver) SetUserRole(ctx context.Context, userID string, role gql.UserRole) (*gql.User, error) {
+	a, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
 	id, err := parseID("userId", userID)
 	if err != nil {
 		return nil, err
+	}
+	// As for deactivateUser: an admin who demoted themself could leave no
+	// admin at all, and nobody could undo it through the API.
+	if id == a.ID && model.Role(role) != model.RoleAdmin {
+		return nil, model.Invalid("role", "an admin cannot take away their own ADMIN role")
 	}
 	u, err := r.Store.UserSetRole(ctx, id, model.Role(role))
 	if err != nil {

@@ -5259,9 +5259,9 @@ enum APIKeyPermission {
   READ_GRAPHS
   "Create, change, fork and delete graphs and schedules."
   WRITE_GRAPHS
-  "Run and cancel graphs."
+  "Run and cancel graphs, and share or unshare their runs (shareExecution makes a run readable by anyone holding its token)."
   EXECUTE_GRAPHS
-  "Read runs, their events and their sharing."
+  "Read runs, their events and their sharing (sharing or unsharing a run needs EXECUTE_GRAPHS)."
   READ_EXECUTIONS
   "List, store, connect and delete integration credentials."
   MANAGE_CREDENTIALS

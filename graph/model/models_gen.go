@@ -1227,9 +1227,9 @@ const (
 	APIKeyPermissionReadGraphs APIKeyPermission = "READ_GRAPHS"
 	// Create, change, fork and delete graphs and schedules.
 	APIKeyPermissionWriteGraphs APIKeyPermission = "WRITE_GRAPHS"
-	// Run and cancel graphs.
+	// Run and cancel graphs, and share or unshare their runs (shareExecution makes a run readable by anyone holding its token).
 	APIKeyPermissionExecuteGraphs APIKeyPermission = "EXECUTE_GRAPHS"
-	// Read runs, their events and their sharing.
+	// Read runs, their events and their sharing (sharing or unsharing a run needs EXECUTE_GRAPHS).
 	APIKeyPermissionReadExecutions APIKeyPermission = "READ_EXECUTIONS"
 	// List, store, connect and delete integration credentials.
 	APIKeyPermissionManageCredentials APIKeyPermission = "MANAGE_CREDENTIALS"

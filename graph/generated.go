@@ -4563,7 +4563,7 @@ type GraphExecution {
   userId: ID!
   "The run's status."
   status: ExecutionStatus!
-  "The inputs given to executeGraph: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `) → value."
+  "The inputs given to executeGraph: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `) → value. A secret input's value (an input node with ` + "`" + `secret: true` + "`" + `, writeOnly in Graph.inputSchema) is never shown again: it reads \"********\" here, to the owner and to share-token readers alike."
   inputs: JSON!
   "Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on."
   outputs: JSON!
@@ -4646,9 +4646,9 @@ type NodeExecution {
   node: Node
   "The node execution's status."
   status: ExecutionStatus!
-  "The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links)."
+  "The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with ` + "`" + `secret: true` + "`" + ` in its input (a secret graph input or output) shows its ` + "`" + `value` + "`" + ` as \"********\"."
   inputs: JSON!
-  "Output values by pin, each a list in the order they were yielded."
+  "Output values by pin, each a list in the order they were yielded. A secret graph input's ` + "`" + `result` + "`" + ` values show as \"********\"."
   outputs: JSON!
   "When the node execution was created."
   createdAt: Time!
@@ -4784,7 +4784,7 @@ type ExecutionEvent {
   nodeExecutionId: ID
   "The output pin the value was yielded on (NODE_OUTPUT); null otherwise."
   pin: String
-  "The yielded value, any JSON (NODE_OUTPUT); null otherwise and when valueTruncated."
+  "The yielded value, any JSON (NODE_OUTPUT); null otherwise and when valueTruncated. A secret graph input's value shows as \"********\"."
   value: JSON
   "The value was too large to inline (over 8 KiB of JSON); read it from the node execution."
   valueTruncated: Boolean!

@@ -195,9 +195,12 @@ func (r *scheduleResolver) Executions(ctx context.Context, obj *gql.Schedule, fi
 		return nil, err
 	}
 	out := make([]*gql.GraphExecution, 0, len(exs))
-	for _, e := range exs {
+	inputs := r.shownInputs(ctx, exs...)
+	for i, e := range exs {
 		if authz.IsOwner(u, e.UserID) {
-			out = append(out, toExecution(e))
+			ex := toStoredExecution(e)
+			ex.Inputs = jsonOr(inputs[i], "{}")
+			out = append(out, ex)
 		}
 	}
 	return out, nil

@@ -269,7 +269,7 @@ type ExecutionEvent struct {
 	NodeExecutionID *string `json:"nodeExecutionId,omitempty"`
 	// The output pin the value was yielded on (NODE_OUTPUT); null otherwise.
 	Pin *string `json:"pin,omitempty"`
-	// The yielded value, any JSON (NODE_OUTPUT); null otherwise and when valueTruncated.
+	// The yielded value, any JSON (NODE_OUTPUT); null otherwise and when valueTruncated. A secret graph input's value shows as "********".
 	Value gqlscalar.JSON `json:"value,omitempty"`
 	// The value was too large to inline (over 8 KiB of JSON); read it from the node execution.
 	ValueTruncated bool `json:"valueTruncated"`
@@ -483,7 +483,7 @@ type GraphExecution struct {
 	UserID string `json:"userId"`
 	// The run's status.
 	Status ExecutionStatus `json:"status"`
-	// The inputs given to executeGraph: a JSON object of graph input name (an input block's `name`) → value.
+	// The inputs given to executeGraph: a JSON object of graph input name (an input block's `name`) → value. A secret input's value (an input node with `secret: true`, writeOnly in Graph.inputSchema) is never shown again: it reads "********" here, to the owner and to share-token readers alike.
 	Inputs gqlscalar.JSON `json:"inputs"`
 	// Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on.
 	Outputs gqlscalar.JSON `json:"outputs"`
@@ -813,9 +813,9 @@ type NodeExecution struct {
 	Node *Node `json:"node,omitempty"`
 	// The node execution's status.
 	Status ExecutionStatus `json:"status"`
-	// The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links).
+	// The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with `secret: true` in its input (a secret graph input or output) shows its `value` as "********".
 	Inputs gqlscalar.JSON `json:"inputs"`
-	// Output values by pin, each a list in the order they were yielded.
+	// Output values by pin, each a list in the order they were yielded. A secret graph input's `result` values show as "********".
 	Outputs gqlscalar.JSON `json:"outputs"`
 	// When the node execution was created.
 	CreatedAt time.Time `json:"createdAt"`

@@ -4901,7 +4901,7 @@ type Query {
   graph(
     "The graph's id (Graph.graphId), or a version's id (Graph.id), which names that version."
     id: ID!
-    "The version number; when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
+    "The version number (1 or more); when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
   ): Graph
   "The caller's own graphs, newest first: by default each graph's active version."
@@ -5082,7 +5082,7 @@ type Mutation {
   ): ImportGraphResult!
   "Stores a new version; it becomes the active one unless activate is false."
   updateGraph(
-    "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions."
+    "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions (NOT_FOUND when the graph has no such version)."
     id: ID!
     "The whole new version, checked like createGraph's input."
     input: GraphInput!
@@ -5093,7 +5093,7 @@ type Mutation {
   setActiveGraphVersion(
     "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions."
     id: ID!
-    "The version to make active; NOT_FOUND when the graph has no such version."
+    "The version to make active (1 or more); NOT_FOUND when the graph has no such version, BAD_USER_INPUT when it contradicts the version id given as id."
     version: Int!
   ): Graph!
   "Deletes every version of the graph and its runs; true when done."
@@ -5640,7 +5640,7 @@ type Schedule {
 input ScheduleInput {
   "The graph to run (one of the caller's)."
   graphId: ID!
-  "The version to run; default: the active version when the schedule is saved."
+  "The version to run (1 or more); default: the version a version id given as graphId names, else the active version when the schedule is saved. BAD_USER_INPUT when it contradicts that version id."
   graphVersion: Int
   "A name for the schedule (1 to 100 characters)."
   name: String!

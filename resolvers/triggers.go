@@ -46,13 +46,13 @@ func scheduleInput(in gql.ScheduleInput) (schedule.Input, error) {
 	if err != nil {
 		return schedule.Input{}, err
 	}
-	out := schedule.Input{GraphID: ref.id, GraphVersion: ref.version, Name: in.Name, Cron: in.Cron, Inputs: inputs}
-	if in.GraphVersion != nil {
-		if *in.GraphVersion < 1 {
-			return schedule.Input{}, model.Invalid("input.graphVersion", "must be 1 or more")
-		}
-		out.GraphVersion = *in.GraphVersion
+	// graphVersion must agree with a version id (BAD_USER_INPUT, as for
+	// executeGraph), not name another version that may not exist.
+	v, err := ref.withVersion("input.graphVersion", in.GraphVersion)
+	if err != nil {
+		return schedule.Input{}, err
 	}
+	out := schedule.Input{GraphID: ref.id, GraphVersion: v, Name: in.Name, Cron: in.Cron, Inputs: inputs}
 	if in.Timezone != nil {
 		if *in.Timezone == "" {
 			return schedule.Input{}, model.Invalid("input.timezone", "give an IANA time zone name, or leave it out for yours")

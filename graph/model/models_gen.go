@@ -957,7 +957,7 @@ type Schedule struct {
 type ScheduleInput struct {
 	// The graph to run (one of the caller's).
 	GraphID string `json:"graphId"`
-	// The version to run; default: the active version when the schedule is saved.
+	// The version to run (1 or more); default: the version a version id given as graphId names, else the active version when the schedule is saved. BAD_USER_INPUT when it contradicts that version id.
 	GraphVersion *int `json:"graphVersion,omitempty"`
 	// A name for the schedule (1 to 100 characters).
 	Name string `json:"name"`

@@ -4352,7 +4352,7 @@ enum GraphProblemCode {
   INVALID_DEFAULT
   "A required input pin has neither a default nor a link."
   MISSING_INPUT
-  "Two or more nodes share a key."
+  "Two or more nodes share a key, or two graph-input nodes (AgentInputBlock and its typed family) share a ` + "`" + `name` + "`" + ` (pin ` + "`" + `name` + "`" + `; nodeKeys the first and the repeat): a run's inputs are keyed by name, so which node an input describes would be ambiguous. Graph-output nodes may share a name: their values gather in one list of GraphExecution.outputs."
   DUPLICATE_NAME
   """
   A link repeats an earlier one: same source node and output pin, same sink

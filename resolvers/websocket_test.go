@@ -107,11 +107,15 @@ func TestGraphExecutionsFollowsRunsToTheirEnd(t *testing.T) {
 		require.Equal(t, "next", m["type"], "%v", m)
 		run := m["payload"].(map[string]any)["data"].(map[string]any)["graphExecutions"].(map[string]any)
 		require.Equal(t, ex.ID, run["id"])
+		// Each a change: a status is never sent twice in a row (a QUEUED
+		// event read after the claim reads RUNNING, as the claim's does).
+		if len(seen) > 0 {
+			require.NotEqual(t, seen[len(seen)-1], run["status"], "statuses seen: %v", seen)
+		}
 		seen = append(seen, run["status"].(string))
 		if run["status"] == "COMPLETED" {
 			break
 		}
-		require.Less(t, len(seen), 3, "statuses seen: %v", seen)
 	}
 }
 

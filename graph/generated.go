@@ -3826,7 +3826,7 @@ type UserConnection {
 
 "A change to the caller's profile: omitted fields keep their value."
 input UpdateMeInput {
-  "The display name: at most 100 characters."
+  "The display name: at most 100 characters once the spaces around it are trimmed; an empty or blank name removes it (displayName then falls back as for a user without one)."
   name: String
   "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `; an unknown zone is refused."
   timezone: String

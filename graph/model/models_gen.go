@@ -1027,7 +1027,7 @@ type SystemMetricsSample struct {
 
 // A change to the caller's profile: omitted fields keep their value.
 type UpdateMeInput struct {
-	// The display name: at most 100 characters.
+	// The display name: at most 100 characters once the spaces around it are trimmed; an empty or blank name removes it (displayName then falls back as for a user without one).
 	Name *string `json:"name,omitempty"`
 	// An IANA time zone name such as `Europe/Paris`; an unknown zone is refused.
 	Timezone *string `json:"timezone,omitempty"`

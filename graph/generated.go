@@ -5352,7 +5352,7 @@ type AlertRule {
 
 "An alert rule to create."
 input AlertRuleInput {
-  "The rule's name: 1 to 100 characters once spaces are trimmed, unique among rules (CONFLICT otherwise)."
+  "The rule's name: 1 to 100 characters once spaces are trimmed, unique among rules (CONFLICT otherwise); ` + "`" + `queued_runs_late` + "`" + `, the built-in late-run rule's, is refused (BAD_USER_INPUT)."
   name: String!
   "What is compared: ` + "`" + `<metric> <operator>` + "`" + `, e.g. ` + "`" + `cpu_usage >` + "`" + ` (see AlertRule)."
   condition: String!

@@ -112,7 +112,7 @@ type AlertRule struct {
 
 // An alert rule to create.
 type AlertRuleInput struct {
-	// The rule's name: 1 to 100 characters once spaces are trimmed, unique among rules (CONFLICT otherwise).
+	// The rule's name: 1 to 100 characters once spaces are trimmed, unique among rules (CONFLICT otherwise); `queued_runs_late`, the built-in late-run rule's, is refused (BAD_USER_INPUT).
 	Name string `json:"name"`
 	// What is compared: `<metric> <operator>`, e.g. `cpu_usage >` (see AlertRule).
 	Condition string `json:"condition"`

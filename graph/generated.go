@@ -5617,7 +5617,7 @@ type Schedule {
   cron: String!
   "The IANA time zone the cron is read in. A time skipped by a daylight-saving change runs once at the first instant after the gap; a time repeated by one runs once."
   timezone: String!
-  "The inputs each run gets."
+  "The inputs each run gets; a secret input's value shows as \"********\" (see GraphExecution.inputs)."
   inputs: JSON!
   "The next occurrence (while paused: the one it would have been when it was paused)."
   nextRunAt: Time!

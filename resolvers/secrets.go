@@ -11,8 +11,9 @@ import (
 )
 
 // A graph input marked secret (`secret: true` on an AgentInputBlock node:
-// its inputSchema property is writeOnly) is given to executeGraph and
-// never shown again by the API: not in the run's inputs, nor in the input
+// its inputSchema property is writeOnly) is given to executeGraph (or a
+// schedule) and never shown again by the API: not in the run's or the
+// schedule's inputs, nor in the input
 // node's node-execution inputs and outputs, nor in the events of that node
 // — to the owner, and above all to anyone holding a share token. Each
 // shown value is replaced by secretMask. What the graph does with the
@@ -70,23 +71,47 @@ func (r *Resolver) secretsOf(ctx context.Context, keys ...model.GraphKey) (map[m
 }
 
 // shownInputs returns the inputs of runs as the API shows them, their
-// secret ones masked, reading the graph versions they run once for all of
-// them. The runs are left as they are (a live stream's are shared).
+// secret ones masked (maskedInputs). The runs are left as they are (a live
+// stream's are shared).
 func (r *Resolver) shownInputs(ctx context.Context, runs ...*model.GraphExecution) []json.RawMessage {
-	keys := make([]model.GraphKey, 0, len(runs))
-	for _, e := range runs {
-		keys = append(keys, model.GraphKey{ID: e.GraphID, Version: e.GraphVersion})
-	}
-	secrets, err := r.secretsOf(ctx, keys...)
-	out := make([]json.RawMessage, len(runs))
+	keys := make([]model.GraphKey, len(runs))
+	inputs := make([]json.RawMessage, len(runs))
 	for i, e := range runs {
-		out[i] = e.Inputs
+		keys[i], inputs[i] = model.GraphKey{ID: e.GraphID, Version: e.GraphVersion}, e.Inputs
+	}
+	return r.maskedInputs(ctx, keys, inputs)
+}
+
+// maskedInputs masks the secret inputs of each inputs[i], a run's inputs
+// for graph version keys[i], reading the versions once for all of them.
+func (r *Resolver) maskedInputs(ctx context.Context, keys []model.GraphKey, inputs []json.RawMessage) []json.RawMessage {
+	secrets, err := r.secretsOf(ctx, keys...)
+	out := make([]json.RawMessage, len(inputs))
+	for i, in := range inputs {
+		out[i] = in
 		switch s := secrets[keys[i]]; {
 		case err != nil:
-			out[i] = maskAll(e.Inputs) // cannot tell which: hide them all
+			out[i] = maskAll(in) // cannot tell which: hide them all
 		case s != nil && len(s.names) > 0:
-			out[i] = maskKeys(e.Inputs, s.names)
+			out[i] = maskKeys(in, s.names)
 		}
+	}
+	return out
+}
+
+// toSchedules maps schedules with their secret inputs masked (a schedule's
+// inputs are its runs' inputs).
+func (r *Resolver) toSchedules(ctx context.Context, ss ...*model.Schedule) []*gql.Schedule {
+	keys := make([]model.GraphKey, len(ss))
+	inputs := make([]json.RawMessage, len(ss))
+	for i, s := range ss {
+		keys[i], inputs[i] = model.GraphKey{ID: s.GraphID, Version: s.GraphVersion}, s.Inputs
+	}
+	masked := r.maskedInputs(ctx, keys, inputs)
+	out := make([]*gql.Schedule, len(ss))
+	for i, s := range ss {
+		out[i] = toSchedule(s)
+		out[i].Inputs = jsonOr(masked[i], "{}")
 	}
 	return out
 }

@@ -81,4 +81,13 @@ func TestSecretInputsAreMasked(t *testing.T) {
 	raw, _ = b.raw(b.url, "", `query($t: String!) { sharedExecution(shareToken: $t) `+q+` }`, map[string]any{"t": shared.ShareToken})
 	require.NotContains(t, string(raw), "hunter2")
 	require.Contains(t, string(raw), "********")
+
+	// A schedule's inputs are its runs' inputs: masked too.
+	raw, _ = b.raw(b.url, tok, `mutation($in: ScheduleInput!) { createSchedule(input: $in) { inputs } }`, map[string]any{"in": map[string]any{
+		"graphId": g.ID, "name": "s", "cron": "0 9 * * *", "inputs": map[string]any{"pw": "hunter2", "who": "ada"}}})
+	require.NotContains(t, string(raw), "hunter2")
+	require.Contains(t, string(raw), "********")
+	raw, _ = b.raw(b.url, tok, `query($g: ID!) { schedules(graphId: $g) { inputs } }`, map[string]any{"g": g.ID})
+	require.NotContains(t, string(raw), "hunter2")
+	require.Contains(t, string(raw), `"who":"ada"`)
 }

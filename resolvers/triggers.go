@@ -87,7 +87,7 @@ func (r *mutationResolver) CreateSchedule(ctx context.Context, input gql.Schedul
 	if err != nil {
 		return nil, inputField(err)
 	}
-	return toSchedule(s), nil
+	return r.toSchedules(ctx, s)[0], nil
 }
 
 func (r *mutationResolver) UpdateSchedule(ctx context.Context, id string, input gql.ScheduleInput) (*gql.Schedule, error) {
@@ -107,7 +107,7 @@ func (r *mutationResolver) UpdateSchedule(ctx context.Context, id string, input 
 	if err != nil {
 		return nil, inputField(err)
 	}
-	return toSchedule(s), nil
+	return r.toSchedules(ctx, s)[0], nil
 }
 
 func (r *mutationResolver) setScheduleActive(ctx context.Context, id string, active bool) (*gql.Schedule, error) {
@@ -123,7 +123,7 @@ func (r *mutationResolver) setScheduleActive(ctx context.Context, id string, act
 	if err != nil {
 		return nil, err
 	}
-	return toSchedule(s), nil
+	return r.toSchedules(ctx, s)[0], nil
 }
 
 func (r *mutationResolver) PauseSchedule(ctx context.Context, id string) (*gql.Schedule, error) {
@@ -163,11 +163,7 @@ func (r *queryResolver) Schedules(ctx context.Context, graphID string) ([]*gql.S
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*gql.Schedule, len(ss))
-	for i, s := range ss {
-		out[i] = toSchedule(s)
-	}
-	return out, nil
+	return r.toSchedules(ctx, ss...), nil
 }
 
 // Executions of a schedule: the runs its latest occurrences started.

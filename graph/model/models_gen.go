@@ -937,7 +937,7 @@ type Schedule struct {
 	Cron string `json:"cron"`
 	// The IANA time zone the cron is read in. A time skipped by a daylight-saving change runs once at the first instant after the gap; a time repeated by one runs once.
 	Timezone string `json:"timezone"`
-	// The inputs each run gets.
+	// The inputs each run gets; a secret input's value shows as "********" (see GraphExecution.inputs).
 	Inputs gqlscalar.JSON `json:"inputs"`
 	// The next occurrence (while paused: the one it would have been when it was paused).
 	NextRunAt time.Time `json:"nextRunAt"`

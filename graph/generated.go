@@ -3826,7 +3826,7 @@ type UserConnection {
 
 "A change to the caller's profile: omitted fields keep their value."
 input UpdateMeInput {
-  "The display name: at most 100 characters."
+  "The display name: at most 100 characters once the spaces around it are trimmed; an empty or blank name removes it (displayName then falls back as for a user without one)."
   name: String
   "An IANA time zone name such as ` + "`" + `Europe/Paris` + "`" + `; an unknown zone is refused."
   timezone: String
@@ -4352,7 +4352,7 @@ enum GraphProblemCode {
   INVALID_DEFAULT
   "A required input pin has neither a default nor a link."
   MISSING_INPUT
-  "Two or more nodes share a key."
+  "Two or more nodes share a key, or two graph-input nodes (AgentInputBlock and its typed family) share a ` + "`" + `name` + "`" + ` (pin ` + "`" + `name` + "`" + `; nodeKeys the first and the repeat): a run's inputs are keyed by name, so which node an input describes would be ambiguous. Graph-output nodes may share a name: their values gather in one list of GraphExecution.outputs."
   DUPLICATE_NAME
   """
   A link repeats an earlier one: same source node and output pin, same sink
@@ -4563,7 +4563,7 @@ type GraphExecution {
   userId: ID!
   "The run's status."
   status: ExecutionStatus!
-  "The inputs given to executeGraph: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `) → value."
+  "The inputs given to executeGraph: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `) → value. A secret input's value (an input node with ` + "`" + `secret: true` + "`" + `, writeOnly in Graph.inputSchema) is never shown again: it reads \"********\" here, to the owner and to share-token readers alike."
   inputs: JSON!
   "Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on."
   outputs: JSON!
@@ -4646,9 +4646,9 @@ type NodeExecution {
   node: Node
   "The node execution's status."
   status: ExecutionStatus!
-  "The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links)."
+  "The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with ` + "`" + `secret: true` + "`" + ` in its input (a secret graph input or output) shows its ` + "`" + `value` + "`" + ` as \"********\"."
   inputs: JSON!
-  "Output values by pin, each a list in the order they were yielded."
+  "Output values by pin, each a list in the order they were yielded. A secret graph input's ` + "`" + `result` + "`" + ` values show as \"********\"."
   outputs: JSON!
   "When the node execution was created."
   createdAt: Time!
@@ -4784,7 +4784,7 @@ type ExecutionEvent {
   nodeExecutionId: ID
   "The output pin the value was yielded on (NODE_OUTPUT); null otherwise."
   pin: String
-  "The yielded value, any JSON (NODE_OUTPUT); null otherwise and when valueTruncated."
+  "The yielded value, any JSON (NODE_OUTPUT); null otherwise and when valueTruncated. A secret graph input's value shows as \"********\"."
   value: JSON
   "The value was too large to inline (over 8 KiB of JSON); read it from the node execution."
   valueTruncated: Boolean!
@@ -4901,7 +4901,7 @@ type Query {
   graph(
     "The graph's id (Graph.graphId), or a version's id (Graph.id), which names that version."
     id: ID!
-    "The version number; when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
+    "The version number (1 or more); when omitted, the version a version id names, else the active version. BAD_USER_INPUT when it contradicts the version id."
     version: Int
   ): Graph
   "The caller's own graphs, newest first: by default each graph's active version."
@@ -5017,7 +5017,7 @@ type Mutation {
   setUserRole(
     "The id of the user whose role changes."
     userId: ID!
-    "The new role."
+    "The new role; an admin cannot give their own account another role than ADMIN (BAD_USER_INPUT), so an admin always remains."
     role: UserRole!
   ): User!
   "ADMIN only. The user's tokens stop working at once."
@@ -5082,7 +5082,7 @@ type Mutation {
   ): ImportGraphResult!
   "Stores a new version; it becomes the active one unless activate is false. Validated as createGraph validates, and also refused (VALIDATION_FAILED, INVALID_DEFAULT on the node's graph_id) when an AgentExecutorBlock node's default graph_id is this graph itself: a run of it would run itself without end."
   updateGraph(
-    "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions."
+    "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions (NOT_FOUND when the graph has no such version)."
     id: ID!
     "The whole new version, checked like createGraph's input."
     input: GraphInput!
@@ -5093,7 +5093,7 @@ type Mutation {
   setActiveGraphVersion(
     "The id of one of the caller's graphs (Graph.graphId), or the id of one of its versions."
     id: ID!
-    "The version to make active; NOT_FOUND when the graph has no such version."
+    "The version to make active (1 or more); NOT_FOUND when the graph has no such version, BAD_USER_INPUT when it contradicts the version id given as id."
     version: Int!
   ): Graph!
   "Deletes every version of the graph and its runs; true when done. CONFLICT, deleting nothing, while any run of the graph is QUEUED or RUNNING (cancel them first with cancelExecution, or wait for them to end; a run a schedule queued ahead of its occurrence, not yet due, does not count and is deleted with the schedule): a run's unused credit reservations are given back only as it ends, so no credits are lost to a delete. The check and the delete are one transaction that no new run of the graph can slip into."
@@ -5267,9 +5267,9 @@ enum APIKeyPermission {
   READ_GRAPHS
   "Create, change, fork and delete graphs and schedules."
   WRITE_GRAPHS
-  "Run and cancel graphs."
+  "Run and cancel graphs, and share or unshare their runs (shareExecution makes a run readable by anyone holding its token)."
   EXECUTE_GRAPHS
-  "Read runs, their events and their sharing."
+  "Read runs, their events and their sharing (sharing or unsharing a run needs EXECUTE_GRAPHS)."
   READ_EXECUTIONS
   "List, store, connect and delete integration credentials."
   MANAGE_CREDENTIALS
@@ -5360,7 +5360,7 @@ type AlertRule {
 
 "An alert rule to create."
 input AlertRuleInput {
-  "The rule's name: 1 to 100 characters once spaces are trimmed, unique among rules (CONFLICT otherwise)."
+  "The rule's name: 1 to 100 characters once spaces are trimmed, unique among rules (CONFLICT otherwise); ` + "`" + `queued_runs_late` + "`" + `, the built-in late-run rule's, is refused (BAD_USER_INPUT)."
   name: String!
   "What is compared: ` + "`" + `<metric> <operator>` + "`" + `, e.g. ` + "`" + `cpu_usage >` + "`" + ` (see AlertRule)."
   condition: String!
@@ -5625,7 +5625,7 @@ type Schedule {
   cron: String!
   "The IANA time zone the cron is read in. A time skipped by a daylight-saving change runs once at the first instant after the gap; a time repeated by one runs once."
   timezone: String!
-  "The inputs each run gets."
+  "The inputs each run gets; a secret input's value shows as \"********\" (see GraphExecution.inputs)."
   inputs: JSON!
   "The next occurrence (while paused: the one it would have been when it was paused)."
   nextRunAt: Time!
@@ -5648,7 +5648,7 @@ type Schedule {
 input ScheduleInput {
   "The graph to run (one of the caller's)."
   graphId: ID!
-  "The version to run; default: the active version when the schedule is saved."
+  "The version to run (1 or more); default: the version a version id given as graphId names, else the active version when the schedule is saved. BAD_USER_INPUT when it contradicts that version id."
   graphVersion: Int
   "A name for the schedule (1 to 100 characters)."
   name: String!

@@ -29,7 +29,8 @@ LIMIT @lim;
 -- is written (none returned) when the merged object would exceed
 -- preferences_max bytes.
 UPDATE users SET
-    name        = coalesce(sqlc.narg('name'), name),
+    -- An empty name clears it (NULL: displayName falls back), NULL keeps it.
+    name        = CASE WHEN sqlc.narg('name')::text IS NULL THEN name ELSE nullif(sqlc.narg('name')::text, '') END,
     timezone    = coalesce(sqlc.narg('timezone'), timezone),
     locale      = coalesce(sqlc.narg('locale'), locale),
     preferences = CASE WHEN sqlc.narg('preferences_set')::jsonb IS NULL THEN preferences

@@ -75,6 +75,9 @@ func (r *queryResolver) AlertEvents(ctx context.Context, first *int, after *stri
 	if err != nil {
 		return nil, err
 	}
+	if n == 0 { // the schema says 1 to 100: an empty page tells nothing
+		return nil, model.Invalid("first", "must be between 1 and 100")
+	}
 	seq, err := decodeAlertCursor(after)
 	if err != nil {
 		return nil, err

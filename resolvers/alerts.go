@@ -35,6 +35,11 @@ func (r *mutationResolver) CreateAlertRule(ctx context.Context, in gql.AlertRule
 	if name == "" || len([]rune(name)) > 100 {
 		return nil, model.Invalid("input.name", "must be 1 to 100 characters")
 	}
+	// The built-in late-run rule's events carry this name: a rule of the
+	// same name would make them indistinguishable.
+	if strings.EqualFold(name, alerting.LateRunRule) {
+		return nil, model.Invalid("input.name", "%q is the built-in late-run rule's name", alerting.LateRunRule)
+	}
 	if _, _, err := sysmetrics.ParseCondition(in.Condition); err != nil {
 		return nil, model.Invalid("input.condition", "%v", err)
 	}

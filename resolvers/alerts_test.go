@@ -183,3 +183,28 @@ func drain(c chan struct{}) {
 		}
 	}
 }
+
+// The built-in late-run rule's name is not a user rule's, and alertEvents
+// pages hold 1 to 100 events, as the schema says: both BAD_USER_INPUT, and
+// no rule is stored.
+func TestAlertRuleReservedNameAndAlertEventsFirst(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, admin := b.user(model.RoleAdmin)
+	for _, name := range []string{"queued_runs_late", " Queued_Runs_Late "} {
+		r := b.do(admin, `mutation($n: String!) { createAlertRule(input: {name: $n, condition: "cpu_usage >", threshold: 1, severity: LOW}) { id } }`,
+			map[string]any{"n": name})
+		require.Equal(t, "BAD_USER_INPUT", r.code(), "%q: %+v", name, r.Errors)
+		require.Equal(t, "input.name", r.Errors[0].Extensions["field"])
+	}
+	var rules []struct{ Name string }
+	b.ok(admin, `{ alertRules { name } }`, nil, "alertRules", &rules)
+	for _, rule := range rules {
+		require.NotEqual(t, "queued_runs_late", strings.ToLower(rule.Name))
+	}
+	for _, first := range []int{0, -1, 101} {
+		r := b.do(admin, `query($f: Int) { alertEvents(first: $f) { edges { cursor } } }`, map[string]any{"f": first})
+		require.Equal(t, "BAD_USER_INPUT", r.code(), "first %d: %+v", first, r.Errors)
+	}
+	b.ok(admin, `{ alertEvents(first: 1) { edges { cursor } } }`, nil, "", nil)
+}

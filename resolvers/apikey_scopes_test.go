@@ -37,6 +37,16 @@ func TestScopedAPIKeyPermissions(t *testing.T) {
 		require.Contains(t, r.Errors[0].Message, "lacks the "+perm+" permission", op)
 	}
 
+	// Sharing a run makes it public: a write, not a read.
+	for _, op := range []string{
+		`mutation { shareExecution(id: "00000000-0000-0000-0000-000000000000") { shareToken } }`,
+		`mutation { unshareExecution(id: "00000000-0000-0000-0000-000000000000") { id } }`,
+	} {
+		r := b.do(reader, op, nil)
+		require.Equal(t, "FORBIDDEN", r.code(), op)
+		require.Contains(t, r.Errors[0].Message, "lacks the EXECUTE_GRAPHS permission", op)
+	}
+
 	// The unscoped key lists every permission and may do everything.
 	var keys []struct {
 		Name        string

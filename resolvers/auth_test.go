@@ -1,6 +1,7 @@
 package resolvers_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -76,4 +77,53 @@ func TestProtectionLimits(t *testing.T) {
 	// Introspection stays on.
 	b.ok(tok, `{ __schema { queryType { name } } }`, nil, "", nil)
 	b.ok("", `{ __type(name: "Graph") { name } }`, nil, "", nil)
+}
+
+// updateMe: a name is trimmed, and an empty or blank one removes the name
+// (null, displayName from the email) rather than storing "" or spaces.
+func TestUpdateMeBlankNameRemovesIt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u, tok := b.user(model.RoleUser)
+	local := u.Email[:strings.IndexByte(u.Email, '@')]
+	upd := `mutation($n: String) { updateMe(input: {name: $n}) { name displayName } }`
+	var got struct {
+		Name        *string
+		DisplayName string
+	}
+	b.ok(tok, upd, map[string]any{"n": "  Ada  "}, "updateMe", &got)
+	require.Equal(t, "Ada", *got.Name)
+	for _, blank := range []string{"", "   "} {
+		b.ok(tok, upd, map[string]any{"n": "Ada"}, "updateMe", &got)
+		b.ok(tok, upd, map[string]any{"n": blank}, "updateMe", &got)
+		require.Nil(t, got.Name, "%q", blank)
+		require.Equal(t, local, got.DisplayName, "%q", blank)
+	}
+	// Omitted: the name is kept.
+	b.ok(tok, upd, map[string]any{"n": "Ada"}, "updateMe", &got)
+	b.ok(tok, `mutation { updateMe(input: {timezone: "UTC"}) { name } }`, nil, "updateMe", &got)
+	require.Equal(t, "Ada", *got.Name)
+}
+
+// createAPIKey stores each permission once.
+func TestCreateAPIKeyStoresEachPermissionOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var created struct {
+		APIKey struct{ Permissions []string }
+	}
+	b.ok(tok, `mutation { createAPIKey(name: "dup", permissions: [READ_GRAPHS, READ_EXECUTIONS, READ_GRAPHS]) { apiKey { permissions } } }`,
+		nil, "createAPIKey", &created)
+	require.Equal(t, []string{"READ_GRAPHS", "READ_EXECUTIONS"}, created.APIKey.Permissions)
+	var keys []struct {
+		Name        string
+		Permissions []string
+	}
+	b.ok(tok, `{ myAPIKeys { name permissions } }`, nil, "myAPIKeys", &keys)
+	for _, k := range keys {
+		if k.Name == "dup" {
+			require.Equal(t, []string{"READ_GRAPHS", "READ_EXECUTIONS"}, k.Permissions)
+		}
+	}
 }

@@ -114,9 +114,6 @@ func (r *queryResolver) EstimateGraphCost(ctx context.Context, graphID string, v
 	if err != nil {
 		return nil, err
 	}
-	if version != nil && *version < 1 {
-		return nil, model.Invalid("version", "must be 1 or more")
-	}
 	v, err := ref.withVersion("version", version)
 	if err != nil {
 		return nil, err

@@ -31,7 +31,9 @@ type Runs interface {
 	ReloadCosts(ctx context.Context) error
 }
 
-func toExecution(e *model.GraphExecution) *gql.GraphExecution {
+// toStoredExecution maps a run as stored; the API shows runs through
+// Resolver.toExecution, which masks secret inputs (secrets.go).
+func toStoredExecution(e *model.GraphExecution) *gql.GraphExecution {
 	prefs, _ := json.Marshal(e.UserContext.Preferences)
 	if e.UserContext.Preferences == nil {
 		prefs = []byte("{}")
@@ -63,7 +65,7 @@ func toExecution(e *model.GraphExecution) *gql.GraphExecution {
 
 func toNodeExecution(n *model.NodeExecution) *gql.NodeExecution {
 	s := n.Stats
-	return &gql.NodeExecution{
+	out := &gql.NodeExecution{
 		ID: n.ID.String(), GraphExecutionID: n.GraphExecutionID.String(), NodeID: n.NodeID.String(),
 		Status: gql.ExecutionStatus(n.Status), Inputs: jsonOr(n.Inputs, "{}"), Outputs: jsonOr(n.Outputs, "{}"),
 		CreatedAt: n.CreatedAt, StartedAt: n.StartedAt, EndedAt: n.EndedAt, ErrorMessage: n.ErrorMessage,
@@ -71,6 +73,8 @@ func toNodeExecution(n *model.NodeExecution) *gql.NodeExecution {
 			InputSize: int(s.InputSize), OutputSize: int(s.OutputSize), Cost: int32Int(s.Cost)},
 		Duration: seconds(n.Duration(time.Now())), Cost: int32Int(n.Cost()),
 	}
+	hideSecretNodeExecution(out)
+	return out
 }
 
 func jsonOr(raw json.RawMessage, def string) gqlscalar.JSON {
@@ -106,7 +110,7 @@ func (r *queryResolver) Execution(ctx context.Context, id string) (*gql.GraphExe
 	if err != nil {
 		return nil, nilIfNotFound(err)
 	}
-	return toExecution(e), nil
+	return r.toExecution(ctx, e), nil
 }
 
 func (r *queryResolver) SharedExecution(ctx context.Context, shareToken string) (*gql.GraphExecution, error) {
@@ -117,7 +121,7 @@ func (r *queryResolver) SharedExecution(ctx context.Context, shareToken string) 
 	if err != nil {
 		return nil, nilIfNotFound(err)
 	}
-	out := toExecution(e)
+	out := r.toExecution(ctx, e)
 	out.ShareToken = nil // the token holder already has it; nothing else to reveal
 	return out, nil
 }
@@ -155,8 +159,11 @@ func (r *Resolver) executionPage(ctx context.Context, userID uuid.UUID, graphID 
 	key := func(e *model.GraphExecution) db.Cursor { return db.Cursor{Time: e.CreatedAt, ID: e.ID} }
 	page, info := paginate(es, n, after != nil, key)
 	conn := &gql.GraphExecutionConnection{PageInfo: info, Edges: make([]*gql.GraphExecutionEdge, len(page))}
+	inputs := r.shownInputs(ctx, page...)
 	for i, e := range page {
-		conn.Edges[i] = &gql.GraphExecutionEdge{Cursor: key(e).Encode(), Node: toExecution(e)}
+		ex := toStoredExecution(e)
+		ex.Inputs = jsonOr(inputs[i], "{}")
+		conn.Edges[i] = &gql.GraphExecutionEdge{Cursor: key(e).Encode(), Node: ex}
 	}
 	return conn, nil
 }
@@ -199,9 +206,6 @@ func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, ver
 	if err != nil {
 		return nil, err
 	}
-	if version != nil && *version < 1 {
-		return nil, model.Invalid("version", "must be 1 or more")
-	}
 	v, err := ref.withVersion("version", version)
 	if err != nil {
 		return nil, err
@@ -221,7 +225,7 @@ func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, ver
 	if err != nil {
 		return nil, err
 	}
-	return toExecution(e), nil
+	return r.toExecution(ctx, e), nil
 }
 
 func (r *mutationResolver) CancelExecution(ctx context.Context, id string) (*gql.GraphExecution, error) {
@@ -237,7 +241,7 @@ func (r *mutationResolver) CancelExecution(ctx context.Context, id string) (*gql
 	if err != nil {
 		return nil, err
 	}
-	return toExecution(e), nil
+	return r.toExecution(ctx, e), nil
 }
 
 func (r *mutationResolver) ShareExecution(ctx context.Context, id string) (*gql.GraphExecution, error) {
@@ -261,7 +265,7 @@ func (r *mutationResolver) setShared(ctx context.Context, id string, shared bool
 	if err != nil {
 		return nil, err
 	}
-	return toExecution(e), nil
+	return r.toExecution(ctx, e), nil
 }
 
 func (r *graphExecutionResolver) Graph(ctx context.Context, obj *gql.GraphExecution) (*gql.Graph, error) {

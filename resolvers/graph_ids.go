@@ -59,10 +59,14 @@ func lookupGraph(arg, s string) (graphRef, error) {
 
 // withVersion combines the version a version id names with an explicit
 // version argument (nil when omitted): either may be given, or both when
-// they agree. 0 means neither: the active version.
+// they agree. 0 means neither: the active version. An explicit version is
+// 1 or more for every field that takes one (0 is not "the active one").
 func (g graphRef) withVersion(field string, version *int) (int, error) {
 	if version == nil {
 		return g.version, nil
+	}
+	if *version < 1 {
+		return 0, model.Invalid(field, "must be 1 or more")
 	}
 	if g.version != 0 && *version != g.version {
 		return 0, model.Invalid(field, "is %d, but the graph id given names version %d", *version, g.version)

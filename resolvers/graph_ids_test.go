@@ -127,9 +127,45 @@ func TestGraphVersionIDs(t *testing.T) {
 	b.ok(tok, upd, map[string]any{"id": v1.ID, "in": chainGraph("ids", 3)}, "updateGraph", &v4)
 	require.Equal(t, gid, v4.GraphID)
 	require.Equal(t, 4, v4.Version)
+	// setActiveGraphVersion: a version id and a version argument that
+	// contradict it are BAD_USER_INPUT, as for every other field, and
+	// activate nothing; the graph's id, or the same version's, works.
 	var activated struct{ ID string }
-	b.ok(tok, `mutation($id: ID!) { setActiveGraphVersion(id: $id, version: 1) { id } }`, map[string]any{"id": v3.ID}, "setActiveGraphVersion", &activated)
+	setActive := `mutation($id: ID!, $v: Int!) { setActiveGraphVersion(id: $id, version: $v) { id } }`
+	r = b.do(tok, setActive, map[string]any{"id": v3.ID, "v": 1})
+	require.Equal(t, "BAD_USER_INPUT", r.code(), "%+v", r.Errors)
+	b.ok(tok, versionQuery, map[string]any{"id": gid}, "graph", &active)
+	require.Equal(t, 4, active.Version, "nothing activated")
+	b.ok(tok, setActive, map[string]any{"id": gid, "v": 1}, "setActiveGraphVersion", &activated)
 	require.Equal(t, v1.ID, activated.ID)
+	b.ok(tok, setActive, map[string]any{"id": v1.ID, "v": 1}, "setActiveGraphVersion", &activated)
+	require.Equal(t, v1.ID, activated.ID)
+
+	// updateGraph by the id of a version that does not exist: NOT_FOUND,
+	// and no version stored.
+	r = b.do(tok, upd, map[string]any{"id": gid + ":v99", "in": chainGraph("ids", 3)})
+	require.Equal(t, "NOT_FOUND", r.code(), "%+v", r.Errors)
+	var all versionView
+	b.ok(tok, versionQuery, map[string]any{"id": gid}, "graph", &all)
+	require.Len(t, all.Versions, 4)
+
+	// version: 0 is not "the active one" anywhere: BAD_USER_INPUT naming it.
+	for _, q := range []string{versionQuery,
+		`query($id: ID!, $v: Int) { exportGraph(id: $id, version: $v) }`,
+		`mutation($id: ID!, $v: Int) { forkGraph(id: $id, version: $v, name: "zero") { id } }`,
+		`mutation($id: ID!, $v: Int) { executeGraph(graphId: $id, version: $v, inputs: {x: 1}) { id } }`,
+	} {
+		r := b.do(tok, q, map[string]any{"id": gid, "v": 0})
+		require.Equal(t, "BAD_USER_INPUT", r.code(), "%s: %+v", q, r.Errors)
+		require.Equal(t, "version", r.Errors[0].Extensions["field"], q)
+	}
+
+	// createSchedule: graphVersion contradicting the version id is
+	// BAD_USER_INPUT (not NOT_FOUND), as executeGraph's version.
+	sched := `mutation($in: ScheduleInput!) { createSchedule(input: $in) { id graphVersion } }`
+	r = b.do(tok, sched, map[string]any{"in": map[string]any{"graphId": v1.ID, "graphVersion": 2, "name": "s", "cron": "0 9 * * *", "inputs": map[string]any{"x": 1}}})
+	require.Equal(t, "BAD_USER_INPUT", r.code(), "%+v", r.Errors)
+	require.Equal(t, "input.graphVersion", r.Errors[0].Extensions["field"])
 	var fork struct {
 		ForkedFromID      string
 		ForkedFromVersion int

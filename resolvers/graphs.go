@@ -111,6 +111,13 @@ func (r *mutationResolver) UpdateGraph(ctx context.Context, id string, input gql
 	if err != nil {
 		return nil, model.Within("input", err)
 	}
+	// A version id must name a version that exists, as everywhere else:
+	// "G:v99" of a graph without version 99 is NOT_FOUND, not graph G.
+	if ref.version != 0 {
+		if _, err := r.GraphService.Get(ctx, u.ID, gid, ref.version); err != nil {
+			return nil, err
+		}
+	}
 	g, err := r.GraphService.Update(ctx, u.ID, gid, spec, activate == nil || *activate)
 	if err != nil {
 		return nil, model.Within("input", err)
@@ -123,10 +130,14 @@ func (r *mutationResolver) SetActiveGraphVersion(ctx context.Context, id string,
 	if err != nil {
 		return nil, err
 	}
-	// A version's id names its graph: the version argument says which
-	// version to activate, the id's own may be any other.
+	// A version's id names its graph and that version: the version
+	// argument must agree with it, as everywhere a version id meets a
+	// version argument (a contradiction is BAD_USER_INPUT).
 	ref, err := lookupGraph("id", id)
 	if err != nil {
+		return nil, err
+	}
+	if version, err = ref.withVersion("version", &version); err != nil {
 		return nil, err
 	}
 	g, err := r.GraphService.SetActive(ctx, u.ID, ref.id, version)

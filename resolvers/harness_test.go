@@ -173,9 +173,17 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *bundle {
 	res := &resolvers.Resolver{CredentialService: credentials.NewService(store, cipher), Store: store, Registry: reg, GraphService: graphs.New(store, reg), Runs: eng,
 		Streams: livestream.New(reads, hub, livestream.Options{Logger: logger}), Metrics: &sysmetrics.Sampler{Store: store}, Logger: logger,
 		ScheduleService: schedule.NewService(store, eng), WebhookService: hooks}
+	// The API follows auth changes as `agentgraph serve` does (kept keys,
+	// open websockets' credentials checked again).
+	authn := &auth.Authenticator{Store: store, JWT: jwt}
+	fctx, stopFollowing := context.WithCancel(context.Background())
+	following := make(chan struct{})
+	go func() { defer close(following); authn.FollowChanges(fctx) }()
+	t.Cleanup(func() { stopFollowing(); <-following })
+	require.Eventually(t, authn.Following, 10*time.Second, 5*time.Millisecond)
 	h := server.NewHandler(server.Options{
 		Resolver: res,
-		Auth:     &auth.Authenticator{Store: store, JWT: jwt},
+		Auth:     authn,
 		Logger:   logger,
 		Ready:    func(context.Context) error { return nil },
 		Webhooks: hooks,

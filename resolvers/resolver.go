@@ -38,6 +38,7 @@ type Resolver struct {
 	Logger    *slog.Logger
 
 	blockViews sync.Map // block id → *blockView (blockview.go)
+	secrets    sync.Map // model.GraphKey → *secretInputs (secrets.go)
 }
 
 // Query returns the query resolver.

@@ -77,3 +77,26 @@ func TestRoles(t *testing.T) {
 	require.Equal(t, 1_000_000, withCredit.Owner.Credit.Balance)
 	b.ok(a, `{ me { credit { balance } } }`, nil, "", nil)
 }
+
+// An admin cannot demote themself (as they cannot deactivate themself): that
+// could leave no admin. Nothing changes; promoting themself to ADMIN again,
+// or demoting another admin, works.
+func TestAdminCannotDemoteThemself(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a, adm := b.user(model.RoleAdmin)
+	o, _ := b.user(model.RoleAdmin)
+	set := `mutation($id: ID!, $role: UserRole!) { setUserRole(userId: $id, role: $role) { role } }`
+	for _, role := range []string{"USER", "MODERATOR"} {
+		r := b.do(adm, set, map[string]any{"id": a.ID.String(), "role": role})
+		require.Equal(t, "BAD_USER_INPUT", r.code(), "%+v", r.Errors)
+		require.Equal(t, "role", r.Errors[0].Extensions["field"])
+	}
+	var me struct{ Role string }
+	b.ok(adm, `{ me { role } }`, nil, "me", &me)
+	require.Equal(t, "ADMIN", me.Role)
+	b.ok(adm, set, map[string]any{"id": a.ID.String(), "role": "ADMIN"}, "", nil)
+	var got struct{ Role string }
+	b.ok(adm, set, map[string]any{"id": o.ID.String(), "role": "USER"}, "setUserRole", &got)
+	require.Equal(t, "USER", got.Role)
+}

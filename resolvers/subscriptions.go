@@ -34,16 +34,31 @@ func (r *subscriptionResolver) ExecutionEvents(ctx context.Context, executionID 
 	// run is of the graph version it runs; the version lets an event's node
 	// be found (ExecutionEvent.node). Events are mapped only after the
 	// snapshot was handed over, so after version is set.
+	// The version's secret input nodes are read (once per process) with
+	// the snapshot too: their events' values are masked (secrets.go).
 	var version int
+	var secret map[string]bool
 	own := func(e *model.GraphExecution) error {
 		if !authz.IsOwner(u, e.UserID) {
 			return model.NotFound("execution")
 		}
-		version = e.GraphVersion
+		k := model.GraphKey{ID: e.GraphID, Version: e.GraphVersion}
+		s, err := r.secretsOf(ctx, k)
+		if err != nil {
+			return err
+		}
+		version, secret = e.GraphVersion, s[k].nodes
 		return nil
 	}
-	return livefeed.Run(ctx, r.Streams, id, livefeed.User(u.ID), own, toSnapshotEvent,
-		func(ev *events.Event) *gql.ExecutionEvent { return toEvent(ev, version) })
+	return livefeed.Run(ctx, r.Streams, id, livefeed.User(u.ID), own,
+		func(snap *model.ExecutionSnapshot) *gql.ExecutionEvent { return r.toSnapshotEvent(ctx, snap) },
+		func(ev *events.Event) *gql.ExecutionEvent {
+			out := toEvent(ev, version)
+			if out.Value != nil && secret[ev.NodeID] {
+				out.Value = gqlscalar.JSON(maskJSON)
+			}
+			return out
+		})
 }
 
 // GraphExecutions streams the status changes of the caller's runs of a graph.
@@ -61,13 +76,13 @@ func (r *subscriptionResolver) GraphExecutions(ctx context.Context, graphID stri
 	if _, err := r.GraphService.Get(ctx, u.ID, gid, ref.version); err != nil {
 		return nil, err
 	}
-	return livefeed.Graph(ctx, r.Streams, gid, u.ID, toExecution), nil
+	return livefeed.Graph(ctx, r.Streams, gid, u.ID, func(e *model.GraphExecution) *gql.GraphExecution { return r.toExecution(ctx, e) }), nil
 }
 
 // toSnapshotEvent is a run's SNAPSHOT event: the run with its node
 // executions, as of the snapshot's last event.
-func toSnapshotEvent(snap *model.ExecutionSnapshot) *gql.ExecutionEvent {
-	ex := toExecution(snap.Execution)
+func (r *Resolver) toSnapshotEvent(ctx context.Context, snap *model.ExecutionSnapshot) *gql.ExecutionEvent {
+	ex := r.toExecution(ctx, snap.Execution)
 	ex.NodeExecutions = make([]*gql.NodeExecution, len(snap.NodeExecutions))
 	for i := range snap.NodeExecutions {
 		ex.NodeExecutions[i] = toNodeExecution(&snap.NodeExecutions[i])

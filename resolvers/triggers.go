@@ -46,13 +46,13 @@ func scheduleInput(in gql.ScheduleInput) (schedule.Input, error) {
 	if err != nil {
 		return schedule.Input{}, err
 	}
-	out := schedule.Input{GraphID: ref.id, GraphVersion: ref.version, Name: in.Name, Cron: in.Cron, Inputs: inputs}
-	if in.GraphVersion != nil {
-		if *in.GraphVersion < 1 {
-			return schedule.Input{}, model.Invalid("input.graphVersion", "must be 1 or more")
-		}
-		out.GraphVersion = *in.GraphVersion
+	// graphVersion must agree with a version id (BAD_USER_INPUT, as for
+	// executeGraph), not name another version that may not exist.
+	v, err := ref.withVersion("input.graphVersion", in.GraphVersion)
+	if err != nil {
+		return schedule.Input{}, err
 	}
+	out := schedule.Input{GraphID: ref.id, GraphVersion: v, Name: in.Name, Cron: in.Cron, Inputs: inputs}
 	if in.Timezone != nil {
 		if *in.Timezone == "" {
 			return schedule.Input{}, model.Invalid("input.timezone", "give an IANA time zone name, or leave it out for yours")
@@ -87,7 +87,7 @@ func (r *mutationResolver) CreateSchedule(ctx context.Context, input gql.Schedul
 	if err != nil {
 		return nil, inputField(err)
 	}
-	return toSchedule(s), nil
+	return r.toSchedules(ctx, s)[0], nil
 }
 
 func (r *mutationResolver) UpdateSchedule(ctx context.Context, id string, input gql.ScheduleInput) (*gql.Schedule, error) {
@@ -107,7 +107,7 @@ func (r *mutationResolver) UpdateSchedule(ctx context.Context, id string, input 
 	if err != nil {
 		return nil, inputField(err)
 	}
-	return toSchedule(s), nil
+	return r.toSchedules(ctx, s)[0], nil
 }
 
 func (r *mutationResolver) setScheduleActive(ctx context.Context, id string, active bool) (*gql.Schedule, error) {
@@ -123,7 +123,7 @@ func (r *mutationResolver) setScheduleActive(ctx context.Context, id string, act
 	if err != nil {
 		return nil, err
 	}
-	return toSchedule(s), nil
+	return r.toSchedules(ctx, s)[0], nil
 }
 
 func (r *mutationResolver) PauseSchedule(ctx context.Context, id string) (*gql.Schedule, error) {
@@ -163,11 +163,7 @@ func (r *queryResolver) Schedules(ctx context.Context, graphID string) ([]*gql.S
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*gql.Schedule, len(ss))
-	for i, s := range ss {
-		out[i] = toSchedule(s)
-	}
-	return out, nil
+	return r.toSchedules(ctx, ss...), nil
 }
 
 // Executions of a schedule: the runs its latest occurrences started.
@@ -195,9 +191,12 @@ func (r *scheduleResolver) Executions(ctx context.Context, obj *gql.Schedule, fi
 		return nil, err
 	}
 	out := make([]*gql.GraphExecution, 0, len(exs))
-	for _, e := range exs {
+	inputs := r.shownInputs(ctx, exs...)
+	for i, e := range exs {
 		if authz.IsOwner(u, e.UserID) {
-			out = append(out, toExecution(e))
+			ex := toStoredExecution(e)
+			ex.Inputs = jsonOr(inputs[i], "{}")
+			out = append(out, ex)
 		}
 	}
 	return out, nil

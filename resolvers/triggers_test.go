@@ -199,6 +199,8 @@ func TestScheduleBadInputStoresNothing(t *testing.T) {
 	}{
 		{tok, map[string]any{"timezone": "Mars/Phobos"}, "BAD_USER_INPUT", "input.timezone"},
 		{tok, map[string]any{"cron": "61 * * * *"}, "BAD_USER_INPUT", "input.cron"},
+		{tok, map[string]any{"cron": "@every 0s"}, "BAD_USER_INPUT", "input.cron"},
+		{tok, map[string]any{"cron": "@every -5m"}, "BAD_USER_INPUT", "input.cron"},
 		{tok, map[string]any{"inputs": map[string]any{"x": 1, "nope": 1}}, "BAD_USER_INPUT", "input.inputs.nope"},
 		{tok, map[string]any{"inputs": map[string]any{}}, "BAD_USER_INPUT", "input.inputs.x"},
 		{tok, map[string]any{"name": ""}, "BAD_USER_INPUT", "input.name"},
@@ -332,6 +334,37 @@ func TestWebhookRefusesBodiesThatAreNotJSON(t *testing.T) {
 	var runs struct{ Edges []any }
 	b.ok(tok, `query($id: ID!) { executions(graphId: $id, first: 10) { edges { cursor } } }`, map[string]any{"id": g.ID}, "executions", &runs)
 	require.Len(t, runs.Edges, 2, "only the JSON deliveries ran")
+}
+
+// A delivery Postgres could not store (a NUL escape anywhere in the JSON,
+// invalid UTF-8 in the body or the delivery id) is the sender's mistake:
+// 400, never 500 (which senders retry for ever), and nothing runs.
+func TestWebhookRefusesWhatCannotBeStored(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": webhookGraph("unstorable")}, "createGraph", &g)
+	url, secret, _ := rotate(t, b, tok, g.ID)
+	for i, body := range [][]byte{
+		[]byte(`{"a":"x\u0000y"}`),
+		[]byte(`{"a":[1,{"b":"\u0000"}]}`),
+		[]byte(`{"k\u0000":1}`),
+		[]byte("{\"a\":\"\xff\xfe\"}"),
+	} {
+		a := post(t, url, "application/json", body, map[string]string{
+			"X-Agentgraph-Signature": sign(secret, body), "X-Agentgraph-Delivery": fmt.Sprint("nul-", i)})
+		require.Equal(t, http.StatusBadRequest, a.status, "%s", body)
+	}
+	body := []byte(`{"a":"\\u0000 is text here"}`) // an escaped backslash: no NUL
+	require.Equal(t, http.StatusAccepted, post(t, url, "application/json", body, map[string]string{
+		"X-Agentgraph-Signature": sign(secret, body), "X-Agentgraph-Delivery": "plain"}).status)
+	body = []byte(`{"a":1}`)
+	require.Equal(t, http.StatusBadRequest, post(t, url, "application/json", body, map[string]string{
+		"X-Agentgraph-Signature": sign(secret, body), "X-Agentgraph-Delivery": "bad-\xff\xfe"}).status)
+	var runs struct{ Edges []any }
+	b.ok(tok, `query($id: ID!) { executions(graphId: $id, first: 10) { edges { cursor } } }`, map[string]any{"id": g.ID}, "executions", &runs)
+	require.Len(t, runs.Edges, 1, "only the storable delivery ran")
 }
 
 // A list of graphs with their webhooks, and a list of schedules with their

@@ -112,7 +112,7 @@ type AlertRule struct {
 
 // An alert rule to create.
 type AlertRuleInput struct {
-	// The rule's name: 1 to 100 characters once spaces are trimmed, unique among rules (CONFLICT otherwise).
+	// The rule's name: 1 to 100 characters once spaces are trimmed, unique among rules (CONFLICT otherwise); `queued_runs_late`, the built-in late-run rule's, is refused (BAD_USER_INPUT).
 	Name string `json:"name"`
 	// What is compared: `<metric> <operator>`, e.g. `cpu_usage >` (see AlertRule).
 	Condition string `json:"condition"`
@@ -269,7 +269,7 @@ type ExecutionEvent struct {
 	NodeExecutionID *string `json:"nodeExecutionId,omitempty"`
 	// The output pin the value was yielded on (NODE_OUTPUT); null otherwise.
 	Pin *string `json:"pin,omitempty"`
-	// The yielded value, any JSON (NODE_OUTPUT); null otherwise and when valueTruncated.
+	// The yielded value, any JSON (NODE_OUTPUT); null otherwise and when valueTruncated. A secret graph input's value shows as "********".
 	Value gqlscalar.JSON `json:"value,omitempty"`
 	// The value was too large to inline (over 8 KiB of JSON); read it from the node execution.
 	ValueTruncated bool `json:"valueTruncated"`
@@ -483,7 +483,7 @@ type GraphExecution struct {
 	UserID string `json:"userId"`
 	// The run's status.
 	Status ExecutionStatus `json:"status"`
-	// The inputs given to executeGraph: a JSON object of graph input name (an input block's `name`) → value.
+	// The inputs given to executeGraph: a JSON object of graph input name (an input block's `name`) → value. A secret input's value (an input node with `secret: true`, writeOnly in Graph.inputSchema) is never shown again: it reads "********" here, to the owner and to share-token readers alike.
 	Inputs gqlscalar.JSON `json:"inputs"`
 	// Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on.
 	Outputs gqlscalar.JSON `json:"outputs"`
@@ -813,9 +813,9 @@ type NodeExecution struct {
 	Node *Node `json:"node,omitempty"`
 	// The node execution's status.
 	Status ExecutionStatus `json:"status"`
-	// The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links).
+	// The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with `secret: true` in its input (a secret graph input or output) shows its `value` as "********".
 	Inputs gqlscalar.JSON `json:"inputs"`
-	// Output values by pin, each a list in the order they were yielded.
+	// Output values by pin, each a list in the order they were yielded. A secret graph input's `result` values show as "********".
 	Outputs gqlscalar.JSON `json:"outputs"`
 	// When the node execution was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -937,7 +937,7 @@ type Schedule struct {
 	Cron string `json:"cron"`
 	// The IANA time zone the cron is read in. A time skipped by a daylight-saving change runs once at the first instant after the gap; a time repeated by one runs once.
 	Timezone string `json:"timezone"`
-	// The inputs each run gets.
+	// The inputs each run gets; a secret input's value shows as "********" (see GraphExecution.inputs).
 	Inputs gqlscalar.JSON `json:"inputs"`
 	// The next occurrence (while paused: the one it would have been when it was paused).
 	NextRunAt time.Time `json:"nextRunAt"`
@@ -957,7 +957,7 @@ type Schedule struct {
 type ScheduleInput struct {
 	// The graph to run (one of the caller's).
 	GraphID string `json:"graphId"`
-	// The version to run; default: the active version when the schedule is saved.
+	// The version to run (1 or more); default: the version a version id given as graphId names, else the active version when the schedule is saved. BAD_USER_INPUT when it contradicts that version id.
 	GraphVersion *int `json:"graphVersion,omitempty"`
 	// A name for the schedule (1 to 100 characters).
 	Name string `json:"name"`
@@ -1027,7 +1027,7 @@ type SystemMetricsSample struct {
 
 // A change to the caller's profile: omitted fields keep their value.
 type UpdateMeInput struct {
-	// The display name: at most 100 characters.
+	// The display name: at most 100 characters once the spaces around it are trimmed; an empty or blank name removes it (displayName then falls back as for a user without one).
 	Name *string `json:"name,omitempty"`
 	// An IANA time zone name such as `Europe/Paris`; an unknown zone is refused.
 	Timezone *string `json:"timezone,omitempty"`
@@ -1227,9 +1227,9 @@ const (
 	APIKeyPermissionReadGraphs APIKeyPermission = "READ_GRAPHS"
 	// Create, change, fork and delete graphs and schedules.
 	APIKeyPermissionWriteGraphs APIKeyPermission = "WRITE_GRAPHS"
-	// Run and cancel graphs.
+	// Run and cancel graphs, and share or unshare their runs (shareExecution makes a run readable by anyone holding its token).
 	APIKeyPermissionExecuteGraphs APIKeyPermission = "EXECUTE_GRAPHS"
-	// Read runs, their events and their sharing.
+	// Read runs, their events and their sharing (sharing or unsharing a run needs EXECUTE_GRAPHS).
 	APIKeyPermissionReadExecutions APIKeyPermission = "READ_EXECUTIONS"
 	// List, store, connect and delete integration credentials.
 	APIKeyPermissionManageCredentials APIKeyPermission = "MANAGE_CREDENTIALS"
@@ -1973,7 +1973,7 @@ const (
 	GraphProblemCodeInvalidDefault GraphProblemCode = "INVALID_DEFAULT"
 	// A required input pin has neither a default nor a link.
 	GraphProblemCodeMissingInput GraphProblemCode = "MISSING_INPUT"
-	// Two or more nodes share a key.
+	// Two or more nodes share a key, or two graph-input nodes (AgentInputBlock and its typed family) share a `name` (pin `name`; nodeKeys the first and the repeat): a run's inputs are keyed by name, so which node an input describes would be ambiguous. Graph-output nodes may share a name: their values gather in one list of GraphExecution.outputs.
 	GraphProblemCodeDuplicateName GraphProblemCode = "DUPLICATE_NAME"
 	// A link repeats an earlier one: same source node and output pin, same sink
 	// node and input pin (whether static or not). Reported once per repeat, with

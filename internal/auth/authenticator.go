@@ -15,11 +15,14 @@ import (
 // Authenticator resolves bearer tokens against the store. A JWT's user is
 // read afresh by every request; an API key's too, unless FollowChanges runs,
 // which lets it keep the keys it resolved for as long as nothing changes them
-// (keycache.go). Either way a deactivated user's tokens stop working at once.
+// (keycache.go), and checks open websockets' tokens again when their user
+// changes (watch.go). Either way a deactivated user's tokens stop working at
+// once.
 type Authenticator struct {
 	Store *db.Store
 	JWT   JWTConfig
 	keys  keyCache
+	watch watchers // open websockets' credentials (watch.go)
 }
 
 // Authenticate returns the active user a token belongs to.

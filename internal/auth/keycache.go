@@ -180,22 +180,36 @@ func (c *keyCache) setLive(live bool) {
 	c.clearLocked()
 }
 
+// Following reports whether FollowChanges listens now: from then on a
+// change's notification reaches the kept keys and the watched connections
+// (a process's readiness need not wait for it; tests do).
+func (a *Authenticator) Following() bool {
+	a.keys.mu.Lock()
+	defer a.keys.mu.Unlock()
+	return a.keys.live
+}
+
 // FollowChanges lets the Authenticator keep the API keys it resolved,
 // for as long as it runs: it LISTENs on db.ChannelAuthChanged and drops
-// what a change makes stale (keyCache). It returns when ctx ends; a lost
+// what a change makes stale (keyCache), and has the changed user's open
+// websockets check their token again (watch.go). It returns when ctx ends; a lost
 // connection is listened on again after a pause, nothing kept meanwhile.
 func (a *Authenticator) FollowChanges(ctx context.Context) {
 	for ctx.Err() == nil {
 		l, err := a.Store.Listen(ctx, db.ChannelAuthChanged)
 		if err == nil {
 			a.keys.setLive(true)
+			// Changes made while not listening were missed: every watched
+			// connection is checked again.
+			a.recheck(ctx, "", true)
 			for {
 				_, payload, werr := l.Wait(ctx)
 				if werr != nil {
 					err = werr
 					break
 				}
-				a.keys.changed(payload)
+				a.keys.changed(payload) // first: the checks must not find the entry
+				a.recheck(ctx, payload, false)
 			}
 			a.keys.setLive(false)
 			l.Close()

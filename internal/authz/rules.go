@@ -132,8 +132,10 @@ var RootPermission = map[string]Permission{
 	"Query.executions":               ReadExecutions,
 	"Subscription.executionEvents":   ReadExecutions,
 	"Subscription.graphExecutions":   ReadExecutions,
-	"Mutation.shareExecution":        ReadExecutions,
-	"Mutation.unshareExecution":      ReadExecutions,
+	// Sharing makes a run readable by anyone with the token: a change to
+	// the run, not a read, so a read-only key may not do it.
+	"Mutation.shareExecution":        ExecuteGraphs,
+	"Mutation.unshareExecution":      ExecuteGraphs,
 	"Query.credentials":              ManageCredentials,
 	"Query.integrationProviders":     ManageCredentials,
 	"Mutation.createCredential":      ManageCredentials,

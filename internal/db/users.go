@@ -144,8 +144,15 @@ func (s *Store) UserUpdateProfile(ctx context.Context, id uuid.UUID, p ProfileUp
 			return nil, err
 		}
 	}
-	if p.Name != nil && len([]rune(*p.Name)) > 100 {
-		return nil, model.Invalid("name", "at most 100 characters")
+	if p.Name != nil {
+		// Spaces around a name are not part of it, and a blank name is no
+		// name: stored as NULL (the query), not as "" or "   ", which
+		// would show as a blank displayName.
+		n := strings.TrimSpace(*p.Name)
+		if len([]rune(n)) > 100 {
+			return nil, model.Invalid("name", "at most 100 characters")
+		}
+		p.Name = &n
 	}
 	if p.Locale != nil {
 		c, err := model.ParseLocale("locale", *p.Locale)

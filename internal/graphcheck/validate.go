@@ -25,6 +25,7 @@ func Validate(spec *model.GraphSpec, reg *blocks.Registry) []model.Problem {
 	}
 	Normalize(spec, reg)
 	v.checkNodes()
+	v.checkInputNames()
 	v.checkLinks()
 	v.checkShape()
 	v.checkInputs()
@@ -80,6 +81,35 @@ func (v *validator) checkNodes() {
 				}
 			}
 		}
+	}
+}
+
+// checkInputNames reports graph-input nodes (AgentInputBlock and its typed
+// family) that share a name: the run's inputs are keyed by name, so
+// inputSchema would describe one of them while executeGraph checks the
+// value against another (a number for one, a date for the other). Outputs
+// sharing a name are not reported: GraphExecution.outputs gathers each
+// name's values into one list by design.
+func (v *validator) checkInputNames() {
+	first := map[string]string{} // name → the key of its first node
+	for i, n := range v.spec.Nodes {
+		if v.byKey[n.Key] != i {
+			continue // a repeated key, reported already
+		}
+		b, ok := v.reg.ByID(n.BlockID)
+		if !ok || b.Info().Type != blocks.TypeInput {
+			continue
+		}
+		name, _ := n.InputDefault["name"].(string)
+		if name == "" {
+			continue
+		}
+		if k, dup := first[name]; dup {
+			v.add(model.Problem{Code: model.ProblemDuplicateName, NodeKeys: []string{k, n.Key}, Pin: "name",
+				Message: fmt.Sprintf("nodes %q and %q are both the graph input %q: give each input its own name", k, n.Key, name)})
+			continue
+		}
+		first[name] = n.Key
 	}
 }
 

@@ -131,6 +131,14 @@ func TestProblems(t *testing.T) {
 			nil},
 		{"duplicate key", model.GraphSpec{Nodes: []model.NodeSpec{node("a", "StoreValueBlock", map[string]any{"input": 1}), node("a", "StoreValueBlock", map[string]any{"input": 1})}},
 			[]model.ProblemCode{model.ProblemDuplicateName}},
+		// Two graph inputs of one name (here of two types): inputSchema would
+		// show one, executeGraph check the other.
+		{"duplicate input name", model.GraphSpec{Nodes: []model.NodeSpec{node("a", "AgentInputBlock", map[string]any{"name": "x"}),
+			node("b", "AgentNumberInputBlock", map[string]any{"name": "x"}), node("c", "AgentInputBlock", map[string]any{"name": "y"})}},
+			[]model.ProblemCode{model.ProblemDuplicateName}},
+		// Outputs of one name gather into one list (GraphExecution.outputs).
+		{"outputs may share a name", model.GraphSpec{Nodes: []model.NodeSpec{node("a", "AgentOutputBlock", map[string]any{"name": "o", "value": 1}),
+			node("b", "AgentOutputBlock", map[string]any{"name": "o", "value": 2})}}, nil},
 		{"self loop", model.GraphSpec{Nodes: []model.NodeSpec{node("a", "StoreValueBlock", map[string]any{"input": 1}), node("b", "StoreValueBlock", map[string]any{"input": 1})},
 			Links: []model.LinkSpec{link("a", "output", "b", "data"), link("b", "output", "b", "data")}},
 			[]model.ProblemCode{model.ProblemCycle}},

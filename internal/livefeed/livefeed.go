@@ -16,6 +16,7 @@ package livefeed
 
 import (
 	"context"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -138,6 +139,14 @@ func (f *runFeed[T]) End() { f.end() }
 type graphFeed[T any] struct {
 	feed[T]
 	run func(*model.GraphExecution) T
+	// sent is the status last sent of each run not yet ended. A change is
+	// read when it is delivered, so two changes can read one state: the
+	// QUEUED event of a run claimed at once reads RUNNING, and so does the
+	// claim's RUNNING event after it. The second is not sent again: the
+	// stream is of status changes. Deliveries run one at a time; mu keeps
+	// that an assumption no race can break.
+	mu   sync.Mutex
+	sent map[uuid.UUID]model.Status
 }
 
 // Changed never refuses: a client that stops reading is evicted by the
@@ -145,9 +154,27 @@ type graphFeed[T any] struct {
 func (f *graphFeed[T]) Changed(c livestream.RunChange) {
 	f.d.Offer(wstransport.Frame{Deliver: func() bool {
 		e, err := c.Read(f.ctx)
-		if err != nil {
+		if err != nil || !f.changed(e) {
 			return false
 		}
 		return f.send(f.run(e))
 	}}, 0)
+}
+
+// changed reports whether e's status differs from the one last sent of
+// it, and records it.
+func (f *graphFeed[T]) changed(e *model.GraphExecution) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if last, ok := f.sent[e.ID]; ok && last == e.Status {
+		return false
+	}
+	// Ended runs are kept too: a change delivered late may read the end
+	// already sent. An entry is a few bytes per run of the graph while
+	// the subscription lasts.
+	if f.sent == nil {
+		f.sent = map[uuid.UUID]model.Status{}
+	}
+	f.sent[e.ID] = e.Status
+	return true
 }

@@ -50,6 +50,9 @@ func ParseCron(expr, tz string) (*Cron, error) {
 	if strings.HasPrefix(expr, "TZ=") || strings.HasPrefix(expr, "CRON_TZ=") {
 		return nil, model.Invalid("cron", "give the time zone in timezone, not in the cron expression")
 	}
+	if err := checkEvery(expr); err != nil {
+		return nil, err
+	}
 	s, err := parser.Parse(expr)
 	if err != nil {
 		return nil, model.Invalid("cron", "%q is not a valid cron expression: %v", expr, err)
@@ -74,6 +77,27 @@ func ParseCron(expr, tz string) (*Cron, error) {
 		return nil, model.Invalid("cron", "%q never matches a date", expr)
 	}
 	return c, nil
+}
+
+// checkEvery refuses an "@every" interval the scheduler cannot keep:
+// robfig/cron's Every silently makes anything under a second (zero and
+// negative ones included) one second and drops a fraction of a second, so
+// "@every 0s" would be stored and fire every second. The scheduler's
+// granularity is the second (the cron's optional leading field), so the
+// interval must be a whole number of seconds, at least one.
+func checkEvery(expr string) error {
+	rest, ok := strings.CutPrefix(expr, "@every ")
+	if !ok {
+		return nil // not @every, or malformed: the parser says what is wrong
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(rest))
+	if err != nil {
+		return nil
+	}
+	if d < time.Second || d%time.Second != 0 {
+		return model.Invalid("cron", "%q: an @every interval must be a whole number of seconds, at least 1s", expr)
+	}
+	return nil
 }
 
 // LoadZone loads an IANA time zone; "" is UTC.

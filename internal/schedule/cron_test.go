@@ -124,6 +124,11 @@ func TestCronBadInput(t *testing.T) {
 		{"* * * *", "UTC", "cron"},
 		{"0 0 30 2 *", "UTC", "cron"},
 		{"TZ=Europe/Berlin 0 9 * * *", "UTC", "cron"},
+		// Intervals the scheduler cannot keep (robfig/cron would make them 1s).
+		{"@every 0s", "UTC", "cron"},
+		{"@every 1ms", "UTC", "cron"},
+		{"@every -5m", "UTC", "cron"},
+		{"@every 1500ms", "UTC", "cron"},
 		{"0 9 * * *", "Mars/Phobos", "timezone"},
 		{"0 9 * * *", "Local", "timezone"},
 		{"0 9 * * *", "../etc/passwd", "timezone"},

@@ -84,6 +84,11 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 			}
 			return o.Auth.WithToken(ctx, tok)
 		},
+		// A key revoked or a user deactivated while connected closes the
+		// connection (4403), not only the next connection_init.
+		Watch: func(ctx context.Context, revoke func()) func() {
+			return o.Auth.Watch(ctx, tokenFromPayload(wstransport.ContextInitPayload(ctx)), revoke)
+		},
 		AllowedOrigins: o.AllowedOrigins,
 		Logger:         o.Logger,
 	}

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -89,6 +90,18 @@ func webhookHandler(svc *webhooks.Service, log *slog.Logger) http.Handler {
 					webhookError(w, http.StatusBadRequest, "the body is not valid JSON")
 					return
 				}
+				// What Postgres cannot store must be refused here as the
+				// sender's mistake (4xx), not fail the insert as ours
+				// (5xx, which senders retry for ever): jsonb holds no
+				// NUL (\u0000) and no invalid UTF-8.
+				if !utf8.Valid(body) {
+					webhookError(w, http.StatusBadRequest, "the body is not valid UTF-8")
+					return
+				}
+				if hasNUL(payload) {
+					webhookError(w, http.StatusBadRequest, `the body holds a NUL character (\u0000) in a string or key, which cannot be stored`)
+					return
+				}
 				parsed = true
 			}
 			delivery := r.Header.Get(webhooks.HeaderDelivery)
@@ -100,6 +113,11 @@ func webhookHandler(svc *webhooks.Service, log *slog.Logger) http.Handler {
 			}
 			if len(delivery) > 200 {
 				webhookError(w, http.StatusBadRequest, webhooks.HeaderDelivery+" is over 200 characters")
+				return
+			}
+			// Stored as text: invalid UTF-8 or a NUL would fail the insert.
+			if !utf8.ValidString(delivery) || strings.IndexByte(delivery, 0) >= 0 {
+				webhookError(w, http.StatusBadRequest, "the delivery id is not valid UTF-8 text")
 				return
 			}
 			ex, err = svc.Accept(ctx, t, delivery, body, payload)
@@ -116,6 +134,28 @@ func webhookHandler(svc *webhooks.Service, log *slog.Logger) http.Handler {
 		w.WriteHeader(http.StatusAccepted)
 		_ = json.NewEncoder(w).Encode(map[string]string{"executionId": ex.ID.String()})
 	})
+}
+
+// hasNUL reports whether a decoded JSON value holds a NUL character in a
+// string or a key.
+func hasNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.IndexByte(v, 0) >= 0
+	case []any:
+		for _, e := range v {
+			if hasNUL(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if strings.IndexByte(k, 0) >= 0 || hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // webhookAccepted answers Accept's refusals (false); true: err is nil.

@@ -40,6 +40,10 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// unwatch ends Config.Watch's watch of the connection (nil: none).
+	// Reader-only.
+	unwatch func()
+
 	// Reader-only protocol state.
 	initReceived bool
 	acked        bool
@@ -226,6 +230,24 @@ func (c *conn) closeWith(code int, reason string) {
 	})
 }
 
+// revoke closes the connection because its credential stopped working
+// (Config.Watch): 4403 Forbidden, as a rejected connection_init; legacy
+// clients get connection_error first, their only way to learn why. It runs
+// the close on its own goroutine: queueing connection_error may wait for
+// room, and the caller (an auth watcher) must not wait on a client.
+func (c *conn) revoke() {
+	if c.closing() {
+		return
+	}
+	go func() {
+		if c.proto.name == subprotocolLegacy {
+			c.connectionError(CloseForbidden, "Forbidden")
+			return
+		}
+		c.closeWith(CloseForbidden, "Forbidden")
+	}()
+}
+
 // setReadDeadline serialises deadline changes between reader and writer:
 // once the close handshake owns the deadline (draining), the reader may no
 // longer extend it.
@@ -244,6 +266,9 @@ func (c *conn) setReadDeadline(t time.Time, draining bool) {
 // the socket.
 func (c *conn) shutdown() {
 	c.closeWith(0, "")
+	if c.unwatch != nil {
+		c.unwatch()
+	}
 	c.stopAll()
 	<-c.flushed
 	if c.closeSent.Load() && !c.peerClosed {

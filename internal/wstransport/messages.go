@@ -23,7 +23,7 @@ const (
 	CloseSlowConsumer             = 1013 // "Try Again Later": send buffer overflowed; clients reconnect
 	CloseBadRequest               = 4400 // invalid message
 	CloseUnauthorized             = 4401 // subscribe before connection_ack
-	CloseForbidden                = 4403 // InitFunc rejected the connection
+	CloseForbidden                = 4403 // InitFunc rejected the connection, or Config.Watch revoked it
 	CloseSubprotocolNotAcceptable = 4406 // no supported sub-protocol offered
 	CloseInitTimeout              = 4408 // no connection_init within InitTimeout
 	CloseSubscriberExists         = 4409 // duplicate operation id

@@ -116,5 +116,8 @@ func (c *conn) init(raw json.RawMessage) error {
 		}
 	}
 	c.ctx = ctx
+	if c.cfg.Watch != nil {
+		c.unwatch = c.cfg.Watch(ctx, c.revoke)
+	}
 	return nil
 }

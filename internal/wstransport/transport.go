@@ -55,6 +55,17 @@ type Config struct {
 	// The payload is also reachable later through ContextInitPayload.
 	InitFunc func(ctx context.Context, payload map[string]any) (context.Context, error)
 
+	// Watch, when set, runs once a connection_init succeeded, with the
+	// connection's context (as InitFunc left it) and revoke, which closes
+	// the connection with 4403 Forbidden (legacy: connection_error first),
+	// the code a rejected connection_init gets. It is for a credential that
+	// stops working while the connection is open (a revoked key, a
+	// deactivated user): checking it at connection_init only would let the
+	// connection's subscriptions go on streaming. Watch returns what to call
+	// when the connection ends (nil: nothing). revoke never blocks and may
+	// be called from any goroutine, any number of times.
+	Watch func(ctx context.Context, revoke func()) (stop func())
+
 	// AllowedOrigins is checked against the Origin header at upgrade time.
 	// Empty means same-origin only (requests without an Origin header, i.e.
 	// non-browser clients, are always allowed); "*" allows every origin.

@@ -249,7 +249,8 @@ func (q *Queries) UserTouchLogin(ctx context.Context, db DBTX, id uuid.UUID) err
 
 const userUpdateProfile = `-- name: UserUpdateProfile :one
 UPDATE users SET
-    name        = coalesce($1, name),
+    -- An empty name clears it (NULL: displayName falls back), NULL keeps it.
+    name        = CASE WHEN $1::text IS NULL THEN name ELSE nullif($1::text, '') END,
     timezone    = coalesce($2, timezone),
     locale      = coalesce($3, locale),
     preferences = CASE WHEN $4::jsonb IS NULL THEN preferences

@@ -39,6 +39,11 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 	if err != nil {
 		return nil, err
 	}
+	// Inputs may be partial (an estimate comes before the form is full),
+	// but one the graph does not have is a mistake executeGraph would refuse.
+	if err := g.checkInputNames(inputs, nil); err != nil {
+		return nil, err
+	}
 	mayRepeat, maySkip := downstreamOf(g, repeating), downstreamOf(g, conditional)
 	out := &model.CostEstimate{ByNode: []model.NodeCostEstimate{}}
 	var maxTotal int64

@@ -332,6 +332,19 @@ func (g *graph) checkInputs(reg *blocks.Registry, inputs map[string]any) error {
 			return model.Invalid("inputs."+name, "%v", err)
 		}
 	}
+	return g.checkInputNames(inputs, known)
+}
+
+// checkInputNames refuses an input the graph has no input node for (known:
+// the input nodes' names; nil: read from the graph).
+func (g *graph) checkInputNames(inputs map[string]any, known map[string]bool) error {
+	if known == nil {
+		known = map[string]bool{}
+		for _, n := range g.inputNodes() {
+			name, _ := n.defaults["name"].(string)
+			known[name] = true
+		}
+	}
 	for name := range inputs {
 		if !known[name] {
 			names := make([]string, 0, len(known))

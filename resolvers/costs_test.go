@@ -145,6 +145,10 @@ func TestEstimateAndBudget(t *testing.T) {
 	}
 	require.Equal(t, map[string]string{"a1": "RUN", "a2": "RUN", "wait": "SECOND"}, keys, "one entry per paid node")
 	b.refusedField(other, estimate, map[string]any{"g": g}, "NOT_FOUND", "")
+	// Inputs may be partial, but not named wrong: executeGraph would refuse it.
+	b.ok(tok, `query($g: ID!) { estimateGraphCost(graphId: $g, inputs: {}) { min } }`, map[string]any{"g": g}, "", nil)
+	b.refusedField(tok, `query($g: ID!) { estimateGraphCost(graphId: $g, inputs: {x: "hi", y: 1}) { min } }`,
+		map[string]any{"g": g}, "BAD_USER_INPUT", "inputs.y")
 
 	run := `mutation($g: ID!, $m: Int) { executeGraph(graphId: $g, inputs: {x: "hi"}, maxCost: $m) { id } }`
 	countRuns := func() (n int) {

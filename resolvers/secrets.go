@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 
@@ -158,10 +159,18 @@ func maskAll(raw json.RawMessage) json.RawMessage {
 
 var maskJSON = json.RawMessage(`"` + secretMask + `"`)
 
+var secretKey = []byte(`"secret"`)
+
 // hideSecretNodeExecution masks a secret input node's value in its node
 // execution: the engine stores the node's input with `secret: true` beside
 // the value, so the node execution says so itself, with no read.
+//
+// Every node execution of a list (the editor's 500) passes here: only one
+// whose inputs hold the key at all is decoded.
 func hideSecretNodeExecution(n *gql.NodeExecution) {
+	if !bytes.Contains(n.Inputs, secretKey) {
+		return
+	}
 	var in map[string]json.RawMessage
 	if json.Unmarshal(n.Inputs, &in) != nil || string(in["secret"]) != "true" {
 		return

@@ -1232,6 +1232,23 @@ test('a key revoked while signed in returns the page to sign-in, saying why', as
   await ctx.close();
 });
 
+test('a key revoked while a page streams over the websocket returns it to sign-in, with no request of its own', async () => {
+  const created = await data(`mutation { createAPIKey(name: "revoked while streaming") { apiKey { id } secret } }`, {}, { key: keys.alice });
+  const { ctx, p } = await signedIn(created.createAPIKey.secret);
+  await p.goto(`${baseURL}/graphs/${encodeURIComponent(builtGraphId)}`);
+  await p.click('role=tab[name="History"]');
+  await p.waitForFunction(() => window.__agWS && window.__agWS.readyState === 1);
+  // Only the websocket can tell: the page sends nothing over HTTP meanwhile.
+  const posts = [];
+  p.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
+  await data(`mutation($id: ID!) { revokeAPIKey(id: $id) { revokedAt } }`, { id: created.createAPIKey.apiKey.id }, { key: keys.alice });
+  await p.getByTestId('signin-notice').filter({ hasText: 'revoked' }).waitFor();
+  await p.locator('#api-key').waitFor();
+  assert.deepEqual(posts, [], 'signed out by the websocket\'s 4403, not by an HTTP answer');
+  assert.equal(await p.evaluate(() => sessionStorage.getItem('agentgraph.token')), null, 'the refused key is forgotten');
+  await ctx.close();
+});
+
 test('the page asked nothing of any other host', () => {
   assert.deepEqual(outside, []);
 });

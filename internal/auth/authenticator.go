@@ -44,11 +44,12 @@ func (a *Authenticator) WithToken(ctx context.Context, token string) (context.Co
 // authenticate returns the active user a token belongs to and the state to
 // carry in the context.
 func (a *Authenticator) authenticate(ctx context.Context, token string) (*model.User, *state, error) {
+	checks := a.watch.checks.Load() // before the read: see Watch
 	u, s, err := a.resolve(ctx, token)
 	if err != nil {
 		return nil, &state{err: err}, err
 	}
-	s.user = u
+	s.user, s.checks = u, checks
 	return u, s, nil
 }
 
@@ -136,6 +137,10 @@ type state struct {
 	// perms are a scoped API key's permissions (scoped: the key has a list).
 	perms  []string
 	scoped bool
+	// checks is watchers.checks when the credential began to be read: a
+	// connection watched later was authenticated before the changes
+	// checked since, if it moved (Watch).
+	checks uint64
 }
 
 // WithKeyPermissions is WithUser for a caller holding an API key limited

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -24,6 +25,11 @@ import (
 type watchers struct {
 	mu     sync.Mutex
 	byUser map[uuid.UUID]map[*watch]struct{}
+	// checks counts the rechecks begun (the changes noticed). A change
+	// committed after a connection's credential was read, and noticed
+	// before the connection was watched, finds nothing to check: Watch
+	// sees the count moved and checks that connection itself.
+	checks atomic.Uint64
 }
 
 // watch is one open connection's credential.
@@ -55,7 +61,14 @@ func (a *Authenticator) Watch(ctx context.Context, token string, revoke func()) 
 		a.watch.byUser[id] = map[*watch]struct{}{}
 	}
 	a.watch.byUser[id][w] = struct{}{}
+	// Read under mu, which recheck holds while it bumps the count and
+	// collects the watches: a recheck either found w or moved the count
+	// before this read.
+	missed := a.watch.checks.Load() != s.checks
 	a.watch.mu.Unlock()
+	if missed {
+		go a.check(ctx, []*watch{w})
+	}
 	return func() {
 		a.watch.mu.Lock()
 		defer a.watch.mu.Unlock()
@@ -73,6 +86,7 @@ func (a *Authenticator) recheck(ctx context.Context, payload string, all bool) {
 	id, err := uuid.Parse(payload)
 	all = all || err != nil
 	a.watch.mu.Lock()
+	a.watch.checks.Add(1)
 	var ws []*watch
 	for uid, set := range a.watch.byUser {
 		if !all && uid != id {
@@ -86,32 +100,36 @@ func (a *Authenticator) recheck(ctx context.Context, payload string, all bool) {
 	if len(ws) == 0 {
 		return
 	}
-	go func() {
-		// One read per distinct token: a client's many connections on one
-		// key cost one check.
-		type result struct {
-			s   *state
-			err error
+	go a.check(ctx, ws)
+}
+
+// check authenticates the watched connections' tokens again and revokes
+// those that no longer authenticate as they did.
+func (a *Authenticator) check(ctx context.Context, ws []*watch) {
+	// One read per distinct token: a client's many connections on one key
+	// cost one check.
+	type result struct {
+		s   *state
+		err error
+	}
+	seen := map[string]result{}
+	for _, w := range ws {
+		r, ok := seen[w.token]
+		if !ok {
+			_, r.s, r.err = a.authenticate(ctx, w.token)
+			seen[w.token] = r
 		}
-		seen := map[string]result{}
-		for _, w := range ws {
-			r, ok := seen[w.token]
-			if !ok {
-				_, r.s, r.err = a.authenticate(ctx, w.token)
-				seen[w.token] = r
+		switch {
+		case errors.Is(r.err, model.ErrUnauthenticated):
+			w.revoke()
+		case r.err != nil:
+			// The store failed, not the credential: keep the connection;
+			// the next change checks again.
+			if ctx.Err() == nil {
+				slog.Default().Warn("auth: could not check an open connection's credential again", "err", r.err)
 			}
-			switch {
-			case errors.Is(r.err, model.ErrUnauthenticated):
-				w.revoke()
-			case r.err != nil:
-				// The store failed, not the credential: keep the
-				// connection; the next change checks again.
-				if ctx.Err() == nil {
-					slog.Default().Warn("auth: could not check an open connection's credential again", "err", r.err)
-				}
-			case r.s.user.Role != w.role || r.s.scoped != w.scoped || !slices.Equal(r.s.perms, w.perms):
-				w.revoke()
-			}
+		case r.s.user.Role != w.role || r.s.scoped != w.scoped || !slices.Equal(r.s.perms, w.perms):
+			w.revoke()
 		}
-	}()
+	}
 }

@@ -86,7 +86,10 @@ export function wsClient(): Client {
     lazy: true,
     connectionParams: () => (getToken() ? { Authorization: `Bearer ${getToken()}` } : {}),
     retryAttempts: Infinity,
-    shouldRetry: () => true,
+    // 4403: the server refused the token at connection_init, or closed the
+    // connection because the key was revoked or the account deactivated
+    // since. Retrying cannot help; the app signs out (below).
+    shouldRetry: (e) => (e as { code?: number } | undefined)?.code !== 4403,
     retryWait: async (retries) => {
       await new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** Math.min(retries, 4))));
     },
@@ -103,6 +106,11 @@ export function wsClient(): Client {
       // ends; only another close is a lost connection worth a banner.
       closed: (e) => {
         const code = (e as { code?: number } | undefined)?.code;
+        if (code === 4403 && token && getToken() === token) {
+          wasConnected = false;
+          unauthenticatedListeners.forEach((l) => l());
+          return;
+        }
         if (wasConnected && code !== 1000) setConn('reconnecting');
         wasConnected = false;
       },

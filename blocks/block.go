@@ -65,6 +65,11 @@ type Info struct {
 	// never goes past it. input holds the node's values without the
 	// schema's defaults.
 	Limits func(input map[string]any) Usage
+	// PricedBy names the input pins Limits and Reserve read. A cost
+	// estimate, made before the run, knows no value that arrives on a
+	// link: it tells from this whether such a value can change the
+	// node's price. nil: any pin may.
+	PricedBy []string
 	// Credentials, when set, declares the block's `credentials` input
 	// (CredentialsMeta): which providers, auth types and scopes it accepts.
 	Credentials *CredentialsSpec

@@ -44,7 +44,8 @@ func CountdownTimerBlock() Block {
 		Type:        TypeStandard,
 		Costs: []Cost{{Type: CostSecond, Amount: 1, Currency: DefaultCurrency,
 			Description: "per started second counted down; the whole countdown (plus a second) is reserved, the unused part given back"}},
-		Limits: countdownLimits,
+		Limits:   countdownLimits,
+		PricedBy: []string{"days", "hours", "minutes", "seconds", "repeat"},
 	}, func(ctx context.Context, _ *RunContext, in countdownIn, emit Emit) error {
 		d, err := countdownDuration(in.Days, in.Hours, in.Minutes, in.Seconds)
 		if err != nil {

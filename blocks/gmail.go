@@ -118,6 +118,7 @@ func GmailSendBlock() Block {
 		Type:        TypeStandard,
 		Costs:       requestCosts,
 		Limits:      requestLimit(1),
+		PricedBy:    []string{},
 		Credentials: gmailCredentials(gmailScopeSend),
 	}, func(ctx context.Context, rc *RunContext, in gmailSendIn, emit Emit) error {
 		if len(in.Attachments) > 0 {

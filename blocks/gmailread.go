@@ -64,6 +64,7 @@ func GmailReadBlock() Block {
 		Type:        TypeStandard,
 		Costs:       requestCosts,
 		Limits:      gmailReadLimits,
+		PricedBy:    []string{"max_results"},
 		Credentials: gmailCredentials(gmailScopeReadonly),
 	}, func(ctx context.Context, rc *RunContext, in gmailReadIn, emit Emit) error {
 		svc, err := gmailService(ctx, rc)
@@ -195,6 +196,7 @@ func GmailListLabelsBlock() Block {
 		Type:        TypeStandard,
 		Costs:       requestCosts,
 		Limits:      requestLimit(1),
+		PricedBy:    []string{},
 		Credentials: gmailCredentials(gmailScopeLabels),
 	}, func(ctx context.Context, rc *RunContext, _ gmailListLabelsIn, emit Emit) error {
 		svc, err := gmailService(ctx, rc)

@@ -69,6 +69,7 @@ func GoogleMapsSearchBlock() Block {
 		Type:        TypeStandard,
 		Costs:       requestCosts,
 		Limits:      requestLimit(3), // 60 places at most, 20 a page
+		PricedBy:    []string{},
 		Credentials: googleMapsCredentials,
 	}, func(ctx context.Context, rc *RunContext, in googleMapsIn, emit Emit) error {
 		c := rc.InputCredential

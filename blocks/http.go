@@ -63,6 +63,7 @@ func SendWebRequestBlock() Block {
 			{Type: CostByte, Amount: 1, Currency: DefaultCurrency, Description: "per started KiB of response body; max_response_kib is reserved, the unused part given back"},
 		},
 		Limits:      httpLimits,
+		PricedBy:    []string{"retries", "max_response_kib"},
 		Credentials: &CredentialsSpec{Optional: true},
 	}, func(ctx context.Context, rc *RunContext, in sendWebRequestIn, emit Emit) error {
 		resp, raw, err := sendWithRetries(ctx, rc, in)

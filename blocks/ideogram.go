@@ -59,6 +59,7 @@ func IdeogramModelBlock() Block {
 		Type:        TypeStandard,
 		Costs:       requestCosts,
 		Limits:      requestLimit(3), // generate, and for an upscale the download and the upscale
+		PricedBy:    []string{},
 		Credentials: ideogramCredentials,
 	}, func(ctx context.Context, rc *RunContext, in ideogramIn, emit Emit) error {
 		c := rc.InputCredential

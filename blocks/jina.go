@@ -71,6 +71,7 @@ func SearchTheWebBlock() Block {
 		Type:        TypeStandard,
 		Costs:       jinaCosts,
 		Limits:      jinaLimits,
+		PricedBy:    []string{"max_response_kib"},
 		Credentials: jinaCredentials,
 	}, func(ctx context.Context, rc *RunContext, in searchTheWebIn, emit Emit) error {
 		if strings.TrimSpace(in.Query) == "" {
@@ -109,6 +110,7 @@ func ExtractWebsiteContentBlock() Block {
 		Type:        TypeStandard,
 		Costs:       jinaCosts,
 		Limits:      jinaLimits,
+		PricedBy:    []string{"max_response_kib"},
 		Credentials: jinaCredentials,
 	}, func(ctx context.Context, rc *RunContext, in extractWebsiteContentIn, emit Emit) error {
 		target, err := pageURL(rc, in.URL)

@@ -69,6 +69,7 @@ func ReplicateFluxAdvancedModelBlock() Block {
 		Type:        TypeStandard,
 		Costs:       requestCosts,
 		Limits:      requestLimit(1),
+		PricedBy:    []string{},
 		Credentials: replicateCredentials,
 	}, func(ctx context.Context, rc *RunContext, in replicateFluxIn, emit Emit) error {
 		c := rc.InputCredential

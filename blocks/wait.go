@@ -28,7 +28,8 @@ func WaitBlock() Block {
 		Type:        TypeStandard,
 		Costs: []Cost{{Type: CostSecond, Amount: 1, Currency: DefaultCurrency,
 			Description: "per started second waited; the wait (plus a second) is reserved, the unused part given back"}},
-		Limits: waitLimits,
+		Limits:   waitLimits,
+		PricedBy: []string{"seconds"},
 	}, func(ctx context.Context, _ *RunContext, in waitIn, emit Emit) error {
 		if err := sleep(ctx, time.Duration(in.Seconds*float64(time.Second))); err != nil {
 			return err

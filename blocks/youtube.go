@@ -56,6 +56,7 @@ func TranscribeYoutubeVideoBlockAt(base string) Block {
 		Type:        TypeStandard,
 		Costs:       requestCosts,
 		Limits:      requestLimit(3), // the watch page, the player, the captions
+		PricedBy:    []string{},
 	}, func(ctx context.Context, rc *RunContext, in transcribeIn, emit Emit) error {
 		id, err := youtubeVideoID(in.YouTubeURL)
 		if err != nil {

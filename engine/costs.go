@@ -19,15 +19,24 @@ const defaultSecondsLimit = 300
 // planNode prices x from its block's costs (Options.Costs, or the code's)
 // and the usage limits its block declares for its input.
 func (e *Engine) planNode(x *nodeExec) blocks.Plan {
-	costs := x.n.info.Costs
+	return blocks.PlanCosts(e.nodeCosts(x.n), e.nodeLimits(x.n, x.input), x.input, e.secondsLimit())
+}
+
+// nodeCosts are the cost rules of n's block: the operator's, if set
+// (setBlockCosts), else the block's own.
+func (e *Engine) nodeCosts(n *gnode) []blocks.Cost {
 	if e.opts.Costs != nil {
-		costs = e.opts.Costs.For(x.n.info.ID, costs)
+		return e.opts.Costs.For(n.info.ID, n.info.Costs)
 	}
-	var limits blocks.Usage
-	if f := x.n.info.Limits; f != nil {
-		limits = f(x.input)
+	return n.info.Costs
+}
+
+// nodeLimits is what n's block declares it may use with this input.
+func (e *Engine) nodeLimits(n *gnode, input map[string]any) blocks.Usage {
+	if f := n.info.Limits; f != nil {
+		return f(input)
 	}
-	return blocks.PlanCosts(costs, limits, x.input, e.secondsLimit())
+	return nil
 }
 
 func (e *Engine) secondsLimit() int64 {

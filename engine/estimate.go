@@ -2,8 +2,8 @@ package engine
 
 import (
 	"context"
-
 	"maps"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -22,11 +22,14 @@ var conditional = map[string]bool{"ConditionBlock": true}
 // Estimate prices a run of one of userID's graphs (the seed's
 // get_cost_estimate per node, priced as the engine charges: PlanCosts).
 // Each paid node's input is its defaults, with the run's inputs in its
-// input blocks; linked values are unknown, so costs filtered on them match
-// only through defaults. AI blocks are priced as on the platform's key (the
-// worst case). Min counts the fixed part of paid nodes that always run
-// (none downstream of a conditional or repeating block); Max every paid
-// node once at what it reserves, nil when some may repeat.
+// input blocks; linked values are unknown, so a cost filtered on a linked
+// pin counts in a node's amount and not in its min, and a node whose
+// price reads a linked value (pricedByLinks) leaves the run without a
+// bound. AI blocks are priced as on the platform's key (the worst case).
+// Min counts the fixed part of paid nodes that always run (none
+// downstream of a conditional or repeating block); Max every paid node
+// once at what it reserves, nil when some may repeat or be priced by a
+// linked value.
 func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any) (*model.CostEstimate, error) {
 	t, err := e.submitTarget(userID, graphID, version)
 	if err != nil {
@@ -60,14 +63,17 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 				}
 			}
 		}
-		x := &nodeExec{n: n, input: input}
-		plan := e.planNode(x)
+		// A cost rule filtered on a linked pin may or may not apply: the
+		// most counts it, the least does not.
+		upper, lower := filtersOnLinks(e.nodeCosts(n), n.linked)
+		plan := blocks.PlanCosts(upper, e.nodeLimits(n, input), input, e.secondsLimit())
+		least := blocks.PlanCosts(lower, e.nodeLimits(n, input), input, e.secondsLimit()).Fixed
 		amount := plan.Total()
 		parts := map[string]int64{}
 		for k, price := range plan.Prices {
 			parts[string(k)] = blocks.AddCredits(parts[string(k)], blocks.MulCredits(price, blocks.Units(k, plan.Limits[k])))
 		}
-		for _, c := range n.info.Costs {
+		for _, c := range upper {
 			if c.Type == blocks.CostRun && c.Matches(input) {
 				parts[string(blocks.CostRun)] += c.Amount
 			}
@@ -94,14 +100,15 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 		if top <= 0 { // priced from the input by the seed's formula
 			kind = string(dominantKind(n.info.Costs, input))
 		}
-		ne := model.NodeCostEstimate{NodeKey: n.key, CostType: kind, Amount: amount, Min: plan.Fixed, MayRepeat: mayRepeat[n]}
+		ne := model.NodeCostEstimate{NodeKey: n.key, CostType: kind, Amount: amount, Min: least, MayRepeat: mayRepeat[n],
+			PricedByLinks: pricedByLinks(n.info, upper, n.linked)}
 		out.ByNode = append(out.ByNode, ne)
 		maxTotal = blocks.AddCredits(maxTotal, amount) // saturates: a price past int64 is unpayable, never small
-		if ne.MayRepeat {
+		if ne.MayRepeat || ne.PricedByLinks {
 			bounded = false
 		}
 		if !mayRepeat[n] && !maySkip[n] {
-			out.Min += plan.Fixed
+			out.Min += least
 		}
 	}
 	if bounded {
@@ -142,4 +149,76 @@ func downstreamOf(g *graph, from map[string]bool) map[*gnode]bool {
 		}
 	}
 	return seen
+}
+
+// filtersOnLinks splits costs for an estimate of a node whose linked pins
+// are unknown: upper has every rule that may apply (a filter's linked keys
+// left out), lower only those that apply whatever the links bring (no
+// filter on a linked pin).
+func filtersOnLinks(costs []blocks.Cost, linked []string) (upper, lower []blocks.Cost) {
+	if len(linked) == 0 {
+		return costs, costs
+	}
+	for _, c := range costs {
+		onLink := false
+		for _, pin := range linked {
+			if _, ok := c.Filter[pin]; ok {
+				onLink = true
+				break
+			}
+		}
+		if !onLink {
+			upper, lower = append(upper, c), append(lower, c)
+			continue
+		}
+		relaxed := c
+		relaxed.Filter = maps.Clone(c.Filter)
+		for _, pin := range linked {
+			delete(relaxed.Filter, pin)
+		}
+		upper = append(upper, relaxed)
+	}
+	return upper, lower
+}
+
+// pricedByLinks reports whether a value arriving on one of the linked pins
+// can change the node's price: a usage limit or reservation reading it
+// (Info.PricedBy), or a priced rule whose formula reads the input itself
+// (blocks.Cost.Calculate: BYTE and TOKEN measure it, REQUEST counts its
+// request_count) for a kind the block sets no limit on.
+func pricedByLinks(info *blocks.Info, costs []blocks.Cost, linked []string) bool {
+	if len(linked) == 0 {
+		return false
+	}
+	if info.Limits != nil || info.Reserve != nil {
+		if info.PricedBy == nil {
+			return true
+		}
+		for _, pin := range info.PricedBy {
+			if slices.Contains(linked, pin) {
+				return true
+			}
+		}
+	}
+	for _, c := range costs {
+		if c.Amount <= 0 || info.Limits != nil && limitsKind(info, c.Type) {
+			continue
+		}
+		switch c.Type {
+		case blocks.CostByte, blocks.CostToken:
+			return true
+		case blocks.CostRequest:
+			if slices.Contains(linked, "request_count") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// limitsKind reports whether the block's limits cover kind (they are the
+// same kinds for every input: probed with none).
+func limitsKind(info *blocks.Info, kind blocks.CostType) bool {
+	_, ok := info.Limits(map[string]any{})[kind]
+	return ok
 }

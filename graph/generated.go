@@ -428,11 +428,12 @@ type ComplexityRoot struct {
 	}
 
 	NodeCostEstimate struct {
-		Amount    func(childComplexity int) int
-		CostType  func(childComplexity int) int
-		MayRepeat func(childComplexity int) int
-		Min       func(childComplexity int) int
-		NodeKey   func(childComplexity int) int
+		Amount        func(childComplexity int) int
+		CostType      func(childComplexity int) int
+		MayRepeat     func(childComplexity int) int
+		Min           func(childComplexity int) int
+		NodeKey       func(childComplexity int) int
+		PricedByLinks func(childComplexity int) int
 	}
 
 	NodeExecution struct {
@@ -2625,6 +2626,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NodeCostEstimate.NodeKey(childComplexity), true
+	case "NodeCostEstimate.pricedByLinks":
+		if e.ComplexityRoot.NodeCostEstimate.PricedByLinks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeCostEstimate.PricedByLinks(childComplexity), true
 
 	case "NodeExecution.cost":
 		if e.ComplexityRoot.NodeExecution.Cost == nil {
@@ -5772,7 +5779,7 @@ input BlockCostInput {
 type CostEstimate {
   "The least the run costs: paid nodes that always run, once each, at their fixed price. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   min: Int!
-  "The most one pass costs: every paid node once, at the price reserved for it. Null when some paid node may run any number of times (downstream of a block that yields repeatedly), so there is no bound. A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node."
+  "The most one pass costs: every paid node once, at the price reserved for it. Null when there is no bound before the run: some paid node may run any number of times (downstream of a block that yields repeatedly), or its price depends on a value that arrives on a link (NodeCostEstimate.pricedByLinks). A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node."
   max: Int
   "One entry per paid node."
   byNode: [NodeCostEstimate!]!
@@ -5790,6 +5797,8 @@ type NodeCostEstimate {
   min: Int!
   "Whether it may run more than once per run (downstream of a block that yields repeatedly)."
   mayRepeat: Boolean!
+  "Whether a value arriving on a link can change its price (a usage limit read from a linked input, a price measured from its input, as BYTE and TOKEN prices are): amount is then priced from the node's defaults, and CostEstimate.max is null. A cost rule filtered on a linked input counts in amount, not in min."
+  pricedByLinks: Boolean!
 }
 `, BuiltIn: false},
 }
@@ -6505,6 +6514,8 @@ func (ec *executionContext) childFields_NodeCostEstimate(ctx context.Context, fi
 		return ec.fieldContext_NodeCostEstimate_min(ctx, field)
 	case "mayRepeat":
 		return ec.fieldContext_NodeCostEstimate_mayRepeat(ctx, field)
+	case "pricedByLinks":
+		return ec.fieldContext_NodeCostEstimate_pricedByLinks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NodeCostEstimate", field.Name)
 }
@@ -15633,6 +15644,29 @@ func (ec *executionContext) fieldContext_NodeCostEstimate_mayRepeat(_ context.Co
 	return graphql.NewScalarFieldContext("NodeCostEstimate", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _NodeCostEstimate_pricedByLinks(ctx context.Context, field graphql.CollectedField, obj *model.NodeCostEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeCostEstimate_pricedByLinks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricedByLinks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeCostEstimate_pricedByLinks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeCostEstimate", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _NodeExecution_id(ctx context.Context, field graphql.CollectedField, obj *model.NodeExecution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23933,6 +23967,11 @@ func (ec *executionContext) _NodeCostEstimate(ctx context.Context, sel ast.Selec
 			}
 		case "mayRepeat":
 			out.Values[i] = ec._NodeCostEstimate_mayRepeat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pricedByLinks":
+			out.Values[i] = ec._NodeCostEstimate_pricedByLinks(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

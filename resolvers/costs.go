@@ -129,7 +129,7 @@ func (r *queryResolver) EstimateGraphCost(ctx context.Context, graphID string, v
 	}
 	for i, n := range est.ByNode {
 		out.ByNode[i] = &gql.NodeCostEstimate{NodeKey: n.NodeKey, CostType: gql.BlockCostType(n.CostType),
-			Amount: int32Int(n.Amount), Min: int32Int(n.Min), MayRepeat: n.MayRepeat}
+			Amount: int32Int(n.Amount), Min: int32Int(n.Min), MayRepeat: n.MayRepeat, PricedByLinks: n.PricedByLinks}
 	}
 	return out, nil
 }

@@ -289,3 +289,55 @@ func TestUsageMatchesLedger(t *testing.T) {
 		}
 	}
 }
+
+// estimateGraphCost's max is a bound, or null: a WaitBlock whose seconds
+// arrive on a link is priced by a value no estimate knows (pricedByLinks,
+// max null), and the run indeed costs more than its defaults priced; the
+// same block fed only data on a link keeps its price, and the max.
+func TestEstimateHasNoMaxWhenALinkSetsThePrice(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u, tok := b.user(model.RoleUser)
+	waitGraph := func(name, pin string) string {
+		var g struct{ GraphID string }
+		b.ok(tok, `mutation($in: GraphInput!) { createGraph(input: $in) { graphId } }`, map[string]any{"in": map[string]any{"name": name, "nodes": []map[string]any{
+			{"key": "in", "blockId": "AgentInputBlock", "inputDefault": map[string]any{"name": "x"}},
+			{"key": "wait", "blockId": "WaitBlock", "inputDefault": map[string]any{"seconds": 0.01}},
+			{"key": "out", "blockId": "AgentOutputBlock", "inputDefault": map[string]any{"name": "y"}}},
+			"links": []map[string]any{
+				{"sourceKey": "in", "sourceName": "result", "sinkKey": "wait", "sinkName": pin},
+				{"sourceKey": "wait", "sourceName": "data", "sinkKey": "out", "sinkName": "value"}}}}, "createGraph", &g)
+		return g.GraphID
+	}
+	const q = `query($g: ID!, $x: JSON) { estimateGraphCost(graphId: $g, inputs: {x: $x}) { min max byNode { nodeKey amount min pricedByLinks } } }`
+	type est struct {
+		Min    int
+		Max    *int
+		ByNode []struct {
+			NodeKey       string
+			Amount, Min   int
+			PricedByLinks bool
+		}
+	}
+
+	var data est
+	b.ok(tok, q, map[string]any{"g": waitGraph("wait-data", "data"), "x": 2.5}, "estimateGraphCost", &data)
+	require.NotNil(t, data.Max, "data on a link does not change a WaitBlock's price")
+	require.Len(t, data.ByNode, 1)
+	require.False(t, data.ByNode[0].PricedByLinks)
+
+	g := waitGraph("wait-seconds", "seconds")
+	var linked est
+	b.ok(tok, q, map[string]any{"g": g, "x": 2.5}, "estimateGraphCost", &linked)
+	require.Nil(t, linked.Max, "no bound: the seconds arrive on a link")
+	require.Len(t, linked.ByNode, 1)
+	require.True(t, linked.ByNode[0].PricedByLinks)
+	require.Equal(t, *data.Max, linked.ByNode[0].Amount, "priced from the defaults, as before")
+
+	bal0, _, _ := ledgerOf(t, u.ID)
+	var ex struct{ ID string }
+	b.ok(tok, `mutation($g: ID!) { executeGraph(graphId: $g, inputs: {x: 2.5}) { id } }`, map[string]any{"g": g}, "executeGraph", &ex)
+	waitStatus(t, b, tok, ex.ID, "COMPLETED")
+	bal, _, _ := ledgerOf(t, u.ID)
+	require.Greater(t, bal0-bal, int64(linked.ByNode[0].Amount), "the run cost more than the defaults priced: a max from them would not bound it")
+}

@@ -199,7 +199,7 @@ type BlockCostInput struct {
 type CostEstimate struct {
 	// The least the run costs: paid nodes that always run, once each, at their fixed price. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647.
 	Min int `json:"min"`
-	// The most one pass costs: every paid node once, at the price reserved for it. Null when some paid node may run any number of times (downstream of a block that yields repeatedly), so there is no bound. A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node.
+	// The most one pass costs: every paid node once, at the price reserved for it. Null when there is no bound before the run: some paid node may run any number of times (downstream of a block that yields repeatedly), or its price depends on a value that arrives on a link (NodeCostEstimate.pricedByLinks). A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node.
 	Max *int `json:"max,omitempty"`
 	// One entry per paid node.
 	ByNode []*NodeCostEstimate `json:"byNode"`
@@ -798,6 +798,8 @@ type NodeCostEstimate struct {
 	Min int `json:"min"`
 	// Whether it may run more than once per run (downstream of a block that yields repeatedly).
 	MayRepeat bool `json:"mayRepeat"`
+	// Whether a value arriving on a link can change its price (a usage limit read from a linked input, a price measured from its input, as BYTE and TOKEN prices are): amount is then priced from the node's defaults, and CostEstimate.max is null. A cost rule filtered on a linked input counts in amount, not in min.
+	PricedByLinks bool `json:"pricedByLinks"`
 }
 
 // One run of one node within a run (the seed's NodeExecution). A node runs once

@@ -17,6 +17,9 @@ type NodeCostEstimate struct {
 	Amount    int64
 	Min       int64
 	MayRepeat bool
+	// PricedByLinks: a value arriving on a link can change the price,
+	// which Amount prices from the node's defaults.
+	PricedByLinks bool
 }
 
 // UsageLine is one group of a user's usage (me.usage).

@@ -89,7 +89,7 @@ func (s *Store) insertExecution(ctx context.Context, n NewExecution) (*model.Gra
 	}
 	row, err := s.q.GraphExecutionInsert(ctx, s.db, p)
 	if err != nil {
-		return nil, err
+		return nil, runTargetGone(err)
 	}
 	if n.ParentNodeExecutionID == nil {
 		if _, err := s.db.Exec(ctx, "SELECT pg_notify($1, $2)", ChannelExecutionQueued, row.ID.String()); err != nil {
@@ -137,7 +137,7 @@ func (s *Store) ExecutionInsertClaimed(ctx context.Context, ns []NewExecution, o
 	got, err := s.q.GraphExecutionInsertClaimed(ctx, s.db, dbsqlc.GraphExecutionInsertClaimedParams{
 		Stats: newRunStats, Owner: owner, LeaseSeconds: leaseSeconds, Rows: b})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, runTargetGone(err)
 	}
 	byID := make(map[uuid.UUID]dbsqlc.GraphExecution, len(got))
 	for _, r := range got {
@@ -156,6 +156,20 @@ func (s *Store) ExecutionInsertClaimed(ctx context.Context, ns []NewExecution, o
 		queued[i] = &q
 	}
 	return queued, claimed, nil
+}
+
+// runTargetGone maps the foreign-key violation of a run whose graph
+// version (or user) was deleted after the submit checked it, a deleteGraph
+// racing executeGraph, to NOT_FOUND, as if the delete had come first.
+func runTargetGone(err error) error {
+	switch code, name := constraint(err); {
+	case code != codeForeignKeyViolation:
+		return err
+	case name == "graph_executions_user_id_fkey":
+		return model.NotFound("user")
+	default:
+		return model.NotFound("graph")
+	}
 }
 
 // SubmitTarget is what a submit checks before storing a run.

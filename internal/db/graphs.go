@@ -3,8 +3,10 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/agentgraph/agentgraph/internal/db/dbsqlc"
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -141,6 +143,26 @@ func (s *Store) GraphGet(ctx context.Context, id uuid.UUID, version int) (*model
 
 // GraphLoad returns a graph version with its nodes and links (three statements).
 func (s *Store) GraphLoad(ctx context.Context, id uuid.UUID, version int) (*model.FullGraph, error) {
+	// The version, its nodes and its links are read in one snapshot: a
+	// deleteGraph committing between the reads left a version without
+	// nodes (a submit racing it answered NO_NODES instead of NOT_FOUND).
+	if _, inTx := s.db.(pgx.Tx); inTx || s.pool == nil {
+		return s.graphLoad(ctx, id, version)
+	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	g, err := (&Store{db: tx, pool: s.pool, q: s.q, authChanges: s.authChanges}).graphLoad(ctx, id, version)
+	if err != nil {
+		return nil, err
+	}
+	return g, tx.Commit(ctx)
+}
+
+// graphLoad is GraphLoad's reads.
+func (s *Store) graphLoad(ctx context.Context, id uuid.UUID, version int) (*model.FullGraph, error) {
 	g, err := s.GraphGet(ctx, id, version)
 	if err != nil {
 		return nil, err

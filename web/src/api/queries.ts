@@ -59,8 +59,9 @@ export const SHARED = `query Shared($token: String!) {
     links { id sourceId sinkId sourceName sinkName isStatic }
   }
 }`;
+// trigger: the History says which runs a schedule or a webhook started.
 export const HISTORY = `query History($id: ID!) {
-  executions(graphId: $id, first: 20) { edges { node { id graphVersion status createdAt endedAt } } }
+  executions(graphId: $id, first: 20) { edges { node { id graphVersion status createdAt endedAt trigger { kind } } } }
 }`;
 
 export const EXECUTION_EVENTS = `subscription Events($id: ID!) {
@@ -70,5 +71,5 @@ export const EXECUTION_EVENTS = `subscription Events($id: ID!) {
   }
 }`;
 export const GRAPH_EXECUTIONS = `subscription Runs($id: ID!) {
-  graphExecutions(graphId: $id) { id graphVersion status createdAt endedAt }
+  graphExecutions(graphId: $id) { id graphVersion status createdAt endedAt trigger { kind } }
 }`;

@@ -127,3 +127,5 @@ export interface Me {
   displayName: string;
   preferences: { theme: 'LIGHT' | 'DARK' | 'SYSTEM' };
 }
+
+export type TriggerKind = 'MANUAL' | 'SCHEDULE' | 'WEBHOOK' | 'AGENT';

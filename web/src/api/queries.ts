@@ -73,3 +73,17 @@ export const EXECUTION_EVENTS = `subscription Events($id: ID!) {
 export const GRAPH_EXECUTIONS = `subscription Runs($id: ID!) {
   graphExecutions(graphId: $id) { id graphVersion status createdAt endedAt trigger { kind } }
 }`;
+
+// Triggers (triggers/*): a graph's schedules and the webhooks of its active version.
+const SCHEDULE = 'id name graphVersion cron timezone inputs nextRunAt lastRunAt isActive misfirePolicy createdAt';
+export const SCHEDULES = `query Schedules($id: ID!) { schedules(graphId: $id) { ${SCHEDULE} } }`;
+export const CREATE_SCHEDULE = `mutation CreateSchedule($input: ScheduleInput!) { createSchedule(input: $input) { ${SCHEDULE} } }`;
+export const UPDATE_SCHEDULE = `mutation UpdateSchedule($id: ID!, $input: ScheduleInput!) { updateSchedule(id: $id, input: $input) { ${SCHEDULE} } }`;
+export const PAUSE_SCHEDULE = `mutation PauseSchedule($id: ID!) { pauseSchedule(id: $id) { ${SCHEDULE} } }`;
+export const RESUME_SCHEDULE = `mutation ResumeSchedule($id: ID!) { resumeSchedule(id: $id) { ${SCHEDULE} } }`;
+export const DELETE_SCHEDULE = `mutation DeleteSchedule($id: ID!) { deleteSchedule(id: $id) }`;
+// The inputs of one version, for a schedule of a version other than the one shown.
+export const GRAPH_INPUTS = `query GraphInputs($id: ID!, $version: Int) { graph(id: $id, version: $version) { id version inputSchema } }`;
+// No version: Graph.webhooks are the active version's.
+export const WEBHOOKS = `query Webhooks($id: ID!) { graph(id: $id) { id version webhooks { id url nodeKey provider hasSecret createdAt } } }`;
+export const ROTATE_SECRET = `mutation RotateSecret($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`;

@@ -59,8 +59,9 @@ export const SHARED = `query Shared($token: String!) {
     links { id sourceId sinkId sourceName sinkName isStatic }
   }
 }`;
+// trigger: the History says which runs a schedule or a webhook started.
 export const HISTORY = `query History($id: ID!) {
-  executions(graphId: $id, first: 20) { edges { node { id graphVersion status createdAt endedAt } } }
+  executions(graphId: $id, first: 20) { edges { node { id graphVersion status createdAt endedAt trigger { kind } } } }
 }`;
 
 export const EXECUTION_EVENTS = `subscription Events($id: ID!) {
@@ -70,5 +71,19 @@ export const EXECUTION_EVENTS = `subscription Events($id: ID!) {
   }
 }`;
 export const GRAPH_EXECUTIONS = `subscription Runs($id: ID!) {
-  graphExecutions(graphId: $id) { id graphVersion status createdAt endedAt }
+  graphExecutions(graphId: $id) { id graphVersion status createdAt endedAt trigger { kind } }
 }`;
+
+// Triggers (triggers/*): a graph's schedules and the webhooks of its active version.
+const SCHEDULE = 'id name graphVersion cron timezone inputs nextRunAt lastRunAt isActive misfirePolicy createdAt';
+export const SCHEDULES = `query Schedules($id: ID!) { schedules(graphId: $id) { ${SCHEDULE} } }`;
+export const CREATE_SCHEDULE = `mutation CreateSchedule($input: ScheduleInput!) { createSchedule(input: $input) { ${SCHEDULE} } }`;
+export const UPDATE_SCHEDULE = `mutation UpdateSchedule($id: ID!, $input: ScheduleInput!) { updateSchedule(id: $id, input: $input) { ${SCHEDULE} } }`;
+export const PAUSE_SCHEDULE = `mutation PauseSchedule($id: ID!) { pauseSchedule(id: $id) { ${SCHEDULE} } }`;
+export const RESUME_SCHEDULE = `mutation ResumeSchedule($id: ID!) { resumeSchedule(id: $id) { ${SCHEDULE} } }`;
+export const DELETE_SCHEDULE = `mutation DeleteSchedule($id: ID!) { deleteSchedule(id: $id) }`;
+// The inputs of one version, for a schedule of a version other than the one shown.
+export const GRAPH_INPUTS = `query GraphInputs($id: ID!, $version: Int) { graph(id: $id, version: $version) { id version inputSchema } }`;
+// No version: Graph.webhooks are the active version's.
+export const WEBHOOKS = `query Webhooks($id: ID!) { graph(id: $id) { id version webhooks { id url nodeKey provider hasSecret createdAt } } }`;
+export const ROTATE_SECRET = `mutation RotateSecret($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`;

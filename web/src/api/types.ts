@@ -14,6 +14,8 @@ export type JSONSchema = {
   items?: JSONSchema;
   anyOf?: JSONSchema[];
   oneOf?: JSONSchema[];
+  /** A secret graph input: its value is never shown again. */
+  writeOnly?: boolean;
 };
 
 export interface Block {
@@ -126,4 +128,31 @@ export interface Me {
   email: string;
   displayName: string;
   preferences: { theme: 'LIGHT' | 'DARK' | 'SYSTEM' };
+}
+
+export type TriggerKind = 'MANUAL' | 'SCHEDULE' | 'WEBHOOK' | 'AGENT';
+export type MisfirePolicy = 'RUN_ONCE' | 'SKIP';
+
+export interface Schedule {
+  id: string;
+  name: string;
+  graphVersion: number;
+  cron: string;
+  timezone: string;
+  /** A secret input's value reads "********" (never shown again). */
+  inputs: Record<string, unknown>;
+  nextRunAt: string;
+  lastRunAt: string | null;
+  isActive: boolean;
+  misfirePolicy: MisfirePolicy;
+  createdAt: string;
+}
+
+export interface Webhook {
+  id: string;
+  url: string;
+  nodeKey: string;
+  provider: string;
+  hasSecret: boolean;
+  createdAt: string;
 }

@@ -1,8 +1,8 @@
 // A graph: the canvas editor (palette, pins, links, defaults, deletion,
 // versions, validation as you edit) and, beside it, the run form, the live
-// run and the graph's run history. Edits are a draft (editor/draft.ts) kept
-// across reloads until saved as a new version: moving a node is an edit too,
-// one that leaves the version runnable as it is.
+// run, the graph's run history and its triggers (triggers/*). Edits are a
+// draft (editor/draft.ts) kept across reloads until saved as a new version:
+// moving a node is an edit too, one that leaves the version runnable as it is.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ReactFlowProvider, addEdge, useEdgesState, useNodesState, useReactFlow, type Connection, type Edge } from '@xyflow/react';
 import { graphWithBlocks, loadBlocks } from '../api/blocks';
@@ -23,9 +23,10 @@ import { markEdges, problemsByNode } from '../editor/problems';
 import { Link, navigate, useTitle } from '../router';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
 import { RunHistory } from '../run/RunHistory';
+import { TriggersPanel } from '../triggers/TriggersPanel';
 import { useLiveRun } from '../run/useLiveRun';
 import { TemplateView } from './TemplateView';
-import { isText, runInputValue } from '../run/inputs';
+import { inputPlaceholder, runInputValue } from '../run/inputs';
 
 /**
  * The nodes' data, as one array that changes only when some node's data
@@ -79,7 +80,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   const [starting, setStarting] = useState(false);
   const startingNow = useRef(false);
   const [dataAt, setDataAt] = useState<number | undefined>(undefined);
-  const [tab, setTab] = useState<'node' | 'run' | 'history'>('run');
+  const [tab, setTab] = useState<'node' | 'run' | 'history' | 'triggers'>('run');
   // Any edit clears the toolbar's last message ("Saved as version 2."…), which was otherwise there for good.
   const edit = useCallback(() => {
     setEdited(true);
@@ -424,9 +425,9 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
         />
         <aside className="ag-side">
           <div role="tablist" className="ag-tabs">
-            {(['node', 'run', 'history'] as const).map((t) => (
+            {(['node', 'run', 'history', 'triggers'] as const).map((t) => (
               <button key={t} role="tab" type="button" aria-selected={tab === t} onClick={() => setTab(t)}>
-                {t === 'node' ? 'Selection' : t === 'run' ? 'Run' : 'History'}
+                {t === 'node' ? 'Selection' : t === 'run' ? 'Run' : t === 'history' ? 'History' : 'Triggers'}
               </button>
             ))}
           </div>
@@ -500,7 +501,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
                           id={`run-input-${nm}`}
                           data-run-input={nm}
                           value={runInputs[nm] ?? ''}
-                          placeholder={n.data.inputDefault.value !== undefined ? JSON.stringify(n.data.inputDefault.value) : isText(inputSchemaOf(nm)) ? 'text' : 'a value (JSON or text)'}
+                          placeholder={inputPlaceholder(n.data.inputDefault.value, inputSchemaOf(nm))}
                           onChange={(e) => setRunInputs({ ...runInputs, [nm]: e.target.value })}
                         />
                       </div>
@@ -521,6 +522,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
             </div>
           )}
           {tab === 'history' && graph && <RunHistory graphId={graphRef(graph)} />}
+          {tab === 'triggers' && <TriggersPanel key={graph ? graphRef(graph) : 'new'} graph={graph} />}
         </aside>
       </div>
     </div>

@@ -1,10 +1,11 @@
 // A graph's run history beside the editor: the caller's latest runs of the
 // graph (any version), kept current by graphExecutions, which sends each run
-// as it changes status; a dropped websocket resubscribes by itself.
+// as it changes status; a dropped websocket resubscribes by itself. A run a
+// schedule or a webhook started says so.
 import { useEffect, useState } from 'react';
 import { gql, subscribe } from '../api/client';
 import { GRAPH_EXECUTIONS, HISTORY } from '../api/queries';
-import type { Status } from '../api/types';
+import type { Status, TriggerKind } from '../api/types';
 import { Link } from '../router';
 
 interface RunRow {
@@ -13,7 +14,11 @@ interface RunRow {
   status: Status;
   createdAt: string;
   endedAt: string | null;
+  trigger: { kind: TriggerKind };
 }
+
+// A manual run is the usual case and says nothing; a child run's graph is started by another run.
+const startedBy: Partial<Record<TriggerKind, string>> = { SCHEDULE: 'schedule', WEBHOOK: 'webhook', AGENT: 'another run' };
 
 export function RunHistory({ graphId }: { graphId: string }) {
   const [rows, setRows] = useState<RunRow[] | null>(null);
@@ -44,6 +49,7 @@ export function RunHistory({ graphId }: { graphId: string }) {
             <li key={r.id} data-run-id={r.id}>
               <span className={`ag-badge status-${r.status.toLowerCase()}`}>{r.status}</span>{' '}
               <Link to={`/runs/${encodeURIComponent(r.id)}`}>v{r.graphVersion} · {new Date(r.createdAt).toLocaleTimeString()}</Link>
+              {startedBy[r.trigger.kind] && <span className="ag-muted" data-trigger={r.trigger.kind}> · by {startedBy[r.trigger.kind]}</span>}
             </li>
           ))}
         </ul>

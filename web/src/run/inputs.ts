@@ -18,3 +18,29 @@ export function runInputValue(text: string, schema: JSONSchema | undefined): unk
     return text;
   }
 }
+
+/** What an empty input field shows: the value it runs with (given), else what it reads. */
+export function inputPlaceholder(given: unknown, schema: JSONSchema | undefined): string {
+  return given !== undefined ? JSON.stringify(given) : isText(schema) ? 'text' : 'a value (JSON or text)';
+}
+
+/**
+ * A stored input value as the text runInputValue reads back as that value:
+ * a string as typed when it reads back as itself ("hello"), else JSON ("21"
+ * for the string 21 in an input that is not text, which would read a number).
+ */
+export function inputText(value: unknown, schema: JSONSchema | undefined): string {
+  return typeof value === 'string' && runInputValue(value, schema) === value ? value : JSON.stringify(value);
+}
+
+/**
+ * The inputs typed into fields named by the graph's inputSchema, as
+ * executeGraph (or a schedule) is sent them: an empty field is not given.
+ */
+export function readInputs(texts: Record<string, string>, inputSchema: JSONSchema | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [nm, schema] of Object.entries(inputSchema?.properties ?? {})) {
+    if (texts[nm] !== undefined && texts[nm] !== '') out[nm] = runInputValue(texts[nm], schema);
+  }
+  return out;
+}

@@ -23,6 +23,7 @@ import { markEdges, problemsByNode } from '../editor/problems';
 import { Link, navigate, useTitle } from '../router';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
 import { RunHistory } from '../run/RunHistory';
+import { CredentialsLink } from '../run/CredentialsLink';
 import { useLiveRun } from '../run/useLiveRun';
 import { TemplateView } from './TemplateView';
 import { isText, runInputValue } from '../run/inputs';
@@ -513,6 +514,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
                   {runRefused && (
                     <p className="ag-error" role="alert" data-testid="run-refused">
                       {runRefused}
+                      <CredentialsLink message={runRefused} />
                     </p>
                   )}
                 </form>

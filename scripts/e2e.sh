@@ -17,7 +17,7 @@ pg_base="postgres://postgres@127.0.0.1:5432"
 work="$(mktemp -d)"
 server_log="$work/server.log"
 pid=""
-stub_pid=""
+stub_pids=() # the stand-ins of other services (start_stub)
 
 redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 
@@ -27,10 +27,10 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   fi
-  if [ -n "$stub_pid" ]; then
-    kill "$stub_pid" 2>/dev/null || true
-    wait "$stub_pid" 2>/dev/null || true
-  fi
+  for p in "${stub_pids[@]}"; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
   # The Redis-restart test puts Redis back itself; this covers a crash mid-test.
   if ! redis_up; then
     log "Redis is down; starting it again"
@@ -76,14 +76,32 @@ JWT_SECRET="e2e-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 export JWT_SECRET
 base_url="http://127.0.0.1:$port"
 
+# Starts the stand-in e2e/lib/$1.js and waits for the port it prints.
+start_stub() {
+  (cd e2e && exec node "lib/$1.js") >"$work/$1.port" &
+  stub_pids+=("$!")
+  for _ in $(seq 1 50); do [ -s "$work/$1.port" ] && break; sleep 0.1; done
+  [ -s "$work/$1.port" ] || { log "the stand-in $1 did not start"; exit 1; }
+}
+stub_url() { echo "http://127.0.0.1:$(head -n 1 "$work/$1.port")"; }
+
 # The platform's OpenAI key points at a stand-in model server (e2e/lib/llmstub.js)
 # that writes its answer slowly, for the browser test's streamed AI text.
-(cd e2e && exec node lib/llmstub.js) >"$work/llmstub.port" &
-stub_pid=$!
-for _ in $(seq 1 50); do [ -s "$work/llmstub.port" ] && break; sleep 0.1; done
-[ -s "$work/llmstub.port" ] || { log "the model stand-in did not start"; exit 1; }
+start_stub llmstub
 export OPENAI_API_KEY="sk-e2e-stub"
-export OPENAI_BASE_URL="http://127.0.0.1:$(head -n 1 "$work/llmstub.port")/v1"
+export OPENAI_BASE_URL="$(stub_url llmstub)/v1"
+
+# Stored credentials need a key; the browser test connects an account at a
+# stand-in OAuth2 provider, "acme" (e2e/lib/oauthstub.js), which sends the
+# browser back to PUBLIC_URL's callback and then to the page it came from.
+ENCRYPTION_KEY="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+export ENCRYPTION_KEY
+start_stub oauthstub
+acme="$(stub_url oauthstub)"
+export PUBLIC_URL="$base_url" OAUTH_PROVIDERS=acme OAUTH_ACME_DISPLAY_NAME="Acme SSO" \
+  OAUTH_ACME_CLIENT_ID=e2e-client OAUTH_ACME_CLIENT_SECRET=e2e-secret OAUTH_ACME_SCOPES="read write" \
+  OAUTH_ACME_AUTH_URL="$acme/authorize" OAUTH_ACME_TOKEN_URL="$acme/token" \
+  OAUTH_ACME_USERINFO_URL="$acme/userinfo" OAUTH_ACME_REVOKE_URL="$acme/revoke"
 
 log "serving on $base_url with database $db"
 ./bin/agentgraph serve >"$server_log" 2>&1 &

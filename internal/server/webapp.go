@@ -3,6 +3,7 @@ package server
 import (
 	"embed"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -27,13 +28,17 @@ var webappAssets = sync.OnceValue(func() map[string]*asset {
 	return out
 })
 
-// appRoutes are the app's own URLs: the server answers each with the page
-// and the app shows what the path names, so every page can be reloaded or
-// bookmarked.
-var appRoutes = []string{"/graphs/", "/runs/", "/shared/"}
+// appPages and appRoutes (each followed by one path segment) are the app's
+// own URLs: the server answers each with the page and the app shows what the
+// path names, so every page can be reloaded or bookmarked. /credentials is
+// also where an OAuth2 connect started there comes back to.
+var (
+	appPages  = []string{"/", "/graphs", "/credentials"}
+	appRoutes = []string{"/graphs/", "/runs/", "/shared/"}
+)
 
 func isAppRoute(p string) bool {
-	if p == "/" || p == "/graphs" {
+	if slices.Contains(appPages, p) {
 		return true
 	}
 	for _, prefix := range appRoutes {

@@ -55,13 +55,13 @@ func TestWebAppRoutes(t *testing.T) {
 	t.Parallel()
 	h := testHandler()
 	root := get(t, h, "/").Body.String()
-	for _, p := range []string{"/graphs", "/graphs/new", "/graphs/4b0c8f0e-4a4e-4f7e-9a43-2b0f3c7b9d10", "/runs/abc", "/shared/tok_123"} {
+	for _, p := range []string{"/graphs", "/graphs/new", "/graphs/4b0c8f0e-4a4e-4f7e-9a43-2b0f3c7b9d10", "/runs/abc", "/shared/tok_123", "/credentials"} {
 		rec := get(t, h, p)
 		require.Equal(t, http.StatusOK, rec.Code, p)
 		require.Equal(t, root, rec.Body.String(), p)
 		require.NotEmpty(t, rec.Header().Get("Content-Security-Policy"), p)
 	}
-	for _, p := range []string{"/nope", "/graphs/a/b", "/runs/", "/shared/", "/app/", "/app/index.html", "/app/missing.js"} {
+	for _, p := range []string{"/nope", "/credentials/x", "/graphs/a/b", "/runs/", "/shared/", "/app/", "/app/index.html", "/app/missing.js"} {
 		require.Equal(t, http.StatusNotFound, get(t, h, p).Code, p)
 	}
 	rec := httptest.NewRecorder()

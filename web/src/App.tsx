@@ -11,6 +11,8 @@ import { GraphsPage } from './pages/GraphsPage';
 import { GraphPage } from './pages/GraphPage';
 import { RunPage } from './pages/RunPage';
 import { SharedPage } from './pages/SharedPage';
+import { CredentialsPage } from './pages/CredentialsPage';
+import { CreditBalance } from './account/CreditBalance';
 
 function ConnectionBanner() {
   const [state, setState] = useState<'connected' | 'reconnecting'>('connected');
@@ -104,6 +106,7 @@ export function App() {
       page = <GraphPage key={editorKey} editorKey={editorKey} meId={me.id} id={graph[1] === 'new' ? null : decodeURIComponent(graph[1])} version={v ? Number(v) : null} theme={theme} />;
     } else if (run) page = <RunPage key={run[1]} id={decodeURIComponent(run[1])} theme={theme} />;
     else if (path === '/' || path === '/graphs') page = <GraphsPage />;
+    else if (path === '/credentials') page = <CredentialsPage />;
     else page = <p className="ag-pad">Not found. <Link to="/">Back to your graphs</Link></p>;
   }
 
@@ -115,6 +118,7 @@ export function App() {
         </Link>
         <nav>
           {me && <Link to="/">Graphs</Link>}
+          {me && <Link to="/credentials">Integrations</Link>}
           <a href="/graphiql">GraphiQL</a>
         </nav>
         <div className="ag-spacer" />
@@ -123,6 +127,7 @@ export function App() {
             <button type="button" onClick={cycleTheme} aria-label="Theme" title="Theme: system, light or dark">
               Theme: {themePref(me.preferences)}
             </button>
+            <CreditBalance />
             <span className="ag-user">{me.displayName}</span>
             <button type="button" onClick={signOut}>
               Sign out

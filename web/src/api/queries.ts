@@ -1,5 +1,6 @@
 // Every operation the app sends, in one place: the app is a reference client
-// of the public schema, and this file is the list of what it uses.
+// of the public schema, and this file is the list of what it uses (with the
+// account's: credentials in api/credentials.ts, the balance in api/credits.ts).
 
 /**
  * A graph's stable identity, used in URLs and in every mutation that names a
@@ -39,6 +40,8 @@ export const TEMPLATES = `query Templates($q: String) {
 // The caller's active graphs' names like q's (api/names.ts picks a free one).
 export const GRAPH_NAMES = `query GraphNames($q: String) { graphs(first: 100, filter: { nameContains: $q }) { edges { node { id name } } } }`;
 export const GRAPH = `query Graph($id: ID!, $version: Int) { graph(id: $id, version: $version) { ${GRAPH_FULL} } }`;
+// Every version and run of the graph; CONFLICT while a run of it is queued or running.
+export const DELETE_GRAPH = `mutation DeleteGraph($id: ID!) { deleteGraph(id: $id) }`;
 export const FORK = `mutation Fork($id: ID!, $name: String) { forkGraph(id: $id, name: $name) { ${GRAPH_REF} } }`;
 export const CREATE_GRAPH = `mutation Create($input: GraphInput!) { createGraph(input: $input) { ${GRAPH_FULL} } }`;
 export const UPDATE_GRAPH = `mutation Update($id: ID!, $input: GraphInput!) { updateGraph(id: $id, input: $input) { ${GRAPH_FULL} } }`;

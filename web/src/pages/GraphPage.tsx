@@ -24,6 +24,7 @@ import { Link, navigate, useTitle } from '../router';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
 import { RunHistory } from '../run/RunHistory';
 import { TriggersPanel } from '../triggers/TriggersPanel';
+import { CredentialsLink } from '../run/CredentialsLink';
 import { useLiveRun } from '../run/useLiveRun';
 import { TemplateView } from './TemplateView';
 import { inputPlaceholder, runInputValue } from '../run/inputs';
@@ -514,6 +515,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
                   {runRefused && (
                     <p className="ag-error" role="alert" data-testid="run-refused">
                       {runRefused}
+                      <CredentialsLink message={runRefused} />
                     </p>
                   )}
                 </form>

@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'react';
 import { gql } from '../api/client';
 import { fork as forkGraph } from '../api/fork';
-import { GRAPHS, TEMPLATES, graphRef } from '../api/queries';
+import { DELETE_GRAPH, GRAPHS, TEMPLATES, graphRef } from '../api/queries';
 import type { GraphSummary } from '../api/types';
 import { Link, navigate, useTitle } from '../router';
+import { ConfirmDelete } from '../ui/ConfirmDelete';
 
 type Page = { edges: Array<{ node: GraphSummary }> };
 
-function List({ title, items, fork }: { title: string; items: GraphSummary[] | null; fork?: (g: GraphSummary) => void }) {
+function List({ title, items, fork, remove }: { title: string; items: GraphSummary[] | null; fork?: (g: GraphSummary) => void; remove?: (g: GraphSummary) => Promise<void> }) {
   return (
     <section className="ag-list" aria-label={title}>
       <h2>{title}</h2>
@@ -26,6 +27,15 @@ function List({ title, items, fork }: { title: string; items: GraphSummary[] | n
                 <button type="button" onClick={() => fork(g)} aria-label={`Fork ${g.name}`}>
                   Fork
                 </button>
+              )}
+              {remove && (
+                <ConfirmDelete
+                  label="Delete"
+                  ariaLabel={`Delete ${g.name}`}
+                  question={`Delete “${g.name}”, every version and every run of it?`}
+                  confirmLabel="Delete graph"
+                  onConfirm={() => remove(g)}
+                />
               )}
             </li>
           ))}
@@ -60,6 +70,12 @@ export function GraphsPage() {
       setError((e as Error).message);
     }
   };
+  // Every version and run goes; the server refuses (CONFLICT, its message
+  // shown beside the button) while a run of it is queued or running.
+  const remove = async (g: GraphSummary) => {
+    await gql(DELETE_GRAPH, { id: graphRef(g) });
+    setMine((cur) => cur && cur.filter((x) => graphRef(x) !== graphRef(g)));
+  };
   return (
     <div className="ag-pad ag-graphs">
       <div className="ag-row">
@@ -75,7 +91,7 @@ export function GraphsPage() {
       </div>
       {error && <p className="ag-error" role="alert">{error}</p>}
       <div className="ag-columns">
-        <List title="Your graphs" items={mine} />
+        <List title="Your graphs" items={mine} remove={remove} />
         <List title="Templates" items={templates} fork={fork} />
       </div>
     </div>

@@ -38,7 +38,7 @@ export function RunView(p: {
           <Canvas nodes={nodes} edges={p.edges} info={info} onNodesChange={onNodesChange} onSelect={onSelect} dataAt={p.dataAt} colorMode={p.theme} refit />
           <aside className="ag-side ag-panel">
             <RunSummaryPanel run={p.run} executionId={p.executionId} readOnly={p.readOnly} streamError={p.streamError} />
-            {selected ? <NodeDetail run={p.run} nodeKey={selected} /> : <p className="ag-muted">Select a node to see its outputs and errors.</p>}
+            {selected ? <NodeDetail run={p.run} nodeKey={selected} readOnly={p.readOnly} /> : <p className="ag-muted">Select a node to see its outputs and errors.</p>}
           </aside>
         </div>
       </div>

@@ -7,12 +7,14 @@ import { CANCEL, SHARE } from '../api/queries';
 import type { LiveRun } from './liveRun';
 import { useNodeState, useRunSummary } from './useLiveRun';
 import { Link } from '../router';
+import { CredentialsLink } from './CredentialsLink';
 
 function show(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v, null, 1);
 }
 
-export function NodeDetail({ run, nodeKey }: { run: LiveRun | null; nodeKey: string }) {
+/** readOnly: a shared run's reader, signed out, who has no credentials to fix. */
+export function NodeDetail({ run, nodeKey, readOnly }: { run: LiveRun | null; nodeKey: string; readOnly?: boolean }) {
   const st = useNodeState(run, nodeKey);
   if (!st) return <p className="ag-muted">Node {nodeKey} has not run.</p>;
   return (
@@ -21,7 +23,12 @@ export function NodeDetail({ run, nodeKey }: { run: LiveRun | null; nodeKey: str
         {nodeKey}: {st.status.toLowerCase()}
         {st.executions > 1 ? ` (${st.executions} executions)` : ''}
       </h3>
-      {st.error && <p className="ag-error">{st.error}</p>}
+      {st.error && (
+        <p className="ag-error">
+          {st.error}
+          {!readOnly && <CredentialsLink message={st.error} />}
+        </p>
+      )}
       {Object.entries(st.streaming).map(([pin, text]) => (
         <div key={`writing-${pin}`}>
           <b>{pin}</b> <span className="ag-muted">(being written)</span>
@@ -84,7 +91,12 @@ export function RunSummaryPanel({ run, executionId, readOnly, streamError }: { r
           <dd data-counter="events">{s.lastSeq}</dd>
         </div>
       </dl>
-      {s.error && <p className="ag-error">{s.error}</p>}
+      {s.error && (
+        <p className="ag-error">
+          {s.error}
+          {!readOnly && <CredentialsLink message={s.error} />}
+        </p>
+      )}
       {streamError && <p className="ag-error">Live updates: {streamError}</p>}
       <h3>Outputs</h3>
       <div data-testid="run-outputs">

@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { gql, subscribe } from '../api/client';
 import { EXECUTION_EVENTS, EXECUTION_Q } from '../api/queries';
+import { runEnded } from '../api/credits';
 import type { Execution, ExecutionEvent, GraphNode } from '../api/types';
+import { finalStatuses } from '../api/types';
 import { LiveRun, type NodeState, type RunSummary } from './liveRun';
 
 export function runFor(nodes: GraphNode[]): LiveRun {
@@ -17,7 +19,7 @@ export function runFor(nodes: GraphNode[]): LiveRun {
  * A dropped websocket is retried by the client, which subscribes again and
  * gets a new SNAPSHOT, so nothing is missed and nothing needs a reload.
  * When the stream ends (the run ended), the stored run is read once more
- * for its final outputs.
+ * for its final outputs, and the header's balance is read again.
  */
 export function useLiveRun(executionId: string | null, nodes: GraphNode[] | null, opts: { live: boolean } = { live: true }) {
   const run = useMemo(() => (nodes && executionId ? runFor(nodes) : null), [executionId, nodes]);
@@ -25,12 +27,23 @@ export function useLiveRun(executionId: string | null, nodes: GraphNode[] | null
   useEffect(() => {
     if (!run || !executionId || !opts.live) return;
     setError(null);
+    // Seen queued or running here: its end is news (the balance changed),
+    // unlike a run that had ended before the page opened it.
+    let watched = false;
     const unsubscribe = subscribe<{ executionEvents: ExecutionEvent }>(EXECUTION_EVENTS, { id: executionId }, {
-      next: (d) => run.apply(d.executionEvents),
+      next: (d) => {
+        run.apply(d.executionEvents);
+        if (run.state.status && !finalStatuses.has(run.state.status)) watched = true;
+      },
       error: (e) => setError(e instanceof Error ? e.message : 'the live stream failed'),
+      // Also told when the page unsubscribes (it left the run): then the run may still be going.
       complete: () => {
         gql<{ execution: Execution | null }>(EXECUTION_Q, { id: executionId })
-          .then((d) => d.execution && run.load(d.execution))
+          .then((d) => {
+            if (!d.execution) return;
+            run.load(d.execution);
+            if (watched && finalStatuses.has(d.execution.status)) runEnded();
+          })
           .catch(() => undefined);
       },
     });

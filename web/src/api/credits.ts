@@ -1,0 +1,21 @@
+// The caller's credit balance, shown in the header. It changes when a run
+// is charged, so it is read again when a run the page watched ends
+// (useLiveRun calls runEnded), not polled.
+export const CREDIT = `query Credit { me { id credit { balance currency } } }`;
+
+export interface Credit {
+  balance: number;
+  currency: string;
+}
+
+const listeners = new Set<() => void>();
+
+export function onRunEnded(l: () => void): () => void {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+/** Tells the header that a run watched here has ended: its balance may have changed. */
+export function runEnded(): void {
+  listeners.forEach((l) => l());
+}

@@ -244,7 +244,10 @@ func (s *Store) GraphDelete(ctx context.Context, userID, id uuid.UUID) (bool, er
 		if err != nil {
 			return err
 		}
-		if unended > 0 {
+		switch {
+		case unended == 1:
+			return model.ConflictError("the graph has a run that has not ended (QUEUED or RUNNING): cancel it first (cancelExecution), or wait for it to end")
+		case unended > 1:
 			return model.ConflictError("the graph has %d runs that have not ended (QUEUED or RUNNING): cancel them first (cancelExecution), or wait for them to end", unended)
 		}
 		n, err = tx.q.GraphDelete(ctx, tx.db, dbsqlc.GraphDeleteParams{ID: id, UserID: userID})

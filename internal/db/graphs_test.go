@@ -187,13 +187,15 @@ func TestGraphDeleteWaitsForItsRunsToEnd(t *testing.T) {
 	queued := b.queued(u, g)
 	running := b.running(u, g, "worker-a")
 	for _, ended := range []*model.GraphExecution{nil, queued} {
+		said := "has 2 runs that have not ended"
 		if ended != nil {
 			_, err := s.ExecutionCancelQueued(ctx, u.ID, ended.ID)
 			require.NoError(t, err)
+			said = "has a run that has not ended"
 		}
 		ok, err := s.GraphDelete(ctx, u.ID, g.ID)
 		require.ErrorIs(t, err, model.ErrConflict)
-		require.Contains(t, err.Error(), "cancel them first")
+		require.Contains(t, err.Error(), said)
 		require.False(t, ok)
 		_, err = s.GraphGet(ctx, g.ID, 1)
 		require.NoError(t, err, "nothing deleted")

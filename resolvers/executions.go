@@ -272,7 +272,7 @@ func (r *graphExecutionResolver) Graph(ctx context.Context, obj *gql.GraphExecut
 	u, _ := me(ctx)
 	owner, _ := uuid.Parse(obj.UserID)
 	if !authz.ExecutionGraph.Allows(u, owner) {
-		return nil, nil // a share-token reader sees the run, not the graph
+		return nil, nil // a share-token reader sees the run and its graphShape, not the graph
 	}
 	gid, _ := uuid.Parse(obj.GraphID)
 	g, err := r.Store.GraphGet(ctx, gid, obj.GraphVersion)
@@ -321,10 +321,10 @@ func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.Gr
 	return out, nil
 }
 
-// Links draws the run: the version's links between nodes that ran. The node
+// Links are the version's links between nodes that ran. The node
 // executions are those NodeExecutions answers (a snapshot's, else the
-// request's loader), so the two always agree; a share-token reader learns
-// nothing but how the nodes it already sees are connected.
+// request's loader), so the two always agree. The whole version's links
+// are GraphShape's (graph_shape.go).
 func (r *graphExecutionResolver) Links(ctx context.Context, obj *gql.GraphExecution) ([]*gql.Link, error) {
 	nes, err := r.NodeExecutions(ctx, obj)
 	if err != nil {
@@ -334,11 +334,7 @@ func (r *graphExecutionResolver) Links(ctx context.Context, obj *gql.GraphExecut
 	for _, ne := range nes {
 		ran[ne.NodeID] = true
 	}
-	gid, err := uuid.Parse(obj.GraphID)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := r.graphIndex(ctx, model.GraphKey{ID: gid, Version: obj.GraphVersion})
+	idx, err := r.runIndex(ctx, obj)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package resolvers_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -160,4 +161,39 @@ func TestGraphShapeStatementCount(t *testing.T) {
 	// The run, its secret inputs (read once per process), its nodes, its
 	// links, its versions (the name), its node executions.
 	require.LessOrEqual(t, large, int64(6), "a shared run with its shape stays a handful of statements")
+}
+
+// Over the websocket, the SNAPSHOT of the owner's executionEvents carries the
+// run's whole shape too (the operation's own loaders read it).
+func TestGraphShapeOverWebsocket(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": branchGraph("ws-branches")}, "createGraph", &g)
+	var ex struct{ ID string }
+	b.ok(tok, `mutation($g: ID!) { executeGraph(graphId: $g, inputs: {x: 1}) { id } }`, map[string]any{"g": g.ID}, "executeGraph", &ex)
+	c := dialWS(t, b, tok)
+	c.send(map[string]any{"type": "subscribe", "id": "s", "payload": map[string]any{
+		"query":     `subscription($id: ID!) { executionEvents(executionId: $id) { kind execution { ` + shapeFields + ` } } }`,
+		"variables": map[string]any{"id": ex.ID}}})
+	m := c.next()
+	require.Equal(t, "next", m["type"], "%v", m)
+	var out struct {
+		Data struct {
+			ExecutionEvents struct {
+				Kind      string
+				Execution shapeAnswer
+			}
+		}
+	}
+	raw, _ := json.Marshal(m["payload"])
+	require.NoError(t, json.Unmarshal(raw, &out), "%s", raw)
+	ev := out.Data.ExecutionEvents
+	require.Equal(t, "SNAPSHOT", ev.Kind)
+	require.NotNil(t, ev.Execution.GraphShape, "%s", raw)
+	require.Equal(t, "ws-branches", ev.Execution.GraphShape.Name)
+	require.Len(t, ev.Execution.GraphShape.Nodes, 5)
+	require.Len(t, ev.Execution.GraphShape.Links, 4)
+	require.NotContains(t, string(raw), typedDefault)
 }

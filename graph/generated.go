@@ -4340,9 +4340,9 @@ type Node {
   block: Block
   "A label to show instead of the key: at most 100 characters; empty when none was given."
   label: String!
-  "Default inputs: a JSON object of input pin name → value. Values arriving on links override them; a linked pin always waits for its link."
+  "Default inputs: a JSON object of input pin name → value. Values arriving on links override them; a linked pin always waits for its link. ` + "`" + `{}` + "`" + ` to a share-token reader (a shared run's node executions and links): what the owner typed is not shared; a node execution's inputs show what the node ran with."
   inputDefault: JSON!
-  "Free-form data for clients, such as the editor's styling: a JSON object stored as given. The engine ignores it."
+  "Free-form data for clients, such as the editor's styling: a JSON object stored as given. The engine ignores it. ` + "`" + `{}` + "`" + ` to a share-token reader."
   metadata: JSON!
   "Where the node sits on the editor's canvas."
   position: Position!

@@ -122,7 +122,8 @@ func (r *queryResolver) SharedExecution(ctx context.Context, shareToken string) 
 		return nil, nilIfNotFound(err)
 	}
 	out := r.toExecution(ctx, e)
-	out.ShareToken = nil // the token holder already has it; nothing else to reveal
+	out.ShareToken = nil  // the token holder already has it; nothing else to reveal
+	out.SharedView = true // its nodes show nothing typed into them (shared_view.go)
 	return out, nil
 }
 
@@ -317,6 +318,12 @@ func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.Gr
 		if err := r.fillNodes(ctx, out); err != nil {
 			return nil, err
 		}
+		if obj.SharedView {
+			s := sharedNodes{}
+			for _, ne := range out {
+				ne.Node = s.of(ne.Node)
+			}
+		}
 	}
 	return out, nil
 }
@@ -339,10 +346,17 @@ func (r *graphExecutionResolver) Links(ctx context.Context, obj *gql.GraphExecut
 		return nil, err
 	}
 	out := []*gql.Link{}
+	s := sharedNodes{}
 	for _, l := range idx.links {
-		if ran[l.SourceID] && ran[l.SinkID] {
-			out = append(out, l)
+		if !ran[l.SourceID] || !ran[l.SinkID] {
+			continue
 		}
+		if obj.SharedView {
+			c := *l
+			c.Source, c.Sink = s.of(l.Source), s.of(l.Sink)
+			l = &c
+		}
+		out = append(out, l)
 	}
 	return out, nil
 }

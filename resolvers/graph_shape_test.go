@@ -62,7 +62,8 @@ func branchGraph(name string) map[string]any {
 // A run's graphShape is the whole version that ran — every node and link,
 // those of the branch that never ran too — for its owner and for a
 // share-token reader alike, and the reader's answer holds nothing the owner
-// typed into the nodes (input defaults, metadata) nor the description.
+// typed into the nodes (input defaults, metadata) nor the description; nor
+// do the nodes of its node executions and links (`{}`).
 // A withdrawn or unknown token answers null.
 func TestGraphShapeShowsTheWholeRunWithoutWhatWasTyped(t *testing.T) {
 	t.Parallel()
@@ -123,6 +124,42 @@ func TestGraphShapeShowsTheWholeRunWithoutWhatWasTyped(t *testing.T) {
 	// The type has no such field to ask for: a reader cannot select them.
 	r := b.do("", `query($t: String!) { sharedExecution(shareToken: $t) { graphShape { nodes { inputDefault } } } }`, map[string]any{"t": shared.ShareToken})
 	require.Equal(t, "GRAPHQL_VALIDATION_FAILED", r.code())
+
+	// Nor do the nodes of the run's node executions and links: the owner
+	// reads what was typed into them, a share-token reader `{}`.
+	const nq = `nodeExecutions { node { key inputDefault metadata } }
+		links { source { key inputDefault metadata } sink { key inputDefault metadata } }`
+	type typedNode struct {
+		Key                    string
+		InputDefault, Metadata map[string]any
+	}
+	type nodesAnswer struct {
+		NodeExecutions []struct{ Node typedNode }
+		Links          []struct{ Source, Sink typedNode }
+	}
+	var ownNodes, sharedNodes nodesAnswer
+	b.ok(tok, `query($id: ID!) { execution(id: $id) { `+nq+` } }`, map[string]any{"id": ex.ID}, "execution", &ownNodes)
+	b.ok("", `query($t: String!) { sharedExecution(shareToken: $t) { `+nq+` } }`, map[string]any{"t": shared.ShareToken}, "sharedExecution", &sharedNodes)
+	require.Len(t, sharedNodes.NodeExecutions, 3)
+	require.Len(t, sharedNodes.Links, 2, "in → cond → small")
+	ownCond := ownNodes.NodeExecutions[1].Node
+	require.Equal(t, "cond", ownCond.Key)
+	require.Equal(t, typedDefault, ownCond.InputDefault["yes_value"], "the owner reads the defaults")
+	require.Equal(t, typedMetadata, ownCond.Metadata["note"])
+	var seen []typedNode
+	for i, ne := range sharedNodes.NodeExecutions {
+		require.Equal(t, ownNodes.NodeExecutions[i].Node.Key, ne.Node.Key)
+		seen = append(seen, ne.Node)
+	}
+	for _, l := range sharedNodes.Links {
+		seen = append(seen, l.Source, l.Sink)
+	}
+	for _, n := range seen {
+		require.Empty(t, n.InputDefault, n.Key)
+		require.Empty(t, n.Metadata, n.Key)
+	}
+	b.ok(tok, `query($id: ID!) { execution(id: $id) { `+nq+` } }`, map[string]any{"id": ex.ID}, "execution", &ownNodes)
+	require.Equal(t, typedDefault, ownNodes.NodeExecutions[1].Node.InputDefault["yes_value"], "and still does after a share-token read")
 
 	b.ok(tok, `mutation($id: ID!) { unshareExecution(id: $id) { id } }`, map[string]any{"id": ex.ID}, "unshareExecution", nil)
 	for _, token := range []string{shared.ShareToken, "never-a-share-token"} {

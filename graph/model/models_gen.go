@@ -535,6 +535,8 @@ type GraphExecution struct {
 	Trigger *ExecutionTrigger `json:"trigger"`
 	// The level of the engine's own lines in the run's log (executeGraph's logLevel): DEBUG or INFO.
 	LogLevel LogLevel `json:"logLevel"`
+	// answered to a share-token reader (sharedExecution), whose nodes show no input defaults or metadata
+	SharedView bool `json:"-"`
 }
 
 // A page of runs, newest first.
@@ -821,9 +823,9 @@ type Node struct {
 	Block *Block `json:"block,omitempty"`
 	// A label to show instead of the key: at most 100 characters; empty when none was given.
 	Label string `json:"label"`
-	// Default inputs: a JSON object of input pin name → value. Values arriving on links override them; a linked pin always waits for its link.
+	// Default inputs: a JSON object of input pin name → value. Values arriving on links override them; a linked pin always waits for its link. `{}` to a share-token reader (a shared run's node executions and links): what the owner typed is not shared; a node execution's inputs show what the node ran with.
 	InputDefault gqlscalar.JSON `json:"inputDefault"`
-	// Free-form data for clients, such as the editor's styling: a JSON object stored as given. The engine ignores it.
+	// Free-form data for clients, such as the editor's styling: a JSON object stored as given. The engine ignores it. `{}` to a share-token reader.
 	Metadata gqlscalar.JSON `json:"metadata"`
 	// Where the node sits on the editor's canvas.
 	Position *Position `json:"position"`

@@ -34,6 +34,7 @@ type ResolverRoot interface {
 	ExecutionEvent() ExecutionEventResolver
 	Graph() GraphResolver
 	GraphExecution() GraphExecutionResolver
+	GraphShape() GraphShapeResolver
 	Mutation() MutationResolver
 	Node() NodeResolver
 	Query() QueryResolver
@@ -270,6 +271,7 @@ type ComplexityRoot struct {
 		ErrorMessage   func(childComplexity int) int
 		Graph          func(childComplexity int) int
 		GraphID        func(childComplexity int) int
+		GraphShape     func(childComplexity int) int
 		GraphVersion   func(childComplexity int) int
 		ID             func(childComplexity int) int
 		Inputs         func(childComplexity int) int
@@ -308,6 +310,30 @@ type ComplexityRoot struct {
 		Message   func(childComplexity int) int
 		NodeKeys  func(childComplexity int) int
 		Pin       func(childComplexity int) int
+	}
+
+	GraphShape struct {
+		Links func(childComplexity int) int
+		Name  func(childComplexity int) int
+		Nodes func(childComplexity int) int
+	}
+
+	GraphShapeLink struct {
+		ID         func(childComplexity int) int
+		IsStatic   func(childComplexity int) int
+		SinkID     func(childComplexity int) int
+		SinkName   func(childComplexity int) int
+		SourceID   func(childComplexity int) int
+		SourceName func(childComplexity int) int
+	}
+
+	GraphShapeNode struct {
+		Block    func(childComplexity int) int
+		BlockID  func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Key      func(childComplexity int) int
+		Label    func(childComplexity int) int
+		Position func(childComplexity int) int
 	}
 
 	ImportGraphResult struct {
@@ -662,12 +688,16 @@ type GraphResolver interface {
 }
 type GraphExecutionResolver interface {
 	Graph(ctx context.Context, obj *model.GraphExecution) (*model.Graph, error)
+	GraphShape(ctx context.Context, obj *model.GraphExecution) (*model.GraphShape, error)
 
 	NodeExecutions(ctx context.Context, obj *model.GraphExecution) ([]*model.NodeExecution, error)
 	Links(ctx context.Context, obj *model.GraphExecution) ([]*model.Link, error)
 	Logs(ctx context.Context, obj *model.GraphExecution, first *int, after *string) (*model.ExecutionLogConnection, error)
 
 	Metrics(ctx context.Context, obj *model.GraphExecution) ([]*model.ExecutionMetric, error)
+}
+type GraphShapeResolver interface {
+	Name(ctx context.Context, obj *model.GraphShape) (string, error)
 }
 type MutationResolver interface {
 	UpdateMe(ctx context.Context, input model.UpdateMeInput) (*model.User, error)
@@ -1709,6 +1739,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GraphExecution.GraphID(childComplexity), true
+	case "GraphExecution.graphShape":
+		if e.ComplexityRoot.GraphExecution.GraphShape == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphExecution.GraphShape(childComplexity), true
 	case "GraphExecution.graphVersion":
 		if e.ComplexityRoot.GraphExecution.GraphVersion == nil {
 			break
@@ -1891,6 +1927,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GraphProblem.Pin(childComplexity), true
+
+	case "GraphShape.links":
+		if e.ComplexityRoot.GraphShape.Links == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShape.Links(childComplexity), true
+	case "GraphShape.name":
+		if e.ComplexityRoot.GraphShape.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShape.Name(childComplexity), true
+	case "GraphShape.nodes":
+		if e.ComplexityRoot.GraphShape.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShape.Nodes(childComplexity), true
+
+	case "GraphShapeLink.id":
+		if e.ComplexityRoot.GraphShapeLink.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeLink.ID(childComplexity), true
+	case "GraphShapeLink.isStatic":
+		if e.ComplexityRoot.GraphShapeLink.IsStatic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeLink.IsStatic(childComplexity), true
+	case "GraphShapeLink.sinkId":
+		if e.ComplexityRoot.GraphShapeLink.SinkID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeLink.SinkID(childComplexity), true
+	case "GraphShapeLink.sinkName":
+		if e.ComplexityRoot.GraphShapeLink.SinkName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeLink.SinkName(childComplexity), true
+	case "GraphShapeLink.sourceId":
+		if e.ComplexityRoot.GraphShapeLink.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeLink.SourceID(childComplexity), true
+	case "GraphShapeLink.sourceName":
+		if e.ComplexityRoot.GraphShapeLink.SourceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeLink.SourceName(childComplexity), true
+
+	case "GraphShapeNode.block":
+		if e.ComplexityRoot.GraphShapeNode.Block == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeNode.Block(childComplexity), true
+	case "GraphShapeNode.blockId":
+		if e.ComplexityRoot.GraphShapeNode.BlockID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeNode.BlockID(childComplexity), true
+	case "GraphShapeNode.id":
+		if e.ComplexityRoot.GraphShapeNode.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeNode.ID(childComplexity), true
+	case "GraphShapeNode.key":
+		if e.ComplexityRoot.GraphShapeNode.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeNode.Key(childComplexity), true
+	case "GraphShapeNode.label":
+		if e.ComplexityRoot.GraphShapeNode.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeNode.Label(childComplexity), true
+	case "GraphShapeNode.position":
+		if e.ComplexityRoot.GraphShapeNode.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphShapeNode.Position(childComplexity), true
 
 	case "ImportGraphResult.graph":
 		if e.ComplexityRoot.ImportGraphResult.Graph == nil {
@@ -4218,9 +4347,9 @@ type Node {
   block: Block
   "A label to show instead of the key: at most 100 characters; empty when none was given."
   label: String!
-  "Default inputs: a JSON object of input pin name → value. Values arriving on links override them; a linked pin always waits for its link."
+  "Default inputs: a JSON object of input pin name → value. Values arriving on links override them; a linked pin always waits for its link. ` + "`" + `{}` + "`" + ` to a share-token reader (a shared run's node executions and links): what the owner typed is not shared; a node execution's inputs show what the node ran with."
   inputDefault: JSON!
-  "Free-form data for clients, such as the editor's styling: a JSON object stored as given. The engine ignores it."
+  "Free-form data for clients, such as the editor's styling: a JSON object stored as given. The engine ignores it. ` + "`" + `{}` + "`" + ` to a share-token reader."
   metadata: JSON!
   "Where the node sits on the editor's canvas."
   position: Position!
@@ -4259,6 +4388,52 @@ type GraphEdge {
   cursor: String!
   "The graph version."
   node: Graph!
+}
+
+"""
+What a run's reader may see of the graph version that ran
+(GraphExecution.graphShape): its name, nodes and links, enough to draw it,
+without the nodes' input defaults and metadata.
+"""
+type GraphShape {
+  "The version's name (Graph.name)."
+  name: String!
+  "Every node of the version, ordered by key, whether or not it has run."
+  nodes: [GraphShapeNode!]!
+  "Every link of the version."
+  links: [GraphShapeLink!]!
+}
+
+"One node of a GraphShape: what draws it, not what was typed into it (no input defaults, no metadata)."
+type GraphShapeNode {
+  "The node's id (Node.id, NodeExecution.nodeId)."
+  id: ID!
+  "The key the node had in the GraphInput."
+  key: String!
+  "The id of the block the node runs."
+  blockId: ID!
+  "The block the node runs (blocks are public); null when this server no longer has it."
+  block: Block
+  "A label to show instead of the key; empty when none was given."
+  label: String!
+  "Where the node sits on the editor's canvas."
+  position: Position!
+}
+
+"One link of a GraphShape: from a node's output pin to another node's input pin."
+type GraphShapeLink {
+  "The link's id (Link.id)."
+  id: ID!
+  "The id of the node the values come from (a GraphShapeNode.id)."
+  sourceId: ID!
+  "The id of the node the values go to (a GraphShapeNode.id)."
+  sinkId: ID!
+  "The source node's output pin."
+  sourceName: String!
+  "The sink node's input pin (a dynamic pin such as ` + "`" + `name_$_0` + "`" + ` as in Link.sinkName)."
+  sinkName: String!
+  "Whether the link keeps its last value for every later run of the sink (Link.isStatic)."
+  isStatic: Boolean!
 }
 
 "A page of graphs, newest first."
@@ -4564,8 +4739,18 @@ type GraphExecution {
   graphId: ID!
   "The version of the graph that ran."
   graphVersion: Int!
-  "The graph version that ran; null for readers other than the run's owner (share-token readers see the run, not the graph)."
+  "The graph version that ran, whole (input defaults, metadata, description included); null for readers other than the run's owner. A share-token reader draws the run from graphShape instead."
   graph: Graph
+  """
+  The shape of the graph version that ran, to draw the whole run at once:
+  every node (its block, key, label and place) and every link, whether or
+  not it has run, for the owner and share-token readers alike. It leaves out
+  what the owner typed into the nodes and did not mean to share with a run:
+  no input defaults (keys, prompts, URLs), no node metadata, no description;
+  the graph's name is given. Null only when the version was deleted while
+  the run was read.
+  """
+  graphShape: GraphShape
   "The id of the user who started the run."
   userId: ID!
   "The run's status."
@@ -4600,9 +4785,8 @@ type GraphExecution {
   nodeExecutions: [NodeExecution!]!
   """
   The links of the graph version that ran whose two ends both have an
-  execution in this run (the nodes nodeExecutions names): the run's shape, to
-  draw it. Share-token readers, who see the run but not the graph, read them
-  too; a link to or from a node that never ran is left out, as that node is.
+  execution in this run (the nodes nodeExecutions names). A link to or from a
+  node that never ran is left out, as that node is: graphShape has every link.
   """
   links: [Link!]!
   "The run's log, oldest line first."
@@ -6248,6 +6432,8 @@ func (ec *executionContext) childFields_GraphExecution(ctx context.Context, fiel
 		return ec.fieldContext_GraphExecution_graphVersion(ctx, field)
 	case "graph":
 		return ec.fieldContext_GraphExecution_graph(ctx, field)
+	case "graphShape":
+		return ec.fieldContext_GraphExecution_graphShape(ctx, field)
 	case "userId":
 		return ec.fieldContext_GraphExecution_userId(ctx, field)
 	case "status":
@@ -6332,6 +6518,54 @@ func (ec *executionContext) childFields_GraphProblem(ctx context.Context, field 
 		return ec.fieldContext_GraphProblem_pin(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GraphProblem", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphShape(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_GraphShape_name(ctx, field)
+	case "nodes":
+		return ec.fieldContext_GraphShape_nodes(ctx, field)
+	case "links":
+		return ec.fieldContext_GraphShape_links(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphShape", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphShapeLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GraphShapeLink_id(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_GraphShapeLink_sourceId(ctx, field)
+	case "sinkId":
+		return ec.fieldContext_GraphShapeLink_sinkId(ctx, field)
+	case "sourceName":
+		return ec.fieldContext_GraphShapeLink_sourceName(ctx, field)
+	case "sinkName":
+		return ec.fieldContext_GraphShapeLink_sinkName(ctx, field)
+	case "isStatic":
+		return ec.fieldContext_GraphShapeLink_isStatic(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphShapeLink", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphShapeNode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GraphShapeNode_id(ctx, field)
+	case "key":
+		return ec.fieldContext_GraphShapeNode_key(ctx, field)
+	case "blockId":
+		return ec.fieldContext_GraphShapeNode_blockId(ctx, field)
+	case "block":
+		return ec.fieldContext_GraphShapeNode_block(ctx, field)
+	case "label":
+		return ec.fieldContext_GraphShapeNode_label(ctx, field)
+	case "position":
+		return ec.fieldContext_GraphShapeNode_position(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphShapeNode", field.Name)
 }
 
 func (ec *executionContext) childFields_ImportGraphResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11907,6 +12141,38 @@ func (ec *executionContext) fieldContext_GraphExecution_graph(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _GraphExecution_graphShape(ctx context.Context, field graphql.CollectedField, obj *model.GraphExecution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphExecution_graphShape(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GraphExecution().GraphShape(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphShape) graphql.Marshaler {
+			return ec.marshalOGraphShape2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphShape(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GraphExecution_graphShape(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphExecution",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphShape(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _GraphExecution_userId(ctx context.Context, field graphql.CollectedField, obj *model.GraphExecution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12743,6 +13009,387 @@ func (ec *executionContext) _GraphProblem_pin(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_GraphProblem_pin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GraphProblem", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphShape_name(ctx context.Context, field graphql.CollectedField, obj *model.GraphShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShape_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GraphShape().Name(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShape_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphShape", field, true, true, "String")
+}
+
+func (ec *executionContext) _GraphShape_nodes(ctx context.Context, field graphql.CollectedField, obj *model.GraphShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShape_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphShapeNode) graphql.Marshaler {
+			return ec.marshalNGraphShapeNode2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphShapeNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShape_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphShape",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphShapeNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphShape_links(ctx context.Context, field graphql.CollectedField, obj *model.GraphShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShape_links(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Links, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphShapeLink) graphql.Marshaler {
+			return ec.marshalNGraphShapeLink2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphShapeLinkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShape_links(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphShape",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphShapeLink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphShapeLink_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeLink_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeLink_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphShapeLink", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphShapeLink_sourceId(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeLink_sourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeLink_sourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphShapeLink", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphShapeLink_sinkId(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeLink_sinkId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SinkID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeLink_sinkId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphShapeLink", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphShapeLink_sourceName(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeLink_sourceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeLink_sourceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphShapeLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphShapeLink_sinkName(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeLink_sinkName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SinkName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeLink_sinkName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphShapeLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphShapeLink_isStatic(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeLink_isStatic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsStatic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeLink_isStatic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphShapeLink", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GraphShapeNode_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeNode_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeNode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphShapeNode", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphShapeNode_key(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeNode_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeNode_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphShapeNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphShapeNode_blockId(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeNode_blockId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BlockID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeNode_blockId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphShapeNode", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphShapeNode_block(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeNode_block(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Block, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Block) graphql.Marshaler {
+			return ec.marshalOBlock2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐBlock(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeNode_block(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphShapeNode",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Block(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphShapeNode_label(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeNode_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeNode_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphShapeNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphShapeNode_position(ctx context.Context, field graphql.CollectedField, obj *model.GraphShapeNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphShapeNode_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Position) graphql.Marshaler {
+			return ec.marshalNPosition2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐPosition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphShapeNode_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphShapeNode",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Position(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ImportGraphResult_graph(ctx context.Context, field graphql.CollectedField, obj *model.ImportGraphResult) (ret graphql.Marshaler) {
@@ -22898,6 +23545,12 @@ func (ec *executionContext) _GraphExecution(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GraphExecution_graph(ctx, field, obj)
 				})
+		case "graphShape":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GraphExecution_graphShape(ctx, field, obj)
+				})
 		case "userId":
 			out.Values[i] = ec._GraphExecution_userId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -23144,6 +23797,166 @@ func (ec *executionContext) _GraphProblem(ctx context.Context, sel ast.Selection
 		case "pin":
 			out.Values[i] = ec._GraphProblem_pin(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphShapeImplementors = []string{"GraphShape"}
+
+func (ec *executionContext) _GraphShape(ctx context.Context, sel ast.SelectionSet, obj *model.GraphShape) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphShapeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphShape")
+		case "name":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GraphShape_name(ctx, field, obj)
+				})
+		case "nodes":
+			out.Values[i] = ec._GraphShape_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "links":
+			out.Values[i] = ec._GraphShape_links(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphShapeLinkImplementors = []string{"GraphShapeLink"}
+
+func (ec *executionContext) _GraphShapeLink(ctx context.Context, sel ast.SelectionSet, obj *model.GraphShapeLink) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphShapeLinkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphShapeLink")
+		case "id":
+			out.Values[i] = ec._GraphShapeLink_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceId":
+			out.Values[i] = ec._GraphShapeLink_sourceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sinkId":
+			out.Values[i] = ec._GraphShapeLink_sinkId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceName":
+			out.Values[i] = ec._GraphShapeLink_sourceName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sinkName":
+			out.Values[i] = ec._GraphShapeLink_sinkName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isStatic":
+			out.Values[i] = ec._GraphShapeLink_isStatic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphShapeNodeImplementors = []string{"GraphShapeNode"}
+
+func (ec *executionContext) _GraphShapeNode(ctx context.Context, sel ast.SelectionSet, obj *model.GraphShapeNode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphShapeNodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphShapeNode")
+		case "id":
+			out.Values[i] = ec._GraphShapeNode_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._GraphShapeNode_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "blockId":
+			out.Values[i] = ec._GraphShapeNode_blockId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "block":
+			out.Values[i] = ec._GraphShapeNode_block(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._GraphShapeNode_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "position":
+			out.Values[i] = ec._GraphShapeNode_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -26337,6 +27150,54 @@ func (ec *executionContext) marshalNGraphProblemCode2githubᚗcomᚋagentgraph�
 	return v
 }
 
+func (ec *executionContext) marshalNGraphShapeLink2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphShapeLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphShapeLink) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphShapeLink2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphShapeLink(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphShapeLink2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphShapeLink(ctx context.Context, sel ast.SelectionSet, v *model.GraphShapeLink) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphShapeLink!")
+		return graphql.Null
+	}
+	return ec._GraphShapeLink(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGraphShapeNode2ᚕᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphShapeNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphShapeNode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphShapeNode2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphShapeNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphShapeNode2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphShapeNode(ctx context.Context, sel ast.SelectionSet, v *model.GraphShapeNode) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphShapeNode!")
+		return graphql.Null
+	}
+	return ec._GraphShapeNode(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := gqlscalar.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27330,6 +28191,13 @@ func (ec *executionContext) marshalOGraphProblemCode2ᚖgithubᚗcomᚋagentgrap
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOGraphShape2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphShape(ctx context.Context, sel ast.SelectionSet, v *model.GraphShape) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GraphShape(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -182,7 +182,7 @@ func BenchmarkEditorQuery(b *testing.B) {
 }
 
 // TestPlainListsAsGqlgen: a graph's nodes, links, entry and exit nodes and
-// a run's node executions, rendered by the server itself (plain fields
+// a run's node executions and graph shape, rendered by the server itself (plain fields
 // only), are byte for byte what gqlgen renders, for selections with
 // aliases, repeated and merged fields, fragments, __typename and
 // @skip/@include; and selections it leaves to gqlgen answer the same too.
@@ -215,6 +215,11 @@ func TestPlainListsAsGqlgen(t *testing.T) {
 		   entryNodes { ... { id label } } exitNodes { b: block { d: description } } } }`,
 		`query($id: ID!) { graph(id: $id) { executions(first: 5) { edges { node {
 		   nodeExecutions { __typename status nodeId graphExecutionId id node { key block { name } } } } } } } }`,
+		`query($id: ID!) { graph(id: $id) { executions(first: 5) { edges { node { graphShape { __typename name
+		   nodes { __typename id ...S l: label label position { x __typename y } block { name ...B } }
+		   links { sinkName __typename id sourceId k: sinkId sourceName isStatic id } } } } } } }
+		 fragment S on GraphShapeNode { key blockId block { id } }
+		 fragment B on Block { costs { costType } }`,
 		// Left to gqlgen: a field with arguments, a field not rendered here.
 		`query($id: ID!) { graph(id: $id) { nodes { key executions(first: 1) { edges { node { id } } } } } }`,
 		`query($id: ID!) { graph(id: $id) { executions(first: 5) { edges { node { nodeExecutions { id cost duration } } } } } }`,

@@ -122,7 +122,8 @@ func (r *queryResolver) SharedExecution(ctx context.Context, shareToken string) 
 		return nil, nilIfNotFound(err)
 	}
 	out := r.toExecution(ctx, e)
-	out.ShareToken = nil // the token holder already has it; nothing else to reveal
+	out.ShareToken = nil  // the token holder already has it; nothing else to reveal
+	out.SharedView = true // its nodes show nothing typed into them (shared_view.go)
 	return out, nil
 }
 
@@ -272,7 +273,7 @@ func (r *graphExecutionResolver) Graph(ctx context.Context, obj *gql.GraphExecut
 	u, _ := me(ctx)
 	owner, _ := uuid.Parse(obj.UserID)
 	if !authz.ExecutionGraph.Allows(u, owner) {
-		return nil, nil // a share-token reader sees the run, not the graph
+		return nil, nil // a share-token reader sees the run and its graphShape, not the graph
 	}
 	gid, _ := uuid.Parse(obj.GraphID)
 	g, err := r.Store.GraphGet(ctx, gid, obj.GraphVersion)
@@ -317,14 +318,20 @@ func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.Gr
 		if err := r.fillNodes(ctx, out); err != nil {
 			return nil, err
 		}
+		if obj.SharedView {
+			s := sharedNodes{}
+			for _, ne := range out {
+				ne.Node = s.of(ne.Node)
+			}
+		}
 	}
 	return out, nil
 }
 
-// Links draws the run: the version's links between nodes that ran. The node
+// Links are the version's links between nodes that ran. The node
 // executions are those NodeExecutions answers (a snapshot's, else the
-// request's loader), so the two always agree; a share-token reader learns
-// nothing but how the nodes it already sees are connected.
+// request's loader), so the two always agree. The whole version's links
+// are GraphShape's (graph_shape.go).
 func (r *graphExecutionResolver) Links(ctx context.Context, obj *gql.GraphExecution) ([]*gql.Link, error) {
 	nes, err := r.NodeExecutions(ctx, obj)
 	if err != nil {
@@ -334,19 +341,22 @@ func (r *graphExecutionResolver) Links(ctx context.Context, obj *gql.GraphExecut
 	for _, ne := range nes {
 		ran[ne.NodeID] = true
 	}
-	gid, err := uuid.Parse(obj.GraphID)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := r.graphIndex(ctx, model.GraphKey{ID: gid, Version: obj.GraphVersion})
+	idx, err := r.runIndex(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
 	out := []*gql.Link{}
+	s := sharedNodes{}
 	for _, l := range idx.links {
-		if ran[l.SourceID] && ran[l.SinkID] {
-			out = append(out, l)
+		if !ran[l.SourceID] || !ran[l.SinkID] {
+			continue
 		}
+		if obj.SharedView {
+			c := *l
+			c.Source, c.Sink = s.of(l.Source), s.of(l.Sink)
+			l = &c
+		}
+		out = append(out, l)
 	}
 	return out, nil
 }

@@ -24,6 +24,9 @@ type graphIndex struct {
 	nodes []*gql.Node
 	links []*gql.Link
 	byID  map[string]*gql.Node
+	// shapeOf is the version as GraphExecution.graphShape shows it, made
+	// when first asked for (graph_shape.go).
+	shapeOf shapeParts
 }
 
 // indexes caches one graphIndex per graph version for a request.

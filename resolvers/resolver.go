@@ -62,6 +62,9 @@ func (r *Resolver) Graph() graph.GraphResolver { return &graphResolver{r} }
 // GraphExecution returns the GraphExecution field resolver.
 func (r *Resolver) GraphExecution() graph.GraphExecutionResolver { return &graphExecutionResolver{r} }
 
+// GraphShape returns the GraphShape field resolver.
+func (r *Resolver) GraphShape() graph.GraphShapeResolver { return &graphShapeResolver{r} }
+
 // Node returns the Node field resolver.
 func (r *Resolver) Node() graph.NodeResolver { return &nodeResolver{r} }
 
@@ -82,6 +85,7 @@ type (
 	executionEventResolver struct{ *Resolver }
 	graphResolver          struct{ *Resolver }
 	graphExecutionResolver struct{ *Resolver }
+	graphShapeResolver     struct{ *Resolver }
 	nodeResolver           struct{ *Resolver }
 	scheduleResolver       struct{ *Resolver }
 	userResolver           struct{ *Resolver }

@@ -3,7 +3,8 @@
 // canvas, run it and watch every node complete, move a node and keep it,
 // switch the active version, delete links and nodes, cancel a slow run, watch
 // a model's text as it is written (lib/llmstub.js), open
-// a 500-node graph, share a run and open it signed out. Screenshots of each step go to e2e/artifacts/ (or
+// a 500-node graph, share a run and open it signed out (shared.test.js: a
+// shared run draws its whole graph). Screenshots of each step go to e2e/artifacts/ (or
 // $E2E_ARTIFACTS); timings are logged as `figure:` lines.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -1091,7 +1092,7 @@ test('Share gives a link that opens the run read-only, signed out, with its link
   await ctx.close();
 });
 
-test('a shared run watched while it runs fits its view again as more of its nodes run', async () => {
+test('a shared run watched while it runs shows the nodes still to run, all in view', async () => {
   const g = await storeChain(
     `shared live ${Date.now()}`,
     [['in', 'AgentInputBlock', { name: 'x' }], ['wait', 'WaitBlock', { seconds: 5 }], ['out', 'AgentOutputBlock', { name: 'y' }]],
@@ -1103,11 +1104,12 @@ test('a shared run watched while it runs fits its view again as more of its node
   const p = await ctx.newPage();
   await p.goto(`${baseURL}/shared/${encodeURIComponent(shared.shareExecution.shareToken)}`);
   await p.locator('[data-node-key="wait"][data-status="RUNNING"]').waitFor({ timeout: 20_000 });
-  assert.equal(await p.locator('[data-node-key="out"]').count(), 0, 'the output has not run yet');
+  assert.equal(await p.locator('[data-node-key="out"]').getAttribute('data-status'), 'NOT_STARTED', 'the output is drawn before it runs');
+  await p.getByTestId('rf__edge-wait:data->out:value').waitFor({ state: 'attached' });
   await assertFitted(p);
   await shot(p, '08d-shared-live-running');
   await p.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
-  await p.locator('[data-node-key="out"]').waitFor();
+  await p.locator('[data-node-key="out"][data-status="COMPLETED"]').waitFor();
   await assertFitted(p);
   await shot(p, '08e-shared-live-done');
   await ctx.close();

@@ -477,8 +477,16 @@ type GraphExecution struct {
 	GraphID string `json:"graphId"`
 	// The version of the graph that ran.
 	GraphVersion int `json:"graphVersion"`
-	// The graph version that ran; null for readers other than the run's owner (share-token readers see the run, not the graph).
+	// The graph version that ran, whole (input defaults, metadata, description included); null for readers other than the run's owner. A share-token reader draws the run from graphShape instead.
 	Graph *Graph `json:"graph,omitempty"`
+	// The shape of the graph version that ran, to draw the whole run at once:
+	// every node (its block, key, label and place) and every link, whether or
+	// not it has run, for the owner and share-token readers alike. It leaves out
+	// what the owner typed into the nodes and did not mean to share with a run:
+	// no input defaults (keys, prompts, URLs), no node metadata, no description;
+	// the graph's name is given. Null only when the version was deleted while
+	// the run was read.
+	GraphShape *GraphShape `json:"graphShape,omitempty"`
 	// The id of the user who started the run.
 	UserID string `json:"userId"`
 	// The run's status.
@@ -512,9 +520,8 @@ type GraphExecution struct {
 	// Every node execution of the run, in the order they were created.
 	NodeExecutions []*NodeExecution `json:"nodeExecutions"`
 	// The links of the graph version that ran whose two ends both have an
-	// execution in this run (the nodes nodeExecutions names): the run's shape, to
-	// draw it. Share-token readers, who see the run but not the graph, read them
-	// too; a link to or from a node that never ran is left out, as that node is.
+	// execution in this run (the nodes nodeExecutions names). A link to or from a
+	// node that never ran is left out, as that node is: graphShape has every link.
 	Links []*Link `json:"links"`
 	// The run's log, oldest line first.
 	Logs *ExecutionLogConnection `json:"logs"`
@@ -528,6 +535,8 @@ type GraphExecution struct {
 	Trigger *ExecutionTrigger `json:"trigger"`
 	// The level of the engine's own lines in the run's log (executeGraph's logLevel): DEBUG or INFO.
 	LogLevel LogLevel `json:"logLevel"`
+	// answered to a share-token reader (sharedExecution), whose nodes show no input defaults or metadata
+	SharedView bool `json:"-"`
 }
 
 // A page of runs, newest first.
@@ -584,6 +593,52 @@ type GraphProblem struct {
 	LinkIndex *int `json:"linkIndex,omitempty"`
 	// The pin concerned; null when the problem is not about one pin.
 	Pin *string `json:"pin,omitempty"`
+}
+
+// What a run's reader may see of the graph version that ran
+// (GraphExecution.graphShape): its name, nodes and links, enough to draw it,
+// without the nodes' input defaults and metadata.
+type GraphShape struct {
+	// The version's name (Graph.name).
+	Name string `json:"name"`
+	// Every node of the version, ordered by key, whether or not it has run.
+	Nodes []*GraphShapeNode `json:"nodes"`
+	// Every link of the version.
+	Links        []*GraphShapeLink `json:"links"`
+	GraphID      string            `json:"-"`
+	GraphVersion int               `json:"-"`
+}
+
+// One link of a GraphShape: from a node's output pin to another node's input pin.
+type GraphShapeLink struct {
+	// The link's id (Link.id).
+	ID string `json:"id"`
+	// The id of the node the values come from (a GraphShapeNode.id).
+	SourceID string `json:"sourceId"`
+	// The id of the node the values go to (a GraphShapeNode.id).
+	SinkID string `json:"sinkId"`
+	// The source node's output pin.
+	SourceName string `json:"sourceName"`
+	// The sink node's input pin (a dynamic pin such as `name_$_0` as in Link.sinkName).
+	SinkName string `json:"sinkName"`
+	// Whether the link keeps its last value for every later run of the sink (Link.isStatic).
+	IsStatic bool `json:"isStatic"`
+}
+
+// One node of a GraphShape: what draws it, not what was typed into it (no input defaults, no metadata).
+type GraphShapeNode struct {
+	// The node's id (Node.id, NodeExecution.nodeId).
+	ID string `json:"id"`
+	// The key the node had in the GraphInput.
+	Key string `json:"key"`
+	// The id of the block the node runs.
+	BlockID string `json:"blockId"`
+	// The block the node runs (blocks are public); null when this server no longer has it.
+	Block *Block `json:"block,omitempty"`
+	// A label to show instead of the key; empty when none was given.
+	Label string `json:"label"`
+	// Where the node sits on the editor's canvas.
+	Position *Position `json:"position"`
 }
 
 // What importGraph made of a document.
@@ -768,9 +823,9 @@ type Node struct {
 	Block *Block `json:"block,omitempty"`
 	// A label to show instead of the key: at most 100 characters; empty when none was given.
 	Label string `json:"label"`
-	// Default inputs: a JSON object of input pin name → value. Values arriving on links override them; a linked pin always waits for its link.
+	// Default inputs: a JSON object of input pin name → value. Values arriving on links override them; a linked pin always waits for its link. `{}` to a share-token reader (a shared run's node executions and links): what the owner typed is not shared; a node execution's inputs show what the node ran with.
 	InputDefault gqlscalar.JSON `json:"inputDefault"`
-	// Free-form data for clients, such as the editor's styling: a JSON object stored as given. The engine ignores it.
+	// Free-form data for clients, such as the editor's styling: a JSON object stored as given. The engine ignores it. `{}` to a share-token reader.
 	Metadata gqlscalar.JSON `json:"metadata"`
 	// Where the node sits on the editor's canvas.
 	Position *Position `json:"position"`

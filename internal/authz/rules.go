@@ -182,8 +182,10 @@ var (
 	// GraphOwner: the owner and staff see who made a graph; another user
 	// reading a template gets null.
 	GraphOwner = FieldRule{Field: "Graph.owner", Level: Moderator}
-	// ExecutionGraph: only the run's owner reaches its graph; a share-token
-	// reader (or anyone else) gets null.
+	// ExecutionGraph: only the run's owner reaches its graph (input
+	// defaults, metadata, description); a share-token reader (or anyone
+	// else) gets null, and draws the run from GraphExecution.graphShape,
+	// which every reader of the run reads.
 	ExecutionGraph = FieldRule{Field: "GraphExecution.graph", Level: nobody}
 )
 

@@ -14,7 +14,8 @@ import (
 )
 
 // plainLists renders the long lists of a graph and its run (a graph's
-// nodes, links, entry and exit nodes; a run's node executions) itself,
+// nodes, links, entry and exit nodes; a run's node executions and its
+// graphShape's nodes and links) itself,
 // when every field selected on their elements is a plain value of the
 // element: gqlgen executes each field of each element on its own (a field
 // context, a closure, a boxed value, a marshaler, and a goroutine per list
@@ -55,6 +56,13 @@ func (plainLists) InterceptField(ctx context.Context, next graphql.Resolver) (an
 		if fc.Field.Name == "nodeExecutions" {
 			l = &nodeExecutionLists
 		}
+	case "GraphShape":
+		switch fc.Field.Name {
+		case "nodes":
+			l = &shapeNodeLists
+		case "links":
+			l = &shapeLinkLists
+		}
 	}
 	res, err := next(ctx)
 	if l == nil || err != nil || res == nil {
@@ -79,6 +87,10 @@ func length(list any) int {
 		return len(l)
 	case []*gql.NodeExecution:
 		return len(l)
+	case []*gql.GraphShapeNode:
+		return len(l)
+	case []*gql.GraphShapeLink:
+		return len(l)
 	}
 	return 0
 }
@@ -98,6 +110,8 @@ var (
 	exitNodeLists      = plainList{element: "Node", render: nodeList}
 	linkLists          = plainList{element: "Link", render: linkList}
 	nodeExecutionLists = plainList{element: "NodeExecution", render: nodeExecutionList}
+	shapeNodeLists     = plainList{element: "GraphShapeNode", render: shapeNodeList}
+	shapeLinkLists     = plainList{element: "GraphShapeLink", render: shapeLinkList}
 )
 
 // rendered is a value written ahead.
@@ -270,8 +284,26 @@ func nodeList(r *render, fields []graphql.CollectedField, v any) bool {
 	return each(r, nodes, func(n *gql.Node) bool { return n != nil && r.node(fields, n) })
 }
 
+// shapeNodeList renders a graphShape's nodes as the node they show: a
+// GraphShapeNode's fields are some of a Node's, and the schema keeps the
+// others out of its selection.
+func shapeNodeList(r *render, fields []graphql.CollectedField, v any) bool {
+	nodes, ok := v.([]*gql.GraphShapeNode)
+	if !ok {
+		return false
+	}
+	return each(r, nodes, func(n *gql.GraphShapeNode) bool {
+		return n != nil && r.nodeAs("GraphShapeNode", fields, &gql.Node{ID: n.ID, Key: n.Key, BlockID: n.BlockID,
+			Block: n.Block, Label: n.Label, Position: n.Position})
+	})
+}
+
 func (r *render) node(fields []graphql.CollectedField, n *gql.Node) bool {
-	return r.object("Node", fields, func(f graphql.CollectedField) bool {
+	return r.nodeAs("Node", fields, n)
+}
+
+func (r *render) nodeAs(typ string, fields []graphql.CollectedField, n *gql.Node) bool {
+	return r.object(typ, fields, func(f graphql.CollectedField) bool {
 		switch f.Name {
 		case "id":
 			return r.id(n.ID)
@@ -390,28 +422,42 @@ func linkList(r *render, fields []graphql.CollectedField, v any) bool {
 	if !ok {
 		return false
 	}
-	return each(r, links, func(l *gql.Link) bool {
-		return l != nil && r.object("Link", fields, func(f graphql.CollectedField) bool {
-			switch f.Name {
-			case "id":
-				return r.id(l.ID)
-			case "sourceId":
-				return r.id(l.SourceID)
-			case "sinkId":
-				return r.id(l.SinkID)
-			case "sourceName":
-				return r.str(l.SourceName)
-			case "sinkName":
-				return r.str(l.SinkName)
-			case "isStatic":
-				return r.boolean(l.IsStatic)
-			case "source":
-				return l.Source != nil && r.node(r.collect(f.Selections, "Node"), l.Source)
-			case "sink":
-				return l.Sink != nil && r.node(r.collect(f.Selections, "Node"), l.Sink)
-			}
-			return false
-		})
+	return each(r, links, func(l *gql.Link) bool { return l != nil && r.link("Link", fields, l) })
+}
+
+// shapeLinkList renders a graphShape's links as shapeNodeList its nodes.
+func shapeLinkList(r *render, fields []graphql.CollectedField, v any) bool {
+	links, ok := v.([]*gql.GraphShapeLink)
+	if !ok {
+		return false
+	}
+	return each(r, links, func(l *gql.GraphShapeLink) bool {
+		return l != nil && r.link("GraphShapeLink", fields, &gql.Link{ID: l.ID, SourceID: l.SourceID, SinkID: l.SinkID,
+			SourceName: l.SourceName, SinkName: l.SinkName, IsStatic: l.IsStatic})
+	})
+}
+
+func (r *render) link(typ string, fields []graphql.CollectedField, l *gql.Link) bool {
+	return r.object(typ, fields, func(f graphql.CollectedField) bool {
+		switch f.Name {
+		case "id":
+			return r.id(l.ID)
+		case "sourceId":
+			return r.id(l.SourceID)
+		case "sinkId":
+			return r.id(l.SinkID)
+		case "sourceName":
+			return r.str(l.SourceName)
+		case "sinkName":
+			return r.str(l.SinkName)
+		case "isStatic":
+			return r.boolean(l.IsStatic)
+		case "source":
+			return l.Source != nil && r.node(r.collect(f.Selections, "Node"), l.Source)
+		case "sink":
+			return l.Sink != nil && r.node(r.collect(f.Selections, "Node"), l.Sink)
+		}
+		return false
 	})
 }
 

@@ -16,9 +16,10 @@ export const GRAPH_REF = 'id graphId version';
 const BLOCK = 'id name description categories blockType inputSchema outputSchema';
 // A node names its block by id; its block comes from the catalogue (api/blocks.ts).
 const NODE = 'id key blockId label inputDefault metadata position { x y }';
+const LINK = 'id sourceId sinkId sourceName sinkName isStatic';
 const GRAPH_FULL = `${GRAPH_REF} name description isActive isTemplate updatedAt owner { id }
   nodes { ${NODE} }
-  links { id sourceId sinkId sourceName sinkName isStatic }
+  links { ${LINK} }
   inputSchema
   versions { version isActive createdAt }`;
 const EXECUTION = `id graphId graphVersion status inputs outputs createdAt endedAt errorMessage
@@ -54,14 +55,16 @@ export const EXECUTE = `mutation Execute($id: ID!, $version: Int, $inputs: JSON)
 export const CANCEL = `mutation Cancel($id: ID!) { cancelExecution(id: $id) { id status } }`;
 export const SHARE = `mutation Share($id: ID!) { shareExecution(id: $id) { id isShared shareToken } }`;
 export const EXECUTION_Q = `query Execution($id: ID!) { execution(id: $id) { ${EXECUTION} graph { ${GRAPH_FULL} } } }`;
+// A shared run's first read brings the shape of the graph that ran (every
+// node and link, no input defaults); the reads that follow while it runs ask
+// only for the run.
 export const SHARED = `query Shared($token: String!) {
   sharedExecution(shareToken: $token) {
     ${EXECUTION}
-    nodeExecutions { id nodeId status outputs errorMessage
-      node { ${NODE} } }
-    links { id sourceId sinkId sourceName sinkName isStatic }
+    graphShape { name nodes { id key blockId label position { x y } } links { ${LINK} } }
   }
 }`;
+export const SHARED_RUN = `query SharedRun($token: String!) { sharedExecution(shareToken: $token) { ${EXECUTION} } }`;
 // trigger: the History says which runs a schedule or a webhook started.
 export const HISTORY = `query History($id: ID!) {
   executions(graphId: $id, first: 20) { edges { node { id graphVersion status createdAt endedAt trigger { kind } } } }

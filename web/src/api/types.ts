@@ -49,6 +49,17 @@ export interface GraphLink {
   isStatic: boolean;
 }
 
+/**
+ * What every reader of a run may see of the graph that ran
+ * (GraphExecution.graphShape): its nodes without their input defaults and
+ * metadata, and every link.
+ */
+export interface GraphShape {
+  name: string;
+  nodes: Array<Omit<GraphNode, 'inputDefault' | 'metadata' | 'block'>>;
+  links: GraphLink[];
+}
+
 export interface Graph {
   id: string;
   graphId: string;

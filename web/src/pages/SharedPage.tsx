@@ -1,44 +1,57 @@
 // /shared/<token>: a shared run, read-only and signed out. A share-token
-// reader sees the run, not the graph (GraphExecution.graph is null), so the
-// canvas shows the nodes that ran, at their positions, and the links between
-// them (GraphExecution.links). While the run goes on, the page re-reads it
-// every two seconds (subscriptions need an account).
+// reader gets the shape of the graph that ran (GraphExecution.graphShape:
+// every node and link, without the nodes' input defaults), so the canvas
+// draws the whole graph at once, as the run page does, the nodes not yet
+// run in the "not run" look; statuses fill in as the run goes on. While it
+// does, the page re-reads the run, not the shape, every two seconds
+// (subscriptions need an account).
 import { useEffect, useMemo, useState } from 'react';
 import { withBlocks } from '../api/blocks';
 import { gql } from '../api/client';
-import { SHARED } from '../api/queries';
-import type { Execution, GraphLink, GraphNode } from '../api/types';
+import { SHARED, SHARED_RUN } from '../api/queries';
+import type { Execution, GraphLink, GraphNode, GraphShape } from '../api/types';
 import { finalStatuses } from '../api/types';
 import { toFlow } from '../canvas/convert';
 import { runFor } from '../run/useLiveRun';
 import { RunView } from './RunPage';
 import { useTitle } from '../router';
 
-type SharedNodeExecution = Execution['nodeExecutions'][number] & { node: GraphNode | null };
-type Shared = Execution & {
-  nodeExecutions: SharedNodeExecution[];
+interface Drawn {
+  name: string;
+  nodes: GraphNode[];
   links: GraphLink[];
-};
+}
+
+/** The shape as the canvas's nodes: a share shows no input defaults, so none are drawn. */
+async function drawn(shape: GraphShape): Promise<Drawn> {
+  const nodes = await withBlocks(shape.nodes.map((n) => ({ ...n, inputDefault: {}, metadata: {}, block: null })));
+  return { name: shape.name, nodes, links: shape.links };
+}
 
 export function SharedPage({ token, theme }: { token: string; theme: 'light' | 'dark' }) {
-  const [ex, setEx] = useState<Shared | null>(null);
+  const [ex, setEx] = useState<Execution | null>(null);
+  const [graph, setGraph] = useState<Drawn | null>(null);
   const [missing, setMissing] = useState(false);
   const [dataAt, setDataAt] = useState<number>();
-  useTitle('Shared run');
+  useTitle(graph ? `Shared run of ${graph.name}` : 'Shared run');
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stop = false;
+    let shaped = false;
     const read = () =>
-      gql<{ sharedExecution: Shared | null }>(SHARED, { token }, { token: null })
+      gql<{ sharedExecution: (Execution & { graphShape?: GraphShape | null }) | null }>(shaped ? SHARED_RUN : SHARED, { token }, { token: null })
         .then(async (d) => {
           if (stop) return;
           const shared = d.sharedExecution;
-          if (!shared) return setMissing(true);
-          const ran: SharedNodeExecution[] = shared.nodeExecutions;
-          const withBlock = new Map((await withBlocks(ran.flatMap((ne) => (ne.node ? [ne.node] : [])))).map((n) => [n.id, n]));
-          if (stop) return;
-          setDataAt((t) => t ?? performance.now());
-          setEx({ ...shared, nodeExecutions: ran.map((ne) => ({ ...ne, node: ne.node && (withBlock.get(ne.node.id) ?? null) })) });
+          if (!shared || (!shaped && !shared.graphShape)) return setMissing(true);
+          if (!shaped) {
+            const g = await drawn(shared.graphShape!);
+            if (stop) return;
+            shaped = true;
+            setGraph(g);
+            setDataAt(performance.now());
+          }
+          setEx(shared);
           if (!finalStatuses.has(shared.status)) timer = setTimeout(read, 2000);
         })
         .catch(() => !stop && setMissing(true));
@@ -48,20 +61,13 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
       clearTimeout(timer);
     };
   }, [token]);
-  const nodes = useMemo(() => {
-    const byId = new Map<string, GraphNode>();
-    for (const ne of ex?.nodeExecutions ?? []) if (ne.node) byId.set(ne.node.id, ne.node);
-    return [...byId.values()];
-  }, [ex]);
-  const nodeIds = nodes.map((n) => n.id).join(',');
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const run = useMemo(() => (nodes.length ? runFor(nodes) : null), [nodeIds]);
+  const run = useMemo(() => (graph ? runFor(graph.nodes) : null), [graph]);
   useEffect(() => {
     if (run && ex) run.load(ex);
   }, [run, ex]);
-  const flow = useMemo(() => toFlow(nodes, ex?.links ?? []), [nodes, ex]);
+  const flow = useMemo(() => (graph ? toFlow(graph.nodes, graph.links) : { nodes: [], edges: [] }), [graph]);
   if (missing) return <p className="ag-pad">This shared run does not exist or is no longer shared.</p>;
-  if (!ex) return <p className="ag-pad">Loading…</p>;
+  if (!ex || !graph) return <p className="ag-pad">Loading…</p>;
   return (
     <RunView
       executionId={ex.id}
@@ -73,7 +79,10 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
       theme={theme}
       title={
         <h1>
-          Shared run <small className="ag-muted">started {new Date(ex.createdAt).toLocaleString()} · read-only</small>
+          {graph.name}{' '}
+          <small className="ag-muted">
+            v{ex.graphVersion} · shared run · started {new Date(ex.createdAt).toLocaleString()} · read-only
+          </small>
         </h1>
       }
     />

@@ -45,7 +45,7 @@ func (e *Engine) inputCredential(ctx context.Context, userID uuid.UUID, x *nodeE
 			}
 		}
 		if !found {
-			return fmt.Errorf("no valid %v credentials: connect an account (startIntegrationOAuth) or add one with createCredential", spec.Providers)
+			return fmt.Errorf("no valid %v credentials: connect an account or add one on the web app's Integrations page (/credentials), or through the API (startIntegrationOAuth, createCredential)", spec.Providers)
 		}
 		if why := spec.Accepts(c.Provider, c.Type, c.Scopes); why != "" {
 			return fmt.Errorf("your %s credential cannot be used by %s: %s", c.Provider, x.n.info.Name, why)

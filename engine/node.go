@@ -218,7 +218,7 @@ func (e *Engine) fetchCredentials(r *run, x *nodeExec) {
 		}
 		for _, p := range providers {
 			if _, ok := creds[p]; !ok {
-				x.credErr = fmt.Errorf("no valid %s credentials: add them with createCredential", p)
+				x.credErr = fmt.Errorf("no valid %s credentials: add them on the web app's Integrations page (/credentials) or with createCredential", p)
 				return
 			}
 		}

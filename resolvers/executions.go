@@ -122,8 +122,9 @@ func (r *queryResolver) SharedExecution(ctx context.Context, shareToken string) 
 		return nil, nilIfNotFound(err)
 	}
 	out := r.toExecution(ctx, e)
-	out.ShareToken = nil  // the token holder already has it; nothing else to reveal
-	out.SharedView = true // its nodes show nothing typed into them (shared_view.go)
+	out.ShareToken = nil                      // the token holder already has it; nothing else to reveal
+	out.SharedView = true                     // its nodes show nothing typed into them (shared_view.go)
+	out.UserContext.Preferences = emptyObject // the owner's account settings (shared_view.go)
 	return out, nil
 }
 

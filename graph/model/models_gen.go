@@ -1168,7 +1168,8 @@ type UserContext struct {
 	// A JSON object of preference key → value: the user's preferences when the run
 	// was submitted (every typed key of UserPreferences with its value or default,
 	// and any other stored key), with the run's own userContext.preferences merged
-	// over them.
+	// over them. `{}` to a share-token reader (sharedExecution): they are the
+	// owner's settings, not the run's.
 	Preferences gqlscalar.JSON `json:"preferences"`
 	// The current time in this context's time zone.
 	LocalTime time.Time `json:"localTime"`

@@ -22,7 +22,8 @@ var conditional = map[string]bool{"ConditionBlock": true}
 // Estimate prices a run of one of userID's graphs (the seed's
 // get_cost_estimate per node, priced as the engine charges: PlanCosts).
 // Each paid node's input is its defaults, with the run's inputs in its
-// input blocks; linked values are unknown, so a cost filtered on a linked
+// input blocks (estimateInput); linked values, and the inputs not given,
+// are unknown, so a cost filtered on a linked
 // pin counts in a node's amount and not in its min, and a node whose
 // price reads a linked value (pricedByLinks) leaves the run without a
 // bound. AI blocks are priced as on the platform's key (the worst case).
@@ -52,20 +53,10 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 	var maxTotal int64
 	bounded := true
 	for _, n := range g.order {
-		input := maps.Clone(n.defaults)
-		if input == nil {
-			input = map[string]any{}
-		}
-		if n.is(blocks.TypeInput) {
-			if name, _ := input["name"].(string); name != "" {
-				if v, ok := inputs[name]; ok {
-					input["value"] = v
-				}
-			}
-		}
+		input, linked := estimateInput(n, inputs)
 		// A cost rule filtered on a linked pin may or may not apply: the
 		// most counts it, the least does not.
-		upper, lower := filtersOnLinks(e.nodeCosts(n), n.linked)
+		upper, lower := filtersOnLinks(e.nodeCosts(n), linked)
 		plan := blocks.PlanCosts(upper, e.nodeLimits(n, input), input, e.secondsLimit())
 		least := blocks.PlanCosts(lower, e.nodeLimits(n, input), input, e.secondsLimit()).Fixed
 		amount := plan.Total()
@@ -101,7 +92,7 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 			kind = string(dominantKind(n.info.Costs, input))
 		}
 		ne := model.NodeCostEstimate{NodeKey: n.key, CostType: kind, Amount: amount, Min: least, MayRepeat: mayRepeat[n],
-			PricedByLinks: pricedByLinks(n.info, upper, n.linked)}
+			PricedByLinks: pricedByLinks(n.info, upper, linked)}
 		out.ByNode = append(out.ByNode, ne)
 		maxTotal = blocks.AddCredits(maxTotal, amount) // saturates: a price past int64 is unpayable, never small
 		if ne.MayRepeat || ne.PricedByLinks {
@@ -115,6 +106,38 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 		out.Max = &maxTotal
 	}
 	return out, nil
+}
+
+// estimateInput is n's input as the run builds it (router.go), with what
+// the estimate cannot know left out, and the pins it arrives on: those with
+// a link (by base pin: a dynamic pin's value lands in its base pin), and an
+// input node's value when the estimate is not given its input (left out or
+// null: the run may give any value, or keep the node's own). Dynamic pins
+// given as defaults (prompt_values_#_text) are merged into their pin, as
+// the run merges them before pricing.
+func estimateInput(n *gnode, inputs map[string]any) (map[string]any, []string) {
+	input := maps.Clone(n.defaults)
+	if input == nil {
+		input = map[string]any{}
+	}
+	linked := make([]string, 0, len(n.linked)+1)
+	for _, pin := range n.linked {
+		if base := blocks.BasePin(pin); !slices.Contains(linked, base) {
+			linked = append(linked, base)
+		}
+	}
+	if n.is(blocks.TypeInput) {
+		name, _ := input["name"].(string)
+		if v := inputs[name]; name != "" && v != nil {
+			input["value"] = v
+		} else if !slices.Contains(linked, "value") {
+			linked = append(linked, "value")
+		}
+	}
+	if merged, err := blocks.MergeDynamicPins(input); err == nil {
+		input = merged
+	}
+	return input, linked
 }
 
 // dominantKind is the kind of the largest matching cost.

@@ -5080,7 +5080,7 @@ type Query {
     graphId: ID!
     "The version (1 or more); when omitted, the version a version id names, else the active version."
     version: Int
-    "The graph's inputs, as executeGraph takes them (a JSON object); costs filtered by input values see them. Some may be left out; a name the graph has no input for is BAD_USER_INPUT naming it."
+    "The graph's inputs, as executeGraph takes them (a JSON object); costs filtered by input values see them. Some may be left out: one left out (or null) is unknown, as a linked value is, since the run may give any value; a name the graph has no input for is BAD_USER_INPUT naming it."
     inputs: JSON
   ): CostEstimate!
   "A block by id; null when there is none, BAD_USER_INPUT when the id is not a UUID. Public: no token needed."

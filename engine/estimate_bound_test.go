@@ -1,0 +1,94 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentgraph/agentgraph/blocks"
+	"github.com/agentgraph/agentgraph/blocks/llm/llmstub"
+	"github.com/agentgraph/agentgraph/internal/credentials"
+	"github.com/agentgraph/agentgraph/internal/model"
+)
+
+// charged is what the ledger took from u for runs (charges, before any
+// refund: a reservation is charged whole first).
+func (e *env) charged(u *model.User) int64 {
+	var n int64
+	require.NoError(e.t, e.pool.QueryRow(context.Background(), `SELECT coalesce(-sum(amount), 0) FROM credit_transactions
+		WHERE user_id = $1 AND transaction_type = 'EXECUTION_COST'`, u.ID).Scan(&n))
+	return n
+}
+
+// A node's defaults may give a dynamic pin (prompt_values_#_text), which
+// the run merges into its pin (prompt_values) before pricing. The estimate
+// prices the same merged input: an AI block's prompt filled from such a
+// default reserves, at estimate and at run alike, for the whole prompt.
+// Was: priced unmerged, the prompt's {{text}} unfilled, max 3 for a run
+// that reserved 102.
+func TestEstimateMergesDynamicPinsAsTheRunDoes(t *testing.T) {
+	t.Parallel()
+	stub := llmstub.New(func(int, llmstub.Seen) llmstub.Reply {
+		return llmstub.Reply{Chunks: []string{"x"}, Input: 1, Output: 1}
+	})
+	defer stub.Close()
+	e := newEnv(t, Options{Credentials: credentials.WithOperatorKeys(userCreds(nil),
+		credentials.OperatorKeys{"openai": {Secret: "sk-operator", BaseURL: stub.OpenAIBaseURL()}})})
+	u := e.user(1_000_000)
+	fg := e.graph(u, []nspec{{Key: "ai", Block: "AITextGeneratorBlock", Defaults: map[string]any{"model": "gpt-4o", "max_tokens": 10,
+		"prompt": "Summarize {{text}}", "prompt_values_#_text": strings.Repeat("lorem ipsum dolor sit amet ", 5000)}}}, nil)
+	est, err := e.eng.Estimate(context.Background(), u.ID, fg.ID, 0, nil)
+	require.NoError(t, err)
+	require.NotNil(t, est.Max, "nothing linked: a bound")
+	got := e.watch(fg.ID).until(e.submit(u, fg, nil).ID, nil)
+	require.Equal(t, model.StatusCompleted, got.Status)
+	require.LessOrEqual(t, e.charged(u), *est.Max, "the run was charged no more than the estimate's max")
+	require.Equal(t, est.ByNode[0].Amount, e.charged(u), "the reservation is the one estimated")
+}
+
+// pricedInput prices AgentInputBlock at 7 credits a run when its value is
+// "big", as an operator's rule filtered on a pin would.
+type pricedInput struct{}
+
+func (pricedInput) For(blockID string, code []blocks.Cost) []blocks.Cost {
+	if blockID == blocks.AgentInputBlock().Info().ID {
+		return []blocks.Cost{{Type: blocks.CostRun, Amount: 7, Currency: blocks.DefaultCurrency, Filter: map[string]any{"value": "big"}}}
+	}
+	return code
+}
+
+// An input the estimate is not given (left out, or null) is not known
+// before the run: the run may give any value, or keep the node's own when
+// given null. A rule filtered on the input node's value then counts in the
+// node's amount (and max), not in its min, as for a linked pin; an input
+// given is priced with its value.
+func TestEstimateOfAnInputNotGiven(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{Costs: pricedInput{}})
+	u := e.user(1000)
+	fg := e.graph(u, []nspec{
+		{Key: "in", Block: "AgentInputBlock", Defaults: map[string]any{"name": "x", "value": "big"}},
+		{Key: "out", Block: "AgentOutputBlock", Defaults: map[string]any{"name": "y"}},
+	}, []lspec{{Source: "in", SourceName: "result", Sink: "out", SinkName: "value"}})
+	ctx := context.Background()
+	for _, inputs := range []map[string]any{nil, {"x": nil}} {
+		est, err := e.eng.Estimate(ctx, u.ID, fg.ID, 0, inputs)
+		require.NoError(t, err)
+		require.NotNil(t, est.Max, "%v", inputs)
+		require.Equal(t, int64(7), *est.Max, "%v: the run may bring (or keep) \"big\"", inputs)
+		require.Zero(t, est.Min, "%v: or not", inputs)
+	}
+	for value, want := range map[string]int64{"big": 7, "small": 0} {
+		est, err := e.eng.Estimate(ctx, u.ID, fg.ID, 0, map[string]any{"x": value})
+		require.NoError(t, err)
+		require.Equal(t, want, *est.Max, value)
+		require.Equal(t, want, est.Min, value)
+	}
+
+	// null keeps the node's own value: the run is charged for "big".
+	got := e.watch(fg.ID).until(e.submit(u, fg, map[string]any{"x": nil}).ID, nil)
+	require.Equal(t, model.StatusCompleted, got.Status)
+	require.Equal(t, int64(7), e.charged(u))
+}

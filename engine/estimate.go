@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -23,14 +25,15 @@ var conditional = map[string]bool{"ConditionBlock": true}
 // get_cost_estimate per node, priced as the engine charges: PlanCosts).
 // Each paid node's input is its defaults, with the run's inputs in its
 // input blocks (estimateInput); linked values, and the inputs not given,
-// are unknown, so a cost filtered on a linked
-// pin counts in a node's amount and not in its min, and a node whose
-// price reads a linked value (pricedByLinks) leaves the run without a
-// bound. AI blocks are priced as on the platform's key (the worst case).
-// Min counts the fixed part of paid nodes that always run (none
-// downstream of a conditional or repeating block); Max every paid node
-// once at what it reserves, nil when some may repeat or be priced by a
-// linked value.
+// are unknown, so a cost filtered on a linked pin counts in a node's
+// amount and not in its min, and a node whose price reads a linked value
+// (pricedByLinks) leaves the run without a bound. AI blocks are priced as
+// on the platform's key (the worst case). Min counts the fixed part of
+// paid nodes that always run (none downstream of a conditional or
+// repeating block); Max every paid node once at what it reserves, and
+// each AGENT node's child run at its own max (childMax), nil when some
+// may repeat, be priced by a linked value, or start a child without a
+// bound.
 func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any) (*model.CostEstimate, error) {
 	t, err := e.submitTarget(userID, graphID, version)
 	if err != nil {
@@ -48,12 +51,30 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 	if err := g.checkInputNames(inputs, nil); err != nil {
 		return nil, err
 	}
+	return e.estimate(ctx, userID, g, inputs, &childWalk{above: []model.GraphKey{t.Graph}, left: maxChildEstimates}), nil
+}
+
+// estimate prices one pass of g with these inputs; w is where g stands in
+// a walk of AgentExecutorBlock children (childMax).
+func (e *Engine) estimate(ctx context.Context, userID uuid.UUID, g *graph, inputs map[string]any, w *childWalk) *model.CostEstimate {
 	mayRepeat, maySkip := downstreamOf(g, repeating), downstreamOf(g, conditional)
 	out := &model.CostEstimate{ByNode: []model.NodeCostEstimate{}}
 	var maxTotal int64
 	bounded := true
 	for _, n := range g.order {
 		input, linked := estimateInput(n, inputs)
+		// An AGENT node's child run is charged node by node to the same
+		// user: what it can cost counts in max (not in the node's amount,
+		// which is what the node itself is charged).
+		childByLink := false
+		if n.is(blocks.TypeAgent) {
+			child, ok, byLink := e.childMax(ctx, userID, n, input, w)
+			childByLink = byLink
+			if !ok || child > 0 && mayRepeat[n] {
+				bounded = false
+			}
+			maxTotal = blocks.AddCredits(maxTotal, child)
+		}
 		// A cost rule filtered on a linked pin may or may not apply: the
 		// most counts it, the least does not.
 		upper, lower := filtersOnLinks(e.nodeCosts(n), linked)
@@ -92,7 +113,7 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 			kind = string(dominantKind(n.info.Costs, input))
 		}
 		ne := model.NodeCostEstimate{NodeKey: n.key, CostType: kind, Amount: amount, Min: least, MayRepeat: mayRepeat[n],
-			PricedByLinks: pricedByLinks(n.info, upper, linked)}
+			PricedByLinks: childByLink || pricedByLinks(n.info, upper, linked)}
 		out.ByNode = append(out.ByNode, ne)
 		maxTotal = blocks.AddCredits(maxTotal, amount) // saturates: a price past int64 is unpayable, never small
 		if ne.MayRepeat || ne.PricedByLinks {
@@ -105,7 +126,72 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 	if bounded {
 		out.Max = &maxTotal
 	}
-	return out, nil
+	return out
+}
+
+// maxChildEstimates is how many child graphs one estimate prices at most:
+// agents that each run several agents multiply, level by level.
+const maxChildEstimates = 64
+
+// childWalk is where an estimate stands among AgentExecutorBlock children:
+// the graph priced and those above it (the run's own first), and how many
+// more child graphs may be priced.
+type childWalk struct {
+	above []model.GraphKey
+	left  int
+}
+
+// childMax is the most the child run of AGENT node n (input: its input as
+// estimated) can be charged: its graph's own estimate's max, the node's
+// inputs as its inputs (those arriving on links unknown, as inputs not
+// given are). ok is false when there is no bound before the run: the graph
+// arrives on a link (byLink), cannot be read by userID now, runs itself
+// (directly or not), or the walk has priced too many; or the child's own
+// max is null. A node nested too deep to start a child costs none.
+func (e *Engine) childMax(ctx context.Context, userID uuid.UUID, n *gnode, input map[string]any, w *childWalk) (child int64, ok, byLink bool) {
+	childInputs, _ := input["inputs"].(map[string]any)
+	for _, pin := range n.linked {
+		switch base := blocks.BasePin(pin); {
+		case base == "graph_id" || base == "graph_version":
+			return 0, false, true
+		case base != "inputs":
+		case strings.HasPrefix(pin, "inputs_#_"): // one input arrives on the link
+			childInputs = maps.Clone(childInputs)
+			delete(childInputs, blocks.BasePin(pin[len("inputs_#_"):]))
+		default: // the whole object arrives on the link
+			childInputs = nil
+		}
+	}
+	if len(w.above)-1 >= MaxAgentDepth {
+		return 0, true, false // RunAgent refuses to start it
+	}
+	if w.left <= 0 {
+		return 0, false, false
+	}
+	w.left--
+	gid, err := uuid.Parse(fmt.Sprint(input["graph_id"]))
+	if err != nil {
+		return 0, false, false
+	}
+	version := 0
+	if v, isNum := input["graph_version"].(float64); isNum {
+		version = int(v)
+	}
+	t, err := e.submitTarget(userID, gid, version)
+	if err != nil {
+		return 0, false, false
+	}
+	g, err := e.compiled(ctx, t.Graph.ID, t.Graph.Version)
+	if err != nil || g.g.UserID != userID && !g.g.IsTemplate || slices.Contains(w.above, t.Graph) {
+		return 0, false, false
+	}
+	sub := &childWalk{above: append(slices.Clone(w.above), t.Graph), left: w.left}
+	est := e.estimate(ctx, userID, g, childInputs, sub)
+	w.left = sub.left
+	if est.Max == nil {
+		return 0, false, false
+	}
+	return *est.Max, true, false
 }
 
 // estimateInput is n's input as the run builds it (router.go), with what

@@ -92,3 +92,40 @@ func TestEstimateOfAnInputNotGiven(t *testing.T) {
 	require.Equal(t, model.StatusCompleted, got.Status)
 	require.Equal(t, int64(7), e.charged(u))
 }
+
+// An AgentExecutorBlock's child run is charged to the same user, node by
+// node, as part of the run that started it: the estimate's max counts the
+// most the child can be charged (its graph's own max, with the node's
+// inputs), and is null when that has no bound before the run: a graph_id
+// arriving on a link, a graph that runs itself. Was: max 1 (the node's own
+// price) for a run whose child reserved 10 more.
+func TestEstimateCountsChildRuns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{Costs: pricedWait(5)})
+	u := e.user(1000)
+	child := e.graph(u, []nspec{
+		{Key: "in", Block: "AgentInputBlock", Defaults: map[string]any{"name": "x", "value": "v"}},
+		{Key: "w", Block: "WaitBlock", Defaults: map[string]any{"seconds": 0.01}},
+		{Key: "out", Block: "AgentOutputBlock", Defaults: map[string]any{"name": "y"}},
+	}, []lspec{{Source: "in", SourceName: "result", Sink: "w", SinkName: "data"}, {Source: "w", SourceName: "data", Sink: "out", SinkName: "value"}})
+	fg := e.graph(u, []nspec{{Key: "a", Block: "AgentExecutorBlock", Defaults: map[string]any{"graph_id": child.ID.String()}}}, nil)
+	ctx := context.Background()
+	est, err := e.eng.Estimate(ctx, u.ID, fg.ID, 0, nil)
+	require.NoError(t, err)
+	require.NotNil(t, est.Max)
+	require.Equal(t, int64(1+10), *est.Max, "the node's own credit, and its child's 2 seconds at 5")
+	require.Equal(t, int64(1), est.Min, "min stays the node's own fixed price: a lower bound still")
+	got := e.watch(fg.ID).until(e.submit(u, fg, nil).ID, nil)
+	require.Equal(t, model.StatusCompleted, got.Status)
+	require.LessOrEqual(t, e.charged(u), *est.Max, "the run and its child were charged no more than the max")
+
+	linked := e.graph(u, []nspec{
+		{Key: "in", Block: "AgentInputBlock", Defaults: map[string]any{"name": "g"}},
+		{Key: "a", Block: "AgentExecutorBlock"},
+	}, []lspec{{Source: "in", SourceName: "result", Sink: "a", SinkName: "graph_id"}})
+	est, err = e.eng.Estimate(ctx, u.ID, linked.ID, 0, map[string]any{"g": child.ID.String()})
+	require.NoError(t, err)
+	require.Nil(t, est.Max, "which graph runs is known only at run time")
+	require.Len(t, est.ByNode, 1)
+	require.True(t, est.ByNode[0].PricedByLinks, "%+v", est.ByNode)
+}

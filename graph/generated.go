@@ -5964,7 +5964,7 @@ input BlockCostInput {
 type CostEstimate {
   "The least the run costs: paid nodes that always run, once each, at their fixed price. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   min: Int!
-  "The most one pass costs: every paid node once, at the price reserved for it. Null when there is no bound before the run: some paid node may run any number of times (downstream of a block that yields repeatedly), or its price depends on a value that arrives on a link (NodeCostEstimate.pricedByLinks). A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node."
+  "The most one pass costs: every paid node once, at the price reserved for it, and the most each AgentExecutorBlock's child run costs (its graph's own max; the child's nodes are charged to the same balance). Null when there is no bound before the run: some paid node may run any number of times (downstream of a block that yields repeatedly), its price depends on a value that arrives on a link (NodeCostEstimate.pricedByLinks: for an AgentExecutorBlock, its graph_id or graph_version), or a child run has no bound (its own max is null, its graph cannot be read, or it runs itself). A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node."
   max: Int
   "One entry per paid node."
   byNode: [NodeCostEstimate!]!

@@ -103,11 +103,7 @@ func TestEstimateCountsChildRuns(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{Costs: pricedWait(5)})
 	u := e.user(1000)
-	child := e.graph(u, []nspec{
-		{Key: "in", Block: "AgentInputBlock", Defaults: map[string]any{"name": "x", "value": "v"}},
-		{Key: "w", Block: "WaitBlock", Defaults: map[string]any{"seconds": 0.01}},
-		{Key: "out", Block: "AgentOutputBlock", Defaults: map[string]any{"name": "y"}},
-	}, []lspec{{Source: "in", SourceName: "result", Sink: "w", SinkName: "data"}, {Source: "w", SourceName: "data", Sink: "out", SinkName: "value"}})
+	child := waitingChild(e, u)
 	fg := e.graph(u, []nspec{{Key: "a", Block: "AgentExecutorBlock", Defaults: map[string]any{"graph_id": child.ID.String()}}}, nil)
 	ctx := context.Background()
 	est, err := e.eng.Estimate(ctx, u.ID, fg.ID, 0, nil)

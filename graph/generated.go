@@ -5325,7 +5325,7 @@ type Mutation {
     inputs: JSON
     "The time zone, locale and preferences the run's blocks see; the caller's own where omitted."
     userContext: UserContextInput
-    "The run's budget in credits (0 or more): a run whose next charge or reservation would pass it ends FAILED, its unused reservations given back. No budget when omitted."
+    "The run's budget in credits (0 or more): a run whose next charge or reservation would pass it ends FAILED, its unused reservations given back. It covers the child runs its AgentExecutorBlocks start too (their nodes are charged to the same balance). No budget when omitted."
     maxCost: Int
     "The level of the engine's own lines in the run's log: DEBUG adds a line per node execution's start and finish (block, node, status, duration, cost); INFO, the default, writes only the run's end and failures. Lines blocks write are kept at any level. A child run (AgentExecutorBlock) takes its parent's level; scheduled and webhook-started runs take INFO. Only DEBUG or INFO, else BAD_USER_INPUT."
     logLevel: LogLevel

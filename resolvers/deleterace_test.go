@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -130,4 +131,47 @@ func TestDeleteGraphRacingTriggers(t *testing.T) {
 	t.Logf("answers: %v", seen)
 	bal, sum, _ := ledgerOf(t, u.ID)
 	require.Equal(t, bal, sum)
+}
+
+// deleteGraph while the scheduler fires one of the graph's schedules: the
+// scheduler holds the schedule (claimed FOR UPDATE) and then stores its
+// run, whose foreign key takes the graph's key. deleteGraph waits for the
+// schedule before it locks the graph, so the two never deadlock: the
+// firing stores its run, and deleteGraph then deletes the graph. Was: it
+// locked the graph first, then waited on the schedule to delete it (the
+// cascade) while the firing waited on the graph: deadlock, and deleteGraph
+// answered INTERNAL (or the firing failed).
+func TestDeleteGraphWhileASchedulerFires(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	pool := testenv.Postgres(t)
+	ctx := context.Background()
+	var g struct{ GraphID string }
+	b.ok(tok, `mutation($in: GraphInput!) { createGraph(input: $in) { graphId } }`,
+		map[string]any{"in": chainGraph("scheduled then deleted", 2)}, "createGraph", &g)
+	var s struct{ ID string }
+	b.ok(tok, `mutation($in: ScheduleInput!) { createSchedule(input: $in) { id } }`, map[string]any{"in": map[string]any{
+		"graphId": g.GraphID, "name": "yearly", "cron": "@yearly", "inputs": map[string]any{"x": 1}}}, "createSchedule", &s)
+
+	// The scheduler's firing, as ScheduleClaimDue and the run's insert lock.
+	firing, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = firing.Rollback(ctx) }()
+	_, err = firing.Exec(ctx, `SELECT 1 FROM schedules WHERE id = $1 FOR UPDATE`, s.ID)
+	require.NoError(t, err)
+	deleted := make(chan *response, 1)
+	go func() {
+		deleted <- b.do(tok, `mutation($id: ID!) { deleteGraph(id: $id) }`, map[string]any{"id": g.GraphID})
+	}()
+	time.Sleep(500 * time.Millisecond) // deleteGraph is waiting on a lock by now
+	_, err = firing.Exec(ctx, `SELECT 1 FROM graphs WHERE id = $1 FOR KEY SHARE`, g.GraphID)
+	require.NoError(t, err, "the firing takes the graph's key")
+	require.NoError(t, firing.Commit(ctx))
+	r := <-deleted
+	require.Empty(t, r.Errors, "deleteGraph went on once the firing committed")
+	var left int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM graphs WHERE id = $1) + (SELECT count(*) FROM schedules WHERE graph_id = $1)`,
+		g.GraphID).Scan(&left))
+	require.Zero(t, left)
 }

@@ -3,7 +3,6 @@ package resolvers_test
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -140,18 +139,7 @@ func TestWebsocketAuthenticatedByItsHeaderClosesWhenItsKeyIsRevoked(t *testing.T
 	b.ok(tok, `mutation { createAPIKey(name: "ws header") { apiKey { id } secret } }`, nil, "createAPIKey", &created)
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+created.Secret)
-	ws, resp, err := (&websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}}).Dial("ws"+strings.TrimPrefix(b.url, "http"), h)
-	require.NoError(t, err)
-	_ = resp.Body.Close()
-	t.Cleanup(func() { _ = ws.Close() })
-	viaHeader := wsClient{ws: ws,
-		send: func(v any) { require.NoError(t, ws.WriteJSON(v)) },
-		next: func() map[string]any {
-			require.NoError(t, ws.SetReadDeadline(time.Now().Add(10*time.Second)))
-			var m map[string]any
-			require.NoError(t, ws.ReadJSON(&m))
-			return m
-		}}
+	viaHeader := dialWSHeader(t, b.url, h)
 	viaHeader.send(map[string]any{"type": "connection_init", "payload": map[string]any{}})
 	require.Equal(t, "connection_ack", viaHeader.next()["type"])
 	me := func(c wsClient, id string) map[string]any {

@@ -1,6 +1,7 @@
 package resolvers_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -48,4 +49,52 @@ func TestSharedRunHidesTheOwnersPreferences(t *testing.T) {
 	b.ok(tok, `query($id: ID!) { execution(id: $id) { userContext { timezone locale preferences } } }`, map[string]any{"id": ex.ID}, "execution", &own)
 	require.Equal(t, "pref-of-the-owner", own.UserContext.Preferences["note"], "the owner reads them")
 	require.Equal(t, map[string]any{"k": "settings-of-the-owner"}, own.UserContext.Preferences["defaultGraphSettings"])
+}
+
+// An output marked secret (AgentOutputBlock secret: true, writeOnly in the
+// graph's output schema) is recorded for the run's owner, who reads it; a
+// share-token reader, who cannot read the output schema to mask it, reads
+// "********" for each of its values, in the run's outputs and in its node's
+// execution, while the run's other outputs stay. Was: shown in clear.
+func TestSharedRunMasksSecretOutputs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": map[string]any{"name": "secret output", "nodes": []map[string]any{
+		{"key": "in", "blockId": "AgentInputBlock", "inputDefault": map[string]any{"name": "x"}},
+		{"key": "key", "blockId": "AgentOutputBlock", "inputDefault": map[string]any{"name": "key", "secret": true, "format": "sk-{{value}}-made"}},
+		{"key": "plain", "blockId": "AgentOutputBlock", "inputDefault": map[string]any{"name": "plain"}}},
+		"links": []map[string]any{
+			{"sourceKey": "in", "sourceName": "result", "sinkKey": "key", "sinkName": "value"},
+			{"sourceKey": "in", "sourceName": "result", "sinkKey": "plain", "sinkName": "value"}}}}, "createGraph", &g)
+	var ex struct{ ID string }
+	b.ok(tok, `mutation($g: ID!) { executeGraph(graphId: $g, inputs: {x: "abc"}) { id } }`, map[string]any{"g": g.ID}, "executeGraph", &ex)
+	waitStatus(t, b, tok, ex.ID, "COMPLETED")
+	var shared struct{ ShareToken string }
+	b.ok(tok, `mutation($id: ID!) { shareExecution(id: $id) { shareToken } }`, map[string]any{"id": ex.ID}, "shareExecution", &shared)
+
+	type runAnswer struct {
+		Outputs        map[string][]any
+		NodeExecutions []struct{ Outputs map[string][]any }
+	}
+	const fields = `outputs nodeExecutions { outputs }`
+	var own runAnswer
+	b.ok(tok, `query($id: ID!) { execution(id: $id) { `+fields+` } }`, map[string]any{"id": ex.ID}, "execution", &own)
+	require.Equal(t, map[string][]any{"key": {"sk-abc-made"}, "plain": {"abc"}}, own.Outputs, "the owner reads them")
+
+	raw, _ := b.raw(b.url, "", `query($t: String!) { sharedExecution(shareToken: $t) { `+fields+` } }`, map[string]any{"t": shared.ShareToken})
+	require.NotContains(t, string(raw), "sk-abc-made")
+	var got struct {
+		Data struct{ SharedExecution runAnswer }
+	}
+	require.NoError(t, json.Unmarshal(raw, &got), "%s", raw)
+	require.Equal(t, map[string][]any{"key": {"********"}, "plain": {"abc"}}, got.Data.SharedExecution.Outputs)
+	masked := 0
+	for _, ne := range got.Data.SharedExecution.NodeExecutions {
+		if vs, ok := ne.Outputs["output"]; ok && vs[0] == "********" {
+			masked++
+		}
+	}
+	require.Equal(t, 1, masked, "the secret output's node execution: %s", raw)
 }

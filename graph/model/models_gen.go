@@ -493,7 +493,7 @@ type GraphExecution struct {
 	Status ExecutionStatus `json:"status"`
 	// The inputs given to executeGraph: a JSON object of graph input name (an input block's `name`) → value. A secret input's value (an input node with `secret: true`, writeOnly in Graph.inputSchema) is never shown again: it reads "********" here, to the owner and to share-token readers alike.
 	Inputs gqlscalar.JSON `json:"inputs"`
-	// Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on.
+	// Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on. A secret output's values (an output node with `secret: true`, writeOnly in Graph.outputSchema) read "********" to share-token readers, who cannot read the output schema to mask them; the owner reads them.
 	Outputs gqlscalar.JSON `json:"outputs"`
 	// When the run was submitted.
 	CreatedAt time.Time `json:"createdAt"`
@@ -872,7 +872,7 @@ type NodeExecution struct {
 	Status ExecutionStatus `json:"status"`
 	// The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with `secret: true` in its input (a secret graph input or output) shows its `value` as "********".
 	Inputs gqlscalar.JSON `json:"inputs"`
-	// Output values by pin, each a list in the order they were yielded. A secret graph input's `result` values show as "********".
+	// Output values by pin, each a list in the order they were yielded. A secret graph input's `result` values show as "********"; so do a secret output node's values to share-token readers.
 	Outputs gqlscalar.JSON `json:"outputs"`
 	// When the node execution was created.
 	CreatedAt time.Time `json:"createdAt"`

@@ -58,6 +58,12 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 // a walk of AgentExecutorBlock children (childMax).
 func (e *Engine) estimate(ctx context.Context, userID uuid.UUID, g *graph, inputs map[string]any, w *childWalk) *model.CostEstimate {
 	mayRepeat, maySkip := downstreamOf(g, repeating), downstreamOf(g, conditional)
+	// A node an AI block calls as a tool runs once per call the model
+	// makes, from none to many (several calls in one answer, an agent's
+	// iterations), and so does what it feeds.
+	for n := range toolDriven(g) {
+		mayRepeat[n], maySkip[n] = true, true
+	}
 	out := &model.CostEstimate{ByNode: []model.NodeCostEstimate{}}
 	var maxTotal int64
 	bounded := true
@@ -241,23 +247,38 @@ func dominantKind(costs []blocks.Cost, input map[string]any) blocks.CostType {
 // in from (not those nodes themselves).
 func downstreamOf(g *graph, from map[string]bool) map[*gnode]bool {
 	seen := map[*gnode]bool{}
-	var walk func(n *gnode)
-	walk = func(n *gnode) {
-		for _, links := range n.out {
-			for _, l := range links {
-				if !seen[l.sink] {
-					seen[l.sink] = true
-					walk(l.sink)
-				}
-			}
-		}
-	}
 	for _, n := range g.order {
 		if from[n.info.Name] {
-			walk(n)
+			markDownstream(n, func(string) bool { return true }, seen)
 		}
 	}
 	return seen
+}
+
+// toolDriven marks the nodes reachable through a tool link (an AI block's
+// tools pin): the tools and what they feed.
+func toolDriven(g *graph) map[*gnode]bool {
+	seen := map[*gnode]bool{}
+	for _, n := range g.order {
+		markDownstream(n, blocks.IsToolPin, seen)
+	}
+	return seen
+}
+
+// markDownstream marks in seen the nodes reachable from n through its
+// output pins that pass, then through any pin.
+func markDownstream(n *gnode, pass func(pin string) bool, seen map[*gnode]bool) {
+	for pin, links := range n.out {
+		if !pass(pin) {
+			continue
+		}
+		for _, l := range links {
+			if !seen[l.sink] {
+				seen[l.sink] = true
+				markDownstream(l.sink, func(string) bool { return true }, seen)
+			}
+		}
+	}
 }
 
 // filtersOnLinks splits costs for an estimate of a node whose linked pins

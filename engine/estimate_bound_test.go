@@ -125,3 +125,36 @@ func TestEstimateCountsChildRuns(t *testing.T) {
 	require.Len(t, est.ByNode, 1)
 	require.True(t, est.ByNode[0].PricedByLinks, "%+v", est.ByNode)
 }
+
+// A node an AI block calls as a tool runs once per call the model makes:
+// none, or several (three calls in one answer here). The estimate counts it
+// as may-repeat (no max) and may-skip (not in min). Was: counted once in
+// both, max 8 for a run charged 18.
+func TestEstimateOfAToolNode(t *testing.T) {
+	t.Parallel()
+	e, _ := decisionEnv(t, func(int, llmstub.Seen) llmstub.Reply {
+		return llmstub.Reply{ToolCalls: []llmstub.ToolCall{
+			{ID: "c1", Name: "testcostblock", Arguments: `{"input":1}`},
+			{ID: "c2", Name: "testcostblock", Arguments: `{"input":2}`},
+			{ID: "c3", Name: "testcostblock", Arguments: `{"input":3}`}}, Input: 10, Output: 10}
+	})
+	u := e.user(1000)
+	fg := e.graph(u, []nspec{
+		{Key: "sdm", Block: "SmartDecisionMakerBlock", Defaults: map[string]any{"model": "gpt-4o-mini", "max_tokens": 100, "prompt": "go"}},
+		{Key: "cost", Block: "TestCostBlock"},
+		{Key: "out", Block: "AgentOutputBlock", Defaults: map[string]any{"name": "o"}},
+	}, []lspec{
+		{Source: "sdm", SourceName: "tools", Sink: "cost", SinkName: "input"},
+		{Source: "cost", SourceName: "output", Sink: "out", SinkName: "value"},
+	})
+	est, err := e.eng.Estimate(context.Background(), u.ID, fg.ID, 0, nil)
+	require.NoError(t, err)
+	require.Nil(t, est.Max, "the tool may run any number of times")
+	require.Zero(t, est.Min, "or not at all (the model's call is usage-priced)")
+	for _, n := range est.ByNode {
+		require.Equal(t, n.NodeKey == "cost", n.MayRepeat, n.NodeKey)
+	}
+	got := e.watch(fg.ID).until(e.submit(u, fg, nil).ID, nil)
+	require.Equal(t, model.StatusCompleted, got.Status)
+	require.Greater(t, e.charged(u), int64(8), "three tool runs and the model's reservation")
+}

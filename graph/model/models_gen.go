@@ -851,7 +851,7 @@ type NodeCostEstimate struct {
 	Amount int `json:"amount"`
 	// The least one execution costs (its fixed part, with no usage).
 	Min int `json:"min"`
-	// Whether it may run more than once per run (downstream of a block that yields repeatedly).
+	// Whether it may run more than once per run (downstream of a block that yields repeatedly, or called as a tool by an AI block: once per call the model makes, possibly none).
 	MayRepeat bool `json:"mayRepeat"`
 	// Whether a value arriving on a link can change its price (a usage limit read from a linked input, a price measured from its input, as BYTE and TOKEN prices are): amount is then priced from the node's defaults, and CostEstimate.max is null. A cost rule filtered on a linked input counts in amount, not in min.
 	PricedByLinks bool `json:"pricedByLinks"`

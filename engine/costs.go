@@ -47,15 +47,26 @@ func (e *Engine) secondsLimit() int64 {
 }
 
 // overBudget counts x's pre-run charge against the run's budget
-// (exec.MaxCost). When the run's committed and reserved spend plus this
+// (exec.MaxCost, or its parent's: budget.go). When the committed and
+// reserved spend of the run and the runs sharing its budget plus this
 // charge would pass it, x fails and the run ends FAILED, saying so; its
 // nodes not yet run are refunded as the run ends (run.refund), and its
 // running nodes settle what they used, so the run keeps no more than its
 // budget. Caller holds r.mu; x is RUNNING, in phaseReady.
 func (r *run) overBudget(x *nodeExec) bool {
-	if limit := r.exec.MaxCost; limit != nil && r.spentTotal+x.cost > *limit {
+	if b := r.budget; b != nil {
+		ok, left := b.take(x.cost)
+		if ok {
+			r.spentTotal += x.cost
+			x.counted += x.cost
+			return false
+		}
+		whose := "its maxCost "
+		if r.parent != nil {
+			whose = "the maxCost it shares with the run that started it, "
+		}
 		msg := "budget exceeded: node " + x.n.name() + " (" + x.n.info.Name + ") needs " + itoa(x.cost) +
-			" credits and the run has " + itoa(max(0, *limit-r.spentTotal)) + " of its maxCost " + itoa(*limit) + " left"
+			" credits and the run has " + itoa(left) + " of " + whose + itoa(b.limit) + " left"
 		x.phase = phaseDone
 		r.inFlight--
 		r.setStatus(x, model.StatusFailed, msg)
@@ -129,7 +140,7 @@ func (r *run) settle(x *nodeExec) {
 	}
 	if back > 0 { // all of it used: the charge stands as it is
 		r.pending.settles = append(r.pending.settles, pendingSettle{x: x, amount: back, note: note})
-		r.spentTotal -= back
+		r.hold(-back)
 		x.counted -= back
 	}
 	x.charged -= max(back, 0)

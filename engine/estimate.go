@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -22,14 +24,16 @@ var conditional = map[string]bool{"ConditionBlock": true}
 // Estimate prices a run of one of userID's graphs (the seed's
 // get_cost_estimate per node, priced as the engine charges: PlanCosts).
 // Each paid node's input is its defaults, with the run's inputs in its
-// input blocks; linked values are unknown, so a cost filtered on a linked
-// pin counts in a node's amount and not in its min, and a node whose
-// price reads a linked value (pricedByLinks) leaves the run without a
-// bound. AI blocks are priced as on the platform's key (the worst case).
-// Min counts the fixed part of paid nodes that always run (none
-// downstream of a conditional or repeating block); Max every paid node
-// once at what it reserves, nil when some may repeat or be priced by a
-// linked value.
+// input blocks (estimateInput); linked values, and the inputs not given,
+// are unknown, so a cost filtered on a linked pin counts in a node's
+// amount and not in its min, and a node whose price reads a linked value
+// (pricedByLinks) leaves the run without a bound. AI blocks are priced as
+// on the platform's key (the worst case). Min counts the fixed part of
+// paid nodes that always run (none downstream of a conditional or
+// repeating block); Max every paid node once at what it reserves, and
+// each AGENT node's child run at its own max (childMax), nil when some
+// may repeat, be priced by a linked value, or start a child without a
+// bound.
 func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any) (*model.CostEstimate, error) {
 	t, err := e.submitTarget(userID, graphID, version)
 	if err != nil {
@@ -47,25 +51,39 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 	if err := g.checkInputNames(inputs, nil); err != nil {
 		return nil, err
 	}
+	return e.estimate(ctx, userID, g, inputs, &childWalk{above: []model.GraphKey{t.Graph}, left: maxChildEstimates}), nil
+}
+
+// estimate prices one pass of g with these inputs; w is where g stands in
+// a walk of AgentExecutorBlock children (childMax).
+func (e *Engine) estimate(ctx context.Context, userID uuid.UUID, g *graph, inputs map[string]any, w *childWalk) *model.CostEstimate {
 	mayRepeat, maySkip := downstreamOf(g, repeating), downstreamOf(g, conditional)
+	// A node an AI block calls as a tool runs once per call the model
+	// makes, from none to many (several calls in one answer, an agent's
+	// iterations), and so does what it feeds.
+	for n := range toolDriven(g) {
+		mayRepeat[n], maySkip[n] = true, true
+	}
 	out := &model.CostEstimate{ByNode: []model.NodeCostEstimate{}}
 	var maxTotal int64
 	bounded := true
 	for _, n := range g.order {
-		input := maps.Clone(n.defaults)
-		if input == nil {
-			input = map[string]any{}
-		}
-		if n.is(blocks.TypeInput) {
-			if name, _ := input["name"].(string); name != "" {
-				if v, ok := inputs[name]; ok {
-					input["value"] = v
-				}
+		input, linked := estimateInput(n, inputs)
+		// An AGENT node's child run is charged node by node to the same
+		// user: what it can cost counts in max (not in the node's amount,
+		// which is what the node itself is charged).
+		childByLink := false
+		if n.is(blocks.TypeAgent) {
+			child, ok, byLink := e.childMax(ctx, userID, n, input, w)
+			childByLink = byLink
+			if !ok || child > 0 && mayRepeat[n] {
+				bounded = false
 			}
+			maxTotal = blocks.AddCredits(maxTotal, child)
 		}
 		// A cost rule filtered on a linked pin may or may not apply: the
 		// most counts it, the least does not.
-		upper, lower := filtersOnLinks(e.nodeCosts(n), n.linked)
+		upper, lower := filtersOnLinks(e.nodeCosts(n), linked)
 		plan := blocks.PlanCosts(upper, e.nodeLimits(n, input), input, e.secondsLimit())
 		least := blocks.PlanCosts(lower, e.nodeLimits(n, input), input, e.secondsLimit()).Fixed
 		amount := plan.Total()
@@ -101,7 +119,7 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 			kind = string(dominantKind(n.info.Costs, input))
 		}
 		ne := model.NodeCostEstimate{NodeKey: n.key, CostType: kind, Amount: amount, Min: least, MayRepeat: mayRepeat[n],
-			PricedByLinks: pricedByLinks(n.info, upper, n.linked)}
+			PricedByLinks: childByLink || pricedByLinks(n.info, upper, linked)}
 		out.ByNode = append(out.ByNode, ne)
 		maxTotal = blocks.AddCredits(maxTotal, amount) // saturates: a price past int64 is unpayable, never small
 		if ne.MayRepeat || ne.PricedByLinks {
@@ -114,7 +132,104 @@ func (e *Engine) Estimate(ctx context.Context, userID, graphID uuid.UUID, versio
 	if bounded {
 		out.Max = &maxTotal
 	}
-	return out, nil
+	return out
+}
+
+// maxChildEstimates is how many child graphs one estimate prices at most:
+// agents that each run several agents multiply, level by level.
+const maxChildEstimates = 64
+
+// childWalk is where an estimate stands among AgentExecutorBlock children:
+// the graph priced and those above it (the run's own first), and how many
+// more child graphs may be priced.
+type childWalk struct {
+	above []model.GraphKey
+	left  int
+}
+
+// childMax is the most the child run of AGENT node n (input: its input as
+// estimated) can be charged: its graph's own estimate's max, the node's
+// inputs as its inputs (those arriving on links unknown, as inputs not
+// given are). ok is false when there is no bound before the run: the graph
+// arrives on a link (byLink), cannot be read by userID now, runs itself
+// (directly or not), or the walk has priced too many; or the child's own
+// max is null. A node nested too deep to start a child costs none.
+func (e *Engine) childMax(ctx context.Context, userID uuid.UUID, n *gnode, input map[string]any, w *childWalk) (child int64, ok, byLink bool) {
+	childInputs, _ := input["inputs"].(map[string]any)
+	for _, pin := range n.linked {
+		switch base := blocks.BasePin(pin); {
+		case base == "graph_id" || base == "graph_version":
+			return 0, false, true
+		case base != "inputs":
+		case strings.HasPrefix(pin, "inputs_#_"): // one input arrives on the link
+			childInputs = maps.Clone(childInputs)
+			delete(childInputs, blocks.BasePin(pin[len("inputs_#_"):]))
+		default: // the whole object arrives on the link
+			childInputs = nil
+		}
+	}
+	if len(w.above)-1 >= MaxAgentDepth {
+		return 0, true, false // RunAgent refuses to start it
+	}
+	if w.left <= 0 {
+		return 0, false, false
+	}
+	w.left--
+	gid, err := uuid.Parse(fmt.Sprint(input["graph_id"]))
+	if err != nil {
+		return 0, false, false
+	}
+	version := 0
+	if v, isNum := input["graph_version"].(float64); isNum {
+		version = int(v)
+	}
+	t, err := e.submitTarget(userID, gid, version)
+	if err != nil {
+		return 0, false, false
+	}
+	g, err := e.compiled(ctx, t.Graph.ID, t.Graph.Version)
+	if err != nil || g.g.UserID != userID && !g.g.IsTemplate || slices.Contains(w.above, t.Graph) {
+		return 0, false, false
+	}
+	sub := &childWalk{above: append(slices.Clone(w.above), t.Graph), left: w.left}
+	est := e.estimate(ctx, userID, g, childInputs, sub)
+	w.left = sub.left
+	if est.Max == nil {
+		return 0, false, false
+	}
+	return *est.Max, true, false
+}
+
+// estimateInput is n's input as the run builds it (router.go), with what
+// the estimate cannot know left out, and the pins it arrives on: those with
+// a link (by base pin: a dynamic pin's value lands in its base pin), and an
+// input node's value when the estimate is not given its input (left out or
+// null: the run may give any value, or keep the node's own). Dynamic pins
+// given as defaults (prompt_values_#_text) are merged into their pin, as
+// the run merges them before pricing.
+func estimateInput(n *gnode, inputs map[string]any) (map[string]any, []string) {
+	input := maps.Clone(n.defaults)
+	if input == nil {
+		input = map[string]any{}
+	}
+	linked := make([]string, 0, len(n.linked)+1)
+	for _, pin := range n.linked {
+		if base := blocks.BasePin(pin); !slices.Contains(linked, base) {
+			linked = append(linked, base)
+		}
+	}
+	if n.is(blocks.TypeInput) {
+		name, _ := input["name"].(string)
+		if v := inputs[name]; name != "" && v != nil {
+			input["value"] = v
+		} else if !slices.Contains(linked, "value") {
+			linked = append(linked, "value")
+		}
+	}
+	if merged, err := blocks.MergeDynamicPins(input); err == nil {
+		input = merged
+	}
+	return input, linked
 }
 
 // dominantKind is the kind of the largest matching cost.
@@ -132,23 +247,38 @@ func dominantKind(costs []blocks.Cost, input map[string]any) blocks.CostType {
 // in from (not those nodes themselves).
 func downstreamOf(g *graph, from map[string]bool) map[*gnode]bool {
 	seen := map[*gnode]bool{}
-	var walk func(n *gnode)
-	walk = func(n *gnode) {
-		for _, links := range n.out {
-			for _, l := range links {
-				if !seen[l.sink] {
-					seen[l.sink] = true
-					walk(l.sink)
-				}
-			}
-		}
-	}
 	for _, n := range g.order {
 		if from[n.info.Name] {
-			walk(n)
+			markDownstream(n, func(string) bool { return true }, seen)
 		}
 	}
 	return seen
+}
+
+// toolDriven marks the nodes reachable through a tool link (an AI block's
+// tools pin): the tools and what they feed.
+func toolDriven(g *graph) map[*gnode]bool {
+	seen := map[*gnode]bool{}
+	for _, n := range g.order {
+		markDownstream(n, blocks.IsToolPin, seen)
+	}
+	return seen
+}
+
+// markDownstream marks in seen the nodes reachable from n through its
+// output pins that pass, then through any pin.
+func markDownstream(n *gnode, pass func(pin string) bool, seen map[*gnode]bool) {
+	for pin, links := range n.out {
+		if !pass(pin) {
+			continue
+		}
+		for _, l := range links {
+			if !seen[l.sink] {
+				seen[l.sink] = true
+				markDownstream(l.sink, func(string) bool { return true }, seen)
+			}
+		}
+	}
 }
 
 // filtersOnLinks splits costs for an estimate of a node whose linked pins

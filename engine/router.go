@@ -308,7 +308,7 @@ func (r *run) refund(x *nodeExec) {
 	// Only a node that may hold a charge costs a statement: paid, charged by
 	// a previous worker, or with its charge being committed now.
 	mayBeCharged := x.paid || x.resumed || x.phase == phaseCharging && !dropped
-	r.spentTotal -= x.counted
+	r.hold(-x.counted)
 	x.refunded, x.charged, x.paid, x.counted = true, 0, false, 0
 	if mayBeCharged {
 		r.pending.refunds = append(r.pending.refunds, x)

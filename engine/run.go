@@ -71,6 +71,7 @@ type run struct {
 	// given back. A run with a budget (exec.MaxCost) starts no charge that
 	// would take it past it (run.overBudget).
 	spentTotal int64
+	budget     *budget   // the maxCost it counts against, shared with its children (budget.go); nil: none
 	lastLogged time.Time // the run's log lines get strictly increasing times (logLine)
 
 	pending pendingWrites // the run's share of its writer's next commit (writer.go)
@@ -87,6 +88,7 @@ func newRun(e *Engine, exec *model.GraphExecution, g *graph, parent *run, base c
 		waiting: map[uuid.UUID][]*nodeExec{}, static: map[uuid.UUID]map[string]any{},
 		outputs: map[string][]json.RawMessage{}}
 	r.pending.writtenSeq = exec.LastSeq
+	r.budget = budgetFor(exec.MaxCost, parent)
 	r.ids = [3]string{exec.ID.String(), exec.GraphID.String(), exec.UserID.String()}
 	r.debug = exec.LogLevel == model.LogLevelDebug
 	r.ctx, r.cancel = context.WithCancelCause(base)
@@ -219,7 +221,7 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run, base c
 			continue
 		}
 		x := resumedExec(n, ne)
-		r.spentTotal += x.charged
+		r.hold(x.charged)
 		r.nexecs++
 		if x.created.After(r.lastCreated) {
 			r.lastCreated = x.created

@@ -478,7 +478,7 @@ func (r *run) charged(c *pendingCharge, paid bool) {
 		return
 	}
 	if c.pre {
-		r.spentTotal -= c.amount // never held
+		r.hold(-c.amount) // never held
 		x.counted -= c.amount
 	}
 	if r.stopping || r.closed {

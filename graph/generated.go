@@ -4668,7 +4668,8 @@ type UserContext {
   A JSON object of preference key → value: the user's preferences when the run
   was submitted (every typed key of UserPreferences with its value or default,
   and any other stored key), with the run's own userContext.preferences merged
-  over them.
+  over them. ` + "`" + `{}` + "`" + ` to a share-token reader (sharedExecution): they are the
+  owner's settings, not the run's.
   """
   preferences: JSON!
   "The current time in this context's time zone."
@@ -4757,7 +4758,7 @@ type GraphExecution {
   status: ExecutionStatus!
   "The inputs given to executeGraph: a JSON object of graph input name (an input block's ` + "`" + `name` + "`" + `) → value. A secret input's value (an input node with ` + "`" + `secret: true` + "`" + `, writeOnly in Graph.inputSchema) is never shown again: it reads \"********\" here, to the owner and to share-token readers alike."
   inputs: JSON!
-  "Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on."
+  "Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on. A secret output's values (an output node with ` + "`" + `secret: true` + "`" + `, writeOnly in Graph.outputSchema) read \"********\" to share-token readers, who cannot read the output schema to mask them; the owner reads them."
   outputs: JSON!
   "When the run was submitted."
   createdAt: Time!
@@ -4839,7 +4840,7 @@ type NodeExecution {
   status: ExecutionStatus!
   "The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with ` + "`" + `secret: true` + "`" + ` in its input (a secret graph input or output) shows its ` + "`" + `value` + "`" + ` as \"********\"."
   inputs: JSON!
-  "Output values by pin, each a list in the order they were yielded. A secret graph input's ` + "`" + `result` + "`" + ` values show as \"********\"."
+  "Output values by pin, each a list in the order they were yielded. A secret graph input's ` + "`" + `result` + "`" + ` values show as \"********\"; so do a secret output node's values to share-token readers."
   outputs: JSON!
   "When the node execution was created."
   createdAt: Time!
@@ -5079,7 +5080,7 @@ type Query {
     graphId: ID!
     "The version (1 or more); when omitted, the version a version id names, else the active version."
     version: Int
-    "The graph's inputs, as executeGraph takes them (a JSON object); costs filtered by input values see them. Some may be left out; a name the graph has no input for is BAD_USER_INPUT naming it."
+    "The graph's inputs, as executeGraph takes them (a JSON object); costs filtered by input values see them. Some may be left out: one left out (or null) is unknown, as a linked value is, since the run may give any value; a name the graph has no input for is BAD_USER_INPUT naming it."
     inputs: JSON
   ): CostEstimate!
   "A block by id; null when there is none, BAD_USER_INPUT when the id is not a UUID. Public: no token needed."
@@ -5324,7 +5325,7 @@ type Mutation {
     inputs: JSON
     "The time zone, locale and preferences the run's blocks see; the caller's own where omitted."
     userContext: UserContextInput
-    "The run's budget in credits (0 or more): a run whose next charge or reservation would pass it ends FAILED, its unused reservations given back. No budget when omitted."
+    "The run's budget in credits (0 or more): a run whose next charge or reservation would pass it ends FAILED, its unused reservations given back. It covers the child runs its AgentExecutorBlocks start too (their nodes are charged to the same balance). No budget when omitted."
     maxCost: Int
     "The level of the engine's own lines in the run's log: DEBUG adds a line per node execution's start and finish (block, node, status, duration, cost); INFO, the default, writes only the run's end and failures. Lines blocks write are kept at any level. A child run (AgentExecutorBlock) takes its parent's level; scheduled and webhook-started runs take INFO. Only DEBUG or INFO, else BAD_USER_INPUT."
     logLevel: LogLevel
@@ -5963,7 +5964,7 @@ input BlockCostInput {
 type CostEstimate {
   "The least the run costs: paid nodes that always run, once each, at their fixed price. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647."
   min: Int!
-  "The most one pass costs: every paid node once, at the price reserved for it. Null when there is no bound before the run: some paid node may run any number of times (downstream of a block that yields repeatedly), or its price depends on a value that arrives on a link (NodeCostEstimate.pricedByLinks). A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node."
+  "The most one pass costs: every paid node once, at the price reserved for it, and the most each AgentExecutorBlock's child run costs (its graph's own max; the child's nodes are charged to the same balance). Null when there is no bound before the run: some paid node may run any number of times (downstream of a block that yields repeatedly), its price depends on a value that arrives on a link (NodeCostEstimate.pricedByLinks: for an AgentExecutorBlock, its graph_id or graph_version), or a child run has no bound (its own max is null, its graph cannot be read, or it runs itself). A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node."
   max: Int
   "One entry per paid node."
   byNode: [NodeCostEstimate!]!
@@ -5979,7 +5980,7 @@ type NodeCostEstimate {
   amount: Int!
   "The least one execution costs (its fixed part, with no usage)."
   min: Int!
-  "Whether it may run more than once per run (downstream of a block that yields repeatedly)."
+  "Whether it may run more than once per run (downstream of a block that yields repeatedly, or called as a tool by an AI block: once per call the model makes, possibly none)."
   mayRepeat: Boolean!
   "Whether a value arriving on a link can change its price (a usage limit read from a linked input, a price measured from its input, as BYTE and TOKEN prices are): amount is then priced from the node's defaults, and CostEstimate.max is null. A cost rule filtered on a linked input counts in amount, not in min."
   pricedByLinks: Boolean!

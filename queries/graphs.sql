@@ -32,6 +32,13 @@ RETURNING *;
 -- name: GraphDelete :execrows
 DELETE FROM graphs WHERE id = @id AND user_id = @user_id;
 
+-- name: GraphLockSchedules :exec
+-- Locks the graph's schedules before the graph itself, in the order the
+-- scheduler takes them (a schedule, then the graph's key for its run):
+-- deleteGraph, holding the graph and deleting its schedules (the cascade),
+-- deadlocked with a scheduler firing one of them.
+SELECT 1 FROM schedules WHERE graph_id = @id AND user_id = @user_id ORDER BY id FOR UPDATE;
+
 -- name: GraphLockForDelete :execrows
 -- Locks every version of the user's graph against new runs: storing a run
 -- takes a KEY SHARE lock on its graph row (the foreign key), which waits

@@ -58,7 +58,18 @@ SELECT * FROM webhook_deliveries WHERE webhook_id = @webhook_id AND delivery_id 
 -- @runs is a JSON array of {id, graph_id, graph_version, user_id, inputs,
 -- webhook_id, delivery_id}, @execution_ids[i] being runs[i].id. The
 -- deliveries' foreign key to their run is deferred, so the keys come first.
-WITH won AS (
+-- The graph versions are locked (KEY SHARE) before anything is inserted, in
+-- the order deleteGraph and updateGraph lock them (the graph, then its
+-- webhooks): inserting the delivery first took the webhook's key lock
+-- before the run's took the graph's, and a deleteGraph holding the graph
+-- and deleting the webhook deadlocked with it. A version deleted while the
+-- lock waited is skipped: nothing stored (the caller looks it up again).
+WITH locked AS (
+    SELECT g.id, g.version FROM graphs g
+    WHERE g.id IN (SELECT w.graph_id FROM webhooks w WHERE w.id = ANY(@webhook_ids::uuid[])) AND g.is_active
+    ORDER BY g.id
+    FOR KEY SHARE
+), won AS (
     INSERT INTO webhook_deliveries (webhook_id, delivery_id, body_sha256, execution_id)
     SELECT d.webhook_id, d.delivery_id, d.body_sha256, d.execution_id
     -- Parallel unnests in a select list zip their arrays (equal lengths).
@@ -67,7 +78,7 @@ WITH won AS (
                  unnest(@secrets::bytea[]) AS secret, unnest(@graph_versions::int[]) AS graph_version,
                  unnest(@providers::text[]) AS provider) d
     JOIN webhooks w ON w.id = d.webhook_id AND w.is_active AND w.secret IS NOT DISTINCT FROM d.secret AND w.provider = d.provider
-    JOIN graphs g ON g.id = w.graph_id AND g.is_active AND g.version = d.graph_version
+    JOIN locked g ON g.id = w.graph_id AND g.version = d.graph_version
     JOIN users u ON u.id = w.user_id AND u.is_active
     ON CONFLICT (webhook_id, delivery_id) DO NOTHING
     RETURNING execution_id

@@ -122,8 +122,10 @@ func (r *queryResolver) SharedExecution(ctx context.Context, shareToken string) 
 		return nil, nilIfNotFound(err)
 	}
 	out := r.toExecution(ctx, e)
-	out.ShareToken = nil  // the token holder already has it; nothing else to reveal
-	out.SharedView = true // its nodes show nothing typed into them (shared_view.go)
+	out.ShareToken = nil                      // the token holder already has it; nothing else to reveal
+	out.SharedView = true                     // its nodes show nothing typed into them (shared_view.go)
+	out.UserContext.Preferences = emptyObject // the owner's account settings (shared_view.go)
+	out.Outputs = r.sharedOutputs(ctx, e, out.Outputs)
 	return out, nil
 }
 
@@ -312,6 +314,11 @@ func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.Gr
 		for i, ne := range out {
 			c := *ne
 			out[i] = &c
+		}
+	}
+	if obj.SharedView && selected["outputs"] {
+		for _, ne := range out { // fresh copies: the request's loader maps them anew
+			hideSecretOutputNode(ne)
 		}
 	}
 	if selected["node"] {

@@ -23,10 +23,13 @@ import (
 const secretMask = "********"
 
 // secretInputs are a graph version's secret inputs: their names (keys of
-// the run's inputs) and their nodes' ids.
+// the run's inputs) and their nodes' ids; and the names of its secret
+// outputs (keys of the run's outputs), which a share-token reader does not
+// read (shared_view.go).
 type secretInputs struct {
-	names []string
-	nodes map[string]bool
+	names   []string
+	nodes   map[string]bool
+	outputs []string
 }
 
 // secretsOf returns the secret inputs of each graph version of keys, read
@@ -57,10 +60,15 @@ func (r *Resolver) secretsOf(ctx context.Context, keys ...model.GraphKey) (map[m
 			var defaults map[string]any
 			_ = json.Unmarshal(n.InputDefault, &defaults)
 			b, ok := r.Registry.ByID(n.BlockID.String())
-			if !ok || b.Info().Type != blocks.TypeInput {
+			if !ok || b.Info().Type != blocks.TypeInput && b.Info().Type != blocks.TypeOutput {
 				continue
 			}
-			if f, ok := r.Registry.GraphField(n.BlockID.String(), defaults); ok && f.Secret {
+			f, ok := r.Registry.GraphField(n.BlockID.String(), defaults)
+			switch {
+			case !ok || !f.Secret:
+			case b.Info().Type == blocks.TypeOutput:
+				s.outputs = append(s.outputs, f.Name)
+			default:
 				s.names = append(s.names, f.Name)
 				s.nodes[n.ID.String()] = true
 			}
@@ -126,14 +134,20 @@ func (r *Resolver) toExecution(ctx context.Context, e *model.GraphExecution) *gq
 
 // maskKeys replaces the values of names in a JSON object.
 func maskKeys(raw json.RawMessage, names []string) json.RawMessage {
+	return maskObject(raw, names, func(json.RawMessage) json.RawMessage { return maskJSON })
+}
+
+// maskObject replaces the values of names in a JSON object by what mask
+// makes of them; raw as it is when none is there.
+func maskObject(raw json.RawMessage, names []string, mask func(json.RawMessage) json.RawMessage) json.RawMessage {
 	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
+	if len(names) == 0 || json.Unmarshal(raw, &m) != nil {
 		return raw
 	}
 	changed := false
 	for _, n := range names {
-		if _, ok := m[n]; ok {
-			m[n] = maskJSON
+		if v, ok := m[n]; ok {
+			m[n] = mask(v)
 			changed = true
 		}
 	}
@@ -161,6 +175,20 @@ var maskJSON = json.RawMessage(`"` + secretMask + `"`)
 
 var secretKey = []byte(`"secret"`)
 
+// secretInput decodes a node execution's input when it says `secret:
+// true` (a secret graph input's or output's node); only one whose inputs
+// hold the key at all is decoded.
+func secretInput(n *gql.NodeExecution) (map[string]json.RawMessage, bool) {
+	if !bytes.Contains(n.Inputs, secretKey) {
+		return nil, false
+	}
+	var in map[string]json.RawMessage
+	if json.Unmarshal(n.Inputs, &in) != nil || string(in["secret"]) != "true" {
+		return nil, false
+	}
+	return in, true
+}
+
 // hideSecretNodeExecution masks a secret input node's value in its node
 // execution: the engine stores the node's input with `secret: true` beside
 // the value, so the node execution says so itself, with no read.
@@ -168,11 +196,8 @@ var secretKey = []byte(`"secret"`)
 // Every node execution of a list (the editor's 500) passes here: only one
 // whose inputs hold the key at all is decoded.
 func hideSecretNodeExecution(n *gql.NodeExecution) {
-	if !bytes.Contains(n.Inputs, secretKey) {
-		return
-	}
-	var in map[string]json.RawMessage
-	if json.Unmarshal(n.Inputs, &in) != nil || string(in["secret"]) != "true" {
+	in, secret := secretInput(n)
+	if !secret {
 		return
 	}
 	if _, ok := in["value"]; ok {
@@ -180,21 +205,5 @@ func hideSecretNodeExecution(n *gql.NodeExecution) {
 		b, _ := json.Marshal(in)
 		n.Inputs = gqlscalar.JSON(b)
 	}
-	var out map[string]json.RawMessage
-	if json.Unmarshal(n.Outputs, &out) != nil {
-		return
-	}
-	if vs, ok := out["result"]; ok {
-		var list []json.RawMessage
-		if json.Unmarshal(vs, &list) == nil {
-			for i := range list {
-				list[i] = maskJSON
-			}
-			out["result"], _ = json.Marshal(list)
-		} else {
-			out["result"] = maskJSON
-		}
-		b, _ := json.Marshal(out)
-		n.Outputs = gqlscalar.JSON(b)
-	}
+	n.Outputs = gqlscalar.JSON(maskValues(json.RawMessage(n.Outputs), []string{"result"}))
 }

@@ -2,6 +2,7 @@ package resolvers_test
 
 import (
 	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -119,4 +120,39 @@ func TestWebsocketClosesWhenItsUserIsDeactivated(t *testing.T) {
 	m := bystander.next()
 	require.Equal(t, "next", m["type"], "%v", m)
 	require.Equal(t, ex.ID, m["payload"].(map[string]any)["data"].(map[string]any)["graphExecutions"].(map[string]any)["id"])
+}
+
+// A websocket may be authenticated by its upgrade request's Authorization
+// header instead of its connection_init (a client other than a browser can
+// send one): revoking that key closes it too (4403), while a connection of
+// the same user on another key stays open and answers. Was: only a
+// connection_init's token was watched, and the header's connection went on
+// answering as the user after its key was revoked.
+func TestWebsocketAuthenticatedByItsHeaderClosesWhenItsKeyIsRevoked(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var created struct {
+		APIKey struct{ ID string }
+		Secret string
+	}
+	b.ok(tok, `mutation { createAPIKey(name: "ws header") { apiKey { id } secret } }`, nil, "createAPIKey", &created)
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+created.Secret)
+	viaHeader := dialWSHeader(t, b.url, h)
+	viaHeader.send(map[string]any{"type": "connection_init", "payload": map[string]any{}})
+	require.Equal(t, "connection_ack", viaHeader.next()["type"])
+	me := func(c wsClient, id string) map[string]any {
+		c.send(map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{"query": `{ me { id } }`}})
+		m := c.next()
+		require.Equal(t, "next", m["type"], "%v", m)
+		require.Equal(t, "complete", c.next()["type"])
+		return m["payload"].(map[string]any)["data"].(map[string]any)["me"].(map[string]any)
+	}
+	require.NotEmpty(t, me(viaHeader, "before")["id"], "the header signed the connection in")
+	kept := dialWS(t, b, tok)
+
+	b.ok(tok, `mutation($id: ID!) { revokeAPIKey(id: $id) { isRevoked } }`, map[string]any{"id": created.APIKey.ID}, "", nil)
+	require.Equal(t, 4403, viaHeader.closeCode(t))
+	require.NotEmpty(t, me(kept, "after")["id"], "the user's connection on another key stays")
 }

@@ -2,6 +2,7 @@ package resolvers_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -62,8 +63,18 @@ func dialWS(t *testing.T, b *bundle, tok string) wsClient {
 // dialWSAt is dialWS to the API at url.
 func dialWSAt(t *testing.T, url, tok string) wsClient {
 	t.Helper()
+	c := dialWSHeader(t, url, nil)
+	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + tok}})
+	require.Equal(t, "connection_ack", c.next()["type"])
+	return c
+}
+
+// dialWSHeader opens a graphql-transport-ws connection to url whose upgrade
+// request carries header, not yet initialised.
+func dialWSHeader(t *testing.T, url string, header http.Header) wsClient {
+	t.Helper()
 	ws, resp, err := (&websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}}).Dial(
-		"ws"+strings.TrimPrefix(url, "http"), nil)
+		"ws"+strings.TrimPrefix(url, "http"), header)
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	t.Cleanup(func() { _ = ws.Close() })
@@ -83,8 +94,6 @@ func dialWSAt(t *testing.T, url, tok string) wsClient {
 			return b
 		},
 	}
-	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + tok}})
-	require.Equal(t, "connection_ack", c.next()["type"])
 	return c
 }
 

@@ -199,7 +199,7 @@ type BlockCostInput struct {
 type CostEstimate struct {
 	// The least the run costs: paid nodes that always run, once each, at their fixed price. Like every credit amount here, a GraphQL Int (32 bits): one past 2,147,483,647 shows as 2,147,483,647.
 	Min int `json:"min"`
-	// The most one pass costs: every paid node once, at the price reserved for it. Null when there is no bound before the run: some paid node may run any number of times (downstream of a block that yields repeatedly), or its price depends on a value that arrives on a link (NodeCostEstimate.pricedByLinks). A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node.
+	// The most one pass costs: every paid node once, at the price reserved for it, and the most each AgentExecutorBlock's child run costs (its graph's own max; the child's nodes are charged to the same balance). Null when there is no bound before the run: some paid node may run any number of times (downstream of a block that yields repeatedly), its price depends on a value that arrives on a link (NodeCostEstimate.pricedByLinks: for an AgentExecutorBlock, its graph_id or graph_version), or a child run has no bound (its own max is null, its graph cannot be read, or it runs itself). A price past what any balance holds (2,147,483,647) shows as 2,147,483,647: no balance pays for such a run, which ends FAILED (INSUFFICIENT_CREDITS) at that node.
 	Max *int `json:"max,omitempty"`
 	// One entry per paid node.
 	ByNode []*NodeCostEstimate `json:"byNode"`
@@ -493,7 +493,7 @@ type GraphExecution struct {
 	Status ExecutionStatus `json:"status"`
 	// The inputs given to executeGraph: a JSON object of graph input name (an input block's `name`) → value. A secret input's value (an input node with `secret: true`, writeOnly in Graph.inputSchema) is never shown again: it reads "********" here, to the owner and to share-token readers alike.
 	Inputs gqlscalar.JSON `json:"inputs"`
-	// Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on.
+	// Values received by each AgentOutputBlock, by name, in order: a JSON object of output name → list of values. It grows while the run goes on. A secret output's values (an output node with `secret: true`, writeOnly in Graph.outputSchema) read "********" to share-token readers, who cannot read the output schema to mask them; the owner reads them.
 	Outputs gqlscalar.JSON `json:"outputs"`
 	// When the run was submitted.
 	CreatedAt time.Time `json:"createdAt"`
@@ -851,7 +851,7 @@ type NodeCostEstimate struct {
 	Amount int `json:"amount"`
 	// The least one execution costs (its fixed part, with no usage).
 	Min int `json:"min"`
-	// Whether it may run more than once per run (downstream of a block that yields repeatedly).
+	// Whether it may run more than once per run (downstream of a block that yields repeatedly, or called as a tool by an AI block: once per call the model makes, possibly none).
 	MayRepeat bool `json:"mayRepeat"`
 	// Whether a value arriving on a link can change its price (a usage limit read from a linked input, a price measured from its input, as BYTE and TOKEN prices are): amount is then priced from the node's defaults, and CostEstimate.max is null. A cost rule filtered on a linked input counts in amount, not in min.
 	PricedByLinks bool `json:"pricedByLinks"`
@@ -872,7 +872,7 @@ type NodeExecution struct {
 	Status ExecutionStatus `json:"status"`
 	// The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with `secret: true` in its input (a secret graph input or output) shows its `value` as "********".
 	Inputs gqlscalar.JSON `json:"inputs"`
-	// Output values by pin, each a list in the order they were yielded. A secret graph input's `result` values show as "********".
+	// Output values by pin, each a list in the order they were yielded. A secret graph input's `result` values show as "********"; so do a secret output node's values to share-token readers.
 	Outputs gqlscalar.JSON `json:"outputs"`
 	// When the node execution was created.
 	CreatedAt time.Time `json:"createdAt"`
@@ -1168,7 +1168,8 @@ type UserContext struct {
 	// A JSON object of preference key → value: the user's preferences when the run
 	// was submitted (every typed key of UserPreferences with its value or default,
 	// and any other stored key), with the run's own userContext.preferences merged
-	// over them.
+	// over them. `{}` to a share-token reader (sharedExecution): they are the
+	// owner's settings, not the run's.
 	Preferences gqlscalar.JSON `json:"preferences"`
 	// The current time in this context's time zone.
 	LocalTime time.Time `json:"localTime"`

@@ -49,7 +49,7 @@ func (a *Authenticator) authenticate(ctx context.Context, token string) (*model.
 	if err != nil {
 		return nil, &state{err: err}, err
 	}
-	s.user, s.checks = u, checks
+	s.user, s.checks, s.token = u, checks, token
 	return u, s, nil
 }
 
@@ -141,6 +141,10 @@ type state struct {
 	// connection watched later was authenticated before the changes
 	// checked since, if it moved (Watch).
 	checks uint64
+	// token is the credential that authenticated user, for Watch to check
+	// again: a websocket's may come from its connection_init or from its
+	// upgrade request's Authorization header (Middleware).
+	token string
 }
 
 // WithKeyPermissions is WithUser for a caller holding an API key limited

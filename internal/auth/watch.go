@@ -41,17 +41,18 @@ type watch struct {
 	revoke func()
 }
 
-// Watch watches the credential of a connection authenticated with token as
-// ctx's caller (WithToken's context): revoke is called when a change makes
-// the token stop working, or changes the caller's role. It returns what
-// ends the watch. An anonymous connection has nothing to watch. The checks
-// run only while FollowChanges runs.
-func (a *Authenticator) Watch(ctx context.Context, token string, revoke func()) (stop func()) {
+// Watch watches the credential that authenticated ctx's caller (WithToken's
+// or Middleware's context: a websocket's connection_init token, else its
+// upgrade request's Authorization header): revoke is called when a change
+// makes the token stop working, or changes the caller's role. It returns
+// what ends the watch. An anonymous connection has nothing to watch. The
+// checks run only while FollowChanges runs.
+func (a *Authenticator) Watch(ctx context.Context, revoke func()) (stop func()) {
 	s, _ := ctx.Value(ctxKey{}).(*state)
-	if s == nil || s.user == nil || token == "" {
+	if s == nil || s.user == nil || s.token == "" {
 		return func() {}
 	}
-	w := &watch{token: token, role: s.user.Role, perms: s.perms, scoped: s.scoped, revoke: revoke}
+	w := &watch{token: s.token, role: s.user.Role, perms: s.perms, scoped: s.scoped, revoke: revoke}
 	id := s.user.ID
 	a.watch.mu.Lock()
 	if a.watch.byUser == nil {

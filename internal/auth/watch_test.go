@@ -38,8 +38,8 @@ func TestWatchChecksAConnectionAuthenticatedBeforeAChange(t *testing.T) {
 		"the revocation's notification was checked")
 
 	var revoked, otherRevoked atomic.Bool
-	defer a.Watch(connCtx, secret, func() { revoked.Store(true) })()
-	defer a.Watch(otherCtx, otherSecret, func() { otherRevoked.Store(true) })()
+	defer a.Watch(connCtx, func() { revoked.Store(true) })()
+	defer a.Watch(otherCtx, func() { otherRevoked.Store(true) })()
 	require.Eventually(t, revoked.Load, 10*time.Second, time.Millisecond, "the revoked key's connection is closed")
 
 	// The other connection was checked as well (a change ran since it

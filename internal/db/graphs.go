@@ -226,10 +226,14 @@ func (s *Store) setActive(ctx context.Context, userID, id uuid.UUID, version int
 // its worker, finding the run gone, could settle nothing. The graph's rows
 // are locked first, so no run can be stored between the check (a
 // statement of its own, whose snapshot sees every run stored before the
-// lock) and the delete.
+// lock) and the delete. Its schedules are locked before it, as the
+// scheduler locks them (GraphLockSchedules).
 func (s *Store) GraphDelete(ctx context.Context, userID, id uuid.UUID) (bool, error) {
 	var found bool
 	err := s.InTx(ctx, func(tx *Store) error {
+		if err := tx.q.GraphLockSchedules(ctx, tx.db, dbsqlc.GraphLockSchedulesParams{ID: id, UserID: userID}); err != nil {
+			return err
+		}
 		n, err := tx.q.GraphLockForDelete(ctx, tx.db, dbsqlc.GraphLockForDeleteParams{ID: id, UserID: userID})
 		if err != nil || n == 0 {
 			return err

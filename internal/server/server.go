@@ -85,10 +85,10 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 			return o.Auth.WithToken(ctx, tok)
 		},
 		// A key revoked or a user deactivated while connected closes the
-		// connection (4403), not only the next connection_init.
-		Watch: func(ctx context.Context, revoke func()) func() {
-			return o.Auth.Watch(ctx, tokenFromPayload(wstransport.ContextInitPayload(ctx)), revoke)
-		},
+		// connection (4403), not only the next connection_init; the token
+		// watched is the one that authenticated it, from connection_init
+		// or else the upgrade request's Authorization header.
+		Watch:          o.Auth.Watch,
 		AllowedOrigins: o.AllowedOrigins,
 		Logger:         o.Logger,
 	}

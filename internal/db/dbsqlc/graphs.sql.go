@@ -377,6 +377,24 @@ func (q *Queries) GraphLockForDelete(ctx context.Context, db DBTX, arg GraphLock
 	return result.RowsAffected(), nil
 }
 
+const graphLockSchedules = `-- name: GraphLockSchedules :exec
+SELECT 1 FROM schedules WHERE graph_id = $1 AND user_id = $2 ORDER BY id FOR UPDATE
+`
+
+type GraphLockSchedulesParams struct {
+	ID     uuid.UUID
+	UserID uuid.UUID
+}
+
+// Locks the graph's schedules before the graph itself, in the order the
+// scheduler takes them (a schedule, then the graph's key for its run):
+// deleteGraph, holding the graph and deleting its schedules (the cascade),
+// deadlocked with a scheduler firing one of them.
+func (q *Queries) GraphLockSchedules(ctx context.Context, db DBTX, arg GraphLockSchedulesParams) error {
+	_, err := db.Exec(ctx, graphLockSchedules, arg.ID, arg.UserID)
+	return err
+}
+
 const graphLockVersions = `-- name: GraphLockVersions :many
 SELECT version, is_active FROM graphs WHERE id = $1 AND user_id = $2
 ORDER BY version FOR UPDATE

@@ -37,7 +37,12 @@ func (q *Queries) WebhookDeliveryGet(ctx context.Context, db DBTX, arg WebhookDe
 }
 
 const webhookDeliveryStoreMany = `-- name: WebhookDeliveryStoreMany :many
-WITH won AS (
+WITH locked AS (
+    SELECT g.id, g.version FROM graphs g
+    WHERE g.id IN (SELECT w.graph_id FROM webhooks w WHERE w.id = ANY($1::uuid[])) AND g.is_active
+    ORDER BY g.id
+    FOR KEY SHARE
+), won AS (
     INSERT INTO webhook_deliveries (webhook_id, delivery_id, body_sha256, execution_id)
     SELECT d.webhook_id, d.delivery_id, d.body_sha256, d.execution_id
     -- Parallel unnests in a select list zip their arrays (equal lengths).
@@ -46,7 +51,7 @@ WITH won AS (
                  unnest($5::bytea[]) AS secret, unnest($6::int[]) AS graph_version,
                  unnest($7::text[]) AS provider) d
     JOIN webhooks w ON w.id = d.webhook_id AND w.is_active AND w.secret IS NOT DISTINCT FROM d.secret AND w.provider = d.provider
-    JOIN graphs g ON g.id = w.graph_id AND g.is_active AND g.version = d.graph_version
+    JOIN locked g ON g.id = w.graph_id AND g.version = d.graph_version
     JOIN users u ON u.id = w.user_id AND u.is_active
     ON CONFLICT (webhook_id, delivery_id) DO NOTHING
     RETURNING execution_id
@@ -125,6 +130,12 @@ type WebhookDeliveryStoreManyRow struct {
 // @runs is a JSON array of {id, graph_id, graph_version, user_id, inputs,
 // webhook_id, delivery_id}, @execution_ids[i] being runs[i].id. The
 // deliveries' foreign key to their run is deferred, so the keys come first.
+// The graph versions are locked (KEY SHARE) before anything is inserted, in
+// the order deleteGraph and updateGraph lock them (the graph, then its
+// webhooks): inserting the delivery first took the webhook's key lock
+// before the run's took the graph's, and a deleteGraph holding the graph
+// and deleting the webhook deadlocked with it. A version deleted while the
+// lock waited is skipped: nothing stored (the caller looks it up again).
 func (q *Queries) WebhookDeliveryStoreMany(ctx context.Context, db DBTX, arg WebhookDeliveryStoreManyParams) ([]WebhookDeliveryStoreManyRow, error) {
 	rows, err := db.Query(ctx, webhookDeliveryStoreMany,
 		arg.WebhookIds,

@@ -34,7 +34,13 @@ export async function gql<T>(query: string, variables?: Record<string, unknown>,
     Accept: 'application/graphql-response+json, application/json;q=0.9',
   };
   if (token) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(graphqlURL, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  let res: Response;
+  try {
+    res = await fetch(graphqlURL, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  } catch {
+    // The browser's own words ("Failed to fetch", "NetworkError when…") tell a user nothing.
+    throw new GraphQLError('the server could not be reached', undefined, []);
+  }
   const text = await res.text();
   let body: { data?: T; errors?: GraphQLError['errors'] };
   try {

@@ -7,7 +7,7 @@
 // (subscriptions need an account).
 import { useEffect, useMemo, useState } from 'react';
 import { withBlocks } from '../api/blocks';
-import { gql } from '../api/client';
+import { GraphQLError, gql } from '../api/client';
 import { SHARED, SHARED_RUN } from '../api/queries';
 import type { Execution, GraphLink, GraphNode, GraphShape } from '../api/types';
 import { finalStatuses } from '../api/types';
@@ -28,16 +28,24 @@ async function drawn(shape: GraphShape): Promise<Drawn> {
   return { name: shape.name, nodes, links: shape.links };
 }
 
+// A poll that fails (the network, the server restarting) says nothing
+// about the run: what is drawn stays, a line says the page is behind, and
+// it tries again, less often while it keeps failing. Only an answer that
+// there is no such shared run (null, or a token that cannot be one) says so.
+const retryMs = (failures: number) => Math.min(2000 * 2 ** (failures - 1), 10_000);
+
 export function SharedPage({ token, theme }: { token: string; theme: 'light' | 'dark' }) {
   const [ex, setEx] = useState<Execution | null>(null);
   const [graph, setGraph] = useState<Drawn | null>(null);
   const [missing, setMissing] = useState(false);
+  const [unreachable, setUnreachable] = useState<string | null>(null);
   const [dataAt, setDataAt] = useState<number>();
   useTitle(graph ? `Shared run of ${graph.name}` : 'Shared run');
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stop = false;
     let shaped = false;
+    let failures = 0;
     const read = () =>
       gql<{ sharedExecution: (Execution & { graphShape?: GraphShape | null }) | null }>(shaped ? SHARED_RUN : SHARED, { token }, { token: null })
         .then(async (d) => {
@@ -51,10 +59,18 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
             setGraph(g);
             setDataAt(performance.now());
           }
+          failures = 0;
+          setUnreachable(null);
           setEx(shared);
           if (!finalStatuses.has(shared.status)) timer = setTimeout(read, 2000);
         })
-        .catch(() => !stop && setMissing(true));
+        .catch((e: unknown) => {
+          if (stop) return;
+          if (e instanceof GraphQLError && e.code === 'BAD_USER_INPUT') return setMissing(true);
+          failures++;
+          setUnreachable((e as Error).message);
+          timer = setTimeout(read, retryMs(failures));
+        });
     void read();
     return () => {
       stop = true;
@@ -67,7 +83,14 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
   }, [run, ex]);
   const flow = useMemo(() => (graph ? toFlow(graph.nodes, graph.links) : { nodes: [], edges: [] }), [graph]);
   if (missing) return <p className="ag-pad">This shared run does not exist or is no longer shared.</p>;
-  if (!ex || !graph) return <p className="ag-pad">Loading…</p>;
+  if (!ex || !graph)
+    return unreachable ? (
+      <p className="ag-pad ag-error" role="alert" data-testid="shared-unreachable">
+        The shared run could not be loaded: {unreachable}. Trying again…
+      </p>
+    ) : (
+      <p className="ag-pad">Loading…</p>
+    );
   return (
     <RunView
       executionId={ex.id}
@@ -75,6 +98,7 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
       edges={flow.edges}
       run={run}
       readOnly
+      streamError={unreachable && `${unreachable}; what is shown may be behind. Trying again…`}
       dataAt={dataAt}
       theme={theme}
       title={

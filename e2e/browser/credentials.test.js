@@ -372,3 +372,32 @@ test('on a phone the graph list keeps the delete question and its buttons on scr
   await item.waitFor({ state: 'detached' });
   await p.context().close();
 });
+
+test('a title or a graph name without spaces wraps: the lists and the page stay as wide as the screen', async () => {
+  const title = `key-${Date.now()}-${'W'.repeat(160)}`;
+  const name = `graph-${'N'.repeat(80)}-${Date.now()}`;
+  const g = await createGraph(waitGraph(1, name));
+  for (const viewport of [desktop, phone]) {
+    const p = await signedInPage(keys.alice, viewport);
+    await p.fill('#graph-search', name);
+    await p.locator(`[data-graph-id="${g}"]`).waitFor();
+    const wider = () => p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok((await wider()) <= 0, `the graph list is ${await wider()}px wider than the screen (${viewport.width}px)`);
+    await openIntegrations(p);
+    if (viewport === desktop) {
+      // Added through the form: its "saved" line names it too.
+      await p.fill('#cred-title', title);
+      await p.fill('#cred-secret', 'sk-long-title');
+      await p.click('button:has-text("Save API key")');
+      await p.getByTestId('credential-saved').waitFor();
+    }
+    await p.locator('[data-credential-id]', { hasText: title }).waitFor();
+    assert.ok((await wider()) <= 0, `the Integrations page is ${await wider()}px wider than the screen (${viewport.width}px)`);
+    const form = await p.locator('form[aria-labelledby="add-key-title"]').boundingBox();
+    assert.ok(form.x + form.width <= viewport.width, 'the form is on screen');
+    await shot(p, `credentials-12-long-title-${viewport === desktop ? 'desktop' : 'phone'}`);
+    await p.context().close();
+  }
+  for (const c of await storedCredentials()) if (c.title === title) await data('mutation($id: ID!) { deleteCredential(id: $id) }', { id: c.id }, { key: keys.alice });
+  await data('mutation($id: ID!) { deleteGraph(id: $id) }', { id: g }, { key: keys.alice });
+});

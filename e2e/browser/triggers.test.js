@@ -257,3 +257,85 @@ test('a graph without a webhook trigger says how to add one; one with it shows i
   await hook.getByRole('button', { name: 'Done' }).click();
   assert.equal(await page.getByTestId('webhook-secret').count(), 0);
 });
+
+/** The element that has the keyboard: its tag and its text, label or id. */
+const focused = (p = page) =>
+  p.evaluate(() => {
+    const e = document.activeElement;
+    return `${e.tagName}:${(e.id || e.getAttribute('aria-label') || e.textContent).trim().slice(0, 60)}`;
+  });
+
+test('by keyboard alone: a schedule with a secret input (typed unseen) is written and deleted, a webhook secret set and rotated; the keyboard never falls to the top of the page, Escape answers a question, and a look at the History keeps the one-time secret', async () => {
+  const name = `nightly-${'N'.repeat(90)}`.slice(0, 100);
+  const g = await storeGraph(
+    'keyboard',
+    [
+      { key: 'token', blockId: 'AgentInputBlock', inputDefault: { name: 'token', secret: true } },
+      { key: 'hook', blockId: 'GenericWebhookTriggerBlock' },
+      { key: 'out', blockId: 'AgentOutputBlock', inputDefault: { name: 'out' } },
+    ],
+    [
+      { sourceKey: 'hook', sourceName: 'payload', sinkKey: 'out', sinkName: 'value' },
+      { sourceKey: 'token', sourceName: 'result', sinkKey: 'out', sinkName: 'title' },
+    ],
+  );
+  await openTriggers(g);
+  await page.getByText('No schedules').waitFor();
+
+  // New schedule: the keyboard goes to its first field; the secret input is a password field.
+  await page.getByRole('button', { name: 'New schedule' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await focused(), 'INPUT:schedule-new-name');
+  await page.keyboard.type(name);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('0 9 * * *');
+  assert.equal(await page.locator('[data-schedule-input="token"]').getAttribute('type'), 'password', 'a secret input is not shown as typed');
+  await page.locator('[data-schedule-input="token"]').focus();
+  await page.keyboard.type('s3cret-typed');
+  await page.keyboard.press('Enter');
+  const item = page.locator('[data-schedule-id]');
+  await item.waitFor();
+  assert.equal(await focused(), 'BUTTON:New schedule', 'saved: the keyboard is back on New schedule');
+  assert.equal((await schedulesOf(g))[0].inputs.token, '********');
+  // A long name wraps in the panel.
+  const side = await page.locator('.ag-side').evaluate((el) => el.scrollWidth - el.clientWidth);
+  assert.ok(side <= 0, `the panel is ${side}px wider than itself`);
+
+  // Delete…: the question takes the keyboard, Escape puts it back on Delete…, which Enter asks again.
+  await item.getByRole('button', { name: 'Delete…' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await focused(), 'BUTTON:Keep');
+  await page.keyboard.press('Escape');
+  await page.getByRole('group', { name: /^Delete schedule/ }).waitFor({ state: 'detached' });
+  assert.equal(await focused(), 'BUTTON:Delete…');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Enter');
+  await item.waitFor({ state: 'detached' });
+  assert.deepEqual(await schedulesOf(g), []);
+
+  // Set secret: the keyboard goes to the secret's Copy button.
+  const hook = page.locator('[data-webhook-id]');
+  await hook.getByRole('button', { name: 'Set secret' }).focus();
+  await page.keyboard.press('Enter');
+  const secret = await hook.getByTestId('webhook-secret').innerText();
+  assert.equal(await focused(), 'BUTTON:Copy the secret of hook');
+  // A look at the History, and back: the secret shown once is still there to copy.
+  await page.click('role=tab[name="History"]');
+  await page.getByTestId('history').waitFor();
+  await page.click('role=tab[name="Triggers"]');
+  assert.equal(await hook.getByTestId('webhook-secret').innerText(), secret, 'the one-time secret survives a look at another tab');
+  await shot(page, 't9-keyboard-secret-kept');
+
+  // Rotate…: Escape keeps the secret and the keyboard's place.
+  await hook.getByRole('button', { name: 'Rotate secret…' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await focused(), 'BUTTON:Keep');
+  await page.keyboard.press('Escape');
+  await page.getByRole('group', { name: /^Rotate the secret/ }).waitFor({ state: 'detached' });
+  assert.equal(await focused(), 'BUTTON:Rotate secret…');
+
+  // The Run tab's field for the secret input is a password field too.
+  await page.click('role=tab[name="Run"]');
+  assert.equal(await page.locator('[data-run-input="token"]').getAttribute('type'), 'password');
+});

@@ -44,3 +44,13 @@ export function readInputs(texts: Record<string, string>, inputSchema: JSONSchem
   }
   return out;
 }
+
+/**
+ * A secret input's field (writeOnly in the inputSchema: an AgentInputBlock
+ * with secret set) is a password field, as the API key's is: what is typed
+ * is not shown on screen, and the browser neither fills it in nor offers to
+ * remember it as a sign-in password.
+ */
+export function secretField(schema: JSONSchema | undefined): { type?: 'password'; autoComplete?: string } {
+  return schema?.writeOnly ? { type: 'password', autoComplete: 'new-password' } : {};
+}

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseURL, keys } from '../lib/env.js';
 import { data } from '../lib/http.js';
+import { executeGraph, waitGraph } from '../lib/graphs.js';
 import { launch, shot } from '../lib/browser.js';
 
 let browser;
@@ -113,23 +114,10 @@ test('a shared run draws its whole graph: the branch that never runs, not run, w
   await ctx.close();
 });
 
-/** in → wait (seconds) → out, run with x = 1 and shared: its id and share token. */
+/** A run of in → wait (seconds) → out with x = 1, shared: its id and share token. */
 async function sharedSlowRun(seconds) {
-  const at = (x) => ({ x, y: 0 });
-  const input = {
-    name: `shared slow ${Date.now()}`,
-    nodes: [
-      { key: 'in', blockId: 'AgentInputBlock', inputDefault: { name: 'x' }, position: at(0) },
-      { key: 'wait', blockId: 'WaitBlock', inputDefault: { seconds }, position: at(320) },
-      { key: 'out', blockId: 'AgentOutputBlock', inputDefault: { name: 'y' }, position: at(640) },
-    ],
-    links: [
-      { sourceKey: 'in', sourceName: 'result', sinkKey: 'wait', sinkName: 'data' },
-      { sourceKey: 'wait', sourceName: 'data', sinkKey: 'out', sinkName: 'value' },
-    ],
-  };
-  const g = (await data(`mutation($in: GraphInput!) { createGraph(input: $in) { graphId } }`, { in: input }, { key: keys.alice })).createGraph;
-  const run = (await data(`mutation($id: ID!) { executeGraph(graphId: $id, inputs: { x: 1 }) { id } }`, { id: g.graphId }, { key: keys.alice })).executeGraph;
+  const g = (await data(`mutation($in: GraphInput!) { createGraph(input: $in) { graphId } }`, { in: waitGraph(seconds, `shared slow ${Date.now()}`) }, { key: keys.alice })).createGraph;
+  const run = await executeGraph(keys.alice, g.graphId, { x: 1 });
   const token = (await data(`mutation($id: ID!) { shareExecution(id: $id) { shareToken } }`, { id: run.id }, { key: keys.alice })).shareExecution.shareToken;
   return { id: run.id, token };
 }

@@ -323,6 +323,9 @@ test('by keyboard alone: a schedule with a secret input (typed unseen) is writte
   // A look at the History, and back: the secret shown once is still there to copy.
   await page.click('role=tab[name="History"]');
   await page.getByTestId('history').waitFor();
+  // The History is set in from the panel's edge as the other tabs are.
+  const inset = async (sel) => (await page.locator(sel).boundingBox()).x - (await page.locator('.ag-side').boundingBox()).x;
+  assert.ok((await inset('[data-testid="history"] h2')) >= 8, 'the History is not flush with the panel edge');
   await page.click('role=tab[name="Triggers"]');
   assert.equal(await hook.getByTestId('webhook-secret').innerText(), secret, 'the one-time secret survives a look at another tab');
   await shot(page, 't9-keyboard-secret-kept');

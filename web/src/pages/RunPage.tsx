@@ -2,7 +2,7 @@
 // runs. /shared/<token> uses the same view read-only (SharedPage).
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ReactFlowProvider, type Edge } from '@xyflow/react';
-import { gql } from '../api/client';
+import { gql, isTransient, retryDelay } from '../api/client';
 import { graphWithBlocks } from '../api/blocks';
 import { EXECUTION_Q, graphRef } from '../api/queries';
 import type { Execution, Graph, GraphNode } from '../api/types';
@@ -49,17 +49,37 @@ export function RunView(p: {
 export function RunPage({ id, theme }: { id: string; theme: 'light' | 'dark' }) {
   const [ex, setEx] = useState<(Execution & { graph: Graph | null }) | null>(null);
   const [missing, setMissing] = useState(false);
+  const [unreachable, setUnreachable] = useState<string | null>(null);
   const [dataAt, setDataAt] = useState<number>();
   useTitle(ex?.graph ? `Run of ${ex.graph.name}` : 'Run');
+  // A read that failed (no connection, the server restarting) is not "not
+  // found": the page says so and reads again until it gets an answer.
   useEffect(() => {
-    gql<{ execution: (Execution & { graph: Graph | null }) | null }>(EXECUTION_Q, { id })
-      .then(async (d) => {
-        if (!d.execution) return setMissing(true);
-        const graph = d.execution.graph && (await graphWithBlocks(d.execution.graph));
-        setDataAt(performance.now());
-        setEx({ ...d.execution, graph });
-      })
-      .catch(() => setMissing(true));
+    let stop = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
+    const read = () =>
+      gql<{ execution: (Execution & { graph: Graph | null }) | null }>(EXECUTION_Q, { id })
+        .then(async (d) => {
+          if (stop) return;
+          if (!d.execution) return setMissing(true);
+          const graph = d.execution.graph && (await graphWithBlocks(d.execution.graph));
+          if (stop) return;
+          setDataAt(performance.now());
+          setEx({ ...d.execution, graph });
+        })
+        .catch((e: unknown) => {
+          if (stop) return;
+          if (!isTransient(e)) return setMissing(true);
+          failures++;
+          setUnreachable((e as Error).message);
+          timer = setTimeout(read, retryDelay(failures));
+        });
+    void read();
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
   }, [id]);
   const nodes: GraphNode[] | null = ex?.graph?.nodes ?? null;
   const { run, error } = useLiveRun(ex ? id : null, nodes);
@@ -69,7 +89,14 @@ export function RunPage({ id, theme }: { id: string; theme: 'light' | 'dark' }) 
   }, [run, ex]);
   const flow = useMemo(() => (ex?.graph ? toFlow(ex.graph.nodes, ex.graph.links) : { nodes: [], edges: [] }), [ex]);
   if (missing) return <p className="ag-pad">Run not found. <Link to="/">Back to your graphs</Link></p>;
-  if (!ex) return <p className="ag-pad">Loading…</p>;
+  if (!ex)
+    return unreachable ? (
+      <p className="ag-pad ag-error" role="alert" data-testid="run-unreachable">
+        The run could not be loaded: {unreachable}. Trying again…
+      </p>
+    ) : (
+      <p className="ag-pad">Loading…</p>
+    );
   return (
     <RunView
       executionId={id}

@@ -7,7 +7,7 @@
 // (subscriptions need an account).
 import { useEffect, useMemo, useState } from 'react';
 import { withBlocks } from '../api/blocks';
-import { GraphQLError, gql } from '../api/client';
+import { gql, isTransient, retryDelay } from '../api/client';
 import { SHARED, SHARED_RUN } from '../api/queries';
 import type { Execution, GraphLink, GraphNode, GraphShape } from '../api/types';
 import { finalStatuses } from '../api/types';
@@ -32,7 +32,6 @@ async function drawn(shape: GraphShape): Promise<Drawn> {
 // about the run: what is drawn stays, a line says the page is behind, and
 // it tries again, less often while it keeps failing. Only an answer that
 // there is no such shared run (null, or a token that cannot be one) says so.
-const retryMs = (failures: number) => Math.min(2000 * 2 ** (failures - 1), 10_000);
 
 export function SharedPage({ token, theme }: { token: string; theme: 'light' | 'dark' }) {
   const [ex, setEx] = useState<Execution | null>(null);
@@ -66,10 +65,10 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
         })
         .catch((e: unknown) => {
           if (stop) return;
-          if (e instanceof GraphQLError && e.code === 'BAD_USER_INPUT') return setMissing(true);
+          if (!isTransient(e)) return setMissing(true);
           failures++;
           setUnreachable((e as Error).message);
-          timer = setTimeout(read, retryMs(failures));
+          timer = setTimeout(read, retryDelay(failures));
         });
     void read();
     return () => {

@@ -58,19 +58,6 @@ export async function gql<T>(query: string, variables?: Record<string, unknown>,
   return body.data;
 }
 
-/**
- * Whether a failed read said nothing about what was asked for (no
- * connection, a proxy's 502, the server's own failure), so that trying again
- * may work; a refusal with a code of its own (BAD_USER_INPUT, NOT_FOUND…) is
- * an answer.
- */
-export function isTransient(e: unknown): boolean {
-  return !(e instanceof GraphQLError) || e.code === undefined || e.code === 'INTERNAL_SERVER_ERROR';
-}
-
-/** How long to wait before reading again after `failures` failed reads in a row: 2 s, 4 s, 8 s, then 10 s. */
-export const retryDelay = (failures: number) => Math.min(2000 * 2 ** (failures - 1), 10_000);
-
 // Connection state, for the "connection lost" banner. Listeners are told
 // each change; the banner shows while disconnected with subscriptions open.
 type ConnState = 'connected' | 'reconnecting';

@@ -2,7 +2,8 @@
 // runs. /shared/<token> uses the same view read-only (SharedPage).
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ReactFlowProvider, type Edge } from '@xyflow/react';
-import { gql, isTransient, retryDelay } from '../api/client';
+import { gql } from '../api/client';
+import { readUntilDone } from '../api/readAgain';
 import { graphWithBlocks } from '../api/blocks';
 import { EXECUTION_Q, graphRef } from '../api/queries';
 import type { Execution, Graph, GraphNode } from '../api/types';
@@ -54,33 +55,26 @@ export function RunPage({ id, theme }: { id: string; theme: 'light' | 'dark' }) 
   useTitle(ex?.graph ? `Run of ${ex.graph.name}` : 'Run');
   // A read that failed (no connection, the server restarting) is not "not
   // found": the page says so and reads again until it gets an answer.
-  useEffect(() => {
-    let stop = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let failures = 0;
-    const read = () =>
-      gql<{ execution: (Execution & { graph: Graph | null }) | null }>(EXECUTION_Q, { id })
-        .then(async (d) => {
-          if (stop) return;
-          if (!d.execution) return setMissing(true);
+  useEffect(
+    () =>
+      readUntilDone(
+        async (alive) => {
+          const d = await gql<{ execution: (Execution & { graph: Graph | null }) | null }>(EXECUTION_Q, { id });
+          if (!alive()) return null;
+          if (!d.execution) {
+            setMissing(true);
+            return null;
+          }
           const graph = d.execution.graph && (await graphWithBlocks(d.execution.graph));
-          if (stop) return;
+          if (!alive()) return null;
           setDataAt(performance.now());
           setEx({ ...d.execution, graph });
-        })
-        .catch((e: unknown) => {
-          if (stop) return;
-          if (!isTransient(e)) return setMissing(true);
-          failures++;
-          setUnreachable((e as Error).message);
-          timer = setTimeout(read, retryDelay(failures));
-        });
-    void read();
-    return () => {
-      stop = true;
-      clearTimeout(timer);
-    };
-  }, [id]);
+          return null;
+        },
+        { unreachable: setUnreachable, gone: () => setMissing(true) },
+      ),
+    [id],
+  );
   const nodes: GraphNode[] | null = ex?.graph?.nodes ?? null;
   const { run, error } = useLiveRun(ex ? id : null, nodes);
   // Show the stored state at once; the subscription's SNAPSHOT replaces it.

@@ -7,7 +7,8 @@
 // (subscriptions need an account).
 import { useEffect, useMemo, useState } from 'react';
 import { withBlocks } from '../api/blocks';
-import { gql, isTransient, retryDelay } from '../api/client';
+import { gql } from '../api/client';
+import { readUntilDone } from '../api/readAgain';
 import { SHARED, SHARED_RUN } from '../api/queries';
 import type { Execution, GraphLink, GraphNode, GraphShape } from '../api/types';
 import { finalStatuses } from '../api/types';
@@ -29,9 +30,9 @@ async function drawn(shape: GraphShape): Promise<Drawn> {
 }
 
 // A poll that fails (the network, the server restarting) says nothing
-// about the run: what is drawn stays, a line says the page is behind, and
-// it tries again, less often while it keeps failing. Only an answer that
-// there is no such shared run (null, or a token that cannot be one) says so.
+// about the run: what is drawn stays, a line says the page may be behind,
+// and it reads again (api/readAgain.ts). Only an answer that there is no
+// such shared run (null, or a token that cannot be one) says so.
 
 export function SharedPage({ token, theme }: { token: string; theme: 'light' | 'dark' }) {
   const [ex, setEx] = useState<Execution | null>(null);
@@ -41,40 +42,28 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
   const [dataAt, setDataAt] = useState<number>();
   useTitle(graph ? `Shared run of ${graph.name}` : 'Shared run');
   useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stop = false;
     let shaped = false;
-    let failures = 0;
-    const read = () =>
-      gql<{ sharedExecution: (Execution & { graphShape?: GraphShape | null }) | null }>(shaped ? SHARED_RUN : SHARED, { token }, { token: null })
-        .then(async (d) => {
-          if (stop) return;
-          const shared = d.sharedExecution;
-          if (!shared || (!shaped && !shared.graphShape)) return setMissing(true);
-          if (!shaped) {
-            const g = await drawn(shared.graphShape!);
-            if (stop) return;
-            shaped = true;
-            setGraph(g);
-            setDataAt(performance.now());
-          }
-          failures = 0;
-          setUnreachable(null);
-          setEx(shared);
-          if (!finalStatuses.has(shared.status)) timer = setTimeout(read, 2000);
-        })
-        .catch((e: unknown) => {
-          if (stop) return;
-          if (!isTransient(e)) return setMissing(true);
-          failures++;
-          setUnreachable((e as Error).message);
-          timer = setTimeout(read, retryDelay(failures));
-        });
-    void read();
-    return () => {
-      stop = true;
-      clearTimeout(timer);
-    };
+    return readUntilDone(
+      async (alive) => {
+        const d = await gql<{ sharedExecution: (Execution & { graphShape?: GraphShape | null }) | null }>(shaped ? SHARED_RUN : SHARED, { token }, { token: null });
+        if (!alive()) return null;
+        const shared = d.sharedExecution;
+        if (!shared || (!shaped && !shared.graphShape)) {
+          setMissing(true);
+          return null;
+        }
+        if (!shaped) {
+          const g = await drawn(shared.graphShape!);
+          if (!alive()) return null;
+          shaped = true;
+          setGraph(g);
+          setDataAt(performance.now());
+        }
+        setEx(shared);
+        return finalStatuses.has(shared.status) ? null : 2000;
+      },
+      { unreachable: setUnreachable, gone: () => setMissing(true) },
+    );
   }, [token]);
   const run = useMemo(() => (graph ? runFor(graph.nodes) : null), [graph]);
   useEffect(() => {

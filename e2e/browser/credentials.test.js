@@ -401,3 +401,28 @@ test('a title or a graph name without spaces wraps: the lists and the page stay 
   for (const c of await storedCredentials()) if (c.title === title) await data('mutation($id: ID!) { deleteCredential(id: $id) }', { id: c.id }, { key: keys.alice });
   await data('mutation($id: ID!) { deleteGraph(id: $id) }', { id: g }, { key: keys.alice });
 });
+
+test('a graph or a credential deleted in another tab leaves the list when deleted here too, with no error', async () => {
+  const name = `other tab ${Date.now()}`;
+  const g = await createGraph(waitGraph(1, name));
+  const { createCredential: c } = await data('mutation { createCredential(input: { provider: "openai", authType: API_KEY, title: "other tab", secret: "sk" }) { id } }', {}, { key: keys.alice });
+  const p = await signedInPage(keys.alice);
+  await p.fill('#graph-search', name);
+  const item = p.locator(`[data-graph-id="${g}"]`);
+  await item.waitFor();
+  // The other tab (here, the API) deletes it first.
+  await data('mutation($id: ID!) { deleteGraph(id: $id) }', { id: g }, { key: keys.alice });
+  await item.getByRole('button', { name: `Delete ${name}` }).click();
+  await item.getByRole('button', { name: 'Delete graph' }).click();
+  await item.waitFor({ state: 'detached' });
+  assert.equal(await p.locator('text=Not deleted').count(), 0, 'no error for what is gone already');
+
+  await openIntegrations(p);
+  await row(p, c.id).waitFor();
+  await data('mutation($id: ID!) { deleteCredential(id: $id) }', { id: c.id }, { key: keys.alice });
+  await row(p, c.id).getByRole('button', { name: 'Delete OpenAI other tab' }).click();
+  await row(p, c.id).getByRole('button', { name: 'Delete credential' }).click();
+  await row(p, c.id).waitFor({ state: 'detached' });
+  assert.equal(await p.locator('text=Not deleted').count(), 0, 'no error for what is gone already');
+  await p.context().close();
+});

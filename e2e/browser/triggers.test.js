@@ -342,3 +342,20 @@ test('by keyboard alone: a schedule with a secret input (typed unseen) is writte
   await page.click('role=tab[name="Run"]');
   assert.equal(await page.locator('[data-run-input="token"]').getAttribute('type'), 'password');
 });
+
+test('a schedule deleted in another tab leaves the list when deleted here too, with no error', async () => {
+  const g = await chain('deleted elsewhere');
+  const { createSchedule: s } = await data(
+    `mutation($input: ScheduleInput!) { createSchedule(input: $input) { id } }`,
+    { input: { graphId: g, name: 'twice', cron: '@daily', inputs: { x: 1 } } },
+    { key: keys.alice },
+  );
+  await openTriggers(g);
+  const it = page.locator(`[data-schedule-id="${s.id}"]`);
+  await it.waitFor();
+  await data(`mutation($id: ID!) { deleteSchedule(id: $id) }`, { id: s.id }, { key: keys.alice });
+  await it.getByRole('button', { name: 'Delete…' }).click();
+  await page.getByRole('group', { name: 'Delete schedule twice?' }).getByRole('button', { name: 'Delete' }).click();
+  await it.waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('schedules').getByRole('alert').count(), 0, 'no error for what is gone already');
+});

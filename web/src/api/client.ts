@@ -18,6 +18,14 @@ export class GraphQLError extends Error {
   }
 }
 
+/**
+ * A delete's catch: NOT_FOUND means it is gone already (deleted in another
+ * tab, or by a script), which is what was asked; anything else is a refusal.
+ */
+export function goneAlready(e: unknown): void {
+  if (!(e instanceof GraphQLError && e.code === 'NOT_FOUND')) throw e;
+}
+
 // Told when the server refuses the signed-in token (UNAUTHENTICATED): the
 // key was revoked or has expired since sign-in. Every page then gave up on
 // its own ("Loading…" for ever, a raw error); the app signs out instead.

@@ -3,7 +3,7 @@
 // pause, resume and delete (after a confirmation). The runs they start show
 // in the History tab, marked "by schedule".
 import { useCallback, useEffect, useState } from 'react';
-import { gql } from '../api/client';
+import { goneAlready, gql } from '../api/client';
 import { DELETE_SCHEDULE, PAUSE_SCHEDULE, RESUME_SCHEDULE, SCHEDULES, graphRef } from '../api/queries';
 import type { Graph, Schedule } from '../api/types';
 import { ScheduleForm } from './ScheduleForm';
@@ -74,7 +74,7 @@ export function Schedules({ graph }: { graph: Graph }) {
     });
   const remove = (s: Schedule) =>
     act(s.id, async () => {
-      await gql(DELETE_SCHEDULE, { id: s.id });
+      await gql(DELETE_SCHEDULE, { id: s.id }).catch(goneAlready);
       setList((l) => (l ?? []).filter((x) => x.id !== s.id));
       setConfirmDelete(null);
       focusSoon('[data-action="new-schedule"]');

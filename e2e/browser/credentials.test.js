@@ -166,6 +166,14 @@ test('Delete asks first, naming the credential; Cancel keeps it, a confirmed del
   await question.getByRole('button', { name: 'Cancel' }).click();
   assert.equal(await question.count(), 0);
   assert.ok((await storedCredentials()).some((x) => x.id === c.id), 'Cancel deletes nothing');
+  // By keyboard: the question takes it, Escape answers it and gives it back to Delete.
+  const focused = () => page.evaluate(() => document.activeElement.getAttribute('aria-label') ?? document.activeElement.textContent);
+  await shown.getByRole('button', { name: 'Delete Replicate to delete' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await focused(), 'Cancel');
+  await page.keyboard.press('Escape');
+  await question.waitFor({ state: 'detached' });
+  assert.equal(await focused(), 'Delete Replicate to delete', 'the keyboard is back on Delete, not at the top of the page');
 
   await shown.getByRole('button', { name: 'Delete Replicate to delete' }).click();
   await question.getByRole('button', { name: 'Delete credential' }).click();
@@ -385,7 +393,8 @@ test('a title or a graph name without spaces wraps: the lists and the page stay 
     assert.ok((await wider()) <= 0, `the graph list is ${await wider()}px wider than the screen (${viewport.width}px)`);
     await openIntegrations(p);
     if (viewport === desktop) {
-      // Added through the form: its "saved" line names it too.
+      // Added through the form: its "saved" line names it too. Replicate: a key no run of the suite uses.
+      await p.selectOption('#cred-provider', 'replicate');
       await p.fill('#cred-title', title);
       await p.fill('#cred-secret', 'sk-long-title');
       await p.click('button:has-text("Save API key")');
@@ -405,10 +414,12 @@ test('a title or a graph name without spaces wraps: the lists and the page stay 
 test('a graph or a credential deleted in another tab leaves the list when deleted here too, with no error', async () => {
   const name = `other tab ${Date.now()}`;
   const g = await createGraph(waitGraph(1, name));
-  const { createCredential: c } = await data('mutation { createCredential(input: { provider: "openai", authType: API_KEY, title: "other tab", secret: "sk" }) { id } }', {}, { key: keys.alice });
+  const { createCredential: c } = await data('mutation { createCredential(input: { provider: "replicate", authType: API_KEY, title: "other tab", secret: "r8_other" }) { id } }', {}, { key: keys.alice });
   const p = await signedInPage(keys.alice);
   await p.fill('#graph-search', name);
   const item = p.locator(`[data-graph-id="${g}"]`);
+  // The search has answered: the list holds this graph alone (not yet the whole list's read).
+  await p.waitForFunction(() => document.querySelectorAll('[aria-label="Your graphs"] [data-graph-id]').length === 1);
   await item.waitFor();
   // The other tab (here, the API) deletes it first.
   await data('mutation($id: ID!) { deleteGraph(id: $id) }', { id: g }, { key: keys.alice });
@@ -420,7 +431,7 @@ test('a graph or a credential deleted in another tab leaves the list when delete
   await openIntegrations(p);
   await row(p, c.id).waitFor();
   await data('mutation($id: ID!) { deleteCredential(id: $id) }', { id: c.id }, { key: keys.alice });
-  await row(p, c.id).getByRole('button', { name: 'Delete OpenAI other tab' }).click();
+  await row(p, c.id).getByRole('button', { name: 'Delete Replicate other tab' }).click();
   await row(p, c.id).getByRole('button', { name: 'Delete credential' }).click();
   await row(p, c.id).waitFor({ state: 'detached' });
   assert.equal(await p.locator('text=Not deleted').count(), 0, 'no error for what is gone already');

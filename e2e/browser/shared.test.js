@@ -2,8 +2,9 @@
 // graphShape: the nodes of a branch that never runs are there, in the "not
 // run" look, with every link, from the first frame; statuses fill in as the
 // run goes on; and nothing the owner typed into the nodes (input defaults)
-// reaches the page. Screenshots at desktop and phone widths go to
-// e2e/artifacts/.
+// reaches the page. A read that fails (no connection, a 502) keeps what is
+// drawn and tries again; only a withdrawn share says the run is gone.
+// Screenshots at desktop and phone widths go to e2e/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseURL, keys } from '../lib/env.js';

@@ -1,7 +1,9 @@
 // The graph page's Triggers tab in a real browser (same setup as app.test.js):
 // schedules created, refused, paused, resumed, edited and deleted in the UI
 // and checked over the API; a schedule's runs and a signed webhook delivery's
-// run showing in the History; a webhook's URL and its secret, shown once.
+// run showing in the History; a webhook's URL and its secret, shown once
+// (and kept across a look at another tab); all of it by keyboard alone; a
+// secret input typed unseen; a schedule deleted in another tab.
 // Screenshots of each screen, desktop and phone, go to e2e/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -272,7 +272,7 @@ test('by keyboard alone: a schedule with a secret input (typed unseen) is writte
   const g = await storeGraph(
     'keyboard',
     [
-      { key: 'token', blockId: 'AgentInputBlock', inputDefault: { name: 'token', secret: true } },
+      { key: 'token', blockId: 'AgentInputBlock', inputDefault: { name: 'token', secret: true, value: 'dflt-s3cret' } },
       { key: 'hook', blockId: 'GenericWebhookTriggerBlock' },
       { key: 'out', blockId: 'AgentOutputBlock', inputDefault: { name: 'out' } },
     ],
@@ -340,9 +340,11 @@ test('by keyboard alone: a schedule with a secret input (typed unseen) is writte
   await page.getByRole('group', { name: /^Rotate the secret/ }).waitFor({ state: 'detached' });
   assert.equal(await focused(), 'BUTTON:Rotate secret…');
 
-  // The Run tab's field for the secret input is a password field too.
+  // The Run tab's field for the secret input is a password field too, and shows not its default.
   await page.click('role=tab[name="Run"]');
-  assert.equal(await page.locator('[data-run-input="token"]').getAttribute('type'), 'password');
+  const field = page.locator('[data-run-input="token"]');
+  assert.equal(await field.getAttribute('type'), 'password');
+  assert.doesNotMatch(await field.getAttribute('placeholder'), /dflt-s3cret/, "the secret's default is not shown");
 });
 
 test('a schedule deleted in another tab leaves the list when deleted here too, with no error', async () => {

@@ -19,8 +19,13 @@ export function runInputValue(text: string, schema: JSONSchema | undefined): unk
   }
 }
 
-/** What an empty input field shows: the value it runs with (given), else what it reads. */
+/**
+ * What an empty input field shows: the value it runs with (given), else what
+ * it reads. A secret input's default is not shown (its field is a password
+ * field: secretField), only that there is one.
+ */
 export function inputPlaceholder(given: unknown, schema: JSONSchema | undefined): string {
+  if (given !== undefined && schema?.writeOnly) return 'empty: its secret default';
   return given !== undefined ? JSON.stringify(given) : isText(schema) ? 'text' : 'a value (JSON or text)';
 }
 

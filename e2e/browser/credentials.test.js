@@ -173,6 +173,8 @@ test('Delete asks first, naming the credential; Cancel keeps it, a confirmed del
   assert.equal(await focused(), 'Cancel');
   await page.keyboard.press('Escape');
   await question.waitFor({ state: 'detached' });
+  // The app moves the keyboard on the next frame.
+  await page.waitForFunction(() => document.activeElement.getAttribute('aria-label') === 'Delete Replicate to delete', null, { timeout: 1000 }).catch(() => undefined);
   assert.equal(await focused(), 'Delete Replicate to delete', 'the keyboard is back on Delete, not at the top of the page');
 
   await shown.getByRole('button', { name: 'Delete Replicate to delete' }).click();

@@ -267,6 +267,17 @@ const focused = (p = page) =>
     return `${e.tagName}:${(e.id || e.getAttribute('aria-label') || e.textContent).trim().slice(0, 60)}`;
   });
 
+/** Asserts the keyboard is on `want` within a second (the app moves it on the next frame). */
+async function assertFocus(want, message) {
+  const until = Date.now() + 1000;
+  let got = await focused();
+  while (got !== want && Date.now() < until) {
+    await page.waitForTimeout(50);
+    got = await focused();
+  }
+  assert.equal(got, want, message);
+}
+
 test('by keyboard alone: a schedule with a secret input (typed unseen) is written and deleted, a webhook secret set and rotated; the keyboard never falls to the top of the page, Escape answers a question, and a look at the History keeps the one-time secret', async () => {
   const name = `nightly-${'N'.repeat(90)}`.slice(0, 100);
   const g = await storeGraph(
@@ -287,7 +298,7 @@ test('by keyboard alone: a schedule with a secret input (typed unseen) is writte
   // New schedule: the keyboard goes to its first field; the secret input is a password field.
   await page.getByRole('button', { name: 'New schedule' }).focus();
   await page.keyboard.press('Enter');
-  assert.equal(await focused(), 'INPUT:schedule-new-name');
+  await assertFocus('INPUT:schedule-new-name');
   await page.keyboard.type(name);
   await page.keyboard.press('Tab');
   await page.keyboard.type('0 9 * * *');
@@ -297,7 +308,7 @@ test('by keyboard alone: a schedule with a secret input (typed unseen) is writte
   await page.keyboard.press('Enter');
   const item = page.locator('[data-schedule-id]');
   await item.waitFor();
-  assert.equal(await focused(), 'BUTTON:New schedule', 'saved: the keyboard is back on New schedule');
+  await assertFocus('BUTTON:New schedule', 'saved: the keyboard is back on New schedule');
   assert.equal((await schedulesOf(g))[0].inputs.token, '********');
   // A long name wraps in the panel.
   const side = await page.locator('.ag-side').evaluate((el) => el.scrollWidth - el.clientWidth);
@@ -306,10 +317,10 @@ test('by keyboard alone: a schedule with a secret input (typed unseen) is writte
   // Delete…: the question takes the keyboard, Escape puts it back on Delete…, which Enter asks again.
   await item.getByRole('button', { name: 'Delete…' }).focus();
   await page.keyboard.press('Enter');
-  assert.equal(await focused(), 'BUTTON:Keep');
+  await assertFocus('BUTTON:Keep');
   await page.keyboard.press('Escape');
   await page.getByRole('group', { name: /^Delete schedule/ }).waitFor({ state: 'detached' });
-  assert.equal(await focused(), 'BUTTON:Delete…');
+  await assertFocus('BUTTON:Delete…');
   await page.keyboard.press('Enter');
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Enter');
@@ -321,7 +332,7 @@ test('by keyboard alone: a schedule with a secret input (typed unseen) is writte
   await hook.getByRole('button', { name: 'Set secret' }).focus();
   await page.keyboard.press('Enter');
   const secret = await hook.getByTestId('webhook-secret').innerText();
-  assert.equal(await focused(), 'BUTTON:Copy the secret of hook');
+  await assertFocus('BUTTON:Copy the secret of hook');
   // A look at the History, and back: the secret shown once is still there to copy.
   await page.click('role=tab[name="History"]');
   await page.getByTestId('history').waitFor();
@@ -335,10 +346,10 @@ test('by keyboard alone: a schedule with a secret input (typed unseen) is writte
   // Rotate…: Escape keeps the secret and the keyboard's place.
   await hook.getByRole('button', { name: 'Rotate secret…' }).focus();
   await page.keyboard.press('Enter');
-  assert.equal(await focused(), 'BUTTON:Keep');
+  await assertFocus('BUTTON:Keep');
   await page.keyboard.press('Escape');
   await page.getByRole('group', { name: /^Rotate the secret/ }).waitFor({ state: 'detached' });
-  assert.equal(await focused(), 'BUTTON:Rotate secret…');
+  await assertFocus('BUTTON:Rotate secret…');
 
   // The Run tab's field for the secret input is a password field too, and shows not its default.
   await page.click('role=tab[name="Run"]');

@@ -869,6 +869,22 @@ test('/runs/<id> of a completed run shows every node COMPLETED, and the history 
   await page.locator(`[data-run-id="${runId}"]`).waitFor();
 });
 
+test('/runs/<id> whose first read fails (no connection) says so and reads again, rather than "Run not found"', async () => {
+  const g = await storeChain(`read again ${Date.now()}`, [['in', 'AgentInputBlock', { name: 'x' }], ['out', 'AgentOutputBlock', { name: 'y' }]], ['in.result->out.value']);
+  const { executeGraph: run } = await data(`mutation($id: ID!) { executeGraph(graphId: $id, inputs: { x: 1 }) { id } }`, { id: g.graphId }, { key: keys.alice });
+  const { ctx, p } = await signedIn(keys.alice);
+  let failing = 2;
+  await p.route(`${baseURL}/graphql`, (r) => (failing > 0 && r.request().postData()?.includes('query Execution(') ? (failing--, r.abort('failed')) : r.continue()));
+  await p.goto(`${baseURL}/runs/${encodeURIComponent(run.id)}`);
+  const unreachable = p.getByTestId('run-unreachable');
+  await unreachable.waitFor();
+  assert.match(await unreachable.innerText(), /could not be loaded: the server could not be reached\. Trying again/);
+  assert.equal(await p.locator('text=Run not found').count(), 0);
+  await p.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+  assert.equal(await unreachable.count(), 0);
+  await ctx.close();
+});
+
 /** A page of its own (a new browser context, 1280×800), signed in with key. */
 async function signedIn(key) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -166,6 +166,16 @@ test('Delete asks first, naming the credential; Cancel keeps it, a confirmed del
   await question.getByRole('button', { name: 'Cancel' }).click();
   assert.equal(await question.count(), 0);
   assert.ok((await storedCredentials()).some((x) => x.id === c.id), 'Cancel deletes nothing');
+  // By keyboard: the question takes it, Escape answers it and gives it back to Delete.
+  const focused = () => page.evaluate(() => document.activeElement.getAttribute('aria-label') ?? document.activeElement.textContent);
+  await shown.getByRole('button', { name: 'Delete Replicate to delete' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await focused(), 'Cancel');
+  await page.keyboard.press('Escape');
+  await question.waitFor({ state: 'detached' });
+  // The app moves the keyboard on the next frame.
+  await page.waitForFunction(() => document.activeElement.getAttribute('aria-label') === 'Delete Replicate to delete', null, { timeout: 1000 }).catch(() => undefined);
+  assert.equal(await focused(), 'Delete Replicate to delete', 'the keyboard is back on Delete, not at the top of the page');
 
   await shown.getByRole('button', { name: 'Delete Replicate to delete' }).click();
   await question.getByRole('button', { name: 'Delete credential' }).click();
@@ -370,5 +380,62 @@ test('on a phone the graph list keeps the delete question and its buttons on scr
   await shot(p, 'credentials-11-delete-graph-phone');
   await confirm.click();
   await item.waitFor({ state: 'detached' });
+  await p.context().close();
+});
+
+test('a title or a graph name without spaces wraps: the lists and the page stay as wide as the screen', async () => {
+  const title = `key-${Date.now()}-${'W'.repeat(160)}`;
+  const name = `graph-${'N'.repeat(80)}-${Date.now()}`;
+  const g = await createGraph(waitGraph(1, name));
+  for (const viewport of [desktop, phone]) {
+    const p = await signedInPage(keys.alice, viewport);
+    await p.fill('#graph-search', name);
+    await p.locator(`[data-graph-id="${g}"]`).waitFor();
+    const wider = () => p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok((await wider()) <= 0, `the graph list is ${await wider()}px wider than the screen (${viewport.width}px)`);
+    await openIntegrations(p);
+    if (viewport === desktop) {
+      // Added through the form: its "saved" line names it too. Replicate: a key no run of the suite uses.
+      await p.selectOption('#cred-provider', 'replicate');
+      await p.fill('#cred-title', title);
+      await p.fill('#cred-secret', 'sk-long-title');
+      await p.click('button:has-text("Save API key")');
+      await p.getByTestId('credential-saved').waitFor();
+    }
+    await p.locator('[data-credential-id]', { hasText: title }).waitFor();
+    assert.ok((await wider()) <= 0, `the Integrations page is ${await wider()}px wider than the screen (${viewport.width}px)`);
+    const form = await p.locator('form[aria-labelledby="add-key-title"]').boundingBox();
+    assert.ok(form.x + form.width <= viewport.width, 'the form is on screen');
+    await shot(p, `credentials-12-long-title-${viewport === desktop ? 'desktop' : 'phone'}`);
+    await p.context().close();
+  }
+  for (const c of await storedCredentials()) if (c.title === title) await data('mutation($id: ID!) { deleteCredential(id: $id) }', { id: c.id }, { key: keys.alice });
+  await data('mutation($id: ID!) { deleteGraph(id: $id) }', { id: g }, { key: keys.alice });
+});
+
+test('a graph or a credential deleted in another tab leaves the list when deleted here too, with no error', async () => {
+  const name = `other tab ${Date.now()}`;
+  const g = await createGraph(waitGraph(1, name));
+  const { createCredential: c } = await data('mutation { createCredential(input: { provider: "replicate", authType: API_KEY, title: "other tab", secret: "r8_other" }) { id } }', {}, { key: keys.alice });
+  const p = await signedInPage(keys.alice);
+  await p.fill('#graph-search', name);
+  const item = p.locator(`[data-graph-id="${g}"]`);
+  // The search has answered: the list holds this graph alone (not yet the whole list's read).
+  await p.waitForFunction(() => document.querySelectorAll('[aria-label="Your graphs"] [data-graph-id]').length === 1);
+  await item.waitFor();
+  // The other tab (here, the API) deletes it first.
+  await data('mutation($id: ID!) { deleteGraph(id: $id) }', { id: g }, { key: keys.alice });
+  await item.getByRole('button', { name: `Delete ${name}` }).click();
+  await item.getByRole('button', { name: 'Delete graph' }).click();
+  await item.waitFor({ state: 'detached' });
+  assert.equal(await p.locator('text=Not deleted').count(), 0, 'no error for what is gone already');
+
+  await openIntegrations(p);
+  await row(p, c.id).waitFor();
+  await data('mutation($id: ID!) { deleteCredential(id: $id) }', { id: c.id }, { key: keys.alice });
+  await row(p, c.id).getByRole('button', { name: 'Delete Replicate other tab' }).click();
+  await row(p, c.id).getByRole('button', { name: 'Delete credential' }).click();
+  await row(p, c.id).waitFor({ state: 'detached' });
+  assert.equal(await p.locator('text=Not deleted').count(), 0, 'no error for what is gone already');
   await p.context().close();
 });

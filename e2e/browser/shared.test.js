@@ -2,12 +2,14 @@
 // graphShape: the nodes of a branch that never runs are there, in the "not
 // run" look, with every link, from the first frame; statuses fill in as the
 // run goes on; and nothing the owner typed into the nodes (input defaults)
-// reaches the page. Screenshots at desktop and phone widths go to
-// e2e/artifacts/.
+// reaches the page. A read that fails (no connection, a 502) keeps what is
+// drawn and tries again; only a withdrawn share says the run is gone.
+// Screenshots at desktop and phone widths go to e2e/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseURL, keys } from '../lib/env.js';
 import { data } from '../lib/http.js';
+import { executeGraph, waitGraph } from '../lib/graphs.js';
 import { launch, shot } from '../lib/browser.js';
 
 let browser;
@@ -110,5 +112,51 @@ test('a shared run draws its whole graph: the branch that never runs, not run, w
   await assertWholeGraph(p);
   assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing is wider than the phone');
   await shot(p, '22-shared-whole-graph-phone');
+  await ctx.close();
+});
+
+/** A run of in → wait (seconds) → out with x = 1, shared: its id and share token. */
+async function sharedSlowRun(seconds) {
+  const g = (await data(`mutation($in: GraphInput!) { createGraph(input: $in) { graphId } }`, { in: waitGraph(seconds, `shared slow ${Date.now()}`) }, { key: keys.alice })).createGraph;
+  const run = await executeGraph(keys.alice, g.graphId, { x: 1 });
+  const token = (await data(`mutation($id: ID!) { shareExecution(id: $id) { shareToken } }`, { id: run.id }, { key: keys.alice })).shareExecution.shareToken;
+  return { id: run.id, token };
+}
+
+test('a failed read of a shared run keeps what is drawn and tries again; only a withdrawn share says the run is gone', async () => {
+  const { token } = await sharedSlowRun(8);
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p = await ctx.newPage();
+  // The next `failing` reads of the run fail as a network (or a proxy in front of a restarting server) would.
+  let failing = 1;
+  let fail = (r) => r.abort('failed');
+  await p.route(`${baseURL}/graphql`, (r) => (failing > 0 ? (failing--, fail(r)) : r.continue()));
+  await p.goto(`${baseURL}/shared/${encodeURIComponent(token)}`);
+  // The first read failed: the page says it could not load the run, not that there is none, and tries again.
+  const unreachable = p.getByTestId('shared-unreachable');
+  await unreachable.waitFor();
+  assert.match(await unreachable.innerText(), /could not be loaded: the server could not be reached\. Trying again/);
+  await p.locator('[data-node-key="wait"][data-status="RUNNING"]').waitFor({ timeout: 20_000 });
+  assert.equal(await unreachable.count(), 0);
+
+  // Mid-run, two reads fail (no connection, then a 502): the run stays drawn, a line says it may be behind.
+  failing = 2;
+  fail = (r) => (failing === 1 ? r.abort('failed') : r.fulfill({ status: 502, contentType: 'text/html', body: 'Bad Gateway' }));
+  const behind = p.locator('text=/Live updates: .* what is shown may be behind\\. Trying again/');
+  await behind.waitFor();
+  await shot(p, '23-shared-poll-failed');
+  assert.equal(await p.locator('text=does not exist').count(), 0, 'a failed read does not say the run is gone');
+  assert.equal(await p.locator('[data-node-key]').count(), 3, 'the run is still drawn');
+  // Reads work again: the run goes on to its end and the line goes.
+  await p.locator('[data-testid="run-summary"][data-run-status="COMPLETED"]').waitFor({ timeout: 30_000 });
+  await behind.waitFor({ state: 'detached' });
+  assert.equal((await statuses(p)).out, 'COMPLETED');
+
+  // A share withdrawn while its page is open: now the page says it is gone.
+  const second = await sharedSlowRun(8);
+  await p.goto(`${baseURL}/shared/${encodeURIComponent(second.token)}`);
+  await p.locator('[data-node-key="wait"][data-status="RUNNING"]').waitFor({ timeout: 20_000 });
+  await data(`mutation($id: ID!) { unshareExecution(id: $id) { id } }`, { id: second.id }, { key: keys.alice });
+  await p.locator('text=This shared run does not exist or is no longer shared.').waitFor({ timeout: 10_000 });
   await ctx.close();
 });

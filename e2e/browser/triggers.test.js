@@ -1,7 +1,9 @@
 // The graph page's Triggers tab in a real browser (same setup as app.test.js):
 // schedules created, refused, paused, resumed, edited and deleted in the UI
 // and checked over the API; a schedule's runs and a signed webhook delivery's
-// run showing in the History; a webhook's URL and its secret, shown once.
+// run showing in the History; a webhook's URL and its secret, shown once
+// (and kept across a look at another tab); all of it by keyboard alone; a
+// secret input typed unseen; a schedule deleted in another tab.
 // Screenshots of each screen, desktop and phone, go to e2e/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -256,4 +258,119 @@ test('a graph without a webhook trigger says how to add one; one with it shows i
   assert.equal((await deliver(url, rotated, JSON.stringify({ event: 'again' }))).status, 202);
   await hook.getByRole('button', { name: 'Done' }).click();
   assert.equal(await page.getByTestId('webhook-secret').count(), 0);
+});
+
+/** The element that has the keyboard: its tag and its text, label or id. */
+const focused = (p = page) =>
+  p.evaluate(() => {
+    const e = document.activeElement;
+    return `${e.tagName}:${(e.id || e.getAttribute('aria-label') || e.textContent).trim().slice(0, 60)}`;
+  });
+
+/** Asserts the keyboard is on `want` within a second (the app moves it on the next frame). */
+async function assertFocus(want, message) {
+  const until = Date.now() + 1000;
+  let got = await focused();
+  while (got !== want && Date.now() < until) {
+    await page.waitForTimeout(50);
+    got = await focused();
+  }
+  assert.equal(got, want, message);
+}
+
+test('by keyboard alone: a schedule with a secret input (typed unseen) is written and deleted, a webhook secret set and rotated; the keyboard never falls to the top of the page, Escape answers a question, and a look at the History keeps the one-time secret', async () => {
+  const name = `nightly-${'N'.repeat(90)}`.slice(0, 100);
+  const g = await storeGraph(
+    'keyboard',
+    [
+      { key: 'token', blockId: 'AgentInputBlock', inputDefault: { name: 'token', secret: true, value: 'dflt-s3cret' } },
+      { key: 'hook', blockId: 'GenericWebhookTriggerBlock' },
+      { key: 'out', blockId: 'AgentOutputBlock', inputDefault: { name: 'out' } },
+    ],
+    [
+      { sourceKey: 'hook', sourceName: 'payload', sinkKey: 'out', sinkName: 'value' },
+      { sourceKey: 'token', sourceName: 'result', sinkKey: 'out', sinkName: 'title' },
+    ],
+  );
+  await openTriggers(g);
+  await page.getByText('No schedules').waitFor();
+
+  // New schedule: the keyboard goes to its first field; the secret input is a password field.
+  await page.getByRole('button', { name: 'New schedule' }).focus();
+  await page.keyboard.press('Enter');
+  await assertFocus('INPUT:schedule-new-name');
+  await page.keyboard.type(name);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('0 9 * * *');
+  assert.equal(await page.locator('[data-schedule-input="token"]').getAttribute('type'), 'password', 'a secret input is not shown as typed');
+  await page.locator('[data-schedule-input="token"]').focus();
+  await page.keyboard.type('s3cret-typed');
+  await page.keyboard.press('Enter');
+  const item = page.locator('[data-schedule-id]');
+  await item.waitFor();
+  await assertFocus('BUTTON:New schedule', 'saved: the keyboard is back on New schedule');
+  assert.equal((await schedulesOf(g))[0].inputs.token, '********');
+  // A long name wraps in the panel.
+  const side = await page.locator('.ag-side').evaluate((el) => el.scrollWidth - el.clientWidth);
+  assert.ok(side <= 0, `the panel is ${side}px wider than itself`);
+
+  // Delete…: the question takes the keyboard, Escape puts it back on Delete…, which Enter asks again.
+  await item.getByRole('button', { name: 'Delete…' }).focus();
+  await page.keyboard.press('Enter');
+  await assertFocus('BUTTON:Keep');
+  await page.keyboard.press('Escape');
+  await page.getByRole('group', { name: /^Delete schedule/ }).waitFor({ state: 'detached' });
+  await assertFocus('BUTTON:Delete…');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Enter');
+  await item.waitFor({ state: 'detached' });
+  assert.deepEqual(await schedulesOf(g), []);
+
+  // Set secret: the keyboard goes to the secret's Copy button.
+  const hook = page.locator('[data-webhook-id]');
+  await hook.getByRole('button', { name: 'Set secret' }).focus();
+  await page.keyboard.press('Enter');
+  const secret = await hook.getByTestId('webhook-secret').innerText();
+  await assertFocus('BUTTON:Copy the secret of hook');
+  // A look at the History, and back: the secret shown once is still there to copy.
+  await page.click('role=tab[name="History"]');
+  await page.getByTestId('history').waitFor();
+  // The History is set in from the panel's edge as the other tabs are.
+  const inset = async (sel) => (await page.locator(sel).boundingBox()).x - (await page.locator('.ag-side').boundingBox()).x;
+  assert.ok((await inset('[data-testid="history"] h2')) >= 8, 'the History is not flush with the panel edge');
+  await page.click('role=tab[name="Triggers"]');
+  assert.equal(await hook.getByTestId('webhook-secret').innerText(), secret, 'the one-time secret survives a look at another tab');
+  await shot(page, 't9-keyboard-secret-kept');
+
+  // Rotate…: Escape keeps the secret and the keyboard's place.
+  await hook.getByRole('button', { name: 'Rotate secret…' }).focus();
+  await page.keyboard.press('Enter');
+  await assertFocus('BUTTON:Keep');
+  await page.keyboard.press('Escape');
+  await page.getByRole('group', { name: /^Rotate the secret/ }).waitFor({ state: 'detached' });
+  await assertFocus('BUTTON:Rotate secret…');
+
+  // The Run tab's field for the secret input is a password field too, and shows not its default.
+  await page.click('role=tab[name="Run"]');
+  const field = page.locator('[data-run-input="token"]');
+  assert.equal(await field.getAttribute('type'), 'password');
+  assert.doesNotMatch(await field.getAttribute('placeholder'), /dflt-s3cret/, "the secret's default is not shown");
+});
+
+test('a schedule deleted in another tab leaves the list when deleted here too, with no error', async () => {
+  const g = await chain('deleted elsewhere');
+  const { createSchedule: s } = await data(
+    `mutation($input: ScheduleInput!) { createSchedule(input: $input) { id } }`,
+    { input: { graphId: g, name: 'twice', cron: '@daily', inputs: { x: 1 } } },
+    { key: keys.alice },
+  );
+  await openTriggers(g);
+  const it = page.locator(`[data-schedule-id="${s.id}"]`);
+  await it.waitFor();
+  await data(`mutation($id: ID!) { deleteSchedule(id: $id) }`, { id: s.id }, { key: keys.alice });
+  await it.getByRole('button', { name: 'Delete…' }).click();
+  await page.getByRole('group', { name: 'Delete schedule twice?' }).getByRole('button', { name: 'Delete' }).click();
+  await it.waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('schedules').getByRole('alert').count(), 0, 'no error for what is gone already');
 });

@@ -1,7 +1,7 @@
 // The caller's stored credentials, oldest first as the API lists them:
 // provider, title or account, kind, scopes, expiry, when added, whether a
 // run can use it; each with Delete (asked first).
-import { gql } from '../api/client';
+import { goneAlready, gql } from '../api/client';
 import { DELETE_CREDENTIAL, authTypeLabel, type Credential } from '../api/credentials';
 import { ConfirmDelete } from '../ui/ConfirmDelete';
 
@@ -36,7 +36,7 @@ export function CredentialList({ items, displayName, onDeleted }: { items: Crede
               question={`Delete the ${displayName(c.provider)} credential “${name}”? Runs that need it will fail.`}
               confirmLabel="Delete credential"
               onConfirm={async () => {
-                await gql(DELETE_CREDENTIAL, { id: c.id });
+                await gql(DELETE_CREDENTIAL, { id: c.id }).catch(goneAlready);
                 onDeleted(c.id);
               }}
             />

@@ -18,6 +18,14 @@ export class GraphQLError extends Error {
   }
 }
 
+/**
+ * A delete's catch: NOT_FOUND means it is gone already (deleted in another
+ * tab, or by a script), which is what was asked; anything else is a refusal.
+ */
+export function goneAlready(e: unknown): void {
+  if (!(e instanceof GraphQLError && e.code === 'NOT_FOUND')) throw e;
+}
+
 // Told when the server refuses the signed-in token (UNAUTHENTICATED): the
 // key was revoked or has expired since sign-in. Every page then gave up on
 // its own ("Loading…" for ever, a raw error); the app signs out instead.
@@ -34,7 +42,13 @@ export async function gql<T>(query: string, variables?: Record<string, unknown>,
     Accept: 'application/graphql-response+json, application/json;q=0.9',
   };
   if (token) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(graphqlURL, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  let res: Response;
+  try {
+    res = await fetch(graphqlURL, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  } catch {
+    // The browser's own words ("Failed to fetch", "NetworkError when…") tell a user nothing.
+    throw new GraphQLError('the server could not be reached', undefined, []);
+  }
   const text = await res.text();
   let body: { data?: T; errors?: GraphQLError['errors'] };
   try {

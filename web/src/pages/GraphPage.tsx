@@ -27,7 +27,7 @@ import { TriggersPanel } from '../triggers/TriggersPanel';
 import { CredentialsLink } from '../run/CredentialsLink';
 import { useLiveRun } from '../run/useLiveRun';
 import { TemplateView } from './TemplateView';
-import { inputPlaceholder, runInputValue } from '../run/inputs';
+import { inputPlaceholder, secretField, runInputValue } from '../run/inputs';
 
 /**
  * The nodes' data, as one array that changes only when some node's data
@@ -82,6 +82,11 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   const startingNow = useRef(false);
   const [dataAt, setDataAt] = useState<number | undefined>(undefined);
   const [tab, setTab] = useState<'node' | 'run' | 'history' | 'triggers'>('run');
+  // The Triggers tab stays mounted, hidden, once opened: a webhook's new
+  // secret is shown only once and a schedule being written is the user's
+  // typing; a look at the History must not lose either.
+  const [triggersOpened, setTriggersOpened] = useState(false);
+  if (tab === 'triggers' && !triggersOpened) setTriggersOpened(true);
   // Any edit clears the toolbar's last message ("Saved as version 2."…), which was otherwise there for good.
   const edit = useCallback(() => {
     setEdited(true);
@@ -501,6 +506,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
                         <input
                           id={`run-input-${nm}`}
                           data-run-input={nm}
+                          {...secretField(inputSchemaOf(nm))}
                           value={runInputs[nm] ?? ''}
                           placeholder={inputPlaceholder(n.data.inputDefault.value, inputSchemaOf(nm))}
                           onChange={(e) => setRunInputs({ ...runInputs, [nm]: e.target.value })}
@@ -524,7 +530,11 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
             </div>
           )}
           {tab === 'history' && graph && <RunHistory graphId={graphRef(graph)} />}
-          {tab === 'triggers' && <TriggersPanel key={graph ? graphRef(graph) : 'new'} graph={graph} />}
+          {triggersOpened && (
+            <div hidden={tab !== 'triggers'}>
+              <TriggersPanel key={graph ? graphRef(graph) : 'new'} graph={graph} />
+            </div>
+          )}
         </aside>
       </div>
     </div>

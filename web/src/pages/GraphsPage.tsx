@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { gql } from '../api/client';
+import { goneAlready, gql } from '../api/client';
 import { fork as forkGraph } from '../api/fork';
 import { DELETE_GRAPH, GRAPHS, TEMPLATES, graphRef } from '../api/queries';
 import type { GraphSummary } from '../api/types';
@@ -71,9 +71,10 @@ export function GraphsPage() {
     }
   };
   // Every version and run goes; the server refuses (CONFLICT, its message
-  // shown beside the button) while a run of it is queued or running.
+  // shown beside the button) while a run of it is queued or running. One
+  // deleted already (in another tab) just leaves the list.
   const remove = async (g: GraphSummary) => {
-    await gql(DELETE_GRAPH, { id: graphRef(g) });
+    await gql(DELETE_GRAPH, { id: graphRef(g) }).catch(goneAlready);
     setMine((cur) => cur && cur.filter((x) => graphRef(x) !== graphRef(g)));
   };
   return (

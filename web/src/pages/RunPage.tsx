@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ReactFlowProvider, type Edge } from '@xyflow/react';
 import { gql } from '../api/client';
+import { readUntilDone } from '../api/readAgain';
 import { graphWithBlocks } from '../api/blocks';
 import { EXECUTION_Q, graphRef } from '../api/queries';
 import type { Execution, Graph, GraphNode } from '../api/types';
@@ -49,18 +50,31 @@ export function RunView(p: {
 export function RunPage({ id, theme }: { id: string; theme: 'light' | 'dark' }) {
   const [ex, setEx] = useState<(Execution & { graph: Graph | null }) | null>(null);
   const [missing, setMissing] = useState(false);
+  const [unreachable, setUnreachable] = useState<string | null>(null);
   const [dataAt, setDataAt] = useState<number>();
   useTitle(ex?.graph ? `Run of ${ex.graph.name}` : 'Run');
-  useEffect(() => {
-    gql<{ execution: (Execution & { graph: Graph | null }) | null }>(EXECUTION_Q, { id })
-      .then(async (d) => {
-        if (!d.execution) return setMissing(true);
-        const graph = d.execution.graph && (await graphWithBlocks(d.execution.graph));
-        setDataAt(performance.now());
-        setEx({ ...d.execution, graph });
-      })
-      .catch(() => setMissing(true));
-  }, [id]);
+  // A read that failed (no connection, the server restarting) is not "not
+  // found": the page says so and reads again until it gets an answer.
+  useEffect(
+    () =>
+      readUntilDone(
+        async (alive) => {
+          const d = await gql<{ execution: (Execution & { graph: Graph | null }) | null }>(EXECUTION_Q, { id });
+          if (!alive()) return null;
+          if (!d.execution) {
+            setMissing(true);
+            return null;
+          }
+          const graph = d.execution.graph && (await graphWithBlocks(d.execution.graph));
+          if (!alive()) return null;
+          setDataAt(performance.now());
+          setEx({ ...d.execution, graph });
+          return null;
+        },
+        { unreachable: setUnreachable, gone: () => setMissing(true) },
+      ),
+    [id],
+  );
   const nodes: GraphNode[] | null = ex?.graph?.nodes ?? null;
   const { run, error } = useLiveRun(ex ? id : null, nodes);
   // Show the stored state at once; the subscription's SNAPSHOT replaces it.
@@ -69,7 +83,14 @@ export function RunPage({ id, theme }: { id: string; theme: 'light' | 'dark' }) 
   }, [run, ex]);
   const flow = useMemo(() => (ex?.graph ? toFlow(ex.graph.nodes, ex.graph.links) : { nodes: [], edges: [] }), [ex]);
   if (missing) return <p className="ag-pad">Run not found. <Link to="/">Back to your graphs</Link></p>;
-  if (!ex) return <p className="ag-pad">Loading…</p>;
+  if (!ex)
+    return unreachable ? (
+      <p className="ag-pad ag-error" role="alert" data-testid="run-unreachable">
+        The run could not be loaded: {unreachable}. Trying again…
+      </p>
+    ) : (
+      <p className="ag-pad">Loading…</p>
+    );
   return (
     <RunView
       executionId={id}

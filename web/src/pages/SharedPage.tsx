@@ -8,6 +8,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { withBlocks } from '../api/blocks';
 import { gql } from '../api/client';
+import { readUntilDone } from '../api/readAgain';
 import { SHARED, SHARED_RUN } from '../api/queries';
 import type { Execution, GraphLink, GraphNode, GraphShape } from '../api/types';
 import { finalStatuses } from '../api/types';
@@ -28,38 +29,41 @@ async function drawn(shape: GraphShape): Promise<Drawn> {
   return { name: shape.name, nodes, links: shape.links };
 }
 
+// A poll that fails (the network, the server restarting) says nothing
+// about the run: what is drawn stays, a line says the page may be behind,
+// and it reads again (api/readAgain.ts). Only an answer that there is no
+// such shared run (null, or a token that cannot be one) says so.
+
 export function SharedPage({ token, theme }: { token: string; theme: 'light' | 'dark' }) {
   const [ex, setEx] = useState<Execution | null>(null);
   const [graph, setGraph] = useState<Drawn | null>(null);
   const [missing, setMissing] = useState(false);
+  const [unreachable, setUnreachable] = useState<string | null>(null);
   const [dataAt, setDataAt] = useState<number>();
   useTitle(graph ? `Shared run of ${graph.name}` : 'Shared run');
   useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stop = false;
     let shaped = false;
-    const read = () =>
-      gql<{ sharedExecution: (Execution & { graphShape?: GraphShape | null }) | null }>(shaped ? SHARED_RUN : SHARED, { token }, { token: null })
-        .then(async (d) => {
-          if (stop) return;
-          const shared = d.sharedExecution;
-          if (!shared || (!shaped && !shared.graphShape)) return setMissing(true);
-          if (!shaped) {
-            const g = await drawn(shared.graphShape!);
-            if (stop) return;
-            shaped = true;
-            setGraph(g);
-            setDataAt(performance.now());
-          }
-          setEx(shared);
-          if (!finalStatuses.has(shared.status)) timer = setTimeout(read, 2000);
-        })
-        .catch(() => !stop && setMissing(true));
-    void read();
-    return () => {
-      stop = true;
-      clearTimeout(timer);
-    };
+    return readUntilDone(
+      async (alive) => {
+        const d = await gql<{ sharedExecution: (Execution & { graphShape?: GraphShape | null }) | null }>(shaped ? SHARED_RUN : SHARED, { token }, { token: null });
+        if (!alive()) return null;
+        const shared = d.sharedExecution;
+        if (!shared || (!shaped && !shared.graphShape)) {
+          setMissing(true);
+          return null;
+        }
+        if (!shaped) {
+          const g = await drawn(shared.graphShape!);
+          if (!alive()) return null;
+          shaped = true;
+          setGraph(g);
+          setDataAt(performance.now());
+        }
+        setEx(shared);
+        return finalStatuses.has(shared.status) ? null : 2000;
+      },
+      { unreachable: setUnreachable, gone: () => setMissing(true) },
+    );
   }, [token]);
   const run = useMemo(() => (graph ? runFor(graph.nodes) : null), [graph]);
   useEffect(() => {
@@ -67,7 +71,14 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
   }, [run, ex]);
   const flow = useMemo(() => (graph ? toFlow(graph.nodes, graph.links) : { nodes: [], edges: [] }), [graph]);
   if (missing) return <p className="ag-pad">This shared run does not exist or is no longer shared.</p>;
-  if (!ex || !graph) return <p className="ag-pad">Loading…</p>;
+  if (!ex || !graph)
+    return unreachable ? (
+      <p className="ag-pad ag-error" role="alert" data-testid="shared-unreachable">
+        The shared run could not be loaded: {unreachable}. Trying again…
+      </p>
+    ) : (
+      <p className="ag-pad">Loading…</p>
+    );
   return (
     <RunView
       executionId={ex.id}
@@ -75,6 +86,7 @@ export function SharedPage({ token, theme }: { token: string; theme: 'light' | '
       edges={flow.edges}
       run={run}
       readOnly
+      streamError={unreachable && `${unreachable}; what is shown may be behind. Trying again…`}
       dataAt={dataAt}
       theme={theme}
       title={

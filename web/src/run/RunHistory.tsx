@@ -37,7 +37,7 @@ export function RunHistory({ graphId }: { graphId: string }) {
     };
   }, [graphId]);
   return (
-    <section aria-label="Run history" className="ag-history" data-testid="history">
+    <section aria-label="Run history" className="ag-history ag-panel" data-testid="history">
       <h2>Run history</h2>
       {rows === null ? (
         <p>Loading…</p>

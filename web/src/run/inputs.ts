@@ -19,8 +19,13 @@ export function runInputValue(text: string, schema: JSONSchema | undefined): unk
   }
 }
 
-/** What an empty input field shows: the value it runs with (given), else what it reads. */
+/**
+ * What an empty input field shows: the value it runs with (given), else what
+ * it reads. A secret input's default is not shown (its field is a password
+ * field: secretField), only that there is one.
+ */
 export function inputPlaceholder(given: unknown, schema: JSONSchema | undefined): string {
+  if (given !== undefined && schema?.writeOnly) return 'empty: its secret default';
   return given !== undefined ? JSON.stringify(given) : isText(schema) ? 'text' : 'a value (JSON or text)';
 }
 
@@ -43,4 +48,14 @@ export function readInputs(texts: Record<string, string>, inputSchema: JSONSchem
     if (texts[nm] !== undefined && texts[nm] !== '') out[nm] = runInputValue(texts[nm], schema);
   }
   return out;
+}
+
+/**
+ * A secret input's field (writeOnly in the inputSchema: an AgentInputBlock
+ * with secret set) is a password field, as the API key's is: what is typed
+ * is not shown on screen, and the browser neither fills it in nor offers to
+ * remember it as a sign-in password.
+ */
+export function secretField(schema: JSONSchema | undefined): { type?: 'password'; autoComplete?: string } {
+  return schema?.writeOnly ? { type: 'password', autoComplete: 'new-password' } : {};
 }

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react';
 import { GraphQLError, gql } from '../api/client';
 import { CREATE_SCHEDULE, GRAPH_INPUTS, UPDATE_SCHEDULE, graphRef } from '../api/queries';
 import type { Graph, JSONSchema, MisfirePolicy, Schedule } from '../api/types';
-import { inputPlaceholder, inputText, readInputs } from '../run/inputs';
+import { inputPlaceholder, inputText, readInputs, secretField } from '../run/inputs';
 
 const secretMask = '********';
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -107,7 +107,8 @@ export function ScheduleForm({ graph, initial, onSaved, onCancel }: { graph: Gra
       <h3>{initial ? `Edit “${initial.name}”` : 'New schedule'}</h3>
       <div className="ag-field">
         <label htmlFor={`${idBase}-name`}>Name</label>
-        <input id={`${idBase}-name`} value={name} maxLength={100} required aria-invalid={invalid('name')} onChange={(e) => setName(e.target.value)} />
+        {/* autoFocus: the button that opened the form is gone, and the keyboard's place with it. */}
+        <input id={`${idBase}-name`} autoFocus value={name} maxLength={100} required aria-invalid={invalid('name')} onChange={(e) => setName(e.target.value)} />
         {alertAt('name')}
       </div>
       <div className="ag-field">
@@ -156,6 +157,7 @@ export function ScheduleForm({ graph, initial, onSaved, onCancel }: { graph: Gra
               <input
                 id={`${idBase}-input-${nm}`}
                 data-schedule-input={nm}
+                {...secretField(s)}
                 value={texts[nm] ?? ''}
                 placeholder={s.writeOnly && initial ? 'secret: type it again' : inputPlaceholder(s.default, s)}
                 aria-invalid={invalid(`inputs.${nm}`)}

@@ -3,10 +3,11 @@
 // pause, resume and delete (after a confirmation). The runs they start show
 // in the History tab, marked "by schedule".
 import { useCallback, useEffect, useState } from 'react';
-import { gql } from '../api/client';
+import { goneAlready, gql } from '../api/client';
 import { DELETE_SCHEDULE, PAUSE_SCHEDULE, RESUME_SCHEDULE, SCHEDULES, graphRef } from '../api/queries';
 import type { Graph, Schedule } from '../api/types';
 import { ScheduleForm } from './ScheduleForm';
+import { focusSoon } from '../ui/focus';
 
 /** A time as the schedule's zone reads it (its cron's own clock). */
 function at(iso: string, timezone: string): string {
@@ -73,15 +74,25 @@ export function Schedules({ graph }: { graph: Graph }) {
     });
   const remove = (s: Schedule) =>
     act(s.id, async () => {
-      await gql(DELETE_SCHEDULE, { id: s.id });
+      await gql(DELETE_SCHEDULE, { id: s.id }).catch(goneAlready);
       setList((l) => (l ?? []).filter((x) => x.id !== s.id));
       setConfirmDelete(null);
+      focusSoon('[data-action="new-schedule"]');
       setMessage(`Schedule “${s.name}” deleted; the runs it started stay in the history.`);
     });
+  // The keyboard goes back to where the form or the question was opened.
+  const closeForm = () => {
+    focusSoon(editing !== null && editing !== 'new' ? `[data-schedule-id="${editing.id}"] [data-action="edit"]` : '[data-action="new-schedule"]');
+    setEditing(null);
+  };
+  const keep = (s: Schedule) => {
+    setConfirmDelete(null);
+    focusSoon(`[data-schedule-id="${s.id}"] [data-action="delete"]`);
+  };
   const saved = (s: Schedule) => {
     setList((l) => (l?.some((x) => x.id === s.id) ? l.map((x) => (x.id === s.id ? s : x)) : [...(l ?? []), s]));
     setMessage(`Schedule “${s.name}” saved: next run ${at(s.nextRunAt, s.timezone)} (${s.timezone}).`);
-    setEditing(null);
+    closeForm();
   };
 
   return (
@@ -90,12 +101,12 @@ export function Schedules({ graph }: { graph: Graph }) {
         <h2 id="schedules-title">Schedules</h2>
         <div className="ag-spacer" />
         {editing === null && (
-          <button type="button" onClick={() => (setEditing('new'), setMessage(null))}>
+          <button type="button" data-action="new-schedule" onClick={() => (setEditing('new'), setMessage(null))}>
             New schedule
           </button>
         )}
       </div>
-      {editing === 'new' && <ScheduleForm graph={graph} initial={null} onSaved={saved} onCancel={() => setEditing(null)} />}
+      {editing === 'new' && <ScheduleForm graph={graph} initial={null} onSaved={saved} onCancel={closeForm} />}
       {message && (
         <p className="ag-message" role="status" data-testid="schedules-message">
           {message}
@@ -119,7 +130,7 @@ export function Schedules({ graph }: { graph: Graph }) {
           {list.map((s) =>
             editing !== null && editing !== 'new' && editing.id === s.id ? (
               <li key={s.id} data-schedule-id={s.id}>
-                <ScheduleForm graph={graph} initial={s} onSaved={saved} onCancel={() => setEditing(null)} />
+                <ScheduleForm graph={graph} initial={s} onSaved={saved} onCancel={closeForm} />
               </li>
             ) : (
               <li key={s.id} data-schedule-id={s.id} data-active={s.isActive}>
@@ -137,12 +148,12 @@ export function Schedules({ graph }: { graph: Graph }) {
                   {s.graphVersion === activeVersion ? ' (active)' : ''} · {misfireText[s.misfirePolicy]}
                 </div>
                 {confirmDelete === s.id ? (
-                  <div className="ag-row ag-confirm" role="group" aria-label={`Delete schedule ${s.name}?`}>
+                  <div className="ag-row ag-confirm" role="group" aria-label={`Delete schedule ${s.name}?`} onKeyDown={(e) => e.key === 'Escape' && keep(s)}>
                     <span>Delete “{s.name}”? The runs it started stay.</span>
                     <button type="button" className="ag-danger" disabled={busy === s.id} onClick={() => void remove(s)}>
                       Delete
                     </button>
-                    <button type="button" onClick={() => setConfirmDelete(null)}>
+                    <button type="button" onClick={() => keep(s)} autoFocus>
                       Keep
                     </button>
                   </div>
@@ -151,10 +162,10 @@ export function Schedules({ graph }: { graph: Graph }) {
                     <button type="button" disabled={busy === s.id} onClick={() => void setActive(s, !s.isActive)}>
                       {s.isActive ? 'Pause' : 'Resume'}
                     </button>
-                    <button type="button" disabled={editing !== null} onClick={() => (setEditing(s), setMessage(null))}>
+                    <button type="button" data-action="edit" disabled={editing !== null} onClick={() => (setEditing(s), setMessage(null))}>
                       Edit
                     </button>
-                    <button type="button" onClick={() => setConfirmDelete(s.id)}>
+                    <button type="button" data-action="delete" onClick={() => setConfirmDelete(s.id)}>
                       Delete…
                     </button>
                   </div>

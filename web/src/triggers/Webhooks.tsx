@@ -8,6 +8,7 @@ import { gql } from '../api/client';
 import { ROTATE_SECRET, WEBHOOKS, graphRef } from '../api/queries';
 import type { Graph, Webhook } from '../api/types';
 import { CopyButton } from './CopyButton';
+import { focusSoon } from '../ui/focus';
 
 const webhookBlock = 'GenericWebhookTriggerBlock';
 
@@ -55,11 +56,18 @@ export function Webhooks({ graph }: { graph: Graph }) {
       setSecret({ id: w.id, secret: d.rotateWebhookSecret.secret });
       setData((cur) => cur && { ...cur, webhooks: cur.webhooks.map((x) => (x.id === w.id ? { ...x, hasSecret: true } : x)) });
       setConfirmRotate(null);
+      // The button pressed is disabled or gone: the keyboard goes to the secret, to copy it.
+      focusSoon(`[data-webhook-id="${w.id}"] [data-testid="webhook-new-secret"] button`);
     } catch (e) {
       setError((e as Error).message);
     } finally {
       setBusy(null);
     }
+  };
+
+  const keep = (w: Webhook) => {
+    setConfirmRotate(null);
+    focusSoon(`[data-webhook-id="${w.id}"] [data-action="rotate"]`);
   };
 
   return (
@@ -103,17 +111,17 @@ export function Webhooks({ graph }: { graph: Graph }) {
                 </div>
                 {w.provider === 'github' && <p className="ag-muted">GitHub's X-Hub-Signature-256 and X-GitHub-Delivery are accepted too: give GitHub this URL and the secret.</p>}
                 {confirmRotate === w.id ? (
-                  <div className="ag-row ag-confirm" role="group" aria-label={`Rotate the secret of ${w.nodeKey}?`}>
+                  <div className="ag-row ag-confirm" role="group" aria-label={`Rotate the secret of ${w.nodeKey}?`} onKeyDown={(e) => e.key === 'Escape' && keep(w)}>
                     <span>The current secret stops working at once.</span>
                     <button type="button" className="ag-danger" disabled={busy === w.id} onClick={() => void rotate(w)}>
                       Rotate
                     </button>
-                    <button type="button" onClick={() => setConfirmRotate(null)}>
+                    <button type="button" onClick={() => keep(w)} autoFocus>
                       Keep
                     </button>
                   </div>
                 ) : (
-                  <button type="button" disabled={busy === w.id} onClick={() => (w.hasSecret ? setConfirmRotate(w.id) : void rotate(w))}>
+                  <button type="button" data-action="rotate" disabled={busy === w.id} onClick={() => (w.hasSecret ? setConfirmRotate(w.id) : void rotate(w))}>
                     {w.hasSecret ? 'Rotate secret…' : 'Set secret'}
                   </button>
                 )}
@@ -130,7 +138,7 @@ export function Webhooks({ graph }: { graph: Graph }) {
                     <pre data-testid="webhook-curl">{curlExample(w.url, secret.secret)}</pre>
                     <div className="ag-row">
                       <CopyButton text={curlExample(w.url, secret.secret)} label={`Copy the example for ${w.nodeKey}`} />
-                      <button type="button" onClick={() => setSecret(null)}>
+                      <button type="button" onClick={() => (setSecret(null), focusSoon(`[data-webhook-id="${w.id}"] [data-action="rotate"]`))}>
                         Done
                       </button>
                     </div>

@@ -3,7 +3,8 @@
 // In the page rather than window.confirm, which the app does not use: the
 // question is styled, labelled, reached by keyboard (Escape cancels) and
 // seen by the browser tests. A refusal (the server's message) shows beside it.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { focusSoon } from './focus';
 
 export function ConfirmDelete(p: {
   /** The first button's text, and its accessible name (e.g. `Delete graph "x"`). */
@@ -19,6 +20,11 @@ export function ConfirmDelete(p: {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const opener = useRef<HTMLButtonElement>(null);
+  const cancel = () => {
+    setAsking(false);
+    focusSoon(opener);
+  };
   const confirm = async () => {
     setBusy(true);
     setError(null);
@@ -27,7 +33,7 @@ export function ConfirmDelete(p: {
       setAsking(false);
     } catch (e) {
       setError(`Not deleted: ${(e as Error).message}`);
-      setAsking(false);
+      cancel();
     } finally {
       setBusy(false);
     }
@@ -35,17 +41,17 @@ export function ConfirmDelete(p: {
   return (
     <div className="ag-confirm">
       {asking ? (
-        <div className="ag-row" role="group" aria-label={p.question} onKeyDown={(e) => e.key === 'Escape' && setAsking(false)}>
+        <div className="ag-row" role="group" aria-label={p.question} onKeyDown={(e) => e.key === 'Escape' && cancel()}>
           <span>{p.question}</span>
           <button type="button" className="ag-danger" onClick={confirm} disabled={busy}>
             {busy ? 'Deleting…' : p.confirmLabel}
           </button>
-          <button type="button" onClick={() => setAsking(false)} disabled={busy} autoFocus>
+          <button type="button" onClick={cancel} disabled={busy} autoFocus>
             Cancel
           </button>
         </div>
       ) : (
-        <button type="button" aria-label={p.ariaLabel ?? p.label} onClick={() => (setAsking(true), setError(null))}>
+        <button type="button" ref={opener} aria-label={p.ariaLabel ?? p.label} onClick={() => (setAsking(true), setError(null))}>
           {p.label}
         </button>
       )}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"golang.org/x/sync/singleflight"
@@ -75,7 +76,7 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, n New) (*model.C
 	if n.Secret == "" || len(n.Secret) > 16<<10 {
 		return nil, model.Invalid("secret", "must be 1 to 16384 characters")
 	}
-	if len(n.Title) > 200 {
+	if utf8.RuneCountInString(n.Title) > 200 { // characters, not bytes
 		return nil, model.Invalid("title", "at most 200 characters")
 	}
 	if err := s.checkKind(n); err != nil {

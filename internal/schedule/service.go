@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -43,7 +44,9 @@ type Input struct {
 
 // spec validates in and computes the first occurrence after now.
 func (s *Service) spec(ctx context.Context, user *model.User, in Input) (db.ScheduleSpec, error) {
-	if len(in.Name) < 1 || len(in.Name) > 100 {
+	// Characters, as the column's CHECK counts them: a 60-character name
+	// in Japanese is 180 bytes.
+	if n := utf8.RuneCountInString(in.Name); n < 1 || n > 100 {
 		return db.ScheduleSpec{}, model.Invalid("name", "must be 1 to 100 characters")
 	}
 	if in.Timezone == "" {

@@ -91,15 +91,8 @@ func (e *Engine) submitCompiled(ctx context.Context, g *graph, userID uuid.UUID,
 	if err := g.checkInputs(e.reg, inputs); err != nil {
 		return nil, err
 	}
-	if err := e.checkCredentials(ctx, g, userID); err != nil {
+	if err := e.checkRunCredentials(ctx, g, userID); err != nil {
 		return nil, err
-	}
-	if e.opts.CheckCredentials != nil {
-		if needs := g.credentialNeeds(); len(needs) > 0 {
-			if err := e.opts.CheckCredentials(ctx, userID, needs); err != nil {
-				return nil, err
-			}
-		}
 	}
 	// A top-level run submitted to a started engine with a free slot is
 	// claimed by this engine in the statement that stores it: one round
@@ -174,7 +167,9 @@ func (e *Engine) Queued(ctx context.Context, runs []*model.GraphExecution) {
 
 // CheckInputs validates inputs for a run of the user's graph version
 // (0: the active one) as Submit does, storing nothing: a schedule's inputs
-// are checked when it is saved, not at 3 a.m. when it fires. It answers
+// are checked when it is saved, not at 3 a.m. when it fires. So are the
+// credentials its nodes need, as Submit checks them: a schedule every run
+// of which would fail for a missing key is refused, naming it. It answers
 // the version it checked.
 func (e *Engine) CheckInputs(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any) (int, error) {
 	t, err := e.submitTarget(userID, graphID, version)
@@ -191,7 +186,25 @@ func (e *Engine) CheckInputs(ctx context.Context, userID, graphID uuid.UUID, ver
 	if inputs == nil {
 		inputs = map[string]any{}
 	}
-	return t.Graph.Version, g.checkInputs(e.reg, inputs)
+	if err := g.checkInputs(e.reg, inputs); err != nil {
+		return 0, err
+	}
+	return t.Graph.Version, e.checkRunCredentials(ctx, g, userID)
+}
+
+// checkRunCredentials refuses a run of g by userID whose nodes need
+// credentials the user cannot supply (the registry's providers, then
+// Options.CheckCredentials' stored ones).
+func (e *Engine) checkRunCredentials(ctx context.Context, g *graph, userID uuid.UUID) error {
+	if err := e.checkCredentials(ctx, g, userID); err != nil {
+		return err
+	}
+	if e.opts.CheckCredentials != nil {
+		if needs := g.credentialNeeds(); len(needs) > 0 {
+			return e.opts.CheckCredentials(ctx, userID, needs)
+		}
+	}
+	return nil
 }
 
 // checkCredentials refuses a run with a node that will need credentials

@@ -5890,7 +5890,7 @@ extend type Query {
 }
 
 extend type Mutation {
-  "Creates an active schedule. A cron that does not parse, an unknown time zone or inputs that do not fit the graph are BAD_USER_INPUT naming the field; someone else's graph is NOT_FOUND; nothing is stored then."
+  "Creates an active schedule. A cron that does not parse, an unknown time zone or inputs that do not fit the graph are BAD_USER_INPUT naming the field, and so is a graph whose nodes need a credential the caller has not connected (as executeGraph refuses it: every run would fail); someone else's graph is NOT_FOUND; nothing is stored then."
   createSchedule(
     "The schedule."
     input: ScheduleInput!

@@ -25,6 +25,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/integrations/oauthstub"
 	"github.com/agentgraph/agentgraph/internal/livestream"
 	"github.com/agentgraph/agentgraph/internal/model"
+	"github.com/agentgraph/agentgraph/internal/schedule"
 	"github.com/agentgraph/agentgraph/internal/server"
 	"github.com/agentgraph/agentgraph/internal/testenv"
 	"github.com/agentgraph/agentgraph/resolvers"
@@ -102,7 +103,8 @@ func setupIntegrationsWith(t *testing.T, stub *oauthstub.Stub, o integrationsSet
 	t.Cleanup(eng.Stop)
 	connect := &integrations.Connect{Store: store, Creds: creds, Cipher: cipher, Registry: reg}
 	res := &resolvers.Resolver{CredentialService: creds, Store: store, Registry: br, GraphService: graphs.New(store, br),
-		Runs: eng, Streams: livestream.New(store, hub, livestream.Options{Logger: logger}), Logger: logger, Integrations: connect}
+		Runs: eng, Streams: livestream.New(store, hub, livestream.Options{Logger: logger}), Logger: logger, Integrations: connect,
+		ScheduleService: schedule.NewService(store, eng)} // schedules are stored, never fired here: no scheduler
 	h := server.NewHandler(server.Options{Resolver: res, Auth: &auth.Authenticator{Store: store}, Logger: logger,
 		Ready: func(context.Context) error { return nil }, Integrations: connect})
 	srv := httptest.NewServer(h)

@@ -84,4 +84,16 @@ func TestJinaBlocksEndToEnd(t *testing.T) {
 	require.Equal(t, "BAD_USER_INPUT", resp.code(), "%+v", resp.Errors)
 	require.Contains(t, resp.Errors[0].Message, `node "search" (SearchTheWebBlock) needs a jina credential and none is connected`)
 	require.Len(t, jina.Requests(), 2, "nothing ran")
+
+	// A schedule of it is refused the same way when saved, rather than
+	// failing at every firing, and nothing is stored; with the credential
+	// it is taken.
+	schedule := `mutation($g: ID!) { createSchedule(input: {graphId: $g, name: "daily search", cron: "@daily", inputs: {q: "x"}}) { id } }`
+	resp = b.do(other, schedule, map[string]any{"g": g2.ID})
+	require.Equal(t, "BAD_USER_INPUT", resp.code(), "%+v", resp.Errors)
+	require.Contains(t, resp.Errors[0].Message, `needs a jina credential and none is connected`)
+	var stored []struct{ ID string }
+	b.ok(other, `query($g: ID!) { schedules(graphId: $g) { id } }`, map[string]any{"g": g2.ID}, "schedules", &stored)
+	require.Empty(t, stored, "nothing stored")
+	b.ok(tok, schedule, map[string]any{"g": g.ID}, "", nil)
 }

@@ -1,6 +1,11 @@
 package engine
 
-import "sync/atomic"
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+)
 
 // budget is a run's maxCost (executeGraph's), shared with its child runs
 // (AgentExecutorBlock), which charge the same user node by node: what the
@@ -11,6 +16,12 @@ import "sync/atomic"
 type budget struct {
 	limit int64
 	held  atomic.Int64 // charges committed or being committed, less what was given back
+	// seeded are the runs below the budget's run whose charges held
+	// already counts: a run taken over after a crash (loadRun) starts
+	// holding what its child runs spent, finished ones included, and a
+	// child it adopts again must not count its charges twice. Written
+	// before the run starts, only read after.
+	seeded map[uuid.UUID]bool
 }
 
 // budgetFor is the budget a run counts against: its own maxCost, else its
@@ -45,4 +56,31 @@ func (r *run) hold(amount int64) {
 	if r.budget != nil {
 		r.budget.held.Add(amount)
 	}
+}
+
+// seedDescendants makes r's budget hold what the runs below r hold
+// charged. Only a run taken over after a crash needs it: its workers'
+// memory of its children's spend died with them. r is a top-level run
+// with a budget, not yet started.
+func (r *run) seedDescendants(ctx context.Context) error {
+	charged, err := r.e.store.ExecutionDescendantCharges(ctx, r.id)
+	if err != nil || len(charged) == 0 {
+		return err
+	}
+	r.budget.seeded = make(map[uuid.UUID]bool, len(charged))
+	for id, amount := range charged {
+		r.budget.held.Add(amount)
+		r.budget.seeded[id] = true
+	}
+	return nil
+}
+
+// holdResumed counts a resumed node execution's charge as r's; against
+// the budget too, unless it is already there (seedDescendants).
+func (r *run) holdResumed(amount int64) {
+	if r.budget != nil && r.parent != nil && r.budget.seeded[r.id] {
+		r.spentTotal += amount
+		return
+	}
+	r.hold(amount)
 }

@@ -225,7 +225,10 @@
 //     timeout) are reserved at their limit's price, plus what
 //     blocks.Info.Reserve asks for registry-priced tokens. If the run has
 //     a budget (maxCost) and its spend plus this would pass it, the node
-//     and the run fail ("budget exceeded", run.overBudget). Otherwise
+//     and the run fail ("budget exceeded", run.overBudget). The spend is
+//     the run tree's (its child runs share the budget, budget.go), and a
+//     run taken over after a crash starts from what its children already
+//     spent (run.seedDescendants). Otherwise
 //     run.charge queues the charge and decides whether the node waits for
 //     its answer. A fixed price on a side-effect-free block, in a top-level
 //     run of a graph of such blocks only (graph.pure), while the user's

@@ -211,6 +211,11 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run, base c
 	if err != nil {
 		return nil, err
 	}
+	if parent == nil && r.budget != nil {
+		if err := r.seedDescendants(ctx); err != nil {
+			return nil, err
+		}
+	}
 	pend, err := e.store.ExecutionPendingInputs(ctx, c.Exec.ID)
 	if err != nil {
 		return nil, err
@@ -221,7 +226,7 @@ func (e *Engine) loadRun(ctx context.Context, c *db.Claimed, parent *run, base c
 			continue
 		}
 		x := resumedExec(n, ne)
-		r.hold(x.charged)
+		r.holdResumed(x.charged)
 		r.nexecs++
 		if x.created.After(r.lastCreated) {
 			r.lastCreated = x.created

@@ -75,6 +75,23 @@ SELECT * FROM graph_executions WHERE share_token = @share_token AND is_shared;
 SELECT * FROM graph_executions WHERE parent_node_execution_id = @parent_id
 ORDER BY created_at LIMIT 1;
 
+-- name: GraphExecutionDescendantCharges :many
+-- What each run below a run (its child runs, theirs, ...) holds charged,
+-- the sum of its node executions' costs: a run taken over after a crash
+-- counts its children's spend against the budget it shares with them.
+WITH RECURSIVE tree(id) AS (
+    SELECT ge.id FROM graph_executions ge
+    JOIN node_executions ne ON ne.id = ge.parent_node_execution_id
+    WHERE ne.graph_execution_id = @root_id
+  UNION ALL
+    SELECT ge.id FROM tree
+    JOIN node_executions ne ON ne.graph_execution_id = tree.id
+    JOIN graph_executions ge ON ge.parent_node_execution_id = ne.id
+)
+SELECT tree.id, coalesce(sum((ne.stats->>'cost')::bigint), 0)::bigint AS charged
+FROM tree LEFT JOIN node_executions ne ON ne.graph_execution_id = tree.id
+GROUP BY tree.id;
+
 -- name: GraphExecutionOutputs :one
 -- A run's status and outputs, without the rest of its row (inputs, stats,
 -- context): what a live stream shows when the run ends.

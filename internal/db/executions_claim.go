@@ -333,6 +333,20 @@ func (s *Store) ExecutionRequestCancel(ctx context.Context, userID, id uuid.UUID
 	return executionFromRow(row), nil
 }
 
+// ExecutionDescendantCharges gives what each run below run id (child runs,
+// theirs, ...) holds charged, by run id; runs charged nothing are included.
+func (s *Store) ExecutionDescendantCharges(ctx context.Context, id uuid.UUID) (map[uuid.UUID]int64, error) {
+	rows, err := s.q.GraphExecutionDescendantCharges(ctx, s.db, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]int64, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Charged
+	}
+	return out, nil
+}
+
 // PendingInput is a node execution still waiting for some linked pins.
 type PendingInput struct {
 	ID        uuid.UUID

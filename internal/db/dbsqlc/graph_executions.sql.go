@@ -368,6 +368,49 @@ func (q *Queries) GraphExecutionClaimByID(ctx context.Context, db DBTX, arg Grap
 	return i, err
 }
 
+const graphExecutionDescendantCharges = `-- name: GraphExecutionDescendantCharges :many
+WITH RECURSIVE tree(id) AS (
+    SELECT ge.id FROM graph_executions ge
+    JOIN node_executions ne ON ne.id = ge.parent_node_execution_id
+    WHERE ne.graph_execution_id = $1
+  UNION ALL
+    SELECT ge.id FROM tree
+    JOIN node_executions ne ON ne.graph_execution_id = tree.id
+    JOIN graph_executions ge ON ge.parent_node_execution_id = ne.id
+)
+SELECT tree.id, coalesce(sum((ne.stats->>'cost')::bigint), 0)::bigint AS charged
+FROM tree LEFT JOIN node_executions ne ON ne.graph_execution_id = tree.id
+GROUP BY tree.id
+`
+
+type GraphExecutionDescendantChargesRow struct {
+	ID      uuid.UUID
+	Charged int64
+}
+
+// What each run below a run (its child runs, theirs, ...) holds charged,
+// the sum of its node executions' costs: a run taken over after a crash
+// counts its children's spend against the budget it shares with them.
+func (q *Queries) GraphExecutionDescendantCharges(ctx context.Context, db DBTX, rootID uuid.UUID) ([]GraphExecutionDescendantChargesRow, error) {
+	rows, err := db.Query(ctx, graphExecutionDescendantCharges, rootID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []GraphExecutionDescendantChargesRow{}
+	for rows.Next() {
+		var i GraphExecutionDescendantChargesRow
+		if err := rows.Scan(&i.ID, &i.Charged); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const graphExecutionGet = `-- name: GraphExecutionGet :one
 SELECT id, graph_id, graph_version, user_id, status, inputs, outputs, created_at, started_at, ended_at, updated_at, error_message, stats, user_context, is_shared, share_token, parent_node_execution_id, lease_owner, lease_expires_at, last_seq, cancel_requested_at, resumes, trigger_kind, schedule_id, webhook_id, delivery_id, max_cost, trace_context, not_before, log_level FROM graph_executions WHERE id = $1
 `

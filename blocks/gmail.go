@@ -95,7 +95,7 @@ type gmailSendIn struct {
 	CC          []string         `json:"cc,omitempty" jsonschema_description:"CC recipients."`
 	BCC         []string         `json:"bcc,omitempty" jsonschema_description:"BCC recipients."`
 	ContentType *string          `json:"content_type,omitempty" jsonschema:"enum=auto,enum=plain,enum=html" jsonschema_description:"Content type of the body: auto (HTML when the body holds HTML tags, else plain text; the default), plain or html."`
-	Attachments []string         `json:"attachments,omitempty" jsonschema_description:"Files to attach. Not supported here: a non-empty list fails the node."`
+	Attachments []string         `json:"attachments,omitempty" jsonschema_description:"Files to attach, each a data: URI (data:application/pdf;base64,…) or an http(s) URL fetched when the email is sent; 25 MiB together at most."`
 }
 
 type gmailSendResult struct {
@@ -121,16 +121,22 @@ func GmailSendBlock() Block {
 		PricedBy:    []string{},
 		Credentials: gmailCredentials(gmailScopeSend),
 	}, func(ctx context.Context, rc *RunContext, in gmailSendIn, emit Emit) error {
-		if len(in.Attachments) > 0 {
-			return errors.New("attachments are not supported here (no file store): send the email without them")
-		}
 		ct := ""
 		if in.ContentType != nil {
 			ct = *in.ContentType
 		}
-		raw, err := composeEmail(in.To, in.CC, in.BCC, in.Subject, in.Body, ct)
+		// Composed first without attachments: a message Gmail would refuse
+		// costs no download.
+		raw, err := composeEmail(in.To, in.CC, in.BCC, in.Subject, in.Body, ct, nil)
 		if err != nil {
 			return err
+		}
+		if files, err := loadAttachments(ctx, rc, in.Attachments); err != nil {
+			return err
+		} else if len(files) > 0 {
+			if raw, err = composeEmail(in.To, in.CC, in.BCC, in.Subject, in.Body, ct, files); err != nil {
+				return err
+			}
 		}
 		svc, err := gmailService(ctx, rc)
 		if err != nil {

@@ -2,6 +2,9 @@ package blocks
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -76,7 +79,8 @@ func TestGmailSendAgainstAStub(t *testing.T) {
 	require.Equal(t, "Hi Bcc: evil@example.com", last.Subject)
 
 	// Refused before any request: AutoGPT's required fields, addresses,
-	// attachments.
+	// attachments that are neither data: URIs nor URLs, or that cannot be
+	// read.
 	n := len(stub.Requests())
 	for _, tc := range []struct {
 		in   map[string]any
@@ -87,7 +91,15 @@ func TestGmailSendAgainstAStub(t *testing.T) {
 		{map[string]any{"to": []any{"ann@example.com"}, "subject": "S", "body": ""}, "To, subject, and body are required"},
 		{map[string]any{"to": []any{"not an address"}, "subject": "S", "body": "B"}, `to: "not an address" is not an email address`},
 		{map[string]any{"to": []any{"ann@example.com"}, "cc": []any{"x@"}, "subject": "S", "body": "B"}, `cc: "x@" is not an email address`},
-		{map[string]any{"to": []any{"ann@example.com"}, "subject": "S", "body": "B", "attachments": []any{"file.pdf"}}, "attachments are not supported"},
+		{map[string]any{"to": []any{"ann@example.com"}, "subject": "S", "body": "B", "attachments": []any{"", "/workspace/file.pdf"}},
+			`attachments[1]: "/workspace/file.pdf" is neither a data: URI nor an http(s) URL`},
+		{map[string]any{"to": []any{"ann@example.com"}, "subject": "S", "body": "B", "attachments": []any{"data:text/plain;base64,@@"}},
+			"attachments[0]: data: URI: its base64 data does not decode"},
+		{map[string]any{"to": []any{"ann@example.com"}, "subject": "S", "body": "B", "attachments": []any{"data:no-comma"}},
+			"is not a data: URI"},
+		// The SSRF guard: a run may not make the server fetch its own network.
+		{map[string]any{"to": []any{"ann@example.com"}, "subject": "S", "body": "B", "attachments": []any{"http://127.0.0.1:9/x.pdf"}},
+			"address not allowed"},
 	} {
 		_, err := runCtx(t, ctx, rc, "GmailSendBlock", tc.in)
 		require.ErrorContains(t, err, tc.want)
@@ -147,4 +159,57 @@ func TestGmailReadAndLabelsAgainstAStub(t *testing.T) {
 	_, err = runCtx(t, ctx, gmailRC(stub, "ya29.other"), "GmailReadBlock", map[string]any{})
 	require.ErrorContains(t, err, "Gmail answered 401 to messages.list")
 	require.NotContains(t, err.Error(), "ya29")
+}
+
+// Attachments are data: URIs or http(s) URLs, sent as the parts of a
+// multipart/mixed message after the text part, with their names (a URL's
+// Content-Disposition filename, else its path's last segment; a data URI's
+// made from its type) and their bytes unchanged.
+func TestGmailSendWithAttachments(t *testing.T) {
+	t.Parallel()
+	stub := gmailstub.New()
+	t.Cleanup(stub.Close)
+	pdf := "%PDF-1.4\n\x00\x01binary\xff"
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/report":
+			w.Header().Set("Content-Type", "application/pdf")
+			w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf`)
+			_, _ = io.WriteString(w, pdf)
+		case "/notes/today.csv":
+			w.Header().Set("Content-Type", "text/csv")
+			_, _ = io.WriteString(w, "a,b\n1,2\n")
+		case "/huge":
+			_, _ = w.Write(make([]byte, 25<<20+1))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(files.Close)
+	ctx := context.Background()
+	rc := gmailRC(stub, gmailstub.Token)
+	rc.AllowPrivateNetwork = true // the file server is on loopback
+	send := func(att ...any) error {
+		_, err := runCtx(t, ctx, rc, "GmailSendBlock", map[string]any{"to": []any{"ann@example.com"}, "subject": "Files",
+			"body": "<p>See attached.</p>", "attachments": att})
+		return err
+	}
+
+	require.NoError(t, send(files.URL+"/report", "", "data:image/png;base64,iVBORw0KGgo=", files.URL+"/notes/today.csv?v=2",
+		"data:,Hello%2C%20World"))
+	sent := stub.Sent()
+	require.Len(t, sent, 1)
+	require.Equal(t, "text/html", sent[0].ContentType, "the body is the first part, its type kept")
+	require.Equal(t, "<p>See attached.</p>", sent[0].Body)
+	require.Equal(t, []gmailstub.Attachment{
+		{Filename: "Résumé.pdf", ContentType: "application/pdf", Data: pdf},
+		{Filename: "attachment-2.png", ContentType: "image/png", Data: "\x89PNG\r\n\x1a\n"},
+		{Filename: "today.csv", ContentType: "text/csv", Data: "a,b\n1,2\n"},
+		{Filename: "attachment-4.txt", ContentType: "text/plain", Data: "Hello, World"},
+	}, sent[0].Attachments)
+
+	// A file that cannot be fetched, or too large, fails the node; nothing is sent.
+	require.ErrorContains(t, send(files.URL+"/missing.pdf"), "attachments[0]: fetching "+files.URL+"/missing.pdf: the server answered 404 Not Found")
+	require.ErrorContains(t, send("data:,small", files.URL+"/huge"), "attachments[1]: fetching "+files.URL+"/huge: the attachments pass 25 MiB together")
+	require.Len(t, stub.Sent(), 1)
 }

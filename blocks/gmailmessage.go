@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"mime/multipart"
 	"net/mail"
+	"net/textproto"
 	"regexp"
 	"strings"
 )
@@ -14,15 +16,18 @@ import (
 // Gmail's messages.send takes the whole RFC 822 message, base64url-encoded,
 // as AutoGPT's block builds it with Python's MIMEText: To, Cc, Bcc (Gmail
 // sends to Bcc recipients and drops the header), Subject, and a single
-// UTF-8 text part in base64. Gmail adds From and Date itself.
+// UTF-8 text part in base64, or with attachments (gmailattach.go) that
+// part and the files in a multipart/mixed message, as MIMEMultipart makes
+// it. Gmail adds From and Date itself.
 
 // htmlBodyTag is how "auto" tells an HTML body: a tag AutoGPT's agents write
 // (their models answer with <p>, <h2>, <ul>, … or a whole document).
 var htmlBodyTag = regexp.MustCompile(`(?i)<(html|body|head|p|div|span|br|hr|h[1-6]|ul|ol|li|table|tr|td|th|a|img|strong|em|b|i|u|blockquote|pre|code)\b[^>]*>`)
 
 // composeEmail builds the raw message for messages.send. contentType is
-// "auto" (or ""), "plain" or "html".
-func composeEmail(to, cc, bcc []string, subject, body, contentType string) (string, error) {
+// "auto" (or ""), "plain" or "html". With attachments the message is
+// multipart/mixed: the text part, then one base64 part per file.
+func composeEmail(to, cc, bcc []string, subject, body, contentType string, files []emailAttachment) (string, error) {
 	toList, err := addressList("to", to)
 	if err != nil {
 		return "", err
@@ -62,16 +67,63 @@ func composeEmail(to, cc, bcc []string, subject, body, contentType string) (stri
 	// folded to a space, then encoded when not plain ASCII.
 	header("Subject", mime.QEncoding.Encode("utf-8", strings.Join(strings.Fields(subject), " ")))
 	header("MIME-Version", "1.0")
-	header("Content-Type", "text/"+subtype+`; charset="utf-8"`)
-	header("Content-Transfer-Encoding", "base64")
+	textType := "text/" + subtype + `; charset="utf-8"`
+	if len(files) == 0 {
+		header("Content-Type", textType)
+		header("Content-Transfer-Encoding", "base64")
+		b.WriteString("\r\n")
+		writeBase64Lines(&b, []byte(body))
+		return base64.URLEncoding.EncodeToString(b.Bytes()), nil
+	}
+	mw := multipart.NewWriter(&b)
+	header("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": mw.Boundary()}))
 	b.WriteString("\r\n")
-	enc := base64.StdEncoding.EncodeToString([]byte(body))
+	part := func(h textproto.MIMEHeader, data []byte) error {
+		h.Set("Content-Transfer-Encoding", "base64")
+		w, err := mw.CreatePart(h)
+		if err != nil {
+			return err
+		}
+		var p bytes.Buffer
+		writeBase64Lines(&p, data)
+		_, err = w.Write(p.Bytes())
+		return err
+	}
+	if err := part(textproto.MIMEHeader{"Content-Type": {textType}}, []byte(body)); err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		// FormatMediaType encodes a name that is not plain ASCII (RFC 2231).
+		h := textproto.MIMEHeader{"Content-Type": {withParam(f.mediaType, "name", f.name)},
+			"Content-Disposition": {mime.FormatMediaType("attachment", map[string]string{"filename": f.name})}}
+		if err := part(h, f.data); err != nil {
+			return "", err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return "", err
+	}
+	return base64.URLEncoding.EncodeToString(b.Bytes()), nil
+}
+
+// writeBase64Lines writes data in base64, in lines of 76 characters (RFC 2045).
+func writeBase64Lines(b *bytes.Buffer, data []byte) {
+	enc := base64.StdEncoding.EncodeToString(data)
 	for len(enc) > 76 {
 		b.WriteString(enc[:76] + "\r\n")
 		enc = enc[76:]
 	}
 	b.WriteString(enc + "\r\n")
-	return base64.URLEncoding.EncodeToString(b.Bytes()), nil
+}
+
+// withParam is a media type with one more parameter.
+func withParam(mediaType, name, value string) string {
+	mt, params, err := mime.ParseMediaType(mediaType)
+	if err != nil {
+		mt, params = "application/octet-stream", map[string]string{}
+	}
+	params[name] = value
+	return mime.FormatMediaType(mt, params)
 }
 
 // addressList is the header value for a list of addresses ("" for none;

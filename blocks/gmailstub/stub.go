@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
@@ -33,6 +34,7 @@ type Sent struct {
 	ContentType string   // the media type, e.g. text/plain
 	Charset     string
 	Body        string // decoded
+	Attachments []Attachment
 	Header      mail.Header
 }
 
@@ -216,27 +218,71 @@ func decode(raw []byte) (Sent, error) {
 	if out.Subject, err = dec.DecodeHeader(m.Header.Get("Subject")); err != nil {
 		return Sent{}, fmt.Errorf("Invalid Subject header: %v", err)
 	}
-	out.ContentType = "text/plain"
-	if ct := m.Header.Get("Content-Type"); ct != "" {
-		mt, params, err := mime.ParseMediaType(ct)
-		if err != nil {
-			return Sent{}, fmt.Errorf("Invalid Content-Type header: %v", err)
-		}
-		out.ContentType, out.Charset = mt, params["charset"]
-	}
-	var body io.Reader = m.Body
-	switch strings.ToLower(m.Header.Get("Content-Transfer-Encoding")) {
-	case "base64":
-		body = base64.NewDecoder(base64.StdEncoding, newlineStripper{m.Body})
-	case "quoted-printable":
-		body = quotedprintable.NewReader(m.Body)
-	}
-	b, err := io.ReadAll(body)
+	mt, params, err := mediaType(m.Header.Get("Content-Type"))
 	if err != nil {
-		return Sent{}, fmt.Errorf("Invalid message body: %v", err)
+		return Sent{}, err
 	}
-	out.Body = string(b)
+	if !strings.HasPrefix(mt, "multipart/") {
+		out.ContentType, out.Charset = mt, params["charset"]
+		b, err := partBody(m.Body, m.Header.Get("Content-Transfer-Encoding"))
+		out.Body = string(b)
+		return out, err
+	}
+	// multipart/mixed: the first text part not marked as an attachment is
+	// the body; parts with Content-Disposition attachment are the files.
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return Sent{}, fmt.Errorf("Invalid multipart message: %v", err)
+		}
+		pmt, pparams, err := mediaType(p.Header.Get("Content-Type"))
+		if err != nil {
+			return Sent{}, err
+		}
+		b, err := partBody(p, p.Header.Get("Content-Transfer-Encoding"))
+		if err != nil {
+			return Sent{}, err
+		}
+		disp, _, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+		switch {
+		case disp == "attachment":
+			out.Attachments = append(out.Attachments, Attachment{Filename: p.FileName(), ContentType: pmt, Data: string(b)})
+		case out.ContentType == "" && strings.HasPrefix(pmt, "text/"):
+			out.ContentType, out.Charset, out.Body = pmt, pparams["charset"], string(b)
+		}
+	}
 	return out, nil
+}
+
+// mediaType parses a Content-Type header (text/plain when absent).
+func mediaType(ct string) (string, map[string]string, error) {
+	if ct == "" {
+		return "text/plain", map[string]string{}, nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return "", nil, fmt.Errorf("Invalid Content-Type header: %v", err)
+	}
+	return mt, params, nil
+}
+
+// partBody reads a body in its transfer encoding.
+func partBody(r io.Reader, encoding string) ([]byte, error) {
+	switch strings.ToLower(encoding) {
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, newlineStripper{r})
+	case "quoted-printable":
+		r = quotedprintable.NewReader(r)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("Invalid message body: %v", err)
+	}
+	return b, nil
 }
 
 // newlineStripper drops CR and LF, which base64 bodies are wrapped with.

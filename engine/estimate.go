@@ -116,7 +116,7 @@ func (e *Engine) estimate(ctx context.Context, userID uuid.UUID, g *graph, input
 			}
 		}
 		if top <= 0 { // priced from the input by the seed's formula
-			kind = string(dominantKind(n.info.Costs, input))
+			kind = string(dominantKind(upper, input))
 		}
 		ne := model.NodeCostEstimate{NodeKey: n.key, CostType: kind, Amount: amount, Min: least, MayRepeat: mayRepeat[n],
 			PricedByLinks: childByLink || pricedByLinks(n.info, upper, linked)}

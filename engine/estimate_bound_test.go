@@ -158,3 +158,28 @@ func TestEstimateOfAToolNode(t *testing.T) {
 	require.Equal(t, model.StatusCompleted, got.Status)
 	require.Greater(t, e.charged(u), int64(8), "three tool runs and the model's reservation")
 }
+
+// bytePricedStore prices StoreValueBlock (free in code) by the bytes of
+// its input, as an operator's price rule would.
+type bytePricedStore struct{}
+
+func (bytePricedStore) For(blockID string, code []blocks.Cost) []blocks.Cost {
+	if blockID == blocks.StoreValueBlock().Info().ID {
+		return []blocks.Cost{{Type: blocks.CostByte, Amount: 1, Currency: blocks.DefaultCurrency}}
+	}
+	return code
+}
+
+// A node's costType names the kind of the price in force, the operator's:
+// was RUN, from the block's own (empty) costs, for a node priced by bytes.
+func TestEstimateNamesTheOperatorsCostKind(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{Costs: bytePricedStore{}})
+	u := e.user(1000)
+	fg := e.graph(u, []nspec{{Key: "s", Block: "StoreValueBlock", Defaults: map[string]any{"input": "twelve bytes"}}}, nil)
+	est, err := e.eng.Estimate(context.Background(), u.ID, fg.ID, 0, nil)
+	require.NoError(t, err)
+	require.Len(t, est.ByNode, 1)
+	require.Positive(t, est.ByNode[0].Amount)
+	require.Equal(t, string(blocks.CostByte), est.ByNode[0].CostType)
+}

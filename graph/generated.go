@@ -422,6 +422,7 @@ type ComplexityRoot struct {
 		ForkGraph             func(childComplexity int, id string, version *int, name *string) int
 		ImportGraph           func(childComplexity int, format model.GraphFormat, document gqlscalar.JSON, name *string) int
 		PauseSchedule         func(childComplexity int, id string) int
+		RerunExecution        func(childComplexity int, id string) int
 		ResumeSchedule        func(childComplexity int, id string) int
 		RevokeAPIKey          func(childComplexity int, id string) int
 		RotateWebhookSecret   func(childComplexity int, id string) int
@@ -716,6 +717,7 @@ type MutationResolver interface {
 	DeleteGraph(ctx context.Context, id string) (bool, error)
 	ForkGraph(ctx context.Context, id string, version *int, name *string) (*model.Graph, error)
 	ExecuteGraph(ctx context.Context, graphID string, version *int, inputs gqlscalar.JSON, userContext *model.UserContextInput, maxCost *int, logLevel *model.LogLevel) (*model.GraphExecution, error)
+	RerunExecution(ctx context.Context, id string) (*model.GraphExecution, error)
 	CancelExecution(ctx context.Context, id string) (*model.GraphExecution, error)
 	ShareExecution(ctx context.Context, id string) (*model.GraphExecution, error)
 	UnshareExecution(ctx context.Context, id string) (*model.GraphExecution, error)
@@ -2497,6 +2499,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PauseSchedule(childComplexity, args["id"].(string)), true
+	case "Mutation.rerunExecution":
+		if e.ComplexityRoot.Mutation.RerunExecution == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rerunExecution_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RerunExecution(childComplexity, args["id"].(string)), true
 	case "Mutation.resumeSchedule":
 		if e.ComplexityRoot.Mutation.ResumeSchedule == nil {
 			break
@@ -5330,6 +5343,18 @@ type Mutation {
     "The level of the engine's own lines in the run's log: DEBUG adds a line per node execution's start and finish (block, node, status, duration, cost); INFO, the default, writes only the run's end and failures. Lines blocks write are kept at any level. A child run (AgentExecutorBlock) takes its parent's level; scheduled and webhook-started runs take INFO. Only DEBUG or INFO, else BAD_USER_INPUT."
     logLevel: LogLevel
   ): GraphExecution!
+  """
+  Runs again what one of the caller's runs ran: a new run of the same graph
+  version with the same inputs (secret ones included, which every read
+  masks, so a client could not send them itself), user context, maxCost and
+  logLevel, as executeGraph starts it (MANUAL, charged as it runs). The run
+  it repeats may be in any status. NOT_FOUND for a run that is missing or
+  not the caller's, or whose graph was deleted.
+  """
+  rerunExecution(
+    "The run to repeat."
+    id: ID!
+  ): GraphExecution!
   "Stops one of the caller's runs that is QUEUED or RUNNING and returns it once stopped (or as it is after 10 seconds, if the worker holding it has not stopped it by then). CONFLICT when it already ended."
   cancelExecution(
     "The run's id."
@@ -7592,6 +7617,20 @@ func (ec *executionContext) field_Mutation_importGraph_args(ctx context.Context,
 }
 
 func (ec *executionContext) field_Mutation_pauseSchedule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rerunExecution_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -15217,6 +15256,50 @@ func (ec *executionContext) fieldContext_Mutation_executeGraph(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_executeGraph_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rerunExecution(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rerunExecution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RerunExecution(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphExecution) graphql.Marshaler {
+			return ec.marshalNGraphExecution2ᚖgithubᚗcomᚋagentgraphᚋagentgraphᚋgraphᚋmodelᚐGraphExecution(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rerunExecution(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphExecution(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rerunExecution_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24535,6 +24618,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "executeGraph":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_executeGraph(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rerunExecution":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rerunExecution(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -141,6 +141,14 @@ func runToEnd(t *testing.T, b *bundle, tok, graphID string, inputs map[string]an
 	var ex struct{ ID string }
 	b.ok(tok, `mutation($g: ID!, $in: JSON) { executeGraph(graphId: $g, inputs: $in) { id } }`,
 		map[string]any{"g": graphID, "in": inputs}, "executeGraph", &ex)
+	return outputsAtEnd(t, b, tok, ex.ID)
+}
+
+// outputsAtEnd waits for run id's end and returns its outputs once
+// COMPLETED; another end fails the test naming each failed node's error.
+func outputsAtEnd(t *testing.T, b *bundle, tok, id string) string {
+	t.Helper()
+	ex := struct{ ID string }{id}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var e struct {

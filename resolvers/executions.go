@@ -21,6 +21,8 @@ import (
 type Runs interface {
 	Submit(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext) (*model.GraphExecution, error)
 	Cancel(ctx context.Context, userID, executionID uuid.UUID) (*model.GraphExecution, error)
+	// Rerun starts a new run of what one of the user's runs ran, with its stored inputs.
+	Rerun(ctx context.Context, userID, executionID uuid.UUID) (*model.GraphExecution, error)
 	// SubmitWith is Submit with executeGraph's options (maxCost, logLevel).
 	SubmitWith(ctx context.Context, userID, graphID uuid.UUID, version int, inputs map[string]any, uc model.UserContext, o model.RunOptions) (*model.GraphExecution, error)
 	// Estimate prices a run of one of the user's graphs.
@@ -232,6 +234,17 @@ func (r *mutationResolver) ExecuteGraph(ctx context.Context, graphID string, ver
 }
 
 func (r *mutationResolver) CancelExecution(ctx context.Context, id string) (*gql.GraphExecution, error) {
+	return r.onRun(ctx, id, r.Runs.Cancel)
+}
+
+func (r *mutationResolver) RerunExecution(ctx context.Context, id string) (*gql.GraphExecution, error) {
+	return r.onRun(ctx, id, r.Runs.Rerun)
+}
+
+// onRun is a mutation that acts on one of the caller's runs by id and
+// answers the run it gives back.
+func (r *mutationResolver) onRun(ctx context.Context, id string,
+	act func(ctx context.Context, userID, executionID uuid.UUID) (*model.GraphExecution, error)) (*gql.GraphExecution, error) {
 	u, err := me(ctx)
 	if err != nil {
 		return nil, err
@@ -240,7 +253,7 @@ func (r *mutationResolver) CancelExecution(ctx context.Context, id string) (*gql
 	if err != nil {
 		return nil, err
 	}
-	e, err := r.Runs.Cancel(ctx, u.ID, eid)
+	e, err := act(ctx, u.ID, eid)
 	if err != nil {
 		return nil, err
 	}

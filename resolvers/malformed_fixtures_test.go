@@ -104,7 +104,7 @@ func (fx *fuzzFixtures) validValue(key string) (any, bool) {
 	case "Query.executions.graphId", "Mutation.executeGraph.graphId", "Query.estimateGraphCost.graphId",
 		"Query.schedules.graphId", "ScheduleInput.graphId":
 		return fx.ids["runGraph"], true
-	case "Query.execution.id", "Mutation.cancelExecution.id", "Mutation.shareExecution.id", "Mutation.unshareExecution.id":
+	case "Query.execution.id", "Mutation.cancelExecution.id", "Mutation.rerunExecution.id", "Mutation.shareExecution.id", "Mutation.unshareExecution.id":
 		return fx.ids["execution"], true
 	case "Query.sharedExecution.shareToken":
 		return fx.ids["shareToken"], true

@@ -53,6 +53,7 @@ export const EXECUTE = `mutation Execute($id: ID!, $version: Int, $inputs: JSON)
   executeGraph(graphId: $id, version: $version, inputs: $inputs) { id status }
 }`;
 export const CANCEL = `mutation Cancel($id: ID!) { cancelExecution(id: $id) { id status } }`;
+export const RERUN = `mutation Rerun($id: ID!) { rerunExecution(id: $id) { id } }`;
 export const SHARE = `mutation Share($id: ID!) { shareExecution(id: $id) { id isShared shareToken } }`;
 export const EXECUTION_Q = `query Execution($id: ID!) { execution(id: $id) { ${EXECUTION} graph { ${GRAPH_FULL} } } }`;
 // A shared run's first read brings the shape of the graph that ran (every

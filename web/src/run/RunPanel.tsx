@@ -1,12 +1,12 @@
 // A run's summary beside the canvas: status, node counters, the graph's
-// outputs, the selected node's outputs and errors, Cancel and Share.
+// outputs, the selected node's outputs and errors, Cancel, Run again and Share.
 import { useState } from 'react';
 import { gql } from '../api/client';
 import { finalStatuses } from '../api/types';
-import { CANCEL, SHARE } from '../api/queries';
+import { CANCEL, RERUN, SHARE } from '../api/queries';
 import type { LiveRun } from './liveRun';
 import { useNodeState, useRunSummary } from './useLiveRun';
-import { Link } from '../router';
+import { Link, navigate } from '../router';
 import { CredentialsLink } from './CredentialsLink';
 
 function show(v: unknown): string {
@@ -49,12 +49,27 @@ export function RunSummaryPanel({ run, executionId, readOnly, streamError }: { r
   const s = useRunSummary(run);
   const [shareURL, setShareURL] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
+  const [rerunning, setRerunning] = useState(false);
   if (!s) return null;
   const cancel = async () => {
     try {
       await gql(CANCEL, { id: executionId });
     } catch (e) {
       setErr((e as Error).message);
+    }
+  };
+  // The server repeats the run with its stored inputs: secret ones are
+  // masked in every read, so the page could not send them again itself.
+  const rerun = async () => {
+    setRerunning(true);
+    setErr(null);
+    try {
+      const d = await gql<{ rerunExecution: { id: string } }>(RERUN, { id: executionId });
+      navigate(`/runs/${encodeURIComponent(d.rerunExecution.id)}`);
+    } catch (e) {
+      setErr((e as Error).message);
+    } finally {
+      setRerunning(false);
     }
   };
   const share = async () => {
@@ -114,6 +129,9 @@ export function RunSummaryPanel({ run, executionId, readOnly, streamError }: { r
         <div className="ag-row ag-run-actions">
           <button type="button" onClick={cancel} disabled={!s.canBeCancelled}>
             Cancel run
+          </button>
+          <button type="button" onClick={rerun} disabled={rerunning} title="A new run of the same version with the same inputs">
+            Run again
           </button>
           <button type="button" onClick={share}>
             Share

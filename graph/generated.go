@@ -4353,7 +4353,7 @@ type Node {
   metadata: JSON!
   "Where the node sits on the editor's canvas."
   position: Position!
-  "Required input pins neither given a default nor fed by a link."
+  "Required input pins neither given a default nor fed by a link. To a share-token reader, who reads no input defaults, the required pins not fed by a link, as if the node had no defaults: which pins the owner filled in is not shared either."
   requiredInputs: [String!]!
   "JSON Schema of the block's outputs: one property per output pin (error included); ` + "`" + `{}` + "`" + ` when the block is unknown."
   outputSchema: JSON!
@@ -4740,7 +4740,7 @@ type GraphExecution {
   graphId: ID!
   "The version of the graph that ran."
   graphVersion: Int!
-  "The graph version that ran, whole (input defaults, metadata, description included); null for readers other than the run's owner. A share-token reader draws the run from graphShape instead."
+  "The graph version that ran, whole (input defaults, metadata, description included); null for readers other than the run's owner, and in sharedExecution's answer whoever reads it (the owner included: it is the shared view). A share-token reader draws the run from graphShape instead."
   graph: Graph
   """
   The shape of the graph version that ran, to draw the whole run at once:
@@ -4752,7 +4752,11 @@ type GraphExecution {
   the run was read.
   """
   graphShape: GraphShape
-  "The id of the user who started the run."
+  """
+  The id of the user who started the run. In sharedExecution's answer it
+  reads ` + "`" + `00000000-0000-0000-0000-000000000000` + "`" + ` (the nil UUID, which is never
+  a user's id), whoever reads it: who owns a shared run is not shared.
+  """
   userId: ID!
   "The run's status."
   status: ExecutionStatus!
@@ -4904,7 +4908,7 @@ type ExecutionLog {
   timestamp: Time!
   "Structured details of the line: a JSON object (` + "`" + `{}` + "`" + ` when none)."
   metadata: JSON!
-  "The id of the user who started the run."
+  "The id of the user who started the run; ` + "`" + `00000000-0000-0000-0000-000000000000` + "`" + ` in sharedExecution's answer, as GraphExecution.userId."
   userId: ID!
   "The line as ` + "`" + `[YYYY-MM-DD HH:MM:SS] LEVEL [Node:<id>] message` + "`" + ` (or ` + "`" + `[Execution:<id>]` + "`" + ` for a run-level line), time in UTC."
   formattedMessage: String!
@@ -5776,7 +5780,12 @@ enum TriggerKind {
   AGENT
 }
 
-"Why a run started, with the schedule or webhook delivery that started it."
+"""
+Why a run started, with the schedule or webhook delivery that started it. In
+sharedExecution's answer only ` + "`" + `kind` + "`" + ` is given: scheduleId, webhookId and
+deliveryId are null, as they are the owner's (a webhook's id is the last part
+of the URL deliveries are posted to).
+"""
 type ExecutionTrigger {
   "What started the run."
   kind: TriggerKind!
@@ -5848,7 +5857,14 @@ input ScheduleInput {
   cron: String!
   "An IANA time zone name (Europe/Berlin); default: the caller's time zone."
   timezone: String
-  "The inputs each run gets, checked against the graph's input blocks as executeGraph checks them (null counts as not given)."
+  """
+  The inputs each run gets, checked against the graph's input blocks as
+  executeGraph checks them (null counts as not given). On updateSchedule, a
+  secret input (writeOnly in Graph.inputSchema) given as exactly "********",
+  the mask Schedule.inputs reads for it, keeps the value the schedule has
+  stored: a client sends back the inputs it read without typing the secret
+  again. A secret cannot be changed to "********" itself.
+  """
   inputs: JSON
   "What to do with occurrences missed while no scheduler ran; default RUN_ONCE."
   misfirePolicy: MisfirePolicy
@@ -5895,7 +5911,7 @@ extend type Mutation {
     "The schedule."
     input: ScheduleInput!
   ): Schedule!
-  "Replaces a schedule's name, cron, time zone, inputs, version and misfire policy (its graph cannot change)."
+  "Replaces a schedule's name, cron, time zone, inputs, version and misfire policy (its graph cannot change). A secret input sent back as the \"********\" it reads keeps its stored value (ScheduleInput.inputs)."
   updateSchedule(
     "The schedule's id."
     id: ID!

@@ -4842,7 +4842,7 @@ type NodeExecution {
   node: Node
   "The node execution's status."
   status: ExecutionStatus!
-  "The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with ` + "`" + `secret: true` + "`" + ` in its input (a secret graph input or output) shows its ` + "`" + `value` + "`" + ` as \"********\"."
+  "The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with ` + "`" + `secret: true` + "`" + ` in its input (a secret graph input or output) shows its ` + "`" + `value` + "`" + ` as \"********\". To a share-token reader a ` + "`" + `credentials` + "`" + ` input shows only the credential's provider and type, not which of the owner's credentials it is (no id, no title), and an errorMessage naming its id reads ` + "`" + `(the owner's)` + "`" + ` instead."
   inputs: JSON!
   "Output values by pin, each a list in the order they were yielded. A secret graph input's ` + "`" + `result` + "`" + ` values show as \"********\"; so do a secret output node's values to share-token readers."
   outputs: JSON!

@@ -316,9 +316,14 @@ func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.Gr
 			out[i] = &c
 		}
 	}
-	if obj.SharedView && selected["outputs"] {
+	if obj.SharedView {
 		for _, ne := range out { // fresh copies: the request's loader maps them anew
-			hideSecretOutputNode(ne)
+			if selected["outputs"] {
+				hideSecretOutputNode(ne)
+			}
+			if selected["inputs"] || selected["errorMessage"] {
+				hideChosenCredential(ne)
+			}
 		}
 	}
 	if selected["node"] {

@@ -1,8 +1,10 @@
 package resolvers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -28,7 +30,9 @@ import (
 // (a webhook's id is the last part of the URL its deliveries are posted
 // to; a schedule's and a delivery's are the owner's too). A node's
 // requiredInputs would tell which required pins the owner gave a default:
-// a shared node's are computed as if it had none.
+// a shared node's are computed as if it had none. A node execution's
+// credentials input keeps the credential's kind, not which of the owner's
+// credentials it is.
 
 // emptyObject is what a share-token reader reads for a node's input
 // defaults and metadata and for the run's preferences (read-only: every
@@ -81,6 +85,40 @@ func (s *sharedNodes) of(n *gql.Node) *gql.Node {
 	c.RequiredInputs = graphcheck.RequiredInputs(s.reg, n.BlockID, json.RawMessage(emptyObject), linked)
 	s.made[n] = &c
 	return &c
+}
+
+// credentialsKey is the key of a node's credentials input
+// (blocks.CredentialsMeta), as its node executions store it.
+var credentialsKey = []byte(`"credentials"`)
+
+// hideChosenCredential leaves, of the stored credential a node
+// execution's input names, what kind it is (provider, type) and not which
+// of the owner's it is (its id, its title), for a share-token reader; an
+// error message that names the credential's id (the engine's "credential
+// <id> cannot be used by …") names it no more.
+func hideChosenCredential(n *gql.NodeExecution) {
+	if !bytes.Contains(n.Inputs, credentialsKey) {
+		return
+	}
+	var in map[string]json.RawMessage
+	var c map[string]json.RawMessage
+	if json.Unmarshal(n.Inputs, &in) != nil || json.Unmarshal(in["credentials"], &c) != nil || c == nil {
+		return
+	}
+	var id string
+	_ = json.Unmarshal(c["id"], &id)
+	if _, titled := c["title"]; id == "" && !titled {
+		return
+	}
+	delete(c, "id")
+	delete(c, "title")
+	in["credentials"], _ = json.Marshal(c)
+	b, _ := json.Marshal(in)
+	n.Inputs = gqlscalar.JSON(b)
+	if n.ErrorMessage != nil && id != "" {
+		m := strings.ReplaceAll(*n.ErrorMessage, id, "(the owner's)")
+		n.ErrorMessage = &m
+	}
 }
 
 // A secret output (AgentOutputBlock secret: true) is recorded for the run's

@@ -4366,7 +4366,7 @@ type Node {
   metadata: JSON!
   "Where the node sits on the editor's canvas."
   position: Position!
-  "Required input pins neither given a default nor fed by a link."
+  "Required input pins neither given a default nor fed by a link. To a share-token reader, who reads no input defaults, the required pins not fed by a link, as if the node had no defaults: which pins the owner filled in is not shared either."
   requiredInputs: [String!]!
   "JSON Schema of the block's outputs: one property per output pin (error included); ` + "`" + `{}` + "`" + ` when the block is unknown."
   outputSchema: JSON!
@@ -4753,7 +4753,7 @@ type GraphExecution {
   graphId: ID!
   "The version of the graph that ran."
   graphVersion: Int!
-  "The graph version that ran, whole (input defaults, metadata, description included); null for readers other than the run's owner. A share-token reader draws the run from graphShape instead."
+  "The graph version that ran, whole (input defaults, metadata, description included); null for readers other than the run's owner, and in sharedExecution's answer whoever reads it (the owner included: it is the shared view). A share-token reader draws the run from graphShape instead."
   graph: Graph
   """
   The shape of the graph version that ran, to draw the whole run at once:
@@ -4765,7 +4765,11 @@ type GraphExecution {
   the run was read.
   """
   graphShape: GraphShape
-  "The id of the user who started the run."
+  """
+  The id of the user who started the run. In sharedExecution's answer it
+  reads ` + "`" + `00000000-0000-0000-0000-000000000000` + "`" + ` (the nil UUID, which is never
+  a user's id), whoever reads it: who owns a shared run is not shared.
+  """
   userId: ID!
   "The run's status."
   status: ExecutionStatus!
@@ -4851,7 +4855,7 @@ type NodeExecution {
   node: Node
   "The node execution's status."
   status: ExecutionStatus!
-  "The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with ` + "`" + `secret: true` + "`" + ` in its input (a secret graph input or output) shows its ` + "`" + `value` + "`" + ` as \"********\"."
+  "The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with ` + "`" + `secret: true` + "`" + ` in its input (a secret graph input or output) shows its ` + "`" + `value` + "`" + ` as \"********\". To a share-token reader a ` + "`" + `credentials` + "`" + ` input shows only the credential's provider and type, not which of the owner's credentials it is (no id, no title), and an errorMessage naming its id reads ` + "`" + `(the owner's)` + "`" + ` instead."
   inputs: JSON!
   "Output values by pin, each a list in the order they were yielded. A secret graph input's ` + "`" + `result` + "`" + ` values show as \"********\"; so do a secret output node's values to share-token readers."
   outputs: JSON!
@@ -4917,7 +4921,7 @@ type ExecutionLog {
   timestamp: Time!
   "Structured details of the line: a JSON object (` + "`" + `{}` + "`" + ` when none)."
   metadata: JSON!
-  "The id of the user who started the run."
+  "The id of the user who started the run; ` + "`" + `00000000-0000-0000-0000-000000000000` + "`" + ` in sharedExecution's answer, as GraphExecution.userId."
   userId: ID!
   "The line as ` + "`" + `[YYYY-MM-DD HH:MM:SS] LEVEL [Node:<id>] message` + "`" + ` (or ` + "`" + `[Execution:<id>]` + "`" + ` for a run-level line), time in UTC."
   formattedMessage: String!
@@ -5801,7 +5805,12 @@ enum TriggerKind {
   AGENT
 }
 
-"Why a run started, with the schedule or webhook delivery that started it."
+"""
+Why a run started, with the schedule or webhook delivery that started it. In
+sharedExecution's answer only ` + "`" + `kind` + "`" + ` is given: scheduleId, webhookId and
+deliveryId are null, as they are the owner's (a webhook's id is the last part
+of the URL deliveries are posted to).
+"""
 type ExecutionTrigger {
   "What started the run."
   kind: TriggerKind!
@@ -5873,7 +5882,14 @@ input ScheduleInput {
   cron: String!
   "An IANA time zone name (Europe/Berlin); default: the caller's time zone."
   timezone: String
-  "The inputs each run gets, checked against the graph's input blocks as executeGraph checks them (null counts as not given)."
+  """
+  The inputs each run gets, checked against the graph's input blocks as
+  executeGraph checks them (null counts as not given). On updateSchedule, a
+  secret input (writeOnly in Graph.inputSchema) given as exactly "********",
+  the mask Schedule.inputs reads for it, keeps the value the schedule has
+  stored: a client sends back the inputs it read without typing the secret
+  again. A secret cannot be changed to "********" itself.
+  """
   inputs: JSON
   "What to do with occurrences missed while no scheduler ran; default RUN_ONCE."
   misfirePolicy: MisfirePolicy
@@ -5920,7 +5936,7 @@ extend type Mutation {
     "The schedule."
     input: ScheduleInput!
   ): Schedule!
-  "Replaces a schedule's name, cron, time zone, inputs, version and misfire policy (its graph cannot change)."
+  "Replaces a schedule's name, cron, time zone, inputs, version and misfire policy (its graph cannot change). A secret input sent back as the \"********\" it reads keeps its stored value (ScheduleInput.inputs)."
   updateSchedule(
     "The schedule's id."
     id: ID!

@@ -124,10 +124,7 @@ func (r *queryResolver) SharedExecution(ctx context.Context, shareToken string) 
 		return nil, nilIfNotFound(err)
 	}
 	out := r.toExecution(ctx, e)
-	out.ShareToken = nil                      // the token holder already has it; nothing else to reveal
-	out.SharedView = true                     // its nodes show nothing typed into them (shared_view.go)
-	out.UserContext.Preferences = emptyObject // the owner's account settings (shared_view.go)
-	out.Outputs = r.sharedOutputs(ctx, e, out.Outputs)
+	r.toSharedExecution(ctx, e, out)
 	return out, nil
 }
 
@@ -285,6 +282,9 @@ func (r *mutationResolver) setShared(ctx context.Context, id string, shared bool
 }
 
 func (r *graphExecutionResolver) Graph(ctx context.Context, obj *gql.GraphExecution) (*gql.Graph, error) {
+	if obj.SharedView {
+		return nil, nil // the shared view, whoever reads it: graphShape draws the run
+	}
 	u, _ := me(ctx)
 	owner, _ := uuid.Parse(obj.UserID)
 	if !authz.ExecutionGraph.Allows(u, owner) {
@@ -329,9 +329,14 @@ func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.Gr
 			out[i] = &c
 		}
 	}
-	if obj.SharedView && selected["outputs"] {
+	if obj.SharedView {
 		for _, ne := range out { // fresh copies: the request's loader maps them anew
-			hideSecretOutputNode(ne)
+			if selected["outputs"] {
+				hideSecretOutputNode(ne)
+			}
+			if selected["inputs"] || selected["errorMessage"] {
+				hideChosenCredential(ne)
+			}
 		}
 	}
 	if selected["node"] {
@@ -339,7 +344,13 @@ func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.Gr
 			return nil, err
 		}
 		if obj.SharedView {
-			s := sharedNodes{}
+			// The index fillNodes read; a version gone since left every
+			// node null, which of leaves so.
+			idx, err := r.runIndex(ctx, obj)
+			if err != nil && nilIfNotFound(err) != nil {
+				return nil, err
+			}
+			s := r.sharedNodes(idx)
 			for _, ne := range out {
 				ne.Node = s.of(ne.Node)
 			}
@@ -366,7 +377,7 @@ func (r *graphExecutionResolver) Links(ctx context.Context, obj *gql.GraphExecut
 		return nil, err
 	}
 	out := []*gql.Link{}
-	s := sharedNodes{}
+	s := r.sharedNodes(idx)
 	for _, l := range idx.links {
 		if !ran[l.SourceID] || !ran[l.SinkID] {
 			continue
@@ -415,6 +426,9 @@ func (r *graphExecutionResolver) Logs(ctx context.Context, obj *gql.GraphExecuti
 	conn := &gql.ExecutionLogConnection{PageInfo: info, Edges: make([]*gql.ExecutionLogEdge, len(page))}
 	for i, l := range page {
 		conn.Edges[i] = &gql.ExecutionLogEdge{Cursor: key(l).Encode(), Node: toExecutionLog(l)}
+		if obj.SharedView {
+			conn.Edges[i].Node.UserID = sharedUserID // who owns a shared run is not shared (shared_view.go)
+		}
 	}
 	return conn, nil
 }

@@ -24,6 +24,10 @@ type graphIndex struct {
 	nodes []*gql.Node
 	links []*gql.Link
 	byID  map[string]*gql.Node
+	// linked are the base input pins fed by a link, by sink node: a
+	// share-token reader's required inputs are made from them alone
+	// (shared_view.go).
+	linked map[uuid.UUID][]string
 	// shapeOf is the version as GraphExecution.graphShape shows it, made
 	// when first asked for (graph_shape.go).
 	shapeOf shapeParts
@@ -80,7 +84,7 @@ func (r *Resolver) newGraphIndex(k model.GraphKey, nodes []model.Node, links []m
 	}
 	graphID := k.ID.String()
 	idx := &graphIndex{nodes: make([]*gql.Node, len(nodes)), links: make([]*gql.Link, len(links)),
-		byID: make(map[string]*gql.Node, len(nodes))}
+		byID: make(map[string]*gql.Node, len(nodes)), linked: linked}
 	byUUID := make(map[uuid.UUID]*gql.Node, len(nodes))
 	for i := range nodes {
 		n := &nodes[i]

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
+
+	"github.com/google/uuid"
 
 	"github.com/agentgraph/agentgraph/blocks"
 	gql "github.com/agentgraph/agentgraph/graph/model"
@@ -206,4 +209,45 @@ func hideSecretNodeExecution(n *gql.NodeExecution) {
 		n.Inputs = gqlscalar.JSON(b)
 	}
 	n.Outputs = gqlscalar.JSON(maskValues(json.RawMessage(n.Outputs), []string{"result"}))
+}
+
+// keepStoredSecrets puts back, in inputs given to updateSchedule, the
+// stored value of each secret input sent as exactly secretMask: what
+// Schedule.inputs read for it. A client edits a schedule by sending back
+// the inputs it read; without this it would store the mask as the secret,
+// or have its user type a secret they may no longer have. Only an input
+// that read masked (a secret input of the stored version, with a stored
+// value) is put back: elsewhere "********" is a value like any other. A
+// value of the inputs is read only when one of them is the mask.
+func (r *Resolver) keepStoredSecrets(ctx context.Context, userID, scheduleID uuid.UUID, inputs map[string]any) error {
+	var masked []string
+	for name, v := range inputs {
+		if s, ok := v.(string); ok && s == secretMask {
+			masked = append(masked, name)
+		}
+	}
+	if len(masked) == 0 {
+		return nil
+	}
+	stored, err := r.Store.ScheduleGet(ctx, userID, scheduleID)
+	if err != nil {
+		return err
+	}
+	k := model.GraphKey{ID: stored.GraphID, Version: stored.GraphVersion}
+	secrets, err := r.secretsOf(ctx, k)
+	if err != nil || secrets[k] == nil {
+		return err
+	}
+	var was map[string]any
+	dec := json.NewDecoder(bytes.NewReader(stored.Inputs))
+	dec.UseNumber() // as jsonObjectArg decodes what is given
+	if dec.Decode(&was) != nil {
+		return nil
+	}
+	for _, name := range masked {
+		if v, ok := was[name]; ok && slices.Contains(secrets[k].names, name) {
+			inputs[name] = v
+		}
+	}
+	return nil
 }

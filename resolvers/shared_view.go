@@ -1,11 +1,17 @@
 package resolvers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 
+	"github.com/google/uuid"
+
+	"github.com/agentgraph/agentgraph/blocks"
 	gql "github.com/agentgraph/agentgraph/graph/model"
 	"github.com/agentgraph/agentgraph/internal/gqlscalar"
+	"github.com/agentgraph/agentgraph/internal/graphcheck"
 	"github.com/agentgraph/agentgraph/internal/model"
 )
 
@@ -18,28 +24,101 @@ import (
 // its blocks: they are the owner's account settings (any key stored, the
 // editor's defaultGraphSettings), not the run. The run's time zone and
 // locale stay: its times are in them.
+//
+// Nor is who the owner is, or what the owner's triggers are: the run's and
+// its log lines' userId read sharedUserID, and its trigger only its kind
+// (a webhook's id is the last part of the URL its deliveries are posted
+// to; a schedule's and a delivery's are the owner's too). A node's
+// requiredInputs would tell which required pins the owner gave a default:
+// a shared node's are computed as if it had none. A node execution's
+// credentials input keeps the credential's kind, not which of the owner's
+// credentials it is.
 
 // emptyObject is what a share-token reader reads for a node's input
 // defaults and metadata and for the run's preferences (read-only: every
 // copy shares it).
 var emptyObject = gqlscalar.JSON("{}")
 
-// sharedNodes hands out, for each node of the request's graph index, one
+// sharedUserID is the user id a share-token reader reads: the nil UUID,
+// still a UUID for clients that parse ids, and never a user's (users' ids
+// are random UUIDs).
+var sharedUserID = uuid.Nil.String()
+
+// toSharedExecution makes out, the run as its owner reads it, the shared
+// view (sharedExecution's answer, whoever reads it).
+func (r *Resolver) toSharedExecution(ctx context.Context, e *model.GraphExecution, out *gql.GraphExecution) {
+	out.ShareToken = nil                      // the token holder already has it; nothing else to reveal
+	out.SharedView = true                     // its nodes show nothing typed into them, its logs no user
+	out.UserContext.Preferences = emptyObject // the owner's account settings
+	out.Outputs = r.sharedOutputs(ctx, e, out.Outputs)
+	out.UserID = sharedUserID
+	out.Trigger = &gql.ExecutionTrigger{Kind: out.Trigger.Kind}
+}
+
+// sharedNodes hands out, for each node of a shared run's graph index, one
 // copy without what was typed into it (the index's own values are shared
 // by every field of the request and stay as they are).
-type sharedNodes map[*gql.Node]*gql.Node
+type sharedNodes struct {
+	reg  *blocks.Registry
+	idx  *graphIndex
+	made map[*gql.Node]*gql.Node
+}
 
-func (s sharedNodes) of(n *gql.Node) *gql.Node {
+func (r *Resolver) sharedNodes(idx *graphIndex) *sharedNodes {
+	return &sharedNodes{reg: r.Registry, idx: idx, made: map[*gql.Node]*gql.Node{}}
+}
+
+func (s *sharedNodes) of(n *gql.Node) *gql.Node {
 	if n == nil {
 		return nil
 	}
-	if c, ok := s[n]; ok {
+	if c, ok := s.made[n]; ok {
 		return c
 	}
 	c := *n
 	c.InputDefault, c.Metadata = emptyObject, emptyObject
-	s[n] = &c
+	var linked []string
+	if s.idx != nil { // nil: the version is gone, and every node with it
+		id, _ := uuid.Parse(n.ID) // the index's own node: its id is a UUID
+		linked = s.idx.linked[id]
+	}
+	c.RequiredInputs = graphcheck.RequiredInputs(s.reg, n.BlockID, json.RawMessage(emptyObject), linked)
+	s.made[n] = &c
 	return &c
+}
+
+// credentialsKey is the key of a node's credentials input
+// (blocks.CredentialsMeta), as its node executions store it.
+var credentialsKey = []byte(`"credentials"`)
+
+// hideChosenCredential leaves, of the stored credential a node
+// execution's input names, what kind it is (provider, type) and not which
+// of the owner's it is (its id, its title), for a share-token reader; an
+// error message that names the credential's id (the engine's "credential
+// <id> cannot be used by …") names it no more.
+func hideChosenCredential(n *gql.NodeExecution) {
+	if !bytes.Contains(n.Inputs, credentialsKey) {
+		return
+	}
+	var in map[string]json.RawMessage
+	var c map[string]json.RawMessage
+	if json.Unmarshal(n.Inputs, &in) != nil || json.Unmarshal(in["credentials"], &c) != nil || c == nil {
+		return
+	}
+	var id string
+	_ = json.Unmarshal(c["id"], &id)
+	if _, titled := c["title"]; id == "" && !titled {
+		return
+	}
+	delete(c, "id")
+	delete(c, "title")
+	in["credentials"], _ = json.Marshal(c)
+	b, _ := json.Marshal(in)
+	n.Inputs = gqlscalar.JSON(b)
+	if n.ErrorMessage != nil && id != "" {
+		m := strings.ReplaceAll(*n.ErrorMessage, id, "(the owner's)")
+		n.ErrorMessage = &m
+	}
 }
 
 // A secret output (AgentOutputBlock secret: true) is recorded for the run's

@@ -103,6 +103,9 @@ func (r *mutationResolver) UpdateSchedule(ctx context.Context, id string, input 
 	if err != nil {
 		return nil, err
 	}
+	if err := r.keepStoredSecrets(ctx, u.ID, sid, in.Inputs); err != nil {
+		return nil, err
+	}
 	s, err := r.ScheduleService.Update(ctx, u, sid, in)
 	if err != nil {
 		return nil, inputField(err)

@@ -2,6 +2,7 @@ package resolvers_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgraph/agentgraph/internal/model"
@@ -410,4 +412,87 @@ func TestTriggerListsCostBoundedStatements(t *testing.T) {
 		return stmts
 	}
 	require.Equal(t, schedules(2), schedules(10), "Schedule.executions: statements for 2 schedules vs 10")
+}
+
+// A schedule's secret input reads "********" (Schedule.inputs). A client
+// editing the schedule sends back the inputs it read, with only what its
+// user changed: the mask, sent exactly, keeps the stored secret, so the
+// runs the edited schedule fires still get it; a secret typed anew
+// replaces it, and "********" on an input that is not secret is a value.
+// Was: the mask was stored as the secret, and every later run got
+// "********".
+func TestUpdateScheduleKeepsAMaskedSecret(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	owner, tok := b.user(model.RoleUser)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": map[string]any{"name": "sched-secret", "nodes": []map[string]any{
+		{"key": "key", "blockId": "AgentInputBlock", "inputDefault": map[string]any{"name": "key", "secret": true}},
+		{"key": "note", "blockId": "AgentInputBlock", "inputDefault": map[string]any{"name": "note"}},
+		{"key": "seen", "blockId": "AgentOutputBlock", "inputDefault": map[string]any{"name": "seen"}},
+		{"key": "noted", "blockId": "AgentOutputBlock", "inputDefault": map[string]any{"name": "noted"}}},
+		"links": []map[string]any{
+			{"sourceKey": "key", "sourceName": "result", "sinkKey": "seen", "sinkName": "value"},
+			{"sourceKey": "note", "sourceName": "result", "sinkKey": "noted", "sinkName": "value"}}}}, "createGraph", &g)
+	type sched struct {
+		ID, Name, Cron, Timezone string
+		GraphVersion             int
+		Inputs                   map[string]any
+	}
+	var s sched
+	b.ok(tok, `mutation($in: ScheduleInput!) { createSchedule(input: $in) { id } }`, map[string]any{"in": map[string]any{
+		"graphId": g.ID, "name": "nightly", "cron": "0 3 1 1 *", "timezone": "UTC",
+		"inputs": map[string]any{"key": "sk-real-123", "note": "first"}}}, "createSchedule", &s)
+	var read []sched
+	b.ok(tok, `query($g: ID!) { schedules(graphId: $g) { id name cron timezone graphVersion inputs } }`, map[string]any{"g": g.ID}, "schedules", &read)
+	require.Len(t, read, 1)
+	require.Equal(t, map[string]any{"key": "********", "note": "first"}, read[0].Inputs, "the secret reads masked")
+
+	// The client sends back what it read, its user having changed the note
+	// and the cron (every second, to see the schedule fire).
+	edited := read[0].Inputs
+	edited["note"] = "second"
+	update := `mutation($id: ID!, $in: ScheduleInput!) { updateSchedule(id: $id, input: $in) { inputs } }`
+	in := map[string]any{"graphId": g.ID, "graphVersion": read[0].GraphVersion, "name": read[0].Name, "cron": "* * * * * *",
+		"timezone": read[0].Timezone, "inputs": edited}
+	var updated sched
+	b.ok(tok, update, map[string]any{"id": s.ID, "in": in}, "updateSchedule", &updated)
+	require.Equal(t, map[string]any{"key": "********", "note": "second"}, updated.Inputs)
+	stored := func() map[string]any {
+		row, err := b.store.ScheduleGet(context.Background(), owner.ID, uuid.MustParse(s.ID))
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(row.Inputs, &m))
+		return m
+	}
+	require.Equal(t, map[string]any{"key": "sk-real-123", "note": "second"}, stored())
+
+	// The run the edited schedule fires gets the real secret (its graph
+	// prints it: an output that is not secret).
+	var run struct {
+		Status  string
+		Outputs map[string][]any
+	}
+	require.Eventually(t, func() bool {
+		var list []struct {
+			Executions []struct {
+				Status  string
+				Outputs map[string][]any
+			}
+		}
+		b.ok(tok, `query($g: ID!) { schedules(graphId: $g) { executions(first: 1) { status outputs } } }`, map[string]any{"g": g.ID}, "schedules", &list)
+		if len(list[0].Executions) == 0 || list[0].Executions[0].Status != "COMPLETED" {
+			return false
+		}
+		run = list[0].Executions[0]
+		return true
+	}, 20*time.Second, 50*time.Millisecond, "the edited schedule fires")
+	b.ok(tok, `mutation($id: ID!) { pauseSchedule(id: $id) { id } }`, map[string]any{"id": s.ID}, "pauseSchedule", nil)
+	require.Equal(t, map[string][]any{"seen": {"sk-real-123"}, "noted": {"second"}}, run.Outputs)
+
+	// A secret typed anew replaces the stored one; the mask on an input
+	// that is not secret is stored as given.
+	in["inputs"] = map[string]any{"key": "sk-new-456", "note": "********"}
+	b.ok(tok, update, map[string]any{"id": s.ID, "in": in}, "updateSchedule", nil)
+	require.Equal(t, map[string]any{"key": "sk-new-456", "note": "********"}, stored())
 }

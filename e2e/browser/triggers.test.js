@@ -3,7 +3,8 @@
 // and checked over the API; a schedule's runs and a signed webhook delivery's
 // run showing in the History; a webhook's URL and its secret, shown once
 // (and kept across a look at another tab); all of it by keyboard alone; a
-// secret input typed unseen; a schedule deleted in another tab.
+// secret input typed unseen, and kept unseen when its schedule is edited; a
+// schedule deleted in another tab.
 // Screenshots of each screen, desktop and phone, go to e2e/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -356,6 +357,58 @@ test('by keyboard alone: a schedule with a secret input (typed unseen) is writte
   const field = page.locator('[data-run-input="token"]');
   assert.equal(await field.getAttribute('type'), 'password');
   assert.doesNotMatch(await field.getAttribute('placeholder'), /dflt-s3cret/, "the secret's default is not shown");
+});
+
+test("a schedule with a secret input is edited without typing the secret again: the field holds the mask, and the run the edited schedule fires gets the real secret", async () => {
+  const g = await storeGraph(
+    'edit keeps secret',
+    [
+      { key: 'token', blockId: 'AgentInputBlock', inputDefault: { name: 'token', secret: true } },
+      { key: 'note', blockId: 'AgentInputBlock', inputDefault: { name: 'note' } },
+      { key: 'seen', blockId: 'AgentOutputBlock', inputDefault: { name: 'seen' } },
+      { key: 'noted', blockId: 'AgentOutputBlock', inputDefault: { name: 'noted' } },
+    ],
+    [
+      { sourceKey: 'token', sourceName: 'result', sinkKey: 'seen', sinkName: 'value' },
+      { sourceKey: 'note', sourceName: 'result', sinkKey: 'noted', sinkName: 'value' },
+    ],
+  );
+  const { createSchedule: s } = await data(
+    `mutation($input: ScheduleInput!) { createSchedule(input: $input) { id } }`,
+    { input: { graphId: g, name: 'keeps its secret', cron: '0 3 1 1 *', timezone: 'UTC', inputs: { token: 's3cret-stored', note: 'first' } } },
+    { key: keys.alice },
+  );
+  try {
+    await openTriggers(g);
+    await item('keeps its secret').getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('form', { name: 'Edit schedule keeps its secret' });
+    const token = edit.locator('[data-schedule-input="token"]');
+    assert.equal(await token.getAttribute('type'), 'password', 'the secret is not shown');
+    assert.equal(await token.inputValue(), '********', 'the field holds the mask the API reads');
+    const kept = edit.getByTestId('schedule-secret-kept');
+    assert.match(await kept.innerText(), /stored secret is kept/);
+    assert.equal(await token.getAttribute('aria-describedby'), await kept.getAttribute('id'));
+    await token.focus();
+    assert.deepEqual(await token.evaluate((el) => [el.selectionStart, el.selectionEnd]), [0, 8], 'entered, the mask is selected: typing replaces it');
+    await edit.locator('[data-schedule-input="note"]').fill('second');
+    await edit.getByLabel('Cron').fill('@every 1s');
+    await shotBoth('t10-schedule-edit-secret-kept');
+    await edit.getByRole('button', { name: 'Save schedule' }).click();
+    await page.locator('[data-schedule-id] [data-testid="schedule-cron"]', { hasText: '@every 1s' }).waitFor();
+    assert.deepEqual((await schedulesOf(g))[0].inputs, { token: '********', note: 'second' });
+    // The run the edited schedule fires prints the secret it got.
+    const deadline = Date.now() + 20_000;
+    let run;
+    while (!run && Date.now() < deadline) {
+      const { schedules } = await data(`query($id: ID!) { schedules(graphId: $id) { executions(first: 1) { status outputs } } }`, { id: g }, { key: keys.alice });
+      if (schedules[0].executions[0]?.status === 'COMPLETED') run = schedules[0].executions[0];
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(run, 'the edited schedule fired');
+    assert.deepEqual(run.outputs, { seen: ['s3cret-stored'], noted: ['second'] });
+  } finally {
+    await data(`mutation($id: ID!) { deleteSchedule(id: $id) }`, { id: s.id }, { key: keys.alice });
+  }
 });
 
 test('a schedule deleted in another tab leaves the list when deleted here too, with no error', async () => {

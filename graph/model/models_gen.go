@@ -303,7 +303,7 @@ type ExecutionLog struct {
 	Timestamp time.Time `json:"timestamp"`
 	// Structured details of the line: a JSON object (`{}` when none).
 	Metadata gqlscalar.JSON `json:"metadata"`
-	// The id of the user who started the run.
+	// The id of the user who started the run; `00000000-0000-0000-0000-000000000000` in sharedExecution's answer, as GraphExecution.userId.
 	UserID string `json:"userId"`
 	// The line as `[YYYY-MM-DD HH:MM:SS] LEVEL [Node:<id>] message` (or `[Execution:<id>]` for a run-level line), time in UTC.
 	FormattedMessage string `json:"formattedMessage"`
@@ -376,7 +376,10 @@ type ExecutionStats struct {
 	SuccessRate float64 `json:"successRate"`
 }
 
-// Why a run started, with the schedule or webhook delivery that started it.
+// Why a run started, with the schedule or webhook delivery that started it. In
+// sharedExecution's answer only `kind` is given: scheduleId, webhookId and
+// deliveryId are null, as they are the owner's (a webhook's id is the last part
+// of the URL deliveries are posted to).
 type ExecutionTrigger struct {
 	// What started the run.
 	Kind TriggerKind `json:"kind"`
@@ -477,7 +480,7 @@ type GraphExecution struct {
 	GraphID string `json:"graphId"`
 	// The version of the graph that ran.
 	GraphVersion int `json:"graphVersion"`
-	// The graph version that ran, whole (input defaults, metadata, description included); null for readers other than the run's owner. A share-token reader draws the run from graphShape instead.
+	// The graph version that ran, whole (input defaults, metadata, description included); null for readers other than the run's owner, and in sharedExecution's answer whoever reads it (the owner included: it is the shared view). A share-token reader draws the run from graphShape instead.
 	Graph *Graph `json:"graph,omitempty"`
 	// The shape of the graph version that ran, to draw the whole run at once:
 	// every node (its block, key, label and place) and every link, whether or
@@ -487,7 +490,9 @@ type GraphExecution struct {
 	// the graph's name is given. Null only when the version was deleted while
 	// the run was read.
 	GraphShape *GraphShape `json:"graphShape,omitempty"`
-	// The id of the user who started the run.
+	// The id of the user who started the run. In sharedExecution's answer it
+	// reads `00000000-0000-0000-0000-000000000000` (the nil UUID, which is never
+	// a user's id), whoever reads it: who owns a shared run is not shared.
 	UserID string `json:"userId"`
 	// The run's status.
 	Status ExecutionStatus `json:"status"`
@@ -829,7 +834,7 @@ type Node struct {
 	Metadata gqlscalar.JSON `json:"metadata"`
 	// Where the node sits on the editor's canvas.
 	Position *Position `json:"position"`
-	// Required input pins neither given a default nor fed by a link.
+	// Required input pins neither given a default nor fed by a link. To a share-token reader, who reads no input defaults, the required pins not fed by a link, as if the node had no defaults: which pins the owner filled in is not shared either.
 	RequiredInputs []string `json:"requiredInputs"`
 	// JSON Schema of the block's outputs: one property per output pin (error included); `{}` when the block is unknown.
 	OutputSchema gqlscalar.JSON `json:"outputSchema"`
@@ -870,7 +875,7 @@ type NodeExecution struct {
 	Node *Node `json:"node,omitempty"`
 	// The node execution's status.
 	Status ExecutionStatus `json:"status"`
-	// The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with `secret: true` in its input (a secret graph input or output) shows its `value` as "********".
+	// The input the block ran with: a JSON object of input pin name → value (defaults merged with the values from links). A node with `secret: true` in its input (a secret graph input or output) shows its `value` as "********". To a share-token reader a `credentials` input shows only the credential's provider and type, not which of the owner's credentials it is (no id, no title), and an errorMessage naming its id reads `(the owner's)` instead.
 	Inputs gqlscalar.JSON `json:"inputs"`
 	// Output values by pin, each a list in the order they were yielded. A secret graph input's `result` values show as "********"; so do a secret output node's values to share-token readers.
 	Outputs gqlscalar.JSON `json:"outputs"`
@@ -1022,7 +1027,12 @@ type ScheduleInput struct {
 	Cron string `json:"cron"`
 	// An IANA time zone name (Europe/Berlin); default: the caller's time zone.
 	Timezone *string `json:"timezone,omitempty"`
-	// The inputs each run gets, checked against the graph's input blocks as executeGraph checks them (null counts as not given).
+	// The inputs each run gets, checked against the graph's input blocks as
+	// executeGraph checks them (null counts as not given). On updateSchedule, a
+	// secret input (writeOnly in Graph.inputSchema) given as exactly "********",
+	// the mask Schedule.inputs reads for it, keeps the value the schedule has
+	// stored: a client sends back the inputs it read without typing the secret
+	// again. A secret cannot be changed to "********" itself.
 	Inputs gqlscalar.JSON `json:"inputs,omitempty"`
 	// What to do with occurrences missed while no scheduler ran; default RUN_ONCE.
 	MisfirePolicy *MisfirePolicy `json:"misfirePolicy,omitempty"`

@@ -54,13 +54,15 @@ export function ScheduleForm({ graph, initial, onSaved, onCancel }: { graph: Gra
   const [misfire, setMisfire] = useState<MisfirePolicy>(initial?.misfirePolicy ?? 'RUN_ONCE');
   const schema = useInputSchema(graph, version);
   const props = Object.entries(schema?.properties ?? {});
-  // A secret input's stored value reads "********" (Schedule.inputs): it is
-  // typed again, never sent back masked (it would be stored as the secret).
+  // A secret input's stored value reads "********" (Schedule.inputs). Its
+  // field starts with that mask, as a password field: sent back unchanged,
+  // updateSchedule keeps the stored secret (ScheduleInput.inputs), so the
+  // user never has to type again a secret they may no longer have; typed
+  // over, the new one replaces it.
   const [texts, setTexts] = useState<Record<string, string>>(() => {
     const out: Record<string, string> = {};
     for (const [nm, v] of Object.entries(initial?.inputs ?? {})) {
-      const s = graph.inputSchema?.properties?.[nm];
-      if (v !== null && v !== secretMask && !s?.writeOnly) out[nm] = inputText(v, s);
+      if (v !== null) out[nm] = inputText(v, graph.inputSchema?.properties?.[nm]);
     }
     return out;
   });
@@ -68,6 +70,8 @@ export function ScheduleForm({ graph, initial, onSaved, onCancel }: { graph: Gra
   const [saving, setSaving] = useState(false);
   const versions = graph.versions ?? [{ version: graph.version, isActive: graph.isActive }];
   const idBase = initial ? `schedule-${initial.id}` : 'schedule-new';
+  /** Whether input nm is a secret the schedule has stored (it reads masked): its field says what saving does with it. */
+  const keepsSecret = (nm: string, s: JSONSchema) => !!s.writeOnly && initial?.inputs?.[nm] === secretMask;
 
   const submit = async () => {
     if (schema === null) return;
@@ -159,10 +163,18 @@ export function ScheduleForm({ graph, initial, onSaved, onCancel }: { graph: Gra
                 data-schedule-input={nm}
                 {...secretField(s)}
                 value={texts[nm] ?? ''}
-                placeholder={s.writeOnly && initial ? 'secret: type it again' : inputPlaceholder(s.default, s)}
+                placeholder={inputPlaceholder(s.default, s)}
                 aria-invalid={invalid(`inputs.${nm}`)}
+                aria-describedby={keepsSecret(nm, s) ? `${idBase}-input-${nm}-kept` : undefined}
                 onChange={(e) => setTexts({ ...texts, [nm]: e.target.value })}
+                // The mask is selected as the field is entered: what is typed replaces it whole, never adds to it.
+                onFocus={(e) => keepsSecret(nm, s) && texts[nm] === secretMask && e.target.select()}
               />
+              {keepsSecret(nm, s) && (
+                <small className="ag-muted" id={`${idBase}-input-${nm}-kept`} data-testid="schedule-secret-kept">
+                  {texts[nm] === secretMask ? 'The stored secret is kept: leave this field as it is, or type a new secret to replace it.' : 'A new secret: it replaces the stored one when saved.'}
+                </small>
+              )}
               {alertAt(`inputs.${nm}`)}
             </div>
           ))

@@ -184,7 +184,10 @@ func TestTimeouts(t *testing.T) {
 	})
 	t.Run("run", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, Options{RunTimeout: 300 * time.Millisecond})
+		// Long enough for the wait to have started on a loaded machine: a
+		// run that times out before its node's block started ends that node
+		// CANCELLED (it never ran), which is not what this case checks.
+		e := newEnv(t, Options{RunTimeout: 1500 * time.Millisecond})
 		u := e.user(10000)
 		fg := e.graph(u, wait, nil)
 		w := e.watch(fg.ID)

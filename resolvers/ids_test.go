@@ -86,6 +86,7 @@ func TestOneRuleForIDs(t *testing.T) {
 		"Mutation.forkGraph.id":                    {query: `mutation($id: ID!) { forkGraph(id: $id) { id } }`, answer: answersNotFound, owned: "graph"},
 		"Mutation.executeGraph.graphId":            {query: `mutation($id: ID!) { executeGraph(graphId: $id, inputs: {x: 1}) { id } }`, answer: answersNotFound, owned: "graph"},
 		"Mutation.cancelExecution.id":              {query: `mutation($id: ID!) { cancelExecution(id: $id) { id } }`, answer: answersNotFound, owned: "execution"},
+		"Mutation.rerunExecution.id":               {query: `mutation($id: ID!) { rerunExecution(id: $id) { id } }`, answer: answersNotFound, owned: "execution"},
 		"Mutation.shareExecution.id":               {query: `mutation($id: ID!) { shareExecution(id: $id) { id } }`, answer: answersNotFound, owned: "execution"},
 		"Mutation.unshareExecution.id":             {query: `mutation($id: ID!) { unshareExecution(id: $id) { id } }`, answer: answersNotFound, owned: "execution"},
 		"Mutation.deleteCredential.id":             {query: `mutation($id: ID!) { deleteCredential(id: $id) }`, answer: answersNotFound, owned: "credential"},

@@ -210,6 +210,27 @@ func TestExecutionApplyBatch(t *testing.T) {
 	require.Equal(t, ne, *got.ParentNodeExecutionID)
 	_, err = s.ExecutionChildOf(ctx, uuid.New())
 	require.ErrorIs(t, err, model.ErrNotFound)
+
+	// What the runs below a run hold charged, by run: the child's node
+	// executions' costs, and its own child's (a grandchild) too.
+	var agent uuid.UUID
+	require.NoError(t, b.pool.QueryRow(ctx, `INSERT INTO node_executions (graph_execution_id, node_id, status, stats)
+		VALUES ($1, $2, 'COMPLETED', '{"cost": 3}') RETURNING id`, child.ID, g.Nodes[0].ID).Scan(&agent))
+	_, err = b.pool.Exec(ctx, `INSERT INTO node_executions (graph_execution_id, node_id, status, stats)
+		VALUES ($1, $2, 'COMPLETED', '{"cost": 4}')`, child.ID, g.Nodes[0].ID)
+	require.NoError(t, err)
+	grandchild, err := s.ExecutionInsert(ctx, db.NewExecution{ID: uuid.New(), GraphID: g.ID, GraphVersion: g.Version,
+		UserID: u.ID, ParentNodeExecutionID: &agent})
+	require.NoError(t, err)
+	_, err = b.pool.Exec(ctx, `INSERT INTO node_executions (graph_execution_id, node_id, status, stats)
+		VALUES ($1, $2, 'COMPLETED', '{"cost": 5}')`, grandchild.ID, g.Nodes[0].ID)
+	require.NoError(t, err)
+	below, err := s.ExecutionDescendantCharges(ctx, ex.ID)
+	require.NoError(t, err)
+	require.Equal(t, map[uuid.UUID]int64{child.ID: 7, grandchild.ID: 5}, below)
+	below, err = s.ExecutionDescendantCharges(ctx, grandchild.ID)
+	require.NoError(t, err)
+	require.Empty(t, below, "a run with no child")
 }
 
 // TestExecutionCancel: a QUEUED run is cancelled at once; a RUNNING one is

@@ -3,7 +3,8 @@
 // shows a refusal beside the form, deletes after asking, connects an
 // account at a stand-in OAuth2 provider (lib/oauthstub.js, "Acme SSO") and
 // comes back to the list, and tells a key without MANAGE_CREDENTIALS why it
-// sees nothing; the header's balance, read again when a watched run ends;
+// sees nothing; the header's balance, read again when a watched run ends and
+// when runs it does not watch are charged (on return to the tab, every 30 s);
 // deleting a graph from the list, refused while a run of it is going; a run
 // that failed for a missing credential links to the page. Screenshots, at
 // desktop and phone widths, go to e2e/artifacts/ (or $E2E_ARTIFACTS).
@@ -277,6 +278,59 @@ test('the balance is read again when a run watched on the page ends', async () =
   assert.ok(after < start, `the model call was charged (${start} → ${after})`);
   await page.locator(`[data-testid="credit-balance"][data-balance="${after}"]`).waitFor({ timeout: 5000 });
   await shot(page, 'credentials-07-balance-after-run');
+});
+
+test('the header follows the balance when a run it does not watch is charged: on coming back to the tab, and every 30 s while it is shown', async () => {
+  const g = await createGraph(aiGraph(`charged elsewhere ${Date.now()}`));
+  const ctx = await browser.newContext({ viewport: desktop });
+  await ctx.clock.install(); // the page's timers, to pass 30 s at once
+  const p = await ctx.newPage();
+  await p.goto(baseURL + '/');
+  await p.fill('#api-key', keys.alice);
+  await p.click('button[type=submit]');
+  await p.getByRole('heading', { name: 'Your graphs' }).waitFor();
+  let reads = 0;
+  p.on('request', (r) => r.url().endsWith('/graphql') && /query Credit\b/.test(r.postData() ?? '') && reads++);
+  const shows = (balance) => p.locator(`[data-testid="credit-balance"][data-balance="${balance}"]`).waitFor({ timeout: 5000 });
+  await shows(await balance());
+
+  /** A run started through the API, as a schedule, a webhook or another tab would; the balance after it. */
+  const chargedElsewhere = async (before) => {
+    const run = await executeGraph(keys.alice, g, { x: 'hello' });
+    assert.equal((await waitForEnd(keys.alice, run.id, 60_000)).status, 'COMPLETED');
+    const after = await balance();
+    assert.ok(after < before, `the run was charged (${before} → ${after})`);
+    return after;
+  };
+
+  // Back to the tab (a focus): read at once.
+  let now = await chargedElsewhere(await balance());
+  await p.clock.fastForward(3000);
+  await p.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await shows(now);
+
+  // Left open in view: read within 30 s.
+  now = await chargedElsewhere(now);
+  await p.clock.fastForward(31_000);
+  await shows(now);
+  await shot(p, 'credentials-08-balance-charged-elsewhere');
+
+  // Hidden, it reads nothing however long; shown again, it reads once.
+  await p.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  const hiddenFrom = reads;
+  await p.clock.fastForward(5 * 60_000);
+  now = await chargedElsewhere(now);
+  assert.equal(reads, hiddenFrom, 'no read while hidden');
+  await p.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await shows(now);
+  assert.equal(reads, hiddenFrom + 1);
+  await ctx.close();
 });
 
 test('a run whose node failed for a missing credential links to the Integrations page', async () => {

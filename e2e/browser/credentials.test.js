@@ -2,8 +2,9 @@
 // an API key and lists it (stored encrypted, its secret never returned),
 // shows a refusal beside the form, deletes after asking, connects an
 // account at a stand-in OAuth2 provider (lib/oauthstub.js, "Acme SSO") and
-// comes back to the list, and tells a key without MANAGE_CREDENTIALS why it
-// sees nothing; the header's balance, read again when a watched run ends and
+// comes back to the list, comes back told why when the provider refuses
+// (consent denied), and tells a key without MANAGE_CREDENTIALS why it sees
+// nothing; the header's balance, read again when a watched run ends and
 // when runs it does not watch are charged (on return to the tab, every 30 s);
 // deleting a graph from the list, refused while a run of it is going; a run
 // that failed for a missing credential links to the page. Screenshots, at
@@ -13,7 +14,7 @@ import assert from 'node:assert/strict';
 import { baseURL, keys } from '../lib/env.js';
 import { data, post, codeOf } from '../lib/http.js';
 import { executeGraph, waitForEnd, waitGraph } from '../lib/graphs.js';
-import { account as stubAccount } from '../lib/oauthstub.js';
+import { account as stubAccount, refuseNext } from '../lib/oauthstub.js';
 import { launch, shot } from '../lib/browser.js';
 
 const desktop = { width: 1280, height: 800 };
@@ -208,6 +209,39 @@ test('Connect sends the browser to the OAuth2 provider, which sends it back to t
   assert.match(text, /expires /);
   await shot(page, 'credentials-04-connected');
   await data('mutation($id: ID!) { deleteCredential(id: $id) }', { id: added[0].id }, { key: keys.alice });
+});
+
+test('Deny at the provider brings the browser back to Integrations, which says nothing was connected; another refusal shows the provider\'s words', async () => {
+  await page.goto(`${baseURL}/credentials`);
+  await page.locator('#cred-provider').waitFor();
+  const before = (await storedCredentials()).length;
+  /** Connect, refused at the provider; the callback's answer. */
+  const connectRefused = async (...refusal) => {
+    await refuseNext(...refusal);
+    const callback = page.waitForResponse((r) => new URL(r.url()).pathname === '/auth/integrations/acme/callback');
+    await page.getByRole('button', { name: 'Connect Acme SSO' }).click();
+    return callback;
+  };
+
+  assert.equal((await connectRefused('access_denied', 'The user denied access')).status(), 303, 'the callback sends the browser back');
+  const told = page.getByTestId('connect-refused');
+  await told.waitFor();
+  assert.equal(await told.innerText(), 'You declined access at Acme SSO; nothing was connected.');
+  assert.equal(await told.getAttribute('role'), 'status', 'declining is news, not an error');
+  assert.equal(page.url(), `${baseURL}/credentials`, 'the reason is taken out of the address bar');
+  await page.getByRole('button', { name: 'Connect Acme SSO' }).waitFor();
+  assert.equal((await storedCredentials()).length, before, 'nothing stored');
+  await shot(page, 'credentials-04-denied');
+  await page.reload();
+  await page.locator('#cred-provider').waitFor();
+  assert.equal(await told.count(), 0, 'a reload does not say it again');
+
+  assert.equal((await connectRefused('temporarily_unavailable', 'Try again in a minute')).status(), 303);
+  await told.waitFor();
+  assert.equal(await told.innerText(), 'Acme SSO did not connect your account: temporarily_unavailable (Try again in a minute). Nothing was connected.');
+  assert.equal(await told.getAttribute('role'), 'alert');
+  assert.equal((await storedCredentials()).length, before, 'nothing stored');
+  await shot(page, 'credentials-04-refused');
 });
 
 test('a key without MANAGE_CREDENTIALS is told why the page shows no credentials; the header still shows the balance', async () => {

@@ -5534,7 +5534,7 @@ extend type Mutation {
     provider: String!
     "The scopes to ask for; the provider's defaults when omitted."
     scopes: [String!]
-    "Where to send the browser once connected: under PUBLIC_URL or an ALLOWED_ORIGINS origin; a short confirmation page when omitted."
+    "Where to send the browser once connected: under PUBLIC_URL or an ALLOWED_ORIGINS origin; a short confirmation page when omitted. A connect the provider refuses (the user denied consent: RFC 6749 §4.1.2.1) comes back here too, storing nothing, with connect_provider, connect_error (the provider's code, e.g. access_denied) and connect_error_description added to the query; without redirectTo it ends on a page saying so."
     redirectTo: String
   ): IntegrationOAuthStart!
 }

@@ -2,8 +2,10 @@
 // an API key and lists it (stored encrypted, its secret never returned),
 // shows a refusal beside the form, deletes after asking, connects an
 // account at a stand-in OAuth2 provider (lib/oauthstub.js, "Acme SSO") and
-// comes back to the list, and tells a key without MANAGE_CREDENTIALS why it
-// sees nothing; the header's balance, read again when a watched run ends;
+// comes back to the list, comes back told why when the provider refuses
+// (consent denied), and tells a key without MANAGE_CREDENTIALS why it sees
+// nothing; the header's balance, read again when a watched run ends and
+// when runs it does not watch are charged (on return to the tab, every 30 s);
 // deleting a graph from the list, refused while a run of it is going; a run
 // that failed for a missing credential links to the page. Screenshots, at
 // desktop and phone widths, go to e2e/artifacts/ (or $E2E_ARTIFACTS).
@@ -12,7 +14,7 @@ import assert from 'node:assert/strict';
 import { baseURL, keys } from '../lib/env.js';
 import { data, post, codeOf } from '../lib/http.js';
 import { executeGraph, waitForEnd, waitGraph } from '../lib/graphs.js';
-import { account as stubAccount } from '../lib/oauthstub.js';
+import { account as stubAccount, refuseNext } from '../lib/oauthstub.js';
 import { launch, shot } from '../lib/browser.js';
 
 const desktop = { width: 1280, height: 800 };
@@ -209,6 +211,39 @@ test('Connect sends the browser to the OAuth2 provider, which sends it back to t
   await data('mutation($id: ID!) { deleteCredential(id: $id) }', { id: added[0].id }, { key: keys.alice });
 });
 
+test('Deny at the provider brings the browser back to Integrations, which says nothing was connected; another refusal shows the provider\'s words', async () => {
+  await page.goto(`${baseURL}/credentials`);
+  await page.locator('#cred-provider').waitFor();
+  const before = (await storedCredentials()).length;
+  /** Connect, refused at the provider; the callback's answer. */
+  const connectRefused = async (...refusal) => {
+    await refuseNext(...refusal);
+    const callback = page.waitForResponse((r) => new URL(r.url()).pathname === '/auth/integrations/acme/callback');
+    await page.getByRole('button', { name: 'Connect Acme SSO' }).click();
+    return callback;
+  };
+
+  assert.equal((await connectRefused('access_denied', 'The user denied access')).status(), 303, 'the callback sends the browser back');
+  const told = page.getByTestId('connect-refused');
+  await told.waitFor();
+  assert.equal(await told.innerText(), 'You declined access at Acme SSO; nothing was connected.');
+  assert.equal(await told.getAttribute('role'), 'status', 'declining is news, not an error');
+  assert.equal(page.url(), `${baseURL}/credentials`, 'the reason is taken out of the address bar');
+  await page.getByRole('button', { name: 'Connect Acme SSO' }).waitFor();
+  assert.equal((await storedCredentials()).length, before, 'nothing stored');
+  await shot(page, 'credentials-04-denied');
+  await page.reload();
+  await page.locator('#cred-provider').waitFor();
+  assert.equal(await told.count(), 0, 'a reload does not say it again');
+
+  assert.equal((await connectRefused('temporarily_unavailable', 'Try again in a minute')).status(), 303);
+  await told.waitFor();
+  assert.equal(await told.innerText(), 'Acme SSO did not connect your account: temporarily_unavailable (Try again in a minute). Nothing was connected.');
+  assert.equal(await told.getAttribute('role'), 'alert');
+  assert.equal((await storedCredentials()).length, before, 'nothing stored');
+  await shot(page, 'credentials-04-refused');
+});
+
 test('a key without MANAGE_CREDENTIALS is told why the page shows no credentials; the header still shows the balance', async () => {
   const { createAPIKey } = await data(
     'mutation { createAPIKey(name: "read-only e2e", permissions: [READ_GRAPHS, READ_EXECUTIONS]) { secret } }',
@@ -277,6 +312,59 @@ test('the balance is read again when a run watched on the page ends', async () =
   assert.ok(after < start, `the model call was charged (${start} → ${after})`);
   await page.locator(`[data-testid="credit-balance"][data-balance="${after}"]`).waitFor({ timeout: 5000 });
   await shot(page, 'credentials-07-balance-after-run');
+});
+
+test('the header follows the balance when a run it does not watch is charged: on coming back to the tab, and every 30 s while it is shown', async () => {
+  const g = await createGraph(aiGraph(`charged elsewhere ${Date.now()}`));
+  const ctx = await browser.newContext({ viewport: desktop });
+  await ctx.clock.install(); // the page's timers, to pass 30 s at once
+  const p = await ctx.newPage();
+  await p.goto(baseURL + '/');
+  await p.fill('#api-key', keys.alice);
+  await p.click('button[type=submit]');
+  await p.getByRole('heading', { name: 'Your graphs' }).waitFor();
+  let reads = 0;
+  p.on('request', (r) => r.url().endsWith('/graphql') && /query Credit\b/.test(r.postData() ?? '') && reads++);
+  const shows = (balance) => p.locator(`[data-testid="credit-balance"][data-balance="${balance}"]`).waitFor({ timeout: 5000 });
+  await shows(await balance());
+
+  /** A run started through the API, as a schedule, a webhook or another tab would; the balance after it. */
+  const chargedElsewhere = async (before) => {
+    const run = await executeGraph(keys.alice, g, { x: 'hello' });
+    assert.equal((await waitForEnd(keys.alice, run.id, 60_000)).status, 'COMPLETED');
+    const after = await balance();
+    assert.ok(after < before, `the run was charged (${before} → ${after})`);
+    return after;
+  };
+
+  // Back to the tab (a focus): read at once.
+  let now = await chargedElsewhere(await balance());
+  await p.clock.fastForward(3000);
+  await p.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await shows(now);
+
+  // Left open in view: read within 30 s.
+  now = await chargedElsewhere(now);
+  await p.clock.fastForward(31_000);
+  await shows(now);
+  await shot(p, 'credentials-08-balance-charged-elsewhere');
+
+  // Hidden, it reads nothing however long; shown again, it reads once.
+  await p.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  const hiddenFrom = reads;
+  await p.clock.fastForward(5 * 60_000);
+  now = await chargedElsewhere(now);
+  assert.equal(reads, hiddenFrom, 'no read while hidden');
+  await p.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await shows(now);
+  assert.equal(reads, hiddenFrom + 1);
+  await ctx.close();
 });
 
 test('a run whose node failed for a missing credential links to the Integrations page', async () => {

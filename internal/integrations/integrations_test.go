@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -122,7 +124,8 @@ func TestConnectRefusalsStoreNothing(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = f.connect.Finish(ctx, "fake", f.authorize(authURL))
 	require.ErrorAs(t, err, &ce)
-	require.Contains(t, ce.Message, "access_denied")
+	require.Contains(t, ce.Message, "You declined access at")
+	require.Empty(t, ce.Redirect, "a connect started without redirectTo ends on the page")
 	f.stub.Deny.Store(false)
 
 	// An expired state (the callback 11 minutes later).
@@ -165,6 +168,46 @@ func TestConnectRefusalsStoreNothing(t *testing.T) {
 		require.ErrorAs(t, start(), &ie, field)
 		require.Equal(t, field, ie.Field)
 	}
+}
+
+// A provider's refusal of a connect started with redirectTo sends the
+// browser back there, its own query kept and the reason added, and stores
+// nothing; a long description is cut.
+func TestConnectRefusedByProviderGoesBackToTheStartingPage(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	redirect := "https://agentgraph.example/credentials?from=settings"
+	var ce *integrations.CallbackError
+
+	f.stub.Deny.Store(true)
+	authURL, err := f.connect.Start(ctx, f.user.ID, "fake", nil, &redirect)
+	require.NoError(t, err)
+	_, _, err = f.connect.Finish(ctx, "fake", f.authorize(authURL))
+	require.ErrorAs(t, err, &ce)
+	to, err := url.Parse(ce.Redirect)
+	require.NoError(t, err)
+	require.Equal(t, "https://agentgraph.example/credentials", to.Scheme+"://"+to.Host+to.Path)
+	require.Equal(t, url.Values{"from": {"settings"}, integrations.RefusedProvider: {"fake"}, integrations.RefusedError: {"access_denied"},
+		integrations.RefusedDescription: {"The user denied access"}}, to.Query())
+
+	// Another error, with a description far longer than a URL should carry.
+	authURL, err = f.connect.Start(ctx, f.user.ID, "fake", nil, &redirect)
+	require.NoError(t, err)
+	q := f.authorize(authURL)
+	q.Del("code")
+	q.Set("error", "temporarily_unavailable")
+	q.Set("error_description", strings.Repeat("é", 1000))
+	_, _, err = f.connect.Finish(ctx, "fake", q)
+	require.ErrorAs(t, err, &ce)
+	require.Contains(t, ce.Message, "temporarily_unavailable")
+	to, err = url.Parse(ce.Redirect)
+	require.NoError(t, err)
+	require.Equal(t, "temporarily_unavailable", to.Query().Get(integrations.RefusedError))
+	require.Equal(t, 300, utf8.RuneCountInString(to.Query().Get(integrations.RefusedDescription)))
+
+	require.Empty(t, f.list())
+	require.Zero(t, f.stub.Exchanges.Load())
 }
 
 // connected stores a credential through the whole flow.

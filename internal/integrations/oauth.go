@@ -109,10 +109,13 @@ func (c *Connect) Start(ctx context.Context, userID uuid.UUID, provider string, 
 }
 
 // CallbackError is a callback that stored nothing; Message is for the
-// user's browser (it holds no secret).
+// user's browser (it holds no secret). Redirect, when set, is where the
+// browser goes instead of a page saying Message: the page the connect
+// started from (its redirectTo), told why in its query (RefusedError…).
 type CallbackError struct {
-	Status  int
-	Message string
+	Status   int
+	Message  string
+	Redirect string
 }
 
 func (e *CallbackError) Error() string { return e.Message }
@@ -125,32 +128,28 @@ func (e *CallbackError) Error() string { return e.Message }
 func (c *Connect) Finish(ctx context.Context, provider string, q url.Values) (redirect string, cred *model.Credential, err error) {
 	p, ok := c.Registry.Get(provider)
 	if !ok || p.OAuth == nil {
-		return "", nil, &CallbackError{http.StatusNotFound, "Unknown provider " + provider + "."}
+		return "", nil, &CallbackError{Status: http.StatusNotFound, Message: "Unknown provider " + provider + "."}
 	}
 	state := q.Get("state")
 	if state == "" {
-		return "", nil, &CallbackError{http.StatusBadRequest, "The provider's answer has no state; start connecting again."}
+		return "", nil, &CallbackError{Status: http.StatusBadRequest, Message: "The provider's answer has no state; start connecting again."}
 	}
 	st, err := c.Store.OAuthStateTake(ctx, hashState(state), provider)
 	if errors.Is(err, model.ErrNotFound) {
-		return "", nil, &CallbackError{http.StatusBadRequest, "This connect link was already used or is unknown; start connecting again."}
+		return "", nil, &CallbackError{Status: http.StatusBadRequest, Message: "This connect link was already used or is unknown; start connecting again."}
 	}
 	if err != nil {
 		return "", nil, err
 	}
 	if !c.now().Before(st.ExpiresAt) {
-		return "", nil, &CallbackError{http.StatusBadRequest, "This connect link expired (they last 10 minutes); start connecting again."}
+		return "", nil, &CallbackError{Status: http.StatusBadRequest, Message: "This connect link expired (they last 10 minutes); start connecting again."}
 	}
 	if e := q.Get("error"); e != "" {
-		msg := "The " + p.DisplayName + " account was not connected: " + e
-		if d := q.Get("error_description"); d != "" {
-			msg += " (" + d + ")"
-		}
-		return "", nil, &CallbackError{http.StatusBadRequest, msg + "."}
+		return "", nil, c.refused(p, st, e, q.Get("error_description"))
 	}
 	code := q.Get("code")
 	if code == "" {
-		return "", nil, &CallbackError{http.StatusBadRequest, "The provider's answer has no code; start connecting again."}
+		return "", nil, &CallbackError{Status: http.StatusBadRequest, Message: "The provider's answer has no code; start connecting again."}
 	}
 	verifier, err := c.Cipher.OpenBytes(st.VerifierSealed)
 	if err != nil {
@@ -159,7 +158,7 @@ func (c *Connect) Finish(ctx context.Context, provider string, q url.Values) (re
 	tok, err := c.Registry.config(p, c.CallbackURL(provider), st.Scopes).
 		Exchange(c.Registry.ctx(ctx), code, oauth2.VerifierOption(string(verifier)))
 	if err != nil {
-		return "", nil, &CallbackError{http.StatusBadGateway, p.DisplayName + " refused the authorization code: " + providerReason(err) + "."}
+		return "", nil, &CallbackError{Status: http.StatusBadGateway, Message: p.DisplayName + " refused the authorization code: " + providerReason(err) + "."}
 	}
 	scopes := grantedScopes(tok, st.Scopes)
 	n := credentials.New{Provider: provider, AuthType: "OAUTH2", Secret: tok.AccessToken, RefreshToken: tok.RefreshToken,
@@ -181,6 +180,60 @@ func (c *Connect) Finish(ctx context.Context, provider string, q url.Values) (re
 		}
 	}
 	return redirect, cred, nil
+}
+
+// The query parameters a page that started a connect (redirectTo) gets
+// back when the provider refused it (RFC 6749 §4.1.2.1): the provider's
+// name, its error code and description. The page composes its own message
+// from them; nothing was stored.
+const (
+	RefusedProvider    = "connect_provider"
+	RefusedError       = "connect_error"
+	RefusedDescription = "connect_error_description"
+)
+
+// maxDescription bounds the provider's error_description passed on in a URL.
+const maxDescription = 300
+
+// refused is the provider's own refusal (the user denied consent, or the
+// provider's error): nothing is stored. A connect started with redirectTo
+// (the web app's Integrations page) sends the browser back there with the
+// reason in the query, so the user lands where they started with a way on;
+// one started without it (a client of the API that opened the link itself)
+// gets the page saying why.
+func (c *Connect) refused(p *Provider, st *db.OAuthState, code, description string) *CallbackError {
+	msg := p.DisplayName + " did not connect the account: " + code
+	if description != "" {
+		msg += " (" + description + ")"
+	}
+	msg += "; nothing was connected."
+	if code == "access_denied" {
+		msg = "You declined access at " + p.DisplayName + "; nothing was connected."
+	}
+	ce := &CallbackError{Status: http.StatusBadRequest, Message: msg}
+	if st.RedirectTo == nil {
+		return ce
+	}
+	to, err := c.safeRedirect(*st.RedirectTo)
+	if err != nil {
+		return ce // the rule changed since Start: the page instead
+	}
+	u, err := url.Parse(to)
+	if err != nil {
+		return ce
+	}
+	back := u.Query()
+	back.Set(RefusedProvider, p.Name)
+	back.Set(RefusedError, code)
+	if r := []rune(description); len(r) > maxDescription {
+		description = string(r[:maxDescription-1]) + "…"
+	}
+	if description != "" {
+		back.Set(RefusedDescription, description)
+	}
+	u.RawQuery = back.Encode()
+	ce.Redirect = u.String()
+	return ce
 }
 
 // safeRedirect resolves redirectTo and refuses anything outside PUBLIC_URL

@@ -1,6 +1,6 @@
 // The caller's credit balance, shown in the header. It changes when a run
-// is charged, so it is read again when a run the page watched ends
-// (useLiveRun calls runEnded), not polled.
+// is charged: it is read again at once when a run the page watched ends
+// (useLiveRun calls runEnded), and otherwise now and then (CreditBalance).
 export const CREDIT = `query Credit { me { id credit { balance currency } } }`;
 
 export interface Credit {

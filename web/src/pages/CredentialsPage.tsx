@@ -7,6 +7,7 @@ import { GraphQLError, gql } from '../api/client';
 import { CREDENTIALS_PAGE, type Credential, type IntegrationProvider } from '../api/credentials';
 import { AddApiKeyForm } from '../account/AddApiKeyForm';
 import { ConnectAccounts } from '../account/ConnectAccounts';
+import { clearRefusal, readRefusal, refusalMessage } from '../account/connectRefused';
 import { CredentialList } from '../account/CredentialList';
 import { useTitle } from '../router';
 
@@ -15,6 +16,9 @@ export function CredentialsPage() {
   const [providers, setProviders] = useState<IntegrationProvider[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [forbidden, setForbidden] = useState(false);
+  // Read once, as the page opens, then out of the URL.
+  const [refusal] = useState(readRefusal);
+  useEffect(clearRefusal, []);
   useTitle('Integrations');
   useEffect(() => {
     gql<{ credentials: Credential[]; integrationProviders: IntegrationProvider[] }>(CREDENTIALS_PAGE)
@@ -39,6 +43,18 @@ export function CredentialsPage() {
     <div className="ag-pad ag-credentials">
       <h1>Integrations</h1>
       <p className="ag-muted">Blocks that call other services (models, search, GitHub…) use your credentials. A run uses your newest valid one of each provider.</p>
+      {/* Once the providers are known, to name this one as the user knows it (not "acme", then "Acme SSO"). */}
+      {refusal && (items !== null || error) && (
+        // Declining is the user's choice, told as news; any other refusal is an error.
+        <p
+          className={refusal.error === 'access_denied' ? 'ag-notice' : 'ag-notice ag-error'}
+          role={refusal.error === 'access_denied' ? 'status' : 'alert'}
+          data-testid="connect-refused"
+          data-error={refusal.error}
+        >
+          {refusalMessage(refusal, displayName(refusal.provider))}
+        </p>
+      )}
       {error && (
         <p className="ag-error" role="alert">
           The credentials could not be loaded: {error}

@@ -21,6 +21,7 @@ import { draftKey, dropDraft, loadDraft, saveDraft } from '../editor/draft';
 import { Palette } from '../editor/Palette';
 import { markEdges, problemsByNode } from '../editor/problems';
 import { Link, navigate, useTitle } from '../router';
+import { graphTabs, tabLabel, useGraphTab, withTab } from '../editor/tabs';
 import { NodeDetail, RunSummaryPanel } from '../run/RunPanel';
 import { RunHistory } from '../run/RunHistory';
 import { TriggersPanel } from '../triggers/TriggersPanel';
@@ -81,7 +82,8 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   const [starting, setStarting] = useState(false);
   const startingNow = useRef(false);
   const [dataAt, setDataAt] = useState<number | undefined>(undefined);
-  const [tab, setTab] = useState<'node' | 'run' | 'history' | 'triggers'>('run');
+  // A new graph opens on its Selection (its details), a stored one on its Run.
+  const [tab, setTab] = useGraphTab(id ? 'run' : 'selection', id !== null);
   // The Triggers tab stays mounted, hidden, once opened: a webhook's new
   // secret is shown only once and a schedule being written is the user's
   // typing; a look at the History must not lose either.
@@ -120,10 +122,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   // The graph shown, as id@version: a save shows what it saved, then puts its URL in the address bar.
   const shownAs = useRef<string | null>(null);
   useEffect(() => {
-    if (!id) {
-      setTab('node');
-      return;
-    }
+    if (!id) return;
     if (shownAs.current === `${id}@${version}`) return;
     gql<{ graph: Graph | null }>(GRAPH, { id, version })
       .then(async (d) => (d.graph ? show(await graphWithBlocks(d.graph)) : setNotFound(true)))
@@ -219,7 +218,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
     const node = blockFlowNode({ key, label: '', block: b, blockId: b.id, inputDefault, metadata: {} }, position, true);
     setNodes((ns) => [...ns.map((n) => ({ ...n, selected: false })), node]);
     setSelected({ node: key, edge: null });
-    setTab('node');
+    setTab('selection');
     edit();
     if (box) requestAnimationFrame(() => revealAdded(rf, box, [...nodes, node], node, last));
   };
@@ -283,7 +282,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
       setMessage(`Saved as version ${saved.version}.`);
       // The saved version is the active one, the graph's URL without a version.
       shownAs.current = `${graphRef(saved)}@null`;
-      navigate(`/graphs/${encodeURIComponent(graphRef(saved))}`, { replace: true, state: { editorKey } });
+      navigate(withTab(`/graphs/${encodeURIComponent(graphRef(saved))}`, tab), { replace: true, state: { editorKey } });
       setProblems([]);
     } catch (e) {
       // The edits stay on the canvas (and in the draft); the problems show where they are.
@@ -354,8 +353,8 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
   const info = useMemo(() => ({ run: edited ? null : run, problems: problemsByKey }), [run, edited, problemsByKey]);
   const onSelect = useCallback((s: { node: string | null; edge: string | null }) => {
     setSelected(s);
-    if (s.node || s.edge) setTab('node');
-  }, []);
+    if (s.node || s.edge) setTab('selection');
+  }, [setTab]);
 
   if (notFound) return <p className="ag-pad">Graph not found. <Link to="/">Back to your graphs</Link></p>;
   // Not an empty editor that a save would turn into a new graph.
@@ -380,7 +379,7 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
         {graph && (
           <>
             <label htmlFor="graph-version">Version</label>
-            <select id="graph-version" value={graph.version} onChange={(e) => navigate(`/graphs/${encodeURIComponent(graphRef(graph))}?version=${e.target.value}`)}>
+            <select id="graph-version" value={graph.version} onChange={(e) => navigate(withTab(`/graphs/${encodeURIComponent(graphRef(graph))}?version=${e.target.value}`, tab))}>
               {(graph.versions ?? [{ version: graph.version, isActive: graph.isActive }]).map((v) => (
                 <option key={v.version} value={v.version}>
                   v{v.version}
@@ -431,13 +430,13 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
         />
         <aside className="ag-side">
           <div role="tablist" className="ag-tabs">
-            {(['node', 'run', 'history', 'triggers'] as const).map((t) => (
-              <button key={t} role="tab" type="button" aria-selected={tab === t} onClick={() => setTab(t)}>
-                {t === 'node' ? 'Selection' : t === 'run' ? 'Run' : t === 'history' ? 'History' : 'Triggers'}
+            {graphTabs.map((t) => (
+              <button key={t} role="tab" type="button" aria-selected={tab === t} onClick={() => setTab(t, true)}>
+                {tabLabel[t]}
               </button>
             ))}
           </div>
-          {tab === 'node' && (
+          {tab === 'selection' && (
             <div className="ag-panel">
               {problems.length > 0 && (
                 <ul className="ag-problems" aria-label="Problems" data-testid="problems">

@@ -160,7 +160,10 @@ func TestSlowConsumerIsDroppedOthersUnaffected(t *testing.T) {
 	i := 0
 	for ; slowSub.ctx.Err() == nil; i++ {
 		require.Less(t, i, 5000, "slow consumer was never dropped")
-		b.publish(t, big, time.Second)
+		// Blocked on the slow client would be its WriteTimeout, a minute;
+		// 10 s only leaves room for a machine loaded by parallel tests (1 s
+		// was once missed under load 15 with -race).
+		b.publish(t, big, 10*time.Second)
 		select {
 		case m := <-fastMsgs:
 			require.Equal(t, "next", m.Type)

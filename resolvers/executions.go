@@ -334,9 +334,10 @@ func (r *graphExecutionResolver) NodeExecutions(ctx context.Context, obj *gql.Gr
 			if selected["outputs"] {
 				hideSecretOutputNode(ne)
 			}
-			if selected["inputs"] || selected["errorMessage"] {
+			if selected["inputs"] {
 				hideChosenCredential(ne)
 			}
+			ne.ErrorMessage = sharedMessagePtr(ne.ErrorMessage)
 		}
 	}
 	if selected["node"] {
@@ -425,6 +426,9 @@ func (r *graphExecutionResolver) Logs(ctx context.Context, obj *gql.GraphExecuti
 	page, info := paginate(logs, n, after != nil, key)
 	conn := &gql.ExecutionLogConnection{PageInfo: info, Edges: make([]*gql.ExecutionLogEdge, len(page))}
 	for i, l := range page {
+		if obj.SharedView {
+			l.Message = sharedMessage(l.Message) // before formattedMessage is made of it
+		}
 		conn.Edges[i] = &gql.ExecutionLogEdge{Cursor: key(l).Encode(), Node: toExecutionLog(l)}
 		if obj.SharedView {
 			conn.Edges[i].Node.UserID = sharedUserID // who owns a shared run is not shared (shared_view.go)

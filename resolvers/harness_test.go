@@ -154,7 +154,10 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *bundle {
 	engStore := db.New(testenv.Postgres(t))
 	cipher, err := credentials.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
 	require.NoError(t, err)
-	engOpts := engine.Options{MaxRuns: 8, MaxRunsPerUser: o.maxRunsPerUser}
+	// A node naming one of the user's credentials gets it as in the app
+	// (internal/app), read by id through the same service.
+	engOpts := engine.Options{MaxRuns: 8, MaxRunsPerUser: o.maxRunsPerUser,
+		CredentialByID: credentials.NewService(engStore, cipher).ByID}
 	if o.operator != nil {
 		engOpts.Credentials = credentials.WithOperatorKeys(credentials.NewService(engStore, cipher).ForRun, o.operator)
 	}

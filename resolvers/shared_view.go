@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"strings"
+	"regexp"
 
 	"github.com/google/uuid"
 
@@ -53,6 +53,7 @@ func (r *Resolver) toSharedExecution(ctx context.Context, e *model.GraphExecutio
 	out.Outputs = r.sharedOutputs(ctx, e, out.Outputs)
 	out.UserID = sharedUserID
 	out.Trigger = &gql.ExecutionTrigger{Kind: out.Trigger.Kind}
+	out.ErrorMessage = sharedMessagePtr(out.ErrorMessage)
 }
 
 // sharedNodes hands out, for each node of a shared run's graph index, one
@@ -91,11 +92,31 @@ func (s *sharedNodes) of(n *gql.Node) *gql.Node {
 // (blocks.CredentialsMeta), as its node executions store it.
 var credentialsKey = []byte(`"credentials"`)
 
+// ownerRef is an id a message names (a credential's: "credential <id> no
+// longer exists"; another of the owner's graphs: "agent <id>: …"), with
+// the title a credential is described by when it has one ("\"My key\"
+// (<id>)"). The run's own ids are in fields of their own, never needed in
+// its text.
+var ownerRef = regexp.MustCompile(`(?i)"(?:[^"\\]|\\.)*" \([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\)|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)
+
+// sharedMessage is an error message or log line as a share-token reader
+// reads it: the owner's ids (and the credential titles beside them) it
+// names read "(the owner's)".
+func sharedMessage(m string) string { return ownerRef.ReplaceAllLiteralString(m, "(the owner's)") }
+
+// sharedMessagePtr is sharedMessage of an optional message.
+func sharedMessagePtr(m *string) *string {
+	if m == nil {
+		return nil
+	}
+	s := sharedMessage(*m)
+	return &s
+}
+
 // hideChosenCredential leaves, of the stored credential a node
 // execution's input names, what kind it is (provider, type) and not which
-// of the owner's it is (its id, its title), for a share-token reader; an
-// error message that names the credential's id (the engine's "credential
-// <id> cannot be used by …") names it no more.
+// of the owner's it is (its id, its title), for a share-token reader (its
+// error message is sharedMessage's).
 func hideChosenCredential(n *gql.NodeExecution) {
 	if !bytes.Contains(n.Inputs, credentialsKey) {
 		return
@@ -115,10 +136,6 @@ func hideChosenCredential(n *gql.NodeExecution) {
 	in["credentials"], _ = json.Marshal(c)
 	b, _ := json.Marshal(in)
 	n.Inputs = gqlscalar.JSON(b)
-	if n.ErrorMessage != nil && id != "" {
-		m := strings.ReplaceAll(*n.ErrorMessage, id, "(the owner's)")
-		n.ErrorMessage = &m
-	}
 }
 
 // A secret output (AgentOutputBlock secret: true) is recorded for the run's

@@ -233,3 +233,34 @@ func TestSharedRunRevealsNothingOfTheOwner(t *testing.T) {
 	require.Empty(t, required["web"])
 	require.Equal(t, cred.ID, credentials["id"], "the owner reads which credential ran")
 }
+
+// A run's and a node's error messages, and the run's log lines, name what
+// failed by the owner's ids: a deleted credential's ("credential <id> no
+// longer exists"), another of the owner's graphs. A share-token reader
+// reads them as "(the owner's)"; the owner reads them as they are. Was: the
+// run's errorMessage and its log line named the deleted credential's id.
+func TestSharedRunErrorsNameNoneOfTheOwnersIDs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, tok := b.user(model.RoleUser)
+	var cred struct{ ID string }
+	b.ok(tok, `mutation { createCredential(input: {provider: "github", authType: API_KEY, secret: "ghp_gone", title: "gone-title"}) { id } }`,
+		nil, "createCredential", &cred)
+	var g struct{ ID string }
+	b.ok(tok, createGraph, map[string]any{"in": map[string]any{"name": "deleted credential", "nodes": []map[string]any{
+		{"key": "web", "blockId": "SendWebRequestBlock", "inputDefault": map[string]any{"url": "http://127.0.0.1:1/", "credentials": map[string]any{
+			"id": cred.ID, "provider": "github", "type": "API_KEY"}}}}, "links": []map[string]any{}}}, "createGraph", &g)
+	b.ok(tok, `mutation($id: ID!) { deleteCredential(id: $id) }`, map[string]any{"id": cred.ID}, "", nil)
+	var ex struct{ ID string }
+	b.ok(tok, `mutation($g: ID!) { executeGraph(graphId: $g) { id } }`, map[string]any{"g": g.ID}, "executeGraph", &ex)
+	waitStatus(t, b, tok, ex.ID, "FAILED")
+	var shared struct{ ShareToken string }
+	b.ok(tok, `mutation($id: ID!) { shareExecution(id: $id) { shareToken } }`, map[string]any{"id": ex.ID}, "shareExecution", &shared)
+
+	sel := `errorMessage nodeExecutions { errorMessage } logs(first: 50) { edges { node { message formattedMessage } } }`
+	own, _ := b.raw(b.url, tok, `query($id: ID!) { execution(id: $id) { `+sel+` } }`, map[string]any{"id": ex.ID})
+	require.Contains(t, string(own), "credential "+cred.ID+" no longer exists", "the owner reads which credential: %s", own)
+	raw, _ := b.raw(b.url, "", `query($t: String!) { sharedExecution(shareToken: $t) { `+sel+` } }`, map[string]any{"t": shared.ShareToken})
+	require.NotContains(t, string(raw), cred.ID)
+	require.Contains(t, string(raw), "credential (the owner's) no longer exists", "%s", raw)
+}

@@ -893,7 +893,19 @@ async function signedIn(key) {
   await p.fill('#api-key', key);
   await p.click('button[type=submit]');
   await p.getByRole('heading', { name: 'Your graphs' }).waitFor();
+  await listsLoaded(p);
   return { ctx, p };
+}
+
+// Waits until the graph list's first load is over. The list asks the server
+// 200 ms after it is drawn (the search box's pause), so until then a request
+// of the page's own is still to come: a test that changes the account
+// meanwhile (revokes its key) would race it to the answer.
+async function listsLoaded(p) {
+  await p.waitForFunction(() => {
+    const lists = [...document.querySelectorAll('section.ag-list')];
+    return lists.length === 2 && lists.every((l) => !l.textContent.includes('Loading…'));
+  });
 }
 
 test('a dropped websocket shows a banner, reconnects by itself, and the live history keeps updating', async () => {
@@ -1240,6 +1252,8 @@ test('a revoked key is refused; a JWT signs in, the theme follows the preference
 
 test('a key revoked while signed in returns the page to sign-in, saying why', async () => {
   const created = await data(`mutation { createAPIKey(name: "revoked while in use") { apiKey { id } secret } }`, {}, { key: keys.alice });
+  // Signed in with the list loaded: the page asks nothing more until the
+  // search below, whose answer is the first to find the key revoked.
   const { ctx, p } = await signedIn(created.createAPIKey.secret);
   await data(`mutation($id: ID!) { revokeAPIKey(id: $id) { revokedAt } }`, { id: created.createAPIKey.apiKey.id }, { key: keys.alice });
   await p.fill('#graph-search', 'anything');

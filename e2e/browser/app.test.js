@@ -1056,18 +1056,25 @@ test('a 500-node, 600-link graph renders, and a run of it stays responsive', asy
       }, 4);
     });
     const lastEvent = run.lastEventAt;
+    // Counted in animation frames, not milliseconds: the page flushes
+    // once per frame (liveRun.ts), so the final state is due in the first
+    // frame after the last event however long a frame takes on a busy
+    // machine, and a flush held back (a throttle, a missed schedule) shows
+    // as frames here. This rAF callback is queued after the flush's, so
+    // it runs after it in the same frame.
+    let settleFrames = 0;
     await new Promise((r) => {
-      const wait = () => (run.lastFlushAt >= lastEvent ? r() : requestAnimationFrame(wait));
+      const wait = () => (run.lastFlushAt >= lastEvent ? r() : (settleFrames++, requestAnimationFrame(wait)));
       wait();
     });
     stop = true;
     const f = frames.slice(1).sort((a, b) => a - b);
-    return { events: sent, seconds: (lastEvent - started) / 1000, p95: f[Math.floor(f.length * 0.95)], max: f[f.length - 1], settleMs: run.lastFlushAt - lastEvent };
+    return { events: sent, seconds: (lastEvent - started) / 1000, p95: f[Math.floor(f.length * 0.95)], max: f[f.length - 1], settleMs: run.lastFlushAt - lastEvent, settleFrames };
   }, ids.graph.nodes.map((n) => n.id));
   console.log(
-    `figure: 500-node canvas fed ${load.events} events in ${load.seconds.toFixed(2)} s: p95 frame ${load.p95.toFixed(1)} ms (max ${load.max.toFixed(1)} ms), final state shown ${load.settleMs.toFixed(1)} ms after the last event`,
+    `figure: 500-node canvas fed ${load.events} events in ${load.seconds.toFixed(2)} s: p95 frame ${load.p95.toFixed(1)} ms (max ${load.max.toFixed(1)} ms), final state shown ${load.settleMs.toFixed(1)} ms (${load.settleFrames} frame) after the last event`,
   );
-  assert.ok(load.settleMs < 100, `final state within 100 ms of the last event (${load.settleMs} ms)`);
+  assert.equal(load.settleFrames, 1, `the final state is shown in the first frame after the last event (${load.settleFrames} frames, ${load.settleMs.toFixed(1)} ms)`);
 });
 
 test('Share gives a link that opens the run read-only, signed out, with its links', async () => {

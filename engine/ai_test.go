@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,48 +119,57 @@ func TestAITextGeneratorEndToEnd(t *testing.T) {
 	require.Equal(t, cost, runs["ai"][0].Stats.Cost)
 }
 
-// slowDeltas is the real publisher whose Redis send of live deltas takes
-// delay longer: a Redis far away or busy.
-type slowDeltas struct {
+// heldDeltas is the real publisher whose Redis send of live deltas waits
+// until release is closed: a Redis far away or busy, for as long as the
+// test needs, rather than for a fixed time a busy machine may outlast.
+type heldDeltas struct {
 	*events.Publisher
-	delay time.Duration
+	release <-chan struct{}
 }
 
-func (s slowDeltas) SendDeltas(ctx context.Context, ds ...events.Delta) error {
-	time.Sleep(s.delay)
+func (s heldDeltas) SendDeltas(ctx context.Context, ds ...events.Delta) error {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	return s.Publisher.SendDeltas(ctx, ds...)
 }
 
 // A node does not wait for its live text's round trip to Redis (its block
 // returns, its end is stored), yet its deltas still reach Redis before its
 // stored output and its end are published there; meanwhile other runs'
-// events are not held up.
+// events are not held up. The deltas' send is held until the other run has
+// completed, so each "meanwhile" is an order of events, not a race against
+// a clock.
 func TestAIDeltasSentWithoutHoldingTheNode(t *testing.T) {
 	t.Parallel()
 	stub := llmstub.New(func(int, llmstub.Seen) llmstub.Reply {
 		return llmstub.Reply{Chunks: []string{"Hello", " from", " the model"}, Input: 10, Output: 3}
 	})
 	defer stub.Close()
-	const delay = 3 * time.Second
+	release := make(chan struct{})
+	released := sync.OnceFunc(func() { close(release) })
+	defer released() // a failure below must not leave the engine's sends waiting
 	e := newEnvPublishing(t, Options{Credentials: credentials.WithOperatorKeys(userCreds(nil),
 		credentials.OperatorKeys{"openai": {Secret: "sk-operator", BaseURL: stub.OpenAIBaseURL()}})},
-		func(p *events.Publisher) Publisher { return slowDeltas{p, delay} })
+		func(p *events.Publisher) Publisher { return heldDeltas{p, release} })
 	u := e.user(1000)
 	fg := aiGraph(e, u, "gpt-4o-mini")
 	w := e.watch(fg.ID)
 	ex := e.submit(u, fg, map[string]any{"question": "Say hello"})
-	for !e.exec(ex.ID).Status.IsTerminal() { // stored; its events wait for the deltas
-		time.Sleep(5 * time.Millisecond)
-	}
-	ended := time.Now()
+	// Stored as ended while its deltas are still held: the block did not
+	// wait for their round trip.
+	require.Eventually(t, func() bool { return e.exec(ex.ID).Status.IsTerminal() }, waitFor, 5*time.Millisecond,
+		"the run waited for its node's deltas to be sent")
 	chain := e.graph(u, ch(chainOf("StoreValueBlock", nil, 3)))
 	cw := e.watch(chain.ID)
-	require.Equal(t, model.StatusCompleted, cw.until(e.submit(u, chain, map[string]any{"x": 1}).ID, nil).Status)
-	require.Less(t, time.Since(ended), delay, "another run's events waited for this node's deltas")
+	require.Equal(t, model.StatusCompleted, cw.until(e.submit(u, chain, map[string]any{"x": 1}).ID, nil).Status,
+		"another run's events reach Redis while this node's deltas are held")
+	released()
 	got := w.until(ex.ID, nil)
 	require.Equal(t, model.StatusCompleted, got.Status, "%v", got.ErrorMessage)
 	ai := e.nodeRuns(fg, ex.ID)["ai"][0]
-	require.Less(t, ai.Stats.ExecutionTime, delay.Seconds(), "the block waited for its deltas' round trip")
 	var text string
 	sawOutput := false
 	for _, ev := range w.evs[ex.ID.String()] {

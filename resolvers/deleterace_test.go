@@ -160,11 +160,21 @@ func TestDeleteGraphWhileASchedulerFires(t *testing.T) {
 	defer func() { _ = firing.Rollback(ctx) }()
 	_, err = firing.Exec(ctx, `SELECT 1 FROM schedules WHERE id = $1 FOR UPDATE`, s.ID)
 	require.NoError(t, err)
+	var firingPID int
+	require.NoError(t, firing.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&firingPID))
 	deleted := make(chan *response, 1)
 	go func() {
 		deleted <- b.do(tok, `mutation($id: ID!) { deleteGraph(id: $id) }`, map[string]any{"id": g.GraphID})
 	}()
-	time.Sleep(500 * time.Millisecond) // deleteGraph is waiting on a lock by now
+	// deleteGraph waits on the firing's lock before the firing goes on
+	// (else the deadlock this is about cannot happen: a fixed pause only
+	// made that likely).
+	require.Eventually(t, func() bool {
+		var waiting int
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`,
+			firingPID).Scan(&waiting))
+		return waiting > 0
+	}, 10*time.Second, 5*time.Millisecond, "deleteGraph waits on the firing's lock")
 	_, err = firing.Exec(ctx, `SELECT 1 FROM graphs WHERE id = $1 FOR KEY SHARE`, g.GraphID)
 	require.NoError(t, err, "the firing takes the graph's key")
 	require.NoError(t, firing.Commit(ctx))

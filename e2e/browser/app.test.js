@@ -893,7 +893,19 @@ async function signedIn(key) {
   await p.fill('#api-key', key);
   await p.click('button[type=submit]');
   await p.getByRole('heading', { name: 'Your graphs' }).waitFor();
+  await listsLoaded(p);
   return { ctx, p };
+}
+
+// Waits until the graph list's first load is over. The list asks the server
+// 200 ms after it is drawn (the search box's pause), so until then a request
+// of the page's own is still to come: a test that changes the account
+// meanwhile (revokes its key) would race it to the answer.
+async function listsLoaded(p) {
+  await p.waitForFunction(() => {
+    const lists = [...document.querySelectorAll('section.ag-list')];
+    return lists.length === 2 && lists.every((l) => !l.textContent.includes('Loading…'));
+  });
 }
 
 test('a dropped websocket shows a banner, reconnects by itself, and the live history keeps updating', async () => {
@@ -1044,18 +1056,25 @@ test('a 500-node, 600-link graph renders, and a run of it stays responsive', asy
       }, 4);
     });
     const lastEvent = run.lastEventAt;
+    // Counted in animation frames, not milliseconds: the page flushes
+    // once per frame (liveRun.ts), so the final state is due in the first
+    // frame after the last event however long a frame takes on a busy
+    // machine, and a flush held back (a throttle, a missed schedule) shows
+    // as frames here. This rAF callback is queued after the flush's, so
+    // it runs after it in the same frame.
+    let settleFrames = 0;
     await new Promise((r) => {
-      const wait = () => (run.lastFlushAt >= lastEvent ? r() : requestAnimationFrame(wait));
+      const wait = () => (run.lastFlushAt >= lastEvent ? r() : (settleFrames++, requestAnimationFrame(wait)));
       wait();
     });
     stop = true;
     const f = frames.slice(1).sort((a, b) => a - b);
-    return { events: sent, seconds: (lastEvent - started) / 1000, p95: f[Math.floor(f.length * 0.95)], max: f[f.length - 1], settleMs: run.lastFlushAt - lastEvent };
+    return { events: sent, seconds: (lastEvent - started) / 1000, p95: f[Math.floor(f.length * 0.95)], max: f[f.length - 1], settleMs: run.lastFlushAt - lastEvent, settleFrames };
   }, ids.graph.nodes.map((n) => n.id));
   console.log(
-    `figure: 500-node canvas fed ${load.events} events in ${load.seconds.toFixed(2)} s: p95 frame ${load.p95.toFixed(1)} ms (max ${load.max.toFixed(1)} ms), final state shown ${load.settleMs.toFixed(1)} ms after the last event`,
+    `figure: 500-node canvas fed ${load.events} events in ${load.seconds.toFixed(2)} s: p95 frame ${load.p95.toFixed(1)} ms (max ${load.max.toFixed(1)} ms), final state shown ${load.settleMs.toFixed(1)} ms (${load.settleFrames} frame) after the last event`,
   );
-  assert.ok(load.settleMs < 100, `final state within 100 ms of the last event (${load.settleMs} ms)`);
+  assert.equal(load.settleFrames, 1, `the final state is shown in the first frame after the last event (${load.settleFrames} frames, ${load.settleMs.toFixed(1)} ms)`);
 });
 
 test('Share gives a link that opens the run read-only, signed out, with its links', async () => {
@@ -1240,6 +1259,8 @@ test('a revoked key is refused; a JWT signs in, the theme follows the preference
 
 test('a key revoked while signed in returns the page to sign-in, saying why', async () => {
   const created = await data(`mutation { createAPIKey(name: "revoked while in use") { apiKey { id } secret } }`, {}, { key: keys.alice });
+  // Signed in with the list loaded: the page asks nothing more until the
+  // search below, whose answer is the first to find the key revoked.
   const { ctx, p } = await signedIn(created.createAPIKey.secret);
   // Revoked once the page has read what it shows (the lists, read 200 ms
   // after the first render, and the balance): the search typed below is

@@ -5,6 +5,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/agentgraph/agentgraph/internal/auth"
 	"github.com/agentgraph/agentgraph/internal/authz"
 	"github.com/agentgraph/agentgraph/internal/integrations"
+	"github.com/agentgraph/agentgraph/internal/model"
 	"github.com/agentgraph/agentgraph/internal/ratelimit"
 	"github.com/agentgraph/agentgraph/internal/webhooks"
 	"github.com/agentgraph/agentgraph/internal/wstransport"
@@ -82,7 +85,14 @@ func NewGraphQL(o Options) (*handler.Server, *wstransport.Transport) {
 			if tok == "" {
 				return ctx, nil // anonymous: only public fields will answer
 			}
-			return o.Auth.WithToken(ctx, tok)
+			next, err := o.Auth.WithToken(ctx, tok)
+			if err != nil && !errors.Is(err, model.ErrUnauthenticated) {
+				// The store failed, not the credential: 4403 would tell
+				// the client its token was refused (the web app signs
+				// out on it, and stops reconnecting); 1013 has it retry.
+				return ctx, fmt.Errorf("%w: %w", wstransport.ErrTryAgainLater, err)
+			}
+			return next, err
 		},
 		// A key revoked or a user deactivated while connected closes the
 		// connection (4403), not only the next connection_init; the token

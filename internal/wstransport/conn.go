@@ -54,6 +54,7 @@ type conn struct {
 	closeOnce sync.Once
 	closeCode int // 0: no close frame to send (peer closed or socket broke)
 	closeMsg  string
+	abandoned bool // closeSlowConsumer: the socket was closed, nothing more is written
 	closeSent atomic.Bool
 
 	reads atomic.Uint64 // messages read; the keep-alive's pong-liveness check
@@ -201,12 +202,19 @@ func (c *conn) closing() bool {
 // left to the active writer, if there is one, after its current write;
 // otherwise a short-lived goroutine does them, since they may block on the
 // socket and the caller may be an operation.
-func (c *conn) closeWith(code int, reason string) {
+func (c *conn) closeWith(code int, reason string) { c.closeAs(code, reason, false) }
+
+// closeSlowConsumer closes the connection of a client that stopped reading:
+// 1013, so it reconnects, and the socket is closed at once (abandoned), its
+// close frame unsent.
+func (c *conn) closeSlowConsumer() { c.closeAs(CloseSlowConsumer, "slow consumer", true) }
+
+func (c *conn) closeAs(code int, reason string, abandon bool) {
 	c.closeOnce.Do(func() {
-		c.closeCode, c.closeMsg = code, closeReason(reason)
+		c.closeCode, c.closeMsg, c.abandoned = code, closeReason(reason), abandon
 		close(c.done)
 		c.cancel()
-		if code == CloseSlowConsumer {
+		if abandon {
 			// Unblock a writer stuck on a client that stopped reading; it
 			// could not read our close frame anyway. Closing rather than
 			// SetWriteDeadline(now): gorilla re-applies its own deadline to

@@ -20,7 +20,8 @@ const (
 	CloseNormal                   = 1000 // client asked to terminate (legacy connection_terminate)
 	CloseGoingAway                = 1001 // keep-alive timeout (no pong within one KeepAlive interval), or the server shutting down
 	CloseMessageTooBig            = 1009 // incoming message larger than MaxMessageBytes
-	CloseSlowConsumer             = 1013 // "Try Again Later": send buffer overflowed; clients reconnect
+	CloseTryAgainLater            = 1013 // InitFunc failed for a reason of the server's (ErrTryAgainLater); clients reconnect
+	CloseSlowConsumer             = 1013 // "Try Again Later" too: send buffer overflowed; clients reconnect
 	CloseBadRequest               = 4400 // invalid message
 	CloseUnauthorized             = 4401 // subscribe before connection_ack
 	CloseForbidden                = 4403 // InitFunc rejected the connection, or Config.Watch revoked it

@@ -358,7 +358,7 @@ func (c *conn) emit(op *operation, b []byte) bool {
 			deadline = now.Add(c.cfg.OverflowGrace)
 		} else if now.After(deadline) {
 			c.log.Warn("websocket slow consumer, closing", "remote", c.ws.RemoteAddr().String(), "buffer", c.cfg.SendBuffer)
-			c.closeWith(CloseSlowConsumer, "slow consumer")
+			c.closeSlowConsumer()
 			return false
 		}
 		// What this operation queued without writing (emitHeld) must not

@@ -30,9 +30,13 @@ func (c *conn) handleLegacy(data []byte) {
 		}
 		c.initReceived = true
 		if err := c.init(m.Payload); err != nil {
-			c.log.Info("websocket connection_init rejected", "remote", c.ws.RemoteAddr().String(), "err", err)
-			c.sendCtl(encode(msgConnectionError, nil, messagePayload(err.Error())))
-			c.closeWith(CloseForbidden, "Forbidden")
+			code, reason := c.initRefused(err)
+			msg := err.Error() // why the credential was refused
+			if code != CloseForbidden {
+				msg = reason // the server's failure is not the client's to read
+			}
+			c.sendCtl(encode(msgConnectionError, nil, messagePayload(msg)))
+			c.closeWith(code, reason)
 			return
 		}
 		c.sendCtl([]byte(`{"type":"connection_ack"}`))

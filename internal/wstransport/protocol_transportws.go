@@ -2,6 +2,7 @@ package wstransport
 
 import (
 	"encoding/json"
+	"errors"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -28,8 +29,7 @@ func (c *conn) handleTransportWS(data []byte) {
 		}
 		c.initReceived = true
 		if err := c.init(m.Payload); err != nil {
-			c.log.Info("websocket connection_init rejected", "remote", c.ws.RemoteAddr().String(), "err", err)
-			c.closeWith(CloseForbidden, "Forbidden")
+			c.closeWith(c.initRefused(err))
 			return
 		}
 		c.sendCtl([]byte(`{"type":"connection_ack"}`))
@@ -93,6 +93,18 @@ func quoteType(t string) string {
 		t = t[:32]
 	}
 	return string(quoteID(t))
+}
+
+// initRefused logs InitFunc's error and returns the close it calls for:
+// 4403 Forbidden for a refused credential, 1013 Try Again Later when the
+// server could not decide (ErrTryAgainLater). Both protocols close alike.
+func (c *conn) initRefused(err error) (code int, reason string) {
+	if errors.Is(err, ErrTryAgainLater) {
+		c.log.Warn("websocket connection_init failed", "remote", c.ws.RemoteAddr().String(), "err", err)
+		return CloseTryAgainLater, "Try again later"
+	}
+	c.log.Info("websocket connection_init rejected", "remote", c.ws.RemoteAddr().String(), "err", err)
+	return CloseForbidden, "Forbidden"
 }
 
 // init decodes the connection_init payload and runs InitFunc. The payload is

@@ -3,6 +3,7 @@ package wstransport_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -220,4 +221,24 @@ func TestSubprotocolNotAcceptable(t *testing.T) {
 	// The maintained protocol wins when a client offers both.
 	c := dial(t, url, "graphql-ws", "graphql-transport-ws")
 	require.Equal(t, "graphql-transport-ws", c.ws.Subprotocol())
+}
+
+// An InitFunc that could not decide (ErrTryAgainLater: the server's store
+// failed, not the client's credential) closes with 1013 Try Again Later,
+// which clients retry, not 4403, which tells them the credential was
+// refused; legacy clients get a connection_error that names no internal
+// detail first. Was: every InitFunc error closed with 4403.
+func TestInitFuncTryAgainLaterIsNotForbidden(t *testing.T) {
+	t.Parallel()
+	url, _, _ := newServer(t, wstransport.Config{InitFunc: func(context.Context, map[string]any) (context.Context, error) {
+		return nil, fmt.Errorf("%w: reading the key: connection refused", wstransport.ErrTryAgainLater)
+	}})
+	c := dial(t, url, "graphql-transport-ws")
+	c.send(`{"type":"connection_init","payload":{"token":"alice"}}`)
+	c.expectClose(wstransport.CloseTryAgainLater, "Try again later")
+
+	c = dial(t, url, "graphql-ws")
+	c.send(`{"type":"connection_init","payload":{"token":"alice"}}`)
+	require.JSONEq(t, `{"message":"Try again later"}`, string(c.expect("connection_error", "").Payload))
+	c.expectClose(wstransport.CloseTryAgainLater, "Try again later")
 }

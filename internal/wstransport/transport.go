@@ -30,6 +30,7 @@ package wstransport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -51,7 +52,9 @@ type Config struct {
 	// (clients put their token there, since browsers cannot set headers on a
 	// WebSocket). The returned context becomes the parent of every operation
 	// on the connection; a nil context keeps the one passed in. An error
-	// closes the socket with 4403 Forbidden (legacy: connection_error first).
+	// closes the socket with 4403 Forbidden (legacy: connection_error first),
+	// which tells the client its credential was refused; one that wraps
+	// ErrTryAgainLater closes it with 1013 Try Again Later instead.
 	// The payload is also reachable later through ContextInitPayload.
 	InitFunc func(ctx context.Context, payload map[string]any) (context.Context, error)
 
@@ -142,6 +145,13 @@ type Config struct {
 	// Logger receives connection lifecycle and failure logs; nil discards.
 	Logger *slog.Logger
 }
+
+// ErrTryAgainLater, wrapped by an InitFunc error, says the connection could
+// not be authenticated for a reason of the server's (its store could not be
+// read), not because of the client's credential: the socket closes with
+// 1013 Try Again Later, which clients retry, rather than 4403, which tells
+// them the credential was refused (the web app signs out on it).
+var ErrTryAgainLater = errors.New("try again later")
 
 // Defaults applied by New to zero-valued Config fields.
 const (

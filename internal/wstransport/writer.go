@@ -306,7 +306,7 @@ func (c *conn) writeFailed(err error, w writer) {
 	var ne net.Error
 	if w == writerOp && !c.closing() && errors.As(err, &ne) && ne.Timeout() {
 		c.log.Warn("websocket slow consumer, closing", "remote", c.ws.RemoteAddr().String(), "stalled", "write")
-		c.closeWith(CloseSlowConsumer, "slow consumer")
+		c.closeSlowConsumer()
 		return
 	}
 	c.abort(err)
@@ -330,8 +330,8 @@ func (c *conn) abort(err error) {
 // for.
 func (c *conn) finishWrites() {
 	defer close(c.flushed)
-	if c.closeCode == CloseSlowConsumer {
-		// closeWith has closed the socket: there is nothing to write to.
+	if c.abandoned {
+		// closeSlowConsumer has closed the socket: there is nothing to write to.
 		return
 	}
 	for {

@@ -211,7 +211,7 @@ test('Connect sends the browser to the OAuth2 provider, which sends it back to t
   await data('mutation($id: ID!) { deleteCredential(id: $id) }', { id: added[0].id }, { key: keys.alice });
 });
 
-test('Deny at the provider brings the browser back to Integrations, which says nothing was connected; another refusal shows the provider\'s words', async () => {
+test('Deny at the provider brings the browser back to Integrations, which says nothing was connected; another refusal shows the provider\'s words, a code it will not exchange says so', async () => {
   await page.goto(`${baseURL}/credentials`);
   await page.locator('#cred-provider').waitFor();
   const before = (await storedCredentials()).length;
@@ -242,6 +242,26 @@ test('Deny at the provider brings the browser back to Integrations, which says n
   assert.equal(await told.getAttribute('role'), 'alert');
   assert.equal((await storedCredentials()).length, before, 'nothing stored');
   await shot(page, 'credentials-04-refused');
+
+  // A code the provider will not exchange: here one it never issued, put in
+  // the provider's redirect to the callback (a redirect's next request is
+  // not routed, so the provider's answer is rewritten).
+  await page.route('**/authorize?*', async (route) => {
+    const res = await route.fetch({ maxRedirects: 0 });
+    const to = new URL(res.headers().location);
+    to.searchParams.set('code', 'never-issued');
+    return route.fulfill({ response: res, headers: { ...res.headers(), location: to.toString() } });
+  });
+  const callback = page.waitForResponse((r) => new URL(r.url()).pathname === '/auth/integrations/acme/callback');
+  await page.getByRole('button', { name: 'Connect Acme SSO' }).click();
+  const answer = await callback;
+  assert.equal(new URL(answer.url()).searchParams.get('code'), 'never-issued');
+  assert.equal(answer.status(), 303);
+  await page.unroute('**/authorize?*');
+  await told.waitFor();
+  await shot(page, 'credentials-04-code-refused');
+  assert.match(await told.innerText(), /^Acme SSO refused to complete the connection \(.*invalid_grant.*\); nothing was connected\. Connect again\.$/);
+  assert.equal((await storedCredentials()).length, before, 'nothing stored');
 });
 
 test('a key without MANAGE_CREDENTIALS is told why the page shows no credentials; the header still shows the balance', async () => {

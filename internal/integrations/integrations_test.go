@@ -210,6 +210,46 @@ func TestConnectRefusedByProviderGoesBackToTheStartingPage(t *testing.T) {
 	require.Zero(t, f.stub.Exchanges.Load())
 }
 
+// The refusals of our own once the connect is known, an expired link and a
+// code the provider will not exchange, send a connect started with
+// redirectTo back there too, with codes of their own; the page's message
+// is kept for one started without it. Was: a bare server page.
+func TestConnectExpiredOrCodeRefusedGoesBackToTheStartingPage(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	redirect := "https://agentgraph.example/credentials"
+	var ce *integrations.CallbackError
+	back := func(err error) url.Values {
+		t.Helper()
+		require.ErrorAs(t, err, &ce)
+		to, perr := url.Parse(ce.Redirect)
+		require.NoError(t, perr)
+		require.Equal(t, redirect, to.Scheme+"://"+to.Host+to.Path)
+		return to.Query()
+	}
+
+	authURL, err := f.connect.Start(ctx, f.user.ID, "fake", nil, &redirect)
+	require.NoError(t, err)
+	q := f.authorize(authURL)
+	late := *f.connect
+	late.Clock = func() time.Time { return time.Now().Add(11 * time.Minute) }
+	_, _, err = late.Finish(ctx, "fake", q)
+	require.Equal(t, url.Values{integrations.RefusedProvider: {"fake"}, integrations.RefusedError: {integrations.ConnectExpired}}, back(err))
+	require.Contains(t, ce.Message, "expired")
+
+	authURL, err = f.connect.Start(ctx, f.user.ID, "fake", nil, &redirect)
+	require.NoError(t, err)
+	q = f.authorize(authURL)
+	q.Set("code", "code-forged")
+	_, _, err = f.connect.Finish(ctx, "fake", q)
+	got := back(err)
+	require.Equal(t, integrations.ConnectCodeRefused, got.Get(integrations.RefusedError))
+	require.Contains(t, got.Get(integrations.RefusedDescription), "invalid_grant")
+
+	require.Empty(t, f.list())
+}
+
 // connected stores a credential through the whole flow.
 func (f *fixture) connected() *model.Credential {
 	f.t.Helper()

@@ -142,14 +142,16 @@ func (c *Connect) Finish(ctx context.Context, provider string, q url.Values) (re
 		return "", nil, err
 	}
 	if !c.now().Before(st.ExpiresAt) {
-		return "", nil, &CallbackError{Status: http.StatusBadRequest, Message: "This connect link expired (they last 10 minutes); start connecting again."}
+		return "", nil, c.sendBack(p, st, ConnectExpired, "",
+			&CallbackError{Status: http.StatusBadRequest, Message: "This connect link expired (they last 10 minutes); start connecting again."})
 	}
 	if e := q.Get("error"); e != "" {
 		return "", nil, c.refused(p, st, e, q.Get("error_description"))
 	}
 	code := q.Get("code")
 	if code == "" {
-		return "", nil, &CallbackError{Status: http.StatusBadRequest, Message: "The provider's answer has no code; start connecting again."}
+		return "", nil, c.sendBack(p, st, ConnectNoCode, "",
+			&CallbackError{Status: http.StatusBadRequest, Message: "The provider's answer has no code; start connecting again."})
 	}
 	verifier, err := c.Cipher.OpenBytes(st.VerifierSealed)
 	if err != nil {
@@ -158,7 +160,9 @@ func (c *Connect) Finish(ctx context.Context, provider string, q url.Values) (re
 	tok, err := c.Registry.config(p, c.CallbackURL(provider), st.Scopes).
 		Exchange(c.Registry.ctx(ctx), code, oauth2.VerifierOption(string(verifier)))
 	if err != nil {
-		return "", nil, &CallbackError{Status: http.StatusBadGateway, Message: p.DisplayName + " refused the authorization code: " + providerReason(err) + "."}
+		why := providerReason(err)
+		return "", nil, c.sendBack(p, st, ConnectCodeRefused, why,
+			&CallbackError{Status: http.StatusBadGateway, Message: p.DisplayName + " refused the authorization code: " + why + "."})
 	}
 	scopes := grantedScopes(tok, st.Scopes)
 	n := credentials.New{Provider: provider, AuthType: "OAUTH2", Secret: tok.AccessToken, RefreshToken: tok.RefreshToken,
@@ -192,6 +196,15 @@ const (
 	RefusedDescription = "connect_error_description"
 )
 
+// The connect_error codes of refusals that are not the provider's own
+// error redirect: the link expired before the provider sent the browser
+// back, the answer had no code, the provider refused to exchange the code.
+const (
+	ConnectExpired     = "expired"
+	ConnectNoCode      = "no_code"
+	ConnectCodeRefused = "code_refused"
+)
+
 // maxDescription bounds the provider's error_description passed on in a URL.
 const maxDescription = 300
 
@@ -210,7 +223,13 @@ func (c *Connect) refused(p *Provider, st *db.OAuthState, code, description stri
 	if code == "access_denied" {
 		msg = "You declined access at " + p.DisplayName + "; nothing was connected."
 	}
-	ce := &CallbackError{Status: http.StatusBadRequest, Message: msg}
+	return c.sendBack(p, st, code, description, &CallbackError{Status: http.StatusBadRequest, Message: msg})
+}
+
+// sendBack makes ce, a refusal after the connect's state was found, send a
+// connect started with redirectTo back there, code and description in the
+// query; one started without it keeps ce's page.
+func (c *Connect) sendBack(p *Provider, st *db.OAuthState, code, description string, ce *CallbackError) *CallbackError {
 	if st.RedirectTo == nil {
 		return ce
 	}

@@ -5534,7 +5534,7 @@ extend type Mutation {
     provider: String!
     "The scopes to ask for; the provider's defaults when omitted."
     scopes: [String!]
-    "Where to send the browser once connected: under PUBLIC_URL or an ALLOWED_ORIGINS origin; a short confirmation page when omitted. A connect the provider refuses (the user denied consent: RFC 6749 §4.1.2.1) comes back here too, storing nothing, with connect_provider, connect_error (the provider's code, e.g. access_denied) and connect_error_description added to the query; without redirectTo it ends on a page saying so."
+    "Where to send the browser once connected: under PUBLIC_URL or an ALLOWED_ORIGINS origin; a short confirmation page when omitted. A connect the provider refuses (the user denied consent: RFC 6749 §4.1.2.1), one whose link expired (10 minutes) while the user was at the provider, and one whose code the provider will not exchange come back here too, storing nothing, with connect_provider, connect_error (the provider's code, e.g. access_denied, or expired, no_code, code_refused) and connect_error_description added to the query; without redirectTo they end on a page saying so."
     redirectTo: String
   ): IntegrationOAuthStart!
 }

@@ -525,7 +525,15 @@ function Editor({ editorKey, meId, id, version, theme }: EditorProps) {
                   )}
                 </form>
               )}
-              {started && <RunSummaryPanel run={run} executionId={started.id} streamError={streamError} />}
+              {started && (
+                <RunSummaryPanel
+                  run={run}
+                  executionId={started.id}
+                  streamError={streamError}
+                  // The same version again: followed here, as Run's runs are.
+                  onRerun={(id) => setStarted((s) => s && { id, graph: s.graph })}
+                />
+              )}
             </div>
           )}
           {tab === 'history' && graph && <RunHistory graphId={graphRef(graph)} />}

@@ -45,7 +45,20 @@ export function NodeDetail({ run, nodeKey, readOnly }: { run: LiveRun | null; no
   );
 }
 
-export function RunSummaryPanel({ run, executionId, readOnly, streamError }: { run: LiveRun | null; executionId: string; readOnly?: boolean; streamError?: string | null }) {
+/** onRerun: where a run started by Run again is followed (the graph page's own panel); else its page. */
+export function RunSummaryPanel({
+  run,
+  executionId,
+  readOnly,
+  streamError,
+  onRerun,
+}: {
+  run: LiveRun | null;
+  executionId: string;
+  readOnly?: boolean;
+  streamError?: string | null;
+  onRerun?: (id: string) => void;
+}) {
   const s = useRunSummary(run);
   const [shareURL, setShareURL] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
@@ -65,7 +78,8 @@ export function RunSummaryPanel({ run, executionId, readOnly, streamError }: { r
     setErr(null);
     try {
       const d = await gql<{ rerunExecution: { id: string } }>(RERUN, { id: executionId });
-      navigate(`/runs/${encodeURIComponent(d.rerunExecution.id)}`);
+      if (onRerun) onRerun(d.rerunExecution.id);
+      else navigate(`/runs/${encodeURIComponent(d.rerunExecution.id)}`);
     } catch (e) {
       setErr((e as Error).message);
     } finally {

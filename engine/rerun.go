@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -27,9 +25,7 @@ func (e *Engine) Rerun(ctx context.Context, userID, executionID uuid.UUID) (*mod
 	// integer past 2^53 is run again as it was given, not rounded.
 	var inputs map[string]any
 	if len(ex.Inputs) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(ex.Inputs))
-		dec.UseNumber()
-		if err := dec.Decode(&inputs); err != nil {
+		if err := model.DecodeExact(ex.Inputs, &inputs); err != nil {
 			return nil, fmt.Errorf("run %s: stored inputs: %w", ex.ID, err)
 		}
 	}

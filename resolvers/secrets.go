@@ -239,9 +239,7 @@ func (r *Resolver) keepStoredSecrets(ctx context.Context, userID, scheduleID uui
 		return err
 	}
 	var was map[string]any
-	dec := json.NewDecoder(bytes.NewReader(stored.Inputs))
-	dec.UseNumber() // as jsonObjectArg decodes what is given
-	if dec.Decode(&was) != nil {
+	if model.DecodeExact(stored.Inputs, &was) != nil { // as jsonObjectArg decodes what is given
 		return nil
 	}
 	for _, name := range masked {

@@ -1,15 +1,14 @@
 package graphs
 
 import (
-	"bytes"
 	"encoding/json"
+
+	"github.com/agentgraph/agentgraph/internal/model"
 )
 
 // decodeObject decodes a stored JSON object keeping numbers exact.
 func decodeObject(raw json.RawMessage) map[string]any {
 	m := map[string]any{}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	_ = dec.Decode(&m)
+	_ = model.DecodeExact(raw, &m)
 	return m
 }

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -136,9 +135,7 @@ func RunPreferences(stored json.RawMessage, locale string, overrides map[string]
 // is not an object reads as no preferences.
 func decodeStored(raw json.RawMessage) map[string]any {
 	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if dec.Decode(&m) != nil || m == nil {
+	if DecodeExact(raw, &m) != nil || m == nil {
 		return map[string]any{}
 	}
 	return m

@@ -125,18 +125,18 @@ func GmailSendBlock() Block {
 		if in.ContentType != nil {
 			ct = *in.ContentType
 		}
-		// Composed first without attachments: a message Gmail would refuse
-		// costs no download.
-		raw, err := composeEmail(in.To, in.CC, in.BCC, in.Subject, in.Body, ct, nil)
+		// Checked first: a message Gmail would refuse costs no download.
+		msg, err := newEmail(in.To, in.CC, in.BCC, in.Subject, in.Body, ct)
 		if err != nil {
 			return err
 		}
-		if files, err := loadAttachments(ctx, rc, in.Attachments); err != nil {
+		files, err := loadAttachments(ctx, rc, in.Attachments)
+		if err != nil {
 			return err
-		} else if len(files) > 0 {
-			if raw, err = composeEmail(in.To, in.CC, in.BCC, in.Subject, in.Body, ct, files); err != nil {
-				return err
-			}
+		}
+		raw, err := msg.raw(files)
+		if err != nil {
+			return err
 		}
 		svc, err := gmailService(ctx, rc)
 		if err != nil {

@@ -24,24 +24,31 @@ import (
 // (their models answer with <p>, <h2>, <ul>, … or a whole document).
 var htmlBodyTag = regexp.MustCompile(`(?i)<(html|body|head|p|div|span|br|hr|h[1-6]|ul|ol|li|table|tr|td|th|a|img|strong|em|b|i|u|blockquote|pre|code)\b[^>]*>`)
 
-// composeEmail builds the raw message for messages.send. contentType is
-// "auto" (or ""), "plain" or "html". With attachments the message is
-// multipart/mixed: the text part, then one base64 part per file.
-func composeEmail(to, cc, bcc []string, subject, body, contentType string, files []emailAttachment) (string, error) {
+// email is a message checked for messages.send, its header values made.
+type email struct {
+	to, cc, bcc   string // header values ("" for none)
+	subject, body string
+	subtype       string // of text/: plain or html
+}
+
+// newEmail checks a message as Gmail and AutoGPT's block would, before
+// anything is fetched or sent. contentType is "auto" (or ""), "plain" or
+// "html".
+func newEmail(to, cc, bcc []string, subject, body, contentType string) (*email, error) {
 	toList, err := addressList("to", to)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if toList == "" || strings.TrimSpace(subject) == "" || strings.TrimSpace(body) == "" {
-		return "", errors.New("To, subject, and body are required for sending an email")
+		return nil, errors.New("To, subject, and body are required for sending an email")
 	}
 	ccList, err := addressList("cc", cc)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	bccList, err := addressList("bcc", bcc)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	subtype := "plain"
 	switch contentType {
@@ -52,27 +59,34 @@ func composeEmail(to, cc, bcc []string, subject, body, contentType string, files
 	case "plain", "html":
 		subtype = contentType
 	default:
-		return "", fmt.Errorf("content_type %q is none of auto, plain, html", contentType)
+		return nil, fmt.Errorf("content_type %q is none of auto, plain, html", contentType)
 	}
+	return &email{to: toList, cc: ccList, bcc: bccList, subject: subject, body: body, subtype: subtype}, nil
+}
+
+// raw is the message for messages.send, base64url-encoded. With
+// attachments it is multipart/mixed: the text part, then one base64 part
+// per file.
+func (e *email) raw(files []emailAttachment) (string, error) {
 	var b bytes.Buffer
 	header := func(name, value string) {
 		if value != "" {
 			b.WriteString(name + ": " + value + "\r\n")
 		}
 	}
-	header("To", toList)
-	header("Cc", ccList)
-	header("Bcc", bccList)
+	header("To", e.to)
+	header("Cc", e.cc)
+	header("Bcc", e.bcc)
 	// A line break in the subject would start a header of the user's own:
 	// folded to a space, then encoded when not plain ASCII.
-	header("Subject", mime.QEncoding.Encode("utf-8", strings.Join(strings.Fields(subject), " ")))
+	header("Subject", mime.QEncoding.Encode("utf-8", strings.Join(strings.Fields(e.subject), " ")))
 	header("MIME-Version", "1.0")
-	textType := "text/" + subtype + `; charset="utf-8"`
+	textType := "text/" + e.subtype + `; charset="utf-8"`
 	if len(files) == 0 {
 		header("Content-Type", textType)
 		header("Content-Transfer-Encoding", "base64")
 		b.WriteString("\r\n")
-		writeBase64Lines(&b, []byte(body))
+		writeBase64Lines(&b, []byte(e.body))
 		return base64.URLEncoding.EncodeToString(b.Bytes()), nil
 	}
 	mw := multipart.NewWriter(&b)
@@ -89,7 +103,7 @@ func composeEmail(to, cc, bcc []string, subject, body, contentType string, files
 		_, err = w.Write(p.Bytes())
 		return err
 	}
-	if err := part(textproto.MIMEHeader{"Content-Type": {textType}}, []byte(body)); err != nil {
+	if err := part(textproto.MIMEHeader{"Content-Type": {textType}}, []byte(e.body)); err != nil {
 		return "", err
 	}
 	for _, f := range files {
